@@ -1,0 +1,120 @@
+/**
+ * The event store port. Every adapter (embedded SQLite, EventStoreDB) implements exactly these
+ * semantics; `test/integration/event-store.conformance.ts` is the executable definition.
+ *
+ * - Revisions start at 0 and are contiguous per stream.
+ * - Positions are global, strictly increasing in commit order, and exclusive when used as a start
+ *   (`fromPosition: p` yields events after `p`). They serialize as decimal strings.
+ * - A missing stream reads as empty (no `StreamNotFound` anywhere).
+ */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+/** Cross-cutting facts carried by every event. */
+export interface EventMetadata {
+  readonly workspaceId: string;
+  /** Event time as unix milliseconds (when it happened, not when it was stored). */
+  readonly occurredAt: number;
+  readonly schemaVersion?: number;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly actor?: string;
+  readonly [key: string]: unknown;
+}
+
+export type EventData = Readonly<Record<string, unknown>>;
+
+/** An event as a command handler proposes it. `id` is a UUID; deterministic ids make retries idempotent. */
+export interface NewEvent<TType extends string = string, TData extends EventData = EventData> {
+  readonly id: string;
+  readonly type: TType;
+  readonly data: TData;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as the store recorded it. */
+export interface RecordedEvent<TType extends string = string, TData extends EventData = EventData>
+  extends NewEvent<TType, TData> {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: bigint;
+  readonly recordedAt: Date;
+}
+
+export interface AppendOptions {
+  readonly expectedRevision: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream (pass it as the next expected revision). */
+  readonly nextExpectedRevision: bigint;
+  /** Global position of the last appended event. */
+  readonly position: bigint;
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive. Defaults to the first (forwards) or last (backwards) event. */
+  readonly fromRevision?: bigint;
+  readonly direction?: 'forwards' | 'backwards';
+  readonly maxCount?: number;
+}
+
+/** Which events of `$all` to deliver. System streams (`$`-prefixed) are always excluded. */
+export interface EventFilter {
+  readonly streamPrefixes?: readonly string[];
+  readonly eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events after this position. Defaults to the start of the log. */
+  readonly fromPosition?: bigint;
+  readonly maxCount?: number;
+  readonly filter?: EventFilter;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive. Defaults to the start of the log. */
+  readonly fromPosition?: bigint;
+  readonly filter?: EventFilter;
+}
+
+/**
+ * A catch-up subscription to `$all`: it replays history, emits `caughtUp` once it has reached
+ * the head, then stays live. No gap and no duplicate within one subscription; a consumer that
+ * resubscribes from its own checkpoint may see events after it again (at-least-once).
+ */
+export interface AllSubscription extends AsyncIterable<SubscriptionMessage> {
+  close(): Promise<void>;
+}
+
+export type SubscriptionMessage =
+  | { readonly kind: 'event'; readonly event: RecordedEvent }
+  | { readonly kind: 'caughtUp'; readonly position: bigint | undefined };
+
+export interface StreamMetadata {
+  /** Seconds. */
+  readonly maxAge?: number;
+  readonly maxCount?: number;
+  /** Events with a lower revision are no longer readable. */
+  readonly truncateBefore?: bigint;
+  readonly [key: string]: unknown;
+}
+
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  subscribeToAll(options?: SubscribeOptions): AllSubscription;
+  /** Position of the last event in `$all` (0n when the log is empty). */
+  headPosition(): Promise<bigint>;
+  /**
+   * Soft delete (EventStoreDB semantics): the stream reads as empty from now on; appending to it
+   * again continues after its last revision. Events already in `$all` stay there (erasure of
+   * payloads is a separate concern).
+   */
+  deleteStream(streamId: string, options?: { readonly expectedRevision?: ExpectedRevision }): Promise<void>;
+  setStreamMetadata(streamId: string, metadata: StreamMetadata): Promise<void>;
+  getStreamMetadata(streamId: string): Promise<StreamMetadata>;
+  close(): Promise<void>;
+}
