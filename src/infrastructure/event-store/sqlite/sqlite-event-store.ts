@@ -1,0 +1,483 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataDirectoryLocked, WrongExpectedRevision } from '../../../shared/event-store/event-store.errors';
+import type {
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamMetadata,
+  SubscribeOptions,
+  SubscriptionMessage,
+} from '../../../shared/event-store/event-store.port';
+import { SQLITE_EVENT_STORE_SCHEMA } from './sqlite-event-store.schema';
+
+export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+export interface SqliteEventStoreOptions {
+  /** A database file path, or `':memory:'` for tests. Ignored when `dataDir` is given. */
+  readonly file?: string;
+  /** Embedded mode: the store lives in `<dataDir>/events.sqlite` and owns the directory. */
+  readonly dataDir?: string;
+  /** `FULL` (the default) makes every acknowledged append survive a power loss. */
+  readonly synchronous?: SqliteSynchronous;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+interface StreamRow {
+  metadata: string;
+  deleted: number;
+}
+
+const READ_PAGE_SIZE = 1000;
+
+/**
+ * The embedded event store: one SQLite file, WAL, durable commits, and **group commit** — appends
+ * that arrive while a transaction is being written wait and are committed together in the next
+ * one (each with its own expected-revision check), so concurrent writers share one fsync.
+ * Subscriptions are woken in-process when a commit lands. One process per data directory: the
+ * connection holds SQLite's exclusive lock for its whole life.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly committed = new EventEmitter();
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  private constructor(private readonly db: Database.Database) {
+    this.statements = prepareStatements(db);
+    this.committed.setMaxListeners(0);
+  }
+
+  static open(options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    const synchronous = options.synchronous ?? 'FULL';
+    if (options.dataDir !== undefined) {
+      mkdirSync(options.dataDir, { recursive: true });
+      const file = join(options.dataDir, 'events.sqlite');
+      const pidFile = join(options.dataDir, 'events.pid');
+      let db: Database.Database;
+      try {
+        db = openExclusive(file, synchronous);
+      } catch (error) {
+        if (isBusy(error)) throw new DataDirectoryLocked(options.dataDir, readPid(pidFile));
+        throw error;
+      }
+      writeFileSync(pidFile, String(process.pid));
+      return new SqliteEventStore(db);
+    }
+    return new SqliteEventStore(openExclusive(options.file ?? ':memory:', synchronous));
+  }
+
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('The event store is closed'));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, events, expected: options.expectedRevision, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate lets every writer that is ready in this turn join the same transaction.
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    let lastPosition: number | undefined;
+    try {
+      this.db.transaction(() => {
+        for (const pending of batch) {
+          try {
+            const result = this.appendInTransaction(pending);
+            outcomes.push({ ok: true, result });
+            lastPosition = Number(result.position);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      // The commit itself failed: nothing of this batch is durable.
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) pending.resolve(outcome.result);
+      else pending.reject(outcome.error);
+    });
+    if (lastPosition !== undefined) this.committed.emit('commit', lastPosition);
+  }
+
+  private appendInTransaction({ streamId, events, expected }: PendingAppend): AppendResult {
+    const { lastRevision, deleted } = this.streamHead(streamId);
+    const actual: bigint | 'no_stream' =
+      lastRevision === undefined || deleted ? 'no_stream' : BigInt(lastRevision);
+    if (!matchesExpectation(expected, actual)) {
+      const retried = this.findIdempotentRetry(streamId, events, expected, lastRevision);
+      if (retried) return retried;
+      throw new WrongExpectedRevision(streamId, expected, actual);
+    }
+    if (events.length === 0) {
+      const last = lastRevision ?? -1;
+      return { nextExpectedRevision: BigInt(last), position: BigInt(this.headPositionSync()) };
+    }
+    const retried = expected === 'any' ? this.findIdempotentRetry(streamId, events, expected, lastRevision) : undefined;
+    if (retried) return retried;
+    if (deleted) this.statements.undelete.run(streamId);
+    let revision = lastRevision ?? -1;
+    let position = 0;
+    const recordedAt = Date.now();
+    for (const event of events) {
+      revision += 1;
+      const info = this.statements.insert.run(
+        streamId,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
+  }
+
+  /**
+   * An append retried with the same event ids at the same place succeeds without writing twice.
+   * For `any` "the same place" is the end of the stream: the last events carry those ids.
+   */
+  private findIdempotentRetry(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+    lastRevision: number | undefined,
+  ): AppendResult | undefined {
+    if (events.length === 0 || lastRevision === undefined) return undefined;
+    let firstRevision: number;
+    if (typeof expected === 'bigint') firstRevision = Number(expected) + 1;
+    else if (expected === 'no_stream') firstRevision = 0;
+    else if (expected === 'any') firstRevision = lastRevision - events.length + 1;
+    else return undefined;
+    if (firstRevision < 0) return undefined;
+    const rows = this.statements.eventsFrom.all(streamId, firstRevision, events.length) as Pick<
+      EventRow,
+      'id' | 'revision' | 'position'
+    >[];
+    if (rows.length !== events.length) return undefined;
+    if (!rows.every((row, index) => row.id === events[index]!.id)) return undefined;
+    const last = rows[rows.length - 1]!;
+    return { nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) };
+  }
+
+  private streamHead(streamId: string): { lastRevision: number | undefined; deleted: boolean } {
+    const head = this.statements.lastRevision.get(streamId) as { revision: number } | undefined;
+    const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
+    return { lastRevision: head?.revision, deleted: stream?.deleted === 1 };
+  }
+
+  private headPositionSync(): number {
+    const row = this.statements.head.get() as { position: number | null };
+    return row.position ?? 0;
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    const visibleFrom = this.firstVisibleRevision(streamId);
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let cursor =
+      options.fromRevision !== undefined
+        ? Number(options.fromRevision)
+        : backwards
+          ? Number.MAX_SAFE_INTEGER
+          : visibleFrom;
+    const maxAgeCutoff = this.maxAgeCutoff(streamId);
+    while (remaining > 0) {
+      const limit = Math.min(READ_PAGE_SIZE, remaining);
+      const rows = (
+        backwards
+          ? this.statements.streamBackwards.all(streamId, cursor, visibleFrom, limit)
+          : this.statements.streamForwards.all(streamId, Math.max(cursor, visibleFrom), limit)
+      ) as EventRow[];
+      for (const row of rows) {
+        if (maxAgeCutoff !== undefined && row.recorded_at < maxAgeCutoff) continue;
+        remaining -= 1;
+        yield toRecordedEvent(row);
+      }
+      if (rows.length < limit) return;
+      cursor = rows[rows.length - 1]!.revision + (backwards ? -1 : 1);
+    }
+  }
+
+  /** Revisions below this are hidden by soft delete, truncate-before or `$maxCount`. */
+  private firstVisibleRevision(streamId: string): number {
+    const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
+    const head = this.statements.lastRevision.get(streamId) as { revision: number } | undefined;
+    if (!stream) return 0;
+    const metadata = JSON.parse(stream.metadata) as StreamMetadata;
+    let first = metadata.truncateBefore !== undefined ? Number(metadata.truncateBefore) : 0;
+    if (stream.deleted === 1) first = Math.max(first, (head?.revision ?? -1) + 1);
+    if (metadata.maxCount !== undefined && head) {
+      first = Math.max(first, head.revision - metadata.maxCount + 1);
+    }
+    return first;
+  }
+
+  private maxAgeCutoff(streamId: string): number | undefined {
+    const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
+    if (!stream) return undefined;
+    const { maxAge } = JSON.parse(stream.metadata) as StreamMetadata;
+    return maxAge === undefined ? undefined : Date.now() - maxAge * 1000;
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = Number(options.fromPosition ?? 0n);
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const accepts = compileFilter(options.filter);
+    while (remaining > 0) {
+      const rows = this.statements.allFrom.all(after, READ_PAGE_SIZE) as EventRow[];
+      for (const row of rows) {
+        after = row.position;
+        if (!accepts(row)) continue;
+        remaining -= 1;
+        yield toRecordedEvent(row);
+        if (remaining === 0) return;
+      }
+      if (rows.length < READ_PAGE_SIZE) return;
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): AllSubscription {
+    return new SqliteAllSubscription(this, this.committed, options);
+  }
+
+  /** @internal paged reads for subscriptions; `undefined` filter means everything but system streams. */
+  readPage(after: number, filter: EventFilter | undefined): { rows: EventRow[]; accepts: (row: EventRow) => boolean } {
+    return {
+      rows: this.statements.allFrom.all(after, READ_PAGE_SIZE) as EventRow[],
+      accepts: compileFilter(filter),
+    };
+  }
+
+  async headPosition(): Promise<bigint> {
+    return BigInt(this.headPositionSync());
+  }
+
+  async deleteStream(streamId: string, options: { readonly expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    const { lastRevision, deleted } = this.streamHead(streamId);
+    const actual = lastRevision === undefined || deleted ? 'no_stream' : BigInt(lastRevision);
+    const expected = options.expectedRevision ?? 'any';
+    if (!matchesExpectation(expected, actual)) throw new WrongExpectedRevision(streamId, expected, actual);
+    this.statements.markDeleted.run(streamId);
+  }
+
+  async setStreamMetadata(streamId: string, metadata: StreamMetadata): Promise<void> {
+    const serializable = {
+      ...metadata,
+      ...(metadata.truncateBefore !== undefined ? { truncateBefore: Number(metadata.truncateBefore) } : {}),
+    };
+    this.statements.upsertMetadata.run(streamId, JSON.stringify(serializable));
+  }
+
+  async getStreamMetadata(streamId: string): Promise<StreamMetadata> {
+    const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
+    if (!stream) return {};
+    const parsed = JSON.parse(stream.metadata) as Record<string, unknown>;
+    return {
+      ...parsed,
+      ...(typeof parsed.truncateBefore === 'number' ? { truncateBefore: BigInt(parsed.truncateBefore) } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Appends already accepted into the queue are committed before the file closes.
+    this.flush();
+    this.committed.emit('close');
+    this.db.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+class SqliteAllSubscription implements AllSubscription {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly onCommit = () => this.wake?.();
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    private readonly committed: EventEmitter,
+    private readonly options: SubscribeOptions,
+  ) {
+    committed.on('commit', this.onCommit);
+    committed.on('close', this.onCommit);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage> {
+    let after = Number(this.options.fromPosition ?? 0n);
+    let caughtUpReported = false;
+    try {
+      while (!this.stopped && !this.store.isClosed) {
+        // Arm the wake-up before reading so a commit landing between the read and the wait is not missed.
+        const signalled = new Promise<void>((resolve) => (this.wake = resolve));
+        const { rows, accepts } = this.store.readPage(after, this.options.filter);
+        for (const row of rows) {
+          after = row.position;
+          if (accepts(row)) yield { kind: 'event', event: toRecordedEvent(row) };
+          if (this.stopped) return;
+        }
+        if (rows.length === READ_PAGE_SIZE) continue;
+        if (!caughtUpReported) {
+          caughtUpReported = true;
+          yield { kind: 'caughtUp', position: after === 0 ? undefined : BigInt(after) };
+          continue;
+        }
+        await signalled;
+      }
+    } finally {
+      this.detach();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.detach();
+  }
+
+  private detach(): void {
+    this.committed.off('commit', this.onCommit);
+    this.committed.off('close', this.onCommit);
+  }
+}
+
+function openExclusive(file: string, synchronous: SqliteSynchronous): Database.Database {
+  const db = new Database(file, { timeout: 100 });
+  try {
+    // Exclusive locking: the first write lock is kept until close, so a second process fails fast
+    // instead of interleaving writes; it also spares WAL its shared-memory index.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.exec('BEGIN EXCLUSIVE; COMMIT;');
+    db.exec(SQLITE_EVENT_STORE_SCHEMA);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+function readPid(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function matchesExpectation(expected: ExpectedRevision, actual: bigint | 'no_stream'): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 'no_stream';
+  if (expected === 'stream_exists') return actual !== 'no_stream';
+  return actual === expected;
+}
+
+function compileFilter(filter: EventFilter | undefined): (row: Pick<EventRow, 'stream_id' | 'type'>) => boolean {
+  const prefixes = filter?.streamPrefixes;
+  const types = filter?.eventTypes ? new Set(filter.eventTypes) : undefined;
+  return (row) =>
+    !row.stream_id.startsWith('$') &&
+    (prefixes === undefined || prefixes.some((prefix) => row.stream_id.startsWith(prefix))) &&
+    (types === undefined || types.has(row.type));
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    data: JSON.parse(row.data) as RecordedEvent['data'],
+    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+    streamId: row.stream_id,
+    revision: BigInt(row.revision),
+    position: BigInt(row.position),
+    recordedAt: new Date(row.recorded_at),
+  };
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insert: db.prepare(
+      'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    lastRevision: db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+    stream: db.prepare('SELECT metadata, deleted FROM streams WHERE stream_id = ?'),
+    eventsFrom: db.prepare(
+      'SELECT id, revision, position FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    ),
+    streamForwards: db.prepare(
+      'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    ),
+    streamBackwards: db.prepare(
+      'SELECT * FROM events WHERE stream_id = ? AND revision <= ? AND revision >= ? ORDER BY revision DESC LIMIT ?',
+    ),
+    allFrom: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+    head: db.prepare('SELECT max(position) AS position FROM events'),
+    markDeleted: db.prepare(
+      `INSERT INTO streams (stream_id, metadata, deleted) VALUES (?, '{}', 1)
+       ON CONFLICT (stream_id) DO UPDATE SET deleted = 1`,
+    ),
+    undelete: db.prepare(
+      `UPDATE streams SET deleted = 0,
+         metadata = json_set(metadata, '$.truncateBefore',
+           (SELECT coalesce(max(revision), -1) + 1 FROM events WHERE events.stream_id = streams.stream_id))
+       WHERE stream_id = ?`,
+    ),
+    upsertMetadata: db.prepare(
+      `INSERT INTO streams (stream_id, metadata, deleted) VALUES (?, ?, 0)
+       ON CONFLICT (stream_id) DO UPDATE SET metadata = excluded.metadata`,
+    ),
+  };
+}

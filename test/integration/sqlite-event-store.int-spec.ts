@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { DataDirectoryLocked } from '../../src/shared/event-store/event-store.errors';
+import { anEvent, collect, describeEventStoreConformance } from './event-store.conformance';
+
+describeEventStoreConformance('embedded SQLite', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'es-conformance-'));
+  const store = SqliteEventStore.open({ dataDir });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('embedded SQLite event store', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'es-sqlite-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('commits concurrent appends together (group commit) and each keeps its own expected-revision check', async () => {
+    const store = SqliteEventStore.open({ dataDir });
+    await store.append('g-0', [anEvent()], { expectedRevision: 'no_stream' });
+    const outcomes = await Promise.allSettled([
+      store.append('g-0', [anEvent()], { expectedRevision: 0n }),
+      store.append('g-0', [anEvent()], { expectedRevision: 0n }),
+      store.append('g-1', [anEvent()], { expectedRevision: 'no_stream' }),
+      store.append('g-2', [anEvent()], { expectedRevision: 'stream_exists' }),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(await collect(store.readStream('g-0'))).toHaveLength(2);
+    await store.close();
+  });
+
+  it('keeps acknowledged events across a reopen', async () => {
+    const first = SqliteEventStore.open({ dataDir });
+    const event = anEvent();
+    await first.append('reopen-1', [event], { expectedRevision: 'no_stream' });
+    await first.close();
+    const second = SqliteEventStore.open({ dataDir });
+    const read = await collect(second.readStream('reopen-1'));
+    expect(read.map((recorded) => recorded.id)).toEqual([event.id]);
+    await second.close();
+  });
+
+  it('refuses a second opener of the same data directory with a clear message', () => {
+    const store = SqliteEventStore.open({ dataDir });
+    let error: unknown;
+    try {
+      SqliteEventStore.open({ dataDir });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DataDirectoryLocked);
+    expect((error as Error).message).toContain(dataDir);
+    expect((error as Error).message).toContain('in use by another process');
+    return store.close();
+  });
+});
