@@ -141,7 +141,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private appendInTransaction({ streamId, events, expected }: PendingAppend): AppendResult {
-    const { lastRevision, deleted } = this.streamHead(streamId);
+    const { lastRevision, lastId, deleted } = this.streamHead(streamId);
     const actual: bigint | 'no_stream' =
       lastRevision === undefined || deleted ? 'no_stream' : BigInt(lastRevision);
     if (!matchesExpectation(expected, actual)) {
@@ -153,7 +153,8 @@ export class SqliteEventStore implements EventStore {
       const last = lastRevision ?? -1;
       return { nextExpectedRevision: BigInt(last), position: BigInt(this.headPositionSync()) };
     }
-    const retried = expected === 'any' ? this.findIdempotentRetry(streamId, events, expected, lastRevision) : undefined;
+    const mayBeRetry = expected === 'any' && lastId === events[events.length - 1]!.id;
+    const retried = mayBeRetry ? this.findIdempotentRetry(streamId, events, expected, lastRevision) : undefined;
     if (retried) return retried;
     if (deleted) this.statements.undelete.run(streamId);
     let revision = lastRevision ?? -1;
@@ -202,10 +203,14 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) };
   }
 
-  private streamHead(streamId: string): { lastRevision: number | undefined; deleted: boolean } {
-    const head = this.statements.lastRevision.get(streamId) as { revision: number } | undefined;
+  private streamHead(streamId: string): {
+    lastRevision: number | undefined;
+    lastId: string | undefined;
+    deleted: boolean;
+  } {
+    const head = this.statements.lastRevision.get(streamId) as Pick<EventRow, 'revision' | 'id'> | undefined;
     const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
-    return { lastRevision: head?.revision, deleted: stream?.deleted === 1 };
+    return { lastRevision: head?.revision, lastId: head?.id, deleted: stream?.deleted === 1 };
   }
 
   private headPositionSync(): number {
@@ -452,7 +457,7 @@ function prepareStatements(db: Database.Database) {
     insert: db.prepare(
       'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    lastRevision: db.prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+    lastRevision: db.prepare('SELECT revision, id FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
     stream: db.prepare('SELECT metadata, deleted FROM streams WHERE stream_id = ?'),
     eventsFrom: db.prepare(
       'SELECT id, revision, position FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',

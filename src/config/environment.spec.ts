@@ -1,0 +1,42 @@
+import { Environment, InvalidEnvironment, loadEnvironment } from './environment';
+
+describe('loadEnvironment', () => {
+  it('applies the documented defaults', () => {
+    const environment = loadEnvironment({});
+    expect(environment).toBeInstanceOf(Environment);
+    expect(environment).toMatchObject({ PORT: 3000, DATA_DIR: './data', LOG_LEVEL: 'info', SQLITE_SYNCHRONOUS: 'FULL' });
+    expect(environment.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
+    expect(environment.DATABASE_URL).toBeUndefined();
+  });
+
+  it('reads valid values', () => {
+    const environment = loadEnvironment({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://127.0.0.1:5432/test',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=false',
+      ACCESS_TOKENS: 'acme:secret-token-1,globex:secret-token-2',
+    });
+    expect(environment.PORT).toBe(8080);
+    expect(environment.ACCESS_TOKENS).toBe('acme:secret-token-1,globex:secret-token-2');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['EVENTSTORE_CONNECTION_STRING', 'http://localhost:2113'],
+    ['ACCESS_TOKENS', 'no-colon-here'],
+    ['SQLITE_SYNCHRONOUS', 'SOMETIMES'],
+  ])('refuses a bad %s and names it', (name, value) => {
+    let error: unknown;
+    try {
+      loadEnvironment({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidEnvironment);
+    expect((error as InvalidEnvironment).problems).toHaveLength(1);
+    expect((error as InvalidEnvironment).problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+});

@@ -1,0 +1,88 @@
+import { Type, plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const SQLITE_SYNCHRONOUS_LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+/**
+ * Every setting the service reads from the environment. Nothing outside `src/config/` reads
+ * `process.env`; a bad value stops start-up with a message naming the variable.
+ */
+export class Environment {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './data';
+
+  @IsOptional()
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'must be an esdb:// connection string' })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]+:[^,:\s]{8,}(,[A-Za-z0-9_-]+:[^,:\s]{8,})*$/, {
+    message: 'must be comma-separated workspace_id:token pairs (tokens of at least 8 characters)',
+  })
+  ACCESS_TOKENS?: string;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** Durability of embedded appends; FULL survives power loss. */
+  @IsIn(SQLITE_SYNCHRONOUS_LEVELS)
+  SQLITE_SYNCHRONOUS: (typeof SQLITE_SYNCHRONOUS_LEVELS)[number] = 'FULL';
+
+  /** How long a read-your-writes response may wait for the projections, in milliseconds. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+}
+
+const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'EVENTSTORE_CONNECTION_STRING',
+  'DATABASE_URL',
+  'ACCESS_TOKENS',
+  'LOG_LEVEL',
+  'SQLITE_SYNCHRONOUS',
+  'READ_YOUR_WRITES_TIMEOUT_MS',
+];
+
+export class InvalidEnvironment extends Error {
+  override readonly name = 'InvalidEnvironment';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Parses and validates the environment; throws `InvalidEnvironment` naming every bad variable. */
+export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  // An empty variable counts as unset, as shells and compose files commonly leave them.
+  const relevant = Object.fromEntries(
+    ENVIRONMENT_VARIABLES.flatMap((name) => (source[name] ? [[name, source[name]]] : [])),
+  );
+  const environment = plainToInstance(Environment, relevant, { exposeDefaultValues: true });
+  const errors = validateSync(environment, { whitelist: false, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new InvalidEnvironment(
+      errors.map((error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`),
+    );
+  }
+  return environment;
+}
