@@ -1,0 +1,162 @@
+/**
+ * Value types of a contact, named as Intercom names them (the `contact` schema of the Intercom
+ * API), so that events, state, read models and responses use one vocabulary for contact fields.
+ */
+
+/** Unix seconds. */
+export type UnixSeconds = number;
+
+export type CustomAttributeValue = string | number | boolean | null;
+
+/** Custom attributes as written: a `null` value clears the attribute. */
+export type CustomAttributes = Readonly<Record<string, CustomAttributeValue>>;
+
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+export interface ContactLocation {
+  readonly country: string | null;
+  readonly region: string | null;
+  readonly city: string | null;
+}
+
+export const EMPTY_LOCATION: ContactLocation = { country: null, region: null, city: null };
+
+/** What the messenger reports about where a contact is seen from. */
+export interface SeenContext {
+  readonly browser?: string | null;
+  readonly browser_version?: string | null;
+  readonly browser_language?: string | null;
+  readonly os?: string | null;
+  readonly location?: ContactLocation;
+}
+
+/** The standard fields a contact carries besides its lifecycle timestamps. */
+export interface StandardAttributes {
+  readonly email: string | null;
+  readonly phone: string | null;
+  readonly name: string | null;
+  /** Image URL; the read side wraps it as `{type: "avatar", image_url}`. */
+  readonly avatar: string | null;
+  readonly external_id: string | null;
+  readonly owner_id: string | null;
+  readonly signed_up_at: UnixSeconds | null;
+  readonly last_seen_at: UnixSeconds | null;
+  readonly unsubscribed_from_emails: boolean;
+  readonly has_hard_bounced: boolean;
+  readonly marked_email_as_spam: boolean;
+  readonly language_override: string | null;
+  readonly browser: string | null;
+  readonly browser_version: string | null;
+  readonly browser_language: string | null;
+  readonly os: string | null;
+  readonly location: ContactLocation;
+}
+
+export type StandardAttributeName = keyof StandardAttributes;
+
+export const STANDARD_ATTRIBUTE_NAMES: readonly StandardAttributeName[] = [
+  'email',
+  'phone',
+  'name',
+  'avatar',
+  'external_id',
+  'owner_id',
+  'signed_up_at',
+  'last_seen_at',
+  'unsubscribed_from_emails',
+  'has_hard_bounced',
+  'marked_email_as_spam',
+  'language_override',
+  'browser',
+  'browser_version',
+  'browser_language',
+  'os',
+  'location',
+];
+
+export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {
+  email: null,
+  phone: null,
+  name: null,
+  avatar: null,
+  external_id: null,
+  owner_id: null,
+  signed_up_at: null,
+  last_seen_at: null,
+  unsubscribed_from_emails: false,
+  has_hard_bounced: false,
+  marked_email_as_spam: false,
+  language_override: null,
+  browser: null,
+  browser_version: null,
+  browser_language: null,
+  os: null,
+  location: EMPTY_LOCATION,
+};
+
+/** A partial write of contact fields: absent keys are untouched. */
+export type AttributeChanges = Partial<StandardAttributes> & {
+  readonly custom_attributes?: CustomAttributes;
+};
+
+export const sameLocation = (a: ContactLocation, b: ContactLocation): boolean =>
+  a.country === b.country && a.region === b.region && a.city === b.city;
+
+export const isEmptyLocation = (location: ContactLocation): boolean =>
+  sameLocation(location, EMPTY_LOCATION);
+
+export const sameAttributeValue = <K extends StandardAttributeName>(
+  key: K,
+  a: StandardAttributes[K],
+  b: StandardAttributes[K],
+): boolean =>
+  key === 'location'
+    ? sameLocation(a as ContactLocation, b as ContactLocation)
+    : a === b;
+
+/** Drops the keys of `changes` whose value is `undefined`, so payloads stay plain JSON. */
+export const definedOnly = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/** Applies custom attribute writes; `null` removes the attribute. */
+export const applyCustomAttributes = (
+  current: CustomAttributes,
+  writes: CustomAttributes,
+): CustomAttributes => {
+  const next: Record<string, CustomAttributeValue> = { ...current };
+  for (const [name, value] of Object.entries(writes)) {
+    if (value === null) delete next[name];
+    else next[name] = value;
+  }
+  return next;
+};
+
+/** The writes of `writes` that differ from `current`. */
+export const changedStandardAttributes = (
+  current: StandardAttributes,
+  writes: Partial<StandardAttributes>,
+): Partial<StandardAttributes> => {
+  const changed: Partial<Record<StandardAttributeName, unknown>> = {};
+  for (const key of STANDARD_ATTRIBUTE_NAMES) {
+    const value = writes[key];
+    if (value !== undefined && !sameAttributeValue(key, current[key], value)) changed[key] = value;
+  }
+  return changed as Partial<StandardAttributes>;
+};
+
+/** The custom attribute writes that change something (removing an absent attribute does not). */
+export const changedCustomAttributes = (
+  current: CustomAttributes,
+  writes: CustomAttributes,
+): CustomAttributes =>
+  Object.fromEntries(
+    Object.entries(writes).filter(([name, value]) =>
+      value === null ? name in current : current[name] !== value,
+    ),
+  );

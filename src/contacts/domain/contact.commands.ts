@@ -1,0 +1,128 @@
+import type {
+  AttributeChanges,
+  JsonValue,
+  SeenContext,
+  UnixSeconds,
+} from './contact.attributes';
+import type { ContactRef } from './contact.events';
+import type { MergeSource } from './contact.state';
+
+/**
+ * Every command names its contact and workspace and carries `now` (unix seconds), injected by
+ * the shell's clock: the domain never reads a clock, so replays and tests are deterministic.
+ */
+type ContactCommandOf<Type extends string, Data = object> = {
+  readonly type: Type;
+  readonly data: ContactRef & Data;
+  readonly now: UnixSeconds;
+};
+
+/**
+ * Commands that report something which happened elsewhere (the messenger, ingestion) may carry
+ * its event time; it defaults to `now`. Late events are normal.
+ */
+interface Occurred {
+  readonly occurredAt?: UnixSeconds;
+}
+
+export type RegisterVisitor = ContactCommandOf<
+  'RegisterVisitor',
+  Occurred & {
+    /** The messenger's anonymous id; the contact id is used when the messenger gave none. */
+    readonly userId?: string;
+    readonly context?: SeenContext;
+  }
+>;
+
+export type StartConversation = ContactCommandOf<
+  'StartConversation',
+  Occurred & { readonly conversationId?: string }
+>;
+
+export type ReplyToOutbound = ContactCommandOf<
+  'ReplyToOutbound',
+  Occurred & { readonly conversationId?: string; readonly outboundSentAt?: UnixSeconds }
+>;
+
+export type CreateContact = ContactCommandOf<
+  'CreateContact',
+  {
+    /** Defaults to `user`, as Intercom does. */
+    readonly role?: 'lead' | 'user';
+    readonly attributes: AttributeChanges;
+  }
+>;
+
+export type SignUp = ContactCommandOf<
+  'SignUp',
+  Occurred & {
+    readonly external_id?: string;
+    readonly email?: string;
+    /** Defaults to the event time. */
+    readonly signedUpAt?: UnixSeconds;
+  }
+>;
+
+export type LogIn = ContactCommandOf<
+  'LogIn',
+  Occurred & { readonly external_id?: string; readonly email?: string }
+>;
+
+export type UpdateContact = ContactCommandOf<
+  'UpdateContact',
+  Occurred & { readonly role?: 'lead' | 'user'; readonly attributes: AttributeChanges }
+>;
+
+export const DEFAULT_SEEN_THROTTLE_SECONDS = 300;
+
+export type RecordSeen = ContactCommandOf<
+  'RecordSeen',
+  Occurred & {
+    readonly context?: SeenContext;
+    /** `SEEN_THROTTLE` from configuration; defaults to `DEFAULT_SEEN_THROTTLE_SECONDS`. */
+    readonly throttleSeconds?: number;
+  }
+>;
+
+export type ArchiveContact = ContactCommandOf<'ArchiveContact'>;
+
+export type UnarchiveContact = ContactCommandOf<'UnarchiveContact'>;
+
+/** Source side of a merge: close this visitor or lead in favour of the user `into`. */
+export type MergeInto = ContactCommandOf<'MergeInto', { readonly into: string }>;
+
+/**
+ * Target side of a merge: this user absorbs `source` (see `mergeSourceOf`), which must already
+ * be closed by `MergeInto` or about to be.
+ */
+export type AbsorbMergedLead = ContactCommandOf<
+  'AbsorbMergedLead',
+  { readonly source: MergeSource; readonly mergedAt?: UnixSeconds }
+>;
+
+export type DeleteContact = ContactCommandOf<'DeleteContact'>;
+
+export type TrackEvent = ContactCommandOf<
+  'TrackEvent',
+  {
+    readonly name: string;
+    readonly createdAt: UnixSeconds;
+    readonly metadata?: Readonly<Record<string, JsonValue>>;
+  }
+>;
+
+export type ContactCommand =
+  | RegisterVisitor
+  | StartConversation
+  | ReplyToOutbound
+  | CreateContact
+  | SignUp
+  | LogIn
+  | UpdateContact
+  | RecordSeen
+  | ArchiveContact
+  | UnarchiveContact
+  | MergeInto
+  | AbsorbMergedLead
+  | DeleteContact
+  | TrackEvent;

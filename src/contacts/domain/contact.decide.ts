@@ -1,0 +1,485 @@
+import {
+  STANDARD_ATTRIBUTE_NAMES,
+  changedCustomAttributes,
+  changedStandardAttributes,
+  definedOnly,
+  isEmptyLocation,
+  sameAttributeValue,
+  type AttributeChanges,
+  type CustomAttributeValue,
+  type SeenContext,
+  type StandardAttributeName,
+  type StandardAttributes,
+  type UnixSeconds,
+} from './contact.attributes';
+import {
+  DEFAULT_SEEN_THROTTLE_SECONDS,
+  type AbsorbMergedLead,
+  type ArchiveContact,
+  type ContactCommand,
+  type CreateContact,
+  type DeleteContact,
+  type LogIn,
+  type MergeInto,
+  type RecordSeen,
+  type RegisterVisitor,
+  type ReplyToOutbound,
+  type SignUp,
+  type StartConversation,
+  type TrackEvent,
+  type UnarchiveContact,
+  type UpdateContact,
+} from './contact.commands';
+import {
+  ContactAlreadyExists,
+  ContactMerged,
+  ContactNotFound,
+  IdentityMismatch,
+  InvalidMerge,
+  InvalidRoleChange,
+  MissingIdentity,
+  VisitorNotArchivable,
+} from './contact.errors';
+import type {
+  ContactArchived,
+  ContactDeleted,
+  ContactEvent,
+  ContactMergedInto,
+  ContactSeen,
+  ContactUnarchived,
+  ContactUpdated,
+  DataEventTracked,
+  GivenIdentity,
+  LeadCreated,
+  LeadMergeAbsorbed,
+  LeadSignedUp,
+  MergedFields,
+  UserCreated,
+  VisitorRegistered,
+} from './contact.events';
+import { dataEventKey, type ContactState, type LiveContact, type MergeSource } from './contact.state';
+
+type Decision = readonly ContactEvent[];
+
+const eventTime = (command: {
+  readonly now: UnixSeconds;
+  readonly data: { readonly occurredAt?: UnixSeconds };
+}): UnixSeconds => command.data.occurredAt ?? command.now;
+
+/** Commands on an existing contact: refused when there is none, or when it was merged away. */
+const requireLive = (state: ContactState, contactId: string): LiveContact => {
+  switch (state.status) {
+    case 'none':
+    case 'deleted':
+      throw new ContactNotFound(contactId);
+    case 'merged':
+      throw new ContactMerged(state.id, state.into);
+    case 'visitor':
+    case 'lead':
+    case 'user':
+      return state;
+  }
+};
+
+export const registerVisitor = (command: RegisterVisitor, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const userId = command.data.userId ?? contactId;
+  if (state.status === 'visitor' && state.user_id === userId) return [];
+  if (state.status !== 'none') throw new ContactAlreadyExists(contactId);
+  const registered: VisitorRegistered = {
+    type: 'VisitorRegistered',
+    data: {
+      contactId,
+      workspaceId,
+      userId,
+      registeredAt: eventTime(command),
+      context: definedOnly(command.data.context ?? {}),
+    },
+  };
+  return [registered];
+};
+
+/** Talking to the workspace is what turns an anonymous visitor into a lead. */
+const becomeLeadIfVisitor = (
+  contact: LiveContact,
+  command: { readonly data: { readonly contactId: string; readonly workspaceId: string } },
+  at: UnixSeconds,
+  cause: 'conversation_started' | 'outbound_replied',
+): Decision =>
+  contact.status === 'visitor'
+    ? [
+        {
+          type: 'VisitorBecameLead',
+          data: {
+            contactId: command.data.contactId,
+            workspaceId: command.data.workspaceId,
+            becameLeadAt: at,
+            cause,
+          },
+        },
+      ]
+    : [];
+
+export const startConversation = (command: StartConversation, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const contact = requireLive(state, contactId);
+  const startedAt = eventTime(command);
+  return [
+    {
+      type: 'ConversationStarted',
+      data: {
+        contactId,
+        workspaceId,
+        startedAt,
+        conversationId: command.data.conversationId ?? null,
+      },
+    },
+    ...becomeLeadIfVisitor(contact, command, startedAt, 'conversation_started'),
+  ];
+};
+
+export const replyToOutbound = (command: ReplyToOutbound, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const contact = requireLive(state, contactId);
+  const repliedAt = eventTime(command);
+  return [
+    {
+      type: 'OutboundReplied',
+      data: {
+        contactId,
+        workspaceId,
+        repliedAt,
+        conversationId: command.data.conversationId ?? null,
+        outboundSentAt: command.data.outboundSentAt ?? null,
+      },
+    },
+    ...becomeLeadIfVisitor(contact, command, repliedAt, 'outbound_replied'),
+  ];
+};
+
+/** On creation a `null` means "not set", which is already the case. */
+const withoutNulls = (attributes: AttributeChanges): AttributeChanges => {
+  const { custom_attributes, ...standard } = attributes;
+  const custom = Object.entries(custom_attributes ?? {}).filter(([, value]) => value !== null);
+  return {
+    ...Object.fromEntries(Object.entries(standard).filter(([, value]) => value != null)),
+    ...(custom.length > 0 ? { custom_attributes: Object.fromEntries(custom) } : {}),
+  };
+};
+
+export const createContact = (command: CreateContact, state: ContactState): Decision => {
+  const { contactId, workspaceId, role, attributes } = command.data;
+  if (state.status !== 'none') throw new ContactAlreadyExists(contactId);
+  if (!role && !attributes.email && !attributes.external_id) {
+    throw new MissingIdentity(['email', 'external_id', 'role']);
+  }
+  const data = { contactId, workspaceId, createdAt: command.now, attributes: withoutNulls(attributes) };
+  const created: LeadCreated | UserCreated =
+    role === 'lead' ? { type: 'LeadCreated', data } : { type: 'UserCreated', data };
+  return [created];
+};
+
+/**
+ * The identity a sign-up or log-in brings that the contact does not have yet. A user's identity
+ * is settled: naming another one is a conflict (the shell routes an identity held by another
+ * user to a merge instead). A visitor or lead simply takes the identity it is given.
+ */
+const newIdentity = (
+  contact: LiveContact,
+  given: { readonly external_id?: string; readonly email?: string },
+): GivenIdentity => {
+  if (given.external_id === undefined && given.email === undefined) {
+    throw new MissingIdentity(['external_id', 'email']);
+  }
+  const identity: { external_id?: string; email?: string } = {};
+  for (const field of ['external_id', 'email'] as const) {
+    const value = given[field];
+    if (value === undefined || value === contact[field]) continue;
+    if (contact.status === 'user' && contact[field] !== null) {
+      throw new IdentityMismatch(field, contact.id);
+    }
+    identity[field] = value;
+  }
+  return identity;
+};
+
+const signedUp = (
+  contact: LiveContact & { readonly status: 'visitor' | 'lead' },
+  command: SignUp | LogIn,
+  signedUpAt: UnixSeconds,
+  identity: GivenIdentity,
+): LeadSignedUp => ({
+  type: 'LeadSignedUp',
+  data: {
+    contactId: command.data.contactId,
+    workspaceId: command.data.workspaceId,
+    fromRole: contact.status,
+    signedUpAt,
+    identity,
+  },
+});
+
+const loggedIn = (command: SignUp | LogIn, identity: GivenIdentity): ContactEvent => ({
+  type: 'ContactLoggedIn',
+  data: {
+    contactId: command.data.contactId,
+    workspaceId: command.data.workspaceId,
+    loggedInAt: eventTime(command),
+    identity,
+  },
+});
+
+const isVisitorOrLead = (
+  contact: LiveContact,
+): contact is LiveContact & { readonly status: 'visitor' | 'lead' } => contact.status !== 'user';
+
+/** Signing up again as the user one already is counts as logging in. */
+export const signUp = (command: SignUp, state: ContactState): Decision => {
+  const contact = requireLive(state, command.data.contactId);
+  const identity = newIdentity(contact, command.data);
+  if (!isVisitorOrLead(contact)) return [loggedIn(command, identity)];
+  return [signedUp(contact, command, command.data.signedUpAt ?? eventTime(command), identity)];
+};
+
+/** A visitor or lead that logs in with an identity nobody holds becomes that user. */
+export const logIn = (command: LogIn, state: ContactState): Decision => {
+  const contact = requireLive(state, command.data.contactId);
+  const identity = newIdentity(contact, command.data);
+  if (!isVisitorOrLead(contact)) return [loggedIn(command, identity)];
+  return [signedUp(contact, command, eventTime(command), identity), loggedIn(command, {})];
+};
+
+export const updateContact = (command: UpdateContact, state: ContactState): Decision => {
+  const { contactId, workspaceId, role, attributes } = command.data;
+  const contact = requireLive(state, contactId);
+  if (contact.status === 'user' && role === 'lead') throw new InvalidRoleChange('user', 'lead');
+  const { custom_attributes, last_seen_at, ...standard } = attributes;
+  const custom = changedCustomAttributes(contact.custom_attributes, custom_attributes ?? {});
+  const changes: ContactUpdated['data']['changes'] = {
+    ...(role !== undefined && role !== contact.status ? { role } : {}),
+    ...changedStandardAttributes(contact, standard),
+    // last_seen_at never moves backwards, not even by an explicit write.
+    ...(last_seen_at != null && (contact.last_seen_at === null || last_seen_at > contact.last_seen_at)
+      ? { last_seen_at }
+      : {}),
+    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
+  };
+  if (Object.keys(changes).length === 0) return [];
+  const updated: ContactUpdated = {
+    type: 'ContactUpdated',
+    data: { contactId, workspaceId, updatedAt: eventTime(command), changes },
+  };
+  return [updated];
+};
+
+const contextChanged = (contact: LiveContact, context: SeenContext): boolean =>
+  (Object.keys(context) as (keyof SeenContext)[]).some((key) => {
+    const value = context[key];
+    return value !== undefined && !sameAttributeValue(key, contact[key], value);
+  });
+
+export const recordSeen = (command: RecordSeen, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const contact = requireLive(state, contactId);
+  const seenAt = eventTime(command);
+  // A late sighting would change nothing: last_seen_at and the context stay with the newest one.
+  if (contact.last_seen_at !== null && seenAt < contact.last_seen_at) return [];
+  const context = definedOnly(command.data.context ?? {});
+  const window = command.data.throttleSeconds ?? DEFAULT_SEEN_THROTTLE_SECONDS;
+  const throttled =
+    contact.lastSeenRecordedAt !== null && seenAt - contact.lastSeenRecordedAt < window;
+  if (throttled && !contextChanged(contact, context)) return [];
+  const seen: ContactSeen = { type: 'ContactSeen', data: { contactId, workspaceId, seenAt, context } };
+  return [seen];
+};
+
+export const archiveContact = (command: ArchiveContact, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const contact = requireLive(state, contactId);
+  if (contact.status === 'visitor') throw new VisitorNotArchivable(contactId);
+  if (contact.archived) return [];
+  const archived: ContactArchived = {
+    type: 'ContactArchived',
+    data: { contactId, workspaceId, archivedAt: command.now },
+  };
+  return [archived];
+};
+
+export const unarchiveContact = (command: UnarchiveContact, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const contact = requireLive(state, contactId);
+  if (contact.status === 'visitor') throw new VisitorNotArchivable(contactId);
+  if (!contact.archived) return [];
+  const unarchived: ContactUnarchived = {
+    type: 'ContactUnarchived',
+    data: { contactId, workspaceId, unarchivedAt: command.now },
+  };
+  return [unarchived];
+};
+
+export const mergeInto = (command: MergeInto, state: ContactState): Decision => {
+  const { contactId, workspaceId, into } = command.data;
+  if (into === contactId) throw new InvalidMerge('A contact cannot be merged into itself');
+  switch (state.status) {
+    case 'none':
+      throw new ContactNotFound(contactId);
+    case 'deleted':
+      throw new InvalidMerge(`Contact ${contactId} is deleted`);
+    case 'merged':
+      // A retry of the same merge (e.g. by the process manager) is not an error.
+      if (state.into === into) return [];
+      throw new InvalidMerge(`Contact ${contactId} was already merged into ${state.into}`);
+    case 'user':
+      throw new InvalidMerge(`Contact ${contactId} is a user; only a lead can be merged`);
+    case 'visitor':
+    case 'lead': {
+      const merged: ContactMergedInto = {
+        type: 'ContactMergedInto',
+        data: { contactId, workspaceId, into, sourceRole: state.status, mergedAt: command.now },
+      };
+      return [merged];
+    }
+  }
+};
+
+/** Fields a merge can fill; external_id stays out: an external_id is only ever claimed, not inherited. */
+const FILLABLE: readonly StandardAttributeName[] = STANDARD_ATTRIBUTE_NAMES.filter(
+  (name) =>
+    name !== 'external_id' &&
+    name !== 'last_seen_at' &&
+    name !== 'unsubscribed_from_emails' &&
+    name !== 'has_hard_bounced' &&
+    name !== 'marked_email_as_spam',
+);
+
+const isBlank = (name: StandardAttributeName, attributes: StandardAttributes): boolean => {
+  const value = attributes[name];
+  return name === 'location' ? isEmptyLocation(attributes.location) : value === null;
+};
+
+const laterOf = (
+  target: UnixSeconds | null,
+  source: UnixSeconds | null,
+): UnixSeconds | undefined =>
+  source !== null && (target === null || source > target) ? source : undefined;
+
+/**
+ * Target values win and the source fills blanks. Activity timestamps take the later of the two,
+ * because the source's activity now counts as the target's; an unsubscribe carries over, because
+ * the person asked for it whichever record they were on.
+ */
+const mergedFields = (target: LiveContact, source: MergeSource): MergedFields => {
+  const filled: Partial<Record<StandardAttributeName, unknown>> = {};
+  for (const name of FILLABLE) {
+    if (isBlank(name, target) && !isBlank(name, source.attributes)) {
+      filled[name] = source.attributes[name];
+    }
+  }
+  const custom: Record<string, CustomAttributeValue> = {};
+  for (const [name, value] of Object.entries(source.custom_attributes)) {
+    if (!(name in target.custom_attributes) && value !== null) custom[name] = value;
+  }
+  return definedOnly({
+    ...(filled as Partial<StandardAttributes>),
+    ...(source.attributes.unsubscribed_from_emails && !target.unsubscribed_from_emails
+      ? { unsubscribed_from_emails: true }
+      : {}),
+    last_seen_at: laterOf(target.last_seen_at, source.attributes.last_seen_at),
+    last_replied_at: laterOf(target.last_replied_at, source.last_replied_at),
+    last_contacted_at: laterOf(target.last_contacted_at, source.last_contacted_at),
+    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
+  });
+};
+
+export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState): Decision => {
+  const { contactId, workspaceId, source } = command.data;
+  switch (state.status) {
+    case 'none':
+      throw new ContactNotFound(contactId);
+    case 'deleted':
+    case 'merged':
+      throw new InvalidMerge(`Merge target ${contactId} is ${state.status}`);
+    case 'visitor':
+    case 'lead':
+      throw new InvalidMerge(`Merge target ${contactId} is a ${state.status}; it must be a user`);
+    case 'user':
+      break;
+  }
+  if (source.contactId === contactId) throw new InvalidMerge('A contact cannot be merged into itself');
+  if (source.workspaceId !== workspaceId) {
+    throw new InvalidMerge('Source and target belong to different workspaces');
+  }
+  if (state.merge_history.some((item) => item.source_contact_id === source.contactId)) return [];
+  const absorbed: LeadMergeAbsorbed = {
+    type: 'LeadMergeAbsorbed',
+    data: {
+      contactId,
+      workspaceId,
+      from: source.contactId,
+      sourceRole: source.role,
+      mergedAt: command.data.mergedAt ?? command.now,
+      copied: mergedFields(state, source),
+    },
+  };
+  return [absorbed];
+};
+
+export const deleteContact = (command: DeleteContact, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  requireLive(state, contactId);
+  const deleted: ContactDeleted = {
+    type: 'ContactDeleted',
+    data: { contactId, workspaceId, deletedAt: command.now },
+  };
+  return [deleted];
+};
+
+export const trackEvent = (command: TrackEvent, state: ContactState): Decision => {
+  const { contactId, workspaceId, name, createdAt } = command.data;
+  const contact = requireLive(state, contactId);
+  if (contact.dataEventKeys.has(dataEventKey(name, createdAt))) return [];
+  const tracked: DataEventTracked = {
+    type: 'DataEventTracked',
+    data: { contactId, workspaceId, name, createdAt, metadata: command.data.metadata ?? {} },
+  };
+  return [tracked];
+};
+
+/** Refuses by throwing a `ContactDomainError`; `[]` means the command changes nothing. */
+export const decide = (command: ContactCommand, state: ContactState): Decision => {
+  const { type } = command;
+  switch (type) {
+    case 'RegisterVisitor':
+      return registerVisitor(command, state);
+    case 'StartConversation':
+      return startConversation(command, state);
+    case 'ReplyToOutbound':
+      return replyToOutbound(command, state);
+    case 'CreateContact':
+      return createContact(command, state);
+    case 'SignUp':
+      return signUp(command, state);
+    case 'LogIn':
+      return logIn(command, state);
+    case 'UpdateContact':
+      return updateContact(command, state);
+    case 'RecordSeen':
+      return recordSeen(command, state);
+    case 'ArchiveContact':
+      return archiveContact(command, state);
+    case 'UnarchiveContact':
+      return unarchiveContact(command, state);
+    case 'MergeInto':
+      return mergeInto(command, state);
+    case 'AbsorbMergedLead':
+      return absorbMergedLead(command, state);
+    case 'DeleteContact':
+      return deleteContact(command, state);
+    case 'TrackEvent':
+      return trackEvent(command, state);
+    default: {
+      const unknown: never = type;
+      throw new Error(`Unknown contact command: ${String(unknown)}`);
+    }
+  }
+};

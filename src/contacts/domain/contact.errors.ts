@@ -1,0 +1,108 @@
+/**
+ * Refusals of the contact decider. `code` is the Intercom error code the HTTP edge answers with;
+ * `field` names the offending request field when there is one. Codes and class names are stable.
+ */
+export type ContactErrorCode =
+  | 'not_found'
+  | 'contact_merged'
+  | 'conflict'
+  | 'invalid_merge'
+  | 'parameter_invalid'
+  | 'parameter_not_found';
+
+export abstract class ContactDomainError extends Error {
+  abstract readonly code: ContactErrorCode;
+  readonly field?: string;
+}
+
+/** No such contact, or it was deleted. */
+export class ContactNotFound extends ContactDomainError {
+  override readonly name = 'ContactNotFound';
+  readonly code = 'not_found';
+  constructor(readonly contactId: string) {
+    super(`Contact not found: ${contactId}`);
+  }
+}
+
+/** The contact was merged into `into`; callers follow the link. */
+export class ContactMerged extends ContactDomainError {
+  override readonly name = 'ContactMerged';
+  readonly code = 'contact_merged';
+  constructor(
+    readonly contactId: string,
+    readonly into: string,
+  ) {
+    super(`Contact ${contactId} was merged into ${into}`);
+  }
+}
+
+/** A create on an id that is already taken. */
+export class ContactAlreadyExists extends ContactDomainError {
+  override readonly name = 'ContactAlreadyExists';
+  readonly code = 'conflict';
+  constructor(readonly contactId: string) {
+    super(`A contact matching those details already exists with id=${contactId}`);
+  }
+}
+
+/** A create that names none of email, external_id, role. */
+export class MissingIdentity extends ContactDomainError {
+  override readonly name = 'MissingIdentity';
+  readonly code = 'parameter_not_found';
+  constructor(readonly expected: readonly string[]) {
+    super(`One of ${expected.join(', ')} is required`);
+  }
+}
+
+/** A role change the lifecycle does not allow (a user never becomes a lead again). */
+export class InvalidRoleChange extends ContactDomainError {
+  override readonly name = 'InvalidRoleChange';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'role';
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`The role of a ${from} cannot change to ${to}`);
+  }
+}
+
+/** A sign-up or log-in naming an identity other than the one the user already has. */
+export class IdentityMismatch extends ContactDomainError {
+  override readonly name = 'IdentityMismatch';
+  readonly code = 'conflict';
+  constructor(
+    override readonly field: 'external_id' | 'email',
+    readonly contactId: string,
+  ) {
+    super(`Contact ${contactId} already has a different ${field}`);
+  }
+}
+
+/** Archiving applies to leads and users only. */
+export class VisitorNotArchivable extends ContactDomainError {
+  override readonly name = 'VisitorNotArchivable';
+  readonly code = 'parameter_invalid';
+  constructor(readonly contactId: string) {
+    super(`Contact ${contactId} is a visitor; only leads and users can be archived`);
+  }
+}
+
+/** A merge whose source or target does not qualify. */
+export class InvalidMerge extends ContactDomainError {
+  override readonly name = 'InvalidMerge';
+  readonly code = 'invalid_merge';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+export type ContactError =
+  | ContactNotFound
+  | ContactMerged
+  | ContactAlreadyExists
+  | MissingIdentity
+  | InvalidRoleChange
+  | IdentityMismatch
+  | VisitorNotArchivable
+  | InvalidMerge;

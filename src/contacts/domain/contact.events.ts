@@ -1,0 +1,189 @@
+import type { AttributeChanges, JsonValue, SeenContext, UnixSeconds } from './contact.attributes';
+
+/*
+ * Payload conventions: top-level keys are ours (camelCase); nested objects of contact fields
+ * (`attributes`, `changes`, `copied`, `context`, `identity`) use Intercom's field names, so the
+ * projection copies them without a mapping table. All PII of an event sits in those nested
+ * objects, which is where erasure looks. Timestamps are event time in unix seconds.
+ */
+
+/** Every contact event names its contact and workspace, so a payload is meaningful on its own. */
+export interface ContactRef {
+  readonly contactId: string;
+  readonly workspaceId: string;
+}
+
+type ContactEventOf<Type extends string, Data> = {
+  readonly type: Type;
+  readonly data: ContactRef & Data;
+};
+
+export type LiveRole = 'visitor' | 'lead' | 'user';
+export type MergeSourceRole = 'visitor' | 'lead';
+
+/**
+ * What a merge copied from its source: blanks of the target filled by the source, and the
+ * source's activity timestamps where they are later than the target's.
+ */
+export type MergedFields = AttributeChanges & {
+  readonly last_replied_at?: UnixSeconds;
+  readonly last_contacted_at?: UnixSeconds;
+};
+
+/** The identity a sign-up or log-in gave the contact; only the parts that were new to it. */
+export interface GivenIdentity {
+  readonly external_id?: string;
+  readonly email?: string;
+}
+
+/** An anonymous messenger visitor appeared; `userId` is its anonymous messenger id. */
+export type VisitorRegistered = ContactEventOf<
+  'VisitorRegistered',
+  { readonly userId: string; readonly registeredAt: UnixSeconds; readonly context: SeenContext }
+>;
+
+/** The contact started a conversation (it messaged in: moves `last_replied_at`). */
+export type ConversationStarted = ContactEventOf<
+  'ConversationStarted',
+  { readonly startedAt: UnixSeconds; readonly conversationId: string | null }
+>;
+
+/**
+ * The contact replied to an outbound message (moves `last_replied_at`, and `last_contacted_at`
+ * to the outbound's send time when it is known).
+ */
+export type OutboundReplied = ContactEventOf<
+  'OutboundReplied',
+  {
+    readonly repliedAt: UnixSeconds;
+    readonly conversationId: string | null;
+    readonly outboundSentAt: UnixSeconds | null;
+  }
+>;
+
+/** A visitor became a lead because it talked to the workspace. */
+export type VisitorBecameLead = ContactEventOf<
+  'VisitorBecameLead',
+  {
+    readonly becameLeadAt: UnixSeconds;
+    readonly cause: 'conversation_started' | 'outbound_replied';
+  }
+>;
+
+/** A lead was created through the API with these initial fields. */
+export type LeadCreated = ContactEventOf<
+  'LeadCreated',
+  { readonly createdAt: UnixSeconds; readonly attributes: AttributeChanges }
+>;
+
+/** A user was created through the API with these initial fields. */
+export type UserCreated = ContactEventOf<
+  'UserCreated',
+  { readonly createdAt: UnixSeconds; readonly attributes: AttributeChanges }
+>;
+
+/** A visitor or lead signed up (or logged in for the first time) and is now a user. */
+export type LeadSignedUp = ContactEventOf<
+  'LeadSignedUp',
+  {
+    readonly fromRole: MergeSourceRole;
+    readonly signedUpAt: UnixSeconds;
+    readonly identity: GivenIdentity;
+  }
+>;
+
+/** A user logged in; `identity` holds the identity parts it did not have before (often none). */
+export type ContactLoggedIn = ContactEventOf<
+  'ContactLoggedIn',
+  { readonly loggedInAt: UnixSeconds; readonly identity: GivenIdentity }
+>;
+
+/**
+ * Contact fields changed. `changes` holds only the fields whose value differs from before (a
+ * custom attribute set to `null` was removed); an update that changes nothing records no event.
+ * `role` appears when a visitor or lead was promoted.
+ */
+export type ContactUpdated = ContactEventOf<
+  'ContactUpdated',
+  {
+    readonly updatedAt: UnixSeconds;
+    readonly changes: AttributeChanges & { readonly role?: 'lead' | 'user' };
+  }
+>;
+
+/**
+ * The contact was seen by the messenger at `seenAt` from `context`. Throttled: at most one per
+ * throttle window unless the context changed, and never for a time before `last_seen_at`.
+ */
+export type ContactSeen = ContactEventOf<
+  'ContactSeen',
+  { readonly seenAt: UnixSeconds; readonly context: SeenContext }
+>;
+
+/** The contact was archived (hidden from day-to-day lists, data kept). */
+export type ContactArchived = ContactEventOf<'ContactArchived', { readonly archivedAt: UnixSeconds }>;
+
+/** The contact was unarchived. */
+export type ContactUnarchived = ContactEventOf<
+  'ContactUnarchived',
+  { readonly unarchivedAt: UnixSeconds }
+>;
+
+/**
+ * Source side of a merge: this contact is closed and lives on as `into`. Every later command on
+ * it is refused with `contact_merged`; reads follow the link to `into`.
+ */
+export type ContactMergedInto = ContactEventOf<
+  'ContactMergedInto',
+  { readonly into: string; readonly sourceRole: MergeSourceRole; readonly mergedAt: UnixSeconds }
+>;
+
+/**
+ * Target side of a merge: this user absorbed the contact `from`. `copied` holds the fields the
+ * source filled in (the target's own values win); the merge is added to `merge_history`.
+ */
+export type LeadMergeAbsorbed = ContactEventOf<
+  'LeadMergeAbsorbed',
+  {
+    readonly from: string;
+    readonly sourceRole: MergeSourceRole;
+    readonly mergedAt: UnixSeconds;
+    readonly copied: MergedFields;
+  }
+>;
+
+/** The contact was deleted; its PII must no longer be readable from any API. */
+export type ContactDeleted = ContactEventOf<'ContactDeleted', { readonly deletedAt: UnixSeconds }>;
+
+/**
+ * A data event (Intercom `POST /events`) happened to the contact at `createdAt`. The pair
+ * (name, createdAt) is unique per contact: a second submission of it records nothing.
+ */
+export type DataEventTracked = ContactEventOf<
+  'DataEventTracked',
+  {
+    readonly name: string;
+    readonly createdAt: UnixSeconds;
+    readonly metadata: Readonly<Record<string, JsonValue>>;
+  }
+>;
+
+export type ContactEvent =
+  | VisitorRegistered
+  | ConversationStarted
+  | OutboundReplied
+  | VisitorBecameLead
+  | LeadCreated
+  | UserCreated
+  | LeadSignedUp
+  | ContactLoggedIn
+  | ContactUpdated
+  | ContactSeen
+  | ContactArchived
+  | ContactUnarchived
+  | ContactMergedInto
+  | LeadMergeAbsorbed
+  | ContactDeleted
+  | DataEventTracked;
+
+export type ContactEventType = ContactEvent['type'];

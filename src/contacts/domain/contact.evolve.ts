@@ -1,0 +1,195 @@
+import {
+  applyCustomAttributes,
+  definedOnly,
+  type AttributeChanges,
+  type SeenContext,
+  type UnixSeconds,
+} from './contact.attributes';
+import type { ContactEvent, GivenIdentity } from './contact.events';
+import {
+  dataEventKey,
+  mergeSourceOf,
+  newLiveContact,
+  type ContactState,
+  type LiveContact,
+} from './contact.state';
+
+const later = (a: UnixSeconds | null, b: UnixSeconds | null): UnixSeconds | null =>
+  a === null ? b : b === null ? a : Math.max(a, b);
+
+/** Event time may arrive out of order; `updated_at` only moves forwards. */
+const touched = (contact: LiveContact, at: UnixSeconds): LiveContact => ({
+  ...contact,
+  updated_at: Math.max(contact.updated_at, at),
+});
+
+const withAttributes = (contact: LiveContact, changes: AttributeChanges): LiveContact => {
+  const { custom_attributes, last_seen_at, ...standard } = changes;
+  return {
+    ...contact,
+    ...definedOnly(standard),
+    // A late write never moves last_seen_at backwards.
+    last_seen_at:
+      last_seen_at === undefined ? contact.last_seen_at : later(contact.last_seen_at, last_seen_at),
+    custom_attributes: custom_attributes
+      ? applyCustomAttributes(contact.custom_attributes, custom_attributes)
+      : contact.custom_attributes,
+  };
+};
+
+const withContext = (contact: LiveContact, context: SeenContext): LiveContact => ({
+  ...contact,
+  ...definedOnly(context),
+  location: context.location ?? contact.location,
+});
+
+const withIdentity = (contact: LiveContact, identity: GivenIdentity): LiveContact => ({
+  ...contact,
+  external_id: identity.external_id ?? contact.external_id,
+  email: identity.email ?? contact.email,
+});
+
+const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => {
+  switch (event.type) {
+    case 'VisitorRegistered':
+    case 'LeadCreated':
+    case 'UserCreated':
+      return contact;
+    case 'ConversationStarted':
+      return { ...contact, last_replied_at: later(contact.last_replied_at, event.data.startedAt) };
+    case 'OutboundReplied':
+      return {
+        ...contact,
+        last_replied_at: later(contact.last_replied_at, event.data.repliedAt),
+        last_contacted_at: later(contact.last_contacted_at, event.data.outboundSentAt),
+      };
+    case 'VisitorBecameLead':
+      return touched({ ...contact, status: 'lead' }, event.data.becameLeadAt);
+    case 'LeadSignedUp':
+      return touched(
+        withIdentity(
+          {
+            ...contact,
+            status: 'user',
+            signed_up_at: contact.signed_up_at ?? event.data.signedUpAt,
+          },
+          event.data.identity,
+        ),
+        event.data.signedUpAt,
+      );
+    case 'ContactLoggedIn':
+      return Object.keys(event.data.identity).length === 0
+        ? contact
+        : touched(withIdentity(contact, event.data.identity), event.data.loggedInAt);
+    case 'ContactUpdated': {
+      const { role, ...changes } = event.data.changes;
+      return touched(
+        withAttributes({ ...contact, status: role ?? contact.status }, changes),
+        event.data.updatedAt,
+      );
+    }
+    case 'ContactSeen': {
+      const seenAt = event.data.seenAt;
+      const lastSeenRecordedAt = later(contact.lastSeenRecordedAt, seenAt);
+      // Only the newest sighting describes where the contact is now.
+      if (contact.last_seen_at !== null && seenAt < contact.last_seen_at) {
+        return { ...contact, lastSeenRecordedAt };
+      }
+      return {
+        ...withContext(contact, event.data.context),
+        last_seen_at: seenAt,
+        lastSeenRecordedAt,
+      };
+    }
+    case 'ContactArchived':
+      return touched({ ...contact, archived: true }, event.data.archivedAt);
+    case 'ContactUnarchived':
+      return touched({ ...contact, archived: false }, event.data.unarchivedAt);
+    case 'ContactMergedInto': {
+      const source = mergeSourceOf(contact);
+      if (!source) return contact;
+      return {
+        status: 'merged',
+        id: contact.id,
+        workspace_id: contact.workspace_id,
+        into: event.data.into,
+        mergedAt: event.data.mergedAt,
+        source,
+      };
+    }
+    case 'LeadMergeAbsorbed': {
+      const { last_replied_at, last_contacted_at, ...copied } = event.data.copied;
+      return touched(
+        {
+          ...withAttributes(contact, copied),
+          last_replied_at: later(contact.last_replied_at, last_replied_at ?? null),
+          last_contacted_at: later(contact.last_contacted_at, last_contacted_at ?? null),
+          merge_history: [
+            ...contact.merge_history,
+            {
+              source_contact_id: event.data.from,
+              source_contact_role: event.data.sourceRole,
+              merged_at: event.data.mergedAt,
+            },
+          ],
+        },
+        event.data.mergedAt,
+      );
+    }
+    case 'ContactDeleted':
+      return {
+        status: 'deleted',
+        id: contact.id,
+        workspace_id: contact.workspace_id,
+        deletedAt: event.data.deletedAt,
+      };
+    case 'DataEventTracked':
+      return {
+        ...contact,
+        dataEventKeys: new Set(contact.dataEventKeys).add(
+          dataEventKey(event.data.name, event.data.createdAt),
+        ),
+      };
+  }
+};
+
+/** Folds one event into the state. Total: an event that does not apply leaves the state as is. */
+export const evolve = (state: ContactState, event: ContactEvent): ContactState => {
+  switch (state.status) {
+    case 'none':
+      return evolveNew(event) ?? state;
+    case 'visitor':
+    case 'lead':
+    case 'user':
+      return evolveLive(state, event);
+    case 'merged':
+    case 'deleted':
+      return state;
+  }
+};
+
+const evolveNew = (event: ContactEvent): ContactState | undefined => {
+  const { contactId: id, workspaceId: workspace_id } = event.data;
+  switch (event.type) {
+    case 'VisitorRegistered':
+      return withContext(
+        {
+          ...newLiveContact({ status: 'visitor', id, workspace_id, created_at: event.data.registeredAt }),
+          user_id: event.data.userId,
+        },
+        event.data.context,
+      );
+    case 'LeadCreated':
+      return withAttributes(
+        newLiveContact({ status: 'lead', id, workspace_id, created_at: event.data.createdAt }),
+        event.data.attributes,
+      );
+    case 'UserCreated':
+      return withAttributes(
+        newLiveContact({ status: 'user', id, workspace_id, created_at: event.data.createdAt }),
+        event.data.attributes,
+      );
+    default:
+      return undefined;
+  }
+};

@@ -1,0 +1,142 @@
+import {
+  EMPTY_STANDARD_ATTRIBUTES,
+  type CustomAttributes,
+  type StandardAttributes,
+  type UnixSeconds,
+} from './contact.attributes';
+import type { LiveRole, MergeSourceRole } from './contact.events';
+
+/** No event yet: the id is free. */
+export interface NoContact {
+  readonly status: 'none';
+}
+
+/** One entry of Intercom's `merge_history`. */
+export interface MergeHistoryItem {
+  readonly source_contact_id: string;
+  readonly source_contact_role: MergeSourceRole;
+  readonly merged_at: UnixSeconds;
+}
+
+/**
+ * A visitor, lead or user. `status` is the contact's role (Intercom `role`); contact fields keep
+ * Intercom's names, our bookkeeping is camelCase.
+ */
+export interface LiveContact extends StandardAttributes {
+  readonly status: LiveRole;
+  readonly id: string;
+  readonly workspace_id: string;
+  readonly archived: boolean;
+  /** The visitor's anonymous messenger id; kept after the visitor became a lead or user. */
+  readonly user_id: string | null;
+  readonly created_at: UnixSeconds;
+  readonly updated_at: UnixSeconds;
+  readonly last_replied_at: UnixSeconds | null;
+  readonly last_contacted_at: UnixSeconds | null;
+  /** Never holds `null` values: writing `null` removes the attribute. */
+  readonly custom_attributes: CustomAttributes;
+  readonly merge_history: readonly MergeHistoryItem[];
+  /** Event time of the last `ContactSeen`: the start of the current throttle window. */
+  readonly lastSeenRecordedAt: UnixSeconds | null;
+  /** Keys (see `dataEventKey`) of the data events already tracked, for deduplication. */
+  readonly dataEventKeys: ReadonlySet<string>;
+}
+
+/** What a merge target needs from its source; also kept on the closed source. */
+export interface MergeSource {
+  readonly contactId: string;
+  readonly workspaceId: string;
+  readonly role: MergeSourceRole;
+  readonly attributes: StandardAttributes;
+  readonly custom_attributes: CustomAttributes;
+  readonly last_replied_at: UnixSeconds | null;
+  readonly last_contacted_at: UnixSeconds | null;
+}
+
+/**
+ * Merged into another contact: closed for commands. It keeps the snapshot it had when it was
+ * closed so that a merge interrupted before the target absorbed it can still complete.
+ */
+export interface MergedContact {
+  readonly status: 'merged';
+  readonly id: string;
+  readonly workspace_id: string;
+  readonly into: string;
+  readonly mergedAt: UnixSeconds;
+  readonly source: MergeSource;
+}
+
+/** Deleted: only the ids remain, no PII. */
+export interface DeletedContact {
+  readonly status: 'deleted';
+  readonly id: string;
+  readonly workspace_id: string;
+  readonly deletedAt: UnixSeconds;
+}
+
+export type ContactState = NoContact | LiveContact | MergedContact | DeletedContact;
+
+export const initialContactState = (): ContactState => ({ status: 'none' });
+
+export const isLive = (state: ContactState): state is LiveContact =>
+  state.status === 'visitor' || state.status === 'lead' || state.status === 'user';
+
+export const dataEventKey = (name: string, createdAt: UnixSeconds): string =>
+  JSON.stringify([name, createdAt]);
+
+export const newLiveContact = (fields: {
+  readonly status: LiveRole;
+  readonly id: string;
+  readonly workspace_id: string;
+  readonly created_at: UnixSeconds;
+}): LiveContact => ({
+  ...EMPTY_STANDARD_ATTRIBUTES,
+  ...fields,
+  archived: false,
+  user_id: null,
+  updated_at: fields.created_at,
+  last_replied_at: null,
+  last_contacted_at: null,
+  custom_attributes: {},
+  merge_history: [],
+  lastSeenRecordedAt: null,
+  dataEventKeys: new Set(),
+});
+
+const standardAttributesOf = (contact: LiveContact): StandardAttributes => ({
+  email: contact.email,
+  phone: contact.phone,
+  name: contact.name,
+  avatar: contact.avatar,
+  external_id: contact.external_id,
+  owner_id: contact.owner_id,
+  signed_up_at: contact.signed_up_at,
+  last_seen_at: contact.last_seen_at,
+  unsubscribed_from_emails: contact.unsubscribed_from_emails,
+  has_hard_bounced: contact.has_hard_bounced,
+  marked_email_as_spam: contact.marked_email_as_spam,
+  language_override: contact.language_override,
+  browser: contact.browser,
+  browser_version: contact.browser_version,
+  browser_language: contact.browser_language,
+  os: contact.os,
+  location: contact.location,
+});
+
+/**
+ * The merge source a contact offers: a live visitor or lead as it is now, a merged contact as it
+ * was when it was closed; `undefined` for anything that cannot be a merge source.
+ */
+export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
+  if (state.status === 'merged') return state.source;
+  if (state.status !== 'visitor' && state.status !== 'lead') return undefined;
+  return {
+    contactId: state.id,
+    workspaceId: state.workspace_id,
+    role: state.status,
+    attributes: standardAttributesOf(state),
+    custom_attributes: state.custom_attributes,
+    last_replied_at: state.last_replied_at,
+    last_contacted_at: state.last_contacted_at,
+  };
+};
