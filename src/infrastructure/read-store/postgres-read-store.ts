@@ -1,0 +1,98 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import { Client, Pool, type ClientConfig } from 'pg';
+import type { ReadStore, ReadStoreLock } from './read-store';
+
+export interface PostgresReadStoreOptions {
+  readonly url: string;
+  readonly schema?: string;
+  readonly maxConnections?: number;
+}
+
+/** The production read store: PostgreSQL through a `pg` pool. */
+export async function openPostgresReadStore(options: PostgresReadStoreOptions): Promise<ReadStore> {
+  if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+    throw new Error(`Invalid read store schema name: ${options.schema}`);
+  }
+  const connection: ClientConfig = {
+    connectionString: options.url,
+    ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
+  };
+  if (options.schema !== undefined) {
+    const admin = new Client({ connectionString: options.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new Pool({ ...connection, max: options.maxConnections ?? 10 });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const locks = new AdvisoryLocks(connection);
+  return {
+    dialect: 'postgres',
+    db,
+    tryLock: (key) => locks.tryLock(key),
+    close: async () => {
+      await locks.close();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Session advisory locks live on one dedicated connection: a pooled connection would hand the
+ * lock to whichever query borrows it next. Keys are hashed together with the current schema so
+ * two schemas (e.g. two test files) never contend.
+ */
+class AdvisoryLocks {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+
+  constructor(private readonly config: ClientConfig) {}
+
+  async tryLock(key: string): Promise<ReadStoreLock | undefined> {
+    const client = await this.connection();
+    const result = await client.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_lock(hashtext(current_schema() || ':' || $1)) AS locked`,
+      [key],
+    );
+    if (result.rows[0]?.locked !== true) return undefined;
+    let released = false;
+    return {
+      release: async () => {
+        if (released || this.client !== client) return;
+        released = true;
+        await client.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || ':' || $1))`, [key]);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    this.connecting = undefined;
+    // Ending the session releases every advisory lock it held.
+    await client?.end();
+  }
+
+  private connection(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new Client(this.config);
+      // A dropped lock connection means the locks are gone; the next tryLock reconnects.
+      client.on('error', () => {
+        if (this.client === client) this.client = undefined;
+        this.connecting = undefined;
+      });
+      await client.connect();
+      this.client = client;
+      return client;
+    })();
+    return this.connecting;
+  }
+}
+
+function quoteIdentifier(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+
+/** The two read-model databases; projection code and queries must run unchanged on both. */
+export type ReadStoreDialect = 'sqlite' | 'postgres';
+
+export type ReadStoreConfig =
+  | {
+      readonly kind: 'sqlite';
+      /** A database file (embedded mode: `<DATA_DIR>/read-models.sqlite`), or `':memory:'`. */
+      readonly file: string;
+    }
+  | {
+      readonly kind: 'postgres';
+      /** `postgres://…` (the `DATABASE_URL`). */
+      readonly url: string;
+      /**
+       * Schema every connection uses as its `search_path` (created if missing). Tests use one
+       * per file so they never share tables; production leaves it unset (`public`).
+       */
+      readonly schema?: string;
+      /** Pool size; defaults to 10. */
+      readonly maxConnections?: number;
+    };
+
+/** The file name of the embedded read store inside `DATA_DIR`. */
+export const SQLITE_READ_STORE_FILE_NAME = 'read-models.sqlite';
+
+/** Held until released; see {@link ReadStore.tryLock}. */
+export interface ReadStoreLock {
+  release(): Promise<void>;
+}
+
+/**
+ * The read-model database: a Kysely instance over SQLite (embedded) or PostgreSQL (production).
+ * Table types are owned by each projection, so the instance is untyped here; projections and
+ * queries narrow it with their own table interfaces.
+ */
+export interface ReadStore {
+  readonly dialect: ReadStoreDialect;
+  readonly db: Kysely<unknown>;
+  /**
+   * Cross-process mutual exclusion for `key` (e.g. one runner per projection). PostgreSQL: a
+   * session advisory lock scoped to the current schema, held on a dedicated connection until
+   * released or the store closes (or that connection drops). SQLite: always granted — the
+   * embedded mode runs a single process per data directory.
+   * Returns `undefined` when another holder has it.
+   */
+  tryLock(key: string): Promise<ReadStoreLock | undefined>;
+  /** Releases locks and closes every connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { ReadStore, ReadStoreLock } from './read-store';
+
+/** The embedded read store: one SQLite file in WAL mode, so readers never block the runner's writes. */
+export function openSqliteReadStore(file: string): ReadStore {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new Database(file, { timeout: 5000 });
+  database.pragma('journal_mode = WAL');
+  // NORMAL in WAL keeps every commit atomic (rows and checkpoint together); a power loss can only
+  // lose the last commits, which the runner replays from the older checkpoint it then finds.
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+  const granted: ReadStoreLock = { release: () => Promise.resolve() };
+  return {
+    dialect: 'sqlite',
+    db,
+    tryLock: () => Promise.resolve(granted),
+    close: () => db.destroy(),
+  };
+}

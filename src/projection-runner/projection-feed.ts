@@ -1,0 +1,229 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AllSubscription, EventStore, RecordedEvent } from '../shared/event-store/event-store.port';
+import type { AnyProjection } from './projection';
+import { resolverFor, withBuildTables, type ProjectionBuild, type ProjectionRegistry } from './projection-registry';
+import { SubscriptionBatcher } from './subscription-batcher';
+
+export type FeedPhase = 'idle' | 'catching_up' | 'live' | 'failed' | 'stopped';
+
+/** Why a projection stopped: the event it could not apply, after every retry. */
+export interface ProjectionFailure {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly position: bigint;
+  readonly error: string;
+  readonly attempts: number;
+  readonly at: Date;
+}
+
+/** Minimal logging surface (adapt Nest's Logger or pino to it). */
+export interface RunnerLogger {
+  info(message: string, context?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, context?: Readonly<Record<string, unknown>>): void;
+  error(message: string, context?: Readonly<Record<string, unknown>>): void;
+}
+
+export interface FeedSettings {
+  readonly batchSize: number;
+  /** Attempts per event once a batch has failed, before the projection stops as `failed`. */
+  readonly maxAttempts: number;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly now: () => Date;
+  readonly logger: RunnerLogger;
+}
+
+class PoisonEvent extends Error {
+  constructor(readonly failure: ProjectionFailure) {
+    super(failure.error);
+  }
+}
+
+class FeedStopped extends Error {}
+
+/**
+ * Feeds one build of one projection from its checkpoint: catch-up, then live. Each batch's
+ * writes and the checkpoint commit in one transaction (exactly-once effect on the read model);
+ * events at or below the checkpoint are dropped, since delivery is at-least-once.
+ */
+export class ProjectionFeed {
+  phase: FeedPhase = 'idle';
+  checkpoint = 0n;
+  failure: ProjectionFailure | undefined;
+
+  private stopping = false;
+  private abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private subscription: AllSubscription | undefined;
+  private batcher: SubscriptionBatcher | undefined;
+  private caughtUpOnce = false;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly registry: ProjectionRegistry,
+    readonly projection: AnyProjection,
+    readonly build: ProjectionBuild,
+    private readonly settings: FeedSettings,
+    private readonly hooks: {
+      /** After each committed batch or phase change. */
+      readonly onProgress: () => void;
+      /** Once, when the feed first reaches the head (awaited: the feed waits for it). */
+      readonly onFirstCaughtUp?: () => Promise<void>;
+    },
+  ) {}
+
+  /** (Re)starts from the stored checkpoint; clears a previous failure. */
+  async start(): Promise<void> {
+    if (this.running) await this.stop();
+    this.stopping = false;
+    this.abort = new AbortController();
+    this.failure = undefined;
+    this.checkpoint = await this.registry.readCheckpoint(this.projection.name, this.build.id);
+    this.setPhase(this.caughtUpOnce ? 'live' : 'catching_up');
+    this.running = this.run();
+  }
+
+  /** Stops after the batch in flight (committed or rolled back); never leaves a transaction open. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    this.batcher?.stop();
+    await this.subscription?.close();
+    await this.running;
+    this.running = undefined;
+    if (this.phase !== 'failed') this.setPhase('stopped');
+  }
+
+  private async run(): Promise<void> {
+    let resubscribes = 0;
+    while (!this.stopping) {
+      const subscription = this.eventStore.subscribeToAll({
+        fromPosition: this.checkpoint,
+        filter: { eventTypes: this.projection.eventTypes },
+      });
+      const batcher = new SubscriptionBatcher(subscription, this.settings.batchSize);
+      this.subscription = subscription;
+      this.batcher = batcher;
+      try {
+        for (;;) {
+          const batch = await batcher.next();
+          if (this.stopping) return;
+          const fresh = batch.events.filter((event) => event.position > this.checkpoint);
+          if (fresh.length > 0) {
+            await this.commit(fresh);
+            resubscribes = 0;
+          }
+          if (batch.caughtUp) await this.reachedHead(batch.caughtUp.position);
+          if (batch.ended) {
+            if (batch.failure) this.warn('subscription failed; resubscribing from the checkpoint', batch.failure.error);
+            break;
+          }
+        }
+      } catch (error) {
+        if (error instanceof PoisonEvent) {
+          this.failure = error.failure;
+          this.settings.logger.error(`Projection ${this.projection.name} failed`, { ...error.failure, position: error.failure.position.toString() });
+          this.setPhase('failed');
+          return;
+        }
+        if (this.stopping || error instanceof FeedStopped) return;
+        this.warn('feed error; resubscribing from the checkpoint', error);
+      } finally {
+        batcher.stop();
+        await subscription.close();
+      }
+      resubscribes += 1;
+      if (!(await this.pause(this.backoff(resubscribes)))) return;
+    }
+  }
+
+  /**
+   * The whole batch in one transaction; if it fails, each event alone, retried with backoff, so
+   * the event that cannot be applied is identified and everything before it still lands.
+   */
+  private async commit(events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length > 1) {
+      try {
+        await this.commitInTransaction(events);
+        return;
+      } catch (error) {
+        this.warn(`batch of ${events.length} failed and was rolled back; applying its events one by one`, error);
+      }
+    }
+    for (const event of events) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.commitInTransaction([event]);
+          break;
+        } catch (error) {
+          if (attempt >= this.settings.maxAttempts) {
+            throw new PoisonEvent({
+              eventId: event.id,
+              eventType: event.type,
+              position: event.position,
+              error: error instanceof Error ? error.message : String(error),
+              attempts: attempt,
+              at: this.settings.now(),
+            });
+          }
+          this.warn(`event ${event.id} failed (attempt ${attempt}/${this.settings.maxAttempts}); retrying`, error);
+          if (!(await this.pause(this.backoff(attempt)))) throw new FeedStopped();
+        }
+      }
+    }
+  }
+
+  private async commitInTransaction(events: readonly RecordedEvent[]): Promise<void> {
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    await this.registry.db.transaction().execute(async (tx) => {
+      await this.projection.apply(events, withBuildTables(tx, this.build), resolverFor(this.projection.name, this.build));
+      await this.registry.writeCheckpoint(tx, this.projection.name, this.build, last.position);
+    });
+    this.checkpoint = last.position;
+    this.hooks.onProgress();
+  }
+
+  /**
+   * Everything up to the head has been delivered: moving the checkpoint there spares a restart
+   * from rescanning events this projection does not handle.
+   */
+  private async reachedHead(position: bigint | undefined): Promise<void> {
+    if (position !== undefined && position > this.checkpoint) {
+      await this.registry.db.transaction().execute((tx) =>
+        this.registry.writeCheckpoint(tx, this.projection.name, this.build, position),
+      );
+      this.checkpoint = position;
+    }
+    this.setPhase('live');
+    if (!this.caughtUpOnce) {
+      this.caughtUpOnce = true;
+      await this.hooks.onFirstCaughtUp?.();
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.settings.retryMaxDelayMs, this.settings.retryBaseDelayMs * 2 ** (attempt - 1));
+  }
+
+  /** Resolves false when the feed is being stopped. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await delay(ms, undefined, { signal: this.abort.signal });
+      return !this.stopping;
+    } catch {
+      return false;
+    }
+  }
+
+  private setPhase(phase: FeedPhase): void {
+    this.phase = phase;
+    this.hooks.onProgress();
+  }
+
+  private warn(message: string, error: unknown): void {
+    this.settings.logger.warn(`Projection ${this.projection.name} (${this.build.id}): ${message}`, {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

@@ -1,0 +1,302 @@
+import { Migrator, type Kysely, type Migration, type Transaction } from 'kysely';
+import type { ReadStore } from '../infrastructure/read-store/read-store';
+import { TableRenamePlugin } from './table-rename.plugin';
+import type { AnyProjection, TableResolver } from './projection';
+
+/** One physical incarnation of a projection version: its tables and its checkpoint. */
+export interface ProjectionBuild {
+  readonly version: number;
+  /** `v<version>` or `v<version>_b`: the suffix of its tables; alternates so a rebuild of the same version gets fresh tables. */
+  readonly id: string;
+  /** Physical table names by logical name. */
+  readonly tables: Readonly<Record<string, string>>;
+}
+
+export interface RegistryEntry {
+  readonly name: string;
+  /** The build queries read. */
+  readonly active: ProjectionBuild;
+  /** A build being rebuilt from position 0 while `active` serves. */
+  readonly pending: ProjectionBuild | undefined;
+}
+
+interface RegistryTable {
+  name: string;
+  active_version: number;
+  active_build: string;
+  active_tables: string;
+  pending_version: number | null;
+  pending_build: string | null;
+  pending_tables: string | null;
+  state: string;
+  updated_at: string;
+}
+
+interface CheckpointTable {
+  projection: string;
+  build: string;
+  version: number;
+  /** Decimal text: positions are bigint and must survive both dialects unchanged. */
+  position: string;
+  updated_at: string;
+}
+
+interface SchemaMigrationTable {
+  projection: string;
+  build: string;
+  migration: string;
+  applied_at: string;
+}
+
+export interface RunnerTables {
+  projection_registry: RegistryTable;
+  projection_checkpoints: CheckpointTable;
+  projection_schema_migrations: SchemaMigrationTable;
+}
+
+const RUNNER_MIGRATIONS: Record<string, Migration> = {
+  '0001_registry_and_checkpoints': {
+    async up(db) {
+      await db.schema
+        .createTable('projection_registry')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('active_version', 'integer', (c) => c.notNull())
+        .addColumn('active_build', 'text', (c) => c.notNull())
+        .addColumn('active_tables', 'text', (c) => c.notNull())
+        .addColumn('pending_version', 'integer')
+        .addColumn('pending_build', 'text')
+        .addColumn('pending_tables', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('projection_checkpoints')
+        .addColumn('projection', 'text', (c) => c.notNull())
+        .addColumn('build', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('position', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('projection_checkpoints_pk', ['projection', 'build'])
+        .execute();
+      await db.schema
+        .createTable('projection_schema_migrations')
+        .addColumn('projection', 'text', (c) => c.notNull())
+        .addColumn('build', 'text', (c) => c.notNull())
+        .addColumn('migration', 'text', (c) => c.notNull())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('projection_schema_migrations_pk', ['projection', 'build', 'migration'])
+        .execute();
+    },
+  },
+};
+
+const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * The runner's own tables: which build of each projection is active (the read alias), builds in
+ * progress, checkpoints and applied projection migrations.
+ */
+export class ProjectionRegistry {
+  readonly db: Kysely<RunnerTables>;
+
+  constructor(
+    private readonly store: ReadStore,
+    private readonly now: () => Date,
+  ) {
+    this.db = store.db as Kysely<RunnerTables>;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({
+      db: this.store.db,
+      provider: { getMigrations: () => Promise.resolve(RUNNER_MIGRATIONS) },
+      migrationTableName: 'projection_runner_migrations',
+      migrationLockTableName: 'projection_runner_migrations_lock',
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw error;
+  }
+
+  async find(name: string): Promise<RegistryEntry | undefined> {
+    const row = await this.db.selectFrom('projection_registry').selectAll().where('name', '=', name).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      name,
+      active: { version: row.active_version, id: row.active_build, tables: parseTables(row.active_tables) },
+      pending:
+        row.pending_version !== null && row.pending_build !== null && row.pending_tables !== null
+          ? { version: row.pending_version, id: row.pending_build, tables: parseTables(row.pending_tables) }
+          : undefined,
+    };
+  }
+
+  /** Registers a first build as active (a projection never seen before has nothing to serve). */
+  async register(name: string, build: ProjectionBuild): Promise<void> {
+    await this.db
+      .insertInto('projection_registry')
+      .values({
+        name,
+        active_version: build.version,
+        active_build: build.id,
+        active_tables: JSON.stringify(build.tables),
+        pending_version: null,
+        pending_build: null,
+        pending_tables: null,
+        state: 'active',
+        updated_at: this.timestamp(),
+      })
+      .execute();
+  }
+
+  async setPending(name: string, build: ProjectionBuild | undefined): Promise<void> {
+    await this.db
+      .updateTable('projection_registry')
+      .set({
+        pending_version: build?.version ?? null,
+        pending_build: build?.id ?? null,
+        pending_tables: build ? JSON.stringify(build.tables) : null,
+        state: build ? 'rebuilding' : 'active',
+        updated_at: this.timestamp(),
+      })
+      .where('name', '=', name)
+      .execute();
+  }
+
+  /**
+   * The blue/green switch, in one transaction: the pending build becomes active and the old
+   * build's tables, checkpoint and migration records are dropped. Readers see either the old
+   * alias with its tables or the new one, never a mix.
+   */
+  async promotePending(entry: RegistryEntry & { readonly pending: ProjectionBuild }): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('projection_registry')
+        .set({
+          active_version: entry.pending.version,
+          active_build: entry.pending.id,
+          active_tables: JSON.stringify(entry.pending.tables),
+          pending_version: null,
+          pending_build: null,
+          pending_tables: null,
+          state: 'active',
+          updated_at: this.timestamp(),
+        })
+        .where('name', '=', entry.name)
+        .execute();
+      await this.dropBuildIn(tx, entry.name, entry.active);
+    });
+  }
+
+  /** Removes a build's tables and bookkeeping (a replaced build, or a stale unfinished one). */
+  async dropBuild(name: string, build: ProjectionBuild): Promise<void> {
+    await this.db.transaction().execute((tx) => this.dropBuildIn(tx, name, build));
+  }
+
+  async readCheckpoint(name: string, buildId: string): Promise<bigint> {
+    const row = await this.db
+      .selectFrom('projection_checkpoints')
+      .select('position')
+      .where('projection', '=', name)
+      .where('build', '=', buildId)
+      .executeTakeFirst();
+    return row === undefined ? 0n : BigInt(row.position);
+  }
+
+  /** Writes the checkpoint inside the caller's transaction (the one holding the projection's rows). */
+  async writeCheckpoint(
+    tx: Transaction<RunnerTables>,
+    name: string,
+    build: ProjectionBuild,
+    position: bigint,
+  ): Promise<void> {
+    const updatedAt = this.timestamp();
+    await tx
+      .insertInto('projection_checkpoints')
+      .values({ projection: name, build: build.id, version: build.version, position: position.toString(), updated_at: updatedAt })
+      .onConflict((oc) =>
+        oc.columns(['projection', 'build']).doUpdateSet({ position: position.toString(), updated_at: updatedAt }),
+      )
+      .execute();
+  }
+
+  /** Applies the projection's migrations this build has not run yet, each in its own transaction. */
+  async migrateBuild(projection: AnyProjection, build: ProjectionBuild): Promise<void> {
+    const applied = new Set(
+      (
+        await this.db
+          .selectFrom('projection_schema_migrations')
+          .select('migration')
+          .where('projection', '=', projection.name)
+          .where('build', '=', build.id)
+          .execute()
+      ).map((row) => row.migration),
+    );
+    for (const migration of projection.migrations) {
+      if (applied.has(migration.name)) continue;
+      await this.db.transaction().execute(async (tx) => {
+        await migration.up(withBuildTables(tx, build), resolverFor(projection.name, build));
+        await tx
+          .insertInto('projection_schema_migrations')
+          .values({ projection: projection.name, build: build.id, migration: migration.name, applied_at: this.timestamp() })
+          .execute();
+      });
+    }
+  }
+
+  private async dropBuildIn(tx: Transaction<RunnerTables>, name: string, build: ProjectionBuild): Promise<void> {
+    for (const table of Object.values(build.tables)) {
+      await tx.schema.dropTable(table).ifExists().execute();
+    }
+    await tx.deleteFrom('projection_checkpoints').where('projection', '=', name).where('build', '=', build.id).execute();
+    await tx
+      .deleteFrom('projection_schema_migrations')
+      .where('projection', '=', name)
+      .where('build', '=', build.id)
+      .execute();
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+}
+
+/** The build a new version (or a rebuild of the active version) writes into: never the active build's tables. */
+export function nextBuild(projection: AnyProjection, active: ProjectionBuild | undefined): ProjectionBuild {
+  const plain = `v${projection.version}`;
+  const id = active?.id === plain ? `${plain}_b` : plain;
+  const tables: Record<string, string> = {};
+  for (const logical of projection.tables) tables[logical] = `${logical}_${id}`;
+  return { version: projection.version, id, tables };
+}
+
+export function validateProjection(projection: AnyProjection): void {
+  if (!NAME_PATTERN.test(projection.name)) throw new Error(`Projection name ${projection.name} must match ${NAME_PATTERN}`);
+  if (!Number.isInteger(projection.version) || projection.version < 1) {
+    throw new Error(`Projection ${projection.name}: version must be a positive integer`);
+  }
+  for (const table of projection.tables) {
+    if (table !== projection.name && !table.startsWith(`${projection.name}_`)) {
+      throw new Error(`Projection ${projection.name}: table ${table} must be named ${projection.name} or ${projection.name}_…`);
+    }
+  }
+}
+
+export function resolverFor<TDb>(name: string, build: ProjectionBuild): TableResolver<TDb> {
+  return (logical) => {
+    const physical = build.tables[logical];
+    if (physical === undefined) throw new Error(`Projection ${name} declares no table ${logical}`);
+    return physical;
+  };
+}
+
+/** `db` with the build's logical table names rewritten to its physical tables. */
+export function withBuildTables<TDb, TDb2>(db: Kysely<TDb2>, build: ProjectionBuild): Kysely<TDb>;
+export function withBuildTables<TDb, TDb2>(db: Transaction<TDb2>, build: ProjectionBuild): Transaction<TDb>;
+export function withBuildTables<TDb, TDb2>(db: Kysely<TDb2>, build: ProjectionBuild): Kysely<TDb> {
+  // Kysely types a database by its table map; the plugin makes the logical map the true one.
+  return db.withPlugin(new TableRenamePlugin((logical) => build.tables[logical])) as unknown as Kysely<TDb>;
+}
+
+function parseTables(json: string): Readonly<Record<string, string>> {
+  return JSON.parse(json) as Record<string, string>;
+}
