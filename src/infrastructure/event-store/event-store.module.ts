@@ -1,0 +1,36 @@
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Environment } from '../../config/environment';
+import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
+import { EsdbEventStore } from './esdb/esdb-event-store';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+
+/** Embedded SQLite by default; EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set. */
+async function openEventStore(environment: Environment): Promise<EventStore> {
+  const logger = new Logger('EventStore');
+  if (environment.EVENTSTORE_CONNECTION_STRING) {
+    logger.log('Using EventStoreDB');
+    return EsdbEventStore.connect(environment.EVENTSTORE_CONNECTION_STRING);
+  }
+  logger.log(`Using the embedded event store in ${environment.DATA_DIR}`);
+  return SqliteEventStore.open({ dataDir: environment.DATA_DIR, synchronous: environment.SQLITE_SYNCHRONOUS });
+}
+
+/** Closes the store in the last shutdown phase, after the projections and in-flight requests stopped. */
+@Injectable()
+class EventStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: EVENT_STORE, useFactory: openEventStore, inject: [Environment] },
+    EventStoreCloser,
+  ],
+  exports: [EVENT_STORE],
+})
+export class EventStoreModule {}

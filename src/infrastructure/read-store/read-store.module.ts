@@ -1,0 +1,31 @@
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Environment } from '../../config/environment';
+import { openReadStore } from './open-read-store';
+import { SQLITE_READ_STORE_FILE_NAME, type ReadStore } from './read-store';
+
+export const READ_STORE = Symbol('READ_STORE');
+
+/** SQLite in `DATA_DIR` by default; PostgreSQL when `DATABASE_URL` is set. */
+async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
+  if (environment.DATABASE_URL) return openReadStore({ kind: 'postgres', url: environment.DATABASE_URL });
+  mkdirSync(environment.DATA_DIR, { recursive: true });
+  return openReadStore({ kind: 'sqlite', file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME) });
+}
+
+@Injectable()
+class ReadStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({
+  providers: [{ provide: READ_STORE, useFactory: openConfiguredReadStore, inject: [Environment] }, ReadStoreCloser],
+  exports: [READ_STORE],
+})
+export class ReadStoreModule {}

@@ -1,0 +1,47 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const DEFAULT_WORKSPACE_ID = 'default';
+
+/** Which workspace each access token belongs to. */
+export class AccessTokens {
+  private constructor(private readonly workspaceByToken: ReadonlyMap<string, string>) {}
+
+  /** From `ACCESS_TOKENS` (`workspace:token,…`), already validated by the environment class. */
+  static parse(pairs: string): AccessTokens {
+    return new AccessTokens(
+      new Map(
+        pairs.split(',').map((pair) => {
+          const separator = pair.indexOf(':');
+          return [pair.slice(separator + 1), pair.slice(0, separator)] as const;
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Without `ACCESS_TOKENS`: one `default` workspace whose token is generated on first start and
+   * kept in `DATA_DIR`, so restarts keep working with the same token. `onGenerated` sees it once.
+   */
+  static defaultWorkspace(dataDir: string, onGenerated: (token: string) => void): AccessTokens {
+    const file = join(dataDir, 'access-token');
+    if (!existsSync(file)) {
+      mkdirSync(dataDir, { recursive: true });
+      const token = randomBytes(24).toString('base64url');
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+      onGenerated(token);
+    }
+    return new AccessTokens(new Map([[readFileSync(file, 'utf8').trim(), DEFAULT_WORKSPACE_ID]]));
+  }
+
+  /** The workspace of `token`, or undefined. Compares in constant time per candidate. */
+  workspaceOf(token: string): string | undefined {
+    const offered = Buffer.from(token);
+    for (const [candidate, workspaceId] of this.workspaceByToken) {
+      const expected = Buffer.from(candidate);
+      if (expected.length === offered.length && timingSafeEqual(expected, offered)) return workspaceId;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Environment } from '../config/environment';
+import { AccessTokens } from './access-tokens';
+import { WorkspaceAuthGuard } from './workspace-auth.guard';
+
+function loadAccessTokens(environment: Environment): AccessTokens {
+  if (environment.ACCESS_TOKENS) return AccessTokens.parse(environment.ACCESS_TOKENS);
+  return AccessTokens.defaultWorkspace(environment.DATA_DIR, (token) =>
+    new Logger('Workspaces').warn(
+      `ACCESS_TOKENS is unset: generated the token of workspace "default" (kept in ${environment.DATA_DIR}/access-token): ${token}`,
+    ),
+  );
+}
+
+@Global()
+@Module({
+  providers: [
+    { provide: AccessTokens, useFactory: loadAccessTokens, inject: [Environment] },
+    { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
+  ],
+  exports: [AccessTokens],
+})
+export class WorkspacesModule {}
