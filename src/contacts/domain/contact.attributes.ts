@@ -12,12 +12,7 @@ export type CustomAttributeValue = string | number | boolean | null;
 export type CustomAttributes = Readonly<Record<string, CustomAttributeValue>>;
 
 export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 export interface ContactLocation {
   readonly country: string | null;
@@ -116,9 +111,7 @@ export const sameAttributeValue = <K extends StandardAttributeName>(
   a: StandardAttributes[K],
   b: StandardAttributes[K],
 ): boolean =>
-  key === 'location'
-    ? sameLocation(a as ContactLocation, b as ContactLocation)
-    : a === b;
+  key === 'location' ? sameLocation(a as ContactLocation, b as ContactLocation) : a === b;
 
 /** Drops the keys of `changes` whose value is `undefined`, so payloads stay plain JSON. */
 export const definedOnly = <T extends object>(value: T): T =>

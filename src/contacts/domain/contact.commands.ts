@@ -1,9 +1,4 @@
-import type {
-  AttributeChanges,
-  JsonValue,
-  SeenContext,
-  UnixSeconds,
-} from './contact.attributes';
+import type { AttributeChanges, JsonValue, SeenContext, UnixSeconds } from './contact.attributes';
 import type { ContactRef } from './contact.events';
 import type { MergeSource } from './contact.state';
 

@@ -57,7 +57,12 @@ import type {
   UserCreated,
   VisitorRegistered,
 } from './contact.events';
-import { dataEventKey, type ContactState, type LiveContact, type MergeSource } from './contact.state';
+import {
+  dataEventKey,
+  type ContactState,
+  type LiveContact,
+  type MergeSource,
+} from './contact.state';
 
 type Decision = readonly ContactEvent[];
 
@@ -173,7 +178,12 @@ export const createContact = (command: CreateContact, state: ContactState): Deci
   if (!role && !attributes.email && !attributes.external_id) {
     throw new MissingIdentity(['email', 'external_id', 'role']);
   }
-  const data = { contactId, workspaceId, createdAt: command.now, attributes: withoutNulls(attributes) };
+  const data = {
+    contactId,
+    workspaceId,
+    createdAt: command.now,
+    attributes: withoutNulls(attributes),
+  };
   const created: LeadCreated | UserCreated =
     role === 'lead' ? { type: 'LeadCreated', data } : { type: 'UserCreated', data };
   return [created];
@@ -259,7 +269,8 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     ...(role !== undefined && role !== contact.status ? { role } : {}),
     ...changedStandardAttributes(contact, standard),
     // last_seen_at never moves backwards, not even by an explicit write.
-    ...(last_seen_at != null && (contact.last_seen_at === null || last_seen_at > contact.last_seen_at)
+    ...(last_seen_at != null &&
+    (contact.last_seen_at === null || last_seen_at > contact.last_seen_at)
       ? { last_seen_at }
       : {}),
     ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
@@ -289,7 +300,10 @@ export const recordSeen = (command: RecordSeen, state: ContactState): Decision =
   const throttled =
     contact.lastSeenRecordedAt !== null && seenAt - contact.lastSeenRecordedAt < window;
   if (throttled && !contextChanged(contact, context)) return [];
-  const seen: ContactSeen = { type: 'ContactSeen', data: { contactId, workspaceId, seenAt, context } };
+  const seen: ContactSeen = {
+    type: 'ContactSeen',
+    data: { contactId, workspaceId, seenAt, context },
+  };
   return [seen];
 };
 
@@ -405,7 +419,8 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
     case 'user':
       break;
   }
-  if (source.contactId === contactId) throw new InvalidMerge('A contact cannot be merged into itself');
+  if (source.contactId === contactId)
+    throw new InvalidMerge('A contact cannot be merged into itself');
   if (source.workspaceId !== workspaceId) {
     throw new InvalidMerge('Source and target belong to different workspaces');
   }

@@ -121,7 +121,10 @@ export type ContactSeen = ContactEventOf<
 >;
 
 /** The contact was archived (hidden from day-to-day lists, data kept). */
-export type ContactArchived = ContactEventOf<'ContactArchived', { readonly archivedAt: UnixSeconds }>;
+export type ContactArchived = ContactEventOf<
+  'ContactArchived',
+  { readonly archivedAt: UnixSeconds }
+>;
 
 /** The contact was unarchived. */
 export type ContactUnarchived = ContactEventOf<

@@ -153,6 +153,26 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
   }
 };
 
+/** Only a creation event brings a contact into existence. */
+const evolveNew = (event: ContactEvent): ContactState | undefined => {
+  const { contactId: id, workspaceId: workspace_id } = event.data;
+  if (event.type === 'VisitorRegistered') {
+    const visitor = newLiveContact({
+      status: 'visitor',
+      id,
+      workspace_id,
+      created_at: event.data.registeredAt,
+    });
+    return withContext({ ...visitor, user_id: event.data.userId }, event.data.context);
+  }
+  if (event.type === 'LeadCreated' || event.type === 'UserCreated') {
+    const status = event.type === 'LeadCreated' ? 'lead' : 'user';
+    const created = newLiveContact({ status, id, workspace_id, created_at: event.data.createdAt });
+    return withAttributes(created, event.data.attributes);
+  }
+  return undefined;
+};
+
 /** Folds one event into the state. Total: an event that does not apply leaves the state as is. */
 export const evolve = (state: ContactState, event: ContactEvent): ContactState => {
   switch (state.status) {
@@ -165,31 +185,5 @@ export const evolve = (state: ContactState, event: ContactEvent): ContactState =
     case 'merged':
     case 'deleted':
       return state;
-  }
-};
-
-const evolveNew = (event: ContactEvent): ContactState | undefined => {
-  const { contactId: id, workspaceId: workspace_id } = event.data;
-  switch (event.type) {
-    case 'VisitorRegistered':
-      return withContext(
-        {
-          ...newLiveContact({ status: 'visitor', id, workspace_id, created_at: event.data.registeredAt }),
-          user_id: event.data.userId,
-        },
-        event.data.context,
-      );
-    case 'LeadCreated':
-      return withAttributes(
-        newLiveContact({ status: 'lead', id, workspace_id, created_at: event.data.createdAt }),
-        event.data.attributes,
-      );
-    case 'UserCreated':
-      return withAttributes(
-        newLiveContact({ status: 'user', id, workspace_id, created_at: event.data.createdAt }),
-        event.data.attributes,
-      );
-    default:
-      return undefined;
   }
 };

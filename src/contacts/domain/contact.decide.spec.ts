@@ -1,0 +1,661 @@
+import type { SeenContext } from './contact.attributes';
+import {
+  ContactAlreadyExists,
+  ContactMerged,
+  ContactNotFound,
+  IdentityMismatch,
+  InvalidRoleChange,
+  MissingIdentity,
+  VisitorNotArchivable,
+} from './contact.errors';
+import {
+  T0,
+  deleted,
+  given,
+  ids,
+  leadCreated,
+  mergedInto,
+  userCreated,
+  visitorRegistered,
+} from './contact.test-fixtures';
+
+const now = T0 + 100;
+
+describe('contact decider', () => {
+  describe('RegisterVisitor', () => {
+    it('registers an anonymous visitor at its event time with its context', () => {
+      given([])
+        .when({
+          type: 'RegisterVisitor',
+          data: { ...ids, userId: 'anon-7', occurredAt: T0, context: { browser: 'Firefox' } },
+          now,
+        })
+        .then([
+          {
+            type: 'VisitorRegistered',
+            data: { ...ids, userId: 'anon-7', registeredAt: T0, context: { browser: 'Firefox' } },
+          },
+        ]);
+    });
+
+    it('uses the contact id as the anonymous id when the messenger gave none', () => {
+      given([])
+        .when({ type: 'RegisterVisitor', data: ids, now })
+        .then([
+          {
+            type: 'VisitorRegistered',
+            data: { ...ids, userId: ids.contactId, registeredAt: now, context: {} },
+          },
+        ]);
+    });
+
+    it('records nothing when the same visitor is registered again', () => {
+      given([visitorRegistered(T0, 'anon-1')])
+        .when({ type: 'RegisterVisitor', data: { ...ids, userId: 'anon-1' }, now })
+        .thenNothing();
+    });
+
+    it('refuses an id that already holds another contact', () => {
+      given([leadCreated()])
+        .when({ type: 'RegisterVisitor', data: ids, now })
+        .thenThrows(ContactAlreadyExists, { code: 'conflict' });
+    });
+  });
+
+  describe('StartConversation', () => {
+    it('turns a visitor into a lead', () => {
+      given([visitorRegistered()])
+        .when({
+          type: 'StartConversation',
+          data: { ...ids, conversationId: 'conv-1', occurredAt: T0 + 5 },
+          now,
+        })
+        .then([
+          {
+            type: 'ConversationStarted',
+            data: { ...ids, startedAt: T0 + 5, conversationId: 'conv-1' },
+          },
+          {
+            type: 'VisitorBecameLead',
+            data: { ...ids, becameLeadAt: T0 + 5, cause: 'conversation_started' },
+          },
+        ]);
+    });
+
+    it('only records the conversation for a lead', () => {
+      given([leadCreated()])
+        .when({ type: 'StartConversation', data: ids, now })
+        .then([
+          { type: 'ConversationStarted', data: { ...ids, startedAt: now, conversationId: null } },
+        ]);
+    });
+
+    it('refuses an unknown contact', () => {
+      given([])
+        .when({ type: 'StartConversation', data: ids, now })
+        .thenThrows(ContactNotFound, { code: 'not_found', contactId: ids.contactId });
+    });
+
+    it('refuses a deleted contact as not found', () => {
+      given([leadCreated(), deleted()])
+        .when({ type: 'StartConversation', data: ids, now })
+        .thenThrows(ContactNotFound, { code: 'not_found' });
+    });
+
+    it('refuses a merged contact, naming the contact it lives on as', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'StartConversation', data: ids, now })
+        .thenThrows(ContactMerged, { code: 'contact_merged', into: 'user-9' });
+    });
+  });
+
+  describe('ReplyToOutbound', () => {
+    it('turns a visitor into a lead', () => {
+      given([visitorRegistered()])
+        .when({ type: 'ReplyToOutbound', data: ids, now })
+        .then([
+          {
+            type: 'OutboundReplied',
+            data: { ...ids, repliedAt: now, conversationId: null, outboundSentAt: null },
+          },
+          {
+            type: 'VisitorBecameLead',
+            data: { ...ids, becameLeadAt: now, cause: 'outbound_replied' },
+          },
+        ]);
+    });
+
+    it('records when the outbound was sent for a user', () => {
+      given([userCreated()])
+        .when({
+          type: 'ReplyToOutbound',
+          data: { ...ids, conversationId: 'conv-2', outboundSentAt: T0 + 1 },
+          now,
+        })
+        .then([
+          {
+            type: 'OutboundReplied',
+            data: { ...ids, repliedAt: now, conversationId: 'conv-2', outboundSentAt: T0 + 1 },
+          },
+        ]);
+    });
+
+    it('refuses a merged contact', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'ReplyToOutbound', data: ids, now })
+        .thenThrows(ContactMerged, { into: 'user-9' });
+    });
+  });
+
+  describe('CreateContact', () => {
+    it('creates a lead with the given fields, leaving out nulls', () => {
+      given([])
+        .when({
+          type: 'CreateContact',
+          data: {
+            ...ids,
+            role: 'lead',
+            attributes: {
+              email: 'lead@example.com',
+              name: null,
+              custom_attributes: { plan: 'pro', x: null },
+            },
+          },
+          now,
+        })
+        .then([
+          {
+            type: 'LeadCreated',
+            data: {
+              ...ids,
+              createdAt: now,
+              attributes: { email: 'lead@example.com', custom_attributes: { plan: 'pro' } },
+            },
+          },
+        ]);
+    });
+
+    it('creates a user when no role is given', () => {
+      given([])
+        .when({
+          type: 'CreateContact',
+          data: { ...ids, attributes: { external_id: 'ext-1' } },
+          now,
+        })
+        .then([
+          {
+            type: 'UserCreated',
+            data: { ...ids, createdAt: now, attributes: { external_id: 'ext-1' } },
+          },
+        ]);
+    });
+
+    it('accepts a role alone as the identity', () => {
+      given([])
+        .when({
+          type: 'CreateContact',
+          data: { ...ids, role: 'user', attributes: { name: 'Ada' } },
+          now,
+        })
+        .then([
+          { type: 'UserCreated', data: { ...ids, createdAt: now, attributes: { name: 'Ada' } } },
+        ]);
+    });
+
+    it('refuses a contact without email, external_id or role', () => {
+      given([])
+        .when({ type: 'CreateContact', data: { ...ids, attributes: { name: 'Ada' } }, now })
+        .thenThrows(MissingIdentity, {
+          code: 'parameter_not_found',
+          expected: ['email', 'external_id', 'role'],
+        });
+    });
+
+    it('refuses an id that is taken', () => {
+      given([userCreated()])
+        .when({ type: 'CreateContact', data: { ...ids, role: 'lead', attributes: {} }, now })
+        .thenThrows(ContactAlreadyExists, { code: 'conflict', contactId: ids.contactId });
+    });
+  });
+
+  describe('SignUp', () => {
+    it('makes a lead a user with the identity it gives, signed up at the event time', () => {
+      given([leadCreated({ email: 'lead@example.com' })])
+        .when({
+          type: 'SignUp',
+          data: { ...ids, external_id: 'ext-1', email: 'lead@example.com', occurredAt: T0 + 3 },
+          now,
+        })
+        .then([
+          {
+            type: 'LeadSignedUp',
+            data: {
+              ...ids,
+              fromRole: 'lead',
+              signedUpAt: T0 + 3,
+              identity: { external_id: 'ext-1' },
+            },
+          },
+        ]);
+    });
+
+    it('keeps an explicit sign-up time', () => {
+      given([visitorRegistered()])
+        .when({ type: 'SignUp', data: { ...ids, email: 'v@example.com', signedUpAt: T0 + 1 }, now })
+        .then([
+          {
+            type: 'LeadSignedUp',
+            data: {
+              ...ids,
+              fromRole: 'visitor',
+              signedUpAt: T0 + 1,
+              identity: { email: 'v@example.com' },
+            },
+          },
+        ]);
+    });
+
+    it('counts as a log-in for a user with the same identity', () => {
+      given([userCreated()])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1' }, now })
+        .then([{ type: 'ContactLoggedIn', data: { ...ids, loggedInAt: now, identity: {} } }]);
+    });
+
+    it('refuses a user naming another external_id', () => {
+      given([userCreated()])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-2' }, now })
+        .thenThrows(IdentityMismatch, { code: 'conflict', field: 'external_id' });
+    });
+
+    it('refuses a sign-up without external_id or email', () => {
+      given([leadCreated()])
+        .when({ type: 'SignUp', data: ids, now })
+        .thenThrows(MissingIdentity, { expected: ['external_id', 'email'] });
+    });
+
+    it('refuses a merged contact', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1' }, now })
+        .thenThrows(ContactMerged, { into: 'user-9' });
+    });
+  });
+
+  describe('LogIn', () => {
+    it('makes a visitor a user and logs it in', () => {
+      given([visitorRegistered()])
+        .when({ type: 'LogIn', data: { ...ids, external_id: 'ext-5' }, now })
+        .then([
+          {
+            type: 'LeadSignedUp',
+            data: {
+              ...ids,
+              fromRole: 'visitor',
+              signedUpAt: now,
+              identity: { external_id: 'ext-5' },
+            },
+          },
+          { type: 'ContactLoggedIn', data: { ...ids, loggedInAt: now, identity: {} } },
+        ]);
+    });
+
+    it('gives a user the email it lacked', () => {
+      given([userCreated({ external_id: 'ext-1' })])
+        .when({
+          type: 'LogIn',
+          data: { ...ids, external_id: 'ext-1', email: 'ada@example.com' },
+          now,
+        })
+        .then([
+          {
+            type: 'ContactLoggedIn',
+            data: { ...ids, loggedInAt: now, identity: { email: 'ada@example.com' } },
+          },
+        ]);
+    });
+
+    it('refuses a user naming another email', () => {
+      given([userCreated()])
+        .when({ type: 'LogIn', data: { ...ids, email: 'other@example.com' }, now })
+        .thenThrows(IdentityMismatch, { code: 'conflict', field: 'email' });
+    });
+
+    it('refuses an unknown contact', () => {
+      given([])
+        .when({ type: 'LogIn', data: { ...ids, email: 'a@example.com' }, now })
+        .thenThrows(ContactNotFound);
+    });
+  });
+
+  describe('UpdateContact', () => {
+    const user = userCreated({
+      email: 'ada@example.com',
+      name: 'Ada',
+      location: { country: 'Ireland', region: null, city: 'Dublin' },
+      custom_attributes: { plan: 'pro', seats: 3 },
+    });
+
+    it('records only the fields that changed', () => {
+      given([user])
+        .when({
+          type: 'UpdateContact',
+          data: {
+            ...ids,
+            attributes: {
+              email: 'ada@example.com',
+              name: 'Ada L.',
+              phone: '+353',
+              location: { country: 'Ireland', region: null, city: 'Dublin' },
+              custom_attributes: { plan: 'pro', seats: 4 },
+            },
+          },
+          now,
+        })
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: {
+              ...ids,
+              updatedAt: now,
+              changes: { name: 'Ada L.', phone: '+353', custom_attributes: { seats: 4 } },
+            },
+          },
+        ]);
+    });
+
+    it('records nothing when nothing changes', () => {
+      given([user])
+        .when({
+          type: 'UpdateContact',
+          data: {
+            ...ids,
+            role: 'user',
+            attributes: { name: 'Ada', custom_attributes: { plan: 'pro', gone: null } },
+          },
+          now,
+        })
+        .thenNothing();
+    });
+
+    it('removes a custom attribute set to null', () => {
+      given([user])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { custom_attributes: { plan: null } } },
+          now,
+        })
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: { ...ids, updatedAt: now, changes: { custom_attributes: { plan: null } } },
+          },
+        ]);
+    });
+
+    it('compares locations by value', () => {
+      given([user])
+        .when({
+          type: 'UpdateContact',
+          data: {
+            ...ids,
+            attributes: { location: { country: 'Ireland', region: null, city: 'Cork' } },
+          },
+          now,
+        })
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: {
+              ...ids,
+              updatedAt: now,
+              changes: { location: { country: 'Ireland', region: null, city: 'Cork' } },
+            },
+          },
+        ]);
+    });
+
+    it('promotes a lead to a user', () => {
+      given([leadCreated()])
+        .when({ type: 'UpdateContact', data: { ...ids, role: 'user', attributes: {} }, now })
+        .then([
+          { type: 'ContactUpdated', data: { ...ids, updatedAt: now, changes: { role: 'user' } } },
+        ]);
+    });
+
+    it('refuses to turn a user back into a lead', () => {
+      given([user])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, role: 'lead', attributes: { name: 'X' } },
+          now,
+        })
+        .thenThrows(InvalidRoleChange, {
+          code: 'parameter_invalid',
+          field: 'role',
+          from: 'user',
+          to: 'lead',
+        });
+    });
+
+    it('never moves last_seen_at backwards', () => {
+      given([userCreated({ last_seen_at: T0 + 50 })])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { last_seen_at: T0 + 10, owner_id: '7' } },
+          now,
+        })
+        .then([
+          { type: 'ContactUpdated', data: { ...ids, updatedAt: now, changes: { owner_id: '7' } } },
+        ]);
+    });
+
+    it('moves last_seen_at forwards', () => {
+      given([userCreated({ last_seen_at: T0 + 50 })])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { last_seen_at: T0 + 60 } },
+          now,
+        })
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: { ...ids, updatedAt: now, changes: { last_seen_at: T0 + 60 } },
+          },
+        ]);
+    });
+
+    it('refuses a deleted contact', () => {
+      given([user, deleted()])
+        .when({ type: 'UpdateContact', data: { ...ids, attributes: { name: 'X' } }, now })
+        .thenThrows(ContactNotFound);
+    });
+
+    it('refuses a merged contact', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'UpdateContact', data: { ...ids, attributes: { name: 'X' } }, now })
+        .thenThrows(ContactMerged, { into: 'user-9' });
+    });
+  });
+
+  describe('RecordSeen', () => {
+    const context = { browser: 'Chrome', os: 'Linux' };
+    const seen = (at: number, ctx: SeenContext = context) =>
+      ({ type: 'ContactSeen', data: { ...ids, seenAt: at, context: ctx } }) as const;
+
+    it('records the first sighting with its context', () => {
+      given([leadCreated()])
+        .when({ type: 'RecordSeen', data: { ...ids, context, occurredAt: T0 + 1 }, now })
+        .then([seen(T0 + 1)]);
+    });
+
+    it('records nothing again within the throttle window', () => {
+      given([leadCreated(), seen(T0)])
+        .when({ type: 'RecordSeen', data: { ...ids, context, occurredAt: T0 + 299 }, now })
+        .thenNothing();
+    });
+
+    it('records a sighting within the window when the context changed', () => {
+      given([leadCreated(), seen(T0)])
+        .when({
+          type: 'RecordSeen',
+          data: { ...ids, context: { browser: 'Safari' }, occurredAt: T0 + 10 },
+          now,
+        })
+        .then([seen(T0 + 10, { browser: 'Safari' })]);
+    });
+
+    it('records a sighting once the window has passed', () => {
+      given([leadCreated(), seen(T0)])
+        .when({ type: 'RecordSeen', data: { ...ids, context, occurredAt: T0 + 300 }, now })
+        .then([seen(T0 + 300)]);
+    });
+
+    it('uses the configured window', () => {
+      given([leadCreated(), seen(T0)])
+        .when({
+          type: 'RecordSeen',
+          data: { ...ids, occurredAt: T0 + 60, throttleSeconds: 60 },
+          now,
+        })
+        .then([seen(T0 + 60, {})]);
+    });
+
+    it('ignores a late sighting, even with another context', () => {
+      given([leadCreated(), seen(T0 + 1000)])
+        .when({
+          type: 'RecordSeen',
+          data: { ...ids, context: { os: 'iOS' }, occurredAt: T0 + 500 },
+          now,
+        })
+        .thenNothing();
+    });
+
+    it('refuses an unknown contact', () => {
+      given([]).when({ type: 'RecordSeen', data: ids, now }).thenThrows(ContactNotFound);
+    });
+  });
+
+  describe('ArchiveContact and UnarchiveContact', () => {
+    const archived = { type: 'ContactArchived', data: { ...ids, archivedAt: T0 + 1 } } as const;
+
+    it('archives a lead', () => {
+      given([leadCreated()])
+        .when({ type: 'ArchiveContact', data: ids, now })
+        .then([{ type: 'ContactArchived', data: { ...ids, archivedAt: now } }]);
+    });
+
+    it('records nothing when archiving an archived contact', () => {
+      given([userCreated(), archived])
+        .when({ type: 'ArchiveContact', data: ids, now })
+        .thenNothing();
+    });
+
+    it('unarchives an archived user', () => {
+      given([userCreated(), archived])
+        .when({ type: 'UnarchiveContact', data: ids, now })
+        .then([{ type: 'ContactUnarchived', data: { ...ids, unarchivedAt: now } }]);
+    });
+
+    it('records nothing when unarchiving a contact that is not archived', () => {
+      given([userCreated()]).when({ type: 'UnarchiveContact', data: ids, now }).thenNothing();
+    });
+
+    it('refuses to archive a visitor', () => {
+      given([visitorRegistered()])
+        .when({ type: 'ArchiveContact', data: ids, now })
+        .thenThrows(VisitorNotArchivable, { code: 'parameter_invalid' });
+    });
+
+    it('refuses to unarchive a visitor', () => {
+      given([visitorRegistered()])
+        .when({ type: 'UnarchiveContact', data: ids, now })
+        .thenThrows(VisitorNotArchivable);
+    });
+
+    it('refuses to archive a merged contact', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'ArchiveContact', data: ids, now })
+        .thenThrows(ContactMerged, { into: 'user-9' });
+    });
+  });
+
+  describe('DeleteContact', () => {
+    it('deletes a live contact, archived or not', () => {
+      given([userCreated(), { type: 'ContactArchived', data: { ...ids, archivedAt: T0 } }])
+        .when({ type: 'DeleteContact', data: ids, now })
+        .then([{ type: 'ContactDeleted', data: { ...ids, deletedAt: now } }]);
+    });
+
+    it('deletes a visitor', () => {
+      given([visitorRegistered()])
+        .when({ type: 'DeleteContact', data: ids, now })
+        .then([{ type: 'ContactDeleted', data: { ...ids, deletedAt: now } }]);
+    });
+
+    it('refuses a contact deleted already', () => {
+      given([userCreated(), deleted()])
+        .when({ type: 'DeleteContact', data: ids, now })
+        .thenThrows(ContactNotFound, { code: 'not_found' });
+    });
+
+    it('refuses an unknown contact', () => {
+      given([]).when({ type: 'DeleteContact', data: ids, now }).thenThrows(ContactNotFound);
+    });
+
+    it('refuses a merged contact', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'DeleteContact', data: ids, now })
+        .thenThrows(ContactMerged, { into: 'user-9' });
+    });
+  });
+
+  describe('TrackEvent', () => {
+    const tracked = {
+      type: 'DataEventTracked',
+      data: { ...ids, name: 'ordered', createdAt: T0 + 5, metadata: { total: 12.5 } },
+    } as const;
+
+    it('records a data event with its metadata', () => {
+      given([userCreated()])
+        .when({
+          type: 'TrackEvent',
+          data: { ...ids, name: 'ordered', createdAt: T0 + 5, metadata: { total: 12.5 } },
+          now,
+        })
+        .then([tracked]);
+    });
+
+    it('records nothing for a second event with the same name and time', () => {
+      given([userCreated(), tracked])
+        .when({ type: 'TrackEvent', data: { ...ids, name: 'ordered', createdAt: T0 + 5 }, now })
+        .thenNothing();
+    });
+
+    it('records the same name at another time', () => {
+      given([userCreated(), tracked])
+        .when({ type: 'TrackEvent', data: { ...ids, name: 'ordered', createdAt: T0 + 6 }, now })
+        .then([
+          {
+            type: 'DataEventTracked',
+            data: { ...ids, name: 'ordered', createdAt: T0 + 6, metadata: {} },
+          },
+        ]);
+    });
+
+    it('tracks events of a visitor', () => {
+      given([visitorRegistered()])
+        .when({ type: 'TrackEvent', data: { ...ids, name: 'viewed', createdAt: T0 }, now })
+        .then([
+          {
+            type: 'DataEventTracked',
+            data: { ...ids, name: 'viewed', createdAt: T0, metadata: {} },
+          },
+        ]);
+    });
+
+    it('refuses an unknown contact', () => {
+      given([])
+        .when({ type: 'TrackEvent', data: { ...ids, name: 'x', createdAt: T0 }, now })
+        .thenThrows(ContactNotFound);
+    });
+  });
+});

@@ -1,0 +1,193 @@
+import type { ContactEvent } from './contact.events';
+import type { LiveContact } from './contact.state';
+import {
+  T0,
+  deleted,
+  fold,
+  ids,
+  leadCreated,
+  userCreated,
+  visitorRegistered,
+} from './contact.test-fixtures';
+
+const live = (events: readonly ContactEvent[]): LiveContact => {
+  const state = fold(events);
+  if (state.status !== 'visitor' && state.status !== 'lead' && state.status !== 'user') {
+    throw new Error(`expected a live contact, got ${state.status}`);
+  }
+  return state;
+};
+
+const seen = (at: number, browser: string): ContactEvent => ({
+  type: 'ContactSeen',
+  data: { ...ids, seenAt: at, context: { browser } },
+});
+
+describe('contact evolve', () => {
+  it('starts a visitor with its anonymous id and its context', () => {
+    const visitor = live([
+      {
+        type: 'VisitorRegistered',
+        data: { ...ids, userId: 'anon-1', registeredAt: T0, context: { os: 'Linux' } },
+      },
+    ]);
+    expect(visitor).toMatchObject({
+      status: 'visitor',
+      id: ids.contactId,
+      workspace_id: ids.workspaceId,
+      user_id: 'anon-1',
+      os: 'Linux',
+      created_at: T0,
+      updated_at: T0,
+      archived: false,
+    });
+  });
+
+  it('makes a visitor a lead', () => {
+    expect(
+      live([
+        visitorRegistered(),
+        {
+          type: 'VisitorBecameLead',
+          data: { ...ids, becameLeadAt: T0 + 1, cause: 'conversation_started' },
+        },
+      ]).status,
+    ).toBe('lead');
+  });
+
+  it('makes a lead a user with its identity and sign-up time', () => {
+    const user = live([
+      leadCreated({ email: 'lead@example.com' }),
+      {
+        type: 'LeadSignedUp',
+        data: { ...ids, fromRole: 'lead', signedUpAt: T0 + 5, identity: { external_id: 'ext-1' } },
+      },
+    ]);
+    expect(user).toMatchObject({
+      status: 'user',
+      email: 'lead@example.com',
+      external_id: 'ext-1',
+      signed_up_at: T0 + 5,
+      updated_at: T0 + 5,
+    });
+  });
+
+  it('applies updates, including a role change and removing a custom attribute', () => {
+    const user = live([
+      leadCreated({ custom_attributes: { plan: 'free', seats: 2 } }),
+      {
+        type: 'ContactUpdated',
+        data: {
+          ...ids,
+          updatedAt: T0 + 9,
+          changes: { role: 'user', name: 'Ada', custom_attributes: { plan: null, seats: 3 } },
+        },
+      },
+    ]);
+    expect(user).toMatchObject({
+      status: 'user',
+      name: 'Ada',
+      custom_attributes: { seats: 3 },
+      updated_at: T0 + 9,
+    });
+    expect(user.custom_attributes).not.toHaveProperty('plan');
+  });
+
+  it('never moves updated_at backwards for a late event', () => {
+    const lead = live([
+      leadCreated({}, T0 + 100),
+      { type: 'ContactUpdated', data: { ...ids, updatedAt: T0 + 50, changes: { name: 'Late' } } },
+    ]);
+    expect(lead.updated_at).toBe(T0 + 100);
+  });
+
+  it('keeps last_seen_at and the context of the newest sighting when a late one arrives', () => {
+    const lead = live([leadCreated(), seen(T0 + 100, 'Chrome'), seen(T0 + 40, 'Safari')]);
+    expect(lead).toMatchObject({
+      last_seen_at: T0 + 100,
+      browser: 'Chrome',
+      lastSeenRecordedAt: T0 + 100,
+    });
+  });
+
+  it('moves last_replied_at and last_contacted_at forwards only', () => {
+    const user = live([
+      userCreated(),
+      {
+        type: 'OutboundReplied',
+        data: { ...ids, repliedAt: T0 + 20, conversationId: null, outboundSentAt: T0 + 10 },
+      },
+      { type: 'ConversationStarted', data: { ...ids, startedAt: T0 + 15, conversationId: null } },
+    ]);
+    expect(user).toMatchObject({ last_replied_at: T0 + 20, last_contacted_at: T0 + 10 });
+  });
+
+  it('archives and unarchives', () => {
+    const archived = [
+      userCreated(),
+      { type: 'ContactArchived', data: { ...ids, archivedAt: T0 + 1 } },
+    ] as const;
+    expect(live(archived).archived).toBe(true);
+    expect(
+      live([...archived, { type: 'ContactUnarchived', data: { ...ids, unarchivedAt: T0 + 2 } }])
+        .archived,
+    ).toBe(false);
+  });
+
+  it('absorbs a merged lead into merge_history and fills from what was copied', () => {
+    const user = live([
+      userCreated({ email: 'ada@example.com', last_seen_at: T0 + 5 }),
+      {
+        type: 'LeadMergeAbsorbed',
+        data: {
+          ...ids,
+          from: 'lead-1',
+          sourceRole: 'lead',
+          mergedAt: T0 + 30,
+          copied: {
+            phone: '+1',
+            last_seen_at: T0 + 20,
+            last_replied_at: T0 + 19,
+            custom_attributes: { source: 'ad' },
+          },
+        },
+      },
+    ]);
+    expect(user).toMatchObject({
+      email: 'ada@example.com',
+      phone: '+1',
+      last_seen_at: T0 + 20,
+      last_replied_at: T0 + 19,
+      custom_attributes: { source: 'ad' },
+      merge_history: [
+        { source_contact_id: 'lead-1', source_contact_role: 'lead', merged_at: T0 + 30 },
+      ],
+    });
+  });
+
+  it('remembers tracked data events by name and time', () => {
+    const user = live([
+      userCreated(),
+      { type: 'DataEventTracked', data: { ...ids, name: 'ordered', createdAt: T0, metadata: {} } },
+    ]);
+    expect(user.dataEventKeys.size).toBe(1);
+  });
+
+  it('keeps no PII once deleted', () => {
+    const state = fold([userCreated({ email: 'ada@example.com', name: 'Ada' }), deleted(T0 + 9)]);
+    expect(state).toEqual({
+      status: 'deleted',
+      id: ids.contactId,
+      workspace_id: ids.workspaceId,
+      deletedAt: T0 + 9,
+    });
+  });
+
+  it('ignores events that do not apply to the state', () => {
+    expect(fold([{ type: 'ContactArchived', data: { ...ids, archivedAt: T0 } }])).toEqual({
+      status: 'none',
+    });
+    const gone = fold([userCreated(), deleted(), seen(T0 + 50, 'Chrome')]);
+    expect(gone.status).toBe('deleted');
+  });
+});

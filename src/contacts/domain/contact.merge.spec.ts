@@ -1,0 +1,243 @@
+import { EMPTY_STANDARD_ATTRIBUTES } from './contact.attributes';
+import { ContactMerged, ContactNotFound, InvalidMerge } from './contact.errors';
+import type { ContactEvent } from './contact.events';
+import { mergeSourceOf, type MergeSource } from './contact.state';
+import {
+  T0,
+  deleted,
+  fold,
+  given,
+  ids,
+  leadCreated,
+  mergedInto,
+  userCreated,
+  visitorRegistered,
+} from './contact.test-fixtures';
+
+const now = T0 + 100;
+const target = 'user-9';
+
+describe('merge, source side (MergeInto)', () => {
+  it('closes a lead in favour of the user', () => {
+    given([leadCreated()])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .then([
+        {
+          type: 'ContactMergedInto',
+          data: { ...ids, into: target, sourceRole: 'lead', mergedAt: now },
+        },
+      ]);
+  });
+
+  it('closes a visitor too', () => {
+    given([visitorRegistered()])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .then([
+        {
+          type: 'ContactMergedInto',
+          data: { ...ids, into: target, sourceRole: 'visitor', mergedAt: now },
+        },
+      ]);
+  });
+
+  it('records nothing when the same merge is retried', () => {
+    given([leadCreated(), mergedInto(target)])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .thenNothing();
+  });
+
+  it('refuses a contact already merged elsewhere', () => {
+    given([leadCreated(), mergedInto('user-1')])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .thenThrows(InvalidMerge, { code: 'invalid_merge' });
+  });
+
+  it('refuses a user as source', () => {
+    given([userCreated()])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .thenThrows(InvalidMerge, { code: 'invalid_merge' });
+  });
+
+  it('refuses a merge into itself', () => {
+    given([leadCreated()])
+      .when({ type: 'MergeInto', data: { ...ids, into: ids.contactId }, now })
+      .thenThrows(InvalidMerge);
+  });
+
+  it('refuses a deleted source', () => {
+    given([leadCreated(), deleted()])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .thenThrows(InvalidMerge);
+  });
+
+  it('refuses an unknown source', () => {
+    given([])
+      .when({ type: 'MergeInto', data: { ...ids, into: target }, now })
+      .thenThrows(ContactNotFound, { code: 'not_found' });
+  });
+
+  it('refuses every later command on the closed source, naming the target', () => {
+    given([leadCreated(), mergedInto(target)])
+      .when({ type: 'TrackEvent', data: { ...ids, name: 'x', createdAt: T0 }, now })
+      .thenThrows(ContactMerged, {
+        code: 'contact_merged',
+        contactId: ids.contactId,
+        into: target,
+      });
+  });
+});
+
+describe('merge, target side (AbsorbMergedLead)', () => {
+  const source = (overrides: Partial<MergeSource> = {}): MergeSource => ({
+    contactId: 'lead-1',
+    workspaceId: ids.workspaceId,
+    role: 'lead',
+    attributes: {
+      ...EMPTY_STANDARD_ATTRIBUTES,
+      email: 'lead@example.com',
+      name: 'From Lead',
+      phone: '+1',
+      external_id: 'lead-ext',
+      last_seen_at: T0 + 90,
+      unsubscribed_from_emails: true,
+      location: { country: 'France', region: null, city: 'Paris' },
+    },
+    custom_attributes: { plan: 'free', source: 'ad' },
+    last_replied_at: T0 + 80,
+    last_contacted_at: null,
+    ...overrides,
+  });
+
+  const user = userCreated({
+    email: 'ada@example.com',
+    name: 'Ada',
+    external_id: 'ext-1',
+    last_seen_at: T0 + 50,
+    custom_attributes: { plan: 'pro' },
+  });
+
+  it('keeps the target values and fills its blanks from the source', () => {
+    given([user])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
+      .then([
+        {
+          type: 'LeadMergeAbsorbed',
+          data: {
+            ...ids,
+            from: 'lead-1',
+            sourceRole: 'lead',
+            mergedAt: now,
+            copied: {
+              phone: '+1',
+              location: { country: 'France', region: null, city: 'Paris' },
+              unsubscribed_from_emails: true,
+              last_seen_at: T0 + 90,
+              last_replied_at: T0 + 80,
+              custom_attributes: { source: 'ad' },
+            },
+          },
+        },
+      ]);
+  });
+
+  it('copies nothing from a source that has nothing the target lacks, and still records the merge', () => {
+    given([user])
+      .when({
+        type: 'AbsorbMergedLead',
+        data: {
+          ...ids,
+          mergedAt: T0 + 7,
+          source: source({
+            attributes: EMPTY_STANDARD_ATTRIBUTES,
+            custom_attributes: {},
+            last_replied_at: null,
+          }),
+        },
+        now,
+      })
+      .then([
+        {
+          type: 'LeadMergeAbsorbed',
+          data: { ...ids, from: 'lead-1', sourceRole: 'lead', mergedAt: T0 + 7, copied: {} },
+        },
+      ]);
+  });
+
+  it('records nothing when the same source is absorbed twice', () => {
+    const absorbed: ContactEvent = {
+      type: 'LeadMergeAbsorbed',
+      data: { ...ids, from: 'lead-1', sourceRole: 'lead', mergedAt: T0, copied: {} },
+    };
+    given([user, absorbed])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
+      .thenNothing();
+  });
+
+  it('refuses a lead as target', () => {
+    given([leadCreated()])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
+      .thenThrows(InvalidMerge, { code: 'invalid_merge' });
+  });
+
+  it('refuses a merged target', () => {
+    given([leadCreated(), mergedInto(target)])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
+      .thenThrows(InvalidMerge);
+  });
+
+  it('refuses a deleted target', () => {
+    given([user, deleted()])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
+      .thenThrows(InvalidMerge);
+  });
+
+  it('refuses an unknown target', () => {
+    given([])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
+      .thenThrows(ContactNotFound);
+  });
+
+  it('refuses a source from another workspace', () => {
+    given([user])
+      .when({
+        type: 'AbsorbMergedLead',
+        data: { ...ids, source: source({ workspaceId: 'ws-2' }) },
+        now,
+      })
+      .thenThrows(InvalidMerge);
+  });
+
+  it('refuses to absorb itself', () => {
+    given([user])
+      .when({
+        type: 'AbsorbMergedLead',
+        data: { ...ids, source: source({ contactId: ids.contactId }) },
+        now,
+      })
+      .thenThrows(InvalidMerge);
+  });
+});
+
+describe('merge source snapshot', () => {
+  it('is what the lead was when it was closed, so an interrupted merge can complete', () => {
+    const lead = [
+      leadCreated({ email: 'lead@example.com', custom_attributes: { plan: 'free' } }),
+      { type: 'ConversationStarted', data: { ...ids, startedAt: T0 + 3, conversationId: null } },
+    ] as const;
+    const beforeClose = mergeSourceOf(fold(lead));
+    const afterClose = mergeSourceOf(fold([...lead, mergedInto(target)]));
+
+    expect(afterClose).toEqual(beforeClose);
+    expect(afterClose).toMatchObject({
+      contactId: ids.contactId,
+      role: 'lead',
+      attributes: { email: 'lead@example.com' },
+      custom_attributes: { plan: 'free' },
+      last_replied_at: T0 + 3,
+    });
+  });
+
+  it('is not offered by a user', () => {
+    expect(mergeSourceOf(fold([userCreated()]))).toBeUndefined();
+  });
+});
