@@ -1,0 +1,53 @@
+/**
+ * The contacts read model: one row per contact ever created in a workspace that is not deleted
+ * (deleted contacts lose their row: no PII survives). Merged contacts keep a row with
+ * `status = 'merged'` and `merged_into`, so their id can answer 410 with a link; they are never
+ * listed or searched. Column names follow Intercom's field names (`location.country` →
+ * `location_country`). Booleans are integers 0/1 in both dialects.
+ */
+export interface ContactsTable {
+  workspace_id: string;
+  id: string;
+  /** `visitor` | `lead` | `user` (the role as of the last event). */
+  role: string;
+  /** `live` | `merged`. */
+  status: string;
+  merged_into: string | null;
+  archived: number;
+  external_id: string | null;
+  email: string | null;
+  email_domain: string | null;
+  phone: string | null;
+  name: string | null;
+  avatar: string | null;
+  owner_id: string | null;
+  /** The visitor's anonymous messenger id (`user_id` of Intercom's visitor object). */
+  visitor_user_id: string | null;
+  created_at: number;
+  updated_at: number;
+  signed_up_at: number | null;
+  last_seen_at: number | null;
+  last_replied_at: number | null;
+  last_contacted_at: number | null;
+  unsubscribed_from_emails: number;
+  has_hard_bounced: number;
+  marked_email_as_spam: number;
+  language_override: string | null;
+  browser: string | null;
+  browser_version: string | null;
+  browser_language: string | null;
+  os: string | null;
+  location_country: string | null;
+  location_region: string | null;
+  location_city: string | null;
+  /** JSON object text in SQLite, `jsonb` in PostgreSQL. */
+  custom_attributes: string;
+  /** JSON array of `{source_contact_id, source_contact_role, merged_at}`. */
+  merge_history: string;
+  /** Stream revision of the last applied event: makes re-applying an event a no-op. */
+  revision: number;
+}
+
+export interface ContactsReadModel {
+  contacts: ContactsTable;
+}

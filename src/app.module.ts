@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { ConfigModule } from './config/config.module';
+import { Environment } from './config/environment';
+import { HealthModule } from './health/health.module';
+import { EventStoreModule } from './infrastructure/event-store/event-store.module';
+import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
+import { ProjectionRunnerModule } from './projection-runner/projection-runner.module';
+import { IntercomExceptionFilter } from './shared/http/intercom-exception.filter';
+import { WorkspacesModule } from './workspaces/workspaces.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({
+      inject: [Environment],
+      useFactory: (environment: Environment) => ({
+        pinoHttp: {
+          level: environment.LOG_LEVEL,
+          // Per-request lines at debug: at info they would dominate the log under load.
+          customLogLevel: (_request, response, error) =>
+            error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'info' : 'debug',
+          redact: ['req.headers.authorization'],
+        },
+      }),
+    }),
+    CqrsModule.forRoot(),
+    EventStoreModule,
+    ReadStoreModule,
+    ProjectionRunnerModule,
+    WorkspacesModule,
+    HealthModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],
+})
+export class AppModule {}

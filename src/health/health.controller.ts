@@ -1,0 +1,42 @@
+import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
+import { PublicRoute } from '../workspaces/workspace-auth.guard';
+
+@ApiTags('Operations')
+@PublicRoute()
+@Controller('health')
+export class HealthController {
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[]) {}
+
+  @Get('live')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: event store and read store reachable, no projection failed' })
+  async ready(): Promise<{ status: 'ok'; checks: Record<string, string> }> {
+    const results = await Promise.all(
+      this.checks.map(async (check) => {
+        try {
+          await check.check();
+          return [check.name, 'ok'] as const;
+        } catch (error) {
+          return [check.name, error instanceof Error ? error.message : String(error)] as const;
+        }
+      }),
+    );
+    const failing = results.filter(([, outcome]) => outcome !== 'ok');
+    if (failing.length > 0) {
+      throw new HttpProblem(
+        503,
+        failing.map(([name, outcome]) => ({ code: 'service_unavailable', message: `${name}: ${outcome}`, field: name })),
+      );
+    }
+    return { status: 'ok', checks: Object.fromEntries(results) };
+  }
+}

@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { sql } from 'kysely';
+import { READ_STORE } from '../infrastructure/read-store/read-store.module';
+import type { ReadStore } from '../infrastructure/read-store/read-store';
+import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
+import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
+import { HealthController } from './health.controller';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
+
+function readinessChecks(eventStore: EventStore, readStore: ReadStore, runner: ProjectionRunner): ReadinessCheck[] {
+  return [
+    { name: 'event_store', check: async () => void (await eventStore.headPosition()) },
+    { name: 'read_store', check: async () => void (await sql`select 1`.execute(readStore.db)) },
+    {
+      name: 'projections',
+      check: async () => {
+        const failed = (await runner.status()).filter((status) => status.state === 'failed' || status.error);
+        if (failed.length > 0) {
+          throw new Error(
+            failed.map((status) => `${status.name} ${status.failure ? `failed at event ${status.failure.eventId}: ${status.failure.error}` : status.error}`).join('; '),
+          );
+        }
+      },
+    },
+  ];
+}
+
+@Module({
+  controllers: [HealthController],
+  providers: [{ provide: READINESS_CHECKS, useFactory: readinessChecks, inject: [EVENT_STORE, READ_STORE, PROJECTION_RUNNER] }],
+})
+export class HealthModule {}

@@ -1,0 +1,48 @@
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { PROJECTION_RUNNER, type ProjectionRunner, type ProjectionStatus } from './projection-runner';
+
+@ApiTags('Operations')
+@ApiBearerAuth()
+@Controller('admin/projections')
+export class ProjectionAdminController {
+  constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Status of every projection: version, checkpoint, head, lag, state' })
+  async list(): Promise<{ type: 'projection.list'; data: ReturnType<typeof toJson>[] }> {
+    return { type: 'projection.list', data: (await this.runner.status()).map(toJson) };
+  }
+
+  @Post(':name/rebuild')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Blue/green rebuild into fresh tables; the current build serves until the switch' })
+  async rebuild(@Param('name') name: string): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
+    const known = (await this.runner.status()).some((status) => status.name === name);
+    if (!known) throw HttpProblem.of(404, 'not_found', `Projection ${name} not found`, 'name');
+    // The rebuild runs in the background; its progress shows in the status.
+    this.runner.rebuild(name).catch(() => undefined);
+    return { type: 'projection.rebuild', name, state: 'started' };
+  }
+}
+
+function toJson(status: ProjectionStatus) {
+  return {
+    type: 'projection' as const,
+    name: status.name,
+    version: status.version ?? null,
+    state: status.state,
+    checkpoint: status.checkpoint.toString(),
+    head_position: status.headPosition.toString(),
+    lag_positions: status.lagPositions.toString(),
+    lag_seconds: status.lagSeconds,
+    failure: status.failure
+      ? { event_id: status.failure.eventId, position: status.failure.position.toString(), error: status.failure.error }
+      : null,
+    error: status.error ?? null,
+    rebuild: status.rebuild
+      ? { version: status.rebuild.version, state: status.rebuild.state, checkpoint: status.rebuild.checkpoint.toString() }
+      : null,
+  };
+}

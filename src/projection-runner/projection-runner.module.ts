@@ -1,0 +1,78 @@
+import {
+  type BeforeApplicationShutdown,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { PROJECTIONS } from '../../projections';
+import { Environment } from '../config/environment';
+import { READ_STORE } from '../infrastructure/read-store/read-store.module';
+import type { ReadStore } from '../infrastructure/read-store/read-store';
+import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { ProjectionAdminController } from './projection-admin.controller';
+import { PROJECTION_RUNNER, ProjectionRunner } from './projection-runner';
+
+function createRunner(eventStore: EventStore, readStore: ReadStore): ProjectionRunner {
+  const logger = new Logger('Projections');
+  return new ProjectionRunner(eventStore, readStore, PROJECTIONS, {
+    logger: {
+      info: (message, context) => logger.log(context ? { ...context, msg: message } : message),
+      warn: (message, context) => logger.warn(context ? { ...context, msg: message } : message),
+      error: (message, context) => logger.error(context ? { ...context, msg: message } : message),
+    },
+  });
+}
+
+/** Starts the runner once the app is up; stops it before the stores close. */
+@Injectable()
+class ProjectionRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.runner.stop();
+  }
+}
+
+/**
+ * Read-your-writes: a write waits until the projections serving its response have passed the
+ * position of its last event, so the response and an immediate GET see the change.
+ */
+@Injectable()
+export class ReadYourWrites {
+  constructor(
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    private readonly environment: Environment,
+  ) {}
+
+  async waitFor(position: bigint | undefined, projections?: readonly string[]): Promise<void> {
+    if (position === undefined) return;
+    const reached = await this.runner.waitFor(position, this.environment.READ_YOUR_WRITES_TIMEOUT_MS, projections);
+    if (!reached) {
+      throw new HttpProblem(
+        503,
+        [{ code: 'service_unavailable', message: 'The change was stored but the read models have not caught up yet; retry the read' }],
+        { 'Retry-After': '1' },
+      );
+    }
+  }
+}
+
+@Global()
+@Module({
+  controllers: [ProjectionAdminController],
+  providers: [
+    { provide: PROJECTION_RUNNER, useFactory: createRunner, inject: [EVENT_STORE, READ_STORE] },
+    ProjectionRunnerLifecycle,
+    ReadYourWrites,
+  ],
+  exports: [PROJECTION_RUNNER, ReadYourWrites],
+})
+export class ProjectionRunnerModule {}
