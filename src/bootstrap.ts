@@ -22,7 +22,6 @@ export async function createApp(options: { readonly logs?: boolean } = {}): Prom
   });
   if (options.logs !== false) app.useLogger(app.get(Logger));
   app.useGlobalPipes(intercomValidationPipe());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

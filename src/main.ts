@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
 import { InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
+
+const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
   let environment;
@@ -15,6 +18,29 @@ async function main(): Promise<void> {
   }
   const app = await createApp();
   await app.listen(environment.PORT, environment.HOST);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutDown(app, signal));
+  }
+}
+
+/**
+ * Graceful shutdown: stop accepting connections, let in-flight requests finish, stop the
+ * projections, then close the stores (Nest's shutdown hooks, in that order). A drain that hangs
+ * is cut after SHUTDOWN_GRACE_MS.
+ */
+async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<void> {
+  const forced = setTimeout(() => {
+    process.stderr.write(`Shutdown on ${signal} did not finish in ${SHUTDOWN_GRACE_MS} ms; exiting\n`);
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  forced.unref();
+  try {
+    await app.close();
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
 
 main().catch((error: unknown) => {
