@@ -177,7 +177,7 @@ export class ProjectionFeed {
     const last = events[events.length - 1];
     if (last === undefined) return;
     await this.registry.db.transaction().execute(async (tx) => {
-      await this.projection.apply(events, withBuildTables(tx, this.build), resolverFor(this.projection.name, this.build));
+      await this.projection.apply(events, withBuildTables(tx, this.build), resolverFor<Record<string, object>>(this.projection.name, this.build));
       await this.registry.writeCheckpoint(tx, this.projection.name, this.build, last.position);
     });
     this.checkpoint = last.position;

@@ -234,7 +234,7 @@ export class ProjectionRegistry {
     for (const migration of projection.migrations) {
       if (applied.has(migration.name)) continue;
       await this.db.transaction().execute(async (tx) => {
-        await migration.up(withBuildTables(tx, build), resolverFor(projection.name, build));
+        await migration.up(withBuildTables(tx, build), resolverFor<Record<string, object>>(projection.name, build));
         await tx
           .insertInto('projection_schema_migrations')
           .values({ projection: projection.name, build: build.id, migration: migration.name, applied_at: this.timestamp() })

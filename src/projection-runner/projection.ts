@@ -48,12 +48,27 @@ export interface ProjectionDefinition<TDb> {
 }
 
 /**
- * A projection with its table types erased, as the runner holds a heterogeneous list of them.
- * Method parameters are bivariant, so any `ProjectionDefinition<TDb>` is assignable.
+ * A projection with its table types erased, as the runner holds a list of different ones. Kysely
+ * types are invariant in their table map, so a typed definition is not assignable to one shared
+ * type; {@link defineProjection} returns a value of both types.
  */
-export type AnyProjection = ProjectionDefinition<Record<string, object>>;
+export interface AnyProjection {
+  readonly name: string;
+  readonly version: number;
+  readonly eventTypes: readonly string[];
+  readonly tables: readonly string[];
+  readonly migrations: readonly {
+    readonly name: string;
+    up(db: Kysely<unknown>, tables: (logical: string) => string): Promise<void>;
+  }[];
+  apply(events: readonly RecordedEvent[], tx: Transaction<unknown>, tables: (logical: string) => string): Promise<void>;
+}
 
-/** Identity helper that keeps `TDb` inferred at the definition site. */
-export function defineProjection<TDb>(definition: ProjectionDefinition<TDb>): ProjectionDefinition<TDb> {
-  return definition;
+/**
+ * Declares a projection typed by its logical tables, usable by the runner. Sound because the
+ * runner only hands `apply` and the migrations a Kysely whose table names it maps to this
+ * definition's own tables.
+ */
+export function defineProjection<TDb>(definition: ProjectionDefinition<TDb>): ProjectionDefinition<TDb> & AnyProjection {
+  return definition as ProjectionDefinition<TDb> & AnyProjection;
 }

@@ -1,0 +1,498 @@
+import type { Kysely } from 'kysely';
+import type { ReadStore, ReadStoreLock } from '../infrastructure/read-store/read-store';
+import type { EventStore, RecordedEvent } from '../shared/event-store/event-store.port';
+import type { AnyProjection, TableResolver } from './projection';
+import {
+  ProjectionFeed,
+  type FeedSettings,
+  type ProjectionFailure,
+  type RunnerLogger,
+} from './projection-feed';
+import {
+  nextBuild,
+  ProjectionRegistry,
+  resolverFor,
+  validateProjection,
+  type ProjectionBuild,
+  type RegistryEntry,
+} from './projection-registry';
+import { TableRenamePlugin } from './table-rename.plugin';
+
+export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
+
+/**
+ * - `catching_up` / `live`: the serving build is behind the head / has reached it;
+ * - `rebuilding`: a new build is filling fresh tables while the previous one keeps serving;
+ * - `failed`: stopped on a poison event (see `failure`);
+ * - `standby`: another instance holds this projection's lock; this one only serves queries;
+ * - `stopped`: not running.
+ */
+export type ProjectionState = 'catching_up' | 'live' | 'rebuilding' | 'failed' | 'standby' | 'stopped';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  /** Version of the build queries read (undefined before the first start). */
+  readonly version: number | undefined;
+  readonly build: string | undefined;
+  readonly state: ProjectionState;
+  readonly checkpoint: bigint;
+  readonly headPosition: bigint;
+  /** Head minus checkpoint; 0 when no event this projection handles is waiting. */
+  readonly lagPositions: bigint;
+  /** Age of the oldest event this projection handles and has not applied; 0 when none. */
+  readonly lagSeconds: number;
+  readonly failure: ProjectionFailure | undefined;
+  /** Why the projection could not start at all (e.g. the registry serves a version no definition has). */
+  readonly error: string | undefined;
+  readonly rebuild:
+    | {
+        readonly version: number;
+        readonly build: string;
+        readonly state: 'rebuilding' | 'failed' | 'stopped';
+        readonly checkpoint: bigint;
+        readonly failure: ProjectionFailure | undefined;
+      }
+    | undefined;
+}
+
+export interface ProjectionRunnerOptions {
+  /** Most events per transaction. Default 500. */
+  readonly batchSize?: number;
+  /** Attempts per event before `failed`. Default 5. */
+  readonly maxAttempts?: number;
+  /** First retry delay; doubles per attempt up to `retryMaxDelayMs`. Defaults 100 ms / 5 s. */
+  readonly retryBaseDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+  /** How often a standby instance retries the lock and refreshes the registry. Default 5 s. */
+  readonly standbyPollMs?: number;
+  /** How often `waitFor` re-reads checkpoints it cannot be notified about (standby). Default 50 ms. */
+  readonly waitPollMs?: number;
+  readonly now?: () => Date;
+  readonly logger?: RunnerLogger;
+}
+
+interface Slot {
+  readonly name: string;
+  readonly definitions: ReadonlyMap<number, AnyProjection>;
+  readonly latest: AnyProjection;
+  entry: RegistryEntry | undefined;
+  lock: ReadStoreLock | undefined;
+  standby: boolean;
+  active: ProjectionFeed | undefined;
+  pending: ProjectionFeed | undefined;
+  /** Highest position known to be reflected although the checkpoint is lower (no handled event in between). */
+  verifiedThrough: bigint;
+  configurationError: string | undefined;
+  rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
+}
+
+const SILENT: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Runs every projection against the event store's `$all`, each from its own checkpoint, with
+ * blue/green rebuilds. A plain class: wrap it in a provider that calls `start()` on bootstrap and
+ * `stop()` on shutdown. It does not own (close) the stores it is given.
+ *
+ * Several definitions may share a name with different versions: the build of the registry's
+ * active version keeps being fed while the highest version rebuilds.
+ */
+export class ProjectionRunner {
+  private readonly registry: ProjectionRegistry;
+  private readonly slots = new Map<string, Slot>();
+  private readonly settings: FeedSettings;
+  private readonly standbyPollMs: number;
+  private readonly waitPollMs: number;
+  private readonly progressWaiters = new Set<() => void>();
+  private progressCount = 0;
+  private standbyTimer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly store: ReadStore,
+    projections: readonly AnyProjection[],
+    options: ProjectionRunnerOptions = {},
+  ) {
+    const now = options.now ?? (() => new Date());
+    this.registry = new ProjectionRegistry(store, now);
+    this.settings = {
+      batchSize: options.batchSize ?? 500,
+      maxAttempts: options.maxAttempts ?? 5,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 100,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? 5000,
+      now,
+      logger: options.logger ?? SILENT,
+    };
+    this.standbyPollMs = options.standbyPollMs ?? 5000;
+    this.waitPollMs = options.waitPollMs ?? 50;
+    const byName = new Map<string, Map<number, AnyProjection>>();
+    for (const projection of projections) {
+      validateProjection(projection);
+      const versions = byName.get(projection.name) ?? new Map<number, AnyProjection>();
+      if (versions.has(projection.version)) throw new Error(`Projection ${projection.name} v${projection.version} is defined twice`);
+      versions.set(projection.version, projection);
+      byName.set(projection.name, versions);
+    }
+    for (const [name, definitions] of byName) {
+      const latest = [...definitions.values()].reduce((a, b) => (b.version > a.version ? b : a));
+      this.slots.set(name, {
+        name,
+        definitions,
+        latest,
+        entry: undefined,
+        lock: undefined,
+        standby: false,
+        active: undefined,
+        pending: undefined,
+        verifiedThrough: 0n,
+        configurationError: undefined,
+        rebuildWaiters: [],
+      });
+    }
+  }
+
+  /** Migrates the runner's tables, then claims and starts every projection it can lock. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.registry.migrate();
+    for (const slot of this.slots.values()) await this.claim(slot);
+    this.standbyTimer = setInterval(() => void this.pollStandby(), this.standbyPollMs);
+    this.standbyTimer.unref();
+  }
+
+  /** Stops every feed after its batch in flight and releases the locks. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    clearInterval(this.standbyTimer);
+    for (const slot of this.slots.values()) {
+      await slot.pending?.stop();
+      await slot.active?.stop();
+      slot.pending = undefined;
+      slot.active = undefined;
+      for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(new Error('The projection runner stopped'));
+      await slot.lock?.release();
+      slot.lock = undefined;
+    }
+    this.notifyProgress();
+  }
+
+  /**
+   * Read-your-writes: true once every named projection (default: all) reflects every event up
+   * to `position`; false after `timeoutMs`, or at once if one of them has failed.
+   */
+  async waitFor(position: bigint, timeoutMs: number, names?: readonly string[]): Promise<boolean> {
+    const slots = (names ?? [...this.slots.keys()]).map((name) => this.slot(name));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = this.progressCount;
+      const passed = await Promise.all(slots.map((slot) => this.hasPassed(slot, position)));
+      if (passed.every(Boolean)) return true;
+      if (slots.some((slot) => slot.active?.phase === 'failed')) return false;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await this.progressOrTimeout(Math.min(remaining, this.waitPollMs), seen);
+    }
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const head = await this.eventStore.headPosition();
+    const statuses: ProjectionStatus[] = [];
+    for (const slot of this.slots.values()) {
+      const active = slot.active;
+      const checkpoint =
+        active?.checkpoint ?? (slot.entry ? await this.registry.readCheckpoint(slot.name, slot.entry.active.id) : 0n);
+      const pendingEvent = await this.firstPendingEvent(slot, checkpoint);
+      const pending = slot.pending;
+      statuses.push({
+        name: slot.name,
+        version: slot.entry?.active.version,
+        build: slot.entry?.active.id,
+        state: this.stateOf(slot),
+        checkpoint,
+        headPosition: head,
+        lagPositions: pendingEvent === undefined || head < checkpoint ? 0n : head - checkpoint,
+        lagSeconds:
+          pendingEvent === undefined
+            ? 0
+            : Math.max(0, (this.settings.now().getTime() - pendingEvent.recordedAt.getTime()) / 1000),
+        failure: active?.failure,
+        error: slot.configurationError,
+        rebuild: pending
+          ? {
+              version: pending.build.version,
+              build: pending.build.id,
+              state: pending.phase === 'failed' ? 'failed' : pending.phase === 'stopped' ? 'stopped' : 'rebuilding',
+              checkpoint: pending.checkpoint,
+              failure: pending.failure,
+            }
+          : undefined,
+      });
+    }
+    return statuses;
+  }
+
+  /** Physical table names of the build queries should read now. */
+  tables<TDb>(name: string): TableResolver<TDb> {
+    const entry = this.slot(name).entry;
+    if (entry === undefined) throw new Error(`Projection ${name} has no build yet (start the runner first)`);
+    return resolverFor<TDb>(name, entry.active);
+  }
+
+  /**
+   * A Kysely instance typed by the projection's logical tables that reads the active build; the
+   * lookup happens per query, so a long-lived instance follows a switch. A query that resolved
+   * the old tables just before a switch may fail once they are dropped: retry it.
+   */
+  queryDb<TDb>(name: string): Kysely<TDb> {
+    const slot = this.slot(name);
+    return this.store.db.withPlugin(
+      new TableRenamePlugin((logical) => slot.entry?.active.tables[logical]),
+    ) as unknown as Kysely<TDb>;
+  }
+
+  /**
+   * Blue/green rebuild of the projection's highest version into fresh tables from position 0;
+   * the current build keeps serving until the new one has caught up, then the alias switches
+   * in one transaction and the old tables are dropped. Resolves after the switch.
+   */
+  rebuild(name: string): Promise<void> {
+    const slot = this.slot(name);
+    if (!slot.lock || !this.started) {
+      return Promise.reject(new Error(`Projection ${name} is not run by this instance (${this.stateOf(slot)})`));
+    }
+    const done = new Promise<void>((resolve, reject) => slot.rebuildWaiters.push({ resolve, reject }));
+    if (!slot.pending) void this.beginRebuild(slot).catch((error: unknown) => this.rejectRebuild(slot, error));
+    return done;
+  }
+
+  /** Restarts a failed projection (and a failed rebuild) from its checkpoint. */
+  async retry(name: string): Promise<void> {
+    const slot = this.slot(name);
+    if (slot.active?.phase === 'failed') await slot.active.start();
+    if (slot.pending?.phase === 'failed') await slot.pending.start();
+  }
+
+  private async claim(slot: Slot): Promise<void> {
+    slot.entry = await this.registry.find(slot.name);
+    const lock = await this.store.tryLock(`projection:${slot.name}`);
+    if (lock === undefined) {
+      if (!slot.standby) this.settings.logger.info(`Projection ${slot.name} runs on another instance; standing by`);
+      slot.standby = true;
+      return;
+    }
+    slot.lock = lock;
+    slot.standby = false;
+    try {
+      await this.startSlot(slot);
+    } catch (error) {
+      slot.configurationError = error instanceof Error ? error.message : String(error);
+      this.settings.logger.error(`Projection ${slot.name} could not start`, { error: slot.configurationError });
+    }
+  }
+
+  private async pollStandby(): Promise<void> {
+    for (const slot of this.slots.values()) {
+      if (!slot.standby || !this.started) continue;
+      try {
+        await this.claim(slot);
+      } catch (error) {
+        this.settings.logger.warn(`Projection ${slot.name}: standby refresh failed`, { error: String(error) });
+      }
+    }
+  }
+
+  private async startSlot(slot: Slot): Promise<void> {
+    let entry = await this.registry.find(slot.name);
+    if (entry === undefined) {
+      const build = nextBuild(slot.latest, undefined);
+      await this.registry.dropBuild(slot.name, build);
+      await this.registry.register(slot.name, build);
+      entry = { name: slot.name, active: build, pending: undefined };
+    }
+    slot.entry = entry;
+    if (entry.active.version > slot.latest.version) {
+      throw new Error(
+        `The registry serves ${slot.name} v${entry.active.version}, newer than any definition (v${slot.latest.version})`,
+      );
+    }
+    const activeDefinition = slot.definitions.get(entry.active.version);
+    if (activeDefinition) {
+      await this.registry.migrateBuild(activeDefinition, entry.active);
+      slot.active = this.feed(slot, activeDefinition, entry.active);
+      await slot.active.start();
+    }
+    if (entry.pending) {
+      if (entry.pending.version === slot.latest.version) {
+        await this.startPending(slot, entry.pending);
+        return;
+      }
+      await this.registry.dropBuild(slot.name, entry.pending);
+      await this.registry.setPending(slot.name, undefined);
+      slot.entry = { ...entry, pending: undefined };
+    }
+    if (slot.latest.version > entry.active.version) await this.beginRebuild(slot);
+  }
+
+  private async beginRebuild(slot: Slot): Promise<void> {
+    const entry = slot.entry;
+    if (entry === undefined) throw new Error(`Projection ${slot.name} is not registered`);
+    const build = nextBuild(slot.latest, entry.active);
+    // A build left by an interrupted rebuild is not trusted: start from empty tables.
+    await this.registry.dropBuild(slot.name, build);
+    await this.registry.setPending(slot.name, build);
+    slot.entry = { ...entry, pending: build };
+    this.settings.logger.info(`Projection ${slot.name}: rebuilding v${build.version} into ${build.id}`);
+    await this.startPending(slot, build);
+  }
+
+  private async startPending(slot: Slot, build: ProjectionBuild): Promise<void> {
+    await this.registry.migrateBuild(slot.latest, build);
+    // Not awaited by the feed: the new build keeps applying events while the switch waits for it.
+    const feed = this.feed(slot, slot.latest, build, () => {
+      void this.promote(slot, feed);
+      return Promise.resolve();
+    });
+    slot.pending = feed;
+    await feed.start();
+  }
+
+  /**
+   * Switches to the pending build once it has reached the head. The old build is stopped first
+   * (its checkpoint becomes final and no transaction of it writes to tables about to be dropped),
+   * then the new build must reach that checkpoint, so readers never go back in time.
+   */
+  private async promote(slot: Slot, feed: ProjectionFeed): Promise<void> {
+    const entry = slot.entry;
+    if (entry?.pending === undefined || slot.pending !== feed) return;
+    const previous = slot.active;
+    try {
+      await previous?.stop();
+      const target = previous?.checkpoint ?? 0n;
+      while (!(await this.buildReached(feed, target))) {
+        if (!this.started || slot.pending !== feed || feed.phase === 'failed' || feed.phase === 'stopped') {
+          throw new Error(`Rebuild of ${slot.name} stopped before it could take over`);
+        }
+        await this.progressOrTimeout(this.waitPollMs);
+      }
+      await this.registry.promotePending({ ...entry, pending: entry.pending });
+    } catch (error) {
+      this.rejectRebuild(slot, error);
+      this.settings.logger.error(`Projection ${slot.name}: switch to ${entry.pending.id} failed`, { error: String(error) });
+      if (this.started && previous && slot.active === previous) await previous.start();
+      return;
+    }
+    slot.entry = { name: slot.name, active: entry.pending, pending: undefined };
+    slot.active = feed;
+    slot.pending = undefined;
+    slot.verifiedThrough = 0n;
+    this.settings.logger.info(`Projection ${slot.name}: now serving ${entry.pending.id}`);
+    for (const waiter of slot.rebuildWaiters.splice(0)) waiter.resolve();
+    this.notifyProgress();
+  }
+
+  /** The build reflects every event up to `position` (its checkpoint, or no handled event in between). */
+  private async buildReached(feed: ProjectionFeed, position: bigint): Promise<boolean> {
+    if (feed.checkpoint >= position) return true;
+    const next = await this.firstEventAfter(feed.projection, feed.checkpoint);
+    return next === undefined || next.position > position;
+  }
+
+  private rejectRebuild(slot: Slot, error: unknown): void {
+    const reason = error instanceof Error ? error : new Error(String(error));
+    for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(reason);
+  }
+
+  private feed(slot: Slot, projection: AnyProjection, build: ProjectionBuild, onFirstCaughtUp?: () => Promise<void>): ProjectionFeed {
+    return new ProjectionFeed(this.eventStore, this.registry, projection, build, this.settings, {
+      onProgress: () => {
+        if (slot.pending?.phase === 'failed') {
+          const failure = slot.pending.failure;
+          this.rejectRebuild(slot, new Error(`Rebuild of ${slot.name} failed: ${failure?.error ?? 'unknown error'}`));
+        }
+        this.notifyProgress();
+      },
+      ...(onFirstCaughtUp ? { onFirstCaughtUp } : {}),
+    });
+  }
+
+  private async hasPassed(slot: Slot, position: bigint): Promise<boolean> {
+    if (slot.verifiedThrough >= position) return true;
+    let checkpoint: bigint;
+    if (slot.active) {
+      checkpoint = slot.active.checkpoint;
+    } else {
+      // Standby: another instance feeds it; follow its registry entry and checkpoint.
+      slot.entry = await this.registry.find(slot.name);
+      if (slot.entry === undefined) return false;
+      checkpoint = await this.registry.readCheckpoint(slot.name, slot.entry.active.id);
+    }
+    if (checkpoint >= position) return true;
+    if (position > (await this.eventStore.headPosition())) return false;
+    const pending = await this.firstPendingEvent(slot, checkpoint);
+    if (pending === undefined || pending.position > position) {
+      // Every event up to `position` is committed (it is not past the head), so none handled is in between.
+      if (position > slot.verifiedThrough) slot.verifiedThrough = position;
+      return true;
+    }
+    return false;
+  }
+
+  private firstPendingEvent(slot: Slot, checkpoint: bigint): Promise<RecordedEvent | undefined> {
+    const definition = (slot.entry && slot.definitions.get(slot.entry.active.version)) ?? slot.latest;
+    return this.firstEventAfter(definition, checkpoint);
+  }
+
+  private async firstEventAfter(projection: AnyProjection, position: bigint): Promise<RecordedEvent | undefined> {
+    for await (const event of this.eventStore.readAll({
+      fromPosition: position,
+      maxCount: 1,
+      filter: { eventTypes: projection.eventTypes },
+    })) {
+      return event;
+    }
+    return undefined;
+  }
+
+  private stateOf(slot: Slot): ProjectionState {
+    if (slot.standby) return 'standby';
+    if (slot.configurationError !== undefined || slot.active?.phase === 'failed') return 'failed';
+    if (slot.pending) return 'rebuilding';
+    switch (slot.active?.phase) {
+      case 'catching_up':
+        return 'catching_up';
+      case 'live':
+        return 'live';
+      case undefined:
+      case 'idle':
+      case 'stopped':
+        return 'stopped';
+    }
+  }
+
+  private slot(name: string): Slot {
+    const slot = this.slots.get(name);
+    if (slot === undefined) throw new Error(`Unknown projection ${name}`);
+    return slot;
+  }
+
+  /** Resolves at the next commit or phase change of any feed after `seen` (a `progressCount`), or after `ms`. */
+  private progressOrTimeout(ms: number, seen = this.progressCount): Promise<void> {
+    if (this.progressCount !== seen) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.progressWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.progressWaiters.add(done);
+    });
+  }
+
+  private notifyProgress(): void {
+    this.progressCount += 1;
+    for (const done of [...this.progressWaiters]) done();
+  }
+}

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import type { ReadStore, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import { ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from '../../src/projection-runner/projection-runner';
+import type { EventStore, NewEvent, RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import { eventually, gate } from '../support/eventually';
+import { describeOnReadStores, openTestReadStore, type TestReadStore } from '../support/read-store-targets';
+import { streamCounterProjection, type StreamCounterHooks, type StreamCounterTables } from '../support/stream-counter.projection';
+
+const FAST: ProjectionRunnerOptions = { batchSize: 100, maxAttempts: 3, retryBaseDelayMs: 1, retryMaxDelayMs: 5, standbyPollMs: 50 };
+
+function thing(type = 'ThingHappened'): NewEvent {
+  return { id: randomUUID(), type, data: {}, metadata: { workspaceId: 'w1', occurredAt: Date.now() } };
+}
+
+async function append(events: EventStore, stream: string, count: number, type = 'ThingHappened'): Promise<bigint> {
+  const result = await events.append(stream, Array.from({ length: count }, () => thing(type)), { expectedRevision: 'any' });
+  return result.position;
+}
+
+async function allEvents(events: EventStore): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  for await (const event of events.readAll()) all.push(event);
+  return all;
+}
+
+function counterDb(store: ReadStore, build: string): Kysely<Record<string, { stream_id: string; events: number; event_id: string; applications: number; position: string }>> {
+  void build;
+  return store.db as Kysely<Record<string, { stream_id: string; events: number; event_id: string; applications: number; position: string }>>;
+}
+
+async function counts(runner: ProjectionRunner): Promise<Record<string, number>> {
+  const rows = await runner.queryDb<StreamCounterTables>('stream_counter').selectFrom('stream_counter').selectAll().execute();
+  return Object.fromEntries(rows.map((row) => [row.stream_id, Number(row.events)]));
+}
+
+async function applications(runner: ProjectionRunner): Promise<number[]> {
+  const rows = await runner
+    .queryDb<StreamCounterTables>('stream_counter')
+    .selectFrom('stream_counter_applied')
+    .select('applications')
+    .execute();
+  return rows.map((row) => Number(row.applications));
+}
+
+async function statusOf(runner: ProjectionRunner): Promise<ProjectionStatus> {
+  const [status] = await runner.status();
+  if (status === undefined) throw new Error('no status');
+  return status;
+}
+
+describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
+  let events: SqliteEventStore;
+  let readStore: TestReadStore;
+  const runners: ProjectionRunner[] = [];
+  const gates: Array<{ open(): void }> = [];
+
+  function runnerWith(hooks: StreamCounterHooks = {}, options: ProjectionRunnerOptions = {}, store: ReadStore = readStore.store) {
+    const runner = new ProjectionRunner(events, store, [streamCounterProjection({ hooks })], { ...FAST, ...options });
+    runners.push(runner);
+    return runner;
+  }
+
+  beforeEach(async () => {
+    events = SqliteEventStore.open({ file: ':memory:' });
+    readStore = await openTestReadStore(dialect);
+  });
+
+  afterEach(async () => {
+    for (const held of gates.splice(0)) held.open();
+    for (const runner of runners.splice(0)) await runner.stop();
+    await readStore.dispose();
+    await events.close();
+  });
+
+  it('catches up on history, then applies live events', async () => {
+    await append(events, 'thing-a', 3);
+    await append(events, 'thing-b', 2);
+    await append(events, 'other-x', 2, 'NotCounted');
+    const runner = runnerWith();
+    await runner.start();
+
+    expect(await runner.waitFor(await events.headPosition(), 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 3, 'thing-b': 2 });
+    const caughtUp = await eventually(async () => {
+      const status = await statusOf(runner);
+      return status.state === 'live' ? status : undefined;
+    });
+    expect(caughtUp).toMatchObject({ version: 1, build: 'v1', checkpoint: 7n, headPosition: 7n, lagPositions: 0n, lagSeconds: 0 });
+
+    const live = await append(events, 'thing-a', 2);
+    expect(await runner.waitFor(live, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 5, 'thing-b': 2 });
+    expect((await statusOf(runner)).checkpoint).toBe(live);
+  });
+
+  it('commits a batch and its checkpoint in one transaction: a failure mid-batch leaves no rows and the checkpoint unchanged', async () => {
+    // One append, so catch-up delivers the five events as one batch.
+    const head = await append(events, 'thing-a', 5);
+    const [, , third] = await allEvents(events);
+    const observer = await readStore.openAnother();
+    const retried = gate();
+    const release = gate();
+    gates.push(release);
+    let failed = false;
+    let applyCalls = 0;
+    const runner = runnerWith({
+      beforeApply: async () => {
+        applyCalls += 1;
+        if (applyCalls === 2) {
+          retried.open();
+          await release.opened;
+        }
+      },
+      afterEvent: (event) => {
+        if (event.id === third?.id && !failed) {
+          failed = true;
+          throw new Error('injected mid-batch failure');
+        }
+      },
+    });
+    await runner.start();
+
+    await retried.opened;
+    // The failed batch had written two events' rows before throwing; none is visible, and no checkpoint moved.
+    const tables = runner.tables<StreamCounterTables>('stream_counter');
+    const db = counterDb(observer, 'v1');
+    expect(await db.selectFrom(tables('stream_counter')).selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom(tables('stream_counter_applied')).selectAll().execute()).toEqual([]);
+    const checkpoints = await (observer.db as Kysely<{ projection_checkpoints: { projection: string; position: string } }>)
+      .selectFrom('projection_checkpoints')
+      .selectAll()
+      .execute();
+    expect(checkpoints).toEqual([]);
+
+    release.open();
+    expect(await runner.waitFor(head, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 5 });
+    expect(await applications(runner)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('retries a poison event with backoff, then stops as failed with the event id and error', async () => {
+    await append(events, 'thing-a', 1);
+    await append(events, 'thing-poison', 1);
+    const head = await append(events, 'thing-a', 1);
+    const [first, poison] = await allEvents(events);
+    let poisonAttempts = 0;
+    const runner = runnerWith({
+      afterEvent: (event) => {
+        if (event.id === poison?.id) {
+          poisonAttempts += 1;
+          throw new Error('cannot apply this one');
+        }
+      },
+    });
+    await runner.start();
+
+    const status = await eventually(async () => {
+      const current = await statusOf(runner);
+      return current.state === 'failed' ? current : undefined;
+    });
+    expect(status.failure).toMatchObject({
+      eventId: poison?.id,
+      eventType: 'ThingHappened',
+      position: poison?.position,
+      error: 'cannot apply this one',
+      attempts: 3,
+    });
+    // Once in the whole batch, then three times alone.
+    expect(poisonAttempts).toBe(4);
+    expect(status.checkpoint).toBe(first?.position);
+    expect(await counts(runner)).toEqual({ 'thing-a': 1 });
+    expect(await runner.waitFor(head, 2000)).toBe(false);
+  });
+
+  it('waitFor resolves once an appended event is applied, and returns false on timeout', async () => {
+    const runner = runnerWith();
+    await runner.start();
+
+    const position = await append(events, 'thing-a', 1);
+    expect(await runner.waitFor(position, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 1 });
+
+    // An event the projection does not handle counts as passed as soon as nothing handled precedes it.
+    const unrelated = await append(events, 'other-x', 1, 'NotCounted');
+    expect(await runner.waitFor(unrelated, 5000)).toBe(true);
+
+    const started = Date.now();
+    expect(await runner.waitFor(unrelated + 10n, 150)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('resumes from its checkpoint after a restart without applying any event twice', async () => {
+    await append(events, 'thing-a', 3);
+    const first = runnerWith();
+    await first.start();
+    expect(await first.waitFor(await events.headPosition(), 5000)).toBe(true);
+    await first.stop();
+
+    const head = await append(events, 'thing-a', 2);
+    const delivered: string[] = [];
+    const second = runnerWith({ beforeApply: (batch) => void delivered.push(...batch.map((event) => event.id)) });
+    await second.start();
+    expect(await second.waitFor(head, 5000)).toBe(true);
+
+    expect(delivered).toHaveLength(2);
+    expect(await counts(second)).toEqual({ 'thing-a': 5 });
+    expect(await applications(second)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('rebuilds a new version into fresh tables while the old one serves, then switches atomically and drops the old tables', async () => {
+    await append(events, 'thing-a', 3);
+    const v1 = runnerWith();
+    await v1.start();
+    expect(await v1.waitFor(await events.headPosition(), 5000)).toBe(true);
+    await v1.stop();
+
+    // v2 is held by failing (and retrying) until `hold` opens: a gate inside its transaction would
+    // also hold SQLite's single read-store connection, and v1 must keep committing meanwhile.
+    const hold = gate();
+    gates.push(hold);
+    let holding = true;
+    void hold.opened.then(() => (holding = false));
+    const building = gate();
+    const v2 = streamCounterProjection({
+      version: 2,
+      hooks: {
+        beforeApply: () => {
+          building.open();
+          if (holding) throw new Error('held by the test');
+        },
+      },
+    });
+    const runner = new ProjectionRunner(events, readStore.store, [streamCounterProjection({ version: 1 }), v2], {
+      ...FAST,
+      maxAttempts: 1_000_000,
+    });
+    runners.push(runner);
+    await runner.start();
+    await building.opened;
+
+    // v2 is held mid-build; v1 keeps serving, including events appended meanwhile.
+    expect(await statusOf(runner)).toMatchObject({ state: 'rebuilding', version: 1, build: 'v1', rebuild: { version: 2, build: 'v2' } });
+    const during = await append(events, 'thing-a', 1);
+    expect(await runner.waitFor(during, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 4 });
+    expect(await readStore.tableNames()).toEqual(
+      expect.arrayContaining(['stream_counter_v1', 'stream_counter_applied_v1', 'stream_counter_v2', 'stream_counter_applied_v2']),
+    );
+
+    const switched = runner.rebuild('stream_counter');
+    hold.open();
+    await switched;
+
+    expect(await statusOf(runner)).toMatchObject({ version: 2, build: 'v2', rebuild: undefined });
+    expect(runner.tables<StreamCounterTables>('stream_counter')('stream_counter')).toBe('stream_counter_v2');
+    const tables = await readStore.tableNames();
+    expect(tables).toEqual(expect.arrayContaining(['stream_counter_v2', 'stream_counter_applied_v2']));
+    expect(tables).not.toEqual(expect.arrayContaining(['stream_counter_v1']));
+    expect(tables).not.toEqual(expect.arrayContaining(['stream_counter_applied_v1']));
+    expect(await counts(runner)).toEqual({ 'thing-a': 4 });
+
+    const after = await append(events, 'thing-b', 1);
+    expect(await runner.waitFor(after, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 4, 'thing-b': 1 });
+
+    // Rebuilding the same version again builds into the other colour's tables.
+    await runner.rebuild('stream_counter');
+    expect(await statusOf(runner)).toMatchObject({ version: 2, build: 'v2_b' });
+    expect(await counts(runner)).toEqual({ 'thing-a': 4, 'thing-b': 1 });
+    expect(await readStore.tableNames()).not.toEqual(expect.arrayContaining(['stream_counter_v2']));
+  });
+
+  if (dialect === 'postgres') {
+    it('runs each projection on one instance only (advisory lock); the other stands by and takes over', async () => {
+      const head = await append(events, 'thing-a', 2);
+      const leader = runnerWith();
+      await leader.start();
+      const secondConnection = await readStore.openAnother();
+      const follower = runnerWith({}, {}, secondConnection);
+      await follower.start();
+
+      expect((await statusOf(follower)).state).toBe('standby');
+      expect(await follower.waitFor(head, 5000)).toBe(true);
+
+      await leader.stop();
+      const next = await append(events, 'thing-a', 1);
+      await eventually(async () => ((await statusOf(follower)).state === 'live' ? true : undefined));
+      expect(await follower.waitFor(next, 5000)).toBe(true);
+      expect(await counts(follower)).toEqual({ 'thing-a': 3 });
+    });
+  }
+});

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { openReadStore } from '../../src/infrastructure/read-store/open-read-store';
+import type { ReadStore, ReadStoreConfig, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import { dropSchema, postgresAvailability, postgresRequired, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
+
+/** A private read-store database for one test: a fresh SQLite file or a fresh PostgreSQL schema. */
+export interface TestReadStore {
+  readonly store: ReadStore;
+  readonly config: ReadStoreConfig;
+  /** Another, independent connection to the same database (a second process, an observer). */
+  openAnother(): Promise<ReadStore>;
+  /** Names of the tables in this test's database. */
+  tableNames(): Promise<string[]>;
+  dispose(): Promise<void>;
+}
+
+export async function openTestReadStore(dialect: ReadStoreDialect): Promise<TestReadStore> {
+  let config: ReadStoreConfig;
+  let cleanup: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'read-store-'));
+    config = { kind: 'sqlite', file: join(dir, 'read-models.sqlite') };
+    cleanup = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
+  } else {
+    const schema = uniqueSchemaName('rs');
+    config = { kind: 'postgres', url: TEST_POSTGRES_URL, schema, maxConnections: 4 };
+    cleanup = () => dropSchema(schema);
+  }
+  const store = await openReadStore(config);
+  const others: ReadStore[] = [];
+  return {
+    store,
+    config,
+    openAnother: async () => {
+      const other = await openReadStore(config);
+      others.push(other);
+      return other;
+    },
+    tableNames: async () => {
+      const query =
+        dialect === 'sqlite'
+          ? sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+          : sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+              WHERE table_schema = current_schema() ORDER BY table_name`;
+      return (await query.execute(store.db)).rows.map((row) => row.name);
+    },
+    dispose: async () => {
+      for (const other of others) await other.close();
+      await store.close();
+      await cleanup();
+    },
+  };
+}
+
+/**
+ * Registers `suite` once per read-store dialect (`<title> [sqlite]`, `<title> [postgres]`).
+ * PostgreSQL cases are not registered when it is unreachable (with a note saying how many and
+ * why), unless `REQUIRE_POSTGRES=1`, where an unreachable PostgreSQL fails the run.
+ */
+export function describeOnReadStores(title: string, suite: (dialect: ReadStoreDialect) => void): void {
+  let registered = 0;
+  describe(`${title} [sqlite]`, () => {
+    registered = countRegistrations(() => suite('sqlite'));
+  });
+  const postgres = postgresAvailability();
+  if (postgres.reachable) {
+    describe(`${title} [postgres]`, () => suite('postgres'));
+  } else if (postgresRequired()) {
+    describe(`${title} [postgres]`, () => {
+      it('needs a reachable PostgreSQL (REQUIRE_POSTGRES=1)', () => {
+        throw new Error(`PostgreSQL is unreachable: ${postgres.reason}`);
+      });
+    });
+  } else {
+    process.stderr.write(
+      `\n[${title}] PostgreSQL unreachable (${postgres.reason}): ${registered} PostgreSQL test(s) not registered. ` +
+        'Set REQUIRE_POSTGRES=1 to fail instead.\n',
+    );
+  }
+}
+
+/** Counts the tests `register` declares (to report how many PostgreSQL variants were left out). */
+function countRegistrations(register: () => void): number {
+  const scope = globalThis as unknown as { it: jest.It; test: jest.It };
+  const original = { it: scope.it, test: scope.test };
+  let count = 0;
+  const counting = (target: jest.It): jest.It =>
+    Object.assign((...args: Parameters<jest.It>) => {
+      count += 1;
+      return target(...args);
+    }, target);
+  scope.it = counting(original.it);
+  scope.test = counting(original.test);
+  try {
+    register();
+  } finally {
+    scope.it = original.it;
+    scope.test = original.test;
+  }
+  return count;
+}
