@@ -1,0 +1,98 @@
+/**
+ * Refusals of a search request (and, later, of a segment rule, which is validated with the same
+ * errors). `code` is the Intercom error code; `field` names what was wrong: the searched field
+ * (`email`, `custom_attributes.plan`) for a filter, or the request property (`query`, `sort.order`,
+ * `pagination.starting_after`) otherwise. `path` locates the node inside the body.
+ */
+export type ContactSearchErrorCode = 'parameter_invalid' | 'invalid_sort_order';
+
+export abstract class ContactSearchError extends Error {
+  abstract readonly code: ContactSearchErrorCode;
+  constructor(
+    readonly field: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A body, group, filter, sort or pagination object that is not shaped as the language says. */
+export class MalformedSearchRequest extends ContactSearchError {
+  override readonly name = 'MalformedSearchRequest';
+  readonly code = 'parameter_invalid';
+}
+
+export class UnknownSearchField extends ContactSearchError {
+  override readonly name = 'UnknownSearchField';
+  readonly code = 'parameter_invalid';
+  constructor(field: string, path: string) {
+    super(field, path, `Unknown search field '${field}' at ${path}`);
+  }
+}
+
+export class OperatorNotAllowed extends ContactSearchError {
+  override readonly name = 'OperatorNotAllowed';
+  readonly code = 'parameter_invalid';
+  constructor(
+    field: string,
+    path: string,
+    readonly operator: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(
+      field,
+      path,
+      `Operator '${operator}' is not supported for field '${field}' at ${path}; supported: ${allowed.join(' ')}`,
+    );
+  }
+}
+
+export class InvalidSearchValue extends ContactSearchError {
+  override readonly name = 'InvalidSearchValue';
+  readonly code = 'parameter_invalid';
+  constructor(field: string, path: string, expected: string) {
+    super(field, path, `Invalid value for field '${field}' at ${path}: expected ${expected}`);
+  }
+}
+
+export class SearchQueryTooDeep extends ContactSearchError {
+  override readonly name = 'SearchQueryTooDeep';
+  readonly code = 'parameter_invalid';
+  constructor(path: string, maxDepth: number) {
+    super('query', path, `Query is nested too deeply at ${path}: at most ${maxDepth} levels of groups`);
+  }
+}
+
+export class TooManySearchFilters extends ContactSearchError {
+  override readonly name = 'TooManySearchFilters';
+  readonly code = 'parameter_invalid';
+  constructor(path: string, count: number, max: number) {
+    super('query', path, `Group at ${path} has ${count} filters; at most ${max} are allowed`);
+  }
+}
+
+export class InvalidSortOrder extends ContactSearchError {
+  override readonly name = 'InvalidSortOrder';
+  readonly code = 'invalid_sort_order';
+  constructor(order: string) {
+    super('sort.order', 'sort.order', `Sort order must be 'ascending' or 'descending', not '${order}'`);
+  }
+}
+
+/** A `starting_after` cursor that is garbled, edited, or from another query or sort. */
+export class InvalidSearchCursor extends ContactSearchError {
+  override readonly name = 'InvalidSearchCursor';
+  readonly code = 'parameter_invalid';
+  constructor(reason: string) {
+    super('pagination.starting_after', 'pagination.starting_after', `Invalid starting_after cursor: ${reason}`);
+  }
+}
+
+/** The workspace time zone is not an IANA name `Intl` knows (a configuration error, not the caller's). */
+export class UnknownTimeZone extends Error {
+  override readonly name = 'UnknownTimeZone';
+  constructor(readonly timeZone: string) {
+    super(`Unknown time zone '${timeZone}'`);
+  }
+}

@@ -1,0 +1,99 @@
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+
+/** Value types of searchable fields; custom attributes take theirs from their data attribute. */
+export type SearchFieldType = 'string' | 'boolean' | 'integer' | 'float' | 'date';
+
+/** The data type of a custom attribute by name, or `undefined` when the workspace has no such attribute. */
+export type CustomAttributeTypeLookup = (name: string) => SearchFieldType | undefined;
+
+type ColumnOfType<T> = {
+  [K in keyof ContactsTable]: ContactsTable[K] extends T ? K : never;
+}[keyof ContactsTable];
+
+/** A search field backed by a column of the contacts read model. */
+export interface StandardSearchField {
+  readonly kind: 'standard';
+  readonly name: string;
+  readonly type: SearchFieldType;
+  readonly column: ColumnOfType<string | number | null>;
+  /** Nullable columns make `!=`, `NIN`, `!~` and `not_exists` include "no value". */
+  readonly nullable: boolean;
+  /** Intercom matches email addresses case-insensitively; see `contact-search.sql.ts`. */
+  readonly caseInsensitive: boolean;
+}
+
+export interface CustomAttributeSearchField {
+  readonly kind: 'custom';
+  /** `custom_attributes.<attribute>` as written in the query. */
+  readonly name: string;
+  readonly attribute: string;
+  readonly type: SearchFieldType;
+}
+
+/** `segment_id`: membership, compiled through a hook the segments capability provides. */
+export interface SegmentSearchField {
+  readonly kind: 'segment';
+  readonly name: 'segment_id';
+  readonly type: 'string';
+}
+
+export type SearchField = StandardSearchField | CustomAttributeSearchField | SegmentSearchField;
+
+const standard = (
+  name: string,
+  type: SearchFieldType,
+  column: StandardSearchField['column'],
+  nullable: boolean,
+  caseInsensitive = false,
+): StandardSearchField => ({ kind: 'standard', name, type, column, nullable, caseInsensitive });
+
+/** Every standard searchable field, by the name a query uses. */
+export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = new Map(
+  [
+    standard('id', 'string', 'id', false),
+    standard('role', 'string', 'role', false),
+    standard('name', 'string', 'name', true),
+    standard('email', 'string', 'email', true, true),
+    standard('email_domain', 'string', 'email_domain', true, true),
+    standard('phone', 'string', 'phone', true),
+    standard('external_id', 'string', 'external_id', true),
+    standard('owner_id', 'string', 'owner_id', true),
+    standard('created_at', 'date', 'created_at', false),
+    standard('updated_at', 'date', 'updated_at', false),
+    standard('signed_up_at', 'date', 'signed_up_at', true),
+    standard('last_seen_at', 'date', 'last_seen_at', true),
+    standard('last_replied_at', 'date', 'last_replied_at', true),
+    standard('last_contacted_at', 'date', 'last_contacted_at', true),
+    standard('unsubscribed_from_emails', 'boolean', 'unsubscribed_from_emails', false),
+    standard('has_hard_bounced', 'boolean', 'has_hard_bounced', false),
+    standard('marked_email_as_spam', 'boolean', 'marked_email_as_spam', false),
+    standard('location.country', 'string', 'location_country', true),
+    standard('location.region', 'string', 'location_region', true),
+    standard('location.city', 'string', 'location_city', true),
+    standard('browser', 'string', 'browser', true),
+    standard('os', 'string', 'os', true),
+    standard('language_override', 'string', 'language_override', true),
+  ].map((field) => [field.name, field]),
+);
+
+export const SEGMENT_SEARCH_FIELD: SegmentSearchField = { kind: 'segment', name: 'segment_id', type: 'string' };
+
+export const CUSTOM_ATTRIBUTE_PREFIX = 'custom_attributes.';
+
+/** Characters a data attribute name never contains (domain.md); refusing them keeps JSON paths literal. */
+const FORBIDDEN_ATTRIBUTE_CHARACTERS = /["\\.$~`!@#%^&*'{}|]/;
+
+/** The field a query names, or `undefined` when there is no such field in this workspace. */
+export function resolveSearchField(
+  name: string,
+  customAttributeType: CustomAttributeTypeLookup,
+): SearchField | undefined {
+  if (name === SEGMENT_SEARCH_FIELD.name) return SEGMENT_SEARCH_FIELD;
+  const builtIn = STANDARD_SEARCH_FIELDS.get(name);
+  if (builtIn) return builtIn;
+  if (!name.startsWith(CUSTOM_ATTRIBUTE_PREFIX)) return undefined;
+  const attribute = name.slice(CUSTOM_ATTRIBUTE_PREFIX.length);
+  if (attribute === '' || FORBIDDEN_ATTRIBUTE_CHARACTERS.test(attribute)) return undefined;
+  const type = customAttributeType(attribute);
+  return type === undefined ? undefined : { kind: 'custom', name, attribute, type };
+}
