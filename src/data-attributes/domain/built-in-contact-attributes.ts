@@ -1,0 +1,80 @@
+import { STANDARD_ATTRIBUTE_NAMES } from '../../contacts/domain/contact.attributes';
+import type { DataType } from './data-attribute.types';
+
+/** A standard contact field as `GET /data_attributes` lists it (`custom: false`, no id). */
+export interface BuiltInDataAttribute {
+  readonly name: string;
+  /** Differs from `name` only for nested fields (`location.city`). */
+  readonly full_name: string;
+  readonly label: string;
+  readonly description: string;
+  readonly data_type: DataType;
+  readonly api_writable: boolean;
+  readonly ui_writable: boolean;
+  readonly messenger_writable: boolean;
+}
+
+const field = (
+  name: string,
+  label: string,
+  description: string,
+  data_type: DataType,
+  api_writable: boolean,
+  full_name = name,
+): BuiltInDataAttribute => ({
+  name,
+  full_name,
+  label,
+  description,
+  data_type,
+  api_writable,
+  ui_writable: api_writable,
+  messenger_writable: api_writable,
+});
+
+/** The contact fields of Intercom's `contact` object that this service keeps, in Intercom's order. */
+export const BUILT_IN_CONTACT_ATTRIBUTES: readonly BuiltInDataAttribute[] = [
+  field('id', 'ID', 'The Intercom defined id representing the contact', 'string', false),
+  field('role', 'Role', 'The role of the contact: user or lead', 'string', true),
+  field('external_id', 'User ID', 'A unique identifier for the contact provided by the workspace', 'string', true),
+  field('email', 'Email', "The contact's email address", 'string', true),
+  field('email_domain', 'Email domain', "The domain of the contact's email address", 'string', false),
+  field('phone', 'Phone', "The contact's phone number", 'string', true),
+  field('name', 'Name', "The contact's name", 'string', true),
+  field('avatar', 'Avatar', "An image URL containing the contact's avatar", 'string', true),
+  field('owner_id', 'Owner', 'The id of the teammate who owns the contact', 'integer', true),
+  field('created_at', 'First seen', 'The time the contact was added', 'date', false),
+  field('updated_at', 'Last updated', 'The time the contact was last updated', 'date', false),
+  field('signed_up_at', 'Signed up', 'The time the user signed up', 'date', true),
+  field('last_seen_at', 'Last seen', 'The time the contact was last seen', 'date', true),
+  field('last_replied_at', 'Last replied', 'The time the contact last messaged in', 'date', false),
+  field('last_contacted_at', 'Last contacted', 'The time the contact was last messaged', 'date', false),
+  field('unsubscribed_from_emails', 'Unsubscribed from emails', 'Whether the contact unsubscribed from emails', 'boolean', true),
+  field('has_hard_bounced', 'Has hard bounced', 'Whether an email to the contact hard bounced', 'boolean', false),
+  field('marked_email_as_spam', 'Marked email as spam', 'Whether the contact marked an email as spam', 'boolean', false),
+  field('language_override', 'Language override', 'The language the messenger uses for the contact', 'string', true),
+  field('browser', 'Browser', 'The browser the contact last used', 'string', false),
+  field('browser_version', 'Browser version', 'The version of that browser', 'string', false),
+  field('browser_language', 'Browser language', 'The language of that browser', 'string', false),
+  field('os', 'OS', 'The operating system the contact last used', 'string', false),
+  field('country', 'Country', 'The country the contact was last seen in', 'string', false, 'location.country'),
+  field('region', 'Region', 'The region the contact was last seen in', 'string', false, 'location.region'),
+  field('city', 'City', 'The city the contact was last seen in', 'string', false, 'location.city'),
+];
+
+/**
+ * Names a custom contact attribute may not take: the top-level keys of the contact object.
+ * Nested built-ins (`location.city`) cannot clash, since a custom name never contains a dot.
+ */
+export const RESERVED_CONTACT_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
+  ...BUILT_IN_CONTACT_ATTRIBUTES.map((attribute) => attribute.full_name).filter((name) => !name.includes('.')),
+  ...STANDARD_ATTRIBUTE_NAMES,
+  'type',
+  'workspace_id',
+  'custom_attributes',
+  'tags',
+  'notes',
+  'companies',
+  'social_profiles',
+  'merge_history',
+]);

@@ -1,0 +1,161 @@
+import { MAX_LIVE_CUSTOM_ATTRIBUTES, MAX_STRING_VALUE_LENGTH, MIN_OPTIONS, type DataType } from './data-attribute.types';
+
+/**
+ * Refusals of the data attributes capability. `code` is the Intercom error code the HTTP edge
+ * answers with (`parameter_invalid` → 400, `data_invalid` → 422, `field_not_found` → 404, as
+ * Intercom's data attribute endpoints document them); `field` names the offending request field.
+ * Codes and class names are stable.
+ */
+export type DataAttributeErrorCode = 'parameter_invalid' | 'data_invalid' | 'field_not_found';
+
+export abstract class DataAttributeError extends Error {
+  abstract readonly code: DataAttributeErrorCode;
+  readonly field?: string;
+}
+
+/** A model other than `contact` or `company`. */
+export class InvalidModel extends DataAttributeError {
+  override readonly name = 'InvalidModel';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'model';
+  constructor(readonly model: string) {
+    super('The Data Attribute model field must be either contact or company');
+  }
+}
+
+/** Companies do not exist in this service, so neither do their attributes. */
+export class UnsupportedModel extends DataAttributeError {
+  override readonly name = 'UnsupportedModel';
+  readonly code = 'data_invalid';
+  override readonly field = 'model';
+  constructor(readonly model: string) {
+    super(`Data attributes of model ${model} are not supported; only contact attributes exist`);
+  }
+}
+
+export const FORBIDDEN_NAME_CHARACTERS = '.$~`!@#%^&*\'{}|\\"';
+
+/** A blank name, or one with a character Intercom does not allow in attribute names. */
+export class InvalidAttributeName extends DataAttributeError {
+  override readonly name = 'InvalidAttributeName';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'name';
+  constructor(readonly attributeName: string) {
+    super(
+      attributeName.trim() === ''
+        ? 'The name of a data attribute cannot be blank'
+        : `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
+    );
+  }
+}
+
+/** The name is already used in the model, by a custom attribute (archived or not) or a built-in one. */
+export class AttributeNameTaken extends DataAttributeError {
+  override readonly name = 'AttributeNameTaken';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'name';
+  constructor(
+    readonly attributeName: string,
+    readonly model: string,
+  ) {
+    const data = model === 'contact' ? 'people' : model;
+    super(`You already have '${attributeName}' in your ${data} data. To save this as new ${data} data, use a different name.`);
+  }
+}
+
+/** A data type that is none of Intercom's. */
+export class InvalidDataType extends DataAttributeError {
+  override readonly name = 'InvalidDataType';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'data_type';
+  constructor(readonly dataType: string) {
+    super("Data Type isn't an option");
+  }
+}
+
+/** An update naming a data type other than the attribute's: the type is fixed at creation. */
+export class DataTypeUnchangeable extends DataAttributeError {
+  override readonly name = 'DataTypeUnchangeable';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'data_type';
+  constructor(
+    readonly current: DataType,
+    readonly requested: string,
+  ) {
+    super(`The data type of an attribute cannot change (it is ${current})`);
+  }
+}
+
+export type InvalidOptionsReason = 'too_few' | 'duplicate' | 'blank' | 'not_a_list_attribute';
+
+const OPTION_MESSAGES: Readonly<Record<InvalidOptionsReason, string>> = {
+  too_few: `A list attribute needs at least ${MIN_OPTIONS} options`,
+  duplicate: 'The options of a list attribute must be distinct',
+  blank: 'An option cannot be blank',
+  not_a_list_attribute: 'Options apply only to list attributes (data_type options, or string with options)',
+};
+
+/** Options that do not make a valid list, or options on an attribute that is not a list. */
+export class InvalidOptions extends DataAttributeError {
+  override readonly name = 'InvalidOptions';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'options';
+  constructor(readonly reason: InvalidOptionsReason) {
+    super(OPTION_MESSAGES[reason]);
+  }
+}
+
+/** Creating or unarchiving would exceed the live custom attributes a workspace may have. */
+export class TooManyDataAttributes extends DataAttributeError {
+  override readonly name = 'TooManyDataAttributes';
+  readonly code = 'data_invalid';
+  constructor(override readonly field?: string) {
+    super(`A workspace can have at most ${MAX_LIVE_CUSTOM_ATTRIBUTES} custom data attributes; archive one first`);
+  }
+}
+
+/** No custom attribute with this id in the workspace. */
+export class DataAttributeNotFound extends DataAttributeError {
+  override readonly name = 'DataAttributeNotFound';
+  readonly code = 'field_not_found';
+  constructor(readonly id: number) {
+    super("We couldn't find that data attribute to update");
+  }
+}
+
+export type CustomAttributeRefusalReason = 'unknown' | 'archived' | 'wrong_type' | 'not_an_option' | 'too_long';
+
+/**
+ * A contact write of a custom attribute that its definition refuses. A write that does not fit
+ * the attribute at all (unknown, archived, wrong JSON type) is a bad parameter (400); a well-typed
+ * value that the attribute's rules refuse (not an option, too long) is invalid data (422).
+ */
+export class CustomAttributeRefused extends DataAttributeError {
+  override readonly name = 'CustomAttributeRefused';
+  readonly code: DataAttributeErrorCode;
+  override readonly field: string;
+  constructor(
+    readonly attributeName: string,
+    readonly reason: CustomAttributeRefusalReason,
+    readonly dataType?: DataType,
+  ) {
+    super(customAttributeMessage(attributeName, reason, dataType));
+    this.code = reason === 'not_an_option' || reason === 'too_long' ? 'data_invalid' : 'parameter_invalid';
+    this.field = `custom_attributes.${attributeName}`;
+  }
+}
+
+function customAttributeMessage(name: string, reason: CustomAttributeRefusalReason, dataType?: DataType): string {
+  switch (reason) {
+    case 'unknown':
+      return `Custom attribute '${name}' does not exist`;
+    case 'archived':
+      return `Custom attribute '${name}' is archived`;
+    case 'wrong_type':
+      return `Custom attribute '${name}' expects a value of type ${dataType ?? 'unknown'}${dataType === 'date' ? ' (unix seconds)' : ''}`;
+    case 'not_an_option':
+      return `The value of custom attribute '${name}' is not one of its options`;
+    case 'too_long':
+      return `The value of custom attribute '${name}' is longer than ${MAX_STRING_VALUE_LENGTH} characters`;
+  }
+}
