@@ -1,7 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AllSubscription, EventStore, RecordedEvent } from '../shared/event-store/event-store.port';
+import type {
+  AllSubscription,
+  EventStore,
+  RecordedEvent,
+} from '../shared/event-store/event-store.port';
 import type { AnyProjection } from './projection';
-import { resolverFor, withBuildTables, type ProjectionBuild, type ProjectionRegistry } from './projection-registry';
+import {
+  resolverFor,
+  withBuildTables,
+  type ProjectionBuild,
+  type ProjectionRegistry,
+} from './projection-registry';
 import { SubscriptionBatcher } from './subscription-batcher';
 
 export type FeedPhase = 'idle' | 'catching_up' | 'live' | 'failed' | 'stopped';
@@ -79,7 +88,7 @@ export class ProjectionFeed {
     this.abort = new AbortController();
     this.failure = undefined;
     this.checkpoint = await this.registry.readCheckpoint(this.projection.name, this.build.id);
-    this.setPhase(this.caughtUpOnce ? 'live' : 'catching_up');
+    this.setPhase('catching_up');
     this.running = this.run();
   }
 
@@ -115,14 +124,21 @@ export class ProjectionFeed {
           }
           if (batch.caughtUp) await this.reachedHead(batch.caughtUp.position);
           if (batch.ended) {
-            if (batch.failure) this.warn('subscription failed; resubscribing from the checkpoint', batch.failure.error);
+            if (batch.failure)
+              this.warn(
+                'subscription failed; resubscribing from the checkpoint',
+                batch.failure.error,
+              );
             break;
           }
         }
       } catch (error) {
         if (error instanceof PoisonEvent) {
           this.failure = error.failure;
-          this.settings.logger.error(`Projection ${this.projection.name} failed`, { ...error.failure, position: error.failure.position.toString() });
+          this.settings.logger.error(`Projection ${this.projection.name} failed`, {
+            ...error.failure,
+            position: error.failure.position.toString(),
+          });
           this.setPhase('failed');
           return;
         }
@@ -147,7 +163,10 @@ export class ProjectionFeed {
         await this.commitInTransaction(events);
         return;
       } catch (error) {
-        this.warn(`batch of ${events.length} failed and was rolled back; applying its events one by one`, error);
+        this.warn(
+          `batch of ${events.length} failed and was rolled back; applying its events one by one`,
+          error,
+        );
       }
     }
     for (const event of events) {
@@ -166,7 +185,10 @@ export class ProjectionFeed {
               at: this.settings.now(),
             });
           }
-          this.warn(`event ${event.id} failed (attempt ${attempt}/${this.settings.maxAttempts}); retrying`, error);
+          this.warn(
+            `event ${event.id} failed (attempt ${attempt}/${this.settings.maxAttempts}); retrying`,
+            error,
+          );
           if (!(await this.pause(this.backoff(attempt)))) throw new FeedStopped();
         }
       }
@@ -177,7 +199,11 @@ export class ProjectionFeed {
     const last = events[events.length - 1];
     if (last === undefined) return;
     await this.registry.db.transaction().execute(async (tx) => {
-      await this.projection.apply(events, withBuildTables(tx, this.build), resolverFor<Record<string, object>>(this.projection.name, this.build));
+      await this.projection.apply(
+        events,
+        withBuildTables(tx, this.build),
+        resolverFor<Record<string, object>>(this.projection.name, this.build),
+      );
       await this.registry.writeCheckpoint(tx, this.projection.name, this.build, last.position);
     });
     this.checkpoint = last.position;
@@ -190,9 +216,11 @@ export class ProjectionFeed {
    */
   private async reachedHead(position: bigint | undefined): Promise<void> {
     if (position !== undefined && position > this.checkpoint) {
-      await this.registry.db.transaction().execute((tx) =>
-        this.registry.writeCheckpoint(tx, this.projection.name, this.build, position),
-      );
+      await this.registry.db
+        .transaction()
+        .execute((tx) =>
+          this.registry.writeCheckpoint(tx, this.projection.name, this.build, position),
+        );
       this.checkpoint = position;
     }
     this.setPhase('live');
@@ -203,7 +231,10 @@ export class ProjectionFeed {
   }
 
   private backoff(attempt: number): number {
-    return Math.min(this.settings.retryMaxDelayMs, this.settings.retryBaseDelayMs * 2 ** (attempt - 1));
+    return Math.min(
+      this.settings.retryMaxDelayMs,
+      this.settings.retryBaseDelayMs * 2 ** (attempt - 1),
+    );
   }
 
   /** Resolves false when the feed is being stopped. */

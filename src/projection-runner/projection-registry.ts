@@ -84,7 +84,11 @@ const RUNNER_MIGRATIONS: Record<string, Migration> = {
         .addColumn('build', 'text', (c) => c.notNull())
         .addColumn('migration', 'text', (c) => c.notNull())
         .addColumn('applied_at', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('projection_schema_migrations_pk', ['projection', 'build', 'migration'])
+        .addPrimaryKeyConstraint('projection_schema_migrations_pk', [
+          'projection',
+          'build',
+          'migration',
+        ])
         .execute();
     },
   },
@@ -114,18 +118,33 @@ export class ProjectionRegistry {
       migrationLockTableName: 'projection_runner_migrations_lock',
     });
     const { error } = await migrator.migrateToLatest();
-    if (error !== undefined) throw error;
+    if (error === undefined) return;
+    throw error instanceof Error
+      ? error
+      : new Error('Projection runner migration failed', { cause: error });
   }
 
   async find(name: string): Promise<RegistryEntry | undefined> {
-    const row = await this.db.selectFrom('projection_registry').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('projection_registry')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (row === undefined) return undefined;
     return {
       name,
-      active: { version: row.active_version, id: row.active_build, tables: parseTables(row.active_tables) },
+      active: {
+        version: row.active_version,
+        id: row.active_build,
+        tables: parseTables(row.active_tables),
+      },
       pending:
         row.pending_version !== null && row.pending_build !== null && row.pending_tables !== null
-          ? { version: row.pending_version, id: row.pending_build, tables: parseTables(row.pending_tables) }
+          ? {
+              version: row.pending_version,
+              id: row.pending_build,
+              tables: parseTables(row.pending_tables),
+            }
           : undefined,
     };
   }
@@ -167,7 +186,9 @@ export class ProjectionRegistry {
    * build's tables, checkpoint and migration records are dropped. Readers see either the old
    * alias with its tables or the new one, never a mix.
    */
-  async promotePending(entry: RegistryEntry & { readonly pending: ProjectionBuild }): Promise<void> {
+  async promotePending(
+    entry: RegistryEntry & { readonly pending: ProjectionBuild },
+  ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('projection_registry')
@@ -212,9 +233,17 @@ export class ProjectionRegistry {
     const updatedAt = this.timestamp();
     await tx
       .insertInto('projection_checkpoints')
-      .values({ projection: name, build: build.id, version: build.version, position: position.toString(), updated_at: updatedAt })
+      .values({
+        projection: name,
+        build: build.id,
+        version: build.version,
+        position: position.toString(),
+        updated_at: updatedAt,
+      })
       .onConflict((oc) =>
-        oc.columns(['projection', 'build']).doUpdateSet({ position: position.toString(), updated_at: updatedAt }),
+        oc
+          .columns(['projection', 'build'])
+          .doUpdateSet({ position: position.toString(), updated_at: updatedAt }),
       )
       .execute();
   }
@@ -234,20 +263,36 @@ export class ProjectionRegistry {
     for (const migration of projection.migrations) {
       if (applied.has(migration.name)) continue;
       await this.db.transaction().execute(async (tx) => {
-        await migration.up(withBuildTables(tx, build), resolverFor<Record<string, object>>(projection.name, build));
+        await migration.up(
+          withBuildTables(tx, build),
+          resolverFor<Record<string, object>>(projection.name, build),
+        );
         await tx
           .insertInto('projection_schema_migrations')
-          .values({ projection: projection.name, build: build.id, migration: migration.name, applied_at: this.timestamp() })
+          .values({
+            projection: projection.name,
+            build: build.id,
+            migration: migration.name,
+            applied_at: this.timestamp(),
+          })
           .execute();
       });
     }
   }
 
-  private async dropBuildIn(tx: Transaction<RunnerTables>, name: string, build: ProjectionBuild): Promise<void> {
+  private async dropBuildIn(
+    tx: Transaction<RunnerTables>,
+    name: string,
+    build: ProjectionBuild,
+  ): Promise<void> {
     for (const table of Object.values(build.tables)) {
       await tx.schema.dropTable(table).ifExists().execute();
     }
-    await tx.deleteFrom('projection_checkpoints').where('projection', '=', name).where('build', '=', build.id).execute();
+    await tx
+      .deleteFrom('projection_checkpoints')
+      .where('projection', '=', name)
+      .where('build', '=', build.id)
+      .execute();
     await tx
       .deleteFrom('projection_schema_migrations')
       .where('projection', '=', name)
@@ -261,7 +306,10 @@ export class ProjectionRegistry {
 }
 
 /** The build a new version (or a rebuild of the active version) writes into: never the active build's tables. */
-export function nextBuild(projection: AnyProjection, active: ProjectionBuild | undefined): ProjectionBuild {
+export function nextBuild(
+  projection: AnyProjection,
+  active: ProjectionBuild | undefined,
+): ProjectionBuild {
   const plain = `v${projection.version}`;
   const id = active?.id === plain ? `${plain}_b` : plain;
   const tables: Record<string, string> = {};
@@ -270,13 +318,16 @@ export function nextBuild(projection: AnyProjection, active: ProjectionBuild | u
 }
 
 export function validateProjection(projection: AnyProjection): void {
-  if (!NAME_PATTERN.test(projection.name)) throw new Error(`Projection name ${projection.name} must match ${NAME_PATTERN}`);
+  if (!NAME_PATTERN.test(projection.name))
+    throw new Error(`Projection name ${projection.name} must match ${NAME_PATTERN}`);
   if (!Number.isInteger(projection.version) || projection.version < 1) {
     throw new Error(`Projection ${projection.name}: version must be a positive integer`);
   }
   for (const table of projection.tables) {
     if (table !== projection.name && !table.startsWith(`${projection.name}_`)) {
-      throw new Error(`Projection ${projection.name}: table ${table} must be named ${projection.name} or ${projection.name}_…`);
+      throw new Error(
+        `Projection ${projection.name}: table ${table} must be named ${projection.name} or ${projection.name}_…`,
+      );
     }
   }
 }
@@ -291,10 +342,15 @@ export function resolverFor<TDb>(name: string, build: ProjectionBuild): TableRes
 
 /** `db` with the build's logical table names rewritten to its physical tables. */
 export function withBuildTables<TDb, TDb2>(db: Kysely<TDb2>, build: ProjectionBuild): Kysely<TDb>;
-export function withBuildTables<TDb, TDb2>(db: Transaction<TDb2>, build: ProjectionBuild): Transaction<TDb>;
+export function withBuildTables<TDb, TDb2>(
+  db: Transaction<TDb2>,
+  build: ProjectionBuild,
+): Transaction<TDb>;
 export function withBuildTables<TDb, TDb2>(db: Kysely<TDb2>, build: ProjectionBuild): Kysely<TDb> {
   // Kysely types a database by its table map; the plugin makes the logical map the true one.
-  return db.withPlugin(new TableRenamePlugin((logical) => build.tables[logical])) as unknown as Kysely<TDb>;
+  return db.withPlugin(
+    new TableRenamePlugin((logical) => build.tables[logical]),
+  ) as unknown as Kysely<TDb>;
 }
 
 function parseTables(json: string): Readonly<Record<string, string>> {

@@ -27,7 +27,8 @@ export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
  * - `standby`: another instance holds this projection's lock; this one only serves queries;
  * - `stopped`: not running.
  */
-export type ProjectionState = 'catching_up' | 'live' | 'rebuilding' | 'failed' | 'standby' | 'stopped';
+export type ProjectionState =
+  'catching_up' | 'live' | 'rebuilding' | 'failed' | 'standby' | 'stopped';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -86,7 +87,11 @@ interface Slot {
   rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
 }
 
-const SILENT: RunnerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const SILENT: RunnerLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /**
  * Runs every projection against the event store's `$all`, each from its own checkpoint, with
@@ -129,7 +134,8 @@ export class ProjectionRunner {
     for (const projection of projections) {
       validateProjection(projection);
       const versions = byName.get(projection.name) ?? new Map<number, AnyProjection>();
-      if (versions.has(projection.version)) throw new Error(`Projection ${projection.name} v${projection.version} is defined twice`);
+      if (versions.has(projection.version))
+        throw new Error(`Projection ${projection.name} v${projection.version} is defined twice`);
       versions.set(projection.version, projection);
       byName.set(projection.name, versions);
     }
@@ -171,7 +177,8 @@ export class ProjectionRunner {
       await slot.active?.stop();
       slot.pending = undefined;
       slot.active = undefined;
-      for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(new Error('The projection runner stopped'));
+      for (const waiter of slot.rebuildWaiters.splice(0))
+        waiter.reject(new Error('The projection runner stopped'));
       await slot.lock?.release();
       slot.lock = undefined;
     }
@@ -202,7 +209,8 @@ export class ProjectionRunner {
     for (const slot of this.slots.values()) {
       const active = slot.active;
       const checkpoint =
-        active?.checkpoint ?? (slot.entry ? await this.registry.readCheckpoint(slot.name, slot.entry.active.id) : 0n);
+        active?.checkpoint ??
+        (slot.entry ? await this.registry.readCheckpoint(slot.name, slot.entry.active.id) : 0n);
       const pendingEvent = await this.firstPendingEvent(slot, checkpoint);
       const pending = slot.pending;
       statuses.push({
@@ -216,14 +224,22 @@ export class ProjectionRunner {
         lagSeconds:
           pendingEvent === undefined
             ? 0
-            : Math.max(0, (this.settings.now().getTime() - pendingEvent.recordedAt.getTime()) / 1000),
+            : Math.max(
+                0,
+                (this.settings.now().getTime() - pendingEvent.recordedAt.getTime()) / 1000,
+              ),
         failure: active?.failure,
         error: slot.configurationError,
         rebuild: pending
           ? {
               version: pending.build.version,
               build: pending.build.id,
-              state: pending.phase === 'failed' ? 'failed' : pending.phase === 'stopped' ? 'stopped' : 'rebuilding',
+              state:
+                pending.phase === 'failed'
+                  ? 'failed'
+                  : pending.phase === 'stopped'
+                    ? 'stopped'
+                    : 'rebuilding',
               checkpoint: pending.checkpoint,
               failure: pending.failure,
             }
@@ -236,7 +252,8 @@ export class ProjectionRunner {
   /** Physical table names of the build queries should read now. */
   tables<TDb>(name: string): TableResolver<TDb> {
     const entry = this.slot(name).entry;
-    if (entry === undefined) throw new Error(`Projection ${name} has no build yet (start the runner first)`);
+    if (entry === undefined)
+      throw new Error(`Projection ${name} has no build yet (start the runner first)`);
     return resolverFor<TDb>(name, entry.active);
   }
 
@@ -260,10 +277,15 @@ export class ProjectionRunner {
   rebuild(name: string): Promise<void> {
     const slot = this.slot(name);
     if (!slot.lock || !this.started) {
-      return Promise.reject(new Error(`Projection ${name} is not run by this instance (${this.stateOf(slot)})`));
+      return Promise.reject(
+        new Error(`Projection ${name} is not run by this instance (${this.stateOf(slot)})`),
+      );
     }
-    const done = new Promise<void>((resolve, reject) => slot.rebuildWaiters.push({ resolve, reject }));
-    if (!slot.pending) void this.beginRebuild(slot).catch((error: unknown) => this.rejectRebuild(slot, error));
+    const done = new Promise<void>((resolve, reject) =>
+      slot.rebuildWaiters.push({ resolve, reject }),
+    );
+    if (!slot.pending)
+      void this.beginRebuild(slot).catch((error: unknown) => this.rejectRebuild(slot, error));
     return done;
   }
 
@@ -278,7 +300,8 @@ export class ProjectionRunner {
     slot.entry = await this.registry.find(slot.name);
     const lock = await this.store.tryLock(`projection:${slot.name}`);
     if (lock === undefined) {
-      if (!slot.standby) this.settings.logger.info(`Projection ${slot.name} runs on another instance; standing by`);
+      if (!slot.standby)
+        this.settings.logger.info(`Projection ${slot.name} runs on another instance; standing by`);
       slot.standby = true;
       return;
     }
@@ -288,7 +311,9 @@ export class ProjectionRunner {
       await this.startSlot(slot);
     } catch (error) {
       slot.configurationError = error instanceof Error ? error.message : String(error);
-      this.settings.logger.error(`Projection ${slot.name} could not start`, { error: slot.configurationError });
+      this.settings.logger.error(`Projection ${slot.name} could not start`, {
+        error: slot.configurationError,
+      });
     }
   }
 
@@ -298,7 +323,9 @@ export class ProjectionRunner {
       try {
         await this.claim(slot);
       } catch (error) {
-        this.settings.logger.warn(`Projection ${slot.name}: standby refresh failed`, { error: String(error) });
+        this.settings.logger.warn(`Projection ${slot.name}: standby refresh failed`, {
+          error: String(error),
+        });
       }
     }
   }
@@ -343,7 +370,9 @@ export class ProjectionRunner {
     await this.registry.dropBuild(slot.name, build);
     await this.registry.setPending(slot.name, build);
     slot.entry = { ...entry, pending: build };
-    this.settings.logger.info(`Projection ${slot.name}: rebuilding v${build.version} into ${build.id}`);
+    this.settings.logger.info(
+      `Projection ${slot.name}: rebuilding v${build.version} into ${build.id}`,
+    );
     await this.startPending(slot, build);
   }
 
@@ -371,7 +400,12 @@ export class ProjectionRunner {
       await previous?.stop();
       const target = previous?.checkpoint ?? 0n;
       while (!(await this.buildReached(feed, target))) {
-        if (!this.started || slot.pending !== feed || feed.phase === 'failed' || feed.phase === 'stopped') {
+        if (
+          !this.started ||
+          slot.pending !== feed ||
+          feed.phase === 'failed' ||
+          feed.phase === 'stopped'
+        ) {
           throw new Error(`Rebuild of ${slot.name} stopped before it could take over`);
         }
         await this.progressOrTimeout(this.waitPollMs);
@@ -379,7 +413,9 @@ export class ProjectionRunner {
       await this.registry.promotePending({ ...entry, pending: entry.pending });
     } catch (error) {
       this.rejectRebuild(slot, error);
-      this.settings.logger.error(`Projection ${slot.name}: switch to ${entry.pending.id} failed`, { error: String(error) });
+      this.settings.logger.error(`Projection ${slot.name}: switch to ${entry.pending.id} failed`, {
+        error: String(error),
+      });
       if (this.started && previous && slot.active === previous) await previous.start();
       return;
     }
@@ -404,12 +440,20 @@ export class ProjectionRunner {
     for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(reason);
   }
 
-  private feed(slot: Slot, projection: AnyProjection, build: ProjectionBuild, onFirstCaughtUp?: () => Promise<void>): ProjectionFeed {
+  private feed(
+    slot: Slot,
+    projection: AnyProjection,
+    build: ProjectionBuild,
+    onFirstCaughtUp?: () => Promise<void>,
+  ): ProjectionFeed {
     return new ProjectionFeed(this.eventStore, this.registry, projection, build, this.settings, {
       onProgress: () => {
         if (slot.pending?.phase === 'failed') {
           const failure = slot.pending.failure;
-          this.rejectRebuild(slot, new Error(`Rebuild of ${slot.name} failed: ${failure?.error ?? 'unknown error'}`));
+          this.rejectRebuild(
+            slot,
+            new Error(`Rebuild of ${slot.name} failed: ${failure?.error ?? 'unknown error'}`),
+          );
         }
         this.notifyProgress();
       },
@@ -440,11 +484,15 @@ export class ProjectionRunner {
   }
 
   private firstPendingEvent(slot: Slot, checkpoint: bigint): Promise<RecordedEvent | undefined> {
-    const definition = (slot.entry && slot.definitions.get(slot.entry.active.version)) ?? slot.latest;
+    const definition =
+      (slot.entry && slot.definitions.get(slot.entry.active.version)) ?? slot.latest;
     return this.firstEventAfter(definition, checkpoint);
   }
 
-  private async firstEventAfter(projection: AnyProjection, position: bigint): Promise<RecordedEvent | undefined> {
+  private async firstEventAfter(
+    projection: AnyProjection,
+    position: bigint,
+  ): Promise<RecordedEvent | undefined> {
     for await (const event of this.eventStore.readAll({
       fromPosition: position,
       maxCount: 1,

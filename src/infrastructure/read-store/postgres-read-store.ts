@@ -63,7 +63,9 @@ class AdvisoryLocks {
       release: async () => {
         if (released || this.client !== client) return;
         released = true;
-        await client.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || ':' || $1))`, [key]);
+        await client.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || ':' || $1))`, [
+          key,
+        ]);
       },
     };
   }
