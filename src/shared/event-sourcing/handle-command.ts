@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Decider } from '../decider';
 import { WrongExpectedRevision } from '../event-store/event-store.errors';
-import type { EventMetadata, EventStore, ExpectedRevision, NewEvent } from '../event-store/event-store.port';
+import type { EventData, EventMetadata, EventStore, ExpectedRevision, NewEvent } from '../event-store/event-store.port';
 
 /** A domain event as deciders produce and fold them. */
 export interface DomainEvent {
   readonly type: string;
-  readonly data: Readonly<Record<string, unknown>>;
+  /** A plain JSON object. */
+  readonly data: object;
 }
 
 export interface HandleCommandOptions<Event> {
@@ -63,7 +64,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     const toAppend: NewEvent[] = events.map((event, index) => ({
       id: options.eventId?.(event, index) ?? randomUUID(),
       type: event.type,
-      data: event.data,
+      data: event.data as EventData,
       metadata: options.metadata,
     }));
     try {

@@ -1,0 +1,252 @@
+import { sql, type Transaction } from 'kysely';
+import { EMPTY_LOCATION } from '../../src/contacts/domain/contact.attributes';
+import { toContactEvent } from '../../src/contacts/contact-event-codec';
+import type { ContactEventType, MergeSourceRole } from '../../src/contacts/domain/contact.events';
+import { evolve } from '../../src/contacts/domain/contact.evolve';
+import { isLive, type ContactState, type LiveContact, type MergeHistoryItem } from '../../src/contacts/domain/contact.state';
+import { defineProjection } from '../../src/projection-runner/projection';
+import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import type { ContactsReadModel, ContactsTable } from './contacts.table';
+import { createContactsTable } from './contacts.schema';
+
+/** Every contact event except data events, which change no column of this read model. */
+export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] = [
+  'VisitorRegistered',
+  'ConversationStarted',
+  'OutboundReplied',
+  'VisitorBecameLead',
+  'LeadCreated',
+  'UserCreated',
+  'LeadSignedUp',
+  'ContactLoggedIn',
+  'ContactUpdated',
+  'ContactSeen',
+  'ContactArchived',
+  'ContactUnarchived',
+  'ContactMergedInto',
+  'LeadMergeAbsorbed',
+  'ContactDeleted',
+];
+
+const UPSERT_CHUNK = 200;
+
+/**
+ * The contacts read model. Each row is the domain's own fold (`evolve`) of the contact's events,
+ * so the read model and the write side cannot disagree about what an event means: a batch loads
+ * the rows it touches, folds the new events into them and writes them back. `revision` makes a
+ * replayed event a no-op (at-least-once delivery).
+ */
+export const contactsProjection = defineProjection<ContactsReadModel>({
+  name: 'contacts',
+  version: 1,
+  eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
+  tables: ['contacts'],
+  migrations: [{ name: '001_contacts', up: createContactsTable }],
+  async apply(events, tx) {
+    const byContact = new Map<string, RecordedEvent[]>();
+    for (const event of events) {
+      const key = contactKey(event);
+      byContact.set(key, [...(byContact.get(key) ?? []), event]);
+    }
+    const existing = await loadRows(tx, [...byContact.values()].map((list) => list[0]!.data.contactId as string));
+    const upserts: ContactsTable[] = [];
+    const deletions: Array<{ workspace_id: string; id: string }> = [];
+    for (const contactEvents of byContact.values()) {
+      const first = contactEvents[0]!.data as { contactId: string; workspaceId: string };
+      const row = existing.get(first.contactId);
+      if (row && row.workspace_id !== first.workspaceId) continue;
+      let state: ContactState = row ? rowToState(row) : { status: 'none' };
+      let lastLive: LiveContact | undefined;
+      let revision = row?.revision ?? -1;
+      for (const event of contactEvents) {
+        if (Number(event.revision) <= revision) continue;
+        if (isLive(state)) lastLive = state;
+        state = evolve(state, toContactEvent(event));
+        revision = Number(event.revision);
+      }
+      if (revision === (row?.revision ?? -1)) continue;
+      switch (state.status) {
+        case 'none':
+          break;
+        case 'deleted':
+          deletions.push({ workspace_id: state.workspace_id, id: state.id });
+          break;
+        case 'merged': {
+          // A closed source keeps its last live columns, so its id still resolves to the target.
+          const base = lastLive ? liveRow(lastLive, revision) : row!;
+          upserts.push({ ...withJsonText(base), status: 'merged', merged_into: state.into, revision });
+          break;
+        }
+        case 'visitor':
+        case 'lead':
+        case 'user':
+          upserts.push(liveRow(state, revision));
+          break;
+      }
+    }
+    for (let index = 0; index < upserts.length; index += UPSERT_CHUNK) {
+      await upsertRows(tx, upserts.slice(index, index + UPSERT_CHUNK));
+    }
+    for (const deletion of deletions) {
+      await tx
+        .deleteFrom('contacts')
+        .where('workspace_id', '=', deletion.workspace_id)
+        .where('id', '=', deletion.id)
+        .execute();
+    }
+  },
+});
+
+const contactKey = (event: RecordedEvent): string => event.streamId;
+
+async function loadRows(tx: Transaction<ContactsReadModel>, ids: readonly string[]): Promise<Map<string, ContactsTable>> {
+  const rows = new Map<string, ContactsTable>();
+  for (let index = 0; index < ids.length; index += 500) {
+    const chunk = ids.slice(index, index + 500);
+    const found = await tx.selectFrom('contacts').selectAll().where('id', 'in', chunk).execute();
+    for (const row of found) rows.set(row.id, row);
+  }
+  return rows;
+}
+
+async function upsertRows(tx: Transaction<ContactsReadModel>, rows: readonly ContactsTable[]): Promise<void> {
+  const columns = Object.keys(rows[0]!) as (keyof ContactsTable)[];
+  await tx
+    .insertInto('contacts')
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['workspace_id', 'id']).doUpdateSet(
+        Object.fromEntries(
+          columns
+            .filter((column) => column !== 'workspace_id' && column !== 'id')
+            .map((column) => [column, sql.ref(`excluded.${column}`)]),
+        ),
+      ),
+    )
+    .execute();
+}
+
+/** JSON columns are text in SQLite and jsonb in PostgreSQL (read back parsed); both accept JSON text. */
+const withJsonText = (row: ContactsTable): ContactsTable => ({
+  ...row,
+  custom_attributes: toJsonText(row.custom_attributes),
+  merge_history: toJsonText(row.merge_history),
+});
+
+const toJsonText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+const flag = (value: boolean): number => (value ? 1 : 0);
+
+const parseJson = <T>(value: unknown, fallback: T): T => {
+  if (value === null || value === undefined) return fallback;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+};
+
+/** The state a row stands for; fields only the decider needs (throttle, dedupe keys) start empty. */
+export function rowToState(row: ContactsTable): ContactState {
+  if (row.status === 'merged') {
+    const role = (row.role === 'visitor' ? 'visitor' : 'lead') satisfies MergeSourceRole;
+    return {
+      status: 'merged',
+      id: row.id,
+      workspace_id: row.workspace_id,
+      into: row.merged_into ?? '',
+      mergedAt: row.updated_at,
+      source: {
+        contactId: row.id,
+        workspaceId: row.workspace_id,
+        role,
+        attributes: standardAttributesOfRow(row),
+        custom_attributes: parseJson(row.custom_attributes, {}),
+        last_replied_at: row.last_replied_at,
+        last_contacted_at: row.last_contacted_at,
+      },
+    };
+  }
+  return {
+    ...standardAttributesOfRow(row),
+    status: row.role as LiveContact['status'],
+    id: row.id,
+    workspace_id: row.workspace_id,
+    archived: row.archived === 1,
+    user_id: row.visitor_user_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    last_replied_at: row.last_replied_at,
+    last_contacted_at: row.last_contacted_at,
+    custom_attributes: parseJson(row.custom_attributes, {}),
+    merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []),
+    lastSeenRecordedAt: null,
+    dataEventKeys: new Set(),
+  };
+}
+
+function standardAttributesOfRow(row: ContactsTable) {
+  return {
+    email: row.email,
+    phone: row.phone,
+    name: row.name,
+    avatar: row.avatar,
+    external_id: row.external_id,
+    owner_id: row.owner_id,
+    signed_up_at: row.signed_up_at,
+    last_seen_at: row.last_seen_at,
+    unsubscribed_from_emails: row.unsubscribed_from_emails === 1,
+    has_hard_bounced: row.has_hard_bounced === 1,
+    marked_email_as_spam: row.marked_email_as_spam === 1,
+    language_override: row.language_override,
+    browser: row.browser,
+    browser_version: row.browser_version,
+    browser_language: row.browser_language,
+    os: row.os,
+    location:
+      row.location_country === null && row.location_region === null && row.location_city === null
+        ? EMPTY_LOCATION
+        : { country: row.location_country, region: row.location_region, city: row.location_city },
+  };
+}
+
+function liveRow(contact: LiveContact, revision: number): ContactsTable {
+  return {
+    workspace_id: contact.workspace_id,
+    id: contact.id,
+    role: contact.status,
+    status: 'live',
+    merged_into: null,
+    archived: flag(contact.archived),
+    external_id: contact.external_id,
+    email: contact.email,
+    email_domain: emailDomain(contact.email),
+    phone: contact.phone,
+    name: contact.name,
+    avatar: contact.avatar,
+    owner_id: contact.owner_id,
+    visitor_user_id: contact.user_id,
+    created_at: contact.created_at,
+    updated_at: contact.updated_at,
+    signed_up_at: contact.signed_up_at,
+    last_seen_at: contact.last_seen_at,
+    last_replied_at: contact.last_replied_at,
+    last_contacted_at: contact.last_contacted_at,
+    unsubscribed_from_emails: flag(contact.unsubscribed_from_emails),
+    has_hard_bounced: flag(contact.has_hard_bounced),
+    marked_email_as_spam: flag(contact.marked_email_as_spam),
+    language_override: contact.language_override,
+    browser: contact.browser,
+    browser_version: contact.browser_version,
+    browser_language: contact.browser_language,
+    os: contact.os,
+    location_country: contact.location.country,
+    location_region: contact.location.region,
+    location_city: contact.location.city,
+    custom_attributes: JSON.stringify(contact.custom_attributes),
+    merge_history: JSON.stringify(contact.merge_history),
+    revision,
+  };
+}
+
+export const emailDomain = (email: string | null): string | null => {
+  if (!email) return null;
+  const at = email.lastIndexOf('@');
+  return at < 0 ? null : email.slice(at + 1).toLowerCase();
+};

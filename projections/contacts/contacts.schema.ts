@@ -1,0 +1,62 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import type { TableResolver } from '../../src/projection-runner/projection';
+import type { ContactsReadModel } from './contacts.table';
+
+/**
+ * The contacts table and the indexes search needs at a million contacts: equality on email,
+ * external_id and role, ranges and default order on dates, all within a workspace, with `id` as
+ * the tie-breaker of every keyset cursor.
+ */
+export async function createContactsTable(db: Kysely<ContactsReadModel>, tables: TableResolver<ContactsReadModel>): Promise<void> {
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const json = isPostgres ? sql`jsonb` : sql`text`;
+  await db.schema
+    .createTable('contacts')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('id', 'text', (column) => column.notNull())
+    .addColumn('role', 'text', (column) => column.notNull())
+    .addColumn('status', 'text', (column) => column.notNull())
+    .addColumn('merged_into', 'text')
+    .addColumn('archived', 'integer', (column) => column.notNull().defaultTo(0))
+    .addColumn('external_id', 'text')
+    .addColumn('email', 'text')
+    .addColumn('email_domain', 'text')
+    .addColumn('phone', 'text')
+    .addColumn('name', 'text')
+    .addColumn('avatar', 'text')
+    .addColumn('owner_id', 'text')
+    .addColumn('visitor_user_id', 'text')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .addColumn('signed_up_at', 'bigint')
+    .addColumn('last_seen_at', 'bigint')
+    .addColumn('last_replied_at', 'bigint')
+    .addColumn('last_contacted_at', 'bigint')
+    .addColumn('unsubscribed_from_emails', 'integer', (column) => column.notNull().defaultTo(0))
+    .addColumn('has_hard_bounced', 'integer', (column) => column.notNull().defaultTo(0))
+    .addColumn('marked_email_as_spam', 'integer', (column) => column.notNull().defaultTo(0))
+    .addColumn('language_override', 'text')
+    .addColumn('browser', 'text')
+    .addColumn('browser_version', 'text')
+    .addColumn('browser_language', 'text')
+    .addColumn('os', 'text')
+    .addColumn('location_country', 'text')
+    .addColumn('location_region', 'text')
+    .addColumn('location_city', 'text')
+    .addColumn('custom_attributes', json, (column) => column.notNull())
+    .addColumn('merge_history', json, (column) => column.notNull())
+    .addColumn('revision', 'bigint', (column) => column.notNull())
+    .addPrimaryKeyConstraint(`${tables('contacts')}_pk`, ['workspace_id', 'id'])
+    .execute();
+  const index = (suffix: string, columns: readonly string[]) =>
+    db.schema.createIndex(`${tables('contacts')}_${suffix}`).on('contacts').columns([...columns]).execute();
+  await index('id', ['id']);
+  await index('email', ['workspace_id', 'email']);
+  await index('external_id', ['workspace_id', 'external_id']);
+  await index('visitor_user_id', ['workspace_id', 'visitor_user_id']);
+  await index('created', ['workspace_id', 'created_at', 'id']);
+  await index('role_created', ['workspace_id', 'role', 'created_at', 'id']);
+  await index('updated', ['workspace_id', 'updated_at', 'id']);
+  await index('signed_up', ['workspace_id', 'signed_up_at', 'id']);
+  await index('last_seen', ['workspace_id', 'last_seen_at', 'id']);
+}

@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import type { ContactWriteResult } from '../contact-write-result';
+
+/** Archive (`archived: true`) or unarchive (`archived: false`) a lead or user. */
+export class ArchiveContactCommand extends Command<ContactWriteResult> {
+  constructor(
+    readonly workspaceId: string,
+    readonly contactId: string,
+    readonly archived: boolean,
+  ) {
+    super();
+  }
+}

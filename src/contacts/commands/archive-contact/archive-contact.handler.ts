@@ -1,0 +1,18 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { ContactStreamWriter } from '../../contact-stream-writer';
+import type { ContactWriteResult } from '../contact-write-result';
+import { ArchiveContactCommand } from './archive-contact.command';
+
+@CommandHandler(ArchiveContactCommand)
+export class ArchiveContactHandler implements ICommandHandler<ArchiveContactCommand, ContactWriteResult> {
+  constructor(private readonly writer: ContactStreamWriter) {}
+
+  async execute({ workspaceId, contactId, archived }: ArchiveContactCommand): Promise<ContactWriteResult> {
+    const outcome = await this.writer.execute(workspaceId, contactId, {
+      type: archived ? 'ArchiveContact' : 'UnarchiveContact',
+      data: { contactId, workspaceId },
+      now: this.writer.nowSeconds(),
+    });
+    return { contactId, position: outcome.position };
+  }
+}

@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import type { AttributeChanges } from '../../domain/contact.attributes';
+import type { ContactWriteResult } from '../contact-write-result';
+
+export class CreateContactCommand extends Command<ContactWriteResult> {
+  constructor(
+    readonly workspaceId: string,
+    readonly role: 'lead' | 'user' | undefined,
+    readonly attributes: AttributeChanges,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,38 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CLOCK, type Clock } from '../../../shared/clock';
+import { newContactId } from '../../contact-id';
+import { ContactStreamWriter } from '../../contact-stream-writer';
+import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../../custom-attributes-policy';
+import { IdentityReservations, identityClaimsOf } from '../../identity/identity-reservations';
+import type { ContactWriteResult } from '../contact-write-result';
+import { CreateContactCommand } from './create-contact.command';
+
+/** Validate custom attributes, claim the identity, then append: a failed append releases the claim. */
+@CommandHandler(CreateContactCommand)
+export class CreateContactHandler implements ICommandHandler<CreateContactCommand, ContactWriteResult> {
+  constructor(
+    private readonly writer: ContactStreamWriter,
+    private readonly reservations: IdentityReservations,
+    @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ workspaceId, role, attributes }: CreateContactCommand): Promise<ContactWriteResult> {
+    if (attributes.custom_attributes) await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
+    const contactId = newContactId(this.clock.now());
+    const claims = identityClaimsOf({ role: role ?? 'user', ...attributes });
+    await this.reservations.claimAll(workspaceId, contactId, claims);
+    try {
+      const outcome = await this.writer.execute(workspaceId, contactId, {
+        type: 'CreateContact',
+        data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
+        now: this.writer.nowSeconds(),
+      });
+      return { contactId, position: outcome.position };
+    } catch (error) {
+      await this.reservations.releaseAll(workspaceId, contactId, claims, 'create_failed');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import { Command } from '@nestjs/cqrs';
+import type { AttributeChanges } from '../../domain/contact.attributes';
+import type { ContactWriteResult } from '../contact-write-result';
+
+export class UpdateContactCommand extends Command<ContactWriteResult> {
+  constructor(
+    readonly workspaceId: string,
+    readonly contactId: string,
+    readonly role: 'lead' | 'user' | undefined,
+    readonly attributes: AttributeChanges,
+  ) {
+    super();
+  }
+}

@@ -1,0 +1,139 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CLOCK, type Clock } from '../../shared/clock';
+import { WrongExpectedRevision } from '../../shared/event-store/event-store.errors';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../shared/event-store/event-store.port';
+import { contactStreamId, identityStreamId, normalizeIdentity, type IdentityKind } from '../../shared/stream-names';
+import { contactDecider } from '../domain/contact.decider';
+import { ContactAlreadyExists } from '../domain/contact.errors';
+import { loadState } from '../../shared/event-sourcing/handle-command';
+
+/** A claim younger than this may belong to a create whose contact append has not landed yet. */
+const DANGLING_AFTER_MS = 30_000;
+const MAX_ATTEMPTS = 5;
+
+/** The reservation stream's events. */
+export type IdentityEvent =
+  /** `contactId` holds the identity from now on. */
+  | { readonly type: 'IdentityReserved'; readonly data: { readonly contactId: string } }
+  /** `contactId` gave the identity up (changed, deleted, or a dangling claim was repaired). */
+  | { readonly type: 'IdentityReleased'; readonly data: { readonly contactId: string; readonly reason: string } };
+
+export interface IdentityClaim {
+  readonly kind: IdentityKind;
+  readonly value: string;
+}
+
+/**
+ * Uniqueness of external_id (and of email among users) per workspace without a multi-stream
+ * transaction: a reservation stream per value, claimed with an expected revision before the
+ * contact's own append. A claim whose contact never got the identity (a crash between the two
+ * appends) is recovered: the same contact may claim again, and anyone else may take it over once
+ * it is older than a grace period and its holder does not carry the value.
+ */
+@Injectable()
+export class IdentityReservations {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Claims every value for `contactId`, or none: on a conflict the claims made so far are released. */
+  async claimAll(workspaceId: string, contactId: string, claims: readonly IdentityClaim[]): Promise<void> {
+    const made: IdentityClaim[] = [];
+    try {
+      for (const claim of claims) {
+        if (await this.claim(workspaceId, contactId, claim)) made.push(claim);
+      }
+    } catch (error) {
+      await this.releaseAll(workspaceId, contactId, made, 'claim_failed');
+      throw error;
+    }
+  }
+
+  /** Releases the values `contactId` holds; values held by someone else are left alone. */
+  async releaseAll(workspaceId: string, contactId: string, claims: readonly IdentityClaim[], reason: string): Promise<void> {
+    for (const claim of claims) await this.release(workspaceId, contactId, claim, reason);
+  }
+
+  /** True when this call made the claim; false when `contactId` already held it. */
+  private async claim(workspaceId: string, contactId: string, claim: IdentityClaim): Promise<boolean> {
+    const streamId = identityStreamId(workspaceId, claim.kind, claim.value);
+    for (let attempt = 1; ; attempt += 1) {
+      const last = await this.lastEvent(streamId);
+      const holder = last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
+      if (holder === contactId) return false;
+      if (holder !== undefined && !(await this.isDangling(workspaceId, holder, claim, last!))) {
+        throw new ContactAlreadyExists(holder);
+      }
+      const events: IdentityEvent[] = [
+        ...(holder !== undefined
+          ? [{ type: 'IdentityReleased' as const, data: { contactId: holder, reason: 'dangling_claim' } }]
+          : []),
+        { type: 'IdentityReserved', data: { contactId } },
+      ];
+      try {
+        await this.store.append(streamId, events.map((event) => this.toNewEvent(workspaceId, event)), {
+          expectedRevision: last?.revision ?? 'no_stream',
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async release(workspaceId: string, contactId: string, claim: IdentityClaim, reason: string): Promise<void> {
+    const streamId = identityStreamId(workspaceId, claim.kind, claim.value);
+    for (let attempt = 1; ; attempt += 1) {
+      const last = await this.lastEvent(streamId);
+      if (last?.type !== 'IdentityReserved' || last.data.contactId !== contactId) return;
+      try {
+        await this.store.append(
+          streamId,
+          [this.toNewEvent(workspaceId, { type: 'IdentityReleased', data: { contactId, reason } })],
+          { expectedRevision: last.revision },
+        );
+        return;
+      } catch (error) {
+        if (error instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** The holder does not carry the value (never got it, changed it, was merged or deleted). */
+  private async isDangling(workspaceId: string, holder: string, claim: IdentityClaim, reserved: RecordedEvent): Promise<boolean> {
+    const { state } = await loadState(this.store, contactStreamId(workspaceId, holder), contactDecider);
+    if (state.status === 'merged' || state.status === 'deleted') return true;
+    const carries =
+      state.status !== 'none' &&
+      state[claim.kind] !== null &&
+      normalizeIdentity(claim.kind, state[claim.kind]!) === normalizeIdentity(claim.kind, claim.value) &&
+      (claim.kind === 'external_id' || state.status === 'user');
+    if (carries) return false;
+    return this.clock.now() - reserved.recordedAt.getTime() > DANGLING_AFTER_MS;
+  }
+
+  private async lastEvent(streamId: string): Promise<RecordedEvent | undefined> {
+    for await (const event of this.store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) return event;
+    return undefined;
+  }
+
+  private toNewEvent(workspaceId: string, event: IdentityEvent) {
+    return { id: randomUUID(), type: event.type, data: event.data, metadata: { workspaceId, occurredAt: this.clock.now() } };
+  }
+}
+
+/** The identity values a contact with these fields must hold exclusively. */
+export function identityClaimsOf(fields: {
+  readonly role: string;
+  readonly external_id?: string | null;
+  readonly email?: string | null;
+}): IdentityClaim[] {
+  return [
+    ...(fields.external_id ? [{ kind: 'external_id' as const, value: fields.external_id }] : []),
+    ...(fields.email && fields.role === 'user' ? [{ kind: 'email' as const, value: fields.email }] : []),
+  ];
+}

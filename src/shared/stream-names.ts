@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every stream name of the service, in one place. Names are `{category}-{workspaceId}.{rest}`;
+ * categories contain no dash, since EventStoreDB splits categories at the first one. Projections
+ * subscribe by these prefixes.
+ */
+export const STREAM_CATEGORIES = {
+  contact: 'contact',
+  identity: 'identity',
+  dataAttributes: 'data_attributes',
+  segment: 'segment',
+} as const;
+
+export const contactStreamId = (workspaceId: string, contactId: string): string =>
+  `${STREAM_CATEGORIES.contact}-${workspaceId}.${contactId}`;
+
+/** What the identity streams reserve; email is reserved among users only. */
+export type IdentityKind = 'external_id' | 'email';
+
+/**
+ * The reservation stream of one identity value. The value is hashed: stream names must not carry
+ * PII (erasure cannot rename streams), and hashing bounds their length.
+ */
+export const identityStreamId = (workspaceId: string, kind: IdentityKind, value: string): string =>
+  `${STREAM_CATEGORIES.identity}-${workspaceId}.${kind === 'external_id' ? 'ext' : 'email'}.${sha256(normalizeIdentity(kind, value))}`;
+
+export const dataAttributesStreamId = (workspaceId: string): string =>
+  `${STREAM_CATEGORIES.dataAttributes}-${workspaceId}`;
+
+/** Emails compare case-insensitively; external ids exactly. */
+export const normalizeIdentity = (kind: IdentityKind, value: string): string =>
+  kind === 'email' ? value.trim().toLowerCase() : value;
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 40);
+
+/** The `{workspaceId}` and `{rest}` of a stream name of `category`, or undefined. */
+export function parseStreamId(category: string, streamId: string): { workspaceId: string; rest: string } | undefined {
+  if (!streamId.startsWith(`${category}-`)) return undefined;
+  const body = streamId.slice(category.length + 1);
+  const dot = body.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  return { workspaceId: body.slice(0, dot), rest: body.slice(dot + 1) };
+}
