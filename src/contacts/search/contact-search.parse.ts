@@ -146,6 +146,7 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
     }
     case '=':
     case '!=':
+      if (raw === null && field.kind === 'segment') throw new InvalidSearchValue(name, valuePath, 'a segment id');
       return { kind: 'filter', field, operator, value: raw === null ? null : parseScalar(field, raw, valuePath) };
     case 'IN':
     case 'NIN': {

@@ -1,0 +1,169 @@
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+import type { SearchField } from './contact-search.fields';
+import type { SearchFilter, SearchNode, SearchScalar } from './contact-search.query';
+import { foldCase, relativeThreshold } from './contact-search.semantics';
+import { dayContaining } from './time-zone-days';
+
+/** A contact row as the read model holds it; `custom_attributes` as JSON text or already parsed. */
+export type SearchableContact = Readonly<Omit<ContactsTable, 'custom_attributes'>> & {
+  readonly custom_attributes: string | Readonly<Record<string, unknown>>;
+};
+
+export interface EvaluationContext {
+  /** IANA name of the workspace time zone; date filters match whole days there. */
+  readonly timeZone: string;
+  /** Unix seconds; required by `less_than_days_ago` / `more_than_days_ago`. */
+  readonly now?: number;
+  /** Segment membership; without it no contact is in any segment (segments do not exist yet). */
+  readonly isSegmentMember?: (segmentId: string, contactId: string) => boolean;
+}
+
+type FieldValue = string | number | boolean | null;
+
+/**
+ * Whether `contact` matches `query`: the reference semantics of the search language, one contact
+ * at a time, identical to the SQL the query compiles to (see `contact-search.semantics.ts`).
+ * The matrix test checks the two against each other; segments can use it per contact.
+ */
+export function matchesSearchQuery(contact: SearchableContact, query: SearchNode, context: EvaluationContext): boolean {
+  if (query.kind === 'group') {
+    return query.operator === 'AND'
+      ? query.value.every((node) => matchesSearchQuery(contact, node, context))
+      : query.value.some((node) => matchesSearchQuery(contact, node, context));
+  }
+  return matchesFilter(contact, query, context);
+}
+
+/** The value a field has on a contact, normalised: booleans as booleans, dates and numbers as numbers. */
+export function searchFieldValue(contact: SearchableContact, field: SearchField): FieldValue {
+  switch (field.kind) {
+    case 'segment':
+      return null;
+    case 'standard': {
+      const value = contact[field.column];
+      if (value === null || value === undefined) return null;
+      if (field.type === 'boolean') return Number(value) === 1;
+      if (field.type === 'string') return String(value);
+      return Number(value);
+    }
+    case 'custom': {
+      const attributes =
+        typeof contact.custom_attributes === 'string'
+          ? (JSON.parse(contact.custom_attributes) as Readonly<Record<string, unknown>>)
+          : contact.custom_attributes;
+      const value = attributes[field.attribute];
+      switch (field.type) {
+        case 'string':
+          return typeof value === 'string' ? value : null;
+        case 'boolean':
+          return typeof value === 'boolean' ? value : null;
+        case 'integer':
+        case 'float':
+        case 'date':
+          return typeof value === 'number' ? value : null;
+      }
+    }
+  }
+}
+
+function matchesFilter(contact: SearchableContact, filter: SearchFilter, context: EvaluationContext): boolean {
+  const field = filter.field;
+  if (field.kind === 'segment') {
+    const member = (ids: readonly SearchScalar[]): boolean =>
+      ids.some((id) => context.isSegmentMember?.(String(id), contact.id) ?? false);
+    switch (filter.operator) {
+      case '=':
+        return member(filter.value === null ? [] : [filter.value]);
+      case '!=':
+        return !member(filter.value === null ? [] : [filter.value]);
+      case 'IN':
+        return member(filter.value);
+      case 'NIN':
+        return !member(filter.value);
+      default:
+        throw new Error(`segment_id does not support ${filter.operator}`);
+    }
+  }
+  const value = searchFieldValue(contact, field);
+  const caseless = field.kind === 'standard' && field.caseInsensitive;
+  const same = (a: FieldValue, b: SearchScalar): boolean =>
+    typeof a === 'string' && typeof b === 'string' && caseless ? foldCase(a) === foldCase(b) : a === b;
+  switch (filter.operator) {
+    case '=':
+      if (filter.value === null) return value === null;
+      if (value === null) return false;
+      return field.type === 'date' ? withinDay(value, filter.value, context) : same(value, filter.value);
+    case '!=':
+      if (filter.value === null) return value !== null;
+      return value === null || !same(value, filter.value);
+    case 'IN':
+      return value !== null && filter.value.some((candidate) => same(value, candidate));
+    case 'NIN':
+      return value === null || !filter.value.some((candidate) => same(value, candidate));
+    case '<':
+    case '>':
+    case '<=':
+    case '>=':
+      if (typeof value !== 'number') return false;
+      return field.type === 'date' ? compareDay(value, filter.operator, filter.value, context) : compare(value, filter.operator, filter.value);
+    case '~':
+    case '!~':
+    case '^':
+    case '$': {
+      if (typeof value !== 'string') return filter.operator === '!~';
+      const text = foldCase(value);
+      const part = foldCase(filter.value);
+      if (filter.operator === '~') return text.includes(part);
+      if (filter.operator === '!~') return !text.includes(part);
+      if (filter.operator === '^') return text.startsWith(part);
+      return text.endsWith(part);
+    }
+    case 'less_than_days_ago':
+    case 'more_than_days_ago': {
+      if (typeof value !== 'number') return false;
+      const threshold = relativeThreshold(requireNow(context), filter.value);
+      return filter.operator === 'less_than_days_ago' ? value > threshold : value < threshold;
+    }
+    case 'exists':
+      return value !== null;
+    case 'not_exists':
+      return value === null;
+  }
+}
+
+function compare(value: number, operator: '<' | '>' | '<=' | '>=', bound: number): boolean {
+  switch (operator) {
+    case '<':
+      return value < bound;
+    case '>':
+      return value > bound;
+    case '<=':
+      return value <= bound;
+    case '>=':
+      return value >= bound;
+  }
+}
+
+function withinDay(value: FieldValue, day: SearchScalar, context: EvaluationContext): boolean {
+  const bounds = dayContaining(Number(day), context.timeZone);
+  return typeof value === 'number' && value >= bounds.start && value < bounds.end;
+}
+
+function compareDay(value: number, operator: '<' | '>' | '<=' | '>=', day: number, context: EvaluationContext): boolean {
+  const bounds = dayContaining(day, context.timeZone);
+  switch (operator) {
+    case '<':
+      return value < bounds.start;
+    case '>':
+      return value >= bounds.end;
+    case '<=':
+      return value < bounds.end;
+    case '>=':
+      return value >= bounds.start;
+  }
+}
+
+export function requireNow(context: { readonly now?: number }): number {
+  if (context.now === undefined) throw new Error('Relative date operators need `now`');
+  return context.now;
+}

@@ -1,0 +1,21 @@
+/**
+ * Decisions shared by the SQL compiler and the in-memory evaluator, so both answer the same.
+ *
+ * - Case: `=`, `!=`, `IN`, `NIN` compare strings exactly, except `email` and `email_domain`,
+ *   which Intercom matches case-insensitively. `~ !~ ^ $` ignore case on every string field.
+ *   Case folding is ASCII-only (A–Z), because that is what SQLite's `lower()` does; PostgreSQL is
+ *   made to match with `COLLATE "C"`.
+ * - Absent values: a filter on a contact with no value is false, except the negative operators
+ *   `!=`, `NIN` and `!~` (and `not_exists`), which include it, as Intercom does.
+ * - A custom attribute whose stored JSON type does not fit its data attribute counts as absent.
+ */
+export function foldCase(value: string): string {
+  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+export const SECONDS_PER_DAY = 86_400;
+
+/** The instant bounds of a relative rule: `now - field < N days` ⇔ `field > now - N·86400`. */
+export function relativeThreshold(now: number, days: number): number {
+  return now - days * SECONDS_PER_DAY;
+}

@@ -1,0 +1,135 @@
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+import { decodeSearchCursor, encodeSearchCursor, type SearchCursor } from './contact-search.cursor';
+import type { ContactSearchRequest, SearchSort } from './contact-search.query';
+import {
+  compileSearchQuery,
+  searchableContacts,
+  searchFieldSql,
+  type SearchDialect,
+  type SegmentMembershipSql,
+} from './contact-search.sql';
+import { assertTimeZone } from './time-zone-days';
+
+/** Where the contacts read model lives: the read store's Kysely instance and the table's physical name. */
+export interface ContactSearchTarget<DB> {
+  readonly db: Kysely<DB>;
+  readonly dialect: SearchDialect;
+  readonly table: string;
+}
+
+export interface ContactSearchScope {
+  readonly workspaceId: string;
+  /** IANA name; defaults to `UTC`. */
+  readonly timeZone?: string;
+  /** Unix seconds; only segment rules' relative operators read it. */
+  readonly now?: number;
+  readonly segmentMembership?: SegmentMembershipSql;
+}
+
+/** api.md's `pages` object. */
+export interface SearchPages {
+  readonly type: 'pages';
+  readonly page: number;
+  readonly per_page: number;
+  readonly total_pages: number;
+  readonly next?: { readonly page: number; readonly starting_after: string };
+}
+
+export interface ContactSearchPage {
+  readonly rows: readonly ContactsTable[];
+  readonly total_count: number;
+  readonly pages: SearchPages;
+}
+
+/** The list response of api.md, with each row mapped to the API's contact object. */
+export function searchListResponse<T>(
+  page: ContactSearchPage,
+  toContact: (row: ContactsTable) => T,
+): { type: 'list'; data: T[]; total_count: number; pages: SearchPages } {
+  return { type: 'list', data: page.rows.map(toContact), total_count: page.total_count, pages: page.pages };
+}
+
+const SORT_VALUE = 'search_sort_value';
+
+/**
+ * Runs a validated search: one page of rows in sort order (ties by id) and the page info.
+ * Keyset pagination: the cursor carries the last row's sort value and id, so contacts added
+ * between pages never shift the rows still to come. Throws `InvalidSearchCursor` for a cursor
+ * this query and sort did not produce.
+ */
+export async function searchContacts<DB>(
+  target: ContactSearchTarget<DB>,
+  scope: ContactSearchScope,
+  request: ContactSearchRequest,
+): Promise<ContactSearchPage> {
+  const timeZone = scope.timeZone ?? 'UTC';
+  assertTimeZone(timeZone);
+  const { query, sort, pagination } = request;
+  const cursor =
+    pagination.startingAfter === undefined ? undefined : decodeSearchCursor(pagination.startingAfter, query, sort);
+  const condition = compileSearchQuery(query, {
+    dialect: target.dialect,
+    workspaceId: scope.workspaceId,
+    timeZone,
+    ...(scope.now !== undefined ? { now: scope.now } : {}),
+    ...(scope.segmentMembership ? { segmentMembership: scope.segmentMembership } : {}),
+  });
+  const matching = searchableContacts(target.db, target.table, scope.workspaceId).where(condition);
+  const sortValue = searchFieldSql(sort.field, target.dialect);
+  const nullable = sort.field.kind !== 'standard' || sort.field.nullable;
+  const direction = sort.order === 'descending' ? sql.raw('DESC') : sql.raw('ASC');
+
+  let pageQuery = matching
+    .selectAll('c')
+    .select(sortValue.as(SORT_VALUE))
+    .orderBy(nullable ? sql`${sortValue} ${direction} NULLS LAST` : sql`${sortValue} ${direction}`)
+    .orderBy(sql`c.id ${direction}`)
+    .limit(pagination.perPage + 1);
+  if (cursor) pageQuery = pageQuery.where(after(sortValue, sort, cursor, nullable));
+
+  const [fetched, counted] = await Promise.all([
+    pageQuery.execute(),
+    matching.select(sql<number | string>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+  ]);
+  const page = cursor?.page ?? 1;
+  const totalCount = Number(counted.n);
+  const rows = fetched.slice(0, pagination.perPage);
+  const last = rows[rows.length - 1];
+  const next =
+    fetched.length > pagination.perPage && last
+      ? {
+          page: page + 1,
+          starting_after: encodeSearchCursor(
+            { page: page + 1, value: normaliseSortValue(last[SORT_VALUE], sort), id: last.id },
+            query,
+            sort,
+          ),
+        }
+      : undefined;
+  return {
+    rows: rows.map(({ [SORT_VALUE]: _sortValue, ...row }) => row),
+    total_count: totalCount,
+    pages: {
+      type: 'pages',
+      page,
+      per_page: pagination.perPage,
+      total_pages: Math.ceil(totalCount / pagination.perPage),
+      ...(next ? { next } : {}),
+    },
+  };
+}
+
+/** Rows strictly after the cursor in sort order; NULL sort values come last in both orders. */
+function after(sortValue: RawBuilder<unknown>, sort: SearchSort, cursor: SearchCursor, nullable: boolean): RawBuilder<SqlBool> {
+  const beyond = sql.raw(sort.order === 'descending' ? '<' : '>');
+  if (cursor.value === null) return sql<SqlBool>`(${sortValue} IS NULL AND c.id ${beyond} ${cursor.id})`;
+  const further = sql<SqlBool>`(${sortValue}, c.id) ${beyond} (${cursor.value}, ${cursor.id})`;
+  return nullable ? sql<SqlBool>`(${further} OR ${sortValue} IS NULL)` : further;
+}
+
+/** PostgreSQL returns `bigint` and `numeric` as text; cursors carry numbers. */
+function normaliseSortValue(value: unknown, sort: SearchSort): string | number | null {
+  if (value === null || value === undefined) return null;
+  return sort.field.type === 'string' ? String(value) : Number(value);
+}
