@@ -27,7 +27,14 @@ const refusal = (writes: Record<string, unknown>): CustomAttributeRefused => {
 
 describe('validateCustomAttributeWrites', () => {
   it('accepts values of each data type and returns them', () => {
-    const writes = { nickname: 'Ada', seats: 3, score: 2.5, paid: true, renews_at: 1_700_000_000, plan: 'pro' };
+    const writes = {
+      nickname: 'Ada',
+      seats: 3,
+      score: 2.5,
+      paid: true,
+      renews_at: 1_700_000_000,
+      plan: 'pro',
+    };
     expect(validateCustomAttributeWrites(definitions, writes)).toEqual(writes);
   });
 
@@ -36,7 +43,9 @@ describe('validateCustomAttributeWrites', () => {
   });
 
   it('accepts null to clear any defined attribute, archived ones included', () => {
-    expect(validateCustomAttributeWrites(definitions, { seats: null, plan: null, legacy: null })).toEqual({
+    expect(
+      validateCustomAttributeWrites(definitions, { seats: null, plan: null, legacy: null }),
+    ).toEqual({
       seats: null,
       plan: null,
       legacy: null,
@@ -44,8 +53,12 @@ describe('validateCustomAttributeWrites', () => {
   });
 
   it('accepts a string of exactly 255 characters, counting an emoji once', () => {
-    expect(() => validateCustomAttributeWrites(definitions, { nickname: 'x'.repeat(255) })).not.toThrow();
-    expect(() => validateCustomAttributeWrites(definitions, { nickname: '😀'.repeat(255) })).not.toThrow();
+    expect(() =>
+      validateCustomAttributeWrites(definitions, { nickname: 'x'.repeat(255) }),
+    ).not.toThrow();
+    expect(() =>
+      validateCustomAttributeWrites(definitions, { nickname: '😀'.repeat(255) }),
+    ).not.toThrow();
   });
 
   it('refuses an unknown name with 400 parameter_invalid naming it', () => {
@@ -57,7 +70,10 @@ describe('validateCustomAttributeWrites', () => {
   });
 
   it('matches names case-sensitively', () => {
-    expect(refusal({ Nickname: 'Ada' })).toMatchObject({ reason: 'unknown', field: 'custom_attributes.Nickname' });
+    expect(refusal({ Nickname: 'Ada' })).toMatchObject({
+      reason: 'unknown',
+      field: 'custom_attributes.Nickname',
+    });
   });
 
   it('refuses null for an unknown name', () => {
@@ -118,6 +134,7 @@ describe('validateCustomAttributeWrites', () => {
   });
 
   it('reserves every standard contact field name', () => {
-    for (const name of STANDARD_ATTRIBUTE_NAMES) expect(RESERVED_CONTACT_ATTRIBUTE_NAMES.has(name)).toBe(true);
+    for (const name of STANDARD_ATTRIBUTE_NAMES)
+      expect(RESERVED_CONTACT_ATTRIBUTE_NAMES.has(name)).toBe(true);
   });
 });

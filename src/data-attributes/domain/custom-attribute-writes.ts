@@ -1,9 +1,19 @@
-import type { CustomAttributeValue, CustomAttributes } from '../../contacts/domain/contact.attributes';
+import type {
+  CustomAttributeValue,
+  CustomAttributes,
+} from '../../contacts/domain/contact.attributes';
 import { CustomAttributeRefused } from './data-attribute.errors';
 import { findCustomAttribute, type DataAttributesState } from './data-attribute.state';
-import { MAX_STRING_VALUE_LENGTH, type CustomDataAttribute, type DataAttributeModel } from './data-attribute.types';
+import {
+  MAX_STRING_VALUE_LENGTH,
+  type CustomDataAttribute,
+  type DataAttributeModel,
+} from './data-attribute.types';
 
-const fitsType = (attribute: CustomDataAttribute, value: unknown): value is string | number | boolean => {
+const fitsType = (
+  attribute: CustomDataAttribute,
+  value: unknown,
+): value is string | number | boolean => {
   switch (attribute.data_type) {
     case 'string':
       return typeof value === 'string';
@@ -31,12 +41,14 @@ const checkedValue = (
   // Clearing is always allowed, even on an archived attribute: it only removes data.
   if (value === null) return null;
   if (attribute.archived) throw new CustomAttributeRefused(name, 'archived');
-  if (!fitsType(attribute, value)) throw new CustomAttributeRefused(name, 'wrong_type', attribute.data_type);
+  if (!fitsType(attribute, value))
+    throw new CustomAttributeRefused(name, 'wrong_type', attribute.data_type);
   if (typeof value === 'string') {
     if (attribute.options !== null && !attribute.options.includes(value)) {
       throw new CustomAttributeRefused(name, 'not_an_option');
     }
-    if (characterCount(value) > MAX_STRING_VALUE_LENGTH) throw new CustomAttributeRefused(name, 'too_long');
+    if (characterCount(value) > MAX_STRING_VALUE_LENGTH)
+      throw new CustomAttributeRefused(name, 'too_long');
   }
   return value;
 };

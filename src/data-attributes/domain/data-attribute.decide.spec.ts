@@ -11,7 +11,14 @@ import {
   UnsupportedModel,
 } from './data-attribute.errors';
 import type { CreateDataAttribute, UpdateDataAttribute } from './data-attribute.commands';
-import { T0, archived, created, given, manyCreated, workspaceId } from './data-attribute.test-fixtures';
+import {
+  T0,
+  archived,
+  created,
+  given,
+  manyCreated,
+  workspaceId,
+} from './data-attribute.test-fixtures';
 
 const now = T0 + 100;
 
@@ -21,7 +28,10 @@ const create = (data: Partial<CreateDataAttribute['data']> = {}): CreateDataAttr
   now,
 });
 
-const update = (id: number, data: Omit<Partial<UpdateDataAttribute['data']>, 'id'> = {}): UpdateDataAttribute => ({
+const update = (
+  id: number,
+  data: Omit<Partial<UpdateDataAttribute['data']>, 'id'> = {},
+): UpdateDataAttribute => ({
   type: 'UpdateDataAttribute',
   data: { workspaceId, id, ...data },
   now,
@@ -33,7 +43,11 @@ describe('data attribute decider', () => {
       given([])
         .when(create({ description: 'Billing plan', messenger_writable: true }))
         .then([
-          created(1, 'plan', { description: 'Billing plan', messenger_writable: true, created_at: now }),
+          created(1, 'plan', {
+            description: 'Billing plan',
+            messenger_writable: true,
+            created_at: now,
+          }),
         ]);
     });
 
@@ -81,21 +95,30 @@ describe('data attribute decider', () => {
     });
 
     it('refuses a model that is neither contact nor company', () => {
-      given([]).when(create({ model: 'conversation' })).thenThrows(InvalidModel, { code: 'parameter_invalid', field: 'model' });
+      given([])
+        .when(create({ model: 'conversation' }))
+        .thenThrows(InvalidModel, { code: 'parameter_invalid', field: 'model' });
     });
 
     it('refuses company attributes: companies do not exist here', () => {
-      given([]).when(create({ model: 'company' })).thenThrows(UnsupportedModel, { code: 'data_invalid', field: 'model' });
+      given([])
+        .when(create({ model: 'company' }))
+        .thenThrows(UnsupportedModel, { code: 'data_invalid', field: 'model' });
     });
 
-    it.each([...FORBIDDEN_NAME_CHARACTERS].map((character) => [character]))('refuses a name containing %s', (character) => {
-      given([])
-        .when(create({ name: `pl${character}an` }))
-        .thenThrows(InvalidAttributeName, { code: 'parameter_invalid', field: 'name' });
-    });
+    it.each([...FORBIDDEN_NAME_CHARACTERS].map((character) => [character]))(
+      'refuses a name containing %s',
+      (character) => {
+        given([])
+          .when(create({ name: `pl${character}an` }))
+          .thenThrows(InvalidAttributeName, { code: 'parameter_invalid', field: 'name' });
+      },
+    );
 
     it('refuses a blank name', () => {
-      given([]).when(create({ name: '  ' })).thenThrows(InvalidAttributeName, { field: 'name' });
+      given([])
+        .when(create({ name: '  ' }))
+        .thenThrows(InvalidAttributeName, { field: 'name' });
     });
 
     it('refuses a name already taken by a custom attribute', () => {
@@ -105,15 +128,21 @@ describe('data attribute decider', () => {
     });
 
     it('refuses the name of an archived attribute: names stay taken', () => {
-      given([created(1, 'plan'), archived(1)]).when(create()).thenThrows(AttributeNameTaken, { field: 'name' });
+      given([created(1, 'plan'), archived(1)])
+        .when(create())
+        .thenThrows(AttributeNameTaken, { field: 'name' });
     });
 
-    it.each([['email'], ['name'], ['external_id'], ['created_at'], ['location'], ['custom_attributes']])(
-      'refuses the built-in contact field name %s',
-      (name) => {
-        given([]).when(create({ name })).thenThrows(AttributeNameTaken, { field: 'name' });
-      },
-    );
+    it.each([
+      ['email'],
+      ['name'],
+      ['external_id'],
+      ['created_at'],
+      ['location'],
+      ['custom_attributes'],
+    ])('refuses the built-in contact field name %s', (name) => {
+      given([]).when(create({ name })).thenThrows(AttributeNameTaken, { field: 'name' });
+    });
 
     it('refuses an unknown data type', () => {
       given([])
@@ -122,25 +151,37 @@ describe('data attribute decider', () => {
     });
 
     it('refuses a list attribute without options', () => {
-      given([]).when(create({ data_type: 'options' })).thenThrows(InvalidOptions, { reason: 'too_few', field: 'options' });
+      given([])
+        .when(create({ data_type: 'options' }))
+        .thenThrows(InvalidOptions, { reason: 'too_few', field: 'options' });
     });
 
     it('refuses a list with a single option', () => {
       given([])
         .when(create({ data_type: 'options', options: ['1-10'] }))
-        .thenThrows(InvalidOptions, { code: 'parameter_invalid', field: 'options', reason: 'too_few' });
+        .thenThrows(InvalidOptions, {
+          code: 'parameter_invalid',
+          field: 'options',
+          reason: 'too_few',
+        });
     });
 
     it('refuses an empty options list on a string', () => {
-      given([]).when(create({ options: [] })).thenThrows(InvalidOptions, { reason: 'too_few' });
+      given([])
+        .when(create({ options: [] }))
+        .thenThrows(InvalidOptions, { reason: 'too_few' });
     });
 
     it('refuses duplicate options', () => {
-      given([]).when(create({ options: ['a', 'a'] })).thenThrows(InvalidOptions, { reason: 'duplicate' });
+      given([])
+        .when(create({ options: ['a', 'a'] }))
+        .thenThrows(InvalidOptions, { reason: 'duplicate' });
     });
 
     it('refuses a blank option', () => {
-      given([]).when(create({ options: ['a', ' '] })).thenThrows(InvalidOptions, { reason: 'blank' });
+      given([])
+        .when(create({ options: ['a', ' '] }))
+        .thenThrows(InvalidOptions, { reason: 'blank' });
     });
 
     it('refuses options on a type other than string', () => {
@@ -156,7 +197,9 @@ describe('data attribute decider', () => {
     });
 
     it('refuses a 251st live attribute', () => {
-      given(manyCreated(250)).when(create()).thenThrows(TooManyDataAttributes, { code: 'data_invalid' });
+      given(manyCreated(250))
+        .when(create())
+        .thenThrows(TooManyDataAttributes, { code: 'data_invalid' });
     });
 
     it('does not count archived attributes against the limit', () => {
@@ -173,12 +216,17 @@ describe('data attribute decider', () => {
       given([created(1, 'plan', { description: 'old', messenger_writable: false })])
         .when(update(1, { description: 'new', messenger_writable: false }))
         .then([
-          { type: 'DataAttributeUpdated', data: { workspaceId, id: 1, changes: { description: 'new' }, updated_at: now } },
+          {
+            type: 'DataAttributeUpdated',
+            data: { workspaceId, id: 1, changes: { description: 'new' }, updated_at: now },
+          },
         ]);
     });
 
     it('records nothing when nothing changes', () => {
-      given([list]).when(update(1, { options: ['free', 'pro'], messenger_writable: false })).thenNothing();
+      given([list])
+        .when(update(1, { options: ['free', 'pro'], messenger_writable: false }))
+        .thenNothing();
     });
 
     it('replaces the options of a list attribute', () => {
@@ -187,7 +235,12 @@ describe('data attribute decider', () => {
         .then([
           {
             type: 'DataAttributeUpdated',
-            data: { workspaceId, id: 1, changes: { options: ['free', 'pro', 'team'] }, updated_at: now },
+            data: {
+              workspaceId,
+              id: 1,
+              changes: { options: ['free', 'pro', 'team'] },
+              updated_at: now,
+            },
           },
         ]);
     });
@@ -199,14 +252,19 @@ describe('data attribute decider', () => {
     });
 
     it('records nothing when archiving an archived attribute', () => {
-      given([list, archived(1)]).when(update(1, { archived: true })).thenNothing();
+      given([list, archived(1)])
+        .when(update(1, { archived: true }))
+        .thenNothing();
     });
 
     it('changes and archives in one update', () => {
       given([list])
         .when(update(1, { description: 'gone', archived: true }))
         .then([
-          { type: 'DataAttributeUpdated', data: { workspaceId, id: 1, changes: { description: 'gone' }, updated_at: now } },
+          {
+            type: 'DataAttributeUpdated',
+            data: { workspaceId, id: 1, changes: { description: 'gone' }, updated_at: now },
+          },
           { type: 'DataAttributeArchived', data: { workspaceId, id: 1, archived_at: now } },
         ]);
     });
@@ -214,7 +272,9 @@ describe('data attribute decider', () => {
     it('unarchives', () => {
       given([list, archived(1)])
         .when(update(1, { archived: false }))
-        .then([{ type: 'DataAttributeUnarchived', data: { workspaceId, id: 1, unarchived_at: now } }]);
+        .then([
+          { type: 'DataAttributeUnarchived', data: { workspaceId, id: 1, unarchived_at: now } },
+        ]);
     });
 
     it('refuses to unarchive beyond the limit', () => {
@@ -224,9 +284,15 @@ describe('data attribute decider', () => {
     });
 
     it('accepts the attribute’s own data type (and its create-time aliases)', () => {
-      given([list]).when(update(1, { data_type: 'string' })).thenNothing();
-      given([list]).when(update(1, { data_type: 'options' })).thenNothing();
-      given([created(1, 'renewal', { data_type: 'date' })]).when(update(1, { data_type: 'datetime' })).thenNothing();
+      given([list])
+        .when(update(1, { data_type: 'string' }))
+        .thenNothing();
+      given([list])
+        .when(update(1, { data_type: 'options' }))
+        .thenNothing();
+      given([created(1, 'renewal', { data_type: 'date' })])
+        .when(update(1, { data_type: 'datetime' }))
+        .thenNothing();
     });
 
     it('refuses a change of data type', () => {
@@ -236,17 +302,25 @@ describe('data attribute decider', () => {
     });
 
     it('refuses an unknown id', () => {
-      given([list]).when(update(2, { description: 'x' })).thenThrows(DataAttributeNotFound, { code: 'field_not_found', id: 2 });
+      given([list])
+        .when(update(2, { description: 'x' }))
+        .thenThrows(DataAttributeNotFound, { code: 'field_not_found', id: 2 });
     });
 
     it('refuses fewer than two options', () => {
       given([list])
         .when(update(1, { options: ['free'] }))
-        .thenThrows(InvalidOptions, { code: 'parameter_invalid', field: 'options', reason: 'too_few' });
+        .thenThrows(InvalidOptions, {
+          code: 'parameter_invalid',
+          field: 'options',
+          reason: 'too_few',
+        });
     });
 
     it('refuses duplicate options', () => {
-      given([list]).when(update(1, { options: ['free', 'free'] })).thenThrows(InvalidOptions, { reason: 'duplicate' });
+      given([list])
+        .when(update(1, { options: ['free', 'free'] }))
+        .thenThrows(InvalidOptions, { reason: 'duplicate' });
     });
 
     it('refuses options on an attribute that is not a list', () => {

@@ -1,5 +1,9 @@
 import { RESERVED_CONTACT_ATTRIBUTE_NAMES } from './built-in-contact-attributes';
-import type { CreateDataAttribute, DataAttributeCommand, UpdateDataAttribute } from './data-attribute.commands';
+import type {
+  CreateDataAttribute,
+  DataAttributeCommand,
+  UpdateDataAttribute,
+} from './data-attribute.commands';
 import {
   AttributeNameTaken,
   DataAttributeNotFound,
@@ -12,7 +16,11 @@ import {
   UnsupportedModel,
 } from './data-attribute.errors';
 import type { DataAttributeChanges, DataAttributeEvent } from './data-attribute.events';
-import { findCustomAttribute, liveCustomAttributeCount, type DataAttributesState } from './data-attribute.state';
+import {
+  findCustomAttribute,
+  liveCustomAttributeCount,
+  type DataAttributesState,
+} from './data-attribute.state';
 import {
   DATA_ATTRIBUTE_MODELS,
   MAX_LIVE_CUSTOM_ATTRIBUTES,
@@ -29,7 +37,8 @@ const FORBIDDEN_NAME_PATTERN = /[.$~`!@#%^&*'{}|\\"]/;
 /** Intercom knows contact and company attributes; this service has contacts only. */
 export const requireSupportedModel = (model: string): Extract<DataAttributeModel, 'contact'> => {
   if (model === 'contact') return model;
-  if ((DATA_ATTRIBUTE_MODELS as readonly string[]).includes(model)) throw new UnsupportedModel(model);
+  if ((DATA_ATTRIBUTE_MODELS as readonly string[]).includes(model))
+    throw new UnsupportedModel(model);
   throw new InvalidModel(model);
 };
 
@@ -38,7 +47,9 @@ const requireValidName = (name: string): void => {
 };
 
 /** A requested type as stored: `datetime` is Intercom's alias of `date`, `options` a string list. */
-const storedDataType = (requested: string): { readonly dataType: DataType; readonly list: boolean } => {
+const storedDataType = (
+  requested: string,
+): { readonly dataType: DataType; readonly list: boolean } => {
   switch (requested) {
     case 'string':
     case 'integer':
@@ -63,7 +74,11 @@ const requireValidOptions = (options: readonly string[]): readonly string[] => {
 };
 
 /** Options of a new attribute: required for `options`, allowed for `string`, refused otherwise. */
-const optionsOfNew = (dataType: DataType, list: boolean, options: readonly string[] | undefined): readonly string[] | null => {
+const optionsOfNew = (
+  dataType: DataType,
+  list: boolean,
+  options: readonly string[] | undefined,
+): readonly string[] | null => {
   if (options === undefined) {
     if (list) throw new InvalidOptions('too_few');
     return null;
@@ -72,7 +87,10 @@ const optionsOfNew = (dataType: DataType, list: boolean, options: readonly strin
   return requireValidOptions(options);
 };
 
-export const createDataAttribute = (command: CreateDataAttribute, state: DataAttributesState): Decision => {
+export const createDataAttribute = (
+  command: CreateDataAttribute,
+  state: DataAttributesState,
+): Decision => {
   const { workspaceId, name } = command.data;
   const model = requireSupportedModel(command.data.model);
   requireValidName(name);
@@ -81,7 +99,8 @@ export const createDataAttribute = (command: CreateDataAttribute, state: DataAtt
   }
   const { dataType, list } = storedDataType(command.data.data_type);
   const options = optionsOfNew(dataType, list, command.data.options);
-  if (liveCustomAttributeCount(state) >= MAX_LIVE_CUSTOM_ATTRIBUTES) throw new TooManyDataAttributes();
+  if (liveCustomAttributeCount(state) >= MAX_LIVE_CUSTOM_ATTRIBUTES)
+    throw new TooManyDataAttributes();
   return [
     {
       type: 'DataAttributeCreated',
@@ -102,7 +121,10 @@ export const createDataAttribute = (command: CreateDataAttribute, state: DataAtt
 };
 
 /** Naming the attribute's own type (or its create-time alias) is allowed; any other is refused. */
-const requireSameDataType = (attribute: CustomDataAttribute, requested: string | undefined): void => {
+const requireSameDataType = (
+  attribute: CustomDataAttribute,
+  requested: string | undefined,
+): void => {
   if (requested === undefined) return;
   const same =
     requested === attribute.data_type ||
@@ -114,7 +136,10 @@ const requireSameDataType = (attribute: CustomDataAttribute, requested: string |
 const sameOptions = (a: readonly string[] | null, b: readonly string[]): boolean =>
   a !== null && a.length === b.length && a.every((option, index) => option === b[index]);
 
-const changesOf = (attribute: CustomDataAttribute, command: UpdateDataAttribute): DataAttributeChanges => {
+const changesOf = (
+  attribute: CustomDataAttribute,
+  command: UpdateDataAttribute,
+): DataAttributeChanges => {
   const { description, options, messenger_writable } = command.data;
   return {
     ...(description !== undefined && description !== attribute.description ? { description } : {}),
@@ -125,7 +150,10 @@ const changesOf = (attribute: CustomDataAttribute, command: UpdateDataAttribute)
   };
 };
 
-export const updateDataAttribute = (command: UpdateDataAttribute, state: DataAttributesState): Decision => {
+export const updateDataAttribute = (
+  command: UpdateDataAttribute,
+  state: DataAttributesState,
+): Decision => {
   const { workspaceId, id, archived } = command.data;
   const attribute = state.attributes.get(id);
   if (!attribute) throw new DataAttributeNotFound(id);
@@ -139,14 +167,24 @@ export const updateDataAttribute = (command: UpdateDataAttribute, state: DataAtt
   const events: DataAttributeEvent[] = [];
   const changes = changesOf(attribute, command);
   if (Object.keys(changes).length > 0) {
-    events.push({ type: 'DataAttributeUpdated', data: { workspaceId, id, changes, updated_at: command.now } });
+    events.push({
+      type: 'DataAttributeUpdated',
+      data: { workspaceId, id, changes, updated_at: command.now },
+    });
   }
   if (archived === true && !attribute.archived) {
-    events.push({ type: 'DataAttributeArchived', data: { workspaceId, id, archived_at: command.now } });
+    events.push({
+      type: 'DataAttributeArchived',
+      data: { workspaceId, id, archived_at: command.now },
+    });
   }
   if (archived === false && attribute.archived) {
-    if (liveCustomAttributeCount(state) >= MAX_LIVE_CUSTOM_ATTRIBUTES) throw new TooManyDataAttributes('archived');
-    events.push({ type: 'DataAttributeUnarchived', data: { workspaceId, id, unarchived_at: command.now } });
+    if (liveCustomAttributeCount(state) >= MAX_LIVE_CUSTOM_ATTRIBUTES)
+      throw new TooManyDataAttributes('archived');
+    events.push({
+      type: 'DataAttributeUnarchived',
+      data: { workspaceId, id, unarchived_at: command.now },
+    });
   }
   return events;
 };

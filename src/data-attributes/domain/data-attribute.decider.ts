@@ -5,7 +5,11 @@ import type { DataAttributeEvent } from './data-attribute.events';
 import { evolve } from './data-attribute.evolve';
 import { initialDataAttributesState, type DataAttributesState } from './data-attribute.state';
 
-export const dataAttributeDecider: Decider<DataAttributeCommand, DataAttributeEvent, DataAttributesState> = {
+export const dataAttributeDecider: Decider<
+  DataAttributeCommand,
+  DataAttributeEvent,
+  DataAttributesState
+> = {
   initialState: initialDataAttributesState,
   evolve,
   decide,

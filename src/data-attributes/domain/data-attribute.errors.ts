@@ -1,4 +1,9 @@
-import { MAX_LIVE_CUSTOM_ATTRIBUTES, MAX_STRING_VALUE_LENGTH, MIN_OPTIONS, type DataType } from './data-attribute.types';
+import {
+  MAX_LIVE_CUSTOM_ATTRIBUTES,
+  MAX_STRING_VALUE_LENGTH,
+  MIN_OPTIONS,
+  type DataType,
+} from './data-attribute.types';
 
 /**
  * Refusals of the data attributes capability. `code` is the Intercom error code the HTTP edge
@@ -59,7 +64,9 @@ export class AttributeNameTaken extends DataAttributeError {
     readonly model: string,
   ) {
     const data = model === 'contact' ? 'people' : model;
-    super(`You already have '${attributeName}' in your ${data} data. To save this as new ${data} data, use a different name.`);
+    super(
+      `You already have '${attributeName}' in your ${data} data. To save this as new ${data} data, use a different name.`,
+    );
   }
 }
 
@@ -92,7 +99,8 @@ const OPTION_MESSAGES: Readonly<Record<InvalidOptionsReason, string>> = {
   too_few: `A list attribute needs at least ${MIN_OPTIONS} options`,
   duplicate: 'The options of a list attribute must be distinct',
   blank: 'An option cannot be blank',
-  not_a_list_attribute: 'Options apply only to list attributes (data_type options, or string with options)',
+  not_a_list_attribute:
+    'Options apply only to list attributes (data_type options, or string with options)',
 };
 
 /** Options that do not make a valid list, or options on an attribute that is not a list. */
@@ -110,7 +118,9 @@ export class TooManyDataAttributes extends DataAttributeError {
   override readonly name = 'TooManyDataAttributes';
   readonly code = 'data_invalid';
   constructor(override readonly field?: string) {
-    super(`A workspace can have at most ${MAX_LIVE_CUSTOM_ATTRIBUTES} custom data attributes; archive one first`);
+    super(
+      `A workspace can have at most ${MAX_LIVE_CUSTOM_ATTRIBUTES} custom data attributes; archive one first`,
+    );
   }
 }
 
@@ -123,7 +133,8 @@ export class DataAttributeNotFound extends DataAttributeError {
   }
 }
 
-export type CustomAttributeRefusalReason = 'unknown' | 'archived' | 'wrong_type' | 'not_an_option' | 'too_long';
+export type CustomAttributeRefusalReason =
+  'unknown' | 'archived' | 'wrong_type' | 'not_an_option' | 'too_long';
 
 /**
  * A contact write of a custom attribute that its definition refuses. A write that does not fit
@@ -140,12 +151,17 @@ export class CustomAttributeRefused extends DataAttributeError {
     readonly dataType?: DataType,
   ) {
     super(customAttributeMessage(attributeName, reason, dataType));
-    this.code = reason === 'not_an_option' || reason === 'too_long' ? 'data_invalid' : 'parameter_invalid';
+    this.code =
+      reason === 'not_an_option' || reason === 'too_long' ? 'data_invalid' : 'parameter_invalid';
     this.field = `custom_attributes.${attributeName}`;
   }
 }
 
-function customAttributeMessage(name: string, reason: CustomAttributeRefusalReason, dataType?: DataType): string {
+function customAttributeMessage(
+  name: string,
+  reason: CustomAttributeRefusalReason,
+  dataType?: DataType,
+): string {
   switch (reason) {
     case 'unknown':
       return `Custom attribute '${name}' does not exist`;

@@ -56,7 +56,4 @@ export type DataAttributeUnarchived = DataAttributeEventOf<
 >;
 
 export type DataAttributeEvent =
-  | DataAttributeCreated
-  | DataAttributeUpdated
-  | DataAttributeArchived
-  | DataAttributeUnarchived;
+  DataAttributeCreated | DataAttributeUpdated | DataAttributeArchived | DataAttributeUnarchived;

@@ -2,7 +2,10 @@ import type { DataAttributeEvent } from './data-attribute.events';
 import { nameKey, type DataAttributesState } from './data-attribute.state';
 import type { CustomDataAttribute } from './data-attribute.types';
 
-const withAttribute = (state: DataAttributesState, attribute: CustomDataAttribute): DataAttributesState => ({
+const withAttribute = (
+  state: DataAttributesState,
+  attribute: CustomDataAttribute,
+): DataAttributesState => ({
   ...state,
   attributes: new Map(state.attributes).set(attribute.id, attribute),
 });
@@ -17,7 +20,10 @@ const changing = (
   return attribute ? withAttribute(state, change(attribute)) : state;
 };
 
-export const evolve = (state: DataAttributesState, event: DataAttributeEvent): DataAttributesState => {
+export const evolve = (
+  state: DataAttributesState,
+  event: DataAttributeEvent,
+): DataAttributesState => {
   switch (event.type) {
     case 'DataAttributeCreated': {
       const { workspaceId: _workspaceId, created_at, ...definition } = event.data;
@@ -28,7 +34,10 @@ export const evolve = (state: DataAttributesState, event: DataAttributeEvent): D
           created_at,
           updated_at: created_at,
         }),
-        idsByName: new Map(state.idsByName).set(nameKey(definition.model, definition.name), definition.id),
+        idsByName: new Map(state.idsByName).set(
+          nameKey(definition.model, definition.name),
+          definition.id,
+        ),
         lastId: Math.max(state.lastId, definition.id),
       };
     }

@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, Min } from 'class-validator';
+import {
+  IsOptionList,
+  OPTION_LIST_SCHEMA,
+  type OptionInput,
+} from '../../data-attribute.request-fields';
+
+export class DataAttributeIdParams {
+  @ApiProperty({ example: 1 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  readonly data_attribute_id!: number;
+}
+
+/** Intercom's `update_data_attribute_request`. */
+export class UpdateDataAttributeRequest {
+  @ApiPropertyOptional({ description: 'Archive (true) or unarchive (false)' })
+  @IsOptional()
+  @IsBoolean()
+  readonly archived?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  readonly description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  readonly messenger_writable?: boolean;
+
+  @ApiPropertyOptional({
+    ...OPTION_LIST_SCHEMA,
+    description: 'Replaces the options of a list attribute; at least two',
+  })
+  @IsOptional()
+  @IsOptionList()
+  readonly options?: OptionInput[];
+
+  @ApiPropertyOptional({
+    description: 'Accepted only if it is the current type: the data type cannot change',
+  })
+  @IsOptional()
+  @IsString()
+  readonly data_type?: string;
+}

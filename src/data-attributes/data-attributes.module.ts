@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { CreateDataAttributeHandler } from './commands/create-data-attribute/create-data-attribute.handler';
+import { UpdateDataAttributeHandler } from './commands/update-data-attribute/update-data-attribute.handler';
+import { DataAttributeDefinitions } from './data-attribute-definitions.service';
+import { DataAttributeProblems } from './data-attribute.problems';
+import { DataAttributesController } from './data-attributes.controller';
+import { ListDataAttributesHandler } from './queries/list-data-attributes/list-data-attributes.handler';
+
+const commandHandlers = [CreateDataAttributeHandler, UpdateDataAttributeHandler];
+const queryHandlers = [ListDataAttributesHandler];
+
+/**
+ * Data attribute definitions and their HTTP API. Needs, from the app: `CqrsModule.forRoot()`,
+ * a global `EVENT_STORE` and `CLOCK`, and the workspace guard. Exports `DataAttributeDefinitions`
+ * for the contacts layer's custom attribute checks.
+ */
+@Module({
+  controllers: [DataAttributesController],
+  providers: [
+    ...commandHandlers,
+    ...queryHandlers,
+    DataAttributeDefinitions,
+    DataAttributeProblems,
+  ],
+  exports: [DataAttributeDefinitions],
+})
+export class DataAttributesModule {}
