@@ -1,0 +1,258 @@
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  jsonEvent,
+  type AllStreamResolvedEvent,
+  type AppendExpectedRevision,
+  type ResolvedEvent,
+  type JSONType,
+  type StreamMetadata as EsdbStreamMetadata,
+} from '@eventstore/db-client';
+import { WrongExpectedRevision } from '../../../shared/event-store/event-store.errors';
+import type {
+  AllSubscription,
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamMetadata,
+  SubscribeOptions,
+} from '../../../shared/event-store/event-store.port';
+import { EsdbAllSubscription, type ResubscribeBackoff } from './esdb-all-subscription';
+import {
+  decodePosition,
+  encodePosition,
+  isSystemEvent,
+  isTransientError,
+  matchesFilter,
+  toPortError,
+  toRecordedEvent,
+} from './esdb-mapping';
+import { readItems } from './esdb-stream-reader';
+
+export interface EsdbEventStoreOptions {
+  /** Attempts for an append when the connection fails (same event ids, so retries are idempotent). */
+  readonly appendAttempts?: number;
+  readonly retryBackoff?: ResubscribeBackoff;
+}
+
+/** Page size for `$all` reads that filter client-side (the client's `readAll` has no server filter). */
+const ALL_PAGE_SIZE = 512;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The `EventStore` port on EventStoreDB (gRPC, `@eventstore/db-client`). Positions are ESDB's
+ * `{commit, prepare}` packed into one bigint (see `encodePosition`). A missing or soft-deleted
+ * stream reads as empty.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly appendAttempts: number;
+  private readonly backoff: ResubscribeBackoff;
+
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    options: EsdbEventStoreOptions,
+  ) {
+    this.appendAttempts = options.appendAttempts ?? 3;
+    this.backoff = options.retryBackoff ?? { initialMs: 100, maxMs: 5_000 };
+  }
+
+  /** e.g. `EsdbEventStore.connect('esdb://127.0.0.1:2113?tls=false')`. The channel opens lazily. */
+  static async connect(connectionString: string, options: EsdbEventStoreOptions = {}): Promise<EsdbEventStore> {
+    return new EsdbEventStore(EventStoreDBClient.connectionString(connectionString), options);
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const proposed = events.map((event) =>
+      jsonEvent({
+        id: event.id,
+        type: event.type,
+        data: event.data as JSONType,
+        metadata: event.metadata as JSONType,
+      }),
+    );
+    const expectedRevision: AppendExpectedRevision = options.expectedRevision;
+    let delayMs = this.backoff.initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.client.appendToStream(streamId, proposed, { expectedRevision });
+        const position = result.position
+          ? encodePosition(result.position)
+          : await this.positionOf(streamId, result.nextExpectedRevision);
+        return { nextExpectedRevision: result.nextExpectedRevision, position };
+      } catch (error) {
+        if (error instanceof WrongExpectedVersionError) {
+          throw new WrongExpectedRevision(streamId, options.expectedRevision, actualRevision(error.actualVersion));
+        }
+        // Retrying with the same ids and expected revision is idempotent on the server.
+        if (!isTransientError(error) || attempt >= this.appendAttempts) throw toPortError(error);
+      }
+      await delay(delayMs);
+      delayMs = Math.min(delayMs * 2, this.backoff.maxMs);
+    }
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    if (options.maxCount !== undefined && options.maxCount <= 0) return;
+    const reading = this.client.readStream(streamId, {
+      direction: backwards ? BACKWARDS : FORWARDS,
+      fromRevision: options.fromRevision ?? (backwards ? END : START),
+      ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+    });
+    try {
+      for await (const resolved of readItems<ResolvedEvent>(reading)) {
+        if (resolved.event) yield toRecordedEvent(resolved.event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return;
+      throw toPortError(error);
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let after = options.fromPosition;
+    while (remaining > 0) {
+      // ESDB reads $all from a position inclusively; the port is exclusive, so skip `after` itself.
+      const page = this.client.readAll({
+        direction: FORWARDS,
+        fromPosition: after === undefined || after === 0n ? START : decodePosition(after),
+        maxCount: ALL_PAGE_SIZE,
+      });
+      let read = 0;
+      try {
+        for await (const resolved of readItems<AllStreamResolvedEvent>(page)) {
+          read++;
+          const event = resolved.event;
+          if (!event) continue;
+          const position = encodePosition(event.position);
+          if (after !== undefined && position <= after) continue;
+          after = position;
+          if (!matchesFilter(event, options.filter)) continue;
+          yield toRecordedEvent(event);
+          if (--remaining <= 0) return;
+        }
+      } catch (error) {
+        throw toPortError(error);
+      }
+      if (read < ALL_PAGE_SIZE) return;
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): AllSubscription {
+    return new EsdbAllSubscription(this.client, options, this.backoff);
+  }
+
+  /** Position of the last non-system event (system events are invisible through this port). */
+  async headPosition(): Promise<bigint> {
+    const pageSize = 64;
+    let before: bigint | undefined;
+    for (;;) {
+      const page = this.client.readAll({
+        direction: BACKWARDS,
+        fromPosition: before === undefined ? END : decodePosition(before),
+        maxCount: pageSize,
+      });
+      let read = 0;
+      try {
+        for await (const resolved of readItems<AllStreamResolvedEvent>(page)) {
+          read++;
+          const event = resolved.event;
+          if (!event) continue;
+          before = encodePosition(event.position);
+          if (!isSystemEvent(event)) return before;
+        }
+      } catch (error) {
+        throw toPortError(error);
+      }
+      if (read < pageSize) return 0n;
+    }
+  }
+
+  async deleteStream(streamId: string, options: { readonly expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+    const expected = options.expectedRevision ?? 'any';
+    try {
+      if (expected === 'stream_exists') {
+        // The client's delete has no "stream exists" option: check, then delete at that revision.
+        const last = await this.lastRevision(streamId);
+        if (last === undefined) throw new WrongExpectedRevision(streamId, expected, 'no_stream');
+        await this.client.deleteStream(streamId, { expectedRevision: last });
+        return;
+      }
+      await this.client.deleteStream(streamId, { expectedRevision: expected });
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        throw new WrongExpectedRevision(streamId, expected, actualRevision(error.actualVersion));
+      }
+      if (error instanceof StreamNotFoundError) return;
+      throw toPortError(error);
+    }
+  }
+
+  async setStreamMetadata(streamId: string, metadata: StreamMetadata): Promise<void> {
+    const { truncateBefore, ...rest } = metadata;
+    const esdbMetadata: EsdbStreamMetadata = {
+      ...rest,
+      ...(truncateBefore === undefined ? {} : { truncateBefore: Number(truncateBefore) }),
+    };
+    try {
+      await this.client.setStreamMetadata(streamId, esdbMetadata);
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  async getStreamMetadata(streamId: string): Promise<StreamMetadata> {
+    try {
+      const { metadata } = await this.client.getStreamMetadata(streamId);
+      if (!metadata) return {};
+      const { truncateBefore, acl: _acl, cacheControl: _cacheControl, ...rest } = metadata;
+      return {
+        ...dropUndefined(rest),
+        ...(typeof truncateBefore === 'number' ? { truncateBefore: BigInt(truncateBefore) } : {}),
+      };
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+
+  private async lastRevision(streamId: string): Promise<bigint | undefined> {
+    for await (const event of this.readStream(streamId, { direction: 'backwards', maxCount: 1 })) {
+      return event.revision;
+    }
+    return undefined;
+  }
+
+  /** Idempotent appends may come back without a position: look the event up. */
+  private async positionOf(streamId: string, revision: bigint): Promise<bigint> {
+    for await (const event of this.readStream(streamId, { fromRevision: revision, maxCount: 1 })) {
+      return event.position;
+    }
+    throw new Error(`Stream ${streamId} has no event at revision ${revision}`);
+  }
+}
+
+function actualRevision(actual: bigint | 'no_stream' | string | undefined): bigint | 'no_stream' {
+  return typeof actual === 'bigint' && actual >= 0n ? actual : 'no_stream';
+}
+
+function dropUndefined(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { EsdbEventStore } from '../../src/infrastructure/event-store/esdb/esdb-event-store';
+import { decodePosition, encodePosition } from '../../src/infrastructure/event-store/esdb/esdb-mapping';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { EventStoreUnavailable } from '../../src/shared/event-store/event-store.errors';
+import type { AllSubscription, RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
+import { anEvent, describeEventStoreConformance } from './event-store.conformance';
+
+const fastRetry = { retryBackoff: { initialMs: 20, maxMs: 200 } };
+
+describeEventStoreConformance('EventStoreDB client → gRPC stand-in', async () => {
+  const standIn = await startEsdbStandIn();
+  const store = await EsdbEventStore.connect(standIn.connectionString, fastRetry);
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      await standIn.close();
+    },
+  };
+});
+
+// Runs only where a real server is configured (docker compose up eventstore).
+const realServer = process.env.EVENTSTORE_CONNECTION_STRING;
+if (realServer) {
+  describeEventStoreConformance('EventStoreDB (real server)', async () => {
+    const store = await EsdbEventStore.connect(realServer, fastRetry);
+    return { store, dispose: () => store.close() };
+  });
+}
+
+describe('ESDB position encoding', () => {
+  it('packs {commit, prepare} into one bigint that decodes exactly and keeps their order', () => {
+    const positions = [
+      { commit: 0n, prepare: 0n },
+      { commit: 5n, prepare: 3n },
+      { commit: 5n, prepare: 4n },
+      { commit: 6n, prepare: 0n },
+      { commit: 2n ** 63n, prepare: 2n ** 64n - 1n },
+    ];
+    const encoded = positions.map(encodePosition);
+    expect(encoded.map(decodePosition)).toEqual(positions);
+    encoded.slice(1).forEach((value, index) => expect(value).toBeGreaterThan(encoded[index]!));
+    expect(encoded.map(String)).toEqual(encoded.map((value) => value.toString(10)));
+  });
+});
+
+describe('EsdbEventStore subscription after a drop', () => {
+  const prefix = () => `drop${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+  /** Consumes a subscription in the background, recording events and caught-up reports. */
+  function consume(subscription: AllSubscription) {
+    const received: RecordedEvent[] = [];
+    let caughtUp = 0;
+    const done = (async () => {
+      for await (const message of subscription) {
+        if (message.kind === 'caughtUp') caughtUp += 1;
+        else received.push(message.event);
+      }
+    })();
+    return { received, caughtUps: () => caughtUp, done };
+  }
+
+  async function appendEach(store: { append: EsdbEventStore['append'] }, stream: string, count: number) {
+    const events = Array.from({ length: count }, () => anEvent());
+    for (const event of events) await store.append(stream, [event], { expectedRevision: 'any' });
+    return events.map((event) => event.id);
+  }
+
+  it('resubscribes from the last delivered position when the server drops the call: no gap, no duplicate', async () => {
+    const standIn = await startEsdbStandIn();
+    const store = await EsdbEventStore.connect(standIn.connectionString, fastRetry);
+    const stream = `${prefix()}-s`;
+    try {
+      const before = await appendEach(store, stream, 15);
+      const subscription = store.subscribeToAll({ filter: { streamPrefixes: [stream] } });
+      const consumer = consume(subscription);
+      await waitUntil(() => consumer.received.length === 15 && consumer.caughtUps() === 1);
+
+      expect(standIn.dropSubscriptions()).toBe(1);
+      const during = await appendEach(store, stream, 10);
+      await waitUntil(() => standIn.liveSubscriptionCount() === 1);
+      expect(standIn.dropSubscriptions()).toBe(1);
+      const after = await appendEach(store, stream, 10);
+      await waitUntil(() => consumer.received.length >= 35);
+
+      await subscription.close();
+      await consumer.done;
+      expect(consumer.received.map((event) => event.id)).toEqual([...before, ...during, ...after]);
+      expect(consumer.received.map((event) => event.revision)).toEqual(Array.from({ length: 35 }, (_, i) => BigInt(i)));
+      expect(consumer.caughtUps()).toBe(1);
+    } finally {
+      await store.close();
+      await standIn.close();
+    }
+  });
+
+  it('keeps retrying with backoff while the server is down and continues once it is back on the same port', async () => {
+    const backing = SqliteEventStore.open({ file: ':memory:', synchronous: 'OFF' });
+    let standIn: EsdbStandIn = await startEsdbStandIn({ store: backing });
+    const store = await EsdbEventStore.connect(standIn.connectionString, fastRetry);
+    const stream = `${prefix()}-s`;
+    try {
+      const before = await appendEach(store, stream, 10);
+      const subscription = store.subscribeToAll({ filter: { streamPrefixes: [stream] } });
+      const consumer = consume(subscription);
+      await waitUntil(() => consumer.received.length === 10);
+
+      await standIn.close();
+      await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
+      // Written while the server is down (directly to its storage): must not be missed.
+      const whileDown = await appendEach(backing, stream, 5);
+      standIn = await startEsdbStandIn({ store: backing, port: standIn.port });
+      const after = await appendEach(store, stream, 5);
+      await waitUntil(() => consumer.received.length >= 20);
+
+      await subscription.close();
+      await consumer.done;
+      expect(consumer.received.map((event) => event.id)).toEqual([...before, ...whileDown, ...after]);
+    } finally {
+      await store.close();
+      await standIn.close();
+      await backing.close();
+    }
+  });
+
+  it('reports an unreachable server as EventStoreUnavailable', async () => {
+    const standIn = await startEsdbStandIn();
+    await standIn.close();
+    const store = await EsdbEventStore.connect(standIn.connectionString, { ...fastRetry, appendAttempts: 2 });
+    try {
+      await expect(store.append(`${prefix()}-x`, [anEvent()], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+        EventStoreUnavailable,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
