@@ -59,18 +59,15 @@ export class DataAttributesController {
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateDataAttributeRequest,
   ): Promise<DataAttributeResponse> {
-    const options = optionValues(body.options);
     return this.commandBus.execute(
       new CreateDataAttributeCommand({
         workspaceId,
         model: body.model,
         name: body.name,
         data_type: body.data_type,
-        ...(body.description !== undefined ? { description: body.description } : {}),
-        ...(options !== undefined ? { options } : {}),
-        ...(body.messenger_writable !== undefined
-          ? { messenger_writable: body.messenger_writable }
-          : {}),
+        description: body.description,
+        options: optionValues(body.options),
+        messenger_writable: body.messenger_writable,
       }),
     );
   }
@@ -85,18 +82,15 @@ export class DataAttributesController {
     @Param() params: DataAttributeIdParams,
     @Body() body: UpdateDataAttributeRequest,
   ): Promise<DataAttributeResponse> {
-    const options = optionValues(body.options);
     return this.commandBus.execute(
       new UpdateDataAttributeCommand({
         workspaceId,
         id: params.data_attribute_id,
-        ...(body.description !== undefined ? { description: body.description } : {}),
-        ...(options !== undefined ? { options } : {}),
-        ...(body.messenger_writable !== undefined
-          ? { messenger_writable: body.messenger_writable }
-          : {}),
-        ...(body.archived !== undefined ? { archived: body.archived } : {}),
-        ...(body.data_type !== undefined ? { data_type: body.data_type } : {}),
+        description: body.description,
+        options: optionValues(body.options),
+        messenger_writable: body.messenger_writable,
+        archived: body.archived,
+        data_type: body.data_type,
       }),
     );
   }

@@ -1,14 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../shared/clock';
-import { handleCommand } from '../../../shared/event-sourcing/handle-command';
 import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import { handleDataAttributeCommand } from '../../data-attribute.command-handling';
 import { presentCustomAttribute, type DataAttributeResponse } from '../../data-attribute.response';
-import type { DataAttributeCommand } from '../../domain/data-attribute.commands';
-import { dataAttributeDecider } from '../../domain/data-attribute.decider';
-import type { DataAttributeEvent } from '../../domain/data-attribute.events';
-import type { DataAttributesState } from '../../domain/data-attribute.state';
-import { dataAttributesStream } from '../../domain/data-attribute.stream';
 import { CreateDataAttributeCommand } from './create-data-attribute.command';
 
 @CommandHandler(CreateDataAttributeCommand)
@@ -19,17 +14,15 @@ export class CreateDataAttributeHandler implements ICommandHandler<CreateDataAtt
   ) {}
 
   async execute({ data }: CreateDataAttributeCommand): Promise<DataAttributeResponse> {
-    const occurredAt = this.clock.now();
-    const { events, state } = await handleCommand<
-      DataAttributeCommand,
-      DataAttributeEvent,
-      DataAttributesState
-    >(
+    const { events, state } = await handleDataAttributeCommand(
       this.store,
-      dataAttributesStream(data.workspaceId),
-      dataAttributeDecider,
-      { type: 'CreateDataAttribute', data, now: Math.floor(occurredAt / 1000) },
-      { metadata: { workspaceId: data.workspaceId, occurredAt } },
+      this.clock,
+      data.workspaceId,
+      (now) => ({
+        type: 'CreateDataAttribute',
+        data,
+        now,
+      }),
     );
     const [created] = events;
     const attribute = created ? state.attributes.get(created.data.id) : undefined;
