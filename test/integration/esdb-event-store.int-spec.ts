@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EsdbEventStore } from '../../src/infrastructure/event-store/esdb/esdb-event-store';
-import { decodePosition, encodePosition } from '../../src/infrastructure/event-store/esdb/esdb-mapping';
+import {
+  decodePosition,
+  encodePosition,
+} from '../../src/infrastructure/event-store/esdb/esdb-mapping';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { EventStoreUnavailable } from '../../src/shared/event-store/event-store.errors';
 import type { AllSubscription, RecordedEvent } from '../../src/shared/event-store/event-store.port';
@@ -62,7 +65,11 @@ describe('EsdbEventStore subscription after a drop', () => {
     return { received, caughtUps: () => caughtUp, done };
   }
 
-  async function appendEach(store: { append: EsdbEventStore['append'] }, stream: string, count: number) {
+  async function appendEach(
+    store: { append: EsdbEventStore['append'] },
+    stream: string,
+    count: number,
+  ) {
     const events = Array.from({ length: count }, () => anEvent());
     for (const event of events) await store.append(stream, [event], { expectedRevision: 'any' });
     return events.map((event) => event.id);
@@ -88,7 +95,9 @@ describe('EsdbEventStore subscription after a drop', () => {
       await subscription.close();
       await consumer.done;
       expect(consumer.received.map((event) => event.id)).toEqual([...before, ...during, ...after]);
-      expect(consumer.received.map((event) => event.revision)).toEqual(Array.from({ length: 35 }, (_, i) => BigInt(i)));
+      expect(consumer.received.map((event) => event.revision)).toEqual(
+        Array.from({ length: 35 }, (_, i) => BigInt(i)),
+      );
       expect(consumer.caughtUps()).toBe(1);
     } finally {
       await store.close();
@@ -117,7 +126,11 @@ describe('EsdbEventStore subscription after a drop', () => {
 
       await subscription.close();
       await consumer.done;
-      expect(consumer.received.map((event) => event.id)).toEqual([...before, ...whileDown, ...after]);
+      expect(consumer.received.map((event) => event.id)).toEqual([
+        ...before,
+        ...whileDown,
+        ...after,
+      ]);
     } finally {
       await store.close();
       await standIn.close();
@@ -128,11 +141,14 @@ describe('EsdbEventStore subscription after a drop', () => {
   it('reports an unreachable server as EventStoreUnavailable', async () => {
     const standIn = await startEsdbStandIn();
     await standIn.close();
-    const store = await EsdbEventStore.connect(standIn.connectionString, { ...fastRetry, appendAttempts: 2 });
+    const store = await EsdbEventStore.connect(standIn.connectionString, {
+      ...fastRetry,
+      appendAttempts: 2,
+    });
     try {
-      await expect(store.append(`${prefix()}-x`, [anEvent()], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
-        EventStoreUnavailable,
-      );
+      await expect(
+        store.append(`${prefix()}-x`, [anEvent()], { expectedRevision: 'any' }),
+      ).rejects.toBeInstanceOf(EventStoreUnavailable);
     } finally {
       await store.close();
     }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Empty, StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
-import { AppendReq, AppendResp, DeleteReq, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
+import {
+  AppendReq,
+  AppendResp,
+  DeleteReq,
+  ReadReq,
+  ReadResp,
+} from '@eventstore/db-client/generated/streams_pb';
 import type {
   EventMetadata,
   ExpectedRevision,
@@ -25,7 +31,9 @@ export function streamIdentifier(streamId: string): StreamIdentifier {
   return new StreamIdentifier().setStreamName(Buffer.from(streamId, 'utf8'));
 }
 
-export function expectedRevisionOf(options: AppendReq.Options | DeleteReq.Options): ExpectedRevision {
+export function expectedRevisionOf(
+  options: AppendReq.Options | DeleteReq.Options,
+): ExpectedRevision {
   if (options.hasRevision()) return BigInt(options.getRevision());
   if (options.hasNoStream()) return 'no_stream';
   if (options.hasStreamExists()) return 'stream_exists';
@@ -43,7 +51,8 @@ function uuidString(uuid: UUID | undefined): string {
 
 export function toNewEvent(message: AppendReq.ProposedMessage): NewEvent {
   const contentType = message.getMetadataMap().get('content-type');
-  if (contentType !== 'application/json') throw new Error(`Unsupported content type ${contentType}`);
+  if (contentType !== 'application/json')
+    throw new Error(`Unsupported content type ${contentType}`);
   return {
     id: uuidString(message.getId()),
     type: message.getMetadataMap().get('type') ?? '',
@@ -118,30 +127,42 @@ export function toStreamMetadata(data: NewEvent['data']): StreamMetadata {
 
 export function checkpointResponse(position: bigint): ReadResp {
   return new ReadResp().setCheckpoint(
-    new ReadResp.Checkpoint().setCommitPosition(position.toString()).setPreparePosition(position.toString()),
+    new ReadResp.Checkpoint()
+      .setCommitPosition(position.toString())
+      .setPreparePosition(position.toString()),
   );
 }
 
 export function confirmationResponse(): ReadResp {
-  return new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID()));
+  return new ReadResp().setConfirmation(
+    new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID()),
+  );
 }
 
 export function caughtUpResponse(): ReadResp {
   return new ReadResp().setCaughtUp(new ReadResp.CaughtUp());
 }
 
-export function appendSuccess(nextExpectedRevision: bigint, position: bigint | undefined): AppendResp {
+export function appendSuccess(
+  nextExpectedRevision: bigint,
+  position: bigint | undefined,
+): AppendResp {
   const success = new AppendResp.Success().setCurrentRevision(nextExpectedRevision.toString());
   if (position === undefined) success.setNoPosition(new Empty());
   else {
     success.setPosition(
-      new AppendResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString()),
+      new AppendResp.Position()
+        .setCommitPosition(position.toString())
+        .setPreparePosition(position.toString()),
     );
   }
   return new AppendResp().setSuccess(success);
 }
 
-export function appendWrongExpectedVersion(expected: ExpectedRevision, actual: bigint | 'no_stream'): AppendResp {
+export function appendWrongExpectedVersion(
+  expected: ExpectedRevision,
+  actual: bigint | 'no_stream',
+): AppendResp {
   const wrong = new AppendResp.WrongExpectedVersion();
   if (actual === 'no_stream') wrong.setCurrentNoStream(new Empty());
   else wrong.setCurrentRevision(actual.toString());
@@ -161,11 +182,15 @@ export function expectedVersionNumber(expected: ExpectedRevision): bigint {
 }
 
 /** `$all` start of a read or subscription as an exclusive position of the embedded store. */
-export type AllStart = { readonly kind: 'start' } | { readonly kind: 'end' } | { readonly kind: 'position'; readonly position: bigint };
+export type AllStart =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'position'; readonly position: bigint };
 
 export function allStartOf(options: ReadReq.Options.AllOptions): AllStart {
   const position = options.getPosition();
-  if (options.hasPosition() && position) return { kind: 'position', position: BigInt(position.getCommitPosition()) };
+  if (options.hasPosition() && position)
+    return { kind: 'position', position: BigInt(position.getCommitPosition()) };
   if (options.hasEnd()) return { kind: 'end' };
   return { kind: 'start' };
 }

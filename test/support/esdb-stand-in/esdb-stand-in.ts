@@ -39,8 +39,10 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
   const server = new grpc.Server();
   server.addService(StreamsService, service);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
+    server.bindAsync(
+      `127.0.0.1:${options.port ?? 0}`,
+      grpc.ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
     );
   });
   return {

@@ -1,8 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
 import type { IStreamsServer } from '@eventstore/db-client/generated/streams_grpc_pb';
-import { AppendReq, DeleteReq, DeleteResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
-import { EventStoreUnavailable, WrongExpectedRevision } from '../../../src/shared/event-store/event-store.errors';
-import type { EventStore, NewEvent, RecordedEvent } from '../../../src/shared/event-store/event-store.port';
+import {
+  AppendReq,
+  DeleteReq,
+  DeleteResp,
+  ReadReq,
+  ReadResp,
+} from '@eventstore/db-client/generated/streams_pb';
+import {
+  EventStoreUnavailable,
+  WrongExpectedRevision,
+} from '../../../src/shared/event-store/event-store.errors';
+import type {
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+} from '../../../src/shared/event-store/event-store.port';
 import {
   allStartOf,
   appendSuccess,
@@ -33,7 +46,11 @@ export interface LiveSubscriptions {
   count(): number;
 }
 
-function serviceError(code: grpc.status, details: string, metadata = new grpc.Metadata()): grpc.ServiceError {
+function serviceError(
+  code: grpc.status,
+  details: string,
+  metadata = new grpc.Metadata(),
+): grpc.ServiceError {
   return Object.assign(new Error(details), { code, details, metadata });
 }
 
@@ -44,7 +61,10 @@ function isServiceError(error: unknown): error is grpc.ServiceError {
 function toServiceError(error: unknown): grpc.ServiceError {
   if (isServiceError(error)) return error;
   const details = error instanceof Error ? error.message : String(error);
-  return serviceError(error instanceof EventStoreUnavailable ? grpc.status.UNAVAILABLE : grpc.status.UNKNOWN, details);
+  return serviceError(
+    error instanceof EventStoreUnavailable ? grpc.status.UNAVAILABLE : grpc.status.UNKNOWN,
+    details,
+  );
 }
 
 /** Writes with backpressure; resolves early if the call goes away. */
@@ -68,23 +88,35 @@ async function send(call: ReadCall, message: ReadResp): Promise<void> {
  * `EventStore`. Metastreams `$$<stream>` map to the port's stream metadata. Not served:
  * Tombstone and BatchAppend (the client falls back to Append when ServerFeatures is absent).
  */
-export function createStreamsService(store: EventStore): { service: IStreamsServer; live: LiveSubscriptions } {
+export function createStreamsService(store: EventStore): {
+  service: IStreamsServer;
+  live: LiveSubscriptions;
+} {
   const liveCalls = new Map<ReadCall, () => void>();
   const metastreamRevisions = new Map<string, bigint>();
 
-  async function readStream(call: ReadCall, options: ReadReq.Options, streamOptions: ReadReq.Options.StreamOptions) {
+  async function readStream(
+    call: ReadCall,
+    options: ReadReq.Options,
+    streamOptions: ReadReq.Options.StreamOptions,
+  ) {
     const streamId = streamNameOf(streamOptions.getStreamIdentifier());
     const notFound = new ReadResp().setStreamNotFound(
       new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(streamId)),
     );
     if (streamId.startsWith('$$')) {
       const metadata = await store.getStreamMetadata(streamId.slice(2));
-      await send(call, Object.keys(metadata).length === 0 ? notFound : metadataEventResponse(streamId, metadata));
+      await send(
+        call,
+        Object.keys(metadata).length === 0 ? notFound : metadataEventResponse(streamId, metadata),
+      );
       return;
     }
     const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
     if (streamOptions.hasEnd() && !backwards) return;
-    const fromRevision = streamOptions.hasRevision() ? BigInt(streamOptions.getRevision()) : undefined;
+    const fromRevision = streamOptions.hasRevision()
+      ? BigInt(streamOptions.getRevision())
+      : undefined;
     let sent = 0;
     for await (const event of store.readStream(streamId, {
       direction: backwards ? 'backwards' : 'forwards',
@@ -98,7 +130,11 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
     if (sent === 0 && fromRevision === undefined) await send(call, notFound);
   }
 
-  async function readAll(call: ReadCall, options: ReadReq.Options, allOptions: ReadReq.Options.AllOptions) {
+  async function readAll(
+    call: ReadCall,
+    options: ReadReq.Options,
+    allOptions: ReadReq.Options.AllOptions,
+  ) {
     const start = allStartOf(allOptions);
     const accepts = compileFilter(options);
     const count = Number(options.getCount());
@@ -117,7 +153,8 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
     }
     if (start.kind === 'end') return;
     // Forwards from a position is inclusive of it; the embedded store is exclusive.
-    const fromPosition = start.kind === 'position' && start.position > 0n ? start.position - 1n : undefined;
+    const fromPosition =
+      start.kind === 'position' && start.position > 0n ? start.position - 1n : undefined;
     let sent = 0;
     for await (const event of store.readAll(fromPosition === undefined ? {} : { fromPosition })) {
       if (sent >= count || call.cancelled) return;
@@ -127,18 +164,30 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
     }
   }
 
-  async function subscribeToAll(call: ReadCall, options: ReadReq.Options, allOptions: ReadReq.Options.AllOptions) {
+  async function subscribeToAll(
+    call: ReadCall,
+    options: ReadReq.Options,
+    allOptions: ReadReq.Options.AllOptions,
+  ) {
     const start = allStartOf(allOptions);
     const accepts = compileFilter(options);
-    const checkpointEvery = CHECKPOINT_WINDOW * Math.max(1, options.getFilter()?.getCheckpointintervalmultiplier() ?? 1);
+    const checkpointEvery =
+      CHECKPOINT_WINDOW * Math.max(1, options.getFilter()?.getCheckpointintervalmultiplier() ?? 1);
     const fromPosition =
-      start.kind === 'position' ? start.position : start.kind === 'end' ? await store.headPosition() : undefined;
+      start.kind === 'position'
+        ? start.position
+        : start.kind === 'end'
+          ? await store.headPosition()
+          : undefined;
     const subscription = store.subscribeToAll(fromPosition === undefined ? {} : { fromPosition });
     const stop = (): void => void subscription.close();
     call.on('cancelled', stop);
     liveCalls.set(call, () => {
       stop();
-      call.emit('error', serviceError(grpc.status.UNAVAILABLE, 'The stand-in dropped the subscription'));
+      call.emit(
+        'error',
+        serviceError(grpc.status.UNAVAILABLE, 'The stand-in dropped the subscription'),
+      );
     });
     try {
       await send(call, confirmationResponse());
@@ -153,7 +202,8 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
         }
         lastScanned = message.event.position;
         if (accepts(message.event)) await send(call, eventResponse(message.event));
-        else if (++skipped % checkpointEvery === 0) await send(call, checkpointResponse(lastScanned));
+        else if (++skipped % checkpointEvery === 0)
+          await send(call, checkpointResponse(lastScanned));
       }
     } finally {
       liveCalls.delete(call);
@@ -168,7 +218,8 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
     const allOptions = options?.getAll();
     if (!options) throw serviceError(grpc.status.INVALID_ARGUMENT, 'Read without options');
     if (allOptions && options.hasSubscription()) return subscribeToAll(call, options, allOptions);
-    if (options.hasSubscription()) throw serviceError(grpc.status.UNIMPLEMENTED, 'Stream subscriptions are not served');
+    if (options.hasSubscription())
+      throw serviceError(grpc.status.UNIMPLEMENTED, 'Stream subscriptions are not served');
     if (streamOptions) return readStream(call, options, streamOptions);
     if (allOptions) return readAll(call, options, allOptions);
     throw serviceError(grpc.status.INVALID_ARGUMENT, 'Read of neither a stream nor $all');
@@ -188,7 +239,8 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
       const result = await store.append(streamId, events, { expectedRevision });
       return appendSuccess(result.nextExpectedRevision, result.position);
     } catch (error) {
-      if (error instanceof WrongExpectedRevision) return appendWrongExpectedVersion(expectedRevision, error.actual);
+      if (error instanceof WrongExpectedRevision)
+        return appendWrongExpectedVersion(expectedRevision, error.actual);
       throw error;
     }
   }
@@ -210,7 +262,9 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
     }
     const head = await store.headPosition();
     return new DeleteResp().setPosition(
-      new DeleteResp.Position().setCommitPosition(head.toString()).setPreparePosition(head.toString()),
+      new DeleteResp.Position()
+        .setCommitPosition(head.toString())
+        .setPreparePosition(head.toString()),
     );
   }
 
@@ -240,7 +294,8 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
       });
       call.on('end', () => {
         if (invalid !== undefined || !options) {
-          callback(serviceError(grpc.status.INVALID_ARGUMENT, String(invalid ?? 'Append without options')));
+          const reason = invalid instanceof Error ? invalid.message : 'Append without options';
+          callback(serviceError(grpc.status.INVALID_ARGUMENT, reason));
           return;
         }
         append(options, events).then(
@@ -264,7 +319,10 @@ export function createStreamsService(store: EventStore): { service: IStreamsServ
       callback(serviceError(grpc.status.UNIMPLEMENTED, 'Tombstone is not served by the stand-in'));
     },
     batchAppend(call) {
-      call.emit('error', serviceError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not served by the stand-in'));
+      call.emit(
+        'error',
+        serviceError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not served by the stand-in'),
+      );
     },
   };
 

@@ -16,7 +16,14 @@ import type {
   SubscriptionMessage,
 } from '../../../shared/event-store/event-store.port';
 import { EsdbStreamReader } from './esdb-stream-reader';
-import { decodePosition, encodePosition, isTransientError, matchesFilter, toPortError, toRecordedEvent } from './esdb-mapping';
+import {
+  decodePosition,
+  encodePosition,
+  isTransientError,
+  matchesFilter,
+  toPortError,
+  toRecordedEvent,
+} from './esdb-mapping';
 
 /** Backoff between resubscribe attempts after a drop: doubles from the first to the last value. */
 export interface ResubscribeBackoff {
@@ -53,7 +60,10 @@ function escapeRegex(text: string): string {
  * exact event-type regex, else "no system events". The port filter is always re-applied
  * client-side, so the server filter only has to be a superset.
  */
-function serverFilter(filter: EventFilter | undefined, checkpointReached: Filter['checkpointReached']): Filter {
+function serverFilter(
+  filter: EventFilter | undefined,
+  checkpointReached: Filter['checkpointReached'],
+): Filter {
   if (filter?.streamPrefixes && filter.streamPrefixes.length > 0) {
     return streamNameFilter({ prefixes: [...filter.streamPrefixes], checkpointReached });
   }
@@ -131,10 +141,15 @@ export class EsdbAllSubscription implements AllSubscription {
 
   private open(): EsdbStreamReader<StreamItem> {
     const fromPosition: Position | typeof START =
-      this.lastPosition === undefined || this.lastPosition === 0n ? START : decodePosition(this.lastPosition);
+      this.lastPosition === undefined || this.lastPosition === 0n
+        ? START
+        : decodePosition(this.lastPosition);
     let subscription: AllStreamSubscription | undefined = undefined;
     const checkpointReached = (_: unknown, position: Position): void => {
-      subscription?.push({ marker: 'checkpoint', position: encodePosition(position) } satisfies CheckpointMarker);
+      subscription?.push({
+        marker: 'checkpoint',
+        position: encodePosition(position),
+      } satisfies CheckpointMarker);
     };
     subscription = this.client.subscribeToAll({
       fromPosition,

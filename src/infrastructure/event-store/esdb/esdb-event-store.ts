@@ -10,7 +10,6 @@ import {
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
   type ResolvedEvent,
-  type JSONType,
   type StreamMetadata as EsdbStreamMetadata,
 } from '@eventstore/db-client';
 import { WrongExpectedRevision } from '../../../shared/event-store/event-store.errors';
@@ -70,17 +69,24 @@ export class EsdbEventStore implements EventStore {
   }
 
   /** e.g. `EsdbEventStore.connect('esdb://127.0.0.1:2113?tls=false')`. The channel opens lazily. */
-  static async connect(connectionString: string, options: EsdbEventStoreOptions = {}): Promise<EsdbEventStore> {
+  static async connect(
+    connectionString: string,
+    options: EsdbEventStoreOptions = {},
+  ): Promise<EsdbEventStore> {
     return new EsdbEventStore(EventStoreDBClient.connectionString(connectionString), options);
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     const proposed = events.map((event) =>
       jsonEvent({
         id: event.id,
         type: event.type,
-        data: event.data as JSONType,
-        metadata: event.metadata as JSONType,
+        data: event.data,
+        metadata: event.metadata,
       }),
     );
     const expectedRevision: AppendExpectedRevision = options.expectedRevision;
@@ -88,13 +94,19 @@ export class EsdbEventStore implements EventStore {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.client.appendToStream(streamId, proposed, { expectedRevision });
-        const position = result.position
-          ? encodePosition(result.position)
-          : await this.positionOf(streamId, result.nextExpectedRevision);
+        // Idempotent (duplicate) appends may come back without a position, or with -1.
+        const position =
+          result.position && result.position.commit >= 0n && result.position.prepare >= 0n
+            ? encodePosition(result.position)
+            : await this.positionOf(streamId, result.nextExpectedRevision);
         return { nextExpectedRevision: result.nextExpectedRevision, position };
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
-          throw new WrongExpectedRevision(streamId, options.expectedRevision, actualRevision(error.actualVersion));
+          throw new WrongExpectedRevision(
+            streamId,
+            options.expectedRevision,
+            actualRevision(error.actualVersion),
+          );
         }
         // Retrying with the same ids and expected revision is idempotent on the server.
         if (!isTransientError(error) || attempt >= this.appendAttempts) throw toPortError(error);
@@ -104,7 +116,10 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  async *readStream(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     if (options.maxCount !== undefined && options.maxCount <= 0) return;
     const reading = this.client.readStream(streamId, {
@@ -182,7 +197,10 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
-  async deleteStream(streamId: string, options: { readonly expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+  async deleteStream(
+    streamId: string,
+    options: { readonly expectedRevision?: ExpectedRevision } = {},
+  ): Promise<void> {
     const expected = options.expectedRevision ?? 'any';
     try {
       if (expected === 'stream_exists') {
@@ -240,7 +258,7 @@ export class EsdbEventStore implements EventStore {
     return undefined;
   }
 
-  /** Idempotent appends may come back without a position: look the event up. */
+  /** The `$all` position of the event at `revision` (for appends answered without one). */
   private async positionOf(streamId: string, revision: bigint): Promise<bigint> {
     for await (const event of this.readStream(streamId, { fromRevision: revision, maxCount: 1 })) {
       return event.position;
@@ -249,7 +267,7 @@ export class EsdbEventStore implements EventStore {
   }
 }
 
-function actualRevision(actual: bigint | 'no_stream' | string | undefined): bigint | 'no_stream' {
+function actualRevision(actual: bigint | string | undefined): bigint | 'no_stream' {
   return typeof actual === 'bigint' && actual >= 0n ? actual : 'no_stream';
 }
 

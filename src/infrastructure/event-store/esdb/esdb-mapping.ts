@@ -9,7 +9,6 @@ import {
 } from '@eventstore/db-client';
 import { EventStoreUnavailable } from '../../../shared/event-store/event-store.errors';
 import type {
-  EventData,
   EventFilter,
   EventMetadata,
   RecordedEvent,
@@ -32,7 +31,10 @@ export function decodePosition(position: bigint): Position {
 }
 
 /** System streams (`$…`, including metastreams `$$…`) and system event types never reach callers. */
-export function isSystemEvent(event: { readonly streamId: string; readonly type: string }): boolean {
+export function isSystemEvent(event: {
+  readonly streamId: string;
+  readonly type: string;
+}): boolean {
   return event.streamId.startsWith('$') || event.type.startsWith('$');
 }
 
@@ -49,7 +51,12 @@ export function matchesFilter(
 }
 
 function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+  );
 }
 
 /**
@@ -67,7 +74,7 @@ export function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
   return {
     id: event.id,
     type: event.type,
-    data: event.data as EventData,
+    data: event.data,
     metadata: metadata as EventMetadata,
     streamId: event.streamId,
     revision: event.revision,

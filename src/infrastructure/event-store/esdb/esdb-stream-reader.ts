@@ -40,6 +40,7 @@ export class EsdbStreamReader<T> {
         if (this.queue.length < HIGH_WATER / 2 && this.stream.isPaused()) this.stream.resume();
         return item;
       }
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the stream's own error as is
       if (this.failure !== undefined) throw this.failure;
       if (this.ended || this.released) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -70,7 +71,9 @@ export class EsdbStreamReader<T> {
 }
 
 /** Iterates a client read stream; leaving early cancels the call (see `EsdbStreamReader`). */
-export async function* readItems<T>(stream: Readable & { cancel(): Promise<void> }): AsyncGenerator<T> {
+export async function* readItems<T>(
+  stream: Readable & { cancel(): Promise<void> },
+): AsyncGenerator<T> {
   const reader = new EsdbStreamReader<T>(stream, () => stream.cancel());
   try {
     for (let item = await reader.next(); item !== undefined; item = await reader.next()) yield item;
