@@ -1,4 +1,16 @@
 import type { AnyProjection } from '../src/projection-runner/projection';
+import type { Clock } from '../src/shared/clock';
+import type { EventStore } from '../src/shared/event-store/event-store.port';
+import { contactsProjection } from './contacts/contacts.projection';
+import { mergeCompletionProcess } from './merge-completion/merge-completion.process';
 
-/** Every read-model projection the service runs. */
-export const PROJECTIONS: readonly AnyProjection[] = [];
+/** What process managers among the projections need to issue commands. */
+export interface ProjectionDependencies {
+  readonly eventStore: EventStore;
+  readonly clock: Clock;
+}
+
+/** Every projection the service runs: read models and the process managers driven by the log. */
+export function allProjections(dependencies: ProjectionDependencies): readonly AnyProjection[] {
+  return [contactsProjection as AnyProjection, mergeCompletionProcess(dependencies) as AnyProjection];
+}

@@ -4,6 +4,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule } from './config/config.module';
 import { Environment } from './config/environment';
+import { ContactsModule } from './contacts/contacts.module';
+import { DataAttributesModule } from './data-attributes/data-attributes.module';
 import { HealthModule } from './health/health.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
@@ -32,6 +34,8 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     ProjectionRunnerModule,
     WorkspacesModule,
     HealthModule,
+    DataAttributesModule,
+    ContactsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],
 })

@@ -8,19 +8,28 @@ import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Builds the HTTP application (used by `main.ts`, the e2e tests and the benchmarks). */
-export async function createApp(options: { readonly logs?: boolean } = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+export function createFastifyAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     // Idle keep-alive sockets must not hold a graceful shutdown open; in-flight requests finish.
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+}
+
+/** Builds the HTTP application of `main.ts`. */
+export async function createApp(): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     bufferLogs: true,
     abortOnError: false,
   });
-  if (options.logs !== false) app.useLogger(app.get(Logger));
+  app.useLogger(app.get(Logger));
+  configureApp(app);
+  return app;
+}
+
+/** Everything an app instance needs beyond its modules (shared by `main.ts`, e2e tests and benchmarks). */
+export function configureApp(app: NestFastifyApplication): void {
   app.useGlobalPipes(intercomValidationPipe());
   const document = SwaggerModule.createDocument(
     app,
@@ -32,5 +41,4 @@ export async function createApp(options: { readonly logs?: boolean } = {}): Prom
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
-  return app;
 }

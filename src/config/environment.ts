@@ -50,6 +50,11 @@ export class Environment {
   @Min(0)
   @Max(60_000)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+
+  /** Crash tests only: the point at which the process kills itself (see `FaultInjection`). */
+  @IsOptional()
+  @IsIn(['merge.after_source_closed'])
+  FAULT_INJECTION?: string;
 }
 
 const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
@@ -62,6 +67,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'LOG_LEVEL',
   'SQLITE_SYNCHRONOUS',
   'READ_YOUR_WRITES_TIMEOUT_MS',
+  'FAULT_INJECTION',
 ];
 
 export class InvalidEnvironment extends Error {

@@ -1,11 +1,15 @@
 import type { CustomAttributes } from './domain/contact.attributes';
+import type { CustomAttributeTypeLookup } from './search/contact-search.fields';
 
 export const CUSTOM_ATTRIBUTES_POLICY = Symbol('CUSTOM_ATTRIBUTES_POLICY');
 
 /**
- * Validates custom attribute writes against the workspace's data attribute definitions; throws
- * an `HttpProblem` naming the attribute. Provided by the data-attributes capability.
+ * The workspace's data attribute definitions as the contacts capability needs them. Provided by
+ * the data-attributes capability.
  */
 export interface CustomAttributesPolicy {
+  /** Throws an `HttpProblem` naming the attribute when a write does not fit its definition. */
   validate(workspaceId: string, writes: CustomAttributes): Promise<void>;
+  /** The search type of each defined custom attribute, for `custom_attributes.<name>` filters. */
+  searchTypes(workspaceId: string): Promise<CustomAttributeTypeLookup>;
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { CUSTOM_ATTRIBUTES_POLICY } from '../contacts/custom-attributes-policy';
+import { ContactCustomAttributesPolicy } from './contact-custom-attributes.policy';
 import { CreateDataAttributeHandler } from './commands/create-data-attribute/create-data-attribute.handler';
 import { UpdateDataAttributeHandler } from './commands/update-data-attribute/update-data-attribute.handler';
 import { DataAttributeDefinitions } from './data-attribute-definitions.service';
@@ -21,7 +23,8 @@ const queryHandlers = [ListDataAttributesHandler];
     ...queryHandlers,
     DataAttributeDefinitions,
     DataAttributeProblems,
+    { provide: CUSTOM_ATTRIBUTES_POLICY, useClass: ContactCustomAttributesPolicy },
   ],
-  exports: [DataAttributeDefinitions],
+  exports: [DataAttributeDefinitions, CUSTOM_ATTRIBUTES_POLICY],
 })
 export class DataAttributesModule {}

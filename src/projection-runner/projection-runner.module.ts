@@ -7,7 +7,8 @@ import {
   Module,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { PROJECTIONS } from '../../projections';
+import { allProjections } from '../../projections';
+import { CLOCK, type Clock } from '../shared/clock';
 import { Environment } from '../config/environment';
 import { READ_STORE } from '../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../infrastructure/read-store/read-store';
@@ -16,9 +17,9 @@ import { HttpProblem } from '../shared/http/intercom-error';
 import { ProjectionAdminController } from './projection-admin.controller';
 import { PROJECTION_RUNNER, ProjectionRunner } from './projection-runner';
 
-function createRunner(eventStore: EventStore, readStore: ReadStore): ProjectionRunner {
+function createRunner(eventStore: EventStore, readStore: ReadStore, clock: Clock): ProjectionRunner {
   const logger = new Logger('Projections');
-  return new ProjectionRunner(eventStore, readStore, PROJECTIONS, {
+  return new ProjectionRunner(eventStore, readStore, allProjections({ eventStore, clock }), {
     logger: {
       info: (message, context) => logger.log(context ? { ...context, msg: message } : message),
       warn: (message, context) => logger.warn(context ? { ...context, msg: message } : message),
@@ -69,7 +70,7 @@ export class ReadYourWrites {
 @Module({
   controllers: [ProjectionAdminController],
   providers: [
-    { provide: PROJECTION_RUNNER, useFactory: createRunner, inject: [EVENT_STORE, READ_STORE] },
+    { provide: PROJECTION_RUNNER, useFactory: createRunner, inject: [EVENT_STORE, READ_STORE, CLOCK] },
     ProjectionRunnerLifecycle,
     ReadYourWrites,
   ],

@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import type { ContactWriteResult } from '../contact-write-result';
+
+/** Merge the lead (or visitor) `from` into the user `into`. */
+export class MergeContactsCommand extends Command<ContactWriteResult> {
+  constructor(
+    readonly workspaceId: string,
+    readonly from: string,
+    readonly into: string,
+  ) {
+    super();
+  }
+}

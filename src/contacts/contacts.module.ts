@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { DataAttributesModule } from '../data-attributes/data-attributes.module';
+import { ArchiveContactHandler } from './commands/archive-contact/archive-contact.handler';
+import { CreateContactHandler } from './commands/create-contact/create-contact.handler';
+import { DeleteContactHandler } from './commands/delete-contact/delete-contact.handler';
+import { MergeContactsHandler } from './commands/merge-contacts/merge-contacts.handler';
+import { UpdateContactHandler } from './commands/update-contact/update-contact.handler';
+import { ContactStreamWriter } from './contact-stream-writer';
+import { ContactsController } from './http/contacts.controller';
+import { IdentityReservations } from './identity/identity-reservations';
+import { ContactReadModel } from './queries/contact-read-model';
+
+const commandHandlers = [
+  CreateContactHandler,
+  UpdateContactHandler,
+  DeleteContactHandler,
+  ArchiveContactHandler,
+  MergeContactsHandler,
+];
+
+const services = [ContactStreamWriter, IdentityReservations, ContactReadModel];
+
+/** Contacts: lifecycle commands, identity uniqueness, merge, and the Intercom Contacts API. */
+@Module({
+  imports: [DataAttributesModule],
+  controllers: [ContactsController],
+  providers: [...commandHandlers, ...services],
+  exports: [ContactStreamWriter, IdentityReservations, ContactReadModel],
+})
+export class ContactsModule {}

@@ -1,0 +1,142 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import type { AttributeChanges, CustomAttributes } from '../domain/contact.attributes';
+
+const IsStringOrInteger = () =>
+  ValidateIf((_object, value) => value !== null && value !== undefined && typeof value !== 'number');
+
+/** The writable contact fields shared by create and update, named as Intercom names them. */
+export class ContactFieldsDto {
+  @ApiPropertyOptional({ enum: ['user', 'lead'] })
+  @IsOptional()
+  @IsIn(['user', 'lead'])
+  role?: 'user' | 'lead';
+
+  @ApiPropertyOptional({ description: 'A unique identifier set by your system' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  external_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  email?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  phone?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'An image URL' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  avatar?: string;
+
+  @ApiPropertyOptional({ description: 'Unix seconds' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  signed_up_at?: number;
+
+  @ApiPropertyOptional({ description: 'Unix seconds' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  last_seen_at?: number;
+
+  @ApiPropertyOptional({ description: 'Admin id (integer or string)' })
+  @IsOptional()
+  @IsStringOrInteger()
+  @IsString()
+  owner_id?: number | string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  unsubscribed_from_emails?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  language_override?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  custom_attributes?: Record<string, unknown>;
+}
+
+export class CreateContactDto extends ContactFieldsDto {}
+
+export class UpdateContactDto extends ContactFieldsDto {}
+
+export class MergeContactsDto {
+  @ApiProperty({ description: 'The lead to merge' })
+  @IsString()
+  from!: string;
+
+  @ApiProperty({ description: 'The user to merge into' })
+  @IsString()
+  into!: string;
+}
+
+export class ListContactsQueryDto {
+  @ApiPropertyOptional({ default: 50, maximum: 150 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  per_page?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  starting_after?: string;
+}
+
+export class RetrieveContactQueryDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  include_merge_history?: 'true' | 'false';
+}
+
+/** The DTO's fields as the domain's attribute changes (the role travels separately). */
+export function attributeChangesOf(dto: ContactFieldsDto): AttributeChanges {
+  const { role: _role, custom_attributes, owner_id, ...standard } = dto;
+  return Object.fromEntries(
+    Object.entries({
+      ...standard,
+      ...(owner_id !== undefined ? { owner_id: owner_id === null ? null : String(owner_id) } : {}),
+      ...(custom_attributes !== undefined ? { custom_attributes: custom_attributes as CustomAttributes } : {}),
+    }).filter(([, value]) => value !== undefined),
+  ) as AttributeChanges;
+}

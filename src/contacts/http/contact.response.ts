@@ -1,0 +1,82 @@
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+import type { IntercomVersion } from '../../shared/http/intercom-version';
+
+const parseJson = <T>(value: unknown, fallback: T): T =>
+  value === null || value === undefined ? fallback : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
+
+/** A big-integer column read back from PostgreSQL arrives as a string. */
+const toNumber = (value: number | string | null): number | null => (value === null ? null : Number(value));
+
+const emptyList = (url: string) => ({ type: 'list', data: [], url, total_count: 0, has_more: false });
+
+/**
+ * The Intercom `contact` object (API 2.14–2.16). Fields we do not track (mobile SDK data, email
+ * engagement, tags, notes, companies) are present with their empty values, as Intercom shows
+ * them for a contact that has none.
+ */
+export function toContactResponse(
+  row: ContactsTable,
+  version: IntercomVersion,
+  options: { readonly includeMergeHistory?: boolean } = {},
+) {
+  const ownerId =
+    row.owner_id === null ? null : !version.atLeast(2, 16) && /^\d+$/.test(row.owner_id) ? Number(row.owner_id) : row.owner_id;
+  return {
+    type: 'contact' as const,
+    id: row.id,
+    workspace_id: row.workspace_id,
+    external_id: row.external_id,
+    role: row.role,
+    email: row.email,
+    email_domain: row.email_domain,
+    phone: row.phone,
+    name: row.name,
+    owner_id: ownerId,
+    has_hard_bounced: row.has_hard_bounced === 1,
+    marked_email_as_spam: row.marked_email_as_spam === 1,
+    unsubscribed_from_emails: row.unsubscribed_from_emails === 1,
+    created_at: toNumber(row.created_at),
+    updated_at: toNumber(row.updated_at),
+    signed_up_at: toNumber(row.signed_up_at),
+    last_seen_at: toNumber(row.last_seen_at),
+    last_replied_at: toNumber(row.last_replied_at),
+    last_contacted_at: toNumber(row.last_contacted_at),
+    last_email_opened_at: null,
+    last_email_clicked_at: null,
+    language_override: row.language_override,
+    browser: row.browser,
+    browser_version: row.browser_version,
+    browser_language: row.browser_language,
+    os: row.os,
+    android_app_name: null,
+    android_app_version: null,
+    android_device: null,
+    android_os_version: null,
+    android_sdk_version: null,
+    android_last_seen_at: null,
+    ios_app_name: null,
+    ios_app_version: null,
+    ios_device: null,
+    ios_os_version: null,
+    ios_sdk_version: null,
+    ios_last_seen_at: null,
+    custom_attributes: parseJson<Record<string, unknown>>(row.custom_attributes, {}),
+    avatar: row.avatar === null ? null : { type: 'avatar', image_url: row.avatar },
+    tags: emptyList(`/contacts/${row.id}/tags`),
+    notes: emptyList(`/contacts/${row.id}/notes`),
+    companies: emptyList(`/contacts/${row.id}/companies`),
+    location: {
+      type: 'location',
+      country: row.location_country,
+      region: row.location_region,
+      city: row.location_city,
+      country_code: null,
+      continent_code: null,
+    },
+    social_profiles: { type: 'list', data: [] },
+    archived: row.archived === 1,
+    ...(options.includeMergeHistory ? { merge_history: parseJson<unknown[]>(row.merge_history, []) } : {}),
+  };
+}
+
+export type ContactResponse = ReturnType<typeof toContactResponse>;

@@ -1,0 +1,202 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
+import { PROJECTION_RUNNER, type ProjectionRunner } from '../../projection-runner/projection-runner';
+import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
+import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
+import { ArchiveContactCommand } from '../commands/archive-contact/archive-contact.command';
+import { CreateContactCommand } from '../commands/create-contact/create-contact.command';
+import { DeleteContactCommand } from '../commands/delete-contact/delete-contact.command';
+import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.command';
+import { UpdateContactCommand } from '../commands/update-contact/update-contact.command';
+import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../custom-attributes-policy';
+import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
+import { ContactStreamWriter } from '../contact-stream-writer';
+import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
+import type { ReadStore } from '../../infrastructure/read-store/read-store';
+import { ContactReadModel } from '../queries/contact-read-model';
+import { parseContactSearchRequest } from '../search/contact-search.parse';
+import { searchContacts, searchListResponse } from '../search/search-contacts';
+import { ContactErrorsFilter } from './contact-errors.filter';
+import { toContactResponse } from './contact.response';
+import {
+  attributeChangesOf,
+  CreateContactDto,
+  ListContactsQueryDto,
+  MergeContactsDto,
+  RetrieveContactQueryDto,
+  UpdateContactDto,
+} from './contact.dto';
+
+/** Projections a contact response reads. */
+const CONTACT_READ_MODELS = ['contacts'] as const;
+
+@ApiTags('Contacts')
+@ApiBearerAuth()
+@UseFilters(ContactErrorsFilter)
+@Controller('contacts')
+export class ContactsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly contacts: ContactReadModel,
+    private readonly readYourWrites: ReadYourWrites,
+    @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly writer: ContactStreamWriter,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create a contact (user by default, or lead)' })
+  async create(@WorkspaceId() workspaceId: string, @Body() body: CreateContactDto, @RequestedVersion() version: IntercomVersion) {
+    const { contactId, position } = await this.commands.execute(
+      new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body)),
+    );
+    return this.respondWith(workspaceId, contactId, position, version);
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Search contacts with the query language' })
+  async search(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: unknown,
+    @RequestedVersion() version: IntercomVersion,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    const request = parseContactSearchRequest(body, {
+      customAttributeType: await this.customAttributes.searchTypes(workspaceId),
+    });
+    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    const page = await searchContacts(this.searchTarget(), { workspaceId }, request);
+    return searchListResponse(page, (row) => toContactResponse(row, version));
+  }
+
+  @Post('merge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Merge a lead into a user; answers the user' })
+  async merge(@WorkspaceId() workspaceId: string, @Body() body: MergeContactsDto, @RequestedVersion() version: IntercomVersion) {
+    const { contactId, position } = await this.commands.execute(new MergeContactsCommand(workspaceId, body.from, body.into));
+    return this.respondWith(workspaceId, contactId, position, version);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List leads and users, newest first, with cursor pagination' })
+  async list(
+    @WorkspaceId() workspaceId: string,
+    @Query() query: ListContactsQueryDto,
+    @RequestedVersion() version: IntercomVersion,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    const request = parseContactSearchRequest(
+      {
+        // Every lead and user: the searchable set itself, in the default order.
+        query: { field: 'role', operator: 'IN', value: ['lead', 'user'] },
+        pagination: {
+          ...(query.per_page !== undefined ? { per_page: query.per_page } : {}),
+          ...(query.starting_after !== undefined ? { starting_after: query.starting_after } : {}),
+        },
+      },
+      { customAttributeType: () => undefined },
+    );
+    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    const page = await searchContacts(this.searchTarget(), { workspaceId }, request);
+    return searchListResponse(page, (row) => toContactResponse(row, version));
+  }
+
+  @Get('find_by_external_id/:external_id')
+  @ApiOperation({ summary: 'Find a user by external_id' })
+  async findByExternalId(
+    @WorkspaceId() workspaceId: string,
+    @Param('external_id') externalId: string,
+    @RequestedVersion() version: IntercomVersion,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    const row = await this.contacts.findUserByExternalId(workspaceId, externalId);
+    if (!row) throw new ContactNotFound(externalId);
+    return toContactResponse(row, version);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Retrieve a contact' })
+  async retrieve(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Query() query: RetrieveContactQueryDto,
+    @RequestedVersion() version: IntercomVersion,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    const row = await this.contacts.getContactOrThrow(workspaceId, id);
+    return toContactResponse(row, version, { includeMergeHistory: query.include_merge_history === 'true' });
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Update a contact (role lead → user allowed)' })
+  async update(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() body: UpdateContactDto,
+    @RequestedVersion() version: IntercomVersion,
+  ) {
+    await this.requireContact(workspaceId, id);
+    const { position } = await this.commands.execute(
+      new UpdateContactCommand(workspaceId, id, body.role, attributeChangesOf(body)),
+    );
+    return this.respondWith(workspaceId, id, position, version);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a contact' })
+  async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+    await this.requireContact(workspaceId, id);
+    const { position, externalId } = await this.commands.execute(new DeleteContactCommand(workspaceId, id));
+    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    return { type: 'contact' as const, id, external_id: externalId, deleted: true };
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Archive a contact' })
+  archive(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+    return this.setArchived(workspaceId, id, true);
+  }
+
+  @Post(':id/unarchive')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Unarchive a contact' })
+  unarchive(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+    return this.setArchived(workspaceId, id, false);
+  }
+
+  private async setArchived(workspaceId: string, id: string, archived: boolean) {
+    await this.requireContact(workspaceId, id);
+    const { position } = await this.commands.execute(new ArchiveContactCommand(workspaceId, id, archived));
+    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    const row = await this.contacts.getContactOrThrow(workspaceId, id);
+    return { type: 'contact' as const, id, external_id: row.external_id, archived: row.archived === 1 };
+  }
+
+  /** Writes through the Contacts API address leads and users only (visitors have their own API). */
+  private async requireContact(workspaceId: string, id: string): Promise<void> {
+    const state = await this.writer.load(workspaceId, id);
+    if (state.status === 'merged') throw new ContactMerged(id, state.into);
+    if (state.status !== 'lead' && state.status !== 'user') throw new ContactNotFound(id);
+  }
+
+  private async respondWith(workspaceId: string, contactId: string, position: bigint | undefined, version: IntercomVersion) {
+    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    return toContactResponse(await this.contacts.getContactOrThrow(workspaceId, contactId), version);
+  }
+
+  private searchTarget() {
+    return {
+      db: this.readStore.db,
+      dialect: this.readStore.dialect,
+      table: this.runner.tables<{ contacts: unknown }>('contacts')('contacts'),
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+/** The `Intercom-Version` a request asked for; absent → 2.14, what the official SDK sends. */
+export class IntercomVersion {
+  static readonly DEFAULT = new IntercomVersion(2, 14);
+
+  private constructor(
+    readonly major: number,
+    readonly minor: number,
+  ) {}
+
+  static parse(header: string | undefined): IntercomVersion {
+    const match = /^\s*(\d+)\.(\d+)\s*$/.exec(header ?? '');
+    return match ? new IntercomVersion(Number(match[1]), Number(match[2])) : IntercomVersion.DEFAULT;
+  }
+
+  atLeast(major: number, minor: number): boolean {
+    return this.major > major || (this.major === major && this.minor >= minor);
+  }
+}
+
+export const RequestedVersion = createParamDecorator((_data: unknown, context: ExecutionContext): IntercomVersion => {
+  const header = context.switchToHttp().getRequest<FastifyRequest>().headers['intercom-version'];
+  return IntercomVersion.parse(Array.isArray(header) ? header[0] : header);
+});
+
+/** `X-Min-Position`: a position the client holds and wants reflected in what it reads. */
+export const MinPosition = createParamDecorator((_data: unknown, context: ExecutionContext): bigint | undefined => {
+  const header = context.switchToHttp().getRequest<FastifyRequest>().headers['x-min-position'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && /^\d{1,40}$/.test(value) ? BigInt(value) : undefined;
+});
