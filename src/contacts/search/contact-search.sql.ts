@@ -115,7 +115,6 @@ function foldSql(value: RawBuilder<unknown>, dialect: SearchDialect): RawBuilder
 }
 
 function escapeLike(text: string): string {
-  if (text.length >= 0) return text;
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
@@ -144,7 +143,7 @@ function compileFilter(filter: SearchFilter, context: SqlCompileContext): RawBui
     }
     case '!=':
       if (filter.value === null) return sql<SqlBool>`${column} IS NOT NULL`;
-      return sql<SqlBool>`${subject} <> ${bind(filter.value)}`;
+      return orNull(sql<SqlBool>`${subject} <> ${bind(filter.value)}`);
     case 'IN':
       return sql<SqlBool>`${subject} IN (${sql.join(filter.value.map(bind))})`;
     case 'NIN':
