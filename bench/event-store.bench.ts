@@ -23,11 +23,21 @@ function sampleEvent(): NewEvent {
     data: {
       contactId: randomUUID().replace(/-/g, '').slice(0, 24),
       workspaceId: 'bench',
-      changes: { name: 'Ada Lovelace', email: 'ada@example.com', phone: '+44 20 7946 0958', city: 'London' },
+      changes: {
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        phone: '+44 20 7946 0958',
+        city: 'London',
+      },
       custom_attributes: { plan: 'pro', seats: 12, trial: false },
       updated_at: 1_700_000_000,
     },
-    metadata: { workspaceId: 'bench', occurredAt: 1_700_000_000_000, schemaVersion: 1, correlationId: randomUUID() },
+    metadata: {
+      workspaceId: 'bench',
+      occurredAt: 1_700_000_000_000,
+      schemaVersion: 1,
+      correlationId: randomUUID(),
+    },
   };
 }
 
@@ -58,12 +68,21 @@ function rawAppends(count: number, perTransaction: number): number {
       const stream = randomStream();
       const revision = (revisions.get(stream) ?? -1) + 1;
       revisions.set(stream, revision);
-      insert.run(stream, revision, event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), Date.now());
+      insert.run(
+        stream,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        Date.now(),
+      );
     }
   });
   const events = Array.from({ length: count }, sampleEvent);
   const started = performance.now();
-  for (let index = 0; index < count; index += perTransaction) writeBatch(events.slice(index, index + perTransaction));
+  for (let index = 0; index < count; index += perTransaction)
+    writeBatch(events.slice(index, index + perTransaction));
   const seconds = (performance.now() - started) / 1000;
   db.close();
   rmSync(dir, { recursive: true, force: true });
@@ -95,14 +114,20 @@ async function reads(count: number): Promise<{ raw: number; readAll: number; cat
   const store = SqliteEventStore.open({ dataDir: dir, synchronous: 'NORMAL' });
   const events = Array.from({ length: count }, sampleEvent);
   for (let index = 0; index < count; index += 1000) {
-    await Promise.all(events.slice(index, index + 1000).map((event) => store.append(randomStream(), [event], { expectedRevision: 'any' })));
+    await Promise.all(
+      events
+        .slice(index, index + 1000)
+        .map((event) => store.append(randomStream(), [event], { expectedRevision: 'any' })),
+    );
   }
   await store.close();
 
   const db = new Database(join(dir, 'events.sqlite'), { readonly: true });
   let started = performance.now();
   let seen = 0;
-  for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate() as IterableIterator<{ data: string; metadata: string }>) {
+  for (const row of db
+    .prepare('SELECT * FROM events ORDER BY position')
+    .iterate() as IterableIterator<{ data: string; metadata: string }>) {
     JSON.parse(row.data);
     JSON.parse(row.metadata);
     seen += 1;
@@ -131,12 +156,22 @@ async function reads(count: number): Promise<{ raw: number; readAll: number; cat
 }
 
 async function main(): Promise<void> {
-  console.log(`event store benchmark: ${EVENTS} events of ~${JSON.stringify(sampleEvent()).length} bytes, ${STREAMS} streams, synchronous=FULL`);
+  console.log(
+    `event store benchmark: ${EVENTS} events of ~${JSON.stringify(sampleEvent()).length} bytes, ${STREAMS} streams, synchronous=FULL`,
+  );
   const rawSingle = rawAppends(Math.min(EVENTS, 5000), 1);
   const rawBatched = rawAppends(EVENTS * 2, 1000);
   const rows: Row[] = [
-    { measure: 'raw better-sqlite3, 1 event per transaction (FULL)', value: rawSingle, unit: 'events/s' },
-    { measure: 'raw better-sqlite3, 1000 events per transaction (FULL)', value: rawBatched, unit: 'events/s' },
+    {
+      measure: 'raw better-sqlite3, 1 event per transaction (FULL)',
+      value: rawSingle,
+      unit: 'events/s',
+    },
+    {
+      measure: 'raw better-sqlite3, 1000 events per transaction (FULL)',
+      value: rawBatched,
+      unit: 'events/s',
+    },
   ];
   for (const writers of [1, 16, 64, 256]) {
     const rate = await storeAppends(writers === 1 ? Math.min(EVENTS, 5000) : EVENTS, writers);
@@ -144,14 +179,27 @@ async function main(): Promise<void> {
       measure: `store.append, ${writers} concurrent single-event writers`,
       value: rate,
       unit: 'events/s',
-      ratios: [`${(rate / rawSingle).toFixed(2)}x raw 1/tx`, `${(rate / rawBatched).toFixed(2)}x raw batched`],
+      ratios: [
+        `${(rate / rawSingle).toFixed(2)}x raw 1/tx`,
+        `${(rate / rawBatched).toFixed(2)}x raw batched`,
+      ],
     });
   }
   const read = await reads(EVENTS * 5);
   rows.push(
     { measure: 'raw better-sqlite3 full scan + JSON.parse', value: read.raw, unit: 'events/s' },
-    { measure: 'store.readAll', value: read.readAll, unit: 'events/s', ratios: [`${(read.readAll / read.raw).toFixed(2)}x raw read`] },
-    { measure: 'subscribeToAll catch-up', value: read.catchUp, unit: 'events/s', ratios: [`${(read.catchUp / read.raw).toFixed(2)}x raw read`] },
+    {
+      measure: 'store.readAll',
+      value: read.readAll,
+      unit: 'events/s',
+      ratios: [`${(read.readAll / read.raw).toFixed(2)}x raw read`],
+    },
+    {
+      measure: 'subscribeToAll catch-up',
+      value: read.catchUp,
+      unit: 'events/s',
+      ratios: [`${(read.catchUp / read.raw).toFixed(2)}x raw read`],
+    },
   );
   printTable(rows);
   const at64 = rows.find((row) => row.measure.includes(' 64 '))!.value;

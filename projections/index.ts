@@ -12,5 +12,5 @@ export interface ProjectionDependencies {
 
 /** Every projection the service runs: read models and the process managers driven by the log. */
 export function allProjections(dependencies: ProjectionDependencies): readonly AnyProjection[] {
-  return [contactsProjection as AnyProjection, mergeCompletionProcess(dependencies) as AnyProjection];
+  return [contactsProjection, mergeCompletionProcess(dependencies)];
 }

@@ -23,7 +23,11 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
           level: environment.LOG_LEVEL,
           // Per-request lines at debug: at info they would dominate the log under load.
           customLogLevel: (_request, response, error) =>
-            error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'info' : 'debug',
+            error || response.statusCode >= 500
+              ? 'error'
+              : response.statusCode >= 400
+                ? 'info'
+                : 'debug',
           redact: ['req.headers.authorization'],
         },
       }),

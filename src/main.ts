@@ -30,7 +30,9 @@ async function main(): Promise<void> {
  */
 async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<void> {
   const forced = setTimeout(() => {
-    process.stderr.write(`Shutdown on ${signal} did not finish in ${SHUTDOWN_GRACE_MS} ms; exiting\n`);
+    process.stderr.write(
+      `Shutdown on ${signal} did not finish in ${SHUTDOWN_GRACE_MS} ms; exiting\n`,
+    );
     process.exit(1);
   }, SHUTDOWN_GRACE_MS);
   forced.unref();
@@ -38,12 +40,16 @@ async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<
     await app.close();
     process.exit(0);
   } catch (error) {
-    process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -3,7 +3,12 @@ import { EMPTY_LOCATION } from '../../src/contacts/domain/contact.attributes';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import type { ContactEventType, MergeSourceRole } from '../../src/contacts/domain/contact.events';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
-import { isLive, type ContactState, type LiveContact, type MergeHistoryItem } from '../../src/contacts/domain/contact.state';
+import {
+  isLive,
+  type ContactState,
+  type LiveContact,
+  type MergeHistoryItem,
+} from '../../src/contacts/domain/contact.state';
 import { defineProjection } from '../../src/projection-runner/projection';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import type { ContactsReadModel, ContactsTable } from './contacts.table';
@@ -48,7 +53,10 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       const key = contactKey(event);
       byContact.set(key, [...(byContact.get(key) ?? []), event]);
     }
-    const existing = await loadRows(tx, [...byContact.values()].map((list) => list[0]!.data.contactId as string));
+    const existing = await loadRows(
+      tx,
+      [...byContact.values()].map((list) => list[0]!.data.contactId as string),
+    );
     const upserts: ContactsTable[] = [];
     const deletions: Array<{ workspace_id: string; id: string }> = [];
     for (const contactEvents of byContact.values()) {
@@ -74,7 +82,12 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
         case 'merged': {
           // A closed source keeps its last live columns, so its id still resolves to the target.
           const base = lastLive ? liveRow(lastLive, revision) : row!;
-          upserts.push({ ...withJsonText(base), status: 'merged', merged_into: state.into, revision });
+          upserts.push({
+            ...withJsonText(base),
+            status: 'merged',
+            merged_into: state.into,
+            revision,
+          });
           break;
         }
         case 'visitor':
@@ -99,7 +112,10 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
 
 const contactKey = (event: RecordedEvent): string => event.streamId;
 
-async function loadRows(tx: Transaction<ContactsReadModel>, ids: readonly string[]): Promise<Map<string, ContactsTable>> {
+async function loadRows(
+  tx: Transaction<ContactsReadModel>,
+  ids: readonly string[],
+): Promise<Map<string, ContactsTable>> {
   const rows = new Map<string, ContactsTable>();
   for (let index = 0; index < ids.length; index += 500) {
     const chunk = ids.slice(index, index + 500);
@@ -109,19 +125,24 @@ async function loadRows(tx: Transaction<ContactsReadModel>, ids: readonly string
   return rows;
 }
 
-async function upsertRows(tx: Transaction<ContactsReadModel>, rows: readonly ContactsTable[]): Promise<void> {
+async function upsertRows(
+  tx: Transaction<ContactsReadModel>,
+  rows: readonly ContactsTable[],
+): Promise<void> {
   const columns = Object.keys(rows[0]!) as (keyof ContactsTable)[];
   await tx
     .insertInto('contacts')
     .values(rows)
     .onConflict((conflict) =>
-      conflict.columns(['workspace_id', 'id']).doUpdateSet(
-        Object.fromEntries(
-          columns
-            .filter((column) => column !== 'workspace_id' && column !== 'id')
-            .map((column) => [column, sql.ref(`excluded.${column}`)]),
+      conflict
+        .columns(['workspace_id', 'id'])
+        .doUpdateSet(
+          Object.fromEntries(
+            columns
+              .filter((column) => column !== 'workspace_id' && column !== 'id')
+              .map((column) => [column, sql.ref(`excluded.${column}`)]),
+          ),
         ),
-      ),
     )
     .execute();
 }
@@ -133,7 +154,8 @@ const withJsonText = (row: ContactsTable): ContactsTable => ({
   merge_history: toJsonText(row.merge_history),
 });
 
-const toJsonText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+const toJsonText = (value: unknown): string =>
+  typeof value === 'string' ? value : JSON.stringify(value);
 
 const flag = (value: boolean): number => (value ? 1 : 0);
 

@@ -7,7 +7,10 @@ import type { ContactsReadModel } from './contacts.table';
  * external_id and role, ranges and default order on dates, all within a workspace, with `id` as
  * the tie-breaker of every keyset cursor.
  */
-export async function createContactsTable(db: Kysely<ContactsReadModel>, tables: TableResolver<ContactsReadModel>): Promise<void> {
+export async function createContactsTable(
+  db: Kysely<ContactsReadModel>,
+  tables: TableResolver<ContactsReadModel>,
+): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
   const json = isPostgres ? sql`jsonb` : sql`text`;
   await db.schema
@@ -49,7 +52,11 @@ export async function createContactsTable(db: Kysely<ContactsReadModel>, tables:
     .addPrimaryKeyConstraint(`${tables('contacts')}_pk`, ['workspace_id', 'id'])
     .execute();
   const index = (suffix: string, columns: readonly string[]) =>
-    db.schema.createIndex(`${tables('contacts')}_${suffix}`).on('contacts').columns([...columns]).execute();
+    db.schema
+      .createIndex(`${tables('contacts')}_${suffix}`)
+      .on('contacts')
+      .columns([...columns])
+      .execute();
   await index('id', ['id']);
   await index('email', ['workspace_id', 'email']);
   await index('external_id', ['workspace_id', 'external_id']);

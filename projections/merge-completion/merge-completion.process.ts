@@ -4,7 +4,12 @@ import type { Clock } from '../../src/shared/clock';
 import type { EventStore } from '../../src/shared/event-store/event-store.port';
 
 export interface MergeCompletionTables {
-  merge_completion: { workspace_id: string; source_id: string; target_id: string; position: string };
+  merge_completion: {
+    workspace_id: string;
+    source_id: string;
+    target_id: string;
+    position: string;
+  };
 }
 
 /**
@@ -13,7 +18,10 @@ export interface MergeCompletionTables {
  * crash interrupted between its two appends completes. `completeMerge` is idempotent, which
  * covers at-least-once delivery and the race with the HTTP call that started the merge.
  */
-export function mergeCompletionProcess(deps: { readonly eventStore: EventStore; readonly clock: Clock }) {
+export function mergeCompletionProcess(deps: {
+  readonly eventStore: EventStore;
+  readonly clock: Clock;
+}) {
   return defineProjection<MergeCompletionTables>({
     name: 'merge_completion',
     version: 1,
@@ -29,17 +37,29 @@ export function mergeCompletionProcess(deps: { readonly eventStore: EventStore; 
             .addColumn('source_id', 'text', (column) => column.notNull())
             .addColumn('target_id', 'text', (column) => column.notNull())
             .addColumn('position', 'text', (column) => column.notNull())
-            .addPrimaryKeyConstraint(`${tables('merge_completion')}_pk`, ['workspace_id', 'source_id'])
+            .addPrimaryKeyConstraint(`${tables('merge_completion')}_pk`, [
+              'workspace_id',
+              'source_id',
+            ])
             .execute(),
       },
     ],
     async apply(events, tx) {
       for (const event of events) {
-        const { contactId, workspaceId, into } = event.data as { contactId: string; workspaceId: string; into: string };
+        const { contactId, workspaceId, into } = event.data as {
+          contactId: string;
+          workspaceId: string;
+          into: string;
+        };
         await completeMerge(deps.eventStore, deps.clock, workspaceId, contactId);
         await tx
           .insertInto('merge_completion')
-          .values({ workspace_id: workspaceId, source_id: contactId, target_id: into, position: event.position.toString() })
+          .values({
+            workspace_id: workspaceId,
+            source_id: contactId,
+            target_id: into,
+            position: event.position.toString(),
+          })
           .onConflict((conflict) => conflict.columns(['workspace_id', 'source_id']).doNothing())
           .execute();
       }

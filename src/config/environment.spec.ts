@@ -4,7 +4,12 @@ describe('loadEnvironment', () => {
   it('applies the documented defaults', () => {
     const environment = loadEnvironment({});
     expect(environment).toBeInstanceOf(Environment);
-    expect(environment).toMatchObject({ PORT: 3000, DATA_DIR: './data', LOG_LEVEL: 'info', SQLITE_SYNCHRONOUS: 'FULL' });
+    expect(environment).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: './data',
+      LOG_LEVEL: 'info',
+      SQLITE_SYNCHRONOUS: 'FULL',
+    });
     expect(environment.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
     expect(environment.DATABASE_URL).toBeUndefined();
   });

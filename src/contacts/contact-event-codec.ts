@@ -23,7 +23,10 @@ const CONTACT_EVENT_TYPES: ReadonlySet<string> = new Set<ContactEventType>([
  * A stored event as the contact domain's event. Payloads are schema version 1 everywhere so far;
  * an upcaster for a later version belongs here, so every reader (handlers, projections) shares it.
  */
-export function toContactEvent(stored: { readonly type: string; readonly data: unknown }): ContactEvent {
+export function toContactEvent(stored: {
+  readonly type: string;
+  readonly data: unknown;
+}): ContactEvent {
   if (!CONTACT_EVENT_TYPES.has(stored.type)) throw new Error(`Not a contact event: ${stored.type}`);
   return { type: stored.type, data: stored.data } as ContactEvent;
 }

@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
  * like Intercom's. Time order keeps inserts at the end of the id index.
  */
 export function newContactId(nowMs: number): string {
-  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, '0').slice(-8);
+  const seconds = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, '0')
+    .slice(-8);
   return `${seconds}${randomBytes(8).toString('hex')}`;
 }
 

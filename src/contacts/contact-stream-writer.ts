@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../shared/clock';
-import { handleCommand, loadState, type CommandOutcome } from '../shared/event-sourcing/handle-command';
+import {
+  handleCommand,
+  loadState,
+  type CommandOutcome,
+} from '../shared/event-sourcing/handle-command';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { contactStreamId } from '../shared/stream-names';
 import type { UnixSeconds } from './domain/contact.attributes';
@@ -22,23 +26,33 @@ export class ContactStreamWriter {
   }
 
   async load(workspaceId: string, contactId: string): Promise<ContactState> {
-    return (await loadState(this.store, contactStreamId(workspaceId, contactId), contactDecider)).state;
+    return (await loadState(this.store, contactStreamId(workspaceId, contactId), contactDecider))
+      .state;
   }
 
   execute(
     workspaceId: string,
     contactId: string,
     command: ContactCommand,
-    options: { readonly eventId?: (event: ContactEvent, index: number) => string; readonly actor?: string } = {},
+    options: {
+      readonly eventId?: (event: ContactEvent, index: number) => string;
+      readonly actor?: string;
+    } = {},
   ): Promise<CommandOutcome<ContactEvent, ContactState>> {
-    return handleCommand(this.store, contactStreamId(workspaceId, contactId), contactDecider, command, {
-      metadata: {
-        workspaceId,
-        occurredAt: this.clock.now(),
-        schemaVersion: 1,
-        ...(options.actor ? { actor: options.actor } : {}),
+    return handleCommand(
+      this.store,
+      contactStreamId(workspaceId, contactId),
+      contactDecider,
+      command,
+      {
+        metadata: {
+          workspaceId,
+          occurredAt: this.clock.now(),
+          schemaVersion: 1,
+          ...(options.actor ? { actor: options.actor } : {}),
+        },
+        ...(options.eventId ? { eventId: options.eventId } : {}),
       },
-      ...(options.eventId ? { eventId: options.eventId } : {}),
-    });
+    );
   }
 }

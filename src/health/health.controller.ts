@@ -18,7 +18,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: event store and read store reachable, no projection failed' })
+  @ApiOperation({
+    summary: 'Readiness: event store and read store reachable, no projection failed',
+  })
   async ready(): Promise<{ status: 'ok'; checks: Record<string, string> }> {
     const results = await Promise.all(
       this.checks.map(async (check) => {
@@ -34,7 +36,11 @@ export class HealthController {
     if (failing.length > 0) {
       throw new HttpProblem(
         503,
-        failing.map(([name, outcome]) => ({ code: 'service_unavailable', message: `${name}: ${outcome}`, field: name })),
+        failing.map(([name, outcome]) => ({
+          code: 'service_unavailable',
+          message: `${name}: ${outcome}`,
+          field: name,
+        })),
       );
     }
     return { status: 'ok', checks: Object.fromEntries(results) };

@@ -7,17 +7,28 @@ import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.
 import { HealthController } from './health.controller';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
-function readinessChecks(eventStore: EventStore, readStore: ReadStore, runner: ProjectionRunner): ReadinessCheck[] {
+function readinessChecks(
+  eventStore: EventStore,
+  readStore: ReadStore,
+  runner: ProjectionRunner,
+): ReadinessCheck[] {
   return [
     { name: 'event_store', check: async () => void (await eventStore.headPosition()) },
     { name: 'read_store', check: async () => void (await sql`select 1`.execute(readStore.db)) },
     {
       name: 'projections',
       check: async () => {
-        const failed = (await runner.status()).filter((status) => status.state === 'failed' || status.error);
+        const failed = (await runner.status()).filter(
+          (status) => status.state === 'failed' || status.error,
+        );
         if (failed.length > 0) {
           throw new Error(
-            failed.map((status) => `${status.name} ${status.failure ? `failed at event ${status.failure.eventId}: ${status.failure.error}` : status.error}`).join('; '),
+            failed
+              .map(
+                (status) =>
+                  `${status.name} ${status.failure ? `failed at event ${status.failure.eventId}: ${status.failure.error}` : status.error}`,
+              )
+              .join('; '),
           );
         }
       },
@@ -27,6 +38,12 @@ function readinessChecks(eventStore: EventStore, readStore: ReadStore, runner: P
 
 @Module({
   controllers: [HealthController],
-  providers: [{ provide: READINESS_CHECKS, useFactory: readinessChecks, inject: [EVENT_STORE, READ_STORE, PROJECTION_RUNNER] }],
+  providers: [
+    {
+      provide: READINESS_CHECKS,
+      useFactory: readinessChecks,
+      inject: [EVENT_STORE, READ_STORE, PROJECTION_RUNNER],
+    },
+  ],
 })
 export class HealthModule {}

@@ -1,7 +1,11 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpProblem } from '../shared/http/intercom-error';
-import { PROJECTION_RUNNER, type ProjectionRunner, type ProjectionStatus } from './projection-runner';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+  type ProjectionStatus,
+} from './projection-runner';
 
 @ApiTags('Operations')
 @ApiBearerAuth()
@@ -17,8 +21,12 @@ export class ProjectionAdminController {
 
   @Post(':name/rebuild')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Blue/green rebuild into fresh tables; the current build serves until the switch' })
-  async rebuild(@Param('name') name: string): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
+  @ApiOperation({
+    summary: 'Blue/green rebuild into fresh tables; the current build serves until the switch',
+  })
+  async rebuild(
+    @Param('name') name: string,
+  ): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
     const known = (await this.runner.status()).some((status) => status.name === name);
     if (!known) throw HttpProblem.of(404, 'not_found', `Projection ${name} not found`, 'name');
     // The rebuild runs in the background; its progress shows in the status.
@@ -38,11 +46,19 @@ function toJson(status: ProjectionStatus) {
     lag_positions: status.lagPositions.toString(),
     lag_seconds: status.lagSeconds,
     failure: status.failure
-      ? { event_id: status.failure.eventId, position: status.failure.position.toString(), error: status.failure.error }
+      ? {
+          event_id: status.failure.eventId,
+          position: status.failure.position.toString(),
+          error: status.failure.error,
+        }
       : null,
     error: status.error ?? null,
     rebuild: status.rebuild
-      ? { version: status.rebuild.version, state: status.rebuild.state, checkpoint: status.rebuild.checkpoint.toString() }
+      ? {
+          version: status.rebuild.version,
+          state: status.rebuild.state,
+          checkpoint: status.rebuild.checkpoint.toString(),
+        }
       : null,
   };
 }

@@ -17,7 +17,11 @@ import { HttpProblem } from '../shared/http/intercom-error';
 import { ProjectionAdminController } from './projection-admin.controller';
 import { PROJECTION_RUNNER, ProjectionRunner } from './projection-runner';
 
-function createRunner(eventStore: EventStore, readStore: ReadStore, clock: Clock): ProjectionRunner {
+function createRunner(
+  eventStore: EventStore,
+  readStore: ReadStore,
+  clock: Clock,
+): ProjectionRunner {
   const logger = new Logger('Projections');
   return new ProjectionRunner(eventStore, readStore, allProjections({ eventStore, clock }), {
     logger: {
@@ -55,11 +59,21 @@ export class ReadYourWrites {
 
   async waitFor(position: bigint | undefined, projections?: readonly string[]): Promise<void> {
     if (position === undefined) return;
-    const reached = await this.runner.waitFor(position, this.environment.READ_YOUR_WRITES_TIMEOUT_MS, projections);
+    const reached = await this.runner.waitFor(
+      position,
+      this.environment.READ_YOUR_WRITES_TIMEOUT_MS,
+      projections,
+    );
     if (!reached) {
       throw new HttpProblem(
         503,
-        [{ code: 'service_unavailable', message: 'The change was stored but the read models have not caught up yet; retry the read' }],
+        [
+          {
+            code: 'service_unavailable',
+            message:
+              'The change was stored but the read models have not caught up yet; retry the read',
+          },
+        ],
         { 'Retry-After': '1' },
       );
     }
@@ -70,7 +84,11 @@ export class ReadYourWrites {
 @Module({
   controllers: [ProjectionAdminController],
   providers: [
-    { provide: PROJECTION_RUNNER, useFactory: createRunner, inject: [EVENT_STORE, READ_STORE, CLOCK] },
+    {
+      provide: PROJECTION_RUNNER,
+      useFactory: createRunner,
+      inject: [EVENT_STORE, READ_STORE, CLOCK],
+    },
     ProjectionRunnerLifecycle,
     ReadYourWrites,
   ],

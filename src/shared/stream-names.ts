@@ -32,10 +32,14 @@ export const dataAttributesStreamId = (workspaceId: string): string =>
 export const normalizeIdentity = (kind: IdentityKind, value: string): string =>
   kind === 'email' ? value.trim().toLowerCase() : value;
 
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 40);
+const sha256 = (value: string): string =>
+  createHash('sha256').update(value).digest('hex').slice(0, 40);
 
 /** The `{workspaceId}` and `{rest}` of a stream name of `category`, or undefined. */
-export function parseStreamId(category: string, streamId: string): { workspaceId: string; rest: string } | undefined {
+export function parseStreamId(
+  category: string,
+  streamId: string,
+): { workspaceId: string; rest: string } | undefined {
   if (!streamId.startsWith(`${category}-`)) return undefined;
   const body = streamId.slice(category.length + 1);
   const dot = body.lastIndexOf('.');

@@ -40,7 +40,8 @@ export class AccessTokens {
     const offered = Buffer.from(token);
     for (const [candidate, workspaceId] of this.workspaceByToken) {
       const expected = Buffer.from(candidate);
-      if (expected.length === offered.length && timingSafeEqual(expected, offered)) return workspaceId;
+      if (expected.length === offered.length && timingSafeEqual(expected, offered))
+        return workspaceId;
     }
     return undefined;
   }

@@ -26,7 +26,12 @@ export class WorkspaceAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) {
+    if (
+      this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [
+        context.getHandler(),
+        context.getClass(),
+      ])
+    ) {
       return true;
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -39,8 +44,10 @@ export class WorkspaceAuthGuard implements CanActivate {
 }
 
 /** The authenticated request's workspace id. */
-export const WorkspaceId = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
-  const workspaceId = context.switchToHttp().getRequest<AuthenticatedRequest>().workspaceId;
-  if (!workspaceId) throw HttpProblem.of(401, 'unauthorized', 'Access Token Invalid');
-  return workspaceId;
-});
+export const WorkspaceId = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): string => {
+    const workspaceId = context.switchToHttp().getRequest<AuthenticatedRequest>().workspaceId;
+    if (!workspaceId) throw HttpProblem.of(401, 'unauthorized', 'Access Token Invalid');
+    return workspaceId;
+  },
+);

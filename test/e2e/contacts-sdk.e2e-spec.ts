@@ -46,28 +46,52 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     const found = await client.contacts.find({ contact_id: created.id });
     expect(found).toMatchObject({ id: created.id, name: 'Grace Hopper' });
 
-    const updated = await client.contacts.update({ contact_id: created.id, name: 'Rear Admiral Grace Hopper' });
+    const updated = await client.contacts.update({
+      contact_id: created.id,
+      name: 'Rear Admiral Grace Hopper',
+    });
     expect(updated.name).toBe('Rear Admiral Grace Hopper');
-    expect((await client.contacts.find({ contact_id: created.id })).name).toBe('Rear Admiral Grace Hopper');
+    expect((await client.contacts.find({ contact_id: created.id })).name).toBe(
+      'Rear Admiral Grace Hopper',
+    );
 
     const byExternalId = await client.contacts.showContactByExternalId({ external_id: 'grace-1' });
     expect(byExternalId.id).toBe(created.id);
 
-    expect(await client.contacts.archive({ contact_id: created.id })).toMatchObject({ id: created.id, archived: true });
-    expect(await client.contacts.unarchive({ contact_id: created.id })).toMatchObject({ id: created.id, archived: false });
+    expect(await client.contacts.archive({ contact_id: created.id })).toMatchObject({
+      id: created.id,
+      archived: true,
+    });
+    expect(await client.contacts.unarchive({ contact_id: created.id })).toMatchObject({
+      id: created.id,
+      archived: false,
+    });
 
     const deleted = await client.contacts.delete({ contact_id: created.id });
-    expect(deleted).toMatchObject({ type: 'contact', id: created.id, external_id: 'grace-1', deleted: true });
+    expect(deleted).toMatchObject({
+      type: 'contact',
+      id: created.id,
+      external_id: 'grace-1',
+      deleted: true,
+    });
     expect(await statusOf(client.contacts.find({ contact_id: created.id }))).toBe(404);
   });
 
   it('answers 409 conflict naming the holder on a duplicate external_id', async () => {
     const first = await client.contacts.create({ external_id: 'dup-ext-1' });
-    const response = await service.request('/contacts', { method: 'POST', json: { external_id: 'dup-ext-1' } });
+    const response = await service.request('/contacts', {
+      method: 'POST',
+      json: { external_id: 'dup-ext-1' },
+    });
     expect(response.status).toBe(409);
     expect(await response.json()).toMatchObject({
       type: 'error.list',
-      errors: [{ code: 'conflict', message: `A contact matching those details already exists with id=${first.id}` }],
+      errors: [
+        {
+          code: 'conflict',
+          message: `A contact matching those details already exists with id=${first.id}`,
+        },
+      ],
     });
     expect(await statusOf(client.contacts.create({ external_id: 'dup-ext-1' }))).toBe(409);
   });
@@ -75,7 +99,10 @@ describe('Contacts and data attributes through the official intercom-client SDK'
   it('pages through contacts.list and contacts.search with for await across at least three pages', async () => {
     const names = Array.from({ length: 7 }, (_, index) => `pager-${index}`);
     const ids = [];
-    for (const name of names) ids.push((await client.contacts.create({ role: 'lead', name, email: `${name}@pages.test` })).id);
+    for (const name of names)
+      ids.push(
+        (await client.contacts.create({ role: 'lead', name, email: `${name}@pages.test` })).id,
+      );
 
     const searched: string[] = [];
     const searchPages = await client.contacts.search({
@@ -99,12 +126,27 @@ describe('Contacts and data attributes through the official intercom-client SDK'
   });
 
   it('merges a lead into a user; the merged id answers 410 with a Link on 2.16 and 404 on 2.14', async () => {
-    const lead = await client.contacts.create({ role: 'lead', name: 'Lead Lovelace', phone: '+44 1' });
-    const user = await client.contacts.create({ external_id: 'merge-target-1', email: 'target@example.com' });
+    const lead = await client.contacts.create({
+      role: 'lead',
+      name: 'Lead Lovelace',
+      phone: '+44 1',
+    });
+    const user = await client.contacts.create({
+      external_id: 'merge-target-1',
+      email: 'target@example.com',
+    });
     const merged = await client.contacts.mergeLeadInUser({ from: lead.id, into: user.id });
-    expect(merged).toMatchObject({ id: user.id, role: 'user', name: 'Lead Lovelace', phone: '+44 1', email: 'target@example.com' });
+    expect(merged).toMatchObject({
+      id: user.id,
+      role: 'user',
+      name: 'Lead Lovelace',
+      phone: '+44 1',
+      email: 'target@example.com',
+    });
 
-    const gone = await service.request(`/contacts/${lead.id}`, { headers: { 'Intercom-Version': '2.16' } });
+    const gone = await service.request(`/contacts/${lead.id}`, {
+      headers: { 'Intercom-Version': '2.16' },
+    });
     expect(gone.status).toBe(410);
     expect(gone.headers.get('link')).toBe(`</contacts/${user.id}>; rel="canonical"`);
     expect(await gone.json()).toMatchObject({ errors: [{ code: 'contact_merged' }] });
@@ -114,17 +156,29 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     expect(((await withHistory.json()) as { merge_history: unknown }).merge_history).toEqual([
       { source_contact_id: lead.id, source_contact_role: 'lead', merged_at: expect.any(Number) },
     ]);
-    const search = await client.contacts.search({ query: { field: 'id', operator: '=', value: lead.id } });
+    const search = await client.contacts.search({
+      query: { field: 'id', operator: '=', value: lead.id },
+    });
     expect(search.data).toEqual([]);
   });
 
   it('lists, creates and updates data attributes, and validates custom attribute writes with them', async () => {
     // The SDK's generated request type omits name, model and description, which it sends as given.
-    const createRequest = { name: 'plan_tier', model: 'contact', data_type: 'string', description: 'Billing plan' };
+    const createRequest = {
+      name: 'plan_tier',
+      model: 'contact',
+      data_type: 'string',
+      description: 'Billing plan',
+    };
     const attribute = await client.dataAttributes.create(
       createRequest as Parameters<typeof client.dataAttributes.create>[0],
     );
-    expect(attribute).toMatchObject({ type: 'data_attribute', name: 'plan_tier', data_type: 'string', custom: true });
+    expect(attribute).toMatchObject({
+      type: 'data_attribute',
+      name: 'plan_tier',
+      data_type: 'string',
+      custom: true,
+    });
 
     const updated = await client.dataAttributes.update({
       data_attribute_id: attribute.id!,
@@ -137,20 +191,36 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     expect(names).toContain('plan_tier');
     expect(list.data?.find((item) => item.name === 'email')).toMatchObject({ custom: false });
 
-    const contact = await client.contacts.create({ email: 'plan@example.com', custom_attributes: { plan_tier: 'pro' } });
+    const contact = await client.contacts.create({
+      email: 'plan@example.com',
+      custom_attributes: { plan_tier: 'pro' },
+    });
     expect(contact.custom_attributes).toEqual({ plan_tier: 'pro' });
-    expect(await statusOf(client.contacts.create({ email: 'x@example.com', custom_attributes: { unknown_attr: 1 } }))).toBe(400);
+    expect(
+      await statusOf(
+        client.contacts.create({ email: 'x@example.com', custom_attributes: { unknown_attr: 1 } }),
+      ),
+    ).toBe(400);
   });
 
   it('keeps workspaces apart: another workspace cannot read, search, update or merge these contacts', async () => {
-    const mine = await client.contacts.create({ external_id: 'private-1', email: 'private@example.com' });
+    const mine = await client.contacts.create({
+      external_id: 'private-1',
+      email: 'private@example.com',
+    });
     const lead = await client.contacts.create({ role: 'lead', name: 'Private lead' });
     const other = new IntercomClient({ token: GLOBEX_TOKEN, baseUrl: service.baseUrl });
     expect(await statusOf(other.contacts.find({ contact_id: mine.id }))).toBe(404);
-    expect(await statusOf(other.contacts.update({ contact_id: mine.id, name: 'Hijacked' }))).toBe(404);
-    expect(await statusOf(other.contacts.mergeLeadInUser({ from: lead.id, into: mine.id }))).toBe(404);
+    expect(await statusOf(other.contacts.update({ contact_id: mine.id, name: 'Hijacked' }))).toBe(
+      404,
+    );
+    expect(await statusOf(other.contacts.mergeLeadInUser({ from: lead.id, into: mine.id }))).toBe(
+      404,
+    );
     expect(await statusOf(other.contacts.delete({ contact_id: mine.id }))).toBe(404);
-    const search = await other.contacts.search({ query: { field: 'external_id', operator: '=', value: 'private-1' } });
+    const search = await other.contacts.search({
+      query: { field: 'external_id', operator: '=', value: 'private-1' },
+    });
     expect(search.data).toEqual([]);
     expect((await client.contacts.find({ contact_id: mine.id })).name).toBeNull();
     // The same external_id is free in the other workspace.

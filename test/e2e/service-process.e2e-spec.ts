@@ -26,8 +26,13 @@ describe('the service process (embedded default)', () => {
       expect(service.output()).toContain(token);
       const unauthorized = await fetch(`${service.baseUrl}/admin/projections`);
       expect(unauthorized.status).toBe(401);
-      expect(await unauthorized.json()).toMatchObject({ type: 'error.list', errors: [{ code: 'unauthorized' }] });
-      const authorized = await fetch(`${service.baseUrl}/admin/projections`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await unauthorized.json()).toMatchObject({
+        type: 'error.list',
+        errors: [{ code: 'unauthorized' }],
+      });
+      const authorized = await fetch(`${service.baseUrl}/admin/projections`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(authorized.status).toBe(200);
     } finally {
       service.child.kill('SIGTERM');

@@ -19,7 +19,10 @@ export interface OpenedStore {
  * test names are identical across adapters. Stream names are unique per test, so a shared server
  * (a real EventStoreDB) can run it repeatedly.
  */
-export function describeEventStoreConformance(adapterName: string, open: () => Promise<OpenedStore>): void {
+export function describeEventStoreConformance(
+  adapterName: string,
+  open: () => Promise<OpenedStore>,
+): void {
   describe(`EventStore conformance: ${adapterName}`, () => {
     let opened: OpenedStore;
     let store: EventStore;
@@ -40,47 +43,65 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
 
     describe('expected revision', () => {
       it('no_stream succeeds on a new stream and reports revision 0', async () => {
-        const result = await store.append(stream('a'), [anEvent()], { expectedRevision: 'no_stream' });
+        const result = await store.append(stream('a'), [anEvent()], {
+          expectedRevision: 'no_stream',
+        });
         expect(result.nextExpectedRevision).toBe(0n);
         expect(result.position).toBeGreaterThan(0n);
       });
 
       it('no_stream on an existing stream is refused with expected and actual', async () => {
         await store.append(stream('a'), [anEvent()], { expectedRevision: 'no_stream' });
-        const error = await captureError(store.append(stream('a'), [anEvent()], { expectedRevision: 'no_stream' }));
+        const error = await captureError(
+          store.append(stream('a'), [anEvent()], { expectedRevision: 'no_stream' }),
+        );
         expect(error).toBeInstanceOf(WrongExpectedRevision);
         expect(error).toMatchObject({ streamId: stream('a'), expected: 'no_stream', actual: 0n });
       });
 
       it('stream_exists is refused on a missing stream and accepted on an existing one', async () => {
-        const error = await captureError(store.append(stream('b'), [anEvent()], { expectedRevision: 'stream_exists' }));
+        const error = await captureError(
+          store.append(stream('b'), [anEvent()], { expectedRevision: 'stream_exists' }),
+        );
         expect(error).toBeInstanceOf(WrongExpectedRevision);
         expect(error).toMatchObject({ expected: 'stream_exists', actual: 'no_stream' });
         await store.append(stream('b'), [anEvent()], { expectedRevision: 'no_stream' });
-        const result = await store.append(stream('b'), [anEvent()], { expectedRevision: 'stream_exists' });
+        const result = await store.append(stream('b'), [anEvent()], {
+          expectedRevision: 'stream_exists',
+        });
         expect(result.nextExpectedRevision).toBe(1n);
       });
 
       it('an exact revision succeeds when it matches and is refused with expected and actual otherwise', async () => {
-        await store.append(stream('c'), [anEvent(), anEvent(), anEvent()], { expectedRevision: 'no_stream' });
+        await store.append(stream('c'), [anEvent(), anEvent(), anEvent()], {
+          expectedRevision: 'no_stream',
+        });
         const ok = await store.append(stream('c'), [anEvent()], { expectedRevision: 2n });
         expect(ok.nextExpectedRevision).toBe(3n);
-        const error = await captureError(store.append(stream('c'), [anEvent()], { expectedRevision: 1n }));
+        const error = await captureError(
+          store.append(stream('c'), [anEvent()], { expectedRevision: 1n }),
+        );
         expect(error).toBeInstanceOf(WrongExpectedRevision);
         expect(error).toMatchObject({ expected: 1n, actual: 3n });
-        const missing = await captureError(store.append(stream('c-missing'), [anEvent()], { expectedRevision: 0n }));
+        const missing = await captureError(
+          store.append(stream('c-missing'), [anEvent()], { expectedRevision: 0n }),
+        );
         expect(missing).toMatchObject({ expected: 0n, actual: 'no_stream' });
       });
 
       it('any always appends at the end', async () => {
         await store.append(stream('d'), [anEvent()], { expectedRevision: 'any' });
-        const result = await store.append(stream('d'), [anEvent(), anEvent()], { expectedRevision: 'any' });
+        const result = await store.append(stream('d'), [anEvent(), anEvent()], {
+          expectedRevision: 'any',
+        });
         expect(result.nextExpectedRevision).toBe(2n);
       });
 
       it('a refused append writes nothing', async () => {
         await store.append(stream('e'), [anEvent()], { expectedRevision: 'no_stream' });
-        await captureError(store.append(stream('e'), [anEvent(), anEvent()], { expectedRevision: 5n }));
+        await captureError(
+          store.append(stream('e'), [anEvent(), anEvent()], { expectedRevision: 5n }),
+        );
         expect(await collect(store.readStream(stream('e')))).toHaveLength(1);
       });
     });
@@ -96,7 +117,9 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
         const retryExact = await store.append(stream('r'), next, { expectedRevision: 1n });
         expect(retryExact).toEqual(third);
         const read = await collect(store.readStream(stream('r')));
-        expect(read.map((event) => event.id)).toEqual([...events, ...next].map((event) => event.id));
+        expect(read.map((event) => event.id)).toEqual(
+          [...events, ...next].map((event) => event.id),
+        );
       });
     });
 
@@ -114,11 +137,17 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
           metadata: events[0]!.metadata,
         });
         expect(forwards[0]!.recordedAt).toBeInstanceOf(Date);
-        const backwards = await collect(store.readStream(stream('s'), { direction: 'backwards', maxCount: 2 }));
+        const backwards = await collect(
+          store.readStream(stream('s'), { direction: 'backwards', maxCount: 2 }),
+        );
         expect(backwards.map((event) => event.revision)).toEqual([4n, 3n]);
-        const fromTwo = await collect(store.readStream(stream('s'), { fromRevision: 2n, maxCount: 2 }));
+        const fromTwo = await collect(
+          store.readStream(stream('s'), { fromRevision: 2n, maxCount: 2 }),
+        );
         expect(fromTwo.map((event) => event.revision)).toEqual([2n, 3n]);
-        const backFromOne = await collect(store.readStream(stream('s'), { fromRevision: 1n, direction: 'backwards' }));
+        const backFromOne = await collect(
+          store.readStream(stream('s'), { fromRevision: 1n, direction: 'backwards' }),
+        );
         expect(backFromOne.map((event) => event.revision)).toEqual([1n, 0n]);
       });
 
@@ -157,7 +186,10 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
           expectedRevision: 'no_stream',
         });
         const kept = await collect(
-          store.readAll({ fromPosition: start, filter: { streamPrefixes: [`${prefix}-`], eventTypes: ['Kept'] } }),
+          store.readAll({
+            fromPosition: start,
+            filter: { streamPrefixes: [`${prefix}-`], eventTypes: ['Kept'] },
+          }),
         );
         expect(kept.map((event) => event.revision)).toEqual([0n, 2n]);
       });
@@ -170,7 +202,10 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
         for (const [index, event] of before.entries()) {
           await store.append(stream(`sub${index % 3}`), [event], { expectedRevision: 'any' });
         }
-        const subscription = store.subscribeToAll({ fromPosition: start, filter: { streamPrefixes: [`${prefix}-`] } });
+        const subscription = store.subscribeToAll({
+          fromPosition: start,
+          filter: { streamPrefixes: [`${prefix}-`] },
+        });
         const live = Array.from({ length: 60 }, () => anEvent());
         const received: RecordedEvent[] = [];
         let caughtUp = 0;
@@ -184,14 +219,18 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
         await Promise.all(
           [0, 1, 2, 3].map(async (writer) => {
             for (let index = writer; index < live.length; index += 4) {
-              await store.append(stream(`live${writer}`), [live[index]!], { expectedRevision: 'any' });
+              await store.append(stream(`live${writer}`), [live[index]!], {
+                expectedRevision: 'any',
+              });
             }
           }),
         );
         await withTimeout(consumer, 20_000);
         await subscription.close();
         expect(caughtUp).toBe(1);
-        expect(received.map((event) => event.id).sort()).toEqual([...before, ...live].map((event) => event.id).sort());
+        expect(received.map((event) => event.id).sort()).toEqual(
+          [...before, ...live].map((event) => event.id).sort(),
+        );
         expect(new Set(received.map((event) => event.id)).size).toBe(received.length);
         expectStrictlyIncreasing(received.map((event) => event.position));
       });
@@ -200,10 +239,15 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
         const start = await store.headPosition();
         const results = [];
         for (let index = 0; index < 10; index += 1) {
-          results.push(await store.append(stream('resume'), [anEvent()], { expectedRevision: 'any' }));
+          results.push(
+            await store.append(stream('resume'), [anEvent()], { expectedRevision: 'any' }),
+          );
         }
         const checkpoint = results[6]!.position;
-        const subscription = store.subscribeToAll({ fromPosition: checkpoint, filter: { streamPrefixes: [`${prefix}-`] } });
+        const subscription = store.subscribeToAll({
+          fromPosition: checkpoint,
+          filter: { streamPrefixes: [`${prefix}-`] },
+        });
         const first = await withTimeout(firstEvent(subscription), 10_000);
         await subscription.close();
         expect(first.position).toBe(results[7]!.position);
@@ -230,7 +274,9 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
 
     describe('soft delete and stream metadata', () => {
       it('a soft-deleted stream reads as empty and continues after its last revision when written again', async () => {
-        await store.append(stream('del'), [anEvent(), anEvent()], { expectedRevision: 'no_stream' });
+        await store.append(stream('del'), [anEvent(), anEvent()], {
+          expectedRevision: 'no_stream',
+        });
         await store.deleteStream(stream('del'));
         expect(await collect(store.readStream(stream('del')))).toEqual([]);
         const again = anEvent();
@@ -242,15 +288,24 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
 
       it('deleting with a wrong expected revision is refused', async () => {
         await store.append(stream('del2'), [anEvent()], { expectedRevision: 'no_stream' });
-        const error = await captureError(store.deleteStream(stream('del2'), { expectedRevision: 3n }));
+        const error = await captureError(
+          store.deleteStream(stream('del2'), { expectedRevision: 3n }),
+        );
         expect(error).toBeInstanceOf(WrongExpectedRevision);
         expect(await collect(store.readStream(stream('del2')))).toHaveLength(1);
       });
 
       it('stores metadata and honours maxCount and truncateBefore when reading', async () => {
-        await store.append(stream('meta'), Array.from({ length: 6 }, () => anEvent()), { expectedRevision: 'no_stream' });
+        await store.append(
+          stream('meta'),
+          Array.from({ length: 6 }, () => anEvent()),
+          { expectedRevision: 'no_stream' },
+        );
         await store.setStreamMetadata(stream('meta'), { maxCount: 2, owner: 'tests' });
-        expect(await store.getStreamMetadata(stream('meta'))).toMatchObject({ maxCount: 2, owner: 'tests' });
+        expect(await store.getStreamMetadata(stream('meta'))).toMatchObject({
+          maxCount: 2,
+          owner: 'tests',
+        });
         const lastTwo = await collect(store.readStream(stream('meta')));
         expect(lastTwo.map((event) => event.revision)).toEqual([4n, 5n]);
         await store.setStreamMetadata(stream('meta'), { truncateBefore: 3n });
@@ -297,12 +352,20 @@ export function describeEventStoreConformance(adapterName: string, open: () => P
               );
               await scheduler.waitAll();
               const written = (await Promise.all(appends)).reduce((sum, size) => sum + size, 0);
-              const all = await collect(store.readAll({ fromPosition: start, filter: { streamPrefixes: [`${runPrefix}-`] } }));
+              const all = await collect(
+                store.readAll({
+                  fromPosition: start,
+                  filter: { streamPrefixes: [`${runPrefix}-`] },
+                }),
+              );
               expect(all).toHaveLength(written);
               expectStrictlyIncreasing(all.map((event) => event.position));
               const revisionsByStream = new Map<string, bigint[]>();
               for (const event of all) {
-                revisionsByStream.set(event.streamId, [...(revisionsByStream.get(event.streamId) ?? []), event.revision]);
+                revisionsByStream.set(event.streamId, [
+                  ...(revisionsByStream.get(event.streamId) ?? []),
+                  event.revision,
+                ]);
               }
               for (const revisions of revisionsByStream.values()) {
                 expect(revisions).toEqual(revisions.map((_, index) => BigInt(index)));
@@ -332,7 +395,8 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 async function lastRevision(store: EventStore, streamId: string): Promise<bigint | undefined> {
-  for await (const event of store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) return event.revision;
+  for await (const event of store.readStream(streamId, { direction: 'backwards', maxCount: 1 }))
+    return event.revision;
   return undefined;
 }
 

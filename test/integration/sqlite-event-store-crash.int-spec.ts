@@ -9,9 +9,13 @@ import { collect } from './event-store.conformance';
 const CHILD = join(__dirname, '../support/append-and-acknowledge.ts');
 
 function startChild(dataDir: string, ...args: string[]) {
-  return spawn(process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', CHILD, dataDir, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    [require.resolve('ts-node/dist/bin'), '--transpile-only', CHILD, dataDir, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
 }
 
 describe('embedded SQLite event store under process crashes', () => {

@@ -33,7 +33,12 @@ describe('embedded SQLite event store', () => {
       store.append('g-1', [anEvent()], { expectedRevision: 'no_stream' }),
       store.append('g-2', [anEvent()], { expectedRevision: 'stream_exists' }),
     ]);
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+    ]);
     expect(await collect(store.readStream('g-0'))).toHaveLength(2);
     await store.close();
   });

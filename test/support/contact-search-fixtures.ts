@@ -13,10 +13,15 @@ export const SEARCH_TEST_ATTRIBUTES: Readonly<Record<string, SearchFieldType>> =
 };
 
 /** Creates a table shaped as `ContactsTable` (PostgreSQL: `bigint` times, `jsonb` attributes). */
-export async function createContactsTable<DB>(db: Kysely<DB>, dialect: SearchDialect, table: string): Promise<void> {
+export async function createContactsTable<DB>(
+  db: Kysely<DB>,
+  dialect: SearchDialect,
+  table: string,
+): Promise<void> {
   const time = dialect === 'sqlite' ? 'integer' : 'bigint';
   const json = dialect === 'sqlite' ? 'text' : 'jsonb';
-  const text = (name: string, notNull = false) => sql`${sql.id(name)} text${notNull ? sql` NOT NULL` : sql``}`;
+  const text = (name: string, notNull = false) =>
+    sql`${sql.id(name)} text${notNull ? sql` NOT NULL` : sql``}`;
   const columns = [
     text('workspace_id', true),
     text('id', true),
@@ -24,16 +29,34 @@ export async function createContactsTable<DB>(db: Kysely<DB>, dialect: SearchDia
     text('status', true),
     text('merged_into'),
     sql`archived integer NOT NULL`,
-    ...['external_id', 'email', 'email_domain', 'phone', 'name', 'avatar', 'owner_id', 'visitor_user_id'].map((c) => text(c)),
+    ...[
+      'external_id',
+      'email',
+      'email_domain',
+      'phone',
+      'name',
+      'avatar',
+      'owner_id',
+      'visitor_user_id',
+    ].map((c) => text(c)),
     sql`created_at ${sql.raw(time)} NOT NULL`,
     sql`updated_at ${sql.raw(time)} NOT NULL`,
-    ...['signed_up_at', 'last_seen_at', 'last_replied_at', 'last_contacted_at'].map((c) => sql`${sql.id(c)} ${sql.raw(time)}`),
+    ...['signed_up_at', 'last_seen_at', 'last_replied_at', 'last_contacted_at'].map(
+      (c) => sql`${sql.id(c)} ${sql.raw(time)}`,
+    ),
     sql`unsubscribed_from_emails integer NOT NULL`,
     sql`has_hard_bounced integer NOT NULL`,
     sql`marked_email_as_spam integer NOT NULL`,
-    ...['language_override', 'browser', 'browser_version', 'browser_language', 'os', 'location_country', 'location_region', 'location_city'].map(
-      (c) => text(c),
-    ),
+    ...[
+      'language_override',
+      'browser',
+      'browser_version',
+      'browser_language',
+      'os',
+      'location_country',
+      'location_region',
+      'location_city',
+    ].map((c) => text(c)),
     sql`custom_attributes ${sql.raw(json)} NOT NULL`,
     sql`merge_history ${sql.raw(json)} NOT NULL`,
     sql`revision integer NOT NULL`,
@@ -42,10 +65,17 @@ export async function createContactsTable<DB>(db: Kysely<DB>, dialect: SearchDia
   await sql`CREATE TABLE ${sql.table(table)} (${sql.join(columns)})`.execute(db);
 }
 
-export async function insertContacts<DB>(db: Kysely<DB>, table: string, rows: readonly ContactsTable[]): Promise<void> {
+export async function insertContacts<DB>(
+  db: Kysely<DB>,
+  table: string,
+  rows: readonly ContactsTable[],
+): Promise<void> {
   const target = db as unknown as Kysely<Record<string, ContactsTable>>;
   for (let i = 0; i < rows.length; i += 50) {
-    await target.insertInto(table).values(rows.slice(i, i + 50)).execute();
+    await target
+      .insertInto(table)
+      .values(rows.slice(i, i + 50))
+      .execute();
   }
 }
 
@@ -85,7 +115,15 @@ export const EDGE_STRINGS: readonly string[] = [
   '  spaced  ',
 ];
 
-const EMAILS = ['ada@example.com', 'Ada@Example.COM', 'grace@navy.mil', 'GRACE@NAVY.MIL', 'x_y@ex%ample.org', 'linus@kernel.org', 'ümlaut@exämple.de'];
+const EMAILS = [
+  'ada@example.com',
+  'Ada@Example.COM',
+  'grace@navy.mil',
+  'GRACE@NAVY.MIL',
+  'x_y@ex%ample.org',
+  'linus@kernel.org',
+  'ümlaut@exämple.de',
+];
 const COUNTRIES = ['France', 'Germany', 'United States', 'Ireland', 'india'];
 const PLANS = ['free', 'pro', 'Pro', 'enterprise', 'pro_plus', '100%'];
 const BROWSERS = ['chrome', 'Chrome', 'firefox', 'safari'];
@@ -107,14 +145,19 @@ export interface ContactGenerator {
 export function contactGenerator(seed: number, workspaceId: string): ContactGenerator {
   const random = seededRandom(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
-  const maybe = <T>(value: () => T, nullShare = 0.25): T | null => (random() < nullShare ? null : value());
-  const string = (pool: readonly string[]): string => (random() < 0.4 ? pick(EDGE_STRINGS) : pick(pool));
-  const instant = (): number => pick(DAY_ANCHORS) + pick([-86_400, -3_601, -1, 0, 1, 3_599, 43_200, 86_399, 86_400]);
+  const maybe = <T>(value: () => T, nullShare = 0.25): T | null =>
+    random() < nullShare ? null : value();
+  const string = (pool: readonly string[]): string =>
+    random() < 0.4 ? pick(EDGE_STRINGS) : pick(pool);
+  const instant = (): number =>
+    pick(DAY_ANCHORS) + pick([-86_400, -3_601, -1, 0, 1, 3_599, 43_200, 86_399, 86_400]);
   let counter = 0;
   return {
     next(overrides = {}) {
       counter += 1;
-      const id = `${Math.floor(random() * 0xffffff).toString(16).padStart(6, '0')}${String(counter).padStart(5, '0')}`;
+      const id = `${Math.floor(random() * 0xffffff)
+        .toString(16)
+        .padStart(6, '0')}${String(counter).padStart(5, '0')}`;
       const email = maybe(() => pick(EMAILS));
       const attributes: Record<string, unknown> = {};
       if (random() < 0.75) attributes.plan = string(PLANS);

@@ -23,7 +23,9 @@ export interface TestApp {
  * The whole service in-process on a random port, embedded stores in a fresh DATA_DIR, two
  * workspaces (`acme`, `globex`).
  */
-export async function startTestApp(environment: Readonly<Record<string, string>> = {}): Promise<TestApp> {
+export async function startTestApp(
+  environment: Readonly<Record<string, string>> = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-'));
   const settings = loadEnvironment({
     DATA_DIR: dataDir,
@@ -35,7 +37,9 @@ export async function startTestApp(environment: Readonly<Record<string, string>>
     .overrideProvider(Environment)
     .useValue(settings)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
+    logger: false,
+  });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const baseUrl = await app.getUrl();

@@ -19,19 +19,32 @@ const STATUS_BY_CODE: Readonly<Record<ContactError['code'], number>> = {
  * Contact refusals as Intercom answers them. A merged contact is `410 contact_merged` with a
  * canonical `Link` from API 2.16 on, and a plain 404 before.
  */
-export function contactErrorToProblem(error: ContactDomainError | ContactSearchError, version: IntercomVersion): HttpProblem {
+export function contactErrorToProblem(
+  error: ContactDomainError | ContactSearchError,
+  version: IntercomVersion,
+): HttpProblem {
   if (error instanceof ContactSearchError) {
     return HttpProblem.of(400, error.code, error.message, error.field);
   }
   const contactError = error as ContactError;
   if (contactError.name === 'ContactMerged') {
     if (!version.atLeast(2, 16)) return HttpProblem.of(404, 'not_found', 'Contact Not Found', 'id');
-    return new HttpProblem(410, [{ code: 'contact_merged', message: `Contact was merged into ${contactError.into}` }], {
-      Link: `</contacts/${contactError.into}>; rel="canonical"`,
-    });
+    return new HttpProblem(
+      410,
+      [{ code: 'contact_merged', message: `Contact was merged into ${contactError.into}` }],
+      {
+        Link: `</contacts/${contactError.into}>; rel="canonical"`,
+      },
+    );
   }
-  if (contactError.name === 'ContactNotFound') return HttpProblem.of(404, 'not_found', 'Contact Not Found', 'id');
-  return HttpProblem.of(STATUS_BY_CODE[contactError.code], contactError.code, contactError.message, contactError.field);
+  if (contactError.name === 'ContactNotFound')
+    return HttpProblem.of(404, 'not_found', 'Contact Not Found', 'id');
+  return HttpProblem.of(
+    STATUS_BY_CODE[contactError.code],
+    contactError.code,
+    contactError.message,
+    contactError.field,
+  );
 }
 
 @Catch(ContactDomainError, ContactSearchError)

@@ -14,7 +14,9 @@ import {
 import type { AttributeChanges, CustomAttributes } from '../domain/contact.attributes';
 
 const IsStringOrInteger = () =>
-  ValidateIf((_object, value) => value !== null && value !== undefined && typeof value !== 'number');
+  ValidateIf(
+    (_object, value) => value !== null && value !== undefined && typeof value !== 'number',
+  );
 
 /** The writable contact fields shared by create and update, named as Intercom names them. */
 export class ContactFieldsDto {
@@ -136,7 +138,9 @@ export function attributeChangesOf(dto: ContactFieldsDto): AttributeChanges {
     Object.entries({
       ...standard,
       ...(owner_id !== undefined ? { owner_id: owner_id === null ? null : String(owner_id) } : {}),
-      ...(custom_attributes !== undefined ? { custom_attributes: custom_attributes as CustomAttributes } : {}),
+      ...(custom_attributes !== undefined
+        ? { custom_attributes: custom_attributes as CustomAttributes }
+        : {}),
     }).filter(([, value]) => value !== undefined),
-  ) as AttributeChanges;
+  );
 }

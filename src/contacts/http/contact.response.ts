@@ -2,12 +2,21 @@ import type { ContactsTable } from '../../../projections/contacts/contacts.table
 import type { IntercomVersion } from '../../shared/http/intercom-version';
 
 const parseJson = <T>(value: unknown, fallback: T): T =>
-  value === null || value === undefined ? fallback : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
+  value === null || value === undefined
+    ? fallback
+    : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
 
 /** A big-integer column read back from PostgreSQL arrives as a string. */
-const toNumber = (value: number | string | null): number | null => (value === null ? null : Number(value));
+const toNumber = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
 
-const emptyList = (url: string) => ({ type: 'list', data: [], url, total_count: 0, has_more: false });
+const emptyList = (url: string) => ({
+  type: 'list',
+  data: [],
+  url,
+  total_count: 0,
+  has_more: false,
+});
 
 /**
  * The Intercom `contact` object (API 2.14–2.16). Fields we do not track (mobile SDK data, email
@@ -20,7 +29,11 @@ export function toContactResponse(
   options: { readonly includeMergeHistory?: boolean } = {},
 ) {
   const ownerId =
-    row.owner_id === null ? null : !version.atLeast(2, 16) && /^\d+$/.test(row.owner_id) ? Number(row.owner_id) : row.owner_id;
+    row.owner_id === null
+      ? null
+      : !version.atLeast(2, 16) && /^\d+$/.test(row.owner_id)
+        ? Number(row.owner_id)
+        : row.owner_id;
   return {
     type: 'contact' as const,
     id: row.id,
@@ -75,7 +88,9 @@ export function toContactResponse(
     },
     social_profiles: { type: 'list', data: [] },
     archived: row.archived === 1,
-    ...(options.includeMergeHistory ? { merge_history: parseJson<unknown[]>(row.merge_history, []) } : {}),
+    ...(options.includeMergeHistory
+      ? { merge_history: parseJson<unknown[]>(row.merge_history, []) }
+      : {}),
   };
 }
 

@@ -1,8 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  UseFilters,
+} from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
-import { PROJECTION_RUNNER, type ProjectionRunner } from '../../projection-runner/projection-runner';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../projection-runner/projection-runner';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { ArchiveContactCommand } from '../commands/archive-contact/archive-contact.command';
@@ -50,7 +65,11 @@ export class ContactsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a contact (user by default, or lead)' })
-  async create(@WorkspaceId() workspaceId: string, @Body() body: CreateContactDto, @RequestedVersion() version: IntercomVersion) {
+  async create(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: CreateContactDto,
+    @RequestedVersion() version: IntercomVersion,
+  ) {
     const { contactId, position } = await this.commands.execute(
       new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body)),
     );
@@ -77,8 +96,14 @@ export class ContactsController {
   @Post('merge')
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a lead into a user; answers the user' })
-  async merge(@WorkspaceId() workspaceId: string, @Body() body: MergeContactsDto, @RequestedVersion() version: IntercomVersion) {
-    const { contactId, position } = await this.commands.execute(new MergeContactsCommand(workspaceId, body.from, body.into));
+  async merge(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: MergeContactsDto,
+    @RequestedVersion() version: IntercomVersion,
+  ) {
+    const { contactId, position } = await this.commands.execute(
+      new MergeContactsCommand(workspaceId, body.from, body.into),
+    );
     return this.respondWith(workspaceId, contactId, position, version);
   }
 
@@ -131,7 +156,9 @@ export class ContactsController {
   ) {
     await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
     const row = await this.contacts.getContactOrThrow(workspaceId, id);
-    return toContactResponse(row, version, { includeMergeHistory: query.include_merge_history === 'true' });
+    return toContactResponse(row, version, {
+      includeMergeHistory: query.include_merge_history === 'true',
+    });
   }
 
   @Put(':id')
@@ -153,7 +180,9 @@ export class ContactsController {
   @ApiOperation({ summary: 'Delete a contact' })
   async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
     await this.requireContact(workspaceId, id);
-    const { position, externalId } = await this.commands.execute(new DeleteContactCommand(workspaceId, id));
+    const { position, externalId } = await this.commands.execute(
+      new DeleteContactCommand(workspaceId, id),
+    );
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
     return { type: 'contact' as const, id, external_id: externalId, deleted: true };
   }
@@ -174,10 +203,17 @@ export class ContactsController {
 
   private async setArchived(workspaceId: string, id: string, archived: boolean) {
     await this.requireContact(workspaceId, id);
-    const { position } = await this.commands.execute(new ArchiveContactCommand(workspaceId, id, archived));
+    const { position } = await this.commands.execute(
+      new ArchiveContactCommand(workspaceId, id, archived),
+    );
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
     const row = await this.contacts.getContactOrThrow(workspaceId, id);
-    return { type: 'contact' as const, id, external_id: row.external_id, archived: row.archived === 1 };
+    return {
+      type: 'contact' as const,
+      id,
+      external_id: row.external_id,
+      archived: row.archived === 1,
+    };
   }
 
   /** Writes through the Contacts API address leads and users only (visitors have their own API). */
@@ -187,9 +223,17 @@ export class ContactsController {
     if (state.status !== 'lead' && state.status !== 'user') throw new ContactNotFound(id);
   }
 
-  private async respondWith(workspaceId: string, contactId: string, position: bigint | undefined, version: IntercomVersion) {
+  private async respondWith(
+    workspaceId: string,
+    contactId: string,
+    position: bigint | undefined,
+    version: IntercomVersion,
+  ) {
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
-    return toContactResponse(await this.contacts.getContactOrThrow(workspaceId, contactId), version);
+    return toContactResponse(
+      await this.contacts.getContactOrThrow(workspaceId, contactId),
+      version,
+    );
   }
 
   private searchTarget() {

@@ -2,8 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../../shared/clock';
 import { WrongExpectedRevision } from '../../shared/event-store/event-store.errors';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '../../shared/event-store/event-store.port';
-import { contactStreamId, identityStreamId, normalizeIdentity, type IdentityKind } from '../../shared/stream-names';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type RecordedEvent,
+} from '../../shared/event-store/event-store.port';
+import {
+  contactStreamId,
+  identityStreamId,
+  normalizeIdentity,
+  type IdentityKind,
+} from '../../shared/stream-names';
 import { contactDecider } from '../domain/contact.decider';
 import { ContactAlreadyExists } from '../domain/contact.errors';
 import { loadState } from '../../shared/event-sourcing/handle-command';
@@ -17,7 +26,10 @@ export type IdentityEvent =
   /** `contactId` holds the identity from now on. */
   | { readonly type: 'IdentityReserved'; readonly data: { readonly contactId: string } }
   /** `contactId` gave the identity up (changed, deleted, or a dangling claim was repaired). */
-  | { readonly type: 'IdentityReleased'; readonly data: { readonly contactId: string; readonly reason: string } };
+  | {
+      readonly type: 'IdentityReleased';
+      readonly data: { readonly contactId: string; readonly reason: string };
+    };
 
 export interface IdentityClaim {
   readonly kind: IdentityKind;
@@ -39,7 +51,11 @@ export class IdentityReservations {
   ) {}
 
   /** Claims every value for `contactId`, or none: on a conflict the claims made so far are released. */
-  async claimAll(workspaceId: string, contactId: string, claims: readonly IdentityClaim[]): Promise<void> {
+  async claimAll(
+    workspaceId: string,
+    contactId: string,
+    claims: readonly IdentityClaim[],
+  ): Promise<void> {
     const made: IdentityClaim[] = [];
     try {
       for (const claim of claims) {
@@ -52,30 +68,49 @@ export class IdentityReservations {
   }
 
   /** Releases the values `contactId` holds; values held by someone else are left alone. */
-  async releaseAll(workspaceId: string, contactId: string, claims: readonly IdentityClaim[], reason: string): Promise<void> {
+  async releaseAll(
+    workspaceId: string,
+    contactId: string,
+    claims: readonly IdentityClaim[],
+    reason: string,
+  ): Promise<void> {
     for (const claim of claims) await this.release(workspaceId, contactId, claim, reason);
   }
 
   /** True when this call made the claim; false when `contactId` already held it. */
-  private async claim(workspaceId: string, contactId: string, claim: IdentityClaim): Promise<boolean> {
+  private async claim(
+    workspaceId: string,
+    contactId: string,
+    claim: IdentityClaim,
+  ): Promise<boolean> {
     const streamId = identityStreamId(workspaceId, claim.kind, claim.value);
     for (let attempt = 1; ; attempt += 1) {
       const last = await this.lastEvent(streamId);
-      const holder = last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
+      const holder =
+        last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
       if (holder === contactId) return false;
       if (holder !== undefined && !(await this.isDangling(workspaceId, holder, claim, last!))) {
         throw new ContactAlreadyExists(holder);
       }
       const events: IdentityEvent[] = [
         ...(holder !== undefined
-          ? [{ type: 'IdentityReleased' as const, data: { contactId: holder, reason: 'dangling_claim' } }]
+          ? [
+              {
+                type: 'IdentityReleased' as const,
+                data: { contactId: holder, reason: 'dangling_claim' },
+              },
+            ]
           : []),
         { type: 'IdentityReserved', data: { contactId } },
       ];
       try {
-        await this.store.append(streamId, events.map((event) => this.toNewEvent(workspaceId, event)), {
-          expectedRevision: last?.revision ?? 'no_stream',
-        });
+        await this.store.append(
+          streamId,
+          events.map((event) => this.toNewEvent(workspaceId, event)),
+          {
+            expectedRevision: last?.revision ?? 'no_stream',
+          },
+        );
         return true;
       } catch (error) {
         if (error instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
@@ -84,7 +119,12 @@ export class IdentityReservations {
     }
   }
 
-  private async release(workspaceId: string, contactId: string, claim: IdentityClaim, reason: string): Promise<void> {
+  private async release(
+    workspaceId: string,
+    contactId: string,
+    claim: IdentityClaim,
+    reason: string,
+  ): Promise<void> {
     const streamId = identityStreamId(workspaceId, claim.kind, claim.value);
     for (let attempt = 1; ; attempt += 1) {
       const last = await this.lastEvent(streamId);
@@ -104,25 +144,44 @@ export class IdentityReservations {
   }
 
   /** The holder does not carry the value (never got it, changed it, was merged or deleted). */
-  private async isDangling(workspaceId: string, holder: string, claim: IdentityClaim, reserved: RecordedEvent): Promise<boolean> {
-    const { state } = await loadState(this.store, contactStreamId(workspaceId, holder), contactDecider);
+  private async isDangling(
+    workspaceId: string,
+    holder: string,
+    claim: IdentityClaim,
+    reserved: RecordedEvent,
+  ): Promise<boolean> {
+    const { state } = await loadState(
+      this.store,
+      contactStreamId(workspaceId, holder),
+      contactDecider,
+    );
     if (state.status === 'merged' || state.status === 'deleted') return true;
     const carries =
       state.status !== 'none' &&
       state[claim.kind] !== null &&
-      normalizeIdentity(claim.kind, state[claim.kind]!) === normalizeIdentity(claim.kind, claim.value) &&
+      normalizeIdentity(claim.kind, state[claim.kind]!) ===
+        normalizeIdentity(claim.kind, claim.value) &&
       (claim.kind === 'external_id' || state.status === 'user');
     if (carries) return false;
     return this.clock.now() - reserved.recordedAt.getTime() > DANGLING_AFTER_MS;
   }
 
   private async lastEvent(streamId: string): Promise<RecordedEvent | undefined> {
-    for await (const event of this.store.readStream(streamId, { direction: 'backwards', maxCount: 1 })) return event;
+    for await (const event of this.store.readStream(streamId, {
+      direction: 'backwards',
+      maxCount: 1,
+    }))
+      return event;
     return undefined;
   }
 
   private toNewEvent(workspaceId: string, event: IdentityEvent) {
-    return { id: randomUUID(), type: event.type, data: event.data, metadata: { workspaceId, occurredAt: this.clock.now() } };
+    return {
+      id: randomUUID(),
+      type: event.type,
+      data: event.data,
+      metadata: { workspaceId, occurredAt: this.clock.now() },
+    };
   }
 }
 
@@ -134,6 +193,8 @@ export function identityClaimsOf(fields: {
 }): IdentityClaim[] {
   return [
     ...(fields.external_id ? [{ kind: 'external_id' as const, value: fields.external_id }] : []),
-    ...(fields.email && fields.role === 'user' ? [{ kind: 'email' as const, value: fields.email }] : []),
+    ...(fields.email && fields.role === 'user'
+      ? [{ kind: 'email' as const, value: fields.email }]
+      : []),
   ];
 }

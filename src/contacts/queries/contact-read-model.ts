@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import type { ContactsReadModel, ContactsTable } from '../../../projections/contacts/contacts.table';
-import { PROJECTION_RUNNER, type ProjectionRunner } from '../../projection-runner/projection-runner';
+import type {
+  ContactsReadModel,
+  ContactsTable,
+} from '../../../projections/contacts/contacts.table';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../projection-runner/projection-runner';
 import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
 
 /** Reads of the contacts projection. Rows of other workspaces are never visible. */
@@ -33,7 +39,10 @@ export class ContactReadModel {
     return row;
   }
 
-  async findUserByExternalId(workspaceId: string, externalId: string): Promise<ContactsTable | undefined> {
+  async findUserByExternalId(
+    workspaceId: string,
+    externalId: string,
+  ): Promise<ContactsTable | undefined> {
     return this.db
       .selectFrom('contacts')
       .selectAll()

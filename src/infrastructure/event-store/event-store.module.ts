@@ -1,4 +1,11 @@
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Environment } from '../../config/environment';
 import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
 import { EsdbEventStore } from './esdb/esdb-event-store';
@@ -12,7 +19,10 @@ async function openEventStore(environment: Environment): Promise<EventStore> {
     return EsdbEventStore.connect(environment.EVENTSTORE_CONNECTION_STRING);
   }
   logger.log(`Using the embedded event store in ${environment.DATA_DIR}`);
-  return SqliteEventStore.open({ dataDir: environment.DATA_DIR, synchronous: environment.SQLITE_SYNCHRONOUS });
+  return SqliteEventStore.open({
+    dataDir: environment.DATA_DIR,
+    synchronous: environment.SQLITE_SYNCHRONOUS,
+  });
 }
 
 /** Closes the store in the last shutdown phase, after the projections and in-flight requests stopped. */

@@ -9,9 +9,13 @@ export const READ_STORE = Symbol('READ_STORE');
 
 /** SQLite in `DATA_DIR` by default; PostgreSQL when `DATABASE_URL` is set. */
 async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
-  if (environment.DATABASE_URL) return openReadStore({ kind: 'postgres', url: environment.DATABASE_URL });
+  if (environment.DATABASE_URL)
+    return openReadStore({ kind: 'postgres', url: environment.DATABASE_URL });
   mkdirSync(environment.DATA_DIR, { recursive: true });
-  return openReadStore({ kind: 'sqlite', file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME) });
+  return openReadStore({
+    kind: 'sqlite',
+    file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME),
+  });
 }
 
 @Injectable()
@@ -25,7 +29,10 @@ class ReadStoreCloser implements OnApplicationShutdown {
 
 @Global()
 @Module({
-  providers: [{ provide: READ_STORE, useFactory: openConfiguredReadStore, inject: [Environment] }, ReadStoreCloser],
+  providers: [
+    { provide: READ_STORE, useFactory: openConfiguredReadStore, inject: [Environment] },
+    ReadStoreCloser,
+  ],
   exports: [READ_STORE],
 })
 export class ReadStoreModule {}

@@ -24,21 +24,47 @@ describe('handleCommand', () => {
   afterEach(() => store.close());
 
   it('folds the stream, decides, and appends with the revision it read', async () => {
-    await handleCommand(store, 'counter-1', counter, { type: 'Increment', by: 2, limit: 10 }, { metadata });
-    const outcome = await handleCommand(store, 'counter-1', counter, { type: 'Increment', by: 3, limit: 10 }, { metadata });
+    await handleCommand(
+      store,
+      'counter-1',
+      counter,
+      { type: 'Increment', by: 2, limit: 10 },
+      { metadata },
+    );
+    const outcome = await handleCommand(
+      store,
+      'counter-1',
+      counter,
+      { type: 'Increment', by: 3, limit: 10 },
+      { metadata },
+    );
     expect(outcome.state).toBe(5);
     expect(outcome.position).toBeDefined();
     expect(await loadState(store, 'counter-1', counter)).toEqual({ state: 5, revision: 1n });
   });
 
   it('records nothing and reports no position when the decider returns no events', async () => {
-    const outcome = await handleCommand(store, 'counter-2', counter, { type: 'Increment', by: 0, limit: 10 }, { metadata });
+    const outcome = await handleCommand(
+      store,
+      'counter-2',
+      counter,
+      { type: 'Increment', by: 0, limit: 10 },
+      { metadata },
+    );
     expect(outcome).toEqual({ events: [], state: 0, position: undefined });
   });
 
   it('re-reads and re-decides after a concurrent write, so the invariant holds', async () => {
     const results = await Promise.allSettled(
-      [4, 4, 4].map((by) => handleCommand(store, 'counter-3', counter, { type: 'Increment', by, limit: 10 }, { metadata })),
+      [4, 4, 4].map((by) =>
+        handleCommand(
+          store,
+          'counter-3',
+          counter,
+          { type: 'Increment', by, limit: 10 },
+          { metadata },
+        ),
+      ),
     );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
     expect((await loadState(store, 'counter-3', counter)).state).toBe(8);
@@ -48,15 +74,27 @@ describe('handleCommand', () => {
     const racing: EventStore = Object.create(store) as EventStore;
     racing.append = () => Promise.reject(new WrongExpectedRevision('counter-4', 'no_stream', 0n));
     await expect(
-      handleCommand(racing, 'counter-4', counter, { type: 'Increment', by: 1, limit: 10 }, { metadata, maxAttempts: 3 }),
+      handleCommand(
+        racing,
+        'counter-4',
+        counter,
+        { type: 'Increment', by: 1, limit: 10 },
+        { metadata, maxAttempts: 3 },
+      ),
     ).rejects.toBeInstanceOf(WrongExpectedRevision);
   });
 
   it('uses the given deterministic event ids', async () => {
-    await handleCommand(store, 'counter-5', counter, { type: 'Increment', by: 1, limit: 10 }, {
-      metadata,
-      eventId: (_event, index) => `00000000-0000-4000-8000-00000000000${index}`,
-    });
+    await handleCommand(
+      store,
+      'counter-5',
+      counter,
+      { type: 'Increment', by: 1, limit: 10 },
+      {
+        metadata,
+        eventId: (_event, index) => `00000000-0000-4000-8000-00000000000${index}`,
+      },
+    );
     const ids = [];
     for await (const event of store.readStream('counter-5')) ids.push(event.id);
     expect(ids).toEqual(['00000000-0000-4000-8000-000000000000']);

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Decider } from '../decider';
 import { WrongExpectedRevision } from '../event-store/event-store.errors';
-import type { EventData, EventMetadata, EventStore, ExpectedRevision, NewEvent } from '../event-store/event-store.port';
+import type {
+  EventData,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+} from '../event-store/event-store.port';
 
 /** A domain event as deciders produce and fold them. */
 export interface DomainEvent {

@@ -9,9 +9,7 @@ export class WrongExpectedRevision extends Error {
     /** The stream's current last revision, or `'no_stream'` when it has no events. */
     readonly actual: bigint | 'no_stream',
   ) {
-    super(
-      `Stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`,
-    );
+    super(`Stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
   }
 }
 

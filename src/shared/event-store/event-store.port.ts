@@ -34,8 +34,10 @@ export interface NewEvent<TType extends string = string, TData extends EventData
 }
 
 /** An event as the store recorded it. */
-export interface RecordedEvent<TType extends string = string, TData extends EventData = EventData>
-  extends NewEvent<TType, TData> {
+export interface RecordedEvent<
+  TType extends string = string,
+  TData extends EventData = EventData,
+> extends NewEvent<TType, TData> {
   readonly streamId: string;
   readonly revision: bigint;
   readonly position: bigint;
@@ -102,7 +104,11 @@ export interface StreamMetadata {
 }
 
 export interface EventStore {
-  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   subscribeToAll(options?: SubscribeOptions): AllSubscription;
@@ -113,7 +119,10 @@ export interface EventStore {
    * again continues after its last revision. Events already in `$all` stay there (erasure of
    * payloads is a separate concern).
    */
-  deleteStream(streamId: string, options?: { readonly expectedRevision?: ExpectedRevision }): Promise<void>;
+  deleteStream(
+    streamId: string,
+    options?: { readonly expectedRevision?: ExpectedRevision },
+  ): Promise<void>;
   setStreamMetadata(streamId: string, metadata: StreamMetadata): Promise<void>;
   getStreamMetadata(streamId: string): Promise<StreamMetadata>;
   close(): Promise<void>;

@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
 
@@ -28,7 +34,8 @@ export class IntercomExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { status, errors, headers } = this.describe(exception);
-    if (status >= 500) this.logger.error({ err: exception, requestId: request.id }, 'Request failed');
+    if (status >= 500)
+      this.logger.error({ err: exception, requestId: request.id }, 'Request failed');
     const body: IntercomErrorList = { type: 'error.list', request_id: String(request.id), errors };
     void reply.status(status).headers(headers).send(body);
   }
@@ -41,14 +48,26 @@ export class IntercomExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpProblem) return exception;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return { status, errors: [{ code: codeFor(status), message: messageOf(exception) }], headers: {} };
+      return {
+        status,
+        errors: [{ code: codeFor(status), message: messageOf(exception) }],
+        headers: {},
+      };
     }
     // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode.
     const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      return { status: statusCode, errors: [{ code: codeFor(statusCode), message: (exception as Error).message }], headers: {} };
+      return {
+        status: statusCode,
+        errors: [{ code: codeFor(statusCode), message: (exception as Error).message }],
+        headers: {},
+      };
     }
-    return { status: 500, errors: [{ code: 'server_error', message: 'An unexpected error occurred' }], headers: {} };
+    return {
+      status: 500,
+      errors: [{ code: 'server_error', message: 'An unexpected error occurred' }],
+      headers: {},
+    };
   }
 }
 

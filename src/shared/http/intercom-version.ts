@@ -12,7 +12,9 @@ export class IntercomVersion {
 
   static parse(header: string | undefined): IntercomVersion {
     const match = /^\s*(\d+)\.(\d+)\s*$/.exec(header ?? '');
-    return match ? new IntercomVersion(Number(match[1]), Number(match[2])) : IntercomVersion.DEFAULT;
+    return match
+      ? new IntercomVersion(Number(match[1]), Number(match[2]))
+      : IntercomVersion.DEFAULT;
   }
 
   atLeast(major: number, minor: number): boolean {
@@ -20,14 +22,18 @@ export class IntercomVersion {
   }
 }
 
-export const RequestedVersion = createParamDecorator((_data: unknown, context: ExecutionContext): IntercomVersion => {
-  const header = context.switchToHttp().getRequest<FastifyRequest>().headers['intercom-version'];
-  return IntercomVersion.parse(Array.isArray(header) ? header[0] : header);
-});
+export const RequestedVersion = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): IntercomVersion => {
+    const header = context.switchToHttp().getRequest<FastifyRequest>().headers['intercom-version'];
+    return IntercomVersion.parse(Array.isArray(header) ? header[0] : header);
+  },
+);
 
 /** `X-Min-Position`: a position the client holds and wants reflected in what it reads. */
-export const MinPosition = createParamDecorator((_data: unknown, context: ExecutionContext): bigint | undefined => {
-  const header = context.switchToHttp().getRequest<FastifyRequest>().headers['x-min-position'];
-  const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && /^\d{1,40}$/.test(value) ? BigInt(value) : undefined;
-});
+export const MinPosition = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): bigint | undefined => {
+    const header = context.switchToHttp().getRequest<FastifyRequest>().headers['x-min-position'];
+    const value = Array.isArray(header) ? header[0] : header;
+    return value !== undefined && /^\d{1,40}$/.test(value) ? BigInt(value) : undefined;
+  },
+);

@@ -4,10 +4,17 @@ import type { ContactWriteResult } from '../contact-write-result';
 import { ArchiveContactCommand } from './archive-contact.command';
 
 @CommandHandler(ArchiveContactCommand)
-export class ArchiveContactHandler implements ICommandHandler<ArchiveContactCommand, ContactWriteResult> {
+export class ArchiveContactHandler implements ICommandHandler<
+  ArchiveContactCommand,
+  ContactWriteResult
+> {
   constructor(private readonly writer: ContactStreamWriter) {}
 
-  async execute({ workspaceId, contactId, archived }: ArchiveContactCommand): Promise<ContactWriteResult> {
+  async execute({
+    workspaceId,
+    contactId,
+    archived,
+  }: ArchiveContactCommand): Promise<ContactWriteResult> {
     const outcome = await this.writer.execute(workspaceId, contactId, {
       type: archived ? 'ArchiveContact' : 'UnarchiveContact',
       data: { contactId, workspaceId },

@@ -3,14 +3,20 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { newContactId } from '../../contact-id';
 import { ContactStreamWriter } from '../../contact-stream-writer';
-import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../../custom-attributes-policy';
+import {
+  CUSTOM_ATTRIBUTES_POLICY,
+  type CustomAttributesPolicy,
+} from '../../custom-attributes-policy';
 import { IdentityReservations, identityClaimsOf } from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
 import { CreateContactCommand } from './create-contact.command';
 
 /** Validate custom attributes, claim the identity, then append: a failed append releases the claim. */
 @CommandHandler(CreateContactCommand)
-export class CreateContactHandler implements ICommandHandler<CreateContactCommand, ContactWriteResult> {
+export class CreateContactHandler implements ICommandHandler<
+  CreateContactCommand,
+  ContactWriteResult
+> {
   constructor(
     private readonly writer: ContactStreamWriter,
     private readonly reservations: IdentityReservations,
@@ -18,8 +24,13 @@ export class CreateContactHandler implements ICommandHandler<CreateContactComman
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({ workspaceId, role, attributes }: CreateContactCommand): Promise<ContactWriteResult> {
-    if (attributes.custom_attributes) await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
+  async execute({
+    workspaceId,
+    role,
+    attributes,
+  }: CreateContactCommand): Promise<ContactWriteResult> {
+    if (attributes.custom_attributes)
+      await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
     const contactId = newContactId(this.clock.now());
     const claims = identityClaimsOf({ role: role ?? 'user', ...attributes });
     await this.reservations.claimAll(workspaceId, contactId, claims);

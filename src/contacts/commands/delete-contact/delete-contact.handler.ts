@@ -13,7 +13,10 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
     private readonly reservations: IdentityReservations,
   ) {}
 
-  async execute({ workspaceId, contactId }: DeleteContactCommand): Promise<ContactWriteResult & { externalId: string | null }> {
+  async execute({
+    workspaceId,
+    contactId,
+  }: DeleteContactCommand): Promise<ContactWriteResult & { externalId: string | null }> {
     const state = await this.writer.load(workspaceId, contactId);
     const outcome = await this.writer.execute(workspaceId, contactId, {
       type: 'DeleteContact',
@@ -22,7 +25,12 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
     });
     const externalId = isLive(state) ? state.external_id : null;
     if (isLive(state)) {
-      await this.reservations.releaseAll(workspaceId, contactId, identityClaimsOf({ ...state, role: state.status }), 'deleted');
+      await this.reservations.releaseAll(
+        workspaceId,
+        contactId,
+        identityClaimsOf({ ...state, role: state.status }),
+        'deleted',
+      );
     }
     return { contactId, position: outcome.position, externalId };
   }

@@ -21,7 +21,11 @@ export async function completeMerge(
   workspaceId: string,
   sourceId: string,
 ): Promise<bigint | undefined> {
-  const { state: source } = await loadState(store, contactStreamId(workspaceId, sourceId), contactDecider);
+  const { state: source } = await loadState(
+    store,
+    contactStreamId(workspaceId, sourceId),
+    contactDecider,
+  );
   if (source.status !== 'merged') return undefined;
   const snapshot = mergeSourceOf(source)!;
   const outcome = await handleCommand(

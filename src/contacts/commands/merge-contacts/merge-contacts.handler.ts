@@ -17,7 +17,10 @@ import { MergeContactsCommand } from './merge-contacts.command';
  * between, the merge-completion process manager finishes it from the event log.
  */
 @CommandHandler(MergeContactsCommand)
-export class MergeContactsHandler implements ICommandHandler<MergeContactsCommand, ContactWriteResult> {
+export class MergeContactsHandler implements ICommandHandler<
+  MergeContactsCommand,
+  ContactWriteResult
+> {
   constructor(
     private readonly writer: ContactStreamWriter,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -27,13 +30,20 @@ export class MergeContactsHandler implements ICommandHandler<MergeContactsComman
 
   async execute({ workspaceId, from, into }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself');
-    const [source, target] = await Promise.all([this.writer.load(workspaceId, from), this.writer.load(workspaceId, into)]);
+    const [source, target] = await Promise.all([
+      this.writer.load(workspaceId, from),
+      this.writer.load(workspaceId, into),
+    ]);
     if (source.status === 'none') throw new ContactNotFound(from);
     const snapshot = mergeSourceOf(source);
     if (snapshot && source.status !== 'merged') {
       // Refuse before closing the source when the target could not absorb it.
       absorbMergedLead(
-        { type: 'AbsorbMergedLead', data: { contactId: into, workspaceId, source: snapshot }, now: this.writer.nowSeconds() },
+        {
+          type: 'AbsorbMergedLead',
+          data: { contactId: into, workspaceId, source: snapshot },
+          now: this.writer.nowSeconds(),
+        },
         target,
       );
     }

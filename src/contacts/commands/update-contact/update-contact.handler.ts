@@ -2,31 +2,52 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { normalizeIdentity } from '../../../shared/stream-names';
 import { ContactStreamWriter } from '../../contact-stream-writer';
-import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../../custom-attributes-policy';
+import {
+  CUSTOM_ATTRIBUTES_POLICY,
+  type CustomAttributesPolicy,
+} from '../../custom-attributes-policy';
 import { isLive } from '../../domain/contact.state';
-import { IdentityReservations, identityClaimsOf, type IdentityClaim } from '../../identity/identity-reservations';
+import {
+  IdentityReservations,
+  identityClaimsOf,
+  type IdentityClaim,
+} from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
 import { UpdateContactCommand } from './update-contact.command';
 
 /** Claims identity values the update adds before appending; releases the ones it drops after. */
 @CommandHandler(UpdateContactCommand)
-export class UpdateContactHandler implements ICommandHandler<UpdateContactCommand, ContactWriteResult> {
+export class UpdateContactHandler implements ICommandHandler<
+  UpdateContactCommand,
+  ContactWriteResult
+> {
   constructor(
     private readonly writer: ContactStreamWriter,
     private readonly reservations: IdentityReservations,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
   ) {}
 
-  async execute({ workspaceId, contactId, role, attributes }: UpdateContactCommand): Promise<ContactWriteResult> {
+  async execute({
+    workspaceId,
+    contactId,
+    role,
+    attributes,
+  }: UpdateContactCommand): Promise<ContactWriteResult> {
     const state = await this.writer.load(workspaceId, contactId);
     let added: IdentityClaim[] = [];
     let dropped: IdentityClaim[] = [];
     if (isLive(state)) {
-      if (attributes.custom_attributes) await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
-      const before = identityClaimsOf({ role: state.status, external_id: state.external_id, email: state.email });
+      if (attributes.custom_attributes)
+        await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
+      const before = identityClaimsOf({
+        role: state.status,
+        external_id: state.external_id,
+        email: state.email,
+      });
       const after = identityClaimsOf({
         role: role ?? state.status,
-        external_id: attributes.external_id !== undefined ? attributes.external_id : state.external_id,
+        external_id:
+          attributes.external_id !== undefined ? attributes.external_id : state.external_id,
         email: attributes.email !== undefined ? attributes.email : state.email,
       });
       added = difference(after, before);
@@ -51,5 +72,7 @@ export class UpdateContactHandler implements ICommandHandler<UpdateContactComman
 const sameClaim = (a: IdentityClaim, b: IdentityClaim): boolean =>
   a.kind === b.kind && normalizeIdentity(a.kind, a.value) === normalizeIdentity(b.kind, b.value);
 
-const difference = (from: readonly IdentityClaim[], without: readonly IdentityClaim[]): IdentityClaim[] =>
-  from.filter((claim) => !without.some((other) => sameClaim(claim, other)));
+const difference = (
+  from: readonly IdentityClaim[],
+  without: readonly IdentityClaim[],
+): IdentityClaim[] => from.filter((claim) => !without.some((other) => sameClaim(claim, other)));

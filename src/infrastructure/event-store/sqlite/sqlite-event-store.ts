@@ -2,7 +2,10 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataDirectoryLocked, WrongExpectedRevision } from '../../../shared/event-store/event-store.errors';
+import {
+  DataDirectoryLocked,
+  WrongExpectedRevision,
+} from '../../../shared/event-store/event-store.errors';
 import type {
   AllSubscription,
   AppendOptions,
@@ -96,7 +99,11 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(openExclusive(options.file ?? ':memory:', synchronous));
   }
 
-  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('The event store is closed'));
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ streamId, events, expected: options.expectedRevision, resolve, reject });
@@ -116,17 +123,19 @@ export class SqliteEventStore implements EventStore {
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
     let lastPosition: number | undefined;
     try {
-      this.db.transaction(() => {
-        for (const pending of batch) {
-          try {
-            const result = this.appendInTransaction(pending);
-            outcomes.push({ ok: true, result });
-            lastPosition = Number(result.position);
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+      this.db
+        .transaction(() => {
+          for (const pending of batch) {
+            try {
+              const result = this.appendInTransaction(pending);
+              outcomes.push({ ok: true, result });
+              lastPosition = Number(result.position);
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (error) {
       // The commit itself failed: nothing of this batch is durable.
       for (const pending of batch) pending.reject(error);
@@ -154,7 +163,9 @@ export class SqliteEventStore implements EventStore {
       return { nextExpectedRevision: BigInt(last), position: BigInt(this.headPositionSync()) };
     }
     const mayBeRetry = expected === 'any' && lastId === events[events.length - 1]!.id;
-    const retried = mayBeRetry ? this.findIdempotentRetry(streamId, events, expected, lastRevision) : undefined;
+    const retried = mayBeRetry
+      ? this.findIdempotentRetry(streamId, events, expected, lastRevision)
+      : undefined;
     if (retried) return retried;
     if (deleted) this.statements.undelete.run(streamId);
     let revision = lastRevision ?? -1;
@@ -208,7 +219,8 @@ export class SqliteEventStore implements EventStore {
     lastId: string | undefined;
     deleted: boolean;
   } {
-    const head = this.statements.lastRevision.get(streamId) as Pick<EventRow, 'revision' | 'id'> | undefined;
+    const head = this.statements.lastRevision.get(streamId) as
+      Pick<EventRow, 'revision' | 'id'> | undefined;
     const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
     return { lastRevision: head?.revision, lastId: head?.id, deleted: stream?.deleted === 1 };
   }
@@ -218,7 +230,10 @@ export class SqliteEventStore implements EventStore {
     return row.position ?? 0;
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+  async *readStream(
+    streamId: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterable<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     const visibleFrom = this.firstVisibleRevision(streamId);
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
@@ -289,7 +304,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** @internal paged reads for subscriptions; `undefined` filter means everything but system streams. */
-  readPage(after: number, filter: EventFilter | undefined): { rows: EventRow[]; accepts: (row: EventRow) => boolean } {
+  readPage(
+    after: number,
+    filter: EventFilter | undefined,
+  ): { rows: EventRow[]; accepts: (row: EventRow) => boolean } {
     return {
       rows: this.statements.allFrom.all(after, READ_PAGE_SIZE) as EventRow[],
       accepts: compileFilter(filter),
@@ -300,18 +318,24 @@ export class SqliteEventStore implements EventStore {
     return BigInt(this.headPositionSync());
   }
 
-  async deleteStream(streamId: string, options: { readonly expectedRevision?: ExpectedRevision } = {}): Promise<void> {
+  async deleteStream(
+    streamId: string,
+    options: { readonly expectedRevision?: ExpectedRevision } = {},
+  ): Promise<void> {
     const { lastRevision, deleted } = this.streamHead(streamId);
     const actual = lastRevision === undefined || deleted ? 'no_stream' : BigInt(lastRevision);
     const expected = options.expectedRevision ?? 'any';
-    if (!matchesExpectation(expected, actual)) throw new WrongExpectedRevision(streamId, expected, actual);
+    if (!matchesExpectation(expected, actual))
+      throw new WrongExpectedRevision(streamId, expected, actual);
     this.statements.markDeleted.run(streamId);
   }
 
   async setStreamMetadata(streamId: string, metadata: StreamMetadata): Promise<void> {
     const serializable = {
       ...metadata,
-      ...(metadata.truncateBefore !== undefined ? { truncateBefore: Number(metadata.truncateBefore) } : {}),
+      ...(metadata.truncateBefore !== undefined
+        ? { truncateBefore: Number(metadata.truncateBefore) }
+        : {}),
     };
     this.statements.upsertMetadata.run(streamId, JSON.stringify(serializable));
   }
@@ -322,7 +346,9 @@ export class SqliteEventStore implements EventStore {
     const parsed = JSON.parse(stream.metadata) as Record<string, unknown>;
     return {
       ...parsed,
-      ...(typeof parsed.truncateBefore === 'number' ? { truncateBefore: BigInt(parsed.truncateBefore) } : {}),
+      ...(typeof parsed.truncateBefore === 'number'
+        ? { truncateBefore: BigInt(parsed.truncateBefore) }
+        : {}),
     };
   }
 
@@ -430,7 +456,9 @@ function matchesExpectation(expected: ExpectedRevision, actual: bigint | 'no_str
   return actual === expected;
 }
 
-function compileFilter(filter: EventFilter | undefined): (row: Pick<EventRow, 'stream_id' | 'type'>) => boolean {
+function compileFilter(
+  filter: EventFilter | undefined,
+): (row: Pick<EventRow, 'stream_id' | 'type'>) => boolean {
   const prefixes = filter?.streamPrefixes;
   const types = filter?.eventTypes ? new Set(filter.eventTypes) : undefined;
   return (row) =>
@@ -457,7 +485,9 @@ function prepareStatements(db: Database.Database) {
     insert: db.prepare(
       'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    lastRevision: db.prepare('SELECT revision, id FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
+    lastRevision: db.prepare(
+      'SELECT revision, id FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+    ),
     stream: db.prepare('SELECT metadata, deleted FROM streams WHERE stream_id = ?'),
     eventsFrom: db.prepare(
       'SELECT id, revision, position FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
