@@ -2,10 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
 import { InvalidSearchCursor } from '../../src/contacts/search/contact-search.errors';
-import { matchesSearchQuery, searchFieldValue, type EvaluationContext } from '../../src/contacts/search/contact-search.evaluate';
-import { resolveSearchField, STANDARD_SEARCH_FIELDS, type SearchField } from '../../src/contacts/search/contact-search.fields';
+import {
+  matchesSearchQuery,
+  searchFieldValue,
+  type EvaluationContext,
+} from '../../src/contacts/search/contact-search.evaluate';
+import {
+  resolveSearchField,
+  STANDARD_SEARCH_FIELDS,
+  type SearchField,
+} from '../../src/contacts/search/contact-search.fields';
 import { createContactSearchIndexes } from '../../src/contacts/search/contact-search.indexes';
-import { operatorsFor, parseContactSearchRequest, parseSearchQuery, type SearchParseOptions } from '../../src/contacts/search/contact-search.parse';
+import {
+  operatorsFor,
+  parseContactSearchRequest,
+  parseSearchQuery,
+  type SearchParseOptions,
+} from '../../src/contacts/search/contact-search.parse';
 import type { SearchNode } from '../../src/contacts/search/contact-search.query';
 import {
   compileSearchQuery,
@@ -22,7 +35,11 @@ import {
   SEARCH_TEST_ATTRIBUTES,
   seededRandom,
 } from '../support/contact-search-fixtures';
-import { describeOnReadStores, openTestReadStore, type TestReadStore } from '../support/read-store-targets';
+import {
+  describeOnReadStores,
+  openTestReadStore,
+  type TestReadStore,
+} from '../support/read-store-targets';
 
 const WORKSPACE = 'ws_search';
 const OTHER_WORKSPACE = 'ws_other';
@@ -39,13 +56,17 @@ const generator = contactGenerator(SEED, WORKSPACE);
 const contacts: ContactsTable[] = Array.from({ length: 400 }, () => generator.next());
 const strangers = contactGenerator(SEED + 1, OTHER_WORKSPACE);
 const otherWorkspace: ContactsTable[] = Array.from({ length: 60 }, () => strangers.next());
-const searchable = contacts.filter((c) => c.status === 'live' && (c.role === 'lead' || c.role === 'user'));
+const searchable = contacts.filter(
+  (c) => c.status === 'live' && (c.role === 'lead' || c.role === 'user'),
+);
 
 /** Segment membership for the hook test: every third searchable contact is in `seg_a`, every fifth in `seg_b`. */
-const memberships: ReadonlyArray<{ segment_id: string; contact_id: string }> = searchable.flatMap((c, i) => [
-  ...(i % 3 === 0 ? [{ segment_id: 'seg_a', contact_id: c.id }] : []),
-  ...(i % 5 === 0 ? [{ segment_id: 'seg_b', contact_id: c.id }] : []),
-]);
+const memberships: ReadonlyArray<{ segment_id: string; contact_id: string }> = searchable.flatMap(
+  (c, i) => [
+    ...(i % 3 === 0 ? [{ segment_id: 'seg_a', contact_id: c.id }] : []),
+    ...(i % 5 === 0 ? [{ segment_id: 'seg_b', contact_id: c.id }] : []),
+  ],
+);
 
 function valuesOf(field: SearchField): unknown[] {
   switch (field.type) {
@@ -56,7 +77,13 @@ function valuesOf(field: SearchField): unknown[] {
     case 'float':
       return [0, 0.1, 1.5, -0.75, 99.99, 3];
     case 'date':
-      return [DAY_ANCHORS[0], (DAY_ANCHORS[0] ?? 0) - 1, (DAY_ANCHORS[1] ?? 0) + 7200, DAY_ANCHORS[3], DAY_ANCHORS[4]];
+      return [
+        DAY_ANCHORS[0],
+        (DAY_ANCHORS[0] ?? 0) - 1,
+        (DAY_ANCHORS[1] ?? 0) + 7200,
+        DAY_ANCHORS[3],
+        DAY_ANCHORS[4],
+      ];
     case 'string': {
       const seen = new Set<string>();
       for (const c of contacts) {
@@ -71,7 +98,8 @@ function valuesOf(field: SearchField): unknown[] {
 
 function observed(contact: ContactsTable, field: SearchField): unknown {
   if (field.kind === 'standard') return contact[field.column];
-  if (field.kind === 'custom') return (JSON.parse(contact.custom_attributes) as Record<string, unknown>)[field.attribute];
+  if (field.kind === 'custom')
+    return (JSON.parse(contact.custom_attributes) as Record<string, unknown>)[field.attribute];
   return undefined;
 }
 
@@ -114,7 +142,11 @@ function matrixCases(): Array<{ title: string; queries: unknown[]; dates: boolea
           break;
         case 'IN':
         case 'NIN':
-          queries = [values.slice(0, 1), values.slice(1, 4), values].map((value) => ({ field: name, operator, value }));
+          queries = [values.slice(0, 1), values.slice(1, 4), values].map((value) => ({
+            field: name,
+            operator,
+            value,
+          }));
           break;
         case '~':
         case '!~':
@@ -124,9 +156,16 @@ function matrixCases(): Array<{ title: string; queries: unknown[]; dates: boolea
           break;
         case '=':
         case '!=':
-          queries = [...values, ...(field.kind === 'segment' ? [] : [null])].map((value) => ({ field: name, operator, value }));
+          queries = [...values, ...(field.kind === 'segment' ? [] : [null])].map((value) => ({
+            field: name,
+            operator,
+            value,
+          }));
           break;
-        default:
+        case '<':
+        case '>':
+        case '<=':
+        case '>=':
           queries = values.map((value) => ({ field: name, operator, value }));
       }
       cases.push({ title: `${name} ${operator}`, queries, dates: field.type === 'date' });
@@ -142,7 +181,9 @@ function nestedQueries(count: number): unknown[] {
   const pick = (): unknown => leaves[Math.floor(random() * leaves.length)];
   const group = (depth: number): unknown => ({
     operator: random() < 0.5 ? 'AND' : 'OR',
-    value: Array.from({ length: 2 + Math.floor(random() * 3) }, () => (depth < 2 && random() < 0.4 ? group(depth + 1) : pick())),
+    value: Array.from({ length: 2 + Math.floor(random() * 3) }, () =>
+      depth < 2 && random() < 0.4 ? group(depth + 1) : pick(),
+    ),
   });
   return Array.from({ length: count }, () => group(1));
 }
@@ -164,9 +205,13 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
     await createContactSearchIndexes(db, table, dialect);
     await createContactSearchIndexes(db, table, dialect);
     await insertContacts(db, table, [...contacts, ...otherWorkspace]);
-    await sql`CREATE TABLE search_segment_members (segment_id text NOT NULL, contact_id text NOT NULL)`.execute(db);
+    await sql`CREATE TABLE search_segment_members (segment_id text NOT NULL, contact_id text NOT NULL)`.execute(
+      db,
+    );
     for (const row of memberships) {
-      await sql`INSERT INTO search_segment_members VALUES (${row.segment_id}, ${row.contact_id})`.execute(db);
+      await sql`INSERT INTO search_segment_members VALUES (${row.segment_id}, ${row.contact_id})`.execute(
+        db,
+      );
     }
   });
 
@@ -174,7 +219,11 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
     await target?.dispose();
   });
 
-  async function idsFromSql(query: SearchNode, timeZone: string, withHook: boolean): Promise<string[]> {
+  async function idsFromSql(
+    query: SearchNode,
+    timeZone: string,
+    withHook: boolean,
+  ): Promise<string[]> {
     const condition = compileSearchQuery(query, {
       dialect,
       workspaceId: WORKSPACE,
@@ -182,16 +231,30 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       now: NOW,
       ...(withHook ? { segmentMembership: segmentHook } : {}),
     });
-    const rows = await searchableContacts(db, table, WORKSPACE).where(condition).select('c.id').execute();
+    const rows = await searchableContacts(db, table, WORKSPACE)
+      .where(condition)
+      .select('c.id')
+      .execute();
     return rows.map((row) => row.id).sort();
   }
 
   function idsFromEvaluator(query: SearchNode, timeZone: string, withHook: boolean): string[] {
-    const context: EvaluationContext = { timeZone, now: NOW, ...(withHook ? { isSegmentMember } : {}) };
-    return searchable.filter((c) => matchesSearchQuery(c, query, context)).map((c) => c.id).sort();
+    const context: EvaluationContext = {
+      timeZone,
+      now: NOW,
+      ...(withHook ? { isSegmentMember } : {}),
+    };
+    return searchable
+      .filter((c) => matchesSearchQuery(c, query, context))
+      .map((c) => c.id)
+      .sort();
   }
 
-  async function expectSameAsEvaluator(raw: unknown, timeZone = 'UTC', withHook = false): Promise<number> {
+  async function expectSameAsEvaluator(
+    raw: unknown,
+    timeZone = 'UTC',
+    withHook = false,
+  ): Promise<number> {
     const query = parseSearchQuery(raw, parseOptions);
     const expected = idsFromEvaluator(query, timeZone, withHook);
     const actual = await idsFromSql(query, timeZone, withHook);
@@ -202,18 +265,23 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
   const sizes: number[] = [];
 
   describe('operator × type matrix agrees with the brute-force evaluation', () => {
-    it.each(matrixCases())('$title', async ({ queries, dates, title }) => {
-      const withHook = title.startsWith('segment_id');
-      for (const raw of queries) {
-        for (const timeZone of dates ? TIME_ZONES : (['UTC'] as const)) {
-          sizes.push(await expectSameAsEvaluator(raw, timeZone, false));
-          if (withHook) sizes.push(await expectSameAsEvaluator(raw, timeZone, true));
+    // Plain loops, not `it.each`: the read-store helper counts skipped PostgreSQL cases through `it`.
+    for (const { queries, dates, title } of matrixCases()) {
+      it(title, async () => {
+        const withHook = title.startsWith('segment_id');
+        for (const raw of queries) {
+          for (const timeZone of dates ? TIME_ZONES : (['UTC'] as const)) {
+            sizes.push(await expectSameAsEvaluator(raw, timeZone, false));
+            if (withHook) sizes.push(await expectSameAsEvaluator(raw, timeZone, true));
+          }
         }
-      }
-    });
+      });
+    }
 
-    it.each(nestedQueries(60).map((query, index) => ({ index, query })))('nested AND/OR query #$index', async ({ query }) => {
-      sizes.push(await expectSameAsEvaluator(query, 'America/New_York', true));
+    nestedQueries(60).forEach((query, index) => {
+      it(`nested AND/OR query #${index}`, async () => {
+        sizes.push(await expectSameAsEvaluator(query, 'America/New_York', true));
+      });
     });
 
     it('exercised the data: most queries select some but not all contacts', () => {
@@ -224,7 +292,11 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
   });
 
   it('never returns visitors, merged contacts or another workspace’s contacts', async () => {
-    const everything = await idsFromSql(parseSearchQuery({ field: 'id', operator: '!=', value: '' }, parseOptions), 'UTC', false);
+    const everything = await idsFromSql(
+      parseSearchQuery({ field: 'id', operator: '!=', value: '' }, parseOptions),
+      'UTC',
+      false,
+    );
     expect(everything).toEqual(searchable.map((c) => c.id).sort());
   });
 
@@ -240,8 +312,15 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
     const pages: ContactSearchPage[] = [];
     let startingAfter: string | undefined;
     for (;;) {
-      const pagination = { ...(body.pagination as object), ...(startingAfter ? { starting_after: startingAfter } : {}) };
-      const page = await searchContacts({ db, dialect, table }, { workspaceId: WORKSPACE }, request({ ...body, pagination }));
+      const pagination = {
+        ...(body.pagination as object),
+        ...(startingAfter ? { starting_after: startingAfter } : {}),
+      };
+      const page = await searchContacts(
+        { db, dialect, table },
+        { workspaceId: WORKSPACE },
+        request({ ...body, pagination }),
+      );
       pages.push(page);
       ids.push(...page.rows.map((row) => row.id));
       if (!page.pages.next) return { ids, pages };
@@ -262,35 +341,50 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       expect(ids).toEqual(expected);
       expect(pages.map((p) => p.pages.page)).toEqual(pages.map((_, i) => i + 1));
       expect(pages[0]?.total_count).toBe(searchable.length);
-      expect(pages[0]?.pages).toMatchObject({ type: 'pages', per_page: 40, total_pages: Math.ceil(searchable.length / 40) });
+      expect(pages[0]?.pages).toMatchObject({
+        type: 'pages',
+        per_page: 40,
+        total_pages: Math.ceil(searchable.length / 40),
+      });
       expect(pages.at(-1)?.pages.next).toBeUndefined();
     });
 
-    it.each([
+    for (const [field, order] of [
       ['custom_attributes.score', 'ascending'],
       ['signed_up_at', 'descending'],
       ['custom_attributes.vip', 'descending'],
-    ] as const)('sorts by %s %s with NULLs last and ties by id', async (field, order) => {
-      const { ids } = await walk({ ...matchAll, sort: { field, order }, pagination: { per_page: 23 } });
-      const sortField = resolveSearchField(field, parseOptions.customAttributeType)!;
-      const value = (c: ContactsTable): number | null => {
-        const v = searchFieldValue(c, sortField);
-        return v === null ? null : Number(v);
-      };
-      const sign = order === 'ascending' ? 1 : -1;
-      const expected = [...searchable]
-        .sort((a, b) => {
-          const va = value(a);
-          const vb = value(b);
-          if (va === null || vb === null) return va === vb ? sign * (a.id < b.id ? -1 : 1) : va === null ? 1 : -1;
-          return sign * (va - vb) || sign * (a.id < b.id ? -1 : 1);
-        })
-        .map((c) => c.id);
-      expect(ids).toEqual(expected);
-    });
+    ] as const) {
+      it(`sorts by ${field} ${order} with NULLs last and ties by id`, async () => {
+        const { ids } = await walk({
+          ...matchAll,
+          sort: { field, order },
+          pagination: { per_page: 23 },
+        });
+        const sortField = resolveSearchField(field, parseOptions.customAttributeType)!;
+        const value = (c: ContactsTable): number | null => {
+          const v = searchFieldValue(c, sortField);
+          return v === null ? null : Number(v);
+        };
+        const sign = order === 'ascending' ? 1 : -1;
+        const expected = [...searchable]
+          .sort((a, b) => {
+            const va = value(a);
+            const vb = value(b);
+            if (va === null || vb === null)
+              return va === vb ? sign * (a.id < b.id ? -1 : 1) : va === null ? 1 : -1;
+            return sign * (va - vb) || sign * (a.id < b.id ? -1 : 1);
+          })
+          .map((c) => c.id);
+        expect(ids).toEqual(expected);
+      });
+    }
 
     it('sorts by a string field without losing or repeating rows', async () => {
-      const { ids } = await walk({ ...matchAll, sort: { field: 'name', order: 'ascending' }, pagination: { per_page: 17 } });
+      const { ids } = await walk({
+        ...matchAll,
+        sort: { field: 'name', order: 'ascending' },
+        pagination: { per_page: 17 },
+      });
       expect([...ids].sort()).toEqual(searchable.map((c) => c.id).sort());
     });
 
@@ -314,7 +408,9 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       });
       expect(new Set(ids).size).toBe(ids.length);
       expect(before.filter((id) => !ids.includes(id))).toEqual([]);
-      await sql`DELETE FROM ${sql.table(table)} WHERE workspace_id = ${WORKSPACE} AND id NOT IN (${sql.join(contacts.map((c) => c.id))})`.execute(db);
+      await sql`DELETE FROM ${sql.table(table)} WHERE workspace_id = ${WORKSPACE} AND id NOT IN (${sql.join(contacts.map((c) => c.id))})`.execute(
+        db,
+      );
     });
 
     it('counts matches and stops on an empty result', async () => {
@@ -323,14 +419,27 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
         { workspaceId: WORKSPACE, timeZone: 'Asia/Kolkata' },
         request({ query: { field: 'email', operator: '=', value: 'nobody@nowhere' } }),
       );
-      expect(page).toEqual({ rows: [], total_count: 0, pages: { type: 'pages', page: 1, per_page: 50, total_pages: 0 } });
+      expect(page).toEqual({
+        rows: [],
+        total_count: 0,
+        pages: { type: 'pages', page: 1, per_page: 50, total_pages: 0 },
+      });
     });
 
     it('refuses a garbled, altered or foreign cursor with parameter_invalid', async () => {
-      const first = await searchContacts({ db, dialect, table }, { workspaceId: WORKSPACE }, request({ ...matchAll, pagination: { per_page: 5 } }));
+      const first = await searchContacts(
+        { db, dialect, table },
+        { workspaceId: WORKSPACE },
+        request({ ...matchAll, pagination: { per_page: 5 } }),
+      );
       const cursor = first.pages.next!.starting_after;
-      const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-      const altered = Buffer.from(JSON.stringify([decoded[0].replace(/"p":2/, '"p":9'), decoded[1]])).toString('base64url');
+      const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+        string,
+        string,
+      ];
+      const altered = Buffer.from(
+        JSON.stringify([decoded[0].replace(/"p":2/, '"p":9'), decoded[1]]),
+      ).toString('base64url');
       const attempts: Array<[string, Record<string, unknown>]> = [
         ['garbage', matchAll],
         [`${cursor.slice(0, -3)}xyz`, matchAll],
@@ -345,7 +454,10 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
           request({ ...body, pagination: { per_page: 5, starting_after: startingAfter } }),
         );
         await expect(run).rejects.toBeInstanceOf(InvalidSearchCursor);
-        await expect(run).rejects.toMatchObject({ code: 'parameter_invalid', field: 'pagination.starting_after' });
+        await expect(run).rejects.toMatchObject({
+          code: 'parameter_invalid',
+          field: 'pagination.starting_after',
+        });
       }
     });
   });

@@ -31,7 +31,11 @@ function fingerprint(query: SearchNode, sort: SearchSort): string {
   return digest(JSON.stringify([query, sort.field.name, sort.order]));
 }
 
-export function encodeSearchCursor(cursor: SearchCursor, query: SearchNode, sort: SearchSort): string {
+export function encodeSearchCursor(
+  cursor: SearchCursor,
+  query: SearchNode,
+  sort: SearchSort,
+): string {
   const payload: CursorPayload = {
     p: cursor.page,
     f: sort.field.name,
@@ -41,13 +45,19 @@ export function encodeSearchCursor(cursor: SearchCursor, query: SearchNode, sort
     i: cursor.id,
   };
   const body = JSON.stringify(payload);
-  return Buffer.from(JSON.stringify([body, digest(`contact-search-cursor:${body}`)])).toString('base64url');
+  return Buffer.from(JSON.stringify([body, digest(`contact-search-cursor:${body}`)])).toString(
+    'base64url',
+  );
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** Throws {@link InvalidSearchCursor} unless `text` is a cursor this query and sort produced. */
-export function decodeSearchCursor(text: string, query: SearchNode, sort: SearchSort): SearchCursor {
+export function decodeSearchCursor(
+  text: string,
+  query: SearchNode,
+  sort: SearchSort,
+): SearchCursor {
   if (!BASE64URL.test(text)) throw new InvalidSearchCursor('not a cursor');
   let envelope: unknown;
   let payload: unknown;
@@ -56,14 +66,19 @@ export function decodeSearchCursor(text: string, query: SearchNode, sort: Search
     if (!Array.isArray(envelope) || envelope.length !== 2 || typeof envelope[0] !== 'string') {
       throw new InvalidSearchCursor('not a cursor');
     }
-    if (envelope[1] !== digest(`contact-search-cursor:${envelope[0]}`)) throw new InvalidSearchCursor('it was altered');
+    if (envelope[1] !== digest(`contact-search-cursor:${envelope[0]}`))
+      throw new InvalidSearchCursor('it was altered');
     payload = JSON.parse(envelope[0]);
   } catch (error) {
     if (error instanceof InvalidSearchCursor) throw error;
     throw new InvalidSearchCursor('not a cursor');
   }
   if (!isPayload(payload)) throw new InvalidSearchCursor('not a cursor');
-  if (payload.f !== sort.field.name || payload.o !== sort.order || payload.q !== fingerprint(query, sort)) {
+  if (
+    payload.f !== sort.field.name ||
+    payload.o !== sort.order ||
+    payload.q !== fingerprint(query, sort)
+  ) {
     throw new InvalidSearchCursor('it belongs to another query or sort');
   }
   const expectsText = sort.field.type === 'string';
@@ -86,6 +101,8 @@ function isPayload(value: unknown): value is CursorPayload {
     typeof candidate.q === 'string' &&
     typeof candidate.i === 'string' &&
     candidate.i !== '' &&
-    (candidate.v === null || typeof candidate.v === 'string' || (typeof candidate.v === 'number' && Number.isFinite(candidate.v)))
+    (candidate.v === null ||
+      typeof candidate.v === 'string' ||
+      (typeof candidate.v === 'number' && Number.isFinite(candidate.v)))
   );
 }

@@ -60,7 +60,11 @@ export class SearchQueryTooDeep extends ContactSearchError {
   override readonly name = 'SearchQueryTooDeep';
   readonly code = 'parameter_invalid';
   constructor(path: string, maxDepth: number) {
-    super('query', path, `Query is nested too deeply at ${path}: at most ${maxDepth} levels of groups`);
+    super(
+      'query',
+      path,
+      `Query is nested too deeply at ${path}: at most ${maxDepth} levels of groups`,
+    );
   }
 }
 
@@ -76,7 +80,11 @@ export class InvalidSortOrder extends ContactSearchError {
   override readonly name = 'InvalidSortOrder';
   readonly code = 'invalid_sort_order';
   constructor(order: string) {
-    super('sort.order', 'sort.order', `Sort order must be 'ascending' or 'descending', not '${order}'`);
+    super(
+      'sort.order',
+      'sort.order',
+      `Sort order must be 'ascending' or 'descending', not '${order}'`,
+    );
   }
 }
 
@@ -85,7 +93,11 @@ export class InvalidSearchCursor extends ContactSearchError {
   override readonly name = 'InvalidSearchCursor';
   readonly code = 'parameter_invalid';
   constructor(reason: string) {
-    super('pagination.starting_after', 'pagination.starting_after', `Invalid starting_after cursor: ${reason}`);
+    super(
+      'pagination.starting_after',
+      'pagination.starting_after',
+      `Invalid starting_after cursor: ${reason}`,
+    );
   }
 }
 

@@ -25,7 +25,11 @@ type FieldValue = string | number | boolean | null;
  * at a time, identical to the SQL the query compiles to (see `contact-search.semantics.ts`).
  * The matrix test checks the two against each other; segments can use it per contact.
  */
-export function matchesSearchQuery(contact: SearchableContact, query: SearchNode, context: EvaluationContext): boolean {
+export function matchesSearchQuery(
+  contact: SearchableContact,
+  query: SearchNode,
+  context: EvaluationContext,
+): boolean {
   if (query.kind === 'group') {
     return query.operator === 'AND'
       ? query.value.every((node) => matchesSearchQuery(contact, node, context))
@@ -66,7 +70,11 @@ export function searchFieldValue(contact: SearchableContact, field: SearchField)
   }
 }
 
-function matchesFilter(contact: SearchableContact, filter: SearchFilter, context: EvaluationContext): boolean {
+function matchesFilter(
+  contact: SearchableContact,
+  filter: SearchFilter,
+  context: EvaluationContext,
+): boolean {
   const field = filter.field;
   if (field.kind === 'segment') {
     const member = (ids: readonly SearchScalar[]): boolean =>
@@ -80,19 +88,34 @@ function matchesFilter(contact: SearchableContact, filter: SearchFilter, context
         return member(filter.value);
       case 'NIN':
         return !member(filter.value);
-      default:
+      case '<':
+      case '>':
+      case '<=':
+      case '>=':
+      case '~':
+      case '!~':
+      case '^':
+      case '$':
+      case 'less_than_days_ago':
+      case 'more_than_days_ago':
+      case 'exists':
+      case 'not_exists':
         throw new Error(`segment_id does not support ${filter.operator}`);
     }
   }
   const value = searchFieldValue(contact, field);
   const caseless = field.kind === 'standard' && field.caseInsensitive;
   const same = (a: FieldValue, b: SearchScalar): boolean =>
-    typeof a === 'string' && typeof b === 'string' && caseless ? foldCase(a) === foldCase(b) : a === b;
+    typeof a === 'string' && typeof b === 'string' && caseless
+      ? foldCase(a) === foldCase(b)
+      : a === b;
   switch (filter.operator) {
     case '=':
       if (filter.value === null) return value === null;
       if (value === null) return false;
-      return field.type === 'date' ? withinDay(value, filter.value, context) : same(value, filter.value);
+      return field.type === 'date'
+        ? withinDay(value, filter.value, context)
+        : same(value, filter.value);
     case '!=':
       if (filter.value === null) return value !== null;
       return value === null || !same(value, filter.value);
@@ -105,7 +128,9 @@ function matchesFilter(contact: SearchableContact, filter: SearchFilter, context
     case '<=':
     case '>=':
       if (typeof value !== 'number') return false;
-      return field.type === 'date' ? compareDay(value, filter.operator, filter.value, context) : compare(value, filter.operator, filter.value);
+      return field.type === 'date'
+        ? compareDay(value, filter.operator, filter.value, context)
+        : compare(value, filter.operator, filter.value);
     case '~':
     case '!~':
     case '^':
@@ -149,7 +174,12 @@ function withinDay(value: FieldValue, day: SearchScalar, context: EvaluationCont
   return typeof value === 'number' && value >= bounds.start && value < bounds.end;
 }
 
-function compareDay(value: number, operator: '<' | '>' | '<=' | '>=', day: number, context: EvaluationContext): boolean {
+function compareDay(
+  value: number,
+  operator: '<' | '>' | '<=' | '>=',
+  day: number,
+  context: EvaluationContext,
+): boolean {
   const bounds = dayContaining(day, context.timeZone);
   switch (operator) {
     case '<':

@@ -15,7 +15,10 @@ export interface StandardSearchField {
   readonly kind: 'standard';
   readonly name: string;
   readonly type: SearchFieldType;
-  readonly column: ColumnOfType<string | number | null>;
+  readonly column: Exclude<
+    ColumnOfType<string | number | null>,
+    'custom_attributes' | 'merge_history'
+  >;
   /** Nullable columns make `!=`, `NIN`, `!~` and `not_exists` include "no value". */
   readonly nullable: boolean;
   /** Intercom matches email addresses case-insensitively; see `contact-search.sql.ts`. */
@@ -76,7 +79,11 @@ export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = 
   ].map((field) => [field.name, field]),
 );
 
-export const SEGMENT_SEARCH_FIELD: SegmentSearchField = { kind: 'segment', name: 'segment_id', type: 'string' };
+export const SEGMENT_SEARCH_FIELD: SegmentSearchField = {
+  kind: 'segment',
+  name: 'segment_id',
+  type: 'string',
+};
 
 export const CUSTOM_ATTRIBUTE_PREFIX = 'custom_attributes.';
 

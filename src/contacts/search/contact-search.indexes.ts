@@ -9,7 +9,11 @@ import type { SearchDialect } from './contact-search.sql';
  * are left out: each index costs the projection a write per contact event.
  * Idempotent: safe to call from every run of the projection's migration.
  */
-export async function createContactSearchIndexes<DB>(db: Kysely<DB>, table: string, dialect: SearchDialect): Promise<void> {
+export async function createContactSearchIndexes<DB>(
+  db: Kysely<DB>,
+  table: string,
+  dialect: SearchDialect,
+): Promise<void> {
   const name = (suffix: string): string => `${table}_search_${suffix}`;
   const create = (suffix: string) => db.schema.createIndex(name(suffix)).ifNotExists().on(table);
   const foldedEmail = dialect === 'sqlite' ? sql`lower(email)` : sql`lower(email COLLATE "C")`;

@@ -1,6 +1,10 @@
 import { ContactSearchError } from './contact-search.errors';
 import type { SearchFieldType } from './contact-search.fields';
-import { parseContactSearchRequest, parseSearchQuery, type SearchParseOptions } from './contact-search.parse';
+import {
+  parseContactSearchRequest,
+  parseSearchQuery,
+  type SearchParseOptions,
+} from './contact-search.parse';
 
 const attributes: Readonly<Record<string, SearchFieldType>> = {
   plan: 'string',
@@ -12,11 +16,15 @@ const attributes: Readonly<Record<string, SearchFieldType>> = {
 const options: SearchParseOptions = { customAttributeType: (name) => attributes[name] };
 const ruleOptions: SearchParseOptions = { ...options, allowRuleOperators: true };
 
-function refusal(body: unknown, parseOptions: SearchParseOptions = options): { code: string; field: string; message: string } {
+function refusal(
+  body: unknown,
+  parseOptions: SearchParseOptions = options,
+): { code: string; field: string; message: string } {
   try {
     parseContactSearchRequest(body, parseOptions);
   } catch (error) {
-    if (error instanceof ContactSearchError) return { code: error.code, field: error.field, message: error.message };
+    if (error instanceof ContactSearchError)
+      return { code: error.code, field: error.field, message: error.message };
     throw error;
   }
   throw new Error('expected a refusal');
@@ -25,7 +33,10 @@ function refusal(body: unknown, parseOptions: SearchParseOptions = options): { c
 const filter = (field: string, operator: string, value?: unknown): Record<string, unknown> =>
   value === undefined ? { field, operator } : { field, operator, value };
 const query = (q: unknown): { query: unknown } => ({ query: q });
-const group = (operator: string, value: unknown[]): Record<string, unknown> => ({ operator, value });
+const group = (operator: string, value: unknown[]): Record<string, unknown> => ({
+  operator,
+  value,
+});
 
 describe('parseContactSearchRequest', () => {
   it('accepts a nested query and applies the defaults', () => {
@@ -33,7 +44,10 @@ describe('parseContactSearchRequest', () => {
       query(
         group('AND', [
           filter('email', '=', 'ada@example.com'),
-          group('OR', [filter('custom_attributes.seats', '>', 3), filter('created_at', '<', '1577836800')]),
+          group('OR', [
+            filter('custom_attributes.seats', '>', 3),
+            filter('created_at', '<', '1577836800'),
+          ]),
         ]),
       ),
       options,
@@ -45,12 +59,21 @@ describe('parseContactSearchRequest', () => {
       kind: 'group',
       operator: 'AND',
       value: [
-        { kind: 'filter', field: { name: 'email', kind: 'standard' }, operator: '=', value: 'ada@example.com' },
+        {
+          kind: 'filter',
+          field: { name: 'email', kind: 'standard' },
+          operator: '=',
+          value: 'ada@example.com',
+        },
         {
           kind: 'group',
           operator: 'OR',
           value: [
-            { field: { kind: 'custom', attribute: 'seats', type: 'integer' }, operator: '>', value: 3 },
+            {
+              field: { kind: 'custom', attribute: 'seats', type: 'integer' },
+              operator: '>',
+              value: 3,
+            },
             { field: { name: 'created_at', type: 'date' }, operator: '<', value: 1577836800 },
           ],
         },
@@ -74,22 +97,43 @@ describe('parseContactSearchRequest', () => {
   it('accepts values of every type, including their text forms', () => {
     const parsed = (f: Record<string, unknown>) => parseSearchQuery(f, options);
     expect(parsed(filter('has_hard_bounced', '=', 'true'))).toMatchObject({ value: true });
-    expect(parsed(filter('unsubscribed_from_emails', 'IN', [true, false]))).toMatchObject({ value: [true, false] });
+    expect(parsed(filter('unsubscribed_from_emails', 'IN', [true, false]))).toMatchObject({
+      value: [true, false],
+    });
     expect(parsed(filter('custom_attributes.score', '<=', '2.5'))).toMatchObject({ value: 2.5 });
-    expect(parsed(filter('custom_attributes.vip', 'NIN', [false]))).toMatchObject({ value: [false] });
-    expect(parsed(filter('custom_attributes.renewal', '=', 1577836800))).toMatchObject({ value: 1577836800 });
+    expect(parsed(filter('custom_attributes.vip', 'NIN', [false]))).toMatchObject({
+      value: [false],
+    });
+    expect(parsed(filter('custom_attributes.renewal', '=', 1577836800))).toMatchObject({
+      value: 1577836800,
+    });
     expect(parsed(filter('name', '=', null))).toMatchObject({ operator: '=', value: null });
-    expect(parsed(filter('location.city', '$', 'don'))).toMatchObject({ field: { column: 'location_city' } });
-    expect(parsed(filter('segment_id', 'IN', ['s1', 's2']))).toMatchObject({ field: { kind: 'segment' } });
+    expect(parsed(filter('location.city', '$', 'don'))).toMatchObject({
+      field: { column: 'location_city' },
+    });
+    expect(parsed(filter('segment_id', 'IN', ['s1', 's2']))).toMatchObject({
+      field: { kind: 'segment' },
+    });
   });
 
   it('accepts the rule operators only when asked to', () => {
-    expect(parseSearchQuery(filter('signed_up_at', 'less_than_days_ago', 7), ruleOptions)).toMatchObject({ value: 7 });
-    expect(parseSearchQuery(filter('custom_attributes.renewal', 'more_than_days_ago', '30'), ruleOptions)).toMatchObject({
+    expect(
+      parseSearchQuery(filter('signed_up_at', 'less_than_days_ago', 7), ruleOptions),
+    ).toMatchObject({ value: 7 });
+    expect(
+      parseSearchQuery(
+        filter('custom_attributes.renewal', 'more_than_days_ago', '30'),
+        ruleOptions,
+      ),
+    ).toMatchObject({
       value: 30,
     });
-    expect(parseSearchQuery(filter('email', 'exists'), ruleOptions)).toMatchObject({ operator: 'exists' });
-    expect(parseSearchQuery(filter('custom_attributes.plan', 'not_exists', null), ruleOptions)).toMatchObject({
+    expect(parseSearchQuery(filter('email', 'exists'), ruleOptions)).toMatchObject({
+      operator: 'exists',
+    });
+    expect(
+      parseSearchQuery(filter('custom_attributes.plan', 'not_exists', null), ruleOptions),
+    ).toMatchObject({
       operator: 'not_exists',
     });
   });
@@ -97,37 +141,137 @@ describe('parseContactSearchRequest', () => {
   describe('refuses', () => {
     it.each<[string, unknown, string, string]>([
       ['a body that is not an object', [1], 'parameter_invalid', 'body'],
-      ['an unknown body parameter', { ...query(filter('id', '=', 'a')), page: 2 }, 'parameter_invalid', 'page'],
+      [
+        'an unknown body parameter',
+        { ...query(filter('id', '=', 'a')), page: 2 },
+        'parameter_invalid',
+        'page',
+      ],
       ['a missing query', {}, 'parameter_invalid', 'query'],
       ['a query that is not an object', query('email = a'), 'parameter_invalid', 'query'],
       ['an unknown field', query(filter('nickname', '=', 'x')), 'parameter_invalid', 'nickname'],
-      ['a field name that is not a string', query(filter(7 as unknown as string, '=', 'x')), 'parameter_invalid', 'query'],
-      ['an unknown custom attribute', query(filter('custom_attributes.nope', '=', 'x')), 'parameter_invalid', 'custom_attributes.nope'],
-      ['an unknown key in a filter', query({ ...filter('email', '=', 'x'), extra: 1 }), 'parameter_invalid', 'query.extra'],
-      ['a range operator on a string', query(filter('email', '>', 'a')), 'parameter_invalid', 'email'],
-      ['contains on a date', query(filter('created_at', '~', '1')), 'parameter_invalid', 'created_at'],
+      [
+        'a field name that is not a string',
+        query(filter(7 as unknown as string, '=', 'x')),
+        'parameter_invalid',
+        'query',
+      ],
+      [
+        'an unknown custom attribute',
+        query(filter('custom_attributes.nope', '=', 'x')),
+        'parameter_invalid',
+        'custom_attributes.nope',
+      ],
+      [
+        'an unknown key in a filter',
+        query({ ...filter('email', '=', 'x'), extra: 1 }),
+        'parameter_invalid',
+        'query.extra',
+      ],
+      [
+        'a range operator on a string',
+        query(filter('email', '>', 'a')),
+        'parameter_invalid',
+        'email',
+      ],
+      [
+        'contains on a date',
+        query(filter('created_at', '~', '1')),
+        'parameter_invalid',
+        'created_at',
+      ],
       ['!= on a date', query(filter('last_seen_at', '!=', 1)), 'parameter_invalid', 'last_seen_at'],
       ['>= on a date', query(filter('signed_up_at', '>=', 1)), 'parameter_invalid', 'signed_up_at'],
-      ['IN on a date attribute', query(filter('custom_attributes.renewal', 'IN', [1])), 'parameter_invalid', 'custom_attributes.renewal'],
-      ['< on a boolean', query(filter('has_hard_bounced', '<', true)), 'parameter_invalid', 'has_hard_bounced'],
-      ['^ on a number', query(filter('custom_attributes.seats', '^', '1')), 'parameter_invalid', 'custom_attributes.seats'],
+      [
+        'IN on a date attribute',
+        query(filter('custom_attributes.renewal', 'IN', [1])),
+        'parameter_invalid',
+        'custom_attributes.renewal',
+      ],
+      [
+        '< on a boolean',
+        query(filter('has_hard_bounced', '<', true)),
+        'parameter_invalid',
+        'has_hard_bounced',
+      ],
+      [
+        '^ on a number',
+        query(filter('custom_attributes.seats', '^', '1')),
+        'parameter_invalid',
+        'custom_attributes.seats',
+      ],
       ['an unknown operator', query(filter('email', 'LIKE', 'a')), 'parameter_invalid', 'email'],
-      ['a rule operator in a search', query(filter('email', 'exists')), 'parameter_invalid', 'email'],
-      ['contains on segment_id', query(filter('segment_id', '~', 'a')), 'parameter_invalid', 'segment_id'],
+      [
+        'a rule operator in a search',
+        query(filter('email', 'exists')),
+        'parameter_invalid',
+        'email',
+      ],
+      [
+        'contains on segment_id',
+        query(filter('segment_id', '~', 'a')),
+        'parameter_invalid',
+        'segment_id',
+      ],
       ['a number for a string', query(filter('email', '=', 5)), 'parameter_invalid', 'email'],
-      ['a word for a date', query(filter('created_at', '>', 'yesterday')), 'parameter_invalid', 'created_at'],
-      ['a fraction for a date', query(filter('created_at', '=', 1.5)), 'parameter_invalid', 'created_at'],
-      ['a fraction for an integer', query(filter('custom_attributes.seats', '=', 1.5)), 'parameter_invalid', 'custom_attributes.seats'],
-      ['a word for a float', query(filter('custom_attributes.score', '<', 'high')), 'parameter_invalid', 'custom_attributes.score'],
-      ['a word for a boolean', query(filter('custom_attributes.vip', '=', 'yes')), 'parameter_invalid', 'custom_attributes.vip'],
+      [
+        'a word for a date',
+        query(filter('created_at', '>', 'yesterday')),
+        'parameter_invalid',
+        'created_at',
+      ],
+      [
+        'a fraction for a date',
+        query(filter('created_at', '=', 1.5)),
+        'parameter_invalid',
+        'created_at',
+      ],
+      [
+        'a fraction for an integer',
+        query(filter('custom_attributes.seats', '=', 1.5)),
+        'parameter_invalid',
+        'custom_attributes.seats',
+      ],
+      [
+        'a word for a float',
+        query(filter('custom_attributes.score', '<', 'high')),
+        'parameter_invalid',
+        'custom_attributes.score',
+      ],
+      [
+        'a word for a boolean',
+        query(filter('custom_attributes.vip', '=', 'yes')),
+        'parameter_invalid',
+        'custom_attributes.vip',
+      ],
       ['a missing value', query(filter('name', '=')), 'parameter_invalid', 'name'],
       ['IN without an array', query(filter('role', 'IN', 'user')), 'parameter_invalid', 'role'],
       ['IN with an empty array', query(filter('role', 'IN', [])), 'parameter_invalid', 'role'],
-      ['IN with a value of the wrong type', query(filter('phone', 'NIN', ['1', 2])), 'parameter_invalid', 'phone'],
-      ['a null segment id', query(filter('segment_id', '=', null)), 'parameter_invalid', 'segment_id'],
-      ['a group operator other than AND/OR', query(group('XOR', [filter('id', '=', 'a')])), 'parameter_invalid', 'query'],
+      [
+        'IN with a value of the wrong type',
+        query(filter('phone', 'NIN', ['1', 2])),
+        'parameter_invalid',
+        'phone',
+      ],
+      [
+        'a null segment id',
+        query(filter('segment_id', '=', null)),
+        'parameter_invalid',
+        'segment_id',
+      ],
+      [
+        'a group operator other than AND/OR',
+        query(group('XOR', [filter('id', '=', 'a')])),
+        'parameter_invalid',
+        'query',
+      ],
       ['an empty group', query(group('AND', [])), 'parameter_invalid', 'query'],
-      ['an unknown key in a group', query({ ...group('AND', [filter('id', '=', 'a')]), x: 1 }), 'parameter_invalid', 'query.x'],
+      [
+        'an unknown key in a group',
+        query({ ...group('AND', [filter('id', '=', 'a')]), x: 1 }),
+        'parameter_invalid',
+        'query.x',
+      ],
       [
         'a group nested three levels deep',
         query(group('AND', [group('OR', [group('AND', [filter('id', '=', 'a')])])])),
@@ -136,29 +280,80 @@ describe('parseContactSearchRequest', () => {
       ],
       [
         'sixteen filters in one group',
-        query(group('OR', Array.from({ length: 16 }, (_, i) => filter('id', '=', `c${i}`)))),
+        query(
+          group(
+            'OR',
+            Array.from({ length: 16 }, (_, i) => filter('id', '=', `c${i}`)),
+          ),
+        ),
         'parameter_invalid',
         'query',
       ],
-      ['a sort order other than ascending/descending', { ...query(filter('id', '=', 'a')), sort: { field: 'name', order: 'asc' } }, 'invalid_sort_order', 'sort.order'],
-      ['an unknown sort field', { ...query(filter('id', '=', 'a')), sort: { field: 'nickname' } }, 'parameter_invalid', 'sort.field'],
-      ['sorting by segment', { ...query(filter('id', '=', 'a')), sort: { field: 'segment_id' } }, 'parameter_invalid', 'sort.field'],
-      ['an unknown sort key', { ...query(filter('id', '=', 'a')), sort: { field: 'name', direction: 'up' } }, 'parameter_invalid', 'sort.direction'],
-      ['per_page above 150', { ...query(filter('id', '=', 'a')), pagination: { per_page: 151 } }, 'parameter_invalid', 'pagination.per_page'],
-      ['per_page of zero', { ...query(filter('id', '=', 'a')), pagination: { per_page: 0 } }, 'parameter_invalid', 'pagination.per_page'],
-      ['a cursor that is not a string', { ...query(filter('id', '=', 'a')), pagination: { starting_after: 5 } }, 'parameter_invalid', 'pagination.starting_after'],
-      ['an unknown pagination key', { ...query(filter('id', '=', 'a')), pagination: { page: 2 } }, 'parameter_invalid', 'pagination.page'],
+      [
+        'a sort order other than ascending/descending',
+        { ...query(filter('id', '=', 'a')), sort: { field: 'name', order: 'asc' } },
+        'invalid_sort_order',
+        'sort.order',
+      ],
+      [
+        'an unknown sort field',
+        { ...query(filter('id', '=', 'a')), sort: { field: 'nickname' } },
+        'parameter_invalid',
+        'sort.field',
+      ],
+      [
+        'sorting by segment',
+        { ...query(filter('id', '=', 'a')), sort: { field: 'segment_id' } },
+        'parameter_invalid',
+        'sort.field',
+      ],
+      [
+        'an unknown sort key',
+        { ...query(filter('id', '=', 'a')), sort: { field: 'name', direction: 'up' } },
+        'parameter_invalid',
+        'sort.direction',
+      ],
+      [
+        'per_page above 150',
+        { ...query(filter('id', '=', 'a')), pagination: { per_page: 151 } },
+        'parameter_invalid',
+        'pagination.per_page',
+      ],
+      [
+        'per_page of zero',
+        { ...query(filter('id', '=', 'a')), pagination: { per_page: 0 } },
+        'parameter_invalid',
+        'pagination.per_page',
+      ],
+      [
+        'a cursor that is not a string',
+        { ...query(filter('id', '=', 'a')), pagination: { starting_after: 5 } },
+        'parameter_invalid',
+        'pagination.starting_after',
+      ],
+      [
+        'an unknown pagination key',
+        { ...query(filter('id', '=', 'a')), pagination: { page: 2 } },
+        'parameter_invalid',
+        'pagination.page',
+      ],
     ])('%s', (_title, body, code, field) => {
       expect(refusal(body)).toMatchObject({ code, field });
     });
 
     it('names the operator and the allowed ones', () => {
-      expect(refusal(query(filter('created_at', '!=', 1))).message).toMatch(/'!='.*created_at.*supported: = < >/);
+      expect(refusal(query(filter('created_at', '!=', 1))).message).toMatch(
+        /'!='.*created_at.*supported: = < >/,
+      );
     });
 
     it.each<[string, unknown, string]>([
       ['a relative operator on a string', filter('email', 'less_than_days_ago', 3), 'email'],
-      ['a negative number of days', filter('signed_up_at', 'more_than_days_ago', -1), 'signed_up_at'],
+      [
+        'a negative number of days',
+        filter('signed_up_at', 'more_than_days_ago', -1),
+        'signed_up_at',
+      ],
       ['a value for exists', filter('phone', 'exists', 'x'), 'phone'],
       ['exists on segment_id', filter('segment_id', 'exists'), 'segment_id'],
     ])('in a rule: %s', (_title, rule, field) => {
@@ -169,7 +364,10 @@ describe('parseContactSearchRequest', () => {
   it('allows a group of groups, each with fifteen filters', () => {
     const fifteen = Array.from({ length: 15 }, (_, i) => filter('external_id', '=', `x${i}`));
     expect(() =>
-      parseContactSearchRequest(query(group('OR', [group('AND', fifteen), group('AND', fifteen)])), options),
+      parseContactSearchRequest(
+        query(group('OR', [group('AND', fifteen), group('AND', fifteen)])),
+        options,
+      ),
     ).not.toThrow();
   });
 });

@@ -51,7 +51,10 @@ const PRESENCE_OPERATORS: readonly FilterOperator[] = ['exists', 'not_exists'];
 const RELATIVE_OPERATORS: readonly FilterOperator[] = ['less_than_days_ago', 'more_than_days_ago'];
 
 /** The operators a field accepts. */
-export function operatorsFor(field: SearchField, options: Pick<SearchParseOptions, 'allowRuleOperators'>): readonly FilterOperator[] {
+export function operatorsFor(
+  field: SearchField,
+  options: Pick<SearchParseOptions, 'allowRuleOperators'>,
+): readonly FilterOperator[] {
   if (field.kind === 'segment') return SEGMENT_OPERATORS;
   const base = OPERATORS_BY_TYPE[field.type];
   if (options.allowRuleOperators !== true) return base;
@@ -77,10 +80,15 @@ function refuseUnknownKeys(object: JsonObject, allowed: readonly string[], path:
  * Validates a `POST /contacts/search` body into a typed request. Throws a `ContactSearchError`
  * naming the first problem found.
  */
-export function parseContactSearchRequest(body: unknown, options: SearchParseOptions): ContactSearchRequest {
-  if (!isObject(body)) throw new MalformedSearchRequest('body', 'body', 'The request body must be a JSON object');
+export function parseContactSearchRequest(
+  body: unknown,
+  options: SearchParseOptions,
+): ContactSearchRequest {
+  if (!isObject(body))
+    throw new MalformedSearchRequest('body', 'body', 'The request body must be a JSON object');
   refuseUnknownKeys(body, ['query', 'pagination', 'sort'], '');
-  if (body.query === undefined) throw new MalformedSearchRequest('query', 'query', "'query' is required");
+  if (body.query === undefined)
+    throw new MalformedSearchRequest('query', 'query', "'query' is required");
   return {
     query: parseSearchQuery(body.query, options),
     sort: parseSort(body.sort, options.customAttributeType),
@@ -93,8 +101,14 @@ export function parseSearchQuery(query: unknown, options: SearchParseOptions): S
   return parseNode(query, 'query', 0, options);
 }
 
-function parseNode(node: unknown, path: string, depth: number, options: SearchParseOptions): SearchNode {
-  if (!isObject(node)) throw new MalformedSearchRequest('query', path, `${path} must be a filter or a group object`);
+function parseNode(
+  node: unknown,
+  path: string,
+  depth: number,
+  options: SearchParseOptions,
+): SearchNode {
+  if (!isObject(node))
+    throw new MalformedSearchRequest('query', path, `${path} must be a filter or a group object`);
   if ('field' in node) return parseFilter(node, path, options);
   if (node.operator !== 'AND' && node.operator !== 'OR') {
     throw new MalformedSearchRequest(
@@ -108,7 +122,11 @@ function parseNode(node: unknown, path: string, depth: number, options: SearchPa
   if (groupDepth > MAX_GROUP_DEPTH) throw new SearchQueryTooDeep(path, MAX_GROUP_DEPTH);
   const children = node.value;
   if (!Array.isArray(children) || children.length === 0) {
-    throw new MalformedSearchRequest('query', `${path}.value`, `${path}.value must be a non-empty array of filters or groups`);
+    throw new MalformedSearchRequest(
+      'query',
+      `${path}.value`,
+      `${path}.value must be a non-empty array of filters or groups`,
+    );
   }
   if (children.length > MAX_FILTERS_PER_GROUP) {
     throw new TooManySearchFilters(path, children.length, MAX_FILTERS_PER_GROUP);
@@ -116,14 +134,17 @@ function parseNode(node: unknown, path: string, depth: number, options: SearchPa
   return {
     kind: 'group',
     operator: node.operator,
-    value: children.map((child: unknown, index) => parseNode(child, `${path}.value[${index}]`, groupDepth, options)),
+    value: children.map((child: unknown, index) =>
+      parseNode(child, `${path}.value[${index}]`, groupDepth, options),
+    ),
   };
 }
 
 function parseFilter(node: JsonObject, path: string, options: SearchParseOptions): SearchFilter {
   refuseUnknownKeys(node, ['field', 'operator', 'value'], path);
   const name = node.field;
-  if (typeof name !== 'string') throw new MalformedSearchRequest('query', `${path}.field`, `${path}.field must be a string`);
+  if (typeof name !== 'string')
+    throw new MalformedSearchRequest('query', `${path}.field`, `${path}.field must be a string`);
   const field = resolveSearchField(name, options.customAttributeType);
   if (!field) throw new UnknownSearchField(name, `${path}.field`);
   const allowed = operatorsFor(field, options);
@@ -136,24 +157,34 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   switch (operator) {
     case 'exists':
     case 'not_exists':
-      if (raw !== undefined && raw !== null) throw new InvalidSearchValue(name, valuePath, `no value for '${operator}'`);
+      if (raw !== undefined && raw !== null)
+        throw new InvalidSearchValue(name, valuePath, `no value for '${operator}'`);
       return { kind: 'filter', field, operator };
     case 'less_than_days_ago':
     case 'more_than_days_ago': {
       const days = parseNumber(raw);
-      if (days === undefined || days < 0) throw new InvalidSearchValue(name, valuePath, 'a non-negative number of days');
+      if (days === undefined || days < 0)
+        throw new InvalidSearchValue(name, valuePath, 'a non-negative number of days');
       return { kind: 'filter', field, operator, value: days };
     }
     case '=':
     case '!=':
-      if (raw === null && field.kind === 'segment') throw new InvalidSearchValue(name, valuePath, 'a segment id');
-      return { kind: 'filter', field, operator, value: raw === null ? null : parseScalar(field, raw, valuePath) };
+      if (raw === null && field.kind === 'segment')
+        throw new InvalidSearchValue(name, valuePath, 'a segment id');
+      return {
+        kind: 'filter',
+        field,
+        operator,
+        value: raw === null ? null : parseScalar(field, raw, valuePath),
+      };
     case 'IN':
     case 'NIN': {
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_LIST_VALUES) {
         throw new InvalidSearchValue(name, valuePath, `an array of 1 to ${MAX_LIST_VALUES} values`);
       }
-      const values = raw.map((item: unknown, index) => parseScalar(field, item, `${valuePath}[${index}]`));
+      const values = raw.map((item: unknown, index) =>
+        parseScalar(field, item, `${valuePath}[${index}]`),
+      );
       return { kind: 'filter', field, operator, value: values };
     }
     case '<':
@@ -198,7 +229,8 @@ function parseScalar(field: SearchField, raw: unknown, path: string): SearchScal
       throw new InvalidSearchValue(field.name, path, 'true or false');
     case 'integer': {
       const value = parseNumber(raw);
-      if (value === undefined || !Number.isSafeInteger(value)) throw new InvalidSearchValue(field.name, path, 'an integer');
+      if (value === undefined || !Number.isSafeInteger(value))
+        throw new InvalidSearchValue(field.name, path, 'an integer');
       return value;
     }
     case 'float': {
@@ -222,14 +254,18 @@ function parseSort(raw: unknown, customAttributeType: CustomAttributeTypeLookup)
   const createdAt = STANDARD_SEARCH_FIELDS.get(DEFAULT_SORT_FIELD);
   if (!createdAt) throw new Error('created_at is missing from the search fields');
   if (raw === undefined || raw === null) return { field: createdAt, order: 'descending' };
-  if (!isObject(raw)) throw new MalformedSearchRequest('sort', 'sort', "'sort' must be an object {field, order}");
+  if (!isObject(raw))
+    throw new MalformedSearchRequest('sort', 'sort', "'sort' must be an object {field, order}");
   refuseUnknownKeys(raw, ['field', 'order'], 'sort');
   if (raw.order !== undefined && raw.order !== 'ascending' && raw.order !== 'descending') {
-    throw new InvalidSortOrder(String(raw.order));
+    throw new InvalidSortOrder(
+      typeof raw.order === 'string' ? raw.order : JSON.stringify(raw.order),
+    );
   }
   const order = raw.order ?? 'descending';
   if (raw.field === undefined) return { field: createdAt, order };
-  if (typeof raw.field !== 'string') throw new MalformedSearchRequest('sort.field', 'sort.field', "'sort.field' must be a string");
+  if (typeof raw.field !== 'string')
+    throw new MalformedSearchRequest('sort.field', 'sort.field', "'sort.field' must be a string");
   const field = resolveSearchField(raw.field, customAttributeType);
   if (!field || field.kind === 'segment') {
     throw new MalformedSearchRequest('sort.field', 'sort.field', `Cannot sort by '${raw.field}'`);
@@ -238,8 +274,10 @@ function parseSort(raw: unknown, customAttributeType: CustomAttributeTypeLookup)
 }
 
 function parsePagination(raw: unknown): SearchPagination {
-  if (raw === undefined || raw === null) return { perPage: DEFAULT_PER_PAGE, startingAfter: undefined };
-  if (!isObject(raw)) throw new MalformedSearchRequest('pagination', 'pagination', "'pagination' must be an object");
+  if (raw === undefined || raw === null)
+    return { perPage: DEFAULT_PER_PAGE, startingAfter: undefined };
+  if (!isObject(raw))
+    throw new MalformedSearchRequest('pagination', 'pagination', "'pagination' must be an object");
   refuseUnknownKeys(raw, ['per_page', 'starting_after'], 'pagination');
   let perPage = DEFAULT_PER_PAGE;
   if (raw.per_page !== undefined && raw.per_page !== null) {

@@ -1,7 +1,8 @@
 import type { SearchField } from './contact-search.fields';
 
 /** The operators of api.md's search language. */
-export type SearchOperator = '=' | '!=' | 'IN' | 'NIN' | '<' | '>' | '<=' | '>=' | '~' | '!~' | '^' | '$';
+export type SearchOperator =
+  '=' | '!=' | 'IN' | 'NIN' | '<' | '>' | '<=' | '>=' | '~' | '!~' | '^' | '$';
 
 /** Operators only segment rules accept (segments.md); parsed with `allowRuleOperators`. */
 export type RuleOperator = 'less_than_days_ago' | 'more_than_days_ago' | 'exists' | 'not_exists';

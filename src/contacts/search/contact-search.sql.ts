@@ -1,4 +1,11 @@
-import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type Kysely,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import type { SearchField } from './contact-search.fields';
 import type { SearchFilter, SearchNode, SearchScalar } from './contact-search.query';
@@ -19,7 +26,11 @@ export interface ContactSearchTables {
  */
 export type SegmentMembershipSql = (
   segmentIds: readonly string[],
-  context: { readonly contactId: RawBuilder<string>; readonly workspaceId: string; readonly dialect: SearchDialect },
+  context: {
+    readonly contactId: RawBuilder<string>;
+    readonly workspaceId: string;
+    readonly dialect: SearchDialect;
+  },
 ) => Expression<SqlBool>;
 
 /** Until segments exist, no contact is in any segment. */
@@ -53,7 +64,10 @@ export function searchableContacts<DB>(
 }
 
 /** The query as a SQL condition over `c`; both dialects give the results `matchesSearchQuery` gives. */
-export function compileSearchQuery(query: SearchNode, context: SqlCompileContext): RawBuilder<SqlBool> {
+export function compileSearchQuery(
+  query: SearchNode,
+  context: SqlCompileContext,
+): RawBuilder<SqlBool> {
   if (query.kind === 'group') {
     const parts = query.value.map((node) => compileSearchQuery(node, context));
     return sql<SqlBool>`(${sql.join(parts, sql` ${sql.raw(query.operator)} `)})`;
@@ -72,7 +86,9 @@ export function searchFieldSql(field: SearchField, dialect: SearchDialect): RawB
     case 'standard':
       return sql.ref(`c.${field.column}`);
     case 'custom':
-      return dialect === 'sqlite' ? sqliteCustomValue(field.attribute, field.type) : postgresCustomValue(field.attribute, field.type);
+      return dialect === 'sqlite'
+        ? sqliteCustomValue(field.attribute, field.type)
+        : postgresCustomValue(field.attribute, field.type);
   }
 }
 
@@ -129,9 +145,16 @@ function compileFilter(filter: SearchFilter, context: SqlCompileContext): RawBui
   const caseless = field.kind === 'standard' && field.caseInsensitive;
   const subject = caseless ? foldSql(column, dialect) : column;
   const bind = (value: SearchScalar): unknown =>
-    typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'string' && caseless ? foldCase(value) : value;
+    typeof value === 'boolean'
+      ? value
+        ? 1
+        : 0
+      : typeof value === 'string' && caseless
+        ? foldCase(value)
+        : value;
   const isNull = sql<SqlBool>`${column} IS NULL`;
-  const orNull = (condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> => sql<SqlBool>`(${isNull} OR ${condition})`;
+  const orNull = (condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> =>
+    sql<SqlBool>`(${isNull} OR ${condition})`;
   switch (filter.operator) {
     case '=': {
       if (filter.value === null) return isNull;
@@ -196,7 +219,10 @@ function compileDayRange(
   }
 }
 
-function compileSegmentFilter(filter: SearchFilter, context: SqlCompileContext): RawBuilder<SqlBool> {
+function compileSegmentFilter(
+  filter: SearchFilter,
+  context: SqlCompileContext,
+): RawBuilder<SqlBool> {
   const membership = context.segmentMembership ?? NO_SEGMENT_MEMBERS;
   const member = (ids: readonly SearchScalar[]): RawBuilder<SqlBool> => {
     if (ids.length === 0) return FALSE;
@@ -216,7 +242,18 @@ function compileSegmentFilter(filter: SearchFilter, context: SqlCompileContext):
       return member(filter.value);
     case 'NIN':
       return sql<SqlBool>`NOT ${member(filter.value)}`;
-    default:
+    case '<':
+    case '>':
+    case '<=':
+    case '>=':
+    case '~':
+    case '!~':
+    case '^':
+    case '$':
+    case 'less_than_days_ago':
+    case 'more_than_days_ago':
+    case 'exists':
+    case 'not_exists':
       throw new Error(`segment_id does not support ${filter.operator}`);
   }
 }

@@ -47,7 +47,12 @@ export function searchListResponse<T>(
   page: ContactSearchPage,
   toContact: (row: ContactsTable) => T,
 ): { type: 'list'; data: T[]; total_count: number; pages: SearchPages } {
-  return { type: 'list', data: page.rows.map(toContact), total_count: page.total_count, pages: page.pages };
+  return {
+    type: 'list',
+    data: page.rows.map(toContact),
+    total_count: page.total_count,
+    pages: page.pages,
+  };
 }
 
 const SORT_VALUE = 'search_sort_value';
@@ -67,7 +72,9 @@ export async function searchContacts<DB>(
   assertTimeZone(timeZone);
   const { query, sort, pagination } = request;
   const cursor =
-    pagination.startingAfter === undefined ? undefined : decodeSearchCursor(pagination.startingAfter, query, sort);
+    pagination.startingAfter === undefined
+      ? undefined
+      : decodeSearchCursor(pagination.startingAfter, query, sort);
   const condition = compileSearchQuery(query, {
     dialect: target.dialect,
     workspaceId: scope.workspaceId,
@@ -121,9 +128,15 @@ export async function searchContacts<DB>(
 }
 
 /** Rows strictly after the cursor in sort order; NULL sort values come last in both orders. */
-function after(sortValue: RawBuilder<unknown>, sort: SearchSort, cursor: SearchCursor, nullable: boolean): RawBuilder<SqlBool> {
+function after(
+  sortValue: RawBuilder<unknown>,
+  sort: SearchSort,
+  cursor: SearchCursor,
+  nullable: boolean,
+): RawBuilder<SqlBool> {
   const beyond = sql.raw(sort.order === 'descending' ? '<' : '>');
-  if (cursor.value === null) return sql<SqlBool>`(${sortValue} IS NULL AND c.id ${beyond} ${cursor.id})`;
+  if (cursor.value === null)
+    return sql<SqlBool>`(${sortValue} IS NULL AND c.id ${beyond} ${cursor.id})`;
   const further = sql<SqlBool>`(${sortValue}, c.id) ${beyond} (${cursor.value}, ${cursor.id})`;
   return nullable ? sql<SqlBool>`(${further} OR ${sortValue} IS NULL)` : further;
 }
@@ -131,5 +144,6 @@ function after(sortValue: RawBuilder<unknown>, sort: SearchSort, cursor: SearchC
 /** PostgreSQL returns `bigint` and `numeric` as text; cursors carry numbers. */
 function normaliseSortValue(value: unknown, sort: SearchSort): string | number | null {
   if (value === null || value === undefined) return null;
-  return sort.field.type === 'string' ? String(value) : Number(value);
+  if (sort.field.type !== 'string') return Number(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

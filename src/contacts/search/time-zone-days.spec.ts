@@ -26,7 +26,9 @@ describe('dayContaining', () => {
     expect((spring.end - spring.start) / 3600).toBe(23);
     const autumn = dayContaining(at('2024-11-03T12:00:00Z'), 'America/New_York');
     expect((autumn.end - autumn.start) / 3600).toBe(25);
-    expect(dayContaining(at('2018-11-04T12:00:00Z'), 'America/Sao_Paulo').start).toBe(at('2018-11-04T03:00:00Z'));
+    expect(dayContaining(at('2018-11-04T12:00:00Z'), 'America/Sao_Paulo').start).toBe(
+      at('2018-11-04T03:00:00Z'),
+    );
   });
 
   it('refuses a time zone Intl does not know', () => {

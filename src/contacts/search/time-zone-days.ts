@@ -51,7 +51,12 @@ const SEARCH_WINDOW_SECONDS = 50 * 3600;
  * than offset arithmetic, so days that start at 01:00 (DST at midnight) or last 23 or 25 hours
  * come out right without special cases.
  */
-function firstSecondOfDate(formatter: Intl.DateTimeFormat, date: number, low: number, high: number): number {
+function firstSecondOfDate(
+  formatter: Intl.DateTimeFormat,
+  date: number,
+  low: number,
+  high: number,
+): number {
   let lo = low;
   let hi = high;
   while (lo < hi) {
