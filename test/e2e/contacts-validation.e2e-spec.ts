@@ -1,0 +1,193 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+
+interface ErrorList {
+  type: string;
+  request_id: string;
+  errors: Array<{ code: string; message: string; field?: string }>;
+}
+
+/**
+ * Every refusal answers the Intercom envelope with the right status and code, names the field,
+ * and changes nothing: the contact reads back exactly as before, and no contact appears.
+ */
+describe('Contacts API refusals change nothing', () => {
+  let service: TestApp;
+  let user: { id: string };
+  let lead: { id: string };
+  let snapshot: unknown;
+
+  beforeAll(async () => {
+    service = await startTestApp();
+    const created = await service.request('/data_attributes', {
+      method: 'POST',
+      json: { name: 'tier', model: 'contact', data_type: 'string' },
+    });
+    expect(created.status).toBe(200);
+    const options = await service.request('/data_attributes', {
+      method: 'POST',
+      json: { name: 'size', model: 'contact', data_type: 'options', options: [{ value: 'small' }, { value: 'large' }] },
+    });
+    expect(options.status).toBe(200);
+    await service.request('/data_attributes', {
+      method: 'POST',
+      json: { name: 'seats', model: 'contact', data_type: 'integer' },
+    });
+    user = await json(
+      service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: 'valid-user', email: 'valid@example.com', name: 'Valid', custom_attributes: { tier: 'gold' } },
+      }),
+    );
+    lead = await json(service.request('/contacts', { method: 'POST', json: { role: 'lead', name: 'A lead' } }));
+    await json(service.request('/contacts', { method: 'POST', json: { external_id: 'taken-elsewhere' } }));
+    snapshot = await current(user.id);
+  });
+  afterAll(() => service.close());
+
+  async function json<T>(response: Promise<Response>): Promise<T> {
+    const answered = await response;
+    expect(answered.status).toBe(200);
+    return (await answered.json()) as T;
+  }
+
+  async function current(id: string): Promise<unknown> {
+    return json(service.request(`/contacts/${id}?include_merge_history=true`));
+  }
+
+  async function contactCount(): Promise<number> {
+    return (await json<{ total_count: number }>(service.request('/contacts'))).total_count;
+  }
+
+  async function expectRefusal(
+    response: Promise<Response>,
+    status: number,
+    code: string,
+    field: string | undefined,
+  ): Promise<ErrorList> {
+    const answered = await response;
+    const body = (await answered.json()) as ErrorList;
+    expect({ status: answered.status, type: body.type }).toEqual({ status, type: 'error.list' });
+    expect(body.request_id).toEqual(expect.any(String));
+    expect(body.errors[0]).toMatchObject({ code, ...(field !== undefined ? { field } : {}) });
+    return body;
+  }
+
+  describe('create', () => {
+    it.each([
+      ['an unknown body field', { email: 'new@example.com', favourite_colour: 'blue' }, 400, 'parameter_invalid', 'favourite_colour'],
+      ['a role that does not exist', { role: 'admin', email: 'new@example.com' }, 400, 'parameter_invalid', 'role'],
+      ['an email of the wrong type', { email: 42 }, 400, 'parameter_invalid', 'email'],
+      ['a negative signed_up_at', { email: 'new@example.com', signed_up_at: -5 }, 400, 'parameter_invalid', 'signed_up_at'],
+      ['an unknown custom attribute', { email: 'new@example.com', custom_attributes: { nope: 1 } }, 400, 'parameter_invalid', 'custom_attributes.nope'],
+      ['a custom attribute of the wrong type', { email: 'new@example.com', custom_attributes: { seats: 'many' } }, 400, 'parameter_invalid', 'custom_attributes.seats'],
+      ['a value outside the options', { email: 'new@example.com', custom_attributes: { size: 'huge' } }, 422, 'data_invalid', 'custom_attributes.size'],
+      ['a string over 255 characters', { email: 'new@example.com', custom_attributes: { tier: 'x'.repeat(256) } }, 422, 'data_invalid', 'custom_attributes.tier'],
+      ['an external_id another contact holds', { external_id: 'taken-elsewhere' }, 409, 'conflict', undefined],
+    ])('refuses %s and creates nothing', async (_label, body, status, code, field) => {
+      const before = await contactCount();
+      await expectRefusal(service.request('/contacts', { method: 'POST', json: body }), status, code, field);
+      expect(await contactCount()).toBe(before);
+    });
+
+    it('refuses a create naming none of email, external_id and role', async () => {
+      const before = await contactCount();
+      const body = await expectRefusal(
+        service.request('/contacts', { method: 'POST', json: { name: 'Nobody' } }),
+        400,
+        'parameter_not_found',
+        undefined,
+      );
+      expect(body.errors[0]!.message).toMatch(/email.*external_id.*role/);
+      expect(await contactCount()).toBe(before);
+    });
+
+    it('refuses a body that is not JSON and one over 1 MiB', async () => {
+      const before = await contactCount();
+      await expectRefusal(
+        service.request('/contacts', { method: 'POST', body: '{"email":', headers: { 'content-type': 'application/json' } }),
+        400,
+        'parameter_invalid',
+        undefined,
+      );
+      await expectRefusal(
+        service.request('/contacts', { method: 'POST', json: { email: 'big@example.com', name: 'x'.repeat(1024 * 1024) } }),
+        413,
+        'request_entity_too_large',
+        undefined,
+      );
+      expect(await contactCount()).toBe(before);
+    });
+  });
+
+  describe('update', () => {
+    it.each([
+      ['a user turned back into a lead', { role: 'lead' }, 400, 'parameter_invalid', 'role'],
+      ['an external_id another contact holds', { external_id: 'taken-elsewhere' }, 409, 'conflict', undefined],
+      ['an unknown custom attribute', { custom_attributes: { nope: true } }, 400, 'parameter_invalid', 'custom_attributes.nope'],
+      ['a value outside the options', { custom_attributes: { size: 'medium' } }, 422, 'data_invalid', 'custom_attributes.size'],
+      ['an unknown body field', { nickname: 'V' }, 400, 'parameter_invalid', 'nickname'],
+      ['a name of the wrong type', { name: ['V'] }, 400, 'parameter_invalid', 'name'],
+    ])('refuses %s and leaves the contact as it was', async (_label, body, status, code, field) => {
+      await expectRefusal(service.request(`/contacts/${user.id}`, { method: 'PUT', json: body }), status, code, field);
+      expect(await current(user.id)).toEqual(snapshot);
+    });
+
+    it('answers 404 for an unknown id', async () => {
+      await expectRefusal(
+        service.request('/contacts/ffffffffffffffffffffffff', { method: 'PUT', json: { name: 'Ghost' } }),
+        404,
+        'not_found',
+        'id',
+      );
+    });
+  });
+
+  describe('merge', () => {
+    it('refuses merging a user, and merging into a lead, changing neither side', async () => {
+      const leadBefore = await current(lead.id);
+      await expectRefusal(
+        service.request('/contacts/merge', { method: 'POST', json: { from: user.id, into: lead.id } }),
+        400,
+        'invalid_merge',
+        undefined,
+      );
+      await expectRefusal(
+        service.request('/contacts/merge', { method: 'POST', json: { from: lead.id, into: lead.id } }),
+        400,
+        'invalid_merge',
+        undefined,
+      );
+      expect(await current(user.id)).toEqual(snapshot);
+      expect(await current(lead.id)).toEqual(leadBefore);
+    });
+  });
+
+  describe('search', () => {
+    it.each([
+      ['an unknown field', { query: { field: 'shoe_size', operator: '=', value: 9 } }, 'parameter_invalid', 'shoe_size'],
+      ['an operator that does not fit the field', { query: { field: 'created_at', operator: '~', value: 1 } }, 'parameter_invalid', 'created_at'],
+      ['a value of the wrong type', { query: { field: 'unsubscribed_from_emails', operator: '=', value: 'yes' } }, 'parameter_invalid', 'unsubscribed_from_emails'],
+      [
+        'a query nested too deep',
+        {
+          query: {
+            operator: 'AND',
+            value: [{ operator: 'OR', value: [{ operator: 'AND', value: [{ field: 'name', operator: '=', value: 'x' }] }] }],
+          },
+        },
+        'parameter_invalid',
+        'query',
+      ],
+      ['a sort order that does not exist', { query: { field: 'name', operator: '=', value: 'x' }, sort: { field: 'name', order: 'upwards' } }, 'invalid_sort_order', 'sort.order'],
+      ['a tampered cursor', { query: { field: 'name', operator: '=', value: 'x' }, pagination: { starting_after: 'bm90LWEtY3Vyc29y' } }, 'parameter_invalid', 'pagination.starting_after'],
+    ])('refuses %s with 400', async (_label, body, code, field) => {
+      await expectRefusal(service.request('/contacts/search', { method: 'POST', json: body }), 400, code, field);
+    });
+  });
+
+  it('answers 401 with the envelope for a missing or unknown token', async () => {
+    await expectRefusal(service.request('/contacts', { token: 'not-a-token' }), 401, 'unauthorized', undefined);
+    const anonymous = await fetch(`${service.baseUrl}/contacts`);
+    expect(anonymous.status).toBe(401);
+  });
+});
