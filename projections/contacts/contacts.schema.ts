@@ -1,11 +1,11 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { createContactSearchIndexes } from '../../src/contacts/search/contact-search.indexes';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import type { ContactsReadModel } from './contacts.table';
 
 /**
- * The contacts table and the indexes search needs at a million contacts: equality on email,
- * external_id and role, ranges and default order on dates, all within a workspace, with `id` as
- * the tie-breaker of every keyset cursor.
+ * The contacts table, with the indexes search needs at a million contacts (see
+ * `createContactSearchIndexes`) and the projection's own lookups.
  */
 export async function createContactsTable(
   db: Kysely<ContactsReadModel>,
@@ -57,13 +57,8 @@ export async function createContactsTable(
       .on('contacts')
       .columns([...columns])
       .execute();
+  // Lookups by id alone: the projection loads its batch's rows by id.
   await index('id', ['id']);
-  await index('email', ['workspace_id', 'email']);
-  await index('external_id', ['workspace_id', 'external_id']);
   await index('visitor_user_id', ['workspace_id', 'visitor_user_id']);
-  await index('created', ['workspace_id', 'created_at', 'id']);
-  await index('role_created', ['workspace_id', 'role', 'created_at', 'id']);
-  await index('updated', ['workspace_id', 'updated_at', 'id']);
-  await index('signed_up', ['workspace_id', 'signed_up_at', 'id']);
-  await index('last_seen', ['workspace_id', 'last_seen_at', 'id']);
+  await createContactSearchIndexes(db, tables('contacts'), isPostgres ? 'postgres' : 'sqlite');
 }

@@ -25,7 +25,12 @@ describe('Contacts API refusals change nothing', () => {
     expect(created.status).toBe(200);
     const options = await service.request('/data_attributes', {
       method: 'POST',
-      json: { name: 'size', model: 'contact', data_type: 'options', options: [{ value: 'small' }, { value: 'large' }] },
+      json: {
+        name: 'size',
+        model: 'contact',
+        data_type: 'options',
+        options: [{ value: 'small' }, { value: 'large' }],
+      },
     });
     expect(options.status).toBe(200);
     await service.request('/data_attributes', {
@@ -35,11 +40,20 @@ describe('Contacts API refusals change nothing', () => {
     user = await json(
       service.request('/contacts', {
         method: 'POST',
-        json: { external_id: 'valid-user', email: 'valid@example.com', name: 'Valid', custom_attributes: { tier: 'gold' } },
+        json: {
+          external_id: 'valid-user',
+          email: 'valid@example.com',
+          name: 'Valid',
+          custom_attributes: { tier: 'gold' },
+        },
       }),
     );
-    lead = await json(service.request('/contacts', { method: 'POST', json: { role: 'lead', name: 'A lead' } }));
-    await json(service.request('/contacts', { method: 'POST', json: { external_id: 'taken-elsewhere' } }));
+    lead = await json(
+      service.request('/contacts', { method: 'POST', json: { role: 'lead', name: 'A lead' } }),
+    );
+    await json(
+      service.request('/contacts', { method: 'POST', json: { external_id: 'taken-elsewhere' } }),
+    );
     snapshot = await current(user.id);
   });
   afterAll(() => service.close());
@@ -74,18 +88,71 @@ describe('Contacts API refusals change nothing', () => {
 
   describe('create', () => {
     it.each([
-      ['an unknown body field', { email: 'new@example.com', favourite_colour: 'blue' }, 400, 'parameter_invalid', 'favourite_colour'],
-      ['a role that does not exist', { role: 'admin', email: 'new@example.com' }, 400, 'parameter_invalid', 'role'],
+      [
+        'an unknown body field',
+        { email: 'new@example.com', favourite_colour: 'blue' },
+        400,
+        'parameter_invalid',
+        'favourite_colour',
+      ],
+      [
+        'a role that does not exist',
+        { role: 'admin', email: 'new@example.com' },
+        400,
+        'parameter_invalid',
+        'role',
+      ],
       ['an email of the wrong type', { email: 42 }, 400, 'parameter_invalid', 'email'],
-      ['a negative signed_up_at', { email: 'new@example.com', signed_up_at: -5 }, 400, 'parameter_invalid', 'signed_up_at'],
-      ['an unknown custom attribute', { email: 'new@example.com', custom_attributes: { nope: 1 } }, 400, 'parameter_invalid', 'custom_attributes.nope'],
-      ['a custom attribute of the wrong type', { email: 'new@example.com', custom_attributes: { seats: 'many' } }, 400, 'parameter_invalid', 'custom_attributes.seats'],
-      ['a value outside the options', { email: 'new@example.com', custom_attributes: { size: 'huge' } }, 422, 'data_invalid', 'custom_attributes.size'],
-      ['a string over 255 characters', { email: 'new@example.com', custom_attributes: { tier: 'x'.repeat(256) } }, 422, 'data_invalid', 'custom_attributes.tier'],
-      ['an external_id another contact holds', { external_id: 'taken-elsewhere' }, 409, 'conflict', undefined],
+      [
+        'a negative signed_up_at',
+        { email: 'new@example.com', signed_up_at: -5 },
+        400,
+        'parameter_invalid',
+        'signed_up_at',
+      ],
+      [
+        'an unknown custom attribute',
+        { email: 'new@example.com', custom_attributes: { nope: 1 } },
+        400,
+        'parameter_invalid',
+        'custom_attributes.nope',
+      ],
+      [
+        'a custom attribute of the wrong type',
+        { email: 'new@example.com', custom_attributes: { seats: 'many' } },
+        400,
+        'parameter_invalid',
+        'custom_attributes.seats',
+      ],
+      [
+        'a value outside the options',
+        { email: 'new@example.com', custom_attributes: { size: 'huge' } },
+        422,
+        'data_invalid',
+        'custom_attributes.size',
+      ],
+      [
+        'a string over 255 characters',
+        { email: 'new@example.com', custom_attributes: { tier: 'x'.repeat(256) } },
+        422,
+        'data_invalid',
+        'custom_attributes.tier',
+      ],
+      [
+        'an external_id another contact holds',
+        { external_id: 'taken-elsewhere' },
+        409,
+        'conflict',
+        undefined,
+      ],
     ])('refuses %s and creates nothing', async (_label, body, status, code, field) => {
       const before = await contactCount();
-      await expectRefusal(service.request('/contacts', { method: 'POST', json: body }), status, code, field);
+      await expectRefusal(
+        service.request('/contacts', { method: 'POST', json: body }),
+        status,
+        code,
+        field,
+      );
       expect(await contactCount()).toBe(before);
     });
 
@@ -104,13 +171,20 @@ describe('Contacts API refusals change nothing', () => {
     it('refuses a body that is not JSON and one over 1 MiB', async () => {
       const before = await contactCount();
       await expectRefusal(
-        service.request('/contacts', { method: 'POST', body: '{"email":', headers: { 'content-type': 'application/json' } }),
+        service.request('/contacts', {
+          method: 'POST',
+          body: '{"email":',
+          headers: { 'content-type': 'application/json' },
+        }),
         400,
         'parameter_invalid',
         undefined,
       );
       await expectRefusal(
-        service.request('/contacts', { method: 'POST', json: { email: 'big@example.com', name: 'x'.repeat(1024 * 1024) } }),
+        service.request('/contacts', {
+          method: 'POST',
+          json: { email: 'big@example.com', name: 'x'.repeat(1024 * 1024) },
+        }),
         413,
         'request_entity_too_large',
         undefined,
@@ -122,19 +196,45 @@ describe('Contacts API refusals change nothing', () => {
   describe('update', () => {
     it.each([
       ['a user turned back into a lead', { role: 'lead' }, 400, 'parameter_invalid', 'role'],
-      ['an external_id another contact holds', { external_id: 'taken-elsewhere' }, 409, 'conflict', undefined],
-      ['an unknown custom attribute', { custom_attributes: { nope: true } }, 400, 'parameter_invalid', 'custom_attributes.nope'],
-      ['a value outside the options', { custom_attributes: { size: 'medium' } }, 422, 'data_invalid', 'custom_attributes.size'],
+      [
+        'an external_id another contact holds',
+        { external_id: 'taken-elsewhere' },
+        409,
+        'conflict',
+        undefined,
+      ],
+      [
+        'an unknown custom attribute',
+        { custom_attributes: { nope: true } },
+        400,
+        'parameter_invalid',
+        'custom_attributes.nope',
+      ],
+      [
+        'a value outside the options',
+        { custom_attributes: { size: 'medium' } },
+        422,
+        'data_invalid',
+        'custom_attributes.size',
+      ],
       ['an unknown body field', { nickname: 'V' }, 400, 'parameter_invalid', 'nickname'],
       ['a name of the wrong type', { name: ['V'] }, 400, 'parameter_invalid', 'name'],
     ])('refuses %s and leaves the contact as it was', async (_label, body, status, code, field) => {
-      await expectRefusal(service.request(`/contacts/${user.id}`, { method: 'PUT', json: body }), status, code, field);
+      await expectRefusal(
+        service.request(`/contacts/${user.id}`, { method: 'PUT', json: body }),
+        status,
+        code,
+        field,
+      );
       expect(await current(user.id)).toEqual(snapshot);
     });
 
     it('answers 404 for an unknown id', async () => {
       await expectRefusal(
-        service.request('/contacts/ffffffffffffffffffffffff', { method: 'PUT', json: { name: 'Ghost' } }),
+        service.request('/contacts/ffffffffffffffffffffffff', {
+          method: 'PUT',
+          json: { name: 'Ghost' },
+        }),
         404,
         'not_found',
         'id',
@@ -146,13 +246,19 @@ describe('Contacts API refusals change nothing', () => {
     it('refuses merging a user, and merging into a lead, changing neither side', async () => {
       const leadBefore = await current(lead.id);
       await expectRefusal(
-        service.request('/contacts/merge', { method: 'POST', json: { from: user.id, into: lead.id } }),
+        service.request('/contacts/merge', {
+          method: 'POST',
+          json: { from: user.id, into: lead.id },
+        }),
         400,
         'invalid_merge',
         undefined,
       );
       await expectRefusal(
-        service.request('/contacts/merge', { method: 'POST', json: { from: lead.id, into: lead.id } }),
+        service.request('/contacts/merge', {
+          method: 'POST',
+          json: { from: lead.id, into: lead.id },
+        }),
         400,
         'invalid_merge',
         undefined,
@@ -164,29 +270,75 @@ describe('Contacts API refusals change nothing', () => {
 
   describe('search', () => {
     it.each([
-      ['an unknown field', { query: { field: 'shoe_size', operator: '=', value: 9 } }, 'parameter_invalid', 'shoe_size'],
-      ['an operator that does not fit the field', { query: { field: 'created_at', operator: '~', value: 1 } }, 'parameter_invalid', 'created_at'],
-      ['a value of the wrong type', { query: { field: 'unsubscribed_from_emails', operator: '=', value: 'yes' } }, 'parameter_invalid', 'unsubscribed_from_emails'],
+      [
+        'an unknown field',
+        { query: { field: 'shoe_size', operator: '=', value: 9 } },
+        'parameter_invalid',
+        'shoe_size',
+      ],
+      [
+        'an operator that does not fit the field',
+        { query: { field: 'created_at', operator: '~', value: 1 } },
+        'parameter_invalid',
+        'created_at',
+      ],
+      [
+        'a value of the wrong type',
+        { query: { field: 'unsubscribed_from_emails', operator: '=', value: 'yes' } },
+        'parameter_invalid',
+        'unsubscribed_from_emails',
+      ],
       [
         'a query nested too deep',
         {
           query: {
             operator: 'AND',
-            value: [{ operator: 'OR', value: [{ operator: 'AND', value: [{ field: 'name', operator: '=', value: 'x' }] }] }],
+            value: [
+              {
+                operator: 'OR',
+                value: [{ operator: 'AND', value: [{ field: 'name', operator: '=', value: 'x' }] }],
+              },
+            ],
           },
         },
         'parameter_invalid',
         'query',
       ],
-      ['a sort order that does not exist', { query: { field: 'name', operator: '=', value: 'x' }, sort: { field: 'name', order: 'upwards' } }, 'invalid_sort_order', 'sort.order'],
-      ['a tampered cursor', { query: { field: 'name', operator: '=', value: 'x' }, pagination: { starting_after: 'bm90LWEtY3Vyc29y' } }, 'parameter_invalid', 'pagination.starting_after'],
+      [
+        'a sort order that does not exist',
+        {
+          query: { field: 'name', operator: '=', value: 'x' },
+          sort: { field: 'name', order: 'upwards' },
+        },
+        'invalid_sort_order',
+        'sort.order',
+      ],
+      [
+        'a tampered cursor',
+        {
+          query: { field: 'name', operator: '=', value: 'x' },
+          pagination: { starting_after: 'bm90LWEtY3Vyc29y' },
+        },
+        'parameter_invalid',
+        'pagination.starting_after',
+      ],
     ])('refuses %s with 400', async (_label, body, code, field) => {
-      await expectRefusal(service.request('/contacts/search', { method: 'POST', json: body }), 400, code, field);
+      await expectRefusal(
+        service.request('/contacts/search', { method: 'POST', json: body }),
+        400,
+        code,
+        field,
+      );
     });
   });
 
   it('answers 401 with the envelope for a missing or unknown token', async () => {
-    await expectRefusal(service.request('/contacts', { token: 'not-a-token' }), 401, 'unauthorized', undefined);
+    await expectRefusal(
+      service.request('/contacts', { token: 'not-a-token' }),
+      401,
+      'unauthorized',
+      undefined,
+    );
     const anonymous = await fetch(`${service.baseUrl}/contacts`);
     expect(anonymous.status).toBe(401);
   });

@@ -103,9 +103,18 @@ function countWithoutRegistering(register: () => void): number {
   const scope = globalThis as unknown as { it: jest.It; test: jest.It };
   const original = { it: scope.it, test: scope.test };
   let count = 0;
-  const counter = Object.assign(() => {
-    count += 1;
-  }, original.it);
+  const counter = Object.assign(
+    () => {
+      count += 1;
+    },
+    original.it,
+    {
+      // `it.each(table)(name, fn)` registers one test per row.
+      each: (table: readonly unknown[]) => () => {
+        count += table.length;
+      },
+    },
+  ) as unknown as jest.It;
   scope.it = counter;
   scope.test = counter;
   try {

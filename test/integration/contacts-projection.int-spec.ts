@@ -1,0 +1,263 @@
+import fc from 'fast-check';
+import type { Kysely } from 'kysely';
+import { contactsProjection } from '../../projections/contacts/contacts.projection';
+import type { ContactsReadModel, ContactsTable } from '../../projections/contacts/contacts.table';
+import { completeMerge } from '../../src/contacts/commands/merge-contacts/complete-merge';
+import type { ContactCommand } from '../../src/contacts/domain/contact.commands';
+import { contactDecider } from '../../src/contacts/domain/contact.decider';
+import { ContactDomainError } from '../../src/contacts/domain/contact.errors';
+import { isLive } from '../../src/contacts/domain/contact.state';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { ManualClock } from '../../src/shared/clock';
+import { handleCommand, loadState } from '../../src/shared/event-sourcing/handle-command';
+import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import { contactStreamId } from '../../src/shared/stream-names';
+import { collect } from './event-store.conformance';
+import {
+  describeOnReadStores,
+  openTestReadStore,
+  type TestReadStore,
+} from '../support/read-store-targets';
+
+const WORKSPACE = 'ws';
+const IDS = ['c0', 'c1', 'c2', 'c3'].map(
+  (suffix) => `00000000000000000000${suffix.padStart(4, '0')}`,
+);
+const T0 = 1_700_000_000;
+
+type Step =
+  | { kind: 'create'; contact: number; role: 'lead' | 'user'; name: string; plan: string | null }
+  | { kind: 'update'; contact: number; name: string; toUser: boolean }
+  | { kind: 'seen'; contact: number; at: number; browser: string }
+  | { kind: 'archive'; contact: number; archived: boolean }
+  | { kind: 'merge'; from: number; into: number }
+  | { kind: 'delete'; contact: number };
+
+const contactIndex = fc.integer({ min: 0, max: IDS.length - 1 });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({
+    kind: fc.constant('create' as const),
+    contact: contactIndex,
+    role: fc.constantFrom('lead' as const, 'user' as const),
+    name: fc.string({ maxLength: 6 }),
+    plan: fc.option(fc.constantFrom('free', 'pro')),
+  }),
+  fc.record({
+    kind: fc.constant('update' as const),
+    contact: contactIndex,
+    name: fc.string({ maxLength: 6 }),
+    toUser: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('seen' as const),
+    contact: contactIndex,
+    at: fc.integer({ min: 0, max: 10_000 }),
+    browser: fc.constantFrom('firefox', 'chrome'),
+  }),
+  fc.record({
+    kind: fc.constant('archive' as const),
+    contact: contactIndex,
+    archived: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('merge' as const), from: contactIndex, into: contactIndex }),
+  fc.record({ kind: fc.constant('delete' as const), contact: contactIndex }),
+);
+
+function commandFor(
+  current: Step,
+  now: number,
+): { contactId: string; command: ContactCommand } | undefined {
+  const ref = (index: number) => ({ contactId: IDS[index]!, workspaceId: WORKSPACE });
+  switch (current.kind) {
+    case 'create':
+      return {
+        contactId: IDS[current.contact]!,
+        command: {
+          type: 'CreateContact',
+          data: {
+            ...ref(current.contact),
+            role: current.role,
+            attributes: {
+              name: current.name,
+              ...(current.plan ? { custom_attributes: { plan: current.plan } } : {}),
+            },
+          },
+          now,
+        },
+      };
+    case 'update':
+      return {
+        contactId: IDS[current.contact]!,
+        command: {
+          type: 'UpdateContact',
+          data: {
+            ...ref(current.contact),
+            attributes: { name: current.name },
+            ...(current.toUser ? { role: 'user' as const } : {}),
+          },
+          now,
+        },
+      };
+    case 'seen':
+      return {
+        contactId: IDS[current.contact]!,
+        command: {
+          type: 'RecordSeen',
+          data: {
+            ...ref(current.contact),
+            occurredAt: T0 + current.at,
+            context: { browser: current.browser },
+          },
+          now,
+        },
+      };
+    case 'archive':
+      return {
+        contactId: IDS[current.contact]!,
+        command: {
+          type: current.archived ? 'ArchiveContact' : 'UnarchiveContact',
+          data: ref(current.contact),
+          now,
+        },
+      };
+    case 'merge':
+      return {
+        contactId: IDS[current.from]!,
+        command: {
+          type: 'MergeInto',
+          data: { ...ref(current.from), into: IDS[current.into]! },
+          now,
+        },
+      };
+    case 'delete':
+      return {
+        contactId: IDS[current.contact]!,
+        command: { type: 'DeleteContact', data: ref(current.contact), now },
+      };
+  }
+}
+
+/** The columns a fold determines, as the domain sees them. */
+function expectedColumns(
+  state: Awaited<ReturnType<typeof loadState>>['state'],
+): Partial<ContactsTable> | undefined {
+  const s = state as Parameters<typeof isLive>[0];
+  if (s.status === 'none' || s.status === 'deleted') return undefined;
+  if (s.status === 'merged') return { status: 'merged', merged_into: s.into };
+  return {
+    status: 'live',
+    role: s.status,
+    name: s.name,
+    archived: s.archived ? 1 : 0,
+    last_seen_at: s.last_seen_at,
+    browser: s.browser,
+    updated_at: s.updated_at,
+    custom_attributes: JSON.stringify(s.custom_attributes),
+    merge_history: JSON.stringify(s.merge_history),
+  };
+}
+
+function actualColumns(
+  row: ContactsTable | undefined,
+  expected: Partial<ContactsTable> | undefined,
+): Partial<ContactsTable> | undefined {
+  if (!row || !expected) return row && { status: row.status };
+  const normalized: Record<string, unknown> = {};
+  for (const key of Object.keys(expected) as (keyof ContactsTable)[]) {
+    const value = row[key];
+    normalized[key] =
+      key === 'custom_attributes' || key === 'merge_history'
+        ? typeof value === 'string'
+          ? JSON.stringify(JSON.parse(value))
+          : JSON.stringify(value)
+        : typeof value === 'string' && /^(updated_at|last_seen_at)$/.test(key)
+          ? Number(value)
+          : value;
+  }
+  return normalized as Partial<ContactsTable>;
+}
+
+describeOnReadStores('contacts projection', (dialect) => {
+  let target: TestReadStore;
+  let db: Kysely<ContactsReadModel>;
+
+  beforeAll(async () => {
+    target = await openTestReadStore(dialect);
+    db = target.store.db as Kysely<ContactsReadModel>;
+  });
+  afterAll(() => target.dispose());
+
+  it('holds, for every contact, what the domain folds from its events, and applying twice changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (steps, batchSize) => {
+          const store = SqliteEventStore.open({ file: ':memory:' });
+          const clock = new ManualClock(T0 * 1000);
+          try {
+            await db.schema.dropTable('contacts').ifExists().execute();
+            for (const migration of contactsProjection.migrations)
+              await migration.up(db, (name) => name);
+            for (const current of steps) {
+              clock.advance(1000);
+              const planned = commandFor(current, Math.floor(clock.now() / 1000));
+              if (!planned) continue;
+              try {
+                await handleCommand(
+                  store,
+                  contactStreamId(WORKSPACE, planned.contactId),
+                  contactDecider,
+                  planned.command,
+                  {
+                    metadata: { workspaceId: WORKSPACE, occurredAt: clock.now() },
+                  },
+                );
+                if (planned.command.type === 'MergeInto')
+                  await completeMerge(store, clock, WORKSPACE, planned.contactId);
+              } catch (error) {
+                if (!(error instanceof ContactDomainError)) throw error;
+              }
+            }
+            const events = (await collect(store.readAll())).filter((event) =>
+              (contactsProjection.eventTypes as readonly string[]).includes(event.type),
+            );
+            const applyInBatches = async (all: readonly RecordedEvent[]) => {
+              for (let index = 0; index < all.length; index += batchSize) {
+                await db
+                  .transaction()
+                  .execute((tx) =>
+                    contactsProjection.apply(
+                      all.slice(index, index + batchSize),
+                      tx,
+                      (name) => name,
+                    ),
+                  );
+              }
+            };
+            await applyInBatches(events);
+            const once = await db.selectFrom('contacts').selectAll().orderBy('id').execute();
+            await applyInBatches(events);
+            expect(await db.selectFrom('contacts').selectAll().orderBy('id').execute()).toEqual(
+              once,
+            );
+
+            for (const id of IDS) {
+              const { state } = await loadState(
+                store,
+                contactStreamId(WORKSPACE, id),
+                contactDecider,
+              );
+              const expected = expectedColumns(state);
+              const row = once.find((candidate) => candidate.id === id);
+              expect(actualColumns(row, expected)).toEqual(expected);
+            }
+          } finally {
+            await store.close();
+          }
+        },
+      ),
+      { numRuns: dialect === 'postgres' ? 25 : 60 },
+    );
+  });
+});
