@@ -174,7 +174,7 @@ function actualColumns(
           ? Number(value)
           : value;
   }
-  return normalized as Partial<ContactsTable>;
+  return normalized;
 }
 
 describeOnReadStores('contacts projection', (dialect) => {
@@ -220,7 +220,7 @@ describeOnReadStores('contacts projection', (dialect) => {
               }
             }
             const events = (await collect(store.readAll())).filter((event) =>
-              (contactsProjection.eventTypes as readonly string[]).includes(event.type),
+              (contactsProjection.eventTypes).includes(event.type),
             );
             const applyInBatches = async (all: readonly RecordedEvent[]) => {
               for (let index = 0; index < all.length; index += batchSize) {
