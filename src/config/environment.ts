@@ -61,6 +61,22 @@ export class Environment {
   @Max(60_000)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
+  /** Seconds between two recorded sightings (`ContactSeen`) of one contact with the same context. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  SEEN_THROTTLE = 300;
+
+  /**
+   * Backpressure of `POST /messenger/events`: when a projection is further behind the head of the
+   * log than this (in log positions, i.e. events on the embedded store), ingestion answers 429.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  INGESTION_MAX_LAG_EVENTS = 50_000;
+
   /** Crash tests only: the point at which the process kills itself (see `FaultInjection`). */
   @IsOptional()
   @IsIn(['merge.after_source_closed'])
@@ -77,6 +93,8 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'LOG_LEVEL',
   'SQLITE_SYNCHRONOUS',
   'READ_YOUR_WRITES_TIMEOUT_MS',
+  'SEEN_THROTTLE',
+  'INGESTION_MAX_LAG_EVENTS',
   'FAULT_INJECTION',
 ];
 

@@ -10,6 +10,7 @@ export const STREAM_CATEGORIES = {
   identity: 'identity',
   dataAttributes: 'data_attributes',
   segment: 'segment',
+  ingestion: 'ingestion',
 } as const;
 
 export const contactStreamId = (workspaceId: string, contactId: string): string =>
@@ -27,6 +28,14 @@ export const identityStreamId = (workspaceId: string, kind: IdentityKind, value:
 
 export const dataAttributesStreamId = (workspaceId: string): string =>
   `${STREAM_CATEGORIES.dataAttributes}-${workspaceId}`;
+
+/**
+ * Where messenger ingestion records that an item was processed when processing left no event on
+ * a contact stream (a throttled sighting, a repeated data event): keyed by the item's completion
+ * id (a UUIDv5 of workspace and idempotency key), so the key itself never appears in a name.
+ */
+export const ingestionRecordStreamId = (workspaceId: string, completionId: string): string =>
+  `${STREAM_CATEGORIES.ingestion}-${workspaceId}.${completionId}`;
 
 /** Emails compare case-insensitively; external ids exactly. */
 export const normalizeIdentity = (kind: IdentityKind, value: string): string =>

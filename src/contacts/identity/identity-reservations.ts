@@ -77,6 +77,15 @@ export class IdentityReservations {
     for (const claim of claims) await this.release(workspaceId, contactId, claim, reason);
   }
 
+  /**
+   * The contact the reservation of `claim` names, if any. It may not carry the value (a dangling
+   * claim): callers that act on the holder check its state.
+   */
+  async holderOf(workspaceId: string, claim: IdentityClaim): Promise<string | undefined> {
+    const last = await this.lastEvent(identityStreamId(workspaceId, claim.kind, claim.value));
+    return last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
+  }
+
   /** True when this call made the claim; false when `contactId` already held it. */
   private async claim(
     workspaceId: string,
