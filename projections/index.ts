@@ -1,6 +1,7 @@
 import type { AnyProjection } from '../src/projection-runner/projection';
 import type { Clock } from '../src/shared/clock';
 import type { EventStore } from '../src/shared/event-store/event-store.port';
+import { attributeValuesProjection } from './attribute-values/attribute-values.projection';
 import { contactsProjection } from './contacts/contacts.projection';
 import { mergeCompletionProcess } from './merge-completion/merge-completion.process';
 
@@ -12,5 +13,5 @@ export interface ProjectionDependencies {
 
 /** Every projection the service runs: read models and the process managers driven by the log. */
 export function allProjections(dependencies: ProjectionDependencies): readonly AnyProjection[] {
-  return [contactsProjection, mergeCompletionProcess(dependencies)];
+  return [contactsProjection, attributeValuesProjection, mergeCompletionProcess(dependencies)];
 }
