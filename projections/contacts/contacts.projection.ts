@@ -228,7 +228,8 @@ function standardAttributesOfRow(row: ContactsTable) {
   };
 }
 
-function liveRow(contact: LiveContact, revision: number): ContactsTable {
+/** The row of a live contact (segment membership keeps its own copy of these rows). */
+export function liveRow(contact: LiveContact, revision: number): ContactsTable {
   return {
     workspace_id: contact.workspace_id,
     id: contact.id,

@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type CreateTableBuilder, type Kysely } from 'kysely';
 import { createContactSearchIndexes } from '../../src/contacts/search/contact-search.indexes';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import type { ContactsReadModel } from './contacts.table';
@@ -12,9 +12,31 @@ export async function createContactsTable(
   tables: TableResolver<ContactsReadModel>,
 ): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  await withContactColumns(db.schema.createTable('contacts'), isPostgres)
+    .addPrimaryKeyConstraint(`${tables('contacts')}_pk`, ['workspace_id', 'id'])
+    .execute();
+  const index = (suffix: string, columns: readonly string[]) =>
+    db.schema
+      .createIndex(`${tables('contacts')}_${suffix}`)
+      .on('contacts')
+      .columns([...columns])
+      .execute();
+  // Lookups by id alone: the projection loads its batch's rows by id.
+  await index('id', ['id']);
+  await index('visitor_user_id', ['workspace_id', 'visitor_user_id']);
+  await createContactSearchIndexes(db, tables('contacts'), isPostgres ? 'postgres' : 'sqlite');
+}
+
+/**
+ * Every column of `ContactsTable`, on a table being created. Segment membership keeps a copy of
+ * the contact rows with the same columns, so rules compile to SQL over either table.
+ */
+export function withContactColumns<Name extends string>(
+  table: CreateTableBuilder<Name>,
+  isPostgres: boolean,
+): CreateTableBuilder<Name, string> {
   const json = isPostgres ? sql`jsonb` : sql`text`;
-  await db.schema
-    .createTable('contacts')
+  return table
     .addColumn('workspace_id', 'text', (column) => column.notNull())
     .addColumn('id', 'text', (column) => column.notNull())
     .addColumn('role', 'text', (column) => column.notNull())
@@ -48,17 +70,5 @@ export async function createContactsTable(
     .addColumn('location_city', 'text')
     .addColumn('custom_attributes', json, (column) => column.notNull())
     .addColumn('merge_history', json, (column) => column.notNull())
-    .addColumn('revision', 'bigint', (column) => column.notNull())
-    .addPrimaryKeyConstraint(`${tables('contacts')}_pk`, ['workspace_id', 'id'])
-    .execute();
-  const index = (suffix: string, columns: readonly string[]) =>
-    db.schema
-      .createIndex(`${tables('contacts')}_${suffix}`)
-      .on('contacts')
-      .columns([...columns])
-      .execute();
-  // Lookups by id alone: the projection loads its batch's rows by id.
-  await index('id', ['id']);
-  await index('visitor_user_id', ['workspace_id', 'visitor_user_id']);
-  await createContactSearchIndexes(db, tables('contacts'), isPostgres ? 'postgres' : 'sqlite');
+    .addColumn('revision', 'bigint', (column) => column.notNull());
 }

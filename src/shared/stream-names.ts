@@ -29,6 +29,14 @@ export const identityStreamId = (workspaceId: string, kind: IdentityKind, value:
 export const dataAttributesStreamId = (workspaceId: string): string =>
   `${STREAM_CATEGORIES.dataAttributes}-${workspaceId}`;
 
+/** One segment definition (segment ids are 24 hex characters, so never `clock`). */
+export const segmentStreamId = (workspaceId: string, segmentId: string): string =>
+  `${STREAM_CATEGORIES.segment}-${workspaceId}.${segmentId}`;
+
+/** The workspace's segment clock: the ticks that fire time-based membership deadlines. */
+export const segmentClockStreamId = (workspaceId: string): string =>
+  `${STREAM_CATEGORIES.segment}-${workspaceId}.clock`;
+
 /**
  * Where messenger ingestion records that an item was processed when processing left no event on
  * a contact stream (a throttled sighting, a repeated data event): keyed by the item's completion
