@@ -1,0 +1,220 @@
+import {
+  InvalidSearchValue,
+  MalformedSearchRequest,
+  OperatorNotAllowed,
+  UnknownSearchField,
+} from '../../contacts/search/contact-search.errors';
+import type { SearchFieldType } from '../../contacts/search/contact-search.fields';
+import { deciderSpecification } from '../../shared/testing/decider-specification';
+import { segmentDecider } from './segment.decider';
+import {
+  InvalidPersonType,
+  InvalidSegmentName,
+  SegmentAlreadyExists,
+  SegmentFieldInRule,
+  SegmentNotFound,
+} from './segment.errors';
+import type { SegmentEvent } from './segment.events';
+
+const given = deciderSpecification(segmentDecider);
+const ids = { segmentId: '65f000000000000000000001', workspaceId: 'ws-1' } as const;
+const T0 = 1_700_000_000;
+const types: Readonly<Record<string, SearchFieldType>> = { plan: 'string', trial_ends: 'date' };
+const customAttributeType = (name: string): SearchFieldType | undefined => types[name];
+
+const recent = { field: 'signed_up_at', operator: 'less_than_days_ago', value: 7 };
+const onPlan = {
+  operator: 'AND',
+  value: [
+    { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+    { field: 'custom_attributes.trial_ends', operator: 'exists' },
+  ],
+};
+
+const created: SegmentEvent = {
+  type: 'SegmentCreated',
+  data: {
+    ...ids,
+    name: 'Recent sign-ups',
+    personType: 'user',
+    rule: recent,
+    attributeTypes: {},
+    ruleVersion: 1,
+    createdAt: T0,
+  },
+};
+
+const create = (
+  overrides: Partial<{ name: unknown; personType: unknown; rule: unknown }> = {},
+) => ({
+  type: 'CreateSegment' as const,
+  data: {
+    ...ids,
+    name: 'Recent sign-ups',
+    personType: 'user',
+    rule: recent,
+    customAttributeType,
+    ...overrides,
+  },
+  now: T0,
+});
+
+const changeRule = (rule: unknown, personType?: unknown) => ({
+  type: 'ChangeSegmentRule' as const,
+  data: { ...ids, rule, ...(personType !== undefined ? { personType } : {}), customAttributeType },
+  now: T0 + 60,
+});
+
+describe('segment decider', () => {
+  describe('CreateSegment', () => {
+    it('records the rule as written, at rule version 1', () => {
+      given([]).when(create()).then([created]);
+    });
+
+    it('keeps the types of the custom attributes the rule names', () => {
+      given([])
+        .when(create({ rule: onPlan, personType: 'all' }))
+        .then([
+          {
+            type: 'SegmentCreated',
+            data: {
+              ...ids,
+              name: 'Recent sign-ups',
+              personType: 'all',
+              rule: onPlan,
+              attributeTypes: { plan: 'string', trial_ends: 'date' },
+              ruleVersion: 1,
+              createdAt: T0,
+            },
+          },
+        ]);
+    });
+
+    it('defaults the person type to user and trims the name', () => {
+      given([])
+        .when(create({ name: '  Recent sign-ups ', personType: undefined }))
+        .then([created]);
+    });
+
+    it('refuses a rule with the search errors', () => {
+      given([])
+        .when(create({ rule: { field: 'nope', operator: '=', value: 'x' } }))
+        .thenThrows(UnknownSearchField, { field: 'nope', code: 'parameter_invalid' });
+      given([])
+        .when(create({ rule: { field: 'email', operator: 'less_than_days_ago', value: 3 } }))
+        .thenThrows(OperatorNotAllowed, { field: 'email' });
+      given([])
+        .when(
+          create({ rule: { field: 'signed_up_at', operator: 'more_than_days_ago', value: -1 } }),
+        )
+        .thenThrows(InvalidSearchValue, { field: 'signed_up_at' });
+    });
+
+    it('refuses segment_id inside a rule', () => {
+      given([])
+        .when(create({ rule: { field: 'segment_id', operator: '=', value: 'abc' } }))
+        .thenThrows(SegmentFieldInRule, { field: 'segment_id', path: 'query.field' });
+    });
+
+    it('refuses a blank name and an unknown person type', () => {
+      given([])
+        .when(create({ name: '  ' }))
+        .thenThrows(InvalidSegmentName);
+      given([])
+        .when(create({ personType: 'lead' }))
+        .thenThrows(InvalidPersonType);
+    });
+
+    it('is a no-op when retried with the same body, refused with another', () => {
+      given([created]).when(create()).thenNothing();
+      given([created])
+        .when(create({ name: 'Other' }))
+        .thenThrows(SegmentAlreadyExists);
+    });
+  });
+
+  describe('RenameSegment', () => {
+    it('records the new name', () => {
+      given([created])
+        .when({ type: 'RenameSegment', data: { ...ids, name: 'New' }, now: T0 + 5 })
+        .then([{ type: 'SegmentRenamed', data: { ...ids, name: 'New', renamedAt: T0 + 5 } }]);
+    });
+
+    it('records nothing for the same name; refuses an unknown segment', () => {
+      given([created])
+        .when({ type: 'RenameSegment', data: { ...ids, name: 'Recent sign-ups' }, now: T0 })
+        .thenNothing();
+      given([])
+        .when({ type: 'RenameSegment', data: { ...ids, name: 'New' }, now: T0 })
+        .thenThrows(SegmentNotFound);
+    });
+  });
+
+  describe('ChangeSegmentRule', () => {
+    it('raises the rule version', () => {
+      given([created])
+        .when(changeRule(onPlan))
+        .then([
+          {
+            type: 'SegmentRuleChanged',
+            data: {
+              ...ids,
+              personType: 'user',
+              rule: onPlan,
+              attributeTypes: { plan: 'string', trial_ends: 'date' },
+              ruleVersion: 2,
+              changedAt: T0 + 60,
+            },
+          },
+        ]);
+    });
+
+    it('counts from the last version and treats a person type change as a rule change', () => {
+      const changed = segmentDecider.decide(
+        changeRule(onPlan),
+        segmentDecider.evolve(segmentDecider.initialState(), created),
+      );
+      given([created, ...changed])
+        .when(changeRule(undefined, 'contact'))
+        .then([
+          {
+            type: 'SegmentRuleChanged',
+            data: {
+              ...ids,
+              personType: 'contact',
+              rule: onPlan,
+              attributeTypes: { plan: 'string', trial_ends: 'date' },
+              ruleVersion: 3,
+              changedAt: T0 + 60,
+            },
+          },
+        ]);
+    });
+
+    it('records nothing for the same rule; refuses a bad one', () => {
+      given([created]).when(changeRule(recent)).thenNothing();
+      given([created])
+        .when(changeRule({ operator: 'XOR', value: [] }))
+        .thenThrows(MalformedSearchRequest, { field: 'query' });
+    });
+  });
+
+  describe('DeleteSegment', () => {
+    const deleteIt = { type: 'DeleteSegment' as const, data: ids, now: T0 + 9 };
+
+    it('records the deletion once', () => {
+      given([created])
+        .when(deleteIt)
+        .then([{ type: 'SegmentDeleted', data: { ...ids, deletedAt: T0 + 9 } }]);
+      given([created, { type: 'SegmentDeleted', data: { ...ids, deletedAt: T0 + 9 } }])
+        .when(deleteIt)
+        .thenThrows(SegmentNotFound);
+    });
+
+    it('refuses every command on a deleted segment', () => {
+      const gone: SegmentEvent = { type: 'SegmentDeleted', data: { ...ids, deletedAt: T0 + 9 } };
+      given([created, gone]).when(changeRule(onPlan)).thenThrows(SegmentNotFound);
+      given([created, gone]).when(create()).thenThrows(SegmentAlreadyExists);
+    });
+  });
+});

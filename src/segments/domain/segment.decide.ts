@@ -1,0 +1,139 @@
+import type {
+  ChangeSegmentRule,
+  CreateSegment,
+  DeleteSegment,
+  RenameSegment,
+  SegmentCommand,
+} from './segment.commands';
+import {
+  InvalidPersonType,
+  InvalidSegmentName,
+  MAX_SEGMENT_NAME_LENGTH,
+  SegmentAlreadyExists,
+  SegmentNotFound,
+} from './segment.errors';
+import {
+  SEGMENT_PERSON_TYPES,
+  type SegmentEvent,
+  type SegmentPersonType,
+  type StoredSegmentRule,
+} from './segment.events';
+import { sameStoredRule, validateSegmentRule } from './segment.rule';
+import type { ActiveSegment, SegmentState } from './segment.state';
+
+const DEFAULT_PERSON_TYPE: SegmentPersonType = 'user';
+
+function validName(name: unknown): string {
+  if (typeof name !== 'string') throw new InvalidSegmentName();
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > MAX_SEGMENT_NAME_LENGTH) throw new InvalidSegmentName();
+  return trimmed;
+}
+
+function validPersonType(personType: unknown): SegmentPersonType {
+  const found = SEGMENT_PERSON_TYPES.find((candidate) => candidate === personType);
+  if (found === undefined) throw new InvalidPersonType(personType);
+  return found;
+}
+
+function requireActive(state: SegmentState, segmentId: string): ActiveSegment {
+  if (state.status !== 'active') throw new SegmentNotFound(segmentId);
+  return state;
+}
+
+const createSegment = (command: CreateSegment, state: SegmentState): SegmentEvent[] => {
+  const { segmentId, workspaceId } = command.data;
+  const name = validName(command.data.name);
+  const personType =
+    command.data.personType === undefined
+      ? DEFAULT_PERSON_TYPE
+      : validPersonType(command.data.personType);
+  const stored = validateSegmentRule(command.data.rule, command.data.customAttributeType);
+  if (state.status !== 'none') {
+    // A retried create with the same body is a no-op; anything else under this id is refused.
+    if (
+      state.status === 'active' &&
+      state.name === name &&
+      state.personType === personType &&
+      sameStoredRule(state, stored)
+    )
+      return [];
+    throw new SegmentAlreadyExists(segmentId);
+  }
+  return [
+    {
+      type: 'SegmentCreated',
+      data: {
+        segmentId,
+        workspaceId,
+        name,
+        personType,
+        ...stored,
+        ruleVersion: 1,
+        createdAt: command.now,
+      },
+    },
+  ];
+};
+
+const renameSegment = (command: RenameSegment, state: SegmentState): SegmentEvent[] => {
+  const segment = requireActive(state, command.data.segmentId);
+  const name = validName(command.data.name);
+  if (name === segment.name) return [];
+  return [
+    {
+      type: 'SegmentRenamed',
+      data: { ...command.data, name, renamedAt: command.now },
+    },
+  ];
+};
+
+const changeSegmentRule = (command: ChangeSegmentRule, state: SegmentState): SegmentEvent[] => {
+  const segment = requireActive(state, command.data.segmentId);
+  const personType =
+    command.data.personType === undefined
+      ? segment.personType
+      : validPersonType(command.data.personType);
+  const stored: StoredSegmentRule =
+    command.data.rule === undefined
+      ? segment
+      : validateSegmentRule(command.data.rule, command.data.customAttributeType);
+  if (personType === segment.personType && sameStoredRule(segment, stored)) return [];
+  return [
+    {
+      type: 'SegmentRuleChanged',
+      data: {
+        segmentId: segment.id,
+        workspaceId: segment.workspaceId,
+        personType,
+        rule: stored.rule,
+        attributeTypes: stored.attributeTypes,
+        ruleVersion: segment.ruleVersion + 1,
+        changedAt: command.now,
+      },
+    },
+  ];
+};
+
+const deleteSegment = (command: DeleteSegment, state: SegmentState): SegmentEvent[] => {
+  requireActive(state, command.data.segmentId);
+  return [{ type: 'SegmentDeleted', data: { ...command.data, deletedAt: command.now } }];
+};
+
+/** Decides what a command records; refuses with a `SegmentError` or a search error for a bad rule. */
+export const decide = (command: SegmentCommand, state: SegmentState): readonly SegmentEvent[] => {
+  switch (command.type) {
+    case 'CreateSegment':
+      return createSegment(command, state);
+    case 'RenameSegment':
+      return renameSegment(command, state);
+    case 'ChangeSegmentRule':
+      return changeSegmentRule(command, state);
+    case 'DeleteSegment':
+      return deleteSegment(command, state);
+    default: {
+      const unknown: never = command;
+      throw new Error(`Unknown segment command ${JSON.stringify(unknown)}`);
+    }
+  }
+};

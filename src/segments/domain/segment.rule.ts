@@ -1,0 +1,53 @@
+import type { JsonValue } from '../../contacts/domain/contact.attributes';
+import type {
+  CustomAttributeTypeLookup,
+  SearchFieldType,
+} from '../../contacts/search/contact-search.fields';
+import { parseSearchQuery } from '../../contacts/search/contact-search.parse';
+import type { SearchNode } from '../../contacts/search/contact-search.query';
+import { SegmentFieldInRule } from './segment.errors';
+import type { StoredSegmentRule } from './segment.events';
+
+/**
+ * Validates a rule as search validates a query, plus the rule operators (segments.md); throws the
+ * search language's errors. Returns the rule to store: the query as written and the types of the
+ * custom attributes it names.
+ */
+export function validateSegmentRule(
+  rule: unknown,
+  customAttributeType: CustomAttributeTypeLookup,
+): StoredSegmentRule {
+  const node = parseSearchQuery(rule, { customAttributeType, allowRuleOperators: true });
+  refuseSegmentFields(node, 'query');
+  const attributeTypes: Record<string, SearchFieldType> = {};
+  collectAttributeTypes(node, attributeTypes);
+  return { rule: rule as JsonValue, attributeTypes };
+}
+
+/** The rule a stored one stands for; it was valid when stored, so this does not throw. */
+export function parseStoredRule(stored: StoredSegmentRule): SearchNode {
+  return parseSearchQuery(stored.rule, {
+    customAttributeType: (name) => stored.attributeTypes[name],
+    allowRuleOperators: true,
+  });
+}
+
+export const sameStoredRule = (a: StoredSegmentRule, b: StoredSegmentRule): boolean =>
+  JSON.stringify(a.rule) === JSON.stringify(b.rule) &&
+  JSON.stringify(a.attributeTypes) === JSON.stringify(b.attributeTypes);
+
+function refuseSegmentFields(node: SearchNode, path: string): void {
+  if (node.kind === 'filter') {
+    if (node.field.kind === 'segment') throw new SegmentFieldInRule(`${path}.field`);
+    return;
+  }
+  node.value.forEach((child, index) => refuseSegmentFields(child, `${path}.value[${index}]`));
+}
+
+function collectAttributeTypes(node: SearchNode, into: Record<string, SearchFieldType>): void {
+  if (node.kind === 'group') {
+    for (const child of node.value) collectAttributeTypes(child, into);
+    return;
+  }
+  if (node.field.kind === 'custom') into[node.field.attribute] = node.field.type;
+}
