@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule } from './config/config.module';
 import { Environment } from './config/environment';
 import { ContactsModule } from './contacts/contacts.module';
+import { AttributeValuesModule } from './data-attributes/attribute-values.module';
 import { DataAttributesModule } from './data-attributes/data-attributes.module';
 import { HealthModule } from './health/health.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
@@ -39,6 +40,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     WorkspacesModule,
     HealthModule,
     DataAttributesModule,
+    AttributeValuesModule,
     ContactsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],

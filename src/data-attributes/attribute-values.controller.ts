@@ -1,0 +1,47 @@
+import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { MinPosition } from '../shared/http/intercom-version';
+import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { AttributeValueListResponse } from './queries/list-attribute-values/attribute-value-list.response';
+import { AttributeValuesProblems } from './queries/list-attribute-values/attribute-values.errors';
+import { ListAttributeValuesQuery } from './queries/list-attribute-values/list-attribute-values.query';
+import {
+  DEFAULT_PER_PAGE,
+  ListAttributeValuesRequest,
+} from './queries/list-attribute-values/list-attribute-values.request';
+
+/**
+ * Our extension `GET /data_attributes/{id}/values`. Its own controller (and module) because it
+ * reads a projection: the definitions API works without the projection runner.
+ */
+@ApiTags('Data Attributes')
+@ApiBearerAuth()
+@Controller('data_attributes')
+@UseInterceptors(AttributeValuesProblems)
+export class AttributeValuesController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get(':id/values')
+  @ApiOperation({
+    summary:
+      'Value distribution of a data attribute over leads and users: top values by count (ties by value)',
+  })
+  @ApiOkResponse({ type: AttributeValueListResponse })
+  values(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Query() query: ListAttributeValuesRequest,
+    @MinPosition() minPosition: bigint | undefined,
+  ): Promise<AttributeValueListResponse> {
+    return this.queryBus.execute(
+      new ListAttributeValuesQuery(
+        workspaceId,
+        id,
+        query.per_page ?? DEFAULT_PER_PAGE,
+        query.starting_after,
+        minPosition,
+      ),
+    );
+  }
+}
