@@ -30,6 +30,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
                 ? 'info'
                 : 'debug',
           redact: ['req.headers.authorization'],
+          quietReqLogger: true,
         },
       }),
     }),

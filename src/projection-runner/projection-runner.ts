@@ -457,7 +457,11 @@ export class ProjectionRunner {
         }
         this.notifyProgress();
       },
-      ...(onFirstCaughtUp ? { onFirstCaughtUp } : {}),
+      // A build that just caught up has its bulk of rows: refresh the planner's statistics.
+      onFirstCaughtUp: async () => {
+        await this.store.optimize();
+        await onFirstCaughtUp?.();
+      },
     });
   }
 

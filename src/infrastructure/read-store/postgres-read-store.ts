@@ -33,6 +33,7 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     dialect: 'postgres',
     db,
     tryLock: (key) => locks.tryLock(key),
+    optimize: () => Promise.resolve(),
     close: async () => {
       await locks.close();
       await db.destroy();

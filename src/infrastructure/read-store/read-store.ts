@@ -46,6 +46,11 @@ export interface ReadStore {
    * Returns `undefined` when another holder has it.
    */
   tryLock(key: string): Promise<ReadStoreLock | undefined>;
+  /**
+   * Refreshes the query planner's statistics where the database does not do it by itself
+   * (SQLite; PostgreSQL's autovacuum analyzes on its own).
+   */
+  optimize(): Promise<void>;
   /** Releases locks and closes every connection. */
   close(): Promise<void>;
 }

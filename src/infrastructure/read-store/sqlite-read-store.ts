@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ReadStore, ReadStoreLock } from './read-store';
+import { withStatementCache } from './sqlite-statement-cache';
 
 /** The embedded read store: one SQLite file in WAL mode, so readers never block the runner's writes. */
 export function openSqliteReadStore(file: string): ReadStore {
@@ -13,12 +14,20 @@ export function openSqliteReadStore(file: string): ReadStore {
   // lose the last commits, which the runner replays from the older checkpoint it then finds.
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<unknown>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
   const granted: ReadStoreLock = { release: () => Promise.resolve() };
   return {
     dialect: 'sqlite',
     db,
     tryLock: () => Promise.resolve(granted),
+    optimize: () => {
+      // 0x10002: also analyze tables that were never analyzed; the limit keeps it fast on big tables.
+      database.pragma('analysis_limit = 1000');
+      database.pragma('optimize = 0x10002');
+      return Promise.resolve();
+    },
     close: () => db.destroy(),
   };
 }

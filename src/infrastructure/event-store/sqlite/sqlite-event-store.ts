@@ -74,6 +74,7 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
 
   private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly filteredStatements = new Map<string, Database.Statement>();
 
   private constructor(private readonly db: Database.Database) {
     this.statements = prepareStatements(db);
@@ -285,17 +286,15 @@ export class SqliteEventStore implements EventStore {
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let after = Number(options.fromPosition ?? 0n);
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
-    const accepts = compileFilter(options.filter);
     while (remaining > 0) {
-      const rows = this.statements.allFrom.all(after, READ_PAGE_SIZE) as EventRow[];
+      const limit = Math.min(READ_PAGE_SIZE, remaining);
+      const { rows, scannedThrough } = this.readPage(after, options.filter, limit);
       for (const row of rows) {
-        after = row.position;
-        if (!accepts(row)) continue;
         remaining -= 1;
         yield toRecordedEvent(row);
-        if (remaining === 0) return;
       }
-      if (rows.length < READ_PAGE_SIZE) return;
+      if (rows.length < limit) return;
+      after = scannedThrough;
     }
   }
 
@@ -303,14 +302,49 @@ export class SqliteEventStore implements EventStore {
     return new SqliteAllSubscription(this, this.committed, options);
   }
 
-  /** @internal paged reads for subscriptions; `undefined` filter means everything but system streams. */
+  /**
+   * @internal One page of `$all` after `after` that passes `filter`, filtered in SQL so rejected
+   * events never reach JavaScript. `scannedThrough` is how far the log was examined: the last row
+   * of a full page, or the head when the page came back short, so a sparse filter does not
+   * rescan the same rejected events on the next call.
+   */
   readPage(
     after: number,
     filter: EventFilter | undefined,
-  ): { rows: EventRow[]; accepts: (row: EventRow) => boolean } {
+    limit = READ_PAGE_SIZE,
+  ): { rows: EventRow[]; scannedThrough: number } {
+    const head = this.headPositionSync();
+    const { statement, parameters } = this.filteredStatement(filter);
+    const rows = statement.all(after, ...parameters, limit) as EventRow[];
+    const scannedThrough =
+      rows.length < limit ? Math.max(after, head) : rows[rows.length - 1]!.position;
+    return { rows, scannedThrough };
+  }
+
+  private filteredStatement(filter: EventFilter | undefined): {
+    statement: Database.Statement;
+    parameters: unknown[];
+  } {
+    const prefixes = filter?.streamPrefixes ?? [];
+    const types = filter?.eventTypes ?? [];
+    const key = JSON.stringify([prefixes.length, types.length]);
+    let statement = this.filteredStatements.get(key);
+    if (!statement) {
+      const clauses = ["substr(stream_id, 1, 1) <> '$'"];
+      if (filter?.streamPrefixes)
+        clauses.push(`(${prefixes.map(() => 'substr(stream_id, 1, ?) = ?').join(' OR ') || '0'})`);
+      if (filter?.eventTypes) clauses.push(`type IN (${types.map(() => '?').join(', ')})`);
+      statement = this.db.prepare(
+        `SELECT * FROM events WHERE position > ? AND ${clauses.join(' AND ')} ORDER BY position LIMIT ?`,
+      );
+      this.filteredStatements.set(key, statement);
+    }
     return {
-      rows: this.statements.allFrom.all(after, READ_PAGE_SIZE) as EventRow[],
-      accepts: compileFilter(filter),
+      statement,
+      parameters: [
+        ...(filter?.streamPrefixes ? prefixes.flatMap((prefix) => [prefix.length, prefix]) : []),
+        ...types,
+      ],
     };
   }
 
@@ -387,12 +421,12 @@ class SqliteAllSubscription implements AllSubscription {
       while (!this.stopped && !this.store.isClosed) {
         // Arm the wake-up before reading so a commit landing between the read and the wait is not missed.
         const signalled = new Promise<void>((resolve) => (this.wake = resolve));
-        const { rows, accepts } = this.store.readPage(after, this.options.filter);
+        const { rows, scannedThrough } = this.store.readPage(after, this.options.filter);
         for (const row of rows) {
-          after = row.position;
-          if (accepts(row)) yield { kind: 'event', event: toRecordedEvent(row) };
+          yield { kind: 'event', event: toRecordedEvent(row) };
           if (this.stopped) return;
         }
+        after = scannedThrough;
         if (rows.length === READ_PAGE_SIZE) continue;
         if (!caughtUpReported) {
           caughtUpReported = true;
@@ -456,17 +490,6 @@ function matchesExpectation(expected: ExpectedRevision, actual: bigint | 'no_str
   return actual === expected;
 }
 
-function compileFilter(
-  filter: EventFilter | undefined,
-): (row: Pick<EventRow, 'stream_id' | 'type'>) => boolean {
-  const prefixes = filter?.streamPrefixes;
-  const types = filter?.eventTypes ? new Set(filter.eventTypes) : undefined;
-  return (row) =>
-    !row.stream_id.startsWith('$') &&
-    (prefixes === undefined || prefixes.some((prefix) => row.stream_id.startsWith(prefix))) &&
-    (types === undefined || types.has(row.type));
-}
-
 function toRecordedEvent(row: EventRow): RecordedEvent {
   return {
     id: row.id,
@@ -498,7 +521,6 @@ function prepareStatements(db: Database.Database) {
     streamBackwards: db.prepare(
       'SELECT * FROM events WHERE stream_id = ? AND revision <= ? AND revision >= ? ORDER BY revision DESC LIMIT ?',
     ),
-    allFrom: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     head: db.prepare('SELECT max(position) AS position FROM events'),
     markDeleted: db.prepare(
       `INSERT INTO streams (stream_id, metadata, deleted) VALUES (?, '{}', 1)

@@ -1,0 +1,245 @@
+/**
+ * HTTP API benchmark (`npm run bench:api`): the built service in a child process (embedded
+ * default, durable commits), driven by autocannon from this process. Every figure is printed
+ * beside a constant NestJS route of the same app and adapter (`GET /health/live`) measured in
+ * the same run. The search runs on an indexed field over BENCH_CONTACTS (default 100,000)
+ * contacts, seeded through the event store before the service starts. BENCH_CPU_PROF=<dir>
+ * writes the service's CPU profile there; BENCH_ROUTES=retrieve,create,search picks routes.
+ */
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { contactStreamId } from '../src/shared/stream-names';
+import { newContactId } from '../src/contacts/contact-id';
+import { freePort, waitUntilReady, type ServiceProcess } from '../test/support/service-process';
+import { printTable, type Row } from './bench-table';
+
+const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const TOKEN = 'bench-token-0001';
+const WORKSPACE = 'bench';
+
+interface Seeded {
+  readonly ids: string[];
+  readonly emails: string[];
+}
+
+async function seed(dataDir: string): Promise<Seeded> {
+  const store = SqliteEventStore.open({ dataDir, synchronous: 'NORMAL' });
+  const ids: string[] = [];
+  const emails: string[] = [];
+  const createdAt = Math.floor(Date.now() / 1000) - 86_400;
+  for (let start = 0; start < CONTACTS; start += 1000) {
+    const appends = [];
+    for (let index = start; index < Math.min(start + 1000, CONTACTS); index += 1) {
+      const id = newContactId(Date.now() - (CONTACTS - index) * 1000);
+      const email = `person${index}@bench${index % 97}.example`;
+      ids.push(id);
+      emails.push(email);
+      appends.push(
+        store.append(
+          contactStreamId(WORKSPACE, id),
+          [
+            {
+              id: randomUUID(),
+              type: 'UserCreated',
+              data: {
+                contactId: id,
+                workspaceId: WORKSPACE,
+                createdAt: createdAt + index,
+                attributes: { email, name: `Person ${index}`, external_id: `ext-${index}` },
+              },
+              metadata: { workspaceId: WORKSPACE, occurredAt: Date.now(), schemaVersion: 1 },
+            },
+          ],
+          { expectedRevision: 'no_stream' },
+        ),
+      );
+    }
+    await Promise.all(appends);
+  }
+  await store.close();
+  return { ids, emails };
+}
+
+async function startService(dataDir: string): Promise<ServiceProcess> {
+  const port = await freePort();
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, join(__dirname, '../dist/src/main.js')], {
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ACCESS_TOKENS: `${WORKSPACE}:${TOKEN}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+async function waitForProjections(service: ServiceProcess): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${service.baseUrl}/admin/projections`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const body = (await response.json()) as {
+      data: Array<{ name: string; state: string; lag_positions: string }>;
+    };
+    if (
+      body.data.every(
+        (projection) => projection.state === 'live' && projection.lag_positions === '0',
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface Measured {
+  readonly requestsPerSecond: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+async function measure(options: autocannon.Options): Promise<Measured> {
+  const result = await autocannon({
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    ...options,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      'content-type': 'application/json',
+      ...options.headers,
+    },
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+function pick<T>(values: readonly T[]): T {
+  return values[Math.floor(Math.random() * values.length)]!;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  try {
+    let started = performance.now();
+    const seeded = await seed(dataDir);
+    console.log(
+      `seeded ${CONTACTS} contacts in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const service = await startService(dataDir);
+    try {
+      await waitUntilReady(service, 120_000);
+      started = performance.now();
+      await waitForProjections(service);
+      console.log(
+        `projections caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+      console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route`);
+
+      const constant = await measure({ url: `${service.baseUrl}/health/live` });
+      const skipped: Measured = { requestsPerSecond: 0, p99: 0, errors: 0 };
+      const only = process.env.BENCH_ROUTES?.split(',');
+      const wanted = (route: string) => only === undefined || only.includes(route);
+      const retrieve = !wanted('retrieve')
+        ? skipped
+        : await measure({
+            url: service.baseUrl,
+            requests: [
+              {
+                method: 'GET',
+                setupRequest: (request) => ({ ...request, path: `/contacts/${pick(seeded.ids)}` }),
+              },
+            ],
+          });
+      const create = !wanted('create')
+        ? skipped
+        : await measure({
+            url: service.baseUrl,
+            requests: [
+              {
+                method: 'POST',
+                path: '/contacts',
+                setupRequest: (request) => ({
+                  ...request,
+                  body: JSON.stringify({
+                    email: `new-${randomUUID()}@bench.example`,
+                    role: 'user',
+                    name: 'New person',
+                  }),
+                }),
+              },
+            ],
+          });
+      const search = !wanted('search')
+        ? skipped
+        : await measure({
+            url: service.baseUrl,
+            requests: [
+              {
+                method: 'POST',
+                path: '/contacts/search',
+                setupRequest: (request) => ({
+                  ...request,
+                  body: JSON.stringify({
+                    query: { field: 'email', operator: '=', value: pick(seeded.emails) },
+                  }),
+                }),
+              },
+            ],
+          });
+
+      const row = (measure: string, measured: Measured, withRatio: boolean): Row => ({
+        measure,
+        value: measured.requestsPerSecond,
+        unit: 'req/s',
+        ratios: [
+          `p99 ${measured.p99} ms`,
+          ...(withRatio
+            ? [`${(measured.requestsPerSecond / constant.requestsPerSecond).toFixed(2)}x constant`]
+            : []),
+          ...(measured.errors > 0 ? [`${measured.errors} errors`] : []),
+        ],
+      });
+      printTable([
+        row('GET /health/live (constant NestJS route, same adapter)', constant, false),
+        row('GET /contacts/{id}', retrieve, true),
+        row('POST /contacts (reservation + durable append + read-your-writes)', create, true),
+        row(`POST /contacts/search (email =, ${CONTACTS} contacts)`, search, true),
+      ]);
+      const retrieveRatio = retrieve.requestsPerSecond / constant.requestsPerSecond;
+      const createRatio = create.requestsPerSecond / constant.requestsPerSecond;
+      console.log(
+        `targets: GET >= 0.5x constant: ${retrieveRatio.toFixed(2)}x ${retrieveRatio >= 0.5 ? 'OK' : 'MISSED'}; ` +
+          `POST >= 0.25x constant: ${createRatio.toFixed(2)}x ${createRatio >= 0.25 ? 'OK' : 'MISSED'}; ` +
+          `search p99 < 50 ms: ${search.p99} ms ${search.p99 < 50 ? 'OK' : 'MISSED'}`,
+      );
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main();
