@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { MinPosition } from '../shared/http/intercom-version';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { AttributeValueListResponse } from './queries/list-attribute-values/attribute-value-list.response';
-import { AttributeValuesProblems } from './queries/list-attribute-values/attribute-values.errors';
+import { DataAttributeProblems } from './data-attribute.problems';
 import { ListAttributeValuesQuery } from './queries/list-attribute-values/list-attribute-values.query';
 import {
   DEFAULT_PER_PAGE,
@@ -18,7 +18,7 @@ import {
 @ApiTags('Data Attributes')
 @ApiBearerAuth()
 @Controller('data_attributes')
-@UseInterceptors(AttributeValuesProblems)
+@UseInterceptors(DataAttributeProblems)
 export class AttributeValuesController {
   constructor(private readonly queryBus: QueryBus) {}
 

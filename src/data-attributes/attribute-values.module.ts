@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AttributeValuesController } from './attribute-values.controller';
 import { DataAttributesModule } from './data-attributes.module';
-import { AttributeValuesProblems } from './queries/list-attribute-values/attribute-values.errors';
+import { DataAttributeProblems } from './data-attribute.problems';
 import { ListAttributeValuesHandler } from './queries/list-attribute-values/list-attribute-values.handler';
 
 /**
@@ -11,6 +11,6 @@ import { ListAttributeValuesHandler } from './queries/list-attribute-values/list
 @Module({
   imports: [DataAttributesModule],
   controllers: [AttributeValuesController],
-  providers: [ListAttributeValuesHandler, AttributeValuesProblems],
+  providers: [ListAttributeValuesHandler, DataAttributeProblems],
 })
 export class AttributeValuesModule {}

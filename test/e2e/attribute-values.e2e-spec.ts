@@ -172,7 +172,7 @@ describe('attribute values API (e2e)', () => {
       expect(status).toBe(404);
       expect(body).toMatchObject({
         type: 'error.list',
-        errors: [{ code: 'not_found', field: 'id' }],
+        errors: [{ code: 'field_not_found', field: 'id' }],
       });
       expect((body as ErrorList).request_id).toEqual(expect.any(String));
     }
