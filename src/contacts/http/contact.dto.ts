@@ -124,13 +124,6 @@ export class ListContactsQueryDto {
   starting_after?: string;
 }
 
-export class RetrieveContactQueryDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsIn(['true', 'false'])
-  include_merge_history?: 'true' | 'false';
-}
-
 /** The DTO's fields as the domain's attribute changes (the role travels separately). */
 export function attributeChangesOf(dto: ContactFieldsDto): AttributeChanges {
   const { role: _role, custom_attributes, owner_id, ...standard } = dto;

@@ -12,7 +12,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
 import {
   PROJECTION_RUNNER,
@@ -40,7 +40,6 @@ import {
   CreateContactDto,
   ListContactsQueryDto,
   MergeContactsDto,
-  RetrieveContactQueryDto,
   UpdateContactDto,
 } from './contact.dto';
 
@@ -147,18 +146,17 @@ export class ContactsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a contact' })
+  @ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] })
   async retrieve(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
-    @Query() query: RetrieveContactQueryDto,
+    @Query('include_merge_history') includeMergeHistory: string | undefined,
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
     await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
     const row = await this.contacts.getContactOrThrow(workspaceId, id);
-    return toContactResponse(row, version, {
-      includeMergeHistory: query.include_merge_history === 'true',
-    });
+    return toContactResponse(row, version, { includeMergeHistory: includeMergeHistory === 'true' });
   }
 
   @Put(':id')

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type {
   ContactsReadModel,
   ContactsTable,
 } from '../../../projections/contacts/contacts.table';
+import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
+import type { ReadStore } from '../../infrastructure/read-store/read-store';
 import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
@@ -14,18 +16,32 @@ import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
 @Injectable()
 export class ContactReadModel {
   readonly db: Kysely<ContactsReadModel>;
+  /** The point read's SQL per physical table, compiled once: it is the API's hottest query. */
+  private readonly pointReadSql = new Map<string, string>();
 
-  constructor(@Inject(PROJECTION_RUNNER) runner: ProjectionRunner) {
+  constructor(
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {
     this.db = runner.queryDb<ContactsReadModel>('contacts');
   }
 
   async findRow(workspaceId: string, contactId: string): Promise<ContactsTable | undefined> {
-    return this.db
-      .selectFrom('contacts')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', contactId)
-      .executeTakeFirst();
+    const table = this.runner.tables<ContactsReadModel>('contacts')('contacts');
+    let sql = this.pointReadSql.get(table);
+    if (sql === undefined) {
+      sql = (this.readStore.db as Kysely<Record<string, ContactsTable>>)
+        .selectFrom(table)
+        .selectAll()
+        .where('workspace_id', '=', '')
+        .where('id', '=', '')
+        .compile().sql;
+      this.pointReadSql.set(table, sql);
+    }
+    const result = await this.readStore.db.executeQuery<ContactsTable>(
+      CompiledQuery.raw(sql, [workspaceId, contactId]),
+    );
+    return result.rows[0];
   }
 
   /**
