@@ -3,6 +3,7 @@ import type { Clock } from '../src/shared/clock';
 import type { EventStore } from '../src/shared/event-store/event-store.port';
 import { attributeValuesProjection } from './attribute-values/attribute-values.projection';
 import { contactsProjection } from './contacts/contacts.projection';
+import { dataEventsProjection } from './data-events/data-events.projection';
 import { mergeCompletionProcess } from './merge-completion/merge-completion.process';
 
 /** What process managers among the projections need to issue commands. */
@@ -13,5 +14,10 @@ export interface ProjectionDependencies {
 
 /** Every projection the service runs: read models and the process managers driven by the log. */
 export function allProjections(dependencies: ProjectionDependencies): readonly AnyProjection[] {
-  return [contactsProjection, attributeValuesProjection, mergeCompletionProcess(dependencies)];
+  return [
+    contactsProjection,
+    attributeValuesProjection,
+    dataEventsProjection,
+    mergeCompletionProcess(dependencies),
+  ];
 }

@@ -8,6 +8,7 @@ import { ContactsModule } from './contacts/contacts.module';
 import { AttributeValuesModule } from './data-attributes/attribute-values.module';
 import { DataAttributesModule } from './data-attributes/data-attributes.module';
 import { HealthModule } from './health/health.module';
+import { MessengerModule } from './messenger/messenger.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
 import { ProjectionRunnerModule } from './projection-runner/projection-runner.module';
@@ -43,6 +44,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     DataAttributesModule,
     AttributeValuesModule,
     ContactsModule,
+    MessengerModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],
 })

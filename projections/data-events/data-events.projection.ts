@@ -1,0 +1,97 @@
+import type { Transaction } from 'kysely';
+import { toContactEvent } from '../../src/contacts/contact-event-codec';
+import type { ContactEventType } from '../../src/contacts/domain/contact.events';
+import { defineProjection } from '../../src/projection-runner/projection';
+import type { DataEventsReadModel, DataEventsTable } from './data-events.table';
+import { createDataEventsTable } from './data-events.schema';
+
+export const DATA_EVENTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] = [
+  'DataEventTracked',
+  'LeadMergeAbsorbed',
+  'ContactDeleted',
+];
+
+const INSERT_CHUNK = 200;
+
+/**
+ * Data events per contact. Events are applied in log order; runs of `DataEventTracked` are
+ * inserted together. Safe to apply twice: inserts are keyed by event id and ignore an existing
+ * row, and moving or deleting a contact's rows again changes nothing.
+ */
+export const dataEventsProjection = defineProjection<DataEventsReadModel>({
+  name: 'data_events',
+  version: 1,
+  eventTypes: DATA_EVENTS_PROJECTION_EVENT_TYPES,
+  tables: ['data_events'],
+  migrations: [{ name: '001_data_events', up: createDataEventsTable }],
+  async apply(events, tx) {
+    let pending: DataEventsTable[] = [];
+    const flush = async () => {
+      for (let index = 0; index < pending.length; index += INSERT_CHUNK) {
+        await insertRows(tx, pending.slice(index, index + INSERT_CHUNK));
+      }
+      pending = [];
+    };
+    for (const recorded of events) {
+      const event = toContactEvent(recorded);
+      switch (event.type) {
+        case 'DataEventTracked':
+          pending.push({
+            workspace_id: event.data.workspaceId,
+            event_id: recorded.id,
+            contact_id: event.data.contactId,
+            source_contact_id: event.data.contactId,
+            name: event.data.name,
+            created_at: event.data.createdAt,
+            metadata: JSON.stringify(event.data.metadata),
+          });
+          break;
+        case 'LeadMergeAbsorbed':
+          await flush();
+          await tx
+            .updateTable('data_events')
+            .set({ contact_id: event.data.contactId })
+            .where('workspace_id', '=', event.data.workspaceId)
+            .where('contact_id', '=', event.data.from)
+            .execute();
+          break;
+        case 'ContactDeleted':
+          await flush();
+          await tx
+            .deleteFrom('data_events')
+            .where('workspace_id', '=', event.data.workspaceId)
+            .where('contact_id', '=', event.data.contactId)
+            .execute();
+          break;
+        case 'VisitorRegistered':
+        case 'ConversationStarted':
+        case 'OutboundReplied':
+        case 'VisitorBecameLead':
+        case 'LeadCreated':
+        case 'UserCreated':
+        case 'LeadSignedUp':
+        case 'ContactLoggedIn':
+        case 'ContactUpdated':
+        case 'ContactSeen':
+        case 'ContactArchived':
+        case 'ContactUnarchived':
+        case 'ContactMergedInto':
+          // Not subscribed (see eventTypes); listed so that a new event type is a decision here.
+          break;
+      }
+    }
+    await flush();
+  },
+});
+
+async function insertRows(
+  tx: Transaction<DataEventsReadModel>,
+  rows: readonly DataEventsTable[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx
+    .insertInto('data_events')
+    .values(rows)
+    .onConflict((conflict) => conflict.columns(['workspace_id', 'event_id']).doNothing())
+    .execute();
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { ContactCommand } from '../contacts/domain/contact.commands';
+import { contactDecider } from '../contacts/domain/contact.decider';
+import type { ContactEvent } from '../contacts/domain/contact.events';
+import type { ContactState } from '../contacts/domain/contact.state';
+import type {
+  EventData,
+  EventMetadata,
+  EventStore,
+  NewEvent,
+} from '../shared/event-store/event-store.port';
+import { contactStreamId } from '../shared/stream-names';
+import type { LocatedContact } from './located-contact';
+
+export interface DecisionsOutcome {
+  readonly events: readonly ContactEvent[];
+  readonly state: ContactState;
+  /** Position of the last appended event; undefined when nothing was recorded. */
+  readonly position: bigint | undefined;
+}
+
+/** Decides `commands` one after the other, each against the state the previous ones left. */
+export function decideInSequence(
+  state: ContactState,
+  commands: readonly ContactCommand[],
+): { readonly events: readonly ContactEvent[]; readonly state: ContactState } {
+  const events: ContactEvent[] = [];
+  let current = state;
+  for (const command of commands) {
+    const decided = contactDecider.decide(command, current);
+    events.push(...decided);
+    current = decided.reduce(contactDecider.evolve, current);
+  }
+  return { events, state: current };
+}
+
+/**
+ * Decides several commands on one located contact and appends all their events in one append,
+ * expecting the revision that was read: they land together or not at all. A concurrent write
+ * surfaces as `WrongExpectedRevision`; the caller locates again and retries the whole step.
+ */
+export async function appendDecisions(
+  store: EventStore,
+  contact: LocatedContact,
+  commands: readonly ContactCommand[],
+  options: {
+    readonly metadata: EventMetadata;
+    /** Deterministic ids make a retried step recognisable; defaults to random UUIDs. */
+    readonly eventId?: (index: number) => string;
+  },
+): Promise<DecisionsOutcome> {
+  const { events, state } = decideInSequence(contact.state, commands);
+  if (events.length === 0) return { events, state, position: undefined };
+  const toAppend: NewEvent[] = events.map((event, index) => ({
+    id: options.eventId?.(index) ?? randomUUID(),
+    type: event.type,
+    data: asEventData(event.data),
+    metadata: options.metadata,
+  }));
+  const result = await store.append(
+    contactStreamId(contact.workspaceId, contact.contactId),
+    toAppend,
+    { expectedRevision: contact.revision ?? 'no_stream' },
+  );
+  return { events, state, position: result.position };
+}
+
+/** Contact event payloads are plain JSON objects. */
+const asEventData = (data: object): EventData => data as EventData;

@@ -1,0 +1,236 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { MergeContactsCommand } from '../contacts/commands/merge-contacts/merge-contacts.command';
+import type { UnixSeconds } from '../contacts/domain/contact.attributes';
+import type { ContactCommand } from '../contacts/domain/contact.commands';
+import { ContactNotFound, MissingIdentity } from '../contacts/domain/contact.errors';
+import type { ContactEvent, GivenIdentity } from '../contacts/domain/contact.events';
+import { isLive, type ContactState } from '../contacts/domain/contact.state';
+import {
+  IdentityReservations,
+  identityClaimsOf,
+  type IdentityClaim,
+} from '../contacts/identity/identity-reservations';
+import { WrongExpectedRevision } from '../shared/event-store/event-store.errors';
+import {
+  EVENT_STORE,
+  type EventMetadata,
+  type EventStore,
+} from '../shared/event-store/event-store.port';
+import { normalizeIdentity } from '../shared/stream-names';
+import { appendDecisions, decideInSequence } from './contact-decisions';
+import { ContactLocator } from './contact-locator';
+import {
+  IdentitiesHeldByDifferentContacts,
+  IdentityHeldByNonUser,
+} from './identity-resolution.errors';
+import type { LocatedContact } from './located-contact';
+
+export type IdentifyKind = 'sign_up' | 'log_in';
+
+export interface IdentifyRequest {
+  readonly workspaceId: string;
+  /**
+   * Who gives the identity: the visitor, lead or user of a messenger session (merge links
+   * already followed), or undefined when only the identity is known (a server-side sign-up).
+   */
+  readonly session: LocatedContact | undefined;
+  readonly identity: GivenIdentity;
+  readonly kind: IdentifyKind;
+  readonly occurredAt: UnixSeconds;
+  readonly now: UnixSeconds;
+  /** Commands for the identified contact, appended together with its sign-up or log-in. */
+  readonly followUp?: (contactId: string) => readonly ContactCommand[];
+  /**
+   * Without a session, a sign-up whose identity nobody holds creates a user with this id; when
+   * absent such a request is refused with `not_found`.
+   */
+  readonly newUserId?: string;
+  readonly metadata: EventMetadata;
+  /** Ids of the events of the final append (the sign-up or log-in and the follow-up). */
+  readonly eventId?: (index: number) => string;
+}
+
+export interface IdentifyOutcome {
+  /** The contact the identity belongs to now. */
+  readonly contactId: string;
+  /** Events of the final append (empty when it recorded nothing). */
+  readonly events: readonly ContactEvent[];
+  /** Position of the last event written by any step; undefined when nothing was written. */
+  readonly position: bigint | undefined;
+  /** The visitor or lead that was merged into `contactId` on the way, if any. */
+  readonly mergedFrom: string | undefined;
+}
+
+/**
+ * Identity resolution for sign-up and log-in (messenger ingestion, `POST /visitors/convert`):
+ *
+ * - a visitor or lead giving an identity a user already holds is merged into that user through
+ *   the merge workflow, and the user records the log-in;
+ * - a visitor or lead giving an identity nobody holds claims it (reservation streams) and becomes
+ *   that user;
+ * - a user session giving another user's identity is that other user from now on (a different
+ *   person logged in on the same device); users are never merged;
+ * - without a session, the holder is addressed, or a sign-up creates the user.
+ *
+ * Every step is safe to repeat: claims by the same contact are no-ops, a repeated merge records
+ * nothing, and a caller retrying after a crash finds the merge link and continues from the user.
+ */
+@Injectable()
+export class IdentityResolution {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly reservations: IdentityReservations,
+    private readonly locator: ContactLocator,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async identify(request: IdentifyRequest): Promise<IdentifyOutcome> {
+    const { workspaceId } = request;
+    const claims = identityClaimsOf({ role: 'user', ...request.identity });
+    if (claims.length === 0) throw new MissingIdentity(['external_id', 'email']);
+    const holder = await this.holderOf(workspaceId, claims);
+    const session = request.session;
+    if (session && !isLive(session.state)) throw new ContactNotFound(session.contactId);
+
+    if (holder && holder.contactId !== session?.contactId) {
+      if (holder.state.status !== 'user') throw new IdentityHeldByNonUser(holder.contactId);
+      if (!session || session.state.status === 'user') return this.finish(request, holder);
+      // Refuse before the merge closes the session when the user could not take the log-in.
+      decideInSequence(holder.state, this.commandsFor(request, holder));
+      const merged = await this.commands.execute(
+        new MergeContactsCommand(workspaceId, session.contactId, holder.contactId),
+      );
+      const target = await this.locator.locate(workspaceId, holder.contactId);
+      const outcome = await this.finish(request, target);
+      return {
+        ...outcome,
+        position: outcome.position ?? merged.position,
+        mergedFrom: session.contactId,
+      };
+    }
+
+    if (session) return this.claimAndFinish(request, session, claims);
+    if (request.newUserId === undefined) {
+      throw new ContactNotFound(request.identity.external_id ?? request.identity.email ?? '');
+    }
+    const created = await this.locator.locate(workspaceId, request.newUserId);
+    return this.claimAndFinish(request, created, claims);
+  }
+
+  /**
+   * The contact holding `identity`: a user (by external_id or email), or a lead by external_id.
+   * Refused when the two values belong to different contacts.
+   */
+  findHolder(
+    workspaceId: string,
+    identity: GivenIdentity,
+    options: { readonly eventId?: string } = {},
+  ): Promise<LocatedContact | undefined> {
+    return this.holderOf(workspaceId, identityClaimsOf({ role: 'user', ...identity }), options);
+  }
+
+  private async holderOf(
+    workspaceId: string,
+    claims: readonly IdentityClaim[],
+    options: { readonly eventId?: string } = {},
+  ): Promise<LocatedContact | undefined> {
+    const holders = new Map<string, LocatedContact>();
+    for (const claim of claims) {
+      const holderId = await this.reservations.holderOf(workspaceId, claim);
+      if (holderId === undefined) continue;
+      const located =
+        holders.get(holderId) ?? (await this.locator.locate(workspaceId, holderId, options));
+      // A claim whose contact never got the value (a crash between claim and append) names nobody.
+      if (carries(located.state, claim)) holders.set(located.contactId, located);
+    }
+    if (holders.size > 1) throw new IdentitiesHeldByDifferentContacts([...holders.keys()]);
+    return holders.values().next().value;
+  }
+
+  /** Claims what the contact does not hold yet, then appends; a refusal gives the claims back. */
+  private async claimAndFinish(
+    request: IdentifyRequest,
+    contact: LocatedContact,
+    claims: readonly IdentityClaim[],
+  ): Promise<IdentifyOutcome> {
+    decideInSequence(contact.state, this.commandsFor(request, contact));
+    const fresh = claims.filter((claim) => !carries(contact.state, claim));
+    await this.reservations.claimAll(request.workspaceId, contact.contactId, fresh);
+    try {
+      return await this.finish(request, contact);
+    } catch (error) {
+      // On a concurrent write the caller retries and will want the same claims.
+      if (!(error instanceof WrongExpectedRevision)) {
+        await this.reservations.releaseAll(
+          request.workspaceId,
+          contact.contactId,
+          fresh,
+          'identify_failed',
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async finish(
+    request: IdentifyRequest,
+    contact: LocatedContact,
+  ): Promise<IdentifyOutcome> {
+    const outcome = await appendDecisions(this.store, contact, this.commandsFor(request, contact), {
+      metadata: request.metadata,
+      ...(request.eventId ? { eventId: request.eventId } : {}),
+    });
+    return {
+      contactId: contact.contactId,
+      events: outcome.events,
+      position: outcome.position,
+      mergedFrom: undefined,
+    };
+  }
+
+  private commandsFor(request: IdentifyRequest, contact: LocatedContact): ContactCommand[] {
+    const { workspaceId, occurredAt, now } = request;
+    const contactId = contact.contactId;
+    const identity = asStoredBy(contact.state, request.identity);
+    const followUp = request.followUp?.(contactId) ?? [];
+    if (contact.state.status === 'none') {
+      return [
+        {
+          type: 'CreateContact',
+          data: {
+            contactId,
+            workspaceId,
+            role: 'user',
+            attributes: { ...identity, signed_up_at: occurredAt },
+          },
+          now: occurredAt,
+        },
+        ...followUp,
+      ];
+    }
+    const data = { contactId, workspaceId, occurredAt, ...identity };
+    const identify: ContactCommand =
+      request.kind === 'sign_up' ? { type: 'SignUp', data, now } : { type: 'LogIn', data, now };
+    return [identify, ...followUp];
+  }
+}
+
+/** Whether the contact holds the value as its reservation means it (email among users only). */
+function carries(state: ContactState, claim: IdentityClaim): boolean {
+  if (!isLive(state)) return false;
+  const value = state[claim.kind];
+  return (
+    value !== null &&
+    normalizeIdentity(claim.kind, value) === normalizeIdentity(claim.kind, claim.value) &&
+    (claim.kind === 'external_id' || state.status === 'user')
+  );
+}
+
+/** An email differing only in case from the one the contact has is that one, not another. */
+function asStoredBy(state: ContactState, identity: GivenIdentity): GivenIdentity {
+  if (!isLive(state) || identity.email === undefined || state.email === null) return identity;
+  return normalizeIdentity('email', identity.email) === normalizeIdentity('email', state.email)
+    ? { ...identity, email: state.email }
+    : identity;
+}

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The contact id of the messenger visitor `visitorUserId` (the messenger's anonymous id). It is
+ * derived, not stored: every process and every retry maps a visitor id to the same contact without
+ * a lookup table or a race between two first sightings, and the id keeps working after the
+ * visitor became a lead or user or was merged (the merge link is followed from it).
+ */
+export function visitorContactId(workspaceId: string, visitorUserId: string): string {
+  return createHash('sha256')
+    .update(`${workspaceId}\u0000visitor\u0000${visitorUserId}`)
+    .digest('hex')
+    .slice(0, 24);
+}

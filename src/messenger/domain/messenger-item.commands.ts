@@ -1,0 +1,130 @@
+import type { UnixSeconds } from '../../contacts/domain/contact.attributes';
+import type { ContactCommand, RegisterVisitor } from '../../contacts/domain/contact.commands';
+import type { LiveRole } from '../../contacts/domain/contact.events';
+import type { MessengerItem } from './messenger-item';
+
+export interface CommandSettings {
+  /** Server time, unix seconds. */
+  readonly now: UnixSeconds;
+  readonly seenThrottleSeconds: number;
+}
+
+interface Target {
+  readonly workspaceId: string;
+  readonly contactId: string;
+}
+
+/** A visitor seen for the first time, from the context of the item that revealed it. */
+export function registerVisitorCommand(
+  item: MessengerItem & { readonly visitorId: string },
+  target: Target,
+  settings: CommandSettings,
+): RegisterVisitor {
+  return {
+    type: 'RegisterVisitor',
+    data: {
+      ...target,
+      userId: item.visitorId,
+      occurredAt: item.occurredAt,
+      ...(item.context ? { context: item.context } : {}),
+    },
+    now: settings.now,
+  };
+}
+
+/**
+ * What a non-identifying item asks of the contact it addresses (sign-up and log-in go through
+ * identity resolution instead). `role` is the contact's role now: supplying an email makes a
+ * visitor a lead, as talking to the workspace does.
+ */
+export function contactCommandsFor(
+  item: MessengerItem,
+  target: Target & { readonly role: LiveRole },
+  settings: CommandSettings,
+): ContactCommand[] {
+  const { role, ...ref } = target;
+  const base = { ...ref, occurredAt: item.occurredAt };
+  const now = settings.now;
+  switch (item.type) {
+    case 'visitor.seen':
+      return [
+        {
+          type: 'RecordSeen',
+          data: {
+            ...base,
+            ...(item.context ? { context: item.context } : {}),
+            throttleSeconds: settings.seenThrottleSeconds,
+          },
+          now,
+        },
+      ];
+    case 'conversation.started':
+      return [
+        {
+          type: 'StartConversation',
+          data: {
+            ...base,
+            ...(item.conversationId ? { conversationId: item.conversationId } : {}),
+          },
+          now,
+        },
+      ];
+    case 'outbound.replied':
+      return [
+        {
+          type: 'ReplyToOutbound',
+          data: {
+            ...base,
+            ...(item.conversationId ? { conversationId: item.conversationId } : {}),
+          },
+          now,
+        },
+      ];
+    case 'email.supplied':
+      return [
+        {
+          type: 'UpdateContact',
+          data: {
+            ...base,
+            ...(role === 'visitor' ? { role: 'lead' as const } : {}),
+            attributes: { email: item.email ?? null },
+          },
+          now,
+        },
+      ];
+    case 'contact.attributes_updated':
+      return attributeCommands(item, ref, settings);
+    case 'event.tracked':
+      return [
+        {
+          type: 'TrackEvent',
+          data: {
+            ...ref,
+            name: item.eventName ?? '',
+            createdAt: item.occurredAt,
+            ...(item.metadata ? { metadata: item.metadata } : {}),
+          },
+          now,
+        },
+      ];
+    case 'contact.signed_up':
+    case 'contact.logged_in':
+      return attributeCommands(item, ref, settings);
+  }
+}
+
+/** The item's attribute writes, if it carries any. */
+export function attributeCommands(
+  item: MessengerItem,
+  target: Target,
+  settings: CommandSettings,
+): ContactCommand[] {
+  if (item.attributes === undefined || Object.keys(item.attributes).length === 0) return [];
+  return [
+    {
+      type: 'UpdateContact',
+      data: { ...target, occurredAt: item.occurredAt, attributes: item.attributes },
+      now: settings.now,
+    },
+  ];
+}

@@ -1,0 +1,331 @@
+import type {
+  CustomAttributeValue,
+  JsonValue,
+  SeenContext,
+  UnixSeconds,
+} from '../../contacts/domain/contact.attributes';
+import {
+  IDENTIFYING_TYPES,
+  MESSENGER_ITEM_TYPES,
+  type ItemProblem,
+  type MessengerAttributes,
+  type MessengerItemType,
+  type ParsedItem,
+} from './messenger-item';
+
+/** Producers' clocks drift; an event further in the future than this is a producer bug. */
+export const MAX_FUTURE_SECONDS = 300;
+const MAX_STRING = 255;
+const MAX_URL = 2048;
+
+const ITEM_FIELDS = new Set([
+  'id',
+  'type',
+  'occurred_at',
+  'visitor_id',
+  'contact_id',
+  'external_id',
+  'email',
+  'attributes',
+  'context',
+  'event_name',
+  'metadata',
+  'conversation_id',
+]);
+
+const CONTEXT_STRINGS = [
+  'browser',
+  'browser_version',
+  'browser_language',
+  'os',
+  'page_url',
+  'referrer',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_term',
+  'utm_content',
+] as const;
+
+const LOCATION_FIELDS = ['country', 'region', 'city'] as const;
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+
+type PlainObject = Readonly<Record<string, unknown>>;
+
+const isPlainObject = (value: unknown): value is PlainObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Validates one item of a batch on its own, naming every problem's field, so that a bad item is
+ * rejected without touching the others. Pure: `now` is the server's time in unix seconds.
+ */
+export function parseMessengerItem(
+  raw: unknown,
+  options: { readonly now: UnixSeconds; readonly index: number },
+): ParsedItem {
+  if (!isPlainObject(raw)) {
+    return {
+      ok: false,
+      id: null,
+      problems: [
+        {
+          code: 'parameter_invalid',
+          message: 'Each item must be a JSON object',
+          field: `events[${options.index}]`,
+        },
+      ],
+    };
+  }
+  const problems: ItemProblem[] = [];
+  const invalid = (field: string, message: string) =>
+    problems.push({ code: 'parameter_invalid', message, field });
+  const missing = (field: string, message: string) =>
+    problems.push({ code: 'parameter_not_found', message, field });
+
+  for (const field of Object.keys(raw)) {
+    if (!ITEM_FIELDS.has(field)) invalid(field, `Unknown field ${field}`);
+  }
+
+  const text = (field: string, max = MAX_STRING): string | undefined => {
+    const value = raw[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+      invalid(field, `${field} must be a non-empty string of at most ${max} characters`);
+      return undefined;
+    }
+    return value;
+  };
+
+  const id = text('id');
+  if (raw.id === undefined || raw.id === null) missing('id', 'id is required');
+
+  let type: MessengerItemType | undefined;
+  if (raw.type === undefined || raw.type === null) missing('type', 'type is required');
+  else if (!(MESSENGER_ITEM_TYPES as readonly unknown[]).includes(raw.type)) {
+    invalid('type', `type must be one of ${MESSENGER_ITEM_TYPES.join(', ')}`);
+  } else type = raw.type as MessengerItemType;
+
+  let occurredAt: UnixSeconds | undefined;
+  const rawTime = raw.occurred_at;
+  if (rawTime === undefined || rawTime === null) {
+    missing('occurred_at', 'occurred_at is required');
+  } else if (typeof rawTime !== 'number' || !Number.isSafeInteger(rawTime) || rawTime < 0) {
+    invalid('occurred_at', 'occurred_at must be a unix timestamp in seconds');
+  } else if (rawTime > options.now + MAX_FUTURE_SECONDS) {
+    invalid('occurred_at', 'occurred_at is more than 5 minutes in the future');
+  } else occurredAt = rawTime;
+
+  const visitorId = text('visitor_id');
+  const contactId = text('contact_id');
+  const externalId = text('external_id');
+  const email = text('email');
+  if (email !== undefined && !EMAIL_PATTERN.test(email))
+    invalid('email', 'email is not an email address');
+  const eventName = text('event_name');
+  const conversationId = text('conversation_id');
+  const attributes = parseAttributes(raw.attributes, invalid);
+  const context = parseContext(raw.context, invalid);
+  const metadata = parseMetadata(raw.metadata, invalid);
+
+  if (type !== undefined) {
+    const identifying = IDENTIFYING_TYPES.has(type);
+    if (!visitorId && !contactId && !externalId && !email) {
+      missing('visitor_id', 'One of visitor_id, contact_id, external_id, email is required');
+    } else if (identifying && !externalId && !email) {
+      missing('external_id', `${type} needs the identity given: external_id or email`);
+    }
+    if (type === 'email.supplied') {
+      if (!email) missing('email', 'email.supplied needs email');
+      if (!visitorId && !contactId && !externalId) {
+        missing(
+          'visitor_id',
+          'email.supplied needs who supplied it: visitor_id, contact_id or external_id',
+        );
+      }
+    }
+    if (
+      type === 'contact.attributes_updated' &&
+      attributes === undefined &&
+      raw.attributes == null
+    ) {
+      missing('attributes', 'contact.attributes_updated needs attributes');
+    }
+    if (type === 'event.tracked' && !eventName && raw.event_name == null) {
+      missing('event_name', 'event.tracked needs event_name');
+    }
+  }
+
+  if (problems.length > 0 || id === undefined || type === undefined || occurredAt === undefined) {
+    return { ok: false, id: typeof raw.id === 'string' ? raw.id : null, problems };
+  }
+  return {
+    ok: true,
+    item: {
+      id,
+      type,
+      occurredAt,
+      ...(visitorId !== undefined ? { visitorId } : {}),
+      ...(contactId !== undefined ? { contactId } : {}),
+      ...(externalId !== undefined ? { externalId } : {}),
+      ...(email !== undefined ? { email } : {}),
+      ...(attributes !== undefined ? { attributes } : {}),
+      ...(context !== undefined ? { context } : {}),
+      ...(eventName !== undefined ? { eventName } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
+      ...(conversationId !== undefined ? { conversationId } : {}),
+    },
+  };
+}
+
+type Report = (field: string, message: string) => void;
+
+function parseAttributes(value: unknown, invalid: Report): MessengerAttributes | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    invalid('attributes', 'attributes must be an object');
+    return undefined;
+  }
+  const attributes: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const name = `attributes.${key}`;
+    switch (key) {
+      case 'name':
+      case 'phone':
+      case 'language_override':
+      case 'avatar': {
+        const max = key === 'avatar' ? MAX_URL : MAX_STRING;
+        if (field === null || (typeof field === 'string' && field.length <= max))
+          attributes[key] = field;
+        else invalid(name, `${name} must be a string of at most ${max} characters or null`);
+        break;
+      }
+      case 'unsubscribed_from_emails':
+        if (typeof field === 'boolean') attributes[key] = field;
+        else invalid(name, `${name} must be a boolean`);
+        break;
+      case 'custom_attributes': {
+        const custom = parseCustomAttributes(field, name, invalid);
+        if (custom) attributes[key] = custom;
+        break;
+      }
+      case 'email':
+      case 'external_id':
+        invalid(name, `${name} cannot be written here: send it as the item's ${key}`);
+        break;
+      default:
+        invalid(name, `Unknown field ${name}`);
+    }
+  }
+  return attributes;
+}
+
+function parseCustomAttributes(
+  value: unknown,
+  field: string,
+  invalid: Report,
+): Record<string, CustomAttributeValue> | undefined {
+  if (!isPlainObject(value)) {
+    invalid(field, `${field} must be an object`);
+    return undefined;
+  }
+  const custom: Record<string, CustomAttributeValue> = {};
+  for (const [name, attribute] of Object.entries(value)) {
+    if (
+      attribute === null ||
+      typeof attribute === 'string' ||
+      typeof attribute === 'boolean' ||
+      (typeof attribute === 'number' && Number.isFinite(attribute))
+    ) {
+      custom[name] = attribute;
+    } else
+      invalid(`${field}.${name}`, `${field}.${name} must be a string, number, boolean or null`);
+  }
+  return custom;
+}
+
+function parseContext(value: unknown, invalid: Report): SeenContext | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    invalid('context', 'context must be an object');
+    return undefined;
+  }
+  const context: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const name = `context.${key}`;
+    if ((CONTEXT_STRINGS as readonly string[]).includes(key)) {
+      const max = key === 'page_url' || key === 'referrer' ? MAX_URL : MAX_STRING;
+      if (field === null || (typeof field === 'string' && field.length <= max)) {
+        // Page, referrer and campaign fields are accepted but not kept: no read model shows them.
+        if (
+          key === 'browser' ||
+          key === 'browser_version' ||
+          key === 'browser_language' ||
+          key === 'os'
+        )
+          context[key] = field;
+      } else invalid(name, `${name} must be a string of at most ${max} characters or null`);
+    } else if (key === 'location') {
+      const location = parseLocation(field, name, invalid);
+      if (location) context.location = location;
+    } else invalid(name, `Unknown field ${name}`);
+  }
+  return context;
+}
+
+function parseLocation(
+  value: unknown,
+  field: string,
+  invalid: Report,
+): SeenContext['location'] | undefined {
+  if (!isPlainObject(value)) {
+    invalid(field, `${field} must be an object`);
+    return undefined;
+  }
+  const location = { country: null, region: null, city: null } as Record<string, string | null>;
+  for (const [key, part] of Object.entries(value)) {
+    const name = `${field}.${key}`;
+    if (!(LOCATION_FIELDS as readonly string[]).includes(key))
+      invalid(name, `Unknown field ${name}`);
+    else if (part === null || (typeof part === 'string' && part.length <= MAX_STRING))
+      location[key] = part;
+    else invalid(name, `${name} must be a string or null`);
+  }
+  return location as unknown as SeenContext['location'];
+}
+
+/** At most 10 keys, as Intercom keeps for a data event; values are JSON, one level of objects. */
+const MAX_METADATA_KEYS = 10;
+
+export function parseMetadata(
+  value: unknown,
+  invalid: Report,
+): Readonly<Record<string, JsonValue>> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    invalid('metadata', 'metadata must be an object');
+    return undefined;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_METADATA_KEYS) {
+    invalid('metadata', `metadata has more than ${MAX_METADATA_KEYS} keys`);
+    return undefined;
+  }
+  const metadata: Record<string, JsonValue> = {};
+  for (const [key, entry] of entries) {
+    if (isFlatJson(entry) || (isPlainObject(entry) && Object.values(entry).every(isFlatJson))) {
+      metadata[key] = entry as JsonValue;
+    } else
+      invalid(
+        `metadata.${key}`,
+        `metadata.${key} must be a string, number, boolean or flat object`,
+      );
+  }
+  return metadata;
+}
+
+const isFlatJson = (value: unknown): boolean =>
+  value === null ||
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value));

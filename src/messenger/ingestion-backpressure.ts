@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Environment } from '../config/environment';
+import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
+import { CLOCK, type Clock } from '../shared/clock';
+import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
+import { HttpProblem } from '../shared/http/intercom-error';
+
+/** The read models that show what ingestion writes (contacts, visitors, data events). */
+export const INGESTION_READ_MODELS = ['contacts', 'data_events'] as const;
+
+/** A verdict is reused this long: checking costs reads, and lag does not change by much faster. */
+const CHECK_INTERVAL_MS = 250;
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Backpressure for ingestion: when the read models ingestion feeds are more than
+ * `INGESTION_MAX_LAG_EVENTS` positions behind the head of the log, new batches are refused with
+ * 429 and `Retry-After` instead of letting the read side fall ever further behind. A batch already
+ * admitted is never cut short.
+ */
+@Injectable()
+export class IngestionBackpressure {
+  private verdict: { readonly at: number; readonly behind: boolean } | undefined;
+
+  constructor(
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly environment: Environment,
+  ) {}
+
+  async admit(): Promise<void> {
+    const now = this.clock.now();
+    if (this.verdict === undefined || now - this.verdict.at >= CHECK_INTERVAL_MS) {
+      this.verdict = { at: now, behind: await this.projectionsBehind() };
+    }
+    if (!this.verdict.behind) return;
+    const limit = String(this.environment.INGESTION_MAX_LAG_EVENTS);
+    throw new HttpProblem(
+      429,
+      [
+        {
+          code: 'rate_limit_exceeded',
+          message: 'The read models are catching up with earlier events; retry after the delay',
+        },
+      ],
+      {
+        'Retry-After': String(RETRY_AFTER_SECONDS),
+        'X-RateLimit-Limit': limit,
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(Math.ceil(now / 1000) + RETRY_AFTER_SECONDS),
+      },
+    );
+  }
+
+  /** Whether the read models have not yet applied everything up to `head - max lag`. */
+  private async projectionsBehind(): Promise<boolean> {
+    const bound =
+      (await this.store.headPosition()) - BigInt(this.environment.INGESTION_MAX_LAG_EVENTS);
+    if (bound <= 0n) return false;
+    return !(await this.runner.waitFor(bound, 0, INGESTION_READ_MODELS));
+  }
+}

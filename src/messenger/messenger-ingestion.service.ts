@@ -1,0 +1,340 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
+import { Environment } from '../config/environment';
+import { UpdateContactCommand } from '../contacts/commands/update-contact/update-contact.command';
+import {
+  CUSTOM_ATTRIBUTES_POLICY,
+  type CustomAttributesPolicy,
+} from '../contacts/custom-attributes-policy';
+import type { ContactCommand } from '../contacts/domain/contact.commands';
+import { ContactDomainError, ContactNotFound } from '../contacts/domain/contact.errors';
+import type { LiveRole } from '../contacts/domain/contact.events';
+import { isLive } from '../contacts/domain/contact.state';
+import { appendDecisions } from '../identity-resolution/contact-decisions';
+import { ContactLocator } from '../identity-resolution/contact-locator';
+import { IdentityResolution } from '../identity-resolution/identity-resolution.service';
+import type { LocatedContact } from '../identity-resolution/located-contact';
+import { visitorContactId } from '../identity-resolution/visitor-contact-id';
+import { CLOCK, type Clock } from '../shared/clock';
+import { WrongExpectedRevision } from '../shared/event-store/event-store.errors';
+import {
+  EVENT_STORE,
+  type EventMetadata,
+  type EventStore,
+} from '../shared/event-store/event-store.port';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { normalizeIdentity } from '../shared/stream-names';
+import { IDENTIFYING_TYPES, type MessengerItem } from './domain/messenger-item';
+import {
+  attributeCommands,
+  contactCommandsFor,
+  registerVisitorCommand,
+  type CommandSettings,
+} from './domain/messenger-item.commands';
+import { parseMessengerItem } from './domain/messenger-item.parse';
+import { completionIdOf, IngestionRecords, stepEventIdOf } from './ingestion-records';
+import { accepted, duplicate, rejected, type IngestionResult } from './ingestion-result';
+import { KeyedSequencer } from './keyed-sequencer';
+
+/** Re-runs of an item after a concurrent write to one of its streams. */
+const MAX_ATTEMPTS = 5;
+
+interface ItemRun {
+  readonly workspaceId: string;
+  readonly item: MessengerItem;
+  readonly settings: CommandSettings;
+  readonly completionId: string;
+  readonly metadata: EventMetadata;
+  /** Ids of the item's append to the contact it ends on; the first is the completion id. */
+  readonly eventId: (index: number) => string;
+}
+
+/**
+ * Turns a batch of messenger items into contact commands (ingestion.md).
+ *
+ * - Exactly-once effect: every item's first event has an id derived from workspace and key (its
+ *   completion id) and is written in the same append as the item's effect; an item that changes
+ *   nothing records an `IngestionItemRecorded` with that id instead. Before acting, an item looks
+ *   for its completion id on the streams of the contact it addresses and for its record; finding
+ *   either, it is a `duplicate`.
+ * - Accepted means durable: an item is answered `accepted` only after its append resolved, which
+ *   the store does once the commit is on disk.
+ * - Throughput and order: items run concurrently, except that items sharing a contact, identity
+ *   or key are queued one after another in batch order (and across concurrent batches), so the
+ *   appends of a batch meet in the event store's group commit.
+ */
+@Injectable()
+export class MessengerIngestion {
+  private readonly logger = new Logger('MessengerIngestion');
+  private readonly sequencer = new KeyedSequencer();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
+    private readonly locator: ContactLocator,
+    private readonly identity: IdentityResolution,
+    private readonly records: IngestionRecords,
+    private readonly commands: CommandBus,
+    private readonly environment: Environment,
+  ) {}
+
+  ingest(workspaceId: string, items: readonly unknown[]): Promise<IngestionResult[]> {
+    const now = Math.floor(this.clock.now() / 1000);
+    return Promise.all(items.map((raw, index) => this.ingestOne(workspaceId, raw, index, now)));
+  }
+
+  private async ingestOne(
+    workspaceId: string,
+    raw: unknown,
+    index: number,
+    now: number,
+  ): Promise<IngestionResult> {
+    const parsed = parseMessengerItem(raw, { now, index });
+    if (!parsed.ok) return rejected(parsed.id, parsed.problems);
+    const { item } = parsed;
+    const completionId = completionIdOf(workspaceId, item.id);
+    const run: ItemRun = {
+      workspaceId,
+      item,
+      settings: { now, seenThrottleSeconds: this.environment.SEEN_THROTTLE },
+      completionId,
+      metadata: {
+        workspaceId,
+        occurredAt: item.occurredAt * 1000,
+        schemaVersion: 1,
+        causationId: item.id,
+        actor: 'messenger',
+      },
+      eventId: (eventIndex) =>
+        eventIndex === 0 ? completionId : stepEventIdOf(workspaceId, item.id, 'effect', eventIndex),
+    };
+    return this.sequencer.run(sequenceKeys(workspaceId, item), () => this.runWithRetries(run));
+  }
+
+  private async runWithRetries(run: ItemRun): Promise<IngestionResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const record = await this.records.find(run.workspaceId, run.completionId);
+        if (record) return duplicate(run.item.id, record.contactId);
+        return IDENTIFYING_TYPES.has(run.item.type)
+          ? await this.identify(run)
+          : await this.apply(run);
+      } catch (error) {
+        if (error instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
+        return this.rejection(run.item, error);
+      }
+    }
+  }
+
+  /** Items other than sign-up and log-in: one append to the contact they address. */
+  private async apply(run: ItemRun): Promise<IngestionResult> {
+    const { workspaceId, item, settings } = run;
+    const contact = await this.address(run);
+    if (contact.containsEvent) return duplicate(item.id, contact.contactId);
+    const commands: ContactCommand[] = [];
+    let role: LiveRole;
+    const target = { workspaceId, contactId: contact.contactId };
+    if (contact.state.status === 'none' && item.visitorId !== undefined && !item.contactId) {
+      commands.push(
+        registerVisitorCommand({ ...item, visitorId: item.visitorId }, target, settings),
+      );
+      role = 'visitor';
+    } else if (isLive(contact.state)) {
+      role = contact.state.status;
+    } else {
+      throw new ContactNotFound(contact.contactId);
+    }
+    await this.validateCustomAttributes(run);
+    if (item.type === 'email.supplied' && role === 'user') return this.supplyUserEmail(run, target);
+    commands.push(...contactCommandsFor(item, { ...target, role }, settings));
+    const outcome = await appendDecisions(this.store, contact, commands, {
+      metadata: run.metadata,
+      eventId: run.eventId,
+    });
+    if (outcome.events.length === 0) await this.recordCompletion(run, contact.contactId);
+    return accepted(item.id, contact.contactId);
+  }
+
+  /** Sign-up and log-in: identity resolution, from the session's visitor or contact. */
+  private async identify(run: ItemRun): Promise<IngestionResult> {
+    const { workspaceId, item, settings } = run;
+    const identity = {
+      ...(item.externalId !== undefined ? { external_id: item.externalId } : {}),
+      ...(item.email !== undefined ? { email: item.email } : {}),
+    };
+    let session: LocatedContact | undefined;
+    const sessionId =
+      item.contactId ??
+      (item.visitorId ? visitorContactId(workspaceId, item.visitorId) : undefined);
+    if (sessionId !== undefined) {
+      session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
+      if (session.containsEvent) return duplicate(item.id, session.contactId);
+      if (session.state.status === 'none' && item.visitorId !== undefined && !item.contactId) {
+        // The visitor exists from now on, so that its id leads to whoever it turns out to be.
+        await appendDecisions(
+          this.store,
+          session,
+          [registerVisitorCommand({ ...item, visitorId: item.visitorId }, session, settings)],
+          {
+            metadata: run.metadata,
+            eventId: (index) => stepEventIdOf(workspaceId, item.id, 'register', index),
+          },
+        );
+        session = await this.locator.locate(workspaceId, sessionId);
+      }
+    } else {
+      const holder = await this.identity.findHolder(workspaceId, identity, {
+        eventId: run.completionId,
+      });
+      if (holder?.containsEvent) return duplicate(item.id, holder.contactId);
+    }
+    await this.validateCustomAttributes(run);
+    const outcome = await this.identity.identify({
+      workspaceId,
+      session,
+      identity,
+      kind: item.type === 'contact.signed_up' ? 'sign_up' : 'log_in',
+      occurredAt: item.occurredAt,
+      now: settings.now,
+      followUp: (contactId) => attributeCommands(item, { workspaceId, contactId }, settings),
+      ...(session === undefined && item.type === 'contact.signed_up'
+        ? { newUserId: newUserIdOf(workspaceId, item) }
+        : {}),
+      metadata: run.metadata,
+      eventId: run.eventId,
+    });
+    if (outcome.events.length === 0) await this.recordCompletion(run, outcome.contactId);
+    return accepted(item.id, outcome.contactId);
+  }
+
+  /** The contact an item names: by contact id, visitor id (registered if new), or identity. */
+  private async address(run: ItemRun): Promise<LocatedContact> {
+    const { workspaceId, item } = run;
+    const options = { eventId: run.completionId };
+    if (item.contactId) return this.locator.locate(workspaceId, item.contactId, options);
+    if (item.visitorId) {
+      return this.locator.locate(
+        workspaceId,
+        visitorContactId(workspaceId, item.visitorId),
+        options,
+      );
+    }
+    const holder = await this.identity.findHolder(
+      workspaceId,
+      {
+        ...(item.externalId !== undefined ? { external_id: item.externalId } : {}),
+        ...(item.email !== undefined && item.type !== 'email.supplied'
+          ? { email: item.email }
+          : {}),
+      },
+      options,
+    );
+    if (!holder) throw new ContactNotFound(item.externalId ?? item.email ?? '');
+    return holder;
+  }
+
+  /**
+   * A user's email is an identity: the update goes through the contacts update workflow, which
+   * claims the new value and releases the old one. Its events carry no id of the item, so the
+   * record proves completion (a retry in between repeats an update that changes nothing).
+   */
+  private async supplyUserEmail(
+    run: ItemRun,
+    target: { readonly workspaceId: string; readonly contactId: string },
+  ): Promise<IngestionResult> {
+    await this.commands.execute(
+      new UpdateContactCommand(target.workspaceId, target.contactId, undefined, {
+        email: run.item.email ?? null,
+      }),
+    );
+    await this.recordCompletion(run, target.contactId);
+    return accepted(run.item.id, target.contactId);
+  }
+
+  private async validateCustomAttributes(run: ItemRun): Promise<void> {
+    const custom = run.item.attributes?.custom_attributes;
+    if (custom && Object.keys(custom).length > 0)
+      await this.customAttributes.validate(run.workspaceId, custom);
+  }
+
+  private recordCompletion(run: ItemRun, contactId: string): Promise<void> {
+    return this.records.record(
+      run.completionId,
+      { workspaceId: run.workspaceId, itemId: run.item.id, contactId },
+      run.metadata,
+    );
+  }
+
+  private rejection(item: MessengerItem, error: unknown): IngestionResult {
+    if (error instanceof ContactNotFound) {
+      return rejected(item.id, [
+        { code: 'not_found', message: 'Contact Not Found', field: addressingField(item) },
+      ]);
+    }
+    if (error instanceof ContactDomainError) {
+      return rejected(item.id, [
+        {
+          code: error.code,
+          message: error.message,
+          ...(error.field !== undefined ? { field: error.field } : {}),
+        },
+      ]);
+    }
+    if (error instanceof HttpProblem && error.status < 500) {
+      // Only the custom attribute policy answers with a problem here; its fields are relative
+      // to the item's attributes.
+      return rejected(
+        item.id,
+        error.errors.map((problem) =>
+          problem.field !== undefined
+            ? { ...problem, field: `attributes.${problem.field}` }
+            : problem,
+        ),
+      );
+    }
+    this.logger.error({ err: error, itemId: item.id }, 'Ingestion item failed');
+    return rejected(item.id, [
+      { code: 'server_error', message: 'The item could not be processed; send it again' },
+    ]);
+  }
+}
+
+/**
+ * The queues an item waits in: its own key (a repeated key waits for the first and then finds it
+ * done), the contact it names, and the identity values it gives or is addressed by.
+ */
+function sequenceKeys(workspaceId: string, item: MessengerItem): string[] {
+  const keys = [`item:${workspaceId}:${item.id}`];
+  const contactId =
+    item.contactId ?? (item.visitorId ? visitorContactId(workspaceId, item.visitorId) : undefined);
+  if (contactId !== undefined) keys.push(`contact:${workspaceId}:${contactId}`);
+  const byIdentity = contactId === undefined || IDENTIFYING_TYPES.has(item.type);
+  if (byIdentity && item.externalId !== undefined)
+    keys.push(`external_id:${workspaceId}:${item.externalId}`);
+  if (byIdentity && item.email !== undefined)
+    keys.push(`email:${workspaceId}:${normalizeIdentity('email', item.email)}`);
+  return keys;
+}
+
+const addressingField = (item: MessengerItem): string =>
+  item.contactId !== undefined
+    ? 'contact_id'
+    : item.visitorId !== undefined
+      ? 'visitor_id'
+      : item.externalId !== undefined
+        ? 'external_id'
+        : 'email';
+
+/**
+ * The id of the user a session-less sign-up creates: derived from the key so that a retry after a
+ * crash between claim and append continues with the same contact; time-ordered like every id.
+ */
+function newUserIdOf(workspaceId: string, item: MessengerItem): string {
+  const seconds = item.occurredAt.toString(16).padStart(8, '0').slice(-8);
+  const hash = createHash('sha256')
+    .update(`${workspaceId}\u0000user\u0000${item.id}`)
+    .digest('hex');
+  return `${seconds}${hash.slice(0, 16)}`;
+}

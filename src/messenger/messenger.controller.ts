@@ -1,0 +1,41 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { IngestMessengerEventsCommand } from './commands/ingest-messenger-events/ingest-messenger-events.command';
+import { parseMessengerBatch } from './domain/messenger-batch.parse';
+import { IngestionBackpressure } from './ingestion-backpressure';
+import type { IngestionResult } from './ingestion-result';
+
+@ApiTags('Messenger ingestion')
+@ApiBearerAuth()
+@Controller('messenger')
+export class MessengerController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly backpressure: IngestionBackpressure,
+  ) {}
+
+  /**
+   * The body is taken as `unknown` so the global validation pipe leaves it alone: items are
+   * validated one by one, each problem reported on its own item.
+   */
+  @Post('events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Ingest a batch of messenger events (at most 500 items / 1 MiB); one result per item',
+  })
+  async ingest(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: unknown,
+  ): Promise<{ type: 'ingestion.result'; results: IngestionResult[] }> {
+    const batch = parseMessengerBatch(body);
+    if (!batch.ok) throw new HttpProblem(400, batch.problems);
+    await this.backpressure.admit();
+    const results = await this.commands.execute(
+      new IngestMessengerEventsCommand(workspaceId, batch.items),
+    );
+    return { type: 'ingestion.result', results };
+  }
+}
