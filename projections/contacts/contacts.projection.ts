@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { EMPTY_LOCATION } from '../../src/contacts/domain/contact.attributes';
-import { toContactEvent } from '../../src/contacts/contact-event-codec';
+import { CONTACT_EVENT_TYPES, toContactEvent } from '../../src/contacts/contact-event-codec';
 import type { ContactEventType, MergeSourceRole } from '../../src/contacts/domain/contact.events';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
 import {
@@ -15,23 +15,8 @@ import type { ContactsReadModel, ContactsTable } from './contacts.table';
 import { createContactsTable } from './contacts.schema';
 
 /** Every contact event except data events, which change no column of this read model. */
-export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] = [
-  'VisitorRegistered',
-  'ConversationStarted',
-  'OutboundReplied',
-  'VisitorBecameLead',
-  'LeadCreated',
-  'UserCreated',
-  'LeadSignedUp',
-  'ContactLoggedIn',
-  'ContactUpdated',
-  'ContactSeen',
-  'ContactArchived',
-  'ContactUnarchived',
-  'ContactMergedInto',
-  'LeadMergeAbsorbed',
-  'ContactDeleted',
-];
+export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] =
+  CONTACT_EVENT_TYPES.filter((type) => type !== 'DataEventTracked');
 
 const UPSERT_CHUNK = 200;
 

@@ -1,6 +1,7 @@
 import type { ContactEvent, ContactEventType } from './domain/contact.events';
 
-const CONTACT_EVENT_TYPES: ReadonlySet<string> = new Set<ContactEventType>([
+/** Every contact event type, in the order the domain introduces them. */
+export const CONTACT_EVENT_TYPES: readonly ContactEventType[] = [
   'VisitorRegistered',
   'ConversationStarted',
   'OutboundReplied',
@@ -17,7 +18,9 @@ const CONTACT_EVENT_TYPES: ReadonlySet<string> = new Set<ContactEventType>([
   'LeadMergeAbsorbed',
   'ContactDeleted',
   'DataEventTracked',
-]);
+];
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(CONTACT_EVENT_TYPES);
 
 /**
  * A stored event as the contact domain's event. Payloads are schema version 1 everywhere so far;
@@ -27,6 +30,6 @@ export function toContactEvent(stored: {
   readonly type: string;
   readonly data: unknown;
 }): ContactEvent {
-  if (!CONTACT_EVENT_TYPES.has(stored.type)) throw new Error(`Not a contact event: ${stored.type}`);
+  if (!KNOWN_TYPES.has(stored.type)) throw new Error(`Not a contact event: ${stored.type}`);
   return { type: stored.type, data: stored.data } as ContactEvent;
 }
