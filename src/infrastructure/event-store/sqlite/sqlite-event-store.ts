@@ -236,7 +236,7 @@ export class SqliteEventStore implements EventStore {
     options: ReadStreamOptions = {},
   ): AsyncIterable<RecordedEvent> {
     const backwards = options.direction === 'backwards';
-    const visibleFrom = this.firstVisibleRevision(streamId);
+    const { visibleFrom, maxAgeCutoff } = this.visibility(streamId);
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     let cursor =
       options.fromRevision !== undefined
@@ -244,7 +244,6 @@ export class SqliteEventStore implements EventStore {
         : backwards
           ? Number.MAX_SAFE_INTEGER
           : visibleFrom;
-    const maxAgeCutoff = this.maxAgeCutoff(streamId);
     while (remaining > 0) {
       const limit = Math.min(READ_PAGE_SIZE, remaining);
       const rows = (
@@ -262,25 +261,24 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Revisions below this are hidden by soft delete, truncate-before or `$maxCount`. */
-  private firstVisibleRevision(streamId: string): number {
+  /**
+   * Which events of a stream can be read: revisions below `visibleFrom` are hidden by soft delete,
+   * truncate-before or `$maxCount`; events recorded before `maxAgeCutoff` by `$maxAge`. Most
+   * streams have no settings row, which costs one primary-key lookup.
+   */
+  private visibility(streamId: string): { visibleFrom: number; maxAgeCutoff: number | undefined } {
     const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
-    const head = this.statements.lastRevision.get(streamId) as { revision: number } | undefined;
-    if (!stream) return 0;
+    if (!stream) return { visibleFrom: 0, maxAgeCutoff: undefined };
     const metadata = JSON.parse(stream.metadata) as StreamMetadata;
-    let first = metadata.truncateBefore !== undefined ? Number(metadata.truncateBefore) : 0;
-    if (stream.deleted === 1) first = Math.max(first, (head?.revision ?? -1) + 1);
+    const head = this.statements.lastRevision.get(streamId) as { revision: number } | undefined;
+    let visibleFrom = metadata.truncateBefore !== undefined ? Number(metadata.truncateBefore) : 0;
+    if (stream.deleted === 1) visibleFrom = Math.max(visibleFrom, (head?.revision ?? -1) + 1);
     if (metadata.maxCount !== undefined && head) {
-      first = Math.max(first, head.revision - metadata.maxCount + 1);
+      visibleFrom = Math.max(visibleFrom, head.revision - metadata.maxCount + 1);
     }
-    return first;
-  }
-
-  private maxAgeCutoff(streamId: string): number | undefined {
-    const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
-    if (!stream) return undefined;
-    const { maxAge } = JSON.parse(stream.metadata) as StreamMetadata;
-    return maxAge === undefined ? undefined : Date.now() - maxAge * 1000;
+    const maxAgeCutoff =
+      metadata.maxAge === undefined ? undefined : Date.now() - metadata.maxAge * 1000;
+    return { visibleFrom, maxAgeCutoff };
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
