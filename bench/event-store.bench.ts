@@ -4,90 +4,22 @@
  * ratios. Options: BENCH_EVENTS (events per append measurement, default 20000).
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite/sqlite-event-store';
-import { SQLITE_EVENT_STORE_SCHEMA } from '../src/infrastructure/event-store/sqlite/sqlite-event-store.schema';
-import type { NewEvent } from '../src/shared/event-store/event-store.port';
 import { printTable, type Row } from './bench-table';
+import {
+  BENCH_STREAMS,
+  benchDir,
+  randomBenchStream,
+  rawAppends,
+  sampleEvent,
+} from './raw-append-ceiling';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const STREAMS = 10_000;
-
-function sampleEvent(): NewEvent {
-  return {
-    id: randomUUID(),
-    type: 'ContactUpdated',
-    data: {
-      contactId: randomUUID().replace(/-/g, '').slice(0, 24),
-      workspaceId: 'bench',
-      changes: {
-        name: 'Ada Lovelace',
-        email: 'ada@example.com',
-        phone: '+44 20 7946 0958',
-        city: 'London',
-      },
-      custom_attributes: { plan: 'pro', seats: 12, trial: false },
-      updated_at: 1_700_000_000,
-    },
-    metadata: {
-      workspaceId: 'bench',
-      occurredAt: 1_700_000_000_000,
-      schemaVersion: 1,
-      correlationId: randomUUID(),
-    },
-  };
-}
-
-const randomStream = () => `contact-bench.${Math.floor(Math.random() * STREAMS)}`;
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'bench-store-'));
-}
-
-function openRaw(dir: string): Database.Database {
-  const db = new Database(join(dir, 'raw.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.exec(SQLITE_EVENT_STORE_SCHEMA);
-  return db;
-}
-
-/** Raw ceiling: the same table and index, driven directly, `perTransaction` events per commit. */
-function rawAppends(count: number, perTransaction: number): number {
-  const dir = tempDir();
-  const db = openRaw(dir);
-  const revisions = new Map<string, number>();
-  const insert = db.prepare(
-    'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const writeBatch = db.transaction((events: NewEvent[]) => {
-    for (const event of events) {
-      const stream = randomStream();
-      const revision = (revisions.get(stream) ?? -1) + 1;
-      revisions.set(stream, revision);
-      insert.run(
-        stream,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-        Date.now(),
-      );
-    }
-  });
-  const events = Array.from({ length: count }, sampleEvent);
-  const started = performance.now();
-  for (let index = 0; index < count; index += perTransaction)
-    writeBatch(events.slice(index, index + perTransaction));
-  const seconds = (performance.now() - started) / 1000;
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-  return count / seconds;
-}
+const STREAMS = BENCH_STREAMS;
+const randomStream = randomBenchStream;
+const tempDir = () => benchDir();
 
 async function storeAppends(count: number, writers: number): Promise<number> {
   const dir = tempDir();
