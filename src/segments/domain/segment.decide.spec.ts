@@ -4,6 +4,7 @@ import {
   OperatorNotAllowed,
   UnknownSearchField,
 } from '../../contacts/search/contact-search.errors';
+import type { JsonValue } from '../../contacts/domain/contact.attributes';
 import type { SearchFieldType } from '../../contacts/search/contact-search.fields';
 import { deciderSpecification } from '../../shared/testing/decider-specification';
 import { segmentDecider } from './segment.decider';
@@ -23,7 +24,7 @@ const types: Readonly<Record<string, SearchFieldType>> = { plan: 'string', trial
 const customAttributeType = (name: string): SearchFieldType | undefined => types[name];
 
 const recent = { field: 'signed_up_at', operator: 'less_than_days_ago', value: 7 };
-const onPlan = {
+const onPlan: JsonValue = {
   operator: 'AND',
   value: [
     { field: 'custom_attributes.plan', operator: '=', value: 'pro' },

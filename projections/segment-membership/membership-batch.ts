@@ -1,0 +1,540 @@
+import { sql, type Kysely } from 'kysely';
+import { toContactEvent } from '../../src/contacts/contact-event-codec';
+import { evolve } from '../../src/contacts/domain/contact.evolve';
+import {
+  isLive,
+  type ContactState,
+  type LiveContact,
+} from '../../src/contacts/domain/contact.state';
+import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
+import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import {
+  isMemberAt,
+  nextCheckAfter,
+  snapshotOf,
+  type SegmentRuleSnapshot,
+} from '../../src/segments/domain/segment-membership';
+import type { SegmentPersonType } from '../../src/segments/domain/segment.events';
+import { parseStoredRule } from '../../src/segments/domain/segment.rule';
+import { liveRow, rowToState } from '../contacts/contacts.projection';
+import type { ContactsTable } from '../contacts/contacts.table';
+import { DeadlineQueue } from './deadline-queue';
+import type { SegmentHistoryTable, SegmentMembershipReadModel } from './segment-membership.tables';
+
+type Db = Kysely<SegmentMembershipReadModel>;
+
+const CHUNK = 200;
+
+/** One contact as the batch holds it: its fold, its memberships and its deadlines. */
+interface ContactEntry {
+  readonly key: string;
+  readonly workspaceId: string;
+  readonly contactId: string;
+  state: ContactState;
+  row: ContactsTable | undefined;
+  searchable: SearchableContact | undefined;
+  revision: number;
+  rowChanged: boolean;
+  readonly initialMembers: ReadonlySet<string>;
+  readonly members: Set<string>;
+  readonly deadlines: Map<string, number>;
+  deadlinesChanged: boolean;
+}
+
+interface WorkspaceEntry {
+  readonly segments: readonly SegmentRuleSnapshot[];
+  readonly segmentsById: ReadonlyMap<string, SegmentRuleSnapshot>;
+  now: number;
+  readonly initialNow: number | undefined;
+  /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
+  storedNext: number | undefined;
+  readonly queue: DeadlineQueue;
+}
+
+export const contactKey = (workspaceId: string, contactId: string): string =>
+  `${workspaceId}\u0000${contactId}`;
+
+/** Event time in whole unix seconds: the membership clock's unit. */
+export const eventSeconds = (event: RecordedEvent): number =>
+  Math.floor(event.metadata.occurredAt / 1000);
+
+/**
+ * The membership projection's working set for a run of contact events and clock ticks: the rows
+ * it touches are loaded once, every event is applied in memory in log order (so the cost of an
+ * event depends on its workspace's segments, never on its number of contacts), and `flush` writes
+ * the differences. Deadlines due before an event fire first, at their own instant, in
+ * (instant, segment, contact) order; those of contacts outside the batch are pulled in from the
+ * database when due, so the outcome does not depend on where the log was cut into batches.
+ */
+export class MembershipBatch {
+  private readonly contacts = new Map<string, ContactEntry>();
+  private readonly workspaces = new Map<string, WorkspaceEntry>();
+  private readonly history: SegmentHistoryTable[] = [];
+  private readonly countDeltas = new Map<string, number>();
+  private seqPosition: bigint | undefined;
+  private seq = 0;
+  private earliestWritten: number | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  /** Loads the batch's contacts (by workspace) and workspaces before any event is applied. */
+  async preload(events: readonly RecordedEvent[]): Promise<void> {
+    const byWorkspace = new Map<string, Set<string>>();
+    for (const event of events) {
+      const { workspaceId, contactId } = event.data as { workspaceId: string; contactId?: string };
+      const ids = byWorkspace.get(workspaceId) ?? new Set<string>();
+      if (contactId !== undefined) ids.add(contactId);
+      byWorkspace.set(workspaceId, ids);
+    }
+    for (const [workspaceId, ids] of byWorkspace) {
+      await this.workspace(workspaceId);
+      await this.loadContacts(workspaceId, [...ids]);
+    }
+  }
+
+  /** The workspace's membership clock (unix seconds), after the events applied so far. */
+  async clockOf(workspaceId: string): Promise<number> {
+    return (await this.workspace(workspaceId)).now;
+  }
+
+  /**
+   * Moves the workspace's clock to the event's time (it never goes back: late events keep the
+   * clock where it is) and fires every deadline due by then, attributed to `event`'s position.
+   */
+  async advance(workspaceId: string, at: number, event: RecordedEvent): Promise<number> {
+    const workspace = await this.workspace(workspaceId);
+    workspace.now = Math.max(workspace.now, at);
+    const now = workspace.now;
+    if (workspace.storedNext !== undefined && workspace.storedNext <= now) {
+      const due = await this.db
+        .selectFrom('segment_membership_deadlines')
+        .select('contact_id')
+        .distinct()
+        .where('workspace_id', '=', workspaceId)
+        .where('at', '<=', now)
+        .execute();
+      await this.loadContacts(
+        workspaceId,
+        due
+          .map((row) => row.contact_id)
+          .filter((id) => !this.contacts.has(contactKey(workspaceId, id))),
+      );
+      workspace.storedNext = await this.storedNextAfter(workspaceId, now);
+    }
+    for (let next = workspace.queue.peek(); next && next.at <= now; next = workspace.queue.peek()) {
+      workspace.queue.pop();
+      const contact = this.contacts.get(next.contactKey);
+      const segment = workspace.segmentsById.get(next.segmentId);
+      if (!contact || !segment || contact.deadlines.get(next.segmentId) !== next.at) continue;
+      this.evaluate(contact, segment, next.at, event.position, undefined);
+    }
+    return now;
+  }
+
+  /** Folds a contact event into its contact and re-evaluates it against the workspace's segments. */
+  async applyContactEvent(event: RecordedEvent, now: number): Promise<void> {
+    const { workspaceId, contactId } = event.data as { workspaceId: string; contactId: string };
+    const contact = this.contacts.get(contactKey(workspaceId, contactId));
+    if (!contact) throw new Error(`Contact ${contactId} was not preloaded`);
+    const revision = Number(event.revision);
+    if (revision <= contact.revision) return;
+    const previous = contact.state;
+    contact.state = evolve(previous, toContactEvent(event));
+    contact.revision = revision;
+    contact.rowChanged = true;
+    contact.row = rowOf(contact.state, previous, contact.row, revision);
+    contact.searchable = searchableOf(contact.state, contact.row);
+    const workspace = await this.workspace(workspaceId);
+    for (const segment of workspace.segments) {
+      this.evaluate(contact, segment, now, event.position, event);
+    }
+  }
+
+  /** Writes everything the batch changed; call once, then drop the batch. */
+  async flush(): Promise<void> {
+    await this.flushContacts();
+    await this.flushMembers();
+    for (let index = 0; index < this.history.length; index += CHUNK) {
+      await this.db
+        .insertInto('segment_membership_history')
+        .values(this.history.slice(index, index + CHUNK))
+        .execute();
+    }
+    await this.flushDeadlines();
+    for (const [key, delta] of this.countDeltas) {
+      if (delta === 0) continue;
+      const [workspaceId = '', segmentId = ''] = key.split('\u0000');
+      await this.db
+        .updateTable('segment_membership_segments')
+        .set({ member_count: sql<number>`member_count + ${delta}` })
+        .where('workspace_id', '=', workspaceId)
+        .where('segment_id', '=', segmentId)
+        .execute();
+    }
+    for (const [workspaceId, workspace] of this.workspaces) {
+      if (workspace.initialNow === workspace.now) continue;
+      await this.db
+        .insertInto('segment_membership_clocks')
+        .values({ workspace_id: workspaceId, now: workspace.now })
+        .onConflict((conflict) =>
+          conflict.column('workspace_id').doUpdateSet({ now: workspace.now }),
+        )
+        .execute();
+    }
+  }
+
+  /** The earliest deadline this batch wrote (a hint for the scheduler). */
+  get earliestDeadlineWritten(): number | undefined {
+    return this.earliestWritten;
+  }
+
+  private evaluate(
+    contact: ContactEntry,
+    segment: SegmentRuleSnapshot,
+    now: number,
+    position: bigint,
+    cause: RecordedEvent | undefined,
+  ): void {
+    const member = isMemberAt(contact.searchable, segment, now);
+    if (member !== contact.members.has(segment.id)) {
+      if (member) contact.members.add(segment.id);
+      else contact.members.delete(segment.id);
+      const countKey = `${contact.workspaceId}\u0000${segment.id}`;
+      this.countDeltas.set(countKey, (this.countDeltas.get(countKey) ?? 0) + (member ? 1 : -1));
+      this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
+    }
+    const next = nextCheckAfter(contact.searchable, segment, now);
+    const current = contact.deadlines.get(segment.id);
+    if (next === current) return;
+    contact.deadlinesChanged = true;
+    if (next === undefined) {
+      contact.deadlines.delete(segment.id);
+      return;
+    }
+    contact.deadlines.set(segment.id, next);
+    this.workspaces
+      .get(contact.workspaceId)
+      ?.queue.push({ at: next, segmentId: segment.id, contactKey: contact.key });
+    if (this.earliestWritten === undefined || next < this.earliestWritten) {
+      this.earliestWritten = next;
+    }
+  }
+
+  private record(
+    contact: ContactEntry,
+    segment: SegmentRuleSnapshot,
+    change: 'entered' | 'exited',
+    at: number,
+    position: bigint,
+    cause: RecordedEvent | undefined,
+  ): void {
+    if (this.seqPosition !== position) {
+      this.seqPosition = position;
+      // Bulk changes of a segment event use seq 0; per-contact changes count from 1.
+      this.seq = 0;
+    }
+    this.seq += 1;
+    this.history.push({
+      workspace_id: contact.workspaceId,
+      segment_id: segment.id,
+      contact_id: contact.contactId,
+      change,
+      effective_at: at,
+      cause: cause ? 'event' : 'deadline',
+      cause_event_id: cause ? cause.id : null,
+      cause_event_type: cause ? cause.type : null,
+      rule_version: segment.ruleVersion,
+      position: position.toString(),
+      seq: this.seq,
+    });
+  }
+
+  private async workspace(workspaceId: string): Promise<WorkspaceEntry> {
+    const known = this.workspaces.get(workspaceId);
+    if (known) return known;
+    const definitions = await this.db
+      .selectFrom('segment_membership_segments')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('segment_id')
+      .execute();
+    const segments = definitions.map((definition) =>
+      snapshotOf(
+        definition.segment_id,
+        definition.person_type as SegmentPersonType,
+        parseStoredRule({
+          rule: JSON.parse(definition.rule) as never,
+          attributeTypes: JSON.parse(definition.attribute_types) as never,
+        }),
+        Number(definition.rule_version),
+      ),
+    );
+    const clock = await this.db
+      .selectFrom('segment_membership_clocks')
+      .select('now')
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    const initialNow = clock === undefined ? undefined : Number(clock.now);
+    const entry: WorkspaceEntry = {
+      segments,
+      segmentsById: new Map(segments.map((segment) => [segment.id, segment])),
+      now: initialNow ?? Number.MIN_SAFE_INTEGER,
+      initialNow,
+      storedNext: await this.storedNextAfter(workspaceId, undefined),
+      queue: new DeadlineQueue(),
+    };
+    this.workspaces.set(workspaceId, entry);
+    return entry;
+  }
+
+  private async storedNextAfter(
+    workspaceId: string,
+    after: number | undefined,
+  ): Promise<number | undefined> {
+    let query = this.db
+      .selectFrom('segment_membership_deadlines')
+      .select((eb) => eb.fn.min('at').as('next'))
+      .where('workspace_id', '=', workspaceId);
+    if (after !== undefined) query = query.where('at', '>', after);
+    const row = await query.executeTakeFirst();
+    return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+  }
+
+  private async loadContacts(workspaceId: string, ids: readonly string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.contacts.has(contactKey(workspaceId, id)));
+    if (missing.length === 0) return;
+    const workspace = await this.workspace(workspaceId);
+    for (let index = 0; index < missing.length; index += 500) {
+      const chunk = missing.slice(index, index + 500);
+      const [rows, members, deadlines] = await Promise.all([
+        this.db
+          .selectFrom('segment_membership_contacts')
+          .selectAll()
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', chunk)
+          .execute(),
+        workspace.segments.length === 0
+          ? Promise.resolve([])
+          : this.db
+              .selectFrom('segment_membership_members')
+              .select(['contact_id', 'segment_id'])
+              .where('workspace_id', '=', workspaceId)
+              .where('contact_id', 'in', chunk)
+              .execute(),
+        workspace.segments.length === 0
+          ? Promise.resolve([])
+          : this.db
+              .selectFrom('segment_membership_deadlines')
+              .select(['contact_id', 'segment_id', 'at'])
+              .where('workspace_id', '=', workspaceId)
+              .where('contact_id', 'in', chunk)
+              .execute(),
+      ]);
+      const rowById = new Map(rows.map((row) => [row.id, row]));
+      const entries = new Map<string, ContactEntry>();
+      for (const id of chunk) {
+        const row = rowById.get(id);
+        const state: ContactState = row ? rowToState(row) : { status: 'none' };
+        const key = contactKey(workspaceId, id);
+        const initialMembers = new Set<string>();
+        const entry: ContactEntry = {
+          key,
+          workspaceId,
+          contactId: id,
+          state,
+          row,
+          searchable: row ? searchableOf(state, row) : undefined,
+          revision: row ? Number(row.revision) : -1,
+          rowChanged: false,
+          initialMembers,
+          members: new Set(),
+          deadlines: new Map(),
+          deadlinesChanged: false,
+        };
+        entries.set(id, entry);
+        this.contacts.set(key, entry);
+      }
+      for (const member of members) {
+        const entry = entries.get(member.contact_id);
+        (entry?.initialMembers as Set<string> | undefined)?.add(member.segment_id);
+        entry?.members.add(member.segment_id);
+      }
+      for (const deadline of deadlines) {
+        const entry = entries.get(deadline.contact_id);
+        if (!entry) continue;
+        const at = Number(deadline.at);
+        entry.deadlines.set(deadline.segment_id, at);
+        workspace.queue.push({ at, segmentId: deadline.segment_id, contactKey: entry.key });
+      }
+    }
+  }
+
+  private async flushContacts(): Promise<void> {
+    const upserts: ContactsTable[] = [];
+    const deletions = new Map<string, string[]>();
+    for (const contact of this.contacts.values()) {
+      if (!contact.rowChanged) continue;
+      if (contact.row) upserts.push(withJsonText(contact.row));
+      else if (contact.state.status === 'deleted') {
+        const ids = deletions.get(contact.workspaceId) ?? [];
+        ids.push(contact.contactId);
+        deletions.set(contact.workspaceId, ids);
+      }
+    }
+    for (let index = 0; index < upserts.length; index += CHUNK) {
+      const rows = upserts.slice(index, index + CHUNK);
+      const columns = Object.keys(rows[0]!) as (keyof ContactsTable)[];
+      await this.db
+        .insertInto('segment_membership_contacts')
+        .values(rows)
+        .onConflict((conflict) =>
+          conflict
+            .columns(['workspace_id', 'id'])
+            .doUpdateSet(
+              Object.fromEntries(
+                columns
+                  .filter((column) => column !== 'workspace_id' && column !== 'id')
+                  .map((column) => [column, sql.ref(`excluded.${column}`)]),
+              ),
+            ),
+        )
+        .execute();
+    }
+    for (const [workspaceId, ids] of deletions) {
+      for (let index = 0; index < ids.length; index += 500) {
+        await this.db
+          .deleteFrom('segment_membership_contacts')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', ids.slice(index, index + 500))
+          .execute();
+      }
+    }
+  }
+
+  private async flushMembers(): Promise<void> {
+    const added: Array<{ workspace_id: string; segment_id: string; contact_id: string }> = [];
+    const removed = new Map<string, string[]>();
+    for (const contact of this.contacts.values()) {
+      for (const segmentId of contact.members) {
+        if (!contact.initialMembers.has(segmentId)) {
+          added.push({
+            workspace_id: contact.workspaceId,
+            segment_id: segmentId,
+            contact_id: contact.contactId,
+          });
+        }
+      }
+      for (const segmentId of contact.initialMembers) {
+        if (contact.members.has(segmentId)) continue;
+        const key = `${contact.workspaceId}\u0000${segmentId}`;
+        const ids = removed.get(key) ?? [];
+        ids.push(contact.contactId);
+        removed.set(key, ids);
+      }
+    }
+    for (let index = 0; index < added.length; index += 500) {
+      await this.db
+        .insertInto('segment_membership_members')
+        .values(added.slice(index, index + 500))
+        .onConflict((conflict) => conflict.doNothing())
+        .execute();
+    }
+    for (const [key, ids] of removed) {
+      const [workspaceId = '', segmentId = ''] = key.split('\u0000');
+      for (let index = 0; index < ids.length; index += 500) {
+        await this.db
+          .deleteFrom('segment_membership_members')
+          .where('workspace_id', '=', workspaceId)
+          .where('segment_id', '=', segmentId)
+          .where('contact_id', 'in', ids.slice(index, index + 500))
+          .execute();
+      }
+    }
+  }
+
+  private async flushDeadlines(): Promise<void> {
+    const cleared = new Map<string, string[]>();
+    const rows: Array<{
+      workspace_id: string;
+      contact_id: string;
+      segment_id: string;
+      at: number;
+    }> = [];
+    for (const contact of this.contacts.values()) {
+      if (!contact.deadlinesChanged) continue;
+      const ids = cleared.get(contact.workspaceId) ?? [];
+      ids.push(contact.contactId);
+      cleared.set(contact.workspaceId, ids);
+      for (const [segmentId, at] of contact.deadlines) {
+        rows.push({
+          workspace_id: contact.workspaceId,
+          contact_id: contact.contactId,
+          segment_id: segmentId,
+          at,
+        });
+      }
+    }
+    for (const [workspaceId, ids] of cleared) {
+      for (let index = 0; index < ids.length; index += 500) {
+        await this.db
+          .deleteFrom('segment_membership_deadlines')
+          .where('workspace_id', '=', workspaceId)
+          .where('contact_id', 'in', ids.slice(index, index + 500))
+          .execute();
+      }
+    }
+    for (let index = 0; index < rows.length; index += 500) {
+      await this.db
+        .insertInto('segment_membership_deadlines')
+        .values(rows.slice(index, index + 500))
+        .execute();
+    }
+  }
+}
+
+/**
+ * The projection's row for a contact after an event, as the contacts read model would have it:
+ * a merged source keeps its last live columns (status `merged`), a deleted contact has none.
+ */
+function rowOf(
+  state: ContactState,
+  previous: ContactState,
+  row: ContactsTable | undefined,
+  revision: number,
+): ContactsTable | undefined {
+  switch (state.status) {
+    case 'none':
+      return row;
+    case 'deleted':
+      return undefined;
+    case 'merged': {
+      const base = isLive(previous) ? liveRow(previous, revision) : row;
+      return base ? { ...base, status: 'merged', merged_into: state.into, revision } : undefined;
+    }
+    case 'visitor':
+    case 'lead':
+    case 'user':
+      return liveRow(state, revision);
+  }
+}
+
+/** The row as the evaluator reads it, with the parsed custom attributes of the fold. */
+function searchableOf(
+  state: ContactState,
+  row: ContactsTable | undefined,
+): SearchableContact | undefined {
+  if (!row) return undefined;
+  return isLive(state)
+    ? { ...row, custom_attributes: (state as LiveContact).custom_attributes }
+    : row;
+}
+
+const toJsonText = (value: unknown): string =>
+  typeof value === 'string' ? value : JSON.stringify(value);
+
+/** JSON columns read back parsed from PostgreSQL; both dialects accept JSON text on write. */
+const withJsonText = (row: ContactsTable): ContactsTable => ({
+  ...row,
+  custom_attributes: toJsonText(row.custom_attributes),
+  merge_history: toJsonText(row.merge_history),
+});

@@ -1,0 +1,178 @@
+import { PostgresAdapter, type Transaction } from 'kysely';
+import { CONTACTS_PROJECTION_EVENT_TYPES } from '../contacts/contacts.projection';
+import { defineProjection, type TableResolver } from '../../src/projection-runner/projection';
+import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import {
+  SEGMENT_EVENT_TYPES,
+  type SegmentClockTicked,
+} from '../../src/segments/domain/segment.events';
+import { toSegmentEvent } from '../../src/segments/segment-event-codec';
+import { snapshotOf } from '../../src/segments/domain/segment-membership';
+import { parseStoredRule } from '../../src/segments/domain/segment.rule';
+import type { DeadlineAlarm } from './deadline-alarm';
+import { eventSeconds, MembershipBatch } from './membership-batch';
+import { createSegmentMembershipTables } from './segment-membership.schema';
+import { evaluateSegmentInWorkspace, removeSegment } from './segment-membership.sql';
+import {
+  SEGMENT_MEMBERSHIP_TABLES,
+  type SegmentMembershipReadModel,
+} from './segment-membership.tables';
+
+export const SEGMENT_MEMBERSHIP_PROJECTION = 'segment_membership';
+
+const SEGMENT_CLOCK_TICKED: SegmentClockTicked['type'] = 'SegmentClockTicked';
+const SEGMENT_EVENTS: ReadonlySet<string> = new Set(SEGMENT_EVENT_TYPES);
+
+type Tx = Transaction<SegmentMembershipReadModel>;
+
+/**
+ * Live segment membership (segments.md). Keeps its own fold of every contact (the contacts read
+ * model's columns, folded with the domain's `evolve`), so it never depends on another
+ * projection's progress, and:
+ * - on a contact event, re-evaluates that contact against its workspace's segments in memory;
+ * - on a new segment or a rule change, evaluates the whole workspace once in SQL;
+ * - stores, per (segment, contact) with a relative date rule, the next instant the membership may
+ *   flip, and fires it when the workspace's clock reaches it: before any later event of the
+ *   workspace, or on a `SegmentClockTicked` the scheduler appends when it is due.
+ * The clock is event time, so a rebuild from position 0 records the same entries and exits at
+ * the same instants. Every change is recorded with its time, cause and rule version.
+ */
+export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: DeadlineAlarm } = {}) {
+  return defineProjection<SegmentMembershipReadModel>({
+    name: SEGMENT_MEMBERSHIP_PROJECTION,
+    version: 1,
+    eventTypes: [...CONTACTS_PROJECTION_EVENT_TYPES, ...SEGMENT_EVENT_TYPES, SEGMENT_CLOCK_TICKED],
+    tables: [...SEGMENT_MEMBERSHIP_TABLES],
+    migrations: [{ name: '001_segment_membership', up: createSegmentMembershipTables }],
+    async apply(events, tx, tables) {
+      let earliest: number | undefined;
+      for (const run of runsOf(events)) {
+        const batch = new MembershipBatch(tx);
+        if (run.kind === 'segment') {
+          const { workspaceId } = run.event.data as { workspaceId: string };
+          const now = await batch.advance(workspaceId, eventSeconds(run.event), run.event);
+          await batch.flush();
+          earliest = min(earliest, batch.earliestDeadlineWritten);
+          await applySegmentEvent(tx, tables, run.event, now);
+          continue;
+        }
+        await batch.preload(run.events);
+        for (const event of run.events) {
+          const { workspaceId } = event.data as { workspaceId: string };
+          if (event.type === SEGMENT_CLOCK_TICKED) {
+            await batch.advance(workspaceId, (event.data as SegmentClockTicked['data']).at, event);
+            continue;
+          }
+          const now = await batch.advance(workspaceId, eventSeconds(event), event);
+          await batch.applyContactEvent(event, now);
+        }
+        await batch.flush();
+        earliest = min(earliest, batch.earliestDeadlineWritten);
+      }
+      if (earliest !== undefined) deps.deadlineAlarm?.raise(earliest);
+    },
+  });
+}
+
+type Run =
+  | { readonly kind: 'segment'; readonly event: RecordedEvent }
+  | { readonly kind: 'contacts'; readonly events: RecordedEvent[] };
+
+/** Contact events and ticks are applied in memory by runs; a segment event stands alone. */
+function runsOf(events: readonly RecordedEvent[]): Run[] {
+  const runs: Run[] = [];
+  let current: RecordedEvent[] = [];
+  for (const event of events) {
+    if (!SEGMENT_EVENTS.has(event.type)) {
+      current.push(event);
+      continue;
+    }
+    if (current.length > 0) runs.push({ kind: 'contacts', events: current });
+    current = [];
+    runs.push({ kind: 'segment', event });
+  }
+  if (current.length > 0) runs.push({ kind: 'contacts', events: current });
+  return runs;
+}
+
+const min = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+async function applySegmentEvent(
+  tx: Tx,
+  tables: TableResolver<SegmentMembershipReadModel>,
+  recorded: RecordedEvent,
+  now: number,
+): Promise<void> {
+  const event = toSegmentEvent(recorded);
+  const { workspaceId, segmentId } = event.data;
+  const dialect = tx.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+  const cause = { eventId: recorded.id, eventType: recorded.type, position: recorded.position };
+  const existing = await tx
+    .selectFrom('segment_membership_segments')
+    .select(['rule_version'])
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segmentId)
+    .executeTakeFirst();
+  switch (event.type) {
+    case 'SegmentCreated':
+    case 'SegmentRuleChanged': {
+      if (event.type === 'SegmentCreated' && existing) return;
+      if (event.type === 'SegmentRuleChanged' && !existing) return;
+      if (existing && Number(existing.rule_version) >= event.data.ruleVersion) return;
+      const row = {
+        person_type: event.data.personType,
+        rule: JSON.stringify(event.data.rule),
+        attribute_types: JSON.stringify(event.data.attributeTypes),
+        rule_version: event.data.ruleVersion,
+        updated_at: event.type === 'SegmentCreated' ? event.data.createdAt : event.data.changedAt,
+      };
+      if (event.type === 'SegmentCreated') {
+        await tx
+          .insertInto('segment_membership_segments')
+          .values({
+            workspace_id: workspaceId,
+            segment_id: segmentId,
+            name: event.data.name,
+            created_at: event.data.createdAt,
+            member_count: 0,
+            ...row,
+          })
+          .execute();
+      } else {
+        await tx
+          .updateTable('segment_membership_segments')
+          .set(row)
+          .where('workspace_id', '=', workspaceId)
+          .where('segment_id', '=', segmentId)
+          .execute();
+      }
+      const segment = snapshotOf(
+        segmentId,
+        event.data.personType,
+        parseStoredRule(event.data),
+        event.data.ruleVersion,
+      );
+      await evaluateSegmentInWorkspace(tx, tables, dialect, { workspaceId, segment, now, cause });
+      return;
+    }
+    case 'SegmentRenamed':
+      await tx
+        .updateTable('segment_membership_segments')
+        .set({ name: event.data.name, updated_at: event.data.renamedAt })
+        .where('workspace_id', '=', workspaceId)
+        .where('segment_id', '=', segmentId)
+        .execute();
+      return;
+    case 'SegmentDeleted':
+      if (!existing) return;
+      await removeSegment(tx, {
+        workspaceId,
+        segmentId,
+        ruleVersion: Number(existing.rule_version),
+        now,
+        cause,
+      });
+      return;
+  }
+}

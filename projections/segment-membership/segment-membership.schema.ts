@@ -1,0 +1,102 @@
+import { PostgresAdapter, type Kysely } from 'kysely';
+import type { TableResolver } from '../../src/projection-runner/projection';
+import { withContactColumns } from '../contacts/contacts.schema';
+import type { SegmentMembershipReadModel } from './segment-membership.tables';
+
+type Db = Kysely<SegmentMembershipReadModel>;
+
+export async function createSegmentMembershipTables(
+  db: Db,
+  tables: TableResolver<SegmentMembershipReadModel>,
+): Promise<void> {
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const pk = (table: keyof SegmentMembershipReadModel) => `${tables(table)}_pk`;
+  const index = (
+    table: keyof SegmentMembershipReadModel,
+    suffix: string,
+    columns: readonly string[],
+  ) =>
+    db.schema
+      .createIndex(`${tables(table)}_${suffix}`)
+      .on(table)
+      .columns([...columns])
+      .execute();
+
+  await db.schema
+    .createTable('segment_membership_segments')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('segment_id', 'text', (column) => column.notNull())
+    .addColumn('name', 'text', (column) => column.notNull())
+    .addColumn('person_type', 'text', (column) => column.notNull())
+    .addColumn('rule', 'text', (column) => column.notNull())
+    .addColumn('attribute_types', 'text', (column) => column.notNull())
+    .addColumn('rule_version', 'integer', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .addColumn('member_count', 'bigint', (column) => column.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint(pk('segment_membership_segments'), ['workspace_id', 'segment_id'])
+    .execute();
+
+  await db.schema
+    .createTable('segment_membership_members')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('segment_id', 'text', (column) => column.notNull())
+    .addColumn('contact_id', 'text', (column) => column.notNull())
+    .addPrimaryKeyConstraint(pk('segment_membership_members'), [
+      'workspace_id',
+      'segment_id',
+      'contact_id',
+    ])
+    .execute();
+  // A contact's segments: per-event loads and `GET /contacts/{id}/segments`.
+  await index('segment_membership_members', 'contact', ['workspace_id', 'contact_id']);
+
+  await db.schema
+    .createTable('segment_membership_history')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('segment_id', 'text', (column) => column.notNull())
+    .addColumn('contact_id', 'text', (column) => column.notNull())
+    .addColumn('change', 'text', (column) => column.notNull())
+    .addColumn('effective_at', 'bigint', (column) => column.notNull())
+    .addColumn('cause', 'text', (column) => column.notNull())
+    .addColumn('cause_event_id', 'text')
+    .addColumn('cause_event_type', 'text')
+    .addColumn('rule_version', 'integer', (column) => column.notNull())
+    .addColumn('position', 'bigint', (column) => column.notNull())
+    .addColumn('seq', 'integer', (column) => column.notNull())
+    .execute();
+  // A segment's history in order (and as-of membership), a contact's entries and exits.
+  await index('segment_membership_history', 'segment', [
+    'workspace_id',
+    'segment_id',
+    'effective_at',
+  ]);
+  await index('segment_membership_history', 'contact', ['workspace_id', 'contact_id']);
+
+  await db.schema
+    .createTable('segment_membership_deadlines')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('contact_id', 'text', (column) => column.notNull())
+    .addColumn('segment_id', 'text', (column) => column.notNull())
+    .addColumn('at', 'bigint', (column) => column.notNull())
+    .addPrimaryKeyConstraint(pk('segment_membership_deadlines'), [
+      'workspace_id',
+      'contact_id',
+      'segment_id',
+    ])
+    .execute();
+  // Due deadlines of a workspace, and the scheduler's next instant across workspaces.
+  await index('segment_membership_deadlines', 'due', ['workspace_id', 'at']);
+  await index('segment_membership_deadlines', 'at', ['at']);
+  await index('segment_membership_deadlines', 'segment', ['workspace_id', 'segment_id']);
+
+  await db.schema
+    .createTable('segment_membership_clocks')
+    .addColumn('workspace_id', 'text', (column) => column.primaryKey())
+    .addColumn('now', 'bigint', (column) => column.notNull())
+    .execute();
+
+  await withContactColumns(db.schema.createTable('segment_membership_contacts'), isPostgres)
+    .addPrimaryKeyConstraint(pk('segment_membership_contacts'), ['workspace_id', 'id'])
+    .execute();
+}

@@ -1,0 +1,280 @@
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import {
+  compileSearchQuery,
+  searchableContacts,
+  searchFieldSql,
+  type SearchDialect,
+  type SegmentMembershipSql,
+} from '../../src/contacts/search/contact-search.sql';
+import { SECONDS_PER_DAY } from '../../src/contacts/search/contact-search.semantics';
+import type { TableResolver } from '../../src/projection-runner/projection';
+import {
+  MEMBERSHIP_TIME_ZONE,
+  rolesOf,
+  type SegmentRuleSnapshot,
+} from '../../src/segments/domain/segment-membership';
+import type { SegmentMembershipReadModel } from './segment-membership.tables';
+
+type Db = Kysely<SegmentMembershipReadModel>;
+type Tables = TableResolver<SegmentMembershipReadModel>;
+
+/** The event a bulk change is attributed to, and where on the log it is being applied. */
+export interface BulkCause {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly position: bigint;
+}
+
+/**
+ * `segment_id` in search: members of any of the segments, from the members table (`table` is its
+ * physical name: the runner renames tables per build).
+ */
+export const segmentMembershipSql =
+  (table: string): SegmentMembershipSql =>
+  (segmentIds, { contactId, workspaceId }) =>
+    sql<SqlBool>`EXISTS (SELECT 1 FROM ${sql.table(table)} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id IN (${sql.join(segmentIds)}) AND m.contact_id = ${contactId})`;
+
+const text = (value: string): RawBuilder<string> => sql<string>`CAST(${value} AS text)`;
+
+/** The segment's eligible contacts (live, of its person type) in the projection's copy, as `c`. */
+function eligible(db: Db, tables: Tables, workspaceId: string, segment: SegmentRuleSnapshot) {
+  return searchableContacts(db, tables('segment_membership_contacts'), workspaceId).where(
+    'c.role',
+    'in',
+    [...rolesOf(segment.personType)],
+  );
+}
+
+function ruleSql(
+  segment: SegmentRuleSnapshot,
+  dialect: SearchDialect,
+  workspaceId: string,
+  now: number,
+): RawBuilder<SqlBool> {
+  return compileSearchQuery(segment.rule, {
+    dialect,
+    workspaceId,
+    timeZone: MEMBERSHIP_TIME_ZONE,
+    now,
+  });
+}
+
+/** Larger than any unix second; SQLite's scalar `min()` is NULL when any argument is. */
+const NEVER = 9_000_000_000_000_000;
+
+/**
+ * `nextCheckAfter` in SQL over `c`: the first whole second after `now` at which a relative filter
+ * may flip, or NULL.
+ */
+export function deadlineSql(
+  segment: SegmentRuleSnapshot,
+  dialect: SearchDialect,
+  now: number,
+): RawBuilder<number | null> {
+  const candidates = segment.relativeFilters.flatMap((filter) => {
+    const flip = sql`floor(${searchFieldSql(filter.field, dialect)} + ${sql.lit(filter.value * SECONDS_PER_DAY)})`;
+    return [flip, sql`(${flip} + 1)`].map(
+      (candidate) => sql`(CASE WHEN ${candidate} > ${sql.lit(now)} THEN ${candidate} END)`,
+    );
+  });
+  if (dialect === 'postgres')
+    return sql<number | null>`CAST(LEAST(${sql.join(candidates)}) AS bigint)`;
+  const guarded = candidates.map((candidate) => sql`coalesce(${candidate}, ${sql.lit(NEVER)})`);
+  return sql<number | null>`CAST(NULLIF(min(${sql.join(guarded)}), ${sql.lit(NEVER)}) AS INTEGER)`;
+}
+
+/**
+ * A new or changed rule over the whole workspace, in SQL: exits and entries against the current
+ * members are recorded (at `now`, caused by the segment event), the members replaced, the count
+ * refreshed and the segment's deadlines recomputed. Cost is a few passes over the workspace's
+ * rows in the database, never a row in JavaScript.
+ */
+export async function evaluateSegmentInWorkspace(
+  db: Db,
+  tables: Tables,
+  dialect: SearchDialect,
+  input: {
+    readonly workspaceId: string;
+    readonly segment: SegmentRuleSnapshot;
+    readonly now: number;
+    readonly cause: BulkCause;
+  },
+): Promise<void> {
+  const { workspaceId, segment, now, cause } = input;
+  const members = sql.table(tables('segment_membership_members'));
+  const contacts = tables('segment_membership_contacts');
+  const rule = ruleSql(segment, dialect, workspaceId, now);
+  const matchingContact = (contactId: RawBuilder<string>) =>
+    eligible(db, tables, workspaceId, segment)
+      .where(rule)
+      .where(sql<SqlBool>`c.id = ${contactId}`)
+      .select(sql`1`.as('one'));
+  const isMember = sql<SqlBool>`EXISTS (SELECT 1 FROM ${members} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segment.id} AND m.contact_id = c.id)`;
+  const historyColumns = (change: 'entered' | 'exited', contactId: RawBuilder<string>) => [
+    text(workspaceId).as('workspace_id'),
+    text(segment.id).as('segment_id'),
+    contactId.as('contact_id'),
+    sql.lit(change).as('change'),
+    sql.lit(now).as('effective_at'),
+    sql.lit('event').as('cause'),
+    text(cause.eventId).as('cause_event_id'),
+    text(cause.eventType).as('cause_event_type'),
+    sql.lit(segment.ruleVersion).as('rule_version'),
+    sql.lit(cause.position.toString()).as('position'),
+    sql.lit(0).as('seq'),
+  ];
+  const columns = [
+    'workspace_id',
+    'segment_id',
+    'contact_id',
+    'change',
+    'effective_at',
+    'cause',
+    'cause_event_id',
+    'cause_event_type',
+    'rule_version',
+    'position',
+    'seq',
+  ] as const;
+
+  await db
+    .insertInto('segment_membership_history')
+    .columns(columns)
+    .expression(
+      db
+        .selectFrom('segment_membership_members as m')
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.segment_id', '=', segment.id)
+        .where(({ not, exists }) => not(exists(matchingContact(sql.ref<string>('m.contact_id')))))
+        .select(historyColumns('exited', sql.ref<string>('m.contact_id'))),
+    )
+    .execute();
+  await db
+    .insertInto('segment_membership_history')
+    .columns(columns)
+    .expression(
+      eligible(db, tables, workspaceId, segment)
+        .where(rule)
+        .where(sql<SqlBool>`NOT ${isMember}`)
+        .select(historyColumns('entered', sql.ref<string>('c.id'))) as never,
+    )
+    .execute();
+  await db
+    .deleteFrom('segment_membership_members as m')
+    .where('m.workspace_id', '=', workspaceId)
+    .where('m.segment_id', '=', segment.id)
+    .where(({ not, exists }) => not(exists(matchingContact(sql.ref<string>('m.contact_id')))))
+    .execute();
+  await db
+    .insertInto('segment_membership_members')
+    .columns(['workspace_id', 'segment_id', 'contact_id'])
+    .expression(
+      eligible(db, tables, workspaceId, segment)
+        .where(rule)
+        .where(sql<SqlBool>`NOT ${isMember}`)
+        .select([
+          text(workspaceId).as('workspace_id'),
+          text(segment.id).as('segment_id'),
+          sql.ref<string>('c.id').as('contact_id'),
+        ]) as never,
+    )
+    .execute();
+  await refreshMemberCount(db, workspaceId, segment.id);
+
+  await db
+    .deleteFrom('segment_membership_deadlines')
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segment.id)
+    .execute();
+  if (segment.relativeFilters.length === 0) return;
+  const deadline = deadlineSql(segment, dialect, now);
+  await db
+    .insertInto('segment_membership_deadlines')
+    .columns(['workspace_id', 'contact_id', 'segment_id', 'at'])
+    .expression(
+      eligible(db, tables, workspaceId, segment)
+        .where(sql<SqlBool>`${deadline} IS NOT NULL`)
+        .select([
+          text(workspaceId).as('workspace_id'),
+          sql.ref<string>('c.id').as('contact_id'),
+          text(segment.id).as('segment_id'),
+          deadline.as('at'),
+        ]) as never,
+    )
+    .execute();
+}
+
+/** A deleted segment: every member exits (caused by the deletion) and its rows go. */
+export async function removeSegment(
+  db: Db,
+  input: {
+    readonly workspaceId: string;
+    readonly segmentId: string;
+    readonly ruleVersion: number;
+    readonly now: number;
+    readonly cause: BulkCause;
+  },
+): Promise<void> {
+  const { workspaceId, segmentId, now, cause } = input;
+  await db
+    .insertInto('segment_membership_history')
+    .columns([
+      'workspace_id',
+      'segment_id',
+      'contact_id',
+      'change',
+      'effective_at',
+      'cause',
+      'cause_event_id',
+      'cause_event_type',
+      'rule_version',
+      'position',
+      'seq',
+    ])
+    .expression(
+      db
+        .selectFrom('segment_membership_members as m')
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.segment_id', '=', segmentId)
+        .select([
+          'm.workspace_id',
+          'm.segment_id',
+          'm.contact_id',
+          sql.lit('exited').as('change'),
+          sql.lit(now).as('effective_at'),
+          sql.lit('event').as('cause'),
+          text(cause.eventId).as('cause_event_id'),
+          text(cause.eventType).as('cause_event_type'),
+          sql.lit(input.ruleVersion).as('rule_version'),
+          sql.lit(cause.position.toString()).as('position'),
+          sql.lit(0).as('seq'),
+        ]),
+    )
+    .execute();
+  for (const table of [
+    'segment_membership_members',
+    'segment_membership_deadlines',
+    'segment_membership_segments',
+  ] as const) {
+    await db
+      .deleteFrom(table)
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', '=', segmentId)
+      .execute();
+  }
+}
+
+export async function refreshMemberCount(
+  db: Db,
+  workspaceId: string,
+  segmentId: string,
+): Promise<void> {
+  await db
+    .updateTable('segment_membership_segments')
+    .set({
+      member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_members')} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segmentId})`,
+    })
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segmentId)
+    .execute();
+}

@@ -1,0 +1,80 @@
+import type { ContactsTable } from '../contacts/contacts.table';
+
+/** The live segments of each workspace, with their rule as stored on the log. */
+export interface SegmentDefinitionsTable {
+  workspace_id: string;
+  segment_id: string;
+  name: string;
+  /** `user` | `contact` | `all`. */
+  person_type: string;
+  /** JSON text of the rule as written. */
+  rule: string;
+  /** JSON text: data type of every custom attribute the rule names. */
+  attribute_types: string;
+  rule_version: number;
+  created_at: number;
+  updated_at: number;
+  /** Kept with every entry and exit, so counts need no scan. */
+  member_count: number;
+}
+
+/** Current members: one row per (segment, contact). */
+export interface SegmentMembersTable {
+  workspace_id: string;
+  segment_id: string;
+  contact_id: string;
+}
+
+/**
+ * Every entry and exit. `effective_at` is when it happened (event time, or the deadline itself);
+ * `cause` is `event` (`cause_event_id` names it: a contact event or the segment's own rule
+ * change) or `deadline` (time alone flipped the rule). `position` is the log position being
+ * applied when it was recorded and `seq` orders the rows recorded at one position, so a pair's
+ * rows sort in the order they happened.
+ */
+export interface SegmentHistoryTable {
+  workspace_id: string;
+  segment_id: string;
+  contact_id: string;
+  change: 'entered' | 'exited';
+  effective_at: number;
+  cause: 'event' | 'deadline';
+  cause_event_id: string | null;
+  cause_event_type: string | null;
+  rule_version: number;
+  position: number | string;
+  seq: number;
+}
+
+/** The next instant a (segment, contact) membership may flip by time alone. */
+export interface SegmentDeadlinesTable {
+  workspace_id: string;
+  contact_id: string;
+  segment_id: string;
+  at: number;
+}
+
+/** Each workspace's membership clock: event time of the latest event or tick, in unix seconds. */
+export interface SegmentClocksTable {
+  workspace_id: string;
+  now: number;
+}
+
+export interface SegmentMembershipReadModel {
+  segment_membership_segments: SegmentDefinitionsTable;
+  segment_membership_members: SegmentMembersTable;
+  segment_membership_history: SegmentHistoryTable;
+  segment_membership_deadlines: SegmentDeadlinesTable;
+  segment_membership_clocks: SegmentClocksTable;
+  /** The projection's own fold of every contact (same columns as the contacts read model). */
+  segment_membership_contacts: ContactsTable;
+}
+
+export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadModel)[] = [
+  'segment_membership_segments',
+  'segment_membership_members',
+  'segment_membership_history',
+  'segment_membership_deadlines',
+  'segment_membership_clocks',
+  'segment_membership_contacts',
+];

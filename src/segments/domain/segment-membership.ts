@@ -1,0 +1,100 @@
+import type { UnixSeconds } from '../../contacts/domain/contact.attributes';
+import {
+  matchesSearchQuery,
+  searchFieldValue,
+  type SearchableContact,
+} from '../../contacts/search/contact-search.evaluate';
+import type { RelativeDateFilter, SearchNode } from '../../contacts/search/contact-search.query';
+import { SECONDS_PER_DAY } from '../../contacts/search/contact-search.semantics';
+import type { SegmentPersonType } from './segment.events';
+
+/** What membership needs from a segment: its parsed rule and who it applies to. */
+export interface SegmentRuleSnapshot {
+  readonly id: string;
+  readonly personType: SegmentPersonType;
+  readonly rule: SearchNode;
+  readonly ruleVersion: number;
+  /** The rule's relative date filters: the only parts whose truth changes with time alone. */
+  readonly relativeFilters: readonly RelativeDateFilter[];
+}
+
+/** Workspace days for date filters are UTC until workspaces have a time zone setting. */
+export const MEMBERSHIP_TIME_ZONE = 'UTC';
+
+/** The roles a person type admits (segments.md: leads, users, or both). */
+export function rolesOf(personType: SegmentPersonType): readonly ('lead' | 'user')[] {
+  switch (personType) {
+    case 'user':
+      return ['user'];
+    case 'contact':
+      return ['lead'];
+    case 'all':
+      return ['lead', 'user'];
+  }
+}
+
+export function relativeFiltersOf(node: SearchNode): RelativeDateFilter[] {
+  if (node.kind === 'group') return node.value.flatMap(relativeFiltersOf);
+  return node.operator === 'less_than_days_ago' || node.operator === 'more_than_days_ago'
+    ? [node]
+    : [];
+}
+
+export function snapshotOf(
+  id: string,
+  personType: SegmentPersonType,
+  rule: SearchNode,
+  ruleVersion: number,
+): SegmentRuleSnapshot {
+  return { id, personType, rule, ruleVersion, relativeFilters: relativeFiltersOf(rule) };
+}
+
+/** A live lead or user of the segment's person type, whatever the rule says. */
+export function isEligible(
+  contact: SearchableContact | undefined,
+  segment: SegmentRuleSnapshot,
+): contact is SearchableContact {
+  return (
+    contact !== undefined &&
+    contact.status === 'live' &&
+    (rolesOf(segment.personType) as readonly string[]).includes(contact.role)
+  );
+}
+
+/** Whether the contact belongs to the segment at `now` (unix seconds): the search semantics. */
+export function isMemberAt(
+  contact: SearchableContact | undefined,
+  segment: SegmentRuleSnapshot,
+  now: UnixSeconds,
+): boolean {
+  return (
+    isEligible(contact, segment) &&
+    matchesSearchQuery(contact, segment.rule, { timeZone: MEMBERSHIP_TIME_ZONE, now })
+  );
+}
+
+/**
+ * The first whole second after `now` at which the contact's membership may flip by time alone,
+ * or undefined when it never will without another event. A relative filter on a value `v` with
+ * `N` days is decided by `now` against `v + N·86400`; its truth can only change at the whole
+ * seconds `floor(v + N·86400)` and the one after (both operators, any fraction). The answer may
+ * be an instant where nothing flips (another part of the rule decides): the projection then just
+ * asks again from there. `deadlineSql` computes the same instant in SQL.
+ */
+export function nextCheckAfter(
+  contact: SearchableContact | undefined,
+  segment: SegmentRuleSnapshot,
+  now: UnixSeconds,
+): UnixSeconds | undefined {
+  if (segment.relativeFilters.length === 0 || !isEligible(contact, segment)) return undefined;
+  let next: number | undefined;
+  for (const filter of segment.relativeFilters) {
+    const value = searchFieldValue(contact, filter.field);
+    if (typeof value !== 'number') continue;
+    const flip = Math.floor(value + filter.value * SECONDS_PER_DAY);
+    for (const candidate of [flip, flip + 1]) {
+      if (candidate > now && (next === undefined || candidate < next)) next = candidate;
+    }
+  }
+  return next;
+}
