@@ -5,11 +5,15 @@ import { attributeValuesProjection } from './attribute-values/attribute-values.p
 import { contactsProjection } from './contacts/contacts.projection';
 import { dataEventsProjection } from './data-events/data-events.projection';
 import { mergeCompletionProcess } from './merge-completion/merge-completion.process';
+import type { DeadlineAlarm } from './segment-membership/deadline-alarm';
+import { segmentMembershipProjection } from './segment-membership/segment-membership.projection';
 
 /** What process managers among the projections need to issue commands. */
 export interface ProjectionDependencies {
   readonly eventStore: EventStore;
   readonly clock: Clock;
+  /** Tells the segment deadline scheduler about new deadlines (absent: nothing listens). */
+  readonly deadlineAlarm?: DeadlineAlarm;
 }
 
 /** Every projection the service runs: read models and the process managers driven by the log. */
@@ -19,5 +23,6 @@ export function allProjections(dependencies: ProjectionDependencies): readonly A
     attributeValuesProjection,
     dataEventsProjection,
     mergeCompletionProcess(dependencies),
+    segmentMembershipProjection(dependencies),
   ];
 }

@@ -8,6 +8,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { allProjections } from '../../projections';
+import { DeadlineAlarm } from '../../projections/segment-membership/deadline-alarm';
 import { CLOCK, type Clock } from '../shared/clock';
 import { Environment } from '../config/environment';
 import { READ_STORE } from '../infrastructure/read-store/read-store.module';
@@ -21,9 +22,11 @@ function createRunner(
   eventStore: EventStore,
   readStore: ReadStore,
   clock: Clock,
+  deadlineAlarm: DeadlineAlarm,
 ): ProjectionRunner {
   const logger = new Logger('Projections');
-  return new ProjectionRunner(eventStore, readStore, allProjections({ eventStore, clock }), {
+  const projections = allProjections({ eventStore, clock, deadlineAlarm });
+  return new ProjectionRunner(eventStore, readStore, projections, {
     logger: {
       info: (message, context) => logger.log(context ? { ...context, msg: message } : message),
       warn: (message, context) => logger.warn(context ? { ...context, msg: message } : message),
@@ -87,11 +90,12 @@ export class ReadYourWrites {
     {
       provide: PROJECTION_RUNNER,
       useFactory: createRunner,
-      inject: [EVENT_STORE, READ_STORE, CLOCK],
+      inject: [EVENT_STORE, READ_STORE, CLOCK, DeadlineAlarm],
     },
+    DeadlineAlarm,
     ProjectionRunnerLifecycle,
     ReadYourWrites,
   ],
-  exports: [PROJECTION_RUNNER, ReadYourWrites],
+  exports: [PROJECTION_RUNNER, ReadYourWrites, DeadlineAlarm],
 })
 export class ProjectionRunnerModule {}
