@@ -83,6 +83,8 @@ interface Slot {
   pending: ProjectionFeed | undefined;
   /** Highest position known to be reflected although the checkpoint is lower (no handled event in between). */
   verifiedThrough: bigint;
+  /** The first handled event found after `checkpoint`, while that is still the checkpoint. */
+  firstPending: { readonly checkpoint: bigint; readonly position: bigint } | undefined;
   configurationError: string | undefined;
   rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
 }
@@ -151,6 +153,7 @@ export class ProjectionRunner {
         active: undefined,
         pending: undefined,
         verifiedThrough: 0n,
+        firstPending: undefined,
         configurationError: undefined,
         rebuildWaiters: [],
       });
@@ -423,6 +426,7 @@ export class ProjectionRunner {
     slot.active = feed;
     slot.pending = undefined;
     slot.verifiedThrough = 0n;
+    slot.firstPending = undefined;
     this.settings.logger.info(`Projection ${slot.name}: now serving ${entry.pending.id}`);
     for (const waiter of slot.rebuildWaiters.splice(0)) waiter.resolve();
     this.notifyProgress();
@@ -477,8 +481,13 @@ export class ProjectionRunner {
       checkpoint = await this.registry.readCheckpoint(slot.name, slot.entry.active.id);
     }
     if (checkpoint >= position) return true;
+    // Waiters of one round share the lookup: the first handled event after a checkpoint stays
+    // the same until the checkpoint moves.
+    const known = slot.firstPending;
+    if (known?.checkpoint === checkpoint && known.position <= position) return false;
     if (position > (await this.eventStore.headPosition())) return false;
     const pending = await this.firstPendingEvent(slot, checkpoint);
+    if (pending !== undefined) slot.firstPending = { checkpoint, position: pending.position };
     if (pending === undefined || pending.position > position) {
       // Every event up to `position` is committed (it is not past the head), so none handled is in between.
       if (position > slot.verifiedThrough) slot.verifiedThrough = position;
