@@ -9,6 +9,9 @@ import { AttributeValuesModule } from './data-attributes/attribute-values.module
 import { DataAttributesModule } from './data-attributes/data-attributes.module';
 import { HealthModule } from './health/health.module';
 import { MessengerModule } from './messenger/messenger.module';
+import { VisitorsModule } from './visitors/visitors.module';
+import { ConversationsModule } from './conversations/conversations.module';
+import { DataEventsModule } from './data-events/data-events.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
 import { ProjectionRunnerModule } from './projection-runner/projection-runner.module';
@@ -45,6 +48,9 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     AttributeValuesModule,
     ContactsModule,
     MessengerModule,
+    VisitorsModule,
+    ConversationsModule,
+    DataEventsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],
 })

@@ -1,0 +1,21 @@
+import { Command } from '@nestjs/cqrs';
+import type { UnixSeconds } from '../../../contacts/domain/contact.attributes';
+
+export interface ConversationCreated {
+  readonly contactId: string;
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly createdAt: UnixSeconds;
+  readonly position: bigint | undefined;
+}
+
+/** A contact messaged in (`POST /conversations`): recorded as a fact on the contact. */
+export class CreateConversationCommand extends Command<ConversationCreated> {
+  constructor(
+    readonly workspaceId: string,
+    readonly senderId: string,
+    readonly createdAt: UnixSeconds | undefined,
+  ) {
+    super();
+  }
+}

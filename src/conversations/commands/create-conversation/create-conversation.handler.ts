@@ -1,0 +1,62 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { randomInt } from 'node:crypto';
+import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
+import { ContactNotFound } from '../../../contacts/domain/contact.errors';
+import { isLive } from '../../../contacts/domain/contact.state';
+import { ContactLocator } from '../../../identity-resolution/contact-locator';
+import { visitorContactId } from '../../../identity-resolution/visitor-contact-id';
+import { CLOCK, type Clock } from '../../../shared/clock';
+import { CreateConversationCommand, type ConversationCreated } from './create-conversation.command';
+
+/**
+ * Conversation content is out of scope: the contact records `ConversationStarted` (a visitor
+ * becomes a lead), and the ids answered are generated, numeric strings as Intercom's are. The
+ * sender id may be a contact id (merge links followed) or a visitor's user_id.
+ */
+@CommandHandler(CreateConversationCommand)
+export class CreateConversationHandler implements ICommandHandler<
+  CreateConversationCommand,
+  ConversationCreated
+> {
+  constructor(
+    private readonly locator: ContactLocator,
+    private readonly writer: ContactStreamWriter,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({
+    workspaceId,
+    senderId,
+    createdAt,
+  }: CreateConversationCommand): Promise<ConversationCreated> {
+    let sender = await this.locator.locate(workspaceId, senderId);
+    if (sender.state.status === 'none') {
+      sender = await this.locator.locate(workspaceId, visitorContactId(workspaceId, senderId));
+    }
+    if (!isLive(sender.state)) throw new ContactNotFound(senderId);
+    const conversationId = this.numericId();
+    const startedAt = createdAt ?? this.writer.nowSeconds();
+    const outcome = await this.writer.execute(workspaceId, sender.contactId, {
+      type: 'StartConversation',
+      data: {
+        contactId: sender.contactId,
+        workspaceId,
+        occurredAt: startedAt,
+        conversationId,
+      },
+      now: this.writer.nowSeconds(),
+    });
+    return {
+      contactId: sender.contactId,
+      conversationId,
+      messageId: this.numericId(),
+      createdAt: startedAt,
+      position: outcome.position,
+    };
+  }
+
+  private numericId(): string {
+    return `${Math.floor(this.clock.now() / 1000)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+  }
+}

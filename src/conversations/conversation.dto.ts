@@ -1,0 +1,53 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  MinLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class ConversationSenderDto {
+  @ApiProperty({ enum: ['lead', 'user', 'contact'] })
+  @IsIn(['lead', 'user', 'contact'])
+  type!: 'lead' | 'user' | 'contact';
+
+  @ApiProperty({ description: "The contact's id (a visitor's user_id is accepted too)" })
+  @IsString()
+  @MinLength(1)
+  id!: string;
+}
+
+export class CreateConversationDto {
+  @ApiProperty({ type: ConversationSenderDto })
+  @ValidateNested()
+  @Type(() => ConversationSenderDto)
+  from!: ConversationSenderDto;
+
+  @ApiProperty()
+  @IsString()
+  body!: string;
+
+  @ApiPropertyOptional({ description: 'Unix seconds; defaults to now' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  created_at?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  subject?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  attachment_urls?: string[];
+}

@@ -1,0 +1,33 @@
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
+import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { CreateConversationCommand } from './commands/create-conversation/create-conversation.command';
+import { CreateConversationDto } from './conversation.dto';
+
+@ApiTags('Conversations')
+@ApiBearerAuth()
+@UseFilters(ContactErrorsFilter)
+@Controller('conversations')
+export class ConversationsController {
+  constructor(private readonly commands: CommandBus) {}
+
+  /** Answers Intercom's `user_message`; the message itself is not stored. */
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A contact starts a conversation (a visitor sender becomes a lead)' })
+  async create(@WorkspaceId() workspaceId: string, @Body() body: CreateConversationDto) {
+    const created = await this.commands.execute(
+      new CreateConversationCommand(workspaceId, body.from.id, body.created_at),
+    );
+    return {
+      type: 'user_message' as const,
+      id: created.messageId,
+      created_at: created.createdAt,
+      body: body.body,
+      message_type: 'inapp' as const,
+      conversation_id: created.conversationId,
+    };
+  }
+}

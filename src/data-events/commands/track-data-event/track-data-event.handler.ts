@@ -1,0 +1,65 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
+import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
+import { ContactNotFound } from '../../../contacts/domain/contact.errors';
+import { isLive } from '../../../contacts/domain/contact.state';
+import { ContactReadModel } from '../../../contacts/queries/contact-read-model';
+import { ContactLocator } from '../../../identity-resolution/contact-locator';
+import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
+import type { LocatedContact } from '../../../identity-resolution/located-contact';
+import { TrackDataEventCommand, type DataEventSubject } from './track-data-event.command';
+
+/** Deduplication (contact + name + created_at) is the contact decider's rule. */
+@CommandHandler(TrackDataEventCommand)
+export class TrackDataEventHandler implements ICommandHandler<
+  TrackDataEventCommand,
+  ContactWriteResult
+> {
+  constructor(
+    private readonly locator: ContactLocator,
+    private readonly identity: IdentityResolution,
+    private readonly contacts: ContactReadModel,
+    private readonly writer: ContactStreamWriter,
+  ) {}
+
+  async execute({
+    workspaceId,
+    subject,
+    name,
+    createdAt,
+    metadata,
+  }: TrackDataEventCommand): Promise<ContactWriteResult> {
+    const contact = await this.subjectOf(workspaceId, subject);
+    if (!contact || !isLive(contact.state))
+      throw new ContactNotFound(subject.id ?? subject.user_id ?? subject.email ?? '');
+    const outcome = await this.writer.execute(workspaceId, contact.contactId, {
+      type: 'TrackEvent',
+      data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
+      now: this.writer.nowSeconds(),
+    });
+    return { contactId: contact.contactId, position: outcome.position };
+  }
+
+  /** By id (merge links followed), by the identity a user holds, or a lead by email. */
+  private async subjectOf(
+    workspaceId: string,
+    subject: DataEventSubject,
+  ): Promise<LocatedContact | undefined> {
+    if (subject.id !== undefined) return this.locator.locate(workspaceId, subject.id);
+    if (subject.user_id !== undefined)
+      return this.identity.findHolder(workspaceId, { external_id: subject.user_id });
+    if (subject.email === undefined) return undefined;
+    const user = await this.identity.findHolder(workspaceId, { email: subject.email });
+    if (user) return user;
+    // Leads' emails are not reserved: the read model finds them.
+    const lead = await this.contacts.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('email', '=', subject.email)
+      .where('role', '=', 'lead')
+      .where('status', '=', 'live')
+      .executeTakeFirst();
+    return lead ? this.locator.locate(workspaceId, lead.id) : undefined;
+  }
+}

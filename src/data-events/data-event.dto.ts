@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+export class CreateDataEventDto {
+  @ApiProperty({ example: 'invited-friend' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  event_name!: string;
+
+  @ApiProperty({ description: 'Unix seconds' })
+  @IsInt()
+  @Min(0)
+  created_at!: number;
+
+  @ApiPropertyOptional({ description: 'The external_id of a user' })
+  @IsOptional()
+  @IsString()
+  user_id?: string;
+
+  @ApiPropertyOptional({ description: 'The contact id of a lead or user' })
+  @IsOptional()
+  @IsString()
+  id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  email?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+export class ListDataEventsQueryDto {
+  @ApiProperty({ enum: ['user'] })
+  @IsIn(['user'])
+  type!: 'user';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  user_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  intercom_user_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  email?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  summary?: 'true' | 'false';
+
+  @ApiPropertyOptional({ default: 50, maximum: 150 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(150)
+  per_page?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  starting_after?: string;
+}

@@ -1,0 +1,169 @@
+import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { ContactsTable } from '../../projections/contacts/contacts.table';
+import type { DataEventsTable } from '../../projections/data-events/data-events.table';
+import { ContactNotFound } from '../contacts/domain/contact.errors';
+import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
+import { ContactReadModel } from '../contacts/queries/contact-read-model';
+import { parseMetadata } from '../messenger/domain/messenger-item.parse';
+import { ReadYourWrites } from '../projection-runner/projection-runner.module';
+import { HttpProblem, type IntercomErrorItem } from '../shared/http/intercom-error';
+import { MinPosition } from '../shared/http/intercom-version';
+import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { TrackDataEventCommand } from './commands/track-data-event/track-data-event.command';
+import { CreateDataEventDto, ListDataEventsQueryDto } from './data-event.dto';
+import { DataEventReadModel } from './queries/data-event-read-model';
+
+const DATA_EVENT_READ_MODELS = ['contacts', 'data_events'] as const;
+const DEFAULT_PER_PAGE = 50;
+
+const isoTime = (seconds: number): string =>
+  new Date(seconds * 1000).toISOString().replace('Z', '+00:00');
+
+@ApiTags('Data Events')
+@ApiBearerAuth()
+@UseFilters(ContactErrorsFilter)
+@Controller('events')
+export class DataEventsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly contacts: ContactReadModel,
+    private readonly events: DataEventReadModel,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  /** 202 with an empty body, as Intercom answers; a repeated (name, created_at) is ignored. */
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Submit a data event for a lead or user' })
+  async create(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: CreateDataEventDto,
+  ): Promise<void> {
+    if (body.id === undefined && body.user_id === undefined && body.email === undefined) {
+      throw HttpProblem.of(
+        400,
+        'parameter_not_found',
+        'One of id, user_id, email is required',
+        'id',
+      );
+    }
+    const problems: IntercomErrorItem[] = [];
+    const metadata =
+      parseMetadata(body.metadata, (field, message) =>
+        problems.push({ code: 'parameter_invalid', message, field }),
+      ) ?? {};
+    if (problems.length > 0) throw new HttpProblem(400, problems);
+    const { position } = await this.commands.execute(
+      new TrackDataEventCommand(
+        workspaceId,
+        {
+          ...(body.id !== undefined ? { id: body.id } : {}),
+          ...(body.user_id !== undefined ? { user_id: body.user_id } : {}),
+          ...(body.email !== undefined ? { email: body.email } : {}),
+        },
+        body.event_name,
+        body.created_at,
+        metadata,
+      ),
+    );
+    // Read-your-writes: a list right after the submit shows the event.
+    await this.readYourWrites.waitFor(position, DATA_EVENT_READ_MODELS);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List a contact's data events, or their summary with summary=true" })
+  async list(
+    @WorkspaceId() workspaceId: string,
+    @Query() query: ListDataEventsQueryDto,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, DATA_EVENT_READ_MODELS);
+    const contact = await this.subjectOf(workspaceId, query);
+    const identity = {
+      email: contact.email,
+      intercom_user_id: contact.id,
+      user_id: contact.external_id,
+    };
+    if (query.summary === 'true') {
+      const summary = await this.events.summary(workspaceId, contact.id);
+      return {
+        type: 'event.summary' as const,
+        ...identity,
+        events: summary.map((row) => ({
+          name: row.name,
+          first: isoTime(row.first),
+          last: isoTime(row.last),
+          count: row.count,
+          description: null,
+        })),
+      };
+    }
+    const perPage = query.per_page ?? DEFAULT_PER_PAGE;
+    const page = await this.events.list(workspaceId, contact.id, perPage, query.starting_after);
+    return {
+      type: 'event.list' as const,
+      events: page.rows.map((row) => toDataEventResponse(row, contact)),
+      pages: {
+        ...(page.next !== undefined
+          ? {
+              next: `/events?type=user&intercom_user_id=${encodeURIComponent(contact.id)}&per_page=${perPage}&starting_after=${page.next}`,
+            }
+          : {}),
+      },
+    };
+  }
+
+  /** Exactly one of intercom_user_id (merge links followed), user_id, email. */
+  private async subjectOf(
+    workspaceId: string,
+    query: ListDataEventsQueryDto,
+  ): Promise<ContactsTable> {
+    const given = (['intercom_user_id', 'user_id', 'email'] as const).filter(
+      (field) => query[field] !== undefined,
+    );
+    if (given.length !== 1) {
+      throw HttpProblem.of(
+        400,
+        'parameter_invalid',
+        'Exactly one of intercom_user_id, user_id, email is required',
+        given[1] ?? 'intercom_user_id',
+      );
+    }
+    let row: ContactsTable | undefined;
+    if (query.intercom_user_id !== undefined) {
+      row = await this.contacts.findRow(workspaceId, query.intercom_user_id);
+      if (row?.status === 'merged' && row.merged_into)
+        row = await this.contacts.findRow(workspaceId, row.merged_into);
+    } else if (query.user_id !== undefined) {
+      row = await this.contacts.findUserByExternalId(workspaceId, query.user_id);
+    } else if (query.email !== undefined) {
+      row = await this.contacts.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('email', '=', query.email)
+        .where('status', '=', 'live')
+        .where('role', 'in', ['user', 'lead'])
+        .orderBy('role', 'desc')
+        .executeTakeFirst();
+    }
+    if (!row || row.status !== 'live') throw new ContactNotFound(given[0] ?? '');
+    return row;
+  }
+}
+
+function toDataEventResponse(row: DataEventsTable, contact: ContactsTable) {
+  return {
+    type: 'event' as const,
+    id: row.event_id,
+    event_name: row.name,
+    created_at: Number(row.created_at),
+    user_id: contact.external_id,
+    intercom_user_id: contact.id,
+    email: contact.email,
+    metadata:
+      typeof row.metadata === 'string' ? (JSON.parse(row.metadata) as unknown) : row.metadata,
+  };
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { IdentityResolutionModule } from '../identity-resolution/identity-resolution.module';
+import { TrackDataEventHandler } from './commands/track-data-event/track-data-event.handler';
+import { DataEventsController } from './data-events.controller';
+import { DataEventReadModel } from './queries/data-event-read-model';
+
+/** Intercom's Data Events API: submit, list, summary. */
+@Module({
+  imports: [IdentityResolutionModule],
+  controllers: [DataEventsController],
+  providers: [TrackDataEventHandler, DataEventReadModel],
+})
+export class DataEventsModule {}

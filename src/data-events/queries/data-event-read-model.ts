@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type {
+  DataEventsReadModel,
+  DataEventsTable,
+} from '../../../projections/data-events/data-events.table';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../projection-runner/projection-runner';
+import { HttpProblem } from '../../shared/http/intercom-error';
+
+export interface DataEventPage {
+  readonly rows: readonly DataEventsTable[];
+  /** Opaque cursor of the next page; undefined on the last one. */
+  readonly next: string | undefined;
+}
+
+export interface DataEventSummaryRow {
+  readonly name: string;
+  readonly first: number;
+  readonly last: number;
+  readonly count: number;
+}
+
+/** Reads of the data events projection; rows of other workspaces are never visible. */
+@Injectable()
+export class DataEventReadModel {
+  private readonly db: Kysely<DataEventsReadModel>;
+
+  constructor(@Inject(PROJECTION_RUNNER) runner: ProjectionRunner) {
+    this.db = runner.queryDb<DataEventsReadModel>('data_events');
+  }
+
+  /** Newest first; keyset on (created_at, event_id), so a page is stable under new inserts. */
+  async list(
+    workspaceId: string,
+    contactId: string,
+    perPage: number,
+    startingAfter: string | undefined,
+  ): Promise<DataEventPage> {
+    let query = this.db
+      .selectFrom('data_events')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', '=', contactId);
+    if (startingAfter !== undefined) {
+      const [createdAt, eventId] = decodeCursor(startingAfter);
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', createdAt),
+          eb.and([eb('created_at', '=', createdAt), eb('event_id', '<', eventId)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('event_id', 'desc')
+      .limit(perPage + 1)
+      .execute();
+    const page = rows.slice(0, perPage);
+    const last = page[page.length - 1];
+    return {
+      rows: page,
+      next:
+        rows.length > perPage && last
+          ? encodeCursor(Number(last.created_at), last.event_id)
+          : undefined,
+    };
+  }
+
+  async summary(workspaceId: string, contactId: string): Promise<DataEventSummaryRow[]> {
+    const rows = await this.db
+      .selectFrom('data_events')
+      .select((eb) => [
+        'name',
+        eb.fn.min('created_at').as('first'),
+        eb.fn.max('created_at').as('last'),
+        eb.fn.countAll().as('count'),
+      ])
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', '=', contactId)
+      .groupBy('name')
+      .orderBy('name')
+      .execute();
+    return rows.map((row) => ({
+      name: row.name,
+      first: Number(row.first),
+      last: Number(row.last),
+      count: Number(row.count),
+    }));
+  }
+}
+
+const encodeCursor = (createdAt: number, eventId: string): string =>
+  Buffer.from(JSON.stringify([createdAt, eventId])).toString('base64url');
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      typeof value[1] === 'string'
+    ) {
+      return [value[0] as number, value[1]];
+    }
+  } catch {
+    // falls through to the refusal
+  }
+  throw HttpProblem.of(
+    400,
+    'parameter_invalid',
+    'starting_after is not a valid cursor',
+    'starting_after',
+  );
+}

@@ -1,0 +1,71 @@
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
+import { MergeContactsCommand } from '../../../contacts/commands/merge-contacts/merge-contacts.command';
+import { UpdateContactCommand } from '../../../contacts/commands/update-contact/update-contact.command';
+import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
+import { ContactNotFound, InvalidMerge } from '../../../contacts/domain/contact.errors';
+import { ContactLocator } from '../../../identity-resolution/contact-locator';
+import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
+import { VisitorReferences } from '../../visitor-reference';
+import { ConvertVisitorCommand } from './convert-visitor.command';
+
+/**
+ * Intercom's convert: into an existing user the visitor is merged (merge workflow); otherwise it
+ * becomes a user with the identifiers given (identity resolution claims them, and merges instead
+ * when a user turns out to hold them), or a lead.
+ */
+@CommandHandler(ConvertVisitorCommand)
+export class ConvertVisitorHandler implements ICommandHandler<
+  ConvertVisitorCommand,
+  ContactWriteResult
+> {
+  constructor(
+    private readonly references: VisitorReferences,
+    private readonly locator: ContactLocator,
+    private readonly identity: IdentityResolution,
+    private readonly writer: ContactStreamWriter,
+    private readonly commands: CommandBus,
+  ) {}
+
+  async execute({
+    workspaceId,
+    role,
+    visitor,
+    target,
+  }: ConvertVisitorCommand): Promise<ContactWriteResult> {
+    const session = await this.references.locateOrThrow(workspaceId, visitor);
+    if (target.id !== undefined) {
+      const into = await this.locator.locate(workspaceId, target.id);
+      if (into.state.status === 'none' || into.state.status === 'deleted')
+        throw new ContactNotFound(target.id);
+      if (into.state.status !== 'user')
+        throw new InvalidMerge(
+          `Contact ${target.id} is a ${into.state.status}; only a user can absorb a visitor`,
+        );
+      return this.commands.execute(
+        new MergeContactsCommand(workspaceId, session.contactId, into.contactId),
+      );
+    }
+    const identity = {
+      ...(target.external_id !== undefined ? { external_id: target.external_id } : {}),
+      ...(target.email !== undefined ? { email: target.email } : {}),
+    };
+    const now = this.writer.nowSeconds();
+    if (role === 'user') {
+      const outcome = await this.identity.identify({
+        workspaceId,
+        session,
+        identity,
+        kind: 'sign_up',
+        occurredAt: now,
+        now,
+        metadata: { workspaceId, occurredAt: now * 1000, schemaVersion: 1, actor: 'api' },
+      });
+      return { contactId: outcome.contactId, position: outcome.position };
+    }
+    // Through the update workflow: an external_id given to the lead is claimed there.
+    return this.commands.execute(
+      new UpdateContactCommand(workspaceId, session.contactId, 'lead', identity),
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
+import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
+import {
+  CUSTOM_ATTRIBUTES_POLICY,
+  type CustomAttributesPolicy,
+} from '../../../contacts/custom-attributes-policy';
+import { VisitorReferences } from '../../visitor-reference';
+import { UpdateVisitorCommand } from './update-visitor.command';
+
+@CommandHandler(UpdateVisitorCommand)
+export class UpdateVisitorHandler implements ICommandHandler<
+  UpdateVisitorCommand,
+  ContactWriteResult
+> {
+  constructor(
+    private readonly references: VisitorReferences,
+    private readonly writer: ContactStreamWriter,
+    @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
+  ) {}
+
+  async execute({
+    workspaceId,
+    visitor,
+    changes,
+  }: UpdateVisitorCommand): Promise<ContactWriteResult> {
+    const { contactId } = await this.references.locateOrThrow(workspaceId, visitor);
+    if (changes.custom_attributes)
+      await this.customAttributes.validate(workspaceId, changes.custom_attributes);
+    const outcome = await this.writer.execute(workspaceId, contactId, {
+      type: 'UpdateContact',
+      data: { contactId, workspaceId, attributes: changes },
+      now: this.writer.nowSeconds(),
+    });
+    return { contactId, position: outcome.position };
+  }
+}

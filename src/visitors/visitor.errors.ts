@@ -1,0 +1,10 @@
+import { ContactDomainError } from '../contacts/domain/contact.errors';
+
+/** No visitor with that id, user_id or email (or it is a lead or user by now). */
+export class VisitorNotFound extends ContactDomainError {
+  override readonly name = 'VisitorNotFound';
+  readonly code = 'not_found';
+  constructor(readonly reference: string) {
+    super('Visitor Not Found');
+  }
+}

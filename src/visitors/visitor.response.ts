@@ -1,0 +1,57 @@
+import type { ContactsTable } from '../../projections/contacts/contacts.table';
+
+const toNumber = (value: number | string | null): number | null =>
+  value === null ? null : Number(value);
+
+const parseJson = <T>(value: unknown, fallback: T): T =>
+  value === null || value === undefined
+    ? fallback
+    : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
+
+/**
+ * Intercom's `visitor` object. Fields we do not track (pseudonym, sessions, UTM and referrer,
+ * tags, segments, companies) are present with their empty values, as Intercom shows them for a
+ * visitor that has none.
+ */
+export function toVisitorResponse(row: ContactsTable) {
+  return {
+    type: 'visitor' as const,
+    id: row.id,
+    user_id: row.visitor_user_id,
+    anonymous: row.email === null,
+    email: row.email ?? '',
+    phone: row.phone,
+    name: row.name,
+    pseudonym: null,
+    avatar: { type: 'avatar', image_url: row.avatar },
+    app_id: row.workspace_id,
+    companies: { type: 'company.list', companies: [] },
+    location_data: {
+      type: 'location_data',
+      city_name: row.location_city,
+      region_name: row.location_region,
+      country_name: row.location_country,
+    },
+    last_request_at: toNumber(row.last_seen_at),
+    created_at: toNumber(row.created_at),
+    remote_created_at: toNumber(row.created_at),
+    signed_up_at: toNumber(row.signed_up_at),
+    updated_at: toNumber(row.updated_at),
+    session_count: 0,
+    social_profiles: { type: 'social_profile.list', social_profiles: [] },
+    owner_id: row.owner_id,
+    unsubscribed_from_emails: row.unsubscribed_from_emails === 1,
+    marked_email_as_spam: row.marked_email_as_spam === 1,
+    has_hard_bounced: row.has_hard_bounced === 1,
+    tags: { type: 'tag.list', tags: [] },
+    segments: { type: 'segment.list', segments: [] },
+    custom_attributes: parseJson<Record<string, unknown>>(row.custom_attributes, {}),
+    referrer: null,
+    utm_campaign: null,
+    utm_content: null,
+    utm_medium: null,
+    utm_source: null,
+    utm_term: null,
+    do_not_track: null,
+  };
+}

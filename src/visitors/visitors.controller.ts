@@ -1,0 +1,123 @@
+import { Body, Controller, Get, HttpCode, Post, Put, Query, UseFilters } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
+import { toContactResponse } from '../contacts/http/contact.response';
+import { ContactReadModel } from '../contacts/queries/contact-read-model';
+import type { CustomAttributes } from '../contacts/domain/contact.attributes';
+import { ReadYourWrites } from '../projection-runner/projection-runner.module';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { IntercomVersion, MinPosition, RequestedVersion } from '../shared/http/intercom-version';
+import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { ConvertVisitorCommand } from './commands/convert-visitor/convert-visitor.command';
+import { UpdateVisitorCommand } from './commands/update-visitor/update-visitor.command';
+import { VisitorReadModel } from './queries/visitor-read-model';
+import { ConvertVisitorDto, FindVisitorQueryDto, UpdateVisitorDto } from './visitor.dto';
+import { VisitorNotFound } from './visitor.errors';
+import { toVisitorResponse } from './visitor.response';
+
+const CONTACT_READ_MODELS = ['contacts'] as const;
+
+@ApiTags('Visitors')
+@ApiBearerAuth()
+@UseFilters(ContactErrorsFilter)
+@Controller('visitors')
+export class VisitorsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly visitors: VisitorReadModel,
+    private readonly contacts: ContactReadModel,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "Retrieve a visitor by the messenger's user_id" })
+  async find(
+    @WorkspaceId() workspaceId: string,
+    @Query() query: FindVisitorQueryDto,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    const row = await this.visitors.findByUserId(workspaceId, query.user_id);
+    if (!row) throw new VisitorNotFound(query.user_id);
+    return toVisitorResponse(row);
+  }
+
+  @Put()
+  @ApiOperation({ summary: 'Update a visitor (by id or user_id)' })
+  async update(@WorkspaceId() workspaceId: string, @Body() body: UpdateVisitorDto) {
+    const { id, user_id, name, custom_attributes } = body;
+    if (id === undefined && user_id === undefined) {
+      throw HttpProblem.of(400, 'parameter_not_found', 'One of id or user_id is required', 'id');
+    }
+    const { contactId, position } = await this.commands.execute(
+      new UpdateVisitorCommand(
+        workspaceId,
+        { ...(id !== undefined ? { id } : { user_id: user_id! }) },
+        {
+          ...(name !== undefined ? { name } : {}),
+          ...(custom_attributes !== undefined
+            ? { custom_attributes: custom_attributes as CustomAttributes }
+            : {}),
+        },
+      ),
+    );
+    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    const row = await this.visitors.findById(workspaceId, contactId);
+    if (!row) throw new VisitorNotFound(contactId);
+    return toVisitorResponse(row);
+  }
+
+  @Post('convert')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Convert a visitor to a lead or user, merging into a matching user' })
+  async convert(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: ConvertVisitorDto,
+    @RequestedVersion() version: IntercomVersion,
+  ) {
+    const { visitor, user } = body;
+    if (visitor.id === undefined && visitor.user_id === undefined && visitor.email === undefined) {
+      throw HttpProblem.of(
+        400,
+        'parameter_not_found',
+        'One of visitor.id, visitor.user_id, visitor.email is required',
+        'visitor',
+      );
+    }
+    if (
+      body.type === 'user' &&
+      user.id === undefined &&
+      user.user_id === undefined &&
+      user.email === undefined
+    ) {
+      throw HttpProblem.of(
+        400,
+        'parameter_not_found',
+        'One of user.id, user.user_id, user.email is required',
+        'user',
+      );
+    }
+    const { contactId, position } = await this.commands.execute(
+      new ConvertVisitorCommand(
+        workspaceId,
+        body.type,
+        {
+          ...(visitor.id !== undefined ? { id: visitor.id } : {}),
+          ...(visitor.user_id !== undefined ? { user_id: visitor.user_id } : {}),
+          ...(visitor.email !== undefined ? { email: visitor.email } : {}),
+        },
+        {
+          ...(user.id !== undefined ? { id: user.id } : {}),
+          ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
+          ...(user.email !== undefined ? { email: user.email } : {}),
+        },
+      ),
+    );
+    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    return toContactResponse(
+      await this.contacts.getContactOrThrow(workspaceId, contactId),
+      version,
+    );
+  }
+}

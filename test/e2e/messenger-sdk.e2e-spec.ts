@@ -1,0 +1,181 @@
+import { IntercomClient, IntercomError } from 'intercom-client';
+import { eventually } from '../support/eventually';
+import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * The official SDK (`intercom-client` 7) drives the Visitors, Conversations and Data Events APIs;
+ * visitors come from messenger ingestion, as they do in production.
+ */
+describe('Visitors, conversations and data events through the official intercom-client SDK', () => {
+  let service: TestApp;
+  let client: IntercomClient;
+  const now = Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    service = await startTestApp();
+    client = new IntercomClient({ token: ACME_TOKEN, baseUrl: service.baseUrl });
+  });
+  afterAll(() => service.close());
+
+  async function seeVisitor(visitorId: string): Promise<string> {
+    const response = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: `seen-${visitorId}`,
+            type: 'visitor.seen',
+            occurred_at: now - 60,
+            visitor_id: visitorId,
+            context: { browser: 'firefox', location: { country: 'Ireland', city: 'Dublin' } },
+          },
+        ],
+      },
+    });
+    const body = (await response.json()) as { results: Array<{ contact_id: string }> };
+    await eventually(async () =>
+      (await service.request(`/visitors?user_id=${visitorId}`)).status === 200 ? true : undefined,
+    );
+    return body.results[0]!.contact_id;
+  }
+
+  async function statusOf(promise: Promise<unknown>): Promise<number | undefined> {
+    try {
+      await promise;
+      return 200;
+    } catch (error) {
+      if (error instanceof IntercomError) return error.statusCode;
+      throw error;
+    }
+  }
+
+  it('finds and updates a visitor', async () => {
+    const id = await seeVisitor('sdk-visitor-1');
+    const found = await client.visitors.find({ user_id: 'sdk-visitor-1' });
+    expect(found).toMatchObject({
+      type: 'visitor',
+      id,
+      user_id: 'sdk-visitor-1',
+      anonymous: true,
+      app_id: 'acme',
+      location_data: { country_name: 'Ireland', city_name: 'Dublin' },
+      last_request_at: now - 60,
+    });
+    const updated = await client.visitors.update({ user_id: 'sdk-visitor-1', name: 'Gareth Bale' });
+    expect(updated).toMatchObject({ id, name: 'Gareth Bale' });
+    expect(await client.visitors.update({ id, name: 'G. Bale' })).toMatchObject({
+      name: 'G. Bale',
+    });
+    expect(await statusOf(client.visitors.find({ user_id: 'nobody-at-all' }))).toBe(404);
+  });
+
+  it('converts a visitor into a new user, and merges another into that existing user', async () => {
+    const first = await seeVisitor('sdk-visitor-2');
+    const converted = await client.visitors.mergeToContact({
+      type: 'user',
+      user: { user_id: 'sdk-user-2', email: 'winston@example.com' },
+      visitor: { user_id: 'sdk-visitor-2' },
+    });
+    expect(converted).toMatchObject({
+      type: 'contact',
+      id: first,
+      role: 'user',
+      external_id: 'sdk-user-2',
+      email: 'winston@example.com',
+    });
+
+    await seeVisitor('sdk-visitor-3');
+    const merged = await client.visitors.mergeToContact({
+      type: 'user',
+      user: { user_id: 'sdk-user-2' },
+      visitor: { user_id: 'sdk-visitor-3' },
+    });
+    expect(merged.id).toBe(first);
+    expect(await statusOf(client.visitors.find({ user_id: 'sdk-visitor-3' }))).toBe(404);
+
+    await seeVisitor('sdk-visitor-4');
+    const byId = await client.visitors.mergeToContact({
+      type: 'user',
+      user: { id: first },
+      visitor: { user_id: 'sdk-visitor-4' },
+    });
+    expect(byId.id).toBe(first);
+  });
+
+  it('creates a conversation from a visitor, who becomes a lead', async () => {
+    const id = await seeVisitor('sdk-visitor-5');
+    const message = await client.conversations.create({
+      from: { type: 'contact', id },
+      body: 'Hello there',
+    });
+    expect(message).toMatchObject({
+      type: 'user_message',
+      body: 'Hello there',
+      message_type: 'inapp',
+    });
+    expect(message.conversation_id).toMatch(/^\d+$/);
+    await eventually(async () => {
+      const contact = await client.contacts.find({ contact_id: id }).catch(() => undefined);
+      return contact?.role === 'lead' ? contact : undefined;
+    });
+    expect(
+      await statusOf(
+        client.conversations.create({ from: { type: 'user', id: 'f'.repeat(24) }, body: 'x' }),
+      ),
+    ).toBe(404);
+  });
+
+  it('submits data events, deduplicated by name and created_at, and lists them with a summary', async () => {
+    const user = await client.contacts.create({
+      external_id: 'sdk-events-1',
+      email: 'events@example.com',
+    });
+    await client.events.create({
+      user_id: 'sdk-events-1',
+      event_name: 'invited-friend',
+      created_at: now - 30,
+      metadata: { invite_code: 'ADDAFRIEND' },
+    });
+    await client.events.create({ id: user.id, event_name: 'invited-friend', created_at: now - 30 });
+    await client.events.create({
+      email: 'events@example.com',
+      event_name: 'invited-friend',
+      created_at: now - 20,
+    });
+    await client.events.create({ id: user.id, event_name: 'placed-order', created_at: now - 10 });
+
+    const list = (await client.events.list({
+      type: 'user',
+      intercom_user_id: user.id,
+    })) as unknown as {
+      type: string;
+      events: Array<{ event_name: string; created_at: number; metadata: unknown }>;
+    };
+    expect(list.type).toBe('event.list');
+    expect(list.events.map((event) => [event.event_name, event.created_at])).toEqual([
+      ['placed-order', now - 10],
+      ['invited-friend', now - 20],
+      ['invited-friend', now - 30],
+    ]);
+    expect(list.events[2]!.metadata).toEqual({ invite_code: 'ADDAFRIEND' });
+
+    const summary = await client.events.list({
+      type: 'user',
+      user_id: 'sdk-events-1',
+      summary: true,
+    });
+    expect(summary).toMatchObject({
+      type: 'event.summary',
+      intercom_user_id: user.id,
+      user_id: 'sdk-events-1',
+      email: 'events@example.com',
+    });
+    expect(summary.events).toEqual([
+      expect.objectContaining({ name: 'invited-friend', count: 2 }),
+      expect.objectContaining({ name: 'placed-order', count: 1 }),
+    ]);
+    expect(
+      await statusOf(client.events.create({ user_id: 'nobody', event_name: 'x', created_at: now })),
+    ).toBe(404);
+  });
+});
