@@ -1,0 +1,585 @@
+import { completionIdOf } from '../../src/messenger/ingestion-records';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../src/projection-runner/projection-runner';
+import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
+import { contactStreamId } from '../../src/shared/stream-names';
+import { eventually } from '../support/eventually';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+interface Result {
+  id: string | null;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  contact_id?: string;
+  errors?: Array<{ code: string; message: string; field?: string }>;
+}
+
+describe('POST /messenger/events', () => {
+  let service: TestApp;
+  let store: EventStore;
+  const now = Math.floor(Date.now() / 1000);
+  let sequence = 0;
+  const key = (label: string) => `${label}-${(sequence += 1)}`;
+
+  beforeAll(async () => {
+    service = await startTestApp({ SEEN_THROTTLE: '300' });
+    store = service.app.get<EventStore>(EVENT_STORE);
+  });
+  afterAll(() => service.close());
+
+  async function ingest(events: unknown[]): Promise<Result[]> {
+    const response = await service.request('/messenger/events', {
+      method: 'POST',
+      json: { events },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { type: string; results: Result[] };
+    expect(body.type).toBe('ingestion.result');
+    expect(body.results).toHaveLength(events.length);
+    return body.results;
+  }
+
+  async function countEvents(): Promise<number> {
+    let count = 0;
+    for await (const _event of store.readAll()) count += 1;
+    return count;
+  }
+
+  async function streamTypes(contactId: string): Promise<string[]> {
+    const types: string[] = [];
+    for await (const event of store.readStream(contactStreamId('acme', contactId)))
+      types.push(event.type);
+    return types;
+  }
+
+  /** The contact as the Contacts API shows it once the read model has caught up. */
+  async function contact(
+    id: string,
+    until: (body: Record<string, unknown>) => boolean = () => true,
+  ) {
+    return eventually(async () => {
+      const response = await service.request(`/contacts/${id}?include_merge_history=true`, {
+        headers: { 'intercom-version': '2.16' },
+      });
+      if (response.status !== 200) return undefined;
+      const body = (await response.json()) as Record<string, unknown>;
+      return until(body) ? body : undefined;
+    });
+  }
+
+  describe('identity resolution', () => {
+    it('registers an unknown visitor_id as a visitor', async () => {
+      const [result] = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 100,
+          visitor_id: 'v-new',
+          context: { browser: 'firefox' },
+        },
+      ]);
+      expect(result).toMatchObject({
+        status: 'accepted',
+        contact_id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      });
+      const visitor = await eventually(async () => {
+        const response = await service.request('/visitors?user_id=v-new');
+        return response.status === 200
+          ? ((await response.json()) as Record<string, unknown>)
+          : undefined;
+      });
+      expect(visitor).toMatchObject({
+        id: result!.contact_id,
+        user_id: 'v-new',
+        last_request_at: now - 100,
+      });
+      expect(await streamTypes(result!.contact_id!)).toEqual(['VisitorRegistered', 'ContactSeen']);
+    });
+
+    it.each([
+      ['conversation.started', 'ConversationStarted'],
+      ['outbound.replied', 'OutboundReplied'],
+    ])('%s makes a visitor a lead', async (type, eventType) => {
+      const visitorId = key('v-talks');
+      const [seen] = await ingest([
+        { id: key('seen'), type: 'visitor.seen', occurred_at: now - 50, visitor_id: visitorId },
+      ]);
+      const [talked] = await ingest([
+        {
+          id: key('talk'),
+          type,
+          occurred_at: now - 40,
+          visitor_id: visitorId,
+          conversation_id: 'c-1',
+        },
+      ]);
+      expect(talked).toMatchObject({ status: 'accepted', contact_id: seen!.contact_id });
+      expect(await streamTypes(seen!.contact_id!)).toEqual([
+        'VisitorRegistered',
+        'ContactSeen',
+        eventType,
+        'VisitorBecameLead',
+      ]);
+      expect(await contact(seen!.contact_id!)).toMatchObject({
+        role: 'lead',
+        last_replied_at: now - 40,
+      });
+    });
+
+    it('a sign-up with an identity nobody holds makes the visitor that user', async () => {
+      const visitorId = key('v-signs-up');
+      const [signedUp] = await ingest([
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 30,
+          visitor_id: visitorId,
+          external_id: 'ext-new-1',
+          email: 'new1@example.com',
+          attributes: { name: 'Ada' },
+        },
+      ]);
+      expect(signedUp!.status).toBe('accepted');
+      expect(await contact(signedUp!.contact_id!)).toMatchObject({
+        role: 'user',
+        external_id: 'ext-new-1',
+        email: 'new1@example.com',
+        name: 'Ada',
+        signed_up_at: now - 30,
+      });
+      // The identity is claimed: the Contacts API refuses it to anyone else.
+      const conflict = await service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: 'ext-new-1' },
+      });
+      expect(conflict.status).toBe(409);
+    });
+
+    it('a log-in with the external_id an existing user holds merges the lead into that user, and the merged id is followed', async () => {
+      const created = await service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: 'ext-holder-1', email: 'holder@example.com', name: 'Holder' },
+      });
+      const user = (await created.json()) as { id: string };
+      const visitorId = key('v-lead');
+      const [started] = await ingest([
+        {
+          id: key('talk'),
+          type: 'conversation.started',
+          occurred_at: now - 20,
+          visitor_id: visitorId,
+          context: { os: 'linux' },
+        },
+      ]);
+      const leadId = started!.contact_id!;
+      await contact(leadId, (body) => body.role === 'lead');
+
+      const [loggedIn] = await ingest([
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 10,
+          visitor_id: visitorId,
+          external_id: 'ext-holder-1',
+        },
+      ]);
+      expect(loggedIn).toMatchObject({ status: 'accepted', contact_id: user.id });
+      const merged = await contact(
+        user.id,
+        (body) => (body.merge_history as unknown[]).length === 1,
+      );
+      expect(merged).toMatchObject({
+        name: 'Holder',
+        os: 'linux',
+        last_replied_at: now - 20,
+        merge_history: [{ source_contact_id: leadId, source_contact_role: 'lead' }],
+      });
+      const gone = await service.request(`/contacts/${leadId}`, {
+        headers: { 'intercom-version': '2.16' },
+      });
+      expect(gone.status).toBe(410);
+      expect(await streamTypes(user.id)).toEqual([
+        'UserCreated',
+        'LeadMergeAbsorbed',
+        'ContactLoggedIn',
+      ]);
+
+      // Later items from the same messenger visitor, or naming the lead's id, land on the user.
+      const [later, byOldId] = await ingest([
+        {
+          id: key('event'),
+          type: 'event.tracked',
+          occurred_at: now - 5,
+          visitor_id: visitorId,
+          event_name: 'clicked',
+        },
+        {
+          id: key('event'),
+          type: 'event.tracked',
+          occurred_at: now - 4,
+          contact_id: leadId,
+          event_name: 'clicked',
+        },
+      ]);
+      expect(later).toMatchObject({ status: 'accepted', contact_id: user.id });
+      expect(byOldId).toMatchObject({ status: 'accepted', contact_id: user.id });
+    });
+
+    it('a sign-up with the email a user holds merges the visitor into that user', async () => {
+      const created = await service.request('/contacts', {
+        method: 'POST',
+        json: { email: 'mail-holder@example.com' },
+      });
+      const user = (await created.json()) as { id: string };
+      const [result] = await ingest([
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 10,
+          visitor_id: key('v-mail'),
+          email: 'Mail-Holder@example.com',
+        },
+      ]);
+      expect(result).toMatchObject({ status: 'accepted', contact_id: user.id });
+    });
+
+    it('items naming only an identity address its holder; an unknown one is not_found, except a sign-up', async () => {
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'ext-server-1' } });
+      const [known, unknown, signup, login] = await ingest([
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          external_id: 'ext-server-1',
+          attributes: { name: 'Server Side' },
+        },
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          external_id: 'ext-nobody',
+          attributes: { name: 'x' },
+        },
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 5,
+          external_id: 'ext-server-new',
+          email: 'server-new@example.com',
+        },
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 5,
+          external_id: 'ext-server-nobody',
+        },
+      ]);
+      expect(known!.status).toBe('accepted');
+      expect(
+        await contact(known!.contact_id!, (body) => body.name === 'Server Side'),
+      ).toBeDefined();
+      expect(unknown).toMatchObject({
+        status: 'rejected',
+        errors: [{ code: 'not_found', field: 'external_id' }],
+      });
+      expect(signup!.status).toBe('accepted');
+      expect(await contact(signup!.contact_id!)).toMatchObject({
+        role: 'user',
+        external_id: 'ext-server-new',
+      });
+      expect(login).toMatchObject({ status: 'rejected', errors: [{ code: 'not_found' }] });
+    });
+
+    it('a late visitor.seen does not move last_seen_at back, and sightings are throttled', async () => {
+      const visitorId = key('v-late');
+      const [first] = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 1000,
+          visitor_id: visitorId,
+          context: { browser: 'chrome' },
+        },
+      ]);
+      const id = first!.contact_id!;
+      const results = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 400,
+          visitor_id: visitorId,
+          context: { browser: 'chrome' },
+        },
+        // Within the throttle window and the same context: no ContactSeen.
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 350,
+          visitor_id: visitorId,
+          context: { browser: 'chrome' },
+        },
+        // Late: older than last_seen_at.
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 900,
+          visitor_id: visitorId,
+          context: { browser: 'safari' },
+        },
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['accepted', 'accepted', 'accepted']);
+      expect(await streamTypes(id)).toEqual(['VisitorRegistered', 'ContactSeen', 'ContactSeen']);
+      const visitor = await eventually(async () => {
+        const response = await service.request(`/visitors?user_id=${visitorId}`);
+        const body =
+          response.status === 200
+            ? ((await response.json()) as { last_request_at: number })
+            : undefined;
+        return body?.last_request_at === now - 400 ? body : undefined;
+      });
+      expect(visitor).toMatchObject({ last_request_at: now - 400 });
+    });
+  });
+
+  describe('idempotency', () => {
+    it('the same key twice in one batch and again in a later batch is a duplicate that changes nothing', async () => {
+      const visitorId = key('v-idem');
+      const item = {
+        id: key('idem'),
+        type: 'conversation.started',
+        occurred_at: now - 10,
+        visitor_id: visitorId,
+      };
+      const noop = {
+        id: key('idem-noop'),
+        type: 'event.tracked',
+        occurred_at: now - 10,
+        visitor_id: visitorId,
+        event_name: 'e',
+      };
+      const repeat = { ...noop, id: key('idem-noop') };
+      const first = await ingest([item, item, noop, repeat, noop]);
+      expect(first.map((result) => result.status)).toEqual([
+        'accepted',
+        'duplicate',
+        'accepted',
+        'accepted',
+        'duplicate',
+      ]);
+      const contactId = first[0]!.contact_id;
+      expect(first.every((result) => result.contact_id === contactId)).toBe(true);
+      const count = await countEvents();
+      const again = await ingest([item, noop, repeat]);
+      expect(again.map((result) => result.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+      expect(again.every((result) => result.contact_id === contactId)).toBe(true);
+      expect(await countEvents()).toBe(count);
+      // The effect carries the completion id derived from workspace and key.
+      const ids: string[] = [];
+      for await (const event of store.readStream(contactStreamId('acme', contactId!)))
+        ids.push(event.id);
+      expect(ids).toContain(completionIdOf('acme', item.id));
+    });
+
+    it('the same key in two concurrent batches takes effect once', async () => {
+      const item = {
+        id: key('idem-race'),
+        type: 'conversation.started',
+        occurred_at: now - 10,
+        visitor_id: key('v-race'),
+      };
+      const [a, b] = await Promise.all([ingest([item]), ingest([item])]);
+      expect([a[0]!.status, b[0]!.status].sort()).toEqual(['accepted', 'duplicate']);
+      expect(await streamTypes(a[0]!.contact_id!)).toEqual([
+        'VisitorRegistered',
+        'ConversationStarted',
+        'VisitorBecameLead',
+      ]);
+    });
+  });
+
+  describe('validation', () => {
+    it('accepts the good items of a batch and names each problem of the bad ones', async () => {
+      const results = await ingest([
+        { id: key('good'), type: 'visitor.seen', occurred_at: now - 5, visitor_id: key('v-good') },
+        'not an object',
+        { type: 'visitor.seen', occurred_at: now, visitor_id: 'v' },
+        { id: key('bad'), type: 'visitor.jumped', occurred_at: now, visitor_id: 'v' },
+        {
+          id: key('bad'),
+          type: 'visitor.seen',
+          occurred_at: now + 3600,
+          visitor_id: 'v',
+          colour: 'red',
+        },
+        { id: key('bad'), type: 'visitor.seen', occurred_at: 'yesterday' },
+        {
+          id: key('bad'),
+          type: 'event.tracked',
+          occurred_at: now,
+          visitor_id: 'v',
+          metadata: { a: [1] },
+        },
+        {
+          id: key('bad'),
+          type: 'contact.attributes_updated',
+          occurred_at: now,
+          visitor_id: 'v',
+          attributes: { name: 3, email: 'x@y.z', shoe: 1, custom_attributes: { plan: { a: 1 } } },
+        },
+        {
+          id: key('bad'),
+          type: 'contact.logged_in',
+          occurred_at: now,
+          visitor_id: 'v',
+          email: 'not-an-email',
+        },
+        {
+          id: key('bad'),
+          type: 'visitor.seen',
+          occurred_at: now,
+          visitor_id: 'v',
+          context: { location: { planet: 'Mars' }, browser: 7 },
+        },
+        {
+          id: key('good'),
+          type: 'event.tracked',
+          occurred_at: now - 5,
+          visitor_id: key('v-good'),
+          event_name: 'ok',
+        },
+      ]);
+      const fields = (index: number) => results[index]!.errors?.map((error) => error.field);
+      expect(results.map((result) => result.status)).toEqual([
+        'accepted',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'rejected',
+        'accepted',
+      ]);
+      expect(fields(1)).toEqual(['events[1]']);
+      expect(results[2]).toMatchObject({
+        id: null,
+        errors: [{ code: 'parameter_not_found', field: 'id' }],
+      });
+      expect(fields(3)).toEqual(['type']);
+      expect(fields(4)).toEqual(['colour', 'occurred_at']);
+      expect(fields(5)).toEqual(['occurred_at', 'visitor_id']);
+      expect(fields(6)).toEqual(['metadata.a', 'event_name']);
+      expect(fields(7)).toEqual([
+        'attributes.name',
+        'attributes.email',
+        'attributes.shoe',
+        'attributes.custom_attributes.plan',
+      ]);
+      expect(fields(8)).toEqual(['email']);
+      expect(fields(9)).toEqual(['context.location.planet', 'context.browser']);
+    });
+
+    it('names a custom attribute the workspace does not define', async () => {
+      const [result] = await ingest([
+        {
+          id: key('custom'),
+          type: 'contact.attributes_updated',
+          occurred_at: now,
+          visitor_id: key('v'),
+          attributes: { custom_attributes: { undefined_attribute: 1 } },
+        },
+      ]);
+      expect(result).toMatchObject({
+        status: 'rejected',
+        errors: [{ field: 'attributes.custom_attributes.undefined_attribute' }],
+      });
+    });
+
+    it.each([
+      ['no events array', { items: [] }, 'events'],
+      ['events not an array', { events: {} }, 'events'],
+      ['more than 500 items', { events: Array.from({ length: 501 }, () => ({})) }, 'events'],
+    ])('refuses a request whole when it is not a batch: %s', async (_name, body, field) => {
+      const response = await service.request('/messenger/events', { method: 'POST', json: body });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        type: 'error.list',
+        errors: expect.arrayContaining([expect.objectContaining({ field })]),
+      });
+    });
+
+    it('refuses a body that is not JSON, or too large, with the error envelope', async () => {
+      const notJson = await service.request('/messenger/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"events": [',
+      });
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toMatchObject({ type: 'error.list' });
+      const tooLarge = await service.request('/messenger/events', {
+        method: 'POST',
+        json: {
+          events: [
+            {
+              id: 'x',
+              type: 'visitor.seen',
+              occurred_at: now,
+              visitor_id: 'x'.repeat(1024 * 1024),
+            },
+          ],
+        },
+      });
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.json()).toMatchObject({ type: 'error.list' });
+    });
+  });
+});
+
+describe('POST /messenger/events backpressure', () => {
+  let service: TestApp;
+  afterAll(() => service.close());
+
+  it('answers 429 with Retry-After while the read models lag beyond the bound, and accepts again once they caught up', async () => {
+    service = await startTestApp({ INGESTION_MAX_LAG_EVENTS: '2' });
+    const runner = service.app.get<ProjectionRunner>(PROJECTION_RUNNER);
+    const now = Math.floor(Date.now() / 1000);
+    const batch = (label: string) => ({
+      events: Array.from({ length: 3 }, (_, index) => ({
+        id: `${label}-${index}`,
+        type: 'visitor.seen',
+        occurred_at: now,
+        visitor_id: `${label}-${index}`,
+      })),
+    });
+    await runner.stop();
+    expect(
+      (await service.request('/messenger/events', { method: 'POST', json: batch('a') })).status,
+    ).toBe(200);
+    const refused = await eventually(async () => {
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        json: batch('b'),
+      });
+      return response.status === 429 ? response : undefined;
+    });
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(refused.headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(now);
+    expect(await refused.json()).toMatchObject({
+      type: 'error.list',
+      errors: [{ code: 'rate_limit_exceeded' }],
+    });
+    await runner.start();
+    await eventually(async () => {
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        json: batch('c'),
+      });
+      return response.status === 200 ? response : undefined;
+    });
+  });
+});
