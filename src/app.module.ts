@@ -14,6 +14,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { DataEventsModule } from './data-events/data-events.module';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module';
 import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
+import { SegmentsModule } from './segments/segments.module';
 import { ProjectionRunnerModule } from './projection-runner/projection-runner.module';
 import { IntercomExceptionFilter } from './shared/http/intercom-exception.filter';
 import { WorkspacesModule } from './workspaces/workspaces.module';
@@ -47,6 +48,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     DataAttributesModule,
     AttributeValuesModule,
     ContactsModule,
+    SegmentsModule,
     MessengerModule,
     VisitorsModule,
     ConversationsModule,

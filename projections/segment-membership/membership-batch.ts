@@ -230,7 +230,6 @@ export class MembershipBatch {
   ): void {
     if (this.seqPosition !== position) {
       this.seqPosition = position;
-      // Bulk changes of a segment event use seq 0; per-contact changes count from 1.
       this.seq = 0;
     }
     this.seq += 1;

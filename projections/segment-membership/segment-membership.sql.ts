@@ -18,6 +18,12 @@ import type { SegmentMembershipReadModel } from './segment-membership.tables';
 type Db = Kysely<SegmentMembershipReadModel>;
 type Tables = TableResolver<SegmentMembershipReadModel>;
 
+/**
+ * `seq` of the rows a segment event records in bulk: after any deadline that fired at the same
+ * position (those count from 1), so a pair's rows still sort in the order they happened.
+ */
+export const BULK_SEQ = 2_147_483_647;
+
 /** The event a bulk change is attributed to, and where on the log it is being applied. */
 export interface BulkCause {
   readonly eventId: string;
@@ -121,7 +127,7 @@ export async function evaluateSegmentInWorkspace(
     text(cause.eventType).as('cause_event_type'),
     sql.lit(segment.ruleVersion).as('rule_version'),
     sql.lit(cause.position.toString()).as('position'),
-    sql.lit(0).as('seq'),
+    sql.lit(BULK_SEQ).as('seq'),
   ];
   const columns = [
     'workspace_id',
@@ -247,7 +253,7 @@ export async function removeSegment(
           text(cause.eventType).as('cause_event_type'),
           sql.lit(input.ruleVersion).as('rule_version'),
           sql.lit(cause.position.toString()).as('position'),
-          sql.lit(0).as('seq'),
+          sql.lit(BULK_SEQ).as('seq'),
         ]),
     )
     .execute();

@@ -13,6 +13,9 @@ import {
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
+import { segmentMembershipSql } from '../../../projections/segment-membership/segment-membership.sql';
+import type { SegmentMembershipReadModel } from '../../../projections/segment-membership/segment-membership.tables';
 import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
 import {
   PROJECTION_RUNNER,
@@ -88,7 +91,16 @@ export class ContactsController {
       customAttributeType: await this.customAttributes.searchTypes(workspaceId),
     });
     await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
-    const page = await searchContacts(this.searchTarget(), { workspaceId }, request);
+    const segmentMembership = segmentMembershipSql(
+      this.runner.tables<SegmentMembershipReadModel>(SEGMENT_MEMBERSHIP_PROJECTION)(
+        'segment_membership_members',
+      ),
+    );
+    const page = await searchContacts(
+      this.searchTarget(),
+      { workspaceId, segmentMembership },
+      request,
+    );
     return searchListResponse(page, (row) => toContactResponse(row, version));
   }
 

@@ -30,7 +30,8 @@ function validName(name: unknown): string {
   return trimmed;
 }
 
-function validPersonType(personType: unknown): SegmentPersonType {
+/** A person type as a request gives it; refuses anything else. */
+export function validPersonType(personType: unknown): SegmentPersonType {
   const found = SEGMENT_PERSON_TYPES.find((candidate) => candidate === personType);
   if (found === undefined) throw new InvalidPersonType(personType);
   return found;

@@ -1,0 +1,47 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { newContactId } from '../../../contacts/contact-id';
+import {
+  CUSTOM_ATTRIBUTES_POLICY,
+  type CustomAttributesPolicy,
+} from '../../../contacts/custom-attributes-policy';
+import { CLOCK, type Clock } from '../../../shared/clock';
+import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import { handleSegmentCommand } from '../../segment.command-handling';
+import type { SegmentWriteResult } from '../segment-write-result';
+import { CreateSegmentCommand } from './create-segment.command';
+
+/** Segment ids follow the contact id scheme: 24 hex characters, time-ordered. */
+@CommandHandler(CreateSegmentCommand)
+export class CreateSegmentHandler implements ICommandHandler<CreateSegmentCommand> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
+  ) {}
+
+  async execute(command: CreateSegmentCommand): Promise<SegmentWriteResult> {
+    const { workspaceId } = command;
+    const segmentId = newContactId(this.clock.now());
+    const customAttributeType = await this.attributes.searchTypes(workspaceId);
+    const outcome = await handleSegmentCommand(
+      this.store,
+      this.clock,
+      workspaceId,
+      segmentId,
+      (now) => ({
+        type: 'CreateSegment',
+        data: {
+          segmentId,
+          workspaceId,
+          name: command.name,
+          personType: command.personType,
+          rule: command.rule,
+          customAttributeType,
+        },
+        now,
+      }),
+    );
+    return { segmentId, position: outcome.position };
+  }
+}

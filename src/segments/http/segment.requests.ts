@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { Allow, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../../contacts/search/contact-search.parse';
+
+/*
+ * Names, person types and rules are validated by the segment decider (with the search
+ * language's errors for rules); the request classes only refuse unknown fields and shape
+ * query parameters.
+ */
+
+export class CreateSegmentRequest {
+  @ApiProperty({ example: 'Signed up this week' })
+  @Allow()
+  readonly name!: unknown;
+
+  @ApiPropertyOptional({ enum: ['user', 'contact', 'all'], default: 'user' })
+  @Allow()
+  readonly person_type?: unknown;
+
+  @ApiProperty({
+    description: 'A search query (POST /contacts/search) plus the rule operators',
+    example: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 7 },
+  })
+  @Allow()
+  readonly rule!: unknown;
+}
+
+export class UpdateSegmentRequest {
+  @ApiPropertyOptional()
+  @Allow()
+  readonly name?: unknown;
+
+  @ApiPropertyOptional({ enum: ['user', 'contact', 'all'] })
+  @Allow()
+  readonly person_type?: unknown;
+
+  @ApiPropertyOptional({ description: 'Replaces the rule; the rule version increases' })
+  @Allow()
+  readonly rule?: unknown;
+}
+
+export class PreviewSegmentRequest {
+  @ApiPropertyOptional({ enum: ['user', 'contact', 'all'], default: 'user' })
+  @Allow()
+  readonly person_type?: unknown;
+
+  @ApiProperty()
+  @Allow()
+  readonly rule!: unknown;
+
+  @ApiPropertyOptional({ example: { per_page: DEFAULT_PER_PAGE } })
+  @Allow()
+  readonly pagination?: unknown;
+}
+
+export class ListSegmentsQuery {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  readonly include_count?: 'true' | 'false';
+}
+
+export class PageQuery {
+  @ApiPropertyOptional({ maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PER_PAGE)
+  readonly per_page?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  readonly starting_after?: string;
+}
+
+export class SegmentContactsQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Unix seconds: the members at that instant' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  readonly as_of?: number;
+}
+
+export class SegmentHistoryQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Only this contact’s entries and exits' })
+  @IsOptional()
+  @IsString()
+  readonly contact_id?: string;
+}

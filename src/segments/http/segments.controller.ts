@@ -1,0 +1,331 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  UseFilters,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
+import { CONTACT_ID_PATTERN } from '../../contacts/contact-id';
+import {
+  CUSTOM_ATTRIBUTES_POLICY,
+  type CustomAttributesPolicy,
+} from '../../contacts/custom-attributes-policy';
+import { toContactResponse } from '../../contacts/http/contact.response';
+import {
+  DEFAULT_PER_PAGE,
+  parseContactSearchRequest,
+  parseSearchQuery,
+} from '../../contacts/search/contact-search.parse';
+import type { ContactSearchRequest, SearchNode } from '../../contacts/search/contact-search.query';
+import type { SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
+import { searchContacts, searchListResponse } from '../../contacts/search/search-contacts';
+import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
+import type { ReadStore } from '../../infrastructure/read-store/read-store';
+import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../projection-runner/projection-runner';
+import { CLOCK, type Clock } from '../../shared/clock';
+import { HttpProblem } from '../../shared/http/intercom-error';
+import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
+import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
+import { CreateSegmentCommand } from '../commands/create-segment/create-segment.command';
+import { DeleteSegmentCommand } from '../commands/delete-segment/delete-segment.command';
+import { UpdateSegmentCommand } from '../commands/update-segment/update-segment.command';
+import { validPersonType } from '../domain/segment.decide';
+import { SegmentNotFound } from '../domain/segment.errors';
+import { rolesOf } from '../domain/segment-membership';
+import { parseStoredRule, validateSegmentRule } from '../domain/segment.rule';
+import { SegmentReadModel, type HistoryCursor } from '../queries/segment-read-model';
+import { SegmentErrorsFilter } from './segment-errors.filter';
+import {
+  CreateSegmentRequest,
+  ListSegmentsQuery,
+  PreviewSegmentRequest,
+  SegmentContactsQuery,
+  SegmentHistoryQuery,
+  UpdateSegmentRequest,
+} from './segment.requests';
+import {
+  toMembershipChange,
+  toSegmentDefinitionResponse,
+  toSegmentResponse,
+} from './segment.response';
+
+/** Member lists read both the contacts and the membership read models. */
+const MEMBER_READ_MODELS = ['contacts', SEGMENT_MEMBERSHIP_PROJECTION] as const;
+const SEGMENT_READ_MODELS = [SEGMENT_MEMBERSHIP_PROJECTION] as const;
+
+@ApiTags('Segments')
+@ApiBearerAuth()
+@UseFilters(SegmentErrorsFilter)
+@Controller('segments')
+export class SegmentsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly segments: SegmentReadModel,
+    private readonly readYourWrites: ReadYourWrites,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List all segments (with `include_count=true`, their member counts)' })
+  async list(
+    @WorkspaceId() workspaceId: string,
+    @Query() query: ListSegmentsQuery,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, SEGMENT_READ_MODELS);
+    const includeCount = query.include_count === 'true';
+    const rows = await this.segments.listSegments(workspaceId);
+    return {
+      type: 'segment.list' as const,
+      segments: rows.map((row) => toSegmentResponse(row, { includeCount })),
+    };
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Define a segment (our extension: Intercom does this in its UI)' })
+  async create(@WorkspaceId() workspaceId: string, @Body() body: CreateSegmentRequest) {
+    if (body.rule === undefined)
+      throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
+    const { segmentId, position } = await this.commands.execute(
+      new CreateSegmentCommand(workspaceId, body.name, body.person_type, body.rule),
+    );
+    return this.respondWith(workspaceId, segmentId, position);
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Count and first page of the members an unsaved rule selects now' })
+  async preview(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: PreviewSegmentRequest,
+    @RequestedVersion() version: IntercomVersion,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    if (body.rule === undefined)
+      throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
+    const personType = validPersonType(body.person_type ?? 'user');
+    const rule = parseStoredRule(
+      validateSegmentRule(body.rule, await this.attributes.searchTypes(workspaceId)),
+    );
+    const roles = parseSearchQuery(
+      { field: 'role', operator: 'IN', value: [...rolesOf(personType)] },
+      { customAttributeType: () => undefined },
+    );
+    const request = this.listRequest(body.pagination, {
+      kind: 'group',
+      operator: 'AND',
+      value: [rule, roles],
+    });
+    await this.readYourWrites.waitFor(minPosition, ['contacts']);
+    const page = await searchContacts(
+      this.searchTarget(),
+      {
+        workspaceId,
+        now: Math.floor(this.clock.now() / 1000),
+        segmentMembership: this.segments.membershipSql(),
+      },
+      request,
+    );
+    return {
+      ...searchListResponse(page, (row) => toContactResponse(row, version)),
+      type: 'segment.preview' as const,
+    };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Retrieve a segment' })
+  async retrieve(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, SEGMENT_READ_MODELS);
+    return toSegmentResponse(await this.segments.getSegmentOrThrow(workspaceId, id));
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Rename a segment and/or change its rule (the rule version increases)' })
+  async update(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() body: UpdateSegmentRequest,
+  ) {
+    const segmentId = requireSegmentId(id);
+    const { position } = await this.commands.execute(
+      new UpdateSegmentCommand(workspaceId, segmentId, {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.person_type !== undefined ? { personType: body.person_type } : {}),
+        ...(body.rule !== undefined ? { rule: body.rule } : {}),
+      }),
+    );
+    return this.respondWith(workspaceId, segmentId, position);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a segment: every member leaves it' })
+  async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+    const segmentId = requireSegmentId(id);
+    const { position } = await this.commands.execute(
+      new DeleteSegmentCommand(workspaceId, segmentId),
+    );
+    await this.readYourWrites.waitFor(position, SEGMENT_READ_MODELS);
+    return { type: 'segment' as const, id: segmentId, deleted: true };
+  }
+
+  @Get(':id/contacts')
+  @ApiOperation({ summary: 'Members, cursor-paginated; `as_of` (unix seconds) for a past instant' })
+  async members(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Query() query: SegmentContactsQuery,
+    @RequestedVersion() version: IntercomVersion,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, MEMBER_READ_MODELS);
+    await this.segments.getSegmentOrThrow(workspaceId, id);
+    const membership: SegmentMembershipSql =
+      query.as_of === undefined
+        ? this.segments.membershipSql()
+        : this.segments.membershipAsOfSql(query.as_of);
+    const request = this.listRequest(
+      { per_page: query.per_page, starting_after: query.starting_after },
+      undefined,
+      { field: 'segment_id', operator: '=', value: id },
+    );
+    const page = await searchContacts(
+      this.searchTarget(),
+      { workspaceId, segmentMembership: membership },
+      request,
+    );
+    return searchListResponse(page, (row) => toContactResponse(row, version));
+  }
+
+  @Get(':id/history')
+  @ApiOperation({
+    summary: 'Entries and exits with time, cause (event or deadline) and rule version',
+  })
+  async history(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Query() query: SegmentHistoryQuery,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    await this.readYourWrites.waitFor(minPosition, SEGMENT_READ_MODELS);
+    const perPage = query.per_page ?? DEFAULT_PER_PAGE;
+    const after =
+      query.starting_after === undefined ? undefined : decodeHistoryCursor(query.starting_after);
+    const rows = await this.segments.history(workspaceId, id, {
+      ...(query.contact_id !== undefined ? { contactId: query.contact_id } : {}),
+      ...(after ? { after } : {}),
+      limit: perPage + 1,
+    });
+    if (rows.length === 0 && after === undefined)
+      await this.segments.getSegmentOrThrow(workspaceId, id);
+    const page = rows.slice(0, perPage);
+    const last = page[page.length - 1];
+    return {
+      type: 'segment.history' as const,
+      segment_id: id,
+      data: page.map(toMembershipChange),
+      pages: {
+        type: 'pages' as const,
+        per_page: perPage,
+        ...(rows.length > perPage && last
+          ? {
+              next: {
+                starting_after: encodeHistoryCursor({
+                  position: String(last.position),
+                  seq: Number(last.seq),
+                  contactId: last.contact_id,
+                  change: last.change,
+                }),
+              },
+            }
+          : {}),
+      },
+    };
+  }
+
+  private async respondWith(workspaceId: string, segmentId: string, position: bigint | undefined) {
+    await this.readYourWrites.waitFor(position, SEGMENT_READ_MODELS);
+    return toSegmentDefinitionResponse(
+      await this.segments.getSegmentOrThrow(workspaceId, segmentId),
+    );
+  }
+
+  /**
+   * A validated list request: pagination checked by the search parser, over `query` (raw, for a
+   * search-language query) or `node` (already parsed).
+   */
+  private listRequest(
+    pagination: unknown,
+    node: SearchNode | undefined,
+    query: unknown = { field: 'role', operator: 'IN', value: ['lead', 'user'] },
+  ): ContactSearchRequest {
+    const cleaned =
+      typeof pagination === 'object' && pagination !== null
+        ? Object.fromEntries(Object.entries(pagination).filter(([, value]) => value !== undefined))
+        : pagination;
+    const request = parseContactSearchRequest(
+      { query, ...(cleaned !== undefined ? { pagination: cleaned } : {}) },
+      { customAttributeType: () => undefined },
+    );
+    return node ? { ...request, query: node } : request;
+  }
+
+  private searchTarget() {
+    return {
+      db: this.readStore.db,
+      dialect: this.readStore.dialect,
+      table: this.runner.tables<{ contacts: unknown }>('contacts')('contacts'),
+    };
+  }
+}
+
+/** Segment ids are 24 hex characters; anything else names no segment. */
+function requireSegmentId(id: string): string {
+  if (!CONTACT_ID_PATTERN.test(id)) throw new SegmentNotFound(id);
+  return id;
+}
+
+function encodeHistoryCursor(cursor: HistoryCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeHistoryCursor(text: string): HistoryCursor {
+  try {
+    const value = JSON.parse(
+      Buffer.from(text, 'base64url').toString('utf8'),
+    ) as Partial<HistoryCursor>;
+    if (
+      typeof value.position === 'string' &&
+      /^\d{1,20}$/.test(value.position) &&
+      typeof value.seq === 'number' &&
+      Number.isInteger(value.seq) &&
+      typeof value.contactId === 'string' &&
+      (value.change === 'entered' || value.change === 'exited')
+    ) {
+      return value as HistoryCursor;
+    }
+  } catch {
+    // falls through to the refusal
+  }
+  throw HttpProblem.of(400, 'parameter_invalid', 'Invalid starting_after cursor', 'starting_after');
+}
