@@ -1,0 +1,93 @@
+import { parseMessengerItem } from './messenger-item.parse';
+
+const now = 1_700_000_000;
+const parse = (raw: unknown) => parseMessengerItem(raw, { now, index: 0 });
+const fieldsOf = (raw: unknown) => {
+  const parsed = parse(raw);
+  return parsed.ok ? [] : parsed.problems.map((problem) => problem.field);
+};
+
+describe('parseMessengerItem', () => {
+  it('maps a valid item to our names', () => {
+    expect(
+      parse({
+        id: 'k1',
+        type: 'visitor.seen',
+        occurred_at: now - 10,
+        visitor_id: 'v1',
+        context: {
+          browser: 'firefox',
+          page_url: 'https://example.com',
+          location: { city: 'Dublin' },
+        },
+      }),
+    ).toEqual({
+      ok: true,
+      item: {
+        id: 'k1',
+        type: 'visitor.seen',
+        occurredAt: now - 10,
+        visitorId: 'v1',
+        context: { browser: 'firefox', location: { country: null, region: null, city: 'Dublin' } },
+      },
+    });
+  });
+
+  it('accepts late events and at most five minutes of clock drift', () => {
+    expect(parse({ id: 'k', type: 'visitor.seen', occurred_at: 0, visitor_id: 'v' }).ok).toBe(true);
+    expect(
+      parse({ id: 'k', type: 'visitor.seen', occurred_at: now + 300, visitor_id: 'v' }).ok,
+    ).toBe(true);
+    expect(
+      fieldsOf({ id: 'k', type: 'visitor.seen', occurred_at: now + 301, visitor_id: 'v' }),
+    ).toEqual(['occurred_at']);
+  });
+
+  it('names every problem of an item', () => {
+    expect(fieldsOf([])).toEqual(['events[0]']);
+    expect(fieldsOf({})).toEqual(['id', 'type', 'occurred_at']);
+    expect(fieldsOf({ id: '', type: 'x', occurred_at: 1.5, visitor_id: 3, extra: true })).toEqual([
+      'extra',
+      'id',
+      'type',
+      'occurred_at',
+      'visitor_id',
+    ]);
+  });
+
+  it('asks each type for what it needs', () => {
+    const base = { id: 'k', occurred_at: now };
+    expect(fieldsOf({ ...base, type: 'visitor.seen' })).toEqual(['visitor_id']);
+    expect(fieldsOf({ ...base, type: 'contact.signed_up', visitor_id: 'v' })).toEqual([
+      'external_id',
+    ]);
+    expect(fieldsOf({ ...base, type: 'email.supplied', visitor_id: 'v' })).toEqual(['email']);
+    expect(fieldsOf({ ...base, type: 'email.supplied', email: 'a@b.c' })).toEqual(['visitor_id']);
+    expect(fieldsOf({ ...base, type: 'contact.attributes_updated', visitor_id: 'v' })).toEqual([
+      'attributes',
+    ]);
+    expect(fieldsOf({ ...base, type: 'event.tracked', visitor_id: 'v' })).toEqual(['event_name']);
+  });
+
+  it('refuses identity fields inside attributes and metadata nested deeper than one object', () => {
+    expect(
+      fieldsOf({
+        id: 'k',
+        type: 'event.tracked',
+        occurred_at: now,
+        visitor_id: 'v',
+        event_name: 'e',
+        metadata: { price: { amount: 100, currency: 'eur' }, deep: { a: { b: 1 } } },
+      }),
+    ).toEqual(['metadata.deep']);
+    expect(
+      fieldsOf({
+        id: 'k',
+        type: 'contact.attributes_updated',
+        occurred_at: now,
+        visitor_id: 'v',
+        attributes: { external_id: 'x', custom_attributes: { ok: 1, list: [1] } },
+      }),
+    ).toEqual(['attributes.external_id', 'attributes.custom_attributes.list']);
+  });
+});

@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import { dataEventsProjection } from '../../projections/data-events/data-events.projection';
+import type { DataEventsReadModel } from '../../projections/data-events/data-events.table';
+import type { ContactEvent } from '../../src/contacts/domain/contact.events';
+import type { ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import {
+  describeOnReadStores,
+  openTestReadStore,
+  type TestReadStore,
+} from '../support/read-store-targets';
+
+const WORKSPACE = 'ws';
+const T0 = 1_700_000_000;
+let position = 0n;
+
+function recorded(event: ContactEvent, id = `event-${position + 1n}`): RecordedEvent {
+  position += 1n;
+  return {
+    id,
+    type: event.type,
+    data: event.data,
+    metadata: { workspaceId: WORKSPACE, occurredAt: T0 * 1000 },
+    streamId: `contact-${WORKSPACE}.${event.data.contactId}`,
+    revision: position,
+    position,
+    recordedAt: new Date(T0 * 1000),
+  };
+}
+
+const tracked = (contactId: string, name: string, createdAt: number): ContactEvent => ({
+  type: 'DataEventTracked',
+  data: { contactId, workspaceId: WORKSPACE, name, createdAt, metadata: { plan: 'pro' } },
+});
+
+describeOnReadStores('data events projection', (dialect: ReadStoreDialect) => {
+  let target: TestReadStore;
+  let db: Kysely<DataEventsReadModel>;
+
+  beforeAll(async () => {
+    target = await openTestReadStore(dialect);
+    db = target.store.db as Kysely<DataEventsReadModel>;
+    for (const migration of dataEventsProjection.migrations) await migration.up(db, (name) => name);
+  });
+  afterAll(() => target.dispose());
+
+  const apply = (events: readonly RecordedEvent[]) =>
+    db.transaction().execute((tx) => dataEventsProjection.apply(events, tx, (name) => name));
+
+  const rowsOf = async (contactId: string) =>
+    (
+      await db
+        .selectFrom('data_events')
+        .select(['contact_id', 'source_contact_id', 'name', 'created_at', 'metadata'])
+        .where('contact_id', '=', contactId)
+        .orderBy('created_at')
+        .execute()
+    ).map((row) => ({ ...row, created_at: Number(row.created_at) }));
+
+  it('lists tracked events per contact, moves a merged lead’s events to the user, forgets a deleted contact’s, and is safe to apply twice', async () => {
+    const events = [
+      recorded(tracked('lead-1', 'viewed', T0)),
+      recorded(tracked('lead-1', 'clicked', T0 + 1)),
+      recorded(tracked('user-1', 'paid', T0 + 2)),
+      recorded({
+        type: 'LeadMergeAbsorbed',
+        data: {
+          contactId: 'user-1',
+          workspaceId: WORKSPACE,
+          from: 'lead-1',
+          sourceRole: 'lead',
+          mergedAt: T0 + 3,
+          copied: {},
+        },
+      }),
+      recorded(tracked('gone-1', 'viewed', T0)),
+      recorded({
+        type: 'ContactDeleted',
+        data: { contactId: 'gone-1', workspaceId: WORKSPACE, deletedAt: T0 + 4 },
+      }),
+    ];
+    await apply(events);
+    await apply(events);
+    const rows = await rowsOf('user-1');
+    expect(rows.map((row) => [row.name, row.created_at, row.source_contact_id])).toEqual([
+      ['viewed', T0, 'lead-1'],
+      ['clicked', T0 + 1, 'lead-1'],
+      ['paid', T0 + 2, 'user-1'],
+    ]);
+    const metadata = rows[0]!.metadata as unknown;
+    expect(typeof metadata === 'string' ? JSON.parse(metadata) : metadata).toEqual({ plan: 'pro' });
+    expect(await rowsOf('lead-1')).toEqual([]);
+    expect(await rowsOf('gone-1')).toEqual([]);
+  });
+});
