@@ -53,7 +53,7 @@ export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: Dea
           const now = await batch.advance(workspaceId, eventSeconds(run.event), run.event);
           await batch.flush();
           earliest = min(earliest, batch.earliestDeadlineWritten);
-          await applySegmentEvent(tx, tables, run.event, now);
+          earliest = min(earliest, await applySegmentEvent(tx, tables, run.event, now));
           continue;
         }
         await batch.preload(run.events);
@@ -103,7 +103,7 @@ async function applySegmentEvent(
   tables: TableResolver<SegmentMembershipReadModel>,
   recorded: RecordedEvent,
   now: number,
-): Promise<void> {
+): Promise<number | undefined> {
   const event = toSegmentEvent(recorded);
   const { workspaceId, segmentId } = event.data;
   const dialect = tx.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
@@ -117,9 +117,9 @@ async function applySegmentEvent(
   switch (event.type) {
     case 'SegmentCreated':
     case 'SegmentRuleChanged': {
-      if (event.type === 'SegmentCreated' && existing) return;
-      if (event.type === 'SegmentRuleChanged' && !existing) return;
-      if (existing && Number(existing.rule_version) >= event.data.ruleVersion) return;
+      if (event.type === 'SegmentCreated' && existing) return undefined;
+      if (event.type === 'SegmentRuleChanged' && !existing) return undefined;
+      if (existing && Number(existing.rule_version) >= event.data.ruleVersion) return undefined;
       const row = {
         person_type: event.data.personType,
         rule: JSON.stringify(event.data.rule),
@@ -153,8 +153,7 @@ async function applySegmentEvent(
         parseStoredRule(event.data),
         event.data.ruleVersion,
       );
-      await evaluateSegmentInWorkspace(tx, tables, dialect, { workspaceId, segment, now, cause });
-      return;
+      return evaluateSegmentInWorkspace(tx, tables, dialect, { workspaceId, segment, now, cause });
     }
     case 'SegmentRenamed':
       await tx
@@ -163,9 +162,9 @@ async function applySegmentEvent(
         .where('workspace_id', '=', workspaceId)
         .where('segment_id', '=', segmentId)
         .execute();
-      return;
+      return undefined;
     case 'SegmentDeleted':
-      if (!existing) return;
+      if (!existing) return undefined;
       await removeSegment(tx, {
         workspaceId,
         segmentId,
@@ -173,6 +172,6 @@ async function applySegmentEvent(
         now,
         cause,
       });
-      return;
+      return undefined;
   }
 }

@@ -93,7 +93,7 @@ export function deadlineSql(
  * A new or changed rule over the whole workspace, in SQL: exits and entries against the current
  * members are recorded (at `now`, caused by the segment event), the members replaced, the count
  * refreshed and the segment's deadlines recomputed. Cost is a few passes over the workspace's
- * rows in the database, never a row in JavaScript.
+ * rows in the database, never a row in JavaScript. Returns the segment's earliest deadline.
  */
 export async function evaluateSegmentInWorkspace(
   db: Db,
@@ -105,7 +105,7 @@ export async function evaluateSegmentInWorkspace(
     readonly now: number;
     readonly cause: BulkCause;
   },
-): Promise<void> {
+): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
   const members = sql.table(tables('segment_membership_members'));
   const contacts = tables('segment_membership_contacts');
@@ -192,7 +192,7 @@ export async function evaluateSegmentInWorkspace(
     .where('workspace_id', '=', workspaceId)
     .where('segment_id', '=', segment.id)
     .execute();
-  if (segment.relativeFilters.length === 0) return;
+  if (segment.relativeFilters.length === 0) return undefined;
   const deadline = deadlineSql(segment, dialect, now);
   await db
     .insertInto('segment_membership_deadlines')
@@ -208,6 +208,13 @@ export async function evaluateSegmentInWorkspace(
         ]) as never,
     )
     .execute();
+  const earliest = await db
+    .selectFrom('segment_membership_deadlines')
+    .select((eb) => eb.fn.min('at').as('at'))
+    .where('workspace_id', '=', workspaceId)
+    .where('segment_id', '=', segment.id)
+    .executeTakeFirst();
+  return earliest?.at === null || earliest?.at === undefined ? undefined : Number(earliest.at);
 }
 
 /** A deleted segment: every member exits (caused by the deletion) and its rows go. */

@@ -1,0 +1,230 @@
+import { eventually } from '../support/eventually';
+import { GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+
+const DAY = 86_400;
+
+interface Segment {
+  id: string;
+  name: string;
+  person_type: string;
+  count?: number;
+  rule_version?: number;
+}
+interface ContactList {
+  type: string;
+  data: Array<{ id: string }>;
+  total_count: number;
+  pages: { next?: { starting_after: string } };
+}
+interface History {
+  type: string;
+  data: Array<{
+    contact_id: string;
+    change: string;
+    effective_at: number;
+    cause: { type: string; event_id?: string; event_type?: string; deadline?: number };
+    rule_version: number;
+  }>;
+}
+
+describe('segments API (e2e)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  const json = async <T>(response: Response, status = 200): Promise<T> => {
+    const body = (await response.json()) as T;
+    expect({ status: response.status, body }).toMatchObject({ status });
+    return body;
+  };
+  const createContact = async (body: Record<string, unknown>) =>
+    json<{ id: string }>(await app.request('/contacts', { method: 'POST', json: body }));
+  const createSegment = async (body: Record<string, unknown>) =>
+    json<Segment>(await app.request('/segments', { method: 'POST', json: body }));
+  const members = async (segmentId: string, query = '') =>
+    json<ContactList>(await app.request(`/segments/${segmentId}/contacts${query}`));
+  const history = async (segmentId: string) =>
+    json<History>(await app.request(`/segments/${segmentId}/history`));
+
+  it('refuses a bad rule with the errors search gives the same query', async () => {
+    for (const query of [
+      { field: 'nope', operator: '=', value: 'x' },
+      { field: 'email', operator: '>', value: 3 },
+      { field: 'signed_up_at', operator: '=', value: 'soon' },
+      { operator: 'AND', value: [] },
+    ]) {
+      const refused = await app.request('/segments', {
+        method: 'POST',
+        json: { name: 'bad', rule: query },
+      });
+      const searched = await app.request('/contacts/search', { method: 'POST', json: { query } });
+      expect(refused.status).toBe(400);
+      // Same code and field; a rule's message also lists the rule operators.
+      const errorsOf = async (response: Response) =>
+        ((await response.json()) as { errors: Array<{ code: string; field?: string }> }).errors.map(
+          ({ code, field }) => ({ code, field }),
+        );
+      expect(await errorsOf(refused)).toEqual(await errorsOf(searched));
+    }
+    const relative = await app.request('/segments', {
+      method: 'POST',
+      json: { name: 'bad', rule: { field: 'email', operator: 'less_than_days_ago', value: 7 } },
+    });
+    expect(relative.status).toBe(400);
+    const unknownField = await app.request('/segments', {
+      method: 'POST',
+      json: { name: 'x', rule: { field: 'email', operator: 'exists' }, colour: 'red' },
+    });
+    expect(unknownField.status).toBe(400);
+  });
+
+  it('defines, lists, counts, searches, changes and deletes a segment', async () => {
+    const pro = await createContact({ role: 'user', email: 'pro@acme.test', name: 'Pro' });
+    const lead = await createContact({ role: 'lead', name: 'Lead' });
+    const segment = await createSegment({
+      name: 'Named users',
+      rule: { field: 'name', operator: 'exists' },
+    });
+    expect(segment).toMatchObject({
+      type: 'segment',
+      name: 'Named users',
+      person_type: 'user',
+      rule_version: 1,
+      count: 1,
+    });
+
+    const list = await json<{ type: string; segments: Segment[] }>(
+      await app.request('/segments?include_count=true'),
+    );
+    expect(list.type).toBe('segment.list');
+    expect(list.segments.find((s) => s.id === segment.id)).toMatchObject({ count: 1 });
+    const plain = await json<{ segments: Segment[] }>(await app.request('/segments'));
+    expect(plain.segments.find((s) => s.id === segment.id)?.count).toBeUndefined();
+    expect(await json<Segment>(await app.request(`/segments/${segment.id}`))).toMatchObject({
+      type: 'segment',
+      id: segment.id,
+    });
+    expect(
+      await json<{ type: string; data: Segment[] }>(
+        await app.request(`/contacts/${pro.id}/segments`),
+      ),
+    ).toMatchObject({ type: 'list', data: [{ id: segment.id }] });
+    expect((await members(segment.id)).data.map((c) => c.id)).toEqual([pro.id]);
+    const searched = await json<ContactList>(
+      await app.request('/contacts/search', {
+        method: 'POST',
+        json: { query: { field: 'segment_id', operator: '=', value: segment.id } },
+      }),
+    );
+    expect(searched.data.map((c) => c.id)).toEqual([pro.id]);
+
+    const changed = await json<Segment>(
+      await app.request(`/segments/${segment.id}`, {
+        method: 'PUT',
+        json: { name: 'Everyone named', person_type: 'all' },
+      }),
+    );
+    expect(changed).toMatchObject({ name: 'Everyone named', rule_version: 2, count: 2 });
+    const entries = await history(segment.id);
+    expect(entries.type).toBe('segment.history');
+    expect(entries.data).toEqual([
+      expect.objectContaining({
+        contact_id: pro.id,
+        change: 'entered',
+        rule_version: 1,
+        cause: expect.objectContaining({ type: 'event', event_type: 'SegmentCreated' }),
+      }),
+      expect.objectContaining({
+        contact_id: lead.id,
+        change: 'entered',
+        rule_version: 2,
+        cause: expect.objectContaining({ type: 'event', event_type: 'SegmentRuleChanged' }),
+      }),
+    ]);
+
+    await json(await app.request(`/contacts/${lead.id}`, { method: 'DELETE' }));
+    expect((await members(segment.id)).data.map((c) => c.id)).toEqual([pro.id]);
+    expect((await history(segment.id)).data.at(-1)).toMatchObject({
+      contact_id: lead.id,
+      change: 'exited',
+      cause: { type: 'event', event_type: 'ContactDeleted' },
+    });
+
+    expect((await app.request(`/segments/${segment.id}`, { token: GLOBEX_TOKEN })).status).toBe(
+      404,
+    );
+    await json(await app.request(`/segments/${segment.id}`, { method: 'DELETE' }));
+    expect((await app.request(`/segments/${segment.id}`)).status).toBe(404);
+    expect((await app.request(`/segments/${segment.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('previews an unsaved rule: count and first page, now', async () => {
+    const ids = [];
+    for (const name of ['pa', 'pb', 'pc'])
+      ids.push((await createContact({ role: 'lead', name: `preview-${name}` })).id);
+    const preview = await json<ContactList>(
+      await app.request('/segments/preview', {
+        method: 'POST',
+        json: {
+          person_type: 'contact',
+          rule: { field: 'name', operator: '^', value: 'preview-' },
+          pagination: { per_page: 2 },
+        },
+      }),
+    );
+    expect(preview).toMatchObject({ type: 'segment.preview', total_count: 3 });
+    expect(preview.data).toHaveLength(2);
+    expect(preview.pages.next?.starting_after).toEqual(expect.any(String));
+  });
+
+  it('lets a user signed up a few seconds short of 7 days ago leave at the deadline, within a second', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const signedUpAt = now - 7 * DAY + 3;
+    const deadline = signedUpAt + 7 * DAY;
+    const user = await createContact({
+      role: 'user',
+      email: 'recent@acme.test',
+      signed_up_at: signedUpAt,
+    });
+    const segment = await createSegment({
+      name: 'Signed up less than 7 days ago',
+      person_type: 'user',
+      rule: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 7 },
+    });
+    const before = Date.now();
+    expect(before).toBeLessThan(deadline * 1000);
+    expect((await members(segment.id)).data.map((c) => c.id)).toContain(user.id);
+
+    const leftAt = await eventually(
+      async () => {
+        const current = await members(segment.id);
+        return current.data.some((c) => c.id === user.id) ? undefined : Date.now();
+      },
+      10_000,
+      'the user to leave the segment',
+    );
+    expect(leftAt).toBeGreaterThanOrEqual(deadline * 1000);
+    expect(leftAt - deadline * 1000).toBeLessThan(1000);
+    const exit = (await history(segment.id)).data.filter((row) => row.contact_id === user.id);
+    expect(exit).toEqual([
+      expect.objectContaining({
+        change: 'entered',
+        cause: expect.objectContaining({ type: 'event' }),
+      }),
+      expect.objectContaining({
+        change: 'exited',
+        effective_at: deadline,
+        cause: { type: 'deadline', deadline },
+        rule_version: 1,
+      }),
+    ]);
+    const asOf = await members(segment.id, `?as_of=${deadline - 1}`);
+    expect(asOf.data.map((c) => c.id)).toContain(user.id);
+    expect((await members(segment.id, `?as_of=${deadline}`)).data.map((c) => c.id)).not.toContain(
+      user.id,
+    );
+  }, 20_000);
+});
