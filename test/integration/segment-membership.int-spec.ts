@@ -5,6 +5,7 @@ import {
   SEGMENT_MEMBERSHIP_TABLES,
   type SegmentMembershipReadModel,
 } from '../../projections/segment-membership/segment-membership.tables';
+import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { ManualClock } from '../../src/shared/clock';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
@@ -27,6 +28,26 @@ import {
 } from '../support/segment-membership-fixtures';
 
 const projection = segmentMembershipProjection();
+
+/** Every history row, in a total order, with numbers normalised across dialects. */
+async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
+  const rows = await db
+    .selectFrom('segment_membership_history')
+    .selectAll()
+    .orderBy('position')
+    .orderBy('seq')
+    .orderBy('segment_id')
+    .orderBy('contact_id')
+    .orderBy('change')
+    .execute();
+  return rows.map((row) => ({
+    ...row,
+    effective_at: Number(row.effective_at),
+    position: Number(row.position),
+    seq: Number(row.seq),
+    rule_version: Number(row.rule_version),
+  }));
+}
 
 describeOnReadStores('segment membership projection', (dialect) => {
   let target: TestReadStore;
@@ -108,4 +129,57 @@ describeOnReadStores('segment membership projection', (dialect) => {
       { numRuns: dialect === 'postgres' ? 25 : 60 },
     );
   }, 240_000);
+
+  it('a rebuild from position 0 records the same history, row for row, time-based exits included', async () => {
+    const own = await openTestReadStore(dialect);
+    const store = SqliteEventStore.open({ file: ':memory:' });
+    const clock = new ManualClock(T0 * 1000);
+    const runner = new ProjectionRunner(store, own.store, [segmentMembershipProjection()], {
+      batchSize: 4,
+    });
+    try {
+      await runner.start();
+      const settle = async () =>
+        expect(await runner.waitFor(await store.headPosition(), 10_000)).toBe(true);
+      const specs = [
+        {
+          personType: 'all' as const,
+          rule: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 1 },
+        },
+        {
+          personType: 'user' as const,
+          rule: {
+            operator: 'OR',
+            value: [
+              { field: 'custom_attributes.trial_ends', operator: 'more_than_days_ago', value: 0 },
+              { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+            ],
+          },
+        },
+      ];
+      const rules = await createSegments(store, clock, specs);
+      const steps = [
+        ...fc.sample(initialContacts, { seed: 7, numRuns: 1 })[0]!,
+        ...fc.sample(step, { seed: 11, numRuns: 60 }),
+      ];
+      for (const current of steps) {
+        await runStep(store, clock, rules, current);
+        await settle();
+      }
+      const db = runner.queryDb<SegmentMembershipReadModel>('segment_membership');
+      const live = await historyRows(db);
+      const liveMembers = await actualMembers(db);
+      expect(live.filter((row) => row.cause === 'deadline').length).toBeGreaterThan(0);
+      expect(live.filter((row) => row.cause === 'event').length).toBeGreaterThan(0);
+
+      await runner.rebuild('segment_membership');
+      expect((await runner.status())[0]?.build).toBe('v1_b');
+      expect(await historyRows(db)).toEqual(live);
+      expect(await actualMembers(db)).toEqual(liveMembers);
+    } finally {
+      await runner.stop();
+      await store.close();
+      await own.dispose();
+    }
+  }, 60_000);
 });
