@@ -19,7 +19,7 @@ function recorded(event: ContactEvent, id = `event-${position + 1n}`): RecordedE
   return {
     id,
     type: event.type,
-    data: event.data,
+    data: { ...event.data },
     metadata: { workspaceId: WORKSPACE, occurredAt: T0 * 1000 },
     streamId: `contact-${WORKSPACE}.${event.data.contactId}`,
     revision: position,
