@@ -14,7 +14,12 @@ import {
   snapshotOf,
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
-import type { SegmentPersonType } from '../../src/segments/domain/segment.events';
+import type { JsonValue } from '../../src/contacts/domain/contact.attributes';
+import type { SearchNode } from '../../src/contacts/search/contact-search.query';
+import type {
+  SegmentPersonType,
+  StoredSegmentRule,
+} from '../../src/segments/domain/segment.events';
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
@@ -38,7 +43,8 @@ interface ContactEntry {
   readonly initialMembers: ReadonlySet<string>;
   readonly members: Set<string>;
   readonly deadlines: Map<string, number>;
-  deadlinesChanged: boolean;
+  /** Segments whose deadline for this contact changed (set, moved or removed) in this batch. */
+  readonly deadlinesChanged: Set<string>;
 }
 
 interface WorkspaceEntry {
@@ -206,7 +212,7 @@ export class MembershipBatch {
     const next = nextCheckAfter(contact.searchable, segment, now);
     const current = contact.deadlines.get(segment.id);
     if (next === current) return;
-    contact.deadlinesChanged = true;
+    contact.deadlinesChanged.add(segment.id);
     if (next === undefined) {
       contact.deadlines.delete(segment.id);
       return;
@@ -261,10 +267,7 @@ export class MembershipBatch {
       snapshotOf(
         definition.segment_id,
         definition.person_type as SegmentPersonType,
-        parseStoredRule({
-          rule: JSON.parse(definition.rule) as never,
-          attributeTypes: JSON.parse(definition.attribute_types) as never,
-        }),
+        parsedRule(definition.rule, definition.attribute_types),
         Number(definition.rule_version),
       ),
     );
@@ -348,7 +351,7 @@ export class MembershipBatch {
           initialMembers,
           members: new Set(),
           deadlines: new Map(),
-          deadlinesChanged: false,
+          deadlinesChanged: new Set(),
         };
         entries.set(id, entry);
         this.contacts.set(key, entry);
@@ -451,8 +454,9 @@ export class MembershipBatch {
     }
   }
 
+  /** Only the deadlines that changed are written: most events move few of them. */
   private async flushDeadlines(): Promise<void> {
-    const cleared = new Map<string, string[]>();
+    const removed = new Map<string, string[]>();
     const rows: Array<{
       workspace_id: string;
       contact_id: string;
@@ -460,24 +464,30 @@ export class MembershipBatch {
       at: number;
     }> = [];
     for (const contact of this.contacts.values()) {
-      if (!contact.deadlinesChanged) continue;
-      const ids = cleared.get(contact.workspaceId) ?? [];
-      ids.push(contact.contactId);
-      cleared.set(contact.workspaceId, ids);
-      for (const [segmentId, at] of contact.deadlines) {
-        rows.push({
-          workspace_id: contact.workspaceId,
-          contact_id: contact.contactId,
-          segment_id: segmentId,
-          at,
-        });
+      for (const segmentId of contact.deadlinesChanged) {
+        const at = contact.deadlines.get(segmentId);
+        if (at !== undefined) {
+          rows.push({
+            workspace_id: contact.workspaceId,
+            contact_id: contact.contactId,
+            segment_id: segmentId,
+            at,
+          });
+          continue;
+        }
+        const key = `${contact.workspaceId}\u0000${segmentId}`;
+        const ids = removed.get(key) ?? [];
+        ids.push(contact.contactId);
+        removed.set(key, ids);
       }
     }
-    for (const [workspaceId, ids] of cleared) {
+    for (const [key, ids] of removed) {
+      const [workspaceId = '', segmentId = ''] = key.split('\u0000');
       for (let index = 0; index < ids.length; index += 500) {
         await this.db
           .deleteFrom('segment_membership_deadlines')
           .where('workspace_id', '=', workspaceId)
+          .where('segment_id', '=', segmentId)
           .where('contact_id', 'in', ids.slice(index, index + 500))
           .execute();
       }
@@ -486,9 +496,31 @@ export class MembershipBatch {
       await this.db
         .insertInto('segment_membership_deadlines')
         .values(rows.slice(index, index + 500))
+        .onConflict((conflict) =>
+          conflict
+            .columns(['workspace_id', 'contact_id', 'segment_id'])
+            .doUpdateSet({ at: sql.ref('excluded.at') }),
+        )
         .execute();
     }
   }
+}
+
+const PARSED_RULES = new Map<string, SearchNode>();
+const MAX_PARSED_RULES = 10_000;
+
+/** Rules parse the same every time (a pure function of the stored text): parse each once. */
+function parsedRule(rule: string, attributeTypes: string): SearchNode {
+  const key = `${attributeTypes}\u0000${rule}`;
+  const known = PARSED_RULES.get(key);
+  if (known) return known;
+  if (PARSED_RULES.size >= MAX_PARSED_RULES) PARSED_RULES.clear();
+  const parsed = parseStoredRule({
+    rule: JSON.parse(rule) as JsonValue,
+    attributeTypes: JSON.parse(attributeTypes) as StoredSegmentRule['attributeTypes'],
+  });
+  PARSED_RULES.set(key, parsed);
+  return parsed;
 }
 
 /**

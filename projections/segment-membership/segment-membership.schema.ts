@@ -65,13 +65,14 @@ export async function createSegmentMembershipTables(
     .addColumn('position', 'bigint', (column) => column.notNull())
     .addColumn('seq', 'integer', (column) => column.notNull())
     .execute();
-  // A segment's history in order (and as-of membership), a contact's entries and exits.
+  // A segment's history in order; one pair's changes (as-of membership, a contact's history).
   await index('segment_membership_history', 'segment', [
     'workspace_id',
     'segment_id',
-    'effective_at',
+    'position',
+    'seq',
   ]);
-  await index('segment_membership_history', 'contact', ['workspace_id', 'contact_id']);
+  await index('segment_membership_history', 'pair', ['workspace_id', 'segment_id', 'contact_id']);
 
   await db.schema
     .createTable('segment_membership_deadlines')
@@ -85,10 +86,10 @@ export async function createSegmentMembershipTables(
       'segment_id',
     ])
     .execute();
-  // Due deadlines of a workspace, and the scheduler's next instant across workspaces.
+  // Due deadlines of a workspace. The scheduler's scans across workspaces run only when a
+  // deadline is due, and a rule change's delete by segment is rare: neither earns an index
+  // that every membership change would have to maintain.
   await index('segment_membership_deadlines', 'due', ['workspace_id', 'at']);
-  await index('segment_membership_deadlines', 'at', ['at']);
-  await index('segment_membership_deadlines', 'segment', ['workspace_id', 'segment_id']);
 
   await db.schema
     .createTable('segment_membership_clocks')

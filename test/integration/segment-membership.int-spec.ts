@@ -22,6 +22,7 @@ import {
   membersFromHistory,
   ruleSpec,
   runStep,
+  type RuleSpec,
   step,
   T0,
   WORKSPACE,
@@ -141,7 +142,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
       await runner.start();
       const settle = async () =>
         expect(await runner.waitFor(await store.headPosition(), 10_000)).toBe(true);
-      const specs = [
+      const specs: RuleSpec[] = [
         {
           personType: 'all' as const,
           rule: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 1 },
