@@ -1,11 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
-import {
-  isLive,
-  type ContactState,
-  type LiveContact,
-} from '../../src/contacts/domain/contact.state';
+import { isLive, type ContactState } from '../../src/contacts/domain/contact.state';
 import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
@@ -555,9 +551,7 @@ function searchableOf(
   row: ContactsTable | undefined,
 ): SearchableContact | undefined {
   if (!row) return undefined;
-  return isLive(state)
-    ? { ...row, custom_attributes: (state as LiveContact).custom_attributes }
-    : row;
+  return isLive(state) ? { ...row, custom_attributes: state.custom_attributes } : row;
 }
 
 const toJsonText = (value: unknown): string =>

@@ -108,7 +108,6 @@ export async function evaluateSegmentInWorkspace(
 ): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
   const members = sql.table(tables('segment_membership_members'));
-  const contacts = tables('segment_membership_contacts');
   const rule = ruleSql(segment, dialect, workspaceId, now);
   const matchingContact = (contactId: RawBuilder<string>) =>
     eligible(db, tables, workspaceId, segment)
@@ -151,7 +150,7 @@ export async function evaluateSegmentInWorkspace(
         .selectFrom('segment_membership_members as m')
         .where('m.workspace_id', '=', workspaceId)
         .where('m.segment_id', '=', segment.id)
-        .where(({ not, exists }) => not(exists(matchingContact(sql.ref<string>('m.contact_id')))))
+        .where((eb) => eb.not(eb.exists(matchingContact(sql.ref<string>('m.contact_id')))))
         .select(historyColumns('exited', sql.ref<string>('m.contact_id'))),
     )
     .execute();
@@ -169,7 +168,7 @@ export async function evaluateSegmentInWorkspace(
     .deleteFrom('segment_membership_members as m')
     .where('m.workspace_id', '=', workspaceId)
     .where('m.segment_id', '=', segment.id)
-    .where(({ not, exists }) => not(exists(matchingContact(sql.ref<string>('m.contact_id')))))
+    .where((eb) => eb.not(eb.exists(matchingContact(sql.ref<string>('m.contact_id')))))
     .execute();
   await db
     .insertInto('segment_membership_members')

@@ -23,7 +23,6 @@ import { contactStreamId } from '../../src/shared/stream-names';
 /** Workloads for segment membership tests: contact steps, clock advances, rule changes. */
 export const WORKSPACE = 'ws';
 export const T0 = 1_700_000_000;
-const DAY = 86_400;
 export const CONTACT_IDS = [0, 1, 2, 3, 4].map((n) => `6553f10000000000000000${n}0`);
 export const SEGMENT_IDS = ['6553f1000000000000000a01', '6553f1000000000000000a02'];
 const ATTRIBUTE_TYPES: Readonly<Record<string, SearchFieldType>> = {
