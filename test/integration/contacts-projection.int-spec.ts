@@ -220,7 +220,7 @@ describeOnReadStores('contacts projection', (dialect) => {
               }
             }
             const events = (await collect(store.readAll())).filter((event) =>
-              (contactsProjection.eventTypes).includes(event.type),
+              contactsProjection.eventTypes.includes(event.type),
             );
             const applyInBatches = async (all: readonly RecordedEvent[]) => {
               for (let index = 0; index < all.length; index += batchSize) {
