@@ -12,6 +12,7 @@ import {
   UseFilters,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
 import { segmentMembershipSql } from '../../../projections/segment-membership/segment-membership.sql';
@@ -38,6 +39,7 @@ import { parseContactSearchRequest } from '../search/contact-search.parse';
 import { searchContacts, searchListResponse } from '../search/search-contacts';
 import { ContactErrorsFilter } from './contact-errors.filter';
 import { toContactResponse } from './contact.response';
+import { CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
 import {
   attributeChangesOf,
   CreateContactDto,
@@ -67,6 +69,7 @@ export class ContactsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a contact (user by default, or lead)' })
+  @RouteSchema(CONTACT_ROUTE_SCHEMA)
   async create(
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateContactDto,
@@ -107,6 +110,7 @@ export class ContactsController {
   @Post('merge')
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a lead into a user; answers the user' })
+  @RouteSchema(CONTACT_ROUTE_SCHEMA)
   async merge(
     @WorkspaceId() workspaceId: string,
     @Body() body: MergeContactsDto,
@@ -144,6 +148,7 @@ export class ContactsController {
 
   @Get('find_by_external_id/:external_id')
   @ApiOperation({ summary: 'Find a user by external_id' })
+  @RouteSchema(CONTACT_ROUTE_SCHEMA)
   async findByExternalId(
     @WorkspaceId() workspaceId: string,
     @Param('external_id') externalId: string,
@@ -158,6 +163,7 @@ export class ContactsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a contact' })
+  @RouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] })
   async retrieve(
     @WorkspaceId() workspaceId: string,
@@ -173,6 +179,7 @@ export class ContactsController {
 
   @Put(':id')
   @ApiOperation({ summary: 'Update a contact (role lead → user allowed)' })
+  @RouteSchema(CONTACT_ROUTE_SCHEMA)
   async update(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,

@@ -1,0 +1,61 @@
+import fastify from 'fastify';
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+import { IntercomVersion } from '../../shared/http/intercom-version';
+import { toContactResponse } from './contact.response';
+import { CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
+
+const row: ContactsTable = {
+  workspace_id: 'ws',
+  id: '65a000000000000000000001',
+  role: 'user',
+  status: 'live',
+  merged_into: null,
+  archived: 1,
+  external_id: 'ext-1',
+  email: 'ada@example.com',
+  email_domain: 'example.com',
+  phone: '+44 1',
+  name: 'Ada',
+  avatar: 'https://example.com/ada.png',
+  owner_id: '42',
+  visitor_user_id: null,
+  created_at: 1_700_000_000,
+  updated_at: 1_700_000_100,
+  signed_up_at: 1_700_000_050,
+  last_seen_at: null,
+  last_replied_at: 1_700_000_060,
+  last_contacted_at: null,
+  unsubscribed_from_emails: 1,
+  has_hard_bounced: 0,
+  marked_email_as_spam: 0,
+  language_override: 'fr',
+  browser: 'firefox',
+  browser_version: '120',
+  browser_language: 'fr-FR',
+  os: 'Linux',
+  location_country: 'France',
+  location_region: null,
+  location_city: 'Paris',
+  custom_attributes: JSON.stringify({ plan: 'pro', seats: 3, trial: false, nested: null }),
+  merge_history: JSON.stringify([
+    { source_contact_id: 'abc', source_contact_role: 'lead', merged_at: 1_700_000_070 },
+  ]),
+  revision: 4,
+};
+
+describe('the contact response schema', () => {
+  it.each([
+    ['2.14 with merge history', IntercomVersion.parse('2.14'), true],
+    ['2.16 without merge history', IntercomVersion.parse('2.16'), false],
+  ])(
+    'serializes every field of the contact object unchanged (%s)',
+    async (_label, version, includeMergeHistory) => {
+      const expected = toContactResponse(row, version, { includeMergeHistory });
+      const app = fastify();
+      app.get('/contact', { schema: CONTACT_ROUTE_SCHEMA }, () => expected);
+      const response = await app.inject({ method: 'GET', url: '/contact' });
+      await app.close();
+      expect(JSON.parse(response.body)).toEqual(JSON.parse(JSON.stringify(expected)));
+    },
+  );
+});

@@ -1,0 +1,101 @@
+/**
+ * JSON schema of the contact object (`toContactResponse`), given to Fastify as the 200 response
+ * schema so it serializes with a compiled serializer instead of `JSON.stringify`. Every property
+ * of the object must be listed: the serializer writes only what the schema names.
+ */
+const nullable = (type: string) => ({ type: [type, 'null'] });
+const emptyList = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    data: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    url: { type: 'string' },
+    total_count: { type: 'integer' },
+    has_more: { type: 'boolean' },
+  },
+};
+
+export const CONTACT_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    id: { type: 'string' },
+    workspace_id: { type: 'string' },
+    external_id: nullable('string'),
+    role: { type: 'string' },
+    email: nullable('string'),
+    email_domain: nullable('string'),
+    phone: nullable('string'),
+    name: nullable('string'),
+    owner_id: { type: ['integer', 'string', 'null'] },
+    has_hard_bounced: { type: 'boolean' },
+    marked_email_as_spam: { type: 'boolean' },
+    unsubscribed_from_emails: { type: 'boolean' },
+    created_at: nullable('integer'),
+    updated_at: nullable('integer'),
+    signed_up_at: nullable('integer'),
+    last_seen_at: nullable('integer'),
+    last_replied_at: nullable('integer'),
+    last_contacted_at: nullable('integer'),
+    last_email_opened_at: nullable('integer'),
+    last_email_clicked_at: nullable('integer'),
+    language_override: nullable('string'),
+    browser: nullable('string'),
+    browser_version: nullable('string'),
+    browser_language: nullable('string'),
+    os: nullable('string'),
+    android_app_name: nullable('string'),
+    android_app_version: nullable('string'),
+    android_device: nullable('string'),
+    android_os_version: nullable('string'),
+    android_sdk_version: nullable('string'),
+    android_last_seen_at: nullable('integer'),
+    ios_app_name: nullable('string'),
+    ios_app_version: nullable('string'),
+    ios_device: nullable('string'),
+    ios_os_version: nullable('string'),
+    ios_sdk_version: nullable('string'),
+    ios_last_seen_at: nullable('integer'),
+    custom_attributes: { type: 'object', additionalProperties: true },
+    avatar: {
+      type: ['object', 'null'],
+      properties: { type: { type: 'string' }, image_url: nullable('string') },
+    },
+    tags: emptyList,
+    notes: emptyList,
+    companies: emptyList,
+    location: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        country: nullable('string'),
+        region: nullable('string'),
+        city: nullable('string'),
+        country_code: nullable('string'),
+        continent_code: nullable('string'),
+      },
+    },
+    social_profiles: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        data: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      },
+    },
+    archived: { type: 'boolean' },
+    merge_history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          source_contact_id: { type: 'string' },
+          source_contact_role: { type: 'string' },
+          merged_at: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Fastify route schema for the routes that answer one contact. */
+export const CONTACT_ROUTE_SCHEMA = { response: { 200: CONTACT_RESPONSE_SCHEMA } };
