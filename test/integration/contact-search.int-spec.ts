@@ -136,6 +136,11 @@ function matrixCases(): Array<{ title: string; queries: unknown[]; dates: boolea
         case 'not_exists':
           queries = [{ field: name, operator }];
           break;
+        case 'has_done':
+        case 'has_not_done':
+          // Only on `event`, which search lacks; the segment membership property test covers them.
+          queries = [];
+          break;
         case 'less_than_days_ago':
         case 'more_than_days_ago':
           queries = [0, 1, 3, 4, 90].map((days) => ({ field: name, operator, value: days }));

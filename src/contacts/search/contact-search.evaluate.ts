@@ -1,6 +1,11 @@
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import type { SearchField } from './contact-search.fields';
-import type { SearchFilter, SearchNode, SearchScalar } from './contact-search.query';
+import type {
+  DataEventFilter,
+  SearchFilter,
+  SearchNode,
+  SearchScalar,
+} from './contact-search.query';
 import { foldCase, relativeThreshold } from './contact-search.semantics';
 import { dayContaining } from './time-zone-days';
 
@@ -16,6 +21,11 @@ export interface EvaluationContext {
   readonly now?: number;
   /** Segment membership; without it no contact is in any segment (segments do not exist yet). */
   readonly isSegmentMember?: (segmentId: string, contactId: string) => boolean;
+  /**
+   * The latest `created_at` of the contact's data events (those of contacts merged into it
+   * included) by event name; without it the contact has tracked none.
+   */
+  readonly lastDataEventAt?: ReadonlyMap<string, number>;
 }
 
 type FieldValue = string | number | boolean | null;
@@ -42,6 +52,7 @@ export function matchesSearchQuery(
 export function searchFieldValue(contact: SearchableContact, field: SearchField): FieldValue {
   switch (field.kind) {
     case 'segment':
+    case 'event':
       return null;
     case 'standard': {
       const value = contact[field.column];
@@ -75,6 +86,9 @@ function matchesFilter(
   filter: SearchFilter,
   context: EvaluationContext,
 ): boolean {
+  if (filter.operator === 'has_done' || filter.operator === 'has_not_done') {
+    return matchesDataEventFilter(filter, context);
+  }
   const field = filter.field;
   if (field.kind === 'segment') {
     const member = (ids: readonly SearchScalar[]): boolean =>
@@ -154,6 +168,19 @@ function matchesFilter(
     case 'not_exists':
       return value === null;
   }
+}
+
+/** Shared with the SQL compiler: the latest event decides both `has_done` and "within N days". */
+export function matchesDataEventFilter(
+  filter: DataEventFilter,
+  context: EvaluationContext,
+): boolean {
+  const last = context.lastDataEventAt?.get(filter.value);
+  const done =
+    last !== undefined &&
+    (filter.withinDays === undefined ||
+      last > relativeThreshold(requireNow(context), filter.withinDays));
+  return filter.operator === 'has_done' ? done : !done;
 }
 
 function compare(value: number, operator: '<' | '>' | '<=' | '>=', bound: number): boolean {

@@ -40,7 +40,15 @@ export interface SegmentSearchField {
   readonly type: 'string';
 }
 
-export type SearchField = StandardSearchField | CustomAttributeSearchField | SegmentSearchField;
+/** `event`: the contact's data events; segment rules only (`has_done` / `has_not_done`). */
+export interface EventSearchField {
+  readonly kind: 'event';
+  readonly name: 'event';
+  readonly type: 'string';
+}
+
+export type SearchField =
+  StandardSearchField | CustomAttributeSearchField | SegmentSearchField | EventSearchField;
 
 const standard = (
   name: string,
@@ -82,6 +90,12 @@ export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = 
 export const SEGMENT_SEARCH_FIELD: SegmentSearchField = {
   kind: 'segment',
   name: 'segment_id',
+  type: 'string',
+};
+
+export const EVENT_SEARCH_FIELD: EventSearchField = {
+  kind: 'event',
+  name: 'event',
   type: 'string',
 };
 

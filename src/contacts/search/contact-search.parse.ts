@@ -8,6 +8,7 @@ import {
   UnknownSearchField,
 } from './contact-search.errors';
 import {
+  EVENT_SEARCH_FIELD,
   resolveSearchField,
   STANDARD_SEARCH_FIELDS,
   type CustomAttributeTypeLookup,
@@ -49,6 +50,7 @@ const OPERATORS_BY_TYPE: Readonly<Record<SearchFieldType, readonly FilterOperato
 const SEGMENT_OPERATORS: readonly FilterOperator[] = ['=', '!=', 'IN', 'NIN'];
 const PRESENCE_OPERATORS: readonly FilterOperator[] = ['exists', 'not_exists'];
 const RELATIVE_OPERATORS: readonly FilterOperator[] = ['less_than_days_ago', 'more_than_days_ago'];
+const EVENT_OPERATORS: readonly FilterOperator[] = ['has_done', 'has_not_done'];
 
 /** The operators a field accepts. */
 export function operatorsFor(
@@ -56,6 +58,7 @@ export function operatorsFor(
   options: Pick<SearchParseOptions, 'allowRuleOperators'>,
 ): readonly FilterOperator[] {
   if (field.kind === 'segment') return SEGMENT_OPERATORS;
+  if (field.kind === 'event') return options.allowRuleOperators === true ? EVENT_OPERATORS : [];
   const base = OPERATORS_BY_TYPE[field.type];
   if (options.allowRuleOperators !== true) return base;
   return [...base, ...(field.type === 'date' ? RELATIVE_OPERATORS : []), ...PRESENCE_OPERATORS];
@@ -141,11 +144,20 @@ function parseNode(
 }
 
 function parseFilter(node: JsonObject, path: string, options: SearchParseOptions): SearchFilter {
-  refuseUnknownKeys(node, ['field', 'operator', 'value'], path);
+  const ruleOperators = options.allowRuleOperators === true;
+  refuseUnknownKeys(
+    node,
+    ruleOperators ? ['field', 'operator', 'value', 'within_days'] : ['field', 'operator', 'value'],
+    path,
+  );
   const name = node.field;
   if (typeof name !== 'string')
     throw new MalformedSearchRequest('query', `${path}.field`, `${path}.field must be a string`);
-  const field = resolveSearchField(name, options.customAttributeType);
+  // Search has no `event` field: there it is unknown like any other name.
+  const field =
+    ruleOperators && name === EVENT_SEARCH_FIELD.name
+      ? EVENT_SEARCH_FIELD
+      : resolveSearchField(name, options.customAttributeType);
   if (!field) throw new UnknownSearchField(name, `${path}.field`);
   const allowed = operatorsFor(field, options);
   const operator = allowed.find((candidate) => candidate === node.operator);
@@ -154,7 +166,23 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   }
   const valuePath = `${path}.value`;
   const raw = node.value;
+  if (node.within_days !== undefined && operator !== 'has_done' && operator !== 'has_not_done') {
+    const at = `${path}.within_days`;
+    throw new MalformedSearchRequest(at, at, `Unknown parameter '${at}'`);
+  }
   switch (operator) {
+    case 'has_done':
+    case 'has_not_done': {
+      if (typeof raw !== 'string' || raw === '')
+        throw new InvalidSearchValue(name, valuePath, 'an event name');
+      if (node.within_days === undefined || node.within_days === null)
+        return { kind: 'filter', field, operator, value: raw };
+      const withinDays = parseNumber(node.within_days);
+      if (withinDays === undefined || withinDays < 0) {
+        throw new InvalidSearchValue(name, `${path}.within_days`, 'a non-negative number of days');
+      }
+      return { kind: 'filter', field, operator, value: raw, withinDays };
+    }
     case 'exists':
     case 'not_exists':
       if (raw !== undefined && raw !== null)

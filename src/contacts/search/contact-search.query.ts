@@ -5,7 +5,13 @@ export type SearchOperator =
   '=' | '!=' | 'IN' | 'NIN' | '<' | '>' | '<=' | '>=' | '~' | '!~' | '^' | '$';
 
 /** Operators only segment rules accept (segments.md); parsed with `allowRuleOperators`. */
-export type RuleOperator = 'less_than_days_ago' | 'more_than_days_ago' | 'exists' | 'not_exists';
+export type RuleOperator =
+  | 'less_than_days_ago'
+  | 'more_than_days_ago'
+  | 'exists'
+  | 'not_exists'
+  | 'has_done'
+  | 'has_not_done';
 
 export type FilterOperator = SearchOperator | RuleOperator;
 
@@ -50,7 +56,18 @@ export interface PresenceFilter extends FilterBase {
   readonly operator: 'exists' | 'not_exists';
 }
 
+/**
+ * Whether the contact tracked a data event named `value` (data events of contacts merged into it
+ * included), with `withinDays`: one whose `created_at` is after `now - withinDays·86400`.
+ */
+export interface DataEventFilter extends FilterBase {
+  readonly operator: 'has_done' | 'has_not_done';
+  readonly value: string;
+  readonly withinDays?: number;
+}
+
 export type SearchFilter =
+  | DataEventFilter
   | EqualityFilter
   | MembershipFilter
   | RangeFilter

@@ -8,7 +8,12 @@ import {
 } from 'kysely';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import type { SearchField } from './contact-search.fields';
-import type { SearchFilter, SearchNode, SearchScalar } from './contact-search.query';
+import type {
+  DataEventFilter,
+  SearchFilter,
+  SearchNode,
+  SearchScalar,
+} from './contact-search.query';
 import { foldCase, relativeThreshold } from './contact-search.semantics';
 import { requireNow } from './contact-search.evaluate';
 import { dayContaining } from './time-zone-days';
@@ -33,6 +38,20 @@ export type SegmentMembershipSql = (
   },
 ) => Expression<SqlBool>;
 
+/**
+ * Compiles `has_done` filters: an expression true when the contact `contactId` tracked a data
+ * event named `name` (with `after`: one whose `created_at` is later). Provided by whoever keeps
+ * data events per contact; search has no `event` field.
+ */
+export type DataEventSql = (
+  event: { readonly name: string; readonly after: number | undefined },
+  context: {
+    readonly contactId: RawBuilder<string>;
+    readonly workspaceId: string;
+    readonly dialect: SearchDialect;
+  },
+) => Expression<SqlBool>;
+
 /** Until segments exist, no contact is in any segment. */
 export const NO_SEGMENT_MEMBERS: SegmentMembershipSql = () => sql<SqlBool>`1 = 0`;
 
@@ -44,6 +63,8 @@ export interface SqlCompileContext {
   /** Unix seconds; required by `less_than_days_ago` / `more_than_days_ago`. */
   readonly now?: number;
   readonly segmentMembership?: SegmentMembershipSql;
+  /** Required by `has_done` / `has_not_done`. */
+  readonly dataEvents?: DataEventSql;
 }
 
 /**
@@ -82,6 +103,7 @@ export function compileSearchQuery(
 export function searchFieldSql(field: SearchField, dialect: SearchDialect): RawBuilder<unknown> {
   switch (field.kind) {
     case 'segment':
+    case 'event':
       return sql`NULL`;
     case 'standard':
       return sql.ref(`c.${field.column}`);
@@ -138,6 +160,9 @@ const TRUE = sql<SqlBool>`1 = 1`;
 const FALSE = sql<SqlBool>`1 = 0`;
 
 function compileFilter(filter: SearchFilter, context: SqlCompileContext): RawBuilder<SqlBool> {
+  if (filter.operator === 'has_done' || filter.operator === 'has_not_done') {
+    return compileDataEventFilter(filter, context);
+  }
   const field = filter.field;
   if (field.kind === 'segment') return compileSegmentFilter(filter, context);
   const { dialect } = context;
@@ -219,6 +244,27 @@ function compileDayRange(
   }
 }
 
+/** `matchesDataEventFilter` in SQL. */
+function compileDataEventFilter(
+  filter: DataEventFilter,
+  context: SqlCompileContext,
+): RawBuilder<SqlBool> {
+  if (!context.dataEvents) throw new Error(`${filter.operator} needs the contacts' data events`);
+  const after =
+    filter.withinDays === undefined
+      ? undefined
+      : relativeThreshold(requireNow(context), filter.withinDays);
+  const done = context.dataEvents(
+    { name: filter.value, after },
+    {
+      contactId: sql.ref<string>('c.id'),
+      workspaceId: context.workspaceId,
+      dialect: context.dialect,
+    },
+  );
+  return filter.operator === 'has_done' ? sql<SqlBool>`(${done})` : sql<SqlBool>`NOT (${done})`;
+}
+
 function compileSegmentFilter(
   filter: SearchFilter,
   context: SqlCompileContext,
@@ -254,6 +300,8 @@ function compileSegmentFilter(
     case 'more_than_days_ago':
     case 'exists':
     case 'not_exists':
+    case 'has_done':
+    case 'has_not_done':
       throw new Error(`segment_id does not support ${filter.operator}`);
   }
 }

@@ -4,7 +4,11 @@ import {
   searchFieldValue,
   type SearchableContact,
 } from '../../contacts/search/contact-search.evaluate';
-import type { RelativeDateFilter, SearchNode } from '../../contacts/search/contact-search.query';
+import type {
+  DataEventFilter,
+  RelativeDateFilter,
+  SearchNode,
+} from '../../contacts/search/contact-search.query';
 import { SECONDS_PER_DAY } from '../../contacts/search/contact-search.semantics';
 import type { SegmentPersonType } from './segment.events';
 
@@ -16,7 +20,12 @@ export interface SegmentRuleSnapshot {
   readonly ruleVersion: number;
   /** The rule's relative date filters: the only parts whose truth changes with time alone. */
   readonly relativeFilters: readonly RelativeDateFilter[];
+  /** The rule's `has_done` / `has_not_done` filters; those with `withinDays` also flip with time. */
+  readonly dataEventFilters: readonly DataEventFilter[];
 }
+
+/** The latest `created_at` of a contact's data events by name (see `EvaluationContext`). */
+export type LastDataEventAt = ReadonlyMap<string, UnixSeconds>;
 
 /** Workspace days for date filters are UTC until workspaces have a time zone setting. */
 export const MEMBERSHIP_TIME_ZONE = 'UTC';
@@ -40,13 +49,30 @@ export function relativeFiltersOf(node: SearchNode): RelativeDateFilter[] {
     : [];
 }
 
+export function dataEventFiltersOf(node: SearchNode): DataEventFilter[] {
+  if (node.kind === 'group') return node.value.flatMap(dataEventFiltersOf);
+  return node.operator === 'has_done' || node.operator === 'has_not_done' ? [node] : [];
+}
+
+/** Whether the segment has deadlines: a part of its rule changes truth with time alone. */
+export const isTimeBased = (segment: SegmentRuleSnapshot): boolean =>
+  segment.relativeFilters.length > 0 ||
+  segment.dataEventFilters.some((filter) => filter.withinDays !== undefined);
+
 export function snapshotOf(
   id: string,
   personType: SegmentPersonType,
   rule: SearchNode,
   ruleVersion: number,
 ): SegmentRuleSnapshot {
-  return { id, personType, rule, ruleVersion, relativeFilters: relativeFiltersOf(rule) };
+  return {
+    id,
+    personType,
+    rule,
+    ruleVersion,
+    relativeFilters: relativeFiltersOf(rule),
+    dataEventFilters: dataEventFiltersOf(rule),
+  };
 }
 
 /** A live lead or user of the segment's person type, whatever the rule says. */
@@ -66,10 +92,15 @@ export function isMemberAt(
   contact: SearchableContact | undefined,
   segment: SegmentRuleSnapshot,
   now: UnixSeconds,
+  lastDataEventAt?: LastDataEventAt,
 ): boolean {
   return (
     isEligible(contact, segment) &&
-    matchesSearchQuery(contact, segment.rule, { timeZone: MEMBERSHIP_TIME_ZONE, now })
+    matchesSearchQuery(contact, segment.rule, {
+      timeZone: MEMBERSHIP_TIME_ZONE,
+      now,
+      ...(lastDataEventAt ? { lastDataEventAt } : {}),
+    })
   );
 }
 
@@ -79,22 +110,30 @@ export function isMemberAt(
  * `N` days is decided by `now` against `v + N·86400`; its truth can only change at the whole
  * seconds `floor(v + N·86400)` and the one after (both operators, any fraction). The answer may
  * be an instant where nothing flips (another part of the rule decides): the projection then just
- * asks again from there. `deadlineSql` computes the same instant in SQL.
+ * asks again from there. A data event filter "within N days" is the same as a relative filter on
+ * the latest `created_at` of that event. `deadlineSql` computes the same instant in SQL.
  */
 export function nextCheckAfter(
   contact: SearchableContact | undefined,
   segment: SegmentRuleSnapshot,
   now: UnixSeconds,
+  lastDataEventAt?: LastDataEventAt,
 ): UnixSeconds | undefined {
-  if (segment.relativeFilters.length === 0 || !isEligible(contact, segment)) return undefined;
+  if (!isTimeBased(segment) || !isEligible(contact, segment)) return undefined;
   let next: number | undefined;
-  for (const filter of segment.relativeFilters) {
-    const value = searchFieldValue(contact, filter.field);
-    if (typeof value !== 'number') continue;
-    const flip = Math.floor(value + filter.value * SECONDS_PER_DAY);
+  const consider = (value: number, days: number) => {
+    const flip = Math.floor(value + days * SECONDS_PER_DAY);
     for (const candidate of [flip, flip + 1]) {
       if (candidate > now && (next === undefined || candidate < next)) next = candidate;
     }
+  };
+  for (const filter of segment.relativeFilters) {
+    const value = searchFieldValue(contact, filter.field);
+    if (typeof value === 'number') consider(value, filter.value);
+  }
+  for (const filter of segment.dataEventFilters) {
+    const last = lastDataEventAt?.get(filter.value);
+    if (last !== undefined && filter.withinDays !== undefined) consider(last, filter.withinDays);
   }
   return next;
 }
