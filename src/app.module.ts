@@ -7,6 +7,7 @@ import { Environment } from './config/environment';
 import { ContactsModule } from './contacts/contacts.module';
 import { AttributeValuesModule } from './data-attributes/attribute-values.module';
 import { DataAttributesModule } from './data-attributes/data-attributes.module';
+import { GracefulShutdown } from './graceful-shutdown';
 import { HealthModule } from './health/health.module';
 import { MessengerModule } from './messenger/messenger.module';
 import { VisitorsModule } from './visitors/visitors.module';
@@ -54,6 +55,6 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     ConversationsModule,
     DataEventsModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],
+  providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }, GracefulShutdown],
 })
 export class AppModule {}

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
 
@@ -36,6 +37,11 @@ async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<
     process.exit(1);
   }, SHUTDOWN_GRACE_MS);
   forced.unref();
+  // A keep-alive connection whose request finishes during the drain turns idle after the server
+  // stopped accepting; close such connections as they appear so the drain can end.
+  const server = app.getHttpServer() as Server;
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  sweeper.unref();
   try {
     await app.close();
     process.exit(0);

@@ -1,5 +1,4 @@
 import {
-  type BeforeApplicationShutdown,
   Global,
   Inject,
   Injectable,
@@ -35,17 +34,13 @@ function createRunner(
   });
 }
 
-/** Starts the runner once the app is up; stops it before the stores close. */
+/** Starts the runner once the app is up (`GracefulShutdown` stops it). */
 @Injectable()
-class ProjectionRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
   constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
   }
 }
 

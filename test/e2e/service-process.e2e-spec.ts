@@ -43,6 +43,26 @@ describe('the service process (embedded default)', () => {
     await reopened.close();
   });
 
+  it('on SIGTERM answers the requests in flight before it exits', async () => {
+    const service = await spawnService({
+      DATA_DIR: dataDir,
+      ACCESS_TOKENS: 'acme:token-of-acme',
+      READ_YOUR_WRITES_TIMEOUT_MS: '1500',
+    });
+    await waitUntilReady(service);
+    // A read that waits for a position the log has not reached: in flight until its timeout.
+    const inFlight = fetch(`${service.baseUrl}/contacts/000000000000000000000000`, {
+      headers: { authorization: 'Bearer token-of-acme', 'x-min-position': '999999999' },
+    });
+    // A later request answered means the earlier one was received and is waiting.
+    expect((await fetch(`${service.baseUrl}/health/live`)).status).toBe(200);
+    service.child.kill('SIGTERM');
+    const answered = await inFlight;
+    expect(answered.status).toBe(503);
+    expect(await answered.json()).toMatchObject({ errors: [{ code: 'service_unavailable' }] });
+    expect(await service.exited).toBe(0);
+  });
+
   it('stops at start-up with a message naming a bad variable', async () => {
     const service = await spawnService({ DATA_DIR: dataDir, PORT: 'eighty' });
     expect(await service.exited).toBe(1);

@@ -1,11 +1,4 @@
-import {
-  Global,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { Environment } from '../../config/environment';
 import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
 import { EsdbEventStore } from './esdb/esdb-event-store';
@@ -25,22 +18,9 @@ async function openEventStore(environment: Environment): Promise<EventStore> {
   });
 }
 
-/** Closes the store in the last shutdown phase, after the projections and in-flight requests stopped. */
-@Injectable()
-class EventStoreCloser implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
-  }
-}
-
 @Global()
 @Module({
-  providers: [
-    { provide: EVENT_STORE, useFactory: openEventStore, inject: [Environment] },
-    EventStoreCloser,
-  ],
+  providers: [{ provide: EVENT_STORE, useFactory: openEventStore, inject: [Environment] }],
   exports: [EVENT_STORE],
 })
 export class EventStoreModule {}

@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '../../config/environment';
@@ -18,21 +18,9 @@ async function openConfiguredReadStore(environment: Environment): Promise<ReadSt
   });
 }
 
-@Injectable()
-class ReadStoreCloser implements OnApplicationShutdown {
-  constructor(@Inject(READ_STORE) private readonly store: ReadStore) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
-  }
-}
-
 @Global()
 @Module({
-  providers: [
-    { provide: READ_STORE, useFactory: openConfiguredReadStore, inject: [Environment] },
-    ReadStoreCloser,
-  ],
+  providers: [{ provide: READ_STORE, useFactory: openConfiguredReadStore, inject: [Environment] }],
   exports: [READ_STORE],
 })
 export class ReadStoreModule {}
