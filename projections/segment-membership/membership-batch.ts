@@ -38,13 +38,16 @@ interface ContactEntry {
   rowChanged: boolean;
   readonly initialMembers: ReadonlySet<string>;
   readonly members: Set<string>;
+  /** Per segment, the next instant its membership may flip (derived from the fold at load). */
   readonly deadlines: Map<string, number>;
-  /** Segments whose deadline for this contact changed (set, moved or removed) in this batch. */
-  readonly deadlinesChanged: Set<string>;
+  /** The contact's row in the deadlines table as loaded: the earliest of `deadlines`, or less. */
+  readonly storedDeadline: number | undefined;
 }
 
 interface WorkspaceEntry {
   readonly segments: readonly SegmentRuleSnapshot[];
+  /** The segments with a relative date filter: the only ones with deadlines. */
+  readonly timedSegments: readonly SegmentRuleSnapshot[];
   readonly segmentsById: ReadonlyMap<string, SegmentRuleSnapshot>;
   now: number;
   readonly initialNow: number | undefined;
@@ -89,8 +92,8 @@ export class MembershipBatch {
       byWorkspace.set(workspaceId, ids);
     }
     for (const [workspaceId, ids] of byWorkspace) {
-      await this.workspace(workspaceId);
-      await this.loadContacts(workspaceId, [...ids]);
+      const workspace = await this.workspace(workspaceId);
+      await this.loadContacts(workspaceId, [...ids], workspace.now);
     }
   }
 
@@ -105,21 +108,23 @@ export class MembershipBatch {
    */
   async advance(workspaceId: string, at: number, event: RecordedEvent): Promise<number> {
     const workspace = await this.workspace(workspaceId);
+    const before = workspace.now;
     workspace.now = Math.max(workspace.now, at);
     const now = workspace.now;
     if (workspace.storedNext !== undefined && workspace.storedNext <= now) {
       const due = await this.db
         .selectFrom('segment_membership_deadlines')
         .select('contact_id')
-        .distinct()
         .where('workspace_id', '=', workspaceId)
         .where('at', '<=', now)
         .execute();
+      // Their deadlines are derived as of the clock before this advance: those in between fire.
       await this.loadContacts(
         workspaceId,
         due
           .map((row) => row.contact_id)
           .filter((id) => !this.contacts.has(contactKey(workspaceId, id))),
+        before,
       );
       workspace.storedNext = await this.storedNextAfter(workspaceId, now);
     }
@@ -208,7 +213,6 @@ export class MembershipBatch {
     const next = nextCheckAfter(contact.searchable, segment, now);
     const current = contact.deadlines.get(segment.id);
     if (next === current) return;
-    contact.deadlinesChanged.add(segment.id);
     if (next === undefined) {
       contact.deadlines.delete(segment.id);
       return;
@@ -275,6 +279,7 @@ export class MembershipBatch {
     const initialNow = clock === undefined ? undefined : Number(clock.now);
     const entry: WorkspaceEntry = {
       segments,
+      timedSegments: segments.filter((segment) => segment.relativeFilters.length > 0),
       segmentsById: new Map(segments.map((segment) => [segment.id, segment])),
       now: initialNow ?? Number.MIN_SAFE_INTEGER,
       initialNow,
@@ -298,7 +303,17 @@ export class MembershipBatch {
     return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
   }
 
-  private async loadContacts(workspaceId: string, ids: readonly string[]): Promise<void> {
+  /**
+   * Loads contacts with their fold, memberships and stored deadline. `clock` is the workspace's
+   * clock their deadlines are derived at: every deadline up to it has fired, so a segment's next
+   * flip for the contact is `nextCheckAfter(fold, segment, clock)`, the instant its last
+   * evaluation stored (both are the rule's first candidate instant after the last evaluation).
+   */
+  private async loadContacts(
+    workspaceId: string,
+    ids: readonly string[],
+    clock: number,
+  ): Promise<void> {
     const missing = ids.filter((id) => !this.contacts.has(contactKey(workspaceId, id)));
     if (missing.length === 0) return;
     const workspace = await this.workspace(workspaceId);
@@ -323,12 +338,13 @@ export class MembershipBatch {
           ? Promise.resolve([])
           : this.db
               .selectFrom('segment_membership_deadlines')
-              .select(['contact_id', 'segment_id', 'at'])
+              .select(['contact_id', 'at'])
               .where('workspace_id', '=', workspaceId)
               .where('contact_id', 'in', chunk)
               .execute(),
       ]);
       const rowById = new Map(rows.map((row) => [row.id, row]));
+      const storedDeadlines = new Map(deadlines.map((row) => [row.contact_id, Number(row.at)]));
       const entries = new Map<string, ContactEntry>();
       for (const id of chunk) {
         const row = rowById.get(id);
@@ -347,22 +363,21 @@ export class MembershipBatch {
           initialMembers,
           members: new Set(),
           deadlines: new Map(),
-          deadlinesChanged: new Set(),
+          storedDeadline: storedDeadlines.get(id),
         };
         entries.set(id, entry);
         this.contacts.set(key, entry);
+        for (const segment of workspace.timedSegments) {
+          const at = nextCheckAfter(entry.searchable, segment, clock);
+          if (at === undefined) continue;
+          entry.deadlines.set(segment.id, at);
+          workspace.queue.push({ at, segmentId: segment.id, contactKey: key });
+        }
       }
       for (const member of members) {
         const entry = entries.get(member.contact_id);
         (entry?.initialMembers as Set<string> | undefined)?.add(member.segment_id);
         entry?.members.add(member.segment_id);
-      }
-      for (const deadline of deadlines) {
-        const entry = entries.get(deadline.contact_id);
-        if (!entry) continue;
-        const at = Number(deadline.at);
-        entry.deadlines.set(deadline.segment_id, at);
-        workspace.queue.push({ at, segmentId: deadline.segment_id, contactKey: entry.key });
       }
     }
   }
@@ -450,40 +465,36 @@ export class MembershipBatch {
     }
   }
 
-  /** Only the deadlines that changed are written: most events move few of them. */
+  /**
+   * One row per contact: its earliest deadline over all segments, written only when it moved
+   * (most events move none). Which segment is due is derived again from the fold at load.
+   */
   private async flushDeadlines(): Promise<void> {
     const removed = new Map<string, string[]>();
-    const rows: Array<{
-      workspace_id: string;
-      contact_id: string;
-      segment_id: string;
-      at: number;
-    }> = [];
+    const rows: Array<{ workspace_id: string; contact_id: string; at: number }> = [];
     for (const contact of this.contacts.values()) {
-      for (const segmentId of contact.deadlinesChanged) {
-        const at = contact.deadlines.get(segmentId);
-        if (at !== undefined) {
-          rows.push({
-            workspace_id: contact.workspaceId,
-            contact_id: contact.contactId,
-            segment_id: segmentId,
-            at,
-          });
-          continue;
-        }
-        const key = `${contact.workspaceId}\u0000${segmentId}`;
-        const ids = removed.get(key) ?? [];
-        ids.push(contact.contactId);
-        removed.set(key, ids);
+      let earliest: number | undefined;
+      for (const at of contact.deadlines.values()) {
+        if (earliest === undefined || at < earliest) earliest = at;
       }
+      if (earliest === contact.storedDeadline) continue;
+      if (earliest !== undefined) {
+        rows.push({
+          workspace_id: contact.workspaceId,
+          contact_id: contact.contactId,
+          at: earliest,
+        });
+        continue;
+      }
+      const ids = removed.get(contact.workspaceId) ?? [];
+      ids.push(contact.contactId);
+      removed.set(contact.workspaceId, ids);
     }
-    for (const [key, ids] of removed) {
-      const [workspaceId = '', segmentId = ''] = key.split('\u0000');
+    for (const [workspaceId, ids] of removed) {
       for (let index = 0; index < ids.length; index += 500) {
         await this.db
           .deleteFrom('segment_membership_deadlines')
           .where('workspace_id', '=', workspaceId)
-          .where('segment_id', '=', segmentId)
           .where('contact_id', 'in', ids.slice(index, index + 500))
           .execute();
       }
@@ -494,7 +505,7 @@ export class MembershipBatch {
         .values(rows.slice(index, index + 500))
         .onConflict((conflict) =>
           conflict
-            .columns(['workspace_id', 'contact_id', 'segment_id'])
+            .columns(['workspace_id', 'contact_id'])
             .doUpdateSet({ at: sql.ref('excluded.at') }),
         )
         .execute();

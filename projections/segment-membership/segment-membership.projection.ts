@@ -40,7 +40,7 @@ type Tx = Transaction<SegmentMembershipReadModel>;
 export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: DeadlineAlarm } = {}) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 1,
+    version: 2,
     eventTypes: [...CONTACTS_PROJECTION_EVENT_TYPES, ...SEGMENT_EVENT_TYPES, SEGMENT_CLOCK_TICKED],
     tables: [...SEGMENT_MEMBERSHIP_TABLES],
     migrations: [{ name: '001_segment_membership', up: createSegmentMembershipTables }],

@@ -1,4 +1,4 @@
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type CreateTableBuilder, type Kysely } from 'kysely';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import { withContactColumns } from '../contacts/contacts.schema';
 import type { SegmentMembershipReadModel } from './segment-membership.tables';
@@ -10,6 +10,11 @@ export async function createSegmentMembershipTables(
   tables: TableResolver<SegmentMembershipReadModel>,
 ): Promise<void> {
   const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  // On SQLite, a table whose primary key is how it is read and written is stored in that key's
+  // B-tree alone: every insert then writes one tree instead of a rowid table plus a key index.
+  // PostgreSQL keeps heap tables (its indexes point into the heap either way).
+  const clustered = <Name extends string>(table: CreateTableBuilder<Name, string>) =>
+    isPostgres ? table : table.modifyEnd(sql`without rowid`);
   const pk = (table: keyof SegmentMembershipReadModel) => `${tables(table)}_pk`;
   const index = (
     table: keyof SegmentMembershipReadModel,
@@ -37,17 +42,18 @@ export async function createSegmentMembershipTables(
     .addPrimaryKeyConstraint(pk('segment_membership_segments'), ['workspace_id', 'segment_id'])
     .execute();
 
-  await db.schema
-    .createTable('segment_membership_members')
-    .addColumn('workspace_id', 'text', (column) => column.notNull())
-    .addColumn('segment_id', 'text', (column) => column.notNull())
-    .addColumn('contact_id', 'text', (column) => column.notNull())
-    .addPrimaryKeyConstraint(pk('segment_membership_members'), [
-      'workspace_id',
-      'segment_id',
-      'contact_id',
-    ])
-    .execute();
+  await clustered(
+    db.schema
+      .createTable('segment_membership_members')
+      .addColumn('workspace_id', 'text', (column) => column.notNull())
+      .addColumn('segment_id', 'text', (column) => column.notNull())
+      .addColumn('contact_id', 'text', (column) => column.notNull())
+      .addPrimaryKeyConstraint(pk('segment_membership_members'), [
+        'workspace_id',
+        'segment_id',
+        'contact_id',
+      ]),
+  ).execute();
   // A contact's segments: per-event loads and `GET /contacts/{id}/segments`.
   await index('segment_membership_members', 'contact', ['workspace_id', 'contact_id']);
 
@@ -74,18 +80,14 @@ export async function createSegmentMembershipTables(
   ]);
   await index('segment_membership_history', 'pair', ['workspace_id', 'segment_id', 'contact_id']);
 
-  await db.schema
-    .createTable('segment_membership_deadlines')
-    .addColumn('workspace_id', 'text', (column) => column.notNull())
-    .addColumn('contact_id', 'text', (column) => column.notNull())
-    .addColumn('segment_id', 'text', (column) => column.notNull())
-    .addColumn('at', 'bigint', (column) => column.notNull())
-    .addPrimaryKeyConstraint(pk('segment_membership_deadlines'), [
-      'workspace_id',
-      'contact_id',
-      'segment_id',
-    ])
-    .execute();
+  await clustered(
+    db.schema
+      .createTable('segment_membership_deadlines')
+      .addColumn('workspace_id', 'text', (column) => column.notNull())
+      .addColumn('contact_id', 'text', (column) => column.notNull())
+      .addColumn('at', 'bigint', (column) => column.notNull())
+      .addPrimaryKeyConstraint(pk('segment_membership_deadlines'), ['workspace_id', 'contact_id']),
+  ).execute();
   // Due deadlines of a workspace. The scheduler's scans across workspaces run only when a
   // deadline is due, and a rule change's delete by segment is rare: neither earns an index
   // that every membership change would have to maintain.

@@ -186,32 +186,38 @@ export async function evaluateSegmentInWorkspace(
     .execute();
   await refreshMemberCount(db, workspaceId, segment.id);
 
-  await db
-    .deleteFrom('segment_membership_deadlines')
-    .where('workspace_id', '=', workspaceId)
-    .where('segment_id', '=', segment.id)
-    .execute();
+  // A contact's row holds its earliest deadline over all segments. The old rule's deadlines are
+  // left in it: a row earlier than the truth only loads the contact early, which re-derives its
+  // deadlines from the fold, fires none and writes the true earliest back.
   if (segment.relativeFilters.length === 0) return undefined;
   const deadline = deadlineSql(segment, dialect, now);
+  const stored = sql.ref<number>('segment_membership_deadlines.at');
+  const incoming = sql.ref<number>('excluded.at');
   await db
     .insertInto('segment_membership_deadlines')
-    .columns(['workspace_id', 'contact_id', 'segment_id', 'at'])
+    .columns(['workspace_id', 'contact_id', 'at'])
     .expression(
       eligible(db, tables, workspaceId, segment)
         .where(sql<SqlBool>`${deadline} IS NOT NULL`)
         .select([
           text(workspaceId).as('workspace_id'),
           sql.ref<string>('c.id').as('contact_id'),
-          text(segment.id).as('segment_id'),
           deadline.as('at'),
         ]) as never,
+    )
+    .onConflict((conflict) =>
+      conflict.columns(['workspace_id', 'contact_id']).doUpdateSet({
+        at:
+          dialect === 'postgres'
+            ? sql<number>`LEAST(${stored}, ${incoming})`
+            : sql<number>`min(${stored}, ${incoming})`,
+      }),
     )
     .execute();
   const earliest = await db
     .selectFrom('segment_membership_deadlines')
     .select((eb) => eb.fn.min('at').as('at'))
     .where('workspace_id', '=', workspaceId)
-    .where('segment_id', '=', segment.id)
     .executeTakeFirst();
   return earliest?.at === null || earliest?.at === undefined ? undefined : Number(earliest.at);
 }
@@ -263,11 +269,8 @@ export async function removeSegment(
         ]),
     )
     .execute();
-  for (const table of [
-    'segment_membership_members',
-    'segment_membership_deadlines',
-    'segment_membership_segments',
-  ] as const) {
+  // Deadline rows are per contact and may run early (see `evaluateSegmentInWorkspace`): kept.
+  for (const table of ['segment_membership_members', 'segment_membership_segments'] as const) {
     await db
       .deleteFrom(table)
       .where('workspace_id', '=', workspaceId)

@@ -46,11 +46,13 @@ export interface SegmentHistoryTable {
   seq: number;
 }
 
-/** The next instant a (segment, contact) membership may flip by time alone. */
+/**
+ * Per contact, the next instant one of its memberships may flip by time alone (the earliest over
+ * its segments; possibly earlier than that after a rule change, never later).
+ */
 export interface SegmentDeadlinesTable {
   workspace_id: string;
   contact_id: string;
-  segment_id: string;
   at: number;
 }
 
@@ -58,6 +60,14 @@ export interface SegmentDeadlinesTable {
 export interface SegmentClocksTable {
   workspace_id: string;
   now: number;
+}
+
+/** Per contact and data event name, the latest `created_at` (see `contact-data-events.ts`). */
+export interface SegmentDataEventsTable {
+  workspace_id: string;
+  contact_id: string;
+  name: string;
+  last_at: number;
 }
 
 export interface SegmentMembershipReadModel {
@@ -68,6 +78,7 @@ export interface SegmentMembershipReadModel {
   segment_membership_clocks: SegmentClocksTable;
   /** The projection's own fold of every contact (same columns as the contacts read model). */
   segment_membership_contacts: ContactsTable;
+  segment_membership_data_events: SegmentDataEventsTable;
 }
 
 export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadModel)[] = [
@@ -77,4 +88,5 @@ export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadMod
   'segment_membership_deadlines',
   'segment_membership_clocks',
   'segment_membership_contacts',
+  'segment_membership_data_events',
 ];
