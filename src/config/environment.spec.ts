@@ -33,6 +33,8 @@ describe('loadEnvironment', () => {
     ['EVENTSTORE_CONNECTION_STRING', 'http://localhost:2113'],
     ['ACCESS_TOKENS', 'no-colon-here'],
     ['SQLITE_SYNCHRONOUS', 'SOMETIMES'],
+    ['WORKSPACE_TIME_ZONES', 'acme:Mars/Olympus_Mons'],
+    ['WORKSPACE_TIME_ZONES', 'acme'],
   ])('refuses a bad %s and names it', (name, value) => {
     let error: unknown;
     try {

@@ -8,8 +8,31 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
+
+/** Every zone named in `WORKSPACE_TIME_ZONES` must be one `Intl` knows. */
+@ValidatorConstraint({ name: 'knownTimeZones' })
+class KnownTimeZones implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return true;
+    return value.split(',').every((pair) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: pair.slice(pair.indexOf(':') + 1) });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  defaultMessage(): string {
+    return 'names a time zone that does not exist';
+  }
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SQLITE_SYNCHRONOUS_LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -77,6 +100,18 @@ export class Environment {
   @Min(1)
   INGESTION_MAX_LAG_EVENTS = 50_000;
 
+  /**
+   * `workspace_id:IANA zone` pairs, comma-separated: search matches dates by whole days in the
+   * workspace's zone (UTC for a workspace not named).
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]+:[A-Za-z0-9_/+-]+(,[A-Za-z0-9_-]+:[A-Za-z0-9_/+-]+)*$/, {
+    message:
+      'must be comma-separated workspace_id:time zone pairs (IANA names, e.g. acme:Europe/Paris)',
+  })
+  @Validate(KnownTimeZones)
+  WORKSPACE_TIME_ZONES?: string;
+
   /** Crash tests only: the point at which the process kills itself (see `FaultInjection`). */
   @IsOptional()
   @IsIn(['merge.after_source_closed'])
@@ -95,6 +130,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'READ_YOUR_WRITES_TIMEOUT_MS',
   'SEEN_THROTTLE',
   'INGESTION_MAX_LAG_EVENTS',
+  'WORKSPACE_TIME_ZONES',
   'FAULT_INJECTION',
 ];
 

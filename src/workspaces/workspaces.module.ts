@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { Environment } from '../config/environment';
 import { AccessTokens } from './access-tokens';
 import { WorkspaceAuthGuard } from './workspace-auth.guard';
+import { WorkspaceTimeZones } from './workspace-time-zones';
 
 function loadAccessTokens(environment: Environment): AccessTokens {
   if (environment.ACCESS_TOKENS) return AccessTokens.parse(environment.ACCESS_TOKENS);
@@ -18,7 +19,8 @@ function loadAccessTokens(environment: Environment): AccessTokens {
   providers: [
     { provide: AccessTokens, useFactory: loadAccessTokens, inject: [Environment] },
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
+    WorkspaceTimeZones,
   ],
-  exports: [AccessTokens],
+  exports: [AccessTokens, WorkspaceTimeZones],
 })
 export class WorkspacesModule {}

@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../support/test-app';
+import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 interface ErrorList {
   type: string;
@@ -341,5 +341,40 @@ describe('Contacts API refusals change nothing', () => {
     );
     const anonymous = await fetch(`${service.baseUrl}/contacts`);
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('dates in search match whole days in the workspace time zone', () => {
+  it('counts the day in WORKSPACE_TIME_ZONES, and in UTC for other workspaces', async () => {
+    // 2024-01-01T12:00:00Z is already 2024-01-02 in Kiritimati (UTC+14).
+    const signedUpAt = Date.UTC(2024, 0, 1, 12) / 1000;
+    const laterThatKiritimatiDay = Date.UTC(2024, 0, 2, 0, 30) / 1000;
+    const service = await startTestApp({ WORKSPACE_TIME_ZONES: 'acme:Pacific/Kiritimati' });
+    try {
+      for (const token of [ACME_TOKEN, GLOBEX_TOKEN]) {
+        const created = await service.request('/contacts', {
+          method: 'POST',
+          token,
+          json: { external_id: 'tz-user', signed_up_at: signedUpAt },
+        });
+        expect(created.status).toBe(200);
+      }
+      const sameDay = {
+        query: { field: 'signed_up_at', operator: '=', value: laterThatKiritimatiDay },
+      };
+      const inKiritimati = await service.request('/contacts/search', {
+        method: 'POST',
+        json: sameDay,
+      });
+      const inUtc = await service.request('/contacts/search', {
+        method: 'POST',
+        json: sameDay,
+        token: GLOBEX_TOKEN,
+      });
+      expect(((await inKiritimati.json()) as { total_count: number }).total_count).toBe(1);
+      expect(((await inUtc.json()) as { total_count: number }).total_count).toBe(0);
+    } finally {
+      await service.close();
+    }
   });
 });

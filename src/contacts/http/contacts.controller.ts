@@ -24,6 +24,7 @@ import {
 } from '../../projection-runner/projection-runner';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
+import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
 import { ArchiveContactCommand } from '../commands/archive-contact/archive-contact.command';
 import { CreateContactCommand } from '../commands/create-contact/create-contact.command';
 import { DeleteContactCommand } from '../commands/delete-contact/delete-contact.command';
@@ -64,6 +65,7 @@ export class ContactsController {
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     private readonly writer: ContactStreamWriter,
+    private readonly timeZones: WorkspaceTimeZones,
   ) {}
 
   @Post()
@@ -101,7 +103,7 @@ export class ContactsController {
     );
     const page = await searchContacts(
       this.searchTarget(),
-      { workspaceId, segmentMembership },
+      { workspaceId, timeZone: this.timeZones.of(workspaceId), segmentMembership },
       request,
     );
     return searchListResponse(page, (row) => toContactResponse(row, version));
@@ -142,7 +144,11 @@ export class ContactsController {
       { customAttributeType: () => undefined },
     );
     await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
-    const page = await searchContacts(this.searchTarget(), { workspaceId }, request);
+    const page = await searchContacts(
+      this.searchTarget(),
+      { workspaceId, timeZone: this.timeZones.of(workspaceId) },
+      request,
+    );
     return searchListResponse(page, (row) => toContactResponse(row, version));
   }
 
