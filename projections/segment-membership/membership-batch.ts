@@ -6,6 +6,7 @@ import type { SearchableContact } from '../../src/contacts/search/contact-search
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
   isMemberAt,
+  isTimeBased,
   nextCheckAfter,
   snapshotOf,
   type SegmentRuleSnapshot,
@@ -19,6 +20,7 @@ import type {
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
+import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import type { SegmentHistoryTable, SegmentMembershipReadModel } from './segment-membership.tables';
 
@@ -80,7 +82,11 @@ export class MembershipBatch {
   private seq = 0;
   private earliestWritten: number | undefined;
 
-  constructor(private readonly db: Db) {}
+  private readonly dataEvents: ContactDataEvents;
+
+  constructor(private readonly db: Db) {
+    this.dataEvents = new ContactDataEvents(db, contactKey);
+  }
 
   /** Loads the batch's contacts (by workspace) and workspaces before any event is applied. */
   async preload(events: readonly RecordedEvent[]): Promise<void> {
@@ -89,6 +95,8 @@ export class MembershipBatch {
       const { workspaceId, contactId } = event.data as { workspaceId: string; contactId?: string };
       const ids = byWorkspace.get(workspaceId) ?? new Set<string>();
       if (contactId !== undefined) ids.add(contactId);
+      // A merge source's data events become the target's.
+      if (event.type === 'LeadMergeAbsorbed') ids.add((event.data as { from: string }).from);
       byWorkspace.set(workspaceId, ids);
     }
     for (const [workspaceId, ids] of byWorkspace) {
@@ -151,14 +159,28 @@ export class MembershipBatch {
     contact.rowChanged = true;
     contact.row = rowOf(contact.state, previous, contact.row, revision);
     contact.searchable = searchableOf(contact.state, contact.row);
+    this.foldDataEvents(event);
     const workspace = await this.workspace(workspaceId);
     for (const segment of workspace.segments) {
       this.evaluate(contact, segment, now, event.position, event);
     }
   }
 
+  private foldDataEvents(recorded: RecordedEvent): void {
+    const event = toContactEvent(recorded);
+    const { workspaceId, contactId } = event.data;
+    if (event.type === 'DataEventTracked') {
+      this.dataEvents.track(workspaceId, contactId, event.data.name, event.data.createdAt);
+    } else if (event.type === 'LeadMergeAbsorbed') {
+      this.dataEvents.absorb(workspaceId, contactId, event.data.from);
+    } else if (event.type === 'ContactDeleted') {
+      this.dataEvents.delete(workspaceId, contactId);
+    }
+  }
+
   /** Writes everything the batch changed; call once, then drop the batch. */
   async flush(): Promise<void> {
+    await this.dataEvents.flush();
     await this.flushContacts();
     await this.flushMembers();
     for (let index = 0; index < this.history.length; index += CHUNK) {
@@ -202,7 +224,8 @@ export class MembershipBatch {
     position: bigint,
     cause: RecordedEvent | undefined,
   ): void {
-    const member = isMemberAt(contact.searchable, segment, now);
+    const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
+    const member = isMemberAt(contact.searchable, segment, now, lastDataEventAt);
     if (member !== contact.members.has(segment.id)) {
       if (member) contact.members.add(segment.id);
       else contact.members.delete(segment.id);
@@ -210,7 +233,7 @@ export class MembershipBatch {
       this.countDeltas.set(countKey, (this.countDeltas.get(countKey) ?? 0) + (member ? 1 : -1));
       this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
     }
-    const next = nextCheckAfter(contact.searchable, segment, now);
+    const next = nextCheckAfter(contact.searchable, segment, now, lastDataEventAt);
     const current = contact.deadlines.get(segment.id);
     if (next === current) return;
     if (next === undefined) {
@@ -279,7 +302,7 @@ export class MembershipBatch {
     const initialNow = clock === undefined ? undefined : Number(clock.now);
     const entry: WorkspaceEntry = {
       segments,
-      timedSegments: segments.filter((segment) => segment.relativeFilters.length > 0),
+      timedSegments: segments.filter(isTimeBased),
       segmentsById: new Map(segments.map((segment) => [segment.id, segment])),
       now: initialNow ?? Number.MIN_SAFE_INTEGER,
       initialNow,
@@ -343,6 +366,9 @@ export class MembershipBatch {
               .where('contact_id', 'in', chunk)
               .execute(),
       ]);
+      if (workspace.segments.some((segment) => segment.dataEventFilters.length > 0)) {
+        await this.dataEvents.load(workspaceId, chunk);
+      }
       const rowById = new Map(rows.map((row) => [row.id, row]));
       const storedDeadlines = new Map(deadlines.map((row) => [row.contact_id, Number(row.at)]));
       const entries = new Map<string, ContactEntry>();
@@ -368,7 +394,12 @@ export class MembershipBatch {
         entries.set(id, entry);
         this.contacts.set(key, entry);
         for (const segment of workspace.timedSegments) {
-          const at = nextCheckAfter(entry.searchable, segment, clock);
+          const at = nextCheckAfter(
+            entry.searchable,
+            segment,
+            clock,
+            this.dataEvents.of(workspaceId, id),
+          );
           if (at === undefined) continue;
           entry.deadlines.set(segment.id, at);
           workspace.queue.push({ at, segmentId: segment.id, contactKey: key });

@@ -9,6 +9,8 @@ import {
 import { toSegmentEvent } from '../../src/segments/segment-event-codec';
 import { snapshotOf } from '../../src/segments/domain/segment-membership';
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
+import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
+import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds, MembershipBatch } from './membership-batch';
 import { createSegmentMembershipTables } from './segment-membership.schema';
@@ -21,6 +23,8 @@ import {
 export const SEGMENT_MEMBERSHIP_PROJECTION = 'segment_membership';
 
 const SEGMENT_CLOCK_TICKED: SegmentClockTicked['type'] = 'SegmentClockTicked';
+// Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
+const DATA_EVENT_TRACKED: DataEventTracked['type'] = 'DataEventTracked';
 const SEGMENT_EVENTS: ReadonlySet<string> = new Set(SEGMENT_EVENT_TYPES);
 
 type Tx = Transaction<SegmentMembershipReadModel>;
@@ -41,9 +45,17 @@ export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: Dea
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
     version: 2,
-    eventTypes: [...CONTACTS_PROJECTION_EVENT_TYPES, ...SEGMENT_EVENT_TYPES, SEGMENT_CLOCK_TICKED],
+    eventTypes: [
+      ...CONTACTS_PROJECTION_EVENT_TYPES,
+      DATA_EVENT_TRACKED,
+      ...SEGMENT_EVENT_TYPES,
+      SEGMENT_CLOCK_TICKED,
+    ],
     tables: [...SEGMENT_MEMBERSHIP_TABLES],
-    migrations: [{ name: '001_segment_membership', up: createSegmentMembershipTables }],
+    migrations: [
+      { name: '001_segment_membership', up: createSegmentMembershipTables },
+      { name: '002_segment_membership_data_events', up: createDataEventsTable },
+    ],
     async apply(events, tx, tables) {
       let earliest: number | undefined;
       for (const run of runsOf(events)) {

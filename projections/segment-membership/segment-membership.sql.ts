@@ -9,11 +9,13 @@ import {
 import { SECONDS_PER_DAY } from '../../src/contacts/search/contact-search.semantics';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import {
+  isTimeBased,
   MEMBERSHIP_TIME_ZONE,
   rolesOf,
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
 import type { SegmentMembershipReadModel } from './segment-membership.tables';
+import { dataEventsSql, lastDataEventSql } from './contact-data-events';
 
 type Db = Kysely<SegmentMembershipReadModel>;
 type Tables = TableResolver<SegmentMembershipReadModel>;
@@ -56,12 +58,14 @@ function ruleSql(
   dialect: SearchDialect,
   workspaceId: string,
   now: number,
+  tables: Tables,
 ): RawBuilder<SqlBool> {
   return compileSearchQuery(segment.rule, {
     dialect,
     workspaceId,
     timeZone: MEMBERSHIP_TIME_ZONE,
     now,
+    dataEvents: dataEventsSql(tables('segment_membership_data_events')),
   });
 }
 
@@ -76,9 +80,21 @@ export function deadlineSql(
   segment: SegmentRuleSnapshot,
   dialect: SearchDialect,
   now: number,
+  tables: Tables,
 ): RawBuilder<number | null> {
-  const candidates = segment.relativeFilters.flatMap((filter) => {
-    const flip = sql`floor(${searchFieldSql(filter.field, dialect)} + ${sql.lit(filter.value * SECONDS_PER_DAY)})`;
+  const timed = [
+    ...segment.relativeFilters.map((filter) => ({
+      value: searchFieldSql(filter.field, dialect),
+      days: filter.value,
+    })),
+    ...segment.dataEventFilters.flatMap((filter) =>
+      filter.withinDays === undefined
+        ? []
+        : [{ value: lastDataEventSql(tables, filter.value), days: filter.withinDays }],
+    ),
+  ];
+  const candidates = timed.flatMap(({ value, days }) => {
+    const flip = sql`floor(${value} + ${sql.lit(days * SECONDS_PER_DAY)})`;
     return [flip, sql`(${flip} + 1)`].map(
       (candidate) => sql`(CASE WHEN ${candidate} > ${sql.lit(now)} THEN ${candidate} END)`,
     );
@@ -108,7 +124,7 @@ export async function evaluateSegmentInWorkspace(
 ): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
   const members = sql.table(tables('segment_membership_members'));
-  const rule = ruleSql(segment, dialect, workspaceId, now);
+  const rule = ruleSql(segment, dialect, workspaceId, now, tables);
   const matchingContact = (contactId: RawBuilder<string>) =>
     eligible(db, tables, workspaceId, segment)
       .where(rule)
@@ -189,8 +205,8 @@ export async function evaluateSegmentInWorkspace(
   // A contact's row holds its earliest deadline over all segments. The old rule's deadlines are
   // left in it: a row earlier than the truth only loads the contact early, which re-derives its
   // deadlines from the fold, fires none and writes the true earliest back.
-  if (segment.relativeFilters.length === 0) return undefined;
-  const deadline = deadlineSql(segment, dialect, now);
+  if (!isTimeBased(segment)) return undefined;
+  const deadline = deadlineSql(segment, dialect, now, tables);
   const stored = sql.ref<number>('segment_membership_deadlines.at');
   const incoming = sql.ref<number>('excluded.at');
   await db

@@ -9,6 +9,7 @@ import type {
   EventStore,
   NewEvent,
 } from '../shared/event-store/event-store.port';
+import { streamStateCacheOf, withEventIds } from '../shared/event-sourcing/stream-state-cache';
 import { contactStreamId } from '../shared/stream-names';
 import type { LocatedContact } from './located-contact';
 
@@ -57,11 +58,34 @@ export async function appendDecisions(
     data: asEventData(event.data),
     metadata: options.metadata,
   }));
-  const result = await store.append(
-    contactStreamId(contact.workspaceId, contact.contactId),
-    toAppend,
-    { expectedRevision: contact.revision ?? 'no_stream' },
-  );
+  const streamId = contactStreamId(contact.workspaceId, contact.contactId);
+  const cache = streamStateCacheOf(store);
+  // The ids already known for the revision this step decided on; without them the new entry
+  // could not answer `containsEvent` for older events, so nothing is cached.
+  const known = cache.get<ContactState>(streamId, contactDecider);
+  const knownIds =
+    contact.revision === undefined
+      ? new Set<string>()
+      : known?.revision === contact.revision
+        ? known.eventIds
+        : undefined;
+  let result;
+  try {
+    result = await store.append(streamId, toAppend, {
+      expectedRevision: contact.revision ?? 'no_stream',
+    });
+  } catch (error) {
+    // The fold this step decided on lost a race (or is doubtful): the retry reads the stream.
+    cache.delete(streamId);
+    throw error;
+  }
+  if (knownIds === undefined) cache.delete(streamId);
+  else
+    cache.set(streamId, contactDecider, {
+      state,
+      revision: result.nextExpectedRevision,
+      eventIds: withEventIds(knownIds, toAppend),
+    });
   return { events, state, position: result.position };
 }
 

@@ -3,6 +3,7 @@ import { toContactEvent } from '../contacts/contact-event-codec';
 import { contactDecider } from '../contacts/domain/contact.decider';
 import type { ContactState } from '../contacts/domain/contact.state';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
+import { streamStateCacheOf } from '../shared/event-sourcing/stream-state-cache';
 import { contactStreamId } from '../shared/stream-names';
 import type { LocatedContact } from './located-contact';
 
@@ -42,14 +43,24 @@ export class ContactLocator {
     contactId: string,
     eventId: string | undefined,
   ): Promise<{ state: ContactState; revision: bigint | undefined; containsEvent: boolean }> {
+    const streamId = contactStreamId(workspaceId, contactId);
+    // A cached fold is as good as a read for every append made from it (it carries the cached
+    // revision as its expectation, see StreamStateCache), and its event ids answer `containsEvent`.
+    const cache = streamStateCacheOf(this.store);
+    const cached = cache.get<ContactState>(streamId, contactDecider);
+    if (cached !== undefined) {
+      const containsEvent = eventId !== undefined && cached.eventIds.has(eventId);
+      return { state: cached.state, revision: cached.revision, containsEvent };
+    }
     let state = contactDecider.initialState();
     let revision: bigint | undefined;
-    let containsEvent = false;
-    for await (const recorded of this.store.readStream(contactStreamId(workspaceId, contactId))) {
+    const eventIds = new Set<string>();
+    for await (const recorded of this.store.readStream(streamId)) {
       state = contactDecider.evolve(state, toContactEvent(recorded));
       revision = recorded.revision;
-      if (recorded.id === eventId) containsEvent = true;
+      eventIds.add(recorded.id);
     }
-    return { state, revision, containsEvent };
+    if (revision !== undefined) cache.set(streamId, contactDecider, { state, revision, eventIds });
+    return { state, revision, containsEvent: eventId !== undefined && eventIds.has(eventId) };
   }
 }

@@ -8,6 +8,7 @@ import type {
   ExpectedRevision,
   NewEvent,
 } from '../event-store/event-store.port';
+import { streamStateCacheOf, withEventIds, type CachedStreamState } from './stream-state-cache';
 
 /** A domain event as deciders produce and fold them. */
 export interface DomainEvent {
@@ -34,25 +35,76 @@ export interface CommandOutcome<Event, State> {
   readonly position: bigint | undefined;
 }
 
-/** Folds a stream with a decider; `revision` is undefined for a stream that does not exist. */
+/**
+ * Folds a stream with a decider; `revision` is undefined for a stream that does not exist. Always
+ * reads the store (callers that decide without appending get no expected-revision check to catch
+ * a stale state), and leaves the fold in the stream state cache for the next command.
+ */
 export async function loadState<Command, Event extends DomainEvent, State>(
   store: EventStore,
   streamId: string,
   decider: Decider<Command, Event, State>,
 ): Promise<{ state: State; revision: bigint | undefined }> {
-  let state = decider.initialState();
-  let revision: bigint | undefined;
-  for await (const recorded of store.readStream(streamId)) {
-    state = decider.evolve(state, { type: recorded.type, data: recorded.data } as Event);
-    revision = recorded.revision;
-  }
+  const { state, revision } = await readFold(store, streamId, decider);
   return { state, revision };
 }
 
+async function readFold<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+): Promise<{ state: State; revision: bigint | undefined; eventIds: Set<string> }> {
+  let state = decider.initialState();
+  let revision: bigint | undefined;
+  const eventIds = new Set<string>();
+  for await (const recorded of store.readStream(streamId)) {
+    state = decider.evolve(state, { type: recorded.type, data: recorded.data } as Event);
+    revision = recorded.revision;
+    eventIds.add(recorded.id);
+  }
+  if (revision !== undefined)
+    streamStateCacheOf(store).set(streamId, decider, { state, revision, eventIds });
+  return { state, revision, eventIds };
+}
+
 /**
- * The whole command-handling shell: read the stream, fold it, decide, append with the revision
- * that was read. On a concurrent write it re-reads and re-decides (bounded); domain refusals
- * propagate unchanged. Handlers hold no business logic beyond building the command.
+ * Decides on the cached fold of the stream when there is one, else on a fresh read (which fills
+ * the cache). A refusal or a no-op decided on a cached fold is decided again on a fresh read:
+ * neither appends, so no expected-revision check would catch a fold that a write elsewhere made
+ * stale, and both are rare enough on the hot path that the read costs nothing overall.
+ */
+async function loadAndDecide<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+): Promise<{
+  state: State;
+  revision: bigint | undefined;
+  eventIds?: Set<string>;
+  events: readonly Event[];
+}> {
+  const cached: CachedStreamState<State> | undefined = streamStateCacheOf(store).get(
+    streamId,
+    decider,
+  );
+  if (cached !== undefined) {
+    try {
+      const events = decider.decide(command, cached.state);
+      if (events.length > 0) return { ...cached, events };
+    } catch {
+      // Refused on the cached fold: the fresh read below decides (and refuses) for real.
+    }
+  }
+  const loaded = await readFold(store, streamId, decider);
+  return { ...loaded, events: decider.decide(command, loaded.state) };
+}
+
+/**
+ * The whole command-handling shell: read the stream (or take its cached fold), fold it, decide,
+ * append with the revision that was read. On a concurrent write it drops the cached fold,
+ * re-reads and re-decides (bounded); domain refusals propagate unchanged. Handlers hold no
+ * business logic beyond building the command.
  */
 export async function handleCommand<Command, Event extends DomainEvent, State>(
   store: EventStore,
@@ -62,9 +114,14 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   options: HandleCommandOptions<Event>,
 ): Promise<CommandOutcome<Event, State>> {
   const maxAttempts = options.maxAttempts ?? 5;
+  const cache = streamStateCacheOf(store);
   for (let attempt = 1; ; attempt += 1) {
-    const { state, revision } = await loadState(store, streamId, decider);
-    const events = decider.decide(command, state);
+    const { state, revision, eventIds, events } = await loadAndDecide(
+      store,
+      streamId,
+      decider,
+      command,
+    );
     if (events.length === 0) return { events, state, position: undefined };
     const expectedRevision: ExpectedRevision = revision ?? 'no_stream';
     const toAppend: NewEvent[] = events.map((event, index) => ({
@@ -75,8 +132,16 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     }));
     try {
       const result = await store.append(streamId, toAppend, { expectedRevision });
-      return { events, state: events.reduce(decider.evolve, state), position: result.position };
+      const next = events.reduce(decider.evolve, state);
+      cache.set(streamId, decider, {
+        state: next,
+        revision: result.nextExpectedRevision,
+        eventIds: withEventIds(eventIds, toAppend),
+      });
+      return { events, state: next, position: result.position };
     } catch (error) {
+      // Whatever the cache held may be what lost the race: the next attempt reads the store.
+      cache.delete(streamId);
       if (error instanceof WrongExpectedRevision && attempt < maxAttempts) continue;
       throw error;
     }
