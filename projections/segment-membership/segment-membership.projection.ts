@@ -11,6 +11,8 @@ import { snapshotOf } from '../../src/segments/domain/segment-membership';
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
 import { createDataEventsTable } from './contact-data-events';
+import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
+import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds, MembershipBatch } from './membership-batch';
 import { createSegmentMembershipTables } from './segment-membership.schema';
@@ -25,14 +27,17 @@ export const SEGMENT_MEMBERSHIP_PROJECTION = 'segment_membership';
 const SEGMENT_CLOCK_TICKED: SegmentClockTicked['type'] = 'SegmentClockTicked';
 // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
 const DATA_EVENT_TRACKED: DataEventTracked['type'] = 'DataEventTracked';
+// Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
+const DATA_EVENT_TRACKED: DataEventTracked['type'] = 'DataEventTracked';
 const SEGMENT_EVENTS: ReadonlySet<string> = new Set(SEGMENT_EVENT_TYPES);
 
 type Tx = Transaction<SegmentMembershipReadModel>;
 
 /**
  * Live segment membership (segments.md). Keeps its own fold of every contact (the contacts read
- * model's columns, folded with the domain's `evolve`), so it never depends on another
- * projection's progress, and:
+ * model's columns, folded with the domain's `evolve`) and of its data events (the latest
+ * `created_at` per name, merge sources' included, for `has_done` / `has_not_done`), so it never
+ * depends on another projection's progress, and:
  * - on a contact event, re-evaluates that contact against its workspace's segments in memory;
  * - on a new segment or a rule change, evaluates the whole workspace once in SQL;
  * - stores, per (segment, contact) with a relative date rule, the next instant the membership may
@@ -44,7 +49,7 @@ type Tx = Transaction<SegmentMembershipReadModel>;
 export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: DeadlineAlarm } = {}) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 2,
+    version: 3,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       DATA_EVENT_TRACKED,
