@@ -11,8 +11,6 @@ import { snapshotOf } from '../../src/segments/domain/segment-membership';
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
 import { createDataEventsTable } from './contact-data-events';
-import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
-import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds, MembershipBatch } from './membership-batch';
 import { createSegmentMembershipTables } from './segment-membership.schema';
@@ -25,8 +23,6 @@ import {
 export const SEGMENT_MEMBERSHIP_PROJECTION = 'segment_membership';
 
 const SEGMENT_CLOCK_TICKED: SegmentClockTicked['type'] = 'SegmentClockTicked';
-// Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
-const DATA_EVENT_TRACKED: DataEventTracked['type'] = 'DataEventTracked';
 // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
 const DATA_EVENT_TRACKED: DataEventTracked['type'] = 'DataEventTracked';
 const SEGMENT_EVENTS: ReadonlySet<string> = new Set(SEGMENT_EVENT_TYPES);
