@@ -4,6 +4,7 @@ import { evolve } from '../../src/contacts/domain/contact.evolve';
 import { isLive, type ContactState } from '../../src/contacts/domain/contact.state';
 import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import type { TableResolver } from '../../src/projection-runner/projection';
 import {
   isMemberAt,
   isTimeBased,
@@ -22,11 +23,26 @@ import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
+import { insertRows } from './raw-insert';
 import type { SegmentHistoryTable, SegmentMembershipReadModel } from './segment-membership.tables';
 
 type Db = Kysely<SegmentMembershipReadModel>;
 
 const CHUNK = 200;
+
+const HISTORY_COLUMNS: readonly (keyof SegmentHistoryTable)[] = [
+  'workspace_id',
+  'segment_id',
+  'contact_id',
+  'change',
+  'effective_at',
+  'cause',
+  'cause_event_id',
+  'cause_event_type',
+  'rule_version',
+  'position',
+  'seq',
+];
 
 /** One contact as the batch holds it: its fold, its memberships and its deadlines. */
 interface ContactEntry {
@@ -84,7 +100,10 @@ export class MembershipBatch {
 
   private readonly dataEvents: ContactDataEvents;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly tables: TableResolver<SegmentMembershipReadModel>,
+  ) {
     this.dataEvents = new ContactDataEvents(db, contactKey);
   }
 
@@ -183,12 +202,12 @@ export class MembershipBatch {
     await this.dataEvents.flush();
     await this.flushContacts();
     await this.flushMembers();
-    for (let index = 0; index < this.history.length; index += CHUNK) {
-      await this.db
-        .insertInto('segment_membership_history')
-        .values(this.history.slice(index, index + CHUNK))
-        .execute();
-    }
+    await insertRows(
+      this.db as Kysely<unknown>,
+      this.tables('segment_membership_history'),
+      HISTORY_COLUMNS,
+      this.history,
+    );
     await this.flushDeadlines();
     for (const [key, delta] of this.countDeltas) {
       if (delta === 0) continue;
@@ -476,13 +495,13 @@ export class MembershipBatch {
         removed.set(key, ids);
       }
     }
-    for (let index = 0; index < added.length; index += 500) {
-      await this.db
-        .insertInto('segment_membership_members')
-        .values(added.slice(index, index + 500))
-        .onConflict((conflict) => conflict.doNothing())
-        .execute();
-    }
+    await insertRows(
+      this.db as Kysely<unknown>,
+      this.tables('segment_membership_members'),
+      ['workspace_id', 'segment_id', 'contact_id'],
+      added,
+      'ON CONFLICT DO NOTHING',
+    );
     for (const [key, ids] of removed) {
       const [workspaceId = '', segmentId = ''] = key.split('\u0000');
       for (let index = 0; index < ids.length; index += 500) {

@@ -60,7 +60,7 @@ export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: Dea
     async apply(events, tx, tables) {
       let earliest: number | undefined;
       for (const run of runsOf(events)) {
-        const batch = new MembershipBatch(tx);
+        const batch = new MembershipBatch(tx, tables);
         if (run.kind === 'segment') {
           const { workspaceId } = run.event.data as { workspaceId: string };
           const now = await batch.advance(workspaceId, eventSeconds(run.event), run.event);
