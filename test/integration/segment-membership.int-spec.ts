@@ -154,6 +154,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
             value: [
               { field: 'custom_attributes.trial_ends', operator: 'more_than_days_ago', value: 0 },
               { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+              { field: 'event', operator: 'has_done', value: 'purchase', within_days: 1 },
             ],
           },
         },

@@ -7,7 +7,7 @@ import type { JsonValue } from '../../src/contacts/domain/contact.attributes';
 import type { ContactCommand } from '../../src/contacts/domain/contact.commands';
 import { contactDecider } from '../../src/contacts/domain/contact.decider';
 import { ContactDomainError } from '../../src/contacts/domain/contact.errors';
-import { isLive } from '../../src/contacts/domain/contact.state';
+import { isLive, type ContactState } from '../../src/contacts/domain/contact.state';
 import { matchesSearchQuery } from '../../src/contacts/search/contact-search.evaluate';
 import type { SearchFieldType } from '../../src/contacts/search/contact-search.fields';
 import type { SearchNode } from '../../src/contacts/search/contact-search.query';
@@ -56,8 +56,22 @@ export type Step =
     }
   | { kind: 'merge'; from: number; into: number }
   | { kind: 'delete'; contact: number }
+  | { kind: 'track'; contact: number; name: DataEventName; offset: number }
   | { kind: 'advance'; hours: number; delta: number }
   | { kind: 'changeRule'; segment: number; spec: RuleSpec };
+
+type DataEventName = 'purchase' | 'login';
+const dataEventName = fc.constantFrom<DataEventName>('purchase', 'login');
+
+const dataEventFilter = fc.record(
+  {
+    field: fc.constant('event'),
+    operator: fc.constantFrom('has_done', 'has_not_done'),
+    value: dataEventName,
+    within_days: fc.integer({ min: 0, max: 2 }),
+  },
+  { requiredKeys: ['field', 'operator', 'value'] },
+);
 
 const relative = (field: string) =>
   fc.record({
@@ -69,6 +83,7 @@ const relative = (field: string) =>
 const filter: fc.Arbitrary<JsonValue> = fc.oneof(
   { weight: 3, arbitrary: relative('signed_up_at') },
   { weight: 2, arbitrary: relative('custom_attributes.trial_ends') },
+  { weight: 3, arbitrary: dataEventFilter },
   fc.record({
     field: fc.constant('custom_attributes.plan'),
     operator: fc.constantFrom('=', '!='),
@@ -166,6 +181,16 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('delete' as const), contact: contactIndex }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('track' as const),
+      contact: contactIndex,
+      name: dataEventName,
+      // Mostly past event times (late events happen); whole hours, as deadlines land on the grid.
+      offset: fc.integer({ min: -60, max: 2 }).map((hours) => hours * HOUR),
+    }),
   },
   {
     weight: 5,
@@ -287,6 +312,12 @@ export async function runStep(
       return;
     case 'delete':
       return contact(current.contact, { type: 'DeleteContact', data: ref(current.contact), now });
+    case 'track':
+      return contact(current.contact, {
+        type: 'TrackEvent',
+        data: { ...ref(current.contact), name: current.name, createdAt: now + current.offset },
+        now,
+      });
     case 'advance': {
       const hour = Math.floor((now - T0) / HOUR) + current.hours;
       clock.set(Math.max(now, T0 + hour * HOUR + current.delta) * 1000);
@@ -318,20 +349,46 @@ const ROLES: Readonly<Record<SegmentPersonType, readonly string[]>> = {
   all: ['lead', 'user'],
 };
 
-/** Brute force: fold every contact from its stream and evaluate each rule on it at `now`. */
+/**
+ * Brute force: fold every contact from its stream and evaluate each rule on it at `now`. A
+ * contact's data events are those of its own stream and of the streams of contacts merged into
+ * it (directly or through another merged contact), read from the log.
+ */
 export async function expectedMembers(
   store: EventStore,
   rules: Rules,
   now: number,
 ): Promise<string[]> {
-  const members: string[] = [];
+  const states = new Map<string, ContactState>();
   for (const contactId of CONTACT_IDS) {
     const { state } = await loadState(store, contactStreamId(WORKSPACE, contactId), contactDecider);
-    if (!isLive(state)) continue;
+    states.set(contactId, state);
+  }
+  const ownerOf = (contactId: string): string => {
+    const state = states.get(contactId);
+    return state?.status === 'merged' ? ownerOf(state.into) : contactId;
+  };
+  const tracked: Array<{ contactId: string; name: string; createdAt: number }> = [];
+  for await (const event of store.readAll({ filter: { eventTypes: ['DataEventTracked'] } })) {
+    const data = event.data as { contactId: string; name: string; createdAt: number };
+    tracked.push(data);
+  }
+  const members: string[] = [];
+  for (const contactId of CONTACT_IDS) {
+    const state = states.get(contactId);
+    if (!state || !isLive(state)) continue;
     const row = { ...liveRow(state, 0), custom_attributes: state.custom_attributes };
+    const lastDataEventAt = new Map<string, number>();
+    for (const event of tracked) {
+      if (ownerOf(event.contactId) !== contactId) continue;
+      lastDataEventAt.set(
+        event.name,
+        Math.max(lastDataEventAt.get(event.name) ?? -Infinity, event.createdAt),
+      );
+    }
     for (const [segmentId, { spec, node }] of rules) {
       if (!ROLES[spec.personType].includes(state.status)) continue;
-      if (matchesSearchQuery(row, node, { timeZone: 'UTC', now }))
+      if (matchesSearchQuery(row, node, { timeZone: 'UTC', now, lastDataEventAt }))
         members.push(`${segmentId}/${contactId}`);
     }
   }
