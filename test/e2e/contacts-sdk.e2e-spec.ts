@@ -7,6 +7,7 @@ import {
   TEST_POSTGRES_URL,
   uniqueSchemaName,
 } from '../support/postgres';
+import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -302,3 +303,42 @@ function postgresSuite(): void {
     expect(gone.status).toBe(410);
   });
 }
+
+/**
+ * The production event store path: the service on the EventStoreDB adapter, through the real
+ * client over gRPC to the in-process stand-in of EventStoreDB's protocol.
+ */
+describe('the SDK against the service on the EventStoreDB adapter', () => {
+  let standIn: EsdbStandIn;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    standIn = await startEsdbStandIn();
+    service = await startTestApp({ EVENTSTORE_CONNECTION_STRING: standIn.connectionString });
+  });
+  afterAll(async () => {
+    await service.close();
+    await standIn.close();
+  });
+
+  it('creates, finds, searches and merges contacts, and refuses a duplicate external_id', async () => {
+    const client = new IntercomClient({ token: ACME_TOKEN, baseUrl: service.baseUrl });
+    const user = await client.contacts.create({
+      external_id: 'esdb-user',
+      email: 'esdb@example.com',
+    });
+    const lead = await client.contacts.create({ role: 'lead', name: 'ESDB lead' });
+    expect((await client.contacts.find({ contact_id: user.id })).external_id).toBe('esdb-user');
+    const found = await client.contacts.search({
+      query: { field: 'external_id', operator: '=', value: 'esdb-user' },
+    });
+    expect(found.data.map((contact) => contact.id)).toEqual([user.id]);
+    const duplicate = await service.request('/contacts', {
+      method: 'POST',
+      json: { external_id: 'esdb-user' },
+    });
+    expect(duplicate.status).toBe(409);
+    const merged = await client.contacts.mergeLeadInUser({ from: lead.id, into: user.id });
+    expect(merged).toMatchObject({ id: user.id, name: 'ESDB lead' });
+  });
+});
