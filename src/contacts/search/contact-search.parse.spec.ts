@@ -136,6 +136,18 @@ describe('parseContactSearchRequest', () => {
     ).toMatchObject({
       operator: 'not_exists',
     });
+    expect(parseSearchQuery(filter('event', 'has_done', 'purchase'), ruleOptions)).toEqual({
+      kind: 'filter',
+      field: { kind: 'event', name: 'event', type: 'string' },
+      operator: 'has_done',
+      value: 'purchase',
+    });
+    expect(
+      parseSearchQuery(
+        { ...filter('event', 'has_not_done', 'purchase'), within_days: '1.5' },
+        ruleOptions,
+      ),
+    ).toMatchObject({ operator: 'has_not_done', value: 'purchase', withinDays: 1.5 });
   });
 
   describe('refuses', () => {
@@ -206,6 +218,18 @@ describe('parseContactSearchRequest', () => {
         query(filter('email', 'exists')),
         'parameter_invalid',
         'email',
+      ],
+      [
+        'the rule-only event field in a search',
+        query(filter('event', 'has_done', 'purchase')),
+        'parameter_invalid',
+        'event',
+      ],
+      [
+        'within_days in a search',
+        query({ ...filter('email', '=', 'a'), within_days: 1 }),
+        'parameter_invalid',
+        'query.within_days',
       ],
       [
         'contains on segment_id',
@@ -356,6 +380,20 @@ describe('parseContactSearchRequest', () => {
       ],
       ['a value for exists', filter('phone', 'exists', 'x'), 'phone'],
       ['exists on segment_id', filter('segment_id', 'exists'), 'segment_id'],
+      ['has_done on another field', filter('email', 'has_done', 'purchase'), 'email'],
+      ['= on event', filter('event', '=', 'purchase'), 'event'],
+      ['has_done without an event name', filter('event', 'has_done', ''), 'event'],
+      ['a number as event name', filter('event', 'has_done', 3), 'event'],
+      [
+        'negative within_days',
+        { ...filter('event', 'has_done', 'purchase'), within_days: -1 },
+        'event',
+      ],
+      [
+        'within_days on another operator',
+        { ...filter('signed_up_at', 'exists'), within_days: 1 },
+        'query.within_days',
+      ],
     ])('in a rule: %s', (_title, rule, field) => {
       expect(refusal(query(rule), ruleOptions)).toMatchObject({ code: 'parameter_invalid', field });
     });
