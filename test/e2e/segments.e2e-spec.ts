@@ -227,4 +227,51 @@ describe('segments API (e2e)', () => {
       user.id,
     );
   }, 20_000);
+
+  it('lets a user enter "has done purchase within 1 day" on POST /events and leave at the deadline', async () => {
+    const user = await createContact({ role: 'user', email: 'buyer@acme.test' });
+    const segment = await createSegment({
+      name: 'Purchased within a day',
+      person_type: 'user',
+      rule: { field: 'event', operator: 'has_done', value: 'purchase', within_days: 1 },
+    });
+    expect((await members(segment.id)).data.map((c) => c.id)).not.toContain(user.id);
+    const createdAt = Math.floor(Date.now() / 1000) - DAY + 3;
+    const deadline = createdAt + DAY;
+    const tracked = await app.request('/events', {
+      method: 'POST',
+      json: { id: user.id, event_name: 'purchase', created_at: createdAt },
+    });
+    expect(tracked.status).toBe(202);
+    await eventually(
+      async () =>
+        (await members(segment.id)).data.some((c) => c.id === user.id) ? true : undefined,
+      5_000,
+      'the user to enter the segment',
+    );
+    expect(Date.now()).toBeLessThan(deadline * 1000);
+
+    const leftAt = await eventually(
+      async () => {
+        const current = await members(segment.id);
+        return current.data.some((c) => c.id === user.id) ? undefined : Date.now();
+      },
+      10_000,
+      'the user to leave the segment',
+    );
+    expect(leftAt).toBeGreaterThanOrEqual(deadline * 1000);
+    expect(leftAt - deadline * 1000).toBeLessThan(1000);
+    expect((await history(segment.id)).data.filter((row) => row.contact_id === user.id)).toEqual([
+      expect.objectContaining({
+        change: 'entered',
+        cause: expect.objectContaining({ type: 'event', event_type: 'DataEventTracked' }),
+      }),
+      expect.objectContaining({
+        change: 'exited',
+        effective_at: deadline,
+        cause: { type: 'deadline', deadline },
+        rule_version: 1,
+      }),
+    ]);
+  }, 20_000);
 });
