@@ -250,6 +250,16 @@ describe('segments API (e2e)', () => {
       'the user to enter the segment',
     );
     expect(Date.now()).toBeLessThan(deadline * 1000);
+    const preview = await json<ContactList>(
+      await app.request('/segments/preview', {
+        method: 'POST',
+        json: {
+          person_type: 'user',
+          rule: { field: 'event', operator: 'has_done', value: 'purchase', within_days: 1 },
+        },
+      }),
+    );
+    expect(preview.data.map((c) => c.id)).toContain(user.id);
 
     const leftAt = await eventually(
       async () => {

@@ -6,6 +6,7 @@ import {
   compileSearchQuery,
   searchableContacts,
   searchFieldSql,
+  type DataEventSql,
   type SearchDialect,
   type SegmentMembershipSql,
 } from './contact-search.sql';
@@ -25,6 +26,8 @@ export interface ContactSearchScope {
   /** Unix seconds; only segment rules' relative operators read it. */
   readonly now?: number;
   readonly segmentMembership?: SegmentMembershipSql;
+  /** Segment rules' `has_done` / `has_not_done`. */
+  readonly dataEvents?: DataEventSql;
 }
 
 /** api.md's `pages` object. */
@@ -81,6 +84,7 @@ export async function searchContacts<DB>(
     timeZone,
     ...(scope.now !== undefined ? { now: scope.now } : {}),
     ...(scope.segmentMembership ? { segmentMembership: scope.segmentMembership } : {}),
+    ...(scope.dataEvents ? { dataEvents: scope.dataEvents } : {}),
   });
   const matching = searchableContacts(target.db, target.table, scope.workspaceId).where(condition);
   const sortValue = searchFieldSql(sort.field, target.dialect);

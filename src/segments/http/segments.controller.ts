@@ -140,6 +140,7 @@ export class SegmentsController {
         workspaceId,
         now: Math.floor(this.clock.now() / 1000),
         segmentMembership: this.segments.membershipSql(),
+        dataEvents: this.segments.dataEventsSql(),
       },
       request,
     );

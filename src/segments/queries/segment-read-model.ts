@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
 import { segmentMembershipSql } from '../../../projections/segment-membership/segment-membership.sql';
+import { dataEventsSql } from '../../../projections/segment-membership/contact-data-events';
 import type {
   SegmentDefinitionsTable,
   SegmentHistoryTable,
   SegmentMembershipReadModel,
 } from '../../../projections/segment-membership/segment-membership.tables';
-import type { SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
+import type { DataEventSql, SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
 import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
@@ -100,6 +101,11 @@ export class SegmentReadModel {
       .orderBy('change')
       .limit(options.limit)
       .execute();
+  }
+
+  /** `has_done` filters over the membership projection's own record of data events. */
+  dataEventsSql(): DataEventSql {
+    return dataEventsSql(this.table('segment_membership_data_events'));
   }
 
   /** `segment_id` filters over the current members. */
