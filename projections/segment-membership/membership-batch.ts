@@ -24,6 +24,7 @@ import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows } from './raw-insert';
+import { changesBetween, inputsOf, mayChange, type SegmentInputs } from './segment-inputs';
 import type { SegmentHistoryTable, SegmentMembershipReadModel } from './segment-membership.tables';
 
 type Db = Kysely<SegmentMembershipReadModel>;
@@ -64,6 +65,8 @@ interface ContactEntry {
 
 interface WorkspaceEntry {
   readonly segments: readonly SegmentRuleSnapshot[];
+  /** What each of `segments` reads of a contact, by index. */
+  readonly inputs: readonly SegmentInputs[];
   /** The segments with a relative date filter: the only ones with deadlines. */
   readonly timedSegments: readonly SegmentRuleSnapshot[];
   readonly segmentsById: ReadonlyMap<string, SegmentRuleSnapshot>;
@@ -173,6 +176,7 @@ export class MembershipBatch {
     const revision = Number(event.revision);
     if (revision <= contact.revision) return;
     const previous = contact.state;
+    const before = contact.searchable;
     contact.state = evolve(previous, toContactEvent(event));
     contact.revision = revision;
     contact.rowChanged = true;
@@ -180,9 +184,13 @@ export class MembershipBatch {
     contact.searchable = searchableOf(contact.state, contact.row);
     this.foldDataEvents(event);
     const workspace = await this.workspace(workspaceId);
-    for (const segment of workspace.segments) {
-      this.evaluate(contact, segment, now, event.position, event);
-    }
+    // Most events change a few fields: only the segments that read them can change.
+    const changes = changesBetween(before, contact.searchable);
+    const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
+    workspace.segments.forEach((segment, index) => {
+      if (!mayChange(workspace.inputs[index]!, changes)) return;
+      this.evaluate(contact, segment, now, event.position, event, lastDataEventAt);
+    });
   }
 
   private foldDataEvents(recorded: RecordedEvent): void {
@@ -206,7 +214,7 @@ export class MembershipBatch {
       this.db as Kysely<unknown>,
       this.tables('segment_membership_history'),
       HISTORY_COLUMNS,
-      this.history,
+      this.history.sort(byKey),
     );
     await this.flushDeadlines();
     for (const [key, delta] of this.countDeltas) {
@@ -242,8 +250,8 @@ export class MembershipBatch {
     now: number,
     position: bigint,
     cause: RecordedEvent | undefined,
+    lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId),
   ): void {
-    const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
     const member = isMemberAt(contact.searchable, segment, now, lastDataEventAt);
     if (member !== contact.members.has(segment.id)) {
       if (member) contact.members.add(segment.id);
@@ -321,6 +329,7 @@ export class MembershipBatch {
     const initialNow = clock === undefined ? undefined : Number(clock.now);
     const entry: WorkspaceEntry = {
       segments,
+      inputs: segments.map(inputsOf),
       timedSegments: segments.filter(isTimeBased),
       segmentsById: new Map(segments.map((segment) => [segment.id, segment])),
       now: initialNow ?? Number.MIN_SAFE_INTEGER,
@@ -499,7 +508,7 @@ export class MembershipBatch {
       this.db as Kysely<unknown>,
       this.tables('segment_membership_members'),
       ['workspace_id', 'segment_id', 'contact_id'],
-      added,
+      added.sort(byKey),
       'ON CONFLICT DO NOTHING',
     );
     for (const [key, ids] of removed) {
@@ -562,6 +571,30 @@ export class MembershipBatch {
     }
   }
 }
+
+/**
+ * Rows in (workspace, segment, contact) order: the tables and indexes are keyed by segment first,
+ * so sorted rows are inserted in key order, each next to the last, instead of hopping between
+ * every segment's page for every contact. The order of history rows carries no meaning
+ * (`position` and `seq` do).
+ */
+const byKey = (
+  a: { workspace_id: string; segment_id: string; contact_id: string },
+  b: { workspace_id: string; segment_id: string; contact_id: string },
+): number =>
+  a.workspace_id !== b.workspace_id
+    ? a.workspace_id < b.workspace_id
+      ? -1
+      : 1
+    : a.segment_id !== b.segment_id
+      ? a.segment_id < b.segment_id
+        ? -1
+        : 1
+      : a.contact_id < b.contact_id
+        ? -1
+        : a.contact_id > b.contact_id
+          ? 1
+          : 0;
 
 const PARSED_RULES = new Map<string, SearchNode>();
 const MAX_PARSED_RULES = 10_000;

@@ -1,0 +1,80 @@
+import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
+import { fieldsOf } from '../../src/contacts/search/contact-search.query';
+import type { SegmentRuleSnapshot } from '../../src/segments/domain/segment-membership';
+
+/** What a segment's membership reads of a contact, besides eligibility (status and role). */
+export interface SegmentInputs {
+  readonly columns: ReadonlySet<string>;
+  readonly customAttributes: ReadonlySet<string>;
+  /** Reads state outside the row (data events, other segments): re-evaluated on every event. */
+  readonly always: boolean;
+}
+
+/** The contact's columns and custom attributes an event changed. */
+export interface ContactChanges {
+  readonly columns: ReadonlySet<string>;
+  readonly customAttributes: ReadonlySet<string>;
+}
+
+export function inputsOf(segment: SegmentRuleSnapshot): SegmentInputs {
+  const columns = new Set<string>();
+  const customAttributes = new Set<string>();
+  let always = segment.dataEventFilters.length > 0;
+  for (const field of fieldsOf(segment.rule)) {
+    switch (field.kind) {
+      case 'standard':
+        columns.add(field.column);
+        break;
+      case 'custom':
+        customAttributes.add(field.attribute);
+        break;
+      case 'segment':
+      case 'event':
+        always = true;
+        break;
+    }
+  }
+  return { columns, customAttributes, always };
+}
+
+/**
+ * What differs between the contact before and after an event, or `undefined` when every segment
+ * must be evaluated again (the contact appeared, went, or changed status or role).
+ */
+export function changesBetween(
+  before: SearchableContact | undefined,
+  after: SearchableContact | undefined,
+): ContactChanges | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  if (before.status !== after.status || before.role !== after.role) return undefined;
+  const beforeAttributes = before.custom_attributes;
+  const afterAttributes = after.custom_attributes;
+  if (typeof beforeAttributes === 'string' || typeof afterAttributes === 'string') return undefined;
+  const columns = new Set<string>();
+  for (const column of Object.keys(after) as (keyof SearchableContact)[]) {
+    if (column !== 'custom_attributes' && before[column] !== after[column]) columns.add(column);
+  }
+  const customAttributes = new Set<string>();
+  for (const attributes of [beforeAttributes, afterAttributes]) {
+    for (const name of Object.keys(attributes)) {
+      if (!sameValue(beforeAttributes[name], afterAttributes[name])) customAttributes.add(name);
+    }
+  }
+  return { columns, customAttributes };
+}
+
+/**
+ * Whether the segment can have changed for a contact with these changes. A segment whose inputs
+ * did not change keeps its membership and its deadline: time alone flips it only at its deadline,
+ * which fires before any later event, so its last evaluation still holds.
+ */
+export function mayChange(inputs: SegmentInputs, changes: ContactChanges | undefined): boolean {
+  if (changes === undefined || inputs.always) return true;
+  for (const column of inputs.columns) if (changes.columns.has(column)) return true;
+  for (const name of inputs.customAttributes) if (changes.customAttributes.has(name)) return true;
+  return false;
+}
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a === b ||
+  (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
