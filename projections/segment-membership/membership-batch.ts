@@ -421,13 +421,9 @@ export class MembershipBatch {
         };
         entries.set(id, entry);
         this.contacts.set(key, entry);
+        const lastDataEventAt = this.dataEvents.of(workspaceId, id);
         for (const segment of workspace.timedSegments) {
-          const at = nextCheckAfter(
-            entry.searchable,
-            segment,
-            clock,
-            this.dataEvents.of(workspaceId, id),
-          );
+          const at = nextCheckAfter(entry.searchable, segment, clock, lastDataEventAt);
           if (at === undefined) continue;
           entry.deadlines.set(segment.id, at);
           workspace.queue.push({ at, segmentId: segment.id, contactKey: key });

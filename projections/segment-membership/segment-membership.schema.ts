@@ -72,13 +72,15 @@ export async function createSegmentMembershipTables(
     .addColumn('seq', 'integer', (column) => column.notNull())
     .execute();
   // A segment's history in order; one pair's changes (as-of membership, a contact's history).
+  // Every query of the pair index has equality on all three columns: contact first keeps new
+  // contacts' rows (ids grow with time) appended together instead of spread over every segment.
   await index('segment_membership_history', 'segment', [
     'workspace_id',
     'segment_id',
     'position',
     'seq',
   ]);
-  await index('segment_membership_history', 'pair', ['workspace_id', 'segment_id', 'contact_id']);
+  await index('segment_membership_history', 'pair', ['workspace_id', 'contact_id', 'segment_id']);
 
   await clustered(
     db.schema
