@@ -8,6 +8,7 @@ import type { TableResolver } from '../../src/projection-runner/projection';
 import {
   isMemberAt,
   isTimeBased,
+  type LastDataEventAt,
   nextCheckAfter,
   snapshotOf,
   type SegmentRuleSnapshot,
@@ -163,7 +164,8 @@ export class MembershipBatch {
       const contact = this.contacts.get(next.contactKey);
       const segment = workspace.segmentsById.get(next.segmentId);
       if (!contact || !segment || contact.deadlines.get(next.segmentId) !== next.at) continue;
-      this.evaluate(contact, segment, next.at, event.position, undefined);
+      const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
+      this.evaluate(contact, segment, next.at, event.position, undefined, lastDataEventAt);
     }
     return now;
   }
@@ -250,7 +252,8 @@ export class MembershipBatch {
     now: number,
     position: bigint,
     cause: RecordedEvent | undefined,
-    lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId),
+    // Looked up once per event by the caller, not once per segment.
+    lastDataEventAt: LastDataEventAt | undefined,
   ): void {
     const member = isMemberAt(contact.searchable, segment, now, lastDataEventAt);
     if (member !== contact.members.has(segment.id)) {

@@ -30,16 +30,16 @@ export type LastDataEventAt = ReadonlyMap<string, UnixSeconds>;
 /** Workspace days for date filters are UTC until workspaces have a time zone setting. */
 export const MEMBERSHIP_TIME_ZONE = 'UTC';
 
+// Shared constants: membership asks for every segment of every contact event.
+const ROLES: Readonly<Record<SegmentPersonType, readonly ('lead' | 'user')[]>> = {
+  user: Object.freeze(['user'] as const),
+  contact: Object.freeze(['lead'] as const),
+  all: Object.freeze(['lead', 'user'] as const),
+};
+
 /** The roles a person type admits (segments.md: leads, users, or both). */
 export function rolesOf(personType: SegmentPersonType): readonly ('lead' | 'user')[] {
-  switch (personType) {
-    case 'user':
-      return ['user'];
-    case 'contact':
-      return ['lead'];
-    case 'all':
-      return ['lead', 'user'];
-  }
+  return ROLES[personType];
 }
 
 export function relativeFiltersOf(node: SearchNode): RelativeDateFilter[] {
