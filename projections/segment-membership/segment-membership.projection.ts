@@ -34,11 +34,12 @@ type Tx = Transaction<SegmentMembershipReadModel>;
  * model's columns, folded with the domain's `evolve`) and of its data events (the latest
  * `created_at` per name, merge sources' included, for `has_done` / `has_not_done`), so it never
  * depends on another projection's progress, and:
- * - on a contact event, re-evaluates that contact against its workspace's segments in memory;
+ * - on a contact event, re-evaluates that contact against the segments whose fields it changed;
  * - on a new segment or a rule change, evaluates the whole workspace once in SQL;
- * - stores, per (segment, contact) with a relative date rule, the next instant the membership may
- *   flip, and fires it when the workspace's clock reaches it: before any later event of the
- *   workspace, or on a `SegmentClockTicked` the scheduler appends when it is due.
+ * - stores, per contact, the next instant one of its time-based memberships may flip, and fires
+ *   it when the workspace's clock reaches it: before any later event of the workspace, or on a
+ *   `SegmentClockTicked` the scheduler appends when it is due. Which segments are due is derived
+ *   again from the fold when the contact is loaded.
  * The clock is event time, so a rebuild from position 0 records the same entries and exits at
  * the same instants. Every change is recorded with its time, cause and rule version.
  */
