@@ -30,8 +30,6 @@ import type { SegmentHistoryTable, SegmentMembershipReadModel } from './segment-
 
 type Db = Kysely<SegmentMembershipReadModel>;
 
-const CHUNK = 200;
-
 const HISTORY_COLUMNS: readonly (keyof SegmentHistoryTable)[] = [
   'workspace_id',
   'segment_id',
@@ -452,24 +450,19 @@ export class MembershipBatch {
         deletions.set(contact.workspaceId, ids);
       }
     }
-    for (let index = 0; index < upserts.length; index += CHUNK) {
-      const rows = upserts.slice(index, index + CHUNK);
-      const columns = Object.keys(rows[0]!) as (keyof ContactsTable)[];
-      await this.db
-        .insertInto('segment_membership_contacts')
-        .values(rows)
-        .onConflict((conflict) =>
-          conflict
-            .columns(['workspace_id', 'id'])
-            .doUpdateSet(
-              Object.fromEntries(
-                columns
-                  .filter((column) => column !== 'workspace_id' && column !== 'id')
-                  .map((column) => [column, sql.ref(`excluded.${column}`)]),
-              ),
-            ),
-        )
-        .execute();
+    if (upserts.length > 0) {
+      // Every row has every column (`liveRow`, or a row read back whole).
+      const columns = Object.keys(upserts[0]!) as (keyof ContactsTable)[];
+      const updates = columns
+        .filter((column) => column !== 'workspace_id' && column !== 'id')
+        .map((column) => `"${column}" = excluded."${column}"`);
+      await insertRows(
+        this.db as Kysely<unknown>,
+        this.tables('segment_membership_contacts'),
+        columns,
+        upserts,
+        `ON CONFLICT ("workspace_id", "id") DO UPDATE SET ${updates.join(', ')}`,
+      );
     }
     for (const [workspaceId, ids] of deletions) {
       for (let index = 0; index < ids.length; index += 500) {
