@@ -26,23 +26,13 @@ import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows } from './raw-insert';
 import { changesBetween, inputsOf, mayChange, type SegmentInputs } from './segment-inputs';
-import type { SegmentHistoryTable, SegmentMembershipReadModel } from './segment-membership.tables';
+import {
+  SEGMENT_HISTORY_COLUMNS,
+  type SegmentHistoryTable,
+  type SegmentMembershipReadModel,
+} from './segment-membership.tables';
 
 type Db = Kysely<SegmentMembershipReadModel>;
-
-const HISTORY_COLUMNS: readonly (keyof SegmentHistoryTable)[] = [
-  'workspace_id',
-  'segment_id',
-  'contact_id',
-  'change',
-  'effective_at',
-  'cause',
-  'cause_event_id',
-  'cause_event_type',
-  'rule_version',
-  'position',
-  'seq',
-];
 
 /** One contact as the batch holds it: its fold, its memberships and its deadlines. */
 interface ContactEntry {
@@ -213,7 +203,7 @@ export class MembershipBatch {
     await insertRows(
       this.db as Kysely<unknown>,
       this.tables('segment_membership_history'),
-      HISTORY_COLUMNS,
+      SEGMENT_HISTORY_COLUMNS,
       this.history.sort(byKey),
     );
     await this.flushDeadlines();

@@ -14,7 +14,10 @@ import {
   rolesOf,
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
-import type { SegmentMembershipReadModel } from './segment-membership.tables';
+import {
+  SEGMENT_HISTORY_COLUMNS,
+  type SegmentMembershipReadModel,
+} from './segment-membership.tables';
 import { dataEventsSql, lastDataEventSql } from './contact-data-events';
 
 type Db = Kysely<SegmentMembershipReadModel>;
@@ -144,19 +147,7 @@ export async function evaluateSegmentInWorkspace(
     sql.lit(cause.position.toString()).as('position'),
     sql.lit(BULK_SEQ).as('seq'),
   ];
-  const columns = [
-    'workspace_id',
-    'segment_id',
-    'contact_id',
-    'change',
-    'effective_at',
-    'cause',
-    'cause_event_id',
-    'cause_event_type',
-    'rule_version',
-    'position',
-    'seq',
-  ] as const;
+  const columns = SEGMENT_HISTORY_COLUMNS;
 
   await db
     .insertInto('segment_membership_history')
@@ -252,19 +243,7 @@ export async function removeSegment(
   const { workspaceId, segmentId, now, cause } = input;
   await db
     .insertInto('segment_membership_history')
-    .columns([
-      'workspace_id',
-      'segment_id',
-      'contact_id',
-      'change',
-      'effective_at',
-      'cause',
-      'cause_event_id',
-      'cause_event_type',
-      'rule_version',
-      'position',
-      'seq',
-    ])
+    .columns(SEGMENT_HISTORY_COLUMNS)
     .expression(
       db
         .selectFrom('segment_membership_members as m')

@@ -90,3 +90,18 @@ export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadMod
   'segment_membership_contacts',
   'segment_membership_data_events',
 ];
+
+/** The history table's columns in insert order (bulk inserts name them explicitly). */
+export const SEGMENT_HISTORY_COLUMNS = [
+  'workspace_id',
+  'segment_id',
+  'contact_id',
+  'change',
+  'effective_at',
+  'cause',
+  'cause_event_id',
+  'cause_event_type',
+  'rule_version',
+  'position',
+  'seq',
+] as const satisfies readonly (keyof SegmentHistoryTable)[];
