@@ -26,6 +26,7 @@ function createRunner(
   const logger = new Logger('Projections');
   const projections = allProjections({ eventStore, clock, deadlineAlarm });
   return new ProjectionRunner(eventStore, readStore, projections, {
+    now: () => new Date(clock.now()),
     logger: {
       info: (message, context) => logger.log(context ? { ...context, msg: message } : message),
       warn: (message, context) => logger.warn(context ? { ...context, msg: message } : message),
