@@ -171,6 +171,27 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     expect(search.data).toEqual([]);
   });
 
+  it('a merged lead email becomes the user email only when no other user holds it', async () => {
+    const holder = await client.contacts.create({ email: 'taken@merge.test' });
+    const leadWithTaken = await client.contacts.create({ role: 'lead', email: 'taken@merge.test' });
+    const leadWithFree = await client.contacts.create({ role: 'lead', email: 'free@merge.test' });
+    const first = await client.contacts.create({ external_id: 'no-email-1' });
+    const second = await client.contacts.create({ external_id: 'no-email-2' });
+
+    expect(
+      (await client.contacts.mergeLeadInUser({ from: leadWithTaken.id, into: first.id })).email,
+    ).toBeNull();
+    expect(
+      (await client.contacts.mergeLeadInUser({ from: leadWithFree.id, into: second.id })).email,
+    ).toBe('free@merge.test');
+    const duplicate = await service.request('/contacts', {
+      method: 'POST',
+      json: { email: 'free@merge.test' },
+    });
+    expect(duplicate.status).toBe(409);
+    expect(holder.email).toBe('taken@merge.test');
+  });
+
   it('lists, creates and updates data attributes, and validates custom attribute writes with them', async () => {
     // The SDK's generated request type omits name, model and description, which it sends as given.
     const createRequest = {

@@ -4,7 +4,40 @@ import { handleCommand, loadState } from '../../../shared/event-sourcing/handle-
 import type { EventStore } from '../../../shared/event-store/event-store.port';
 import { contactStreamId } from '../../../shared/stream-names';
 import { contactDecider } from '../../domain/contact.decider';
-import { mergeSourceOf } from '../../domain/contact.state';
+import { ContactAlreadyExists } from '../../domain/contact.errors';
+import { mergeSourceOf, type MergeSource } from '../../domain/contact.state';
+import { IdentityReservations } from '../../identity/identity-reservations';
+
+/**
+ * A lead's email is not reserved (emails are unique among users only); when it is about to fill
+ * the user's blank email it must be claimed for the user first. If another user holds it, the
+ * merge goes on without it: the target's email stays empty rather than duplicated.
+ */
+async function withClaimableEmail(
+  store: EventStore,
+  clock: Clock,
+  workspaceId: string,
+  targetId: string,
+  snapshot: MergeSource,
+): Promise<MergeSource> {
+  const email = snapshot.attributes.email;
+  if (!email) return snapshot;
+  const { state: target } = await loadState(
+    store,
+    contactStreamId(workspaceId, targetId),
+    contactDecider,
+  );
+  if (target.status !== 'user' || target.email) return snapshot;
+  try {
+    await new IdentityReservations(store, clock).claimAll(workspaceId, targetId, [
+      { kind: 'email', value: email },
+    ]);
+    return snapshot;
+  } catch (error) {
+    if (!(error instanceof ContactAlreadyExists)) throw error;
+    return { ...snapshot, attributes: { ...snapshot.attributes, email: null } };
+  }
+}
 
 /** Namespace of the deterministic ids of merge absorption events. */
 const MERGE_NAMESPACE = '5b0c1c52-4b8e-4d57-9d1e-1f2f8a3c7e11';
@@ -27,7 +60,13 @@ export async function completeMerge(
     contactDecider,
   );
   if (source.status !== 'merged') return undefined;
-  const snapshot = mergeSourceOf(source)!;
+  const snapshot = await withClaimableEmail(
+    store,
+    clock,
+    workspaceId,
+    source.into,
+    mergeSourceOf(source)!,
+  );
   const outcome = await handleCommand(
     store,
     contactStreamId(workspaceId, source.into),
