@@ -51,3 +51,46 @@ export interface ContactsTable {
 export interface ContactsReadModel {
   contacts: ContactsTable;
 }
+
+/**
+ * Every column, in declaration order (raw multi-row inserts name their columns). Written as a
+ * record so that adding a column to `ContactsTable` without listing it here fails to compile.
+ */
+const COLUMN_SET: Record<keyof ContactsTable, true> = {
+  workspace_id: true,
+  id: true,
+  role: true,
+  status: true,
+  merged_into: true,
+  archived: true,
+  external_id: true,
+  email: true,
+  email_domain: true,
+  phone: true,
+  name: true,
+  avatar: true,
+  owner_id: true,
+  visitor_user_id: true,
+  created_at: true,
+  updated_at: true,
+  signed_up_at: true,
+  last_seen_at: true,
+  last_replied_at: true,
+  last_contacted_at: true,
+  unsubscribed_from_emails: true,
+  has_hard_bounced: true,
+  marked_email_as_spam: true,
+  language_override: true,
+  browser: true,
+  browser_version: true,
+  browser_language: true,
+  os: true,
+  location_country: true,
+  location_region: true,
+  location_city: true,
+  custom_attributes: true,
+  merge_history: true,
+  revision: true,
+};
+
+export const CONTACT_COLUMNS = Object.keys(COLUMN_SET) as readonly (keyof ContactsTable)[];

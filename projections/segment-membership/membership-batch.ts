@@ -24,7 +24,7 @@ import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
-import { insertRows } from './raw-insert';
+import { insertRows } from '../shared/raw-insert';
 import { changesBetween, inputsOf, mayChange, type SegmentInputs } from './segment-inputs';
 import {
   SEGMENT_HISTORY_COLUMNS,
