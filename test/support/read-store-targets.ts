@@ -100,28 +100,36 @@ export function describeOnReadStores(
  * no test (so jest runs none of its hooks either).
  */
 function countWithoutRegistering(register: () => void): number {
-  const scope = globalThis as unknown as { it: jest.It; test: jest.It };
-  const original = { it: scope.it, test: scope.test };
+  const scope = globalThis as unknown as Record<string, unknown>;
+  // Hooks too: jest refuses a describe block that has hooks but no tests.
+  const replaced = ['it', 'test', 'beforeAll', 'afterAll', 'beforeEach', 'afterEach'] as const;
+  const original = Object.fromEntries(replaced.map((name) => [name, scope[name]]));
   let count = 0;
   const counter = Object.assign(
     () => {
       count += 1;
     },
-    original.it,
+    original.it as jest.It,
     {
       // `it.each(table)(name, fn)` registers one test per row.
       each: (table: readonly unknown[]) => () => {
         count += table.length;
       },
     },
-  ) as unknown as jest.It;
-  scope.it = counter;
-  scope.test = counter;
+  );
+  const ignore = () => undefined;
+  Object.assign(scope, {
+    it: counter,
+    test: counter,
+    beforeAll: ignore,
+    afterAll: ignore,
+    beforeEach: ignore,
+    afterEach: ignore,
+  });
   try {
     register();
   } finally {
-    scope.it = original.it;
-    scope.test = original.test;
+    Object.assign(scope, original);
   }
   return count;
 }
