@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
 import {
@@ -6,13 +6,15 @@ import {
   type ContactState,
   type LiveContact,
 } from '../../src/contacts/domain/contact.state';
-import { defineProjection } from '../../src/projection-runner/projection';
+import { defineProjection, type TableResolver } from '../../src/projection-runner/projection';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import { CONTACTS_PROJECTION_EVENT_TYPES } from '../contacts/contacts.projection';
+import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import type {
   AttributeValuesContactTable,
   AttributeValuesReadModel,
   AttributeValuesTable,
+  AttributeValueTotalsTable,
 } from './attribute-values.table';
 import { createAttributeValuesTables } from './attribute-values.schema';
 import { heldValues } from './held-attribute-values';
@@ -36,7 +38,7 @@ export const attributeValuesProjection = defineProjection<AttributeValuesReadMod
   eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
   tables: ['attribute_values', 'attribute_values_totals', 'attribute_values_contacts'],
   migrations: [{ name: '001_attribute_values', up: createAttributeValuesTables }],
-  async apply(events, tx) {
+  async apply(events, tx, tables) {
     const byContact = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       const list = byContact.get(event.streamId);
@@ -71,19 +73,15 @@ export const attributeValuesProjection = defineProjection<AttributeValuesReadMod
         revision,
       });
     }
-    for (let index = 0; index < writes.length; index += CHUNK) {
-      await tx
-        .insertInto('attribute_values_contacts')
-        .values(writes.slice(index, index + CHUNK))
-        .onConflict((conflict) =>
-          conflict.columns(['workspace_id', 'contact_id']).doUpdateSet((eb) => ({
-            state: eb.ref('excluded.state'),
-            revision: eb.ref('excluded.revision'),
-          })),
-        )
-        .execute();
-    }
-    await applyCountDeltas(tx, deltas);
+    const db = tx as unknown as Kysely<unknown>;
+    await insertRows(
+      db,
+      tables('attribute_values_contacts'),
+      ['workspace_id', 'contact_id', 'state', 'revision'],
+      writes,
+      upsertClause(['workspace_id', 'contact_id'], ['state', 'revision']),
+    );
+    await applyCountDeltas(tx, tables, deltas);
   },
 });
 
@@ -145,99 +143,105 @@ function storedState(row: AttributeValuesContactTable): ContactState {
 
 /** Net count changes of a batch, by workspace, attribute and value. */
 class CountDeltas {
-  readonly byAttribute = new Map<
-    string,
-    { ws: string; attribute: string; values: Map<string, number> }
-  >();
+  /** Keyed by workspace, attribute and value joined with NUL (which none of them contains). */
+  readonly byValue = new Map<string, AttributeValuesTable>();
 
   add(workspaceId: string, held: { attribute: string; value: string }, delta: number): void {
-    const key = JSON.stringify([workspaceId, held.attribute]);
-    let entry = this.byAttribute.get(key);
-    if (!entry) {
-      entry = { ws: workspaceId, attribute: held.attribute, values: new Map() };
-      this.byAttribute.set(key, entry);
-    }
-    entry.values.set(held.value, (entry.values.get(held.value) ?? 0) + delta);
+    const key = `${workspaceId}\u0000${held.attribute}\u0000${held.value}`;
+    const entry = this.byValue.get(key);
+    if (entry) entry.count += delta;
+    else
+      this.byValue.set(key, {
+        workspace_id: workspaceId,
+        attribute: held.attribute,
+        value: held.value,
+        count: delta,
+      });
   }
 }
 
+interface WrittenCount {
+  workspace_id: string;
+  attribute: string;
+  value: string;
+  count: number | string;
+}
+
 /**
- * Reads the current count of every touched value, writes the new ones (a value nobody holds
- * loses its row) and moves the attribute's totals by the same difference.
+ * Adds every non-zero delta to its value's count in one upsert that returns the new counts, so
+ * no count is read first (the read picked the covering `_top` index on SQLite and walked every
+ * value of the attribute: the projection's main cost on a large workspace). The count before is
+ * the count after minus the delta. A value nobody holds any more loses its row, and the
+ * attributes' totals move by the same differences, all attributes in one statement.
  */
 async function applyCountDeltas(
   tx: Transaction<AttributeValuesReadModel>,
+  tables: TableResolver<AttributeValuesReadModel>,
   deltas: CountDeltas,
 ): Promise<void> {
-  for (const { ws, attribute, values } of deltas.byAttribute.values()) {
-    const changed = [...values].filter(([, delta]) => delta !== 0);
-    if (changed.length === 0) continue;
-    const current = new Map<string, number>();
-    for (let index = 0; index < changed.length; index += CHUNK) {
-      const found = await tx
-        .selectFrom('attribute_values')
-        .select(['value', 'count'])
-        .where('workspace_id', '=', ws)
-        .where('attribute', '=', attribute)
-        .where(
-          'value',
-          'in',
-          changed.slice(index, index + CHUNK).map(([value]) => value),
-        )
-        .execute();
-      for (const row of found) current.set(row.value, Number(row.count));
+  const db = tx as unknown as Kysely<unknown>;
+  const changed = [...deltas.byValue.values()].filter((entry) => entry.count !== 0);
+  if (changed.length === 0) return;
+  const values = tables('attribute_values');
+  const written = await insertRows<AttributeValuesTable, WrittenCount>(
+    db,
+    values,
+    ['workspace_id', 'attribute', 'value', 'count'],
+    changed,
+    `ON CONFLICT ("workspace_id", "attribute", "value") DO UPDATE SET "count" = ${quoted(values)}."count" + excluded."count"`,
+    'RETURNING "workspace_id", "attribute", "value", "count"',
+  );
+  const totals = new Map<string, AttributeValueTotalsTable>();
+  const removals = new Map<string, { ws: string; attribute: string; values: string[] }>();
+  for (const row of written) {
+    const attributeKey = `${row.workspace_id}\u0000${row.attribute}`;
+    const delta = deltas.byValue.get(`${attributeKey}\u0000${row.value}`)!.count;
+    const after = Number(row.count);
+    const before = after - delta;
+    let total = totals.get(attributeKey);
+    if (!total) {
+      total = {
+        workspace_id: row.workspace_id,
+        attribute: row.attribute,
+        contact_count: 0,
+        value_count: 0,
+      };
+      totals.set(attributeKey, total);
     }
-    const upserts: AttributeValuesTable[] = [];
-    const removals: string[] = [];
-    let contactDelta = 0;
-    let valueDelta = 0;
-    for (const [value, delta] of changed) {
-      const before = current.get(value) ?? 0;
-      const after = before + delta;
-      contactDelta += delta;
-      if (after > 0) upserts.push({ workspace_id: ws, attribute, value, count: after });
-      else if (before > 0) removals.push(value);
-      if (before <= 0 && after > 0) valueDelta += 1;
-      if (before > 0 && after <= 0) valueDelta -= 1;
+    total.contact_count += delta;
+    if (before <= 0 && after > 0) total.value_count += 1;
+    if (before > 0 && after <= 0) total.value_count -= 1;
+    if (after <= 0) {
+      const removal = removals.get(attributeKey);
+      if (removal) removal.values.push(row.value);
+      else
+        removals.set(attributeKey, {
+          ws: row.workspace_id,
+          attribute: row.attribute,
+          values: [row.value],
+        });
     }
-    for (let index = 0; index < upserts.length; index += CHUNK) {
-      await tx
-        .insertInto('attribute_values')
-        .values(upserts.slice(index, index + CHUNK))
-        .onConflict((conflict) =>
-          conflict
-            .columns(['workspace_id', 'attribute', 'value'])
-            .doUpdateSet((eb) => ({ count: eb.ref('excluded.count') })),
-        )
-        .execute();
-    }
-    for (let index = 0; index < removals.length; index += CHUNK) {
+  }
+  for (const { ws, attribute, values: removed } of removals.values()) {
+    for (let index = 0; index < removed.length; index += CHUNK) {
       await tx
         .deleteFrom('attribute_values')
         .where('workspace_id', '=', ws)
         .where('attribute', '=', attribute)
-        .where('value', 'in', removals.slice(index, index + CHUNK))
+        .where('value', 'in', removed.slice(index, index + CHUNK))
         .execute();
     }
-    await tx
-      .insertInto('attribute_values_totals')
-      .values({ workspace_id: ws, attribute, contact_count: contactDelta, value_count: valueDelta })
-      .onConflict((conflict) =>
-        conflict.columns(['workspace_id', 'attribute']).doUpdateSet((eb) => ({
-          contact_count: eb(
-            'attribute_values_totals.contact_count',
-            '+',
-            eb.ref('excluded.contact_count'),
-          ),
-          value_count: eb(
-            'attribute_values_totals.value_count',
-            '+',
-            eb.ref('excluded.value_count'),
-          ),
-        })),
-      )
-      .execute();
   }
+  const totalsTable = tables('attribute_values_totals');
+  await insertRows(
+    db,
+    totalsTable,
+    ['workspace_id', 'attribute', 'contact_count', 'value_count'],
+    [...totals.values()],
+    `ON CONFLICT ("workspace_id", "attribute") DO UPDATE SET ` +
+      `"contact_count" = ${quoted(totalsTable)}."contact_count" + excluded."contact_count", ` +
+      `"value_count" = ${quoted(totalsTable)}."value_count" + excluded."value_count"`,
+  );
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
