@@ -332,6 +332,51 @@ describe('Contacts API refusals change nothing', () => {
     });
   });
 
+  it('does not let the Contacts API write to a visitor', async () => {
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'visitor-behind-contacts-api',
+            type: 'visitor.seen',
+            occurred_at: Math.floor(Date.now() / 1000) - 10,
+            visitor_id: 'anonymous-visitor-1',
+          },
+        ],
+      },
+    });
+    const { results } = (await ingested.json()) as {
+      results: Array<{ status: string; contact_id: string }>;
+    };
+    expect(results[0]!.status).toBe('accepted');
+    const visitorId = results[0]!.contact_id;
+    const visitorBefore = await (
+      await service.request(`/visitors?user_id=anonymous-visitor-1`)
+    ).json();
+    await expectRefusal(
+      service.request(`/contacts/${visitorId}`, { method: 'PUT', json: { name: 'Not a contact' } }),
+      404,
+      'not_found',
+      'id',
+    );
+    await expectRefusal(
+      service.request(`/contacts/${visitorId}/archive`, { method: 'POST' }),
+      404,
+      'not_found',
+      'id',
+    );
+    await expectRefusal(
+      service.request(`/contacts/${visitorId}`, { method: 'DELETE' }),
+      404,
+      'not_found',
+      'id',
+    );
+    expect(await (await service.request(`/visitors?user_id=anonymous-visitor-1`)).json()).toEqual(
+      visitorBefore,
+    );
+  });
+
   it('answers 401 with the envelope for a missing or unknown token', async () => {
     await expectRefusal(
       service.request('/contacts', { token: 'not-a-token' }),

@@ -31,8 +31,7 @@ import { DeleteContactCommand } from '../commands/delete-contact/delete-contact.
 import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.command';
 import { UpdateContactCommand } from '../commands/update-contact/update-contact.command';
 import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../custom-attributes-policy';
-import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
-import { ContactStreamWriter } from '../contact-stream-writer';
+import { ContactNotFound } from '../domain/contact.errors';
 import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../infrastructure/read-store/read-store';
 import { ContactReadModel } from '../queries/contact-read-model';
@@ -64,7 +63,6 @@ export class ContactsController {
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
-    private readonly writer: ContactStreamWriter,
     private readonly timeZones: WorkspaceTimeZones,
   ) {}
 
@@ -192,9 +190,8 @@ export class ContactsController {
     @Body() body: UpdateContactDto,
     @RequestedVersion() version: IntercomVersion,
   ) {
-    await this.requireContact(workspaceId, id);
     const { position } = await this.commands.execute(
-      new UpdateContactCommand(workspaceId, id, body.role, attributeChangesOf(body)),
+      new UpdateContactCommand(workspaceId, id, body.role, attributeChangesOf(body), true),
     );
     return this.respondWith(workspaceId, id, position, version);
   }
@@ -202,7 +199,6 @@ export class ContactsController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a contact' })
   async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
-    await this.requireContact(workspaceId, id);
     const { position, externalId } = await this.commands.execute(
       new DeleteContactCommand(workspaceId, id),
     );
@@ -225,7 +221,6 @@ export class ContactsController {
   }
 
   private async setArchived(workspaceId: string, id: string, archived: boolean) {
-    await this.requireContact(workspaceId, id);
     const { position } = await this.commands.execute(
       new ArchiveContactCommand(workspaceId, id, archived),
     );
@@ -237,13 +232,6 @@ export class ContactsController {
       external_id: row.external_id,
       archived: row.archived === 1,
     };
-  }
-
-  /** Writes through the Contacts API address leads and users only (visitors have their own API). */
-  private async requireContact(workspaceId: string, id: string): Promise<void> {
-    const state = await this.writer.load(workspaceId, id);
-    if (state.status === 'merged') throw new ContactMerged(id, state.into);
-    if (state.status !== 'lead' && state.status !== 'user') throw new ContactNotFound(id);
   }
 
   private async respondWith(

@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import type { ContactWriteResult } from '../contact-write-result';
+import { requireLeadOrUser } from '../lead-or-user';
 import { ArchiveContactCommand } from './archive-contact.command';
 
 @CommandHandler(ArchiveContactCommand)
@@ -15,6 +16,8 @@ export class ArchiveContactHandler implements ICommandHandler<
     contactId,
     archived,
   }: ArchiveContactCommand): Promise<ContactWriteResult> {
+    // The read fills the stream state cache, so the command below does not read again.
+    requireLeadOrUser(await this.writer.load(workspaceId, contactId), contactId);
     const outcome = await this.writer.execute(workspaceId, contactId, {
       type: archived ? 'ArchiveContact' : 'UnarchiveContact',
       data: { contactId, workspaceId },

@@ -8,6 +8,8 @@ export class UpdateContactCommand extends Command<ContactWriteResult> {
     readonly contactId: string,
     readonly role: 'lead' | 'user' | undefined,
     readonly attributes: AttributeChanges,
+    /** Through the Contacts API: refuse visitors, unknown and merged ids (see `requireLeadOrUser`). */
+    readonly leadsAndUsersOnly = false,
   ) {
     super();
   }

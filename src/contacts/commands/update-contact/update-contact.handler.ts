@@ -13,6 +13,7 @@ import {
   type IdentityClaim,
 } from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
+import { requireLeadOrUser } from '../lead-or-user';
 import { UpdateContactCommand } from './update-contact.command';
 
 /** Claims identity values the update adds before appending; releases the ones it drops after. */
@@ -32,8 +33,10 @@ export class UpdateContactHandler implements ICommandHandler<
     contactId,
     role,
     attributes,
+    leadsAndUsersOnly,
   }: UpdateContactCommand): Promise<ContactWriteResult> {
     const state = await this.writer.load(workspaceId, contactId);
+    if (leadsAndUsersOnly) requireLeadOrUser(state, contactId);
     let added: IdentityClaim[] = [];
     let dropped: IdentityClaim[] = [];
     if (isLive(state)) {
