@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import { EMPTY_LOCATION, type ContactLocation } from '../../src/contacts/domain/contact.attributes';
 import { CONTACT_EVENT_TYPES, toContactEvent } from '../../src/contacts/contact-event-codec';
-import type { ContactEventType, MergeSourceRole } from '../../src/contacts/domain/contact.events';
+import type { ContactEventType } from '../../src/contacts/domain/contact.events';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
 import {
   isLive,
+  mergeSourceOf,
   type ContactState,
   type LiveContact,
   type MergeHistoryItem,
@@ -186,27 +187,23 @@ const parseJson = <T>(value: unknown, fallback: T): T => {
 
 /** The state a row stands for; fields only the decider needs (throttle, dedupe keys) start empty. */
 export function rowToState(row: ContactsTable): ContactState {
-  if (row.status === 'merged') {
-    const role = (row.role === 'visitor' ? 'visitor' : 'lead') satisfies MergeSourceRole;
-    return {
-      status: 'merged',
-      id: row.id,
-      workspace_id: row.workspace_id,
-      into: row.merged_into ?? '',
-      mergedAt: row.updated_at,
-      source: {
-        contactId: row.id,
-        workspaceId: row.workspace_id,
-        role,
-        attributes: standardAttributesOfRow(row),
-        custom_attributes: parseJson(row.custom_attributes, {}),
-        last_replied_at: row.last_replied_at,
-        last_contacted_at: row.last_contacted_at,
-      },
-    };
-  }
-  // One literal, no spread of `standardAttributesOfRow`: V8 builds a spread followed by more
-  // properties on a slow runtime path, and every loaded row goes through here.
+  const live = liveStateOfRow(row);
+  if (row.status !== 'merged') return live;
+  // A merged row keeps the source's last live columns and role: its merge source, as the domain
+  // derives one from a live contact.
+  return {
+    status: 'merged',
+    id: row.id,
+    workspace_id: row.workspace_id,
+    into: row.merged_into ?? '',
+    mergedAt: row.updated_at,
+    source: mergeSourceOf({ ...live, status: row.role === 'visitor' ? 'visitor' : 'lead' })!,
+  };
+}
+
+function liveStateOfRow(row: ContactsTable): LiveContact {
+  // One literal, no spreads: V8 builds a spread followed by more properties on a slow runtime
+  // path, and every loaded row goes through here.
   return {
     status: row.role as LiveContact['status'],
     id: row.id,
@@ -245,28 +242,6 @@ const locationOfRow = (row: ContactsTable): ContactLocation =>
   row.location_country === null && row.location_region === null && row.location_city === null
     ? EMPTY_LOCATION
     : { country: row.location_country, region: row.location_region, city: row.location_city };
-
-function standardAttributesOfRow(row: ContactsTable) {
-  return {
-    email: row.email,
-    phone: row.phone,
-    name: row.name,
-    avatar: row.avatar,
-    external_id: row.external_id,
-    owner_id: row.owner_id,
-    signed_up_at: row.signed_up_at,
-    last_seen_at: row.last_seen_at,
-    unsubscribed_from_emails: row.unsubscribed_from_emails === 1,
-    has_hard_bounced: row.has_hard_bounced === 1,
-    marked_email_as_spam: row.marked_email_as_spam === 1,
-    language_override: row.language_override,
-    browser: row.browser,
-    browser_version: row.browser_version,
-    browser_language: row.browser_language,
-    os: row.os,
-    location: locationOfRow(row),
-  };
-}
 
 /** The row of a live contact (segment membership keeps its own copy of these rows). */
 export function liveRow(contact: LiveContact, revision: number): ContactsTable {
