@@ -40,6 +40,7 @@ function toJson(status: ProjectionStatus) {
     type: 'projection' as const,
     name: status.name,
     version: status.version ?? null,
+    build: status.build ?? null,
     state: status.state,
     checkpoint: status.checkpoint.toString(),
     head_position: status.headPosition.toString(),
