@@ -4,7 +4,7 @@
  * response), batches of 500 items over 10,000 visitors, a few batches in flight. Printed beside
  * the raw batched append ceiling (better-sqlite3 directly, 1000 events per durable transaction)
  * measured in the same run. Options: BENCH_BATCHES (mixed-traffic batches, default 60),
- * BENCH_IN_FLIGHT (concurrent requests, default 2).
+ * BENCH_IN_FLIGHT (concurrent requests, default 2), BENCH_CPU_PROF=<dir> (a CPU profile of the service).
  */
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
@@ -148,18 +148,25 @@ export async function runPhase(baseUrl: string, batches: Item[][]): Promise<Phas
   };
 }
 
+/** BENCH_CPU_PROF=<dir>: the service writes a CPU profile there when it exits. */
+export const cpuProfileOptions = (): string[] =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+
 async function main(): Promise<void> {
   console.log(
     `ingestion benchmark: batches of ${BATCH_SIZE} over ${CONTACTS} visitors, ${IN_FLIGHT} requests in flight, synchronous=FULL`,
   );
   const ceiling = rawAppends(40_000, 1000);
   const dataDir = benchDir('bench-ingest-');
-  const service = await spawnService({
-    DATA_DIR: dataDir,
-    ACCESS_TOKENS: `bench:${TOKEN}`,
-    LOG_LEVEL: 'warn',
-    SQLITE_SYNCHRONOUS: 'FULL',
-  });
+  const service = await spawnService(
+    {
+      DATA_DIR: dataDir,
+      ACCESS_TOKENS: `bench:${TOKEN}`,
+      LOG_LEVEL: 'warn',
+      SQLITE_SYNCHRONOUS: 'FULL',
+    },
+    cpuProfileOptions(),
+  );
   try {
     await waitUntilReady(service);
     const start = Math.floor(Date.now() / 1000) - 86_400;

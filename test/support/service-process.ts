@@ -31,11 +31,12 @@ export async function freePort(): Promise<number> {
 /** Starts `src/main.ts` in a child process (as `npm start` would run the built file). */
 export async function spawnService(
   environment: Readonly<Record<string, string>>,
+  nodeOptions: readonly string[] = [],
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [require.resolve('ts-node/dist/bin'), '--transpile-only', MAIN],
+    [...nodeOptions, require.resolve('ts-node/dist/bin'), '--transpile-only', MAIN],
     {
       env: {
         ...process.env,
