@@ -7,7 +7,7 @@
  * BENCH_IN_FLIGHT (concurrent requests, default 2), BENCH_CPU_PROF=<dir> (a CPU profile of the service).
  */
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnService, waitUntilReady } from '../test/support/service-process';
 import { printTable, type Row } from './bench-table';
@@ -148,6 +148,41 @@ export async function runPhase(baseUrl: string, batches: Item[][]): Promise<Phas
   };
 }
 
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Waits until every projection has applied the whole log (the read models show every item). */
+async function projectionsCaughtUp(baseUrl: string): Promise<void> {
+  for (;;) {
+    const response = await fetch(`${baseUrl}/admin/projections`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const body = (await response.json()) as { data: Array<{ lag_positions: string }> };
+    if (body.data.every((projection) => projection.lag_positions === '0')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A phase's throughput (until the last batch is answered) and the service's CPU per item from
+ * the phase's start until its read models caught up: the steadier figure on a shared machine.
+ */
+async function measurePhase(
+  service: { readonly baseUrl: string; readonly child: { readonly pid?: number } },
+  batches: Item[][],
+): Promise<PhaseResult & { readonly cpuMicrosPerItem: number }> {
+  const pid = service.child.pid!;
+  const cpuBefore = cpuSecondsOf(pid);
+  const result = await runPhase(service.baseUrl, batches);
+  await projectionsCaughtUp(service.baseUrl);
+  const cpuMicrosPerItem = ((cpuSecondsOf(pid) - cpuBefore) * 1e6) / result.items;
+  return { ...result, cpuMicrosPerItem };
+}
+
 /** BENCH_CPU_PROF=<dir>: the service writes a CPU profile there when it exits. */
 export const cpuProfileOptions = (): string[] =>
   process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
@@ -170,8 +205,8 @@ async function main(): Promise<void> {
   try {
     await waitUntilReady(service);
     const start = Math.floor(Date.now() / 1000) - 86_400;
-    const first = await runPhase(service.baseUrl, firstSightings(start));
-    const mixed = await runPhase(service.baseUrl, mixedTraffic(start + 60));
+    const first = await measurePhase(service, firstSightings(start));
+    const mixed = await measurePhase(service, mixedTraffic(start + 60));
     service.child.kill('SIGTERM');
     await service.exited;
     const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
@@ -194,6 +229,7 @@ async function main(): Promise<void> {
           ratio(first.itemsPerSecond),
           `p50 ${first.p50Ms.toFixed(0)} ms`,
           `p99 ${first.p99Ms.toFixed(0)} ms per batch`,
+          `service CPU ${first.cpuMicrosPerItem.toFixed(0)} µs/item`,
         ],
       },
       {
@@ -204,6 +240,7 @@ async function main(): Promise<void> {
           ratio(mixed.itemsPerSecond),
           `p50 ${mixed.p50Ms.toFixed(0)} ms`,
           `p99 ${mixed.p99Ms.toFixed(0)} ms per batch`,
+          `service CPU ${mixed.cpuMicrosPerItem.toFixed(0)} µs/item`,
         ],
       },
     ];
