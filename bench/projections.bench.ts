@@ -1,5 +1,5 @@
 /**
- * Contacts and attribute-values projections in isolation (`ts-node --transpile-only
+ * The contacts projection (which also keeps the attribute value counts) in isolation (`ts-node --transpile-only
  * bench/projections.bench.ts`): BENCH_EVENTS (default 50,000) contact events — half creations,
  * half updates and sightings of those contacts — applied through `apply` in batches of 500 into a
  * fresh SQLite read store, without the runner, so only the projection's own cost is timed. The
@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attributeValuesProjection } from '../projections/attribute-values/attribute-values.projection';
 import { contactsProjection } from '../projections/contacts/contacts.projection';
 import { openReadStore } from '../src/infrastructure/read-store/open-read-store';
 import type { AnyProjection } from '../src/projection-runner/projection';
@@ -105,10 +104,7 @@ async function run(projection: AnyProjection, events: readonly RecordedEvent[]):
 
 async function main(): Promise<void> {
   const events = log();
-  const only = process.env.BENCH_PROJECTIONS?.split(',');
-  for (const projection of [contactsProjection, attributeValuesProjection] as AnyProjection[]) {
-    if (!only || only.includes(projection.name)) await run(projection, events);
-  }
+  await run(contactsProjection as AnyProjection, events);
 }
 
 void main();

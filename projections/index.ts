@@ -1,7 +1,6 @@
 import type { AnyProjection } from '../src/projection-runner/projection';
 import type { Clock } from '../src/shared/clock';
 import type { EventStore } from '../src/shared/event-store/event-store.port';
-import { attributeValuesProjection } from './attribute-values/attribute-values.projection';
 import { contactsProjection } from './contacts/contacts.projection';
 import { dataEventsProjection } from './data-events/data-events.projection';
 import { mergeCompletionProcess } from './merge-completion/merge-completion.process';
@@ -20,7 +19,6 @@ export interface ProjectionDependencies {
 export function allProjections(dependencies: ProjectionDependencies): readonly AnyProjection[] {
   return [
     contactsProjection,
-    attributeValuesProjection,
     dataEventsProjection,
     mergeCompletionProcess(dependencies),
     segmentMembershipProjection(dependencies),

@@ -23,22 +23,8 @@ export interface AttributeValueTotalsTable {
   value_count: number;
 }
 
-/**
- * This projection's own fold of each contact, so it never depends on how far the contacts
- * projection (another transaction, another checkpoint) has got. `state` is the live contact as
- * JSON, or `null` once the contact is merged or deleted: a closed contact holds no values and no
- * later event changes that (the row stays as a tombstone so a replayed creation is ignored).
- */
-export interface AttributeValuesContactTable {
-  workspace_id: string;
-  contact_id: string;
-  state: string | null;
-  /** Stream revision of the last applied event: makes re-applying an event a no-op. */
-  revision: number;
-}
-
+/** Tables of the contacts projection, which keeps the counts as it folds each contact. */
 export interface AttributeValuesReadModel {
-  attribute_values: AttributeValuesTable;
-  attribute_values_totals: AttributeValueTotalsTable;
-  attribute_values_contacts: AttributeValuesContactTable;
+  contacts_attribute_values: AttributeValuesTable;
+  contacts_attribute_values_totals: AttributeValueTotalsTable;
 }

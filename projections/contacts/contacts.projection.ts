@@ -12,6 +12,12 @@ import {
 } from '../../src/contacts/domain/contact.state';
 import { defineProjection } from '../../src/projection-runner/projection';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import {
+  addHeldValueChanges,
+  applyCountDeltas,
+  CountDeltas,
+} from '../attribute-values/attribute-value-counts';
+import { createAttributeValuesTables } from '../attribute-values/attribute-values.schema';
 import { insertRows, upsertClause } from '../shared/raw-insert';
 import { CONTACT_COLUMNS, type ContactsReadModel, type ContactsTable } from './contacts.table';
 import { createContactsTable } from './contacts.schema';
@@ -25,13 +31,21 @@ export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] =
  * so the read model and the write side cannot disagree about what an event means: a batch loads
  * the rows it touches, folds the new events into them and writes them back. `revision` makes a
  * replayed event a no-op (at-least-once delivery).
+ *
+ * The same fold keeps the attribute value counts (`contacts_attribute_values`): a contact's
+ * counts move by the difference between the values it held before the batch and after it. A
+ * projection of their own had to keep a second fold of every contact to know "before"; here the
+ * loaded row is that state, and counts and rows commit together.
  */
 export const contactsProjection = defineProjection<ContactsReadModel>({
   name: 'contacts',
-  version: 1,
+  version: 2,
   eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
-  tables: ['contacts'],
-  migrations: [{ name: '001_contacts', up: createContactsTable }],
+  tables: ['contacts', 'contacts_attribute_values', 'contacts_attribute_values_totals'],
+  migrations: [
+    { name: '001_contacts', up: createContactsTable },
+    { name: '002_attribute_values', up: createAttributeValuesTables },
+  ],
   async apply(events, tx, tables) {
     const byContact = new Map<string, RecordedEvent[]>();
     for (const event of events) {
@@ -43,12 +57,14 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       [...byContact.values()].map((list) => list[0]!.data.contactId as string),
     );
     const writes = new ContactWrites();
+    const counts = new CountDeltas();
     const deletions: Array<{ workspace_id: string; id: string }> = [];
     for (const contactEvents of byContact.values()) {
       const first = contactEvents[0]!.data as { contactId: string; workspaceId: string };
       const row = existing.get(first.contactId);
       if (row && row.workspace_id !== first.workspaceId) continue;
-      let state: ContactState = row ? rowToState(row) : { status: 'none' };
+      const before: ContactState = row ? rowToState(row) : { status: 'none' };
+      let state = before;
       let lastLive: LiveContact | undefined;
       let revision = row?.revision ?? -1;
       for (const event of contactEvents) {
@@ -58,6 +74,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
         revision = Number(event.revision);
       }
       if (revision === (row?.revision ?? -1)) continue;
+      addHeldValueChanges(counts, first.workspaceId, before, state);
       switch (state.status) {
         case 'none':
           break;
@@ -83,6 +100,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       }
     }
     await writes.flush(tx, tables('contacts'));
+    await applyCountDeltas(tx, tables, counts);
     for (const deletion of deletions) {
       await tx
         .deleteFrom('contacts')

@@ -1,3 +1,5 @@
+import type { AttributeValuesReadModel } from '../attribute-values/attribute-values.table';
+
 /**
  * The contacts read model: one row per contact ever created in a workspace that is not deleted
  * (deleted contacts lose their row: no PII survives). Merged contacts keep a row with
@@ -48,7 +50,8 @@ export interface ContactsTable {
   revision: number;
 }
 
-export interface ContactsReadModel {
+/** The contacts projection's tables: the contacts, and the attribute value counts it keeps. */
+export interface ContactsReadModel extends AttributeValuesReadModel {
   contacts: ContactsTable;
 }
 

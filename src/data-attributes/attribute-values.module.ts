@@ -6,7 +6,7 @@ import { ListAttributeValuesHandler } from './queries/list-attribute-values/list
 
 /**
  * The attribute-values endpoint. Needs, besides what `DataAttributesModule` needs, the projection
- * runner (`ProjectionRunnerModule`, global) whose `attribute_values` projection it reads.
+ * runner (`ProjectionRunnerModule`, global) whose `contacts` projection keeps the counts it reads.
  */
 @Module({
   imports: [DataAttributesModule],

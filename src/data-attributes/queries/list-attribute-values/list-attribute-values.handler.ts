@@ -28,7 +28,7 @@ import { AttributeValuesNotFound } from './attribute-values.errors';
 import { ListAttributeValuesQuery } from './list-attribute-values.query';
 
 /** The projections this endpoint reads, for read-your-writes. */
-const READ_MODELS = ['attribute_values'] as const;
+const READ_MODELS = ['contacts'] as const;
 
 const CUSTOM_PREFIX = customAttributeKey('');
 
@@ -53,7 +53,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
     private readonly readYourWrites: ReadYourWrites,
     @Inject(PROJECTION_RUNNER) runner: ProjectionRunner,
   ) {
-    this.db = runner.queryDb<AttributeValuesReadModel>('attribute_values');
+    this.db = runner.queryDb<AttributeValuesReadModel>('contacts');
   }
 
   async execute(query: ListAttributeValuesQuery): Promise<AttributeValueListResponse> {
@@ -69,7 +69,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
     await this.readYourWrites.waitFor(query.minPosition, READ_MODELS);
 
     let rows = this.db
-      .selectFrom('attribute_values')
+      .selectFrom('contacts_attribute_values')
       .select(['value', 'count'])
       .where('workspace_id', '=', workspaceId)
       .where('attribute', '=', attribute.key);
@@ -88,7 +88,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
         .limit(perPage + 1)
         .execute(),
       this.db
-        .selectFrom('attribute_values_totals')
+        .selectFrom('contacts_attribute_values_totals')
         .select(['contact_count', 'value_count'])
         .where('workspace_id', '=', workspaceId)
         .where('attribute', '=', attribute.key)
