@@ -46,6 +46,21 @@ export class IngestionRecords {
     return undefined;
   }
 
+  /** `find` for many items at once (one read of the store), keyed by completion id. */
+  async findMany(
+    workspaceId: string,
+    completionIds: readonly string[],
+  ): Promise<Map<string, IngestionItemRecorded['data']>> {
+    const streamIds = completionIds.map((id) => ingestionRecordStreamId(workspaceId, id));
+    const events = await this.store.readFirstEvents(streamIds);
+    const found = new Map<string, IngestionItemRecorded['data']>();
+    completionIds.forEach((completionId, index) => {
+      const event = events.get(streamIds[index]!);
+      if (event) found.set(completionId, event.data as IngestionItemRecorded['data']);
+    });
+    return found;
+  }
+
   async record(
     completionId: string,
     data: IngestionItemRecorded['data'],

@@ -49,4 +49,19 @@ describe('KeyedSequencer', () => {
     await expect(sequencer.run(['a'], () => Promise.resolve(1))).resolves.toBe(1);
     expect(sequencer.size).toBe(0);
   });
+
+  it('tells whether a key is held from the moment its task is queued until it settles', async () => {
+    const sequencer = new KeyedSequencer();
+    const gate = deferred();
+    expect(sequencer.isBusy('a')).toBe(false);
+    const task = sequencer.run(['a', 'b'], () => gate.promise);
+    expect([sequencer.isBusy('a'), sequencer.isBusy('b'), sequencer.isBusy('c')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    gate.resolve();
+    await task;
+    expect(sequencer.isBusy('a')).toBe(false);
+  });
 });

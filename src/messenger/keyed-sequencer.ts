@@ -22,6 +22,11 @@ export class KeyedSequencer {
     return result;
   }
 
+  /** Whether a task holding `key` is queued or running. */
+  isBusy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Keys with queued or running tasks (for tests: the map must drain, not grow). */
   get size(): number {
     return this.tails.size;

@@ -33,6 +33,7 @@ import {
   type CommandSettings,
 } from './domain/messenger-item.commands';
 import { parseMessengerItem } from './domain/messenger-item.parse';
+import type { IngestionItemRecorded } from './domain/ingestion.events';
 import { completionIdOf, IngestionRecords, stepEventIdOf } from './ingestion-records';
 import { accepted, duplicate, rejected, type IngestionResult } from './ingestion-result';
 import { KeyedSequencer } from './keyed-sequencer';
@@ -48,6 +49,13 @@ interface ItemRun {
   readonly metadata: EventMetadata;
   /** Ids of the item's append to the contact it ends on; the first is the completion id. */
   readonly eventId: (index: number) => string;
+  /** The queues it waits in (see `sequenceKeys`); the first is its own key. */
+  readonly keys: readonly string[];
+  /**
+   * Completion records found before the item was queued, when that lookup is still good when it
+   * runs (see `ingest`); otherwise it looks for its record itself.
+   */
+  recordsFoundEarlier?: Promise<ReadonlyMap<string, IngestionItemRecorded['data']>>;
 }
 
 /**
@@ -80,22 +88,46 @@ export class MessengerIngestion {
     private readonly environment: Environment,
   ) {}
 
+  /**
+   * Completion records are looked up once for the whole batch, for every item whose key no
+   * earlier item of this process is still working on when it is queued: a record written before
+   * then is found by that lookup, and none can be written after it before the item runs, since
+   * only an item with the same key writes it, and such an item queues behind this one. An item
+   * whose key is busy looks for its record when its turn comes.
+   */
   ingest(workspaceId: string, items: readonly unknown[]): Promise<IngestionResult[]> {
     const now = Math.floor(this.clock.now() / 1000);
-    return Promise.all(items.map((raw, index) => this.ingestOne(workspaceId, raw, index, now)));
+    const lookedUpEarly: ItemRun[] = [];
+    const results = items.map((raw, index) => {
+      const run = this.prepare(workspaceId, raw, index, now);
+      if (!('keys' in run)) return Promise.resolve(run);
+      if (!this.sequencer.isBusy(run.keys[0]!)) lookedUpEarly.push(run);
+      return this.sequencer.run(run.keys, () => this.runWithRetries(run));
+    });
+    if (lookedUpEarly.length > 0) {
+      const found = this.records.findMany(
+        workspaceId,
+        lookedUpEarly.map((run) => run.completionId),
+      );
+      // Each run awaits it; a failed lookup fails those items (answered per item, see rejection).
+      found.catch(() => undefined);
+      for (const run of lookedUpEarly) run.recordsFoundEarlier = found;
+    }
+    return Promise.all(results);
   }
 
-  private async ingestOne(
+  /** The parsed item with everything its run needs, or its rejection. */
+  private prepare(
     workspaceId: string,
     raw: unknown,
     index: number,
     now: number,
-  ): Promise<IngestionResult> {
+  ): ItemRun | IngestionResult {
     const parsed = parseMessengerItem(raw, { now, index });
     if (!parsed.ok) return rejected(parsed.id, parsed.problems);
     const { item } = parsed;
     const completionId = completionIdOf(workspaceId, item.id);
-    const run: ItemRun = {
+    return {
       workspaceId,
       item,
       settings: { now, seenThrottleSeconds: this.environment.SEEN_THROTTLE },
@@ -109,14 +141,16 @@ export class MessengerIngestion {
       },
       eventId: (eventIndex) =>
         eventIndex === 0 ? completionId : stepEventIdOf(workspaceId, item.id, 'effect', eventIndex),
+      keys: sequenceKeys(workspaceId, item),
     };
-    return this.sequencer.run(sequenceKeys(workspaceId, item), () => this.runWithRetries(run));
   }
 
   private async runWithRetries(run: ItemRun): Promise<IngestionResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const record = await this.records.find(run.workspaceId, run.completionId);
+        const record = run.recordsFoundEarlier
+          ? (await run.recordsFoundEarlier).get(run.completionId)
+          : await this.records.find(run.workspaceId, run.completionId);
         if (record) return duplicate(run.item.id, record.contactId);
         return IDENTIFYING_TYPES.has(run.item.type)
           ? await this.identify(run)

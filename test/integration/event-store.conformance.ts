@@ -154,6 +154,32 @@ export function describeEventStoreConformance(
       it('a missing stream reads as empty', async () => {
         expect(await collect(store.readStream(stream('nothing-here')))).toEqual([]);
       });
+
+      it('readFirstEvents gives the first readable event of each stream that has one', async () => {
+        const plain = [anEvent('First'), anEvent('Second')];
+        await store.append(stream('plain'), plain, { expectedRevision: 'no_stream' });
+        await store.append(stream('deleted'), [anEvent()], { expectedRevision: 'no_stream' });
+        await store.deleteStream(stream('deleted'));
+        await store.append(
+          stream('truncated'),
+          Array.from({ length: 3 }, () => anEvent()),
+          { expectedRevision: 'no_stream' },
+        );
+        await store.setStreamMetadata(stream('truncated'), { truncateBefore: 2n });
+        const ids = ['plain', 'deleted', 'truncated', 'missing', 'plain'].map(stream);
+
+        const found = await store.readFirstEvents(ids);
+
+        expect([...found.keys()].sort()).toEqual([stream('plain'), stream('truncated')].sort());
+        expect(found.get(stream('plain'))).toMatchObject({
+          id: plain[0]!.id,
+          type: 'First',
+          data: plain[0]!.data,
+          revision: 0n,
+        });
+        expect(found.get(stream('truncated'))!.revision).toBe(2n);
+        expect((await store.readFirstEvents([])).size).toBe(0);
+      });
     });
 
     describe('readAll', () => {

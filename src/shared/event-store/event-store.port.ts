@@ -110,6 +110,12 @@ export interface EventStore {
     options: AppendOptions,
   ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  /**
+   * The first readable event of each of `streamIds` that has one (what `readStream` with
+   * `maxCount: 1` would yield), keyed by stream id: a missing or empty stream has no entry. One
+   * round trip for many streams, for callers that look up many short streams at once.
+   */
+  readFirstEvents(streamIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   subscribeToAll(options?: SubscribeOptions): AllSubscription;
   /** Position of the last event in `$all` (0n when the log is empty). */

@@ -137,6 +137,19 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  async readFirstEvents(streamIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    const found = new Map<string, RecordedEvent>();
+    // The client multiplexes concurrent reads over one connection: one request per stream.
+    await Promise.all(
+      [...new Set(streamIds)].map(async (streamId) => {
+        for await (const event of this.readStream(streamId, { maxCount: 1 })) {
+          found.set(streamId, event);
+        }
+      }),
+    );
+    return found;
+  }
+
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     let after = options.fromPosition;

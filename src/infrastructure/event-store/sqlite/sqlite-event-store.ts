@@ -300,6 +300,28 @@ export class SqliteEventStore implements EventStore {
     return new SqliteAllSubscription(this, this.committed, options);
   }
 
+  async readFirstEvents(streamIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    const found = new Map<string, RecordedEvent>();
+    if (streamIds.length === 0) return found;
+    const ids = JSON.stringify(streamIds);
+    // Without a streams row (no metadata, never deleted) a stream's first event is revision 0;
+    // the others go through readStream's visibility rules.
+    const special = new Set(
+      (this.statements.streamsIn.all(ids) as Array<{ stream_id: string }>).map(
+        (row) => row.stream_id,
+      ),
+    );
+    for (const row of this.statements.firstEventsIn.all(ids) as EventRow[]) {
+      if (!special.has(row.stream_id)) found.set(row.stream_id, toRecordedEvent(row));
+    }
+    for (const streamId of special) {
+      for await (const event of this.readStream(streamId, { maxCount: 1 })) {
+        found.set(streamId, event);
+      }
+    }
+    return found;
+  }
+
   /**
    * @internal One page of `$all` after `after` that passes `filter`, filtered in SQL so rejected
    * events never reach JavaScript. `scannedThrough` is how far the log was examined: the last row
@@ -510,6 +532,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT revision, id FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
     ),
     stream: db.prepare('SELECT metadata, deleted FROM streams WHERE stream_id = ?'),
+    // Stream ids as one JSON array parameter: one prepared statement for any number of them.
+    streamsIn: db.prepare(
+      'SELECT stream_id FROM streams WHERE stream_id IN (SELECT value FROM json_each(?))',
+    ),
+    firstEventsIn: db.prepare(
+      'SELECT * FROM events WHERE stream_id IN (SELECT value FROM json_each(?)) AND revision = 0',
+    ),
     eventsFrom: db.prepare(
       'SELECT id, revision, position FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?',
     ),
