@@ -196,7 +196,8 @@ describeOnReadStores('contacts projection', (dialect) => {
           const store = SqliteEventStore.open({ file: ':memory:' });
           const clock = new ManualClock(T0 * 1000);
           try {
-            await db.schema.dropTable('contacts').ifExists().execute();
+            for (const table of contactsProjection.tables)
+              await db.schema.dropTable(table).ifExists().execute();
             for (const migration of contactsProjection.migrations)
               await migration.up(db, (name) => name);
             for (const current of steps) {

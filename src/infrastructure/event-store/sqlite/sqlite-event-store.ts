@@ -21,6 +21,7 @@ import type {
   SubscribeOptions,
   SubscriptionMessage,
 } from '../../../shared/event-store/event-store.port';
+import { RecentEvents, toRecordedEvent, type EventRow } from './recent-events';
 import { SQLITE_EVENT_STORE_SCHEMA } from './sqlite-event-store.schema';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -42,23 +43,15 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-interface EventRow {
-  position: number;
-  stream_id: string;
-  revision: number;
-  id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
-
 interface StreamRow {
   metadata: string;
   deleted: number;
 }
 
 const READ_PAGE_SIZE = 1000;
+
+/** Committed events kept parsed for the subscriptions that follow the head (see RecentEvents). */
+const RECENT_EVENTS = 8192;
 
 /**
  * The embedded event store: one SQLite file, WAL, durable commits, and **group commit** — appends
@@ -75,10 +68,12 @@ export class SqliteEventStore implements EventStore {
 
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly filteredStatements = new Map<string, Database.Statement>();
+  private readonly recent: RecentEvents;
 
   private constructor(private readonly db: Database.Database) {
     this.statements = prepareStatements(db);
     this.committed.setMaxListeners(0);
+    this.recent = new RecentEvents(this.headPositionSync(), RECENT_EVENTS);
   }
 
   static open(options: SqliteEventStoreOptions = {}): SqliteEventStore {
@@ -123,12 +118,13 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
     let lastPosition: number | undefined;
+    const written: EventRow[] = [];
     try {
       this.db
         .transaction(() => {
           for (const pending of batch) {
             try {
-              const result = this.appendInTransaction(pending);
+              const result = this.appendInTransaction(pending, written);
               outcomes.push({ ok: true, result });
               lastPosition = Number(result.position);
             } catch (error) {
@@ -142,6 +138,7 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.recent.add(written);
     batch.forEach((pending, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) pending.resolve(outcome.result);
@@ -150,7 +147,11 @@ export class SqliteEventStore implements EventStore {
     if (lastPosition !== undefined) this.committed.emit('commit', lastPosition);
   }
 
-  private appendInTransaction({ streamId, events, expected }: PendingAppend): AppendResult {
+  /** Appends one pending append's events; adds the rows it inserted to `written`. */
+  private appendInTransaction(
+    { streamId, events, expected }: PendingAppend,
+    written: EventRow[],
+  ): AppendResult {
     const { lastRevision, lastId, deleted } = this.streamHead(streamId);
     const actual: bigint | 'no_stream' =
       lastRevision === undefined || deleted ? 'no_stream' : BigInt(lastRevision);
@@ -174,16 +175,28 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = Date.now();
     for (const event of events) {
       revision += 1;
+      const data = JSON.stringify(event.data);
+      const metadata = JSON.stringify(event.metadata);
       const info = this.statements.insert.run(
         streamId,
         revision,
         event.id,
         event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
+        data,
+        metadata,
         recordedAt,
       );
       position = Number(info.lastInsertRowid);
+      written.push({
+        position,
+        stream_id: streamId,
+        revision,
+        id: event.id,
+        type: event.type,
+        data,
+        metadata,
+        recorded_at: recordedAt,
+      });
     }
     return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
   }
@@ -286,12 +299,12 @@ export class SqliteEventStore implements EventStore {
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const limit = Math.min(READ_PAGE_SIZE, remaining);
-      const { rows, scannedThrough } = this.readPage(after, options.filter, limit);
-      for (const row of rows) {
+      const { events, scannedThrough } = this.readEventsPage(after, options.filter, limit);
+      for (const event of events) {
         remaining -= 1;
-        yield toRecordedEvent(row);
+        yield event;
       }
-      if (rows.length < limit) return;
+      if (events.length < limit) return;
       after = scannedThrough;
     }
   }
@@ -323,15 +336,27 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * @internal One page of `$all` after `after` that passes `filter`, filtered in SQL so rejected
-   * events never reach JavaScript. `scannedThrough` is how far the log was examined: the last row
-   * of a full page, or the head when the page came back short, so a sparse filter does not
-   * rescan the same rejected events on the next call.
+   * @internal One page of `$all` after `after` that passes `filter`: from the recent events when
+   * they reach back that far, else from the table. `scannedThrough` is how far the log was
+   * examined: the last event of a full page, or the head when the page came back short, so a
+   * sparse filter does not rescan the same rejected events on the next call.
    */
-  readPage(
+  readEventsPage(
     after: number,
     filter: EventFilter | undefined,
     limit = READ_PAGE_SIZE,
+  ): { events: RecordedEvent[]; scannedThrough: number } {
+    const recent = this.recent.page(after, filter, limit);
+    if (recent) return recent;
+    const { rows, scannedThrough } = this.readPage(after, filter, limit);
+    return { events: rows.map(toRecordedEvent), scannedThrough };
+  }
+
+  /** One page from the table, filtered in SQL so rejected events never reach JavaScript. */
+  private readPage(
+    after: number,
+    filter: EventFilter | undefined,
+    limit: number,
   ): { rows: EventRow[]; scannedThrough: number } {
     const head = this.headPositionSync();
     const { statement, parameters } = this.filteredStatement(filter);
@@ -441,13 +466,13 @@ class SqliteAllSubscription implements AllSubscription {
       while (!this.stopped && !this.store.isClosed) {
         // Arm the wake-up before reading so a commit landing between the read and the wait is not missed.
         const signalled = new Promise<void>((resolve) => (this.wake = resolve));
-        const { rows, scannedThrough } = this.store.readPage(after, this.options.filter);
-        for (const row of rows) {
-          yield { kind: 'event', event: toRecordedEvent(row) };
+        const { events, scannedThrough } = this.store.readEventsPage(after, this.options.filter);
+        for (const event of events) {
+          yield { kind: 'event', event };
           if (this.stopped) return;
         }
         after = scannedThrough;
-        if (rows.length === READ_PAGE_SIZE) continue;
+        if (events.length === READ_PAGE_SIZE) continue;
         if (!caughtUpReported) {
           caughtUpReported = true;
           yield { kind: 'caughtUp', position: after === 0 ? undefined : BigInt(after) };
@@ -508,19 +533,6 @@ function matchesExpectation(expected: ExpectedRevision, actual: bigint | 'no_str
   if (expected === 'no_stream') return actual === 'no_stream';
   if (expected === 'stream_exists') return actual !== 'no_stream';
   return actual === expected;
-}
-
-function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    data: JSON.parse(row.data) as RecordedEvent['data'],
-    metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-    streamId: row.stream_id,
-    revision: BigInt(row.revision),
-    position: BigInt(row.position),
-    recordedAt: new Date(row.recorded_at),
-  };
 }
 
 function prepareStatements(db: Database.Database) {
