@@ -200,7 +200,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       SQLITE_SYNCHRONOUS: 'FULL',
     },
-    cpuProfileOptions(),
+    { nodeOptions: cpuProfileOptions(), built: true },
   );
   try {
     await waitUntilReady(service);

@@ -3,6 +3,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const MAIN = join(__dirname, '../../src/main.ts');
+const BUILT_MAIN = join(__dirname, '../../dist/src/main.js');
+
+export interface SpawnOptions {
+  /** Extra options for node (e.g. `--cpu-prof`). */
+  readonly nodeOptions?: readonly string[];
+  /** Run the built service (`npm start`'s `dist/src/main.js`, built beforehand) instead of the sources through ts-node. */
+  readonly built?: boolean;
+}
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -28,26 +36,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `src/main.ts` in a child process (as `npm start` would run the built file). */
+/** Starts the service in a child process: `src/main.ts` through ts-node, or the built file. */
 export async function spawnService(
   environment: Readonly<Record<string, string>>,
-  nodeOptions: readonly string[] = [],
+  options: SpawnOptions = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...nodeOptions, require.resolve('ts-node/dist/bin'), '--transpile-only', MAIN],
-    {
-      env: {
-        ...process.env,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        ...environment,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const entry = options.built
+    ? [BUILT_MAIN]
+    : [require.resolve('ts-node/dist/bin'), '--transpile-only', MAIN];
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), ...entry], {
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      ...environment,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
