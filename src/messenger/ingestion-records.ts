@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { v5 as uuidv5 } from 'uuid';
 import { WrongExpectedRevision } from '../shared/event-store/event-store.errors';
 import {
   EVENT_STORE,
@@ -7,10 +6,11 @@ import {
   type EventStore,
 } from '../shared/event-store/event-store.port';
 import { ingestionRecordStreamId } from '../shared/stream-names';
+import { uuidNamespace, uuidV5 } from '../shared/uuid-v5';
 import type { IngestionItemRecorded } from './domain/ingestion.events';
 
 /** Namespace of the ids derived from ingestion idempotency keys. */
-const INGESTION_NAMESPACE = '0f5b3f0e-5c7e-4a43-9a55-8d2f3c1e9b21';
+const INGESTION_NAMESPACE = uuidNamespace('0f5b3f0e-5c7e-4a43-9a55-8d2f3c1e9b21');
 
 /**
  * The id of an item's first event, wherever it is written: the first event of the item's append
@@ -18,7 +18,7 @@ const INGESTION_NAMESPACE = '0f5b3f0e-5c7e-4a43-9a55-8d2f3c1e9b21';
  * looks for it.
  */
 export const completionIdOf = (workspaceId: string, itemId: string): string =>
-  uuidv5(`${workspaceId}/${itemId}`, INGESTION_NAMESPACE);
+  uuidV5(`${workspaceId}/${itemId}`, INGESTION_NAMESPACE);
 
 /** Ids of an item's further events; `step` separates appends of one item to different streams. */
 export const stepEventIdOf = (
@@ -26,7 +26,7 @@ export const stepEventIdOf = (
   itemId: string,
   step: string,
   index: number,
-): string => uuidv5(`${workspaceId}/${itemId}/${step}/${index}`, INGESTION_NAMESPACE);
+): string => uuidV5(`${workspaceId}/${itemId}/${step}/${index}`, INGESTION_NAMESPACE);
 
 /** The `IngestionItemRecorded` proofs of completion (see its TSDoc). */
 @Injectable()

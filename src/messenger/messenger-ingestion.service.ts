@@ -49,6 +49,8 @@ interface ItemRun {
   readonly metadata: EventMetadata;
   /** Ids of the item's append to the contact it ends on; the first is the completion id. */
   readonly eventId: (index: number) => string;
+  /** The contact the item names by `contact_id` or `visitor_id` (its session), if any. */
+  readonly sessionContactId: string | undefined;
   /** The queues it waits in (see `sequenceKeys`); the first is its own key. */
   readonly keys: readonly string[];
   /**
@@ -127,6 +129,9 @@ export class MessengerIngestion {
     if (!parsed.ok) return rejected(parsed.id, parsed.problems);
     const { item } = parsed;
     const completionId = completionIdOf(workspaceId, item.id);
+    const sessionContactId =
+      item.contactId ??
+      (item.visitorId ? visitorContactId(workspaceId, item.visitorId) : undefined);
     return {
       workspaceId,
       item,
@@ -141,7 +146,8 @@ export class MessengerIngestion {
       },
       eventId: (eventIndex) =>
         eventIndex === 0 ? completionId : stepEventIdOf(workspaceId, item.id, 'effect', eventIndex),
-      keys: sequenceKeys(workspaceId, item),
+      sessionContactId,
+      keys: sequenceKeys(workspaceId, item, sessionContactId),
     };
   }
 
@@ -199,9 +205,7 @@ export class MessengerIngestion {
       ...(item.email !== undefined ? { email: item.email } : {}),
     };
     let session: LocatedContact | undefined;
-    const sessionId =
-      item.contactId ??
-      (item.visitorId ? visitorContactId(workspaceId, item.visitorId) : undefined);
+    const sessionId = run.sessionContactId;
     if (sessionId !== undefined) {
       session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
@@ -247,14 +251,8 @@ export class MessengerIngestion {
   private async address(run: ItemRun): Promise<LocatedContact> {
     const { workspaceId, item } = run;
     const options = { eventId: run.completionId };
-    if (item.contactId) return this.locator.locate(workspaceId, item.contactId, options);
-    if (item.visitorId) {
-      return this.locator.locate(
-        workspaceId,
-        visitorContactId(workspaceId, item.visitorId),
-        options,
-      );
-    }
+    if (run.sessionContactId !== undefined)
+      return this.locator.locate(workspaceId, run.sessionContactId, options);
     const holder = await this.identity.findHolder(
       workspaceId,
       {
@@ -339,10 +337,12 @@ export class MessengerIngestion {
  * The queues an item waits in: its own key (a repeated key waits for the first and then finds it
  * done), the contact it names, and the identity values it gives or is addressed by.
  */
-function sequenceKeys(workspaceId: string, item: MessengerItem): string[] {
+function sequenceKeys(
+  workspaceId: string,
+  item: MessengerItem,
+  contactId: string | undefined,
+): string[] {
   const keys = [`item:${workspaceId}:${item.id}`];
-  const contactId =
-    item.contactId ?? (item.visitorId ? visitorContactId(workspaceId, item.visitorId) : undefined);
   if (contactId !== undefined) keys.push(`contact:${workspaceId}:${contactId}`);
   const byIdentity = contactId === undefined || IDENTIFYING_TYPES.has(item.type);
   if (byIdentity && item.externalId !== undefined)
