@@ -104,7 +104,7 @@ async function run(projection: AnyProjection, events: readonly RecordedEvent[]):
 
 async function main(): Promise<void> {
   const events = log();
-  await run(contactsProjection as AnyProjection, events);
+  await run(contactsProjection, events);
 }
 
 void main();

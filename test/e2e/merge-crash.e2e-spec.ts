@@ -98,5 +98,6 @@ describe('merge survives a crash between its two appends', () => {
     const targetEvents = await collect(store.readStream(contactStreamId('crash', user.id)));
     await store.close();
     expect(targetEvents.filter((event) => event.type === 'LeadMergeAbsorbed')).toHaveLength(1);
-  });
+    // Two service processes start one after the other (each compiles the sources through ts-node).
+  }, 90_000);
 });
