@@ -9,11 +9,14 @@ import {
   Post,
   Put,
   Query,
+  Req,
   UseFilters,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { liveRow } from '../../../projections/contacts/contacts.projection';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
 import { segmentMembershipSql } from '../../../projections/segment-membership/segment-membership.sql';
 import type { SegmentMembershipReadModel } from '../../../projections/segment-membership/segment-membership.tables';
@@ -22,7 +25,13 @@ import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
 } from '../../projection-runner/projection-runner';
-import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
+import {
+  IntercomVersion,
+  MinPosition,
+  minPositionOf,
+  RequestedVersion,
+  requestedVersionOf,
+} from '../../shared/http/intercom-version';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
 import { ArchiveContactCommand } from '../commands/archive-contact/archive-contact.command';
@@ -32,6 +41,7 @@ import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.
 import { UpdateContactCommand } from '../commands/update-contact/update-contact.command';
 import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../custom-attributes-policy';
 import { ContactNotFound } from '../domain/contact.errors';
+import type { LiveContact } from '../domain/contact.state';
 import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../infrastructure/read-store/read-store';
 import { ContactReadModel } from '../queries/contact-read-model';
@@ -47,6 +57,11 @@ import {
   MergeContactsDto,
   UpdateContactDto,
 } from './contact.dto';
+
+type RetrieveRequest = FastifyRequest<{
+  Params: { id: string };
+  Querystring: { include_merge_history?: string | string[] };
+}>;
 
 /** Projections a contact response reads. */
 const CONTACT_READ_MODELS = ['contacts'] as const;
@@ -75,10 +90,10 @@ export class ContactsController {
     @Body() body: CreateContactDto,
     @RequestedVersion() version: IntercomVersion,
   ) {
-    const { contactId, position } = await this.commands.execute(
+    const { contactId, position, contact } = await this.commands.execute(
       new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body)),
     );
-    return this.respondWith(workspaceId, contactId, position, version);
+    return this.respondWith(workspaceId, contactId, position, version, contact);
   }
 
   @Post('search')
@@ -168,17 +183,18 @@ export class ContactsController {
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a contact' })
   @RouteSchema(CONTACT_ROUTE_SCHEMA)
+  @ApiParam({ name: 'id', type: String })
   @ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] })
-  async retrieve(
-    @WorkspaceId() workspaceId: string,
-    @Param('id') id: string,
-    @Query('include_merge_history') includeMergeHistory: string | undefined,
-    @RequestedVersion() version: IntercomVersion,
-    @MinPosition() minPosition: bigint | undefined,
-  ) {
-    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
-    const row = await this.contacts.getContactOrThrow(workspaceId, id);
-    return toContactResponse(row, version, { includeMergeHistory: includeMergeHistory === 'true' });
+  async retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {
+    // The API's hottest route takes its inputs from the request: every decorated parameter is a
+    // pass through the global pipe chain (several promises each, under the logger's async hooks).
+    const minPosition = minPositionOf(request);
+    if (minPosition !== undefined)
+      await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    const row = await this.contacts.getContactOrThrow(workspaceId, request.params.id);
+    return toContactResponse(row, requestedVersionOf(request), {
+      includeMergeHistory: request.query.include_merge_history === 'true',
+    });
   }
 
   @Put(':id')
@@ -190,10 +206,10 @@ export class ContactsController {
     @Body() body: UpdateContactDto,
     @RequestedVersion() version: IntercomVersion,
   ) {
-    const { position } = await this.commands.execute(
+    const { position, contact } = await this.commands.execute(
       new UpdateContactCommand(workspaceId, id, body.role, attributeChangesOf(body), true),
     );
-    return this.respondWith(workspaceId, id, position, version);
+    return this.respondWith(workspaceId, id, position, version, contact);
   }
 
   @Delete(':id')
@@ -234,13 +250,23 @@ export class ContactsController {
     };
   }
 
+  /**
+   * Answers after the read models have passed the write (read-your-writes: an immediate GET or
+   * search sees it). A write that reports the contact it left answers from it: the contacts
+   * projection's row for that state is `liveRow` of it, so reading the row back would return the
+   * same fields (the revision column is not part of the response).
+   */
   private async respondWith(
     workspaceId: string,
     contactId: string,
     position: bigint | undefined,
     version: IntercomVersion,
+    contact?: LiveContact,
   ) {
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    if (contact !== undefined && contact.status !== 'visitor') {
+      return toContactResponse(liveRow(contact, 0), version);
+    }
     return toContactResponse(
       await this.contacts.getContactOrThrow(workspaceId, contactId),
       version,

@@ -93,6 +93,18 @@ export class IdentityReservations {
     claim: IdentityClaim,
   ): Promise<boolean> {
     const streamId = identityStreamId(workspaceId, claim.kind, claim.value);
+    // Most values are claimed for the first time: append without reading first. The store checks
+    // that the stream does not exist; when it does, the loop below reads it and decides.
+    try {
+      await this.store.append(
+        streamId,
+        [this.toNewEvent(workspaceId, { type: 'IdentityReserved', data: { contactId } })],
+        { expectedRevision: 'no_stream' },
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevision)) throw error;
+    }
     for (let attempt = 1; ; attempt += 1) {
       const last = await this.lastEvent(streamId);
       const holder =

@@ -22,18 +22,26 @@ export class IntercomVersion {
   }
 }
 
-export const RequestedVersion = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): IntercomVersion => {
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers['intercom-version'];
-    return IntercomVersion.parse(Array.isArray(header) ? header[0] : header);
-  },
-);
+/** The version a request asks for (what `@RequestedVersion()` gives a handler). */
+export function requestedVersionOf(request: FastifyRequest): IntercomVersion {
+  const header = request.headers['intercom-version'];
+  return IntercomVersion.parse(Array.isArray(header) ? header[0] : header);
+}
 
 /** `X-Min-Position`: a position the client holds and wants reflected in what it reads. */
+export function minPositionOf(request: FastifyRequest): bigint | undefined {
+  const header = request.headers['x-min-position'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && /^\d{1,40}$/.test(value) ? BigInt(value) : undefined;
+}
+
+export const RequestedVersion = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): IntercomVersion =>
+    requestedVersionOf(context.switchToHttp().getRequest<FastifyRequest>()),
+);
+
+/** See {@link minPositionOf}. */
 export const MinPosition = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): bigint | undefined => {
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers['x-min-position'];
-    const value = Array.isArray(header) ? header[0] : header;
-    return value !== undefined && /^\d{1,40}$/.test(value) ? BigInt(value) : undefined;
-  },
+  (_data: unknown, context: ExecutionContext): bigint | undefined =>
+    minPositionOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );

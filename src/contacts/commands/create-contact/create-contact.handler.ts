@@ -7,6 +7,7 @@ import {
   CUSTOM_ATTRIBUTES_POLICY,
   type CustomAttributesPolicy,
 } from '../../custom-attributes-policy';
+import { isLive } from '../../domain/contact.state';
 import { IdentityReservations, identityClaimsOf } from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
 import { CreateContactCommand } from './create-contact.command';
@@ -40,7 +41,11 @@ export class CreateContactHandler implements ICommandHandler<
         data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
         now: this.writer.nowSeconds(),
       });
-      return { contactId, position: outcome.position };
+      return {
+        contactId,
+        position: outcome.position,
+        ...(isLive(outcome.state) ? { contact: outcome.state } : {}),
+      };
     } catch (error) {
       await this.reservations.releaseAll(workspaceId, contactId, claims, 'create_failed');
       throw error;

@@ -64,7 +64,11 @@ export class UpdateContactHandler implements ICommandHandler<
         now: this.writer.nowSeconds(),
       });
       await this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed');
-      return { contactId, position: outcome.position };
+      return {
+        contactId,
+        position: outcome.position,
+        ...(isLive(outcome.state) ? { contact: outcome.state } : {}),
+      };
     } catch (error) {
       await this.reservations.releaseAll(workspaceId, contactId, added, 'update_failed');
       throw error;
