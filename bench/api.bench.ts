@@ -9,7 +9,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite/sqlite-event-store';
@@ -114,9 +114,28 @@ interface Measured {
   readonly requestsPerSecond: number;
   readonly p99: number;
   readonly errors: number;
+  /** Service CPU (user + system) per request: steadier than req/s on a shared machine. */
+  readonly cpuMicrosPerRequest: number;
 }
 
-async function measure(options: autocannon.Options): Promise<Measured> {
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Runs autocannon against the service; its CPU is counted until `settled` (writes: until every
+ * projection has applied them, so the work they leave behind is charged to them).
+ */
+async function measure(
+  service: ServiceProcess,
+  options: autocannon.Options,
+  settled: () => Promise<void> = () => Promise.resolve(),
+): Promise<Measured> {
+  const pid = service.child.pid!;
+  const cpuBefore = cpuSecondsOf(pid);
   const result = await autocannon({
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
@@ -127,10 +146,12 @@ async function measure(options: autocannon.Options): Promise<Measured> {
       ...options.headers,
     },
   });
+  await settled();
   return {
     requestsPerSecond: result.requests.average,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
+    cpuMicrosPerRequest: ((cpuSecondsOf(pid) - cpuBefore) * 1e6) / result.requests.total,
   };
 }
 
@@ -156,13 +177,13 @@ async function main(): Promise<void> {
       );
       console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route`);
 
-      const constant = await measure({ url: `${service.baseUrl}/health/live` });
-      const skipped: Measured = { requestsPerSecond: 0, p99: 0, errors: 0 };
+      const constant = await measure(service, { url: `${service.baseUrl}/health/live` });
+      const skipped: Measured = { requestsPerSecond: 0, p99: 0, errors: 0, cpuMicrosPerRequest: 0 };
       const only = process.env.BENCH_ROUTES?.split(',');
       const wanted = (route: string) => only === undefined || only.includes(route);
       const retrieve = !wanted('retrieve')
         ? skipped
-        : await measure({
+        : await measure(service, {
             url: service.baseUrl,
             requests: [
               {
@@ -173,26 +194,30 @@ async function main(): Promise<void> {
           });
       const create = !wanted('create')
         ? skipped
-        : await measure({
-            url: service.baseUrl,
-            requests: [
-              {
-                method: 'POST',
-                path: '/contacts',
-                setupRequest: (request) => ({
-                  ...request,
-                  body: JSON.stringify({
-                    email: `new-${randomUUID()}@bench.example`,
-                    role: 'user',
-                    name: 'New person',
+        : await measure(
+            service,
+            {
+              url: service.baseUrl,
+              requests: [
+                {
+                  method: 'POST',
+                  path: '/contacts',
+                  setupRequest: (request) => ({
+                    ...request,
+                    body: JSON.stringify({
+                      email: `new-${randomUUID()}@bench.example`,
+                      role: 'user',
+                      name: 'New person',
+                    }),
                   }),
-                }),
-              },
-            ],
-          });
+                },
+              ],
+            },
+            () => waitForProjections(service),
+          );
       const search = !wanted('search')
         ? skipped
-        : await measure({
+        : await measure(service, {
             url: service.baseUrl,
             requests: [
               {
@@ -216,6 +241,14 @@ async function main(): Promise<void> {
           `p99 ${measured.p99} ms`,
           ...(withRatio
             ? [`${(measured.requestsPerSecond / constant.requestsPerSecond).toFixed(2)}x constant`]
+            : []),
+          ...(measured.cpuMicrosPerRequest > 0
+            ? [
+                `service CPU ${measured.cpuMicrosPerRequest.toFixed(0)} µs/req` +
+                  (withRatio
+                    ? ` (${(constant.cpuMicrosPerRequest / measured.cpuMicrosPerRequest).toFixed(2)}x constant)`
+                    : ''),
+              ]
             : []),
           ...(measured.errors > 0 ? [`${measured.errors} errors`] : []),
         ],
