@@ -25,7 +25,7 @@ import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
-import { changesBetween, inputsOf, mayChange, type SegmentInputs } from './segment-inputs';
+import { changesBetween, inputsOf, SegmentsByInput } from './segment-inputs';
 import {
   SEGMENT_HISTORY_COLUMNS,
   type SegmentHistoryTable,
@@ -55,8 +55,8 @@ interface ContactEntry {
 interface WorkspaceEntry {
   readonly workspaceId: string;
   readonly segments: readonly SegmentRuleSnapshot[];
-  /** What each of `segments` reads of a contact, by index. */
-  readonly inputs: readonly SegmentInputs[];
+  /** Which of `segments` read each field of a contact. */
+  readonly byInput: SegmentsByInput;
   /** By index: whether the segment has a relative date filter (the only ones with deadlines). */
   readonly timed: readonly boolean[];
   /** The segments with a relative date filter. */
@@ -184,9 +184,9 @@ export class MembershipBatch {
     // Most events change a few fields: only the segments that read them can change.
     const changes = changesBetween(before, contact.searchable);
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
-    const { inputs } = workspace;
-    for (let index = 0; index < inputs.length; index += 1) {
-      if (!mayChange(inputs[index]!, changes)) continue;
+    const affected = workspace.byInput.affected(changes);
+    for (let index = 0; index < workspace.segments.length; index += 1) {
+      if (affected !== undefined && affected[index] === 0) continue;
       this.evaluate(contact, workspace, index, now, event.position, event, lastDataEventAt);
     }
   }
@@ -324,7 +324,7 @@ export class MembershipBatch {
     const entry: WorkspaceEntry = {
       workspaceId,
       segments,
-      inputs: segments.map(inputsOf),
+      byInput: new SegmentsByInput(segments.map(inputsOf)),
       timed,
       timedSegments: segments.filter((_, index) => timed[index]),
       indexById: new Map(segments.map((segment, index) => [segment.id, index])),

@@ -64,16 +64,53 @@ export function changesBetween(
 }
 
 /**
- * Whether the segment can have changed for a contact with these changes. A segment whose inputs
- * did not change keeps its membership and its deadline: time alone flips it only at its deadline,
- * which fires before any later event, so its last evaluation still holds.
+ * Which of a workspace's segments can have changed for a contact with these changes. A segment
+ * whose inputs did not change keeps its membership and its deadline: time alone flips it only at
+ * its deadline, which fires before any later event, so its last evaluation still holds.
+ *
+ * Indexed by input, so an event costs a lookup per changed field instead of a check per segment.
  */
-export function mayChange(inputs: SegmentInputs, changes: ContactChanges | undefined): boolean {
-  if (changes === undefined || inputs.always) return true;
-  for (const column of inputs.columns) if (changes.columns.has(column)) return true;
-  for (const name of inputs.customAttributes) if (changes.customAttributes.has(name)) return true;
-  return false;
+export class SegmentsByInput {
+  private readonly byColumn = new Map<string, number[]>();
+  private readonly byAttribute = new Map<string, number[]>();
+  private readonly always: number[] = [];
+  private readonly marks: Uint8Array;
+
+  constructor(inputs: readonly SegmentInputs[]) {
+    this.marks = new Uint8Array(inputs.length);
+    inputs.forEach((input, index) => {
+      if (input.always) this.always.push(index);
+      for (const column of input.columns) listOf(this.byColumn, column).push(index);
+      for (const name of input.customAttributes) listOf(this.byAttribute, name).push(index);
+    });
+  }
+
+  /**
+   * By segment index, 1 where the segment may have changed; `undefined` when every segment may
+   * (`changes` undefined). The array is reused: read it before the next call.
+   */
+  affected(changes: ContactChanges | undefined): Uint8Array | undefined {
+    if (changes === undefined) return undefined;
+    const marks = this.marks;
+    marks.fill(0);
+    for (const index of this.always) marks[index] = 1;
+    for (const column of changes.columns) {
+      for (const index of this.byColumn.get(column) ?? []) marks[index] = 1;
+    }
+    for (const name of changes.customAttributes) {
+      for (const index of this.byAttribute.get(name) ?? []) marks[index] = 1;
+    }
+    return marks;
+  }
 }
+
+const listOf = (lists: Map<string, number[]>, key: string): number[] => {
+  const known = lists.get(key);
+  if (known) return known;
+  const list: number[] = [];
+  lists.set(key, list);
+  return list;
+};
 
 const sameValue = (a: unknown, b: unknown): boolean =>
   a === b ||
