@@ -298,7 +298,15 @@ export async function runStep(
         },
         now,
       });
-    case 'merge':
+    case 'merge': {
+      // The merge workflow only closes a source into a live user (it refuses anything else
+      // before the source is touched); a lead target would never absorb it.
+      const target = await loadState(
+        store,
+        contactStreamId(WORKSPACE, CONTACT_IDS[current.into]!),
+        contactDecider,
+      );
+      if (target.state.status !== 'user') return;
       await contact(current.from, {
         type: 'MergeInto',
         data: { ...ref(current.from), into: CONTACT_IDS[current.into]! },
@@ -310,6 +318,7 @@ export async function runStep(
         if (!(error instanceof ContactDomainError)) throw error;
       }
       return;
+    }
     case 'delete':
       return contact(current.contact, { type: 'DeleteContact', data: ref(current.contact), now });
     case 'track':
