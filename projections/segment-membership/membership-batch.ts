@@ -312,6 +312,7 @@ export class MembershipBatch {
         definition.person_type as SegmentPersonType,
         parsedRule(definition.rule, definition.attribute_types),
         Number(definition.rule_version),
+        definition.time_zone,
       ),
     );
     const clock = await this.db

@@ -8,7 +8,7 @@ import {
 } from '../../src/segments/domain/segment.events';
 import { toSegmentEvent } from '../../src/segments/segment-event-codec';
 import { snapshotOf } from '../../src/segments/domain/segment-membership';
-import { parseStoredRule } from '../../src/segments/domain/segment.rule';
+import { parseStoredRule, timeZoneOf } from '../../src/segments/domain/segment.rule';
 import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
 import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
@@ -46,7 +46,7 @@ type Tx = Transaction<SegmentMembershipReadModel>;
 export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: DeadlineAlarm } = {}) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 4,
+    version: 5,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       DATA_EVENT_TRACKED,
@@ -138,6 +138,7 @@ async function applySegmentEvent(
         person_type: event.data.personType,
         rule: JSON.stringify(event.data.rule),
         attribute_types: JSON.stringify(event.data.attributeTypes),
+        time_zone: timeZoneOf(event.data),
         rule_version: event.data.ruleVersion,
         updated_at: event.type === 'SegmentCreated' ? event.data.createdAt : event.data.changedAt,
       };
@@ -166,6 +167,7 @@ async function applySegmentEvent(
         event.data.personType,
         parseStoredRule(event.data),
         event.data.ruleVersion,
+        timeZoneOf(event.data),
       );
       return evaluateSegmentInWorkspace(tx, tables, dialect, { workspaceId, segment, now, cause });
     }

@@ -35,6 +35,7 @@ export async function createSegmentMembershipTables(
     .addColumn('person_type', 'text', (column) => column.notNull())
     .addColumn('rule', 'text', (column) => column.notNull())
     .addColumn('attribute_types', 'text', (column) => column.notNull())
+    .addColumn('time_zone', 'text', (column) => column.notNull())
     .addColumn('rule_version', 'integer', (column) => column.notNull())
     .addColumn('created_at', 'bigint', (column) => column.notNull())
     .addColumn('updated_at', 'bigint', (column) => column.notNull())

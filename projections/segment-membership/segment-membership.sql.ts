@@ -10,7 +10,6 @@ import { SECONDS_PER_DAY } from '../../src/contacts/search/contact-search.semant
 import type { TableResolver } from '../../src/projection-runner/projection';
 import {
   isTimeBased,
-  MEMBERSHIP_TIME_ZONE,
   rolesOf,
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
@@ -66,7 +65,7 @@ function ruleSql(
   return compileSearchQuery(segment.rule, {
     dialect,
     workspaceId,
-    timeZone: MEMBERSHIP_TIME_ZONE,
+    timeZone: segment.timeZone,
     now,
     dataEvents: dataEventsSql(tables('segment_membership_data_events')),
   });

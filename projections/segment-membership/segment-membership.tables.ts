@@ -11,6 +11,8 @@ export interface SegmentDefinitionsTable {
   rule: string;
   /** JSON text: data type of every custom attribute the rule names. */
   attribute_types: string;
+  /** The days the rule's date comparisons count in. */
+  time_zone: string;
   rule_version: number;
   created_at: number;
   updated_at: number;

@@ -285,3 +285,47 @@ describe('segments API (e2e)', () => {
     ]);
   }, 20_000);
 });
+
+describe('segment rules count days in the workspace time zone, as search does', () => {
+  it('selects by the Kiritimati day in a workspace set to it, and by the UTC day elsewhere; preview too', async () => {
+    // 2024-01-01T12:00:00Z is already 2024-01-02 in Kiritimati (UTC+14).
+    const signedUpAt = Date.UTC(2024, 0, 1, 12) / 1000;
+    const laterThatKiritimatiDay = Date.UTC(2024, 0, 2, 0, 30) / 1000;
+    const rule = { field: 'signed_up_at', operator: '=', value: laterThatKiritimatiDay };
+    const service = await startTestApp({ WORKSPACE_TIME_ZONES: 'acme:Pacific/Kiritimati' });
+    try {
+      const countsByWorkspace: Array<{ members: number; preview: number }> = [];
+      for (const token of [undefined, GLOBEX_TOKEN]) {
+        const contact = await service.request('/contacts', {
+          method: 'POST',
+          token,
+          json: { external_id: 'tz-user', signed_up_at: signedUpAt },
+        });
+        expect(contact.status).toBe(200);
+        const created = await service.request('/segments', {
+          method: 'POST',
+          token,
+          json: { name: 'Signed up that day', person_type: 'user', rule },
+        });
+        expect(created.status).toBe(200);
+        const segment = (await created.json()) as Segment;
+        const members = await service.request(`/segments/${segment.id}/contacts`, { token });
+        const preview = await service.request('/segments/preview', {
+          method: 'POST',
+          token,
+          json: { person_type: 'user', rule },
+        });
+        countsByWorkspace.push({
+          members: ((await members.json()) as ContactList).total_count,
+          preview: ((await preview.json()) as ContactList).total_count,
+        });
+      }
+      expect(countsByWorkspace).toEqual([
+        { members: 1, preview: 1 },
+        { members: 0, preview: 0 },
+      ]);
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -231,6 +231,7 @@ export async function createSegments(
         personType: spec.personType,
         rule: spec.rule,
         customAttributeType: attributeType,
+        timeZone: 'UTC',
       },
       now,
     }));
@@ -343,6 +344,7 @@ export async function runStep(
           rule: current.spec.rule,
           personType: current.spec.personType,
           customAttributeType: attributeType,
+          timeZone: 'UTC',
         },
         now: time,
       }));

@@ -22,13 +22,12 @@ export interface SegmentRuleSnapshot {
   readonly relativeFilters: readonly RelativeDateFilter[];
   /** The rule's `has_done` / `has_not_done` filters; those with `withinDays` also flip with time. */
   readonly dataEventFilters: readonly DataEventFilter[];
+  /** The days its date comparisons count in (the workspace's when the rule was saved). */
+  readonly timeZone: string;
 }
 
 /** The latest `created_at` of a contact's data events by name (see `EvaluationContext`). */
 export type LastDataEventAt = ReadonlyMap<string, UnixSeconds>;
-
-/** Workspace days for date filters are UTC until workspaces have a time zone setting. */
-export const MEMBERSHIP_TIME_ZONE = 'UTC';
 
 // Shared constants: membership asks for every segment of every contact event.
 const ROLES: Readonly<Record<SegmentPersonType, readonly ('lead' | 'user')[]>> = {
@@ -64,6 +63,7 @@ export function snapshotOf(
   personType: SegmentPersonType,
   rule: SearchNode,
   ruleVersion: number,
+  timeZone: string,
 ): SegmentRuleSnapshot {
   return {
     id,
@@ -72,6 +72,7 @@ export function snapshotOf(
     ruleVersion,
     relativeFilters: relativeFiltersOf(rule),
     dataEventFilters: dataEventFiltersOf(rule),
+    timeZone,
   };
 }
 
@@ -97,7 +98,7 @@ export function isMemberAt(
   return (
     isEligible(contact, segment) &&
     matchesSearchQuery(contact, segment.rule, {
-      timeZone: MEMBERSHIP_TIME_ZONE,
+      timeZone: segment.timeZone,
       now,
       ...(lastDataEventAt ? { lastDataEventAt } : {}),
     })

@@ -4,7 +4,7 @@ import type { SegmentRef } from './segment.events';
 
 /**
  * Segment commands carry `now` (unix seconds) from the shell's clock and, where a rule is given,
- * the workspace's custom attribute types at that moment, so `decide` stays pure.
+ * the workspace's custom attribute types and time zone at that moment, so `decide` stays pure.
  */
 type SegmentCommandOf<Type extends string, Data = object> = {
   readonly type: Type;
@@ -16,6 +16,7 @@ interface RuleInput {
   /** The rule as the client sent it (validated by `decide`). */
   readonly rule: unknown;
   readonly customAttributeType: CustomAttributeTypeLookup;
+  readonly timeZone: string;
 }
 
 export type CreateSegment = SegmentCommandOf<
@@ -32,6 +33,7 @@ export type ChangeSegmentRule = SegmentCommandOf<
     readonly rule?: unknown;
     readonly personType?: unknown;
     readonly customAttributeType: RuleInput['customAttributeType'];
+    readonly timeZone: RuleInput['timeZone'];
   }
 >;
 

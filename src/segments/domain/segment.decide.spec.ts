@@ -15,7 +15,7 @@ import {
   SegmentFieldInRule,
   SegmentNotFound,
 } from './segment.errors';
-import type { SegmentEvent } from './segment.events';
+import type { SegmentCreated, SegmentEvent } from './segment.events';
 
 const given = deciderSpecification(segmentDecider);
 const ids = { segmentId: '65f000000000000000000001', workspaceId: 'ws-1' } as const;
@@ -32,7 +32,7 @@ const onPlan: JsonValue = {
   ],
 };
 
-const created: SegmentEvent = {
+const created: SegmentCreated = {
   type: 'SegmentCreated',
   data: {
     ...ids,
@@ -40,10 +40,14 @@ const created: SegmentEvent = {
     personType: 'user',
     rule: recent,
     attributeTypes: {},
+    timeZone: 'UTC',
     ruleVersion: 1,
     createdAt: T0,
   },
 };
+
+/** As stored before rules recorded their time zone. */
+const { timeZone: _zone, ...createdBeforeTimeZones } = created.data;
 
 const create = (
   overrides: Partial<{ name: unknown; personType: unknown; rule: unknown }> = {},
@@ -55,14 +59,21 @@ const create = (
     personType: 'user',
     rule: recent,
     customAttributeType,
+    timeZone: 'UTC',
     ...overrides,
   },
   now: T0,
 });
 
-const changeRule = (rule: unknown, personType?: unknown) => ({
+const changeRule = (rule: unknown, personType?: unknown, timeZone = 'UTC') => ({
   type: 'ChangeSegmentRule' as const,
-  data: { ...ids, rule, ...(personType !== undefined ? { personType } : {}), customAttributeType },
+  data: {
+    ...ids,
+    rule,
+    ...(personType !== undefined ? { personType } : {}),
+    customAttributeType,
+    timeZone,
+  },
   now: T0 + 60,
 });
 
@@ -84,6 +95,7 @@ describe('segment decider', () => {
               personType: 'all',
               rule: onPlan,
               attributeTypes: { plan: 'string', trial_ends: 'date' },
+              timeZone: 'UTC',
               ruleVersion: 1,
               createdAt: T0,
             },
@@ -163,6 +175,7 @@ describe('segment decider', () => {
               personType: 'user',
               rule: onPlan,
               attributeTypes: { plan: 'string', trial_ends: 'date' },
+              timeZone: 'UTC',
               ruleVersion: 2,
               changedAt: T0 + 60,
             },
@@ -185,11 +198,37 @@ describe('segment decider', () => {
               personType: 'contact',
               rule: onPlan,
               attributeTypes: { plan: 'string', trial_ends: 'date' },
+              timeZone: 'UTC',
               ruleVersion: 3,
               changedAt: T0 + 60,
             },
           },
         ]);
+    });
+
+    it('records the workspace time zone the rule counts days in: the same rule saved under another zone is a new version', () => {
+      given([created])
+        .when(changeRule(recent, undefined, 'Pacific/Auckland'))
+        .then([
+          {
+            type: 'SegmentRuleChanged',
+            data: {
+              ...ids,
+              personType: 'user',
+              rule: recent,
+              attributeTypes: {},
+              timeZone: 'Pacific/Auckland',
+              ruleVersion: 2,
+              changedAt: T0 + 60,
+            },
+          },
+        ]);
+    });
+
+    it('reads a rule stored before time zones were recorded as counting in UTC', () => {
+      given([{ type: 'SegmentCreated', data: createdBeforeTimeZones }])
+        .when(changeRule(recent))
+        .thenNothing();
     });
 
     it('records nothing for the same rule; refuses a bad one', () => {

@@ -49,7 +49,11 @@ const createSegment = (command: CreateSegment, state: SegmentState): SegmentEven
     command.data.personType === undefined
       ? DEFAULT_PERSON_TYPE
       : validPersonType(command.data.personType);
-  const stored = validateSegmentRule(command.data.rule, command.data.customAttributeType);
+  const stored = validateSegmentRule(
+    command.data.rule,
+    command.data.customAttributeType,
+    command.data.timeZone,
+  );
   if (state.status !== 'none') {
     // A retried create with the same body is a no-op; anything else under this id is refused.
     if (
@@ -98,7 +102,11 @@ const changeSegmentRule = (command: ChangeSegmentRule, state: SegmentState): Seg
   const stored: StoredSegmentRule =
     command.data.rule === undefined
       ? segment
-      : validateSegmentRule(command.data.rule, command.data.customAttributeType);
+      : validateSegmentRule(
+          command.data.rule,
+          command.data.customAttributeType,
+          command.data.timeZone,
+        );
   if (personType === segment.personType && sameStoredRule(segment, stored)) return [];
   return [
     {
@@ -109,6 +117,7 @@ const changeSegmentRule = (command: ChangeSegmentRule, state: SegmentState): Seg
         personType,
         rule: stored.rule,
         attributeTypes: stored.attributeTypes,
+        ...(stored.timeZone !== undefined ? { timeZone: stored.timeZone } : {}),
         ruleVersion: segment.ruleVersion + 1,
         changedAt: command.now,
       },

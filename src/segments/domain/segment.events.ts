@@ -17,6 +17,11 @@ export const SEGMENT_PERSON_TYPES: readonly SegmentPersonType[] = ['user', 'cont
 export interface StoredSegmentRule {
   readonly rule: JsonValue;
   readonly attributeTypes: Readonly<Record<string, SearchFieldType>>;
+  /**
+   * The time zone whose days date comparisons count in: the workspace's when the rule was saved
+   * (as search counts them). Absent from rules stored before it was recorded: UTC.
+   */
+  readonly timeZone?: string;
 }
 
 export interface SegmentRef {

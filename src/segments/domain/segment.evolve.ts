@@ -8,6 +8,7 @@ export const evolve = (state: SegmentState, event: SegmentEvent): SegmentState =
       if (state.status !== 'none') return state;
       const { segmentId, workspaceId, name, personType, rule, attributeTypes, ruleVersion } =
         event.data;
+      const { timeZone } = event.data;
       return {
         status: 'active',
         id: segmentId,
@@ -16,6 +17,7 @@ export const evolve = (state: SegmentState, event: SegmentEvent): SegmentState =
         personType,
         rule,
         attributeTypes,
+        ...(timeZone !== undefined ? { timeZone } : {}),
         ruleVersion,
         createdAt: event.data.createdAt,
         updatedAt: event.data.createdAt,
@@ -32,6 +34,7 @@ export const evolve = (state: SegmentState, event: SegmentEvent): SegmentState =
             personType: event.data.personType,
             rule: event.data.rule,
             attributeTypes: event.data.attributeTypes,
+            timeZone: event.data.timeZone,
             ruleVersion: event.data.ruleVersion,
             updatedAt: event.data.changedAt,
           }

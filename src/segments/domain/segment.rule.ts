@@ -16,13 +16,17 @@ import type { StoredSegmentRule } from './segment.events';
 export function validateSegmentRule(
   rule: unknown,
   customAttributeType: CustomAttributeTypeLookup,
+  timeZone: string,
 ): StoredSegmentRule {
   const node = parseSearchQuery(rule, { customAttributeType, allowRuleOperators: true });
   refuseSegmentFields(node, 'query');
   const attributeTypes: Record<string, SearchFieldType> = {};
   collectAttributeTypes(node, attributeTypes);
-  return { rule: rule as JsonValue, attributeTypes };
+  return { rule: rule as JsonValue, attributeTypes, timeZone };
 }
+
+/** The days a stored rule's date comparisons count in. */
+export const timeZoneOf = (stored: StoredSegmentRule): string => stored.timeZone ?? 'UTC';
 
 /** The rule a stored one stands for; it was valid when stored, so this does not throw. */
 export function parseStoredRule(stored: StoredSegmentRule): SearchNode {
@@ -34,7 +38,8 @@ export function parseStoredRule(stored: StoredSegmentRule): SearchNode {
 
 export const sameStoredRule = (a: StoredSegmentRule, b: StoredSegmentRule): boolean =>
   JSON.stringify(a.rule) === JSON.stringify(b.rule) &&
-  JSON.stringify(a.attributeTypes) === JSON.stringify(b.attributeTypes);
+  JSON.stringify(a.attributeTypes) === JSON.stringify(b.attributeTypes) &&
+  timeZoneOf(a) === timeZoneOf(b);
 
 function refuseSegmentFields(node: SearchNode, path: string): void {
   if (node.kind === 'filter') {

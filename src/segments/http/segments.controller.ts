@@ -11,6 +11,7 @@ import {
   Query,
   UseFilters,
 } from '@nestjs/common';
+import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
@@ -79,6 +80,7 @@ export class SegmentsController {
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
+    private readonly timeZones: WorkspaceTimeZones,
   ) {}
 
   @Get()
@@ -121,8 +123,9 @@ export class SegmentsController {
     if (body.rule === undefined)
       throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
     const personType = validPersonType(body.person_type ?? 'user');
+    const timeZone = this.timeZones.of(workspaceId);
     const rule = parseStoredRule(
-      validateSegmentRule(body.rule, await this.attributes.searchTypes(workspaceId)),
+      validateSegmentRule(body.rule, await this.attributes.searchTypes(workspaceId), timeZone),
     );
     const roles = parseSearchQuery(
       { field: 'role', operator: 'IN', value: [...rolesOf(personType)] },
@@ -138,6 +141,7 @@ export class SegmentsController {
       this.searchTarget(),
       {
         workspaceId,
+        timeZone,
         now: Math.floor(this.clock.now() / 1000),
         segmentMembership: this.segments.membershipSql(),
         dataEvents: this.segments.dataEventsSql(),

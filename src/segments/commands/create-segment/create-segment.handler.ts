@@ -7,6 +7,7 @@ import {
 } from '../../../contacts/custom-attributes-policy';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import { WorkspaceTimeZones } from '../../../workspaces/workspace-time-zones';
 import { handleSegmentCommand } from '../../segment.command-handling';
 import type { SegmentWriteResult } from '../segment-write-result';
 import { CreateSegmentCommand } from './create-segment.command';
@@ -18,6 +19,7 @@ export class CreateSegmentHandler implements ICommandHandler<CreateSegmentComman
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
+    private readonly timeZones: WorkspaceTimeZones,
   ) {}
 
   async execute(command: CreateSegmentCommand): Promise<SegmentWriteResult> {
@@ -38,6 +40,7 @@ export class CreateSegmentHandler implements ICommandHandler<CreateSegmentComman
           personType: command.personType,
           rule: command.rule,
           customAttributeType,
+          timeZone: this.timeZones.of(workspaceId),
         },
         now,
       }),

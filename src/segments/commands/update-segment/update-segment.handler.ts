@@ -6,6 +6,7 @@ import {
 } from '../../../contacts/custom-attributes-policy';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import { WorkspaceTimeZones } from '../../../workspaces/workspace-time-zones';
 import { handleSegmentCommand } from '../../segment.command-handling';
 import type { SegmentWriteResult } from '../segment-write-result';
 import { UpdateSegmentCommand } from './update-segment.command';
@@ -16,6 +17,7 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
+    private readonly timeZones: WorkspaceTimeZones,
   ) {}
 
   async execute({
@@ -24,6 +26,7 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
     changes,
   }: UpdateSegmentCommand): Promise<SegmentWriteResult> {
     const ref = { segmentId, workspaceId };
+    const timeZone = this.timeZones.of(workspaceId);
     let position: bigint | undefined;
     if (changes.rule !== undefined || changes.personType !== undefined) {
       const customAttributeType = await this.attributes.searchTypes(workspaceId);
@@ -39,6 +42,7 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
             ...(changes.rule !== undefined ? { rule: changes.rule } : {}),
             ...(changes.personType !== undefined ? { personType: changes.personType } : {}),
             customAttributeType,
+            timeZone,
           },
           now,
         }),
@@ -56,7 +60,7 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
           changes.name === undefined
             ? {
                 type: 'ChangeSegmentRule',
-                data: { ...ref, customAttributeType: () => undefined },
+                data: { ...ref, customAttributeType: () => undefined, timeZone },
                 now,
               }
             : { type: 'RenameSegment', data: { ...ref, name: changes.name }, now },
