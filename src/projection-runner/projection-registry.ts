@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type Transaction } from 'kysely';
+import { sql, type Kysely, type Migration, type Transaction } from 'kysely';
 import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { TableRenamePlugin } from './table-rename.plugin';
 import type { AnyProjection, TableResolver } from './projection';
@@ -94,6 +94,10 @@ const RUNNER_MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+interface RunnerMigrationTables {
+  projection_runner_migrations: { name: string; timestamp: string };
+}
+
 const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 /**
@@ -110,18 +114,36 @@ export class ProjectionRegistry {
     this.db = store.db as Kysely<RunnerTables>;
   }
 
+  /**
+   * Applies the runner's migrations not yet applied, in one transaction (under an advisory lock on
+   * PostgreSQL, so instances starting together apply each once). The bookkeeping table has the
+   * shape Kysely's Migrator gave it, whose bookkeeping it replaces: the Migrator's existence check
+   * introspects every schema of the database and failed when another schema's table was dropped
+   * meanwhile (tests, other services sharing the database).
+   */
   async migrate(): Promise<void> {
-    const migrator = new Migrator({
-      db: this.store.db,
-      provider: { getMigrations: () => Promise.resolve(RUNNER_MIGRATIONS) },
-      migrationTableName: 'projection_runner_migrations',
-      migrationLockTableName: 'projection_runner_migrations_lock',
+    await this.store.db.transaction().execute(async (tx) => {
+      if (this.store.dialect === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(hashtext('projection_runner_migrations'))`.execute(
+          tx,
+        );
+      await sql`CREATE TABLE IF NOT EXISTS projection_runner_migrations (
+        name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`.execute(tx);
+      const bookkeeping = tx as unknown as Kysely<RunnerMigrationTables>;
+      const applied = new Set(
+        (await bookkeeping.selectFrom('projection_runner_migrations').select('name').execute()).map(
+          (row) => row.name,
+        ),
+      );
+      for (const name of Object.keys(RUNNER_MIGRATIONS).sort()) {
+        if (applied.has(name)) continue;
+        await RUNNER_MIGRATIONS[name]!.up(tx);
+        await bookkeeping
+          .insertInto('projection_runner_migrations')
+          .values({ name, timestamp: this.now().toISOString() })
+          .execute();
+      }
     });
-    const { error } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    throw error instanceof Error
-      ? error
-      : new Error('Projection runner migration failed', { cause: error });
   }
 
   async find(name: string): Promise<RegistryEntry | undefined> {
