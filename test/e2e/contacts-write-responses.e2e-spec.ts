@@ -30,7 +30,7 @@ describe('Contact write responses are what an immediate read shows', () => {
   it.each([undefined, '2.16'])(
     'create and update answer the contact as GET and search show it (version %s)',
     async (version) => {
-      const headers = version ? { 'intercom-version': version } : {};
+      const headers: Record<string, string> = version ? { 'intercom-version': version } : {};
       const suffix = `${version ?? 'default'}-${Date.now()}`;
       const created = await call('/contacts', {
         method: 'POST',
