@@ -68,6 +68,12 @@ export function withContactColumns<Name extends string>(
     .addColumn('location_country', 'text')
     .addColumn('location_region', 'text')
     .addColumn('location_city', 'text')
+    .addColumn('referrer', 'text')
+    .addColumn('utm_campaign', 'text')
+    .addColumn('utm_content', 'text')
+    .addColumn('utm_medium', 'text')
+    .addColumn('utm_source', 'text')
+    .addColumn('utm_term', 'text')
     .addColumn('custom_attributes', json, (column) => column.notNull())
     .addColumn('merge_history', json, (column) => column.notNull())
     .addColumn('revision', 'bigint', (column) => column.notNull());

@@ -42,6 +42,13 @@ export interface ContactsTable {
   location_country: string | null;
   location_region: string | null;
   location_city: string | null;
+  /** The messenger's last seen referrer and campaign parameters (shown on the visitor object). */
+  referrer: string | null;
+  utm_campaign: string | null;
+  utm_content: string | null;
+  utm_medium: string | null;
+  utm_source: string | null;
+  utm_term: string | null;
   /** JSON object text in SQLite, `jsonb` in PostgreSQL. */
   custom_attributes: string;
   /** JSON array of `{source_contact_id, source_contact_role, merged_at}`. */
@@ -91,6 +98,12 @@ const COLUMN_SET: Record<keyof ContactsTable, true> = {
   location_country: true,
   location_region: true,
   location_city: true,
+  referrer: true,
+  utm_campaign: true,
+  utm_content: true,
+  utm_medium: true,
+  utm_source: true,
+  utm_term: true,
   custom_attributes: true,
   merge_history: true,
   revision: true,

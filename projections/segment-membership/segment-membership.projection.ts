@@ -46,7 +46,7 @@ type Tx = Transaction<SegmentMembershipReadModel>;
 export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: DeadlineAlarm } = {}) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 5,
+    version: 6,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       DATA_EVENT_TRACKED,

@@ -9,9 +9,9 @@ const parseJson = <T>(value: unknown, fallback: T): T =>
     : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
 
 /**
- * Intercom's `visitor` object. Fields we do not track (pseudonym, sessions, UTM and referrer,
- * tags, segments, companies) are present with their empty values, as Intercom shows them for a
- * visitor that has none.
+ * Intercom's `visitor` object. Fields we do not track (pseudonym, sessions, tags, segments,
+ * companies) are present with their empty values, as Intercom shows them for a visitor that has
+ * none. Referrer and UTM parameters are those of the last sighting that reported them.
  */
 export function toVisitorResponse(row: ContactsTable) {
   return {
@@ -46,12 +46,12 @@ export function toVisitorResponse(row: ContactsTable) {
     tags: { type: 'tag.list', tags: [] },
     segments: { type: 'segment.list', segments: [] },
     custom_attributes: parseJson<Record<string, unknown>>(row.custom_attributes, {}),
-    referrer: null,
-    utm_campaign: null,
-    utm_content: null,
-    utm_medium: null,
-    utm_source: null,
-    utm_term: null,
+    referrer: row.referrer,
+    utm_campaign: row.utm_campaign,
+    utm_content: row.utm_content,
+    utm_medium: row.utm_medium,
+    utm_source: row.utm_source,
+    utm_term: row.utm_term,
     do_not_track: null,
   };
 }

@@ -27,7 +27,14 @@ describe('Visitors, conversations and data events through the official intercom-
             type: 'visitor.seen',
             occurred_at: now - 60,
             visitor_id: visitorId,
-            context: { browser: 'firefox', location: { country: 'Ireland', city: 'Dublin' } },
+            context: {
+              browser: 'firefox',
+              location: { country: 'Ireland', city: 'Dublin' },
+              page_url: 'https://shop.example/pricing',
+              referrer: 'https://news.example/launch',
+              utm_source: 'newsletter',
+              utm_campaign: 'launch',
+            },
           },
         ],
       },
@@ -60,6 +67,10 @@ describe('Visitors, conversations and data events through the official intercom-
       app_id: 'acme',
       location_data: { country_name: 'Ireland', city_name: 'Dublin' },
       last_request_at: now - 60,
+      referrer: 'https://news.example/launch',
+      utm_source: 'newsletter',
+      utm_campaign: 'launch',
+      utm_medium: null,
     });
     const updated = await client.visitors.update({ user_id: 'sdk-visitor-1', name: 'Gareth Bale' });
     expect(updated).toMatchObject({ id, name: 'Gareth Bale' });

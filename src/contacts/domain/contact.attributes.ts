@@ -29,6 +29,12 @@ export interface SeenContext {
   readonly browser_language?: string | null;
   readonly os?: string | null;
   readonly location?: ContactLocation;
+  readonly referrer?: string | null;
+  readonly utm_campaign?: string | null;
+  readonly utm_content?: string | null;
+  readonly utm_medium?: string | null;
+  readonly utm_source?: string | null;
+  readonly utm_term?: string | null;
 }
 
 /** The standard fields a contact carries besides its lifecycle timestamps. */
@@ -51,6 +57,13 @@ export interface StandardAttributes {
   readonly browser_language: string | null;
   readonly os: string | null;
   readonly location: ContactLocation;
+  /** Where the messenger last saw the contact come from (Intercom's visitor fields). */
+  readonly referrer: string | null;
+  readonly utm_campaign: string | null;
+  readonly utm_content: string | null;
+  readonly utm_medium: string | null;
+  readonly utm_source: string | null;
+  readonly utm_term: string | null;
 }
 
 export type StandardAttributeName = keyof StandardAttributes;
@@ -73,6 +86,12 @@ export const STANDARD_ATTRIBUTE_NAMES: readonly StandardAttributeName[] = [
   'browser_language',
   'os',
   'location',
+  'referrer',
+  'utm_campaign',
+  'utm_content',
+  'utm_medium',
+  'utm_source',
+  'utm_term',
 ];
 
 export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {
@@ -93,6 +112,12 @@ export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {
   browser_language: null,
   os: null,
   location: EMPTY_LOCATION,
+  referrer: null,
+  utm_campaign: null,
+  utm_content: null,
+  utm_medium: null,
+  utm_source: null,
+  utm_term: null,
 };
 
 /** A partial write of contact fields: absent keys are untouched. */

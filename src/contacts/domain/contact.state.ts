@@ -113,6 +113,12 @@ export const newLiveContact = (fields: {
   browser_language: EMPTY_STANDARD_ATTRIBUTES.browser_language,
   os: EMPTY_STANDARD_ATTRIBUTES.os,
   location: EMPTY_STANDARD_ATTRIBUTES.location,
+  referrer: EMPTY_STANDARD_ATTRIBUTES.referrer,
+  utm_campaign: EMPTY_STANDARD_ATTRIBUTES.utm_campaign,
+  utm_content: EMPTY_STANDARD_ATTRIBUTES.utm_content,
+  utm_medium: EMPTY_STANDARD_ATTRIBUTES.utm_medium,
+  utm_source: EMPTY_STANDARD_ATTRIBUTES.utm_source,
+  utm_term: EMPTY_STANDARD_ATTRIBUTES.utm_term,
   archived: false,
   user_id: null,
   created_at: fields.created_at,
@@ -143,6 +149,12 @@ const standardAttributesOf = (contact: LiveContact): StandardAttributes => ({
   browser_language: contact.browser_language,
   os: contact.os,
   location: contact.location,
+  referrer: contact.referrer,
+  utm_campaign: contact.utm_campaign,
+  utm_content: contact.utm_content,
+  utm_medium: contact.utm_medium,
+  utm_source: contact.utm_source,
+  utm_term: contact.utm_term,
 });
 
 /**

@@ -36,6 +36,12 @@ const row: ContactsTable = {
   location_country: 'France',
   location_region: null,
   location_city: 'Paris',
+  referrer: 'https://example.org/',
+  utm_campaign: 'launch',
+  utm_content: null,
+  utm_medium: 'email',
+  utm_source: 'newsletter',
+  utm_term: null,
   custom_attributes: JSON.stringify({ plan: 'pro', seats: 3, trial: false, nested: null }),
   merge_history: JSON.stringify([
     { source_contact_id: 'abc', source_contact_role: 'lead', merged_at: 1_700_000_070 },

@@ -256,14 +256,8 @@ function parseContext(value: unknown, invalid: Report): SeenContext | undefined 
     if ((CONTEXT_STRINGS as readonly string[]).includes(key)) {
       const max = key === 'page_url' || key === 'referrer' ? MAX_URL : MAX_STRING;
       if (field === null || (typeof field === 'string' && field.length <= max)) {
-        // Page, referrer and campaign fields are accepted but not kept: no read model shows them.
-        if (
-          key === 'browser' ||
-          key === 'browser_version' ||
-          key === 'browser_language' ||
-          key === 'os'
-        )
-          context[key] = field;
+        // The page is accepted but not kept: no Intercom object has a field for it.
+        if (key !== 'page_url') context[key] = field;
       } else invalid(name, `${name} must be a string of at most ${max} characters or null`);
     } else if (key === 'location') {
       const location = parseLocation(field, name, invalid);
