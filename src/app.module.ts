@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule } from './config/config.module';
-import { Environment } from './config/environment';
 import { ContactsModule } from './contacts/contacts.module';
 import { AttributeValuesModule } from './data-attributes/attribute-values.module';
 import { DataAttributesModule } from './data-attributes/data-attributes.module';
@@ -23,23 +21,6 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({
-      inject: [Environment],
-      useFactory: (environment: Environment) => ({
-        pinoHttp: {
-          level: environment.LOG_LEVEL,
-          // Per-request lines at debug: at info they would dominate the log under load.
-          customLogLevel: (_request, response, error) =>
-            error || response.statusCode >= 500
-              ? 'error'
-              : response.statusCode >= 400
-                ? 'info'
-                : 'debug',
-          redact: ['req.headers.authorization'],
-          quietReqLogger: true,
-        },
-      }),
-    }),
     CqrsModule.forRoot(),
     EventStoreModule,
     ReadStoreModule,

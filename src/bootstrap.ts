@@ -1,9 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
+import { Environment } from './config/environment';
+import { createLogger, logRequests, PinoLoggerService } from './logging';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -23,7 +24,9 @@ export async function createApp(): Promise<NestFastifyApplication> {
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = createLogger(app.get(Environment).LOG_LEVEL);
+  app.useLogger(new PinoLoggerService(logger));
+  logRequests(app, logger);
   configureApp(app);
   return app;
 }
