@@ -105,8 +105,11 @@ export class ContactsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
+    // The definitions type `custom_attributes.*` fields; a request naming none needs no read of them.
     const request = parseContactSearchRequest(body, {
-      customAttributeType: await this.customAttributes.searchTypes(workspaceId),
+      customAttributeType: JSON.stringify(body).includes('custom_attributes.')
+        ? await this.customAttributes.searchTypes(workspaceId)
+        : () => undefined,
     });
     await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
     const segmentMembership = segmentMembershipSql(
