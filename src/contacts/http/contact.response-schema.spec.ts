@@ -2,7 +2,7 @@ import fastify from 'fastify';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import { IntercomVersion } from '../../shared/http/intercom-version';
 import { toContactResponse } from './contact.response';
-import { CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
+import { CONTACT_LIST_ROUTE_SCHEMA, CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
 
 const row: ContactsTable = {
   workspace_id: 'ws',
@@ -64,4 +64,29 @@ describe('the contact response schema', () => {
       expect(JSON.parse(response.body)).toEqual(JSON.parse(JSON.stringify(expected)));
     },
   );
+});
+
+describe('the contact list response schema', () => {
+  it('serializes a page of contacts, its count and its pages unchanged, with and without a next page', async () => {
+    const contact = toContactResponse(row, IntercomVersion.parse('2.16'), {
+      includeMergeHistory: false,
+    });
+    const pages = { type: 'pages', page: 1, per_page: 2, total_pages: 2 };
+    const bodies = [
+      {
+        type: 'list',
+        data: [contact, contact],
+        total_count: 3,
+        pages: { ...pages, next: { page: 2, starting_after: 'abc' } },
+      },
+      { type: 'list', data: [], total_count: 0, pages: { ...pages, total_pages: 0 } },
+    ];
+    for (const expected of bodies) {
+      const app = fastify();
+      app.get('/contacts', { schema: CONTACT_LIST_ROUTE_SCHEMA }, () => expected);
+      const response = await app.inject({ method: 'GET', url: '/contacts' });
+      await app.close();
+      expect(JSON.parse(response.body)).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
 });

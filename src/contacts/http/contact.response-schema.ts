@@ -99,3 +99,33 @@ export const CONTACT_RESPONSE_SCHEMA = {
 
 /** Fastify route schema for the routes that answer one contact. */
 export const CONTACT_ROUTE_SCHEMA = { response: { 200: CONTACT_RESPONSE_SCHEMA } };
+
+/** The list of contacts that list and search answer (`searchListResponse`). */
+export const CONTACT_LIST_ROUTE_SCHEMA = {
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        data: { type: 'array', items: CONTACT_RESPONSE_SCHEMA },
+        total_count: { type: 'integer' },
+        pages: {
+          type: 'object',
+          properties: {
+            type: { type: 'string' },
+            page: { type: 'integer' },
+            per_page: { type: 'integer' },
+            total_pages: { type: 'integer' },
+            next: {
+              type: 'object',
+              properties: {
+                page: { type: 'integer' },
+                starting_after: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

@@ -49,7 +49,7 @@ import { parseContactSearchRequest } from '../search/contact-search.parse';
 import { searchContacts, searchListResponse } from '../search/search-contacts';
 import { ContactErrorsFilter } from './contact-errors.filter';
 import { toContactResponse } from './contact.response';
-import { CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
+import { CONTACT_LIST_ROUTE_SCHEMA, CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
 import {
   attributeChangesOf,
   CreateContactDto,
@@ -99,6 +99,7 @@ export class ContactsController {
   @Post('search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Search contacts with the query language' })
+  @RouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
   async search(
     @WorkspaceId() workspaceId: string,
     @Body() body: unknown,
@@ -142,6 +143,7 @@ export class ContactsController {
 
   @Get()
   @ApiOperation({ summary: 'List leads and users, newest first, with cursor pagination' })
+  @RouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
   async list(
     @WorkspaceId() workspaceId: string,
     @Query() query: ListContactsQueryDto,
