@@ -7,16 +7,16 @@
  * writes the service's CPU profile there; BENCH_ROUTES=retrieve,create,search picks routes.
  */
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { contactStreamId } from '../src/shared/stream-names';
 import { newContactId } from '../src/contacts/contact-id';
-import { freePort, waitUntilReady, type ServiceProcess } from '../test/support/service-process';
+import { spawnService, waitUntilReady, type ServiceProcess } from '../test/support/service-process';
 import { printTable, type Row } from './bench-table';
+import { cpuProfileOptions, cpuSecondsOf, projectionsCaughtUp } from './service-measures';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 8);
@@ -67,48 +67,14 @@ async function seed(dataDir: string): Promise<Seeded> {
   return { ids, emails };
 }
 
-async function startService(dataDir: string): Promise<ServiceProcess> {
-  const port = await freePort();
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child = spawn(process.execPath, [...profile, join(__dirname, '../dist/src/main.js')], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ACCESS_TOKENS: `${WORKSPACE}:${TOKEN}`,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+function startService(dataDir: string): Promise<ServiceProcess> {
+  return spawnService(
+    { DATA_DIR: dataDir, ACCESS_TOKENS: `${WORKSPACE}:${TOKEN}`, LOG_LEVEL: 'warn' },
+    { nodeOptions: cpuProfileOptions(), built: true },
   );
-  return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
 
-async function waitForProjections(service: ServiceProcess): Promise<void> {
-  for (;;) {
-    const response = await fetch(`${service.baseUrl}/admin/projections`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    const body = (await response.json()) as {
-      data: Array<{ name: string; state: string; lag_positions: string }>;
-    };
-    if (
-      body.data.every(
-        (projection) => projection.state === 'live' && projection.lag_positions === '0',
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const waitForProjections = (service: ServiceProcess) => projectionsCaughtUp(service.baseUrl, TOKEN);
 
 interface Measured {
   readonly requestsPerSecond: number;
@@ -116,13 +82,6 @@ interface Measured {
   readonly errors: number;
   /** Service CPU (user + system) per request: steadier than req/s on a shared machine. */
   readonly cpuMicrosPerRequest: number;
-}
-
-/** CPU seconds (user + system) the process has used so far, from /proc (Linux). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**

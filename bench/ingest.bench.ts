@@ -7,11 +7,12 @@
  * BENCH_IN_FLIGHT (concurrent requests, default 2), BENCH_CPU_PROF=<dir> (a CPU profile of the service).
  */
 import Database from 'better-sqlite3';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnService, waitUntilReady } from '../test/support/service-process';
 import { printTable, type Row } from './bench-table';
 import { benchDir, rawAppends } from './raw-append-ceiling';
+import { cpuProfileOptions, cpuSecondsOf, projectionsCaughtUp } from './service-measures';
 
 const CONTACTS = 10_000;
 const BATCH_SIZE = 500;
@@ -148,25 +149,6 @@ export async function runPhase(baseUrl: string, batches: Item[][]): Promise<Phas
   };
 }
 
-/** CPU seconds (user + system) the process has used so far, from /proc (Linux). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Waits until every projection has applied the whole log (the read models show every item). */
-async function projectionsCaughtUp(baseUrl: string): Promise<void> {
-  for (;;) {
-    const response = await fetch(`${baseUrl}/admin/projections`, {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    const body = (await response.json()) as { data: Array<{ lag_positions: string }> };
-    if (body.data.every((projection) => projection.lag_positions === '0')) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * A phase's throughput (until the last batch is answered) and the service's CPU per item from
  * the phase's start until its read models caught up: the steadier figure on a shared machine.
@@ -178,14 +160,10 @@ async function measurePhase(
   const pid = service.child.pid!;
   const cpuBefore = cpuSecondsOf(pid);
   const result = await runPhase(service.baseUrl, batches);
-  await projectionsCaughtUp(service.baseUrl);
+  await projectionsCaughtUp(service.baseUrl, TOKEN);
   const cpuMicrosPerItem = ((cpuSecondsOf(pid) - cpuBefore) * 1e6) / result.items;
   return { ...result, cpuMicrosPerItem };
 }
-
-/** BENCH_CPU_PROF=<dir>: the service writes a CPU profile there when it exits. */
-export const cpuProfileOptions = (): string[] =>
-  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 async function main(): Promise<void> {
   console.log(
