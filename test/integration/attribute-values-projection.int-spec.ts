@@ -22,6 +22,7 @@ import {
   describeOnReadStores,
   openTestReadStore,
   type TestReadStore,
+  resetProjectionTables,
 } from '../support/read-store-targets';
 
 const WORKSPACE = 'ws';
@@ -313,12 +314,7 @@ describeOnReadStores('attribute value counts of the contacts projection', (diale
   });
   afterAll(() => target.dispose());
 
-  async function recreateTables(): Promise<void> {
-    for (const table of contactsProjection.tables)
-      await contactsDb.schema.dropTable(table).ifExists().execute();
-    for (const migration of contactsProjection.migrations)
-      await migration.up(contactsDb, (name) => name);
-  }
+  const recreateTables = () => resetProjectionTables(target.store, contactsProjection);
 
   it('counts what a GROUP BY over the contacts read model counts, and applying twice changes nothing', async () => {
     await fc.assert(

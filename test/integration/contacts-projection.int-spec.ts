@@ -17,6 +17,7 @@ import {
   describeOnReadStores,
   openTestReadStore,
   type TestReadStore,
+  resetProjectionTables,
 } from '../support/read-store-targets';
 
 const WORKSPACE = 'ws';
@@ -196,10 +197,7 @@ describeOnReadStores('contacts projection', (dialect) => {
           const store = SqliteEventStore.open({ file: ':memory:' });
           const clock = new ManualClock(T0 * 1000);
           try {
-            for (const table of contactsProjection.tables)
-              await db.schema.dropTable(table).ifExists().execute();
-            for (const migration of contactsProjection.migrations)
-              await migration.up(db, (name) => name);
+            await resetProjectionTables(target.store, contactsProjection);
             for (const current of steps) {
               clock.advance(1000);
               const planned = commandFor(current, Math.floor(clock.now() / 1000));

@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { segmentMembershipProjection } from '../../projections/segment-membership/segment-membership.projection';
-import {
-  SEGMENT_MEMBERSHIP_TABLES,
-  type SegmentMembershipReadModel,
-} from '../../projections/segment-membership/segment-membership.tables';
+import { type SegmentMembershipReadModel } from '../../projections/segment-membership/segment-membership.tables';
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { ManualClock } from '../../src/shared/clock';
@@ -13,6 +10,7 @@ import {
   describeOnReadStores,
   openTestReadStore,
   type TestReadStore,
+  resetProjectionTables,
 } from '../support/read-store-targets';
 import {
   actualMembers,
@@ -60,11 +58,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
   });
   afterAll(() => target.dispose());
 
-  async function resetTables(): Promise<void> {
-    for (const table of SEGMENT_MEMBERSHIP_TABLES)
-      await db.schema.dropTable(table).ifExists().execute();
-    for (const migration of projection.migrations) await migration.up(db, (name) => name);
-  }
+  const resetTables = () => resetProjectionTables(target.store, projection);
 
   it('after every step, members are exactly the live contacts the rule selects at that instant', async () => {
     await fc.assert(

@@ -8,6 +8,7 @@ import type {
   ReadStoreConfig,
   ReadStoreDialect,
 } from '../../src/infrastructure/read-store/read-store';
+import type { AnyProjection } from '../../src/projection-runner/projection';
 import {
   dropSchema,
   postgresAvailability,
@@ -132,4 +133,17 @@ function countWithoutRegistering(register: () => void): number {
     Object.assign(scope, original);
   }
   return count;
+}
+
+/**
+ * A projection's read model empty again under its logical table names: its tables dropped and its
+ * migrations run, as a property test needs before each generated run.
+ */
+export async function resetProjectionTables(
+  store: ReadStore,
+  projection: AnyProjection,
+): Promise<void> {
+  for (const table of projection.tables)
+    await store.db.schema.dropTable(table).ifExists().execute();
+  for (const migration of projection.migrations) await migration.up(store.db, (name) => name);
 }
