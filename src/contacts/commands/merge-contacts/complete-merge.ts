@@ -1,4 +1,3 @@
-import { v5 as uuidv5 } from 'uuid';
 import type { Clock } from '../../../shared/clock';
 import { handleCommand, loadState } from '../../../shared/event-sourcing/handle-command';
 import type { EventStore } from '../../../shared/event-store/event-store.port';
@@ -7,6 +6,7 @@ import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
 import { mergeSourceOf, type MergeSource } from '../../domain/contact.state';
 import { IdentityReservations } from '../../identity/identity-reservations';
+import { uuidNamespace, uuidV5 } from '../../../shared/uuid-v5';
 
 /**
  * A lead's email is not reserved (emails are unique among users only); when it is about to fill
@@ -40,7 +40,7 @@ async function withClaimableEmail(
 }
 
 /** Namespace of the deterministic ids of merge absorption events. */
-const MERGE_NAMESPACE = '5b0c1c52-4b8e-4d57-9d1e-1f2f8a3c7e11';
+const MERGE_NAMESPACE = uuidNamespace('5b0c1c52-4b8e-4d57-9d1e-1f2f8a3c7e11');
 
 /**
  * The second step of a merge: the target absorbs the closed source. Safe to run any number of
@@ -78,7 +78,7 @@ export async function completeMerge(
     },
     {
       metadata: { workspaceId, occurredAt: clock.now(), schemaVersion: 1, causationId: sourceId },
-      eventId: () => uuidv5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
+      eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
     },
   );
   return outcome.position;
