@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ReadStore, ReadStoreLock } from './read-store';
 import { withStatementCache } from './sqlite-statement-cache';
+import { startWalCheckpointer } from './sqlite-wal-checkpointer';
 
 /** The embedded read store: one SQLite file in WAL mode, so readers never block the runner's writes. */
 export function openSqliteReadStore(file: string): ReadStore {
@@ -14,6 +15,11 @@ export function openSqliteReadStore(file: string): ReadStore {
   // lose the last commits, which the runner replays from the older checkpoint it then finds.
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  const checkpointer =
+    file === ':memory:'
+      ? undefined
+      : startWalCheckpointer(file, () => database.pragma('wal_autocheckpoint = 1000'));
+  if (checkpointer) database.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<unknown>({
     dialect: new SqliteDialect({ database: withStatementCache(database) }),
   });
@@ -28,6 +34,9 @@ export function openSqliteReadStore(file: string): ReadStore {
       database.pragma('optimize = 0x10002');
       return Promise.resolve();
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { eventually } from '../../../test/support/eventually';
+import { openSqliteReadStore } from './sqlite-read-store';
+
+describe('the SQLite read store checkpoints its log from a worker thread', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wal-checkpointer-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('copies committed pages into the database file although the writer never checkpoints', async () => {
+    const file = join(dir, 'read.sqlite');
+    const store = openSqliteReadStore(file);
+    try {
+      await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)`.execute(store.db);
+      const sizeBefore = statSync(file).size;
+      await sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+        INSERT INTO t (body) SELECT hex(randomblob(500)) FROM n`.execute(store.db);
+      const { rows } = await sql<{
+        wal_autocheckpoint: number;
+      }>`PRAGMA wal_autocheckpoint`.execute(store.db);
+      expect(rows[0]!.wal_autocheckpoint).toBe(0);
+      const grown = await eventually(
+        () => (statSync(file).size > sizeBefore + 1_000_000 ? statSync(file).size : undefined),
+        5000,
+        'the database file to receive the log',
+      );
+      expect(grown).toBeGreaterThan(sizeBefore + 1_000_000);
+    } finally {
+      await store.close();
+    }
+  });
+});
