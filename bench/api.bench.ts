@@ -4,7 +4,8 @@
  * beside a constant NestJS route of the same app and adapter (`GET /health/live`) measured in
  * the same run. The search runs on an indexed field over BENCH_CONTACTS (default 100,000)
  * contacts, seeded through the event store before the service starts. BENCH_CPU_PROF=<dir>
- * writes the service's CPU profile there; BENCH_ROUTES=retrieve,create,search picks routes.
+ * writes the service's CPU profile there (BENCH_CPU_PROF_INTERVAL=<µs> samples more often than
+ * node's 1 ms default); BENCH_ROUTES=retrieve,create,search picks routes.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -70,7 +71,15 @@ async function seed(dataDir: string): Promise<Seeded> {
 function startService(dataDir: string): Promise<ServiceProcess> {
   return spawnService(
     { DATA_DIR: dataDir, ACCESS_TOKENS: `${WORKSPACE}:${TOKEN}`, LOG_LEVEL: 'warn' },
-    { nodeOptions: cpuProfileOptions(), built: true },
+    {
+      nodeOptions: [
+        ...cpuProfileOptions(),
+        ...(process.env.BENCH_CPU_PROF && process.env.BENCH_CPU_PROF_INTERVAL
+          ? [`--cpu-prof-interval=${process.env.BENCH_CPU_PROF_INTERVAL}`]
+          : []),
+      ],
+      built: true,
+    },
   );
 }
 

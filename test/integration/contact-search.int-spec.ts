@@ -418,6 +418,25 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       );
     });
 
+    // A first page that holds every match takes its count from the page, without a count query.
+    it('gives the same total_count on every page, whether or not the first page holds them all', async () => {
+      const chosen = searchable.slice(0, 30).map((contact) => contact.id);
+      const someIds = { query: { field: 'id', operator: 'IN', value: chosen } };
+      for (const [body, total] of [
+        [someIds, chosen.length],
+        [matchAll, searchable.length],
+      ] as const) {
+        for (const perPage of [7, total - 1, total, total + 1, 150].filter((n) => n <= 150)) {
+          const { ids, pages } = await walk({ ...body, pagination: { per_page: perPage } });
+          expect(ids).toHaveLength(total);
+          expect(pages.map((page) => page.total_count)).toEqual(pages.map(() => total));
+          expect(pages.map((page) => page.pages.total_pages)).toEqual(
+            pages.map(() => Math.ceil(total / perPage)),
+          );
+        }
+      }
+    });
+
     it('counts matches and stops on an empty result', async () => {
       const page = await searchContacts(
         { db, dialect, table },
