@@ -43,6 +43,25 @@ describe('embedded SQLite event store', () => {
     await store.close();
   });
 
+  it('shows a commit to subscribers and headPosition only once its log sync has finished', async () => {
+    const store = SqliteEventStore.open({ dataDir });
+    await store.append('durable-0', [anEvent()], { expectedRevision: 'no_stream' });
+    const headBefore = await store.headPosition();
+    const appended = store.append('durable-1', [anEvent()], { expectedRevision: 'no_stream' });
+    // The store's flush was scheduled first, so this runs after the commit is written and before
+    // the sync's completion (which arrives in a later phase of the event loop).
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await collect(store.readStream('durable-1'))).toHaveLength(1);
+    expect(await store.headPosition()).toBe(headBefore);
+    expect(await collect(store.readAll({ fromPosition: headBefore }))).toEqual([]);
+    const { position } = await appended;
+    expect(await store.headPosition()).toBe(position);
+    expect(
+      (await collect(store.readAll({ fromPosition: headBefore }))).map((e) => e.streamId),
+    ).toEqual(['durable-1']);
+    await store.close();
+  });
+
   it('keeps acknowledged events across a reopen', async () => {
     const first = SqliteEventStore.open({ dataDir });
     const event = anEvent();

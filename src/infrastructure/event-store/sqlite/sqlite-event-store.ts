@@ -23,6 +23,7 @@ import type {
 } from '../../../shared/event-store/event-store.port';
 import { RecentEvents, toRecordedEvent, type EventRow } from './recent-events';
 import { SQLITE_EVENT_STORE_SCHEMA } from './sqlite-event-store.schema';
+import { WalSync } from './wal-sync';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
@@ -69,11 +70,17 @@ export class SqliteEventStore implements EventStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly filteredStatements = new Map<string, Database.Statement>();
   private readonly recent: RecentEvents;
+  /** The last position whose commit is durable: what subscriptions and `headPosition` see. */
+  private durablePosition: number;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly walSync: WalSync | undefined,
+  ) {
     this.statements = prepareStatements(db);
     this.committed.setMaxListeners(0);
-    this.recent = new RecentEvents(this.headPositionSync(), RECENT_EVENTS);
+    this.durablePosition = this.headPositionSync();
+    this.recent = new RecentEvents(this.durablePosition, RECENT_EVENTS);
   }
 
   static open(options: SqliteEventStoreOptions = {}): SqliteEventStore {
@@ -82,17 +89,29 @@ export class SqliteEventStore implements EventStore {
       mkdirSync(options.dataDir, { recursive: true });
       const file = join(options.dataDir, 'events.sqlite');
       const pidFile = join(options.dataDir, 'events.pid');
-      let db: Database.Database;
+      let store: SqliteEventStore;
       try {
-        db = openExclusive(file, synchronous);
+        store = SqliteEventStore.openFile(file, synchronous);
       } catch (error) {
         if (isBusy(error)) throw new DataDirectoryLocked(options.dataDir, readPid(pidFile));
         throw error;
       }
       writeFileSync(pidFile, String(process.pid));
-      return new SqliteEventStore(db);
+      return store;
     }
-    return new SqliteEventStore(openExclusive(options.file ?? ':memory:', synchronous));
+    return SqliteEventStore.openFile(options.file ?? ':memory:', synchronous);
+  }
+
+  /** FULL on a file: the connection commits with NORMAL and WalSync syncs the log off the loop. */
+  private static openFile(file: string, synchronous: SqliteSynchronous): SqliteEventStore {
+    const syncOffLoop = synchronous === 'FULL' && file !== ':memory:';
+    const db = openExclusive(file, syncOffLoop ? 'NORMAL' : synchronous);
+    try {
+      return new SqliteEventStore(db, syncOffLoop ? new WalSync(`${file}-wal`) : undefined);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   append(
@@ -138,13 +157,24 @@ export class SqliteEventStore implements EventStore {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    this.recent.add(written);
-    batch.forEach((pending, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) pending.resolve(outcome.result);
-      else pending.reject(outcome.error);
-    });
-    if (lastPosition !== undefined) this.committed.emit('commit', lastPosition);
+    const acknowledge = (syncFailure: Error | undefined) => {
+      if (syncFailure) {
+        for (const pending of batch) pending.reject(syncFailure);
+        return;
+      }
+      this.recent.add(written);
+      batch.forEach((pending, index) => {
+        const outcome = outcomes[index]!;
+        if (outcome.ok) pending.resolve(outcome.result);
+        else pending.reject(outcome.error);
+      });
+      if (lastPosition !== undefined) {
+        this.durablePosition = lastPosition;
+        this.committed.emit('commit', lastPosition);
+      }
+    };
+    if (this.walSync && written.length > 0) this.walSync.afterWrites(acknowledge);
+    else acknowledge(undefined);
   }
 
   /** Appends one pending append's events; adds the rows it inserted to `written`. */
@@ -358,9 +388,9 @@ export class SqliteEventStore implements EventStore {
     filter: EventFilter | undefined,
     limit: number,
   ): { rows: EventRow[]; scannedThrough: number } {
-    const head = this.headPositionSync();
+    const head = this.durablePosition;
     const { statement, parameters } = this.filteredStatement(filter);
-    const rows = statement.all(after, ...parameters, limit) as EventRow[];
+    const rows = statement.all(after, head, ...parameters, limit) as EventRow[];
     const scannedThrough =
       rows.length < limit ? Math.max(after, head) : rows[rows.length - 1]!.position;
     return { rows, scannedThrough };
@@ -380,7 +410,7 @@ export class SqliteEventStore implements EventStore {
         clauses.push(`(${prefixes.map(() => 'substr(stream_id, 1, ?) = ?').join(' OR ') || '0'})`);
       if (filter?.eventTypes) clauses.push(`type IN (${types.map(() => '?').join(', ')})`);
       statement = this.db.prepare(
-        `SELECT * FROM events WHERE position > ? AND ${clauses.join(' AND ')} ORDER BY position LIMIT ?`,
+        `SELECT * FROM events WHERE position > ? AND position <= ? AND ${clauses.join(' AND ')} ORDER BY position LIMIT ?`,
       );
       this.filteredStatements.set(key, statement);
     }
@@ -394,7 +424,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<bigint> {
-    return BigInt(this.headPositionSync());
+    return BigInt(this.durablePosition);
   }
 
   async deleteStream(
@@ -436,8 +466,10 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     // Appends already accepted into the queue are committed before the file closes.
     this.flush();
+    await this.walSync?.drained();
     this.committed.emit('close');
     this.db.close();
+    this.walSync?.close();
   }
 
   get isClosed(): boolean {
