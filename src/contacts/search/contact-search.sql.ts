@@ -77,11 +77,12 @@ export function searchableContacts<DB>(
   workspaceId: string,
 ): SelectQueryBuilder<ContactSearchTables, 'c', object> {
   const scoped = db as unknown as Kysely<ContactSearchTables>;
-  return scoped
-    .selectFrom(`${table} as c` as 'c')
-    .where('c.workspace_id', '=', workspaceId)
-    .where('c.status', '=', 'live')
-    .where('c.role', 'in', ['lead', 'user']);
+  return scoped.selectFrom(`${table} as c` as 'c').where(searchableCondition(workspaceId));
+}
+
+/** What `searchableContacts` selects, as a condition over `c`. */
+export function searchableCondition(workspaceId: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`c.workspace_id = ${workspaceId} AND c.status = 'live' AND c.role IN ('lead', 'user')`;
 }
 
 /** The query as a SQL condition over `c`; both dialects give the results `matchesSearchQuery` gives. */
