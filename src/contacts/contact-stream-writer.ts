@@ -37,6 +37,8 @@ export class ContactStreamWriter {
     options: {
       readonly eventId?: (event: ContactEvent, index: number) => string;
       readonly actor?: string;
+      /** A freshly generated contact id: decide without reading its (empty) stream. */
+      readonly newStream?: boolean;
     } = {},
   ): Promise<CommandOutcome<ContactEvent, ContactState>> {
     return handleCommand(
@@ -52,6 +54,7 @@ export class ContactStreamWriter {
           ...(options.actor ? { actor: options.actor } : {}),
         },
         ...(options.eventId ? { eventId: options.eventId } : {}),
+        newStream: options.newStream ?? false,
       },
     );
   }

@@ -84,6 +84,29 @@ describe('handleCommand', () => {
     ).rejects.toBeInstanceOf(WrongExpectedRevision);
   });
 
+  it('decides a new stream without reading it, and reads after all when the stream exists', async () => {
+    const reads: string[] = [];
+    const readStream = store.readStream.bind(store);
+    store.readStream = (streamId, options) => {
+      reads.push(streamId);
+      return readStream(streamId, options);
+    };
+    const increment = { type: 'Increment', by: 2, limit: 3 } as const;
+    const created = await handleCommand(store, 'counter-n', counter, increment, {
+      metadata,
+      newStream: true,
+    });
+    expect(created.state).toBe(2);
+    expect(reads).toEqual([]);
+
+    // Wrongly taken as new: the store refuses the append, the next attempt reads and refuses.
+    await expect(
+      handleCommand(store, 'counter-n', counter, increment, { metadata, newStream: true }),
+    ).rejects.toThrow('over the limit');
+    expect(reads).toEqual(['counter-n']);
+    expect(await loadState(store, 'counter-n', counter)).toEqual({ state: 2, revision: 0n });
+  });
+
   it('uses the given deterministic event ids', async () => {
     await handleCommand(
       store,

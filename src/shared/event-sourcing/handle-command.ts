@@ -26,6 +26,12 @@ export interface HandleCommandOptions<Event> {
   readonly eventId?: (event: Event, index: number) => string;
   /** Re-read and re-decide this many times on a concurrent write. */
   readonly maxAttempts?: number;
+  /**
+   * The stream is taken not to exist yet (its id was just generated): the first attempt decides
+   * on the initial state without reading. Its append expects no stream, so a wrong guess is
+   * refused by the store and the next attempt reads.
+   */
+  readonly newStream?: boolean;
 }
 
 export interface CommandOutcome<Event, State> {
@@ -100,6 +106,14 @@ async function loadAndDecide<Command, Event extends DomainEvent, State>(
   return { ...loaded, events: decider.decide(command, loaded.state) };
 }
 
+function decideOnNewStream<Command, Event extends DomainEvent, State>(
+  decider: Decider<Command, Event, State>,
+  command: Command,
+): { state: State; revision: undefined; eventIds?: Set<string>; events: readonly Event[] } {
+  const state = decider.initialState();
+  return { state, revision: undefined, events: decider.decide(command, state) };
+}
+
 /**
  * The whole command-handling shell: read the stream (or take its cached fold), fold it, decide,
  * append with the revision that was read. On a concurrent write it drops the cached fold,
@@ -116,12 +130,10 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   const maxAttempts = options.maxAttempts ?? 5;
   const cache = streamStateCacheOf(store);
   for (let attempt = 1; ; attempt += 1) {
-    const { state, revision, eventIds, events } = await loadAndDecide(
-      store,
-      streamId,
-      decider,
-      command,
-    );
+    const { state, revision, eventIds, events } =
+      attempt === 1 && options.newStream
+        ? decideOnNewStream(decider, command)
+        : await loadAndDecide(store, streamId, decider, command);
     if (events.length === 0) return { events, state, position: undefined };
     const expectedRevision: ExpectedRevision = revision ?? 'no_stream';
     const toAppend: NewEvent[] = events.map((event, index) => ({

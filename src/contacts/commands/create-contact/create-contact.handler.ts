@@ -36,11 +36,16 @@ export class CreateContactHandler implements ICommandHandler<
     const claims = identityClaimsOf({ role: role ?? 'user', ...attributes });
     await this.reservations.claimAll(workspaceId, contactId, claims);
     try {
-      const outcome = await this.writer.execute(workspaceId, contactId, {
-        type: 'CreateContact',
-        data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
-        now: this.writer.nowSeconds(),
-      });
+      const outcome = await this.writer.execute(
+        workspaceId,
+        contactId,
+        {
+          type: 'CreateContact',
+          data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
+          now: this.writer.nowSeconds(),
+        },
+        { newStream: true },
+      );
       return {
         contactId,
         position: outcome.position,
