@@ -6,7 +6,14 @@ export const DEFAULT_WORKSPACE_ID = 'default';
 
 /** Which workspace each access token belongs to. */
 export class AccessTokens {
-  private constructor(private readonly workspaceByToken: ReadonlyMap<string, string>) {}
+  /** Each token's bytes, encoded once. */
+  private readonly candidates: ReadonlyArray<readonly [Buffer, string]>;
+
+  private constructor(workspaceByToken: ReadonlyMap<string, string>) {
+    this.candidates = [...workspaceByToken].map(
+      ([token, workspaceId]) => [Buffer.from(token), workspaceId] as const,
+    );
+  }
 
   /** From `ACCESS_TOKENS` (`workspace:token,…`), already validated by the environment class. */
   static parse(pairs: string): AccessTokens {
@@ -38,8 +45,7 @@ export class AccessTokens {
   /** The workspace of `token`, or undefined. Compares in constant time per candidate. */
   workspaceOf(token: string): string | undefined {
     const offered = Buffer.from(token);
-    for (const [candidate, workspaceId] of this.workspaceByToken) {
-      const expected = Buffer.from(candidate);
+    for (const [expected, workspaceId] of this.candidates) {
       if (expected.length === offered.length && timingSafeEqual(expected, offered))
         return workspaceId;
     }

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,12 +20,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Calls with the app's Fastify instance, for tests that watch how routes are registered. */
+export interface FastifySetup {
+  /** Before Nest creates the application (and its controllers see the adapter). */
+  readonly beforeApplication?: (fastify: FastifyInstance) => void;
+  /** After the application is created, before Nest registers its routes. */
+  readonly beforeRoutes?: (fastify: FastifyInstance) => void;
+}
+
 /**
  * The whole service in-process on a random port, embedded stores in a fresh DATA_DIR, two
  * workspaces (`acme`, `globex`).
  */
 export async function startTestApp(
   environment: Readonly<Record<string, string>> = {},
+  setup: FastifySetup = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-'));
   const settings = loadEnvironment({
@@ -37,9 +47,12 @@ export async function startTestApp(
     .overrideProvider(Environment)
     .useValue(settings)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
+  const adapter = createFastifyAdapter();
+  setup.beforeApplication?.(adapter.getInstance());
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, {
     logger: false,
   });
+  setup.beforeRoutes?.(adapter.getInstance());
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const baseUrl = await app.getUrl();

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common'
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import { IntercomExceptionFilter } from '../../shared/http/intercom-exception.filter';
-import { IntercomVersion } from '../../shared/http/intercom-version';
+import { IntercomVersion, requestedVersionOf } from '../../shared/http/intercom-version';
 import { ContactDomainError, type ContactError } from '../domain/contact.errors';
 import { ContactSearchError } from '../search/contact-search.errors';
 
@@ -47,13 +47,19 @@ export function contactErrorToProblem(
   );
 }
 
+/** `error` as the HTTP edge answers it: contact refusals mapped for `version`, anything else as is. */
+export function contactProblemOf(error: unknown, version: IntercomVersion): unknown {
+  return error instanceof ContactDomainError || error instanceof ContactSearchError
+    ? contactErrorToProblem(error, version)
+    : error;
+}
+
 @Catch(ContactDomainError, ContactSearchError)
 export class ContactErrorsFilter implements ExceptionFilter {
   private readonly envelope = new IntercomExceptionFilter();
 
   catch(error: ContactDomainError | ContactSearchError, host: ArgumentsHost): void {
-    const header = host.switchToHttp().getRequest<FastifyRequest>().headers['intercom-version'];
-    const version = IntercomVersion.parse(Array.isArray(header) ? header[0] : header);
-    this.envelope.catch(contactErrorToProblem(error, version), host);
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    this.envelope.catch(contactErrorToProblem(error, requestedVersionOf(request)), host);
   }
 }

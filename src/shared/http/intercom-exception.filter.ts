@@ -24,51 +24,60 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   503: 'service_unavailable',
 };
 
+const logger = new Logger('HTTP');
+
 /** The one place where every error becomes Intercom's `error.list` envelope. */
 @Catch()
 export class IntercomExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const { status, errors, headers } = this.describe(exception);
-    if (status >= 500)
-      this.logger.error({ err: exception, requestId: request.id }, 'Request failed');
-    const body: IntercomErrorList = { type: 'error.list', request_id: String(request.id), errors };
-    void reply.status(status).headers(headers).send(body);
+    replyWithError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
   }
+}
 
-  private describe(exception: unknown): {
-    status: number;
-    errors: readonly IntercomErrorItem[];
-    headers: Readonly<Record<string, string>>;
-  } {
-    if (exception instanceof HttpProblem) return exception;
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      return {
-        status,
-        errors: [{ code: codeFor(status), message: messageOf(exception) }],
-        headers: {},
-      };
-    }
-    // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode.
-    const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
-    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      return {
-        status: statusCode,
-        errors: [{ code: codeFor(statusCode), message: (exception as Error).message }],
-        headers: {},
-      };
-    }
+/**
+ * Answers `exception` as Intercom's `error.list`: what the filter does for Nest's routes, and
+ * what a route Fastify serves directly (`serveDirectly`) calls itself.
+ */
+export function replyWithError(
+  exception: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const { status, errors, headers } = describe(exception);
+  if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'Request failed');
+  const body: IntercomErrorList = { type: 'error.list', request_id: String(request.id), errors };
+  void reply.status(status).headers(headers).send(body);
+}
+
+function describe(exception: unknown): {
+  status: number;
+  errors: readonly IntercomErrorItem[];
+  headers: Readonly<Record<string, string>>;
+} {
+  if (exception instanceof HttpProblem) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
     return {
-      status: 500,
-      errors: [{ code: 'server_error', message: 'An unexpected error occurred' }],
+      status,
+      errors: [{ code: codeFor(status), message: messageOf(exception) }],
       headers: {},
     };
   }
+  // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode.
+  const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return {
+      status: statusCode,
+      errors: [{ code: codeFor(statusCode), message: (exception as Error).message }],
+      headers: {},
+    };
+  }
+  return {
+    status: 500,
+    errors: [{ code: 'server_error', message: 'An unexpected error occurred' }],
+    headers: {},
+  };
 }
 
 function codeFor(status: number): string {
