@@ -25,7 +25,7 @@ import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
-import { changesBetween, inputsOf, SegmentsByInput } from './segment-inputs';
+import { inputsOf, SegmentsByInput } from './segment-inputs';
 import {
   SEGMENT_HISTORY_COLUMNS,
   type SegmentHistoryTable,
@@ -182,9 +182,8 @@ export class MembershipBatch {
     this.foldDataEvents(event);
     const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
     // Most events change a few fields: only the segments that read them can change.
-    const changes = changesBetween(before, contact.searchable);
+    const affected = workspace.byInput.affectedBetween(before, contact.searchable);
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
-    const affected = workspace.byInput.affected(changes);
     for (let index = 0; index < workspace.segments.length; index += 1) {
       if (affected !== undefined && affected[index] === 0) continue;
       this.evaluate(contact, workspace, index, now, event.position, event, lastDataEventAt);

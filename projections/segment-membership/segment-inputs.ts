@@ -10,12 +10,6 @@ export interface SegmentInputs {
   readonly always: boolean;
 }
 
-/** The contact's columns and custom attributes an event changed. */
-export interface ContactChanges {
-  readonly columns: ReadonlySet<string>;
-  readonly customAttributes: ReadonlySet<string>;
-}
-
 export function inputsOf(segment: SegmentRuleSnapshot): SegmentInputs {
   const columns = new Set<string>();
   const customAttributes = new Set<string>();
@@ -38,40 +32,15 @@ export function inputsOf(segment: SegmentRuleSnapshot): SegmentInputs {
 }
 
 /**
- * What differs between the contact before and after an event, or `undefined` when every segment
- * must be evaluated again (the contact appeared, went, or changed status or role).
- */
-export function changesBetween(
-  before: SearchableContact | undefined,
-  after: SearchableContact | undefined,
-): ContactChanges | undefined {
-  if (before === undefined || after === undefined) return undefined;
-  if (before.status !== after.status || before.role !== after.role) return undefined;
-  const beforeAttributes = before.custom_attributes;
-  const afterAttributes = after.custom_attributes;
-  if (typeof beforeAttributes === 'string' || typeof afterAttributes === 'string') return undefined;
-  const columns = new Set<string>();
-  for (const column of Object.keys(after) as (keyof SearchableContact)[]) {
-    if (column !== 'custom_attributes' && before[column] !== after[column]) columns.add(column);
-  }
-  const customAttributes = new Set<string>();
-  for (const attributes of [beforeAttributes, afterAttributes]) {
-    for (const name of Object.keys(attributes)) {
-      if (!sameValue(beforeAttributes[name], afterAttributes[name])) customAttributes.add(name);
-    }
-  }
-  return { columns, customAttributes };
-}
-
-/**
- * Which of a workspace's segments can have changed for a contact with these changes. A segment
- * whose inputs did not change keeps its membership and its deadline: time alone flips it only at
- * its deadline, which fires before any later event, so its last evaluation still holds.
+ * Which of a workspace's segments can have changed for a contact between two of its states. A
+ * segment whose inputs did not change keeps its membership and its deadline: time alone flips it
+ * only at its deadline, which fires before any later event, so its last evaluation still holds.
  *
- * Indexed by input, so an event costs a lookup per changed field instead of a check per segment.
+ * Indexed by input, so an event compares only the fields some segment reads (a contact row has
+ * forty columns; a workspace's rules read a few) instead of checking every segment.
  */
 export class SegmentsByInput {
-  private readonly byColumn = new Map<string, number[]>();
+  private readonly byColumn = new Map<keyof SearchableContact, number[]>();
   private readonly byAttribute = new Map<string, number[]>();
   private readonly always: number[] = [];
   private readonly marks: Uint8Array;
@@ -80,31 +49,44 @@ export class SegmentsByInput {
     this.marks = new Uint8Array(inputs.length);
     inputs.forEach((input, index) => {
       if (input.always) this.always.push(index);
-      for (const column of input.columns) listOf(this.byColumn, column).push(index);
+      for (const column of input.columns) {
+        listOf(this.byColumn, column as keyof SearchableContact).push(index);
+      }
       for (const name of input.customAttributes) listOf(this.byAttribute, name).push(index);
     });
   }
 
   /**
    * By segment index, 1 where the segment may have changed; `undefined` when every segment may
-   * (`changes` undefined). The array is reused: read it before the next call.
+   * (the contact appeared, went, or changed status or role). The array is reused: read it before
+   * the next call.
    */
-  affected(changes: ContactChanges | undefined): Uint8Array | undefined {
-    if (changes === undefined) return undefined;
+  affectedBetween(
+    before: SearchableContact | undefined,
+    after: SearchableContact | undefined,
+  ): Uint8Array | undefined {
+    if (before === undefined || after === undefined) return undefined;
+    if (before.status !== after.status || before.role !== after.role) return undefined;
+    const beforeAttributes = before.custom_attributes;
+    const afterAttributes = after.custom_attributes;
+    if (typeof beforeAttributes === 'string' || typeof afterAttributes === 'string')
+      return undefined;
     const marks = this.marks;
     marks.fill(0);
     for (const index of this.always) marks[index] = 1;
-    for (const column of changes.columns) {
-      for (const index of this.byColumn.get(column) ?? []) marks[index] = 1;
+    for (const [column, indexes] of this.byColumn) {
+      if (before[column] === after[column]) continue;
+      for (const index of indexes) marks[index] = 1;
     }
-    for (const name of changes.customAttributes) {
-      for (const index of this.byAttribute.get(name) ?? []) marks[index] = 1;
+    for (const [name, indexes] of this.byAttribute) {
+      if (sameValue(beforeAttributes[name], afterAttributes[name])) continue;
+      for (const index of indexes) marks[index] = 1;
     }
     return marks;
   }
 }
 
-const listOf = (lists: Map<string, number[]>, key: string): number[] => {
+const listOf = <Key>(lists: Map<Key, number[]>, key: Key): number[] => {
   const known = lists.get(key);
   if (known) return known;
   const list: number[] = [];

@@ -95,13 +95,10 @@ export function isMemberAt(
   now: UnixSeconds,
   lastDataEventAt?: LastDataEventAt,
 ): boolean {
+  // A literal, not a conditional spread: membership evaluates millions of (contact, segment) pairs.
   return (
     isEligible(contact, segment) &&
-    matchesSearchQuery(contact, segment.rule, {
-      timeZone: segment.timeZone,
-      now,
-      ...(lastDataEventAt ? { lastDataEventAt } : {}),
-    })
+    matchesSearchQuery(contact, segment.rule, { timeZone: segment.timeZone, now, lastDataEventAt })
   );
 }
 
@@ -122,19 +119,28 @@ export function nextCheckAfter(
 ): UnixSeconds | undefined {
   if (!isTimeBased(segment) || !isEligible(contact, segment)) return undefined;
   let next: number | undefined;
-  const consider = (value: number, days: number) => {
-    const flip = Math.floor(value + days * SECONDS_PER_DAY);
-    for (const candidate of [flip, flip + 1]) {
-      if (candidate > now && (next === undefined || candidate < next)) next = candidate;
-    }
-  };
   for (const filter of segment.relativeFilters) {
     const value = searchFieldValue(contact, filter.field);
-    if (typeof value === 'number') consider(value, filter.value);
+    if (typeof value === 'number') next = earlierCandidate(next, value, filter.value, now);
   }
   for (const filter of segment.dataEventFilters) {
     const last = lastDataEventAt?.get(filter.value);
-    if (last !== undefined && filter.withinDays !== undefined) consider(last, filter.withinDays);
+    if (last !== undefined && filter.withinDays !== undefined) {
+      next = earlierCandidate(next, last, filter.withinDays, now);
+    }
   }
   return next;
+}
+
+/** The earlier of `next` and the first of `value + days` (floored) and the second after it past `now`. */
+function earlierCandidate(
+  next: number | undefined,
+  value: number,
+  days: number,
+  now: UnixSeconds,
+): number | undefined {
+  const flip = Math.floor(value + days * SECONDS_PER_DAY);
+  const candidate = flip > now ? flip : flip + 1 > now ? flip + 1 : undefined;
+  if (candidate === undefined) return next;
+  return next === undefined || candidate < next ? candidate : next;
 }
