@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,5 +32,20 @@ describe('the SQLite read store checkpoints its log from a worker thread', () =>
     } finally {
       await store.close();
     }
+  });
+
+  it('lets a process whose only work is closing the store finish that work', () => {
+    // The worker is unreferenced while it runs; stopping it must not let the process exit early.
+    const script = `
+      const { openSqliteReadStore } = require(${JSON.stringify(require.resolve('./sqlite-read-store'))});
+      const store = openSqliteReadStore(${JSON.stringify(join(dir, 'exit.sqlite'))});
+      store.close().then(() => console.log('closed'));
+    `;
+    const output = execFileSync(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(output.trim()).toBe('closed');
   });
 });

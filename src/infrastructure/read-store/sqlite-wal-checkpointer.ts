@@ -52,6 +52,8 @@ export function startWalCheckpointer(
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     stop: async () => {
+      // Unreferenced, the worker would let a process with nothing else to do exit before it stops.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
