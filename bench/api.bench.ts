@@ -91,6 +91,11 @@ interface Measured {
   readonly errors: number;
   /** Service CPU (user + system) per request: steadier than req/s on a shared machine. */
   readonly cpuMicrosPerRequest: number;
+  /**
+   * This process's CPU (autocannon) per request: on two shared cores req/s follows the sum of
+   * both, and parsing a larger response costs the client more.
+   */
+  readonly clientCpuMicrosPerRequest: number;
 }
 
 /**
@@ -104,6 +109,7 @@ async function measure(
 ): Promise<Measured> {
   const pid = service.child.pid!;
   const cpuBefore = cpuSecondsOf(pid);
+  const clientBefore = process.cpuUsage();
   const result = await autocannon({
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
@@ -114,12 +120,14 @@ async function measure(
       ...options.headers,
     },
   });
+  const client = process.cpuUsage(clientBefore);
   await settled();
   return {
     requestsPerSecond: result.requests.average,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
     cpuMicrosPerRequest: ((cpuSecondsOf(pid) - cpuBefore) * 1e6) / result.requests.total,
+    clientCpuMicrosPerRequest: (client.user + client.system) / result.requests.total,
   };
 }
 
@@ -146,7 +154,13 @@ async function main(): Promise<void> {
       console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route`);
 
       const constant = await measure(service, { url: `${service.baseUrl}/health/live` });
-      const skipped: Measured = { requestsPerSecond: 0, p99: 0, errors: 0, cpuMicrosPerRequest: 0 };
+      const skipped: Measured = {
+        requestsPerSecond: 0,
+        p99: 0,
+        errors: 0,
+        cpuMicrosPerRequest: 0,
+        clientCpuMicrosPerRequest: 0,
+      };
       const only = process.env.BENCH_ROUTES?.split(',');
       const wanted = (route: string) => only === undefined || only.includes(route);
       const retrieve = !wanted('retrieve')
@@ -216,6 +230,7 @@ async function main(): Promise<void> {
                   (withRatio
                     ? ` (${(constant.cpuMicrosPerRequest / measured.cpuMicrosPerRequest).toFixed(2)}x constant)`
                     : ''),
+                `client CPU ${measured.clientCpuMicrosPerRequest.toFixed(0)} µs/req`,
               ]
             : []),
           ...(measured.errors > 0 ? [`${measured.errors} errors`] : []),
