@@ -67,6 +67,9 @@ type RetrieveRequest = FastifyRequest<{
   Querystring: { include_merge_history?: string | string[] };
 }>;
 
+/** What Fastify names a serialized JSON answer; a JSON text sent as it is says the same. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** Projections a contact response reads. */
 const CONTACT_READ_MODELS = ['contacts'] as const;
 
@@ -207,28 +210,45 @@ export class ContactsController {
   /**
    * `GET /contacts/{id}` as Fastify serves it (`serveDirectly`): the API's hottest route skips
    * Nest's pipeline, so it authenticates and answers its errors itself, as the guard and the
-   * exception filters do for `retrieve`.
+   * exception filters do for `retrieve`. On SQLite the contact comes as its JSON text
+   * (`sqliteContactResponseJson`), sent as it is.
    */
   private async answerRetrieve(request: RetrieveRequest, reply: FastifyReply): Promise<void> {
+    const version = requestedVersionOf(request);
     let contact;
     try {
-      contact = await this.readContact(authenticate(this.tokens, request), request);
+      const workspaceId = authenticate(this.tokens, request);
+      await this.waitForMinPosition(request);
+      contact =
+        request.query.include_merge_history === 'true'
+          ? undefined
+          : await this.contacts.getContactJsonOrThrow(
+              workspaceId,
+              request.params.id,
+              !version.atLeast(2, 16),
+            );
+      if (contact !== undefined) reply.type(JSON_CONTENT_TYPE);
+      else contact = await this.readContact(workspaceId, request);
     } catch (error) {
-      replyWithError(contactProblemOf(error, requestedVersionOf(request)), request, reply);
+      replyWithError(contactProblemOf(error, version), request, reply);
       return;
     }
     void reply.send(contact);
   }
 
   private async readContact(workspaceId: string, request: RetrieveRequest) {
-    // Inputs come from the request: a decorated parameter is a pass through the pipe chain.
-    const minPosition = minPositionOf(request);
-    if (minPosition !== undefined)
-      await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    await this.waitForMinPosition(request);
     const row = await this.contacts.getContactOrThrow(workspaceId, request.params.id);
     return toContactResponse(row, requestedVersionOf(request), {
       includeMergeHistory: request.query.include_merge_history === 'true',
     });
+  }
+
+  private async waitForMinPosition(request: FastifyRequest): Promise<void> {
+    // Inputs come from the request: a decorated parameter is a pass through the pipe chain.
+    const minPosition = minPositionOf(request);
+    if (minPosition !== undefined)
+      await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
   }
 
   @Put(':id')

@@ -12,6 +12,12 @@ import {
   type ProjectionRunner,
 } from '../../projection-runner/projection-runner';
 import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
+import { OWNER_ID_NUMBER_DIGITS, sqliteContactResponseJson } from '../http/contact.response-sql';
+
+/** What a point read of the API's JSON text needs to refuse as `getContactOrThrow` does. */
+type ContactJsonRow = Pick<ContactsTable, 'role' | 'status' | 'merged_into' | 'owner_id'> & {
+  readonly body: string;
+};
 
 /** Reads of the contacts projection. Rows of other workspaces are never visible. */
 @Injectable()
@@ -19,6 +25,8 @@ export class ContactReadModel {
   readonly db: Kysely<ContactsReadModel>;
   /** The point read's SQL per physical table, compiled once: it is the API's hottest query. */
   private readonly pointReadSql = new Map<string, string>();
+  /** The JSON point read's SQL per physical table and owner id form. */
+  private readonly jsonReadSql = new Map<string, string>();
 
   constructor(
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
@@ -63,10 +71,48 @@ export class ContactReadModel {
    * is refused with a link to the contact it lives on as.
    */
   async getContactOrThrow(workspaceId: string, contactId: string): Promise<ContactsTable> {
-    const row = await this.findRow(workspaceId, contactId);
-    if (!row || row.role === 'visitor') throw new ContactNotFound(contactId);
-    if (row.status === 'merged') throw new ContactMerged(contactId, row.merged_into ?? '');
-    return row;
+    return refuseUnlessContact(contactId, await this.findRow(workspaceId, contactId));
+  }
+
+  /**
+   * What `getContactOrThrow` reads, as the API's JSON text of it (without `merge_history`), built
+   * by SQLite (`sqliteContactResponseJson`): a retrieve answers it as it comes. `undefined` where
+   * only the general mapping answers: on PostgreSQL, and for an owner id of more digits than
+   * SQLite and JavaScript convert alike.
+   */
+  async getContactJsonOrThrow(
+    workspaceId: string,
+    contactId: string,
+    ownerIdAsNumber: boolean,
+  ): Promise<string | undefined> {
+    if (this.readStore.dialect !== 'sqlite') return undefined;
+    const table = this.runner.tables<ContactsReadModel>('contacts')('contacts');
+    const key = `${table}:${ownerIdAsNumber}`;
+    let text = this.jsonReadSql.get(key);
+    if (text === undefined) {
+      const db = this.readStore.db as Kysely<Record<string, ContactsTable>>;
+      text = db
+        .selectFrom(table)
+        .where('workspace_id', '=', '')
+        .where('id', '=', '')
+        .select(['role', 'status', 'merged_into', 'owner_id'])
+        .select(sqliteContactResponseJson(ownerIdAsNumber).as('body'))
+        .compile().sql;
+      this.jsonReadSql.set(key, text);
+    }
+    const result = await this.readStore.db.executeQuery<ContactJsonRow>(
+      CompiledQuery.raw(text, [workspaceId, contactId]),
+    );
+    const row = refuseUnlessContact(contactId, result.rows[0]);
+    const ownerId = row.owner_id;
+    if (
+      ownerIdAsNumber &&
+      ownerId !== null &&
+      ownerId.length > OWNER_ID_NUMBER_DIGITS &&
+      /^\d+$/.test(ownerId)
+    )
+      return undefined;
+    return row.body;
   }
 
   async findUserByExternalId(
@@ -82,4 +128,13 @@ export class ContactReadModel {
       .where('status', '=', 'live')
       .executeTakeFirst();
   }
+}
+
+function refuseUnlessContact<Row extends Pick<ContactsTable, 'role' | 'status' | 'merged_into'>>(
+  contactId: string,
+  row: Row | undefined,
+): Row {
+  if (!row || row.role === 'visitor') throw new ContactNotFound(contactId);
+  if (row.status === 'merged') throw new ContactMerged(contactId, row.merged_into ?? '');
+  return row;
 }
