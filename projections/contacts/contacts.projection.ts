@@ -1,5 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import { EMPTY_LOCATION, type ContactLocation } from '../../src/contacts/domain/contact.attributes';
+import {
+  arrivalOf,
+  EMPTY_LOCATION,
+  type ContactLocation,
+} from '../../src/contacts/domain/contact.attributes';
 import { CONTACT_EVENT_TYPES, toContactEvent } from '../../src/contacts/contact-event-codec';
 import type { ContactEventType } from '../../src/contacts/domain/contact.events';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
@@ -243,12 +247,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     browser_language: row.browser_language,
     os: row.os,
     location: locationOfRow(row),
-    referrer: row.referrer,
-    utm_campaign: row.utm_campaign,
-    utm_content: row.utm_content,
-    utm_medium: row.utm_medium,
-    utm_source: row.utm_source,
-    utm_term: row.utm_term,
+    ...arrivalOf(row),
     archived: row.archived === 1,
     user_id: row.visitor_user_id,
     created_at: row.created_at,
@@ -301,12 +300,7 @@ export function liveRow(contact: LiveContact, revision: number): ContactsTable {
     location_country: contact.location.country,
     location_region: contact.location.region,
     location_city: contact.location.city,
-    referrer: contact.referrer,
-    utm_campaign: contact.utm_campaign,
-    utm_content: contact.utm_content,
-    utm_medium: contact.utm_medium,
-    utm_source: contact.utm_source,
-    utm_term: contact.utm_term,
+    ...arrivalOf(contact),
     custom_attributes: JSON.stringify(contact.custom_attributes),
     merge_history: JSON.stringify(contact.merge_history),
     revision,

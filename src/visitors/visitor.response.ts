@@ -1,4 +1,5 @@
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
+import { arrivalOf } from '../contacts/domain/contact.attributes';
 
 const toNumber = (value: number | string | null): number | null =>
   value === null ? null : Number(value);
@@ -46,12 +47,7 @@ export function toVisitorResponse(row: ContactsTable) {
     tags: { type: 'tag.list', tags: [] },
     segments: { type: 'segment.list', segments: [] },
     custom_attributes: parseJson<Record<string, unknown>>(row.custom_attributes, {}),
-    referrer: row.referrer,
-    utm_campaign: row.utm_campaign,
-    utm_content: row.utm_content,
-    utm_medium: row.utm_medium,
-    utm_source: row.utm_source,
-    utm_term: row.utm_term,
+    ...arrivalOf(row),
     do_not_track: null,
   };
 }

@@ -46,6 +46,16 @@ describe('segments API (e2e)', () => {
     json<Segment>(await app.request('/segments', { method: 'POST', json: body }));
   const members = async (segmentId: string, query = '') =>
     json<ContactList>(await app.request(`/segments/${segmentId}/contacts${query}`));
+  /** The time the contact is first seen out of the segment's members. */
+  const whenLeft = (segmentId: string, contactId: string) =>
+    eventually(
+      async () => {
+        const current = await members(segmentId);
+        return current.data.some((c) => c.id === contactId) ? undefined : Date.now();
+      },
+      10_000,
+      'the contact to leave the segment',
+    );
   const history = async (segmentId: string) =>
     json<History>(await app.request(`/segments/${segmentId}/history`));
 
@@ -198,14 +208,7 @@ describe('segments API (e2e)', () => {
     expect(before).toBeLessThan(deadline * 1000);
     expect((await members(segment.id)).data.map((c) => c.id)).toContain(user.id);
 
-    const leftAt = await eventually(
-      async () => {
-        const current = await members(segment.id);
-        return current.data.some((c) => c.id === user.id) ? undefined : Date.now();
-      },
-      10_000,
-      'the user to leave the segment',
-    );
+    const leftAt = await whenLeft(segment.id, user.id);
     expect(leftAt).toBeGreaterThanOrEqual(deadline * 1000);
     expect(leftAt - deadline * 1000).toBeLessThan(1000);
     const exit = (await history(segment.id)).data.filter((row) => row.contact_id === user.id);
@@ -261,14 +264,7 @@ describe('segments API (e2e)', () => {
     );
     expect(preview.data.map((c) => c.id)).toContain(user.id);
 
-    const leftAt = await eventually(
-      async () => {
-        const current = await members(segment.id);
-        return current.data.some((c) => c.id === user.id) ? undefined : Date.now();
-      },
-      10_000,
-      'the user to leave the segment',
-    );
+    const leftAt = await whenLeft(segment.id, user.id);
     expect(leftAt).toBeGreaterThanOrEqual(deadline * 1000);
     expect(leftAt - deadline * 1000).toBeLessThan(1000);
     expect((await history(segment.id)).data.filter((row) => row.contact_id === user.id)).toEqual([

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
+import { ARRIVAL_FIELDS } from '../../src/contacts/domain/contact.attributes';
 import type { SearchFieldType } from '../../src/contacts/search/contact-search.fields';
 import type { SearchDialect } from '../../src/contacts/search/contact-search.sql';
 
@@ -56,12 +57,7 @@ export async function createContactsTable<DB>(
       'location_country',
       'location_region',
       'location_city',
-      'referrer',
-      'utm_campaign',
-      'utm_content',
-      'utm_medium',
-      'utm_source',
-      'utm_term',
+      ...ARRIVAL_FIELDS,
     ].map((c) => text(c)),
     sql`custom_attributes ${sql.raw(json)} NOT NULL`,
     sql`merge_history ${sql.raw(json)} NOT NULL`,

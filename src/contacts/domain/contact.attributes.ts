@@ -22,23 +22,41 @@ export interface ContactLocation {
 
 export const EMPTY_LOCATION: ContactLocation = { country: null, region: null, city: null };
 
+/** Where the messenger last saw a contact arrive from: Intercom's visitor fields. */
+export const ARRIVAL_FIELDS = [
+  'referrer',
+  'utm_campaign',
+  'utm_content',
+  'utm_medium',
+  'utm_source',
+  'utm_term',
+] as const;
+
+export type ArrivalAttributes = {
+  readonly [Field in (typeof ARRIVAL_FIELDS)[number]]: string | null;
+};
+
+/** The arrival fields of `source`, and nothing else. */
+export const arrivalOf = (source: ArrivalAttributes): ArrivalAttributes => ({
+  referrer: source.referrer,
+  utm_campaign: source.utm_campaign,
+  utm_content: source.utm_content,
+  utm_medium: source.utm_medium,
+  utm_source: source.utm_source,
+  utm_term: source.utm_term,
+});
+
 /** What the messenger reports about where a contact is seen from. */
-export interface SeenContext {
+export interface SeenContext extends Partial<ArrivalAttributes> {
   readonly browser?: string | null;
   readonly browser_version?: string | null;
   readonly browser_language?: string | null;
   readonly os?: string | null;
   readonly location?: ContactLocation;
-  readonly referrer?: string | null;
-  readonly utm_campaign?: string | null;
-  readonly utm_content?: string | null;
-  readonly utm_medium?: string | null;
-  readonly utm_source?: string | null;
-  readonly utm_term?: string | null;
 }
 
 /** The standard fields a contact carries besides its lifecycle timestamps. */
-export interface StandardAttributes {
+export interface StandardAttributes extends ArrivalAttributes {
   readonly email: string | null;
   readonly phone: string | null;
   readonly name: string | null;
@@ -57,13 +75,6 @@ export interface StandardAttributes {
   readonly browser_language: string | null;
   readonly os: string | null;
   readonly location: ContactLocation;
-  /** Where the messenger last saw the contact come from (Intercom's visitor fields). */
-  readonly referrer: string | null;
-  readonly utm_campaign: string | null;
-  readonly utm_content: string | null;
-  readonly utm_medium: string | null;
-  readonly utm_source: string | null;
-  readonly utm_term: string | null;
 }
 
 export type StandardAttributeName = keyof StandardAttributes;
@@ -86,12 +97,7 @@ export const STANDARD_ATTRIBUTE_NAMES: readonly StandardAttributeName[] = [
   'browser_language',
   'os',
   'location',
-  'referrer',
-  'utm_campaign',
-  'utm_content',
-  'utm_medium',
-  'utm_source',
-  'utm_term',
+  ...ARRIVAL_FIELDS,
 ];
 
 export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {

@@ -1,4 +1,5 @@
 import {
+  arrivalOf,
   EMPTY_STANDARD_ATTRIBUTES,
   type CustomAttributes,
   type StandardAttributes,
@@ -113,12 +114,7 @@ export const newLiveContact = (fields: {
   browser_language: EMPTY_STANDARD_ATTRIBUTES.browser_language,
   os: EMPTY_STANDARD_ATTRIBUTES.os,
   location: EMPTY_STANDARD_ATTRIBUTES.location,
-  referrer: EMPTY_STANDARD_ATTRIBUTES.referrer,
-  utm_campaign: EMPTY_STANDARD_ATTRIBUTES.utm_campaign,
-  utm_content: EMPTY_STANDARD_ATTRIBUTES.utm_content,
-  utm_medium: EMPTY_STANDARD_ATTRIBUTES.utm_medium,
-  utm_source: EMPTY_STANDARD_ATTRIBUTES.utm_source,
-  utm_term: EMPTY_STANDARD_ATTRIBUTES.utm_term,
+  ...arrivalOf(EMPTY_STANDARD_ATTRIBUTES),
   archived: false,
   user_id: null,
   created_at: fields.created_at,
@@ -149,12 +145,7 @@ const standardAttributesOf = (contact: LiveContact): StandardAttributes => ({
   browser_language: contact.browser_language,
   os: contact.os,
   location: contact.location,
-  referrer: contact.referrer,
-  utm_campaign: contact.utm_campaign,
-  utm_content: contact.utm_content,
-  utm_medium: contact.utm_medium,
-  utm_source: contact.utm_source,
-  utm_term: contact.utm_term,
+  ...arrivalOf(contact),
 });
 
 /**

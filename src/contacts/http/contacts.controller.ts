@@ -203,7 +203,8 @@ export class ContactsController {
   @RouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
   @ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] })
-  retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {
+  async retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {
+    await this.waitForMinPosition(request);
     return this.readContact(workspaceId, request);
   }
 
@@ -237,7 +238,6 @@ export class ContactsController {
   }
 
   private async readContact(workspaceId: string, request: RetrieveRequest) {
-    await this.waitForMinPosition(request);
     const row = await this.contacts.getContactOrThrow(workspaceId, request.params.id);
     return toContactResponse(row, requestedVersionOf(request), {
       includeMergeHistory: request.query.include_merge_history === 'true',

@@ -1,20 +1,8 @@
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite/sqlite-event-store';
-import type { Decider } from '../decider';
 import { WrongExpectedRevision } from '../event-store/event-store.errors';
 import type { EventStore } from '../event-store/event-store.port';
 import { handleCommand, loadState } from './handle-command';
-
-type CounterEvent = { type: 'Incremented'; data: { by: number } };
-type CounterCommand = { type: 'Increment'; by: number; limit: number };
-const counter: Decider<CounterCommand, CounterEvent, number> = {
-  initialState: () => 0,
-  evolve: (total, event) => total + event.data.by,
-  decide: (command, total) => {
-    if (total + command.by > command.limit) throw new Error('over the limit');
-    return command.by === 0 ? [] : [{ type: 'Incremented', data: { by: command.by } }];
-  },
-};
-const metadata = { workspaceId: 'w', occurredAt: 0 };
+import { counter, counterMetadata as metadata } from './counter.test-fixtures';
 
 describe('handleCommand', () => {
   let store: SqliteEventStore;

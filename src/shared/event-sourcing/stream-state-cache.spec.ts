@@ -1,19 +1,8 @@
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite/sqlite-event-store';
-import type { Decider } from '../decider';
 import { handleCommand } from './handle-command';
 import { StreamStateCache, streamStateCacheOf } from './stream-state-cache';
+import { counter, counterMetadata as metadata, type CounterCommand } from './counter.test-fixtures';
 
-type CounterEvent = { type: 'Incremented'; data: { by: number } };
-type CounterCommand = { type: 'Increment'; by: number; limit: number };
-const counter: Decider<CounterCommand, CounterEvent, number> = {
-  initialState: () => 0,
-  evolve: (total, event) => total + event.data.by,
-  decide: (command, total) => {
-    if (total + command.by > command.limit) throw new Error('over the limit');
-    return command.by === 0 ? [] : [{ type: 'Incremented', data: { by: command.by } }];
-  },
-};
-const metadata = { workspaceId: 'w', occurredAt: 0 };
 const increment = (by: number, limit = 100): CounterCommand => ({ type: 'Increment', by, limit });
 
 /** Appends as another writer would: behind the cache's back. */
