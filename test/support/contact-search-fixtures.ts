@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
-import { ARRIVAL_FIELDS } from '../../src/contacts/domain/contact.attributes';
+import { ARRIVAL_FIELDS, NO_ARRIVAL } from '../../src/contacts/domain/contact.attributes';
 import type { SearchFieldType } from '../../src/contacts/search/contact-search.fields';
 import type { SearchDialect } from '../../src/contacts/search/contact-search.sql';
 
@@ -203,12 +203,7 @@ export function contactGenerator(seed: number, workspaceId: string): ContactGene
         location_country: maybe(() => pick(COUNTRIES)),
         location_region: maybe(() => string(['Île-de-France', 'Bavaria', 'New York'])),
         location_city: maybe(() => string(['Paris', 'Munich', 'New York', 'Dublin'])),
-        referrer: null,
-        utm_campaign: null,
-        utm_content: null,
-        utm_medium: null,
-        utm_source: null,
-        utm_term: null,
+        ...NO_ARRIVAL,
         custom_attributes: JSON.stringify(attributes),
         merge_history: '[]',
         revision: 1,

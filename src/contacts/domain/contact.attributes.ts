@@ -36,6 +36,15 @@ export type ArrivalAttributes = {
   readonly [Field in (typeof ARRIVAL_FIELDS)[number]]: string | null;
 };
 
+export const NO_ARRIVAL: ArrivalAttributes = {
+  referrer: null,
+  utm_campaign: null,
+  utm_content: null,
+  utm_medium: null,
+  utm_source: null,
+  utm_term: null,
+};
+
 /** The arrival fields of `source`, and nothing else. */
 export const arrivalOf = (source: ArrivalAttributes): ArrivalAttributes => ({
   referrer: source.referrer,
@@ -118,12 +127,7 @@ export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {
   browser_language: null,
   os: null,
   location: EMPTY_LOCATION,
-  referrer: null,
-  utm_campaign: null,
-  utm_content: null,
-  utm_medium: null,
-  utm_source: null,
-  utm_term: null,
+  ...NO_ARRIVAL,
 };
 
 /** A partial write of contact fields: absent keys are untouched. */
