@@ -56,8 +56,9 @@ const RECENT_EVENTS = 8192;
 
 /**
  * The embedded event store: one SQLite file, WAL, durable commits, and **group commit** — appends
- * that arrive while a transaction is being written wait and are committed together in the next
- * one (each with its own expected-revision check), so concurrent writers share one fsync.
+ * that arrive in the same turn of the event loop are committed in one transaction (each with its
+ * own expected-revision check), and the commits that land while the log is being synced share the
+ * next sync (see WalSync), so concurrent writers share one fsync.
  * Subscriptions are woken in-process when a commit lands. One process per data directory: the
  * connection holds SQLite's exclusive lock for its whole life.
  */
