@@ -153,9 +153,18 @@ function expectedColumns(
     last_seen_at: s.last_seen_at,
     browser: s.browser,
     updated_at: s.updated_at,
-    custom_attributes: JSON.stringify(s.custom_attributes),
-    merge_history: JSON.stringify(s.merge_history),
+    custom_attributes: canonicalJson(s.custom_attributes),
+    merge_history: canonicalJson(s.merge_history),
   };
+}
+
+/** JSON text with every object's keys sorted: PostgreSQL's jsonb keeps its own key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : inner,
+  );
 }
 
 function actualColumns(
@@ -168,9 +177,7 @@ function actualColumns(
     const value = row[key];
     normalized[key] =
       key === 'custom_attributes' || key === 'merge_history'
-        ? typeof value === 'string'
-          ? JSON.stringify(JSON.parse(value))
-          : JSON.stringify(value)
+        ? canonicalJson(typeof value === 'string' ? JSON.parse(value) : value)
         : typeof value === 'string' && /^(updated_at|last_seen_at)$/.test(key)
           ? Number(value)
           : value;
