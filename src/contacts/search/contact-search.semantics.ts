@@ -10,8 +10,14 @@
  * - A custom attribute whose stored JSON type does not fit its data attribute counts as absent.
  */
 export function foldCase(value: string): string {
-  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  // Most values are lower case already; membership folds every string of every segment it checks.
+  return ASCII_UPPER.test(value)
+    ? value.replace(ASCII_UPPER_RUNS, (letters) => letters.toLowerCase())
+    : value;
 }
+
+const ASCII_UPPER = /[A-Z]/;
+const ASCII_UPPER_RUNS = /[A-Z]+/g;
 
 export const SECONDS_PER_DAY = 86_400;
 
