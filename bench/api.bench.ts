@@ -5,7 +5,9 @@
  * the same run. The search runs on an indexed field over BENCH_CONTACTS (default 100,000)
  * contacts, seeded through the event store before the service starts. BENCH_CPU_PROF=<dir>
  * writes the service's CPU profile there (BENCH_CPU_PROF_INTERVAL=<µs> samples more often than
- * node's 1 ms default); BENCH_ROUTES=retrieve,create,search picks routes.
+ * node's 1 ms default); BENCH_ROUTES=retrieve,create,search picks routes. The routes are measured
+ * in BENCH_ROUNDS (default 5) rounds of BENCH_DURATION seconds (default 4), each round with its own
+ * constant-route measurement, since the speed of a shared machine drifts within a run.
  */
 import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +22,8 @@ import { printTable, type Row } from './bench-table';
 import { cpuProfileOptions, cpuSecondsOf, projectionsCaughtUp } from './service-measures';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
-const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 8);
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TOKEN = 'bench-token-0001';
 const WORKSPACE = 'bench';
@@ -135,6 +138,74 @@ function pick<T>(values: readonly T[]): T {
   return values[Math.floor(Math.random() * values.length)]!;
 }
 
+interface Route {
+  readonly name: string;
+  readonly label: string;
+  readonly options: autocannon.Options;
+  readonly settled?: () => Promise<void>;
+}
+
+/** A route over every round: medians, the worst p99, and the median of its per-round ratios. */
+interface Summary {
+  readonly route: Route;
+  readonly requestsPerSecond: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly cpuMicrosPerRequest: number;
+  readonly clientCpuMicrosPerRequest: number;
+  /** To the constant route of the same round (1 for the constant route itself). */
+  readonly ratio: number;
+  readonly roundRatios: readonly number[];
+  readonly cpuRatio: number;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+function summarize(route: Route, rounds: readonly Map<string, Measured>[]): Summary {
+  const of = (name: string) => rounds.map((round) => round.get(name)!);
+  const measured = of(route.name);
+  const constant = of('constant');
+  const roundRatios = measured.map((m, i) => m.requestsPerSecond / constant[i]!.requestsPerSecond);
+  return {
+    route,
+    requestsPerSecond: median(measured.map((m) => m.requestsPerSecond)),
+    p99: Math.max(...measured.map((m) => m.p99)),
+    errors: measured.reduce((sum, m) => sum + m.errors, 0),
+    cpuMicrosPerRequest: median(measured.map((m) => m.cpuMicrosPerRequest)),
+    clientCpuMicrosPerRequest: median(measured.map((m) => m.clientCpuMicrosPerRequest)),
+    ratio: median(roundRatios),
+    roundRatios,
+    cpuRatio: median(
+      measured.map((m, i) => constant[i]!.cpuMicrosPerRequest / m.cpuMicrosPerRequest),
+    ),
+  };
+}
+
+function rowOf(summary: Summary): Row {
+  const withRatio = summary.route.name !== 'constant';
+  return {
+    measure: summary.route.label,
+    value: summary.requestsPerSecond,
+    unit: 'req/s',
+    ratios: [
+      `p99 ${summary.p99} ms`,
+      ...(withRatio
+        ? [
+            `${summary.ratio.toFixed(2)}x constant (rounds ${summary.roundRatios.map((ratio) => ratio.toFixed(2)).join(' ')})`,
+          ]
+        : [`${summary.roundRatios.length} rounds`]),
+      `service CPU ${summary.cpuMicrosPerRequest.toFixed(0)} µs/req` +
+        (withRatio ? ` (${summary.cpuRatio.toFixed(2)}x constant)` : ''),
+      `client CPU ${summary.clientCpuMicrosPerRequest.toFixed(0)} µs/req`,
+      ...(summary.errors > 0 ? [`${summary.errors} errors`] : []),
+    ],
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'));
   try {
@@ -151,21 +222,22 @@ async function main(): Promise<void> {
       console.log(
         `projections caught up in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       );
-      console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION_SECONDS} s per route`);
+      console.log(
+        `autocannon: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION_SECONDS} s per route (medians; p99: the worst round)`,
+      );
 
-      const constant = await measure(service, { url: `${service.baseUrl}/health/live` });
-      const skipped: Measured = {
-        requestsPerSecond: 0,
-        p99: 0,
-        errors: 0,
-        cpuMicrosPerRequest: 0,
-        clientCpuMicrosPerRequest: 0,
-      };
       const only = process.env.BENCH_ROUTES?.split(',');
       const wanted = (route: string) => only === undefined || only.includes(route);
-      const retrieve = !wanted('retrieve')
-        ? skipped
-        : await measure(service, {
+      const allRoutes: Route[] = [
+        {
+          name: 'constant',
+          label: 'GET /health/live (constant NestJS route, same adapter)',
+          options: { url: `${service.baseUrl}/health/live` },
+        },
+        {
+          name: 'retrieve',
+          label: 'GET /contacts/{id}',
+          options: {
             url: service.baseUrl,
             requests: [
               {
@@ -173,33 +245,34 @@ async function main(): Promise<void> {
                 setupRequest: (request) => ({ ...request, path: `/contacts/${pick(seeded.ids)}` }),
               },
             ],
-          });
-      const create = !wanted('create')
-        ? skipped
-        : await measure(
-            service,
-            {
-              url: service.baseUrl,
-              requests: [
-                {
-                  method: 'POST',
-                  path: '/contacts',
-                  setupRequest: (request) => ({
-                    ...request,
-                    body: JSON.stringify({
-                      email: `new-${randomUUID()}@bench.example`,
-                      role: 'user',
-                      name: 'New person',
-                    }),
+          },
+        },
+        {
+          name: 'create',
+          label: 'POST /contacts (reservation + durable append + read-your-writes)',
+          options: {
+            url: service.baseUrl,
+            requests: [
+              {
+                method: 'POST',
+                path: '/contacts',
+                setupRequest: (request) => ({
+                  ...request,
+                  body: JSON.stringify({
+                    email: `new-${randomUUID()}@bench.example`,
+                    role: 'user',
+                    name: 'New person',
                   }),
-                },
-              ],
-            },
-            () => waitForProjections(service),
-          );
-      const search = !wanted('search')
-        ? skipped
-        : await measure(service, {
+                }),
+              },
+            ],
+          },
+          settled: () => waitForProjections(service),
+        },
+        {
+          name: 'search',
+          label: `POST /contacts/search (email =, ${CONTACTS} contacts)`,
+          options: {
             url: service.baseUrl,
             requests: [
               {
@@ -213,41 +286,30 @@ async function main(): Promise<void> {
                 }),
               },
             ],
-          });
+          },
+        },
+      ];
+      const routes = allRoutes.filter((route) => route.name === 'constant' || wanted(route.name));
 
-      const row = (measure: string, measured: Measured, withRatio: boolean): Row => ({
-        measure,
-        value: measured.requestsPerSecond,
-        unit: 'req/s',
-        ratios: [
-          `p99 ${measured.p99} ms`,
-          ...(withRatio
-            ? [`${(measured.requestsPerSecond / constant.requestsPerSecond).toFixed(2)}x constant`]
-            : []),
-          ...(measured.cpuMicrosPerRequest > 0
-            ? [
-                `service CPU ${measured.cpuMicrosPerRequest.toFixed(0)} µs/req` +
-                  (withRatio
-                    ? ` (${(constant.cpuMicrosPerRequest / measured.cpuMicrosPerRequest).toFixed(2)}x constant)`
-                    : ''),
-                `client CPU ${measured.clientCpuMicrosPerRequest.toFixed(0)} µs/req`,
-              ]
-            : []),
-          ...(measured.errors > 0 ? [`${measured.errors} errors`] : []),
-        ],
-      });
-      printTable([
-        row('GET /health/live (constant NestJS route, same adapter)', constant, false),
-        row('GET /contacts/{id}', retrieve, true),
-        row('POST /contacts (reservation + durable append + read-your-writes)', create, true),
-        row(`POST /contacts/search (email =, ${CONTACTS} contacts)`, search, true),
-      ]);
-      const retrieveRatio = retrieve.requestsPerSecond / constant.requestsPerSecond;
-      const createRatio = create.requestsPerSecond / constant.requestsPerSecond;
+      // The machine's speed drifts: every round measures the constant route and each route
+      // right after it, and a route's ratio is the median of its rounds' ratios.
+      const rounds: Map<string, Measured>[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const measured = new Map<string, Measured>();
+        for (const route of routes) {
+          measured.set(route.name, await measure(service, route.options, route.settled));
+        }
+        rounds.push(measured);
+      }
+      const summaries = routes.map((route) => summarize(route, rounds));
+      printTable(summaries.map(rowOf));
+      const ratioOf = (name: string) =>
+        summaries.find((summary) => summary.route.name === name)?.ratio ?? 0;
+      const searchP99 = summaries.find((summary) => summary.route.name === 'search')?.p99 ?? 0;
       console.log(
-        `targets: GET >= 0.5x constant: ${retrieveRatio.toFixed(2)}x ${retrieveRatio >= 0.5 ? 'OK' : 'MISSED'}; ` +
-          `POST >= 0.25x constant: ${createRatio.toFixed(2)}x ${createRatio >= 0.25 ? 'OK' : 'MISSED'}; ` +
-          `search p99 < 50 ms: ${search.p99} ms ${search.p99 < 50 ? 'OK' : 'MISSED'}`,
+        `targets: GET >= 0.5x constant: ${ratioOf('retrieve').toFixed(2)}x ${ratioOf('retrieve') >= 0.5 ? 'OK' : 'MISSED'}; ` +
+          `POST >= 0.25x constant: ${ratioOf('create').toFixed(2)}x ${ratioOf('create') >= 0.25 ? 'OK' : 'MISSED'}; ` +
+          `search p99 < 50 ms: ${searchP99} ms ${searchP99 < 50 ? 'OK' : 'MISSED'}`,
       );
     } finally {
       service.child.kill('SIGTERM');
