@@ -18,7 +18,7 @@ import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite/sqlit
 import { contactStreamId } from '../src/shared/stream-names';
 import { newContactId } from '../src/contacts/contact-id';
 import { spawnService, waitUntilReady, type ServiceProcess } from '../test/support/service-process';
-import { printTable, type Row } from './bench-table';
+import { median, printTable, type Row } from './bench-table';
 import { cpuProfileOptions, cpuSecondsOf, projectionsCaughtUp } from './service-measures';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 100_000);
@@ -158,12 +158,6 @@ interface Summary {
   readonly roundRatios: readonly number[];
   readonly cpuRatio: number;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 function summarize(route: Route, rounds: readonly Map<string, Measured>[]): Summary {
   const of = (name: string) => rounds.map((round) => round.get(name)!);

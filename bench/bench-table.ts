@@ -16,3 +16,11 @@ export function printTable(rows: readonly Row[]): void {
     );
   }
 }
+
+/** The median of measurements taken in rounds (0 when there are none). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

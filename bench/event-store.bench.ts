@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite/sqlite-event-store';
-import { printTable, type Row } from './bench-table';
+import { median, printTable, type Row } from './bench-table';
 import {
   BENCH_STREAMS,
   benchDir,
@@ -108,12 +108,9 @@ async function main(): Promise<void> {
       );
     }
   }
-  const median = (key: string): number => {
-    const sorted = [...(samples.get(key) ?? [])].sort((x, y) => x - y);
-    return sorted[Math.floor(sorted.length / 2)] ?? 0;
-  };
-  const rawSingle = median('single');
-  const rawBatched = median('batched');
+  const medianOf = (key: string): number => median(samples.get(key) ?? []);
+  const rawSingle = medianOf('single');
+  const rawBatched = medianOf('batched');
   const rows: Row[] = [
     {
       measure: 'raw better-sqlite3, 1 event per transaction (FULL)',
@@ -127,7 +124,7 @@ async function main(): Promise<void> {
     },
   ];
   for (const writers of WRITERS) {
-    const rate = median(`store${writers}`);
+    const rate = medianOf(`store${writers}`);
     rows.push({
       measure: `store.append, ${writers} concurrent single-event writers`,
       value: rate,
