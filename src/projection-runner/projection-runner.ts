@@ -68,6 +68,11 @@ export interface ProjectionRunnerOptions {
   readonly standbyPollMs?: number;
   /** How often `waitFor` re-reads checkpoints it cannot be notified about (standby). Default 50 ms. */
   readonly waitPollMs?: number;
+  /**
+   * How often, while projections make progress, the read store refreshes its query planner's
+   * statistics (`ReadStore.optimize`). Default 60 s.
+   */
+  readonly statisticsIntervalMs?: number;
   readonly now?: () => Date;
   readonly logger?: RunnerLogger;
 }
@@ -112,6 +117,9 @@ export class ProjectionRunner {
   private readonly progressWaiters = new Set<() => void>();
   private progressCount = 0;
   private standbyTimer: NodeJS.Timeout | undefined;
+  private readonly statisticsIntervalMs: number;
+  private statisticsTimer: NodeJS.Timeout | undefined;
+  private progressAtStatistics = -1;
   private started = false;
 
   constructor(
@@ -132,6 +140,7 @@ export class ProjectionRunner {
     };
     this.standbyPollMs = options.standbyPollMs ?? 5000;
     this.waitPollMs = options.waitPollMs ?? 50;
+    this.statisticsIntervalMs = options.statisticsIntervalMs ?? 60_000;
     const byName = new Map<string, Map<number, AnyProjection>>();
     for (const projection of projections) {
       validateProjection(projection);
@@ -168,6 +177,11 @@ export class ProjectionRunner {
     for (const slot of this.slots.values()) await this.claim(slot);
     this.standbyTimer = setInterval(() => void this.pollStandby(), this.standbyPollMs);
     this.standbyTimer.unref();
+    this.statisticsTimer = setInterval(
+      () => void this.refreshStatistics(),
+      this.statisticsIntervalMs,
+    );
+    this.statisticsTimer.unref();
   }
 
   /** Stops every feed after its batch in flight and releases the locks. */
@@ -175,6 +189,7 @@ export class ProjectionRunner {
     if (!this.started) return;
     this.started = false;
     clearInterval(this.standbyTimer);
+    clearInterval(this.statisticsTimer);
     for (const slot of this.slots.values()) {
       await slot.pending?.stop();
       await slot.active?.stop();
@@ -186,6 +201,24 @@ export class ProjectionRunner {
       slot.lock = undefined;
     }
     this.notifyProgress();
+  }
+
+  /**
+   * Statistics taken when a table was small make SQLite's planner prefer the index that orders a
+   * search over the one that finds it (an email search scanned every contact of the workspace).
+   * `optimize` re-analyzes a table once its size has changed tenfold, so refreshing periodically
+   * while rows are written keeps plans right as a workspace grows from nothing.
+   */
+  private async refreshStatistics(): Promise<void> {
+    if (this.progressCount === this.progressAtStatistics) return;
+    this.progressAtStatistics = this.progressCount;
+    try {
+      await this.store.optimize();
+    } catch (error) {
+      this.settings.logger.warn('refreshing the read store statistics failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /**

@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { Kysely, SqliteDialect } from 'kysely';
+import { contactsProjection } from '../../projections/contacts/contacts.projection';
+import type { ContactsReadModel } from '../../projections/contacts/contacts.table';
+import { parseContactSearchRequest } from '../../src/contacts/search/contact-search.parse';
+import { searchContacts } from '../../src/contacts/search/search-contacts';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
+import { contactStreamId } from '../../src/shared/stream-names';
+import { eventually } from '../support/eventually';
+import { openTestReadStore } from '../support/read-store-targets';
+
+const WORKSPACE = 'ws_statistics';
+const CONTACTS = 3000;
+
+const contactId = (n: number) => `65f0${n.toString(16).padStart(20, '0')}`;
+
+/** How SQLite plans an email search on the contacts table, seen by a fresh connection. */
+async function emailSearchPlan(file: string, table: string): Promise<string> {
+  const database = new Database(file, { readonly: true });
+  const queries: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+  const db = new Kysely<unknown>({
+    dialect: new SqliteDialect({ database }),
+    log: (event) => {
+      if (event.level === 'query') queries.push(event.query);
+    },
+  });
+  try {
+    await searchContacts(
+      { db, dialect: 'sqlite', table },
+      { workspaceId: WORKSPACE },
+      parseContactSearchRequest(
+        { query: { field: 'email', operator: '=', value: 'person7@example.com' } },
+        { customAttributeType: () => undefined },
+      ),
+    );
+    const page = queries[0]!;
+    const plan = database
+      .prepare(`EXPLAIN QUERY PLAN ${page.sql}`)
+      .all(...page.parameters) as Array<{ detail: string }>;
+    return plan.map((step) => step.detail).join('; ');
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe('read store planner statistics [sqlite]', () => {
+  it('are refreshed while a workspace grows from nothing, so an email search keeps using its index', async () => {
+    const events = SqliteEventStore.open();
+    const target = await openTestReadStore('sqlite');
+    const runner = new ProjectionRunner(events, target.store, [contactsProjection], {
+      statisticsIntervalMs: 20,
+    });
+    try {
+      // The first catch-up analyzes the empty tables: with those statistics SQLite would walk the
+      // created_at index of the whole workspace for an email search.
+      await runner.start();
+      await eventually(
+        async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),
+        5000,
+        'the first catch-up',
+      );
+      for (let start = 0; start < CONTACTS; start += 500) {
+        await Promise.all(
+          Array.from({ length: 500 }, (_, offset) => {
+            const n = start + offset;
+            return events.append(
+              contactStreamId(WORKSPACE, contactId(n)),
+              [
+                {
+                  id: randomUUID(),
+                  type: 'UserCreated',
+                  data: {
+                    contactId: contactId(n),
+                    workspaceId: WORKSPACE,
+                    createdAt: 1_700_000_000 + n,
+                    attributes: { email: `person${n}@example.com`, name: `Person ${n}` },
+                  },
+                  metadata: { workspaceId: WORKSPACE, occurredAt: Date.now() },
+                },
+              ],
+              { expectedRevision: 'no_stream' },
+            );
+          }),
+        );
+      }
+      expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+
+      const file = (target.config as { file: string }).file;
+      const table = runner.tables<ContactsReadModel>('contacts')('contacts');
+      const plan = await eventually(
+        async () => {
+          const current = await emailSearchPlan(file, table);
+          return current.includes('search_email') ? current : undefined;
+        },
+        10_000,
+        'an email search planned on the email index',
+      );
+      expect(plan).toMatch(/USING INDEX \w+_search_email \(workspace_id=\? AND <expr>=\?\)/);
+    } finally {
+      await runner.stop();
+      await target.dispose();
+      await events.close();
+    }
+  });
+});
