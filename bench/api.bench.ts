@@ -285,8 +285,8 @@ async function main(): Promise<void> {
       ];
       const routes = allRoutes.filter((route) => route.name === 'constant' || wanted(route.name));
 
-      // The machine's speed drifts: every round measures the constant route and each route
-      // right after it, and a route's ratio is the median of its rounds' ratios.
+      // The machine's speed drifts: every round measures the constant route, then each route, and
+      // a route's ratio is the median of its rounds' ratios (each to its own round's constant).
       const rounds: Map<string, Measured>[] = [];
       for (let round = 0; round < ROUNDS; round += 1) {
         const measured = new Map<string, Measured>();
