@@ -40,6 +40,7 @@ export class ContactReadModel {
     let text = this.pointReadSql.get(table);
     if (text === undefined) {
       text = this.compilePointRead(table);
+      this.readStore.keepPrepared(text);
       this.pointReadSql.set(table, text);
     }
     const result = await this.readStore.db.executeQuery<ContactsTable | { row: string }>(

@@ -1,5 +1,12 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import { Client, Pool, type ClientConfig } from 'pg';
+import {
+  Kysely,
+  PostgresDialect,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
+import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
 import type { ReadStore, ReadStoreLock } from './read-store';
 
 export interface PostgresReadStoreOptions {
@@ -27,13 +34,19 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     }
   }
   const pool = new Pool({ ...connection, max: options.maxConnections ?? 10 });
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const statementNames = new Map<string, string>();
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: preparingPool(pool, statementNames) }),
+  });
   const locks = new AdvisoryLocks(connection);
   return {
     dialect: 'postgres',
     db,
     tryLock: (key) => locks.tryLock(key),
     optimize: () => Promise.resolve(),
+    keepPrepared: (text) => {
+      if (!statementNames.has(text)) statementNames.set(text, `kept_${statementNames.size + 1}`);
+    },
     close: async () => {
       await locks.close();
       await db.destroy();
@@ -94,6 +107,45 @@ class AdvisoryLocks {
     })();
     return this.connecting;
   }
+}
+
+/**
+ * The pool as Kysely sees it, running the statements named in `names` as named prepared
+ * statements (`pg` parses a name once per connection and then only binds and executes it).
+ */
+function preparingPool(pool: Pool, names: ReadonlyMap<string, string>): PostgresPool {
+  // One wrapper per pooled connection: Kysely keeps its connection state by client identity.
+  const wrappers = new WeakMap<PoolClient, PostgresPoolClient>();
+  const wrap = (client: PoolClient): PostgresPoolClient => {
+    function query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+    function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+    function query(
+      text: string | PostgresCursor<unknown>,
+      parameters: readonly unknown[] = [],
+    ): unknown {
+      if (typeof text !== 'string') return client.query(text as never);
+      const name = names.get(text);
+      return name === undefined
+        ? client.query(text, [...parameters])
+        : client.query({ name, text, values: [...parameters] });
+    }
+    return {
+      query,
+      release: (destroy?: boolean) => client.release(destroy),
+    };
+  };
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (wrapper === undefined) {
+        wrapper = wrap(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }
 
 function quoteIdentifier(identifier: string): string {

@@ -51,6 +51,14 @@ export interface ReadStore {
    * (SQLite; PostgreSQL's autovacuum analyzes on its own).
    */
   optimize(): Promise<void>;
+  /**
+   * Marks `text` as a statement run many times with different parameters and a plan that does not
+   * depend on them (a point read by primary key): PostgreSQL then parses and plans it once per
+   * connection, as a named prepared statement, instead of on every execution. SQLite keeps every
+   * statement prepared already (`withStatementCache`). Only for such statements: PostgreSQL may
+   * run a named statement with one generic plan for all parameters.
+   */
+  keepPrepared(text: string): void;
   /** Releases locks and closes every connection. */
   close(): Promise<void>;
 }

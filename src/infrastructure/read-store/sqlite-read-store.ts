@@ -34,6 +34,7 @@ export function openSqliteReadStore(file: string): ReadStore {
       database.pragma('optimize = 0x10002');
       return Promise.resolve();
     },
+    keepPrepared: () => undefined,
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
