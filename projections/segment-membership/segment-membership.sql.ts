@@ -108,10 +108,19 @@ export function deadlineSql(
 }
 
 /**
+ * The temporary table a bulk evaluation keeps the rule's matches in (contact ids), so the rule is
+ * evaluated over the workspace once instead of once per step that needs the matches. Qualified
+ * with the connection's temporary schema, so no table of the read store can be meant.
+ */
+const ruleMatchesTable = (dialect: SearchDialect): string =>
+  `${dialect === 'postgres' ? 'pg_temp' : 'temp'}.segment_rule_matches`;
+
+/**
  * A new or changed rule over the whole workspace, in SQL: exits and entries against the current
  * members are recorded (at `now`, caused by the segment event), the members replaced, the count
  * refreshed and the segment's deadlines recomputed. Cost is a few passes over the workspace's
- * rows in the database, never a row in JavaScript. Returns the segment's earliest deadline.
+ * rows in the database, never a row in JavaScript: one evaluates the rule into a temporary table
+ * of matches, the others compare the members with it. Returns the segment's earliest deadline.
  */
 export async function evaluateSegmentInWorkspace(
   db: Db,
@@ -126,13 +135,13 @@ export async function evaluateSegmentInWorkspace(
 ): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
   const members = sql.table(tables('segment_membership_members'));
+  const matchesTable = ruleMatchesTable(dialect);
+  const matches = sql.table(matchesTable);
   const rule = ruleSql(segment, dialect, workspaceId, now, tables);
-  const matchingContact = (contactId: RawBuilder<string>) =>
-    eligible(db, tables, workspaceId, segment)
-      .where(rule)
-      .where(sql<SqlBool>`c.id = ${contactId}`)
-      .select(sql`1`.as('one'));
-  const isMember = sql<SqlBool>`EXISTS (SELECT 1 FROM ${members} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segment.id} AND m.contact_id = c.id)`;
+  const isMember = (contactId: RawBuilder<string>) =>
+    sql<SqlBool>`EXISTS (SELECT 1 FROM ${members} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segment.id} AND m.contact_id = ${contactId})`;
+  const isMatch = (contactId: RawBuilder<string>) =>
+    sql<SqlBool>`EXISTS (SELECT 1 FROM ${matches} r WHERE r.contact_id = ${contactId})`;
   const historyColumns = (change: 'entered' | 'exited', contactId: RawBuilder<string>) => [
     text(workspaceId).as('workspace_id'),
     text(segment.id).as('segment_id'),
@@ -147,49 +156,56 @@ export async function evaluateSegmentInWorkspace(
     sql.lit(BULK_SEQ).as('seq'),
   ];
   const columns = SEGMENT_HISTORY_COLUMNS;
+  const untyped = db as unknown as Kysely<Record<string, { contact_id: string }>>;
+  const exits = db
+    .selectFrom('segment_membership_members as m')
+    .where('m.workspace_id', '=', workspaceId)
+    .where('m.segment_id', '=', segment.id)
+    .where(sql<SqlBool>`NOT ${isMatch(sql.ref('m.contact_id'))}`);
+  const entries = untyped
+    .selectFrom(`${matchesTable} as r` as never)
+    .where(sql<SqlBool>`NOT ${isMember(sql.ref('r.contact_id'))}`);
 
+  await sql`DROP TABLE IF EXISTS ${matches}`.execute(db);
+  // Temporary: private to this connection, and gone with it; dropped below in any case.
+  await sql`CREATE TEMPORARY TABLE ${matches} (contact_id text PRIMARY KEY)`.execute(db);
   await db
-    .insertInto('segment_membership_history')
-    .columns(columns)
+    .insertInto(matchesTable as never)
+    .columns(['contact_id'] as never)
     .expression(
-      db
-        .selectFrom('segment_membership_members as m')
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.segment_id', '=', segment.id)
-        .where((eb) => eb.not(eb.exists(matchingContact(sql.ref<string>('m.contact_id')))))
-        .select(historyColumns('exited', sql.ref<string>('m.contact_id'))),
+      eligible(db, tables, workspaceId, segment)
+        .where(rule)
+        .select(sql.ref<string>('c.id').as('contact_id')) as never,
     )
     .execute();
   await db
     .insertInto('segment_membership_history')
     .columns(columns)
-    .expression(
-      eligible(db, tables, workspaceId, segment)
-        .where(rule)
-        .where(sql<SqlBool>`NOT ${isMember}`)
-        .select(historyColumns('entered', sql.ref<string>('c.id'))) as never,
-    )
+    .expression(exits.select(historyColumns('exited', sql.ref<string>('m.contact_id'))))
+    .execute();
+  await db
+    .insertInto('segment_membership_history')
+    .columns(columns)
+    .expression(entries.select(historyColumns('entered', sql.ref<string>('r.contact_id'))) as never)
     .execute();
   await db
     .deleteFrom('segment_membership_members as m')
     .where('m.workspace_id', '=', workspaceId)
     .where('m.segment_id', '=', segment.id)
-    .where((eb) => eb.not(eb.exists(matchingContact(sql.ref<string>('m.contact_id')))))
+    .where(sql<SqlBool>`NOT ${isMatch(sql.ref('m.contact_id'))}`)
     .execute();
   await db
     .insertInto('segment_membership_members')
     .columns(['workspace_id', 'segment_id', 'contact_id'])
     .expression(
-      eligible(db, tables, workspaceId, segment)
-        .where(rule)
-        .where(sql<SqlBool>`NOT ${isMember}`)
-        .select([
-          text(workspaceId).as('workspace_id'),
-          text(segment.id).as('segment_id'),
-          sql.ref<string>('c.id').as('contact_id'),
-        ]) as never,
+      entries.select([
+        text(workspaceId).as('workspace_id'),
+        text(segment.id).as('segment_id'),
+        sql.ref<string>('r.contact_id').as('contact_id'),
+      ]) as never,
     )
     .execute();
+  await sql`DROP TABLE ${matches}`.execute(db);
   await refreshMemberCount(db, workspaceId, segment.id);
 
   // A contact's row holds its earliest deadline over all segments. The old rule's deadlines are
