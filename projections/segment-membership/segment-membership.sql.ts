@@ -18,6 +18,7 @@ import {
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
 import { dataEventsSql, lastDataEventSql } from './contact-data-events';
+import type { SearchNode } from '../../src/contacts/search/contact-search.query';
 
 type Db = Kysely<SegmentMembershipReadModel>;
 type Tables = TableResolver<SegmentMembershipReadModel>;
@@ -61,8 +62,9 @@ function ruleSql(
   workspaceId: string,
   now: number,
   tables: Tables,
+  rule: SearchNode = segment.rule,
 ): RawBuilder<SqlBool> {
-  return compileSearchQuery(segment.rule, {
+  return compileSearchQuery(rule, {
     dialect,
     workspaceId,
     timeZone: segment.timeZone,
@@ -108,19 +110,21 @@ export function deadlineSql(
 }
 
 /**
- * The temporary table a bulk evaluation keeps the rule's matches in (contact ids), so the rule is
- * evaluated over the workspace once instead of once per step that needs the matches. Qualified
- * with the connection's temporary schema, so no table of the read store can be meant.
+ * The temporary table a bulk evaluation keeps its one pass over the workspace in: per contact the
+ * rule selects or that has a deadline, whether it matches and its deadline, so the rule is
+ * evaluated once instead of once per step that needs it. Qualified with the connection's
+ * temporary schema, so no table of the read store can be meant.
  */
-const ruleMatchesTable = (dialect: SearchDialect): string =>
-  `${dialect === 'postgres' ? 'pg_temp' : 'temp'}.segment_rule_matches`;
+const evaluationTable = (dialect: SearchDialect): string =>
+  `${dialect === 'postgres' ? 'pg_temp' : 'temp'}.segment_rule_evaluation`;
 
 /**
  * A new or changed rule over the whole workspace, in SQL: exits and entries against the current
  * members are recorded (at `now`, caused by the segment event), the members replaced, the count
  * refreshed and the segment's deadlines recomputed. Cost is a few passes over the workspace's
- * rows in the database, never a row in JavaScript: one evaluates the rule into a temporary table
- * of matches, the others compare the members with it. Returns the segment's earliest deadline.
+ * rows in the database, never a row in JavaScript: one evaluates the rule and the deadlines into
+ * a temporary table, the others compare the members with it. Returns the segment's earliest
+ * deadline.
  */
 export async function evaluateSegmentInWorkspace(
   db: Db,
@@ -135,13 +139,16 @@ export async function evaluateSegmentInWorkspace(
 ): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
   const members = sql.table(tables('segment_membership_members'));
-  const matchesTable = ruleMatchesTable(dialect);
-  const matches = sql.table(matchesTable);
+  const evaluatedTable = evaluationTable(dialect);
+  const evaluated = sql.table(evaluatedTable);
   const rule = ruleSql(segment, dialect, workspaceId, now, tables);
+  const deadline = isTimeBased(segment)
+    ? timedDeadlineSql(tables, dialect, workspaceId, segment, now)
+    : sql<number | null>`NULL`;
   const isMember = (contactId: RawBuilder<string>) =>
     sql<SqlBool>`EXISTS (SELECT 1 FROM ${members} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segment.id} AND m.contact_id = ${contactId})`;
   const isMatch = (contactId: RawBuilder<string>) =>
-    sql<SqlBool>`EXISTS (SELECT 1 FROM ${matches} r WHERE r.contact_id = ${contactId})`;
+    sql<SqlBool>`EXISTS (SELECT 1 FROM ${evaluated} r WHERE r.contact_id = ${contactId} AND r.matches = 1)`;
   const historyColumns = (change: 'entered' | 'exited', contactId: RawBuilder<string>) => [
     text(workspaceId).as('workspace_id'),
     text(segment.id).as('segment_id'),
@@ -156,26 +163,32 @@ export async function evaluateSegmentInWorkspace(
     sql.lit(BULK_SEQ).as('seq'),
   ];
   const columns = SEGMENT_HISTORY_COLUMNS;
-  const untyped = db as unknown as Kysely<Record<string, { contact_id: string }>>;
+  const untyped = db as unknown as Kysely<Record<string, EvaluationRow>>;
   const exits = db
     .selectFrom('segment_membership_members as m')
     .where('m.workspace_id', '=', workspaceId)
     .where('m.segment_id', '=', segment.id)
     .where(sql<SqlBool>`NOT ${isMatch(sql.ref('m.contact_id'))}`);
   const entries = untyped
-    .selectFrom(`${matchesTable} as r` as never)
-    .where(sql<SqlBool>`NOT ${isMember(sql.ref('r.contact_id'))}`);
+    .selectFrom(`${evaluatedTable} as r` as never)
+    .where(sql<SqlBool>`(r.matches = 1 AND NOT ${isMember(sql.ref('r.contact_id'))})`);
 
-  await sql`DROP TABLE IF EXISTS ${matches}`.execute(db);
+  await sql`DROP TABLE IF EXISTS ${evaluated}`.execute(db);
   // Temporary: private to this connection, and gone with it; dropped below in any case.
-  await sql`CREATE TEMPORARY TABLE ${matches} (contact_id text PRIMARY KEY)`.execute(db);
+  await sql`CREATE TEMPORARY TABLE ${evaluated} (contact_id text PRIMARY KEY, matches integer NOT NULL, at bigint)`.execute(
+    db,
+  );
   await db
-    .insertInto(matchesTable as never)
-    .columns(['contact_id'] as never)
+    .insertInto(evaluatedTable as never)
+    .columns(['contact_id', 'matches', 'at'] as never)
     .expression(
       eligible(db, tables, workspaceId, segment)
-        .where(rule)
-        .select(sql.ref<string>('c.id').as('contact_id')) as never,
+        .where(sql<SqlBool>`((${rule}) OR ${deadline} IS NOT NULL)`)
+        .select([
+          sql.ref<string>('c.id').as('contact_id'),
+          sql<number>`CASE WHEN ${rule} THEN 1 ELSE 0 END`.as('matches'),
+          deadline.as('at'),
+        ]) as never,
     )
     .execute();
   await db
@@ -205,43 +218,69 @@ export async function evaluateSegmentInWorkspace(
       ]) as never,
     )
     .execute();
-  await sql`DROP TABLE ${matches}`.execute(db);
   await refreshMemberCount(db, workspaceId, segment.id);
 
   // A contact's row holds its earliest deadline over all segments. The old rule's deadlines are
   // left in it: a row earlier than the truth only loads the contact early, which re-derives its
   // deadlines from the fold, fires none and writes the true earliest back.
+  if (isTimeBased(segment)) {
+    const stored = sql.ref<number>('segment_membership_deadlines.at');
+    const incoming = sql.ref<number>('excluded.at');
+    await db
+      .insertInto('segment_membership_deadlines')
+      .columns(['workspace_id', 'contact_id', 'at'])
+      .expression(
+        untyped
+          .selectFrom(`${evaluatedTable} as r` as never)
+          .where(sql<SqlBool>`r.at IS NOT NULL`)
+          .select([
+            text(workspaceId).as('workspace_id'),
+            sql.ref<string>('r.contact_id').as('contact_id'),
+            sql.ref<number>('r.at').as('at'),
+          ]) as never,
+      )
+      .onConflict((conflict) =>
+        conflict.columns(['workspace_id', 'contact_id']).doUpdateSet({
+          at:
+            dialect === 'postgres'
+              ? sql<number>`LEAST(${stored}, ${incoming})`
+              : sql<number>`min(${stored}, ${incoming})`,
+        }),
+      )
+      .execute();
+  }
+  await sql`DROP TABLE ${evaluated}`.execute(db);
   if (!isTimeBased(segment)) return undefined;
-  const deadline = deadlineSql(segment, dialect, now, tables);
-  const stored = sql.ref<number>('segment_membership_deadlines.at');
-  const incoming = sql.ref<number>('excluded.at');
-  await db
-    .insertInto('segment_membership_deadlines')
-    .columns(['workspace_id', 'contact_id', 'at'])
-    .expression(
-      eligible(db, tables, workspaceId, segment)
-        .where(sql<SqlBool>`${deadline} IS NOT NULL`)
-        .select([
-          text(workspaceId).as('workspace_id'),
-          sql.ref<string>('c.id').as('contact_id'),
-          deadline.as('at'),
-        ]) as never,
-    )
-    .onConflict((conflict) =>
-      conflict.columns(['workspace_id', 'contact_id']).doUpdateSet({
-        at:
-          dialect === 'postgres'
-            ? sql<number>`LEAST(${stored}, ${incoming})`
-            : sql<number>`min(${stored}, ${incoming})`,
-      }),
-    )
-    .execute();
   const earliest = await db
     .selectFrom('segment_membership_deadlines')
     .select((eb) => eb.fn.min('at').as('at'))
     .where('workspace_id', '=', workspaceId)
     .executeTakeFirst();
   return earliest?.at === null || earliest?.at === undefined ? undefined : Number(earliest.at);
+}
+
+interface EvaluationRow {
+  readonly contact_id: string;
+  readonly matches: number;
+  readonly at: number | null;
+}
+
+/**
+ * `nextCheckAfter` over `c`: `deadlineSql`, or NULL while a conjunct of the rule that time does
+ * not change is false.
+ */
+function timedDeadlineSql(
+  tables: Tables,
+  dialect: SearchDialect,
+  workspaceId: string,
+  segment: SegmentRuleSnapshot,
+  now: number,
+): RawBuilder<number | null> {
+  const deadline = deadlineSql(segment, dialect, now, tables);
+  if (segment.timelessConjuncts.length === 0) return deadline;
+  const timeless: SearchNode = { kind: 'group', operator: 'AND', value: segment.timelessConjuncts };
+  const canFlip = ruleSql(segment, dialect, workspaceId, now, tables, timeless);
+  return sql<number | null>`(CASE WHEN ${canFlip} THEN ${deadline} END)`;
 }
 
 /** A deleted segment: every member exits (caused by the deletion) and its rows go. */

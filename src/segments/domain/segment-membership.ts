@@ -22,6 +22,11 @@ export interface SegmentRuleSnapshot {
   readonly relativeFilters: readonly RelativeDateFilter[];
   /** The rule's `has_done` / `has_not_done` filters; those with `withinDays` also flip with time. */
   readonly dataEventFilters: readonly DataEventFilter[];
+  /**
+   * When the rule is an AND, its conjuncts whose truth time alone does not change: while one of
+   * them is false, so is the rule at every instant. Empty for any other rule.
+   */
+  readonly timelessConjuncts: readonly SearchNode[];
   /** The days its date comparisons count in (the workspace's when the rule was saved). */
   readonly timeZone: string;
 }
@@ -53,6 +58,11 @@ export function dataEventFiltersOf(node: SearchNode): DataEventFilter[] {
   return node.operator === 'has_done' || node.operator === 'has_not_done' ? [node] : [];
 }
 
+/** Whether a part of the rule changes truth with time alone. */
+const changesWithTime = (node: SearchNode): boolean =>
+  relativeFiltersOf(node).length > 0 ||
+  dataEventFiltersOf(node).some((filter) => filter.withinDays !== undefined);
+
 /** Whether the segment has deadlines: a part of its rule changes truth with time alone. */
 export const isTimeBased = (segment: SegmentRuleSnapshot): boolean =>
   segment.relativeFilters.length > 0 ||
@@ -72,6 +82,10 @@ export function snapshotOf(
     ruleVersion,
     relativeFilters: relativeFiltersOf(rule),
     dataEventFilters: dataEventFiltersOf(rule),
+    timelessConjuncts:
+      rule.kind === 'group' && rule.operator === 'AND'
+        ? rule.value.filter((node) => !changesWithTime(node))
+        : [],
     timeZone,
   };
 }
@@ -108,8 +122,10 @@ export function isMemberAt(
  * `N` days is decided by `now` against `v + N·86400`; its truth can only change at the whole
  * seconds `floor(v + N·86400)` and the one after (both operators, any fraction). The answer may
  * be an instant where nothing flips (another part of the rule decides): the projection then just
- * asks again from there. A data event filter "within N days" is the same as a relative filter on
- * the latest `created_at` of that event. `deadlineSql` computes the same instant in SQL.
+ * asks again from there. None while a timeless conjunct of the rule is false: nothing flips then
+ * until an event changes the contact, and the event re-evaluates it. A data event filter "within
+ * N days" is the same as a relative filter on the latest `created_at` of that event.
+ * `deadlineSql`, over the contacts the timeless conjuncts select, computes the same in SQL.
  */
 export function nextCheckAfter(
   contact: SearchableContact | undefined,
@@ -118,6 +134,10 @@ export function nextCheckAfter(
   lastDataEventAt?: LastDataEventAt,
 ): UnixSeconds | undefined {
   if (!isTimeBased(segment) || !isEligible(contact, segment)) return undefined;
+  const context = { timeZone: segment.timeZone, now, lastDataEventAt };
+  if (segment.timelessConjuncts.some((node) => !matchesSearchQuery(contact, node, context))) {
+    return undefined;
+  }
   let next: number | undefined;
   for (const filter of segment.relativeFilters) {
     const value = searchFieldValue(contact, filter.field);
