@@ -134,9 +134,11 @@ export function nextCheckAfter(
   lastDataEventAt?: LastDataEventAt,
 ): UnixSeconds | undefined {
   if (!isTimeBased(segment) || !isEligible(contact, segment)) return undefined;
-  const context = { timeZone: segment.timeZone, now, lastDataEventAt };
-  if (segment.timelessConjuncts.some((node) => !matchesSearchQuery(contact, node, context))) {
-    return undefined;
+  if (segment.timelessConjuncts.length > 0) {
+    const context = { timeZone: segment.timeZone, now, lastDataEventAt };
+    if (segment.timelessConjuncts.some((node) => !matchesSearchQuery(contact, node, context))) {
+      return undefined;
+    }
   }
   let next: number | undefined;
   for (const filter of segment.relativeFilters) {

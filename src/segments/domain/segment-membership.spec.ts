@@ -1,0 +1,57 @@
+import type { SearchableContact } from '../../contacts/search/contact-search.evaluate';
+import type { JsonValue } from '../../contacts/domain/contact.attributes';
+import { isMemberAt, nextCheckAfter, snapshotOf } from './segment-membership';
+import { parseStoredRule } from './segment.rule';
+
+const DAY = 86_400;
+const NOW = 1_700_000_000;
+
+const segmentWith = (rule: JsonValue) =>
+  snapshotOf(
+    'segment-1',
+    'user',
+    parseStoredRule({ rule, attributeTypes: { plan: 'string' } }),
+    1,
+    'UTC',
+  );
+
+/** A live user signed up `daysAgo` days before NOW, on `plan`. */
+const user = (daysAgo: number, plan: string): SearchableContact =>
+  ({
+    id: 'contact-1',
+    workspace_id: 'w',
+    status: 'live',
+    role: 'user',
+    signed_up_at: NOW - daysAgo * DAY,
+    custom_attributes: { plan },
+  }) as unknown as SearchableContact;
+
+const signedUpRecently = { field: 'signed_up_at', operator: 'less_than_days_ago', value: 7 };
+const onPro = { field: 'custom_attributes.plan', operator: '=', value: 'pro' };
+
+describe('nextCheckAfter: when time alone may flip a membership', () => {
+  it('is the instant a relative date filter flips', () => {
+    const segment = segmentWith(signedUpRecently);
+    const contact = user(2, 'free');
+    expect(isMemberAt(contact, segment, NOW)).toBe(true);
+    expect(nextCheckAfter(contact, segment, NOW)).toBe(NOW + 5 * DAY);
+  });
+
+  it('is the same under an AND whose other conjuncts hold', () => {
+    const segment = segmentWith({ operator: 'AND', value: [signedUpRecently, onPro] });
+    expect(nextCheckAfter(user(2, 'pro'), segment, NOW)).toBe(NOW + 5 * DAY);
+  });
+
+  it('is none while a conjunct that time does not change is false: nothing can flip then', () => {
+    const segment = segmentWith({ operator: 'AND', value: [signedUpRecently, onPro] });
+    const contact = user(2, 'free');
+    expect(isMemberAt(contact, segment, NOW)).toBe(false);
+    expect(isMemberAt(contact, segment, NOW + 6 * DAY)).toBe(false);
+    expect(nextCheckAfter(contact, segment, NOW)).toBeUndefined();
+  });
+
+  it('still comes under an OR, where another part may be what decides', () => {
+    const segment = segmentWith({ operator: 'OR', value: [signedUpRecently, onPro] });
+    expect(nextCheckAfter(user(2, 'free'), segment, NOW)).toBe(NOW + 5 * DAY);
+  });
+});
