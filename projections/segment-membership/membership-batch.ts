@@ -301,7 +301,8 @@ export class MembershipBatch {
     if (known) return known;
     const definitions = await this.db
       .selectFrom('segment_membership_segments')
-      .selectAll()
+      // What a rule snapshot needs: every batch reads these, and a row has more (name, counts).
+      .select(['segment_id', 'person_type', 'rule', 'attribute_types', 'rule_version', 'time_zone'])
       .where('workspace_id', '=', workspaceId)
       .orderBy('segment_id')
       .execute();
