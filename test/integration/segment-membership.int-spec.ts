@@ -5,6 +5,7 @@ import { type SegmentMembershipReadModel } from '../../projections/segment-membe
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { ManualClock } from '../../src/shared/clock';
+import { nextCheckAfter, snapshotOf } from '../../src/segments/domain/segment-membership';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
   describeOnReadStores,
@@ -60,6 +61,29 @@ describeOnReadStores('segment membership projection', (dialect) => {
 
   const resetTables = () => resetProjectionTables(target.store, projection);
 
+  /** Applies the events after `from`, `batchSize` per transaction; returns the last position. */
+  const projectNewEvents = async (
+    store: SqliteEventStore,
+    from: bigint,
+    batchSize: number,
+  ): Promise<bigint> => {
+    const events: RecordedEvent[] = [];
+    for await (const event of store.readAll({
+      fromPosition: from,
+      filter: { eventTypes: projection.eventTypes },
+    })) {
+      events.push(event);
+    }
+    for (let index = 0; index < events.length; index += batchSize) {
+      await db
+        .transaction()
+        .execute((tx) =>
+          projection.apply(events.slice(index, index + batchSize), tx, (name) => name),
+        );
+    }
+    return events[events.length - 1]?.position ?? from;
+  };
+
   it('after every step, members are exactly the live contacts the rule selects at that instant', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -73,21 +97,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
           const clock = new ManualClock(T0 * 1000);
           let position = 0n;
           const applyNewEvents = async () => {
-            const events: RecordedEvent[] = [];
-            for await (const event of store.readAll({
-              fromPosition: position,
-              filter: { eventTypes: projection.eventTypes },
-            })) {
-              events.push(event);
-            }
-            for (let index = 0; index < events.length; index += batchSize) {
-              await db
-                .transaction()
-                .execute((tx) =>
-                  projection.apply(events.slice(index, index + batchSize), tx, (name) => name),
-                );
-            }
-            position = events[events.length - 1]?.position ?? position;
+            position = await projectNewEvents(store, position, batchSize);
           };
           try {
             await resetTables();
@@ -124,6 +134,49 @@ describeOnReadStores('segment membership projection', (dialect) => {
       { numRuns: dialect === 'postgres' ? 25 : 60 },
     );
   }, 240_000);
+
+  it('a segment created over existing contacts stores the deadlines nextCheckAfter gives each of them', async () => {
+    await fc.assert(
+      fc.asyncProperty(ruleSpec, initialContacts, async (spec, creations) => {
+        const store = SqliteEventStore.open({ file: ':memory:' });
+        const clock = new ManualClock(T0 * 1000);
+        try {
+          await resetTables();
+          for (const creation of creations) await runStep(store, clock, new Map(), creation);
+          const position = await projectNewEvents(store, 0n, 5);
+          // Created after the contacts: evaluated over the workspace in SQL.
+          const rules = await createSegments(store, clock, [spec]);
+          await projectNewEvents(store, position, 5);
+          const [segmentId, rule] = [...rules][0]!;
+          const segment = snapshotOf(segmentId, spec.personType, rule.node, 1, 'UTC');
+          const { now } = await db
+            .selectFrom('segment_membership_clocks')
+            .select('now')
+            .where('workspace_id', '=', WORKSPACE)
+            .executeTakeFirstOrThrow();
+          const contacts = await db
+            .selectFrom('segment_membership_contacts')
+            .selectAll()
+            .where('workspace_id', '=', WORKSPACE)
+            .execute();
+          const expected = contacts
+            .map((row) => [row.id, nextCheckAfter(row, segment, Number(now))] as const)
+            .filter(([, at]) => at !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b));
+          const stored = await db
+            .selectFrom('segment_membership_deadlines')
+            .select(['contact_id', 'at'])
+            .where('workspace_id', '=', WORKSPACE)
+            .orderBy('contact_id')
+            .execute();
+          expect(stored.map((row) => [row.contact_id, Number(row.at)])).toEqual(expected);
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: dialect === 'postgres' ? 15 : 40 },
+    );
+  }, 120_000);
 
   it('a rebuild from position 0 records the same history, row for row, time-based exits included', async () => {
     const own = await openTestReadStore(dialect);
