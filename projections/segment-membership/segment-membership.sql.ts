@@ -142,7 +142,8 @@ export async function evaluateSegmentInWorkspace(
   const evaluatedTable = evaluationTable(dialect);
   const evaluated = sql.table(evaluatedTable);
   const rule = ruleSql(segment, dialect, workspaceId, now, tables);
-  const deadline = isTimeBased(segment)
+  const timed = isTimeBased(segment);
+  const deadline = timed
     ? timedDeadlineSql(tables, dialect, workspaceId, segment, now)
     : sql<number | null>`NULL`;
   const isMember = (contactId: RawBuilder<string>) =>
@@ -223,7 +224,7 @@ export async function evaluateSegmentInWorkspace(
   // A contact's row holds its earliest deadline over all segments. The old rule's deadlines are
   // left in it: a row earlier than the truth only loads the contact early, which re-derives its
   // deadlines from the fold, fires none and writes the true earliest back.
-  if (isTimeBased(segment)) {
+  if (timed) {
     const stored = sql.ref<number>('segment_membership_deadlines.at');
     const incoming = sql.ref<number>('excluded.at');
     await db
@@ -250,7 +251,7 @@ export async function evaluateSegmentInWorkspace(
       .execute();
   }
   await sql`DROP TABLE ${evaluated}`.execute(db);
-  if (!isTimeBased(segment)) return undefined;
+  if (!timed) return undefined;
   const earliest = await db
     .selectFrom('segment_membership_deadlines')
     .select((eb) => eb.fn.min('at').as('at'))

@@ -1,6 +1,7 @@
 import {
   arrivalOf,
   EMPTY_STANDARD_ATTRIBUTES,
+  NO_ARRIVAL,
   type CustomAttributes,
   type StandardAttributes,
   type UnixSeconds,
@@ -114,7 +115,7 @@ export const newLiveContact = (fields: {
   browser_language: EMPTY_STANDARD_ATTRIBUTES.browser_language,
   os: EMPTY_STANDARD_ATTRIBUTES.os,
   location: EMPTY_STANDARD_ATTRIBUTES.location,
-  ...arrivalOf(EMPTY_STANDARD_ATTRIBUTES),
+  ...NO_ARRIVAL,
   archived: false,
   user_id: null,
   created_at: fields.created_at,

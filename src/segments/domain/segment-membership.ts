@@ -58,15 +58,19 @@ export function dataEventFiltersOf(node: SearchNode): DataEventFilter[] {
   return node.operator === 'has_done' || node.operator === 'has_not_done' ? [node] : [];
 }
 
-/** Whether a part of the rule changes truth with time alone. */
+/** Whether filters like these change a rule's truth with time alone. */
+const flipWithTime = (
+  relativeFilters: readonly RelativeDateFilter[],
+  dataEventFilters: readonly DataEventFilter[],
+): boolean =>
+  relativeFilters.length > 0 || dataEventFilters.some((filter) => filter.withinDays !== undefined);
+
 const changesWithTime = (node: SearchNode): boolean =>
-  relativeFiltersOf(node).length > 0 ||
-  dataEventFiltersOf(node).some((filter) => filter.withinDays !== undefined);
+  flipWithTime(relativeFiltersOf(node), dataEventFiltersOf(node));
 
 /** Whether the segment has deadlines: a part of its rule changes truth with time alone. */
 export const isTimeBased = (segment: SegmentRuleSnapshot): boolean =>
-  segment.relativeFilters.length > 0 ||
-  segment.dataEventFilters.some((filter) => filter.withinDays !== undefined);
+  flipWithTime(segment.relativeFilters, segment.dataEventFilters);
 
 export function snapshotOf(
   id: string,
