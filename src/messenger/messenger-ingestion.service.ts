@@ -36,7 +36,7 @@ import { parseMessengerItem } from './domain/messenger-item.parse';
 import type { IngestionItemRecorded } from './domain/ingestion.events';
 import { completionIdOf, IngestionRecords, stepEventIdOf } from './ingestion-records';
 import { accepted, duplicate, rejected, type IngestionResult } from './ingestion-result';
-import { KeyedSequencer } from './keyed-sequencer';
+import { KeyedSequencer } from '../shared/keyed-sequencer';
 
 /** Re-runs of an item after a concurrent write to one of its streams. */
 const MAX_ATTEMPTS = 5;

@@ -80,6 +80,19 @@ describe('Contact write responses are what an immediate read shows', () => {
     },
   );
 
+  it('concurrent updates of one contact all apply, one after another', async () => {
+    const created = await call('/contacts', { method: 'POST', json: { role: 'lead' } });
+    expect(created.status).toBe(200);
+    const names = Array.from({ length: 20 }, (_, index) => `Concurrent ${index}`);
+    const updates = await Promise.all(
+      names.map((name) => call(`/contacts/${created.body.id}`, { method: 'PUT', json: { name } })),
+    );
+    expect(updates.map((update) => update.status)).toEqual(names.map(() => 200));
+    const final = await readBack(created.body.id);
+    expect(names).toContain(final.body.name);
+    expect(updates.map((update) => update.body.name).sort()).toEqual([...names].sort());
+  });
+
   it('an unchanged update answers the contact as it stands', async () => {
     const created = await call('/contacts', {
       method: 'POST',

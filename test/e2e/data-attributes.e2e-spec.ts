@@ -213,6 +213,14 @@ describe('data attributes API (e2e)', () => {
       expect(fromStrings).toMatchObject({ data_type: 'string', options: ['S', 'M', 'L'] });
     });
 
+    it('creates concurrently posted attributes, each with its own id', async () => {
+      const names = Array.from({ length: 30 }, (_, index) => `concurrent_${index}`);
+      const created = await Promise.all(names.map((name) => create({ name })));
+      expect(new Set(created.map((attribute) => attribute.id)).size).toBe(names.length);
+      const listed = (await list()).data.map((attribute) => attribute.name);
+      expect(listed).toEqual(expect.arrayContaining(names));
+    });
+
     it('treats names case-sensitively', async () => {
       await create({ name: 'casing' });
       expect((await create({ name: 'Casing' })).name).toBe('Casing');

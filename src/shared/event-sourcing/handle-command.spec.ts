@@ -42,20 +42,53 @@ describe('handleCommand', () => {
     expect(outcome).toEqual({ events: [], state: 0, position: undefined });
   });
 
-  it('re-reads and re-decides after a concurrent write, so the invariant holds', async () => {
+  it('re-reads and re-decides after a concurrent write by another process, so the invariant holds', async () => {
+    // Each view of the store stands for another process: it has its own writers and fold cache.
+    const processes = [
+      store,
+      Object.create(store) as EventStore,
+      Object.create(store) as EventStore,
+    ];
+    const appends = processes.map((process) => {
+      const append = process.append.bind(process);
+      const calls: number[] = [];
+      process.append = (...args) => {
+        calls.push(1);
+        return append(...args);
+      };
+      return calls;
+    });
     const results = await Promise.allSettled(
-      [4, 4, 4].map((by) =>
+      processes.map((process) =>
         handleCommand(
-          store,
+          process,
           'counter-3',
           counter,
-          { type: 'Increment', by, limit: 10 },
+          { type: 'Increment', by: 4, limit: 10 },
           { metadata },
         ),
       ),
     );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
     expect((await loadState(store, 'counter-3', counter)).state).toBe(8);
+    // The race happened: some process appended more than once.
+    expect(appends.some((calls) => calls.length > 1)).toBe(true);
+  });
+
+  it("runs one process's concurrent commands on a stream one at a time, so none gives up", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        handleCommand(
+          store,
+          'counter-5',
+          counter,
+          { type: 'Increment', by: 1, limit: 100 },
+          { metadata, maxAttempts: 1 },
+        ),
+      ),
+    );
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    expect(await loadState(store, 'counter-5', counter)).toEqual({ state: 20, revision: 19n });
   });
 
   it('gives up with WrongExpectedRevision after the bounded number of attempts', async () => {

@@ -8,6 +8,7 @@ import type {
   ExpectedRevision,
   NewEvent,
 } from '../event-store/event-store.port';
+import { KeyedSequencer } from '../keyed-sequencer';
 import { streamStateCacheOf, withEventIds, type CachedStreamState } from './stream-state-cache';
 
 /** A domain event as deciders produce and fold them. */
@@ -120,7 +121,36 @@ function decideOnNewStream<Command, Event extends DomainEvent, State>(
  * re-reads and re-decides (bounded); domain refusals propagate unchanged. Handlers hold no
  * business logic beyond building the command.
  */
-export async function handleCommand<Command, Event extends DomainEvent, State>(
+export function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleCommandOptions<Event>,
+): Promise<CommandOutcome<Event, State>> {
+  return writersOf(store).run([streamId], () =>
+    decideAndAppend(store, streamId, decider, command, options),
+  );
+}
+
+/**
+ * Commands on one stream in this process run one after another: concurrent requests on one
+ * contact (or one workspace's definitions) would otherwise race for the same revision, and all
+ * but one per round would re-read, until the bounded retries ran out. Retries remain for writers
+ * in other processes.
+ */
+const writers = new WeakMap<EventStore, KeyedSequencer>();
+
+function writersOf(store: EventStore): KeyedSequencer {
+  let sequencer = writers.get(store);
+  if (sequencer === undefined) {
+    sequencer = new KeyedSequencer();
+    writers.set(store, sequencer);
+  }
+  return sequencer;
+}
+
+async function decideAndAppend<Command, Event extends DomainEvent, State>(
   store: EventStore,
   streamId: string,
   decider: Decider<Command, Event, State>,

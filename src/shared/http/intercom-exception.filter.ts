@@ -6,6 +6,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { WrongExpectedRevision } from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -61,6 +62,19 @@ function describe(exception: unknown): {
     return {
       status,
       errors: [{ code: codeFor(status), message: messageOf(exception) }],
+      headers: {},
+    };
+  }
+  // Writers in another process kept winning the race for the stream past the bounded retries.
+  if (exception instanceof WrongExpectedRevision) {
+    return {
+      status: 409,
+      errors: [
+        {
+          code: 'conflict',
+          message: 'The resource was changed by concurrent requests; retry the request',
+        },
+      ],
       headers: {},
     };
   }
