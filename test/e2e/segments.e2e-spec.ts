@@ -64,6 +64,8 @@ describe('segments API (e2e)', () => {
       { field: 'nope', operator: '=', value: 'x' },
       { field: 'email', operator: '>', value: 3 },
       { field: 'signed_up_at', operator: '=', value: 'soon' },
+      // Past year 9999 no calendar day exists to compare by.
+      { field: 'signed_up_at', operator: '>', value: 9_000_000_000_000 },
       { operator: 'AND', value: [] },
     ]) {
       const refused = await app.request('/segments', {
@@ -89,6 +91,13 @@ describe('segments API (e2e)', () => {
       json: { name: 'x', rule: { field: 'email', operator: 'exists' }, colour: 'red' },
     });
     expect(unknownField.status).toBe(400);
+    const preview = await app.request('/segments/preview', {
+      method: 'POST',
+      json: { rule: { field: 'signed_up_at', operator: '>', value: 1e13 } },
+    });
+    expect(preview.status).toBe(400);
+    // Nothing refused reached the projections: they still serve.
+    expect((await app.request('/health/ready')).status).toBe(200);
   });
 
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {

@@ -5,6 +5,7 @@ import {
   parseSearchQuery,
   type SearchParseOptions,
 } from './contact-search.parse';
+import { dayContaining } from './time-zone-days';
 
 const attributes: Readonly<Record<string, SearchFieldType>> = {
   plan: 'string',
@@ -116,6 +117,18 @@ describe('parseContactSearchRequest', () => {
     });
   });
 
+  it('accepts dates from the first second of year 1 to the last of year 9999, whose days exist in every zone', () => {
+    for (const value of [-62_135_596_800, 253_402_300_799]) {
+      const parsed = parseSearchQuery(filter('created_at', '=', value), options);
+      expect(parsed).toMatchObject({ value });
+      for (const timeZone of ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+        const day = dayContaining(value, timeZone);
+        expect(day.start).toBeLessThanOrEqual(value);
+        expect(day.end).toBeGreaterThan(value);
+      }
+    }
+  });
+
   it('accepts the rule operators only when asked to', () => {
     expect(
       parseSearchQuery(filter('signed_up_at', 'less_than_days_ago', 7), ruleOptions),
@@ -193,6 +206,24 @@ describe('parseContactSearchRequest', () => {
         'created_at',
       ],
       ['!= on a date', query(filter('last_seen_at', '!=', 1)), 'parameter_invalid', 'last_seen_at'],
+      [
+        'a date after year 9999',
+        query(filter('created_at', '>', 253_402_300_800)),
+        'parameter_invalid',
+        'created_at',
+      ],
+      [
+        'a date before year 1',
+        query(filter('custom_attributes.renewal', '=', -62_135_596_801)),
+        'parameter_invalid',
+        'custom_attributes.renewal',
+      ],
+      [
+        'a string value over 1,024 characters',
+        query(filter('name', '~', 'x'.repeat(1_025))),
+        'parameter_invalid',
+        'name',
+      ],
       ['>= on a date', query(filter('signed_up_at', '>=', 1)), 'parameter_invalid', 'signed_up_at'],
       [
         'IN on a date attribute',

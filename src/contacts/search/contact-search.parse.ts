@@ -234,6 +234,16 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   }
 }
 
+/**
+ * Dates are matched by whole calendar days, which exist for years 1 to 9999 (past ±8.64e12
+ * seconds JavaScript has no date at all): 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+ */
+const EARLIEST_DATE = -62_135_596_800;
+const LATEST_DATE = 253_402_300_799;
+
+/** Stored strings are at most 255 characters; SQLite refuses LIKE patterns over 50,000 bytes. */
+const MAX_STRING_VALUE_LENGTH = 1_024;
+
 const NUMERIC_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 
 /** Numbers, or their decimal text (Intercom's own examples send timestamps as strings). */
@@ -250,6 +260,13 @@ function parseScalar(field: SearchField, raw: unknown, path: string): SearchScal
   switch (field.type) {
     case 'string':
       if (typeof raw !== 'string') throw new InvalidSearchValue(field.name, path, 'a string');
+      if (raw.length > MAX_STRING_VALUE_LENGTH) {
+        throw new InvalidSearchValue(
+          field.name,
+          path,
+          `a string of at most ${MAX_STRING_VALUE_LENGTH} characters`,
+        );
+      }
       return raw;
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
@@ -268,8 +285,17 @@ function parseScalar(field: SearchField, raw: unknown, path: string): SearchScal
     }
     case 'date': {
       const value = parseNumber(raw);
-      if (value === undefined || !Number.isSafeInteger(value)) {
-        throw new InvalidSearchValue(field.name, path, 'a UNIX timestamp in seconds');
+      if (
+        value === undefined ||
+        !Number.isSafeInteger(value) ||
+        value < EARLIEST_DATE ||
+        value > LATEST_DATE
+      ) {
+        throw new InvalidSearchValue(
+          field.name,
+          path,
+          'a UNIX timestamp in seconds, from year 1 to year 9999',
+        );
       }
       return value;
     }
