@@ -5,17 +5,24 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { Environment } from './config/environment';
 import { createLogger, logRequests, PinoLoggerService } from './logging';
+import { acceptJsonBodiesOnly } from './shared/http/json-bodies';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Path parameters fit: external ids of up to 255 characters, URL-encoded (up to 12 bytes each). */
+const MAX_PATH_PARAMETER_LENGTH = 4096;
+
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
     genReqId: () => randomUUID(),
     // Idle keep-alive sockets must not hold a graceful shutdown open; in-flight requests finish.
     forceCloseConnections: 'idle',
   });
+  acceptJsonBodiesOnly(adapter.getInstance());
+  return adapter;
 }
 
 /** Builds the HTTP application of `main.ts`. */

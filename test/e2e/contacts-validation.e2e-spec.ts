@@ -193,6 +193,72 @@ describe('Contacts API refusals change nothing', () => {
     });
   });
 
+  describe('bodies', () => {
+    it('refuses a body that is not JSON by its media type with 415, changing nothing', async () => {
+      for (const [contentType, body] of [
+        ['application/x-www-form-urlencoded', 'name=Formy'],
+        ['text/plain', '{"name":"Formy"}'],
+      ] as const) {
+        await expectRefusal(
+          service.request(`/contacts/${user.id}`, {
+            method: 'PUT',
+            body,
+            headers: { 'content-type': contentType },
+          }),
+          415,
+          'unsupported_media_type',
+          undefined,
+        );
+      }
+      expect(await current(user.id)).toEqual(snapshot);
+    });
+
+    it('refuses a body nested deeper than any request of the API with 400, on every route', async () => {
+      const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+      const before = await contactCount();
+      for (const [method, path] of [
+        ['POST', '/contacts'],
+        ['POST', '/contacts/search'],
+        ['POST', '/contacts/merge'],
+        ['PUT', `/contacts/${user.id}`],
+        ['POST', '/data_attributes'],
+      ] as const) {
+        await expectRefusal(
+          service.request(path, {
+            method,
+            body: `{"name":${deep}}`,
+            headers: { 'content-type': 'application/json' },
+          }),
+          400,
+          'parameter_invalid',
+          undefined,
+        );
+      }
+      expect(await contactCount()).toBe(before);
+      expect(await current(user.id)).toEqual(snapshot);
+    });
+  });
+
+  it('finds a contact by an external_id of 255 characters, however long its URL encoding', async () => {
+    const externalId = 'é'.repeat(255);
+    const created = await json<{ id: string }>(
+      service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: externalId },
+      }),
+    );
+    const found = await json<{ id: string }>(
+      service.request(`/contacts/find_by_external_id/${encodeURIComponent(externalId)}`),
+    );
+    expect(found.id).toBe(created.id);
+    await expectRefusal(
+      service.request(`/contacts/${'f'.repeat(300)}`),
+      404,
+      'not_found',
+      undefined,
+    );
+  });
+
   describe('update', () => {
     it.each([
       ['a user turned back into a lead', { role: 'lead' }, 400, 'parameter_invalid', 'role'],

@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpProblem } from './intercom-error';
+import { replyWithError } from './intercom-exception.filter';
+
+/** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * Request bodies are JSON objects and arrays of modest depth. Fastify and Nest also parse
+ * `text/plain` and form bodies, which the API would then half-understand (a form-encoded update
+ * applied its fields as strings); and the validation that walks a body recursively overflows the
+ * stack on one nested tens of thousands deep. Both are refused here, before any route sees them.
+ */
+export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
+    if (request.body === undefined || request.body === null) return done();
+    const problem = bodyProblem(request);
+    if (problem === undefined) return done();
+    replyWithError(problem, request, reply);
+  });
+}
+
+function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    return HttpProblem.of(
+      415,
+      'unsupported_media_type',
+      'The request body must be JSON, sent with Content-Type: application/json',
+    );
+  }
+  if (depthExceeds(request.body, MAX_BODY_DEPTH)) {
+    return HttpProblem.of(
+      400,
+      'parameter_invalid',
+      `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  }
+  return undefined;
+}
+
+/** Whether `value` nests objects or arrays more than `limit` levels deep (iterative: no stack). */
+export function depthExceeds(value: unknown, limit: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    const depth = next.depth + 1;
+    if (depth > limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  }
+  return false;
+}
