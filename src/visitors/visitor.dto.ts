@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  IsDefined,
   IsIn,
   IsObject,
   IsOptional,
@@ -83,11 +84,13 @@ export class ConvertVisitorDto {
   type!: 'user' | 'lead';
 
   @ApiProperty({ type: ConvertTargetDto })
+  @IsDefined()
   @ValidateNested()
   @Type(() => ConvertTargetDto)
   user!: ConvertTargetDto;
 
   @ApiProperty({ type: ConvertVisitorRefDto })
+  @IsDefined()
   @ValidateNested()
   @Type(() => ConvertVisitorRefDto)
   visitor!: ConvertVisitorRefDto;

@@ -385,8 +385,8 @@ describe('data attributes API (e2e)', () => {
       });
     });
 
-    it('refuses a missing name', async () => {
-      await expectRefusal(post({}), { status: 400, code: 'parameter_invalid', field: 'name' });
+    it('refuses a missing name as a parameter not found, as Intercom does', async () => {
+      await expectRefusal(post({}), { status: 400, code: 'parameter_not_found', field: 'name' });
     });
 
     it('refuses a name already taken, with Intercom’s message', async () => {

@@ -113,6 +113,20 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(byId.id).toBe(first);
   });
 
+  it('refuses a conversion without its user or visitor, naming the one left out', async () => {
+    await seeVisitor('sdk-visitor-5');
+    for (const [body, field] of [
+      [{ type: 'user', visitor: { user_id: 'sdk-visitor-5' } }, 'user'],
+      [{ type: 'lead', user: { user_id: 'sdk-user-5' } }, 'visitor'],
+    ] as const) {
+      const response = await service.request('/visitors/convert', { method: 'POST', json: body });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'parameter_not_found', field });
+    }
+    expect((await service.request('/visitors?user_id=sdk-visitor-5')).status).toBe(200);
+  });
+
   it('creates a conversation from a visitor, who becomes a lead', async () => {
     const id = await seeVisitor('sdk-visitor-5');
     const message = await client.conversations.create({

@@ -36,10 +36,12 @@ class IntercomValidationPipe extends ValidationPipe {
 function flatten(errors: readonly ValidationError[], parent = ''): IntercomErrorItem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    // Optional fields pass when absent: a refused absent field is a required one left out.
+    const code = error.value === undefined ? 'parameter_not_found' : 'parameter_invalid';
     const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) =>
       constraint === 'whitelistValidation'
         ? { code: 'parameter_invalid', message: `Unknown field ${field}`, field }
-        : { code: 'parameter_invalid', message, field },
+        : { code, message, field },
     );
     return [...own, ...flatten(error.children ?? [], field)];
   });
