@@ -278,6 +278,7 @@ export class MessengerIngestion {
   ): Promise<IngestionResult> {
     await this.commands.execute(
       new UpdateContactCommand(target.workspaceId, target.contactId, undefined, {
+        ...run.item.attributes,
         email: run.item.email ?? null,
       }),
     );

@@ -127,6 +127,39 @@ describe('POST /messenger/events', () => {
       });
     });
 
+    it.each([
+      ['visitor.seen', {}],
+      ['conversation.started', { conversation_id: 'c-attributes' }],
+      ['outbound.replied', { conversation_id: 'c-attributes' }],
+      ['email.supplied', { email: 'supplied-with-attributes@example.com' }],
+      ['event.tracked', { event_name: 'attributes-carried' }],
+    ])('%s stores the attributes the item carries', async (type, fields) => {
+      const name = `Named by ${type}`;
+      const visitorId = key('v-attributes');
+      const [result] = await ingest([
+        {
+          id: key('attributes'),
+          type,
+          occurred_at: now - 30,
+          visitor_id: visitorId,
+          attributes: { name, phone: '+33 1 23 45 67 89' },
+          ...fields,
+        },
+      ]);
+      expect(result).toMatchObject({ status: 'accepted' });
+      // Leads show in the Contacts API, visitors in the Visitors API.
+      const shown = await eventually(async () => {
+        for (const path of [`/contacts/${result!.contact_id}`, `/visitors?user_id=${visitorId}`]) {
+          const response = await service.request(path);
+          if (response.status !== 200) continue;
+          const body = (await response.json()) as Record<string, unknown>;
+          if (body.name === name) return body;
+        }
+        return undefined;
+      });
+      expect(shown).toMatchObject({ name, phone: '+33 1 23 45 67 89' });
+    });
+
     it('a sign-up with an identity nobody holds makes the visitor that user', async () => {
       const visitorId = key('v-signs-up');
       const [signedUp] = await ingest([

@@ -34,10 +34,29 @@ export function registerVisitorCommand(
 
 /**
  * What a non-identifying item asks of the contact it addresses (sign-up and log-in go through
- * identity resolution instead). `role` is the contact's role now: supplying an email makes a
- * visitor a lead, as talking to the workspace does.
+ * identity resolution instead), then the attributes it carries, whatever its type. `role` is the
+ * contact's role now: supplying an email makes a visitor a lead, as talking to the workspace does.
  */
 export function contactCommandsFor(
+  item: MessengerItem,
+  target: Target & { readonly role: LiveRole },
+  settings: CommandSettings,
+): ContactCommand[] {
+  const commands = typeCommands(item, target, settings);
+  if (TYPES_WRITING_ATTRIBUTES.has(item.type)) return commands;
+  const ref = { workspaceId: target.workspaceId, contactId: target.contactId };
+  return [...commands, ...attributeCommands(item, ref, settings)];
+}
+
+/** Their own command writes the item's attributes. */
+const TYPES_WRITING_ATTRIBUTES: ReadonlySet<MessengerItem['type']> = new Set([
+  'email.supplied',
+  'contact.attributes_updated',
+  'contact.signed_up',
+  'contact.logged_in',
+]);
+
+function typeCommands(
   item: MessengerItem,
   target: Target & { readonly role: LiveRole },
   settings: CommandSettings,
@@ -87,7 +106,7 @@ export function contactCommandsFor(
           data: {
             ...base,
             ...(role === 'visitor' ? { role: 'lead' as const } : {}),
-            attributes: { email: item.email ?? null },
+            attributes: { ...item.attributes, email: item.email ?? null },
           },
           now,
         },
