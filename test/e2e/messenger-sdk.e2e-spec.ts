@@ -114,9 +114,9 @@ describe('Visitors, conversations and data events through the official intercom-
   });
 
   it('refuses a conversion without its user or visitor, naming the one left out', async () => {
-    await seeVisitor('sdk-visitor-5');
+    await seeVisitor('sdk-visitor-7');
     for (const [body, field] of [
-      [{ type: 'user', visitor: { user_id: 'sdk-visitor-5' } }, 'user'],
+      [{ type: 'user', visitor: { user_id: 'sdk-visitor-7' } }, 'user'],
       [{ type: 'lead', user: { user_id: 'sdk-user-5' } }, 'visitor'],
     ] as const) {
       const response = await service.request('/visitors/convert', { method: 'POST', json: body });
@@ -124,7 +124,7 @@ describe('Visitors, conversations and data events through the official intercom-
       const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
       expect(errors[0]).toMatchObject({ code: 'parameter_not_found', field });
     }
-    expect((await service.request('/visitors?user_id=sdk-visitor-5')).status).toBe(200);
+    expect((await service.request('/visitors?user_id=sdk-visitor-7')).status).toBe(200);
   });
 
   it('creates a conversation from a visitor, who becomes a lead', async () => {
@@ -148,6 +148,22 @@ describe('Visitors, conversations and data events through the official intercom-
         client.conversations.create({ from: { type: 'user', id: 'f'.repeat(24) }, body: 'x' }),
       ),
     ).toBe(404);
+  });
+
+  it('refuses a conversation or a data event dated more than five minutes ahead, naming created_at', async () => {
+    const user = await client.contacts.create({ external_id: 'sdk-future-1' });
+    const ahead = Math.floor(Date.now() / 1000) + 3600;
+    for (const [path, json] of [
+      ['/conversations', { from: { type: 'user', id: user.id }, body: 'hi', created_at: ahead }],
+      ['/events', { id: user.id, event_name: 'from-the-future', created_at: ahead }],
+    ] as const) {
+      const response = await service.request(path, { method: 'POST', json });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'parameter_invalid', field: 'created_at' });
+    }
+    const contact = await client.contacts.find({ contact_id: user.id });
+    expect(contact.last_replied_at ?? null).toBeNull();
   });
 
   it('submits data events, deduplicated by name and created_at, and lists them with a summary', async () => {

@@ -3,6 +3,7 @@ import {
   ContactAlreadyExists,
   ContactMerged,
   ContactNotFound,
+  EventTimeInFuture,
   IdentityMismatch,
   InvalidRoleChange,
   MissingIdentity,
@@ -106,6 +107,20 @@ describe('contact decider', () => {
       given([leadCreated(), mergedInto('user-9')])
         .when({ type: 'StartConversation', data: ids, now })
         .thenThrows(ContactMerged, { code: 'contact_merged', into: 'user-9' });
+    });
+
+    it('accepts a start up to five minutes ahead of the clock, and refuses one further ahead', () => {
+      given([leadCreated()])
+        .when({ type: 'StartConversation', data: { ...ids, occurredAt: now + 300 }, now })
+        .then([
+          {
+            type: 'ConversationStarted',
+            data: { ...ids, startedAt: now + 300, conversationId: null },
+          },
+        ]);
+      given([leadCreated()])
+        .when({ type: 'StartConversation', data: { ...ids, occurredAt: now + 301 }, now })
+        .thenThrows(EventTimeInFuture, { code: 'parameter_invalid', field: 'created_at' });
     });
   });
 
@@ -524,7 +539,7 @@ describe('contact decider', () => {
         .when({
           type: 'RecordSeen',
           data: { ...ids, context: { os: 'iOS' }, occurredAt: T0 + 500 },
-          now,
+          now: T0 + 2000,
         })
         .thenNothing();
     });
@@ -622,6 +637,12 @@ describe('contact decider', () => {
           now,
         })
         .then([tracked]);
+    });
+
+    it('refuses an event more than five minutes ahead of the clock', () => {
+      given([userCreated()])
+        .when({ type: 'TrackEvent', data: { ...ids, name: 'ordered', createdAt: now + 301 }, now })
+        .thenThrows(EventTimeInFuture, { code: 'parameter_invalid', field: 'created_at' });
     });
 
     it('records nothing for a second event with the same name and time', () => {

@@ -34,6 +34,7 @@ import {
   ContactAlreadyExists,
   ContactMerged,
   ContactNotFound,
+  EventTimeInFuture,
   IdentityMismatch,
   InvalidMerge,
   InvalidRoleChange,
@@ -66,10 +67,22 @@ import {
 
 type Decision = readonly ContactEvent[];
 
+/** Producers' clocks drift; an event time further ahead than this is a producer's bug. */
+export const MAX_FUTURE_SECONDS = 300;
+
+/**
+ * When the command says it happened. Times only move forward on a contact (`last_seen_at`,
+ * `last_replied_at`), so one far in the future would freeze them there: refused.
+ */
 const eventTime = (command: {
   readonly now: UnixSeconds;
   readonly data: { readonly occurredAt?: UnixSeconds };
-}): UnixSeconds => command.data.occurredAt ?? command.now;
+}): UnixSeconds => notInFuture(command.data.occurredAt ?? command.now, command.now);
+
+const notInFuture = (at: UnixSeconds, now: UnixSeconds): UnixSeconds => {
+  if (at > now + MAX_FUTURE_SECONDS) throw new EventTimeInFuture(at, MAX_FUTURE_SECONDS);
+  return at;
+};
 
 /** Commands on an existing contact: refused when there is none, or when it was merged away. */
 const requireLive = (state: ContactState, contactId: string): LiveContact => {
@@ -452,6 +465,7 @@ export const deleteContact = (command: DeleteContact, state: ContactState): Deci
 export const trackEvent = (command: TrackEvent, state: ContactState): Decision => {
   const { contactId, workspaceId, name, createdAt } = command.data;
   const contact = requireLive(state, contactId);
+  notInFuture(createdAt, command.now);
   if (contact.dataEventKeys.has(dataEventKey(name, createdAt))) return [];
   const tracked: DataEventTracked = {
     type: 'DataEventTracked',

@@ -106,3 +106,16 @@ export type ContactError =
   | IdentityMismatch
   | VisitorNotArchivable
   | InvalidMerge;
+
+/** An event time further ahead of the clock than producers' drift explains. */
+export class EventTimeInFuture extends ContactDomainError {
+  override readonly name = 'EventTimeInFuture';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'created_at';
+  constructor(
+    readonly at: number,
+    readonly maxFutureSeconds: number,
+  ) {
+    super(`created_at ${at} is more than ${maxFutureSeconds / 60} minutes in the future`);
+  }
+}

@@ -1,3 +1,4 @@
+import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
 import type {
   CustomAttributeValue,
   JsonValue,
@@ -13,8 +14,6 @@ import {
   type ParsedItem,
 } from './messenger-item';
 
-/** Producers' clocks drift; an event further in the future than this is a producer bug. */
-export const MAX_FUTURE_SECONDS = 300;
 const MAX_STRING = 255;
 const MAX_URL = 2048;
 
