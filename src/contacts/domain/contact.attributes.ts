@@ -188,3 +188,15 @@ export const changedCustomAttributes = (
       value === null ? name in current : current[name] !== value,
     ),
   );
+
+/** One `@` between a local part and a domain, no spaces: what both the API and ingestion accept. */
+export const isEmailAddress = (value: unknown): boolean =>
+  typeof value === 'string' && /^[^\s@]+@[^\s@]+$/.test(value);
+
+/**
+ * An admin id: a non-negative integer, or its digits as a string (API 2.16 answers strings, 2.14
+ * integers, so it must read as a number either way).
+ */
+export const isOwnerId = (value: unknown): boolean =>
+  (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
+  (typeof value === 'string' && /^\d{1,15}$/.test(value));

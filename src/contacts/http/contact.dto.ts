@@ -9,13 +9,24 @@ import {
   IsString,
   MaxLength,
   Min,
-  ValidateIf,
+  MinLength,
 } from 'class-validator';
-import type { AttributeChanges, CustomAttributes } from '../domain/contact.attributes';
+import { PlainRule } from '../../shared/http/plain-body-acceptance';
+import {
+  isEmailAddress,
+  isOwnerId,
+  type AttributeChanges,
+  type CustomAttributes,
+} from '../domain/contact.attributes';
 
-const IsStringOrInteger = () =>
-  ValidateIf(
-    (_object, value) => value !== null && value !== undefined && typeof value !== 'number',
+const IsEmailAddress = () =>
+  PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
+
+const IsOwnerId = () =>
+  PlainRule(
+    'isOwnerId',
+    isOwnerId,
+    '$property must be an admin id: a non-negative integer, or its digits as a string',
   );
 
 /** The writable contact fields shared by create and update, named as Intercom names them. */
@@ -28,6 +39,7 @@ export class ContactFieldsDto {
   @ApiPropertyOptional({ description: 'A unique identifier set by your system' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(255)
   external_id?: string;
 
@@ -35,6 +47,7 @@ export class ContactFieldsDto {
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @IsEmailAddress()
   email?: string;
 
   @ApiPropertyOptional()
@@ -69,8 +82,7 @@ export class ContactFieldsDto {
 
   @ApiPropertyOptional({ description: 'Admin id (integer or string)' })
   @IsOptional()
-  @IsStringOrInteger()
-  @IsString()
+  @IsOwnerId()
   owner_id?: number | string;
 
   @ApiPropertyOptional()

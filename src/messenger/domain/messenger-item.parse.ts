@@ -1,9 +1,10 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
-import type {
-  CustomAttributeValue,
-  JsonValue,
-  SeenContext,
-  UnixSeconds,
+import {
+  isEmailAddress,
+  type CustomAttributeValue,
+  type JsonValue,
+  type SeenContext,
+  type UnixSeconds,
 } from '../../contacts/domain/contact.attributes';
 import {
   IDENTIFYING_TYPES,
@@ -47,8 +48,6 @@ const CONTEXT_STRINGS = [
 ] as const;
 
 const LOCATION_FIELDS = ['country', 'region', 'city'] as const;
-
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 
 type PlainObject = Readonly<Record<string, unknown>>;
 
@@ -119,7 +118,7 @@ export function parseMessengerItem(
   const contactId = text('contact_id');
   const externalId = text('external_id');
   const email = text('email');
-  if (email !== undefined && !EMAIL_PATTERN.test(email))
+  if (email !== undefined && !isEmailAddress(email))
     invalid('email', 'email is not an email address');
   const eventName = text('event_name');
   const conversationId = text('conversation_id');

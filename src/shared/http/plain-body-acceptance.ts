@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { getMetadataStorage } from 'class-validator';
+import { getMetadataStorage, ValidateBy } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { TransformationType } from 'class-transformer';
 import type { MetadataStorage as TransformerMetadataStorage } from 'class-transformer/types/MetadataStorage';
@@ -26,6 +26,11 @@ const CHECKS: Readonly<
     ([max]) =>
     (value) =>
       typeof value === 'string' && value.length <= (max as number),
+  // `minLength` counts UTF-16 units too, never more than the characters it could count.
+  minLength:
+    ([min]) =>
+    (value) =>
+      typeof value === 'string' && value.length >= (min as number),
   isInt: () => (value) => typeof value === 'number' && Number.isInteger(value),
   min:
     ([min]) =>
@@ -38,6 +43,21 @@ const CHECKS: Readonly<
       (allowed as readonly unknown[]).includes(value),
   isObject: () => (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
 };
+
+const PLAIN_RULES = new Map<string, (value: unknown) => boolean>();
+
+/**
+ * A class-validator rule made of a plain predicate, which the plain path runs as it is. `message`
+ * may use class-validator's `$property`.
+ */
+export function PlainRule(
+  name: string,
+  predicate: (value: unknown) => boolean,
+  message: string,
+): PropertyDecorator {
+  PLAIN_RULES.set(name, predicate);
+  return ValidateBy({ name, validator: { validate: predicate, defaultMessage: () => message } });
+}
 
 // class-transformer exports its metadata only from this path (@nestjs/mapped-types reads it there).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -115,9 +135,10 @@ function compile(dto: Type): PlainAcceptance | null {
       entry.conditions.push(metadata.constraints[0] as (object: object, value: unknown) => boolean);
       continue;
     }
-    const check = CHECKS[metadata.name ?? ''];
+    const name = metadata.name ?? '';
+    const check = CHECKS[name]?.(metadata.constraints ?? []) ?? PLAIN_RULES.get(name);
     if (check === undefined) return null;
-    entry.checks.push(check(metadata.constraints ?? []));
+    entry.checks.push(check);
   }
   if (transformer.getStrategy(dto) !== 'none') return null;
   return acceptance;
