@@ -119,6 +119,20 @@ export class IdentityResolution {
   }
 
   /**
+   * What `identify` would refuse for a session that does not exist yet, found without writing:
+   * an identity split between contacts, held by a non-user, or one its user would not take. The
+   * caller registers the session's visitor only when this passes, so a refused item leaves none.
+   */
+  async refusalForNewSession(request: Omit<IdentifyRequest, 'session'>): Promise<void> {
+    const claims = identityClaimsOf({ role: 'user', ...request.identity });
+    if (claims.length === 0) throw new MissingIdentity(['external_id', 'email']);
+    const holder = await this.holderOf(request.workspaceId, claims);
+    if (holder === undefined) return;
+    if (holder.state.status !== 'user') throw new IdentityHeldByNonUser(holder.contactId);
+    decideInSequence(holder.state, this.commandsFor({ ...request, session: undefined }, holder));
+  }
+
+  /**
    * The contact holding `identity`: a user (by external_id or email), or a lead by external_id.
    * Refused when the two values belong to different contacts.
    */

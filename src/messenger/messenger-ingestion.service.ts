@@ -204,12 +204,25 @@ export class MessengerIngestion {
       ...(item.externalId !== undefined ? { external_id: item.externalId } : {}),
       ...(item.email !== undefined ? { email: item.email } : {}),
     };
+    const request = {
+      workspaceId,
+      identity,
+      kind: item.type === 'contact.signed_up' ? ('sign_up' as const) : ('log_in' as const),
+      occurredAt: item.occurredAt,
+      now: settings.now,
+      followUp: (contactId: string) =>
+        attributeCommands(item, { workspaceId, contactId }, settings),
+      metadata: run.metadata,
+      eventId: run.eventId,
+    };
     let session: LocatedContact | undefined;
     const sessionId = run.sessionContactId;
     if (sessionId !== undefined) {
       session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
       if (session.state.status === 'none' && item.visitorId !== undefined && !item.contactId) {
+        await this.validateCustomAttributes(run);
+        await this.identity.refusalForNewSession(request);
         // The visitor exists from now on, so that its id leads to whoever it turns out to be.
         await appendDecisions(
           this.store,
@@ -230,18 +243,11 @@ export class MessengerIngestion {
     }
     await this.validateCustomAttributes(run);
     const outcome = await this.identity.identify({
-      workspaceId,
+      ...request,
       session,
-      identity,
-      kind: item.type === 'contact.signed_up' ? 'sign_up' : 'log_in',
-      occurredAt: item.occurredAt,
-      now: settings.now,
-      followUp: (contactId) => attributeCommands(item, { workspaceId, contactId }, settings),
       ...(session === undefined && item.type === 'contact.signed_up'
         ? { newUserId: newUserIdOf(workspaceId, item) }
         : {}),
-      metadata: run.metadata,
-      eventId: run.eventId,
     });
     if (outcome.events.length === 0) await this.recordCompletion(run, outcome.contactId);
     return accepted(item.id, outcome.contactId);

@@ -324,6 +324,27 @@ describe('POST /messenger/events', () => {
       expect(login).toMatchObject({ status: 'rejected', errors: [{ code: 'not_found' }] });
     });
 
+    it('a log-in refused for identities of two different users leaves no visitor behind', async () => {
+      for (const json of [{ external_id: 'split-ext' }, { email: 'split-mail@example.com' }]) {
+        expect((await service.request('/contacts', { method: 'POST', json })).status).toBe(200);
+      }
+      const before = await countEvents();
+      const visitorId = key('v-split');
+      const [result] = await ingest([
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 5,
+          visitor_id: visitorId,
+          external_id: 'split-ext',
+          email: 'split-mail@example.com',
+        },
+      ]);
+      expect(result).toMatchObject({ status: 'rejected', errors: [{ code: 'conflict' }] });
+      expect((await service.request(`/visitors?user_id=${visitorId}`)).status).toBe(404);
+      expect(await countEvents()).toBe(before);
+    });
+
     it('a late visitor.seen does not move last_seen_at back, and sightings are throttled', async () => {
       const visitorId = key('v-late');
       const [first] = await ingest([
