@@ -139,15 +139,7 @@ export class DataEventsController {
     } else if (query.user_id !== undefined) {
       row = await this.contacts.findUserByExternalId(workspaceId, query.user_id);
     } else if (query.email !== undefined) {
-      row = await this.contacts.db
-        .selectFrom('contacts')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('email', '=', query.email)
-        .where('status', '=', 'live')
-        .where('role', 'in', ['user', 'lead'])
-        .orderBy('role', 'desc')
-        .executeTakeFirst();
+      row = await this.contacts.findByEmail(workspaceId, query.email);
     }
     if (!row || row.status !== 'live') throw new ContactNotFound(given[0] ?? '');
     return row;

@@ -12,6 +12,7 @@ import { ContactDomainError, ContactNotFound } from '../contacts/domain/contact.
 import type { LiveRole } from '../contacts/domain/contact.events';
 import { isLive } from '../contacts/domain/contact.state';
 import { appendDecisions } from '../identity-resolution/contact-decisions';
+import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { ContactLocator } from '../identity-resolution/contact-locator';
 import { IdentityResolution } from '../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../identity-resolution/located-contact';
@@ -85,6 +86,7 @@ export class MessengerIngestion {
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
     private readonly locator: ContactLocator,
     private readonly identity: IdentityResolution,
+    private readonly contacts: ContactReadModel,
     private readonly records: IngestionRecords,
     private readonly commands: CommandBus,
     private readonly environment: Environment,
@@ -269,8 +271,14 @@ export class MessengerIngestion {
       },
       options,
     );
-    if (!holder) throw new ContactNotFound(item.externalId ?? item.email ?? '');
-    return holder;
+    if (holder) return holder;
+    // A lead's email is no identity (leads may share one): the read model finds its only lead.
+    const lead =
+      item.externalId === undefined && item.email !== undefined && item.type !== 'email.supplied'
+        ? await this.contacts.findByEmail(workspaceId, item.email)
+        : undefined;
+    if (!lead) throw new ContactNotFound(item.externalId ?? item.email ?? '');
+    return this.locator.locate(workspaceId, lead.id, options);
   }
 
   /**

@@ -324,6 +324,44 @@ describe('POST /messenger/events', () => {
       expect(login).toMatchObject({ status: 'rejected', errors: [{ code: 'not_found' }] });
     });
 
+    it('an item naming only an email addresses its lead, and refuses an email several leads share', async () => {
+      const lead = (await (
+        await service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', email: 'lone-lead@example.com' },
+        })
+      ).json()) as { id: string };
+      for (let copy = 0; copy < 2; copy += 1) {
+        const shared = await service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', email: 'shared-lead@example.com' },
+        });
+        expect(shared.status).toBe(200);
+      }
+      const [lone, ambiguous] = await ingest([
+        {
+          id: key('lead-mail'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          email: 'Lone-Lead@example.com',
+          attributes: { name: 'Found by email' },
+        },
+        {
+          id: key('lead-mail'),
+          type: 'event.tracked',
+          occurred_at: now - 5,
+          email: 'shared-lead@example.com',
+          event_name: 'ambiguous',
+        },
+      ]);
+      expect(lone).toMatchObject({ status: 'accepted', contact_id: lead.id });
+      expect(await contact(lead.id, (body) => body.name === 'Found by email')).toBeDefined();
+      expect(ambiguous).toMatchObject({
+        status: 'rejected',
+        errors: [{ code: 'conflict', field: 'email' }],
+      });
+    });
+
     it('a log-in refused for identities of two different users leaves no visitor behind', async () => {
       for (const json of [{ external_id: 'split-ext' }, { email: 'split-mail@example.com' }]) {
         expect((await service.request('/contacts', { method: 'POST', json })).status).toBe(200);

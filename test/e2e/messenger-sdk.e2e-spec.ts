@@ -166,6 +166,35 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(contact.last_replied_at ?? null).toBeNull();
   });
 
+  it("writes and reads data events by a lead's email, and refuses an email several leads share", async () => {
+    const lead = await client.contacts.create({ role: 'lead', email: 'events-lead@example.com' });
+    await client.events.create({
+      email: 'events-lead@example.com',
+      event_name: 'lead-event',
+      created_at: now - 5,
+    });
+    const listed = (await client.events.list({
+      type: 'user',
+      email: 'events-lead@example.com',
+    })) as unknown as { events: Array<{ event_name: string; intercom_user_id: string }> };
+    expect(listed.events).toEqual([
+      expect.objectContaining({ event_name: 'lead-event', intercom_user_id: lead.id }),
+    ]);
+
+    await client.contacts.create({ role: 'lead', email: 'events-shared@example.com' });
+    await client.contacts.create({ role: 'lead', email: 'events-shared@example.com' });
+    const written = await service.request('/events', {
+      method: 'POST',
+      json: { email: 'events-shared@example.com', event_name: 'x', created_at: now - 5 },
+    });
+    const read = await service.request('/events?type=user&email=events-shared@example.com');
+    for (const response of [written, read]) {
+      expect(response.status).toBe(409);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'conflict', field: 'email' });
+    }
+  });
+
   it('submits data events, deduplicated by name and created_at, and lists them with a summary', async () => {
     const user = await client.contacts.create({
       external_id: 'sdk-events-1',

@@ -119,3 +119,13 @@ export class EventTimeInFuture extends ContactDomainError {
     super(`created_at ${at} is more than ${maxFutureSeconds / 60} minutes in the future`);
   }
 }
+
+/** An email that names no user and more than one lead: which one is meant cannot be told. */
+export class EmailOfSeveralLeads extends ContactDomainError {
+  override readonly name = 'EmailOfSeveralLeads';
+  readonly code = 'conflict';
+  override readonly field = 'email';
+  constructor(readonly contactIds: readonly string[]) {
+    super(`The email belongs to several leads (${contactIds.join(', ')}); address one by id`);
+  }
+}

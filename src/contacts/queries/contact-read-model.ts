@@ -11,13 +11,17 @@ import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
 } from '../../projection-runner/projection-runner';
-import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
+import { ContactMerged, ContactNotFound, EmailOfSeveralLeads } from '../domain/contact.errors';
+import { STANDARD_SEARCH_FIELDS } from '../search/contact-search.fields';
+import { compileSearchQuery, searchableCondition } from '../search/contact-search.sql';
 import { OWNER_ID_NUMBER_DIGITS, sqliteContactResponseJson } from '../http/contact.response-sql';
 
 /** What a point read of the API's JSON text needs to refuse as `getContactOrThrow` does. */
 type ContactJsonRow = Pick<ContactsTable, 'role' | 'status' | 'merged_into' | 'owner_id'> & {
   readonly body: string;
 };
+
+const EMAIL_FIELD = STANDARD_SEARCH_FIELDS.get('email')!;
 
 /** Reads of the contacts projection. Rows of other workspaces are never visible. */
 @Injectable()
@@ -114,6 +118,24 @@ export class ContactReadModel {
     )
       return undefined;
     return row.body;
+  }
+
+  /**
+   * The live user or lead an email names, compared as search compares emails: the user holding
+   * it, else its only lead. Leads' emails are not unique: several are refused.
+   */
+  async findByEmail(workspaceId: string, email: string): Promise<ContactsTable | undefined> {
+    const condition = compileSearchQuery(
+      { kind: 'filter', field: EMAIL_FIELD, operator: '=', value: email },
+      { dialect: this.readStore.dialect, workspaceId, timeZone: 'UTC' },
+    );
+    const table = this.runner.tables<ContactsReadModel>('contacts')('contacts');
+    const { rows } = await sql<ContactsTable>`SELECT c.* FROM ${sql.table(table)} AS c
+      WHERE ${searchableCondition(workspaceId)} AND (${condition})
+      ORDER BY c.role DESC, c.id LIMIT 10`.execute(this.db);
+    const user = rows.find((row) => row.role === 'user');
+    if (user !== undefined || rows.length <= 1) return user ?? rows[0];
+    throw new EmailOfSeveralLeads(rows.map((row) => row.id));
   }
 
   async findUserByExternalId(

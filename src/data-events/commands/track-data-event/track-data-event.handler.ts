@@ -52,14 +52,7 @@ export class TrackDataEventHandler implements ICommandHandler<
     const user = await this.identity.findHolder(workspaceId, { email: subject.email });
     if (user) return user;
     // Leads' emails are not reserved: the read model finds them.
-    const lead = await this.contacts.db
-      .selectFrom('contacts')
-      .select('id')
-      .where('workspace_id', '=', workspaceId)
-      .where('email', '=', subject.email)
-      .where('role', '=', 'lead')
-      .where('status', '=', 'live')
-      .executeTakeFirst();
+    const lead = await this.contacts.findByEmail(workspaceId, subject.email);
     return lead ? this.locator.locate(workspaceId, lead.id) : undefined;
   }
 }
