@@ -74,13 +74,21 @@ describe('segments API (e2e)', () => {
       });
       const searched = await app.request('/contacts/search', { method: 'POST', json: { query } });
       expect(refused.status).toBe(400);
-      // Same code and field; a rule's message also lists the rule operators.
+      // Same code and field (the body's `rule` where search names its `query`); a rule's
+      // message also lists the rule operators.
       const errorsOf = async (response: Response) =>
         ((await response.json()) as { errors: Array<{ code: string; field?: string }> }).errors.map(
-          ({ code, field }) => ({ code, field }),
+          ({ code, field }) => ({ code, field: field === 'query' ? 'rule' : field }),
         );
       expect(await errorsOf(refused)).toEqual(await errorsOf(searched));
     }
+    const malformed = await app.request('/segments', {
+      method: 'POST',
+      json: { name: 'bad', rule: { operator: 'AND', value: [] } },
+    });
+    expect(((await malformed.json()) as { errors: Array<{ field?: string }> }).errors[0]).toEqual(
+      expect.objectContaining({ field: 'rule', message: expect.stringContaining('rule.value') }),
+    );
     const relative = await app.request('/segments', {
       method: 'POST',
       json: { name: 'bad', rule: { field: 'email', operator: 'less_than_days_ago', value: 7 } },

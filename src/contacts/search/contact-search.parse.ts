@@ -37,6 +37,8 @@ export interface SearchParseOptions {
   readonly customAttributeType: CustomAttributeTypeLookup;
   /** Segment rules (segments.md) also accept the relative-date and presence operators. */
   readonly allowRuleOperators?: boolean;
+  /** The body field holding the query, which errors name: `query` (a search) or `rule`. */
+  readonly root?: string;
 }
 
 const OPERATORS_BY_TYPE: Readonly<Record<SearchFieldType, readonly FilterOperator[]>> = {
@@ -101,7 +103,7 @@ export function parseContactSearchRequest(
 
 /** Validates a query (a search's `query`, or a segment rule). */
 export function parseSearchQuery(query: unknown, options: SearchParseOptions): SearchNode {
-  return parseNode(query, 'query', 0, options);
+  return parseNode(query, options.root ?? 'query', 0, options);
 }
 
 function parseNode(
@@ -111,11 +113,15 @@ function parseNode(
   options: SearchParseOptions,
 ): SearchNode {
   if (!isObject(node))
-    throw new MalformedSearchRequest('query', path, `${path} must be a filter or a group object`);
+    throw new MalformedSearchRequest(
+      options.root ?? 'query',
+      path,
+      `${path} must be a filter or a group object`,
+    );
   if ('field' in node) return parseFilter(node, path, options);
   if (node.operator !== 'AND' && node.operator !== 'OR') {
     throw new MalformedSearchRequest(
-      'query',
+      options.root ?? 'query',
       `${path}.operator`,
       `${path} must be a filter {field, operator, value} or a group {operator: 'AND'|'OR', value: [...]}`,
     );
@@ -126,7 +132,7 @@ function parseNode(
   const children = node.value;
   if (!Array.isArray(children) || children.length === 0) {
     throw new MalformedSearchRequest(
-      'query',
+      options.root ?? 'query',
       `${path}.value`,
       `${path}.value must be a non-empty array of filters or groups`,
     );
@@ -152,7 +158,11 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   );
   const name = node.field;
   if (typeof name !== 'string')
-    throw new MalformedSearchRequest('query', `${path}.field`, `${path}.field must be a string`);
+    throw new MalformedSearchRequest(
+      options.root ?? 'query',
+      `${path}.field`,
+      `${path}.field must be a string`,
+    );
   // Search has no `event` field: there it is unknown like any other name.
   const field =
     ruleOperators && name === EVENT_SEARCH_FIELD.name

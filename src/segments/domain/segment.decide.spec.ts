@@ -126,7 +126,7 @@ describe('segment decider', () => {
     it('refuses segment_id inside a rule', () => {
       given([])
         .when(create({ rule: { field: 'segment_id', operator: '=', value: 'abc' } }))
-        .thenThrows(SegmentFieldInRule, { field: 'segment_id', path: 'query.field' });
+        .thenThrows(SegmentFieldInRule, { field: 'segment_id', path: 'rule.field' });
     });
 
     it('refuses a blank name and an unknown person type', () => {
@@ -235,7 +235,7 @@ describe('segment decider', () => {
       given([created]).when(changeRule(recent)).thenNothing();
       given([created])
         .when(changeRule({ operator: 'XOR', value: [] }))
-        .thenThrows(MalformedSearchRequest, { field: 'query' });
+        .thenThrows(MalformedSearchRequest, { field: 'rule' });
     });
   });
 

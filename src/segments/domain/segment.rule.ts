@@ -18,8 +18,12 @@ export function validateSegmentRule(
   customAttributeType: CustomAttributeTypeLookup,
   timeZone: string,
 ): StoredSegmentRule {
-  const node = parseSearchQuery(rule, { customAttributeType, allowRuleOperators: true });
-  refuseSegmentFields(node, 'query');
+  const node = parseSearchQuery(rule, {
+    customAttributeType,
+    allowRuleOperators: true,
+    root: 'rule',
+  });
+  refuseSegmentFields(node, 'rule');
   const attributeTypes: Record<string, SearchFieldType> = {};
   collectAttributeTypes(node, attributeTypes);
   return { rule: rule as JsonValue, attributeTypes, timeZone };
