@@ -163,7 +163,12 @@ describe('Contacts and data attributes through the official intercom-client SDK'
 
     const withHistory = await service.request(`/contacts/${user.id}?include_merge_history=true`);
     expect(((await withHistory.json()) as { merge_history: unknown }).merge_history).toEqual([
-      { source_contact_id: lead.id, source_contact_role: 'lead', merged_at: expect.any(Number) },
+      {
+        type: 'merge_history',
+        source_contact_id: lead.id,
+        source_contact_role: 'lead',
+        merged_at: expect.any(Number),
+      },
     ]);
     const search = await client.contacts.search({
       query: { field: 'id', operator: '=', value: lead.id },

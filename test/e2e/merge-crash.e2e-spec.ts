@@ -76,7 +76,12 @@ describe('merge survives a crash between its two appends', () => {
       });
       expect(merged).toMatchObject({ name: 'Crash lead', phone: '+1 1' });
       expect(merged.merge_history).toEqual([
-        { source_contact_id: lead.id, source_contact_role: 'lead', merged_at: expect.any(Number) },
+        {
+          type: 'merge_history',
+          source_contact_id: lead.id,
+          source_contact_role: 'lead',
+          merged_at: expect.any(Number),
+        },
       ]);
       const gone = await call(restarted, `/contacts/${lead.id}`, {
         headers: { 'Intercom-Version': '2.16' },

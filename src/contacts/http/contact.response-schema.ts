@@ -88,6 +88,7 @@ export const CONTACT_RESPONSE_SCHEMA = {
       items: {
         type: 'object',
         properties: {
+          type: { type: 'string' },
           source_contact_id: { type: 'string' },
           source_contact_role: { type: 'string' },
           merged_at: { type: 'integer' },

@@ -1,5 +1,6 @@
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import type { IntercomVersion } from '../../shared/http/intercom-version';
+import type { MergeHistoryItem } from '../domain/contact.state';
 
 const parseJson = <T>(value: unknown, fallback: T): T =>
   value === null || value === undefined
@@ -89,7 +90,12 @@ export function toContactResponse(
     social_profiles: { type: 'list', data: [] },
     archived: row.archived === 1,
     ...(options.includeMergeHistory
-      ? { merge_history: parseJson<unknown[]>(row.merge_history, []) }
+      ? {
+          merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []).map((item) => ({
+            type: 'merge_history' as const,
+            ...item,
+          })),
+        }
       : {}),
   };
 }
