@@ -108,6 +108,49 @@ describe('segments API (e2e)', () => {
     expect((await app.request('/health/ready')).status).toBe(200);
   });
 
+  it('pages a history as every list pages: total_count, page, total_pages and the next page', async () => {
+    // Another workspace, so that the other tests' counts stay their own.
+    const token = GLOBEX_TOKEN;
+    for (const name of ['Paged A', 'Paged B', 'Paged C'])
+      await json(
+        await app.request('/contacts', { method: 'POST', token, json: { role: 'user', name } }),
+      );
+    const segment = await json<Segment>(
+      await app.request('/segments', {
+        method: 'POST',
+        token,
+        json: { name: 'Paged', rule: { field: 'name', operator: '^', value: 'Paged' } },
+      }),
+    );
+    type Page = History & {
+      total_count: number;
+      pages: {
+        page: number;
+        per_page: number;
+        total_pages: number;
+        next?: Record<string, unknown>;
+      };
+    };
+    const first = await json<Page>(
+      await app.request(`/segments/${segment.id}/history?per_page=2`, { token }),
+    );
+    expect(first.data).toHaveLength(2);
+    expect(first).toMatchObject({
+      total_count: 3,
+      pages: { page: 1, per_page: 2, total_pages: 2, next: { page: 2 } },
+    });
+    const cursor = encodeURIComponent(String(first.pages.next!.starting_after));
+    const second = await json<Page>(
+      await app.request(`/segments/${segment.id}/history?per_page=2&starting_after=${cursor}`, {
+        token,
+      }),
+    );
+    expect(second.data).toHaveLength(1);
+    expect(second).toMatchObject({ total_count: 3, pages: { page: 2, total_pages: 2 } });
+    expect(second.pages.next).toBeUndefined();
+    expect(new Set([...first.data, ...second.data].map((row) => row.contact_id)).size).toBe(3);
+  });
+
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {
     const pro = await createContact({ role: 'user', email: 'pro@acme.test', name: 'Pro' });
     const lead = await createContact({ role: 'lead', name: 'Lead' });

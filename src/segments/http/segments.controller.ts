@@ -236,30 +236,39 @@ export class SegmentsController {
     const perPage = query.per_page ?? DEFAULT_PER_PAGE;
     const after =
       query.starting_after === undefined ? undefined : decodeHistoryCursor(query.starting_after);
-    const rows = await this.segments.history(workspaceId, id, {
-      ...(query.contact_id !== undefined ? { contactId: query.contact_id } : {}),
-      ...(after ? { after } : {}),
-      limit: perPage + 1,
-    });
+    const [rows, totalCount] = await Promise.all([
+      this.segments.history(workspaceId, id, {
+        ...(query.contact_id !== undefined ? { contactId: query.contact_id } : {}),
+        ...(after ? { after } : {}),
+        limit: perPage + 1,
+      }),
+      this.segments.historyCount(workspaceId, id, query.contact_id),
+    ]);
     if (rows.length === 0 && after === undefined)
       await this.segments.getSegmentOrThrow(workspaceId, id);
-    const page = rows.slice(0, perPage);
-    const last = page[page.length - 1];
+    const changes = rows.slice(0, perPage);
+    const last = changes[changes.length - 1];
+    const page = after?.page ?? 1;
     return {
       type: 'segment.history' as const,
       segment_id: id,
-      data: page.map(toMembershipChange),
+      data: changes.map(toMembershipChange),
+      total_count: totalCount,
       pages: {
         type: 'pages' as const,
+        page,
         per_page: perPage,
+        total_pages: Math.max(page, Math.ceil(totalCount / perPage)),
         ...(rows.length > perPage && last
           ? {
               next: {
+                page: page + 1,
                 starting_after: encodeHistoryCursor({
                   position: String(last.position),
                   seq: Number(last.seq),
                   contactId: last.contact_id,
                   change: last.change,
+                  page: page + 1,
                 }),
               },
             }
@@ -325,7 +334,10 @@ function decodeHistoryCursor(text: string): HistoryCursor {
       typeof value.seq === 'number' &&
       Number.isInteger(value.seq) &&
       typeof value.contactId === 'string' &&
-      (value.change === 'entered' || value.change === 'exited')
+      (value.change === 'entered' || value.change === 'exited') &&
+      typeof value.page === 'number' &&
+      Number.isSafeInteger(value.page) &&
+      value.page > 1
     ) {
       return value as HistoryCursor;
     }

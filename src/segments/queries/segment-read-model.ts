@@ -21,6 +21,8 @@ export interface HistoryCursor {
   readonly seq: number;
   readonly contactId: string;
   readonly change: string;
+  /** The page this cursor opens (pages count from 1). */
+  readonly page: number;
 }
 
 /** Reads of the segment membership projection. Rows of other workspaces are never visible. */
@@ -101,6 +103,21 @@ export class SegmentReadModel {
       .orderBy('change')
       .limit(options.limit)
       .execute();
+  }
+
+  /** How many entries and exits `history` lists in all (over its pages). */
+  async historyCount(
+    workspaceId: string,
+    segmentId: string,
+    contactId: string | undefined,
+  ): Promise<number> {
+    let query = this.db
+      .selectFrom('segment_membership_history')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', '=', segmentId);
+    if (contactId !== undefined) query = query.where('contact_id', '=', contactId);
+    return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
   /** `has_done` filters over the membership projection's own record of data events. */
