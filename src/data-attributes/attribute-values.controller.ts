@@ -25,7 +25,7 @@ export class AttributeValuesController {
   @Get(':id/values')
   @ApiOperation({
     summary:
-      'Value distribution of a data attribute over leads and users: top values by count (ties by value)',
+      'Value distribution of a data attribute over leads and users: top values by count (ties in the byte order of the values as JSON text: "10" before "9")',
   })
   @ApiOkResponse({ type: AttributeValueListResponse })
   values(

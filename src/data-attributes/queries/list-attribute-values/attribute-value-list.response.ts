@@ -51,7 +51,7 @@ export class AttributeValueListAttribute {
   readonly full_name!: string;
 }
 
-/** The value distribution of one data attribute, most held values first (ties by value). */
+/** The value distribution of one data attribute, most held values first (ties by the JSON text of the values). */
 export class AttributeValueListResponse {
   @ApiProperty({ enum: ['attribute_value.list'] })
   readonly type!: 'attribute_value.list';
