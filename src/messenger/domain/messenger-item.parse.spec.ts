@@ -43,6 +43,17 @@ describe('parseMessengerItem', () => {
     ).toEqual(['occurred_at']);
   });
 
+  it('refuses the fields of another type, which this one would drop', () => {
+    const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
+    expect(
+      fieldsOf({ ...seen, event_name: 'e', metadata: { a: 1 }, conversation_id: 'c' }),
+    ).toEqual(['event_name', 'metadata', 'conversation_id']);
+    expect(parse({ ...seen, type: 'event.tracked', event_name: 'e', metadata: { a: 1 } }).ok).toBe(
+      true,
+    );
+    expect(parse({ ...seen, type: 'conversation.started', conversation_id: 'c' }).ok).toBe(true);
+  });
+
   it('names every problem of an item', () => {
     expect(fieldsOf([])).toEqual(['events[0]']);
     expect(fieldsOf({})).toEqual(['id', 'type', 'occurred_at']);

@@ -33,6 +33,13 @@ const ITEM_FIELDS = new Set([
   'conversation_id',
 ]);
 
+/** Fields that only some types read: on another type they would be dropped, so they are refused. */
+const TYPE_SPECIFIC_FIELDS: ReadonlyArray<readonly [string, readonly MessengerItemType[]]> = [
+  ['event_name', ['event.tracked']],
+  ['metadata', ['event.tracked']],
+  ['conversation_id', ['conversation.started', 'outbound.replied']],
+];
+
 const CONTEXT_STRINGS = [
   'browser',
   'browser_version',
@@ -151,6 +158,10 @@ export function parseMessengerItem(
     }
     if (type === 'event.tracked' && !eventName && raw.event_name == null) {
       missing('event_name', 'event.tracked needs event_name');
+    }
+    for (const [field, types] of TYPE_SPECIFIC_FIELDS) {
+      if (raw[field] !== undefined && raw[field] !== null && !types.includes(type))
+        invalid(field, `${field} is not a field of ${type} (only of ${types.join(', ')})`);
     }
   }
 
