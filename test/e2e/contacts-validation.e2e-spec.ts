@@ -114,6 +114,13 @@ describe('Contacts API refusals change nothing', () => {
       ['an email with two @', { email: 'a@b@example.com' }, 400, 'parameter_invalid', 'email'],
       ['an empty external_id', { external_id: '' }, 400, 'parameter_invalid', 'external_id'],
       [
+        'a custom attribute named like a prototype key',
+        { email: 'new@example.com', custom_attributes: { constructor: 'x' } },
+        400,
+        'parameter_invalid',
+        'custom_attributes.constructor',
+      ],
+      [
         'an owner_id that is no admin id',
         { role: 'lead', owner_id: 'abc' },
         400,

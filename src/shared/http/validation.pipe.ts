@@ -23,7 +23,12 @@ export function intercomValidationPipe(): ValidationPipe {
 class IntercomValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
-    if (metadata.type === 'body' && metatype !== undefined) {
+    if (metadata.type === 'body' && metatype !== undefined && this.toValidate(metadata)) {
+      // The full path would delete these keys (they could reach a prototype) and go on without
+      // them: a field of the request is never dropped unseen, so it is refused by name.
+      const path = prototypeKeyPath(value, '');
+      if (path !== undefined)
+        throw HttpProblem.of(400, 'parameter_invalid', `Field name ${path} is not accepted`, path);
       const acceptance = plainAcceptanceOf(metatype);
       if (acceptance !== undefined && acceptsPlainly(acceptance, value)) {
         return Promise.resolve(Object.assign(new (metatype as new () => object)(), value));
@@ -45,4 +50,18 @@ function flatten(errors: readonly ValidationError[], parent = ''): IntercomError
     );
     return [...own, ...flatten(error.children ?? [], field)];
   });
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** The path of the first key of `value` the ValidationPipe would strip, if any (bodies nest 32 levels at most). */
+function prototypeKeyPath(value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (PROTOTYPE_KEYS.has(key)) return childPath;
+    const found = prototypeKeyPath(child, childPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
