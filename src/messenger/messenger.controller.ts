@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { HttpProblem } from '../shared/http/intercom-error';
+import { CHECKS_ITEMS_ITSELF } from '../shared/http/json-bodies';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { IngestMessengerEventsCommand } from './commands/ingest-messenger-events/ingest-messenger-events.command';
 import { parseMessengerBatch } from './domain/messenger-batch.parse';
@@ -22,6 +24,7 @@ export class MessengerController {
    * validated one by one, each problem reported on its own item.
    */
   @Post('events')
+  @RouteConfig(CHECKS_ITEMS_ITSELF)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Ingest a batch of messenger events (at most 500 items / 1 MiB); one result per item',

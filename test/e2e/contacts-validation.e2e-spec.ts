@@ -238,6 +238,29 @@ describe('Contacts API refusals change nothing', () => {
       expect(await current(user.id)).toEqual(snapshot);
     });
 
+    it('refuses the NUL character, which PostgreSQL cannot store, in bodies and URLs', async () => {
+      const before = await contactCount();
+      await expectRefusal(
+        service.request('/contacts', { method: 'POST', json: { role: 'lead', name: 'a\u0000b' } }),
+        400,
+        'parameter_invalid',
+        'name',
+      );
+      await expectRefusal(
+        service.request('/contacts/search', {
+          method: 'POST',
+          json: { query: { field: 'name', operator: '=', value: '\u0000' } },
+        }),
+        400,
+        'parameter_invalid',
+        'query.value',
+      );
+      for (const path of ['/contacts/a%00b', '/visitors?user_id=a%00b']) {
+        await expectRefusal(service.request(path), 400, 'parameter_invalid', undefined);
+      }
+      expect(await contactCount()).toBe(before);
+    });
+
     it('refuses a body nested deeper than any request of the API with 400, on every route', async () => {
       const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
       const before = await contactCount();

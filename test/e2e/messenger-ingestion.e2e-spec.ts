@@ -574,6 +574,24 @@ describe('POST /messenger/events', () => {
       expect(fields(9)).toEqual(['context.location.planet', 'context.browser']);
     });
 
+    it('rejects an item holding the NUL character, and only that item', async () => {
+      const [bad, good] = await ingest([
+        {
+          id: key('nul'),
+          type: 'visitor.seen',
+          occurred_at: now,
+          visitor_id: key('v'),
+          context: { browser: 'fire\u0000fox' },
+        },
+        { id: key('nul'), type: 'visitor.seen', occurred_at: now, visitor_id: key('v') },
+      ]);
+      expect(bad).toMatchObject({
+        status: 'rejected',
+        errors: [{ code: 'parameter_invalid', field: 'context.browser' }],
+      });
+      expect(good).toMatchObject({ status: 'accepted' });
+    });
+
     it('names a custom attribute the workspace does not define', async () => {
       const [result] = await ingest([
         {

@@ -43,6 +43,14 @@ describe('parseMessengerItem', () => {
     ).toEqual(['occurred_at']);
   });
 
+  it('refuses a NUL character in any string of the item, naming where', () => {
+    const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
+    expect(fieldsOf({ ...seen, context: { browser: 'fire\u0000fox' } })).toEqual([
+      'context.browser',
+    ]);
+    expect(fieldsOf({ ...seen, visitor_id: 'v\u0000' })).toContain('visitor_id');
+  });
+
   it('refuses the fields of another type, which this one would drop', () => {
     const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
     expect(

@@ -1,4 +1,5 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
+import { nulCharacterPath } from '../../shared/nul-character';
 import {
   isEmailAddress,
   type CustomAttributeValue,
@@ -91,6 +92,8 @@ export function parseMessengerItem(
   for (const field of Object.keys(raw)) {
     if (!ITEM_FIELDS.has(field)) invalid(field, `Unknown field ${field}`);
   }
+  const nul = nulCharacterPath(raw);
+  if (nul !== undefined) invalid(nul, `${nul} must not contain the NUL character`);
 
   const text = (field: string, max = MAX_STRING): string | undefined => {
     const value = raw[field];

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { nulCharacterPath } from '../nul-character';
 import { HttpProblem } from './intercom-error';
 import { replyWithError } from './intercom-exception.filter';
 
@@ -12,6 +13,14 @@ export const MAX_BODY_DEPTH = 32;
  * stack on one nested tens of thousands deep. Both are refused here, before any route sees them.
  */
 export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    if (!request.url.includes('%00') && !request.url.includes('\u0000')) return done();
+    replyWithError(
+      HttpProblem.of(400, 'parameter_invalid', 'The URL must not contain the NUL character'),
+      request,
+      reply,
+    );
+  });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (request.body === undefined || request.body === null) return done();
     const problem = bodyProblem(request);
@@ -19,6 +28,12 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
     replyWithError(problem, request, reply);
   });
 }
+
+/**
+ * Route config (`@RouteConfig(CHECKS_ITEMS_ITSELF)`) of a route that refuses bad strings item by
+ * item (a batch, whose bad items must not block the others) instead of refusing the whole body.
+ */
+export const CHECKS_ITEMS_ITSELF = { checksItemsItself: true } as const;
 
 function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -34,6 +49,17 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
       400,
       'parameter_invalid',
       `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
+    );
+  }
+  const config = request.routeOptions.config as Partial<typeof CHECKS_ITEMS_ITSELF> | undefined;
+  if (config?.checksItemsItself) return undefined;
+  const nul = nulCharacterPath(request.body);
+  if (nul !== undefined) {
+    return HttpProblem.of(
+      400,
+      'parameter_invalid',
+      `${nul || 'The body'} must not contain the NUL character`,
+      nul || undefined,
     );
   }
   return undefined;
