@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { Environment } from './config/environment';
 import { createLogger, logRequests, PinoLoggerService } from './logging';
-import { acceptJsonBodiesOnly } from './shared/http/json-bodies';
+import { refuseUnusableInput } from './shared/http/json-bodies';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -21,7 +21,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     // Idle keep-alive sockets must not hold a graceful shutdown open; in-flight requests finish.
     forceCloseConnections: 'idle',
   });
-  acceptJsonBodiesOnly(adapter.getInstance());
+  refuseUnusableInput(adapter.getInstance());
   return adapter;
 }
 

@@ -7,12 +7,13 @@ import { replyWithError } from './intercom-exception.filter';
 export const MAX_BODY_DEPTH = 32;
 
 /**
- * Request bodies are JSON objects and arrays of modest depth. Fastify and Nest also parse
- * `text/plain` and form bodies, which the API would then half-understand (a form-encoded update
- * applied its fields as strings); and the validation that walks a body recursively overflows the
- * stack on one nested tens of thousands deep. Both are refused here, before any route sees them.
+ * Request bodies are JSON objects and arrays of modest depth, without the NUL character. Fastify
+ * and Nest also parse `text/plain` and form bodies, which the API would then half-understand (a
+ * form-encoded update applied its fields as strings); the validation that walks a body
+ * recursively overflows the stack on one nested tens of thousands deep; and PostgreSQL cannot
+ * store NUL (nor compare it, in a URL's id). All are refused here, before any route sees them.
  */
-export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
+export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (!request.url.includes('%00') && !request.url.includes('\u0000')) return done();
     replyWithError(
