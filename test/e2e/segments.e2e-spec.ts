@@ -149,6 +149,11 @@ describe('segments API (e2e)', () => {
     expect(second).toMatchObject({ total_count: 3, pages: { page: 2, total_pages: 2 } });
     expect(second.pages.next).toBeUndefined();
     expect(new Set([...first.data, ...second.data].map((row) => row.contact_id)).size).toBe(3);
+    // An instant past year 9999 is no instant any column holds.
+    const beyond = await app.request(`/segments/${segment.id}/contacts?as_of=9223372036854775807`, {
+      token,
+    });
+    expect(beyond.status).toBe(400);
   });
 
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {

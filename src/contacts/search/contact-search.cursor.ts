@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidSearchCursor } from './contact-search.errors';
+import type { SearchFieldType } from './contact-search.fields';
 import type { SearchNode, SearchSort } from './contact-search.query';
 
 /** Where a page ended: the last row's sort value and id, and the number of the page that follows. */
@@ -81,11 +82,28 @@ export function decodeSearchCursor(
   ) {
     throw new InvalidSearchCursor('it belongs to another query or sort');
   }
-  const expectsText = sort.field.type === 'string';
-  if (payload.v !== null && typeof payload.v !== (expectsText ? 'string' : 'number')) {
+  if (!fitsSortField(payload.v, sort.field.type) || payload.i.includes('\u0000')) {
     throw new InvalidSearchCursor('its position does not fit the sort field');
   }
   return { page: payload.p, value: payload.v, id: payload.i };
+}
+
+/**
+ * Whether a sort value could have come from a row: the digest is no secret, so a cursor may be
+ * forged, and its value must not reach the database as something the column cannot hold.
+ */
+function fitsSortField(value: string | number | null, type: SearchFieldType): boolean {
+  if (value === null) return true;
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' && !value.includes('\u0000');
+    case 'float':
+      return typeof value === 'number';
+    case 'integer':
+    case 'date':
+    case 'boolean':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+  }
 }
 
 function isPayload(value: unknown): value is CursorPayload {

@@ -82,6 +82,8 @@ export class SegmentContactsQuery extends PageQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // The last second of year 9999, as search dates: beyond, a number no column holds.
+  @Max(253_402_300_799)
   readonly as_of?: number;
 }
 
