@@ -1,7 +1,9 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
+import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { CHECKS_ITEMS_ITSELF } from '../shared/http/json-bodies';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
@@ -17,6 +19,7 @@ export class MessengerController {
   constructor(
     private readonly commands: CommandBus,
     private readonly backpressure: IngestionBackpressure,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   /**
@@ -32,6 +35,7 @@ export class MessengerController {
   async ingest(
     @WorkspaceId() workspaceId: string,
     @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ type: 'ingestion.result'; results: IngestionResult[] }> {
     const batch = parseMessengerBatch(body);
     if (!batch.ok) throw new HttpProblem(400, batch.problems);
@@ -39,6 +43,9 @@ export class MessengerController {
     const results = await this.commands.execute(
       new IngestMessengerEventsCommand(workspaceId, batch.items),
     );
+    // Ingestion answers once its items are durable, without waiting for the read models: a read
+    // sending this back as X-Min-Position waits until they reflect the batch.
+    void reply.header('X-Position', String(await this.store.headPosition()));
     return { type: 'ingestion.result', results };
   }
 }

@@ -574,6 +574,31 @@ describe('POST /messenger/events', () => {
       expect(fields(9)).toEqual(['context.location.planet', 'context.browser']);
     });
 
+    it('answers with X-Position: a read sending it as X-Min-Position sees the batch', async () => {
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        json: {
+          events: [
+            {
+              id: key('position'),
+              type: 'conversation.started',
+              occurred_at: now - 5,
+              visitor_id: key('v-position'),
+              conversation_id: 'c-position',
+            },
+          ],
+        },
+      });
+      const position = response.headers.get('x-position');
+      expect(position).toMatch(/^\d+$/);
+      const { results } = (await response.json()) as { results: Result[] };
+      const read = await service.request(`/contacts/${results[0]!.contact_id}`, {
+        headers: { 'x-min-position': position! },
+      });
+      expect(read.status).toBe(200);
+      expect(await read.json()).toMatchObject({ role: 'lead' });
+    });
+
     it('rejects an item holding the NUL character, and only that item', async () => {
       const [bad, good] = await ingest([
         {
