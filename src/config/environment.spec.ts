@@ -23,6 +23,8 @@ describe('loadEnvironment', () => {
     });
     expect(environment.PORT).toBe(8080);
     expect(environment.ACCESS_TOKENS).toBe('acme:secret-token-1,globex:secret-token-2');
+    // A workspace may have several tokens (one per client, say).
+    expect(loadEnvironment({ ACCESS_TOKENS: 'acme:token-one-1,acme:token-two-2' })).toBeDefined();
   });
 
   it.each([
@@ -35,6 +37,9 @@ describe('loadEnvironment', () => {
     ['SQLITE_SYNCHRONOUS', 'SOMETIMES'],
     ['WORKSPACE_TIME_ZONES', 'acme:Mars/Olympus_Mons'],
     ['WORKSPACE_TIME_ZONES', 'acme'],
+    ['WORKSPACE_TIME_ZONES', 'acme:Europe/Paris,acme:UTC'],
+    ['ACCESS_TOKENS', 'acme:same-token-1,globex:same-token-1'],
+    ['READ_YOUR_WRITES_TIMEOUT_MS', '0'],
   ])('refuses a bad %s and names it', (name, value) => {
     let error: unknown;
     try {

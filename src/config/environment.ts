@@ -9,6 +9,7 @@ import {
   Min,
   MinLength,
   Validate,
+  type ValidationArguments,
   ValidatorConstraint,
   type ValidatorConstraintInterface,
   validateSync,
@@ -31,6 +32,29 @@ class KnownTimeZones implements ValidatorConstraintInterface {
 
   defaultMessage(): string {
     return 'names a time zone that does not exist';
+  }
+}
+
+/**
+ * `a:b,c:d` pairs name each key once: `UniquePairKeys` takes which side is the key. A token given
+ * to two workspaces would silently belong to the last one; a workspace given two zones, likewise.
+ */
+@ValidatorConstraint({ name: 'uniquePairKeys' })
+class UniquePairKeys implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    if (typeof value !== 'string') return true;
+    const side = args.constraints[0] as 'first' | 'second';
+    const keys = value.split(',').map((pair) => {
+      const separator = pair.indexOf(':');
+      return side === 'first' ? pair.slice(0, separator) : pair.slice(separator + 1);
+    });
+    return new Set(keys).size === keys.length;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return args.constraints[0] === 'first'
+      ? 'names a workspace more than once'
+      : 'gives one token to more than one workspace';
   }
 }
 
@@ -68,6 +92,7 @@ export class Environment {
   @Matches(/^[A-Za-z0-9_-]+:[^,:\s]{8,}(,[A-Za-z0-9_-]+:[^,:\s]{8,})*$/, {
     message: 'must be comma-separated workspace_id:token pairs (tokens of at least 8 characters)',
   })
+  @Validate(UniquePairKeys, ['second'])
   ACCESS_TOKENS?: string;
 
   @IsIn(LOG_LEVELS)
@@ -80,7 +105,8 @@ export class Environment {
   /** How long a read-your-writes response may wait for the projections, in milliseconds. */
   @Type(() => Number)
   @IsInt()
-  @Min(0)
+  // 0 would answer every write 503: its read models can never be waited for.
+  @Min(1)
   @Max(60_000)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
@@ -110,6 +136,7 @@ export class Environment {
       'must be comma-separated workspace_id:time zone pairs (IANA names, e.g. acme:Europe/Paris)',
   })
   @Validate(KnownTimeZones)
+  @Validate(UniquePairKeys, ['first'])
   WORKSPACE_TIME_ZONES?: string;
 
   /** Crash tests only: the point at which the process kills itself (see `FaultInjection`). */

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEFAULT_WORKSPACE_ID = 'default';
@@ -36,10 +36,20 @@ export class AccessTokens {
     if (!existsSync(file)) {
       mkdirSync(dataDir, { recursive: true });
       const token = randomBytes(24).toString('base64url');
-      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+      // Written whole or not at all: a crash mid-write must not leave an empty token behind.
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, `${token}\n`, { mode: 0o600 });
+      renameSync(partial, file);
       onGenerated(token);
     }
-    return new AccessTokens(new Map([[readFileSync(file, 'utf8').trim(), DEFAULT_WORKSPACE_ID]]));
+    const token = readFileSync(file, 'utf8').trim();
+    if (!/^[^,:\s]{8,}$/.test(token)) {
+      throw new Error(
+        `${file} holds no usable token (at least 8 characters, no spaces, commas or colons): ` +
+          'fix it, delete it to have a new one generated, or set ACCESS_TOKENS',
+      );
+    }
+    return new AccessTokens(new Map([[token, DEFAULT_WORKSPACE_ID]]));
   }
 
   /** The workspace of `token`, or undefined. Compares in constant time per candidate. */
