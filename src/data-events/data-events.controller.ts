@@ -79,7 +79,7 @@ export class DataEventsController {
     @Query() query: ListDataEventsQueryDto,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, DATA_EVENT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, DATA_EVENT_READ_MODELS);
     const contact = await this.subjectOf(workspaceId, query);
     const identity = {
       email: contact.email,

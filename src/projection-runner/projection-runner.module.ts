@@ -53,8 +53,31 @@ class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
 export class ReadYourWrites {
   constructor(
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     private readonly environment: Environment,
   ) {}
+
+  /**
+   * A read's `X-Min-Position`: as `waitFor`, but a position the log has not reached is refused at
+   * once (it would only time out), as the client's mistake it is.
+   */
+  async waitForMinPosition(
+    position: bigint | undefined,
+    projections?: readonly string[],
+  ): Promise<void> {
+    if (position === undefined) return;
+    if (await this.runner.waitFor(position, 0, projections)) return;
+    const head = await this.eventStore.headPosition();
+    if (position > head) {
+      throw HttpProblem.of(
+        400,
+        'parameter_invalid',
+        `X-Min-Position ${position} is beyond the end of the log (${head})`,
+        'X-Min-Position',
+      );
+    }
+    await this.waitFor(position, projections);
+  }
 
   async waitFor(position: bigint | undefined, projections?: readonly string[]): Promise<void> {
     if (position === undefined) return;

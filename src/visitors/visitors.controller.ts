@@ -37,7 +37,7 @@ export class VisitorsController {
     @Query() query: FindVisitorQueryDto,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const row = await this.visitors.findByUserId(workspaceId, query.user_id);
     if (!row) throw new VisitorNotFound(query.user_id);
     return toVisitorResponse(row);

@@ -261,6 +261,23 @@ describe('Contacts API refusals change nothing', () => {
       expect(await contactCount()).toBe(before);
     });
 
+    it('refuses an X-Min-Position that is no position, or one the log has not reached', async () => {
+      for (const path of [`/contacts/${user.id}`, '/contacts']) {
+        // Waiting for a position beyond the log would end in a 503 after the timeout.
+        for (const position of ['abc', '1'.repeat(45), '99999999']) {
+          await expectRefusal(
+            service.request(path, { headers: { 'x-min-position': position } }),
+            400,
+            'parameter_invalid',
+            'X-Min-Position',
+          );
+        }
+        expect((await service.request(path, { headers: { 'x-min-position': '1' } })).status).toBe(
+          200,
+        );
+      }
+    });
+
     it('refuses a body nested deeper than any request of the API with 400, on every route', async () => {
       const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
       const before = await contactCount();

@@ -125,7 +125,7 @@ export class ContactsController {
         ? await this.customAttributes.searchTypes(workspaceId)
         : () => undefined,
     });
-    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const segmentMembership = segmentMembershipSql(
       this.runner.tables<SegmentMembershipReadModel>(SEGMENT_MEMBERSHIP_PROJECTION)(
         'segment_membership_members',
@@ -174,7 +174,7 @@ export class ContactsController {
       },
       { customAttributeType: () => undefined },
     );
-    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const page = await searchContacts(
       this.searchTarget(),
       { workspaceId, timeZone: this.timeZones.of(workspaceId) },
@@ -192,7 +192,7 @@ export class ContactsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const row = await this.contacts.findUserByExternalId(workspaceId, externalId);
     if (!row) throw new ContactNotFound(externalId);
     return toContactResponse(row, version);
@@ -248,7 +248,7 @@ export class ContactsController {
     // Inputs come from the request: a decorated parameter is a pass through the pipe chain.
     const minPosition = minPositionOf(request);
     if (minPosition !== undefined)
-      await this.readYourWrites.waitFor(minPosition, CONTACT_READ_MODELS);
+      await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
   }
 
   @Put(':id')

@@ -27,7 +27,10 @@ export class ContactSegmentsController {
     @Param('id') id: string,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, ['contacts', SEGMENT_MEMBERSHIP_PROJECTION]);
+    await this.readYourWrites.waitForMinPosition(minPosition, [
+      'contacts',
+      SEGMENT_MEMBERSHIP_PROJECTION,
+    ]);
     await this.contacts.getContactOrThrow(workspaceId, id);
     const rows = await this.segments.segmentsOfContact(workspaceId, id);
     return { type: 'list' as const, data: rows.map((row) => toSegmentResponse(row)) };

@@ -90,7 +90,7 @@ export class SegmentsController {
     @Query() query: ListSegmentsQuery,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, SEGMENT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, SEGMENT_READ_MODELS);
     const includeCount = query.include_count === 'true';
     const rows = await this.segments.listSegments(workspaceId);
     return {
@@ -136,7 +136,7 @@ export class SegmentsController {
       operator: 'AND',
       value: [rule, roles],
     });
-    await this.readYourWrites.waitFor(minPosition, ['contacts']);
+    await this.readYourWrites.waitForMinPosition(minPosition, ['contacts']);
     const page = await searchContacts(
       this.searchTarget(),
       {
@@ -161,7 +161,7 @@ export class SegmentsController {
     @Param('id') id: string,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, SEGMENT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, SEGMENT_READ_MODELS);
     return toSegmentResponse(await this.segments.getSegmentOrThrow(workspaceId, id));
   }
 
@@ -203,7 +203,7 @@ export class SegmentsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, MEMBER_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, MEMBER_READ_MODELS);
     await this.segments.getSegmentOrThrow(workspaceId, id);
     const membership: SegmentMembershipSql =
       query.as_of === undefined
@@ -232,7 +232,7 @@ export class SegmentsController {
     @Query() query: SegmentHistoryQuery,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitFor(minPosition, SEGMENT_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, SEGMENT_READ_MODELS);
     const perPage = query.per_page ?? DEFAULT_PER_PAGE;
     const after =
       query.starting_after === undefined ? undefined : decodeHistoryCursor(query.starting_after);

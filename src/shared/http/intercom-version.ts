@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { HttpProblem } from './intercom-error';
 
 /** The `Intercom-Version` a request asked for; absent → 2.14, what the official SDK sends. */
 export class IntercomVersion {
@@ -32,8 +33,20 @@ export function requestedVersionOf(request: FastifyRequest): IntercomVersion {
 export function minPositionOf(request: FastifyRequest): bigint | undefined {
   const header = request.headers['x-min-position'];
   const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && /^\d{1,40}$/.test(value) ? BigInt(value) : undefined;
+  if (value === undefined) return undefined;
+  // Log positions are 64-bit (EventStoreDB's commit positions too): 20 digits at most.
+  if (!/^\d{1,20}$/.test(value) || BigInt(value) > MAX_POSITION) {
+    throw HttpProblem.of(
+      400,
+      'parameter_invalid',
+      'X-Min-Position must be a log position: a non-negative integer, as X-Position gave it',
+      'X-Min-Position',
+    );
+  }
+  return BigInt(value);
 }
+
+const MAX_POSITION = 2n ** 64n - 1n;
 
 export const RequestedVersion = createParamDecorator(
   (_data: unknown, context: ExecutionContext): IntercomVersion =>

@@ -66,7 +66,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
       query.startingAfter === undefined
         ? undefined
         : decodeAttributeValuesCursor(query.startingAfter, attribute.key);
-    await this.readYourWrites.waitFor(query.minPosition, READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(query.minPosition, READ_MODELS);
 
     let rows = this.db
       .selectFrom('contacts_attribute_values')
