@@ -16,6 +16,7 @@ import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
 import { SegmentsModule } from './segments/segments.module';
 import { ProjectionRunnerModule } from './projection-runner/projection-runner.module';
 import { IntercomExceptionFilter } from './shared/http/intercom-exception.filter';
+import { WritePositionHeader } from './shared/http/write-position';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
 @Module({
@@ -36,6 +37,10 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     ConversationsModule,
     DataEventsModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }, GracefulShutdown],
+  providers: [
+    { provide: APP_FILTER, useClass: IntercomExceptionFilter },
+    GracefulShutdown,
+    WritePositionHeader,
+  ],
 })
 export class AppModule {}

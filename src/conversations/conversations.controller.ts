@@ -5,6 +5,7 @@ import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { CreateConversationCommand } from './commands/create-conversation/create-conversation.command';
 import { CreateConversationDto } from './conversation.dto';
+import { WriteRoute } from '../shared/http/route-config';
 
 @ApiTags('Conversations')
 @ApiBearerAuth()
@@ -15,6 +16,7 @@ export class ConversationsController {
 
   /** Answers Intercom's `user_message`; the message itself is not stored. */
   @Post()
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'A contact starts a conversation (a visitor sender becomes a lead)' })
   async create(@WorkspaceId() workspaceId: string, @Body() body: CreateConversationDto) {

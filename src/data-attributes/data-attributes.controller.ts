@@ -24,6 +24,7 @@ import { optionValues } from './data-attribute.request-fields';
 import { DataAttributeListResponse, DataAttributeResponse } from './data-attribute.response';
 import { ListDataAttributesQuery } from './queries/list-data-attributes/list-data-attributes.query';
 import { ListDataAttributesRequest } from './queries/list-data-attributes/list-data-attributes.request';
+import { WriteRoute } from '../shared/http/route-config';
 
 @ApiTags('Data Attributes')
 @ApiBearerAuth()
@@ -52,6 +53,7 @@ export class DataAttributesController {
   }
 
   @Post()
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a data attribute' })
   @ApiOkResponse({ type: DataAttributeResponse })
@@ -73,6 +75,7 @@ export class DataAttributesController {
   }
 
   @Put(':data_attribute_id')
+  @WriteRoute()
   @ApiOperation({
     summary: 'Update a data attribute (description, options, messenger_writable, archived)',
   })

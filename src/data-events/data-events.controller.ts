@@ -14,6 +14,7 @@ import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { TrackDataEventCommand } from './commands/track-data-event/track-data-event.command';
 import { CreateDataEventDto, ListDataEventsQueryDto } from './data-event.dto';
 import { DataEventReadModel } from './queries/data-event-read-model';
+import { WriteRoute } from '../shared/http/route-config';
 
 const DATA_EVENT_READ_MODELS = ['contacts', 'data_events'] as const;
 const DEFAULT_PER_PAGE = 50;
@@ -35,6 +36,7 @@ export class DataEventsController {
 
   /** 202 with an empty body, as Intercom answers; a repeated (name, created_at) is ignored. */
   @Post()
+  @WriteRoute()
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit a data event for a lead or user' })
   async create(

@@ -15,6 +15,7 @@ import { VisitorReadModel } from './queries/visitor-read-model';
 import { ConvertVisitorDto, FindVisitorQueryDto, UpdateVisitorDto } from './visitor.dto';
 import { VisitorNotFound } from './visitor.errors';
 import { toVisitorResponse } from './visitor.response';
+import { WriteRoute } from '../shared/http/route-config';
 
 const CONTACT_READ_MODELS = ['contacts'] as const;
 
@@ -44,6 +45,7 @@ export class VisitorsController {
   }
 
   @Put()
+  @WriteRoute()
   @ApiOperation({ summary: 'Update a visitor (by id or user_id)' })
   async update(@WorkspaceId() workspaceId: string, @Body() body: UpdateVisitorDto) {
     const { id, user_id, name, custom_attributes } = body;
@@ -69,6 +71,7 @@ export class VisitorsController {
   }
 
   @Post('convert')
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a visitor to a lead or user, merging into a matching user' })
   async convert(

@@ -80,6 +80,30 @@ describe('Contact write responses are what an immediate read shows', () => {
     },
   );
 
+  it('writes answer with X-Position, which a read can wait for with X-Min-Position', async () => {
+    const created = await service.request('/contacts', { method: 'POST', json: { role: 'lead' } });
+    const createdAt = created.headers.get('x-position');
+    expect(createdAt).toMatch(/^\d+$/);
+    const { id } = (await created.json()) as Contact;
+    const updated = await service.request(`/contacts/${id}`, {
+      method: 'PUT',
+      json: { name: 'Positioned' },
+    });
+    const updatedAt = updated.headers.get('x-position');
+    expect(BigInt(updatedAt!)).toBeGreaterThan(BigInt(createdAt!));
+    const read = await service.request(`/contacts/${id}`, {
+      headers: { 'x-min-position': updatedAt! },
+    });
+    expect(await read.json()).toMatchObject({ name: 'Positioned' });
+    // Reads report no position.
+    expect(read.headers.get('x-position')).toBeNull();
+    const search = await service.request('/contacts/search', {
+      method: 'POST',
+      json: { query: { field: 'name', operator: '=', value: 'Positioned' } },
+    });
+    expect(search.headers.get('x-position')).toBeNull();
+  });
+
   it('concurrent updates of one contact all apply, one after another', async () => {
     const created = await call('/contacts', { method: 'POST', json: { role: 'lead' } });
     expect(created.status).toBe(200);

@@ -61,6 +61,7 @@ import {
   MergeContactsDto,
   UpdateContactDto,
 } from './contact.dto';
+import { WriteRoute } from '../../shared/http/route-config';
 
 type RetrieveRequest = FastifyRequest<{
   Params: { id: string };
@@ -95,6 +96,7 @@ export class ContactsController {
   }
 
   @Post()
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a contact (user by default, or lead)' })
   @RouteSchema(CONTACT_ROUTE_SCHEMA)
@@ -140,6 +142,7 @@ export class ContactsController {
   }
 
   @Post('merge')
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a lead into a user; answers the user' })
   @RouteSchema(CONTACT_ROUTE_SCHEMA)
@@ -252,6 +255,7 @@ export class ContactsController {
   }
 
   @Put(':id')
+  @WriteRoute()
   @ApiOperation({ summary: 'Update a contact (role lead → user allowed)' })
   @RouteSchema(CONTACT_ROUTE_SCHEMA)
   async update(
@@ -267,6 +271,7 @@ export class ContactsController {
   }
 
   @Delete(':id')
+  @WriteRoute()
   @ApiOperation({ summary: 'Delete a contact' })
   async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
     const { position, externalId } = await this.commands.execute(
@@ -277,6 +282,7 @@ export class ContactsController {
   }
 
   @Post(':id/archive')
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Archive a contact' })
   archive(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
@@ -284,6 +290,7 @@ export class ContactsController {
   }
 
   @Post(':id/unarchive')
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Unarchive a contact' })
   unarchive(@WorkspaceId() workspaceId: string, @Param('id') id: string) {

@@ -62,6 +62,7 @@ import {
   toSegmentDefinitionResponse,
   toSegmentResponse,
 } from './segment.response';
+import { WriteRoute } from '../../shared/http/route-config';
 
 /** Member lists read both the contacts and the membership read models. */
 const MEMBER_READ_MODELS = ['contacts', SEGMENT_MEMBERSHIP_PROJECTION] as const;
@@ -100,6 +101,7 @@ export class SegmentsController {
   }
 
   @Post()
+  @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Define a segment (our extension: Intercom does this in its UI)' })
   async create(@WorkspaceId() workspaceId: string, @Body() body: CreateSegmentRequest) {
@@ -166,6 +168,7 @@ export class SegmentsController {
   }
 
   @Put(':id')
+  @WriteRoute()
   @ApiOperation({ summary: 'Rename a segment and/or change its rule (the rule version increases)' })
   async update(
     @WorkspaceId() workspaceId: string,
@@ -184,6 +187,7 @@ export class SegmentsController {
   }
 
   @Delete(':id')
+  @WriteRoute()
   @ApiOperation({ summary: 'Delete a segment: every member leaves it' })
   async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
     const segmentId = requireSegmentId(id);

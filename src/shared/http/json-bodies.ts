@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nulCharacterPath } from '../nul-character';
 import { HttpProblem } from './intercom-error';
 import { replyWithError } from './intercom-exception.filter';
+import type { ApiRouteConfig } from './route-config';
 
 /** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
 export const MAX_BODY_DEPTH = 32;
@@ -30,12 +31,6 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
   });
 }
 
-/**
- * Route config (`@RouteConfig(CHECKS_ITEMS_ITSELF)`) of a route that refuses bad strings item by
- * item (a batch, whose bad items must not block the others) instead of refusing the whole body.
- */
-export const CHECKS_ITEMS_ITSELF = { checksItemsItself: true } as const;
-
 function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (mediaType !== 'application/json') {
@@ -52,8 +47,8 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
       `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
     );
   }
-  const config = request.routeOptions.config as Partial<typeof CHECKS_ITEMS_ITSELF> | undefined;
-  if (config?.checksItemsItself) return undefined;
+  if ((request.routeOptions.config as ApiRouteConfig | undefined)?.checksItemsItself)
+    return undefined;
   const nul = nulCharacterPath(request.body);
   if (nul !== undefined) {
     return HttpProblem.of(
