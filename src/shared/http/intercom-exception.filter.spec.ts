@@ -1,8 +1,46 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { WrongExpectedRevision } from '../event-store/event-store.errors';
+import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { replyWithError } from './intercom-exception.filter';
 
+const fakeReply = () => {
+  const sent: { status?: number; body?: unknown; headers?: Record<string, string> } = {};
+  const reply = {
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    headers(headers: Record<string, string>) {
+      sent.headers = headers;
+      return this;
+    },
+    send(body: unknown) {
+      sent.body = body;
+      return this;
+    },
+  } as unknown as FastifyReply;
+  return { sent, reply };
+};
+
 describe('replyWithError', () => {
+  it.each([
+    [
+      'an event store that cannot be reached',
+      new EventStoreUnavailable('EventStoreDB unavailable'),
+    ],
+    [
+      'a refused connection to PostgreSQL',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    ],
+  ])('answers %s with 503 and Retry-After', (_label, error) => {
+    const { sent, reply } = fakeReply();
+    replyWithError(error, { id: 'req-2' } as FastifyRequest, reply);
+    expect(sent).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': expect.any(String) as unknown },
+      body: { errors: [{ code: 'service_unavailable' }] },
+    });
+  });
+
   it('answers a write that kept losing the race for its stream with 409 conflict', () => {
     const sent: { status?: number; body?: unknown } = {};
     const reply = {

@@ -6,7 +6,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { WrongExpectedRevision } from '../event-store/event-store.errors';
+import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -78,6 +78,19 @@ function describe(exception: unknown): {
       headers: {},
     };
   }
+  // A store that cannot be reached is an outage to wait out, not a failure of the request.
+  if (exception instanceof EventStoreUnavailable || isConnectionError(exception)) {
+    return {
+      status: 503,
+      errors: [
+        {
+          code: 'service_unavailable',
+          message: 'A store the service depends on is unreachable; retry the request',
+        },
+      ],
+      headers: { 'Retry-After': '5' },
+    };
+  }
   // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode.
   const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
@@ -93,6 +106,14 @@ function describe(exception: unknown): {
     headers: {},
   };
 }
+
+/** A socket-level failure to reach PostgreSQL (or any store spoken to over TCP). */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+
+const isConnectionError = (exception: unknown): boolean => {
+  const code = (exception as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+};
 
 function codeFor(status: number): string {
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'parameter_invalid');

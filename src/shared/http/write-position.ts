@@ -21,10 +21,21 @@ export class WritePositionHeader implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') return;
     adapter.getInstance<FastifyInstance>().addHook('onSend', async (request, reply, payload) => {
-      if (reportsPosition(request) && (reply.statusCode < 300 || reply.statusCode === 503))
-        void reply.header('X-Position', String(await this.store.headPosition()));
+      if (reportsPosition(request) && (reply.statusCode < 300 || reply.statusCode === 503)) {
+        const position = await this.headPosition();
+        if (position !== undefined) void reply.header('X-Position', String(position));
+      }
       return payload;
     });
+  }
+
+  /** Undefined when the store cannot say (a 503 may be that very outage): the answer goes as is. */
+  private async headPosition(): Promise<bigint | undefined> {
+    try {
+      return await this.store.headPosition();
+    } catch {
+      return undefined;
+    }
   }
 }
 
