@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { Environment } from './config/environment';
 import { createLogger, logRequests, PinoLoggerService } from './logging';
+import { answerRequestsWhileDraining } from './shared/http/draining';
 import { refuseUnusableInput } from './shared/http/json-bodies';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
@@ -20,8 +21,11 @@ export function createFastifyAdapter(): FastifyAdapter {
     genReqId: () => randomUUID(),
     // Idle keep-alive sockets must not hold a graceful shutdown open; in-flight requests finish.
     forceCloseConnections: 'idle',
+    // Requests arriving during the drain get the Intercom envelope instead (see below).
+    return503OnClosing: false,
   });
   refuseUnusableInput(adapter.getInstance());
+  answerRequestsWhileDraining(adapter.getInstance());
   return adapter;
 }
 
