@@ -40,6 +40,9 @@ describe('loadEnvironment', () => {
     ['WORKSPACE_TIME_ZONES', 'acme:Europe/Paris,acme:UTC'],
     ['ACCESS_TOKENS', 'acme:same-token-1,globex:same-token-1'],
     ['READ_YOUR_WRITES_TIMEOUT_MS', '0'],
+    ['PORT', '0x50'],
+    ['SEEN_THROTTLE', '1e2'],
+    ['HOST', ' '],
   ])('refuses a bad %s and names it', (name, value) => {
     let error: unknown;
     try {

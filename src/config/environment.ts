@@ -73,7 +73,7 @@ export class Environment {
   PORT = 3000;
 
   @IsString()
-  @MinLength(1)
+  @Matches(/^\S+$/, { message: 'must be a host name or address, without spaces' })
   HOST = '0.0.0.0';
 
   @IsString()
@@ -145,6 +145,13 @@ export class Environment {
   FAULT_INJECTION?: string;
 }
 
+const WHOLE_NUMBER_VARIABLES: readonly (keyof Environment)[] = [
+  'PORT',
+  'READ_YOUR_WRITES_TIMEOUT_MS',
+  'SEEN_THROTTLE',
+  'INGESTION_MAX_LAG_EVENTS',
+];
+
 const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'PORT',
   'HOST',
@@ -176,12 +183,19 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   );
   const environment = plainToInstance(Environment, relevant, { exposeDefaultValues: true });
   const errors = validateSync(environment, { whitelist: false, forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new InvalidEnvironment(
-      errors.map(
+  // Number() also reads `0x50`, `1e3` or ` 80`: whole numbers are written in decimal digits.
+  const notDecimal = WHOLE_NUMBER_VARIABLES.filter(
+    (name) => relevant[name] !== undefined && !/^\d+$/.test(String(relevant[name])),
+  );
+  if (errors.length > 0 || notDecimal.length > 0) {
+    throw new InvalidEnvironment([
+      ...errors.map(
         (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
       ),
-    );
+      ...notDecimal
+        .filter((name) => !errors.some((error) => error.property === name))
+        .map((name) => `${name}: must be a whole number in decimal digits`),
+    ]);
   }
   return environment;
 }
