@@ -1,6 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { Environment } from '../../config/environment';
 import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
+import { openInDataDir } from '../data-dir';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
@@ -12,10 +13,12 @@ async function openEventStore(environment: Environment): Promise<EventStore> {
     return EsdbEventStore.connect(environment.EVENTSTORE_CONNECTION_STRING);
   }
   logger.log(`Using the embedded event store in ${environment.DATA_DIR}`);
-  return SqliteEventStore.open({
-    dataDir: environment.DATA_DIR,
-    synchronous: environment.SQLITE_SYNCHRONOUS,
-  });
+  return openInDataDir(environment.DATA_DIR, 'the embedded event store', () =>
+    SqliteEventStore.open({
+      dataDir: environment.DATA_DIR,
+      synchronous: environment.SQLITE_SYNCHRONOUS,
+    }),
+  );
 }
 
 @Global()

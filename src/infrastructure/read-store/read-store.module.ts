@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '../../config/environment';
+import { openInDataDir } from '../data-dir';
 import { openReadStore } from './open-read-store';
 import { SQLITE_READ_STORE_FILE_NAME, type ReadStore } from './read-store';
 
@@ -11,10 +12,12 @@ export const READ_STORE = Symbol('READ_STORE');
 async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
   if (environment.DATABASE_URL)
     return openReadStore({ kind: 'postgres', url: environment.DATABASE_URL });
-  mkdirSync(environment.DATA_DIR, { recursive: true });
-  return openReadStore({
-    kind: 'sqlite',
-    file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME),
+  return openInDataDir(environment.DATA_DIR, 'the read models', () => {
+    mkdirSync(environment.DATA_DIR, { recursive: true });
+    return openReadStore({
+      kind: 'sqlite',
+      file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME),
+    });
   });
 }
 

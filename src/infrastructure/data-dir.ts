@@ -1,0 +1,27 @@
+import { DataDirectoryLocked } from '../shared/event-store/event-store.errors';
+
+/** A store that cannot be opened in `DATA_DIR`, said with the directory and the reason. */
+export class DataDirectoryUnusable extends Error {
+  override readonly name = 'DataDirectoryUnusable';
+  constructor(dataDir: string, what: string, cause: unknown) {
+    super(
+      `DATA_DIR ${dataDir}: cannot open ${what} there (${cause instanceof Error ? cause.message : String(cause)}); ` +
+        'it must be a directory this process can create and write files in',
+      { cause },
+    );
+  }
+}
+
+/** Opens a store in `DATA_DIR`; a failure names the directory (a lock held elsewhere says so). */
+export async function openInDataDir<T>(
+  dataDir: string,
+  what: string,
+  open: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    if (error instanceof DataDirectoryLocked) throw error;
+    throw new DataDirectoryUnusable(dataDir, what, error);
+  }
+}
