@@ -3,9 +3,9 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { WriteRoute } from '../shared/http/route-config';
 import { CreateConversationCommand } from './commands/create-conversation/create-conversation.command';
 import { CreateConversationDto } from './conversation.dto';
-import { WriteRoute } from '../shared/http/route-config';
 
 @ApiTags('Conversations')
 @ApiBearerAuth()

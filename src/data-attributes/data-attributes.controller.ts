@@ -12,6 +12,7 @@ import {
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
+import { WriteRoute } from '../shared/http/route-config';
 import { CreateDataAttributeCommand } from './commands/create-data-attribute/create-data-attribute.command';
 import { CreateDataAttributeRequest } from './commands/create-data-attribute/create-data-attribute.request';
 import { UpdateDataAttributeCommand } from './commands/update-data-attribute/update-data-attribute.command';
@@ -24,7 +25,6 @@ import { optionValues } from './data-attribute.request-fields';
 import { DataAttributeListResponse, DataAttributeResponse } from './data-attribute.response';
 import { ListDataAttributesQuery } from './queries/list-data-attributes/list-data-attributes.query';
 import { ListDataAttributesRequest } from './queries/list-data-attributes/list-data-attributes.request';
-import { WriteRoute } from '../shared/http/route-config';
 
 @ApiTags('Data Attributes')
 @ApiBearerAuth()

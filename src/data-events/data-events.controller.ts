@@ -10,11 +10,11 @@ import { parseMetadata } from '../messenger/domain/messenger-item.parse';
 import { ReadYourWrites } from '../projection-runner/projection-runner.module';
 import { HttpProblem, type IntercomErrorItem } from '../shared/http/intercom-error';
 import { MinPosition } from '../shared/http/intercom-version';
+import { WriteRoute } from '../shared/http/route-config';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { TrackDataEventCommand } from './commands/track-data-event/track-data-event.command';
 import { CreateDataEventDto, ListDataEventsQueryDto } from './data-event.dto';
 import { DataEventReadModel } from './queries/data-event-read-model';
-import { WriteRoute } from '../shared/http/route-config';
 
 const DATA_EVENT_READ_MODELS = ['contacts', 'data_events'] as const;
 const DEFAULT_PER_PAGE = 50;

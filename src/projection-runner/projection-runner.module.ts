@@ -96,7 +96,8 @@ export class ReadYourWrites {
               'The change was stored but the read models have not caught up yet; retry the read',
           },
         ],
-        { 'Retry-After': '1' },
+        // The change is stored at `position`: a read sending it as X-Min-Position sees it.
+        { 'Retry-After': '1', 'X-Position': String(position) },
       );
     }
   }

@@ -8,6 +8,7 @@ import type { CustomAttributes } from '../contacts/domain/contact.attributes';
 import { ReadYourWrites } from '../projection-runner/projection-runner.module';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../shared/http/intercom-version';
+import { WriteRoute } from '../shared/http/route-config';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { ConvertVisitorCommand } from './commands/convert-visitor/convert-visitor.command';
 import { UpdateVisitorCommand } from './commands/update-visitor/update-visitor.command';
@@ -15,7 +16,6 @@ import { VisitorReadModel } from './queries/visitor-read-model';
 import { ConvertVisitorDto, FindVisitorQueryDto, UpdateVisitorDto } from './visitor.dto';
 import { VisitorNotFound } from './visitor.errors';
 import { toVisitorResponse } from './visitor.response';
-import { WriteRoute } from '../shared/http/route-config';
 
 const CONTACT_READ_MODELS = ['contacts'] as const;
 

@@ -104,7 +104,7 @@ describe('Contact write responses are what an immediate read shows', () => {
     expect(search.headers.get('x-position')).toBeNull();
   });
 
-  it('concurrent updates of one contact all apply, one after another', async () => {
+  it('concurrent updates of one contact all apply, each answering with its own change', async () => {
     const created = await call('/contacts', { method: 'POST', json: { role: 'lead' } });
     expect(created.status).toBe(200);
     const names = Array.from({ length: 20 }, (_, index) => `Concurrent ${index}`);

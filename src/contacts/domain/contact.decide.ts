@@ -465,8 +465,9 @@ export const deleteContact = (command: DeleteContact, state: ContactState): Deci
 export const trackEvent = (command: TrackEvent, state: ContactState): Decision => {
   const { contactId, workspaceId, name, createdAt } = command.data;
   const contact = requireLive(state, contactId);
-  notInFuture(createdAt, command.now);
+  // A repeat is ignored as always, even one accepted while the clock said otherwise.
   if (contact.dataEventKeys.has(dataEventKey(name, createdAt))) return [];
+  notInFuture(createdAt, command.now);
   const tracked: DataEventTracked = {
     type: 'DataEventTracked',
     data: { contactId, workspaceId, name, createdAt, metadata: command.data.metadata ?? {} },

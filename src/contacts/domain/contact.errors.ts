@@ -105,7 +105,9 @@ export type ContactError =
   | InvalidRoleChange
   | IdentityMismatch
   | VisitorNotArchivable
-  | InvalidMerge;
+  | InvalidMerge
+  | EventTimeInFuture
+  | EmailOfSeveralLeads;
 
 /** An event time further ahead of the clock than producers' drift explains. */
 export class EventTimeInFuture extends ContactDomainError {

@@ -35,6 +35,7 @@ import {
 } from '../../shared/http/intercom-version';
 import { serveDirectly } from '../../shared/http/direct-route';
 import { replyWithError } from '../../shared/http/intercom-exception.filter';
+import { WriteRoute } from '../../shared/http/route-config';
 import { AccessTokens } from '../../workspaces/access-tokens';
 import { authenticate, WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
@@ -61,7 +62,6 @@ import {
   MergeContactsDto,
   UpdateContactDto,
 } from './contact.dto';
-import { WriteRoute } from '../../shared/http/route-config';
 
 type RetrieveRequest = FastifyRequest<{
   Params: { id: string };

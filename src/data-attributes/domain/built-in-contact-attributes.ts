@@ -135,4 +135,8 @@ export const RESERVED_CONTACT_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
   'companies',
   'social_profiles',
   'merge_history',
+  // Request bodies may not hold these keys (they could reach a prototype): never writable.
+  '__proto__',
+  'constructor',
+  'prototype',
 ]);

@@ -140,6 +140,9 @@ describe('data attribute decider', () => {
       ['created_at'],
       ['location'],
       ['custom_attributes'],
+      // No request may carry these keys, so such an attribute could never be written.
+      ['constructor'],
+      ['__proto__'],
     ])('refuses the built-in contact field name %s', (name) => {
       given([]).when(create({ name })).thenThrows(AttributeNameTaken, { field: 'name' });
     });

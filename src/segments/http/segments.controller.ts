@@ -39,6 +39,7 @@ import {
 import { CLOCK, type Clock } from '../../shared/clock';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
+import { WriteRoute } from '../../shared/http/route-config';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { CreateSegmentCommand } from '../commands/create-segment/create-segment.command';
 import { DeleteSegmentCommand } from '../commands/delete-segment/delete-segment.command';
@@ -62,7 +63,6 @@ import {
   toSegmentDefinitionResponse,
   toSegmentResponse,
 } from './segment.response';
-import { WriteRoute } from '../../shared/http/route-config';
 
 /** Member lists read both the contacts and the membership read models. */
 const MEMBER_READ_MODELS = ['contacts', SEGMENT_MEMBERSHIP_PROJECTION] as const;
@@ -339,11 +339,11 @@ function decodeHistoryCursor(text: string): HistoryCursor {
       Number.isInteger(value.seq) &&
       typeof value.contactId === 'string' &&
       (value.change === 'entered' || value.change === 'exited') &&
-      typeof value.page === 'number' &&
-      Number.isSafeInteger(value.page) &&
-      value.page > 1
+      // Cursors made before pages were counted carry none: they open the second page at least.
+      (value.page === undefined ||
+        (typeof value.page === 'number' && Number.isSafeInteger(value.page) && value.page > 1))
     ) {
-      return value as HistoryCursor;
+      return { ...(value as HistoryCursor), page: value.page ?? 2 };
     }
   } catch {
     // falls through to the refusal

@@ -42,20 +42,7 @@ describe('replyWithError', () => {
   });
 
   it('answers a write that kept losing the race for its stream with 409 conflict', () => {
-    const sent: { status?: number; body?: unknown } = {};
-    const reply = {
-      status(code: number) {
-        sent.status = code;
-        return this;
-      },
-      headers() {
-        return this;
-      },
-      send(body: unknown) {
-        sent.body = body;
-        return this;
-      },
-    } as unknown as FastifyReply;
+    const { sent, reply } = fakeReply();
     replyWithError(
       new WrongExpectedRevision('contact-w.1', 3n, 4n),
       { id: 'req-1' } as FastifyRequest,
@@ -63,6 +50,7 @@ describe('replyWithError', () => {
     );
     expect(sent).toEqual({
       status: 409,
+      headers: {},
       body: {
         type: 'error.list',
         request_id: 'req-1',

@@ -85,7 +85,9 @@ function describe(exception: unknown): {
       errors: [
         {
           code: 'service_unavailable',
-          message: 'A store the service depends on is unreachable; retry the request',
+          message:
+            'A store the service depends on is unreachable; a write may or may not have been ' +
+            'stored: check before retrying it',
         },
       ],
       headers: { 'Retry-After': '5' },

@@ -55,6 +55,9 @@ export function PlainRule(
   predicate: (value: unknown) => boolean,
   message: string,
 ): PropertyDecorator {
+  const known = PLAIN_RULES.get(name);
+  if (known !== undefined && known !== predicate)
+    throw new Error(`PlainRule ${name} is already a rule with another predicate`);
   PLAIN_RULES.set(name, predicate);
   return ValidateBy({ name, validator: { validate: predicate, defaultMessage: () => message } });
 }
