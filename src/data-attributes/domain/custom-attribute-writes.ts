@@ -9,6 +9,7 @@ import {
   type CustomDataAttribute,
   type DataAttributeModel,
 } from './data-attribute.types';
+import { fitsCharacters } from '../../shared/characters';
 
 const fitsType = (
   attribute: CustomDataAttribute,
@@ -28,10 +29,6 @@ const fitsType = (
   }
 };
 
-// Characters, not UTF-16 units: an emoji counts once, as it does for Intercom.
-const characterCount = (value: string): number =>
-  value.length <= MAX_STRING_VALUE_LENGTH ? value.length : Array.from(value).length;
-
 const checkedValue = (
   name: string,
   attribute: CustomDataAttribute | undefined,
@@ -47,7 +44,7 @@ const checkedValue = (
     if (attribute.options !== null && !attribute.options.includes(value)) {
       throw new CustomAttributeRefused(name, 'not_an_option');
     }
-    if (characterCount(value) > MAX_STRING_VALUE_LENGTH)
+    if (!fitsCharacters(value, MAX_STRING_VALUE_LENGTH))
       throw new CustomAttributeRefused(name, 'too_long');
   }
   return value;

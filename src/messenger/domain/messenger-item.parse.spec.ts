@@ -43,6 +43,13 @@ describe('parseMessengerItem', () => {
     ).toEqual(['occurred_at']);
   });
 
+  it('measures strings in characters, as the Contacts API does: 255 emoji fit', () => {
+    const externalId = '😀'.repeat(255);
+    const item = { id: 'k', type: 'contact.logged_in', occurred_at: now, external_id: externalId };
+    expect(parse(item)).toMatchObject({ ok: true, item: { externalId } });
+    expect(fieldsOf({ ...item, external_id: '😀'.repeat(256) })).toContain('external_id');
+  });
+
   it('refuses a NUL character in any string of the item, naming where', () => {
     const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
     expect(fieldsOf({ ...seen, context: { browser: 'fire\u0000fox' } })).toEqual([

@@ -1,4 +1,5 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
+import { fitsCharacters } from '../../shared/characters';
 import { nulCharacterPath } from '../../shared/nul-character';
 import {
   isEmailAddress,
@@ -98,7 +99,7 @@ export function parseMessengerItem(
   const text = (field: string, max = MAX_STRING): string | undefined => {
     const value = raw[field];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    if (typeof value !== 'string' || value.length === 0 || !fitsCharacters(value, max)) {
       invalid(field, `${field} must be a non-empty string of at most ${max} characters`);
       return undefined;
     }
@@ -207,7 +208,7 @@ function parseAttributes(value: unknown, invalid: Report): MessengerAttributes |
       case 'language_override':
       case 'avatar': {
         const max = key === 'avatar' ? MAX_URL : MAX_STRING;
-        if (field === null || (typeof field === 'string' && field.length <= max))
+        if (field === null || (typeof field === 'string' && fitsCharacters(field, max)))
           attributes[key] = field;
         else invalid(name, `${name} must be a string of at most ${max} characters or null`);
         break;
@@ -267,7 +268,7 @@ function parseContext(value: unknown, invalid: Report): SeenContext | undefined 
     const name = `context.${key}`;
     if ((CONTEXT_STRINGS as readonly string[]).includes(key)) {
       const max = key === 'page_url' || key === 'referrer' ? MAX_URL : MAX_STRING;
-      if (field === null || (typeof field === 'string' && field.length <= max)) {
+      if (field === null || (typeof field === 'string' && fitsCharacters(field, max))) {
         // The page is accepted but not kept: no Intercom object has a field for it.
         if (key !== 'page_url') context[key] = field;
       } else invalid(name, `${name} must be a string of at most ${max} characters or null`);
@@ -293,7 +294,7 @@ function parseLocation(
     const name = `${field}.${key}`;
     if (!(LOCATION_FIELDS as readonly string[]).includes(key))
       invalid(name, `Unknown field ${name}`);
-    else if (part === null || (typeof part === 'string' && part.length <= MAX_STRING))
+    else if (part === null || (typeof part === 'string' && fitsCharacters(part, MAX_STRING)))
       location[key] = part;
     else invalid(name, `${name} must be a string or null`);
   }
