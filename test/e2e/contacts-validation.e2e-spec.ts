@@ -238,6 +238,24 @@ describe('Contacts API refusals change nothing', () => {
       expect(await current(user.id)).toEqual(snapshot);
     });
 
+    it('takes an empty body under any content type as no body, where none is needed', async () => {
+      const archived = await json<{ id: string }>(
+        service.request('/contacts', { method: 'POST', json: { role: 'lead' } }),
+      );
+      // What `curl -X POST -d ''` sends.
+      for (const [path, contentType] of [
+        [`/contacts/${archived.id}/archive`, 'application/x-www-form-urlencoded'],
+        [`/contacts/${archived.id}/unarchive`, 'text/plain'],
+      ] as const) {
+        const answered = await service.request(path, {
+          method: 'POST',
+          body: '',
+          headers: { 'content-type': contentType },
+        });
+        expect(answered.status).toBe(200);
+      }
+    });
+
     it('refuses the NUL character, which PostgreSQL cannot store, in bodies and URLs', async () => {
       const before = await contactCount();
       await expectRefusal(

@@ -24,7 +24,8 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
     );
   });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
-    if (request.body === undefined || request.body === null) return done();
+    // No body at all, whatever content type a client labels its nothing with (curl -d '').
+    if (request.body === undefined || request.body === null || hasEmptyBody(request)) return done();
     const problem = bodyProblem(request);
     if (problem === undefined) return done();
     replyWithError(problem, request, reply);
@@ -72,3 +73,6 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   }
   return false;
 }
+
+const hasEmptyBody = (request: FastifyRequest): boolean =>
+  request.headers['content-length'] === '0';
