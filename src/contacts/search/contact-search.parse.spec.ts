@@ -112,6 +112,8 @@ describe('parseContactSearchRequest', () => {
     expect(parsed(filter('location.city', '$', 'don'))).toMatchObject({
       field: { column: 'location_city' },
     });
+    // API 2.14 answers owner_id as an integer: searching with it means its digits.
+    expect(parsed(filter('owner_id', 'IN', [123, '456']))).toMatchObject({ value: ['123', '456'] });
     expect(parsed(filter('segment_id', 'IN', ['s1', 's2']))).toMatchObject({
       field: { kind: 'segment' },
     });

@@ -269,6 +269,14 @@ function parseNumber(raw: unknown): number | undefined {
 function parseScalar(field: SearchField, raw: unknown, path: string): SearchScalar {
   switch (field.type) {
     case 'string':
+      if (
+        typeof raw === 'number' &&
+        field.kind === 'standard' &&
+        field.integersAsText === true &&
+        Number.isSafeInteger(raw) &&
+        raw >= 0
+      )
+        return String(raw);
       if (typeof raw !== 'string') throw new InvalidSearchValue(field.name, path, 'a string');
       if (raw.length > MAX_STRING_VALUE_LENGTH) {
         throw new InvalidSearchValue(
