@@ -246,6 +246,7 @@ describe('Contacts API refusals change nothing', () => {
       for (const [path, contentType] of [
         [`/contacts/${archived.id}/archive`, 'application/x-www-form-urlencoded'],
         [`/contacts/${archived.id}/unarchive`, 'text/plain'],
+        [`/contacts/${archived.id}/archive`, 'application/json'],
       ] as const) {
         const answered = await service.request(path, {
           method: 'POST',
