@@ -6,7 +6,7 @@ import { AppModule } from './app.module';
 import { Environment } from './config/environment';
 import { createLogger, logRequests, PinoLoggerService } from './logging';
 import { answerRequestsWhileDraining } from './shared/http/draining';
-import { refuseUnusableInput } from './shared/http/json-bodies';
+import { refuseUnusableInput } from './shared/http/unusable-input';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;

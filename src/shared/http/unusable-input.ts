@@ -5,7 +5,7 @@ import { replyWithError } from './intercom-exception.filter';
 import type { ApiRouteConfig } from './route-config';
 
 /** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
-export const MAX_BODY_DEPTH = 32;
+const MAX_BODY_DEPTH = 32;
 
 /**
  * Request bodies are JSON objects and arrays of modest depth, without the NUL character. Fastify
@@ -65,7 +65,7 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
 }
 
 /** Whether `value` nests objects or arrays more than `limit` levels deep (iterative: no stack). */
-export function depthExceeds(value: unknown, limit: number): boolean {
+function depthExceeds(value: unknown, limit: number): boolean {
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (typeof next.value !== 'object' || next.value === null) continue;
