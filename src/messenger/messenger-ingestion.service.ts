@@ -25,7 +25,7 @@ import {
   type EventStore,
 } from '../shared/event-store/event-store.port';
 import { HttpProblem } from '../shared/http/intercom-error';
-import { normalizeIdentity } from '../shared/stream-names';
+import { contactStreamId, normalizeIdentity } from '../shared/stream-names';
 import { IDENTIFYING_TYPES, type MessengerItem } from './domain/messenger-item';
 import {
   attributeCommands,
@@ -38,6 +38,7 @@ import type { IngestionItemRecorded } from './domain/ingestion.events';
 import { completionIdOf, IngestionRecords, stepEventIdOf } from './ingestion-records';
 import { accepted, duplicate, rejected, type IngestionResult } from './ingestion-result';
 import { KeyedSequencer } from '../shared/keyed-sequencer';
+import { inStreamQueue } from '../shared/event-sourcing/handle-command';
 
 /** Re-runs of an item after a concurrent write to one of its streams. */
 const MAX_ATTEMPTS = 5;
@@ -170,11 +171,37 @@ export class MessengerIngestion {
     }
   }
 
-  /** Items other than sign-up and log-in: one append to the contact they address. */
+  /**
+   * Items other than sign-up and log-in: one append to the contact they address, in the queue of
+   * the API's commands on that contact (one at a time in this process, so neither side keeps
+   * losing the race for the stream's revision under load on one contact).
+   */
   private async apply(run: ItemRun): Promise<IngestionResult> {
+    const { workspaceId, item } = run;
+    const addressed = await this.address(run);
+    if (addressed.containsEvent) return duplicate(item.id, addressed.contactId);
+    const applied = await inStreamQueue(
+      this.store,
+      contactStreamId(workspaceId, addressed.contactId),
+      async () => {
+        // Again, in the queue: a command ahead of this item may have changed the contact.
+        const contact = await this.locator.locate(workspaceId, addressed.contactId, {
+          eventId: run.completionId,
+        });
+        if (contact.containsEvent) return duplicate(item.id, contact.contactId);
+        return this.applyTo(run, contact);
+      },
+    );
+    // A user's email goes through the update command, which queues on the stream itself.
+    return applied ?? this.supplyUserEmail(run, { workspaceId, contactId: addressed.contactId });
+  }
+
+  /** The item's append; undefined for a user's email, which `supplyUserEmail` takes instead. */
+  private async applyTo(
+    run: ItemRun,
+    contact: LocatedContact,
+  ): Promise<IngestionResult | undefined> {
     const { workspaceId, item, settings } = run;
-    const contact = await this.address(run);
-    if (contact.containsEvent) return duplicate(item.id, contact.contactId);
     const commands: ContactCommand[] = [];
     let role: LiveRole;
     const target = { workspaceId, contactId: contact.contactId };
@@ -189,7 +216,7 @@ export class MessengerIngestion {
       throw new ContactNotFound(contact.contactId);
     }
     await this.validateCustomAttributes(run);
-    if (item.type === 'email.supplied' && role === 'user') return this.supplyUserEmail(run, target);
+    if (item.type === 'email.supplied' && role === 'user') return undefined;
     commands.push(...contactCommandsFor(item, { ...target, role }, settings));
     const outcome = await appendDecisions(this.store, contact, commands, {
       metadata: run.metadata,

@@ -434,6 +434,44 @@ describe('POST /messenger/events', () => {
     });
   });
 
+  describe('concurrency', () => {
+    it('items and API commands on one contact at once all take effect', async () => {
+      const externalId = key('busy');
+      const user = (await (
+        await service.request('/contacts', { method: 'POST', json: { external_id: externalId } })
+      ).json()) as { id: string };
+      const rounds = Array.from({ length: 40 }, (_, index) => index);
+      const [batches, events] = await Promise.all([
+        Promise.all(
+          rounds.map((index) =>
+            ingest([
+              {
+                id: key('busy-item'),
+                type: 'contact.attributes_updated',
+                occurred_at: now - 100 + index,
+                external_id: externalId,
+                attributes: { name: `Busy ${index}` },
+              },
+            ]),
+          ),
+        ),
+        Promise.all(
+          rounds.map((index) =>
+            service.request('/events', {
+              method: 'POST',
+              json: { id: user.id, event_name: `busy-${index}`, created_at: now - 100 + index },
+            }),
+          ),
+        ),
+      ]);
+      expect(batches.flat().map((result) => result.status)).toEqual(rounds.map(() => 'accepted'));
+      expect(events.map((response) => response.status)).toEqual(rounds.map(() => 202));
+      const types = await streamTypes(user.id);
+      expect(types.filter((type) => type === 'DataEventTracked')).toHaveLength(40);
+      expect(types.filter((type) => type === 'ContactUpdated')).toHaveLength(40);
+    });
+  });
+
   describe('idempotency', () => {
     it('the same key twice in one batch and again in a later batch is a duplicate that changes nothing', async () => {
       const visitorId = key('v-idem');

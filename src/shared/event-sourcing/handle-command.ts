@@ -141,6 +141,19 @@ export function handleCommand<Command, Event extends DomainEvent, State>(
  */
 const writers = new WeakMap<EventStore, KeyedSequencer>();
 
+/**
+ * Runs `task` in the queue of this process's commands on `streamId` (see `handleCommand`): for a
+ * writer that reads, decides and appends on its own (ingestion), so it never races them. `task`
+ * must not itself run a command on that stream: it would wait for itself.
+ */
+export function inStreamQueue<T>(
+  store: EventStore,
+  streamId: string,
+  task: () => Promise<T>,
+): Promise<T> {
+  return writersOf(store).run([streamId], task);
+}
+
 function writersOf(store: EventStore): KeyedSequencer {
   let sequencer = writers.get(store);
   if (sequencer === undefined) {
