@@ -257,7 +257,7 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
-    it('refuses the NUL character, which PostgreSQL cannot store, in bodies and URLs', async () => {
+    it('refuses text PostgreSQL cannot store (NUL, unpaired surrogates) in bodies and URLs', async () => {
       const before = await contactCount();
       await expectRefusal(
         service.request('/contacts', { method: 'POST', json: { role: 'lead', name: 'a\u0000b' } }),
@@ -273,6 +273,22 @@ describe('Contacts API refusals change nothing', () => {
         400,
         'parameter_invalid',
         'query.value',
+      );
+      // Unpaired surrogates: PostgreSQL's jsonb refuses them, its text mangles them.
+      await expectRefusal(
+        service.request('/contacts', {
+          method: 'POST',
+          json: { email: 'lone@example.com', custom_attributes: { tier: 'v\ud800' } },
+        }),
+        400,
+        'parameter_invalid',
+        'custom_attributes.tier',
+      );
+      await expectRefusal(
+        service.request(`/contacts/${user.id}`, { method: 'PUT', json: { name: 'x\udc00y' } }),
+        400,
+        'parameter_invalid',
+        'name',
       );
       for (const path of ['/contacts/a%00b', '/visitors?user_id=a%00b']) {
         await expectRefusal(service.request(path), 400, 'parameter_invalid', undefined);

@@ -637,8 +637,8 @@ describe('POST /messenger/events', () => {
       expect(await read.json()).toMatchObject({ role: 'lead' });
     });
 
-    it('rejects an item holding the NUL character, and only that item', async () => {
-      const [bad, good] = await ingest([
+    it('rejects an item holding text PostgreSQL cannot store, and only that item', async () => {
+      const [bad, halfEmoji, good] = await ingest([
         {
           id: key('nul'),
           type: 'visitor.seen',
@@ -646,11 +646,23 @@ describe('POST /messenger/events', () => {
           visitor_id: key('v'),
           context: { browser: 'fire\u0000fox' },
         },
+        {
+          id: key('surrogate'),
+          type: 'event.tracked',
+          occurred_at: now,
+          visitor_id: key('v'),
+          event_name: 'ordered',
+          metadata: { note: 'half \ud83d' },
+        },
         { id: key('nul'), type: 'visitor.seen', occurred_at: now, visitor_id: key('v') },
       ]);
       expect(bad).toMatchObject({
         status: 'rejected',
         errors: [{ code: 'parameter_invalid', field: 'context.browser' }],
+      });
+      expect(halfEmoji).toMatchObject({
+        status: 'rejected',
+        errors: [{ code: 'parameter_invalid', field: 'metadata.note' }],
       });
       expect(good).toMatchObject({ status: 'accepted' });
     });

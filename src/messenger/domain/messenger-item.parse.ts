@@ -1,6 +1,6 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
 import { fitsCharacters } from '../../shared/characters';
-import { nulCharacterPath } from '../../shared/nul-character';
+import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
 import {
   isEmailAddress,
   type CustomAttributeValue,
@@ -93,8 +93,8 @@ export function parseMessengerItem(
   for (const field of Object.keys(raw)) {
     if (!ITEM_FIELDS.has(field)) invalid(field, `Unknown field ${field}`);
   }
-  const nul = nulCharacterPath(raw);
-  if (nul !== undefined) invalid(nul, `${nul} must not contain the NUL character`);
+  const unstorable = unstorableTextPath(raw);
+  if (unstorable !== undefined) invalid(unstorable, unstorableTextMessage(unstorable));
 
   const text = (field: string, max = MAX_STRING): string | undefined => {
     const value = raw[field];

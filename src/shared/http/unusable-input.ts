@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { nulCharacterPath } from '../nul-character';
+import { unstorableTextMessage, unstorableTextPath } from '../storable-text';
 import { HttpProblem } from './intercom-error';
 import { replyWithError } from './intercom-exception.filter';
 import type { ApiRouteConfig } from './route-config';
@@ -8,11 +8,12 @@ import type { ApiRouteConfig } from './route-config';
 const MAX_BODY_DEPTH = 32;
 
 /**
- * Request bodies are JSON objects and arrays of modest depth, without the NUL character. Fastify
+ * Request bodies are JSON objects and arrays of modest depth, of text PostgreSQL can store. Fastify
  * and Nest also parse `text/plain` and form bodies, which the API would then half-understand (a
  * form-encoded update applied its fields as strings); the validation that walks a body
  * recursively overflows the stack on one nested tens of thousands deep; and PostgreSQL cannot
- * store NUL (nor compare it, in a URL's id). All are refused here, before any route sees them.
+ * store NUL or unpaired surrogates (nor compare NUL, in a URL's id). All are refused here, before
+ * any route sees them.
  */
 export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
@@ -52,13 +53,13 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   }
   if ((request.routeOptions.config as ApiRouteConfig | undefined)?.checksItemsItself)
     return undefined;
-  const nul = nulCharacterPath(request.body);
-  if (nul !== undefined) {
+  const unstorable = unstorableTextPath(request.body);
+  if (unstorable !== undefined) {
     return HttpProblem.of(
       400,
       'parameter_invalid',
-      `${nul || 'The body'} must not contain the NUL character`,
-      nul || undefined,
+      unstorableTextMessage(unstorable || 'The body'),
+      unstorable || undefined,
     );
   }
   return undefined;
