@@ -7,10 +7,12 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  MinLength,
+  Max,
   Min,
+  MinLength,
   ValidateNested,
 } from 'class-validator';
+import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
 
 export class ConversationSenderDto {
   @ApiProperty({ enum: ['lead', 'user', 'contact'] })
@@ -37,6 +39,7 @@ export class CreateConversationDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(LAST_SECOND_OF_YEAR_9999)
   created_at?: number;
 
   @ApiPropertyOptional()

@@ -11,6 +11,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
 
 export class CreateDataEventDto {
   @ApiProperty({ example: 'invited-friend' })
@@ -22,6 +23,7 @@ export class CreateDataEventDto {
   @ApiProperty({ description: 'Unix seconds' })
   @IsInt()
   @Min(0)
+  @Max(LAST_SECOND_OF_YEAR_9999)
   created_at!: number;
 
   @ApiPropertyOptional({ description: 'The external_id of a user' })

@@ -105,6 +105,20 @@ describe('Contacts API refusals change nothing', () => {
       ['an email of the wrong type', { email: 42 }, 400, 'parameter_invalid', 'email'],
       ['an empty email', { role: 'user', email: '' }, 400, 'parameter_invalid', 'email'],
       [
+        'a signed_up_at no store can hold',
+        { email: 'new@example.com', signed_up_at: 1e308 },
+        400,
+        'parameter_invalid',
+        'signed_up_at',
+      ],
+      [
+        'a last_seen_at past year 9999',
+        { email: 'new@example.com', last_seen_at: 2 ** 63 },
+        400,
+        'parameter_invalid',
+        'last_seen_at',
+      ],
+      [
         'an email with spaces around it',
         { email: '  padded@example.com ' },
         400,

@@ -7,6 +7,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
   Min,
   MinLength,
@@ -18,6 +19,7 @@ import {
   type AttributeChanges,
   type CustomAttributes,
 } from '../domain/contact.attributes';
+import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 
 const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
@@ -72,12 +74,14 @@ export class ContactFieldsDto {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(LAST_SECOND_OF_YEAR_9999)
   signed_up_at?: number;
 
   @ApiPropertyOptional({ description: 'Unix seconds' })
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(LAST_SECOND_OF_YEAR_9999)
   last_seen_at?: number;
 
   @ApiPropertyOptional({ description: 'Admin id (integer or string)' })

@@ -24,6 +24,7 @@ import type {
   SearchScalar,
   SearchSort,
 } from './contact-search.query';
+import { FIRST_SECOND_OF_YEAR_1, LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 
 /** Intercom: "a limit of max 2 nested filters" — a group of groups is allowed, one more level is not. */
 export const MAX_GROUP_DEPTH = 2;
@@ -244,13 +245,6 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   }
 }
 
-/**
- * Dates are matched by whole calendar days, which exist for years 1 to 9999 (past ±8.64e12
- * seconds JavaScript has no date at all): 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
- */
-const EARLIEST_DATE = -62_135_596_800;
-const LATEST_DATE = 253_402_300_799;
-
 /** Stored strings are at most 255 characters; SQLite refuses LIKE patterns over 50,000 bytes. */
 const MAX_STRING_VALUE_LENGTH = 1_024;
 
@@ -306,8 +300,8 @@ function parseScalar(field: SearchField, raw: unknown, path: string): SearchScal
       if (
         value === undefined ||
         !Number.isSafeInteger(value) ||
-        value < EARLIEST_DATE ||
-        value > LATEST_DATE
+        value < FIRST_SECOND_OF_YEAR_1 ||
+        value > LAST_SECOND_OF_YEAR_9999
       ) {
         throw new InvalidSearchValue(
           field.name,

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../../contacts/search/contact-search.parse';
+import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 
 /*
  * Names, person types and rules are validated by the segment decider (with the search
@@ -82,8 +83,7 @@ export class SegmentContactsQuery extends PageQuery {
   @Type(() => Number)
   @IsInt()
   @Min(0)
-  // The last second of year 9999, as search dates: beyond, a number no column holds.
-  @Max(253_402_300_799)
+  @Max(LAST_SECOND_OF_YEAR_9999)
   readonly as_of?: number;
 }
 

@@ -36,6 +36,10 @@ const CHECKS: Readonly<
     ([min]) =>
     (value) =>
       typeof value === 'number' && value >= (min as number),
+  max:
+    ([max]) =>
+    (value) =>
+      typeof value === 'number' && value <= (max as number),
   isBoolean: () => (value) => typeof value === 'boolean',
   isIn:
     ([allowed]) =>
