@@ -10,22 +10,35 @@ export const isStorableText = (value: string): boolean =>
  * or undefined: one holding the NUL character, which PostgreSQL's text and jsonb refuse, or an
  * unpaired surrogate, which jsonb refuses and text turns into replacement characters. Such input
  * is refused at the edge, never accepted into the log where a projection would then fail on it.
- * Iterative: no stack.
+ * Recursive, so only for values whose depth is bounded (request bodies are, to 32 levels); the
+ * path is built only for what is found.
  */
 export function unstorableTextPath(value: unknown, root = ''): string | undefined {
-  const pending: Array<{ value: unknown; path: string }> = [{ value, path: root }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (typeof next.value === 'string') {
-      if (!isStorableText(next.value)) return next.path;
-      continue;
+  const found = unstorableIn(value);
+  if (found === undefined) return undefined;
+  return found.reduce<string>(
+    (path, key) =>
+      typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`,
+    root,
+  );
+}
+
+/** The keys leading from `value` to its first unstorable text, outermost first. */
+function unstorableIn(value: unknown): Array<string | number> | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : [];
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const found = unstorableIn(value[index]);
+      if (found !== undefined) return [index, ...found];
     }
-    if (typeof next.value !== 'object' || next.value === null) continue;
-    const isArray = Array.isArray(next.value);
-    for (const [key, child] of Object.entries(next.value)) {
-      const path = isArray ? `${next.path}[${key}]` : next.path ? `${next.path}.${key}` : key;
-      if (!isStorableText(key)) return path;
-      pending.push({ value: child, path });
-    }
+    return undefined;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!isStorableText(key)) return [key];
+    const found = unstorableIn((value as Record<string, unknown>)[key]);
+    if (found !== undefined) return [key, ...found];
   }
   return undefined;
 }

@@ -65,14 +65,23 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   return undefined;
 }
 
-/** Whether `value` nests objects or arrays more than `limit` levels deep (iterative: no stack). */
+/**
+ * Whether `value` nests objects or arrays more than `limit` levels deep. Recursive, but it stops
+ * descending at `limit`, so no body can overflow the stack with it.
+ */
 function depthExceeds(value: unknown, limit: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (typeof next.value !== 'object' || next.value === null) continue;
-    const depth = next.depth + 1;
-    if (depth > limit) return true;
-    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (depthExceeds(item, limit - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (
+      Object.hasOwn(value, key) &&
+      depthExceeds((value as Record<string, unknown>)[key], limit - 1)
+    )
+      return true;
   }
   return false;
 }
