@@ -143,7 +143,10 @@ export class DataEventsController {
     } else if (query.email !== undefined) {
       row = await this.contacts.findByEmail(workspaceId, query.email);
     }
-    if (!row || row.status !== 'live') throw new ContactNotFound(given[0] ?? '');
+    if (!row || row.status !== 'live') {
+      const field = given[0] ?? 'intercom_user_id';
+      throw new ContactNotFound(String(query[field] ?? ''), field);
+    }
     return row;
   }
 }

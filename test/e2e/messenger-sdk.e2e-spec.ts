@@ -181,6 +181,22 @@ describe('Visitors, conversations and data events through the official intercom-
       expect.objectContaining({ event_name: 'lead-event', intercom_user_id: lead.id }),
     ]);
 
+    // Nobody holds it: the 404 names the field that named nobody.
+    for (const [response, field] of [
+      [
+        await service.request('/events', {
+          method: 'POST',
+          json: { email: 'nobody-here@example.com', event_name: 'x', created_at: now - 5 },
+        }),
+        'email',
+      ],
+      [await service.request('/events?type=user&user_id=nobody-here'), 'user_id'],
+    ] as const) {
+      expect(response.status).toBe(404);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'not_found', field });
+    }
+
     await client.contacts.create({ role: 'lead', email: 'events-shared@example.com' });
     await client.contacts.create({ role: 'lead', email: 'events-shared@example.com' });
     const written = await service.request('/events', {

@@ -19,7 +19,11 @@ export abstract class ContactDomainError extends Error {
 export class ContactNotFound extends ContactDomainError {
   override readonly name = 'ContactNotFound';
   readonly code = 'not_found';
-  constructor(readonly contactId: string) {
+  constructor(
+    readonly contactId: string,
+    /** The request field that named it, when not the contact's id (`email`, `user_id`). */
+    override readonly field?: string,
+  ) {
     super(`Contact not found: ${contactId}`);
   }
 }

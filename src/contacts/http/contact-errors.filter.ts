@@ -38,7 +38,7 @@ export function contactErrorToProblem(
     );
   }
   if (contactError.name === 'ContactNotFound')
-    return HttpProblem.of(404, 'not_found', 'Contact Not Found', 'id');
+    return HttpProblem.of(404, 'not_found', 'Contact Not Found', contactError.field ?? 'id');
   return HttpProblem.of(
     STATUS_BY_CODE[contactError.code],
     contactError.code,

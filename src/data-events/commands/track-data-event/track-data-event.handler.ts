@@ -30,8 +30,11 @@ export class TrackDataEventHandler implements ICommandHandler<
     metadata,
   }: TrackDataEventCommand): Promise<ContactWriteResult> {
     const contact = await this.subjectOf(workspaceId, subject);
-    if (!contact || !isLive(contact.state))
-      throw new ContactNotFound(subject.id ?? subject.user_id ?? subject.email ?? '');
+    if (!contact || !isLive(contact.state)) {
+      const field =
+        subject.id !== undefined ? 'id' : subject.user_id !== undefined ? 'user_id' : 'email';
+      throw new ContactNotFound(subject.id ?? subject.user_id ?? subject.email ?? '', field);
+    }
     const outcome = await this.writer.execute(workspaceId, contact.contactId, {
       type: 'TrackEvent',
       data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
