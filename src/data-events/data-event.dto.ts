@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -12,6 +11,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
+import { DecimalInteger } from '../shared/http/decimal-integer';
 
 export class CreateDataEventDto {
   @ApiProperty({ example: 'invited-friend' })
@@ -74,7 +74,7 @@ export class ListDataEventsQueryDto {
 
   @ApiPropertyOptional({ default: 50, maximum: 150 })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(150)

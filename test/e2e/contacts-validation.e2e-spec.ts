@@ -252,6 +252,18 @@ describe('Contacts API refusals change nothing', () => {
       expect(await current(user.id)).toEqual(snapshot);
     });
 
+    it('reads query integers as decimal digits only', async () => {
+      for (const perPage of ['0x10', '1e1', ' 5']) {
+        await expectRefusal(
+          service.request(`/contacts?per_page=${encodeURIComponent(perPage)}`),
+          400,
+          'parameter_invalid',
+          'per_page',
+        );
+      }
+      expect((await service.request('/contacts?per_page=16')).status).toBe(200);
+    });
+
     it('takes an empty body under any content type as no body, where none is needed', async () => {
       const archived = await json<{ id: string }>(
         service.request('/contacts', { method: 'POST', json: { role: 'lead' } }),

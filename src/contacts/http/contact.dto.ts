@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -20,6 +19,7 @@ import {
   type CustomAttributes,
 } from '../domain/contact.attributes';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
+import { DecimalInteger } from '../../shared/http/decimal-integer';
 
 const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
@@ -122,14 +122,14 @@ export class MergeContactsDto {
 export class ListContactsQueryDto {
   @ApiPropertyOptional({ default: 50, maximum: 150 })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   per_page?: number;
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   page?: number;

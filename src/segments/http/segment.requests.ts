@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { Allow, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../../contacts/search/contact-search.parse';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
+import { DecimalInteger } from '../../shared/http/decimal-integer';
 
 /*
  * Names, person types and rules are validated by the segment decider (with the search
@@ -65,7 +65,7 @@ export class ListSegmentsQuery {
 export class PageQuery {
   @ApiPropertyOptional({ maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_PER_PAGE)
@@ -80,7 +80,7 @@ export class PageQuery {
 export class SegmentContactsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Unix seconds: the members at that instant' })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(0)
   @Max(LAST_SECOND_OF_YEAR_9999)

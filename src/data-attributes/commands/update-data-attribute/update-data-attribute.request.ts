@@ -1,15 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Min } from 'class-validator';
 import {
   IsOptionList,
   OPTION_LIST_SCHEMA,
   type OptionInput,
 } from '../../data-attribute.request-fields';
+import { DecimalInteger } from '../../../shared/http/decimal-integer';
 
 export class DataAttributeIdParams {
   @ApiProperty({ example: 1 })
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   readonly data_attribute_id!: number;

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { DecimalInteger } from '../../../shared/http/decimal-integer';
 
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 150;
@@ -9,7 +9,7 @@ export const MAX_PER_PAGE = 150;
 export class ListAttributeValuesRequest {
   @ApiPropertyOptional({ default: DEFAULT_PER_PAGE, minimum: 1, maximum: MAX_PER_PAGE })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_PER_PAGE)
