@@ -156,6 +156,36 @@ describe('segments API (e2e)', () => {
     expect(beyond.status).toBe(400);
   });
 
+  it('lists the members of a past instant, leads merged away since included', async () => {
+    const token = GLOBEX_TOKEN;
+    const post = async <T>(path: string, body: unknown) =>
+      json<T>(await app.request(path, { method: 'POST', token, json: body }));
+    const lead = await post<{ id: string }>('/contacts', { role: 'lead', name: 'Merged later' });
+    const user = await post<{ id: string }>('/contacts', {
+      role: 'user',
+      name: 'Merged later too',
+    });
+    const segment = await post<Segment>('/segments', {
+      name: 'Merged later',
+      person_type: 'all',
+      rule: { field: 'name', operator: '^', value: 'Merged later' },
+    });
+    const history = await json<History>(
+      await app.request(`/segments/${segment.id}/history`, { token }),
+    );
+    const entered = Math.max(...history.data.map((row) => row.effective_at));
+    await eventually(async () => (Math.floor(Date.now() / 1000) > entered ? true : undefined));
+    await post('/contacts/merge', { from: lead.id, into: user.id });
+    const before = await json<ContactList>(
+      await app.request(`/segments/${segment.id}/contacts?as_of=${entered}`, { token }),
+    );
+    expect(before.data.map((contact) => contact.id).sort()).toEqual([lead.id, user.id].sort());
+    const now = await json<ContactList>(
+      await app.request(`/segments/${segment.id}/contacts`, { token }),
+    );
+    expect(now.data.map((contact) => contact.id)).toEqual([user.id]);
+  });
+
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {
     const pro = await createContact({ role: 'user', email: 'pro@acme.test', name: 'Pro' });
     const lead = await createContact({ role: 'lead', name: 'Lead' });

@@ -80,9 +80,18 @@ export function searchableContacts<DB>(
   return scoped.selectFrom(`${table} as c` as 'c').where(searchableCondition(workspaceId));
 }
 
-/** What `searchableContacts` selects, as a condition over `c`. */
-export function searchableCondition(workspaceId: string): RawBuilder<SqlBool> {
-  return sql<SqlBool>`c.workspace_id = ${workspaceId} AND c.status = 'live' AND c.role IN ('lead', 'user')`;
+/**
+ * What `searchableContacts` selects, as a condition over `c`. `includeMerged`: also the leads
+ * merged away since, with the columns they had when merged (a question about a past instant,
+ * when they were still contacts; deleted contacts have no row left to show).
+ */
+export function searchableCondition(
+  workspaceId: string,
+  includeMerged = false,
+): RawBuilder<SqlBool> {
+  return includeMerged
+    ? sql<SqlBool>`c.workspace_id = ${workspaceId} AND c.status IN ('live', 'merged') AND c.role IN ('lead', 'user')`
+    : sql<SqlBool>`c.workspace_id = ${workspaceId} AND c.status = 'live' AND c.role IN ('lead', 'user')`;
 }
 
 /** The query as a SQL condition over `c`; both dialects give the results `matchesSearchQuery` gives. */

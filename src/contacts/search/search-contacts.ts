@@ -28,6 +28,8 @@ export interface ContactSearchScope {
   readonly segmentMembership?: SegmentMembershipSql;
   /** Segment rules' `has_done` / `has_not_done`. */
   readonly dataEvents?: DataEventSql;
+  /** Past instants: leads merged since count too (see `searchableCondition`). */
+  readonly includeMerged?: boolean;
 }
 
 /** api.md's `pages` object. */
@@ -93,7 +95,7 @@ export async function searchContacts<DB>(
   // Written as SQL text rather than through Kysely's query builder, whose building and compiling
   // cost more than SQLite takes to answer an indexed search.
   const from = sql`${sql.table(target.table)} AS c`;
-  const matching = sql<SqlBool>`${searchableCondition(scope.workspaceId)} AND (${condition})`;
+  const matching = sql<SqlBool>`${searchableCondition(scope.workspaceId, scope.includeMerged)} AND (${condition})`;
   // A standard sort field is a column of the row itself; any other is selected beside it.
   const sortColumn = sort.field.kind === 'standard' ? sort.field.column : undefined;
   const selection =

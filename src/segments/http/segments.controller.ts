@@ -220,7 +220,7 @@ export class SegmentsController {
     );
     const page = await searchContacts(
       this.searchTarget(),
-      { workspaceId, segmentMembership: membership },
+      { workspaceId, segmentMembership: membership, includeMerged: query.as_of !== undefined },
       request,
     );
     return searchListResponse(page, (row) => toContactResponse(row, version));
