@@ -6,7 +6,7 @@ import {
   type SearchDialect,
   type SegmentMembershipSql,
 } from '../../src/contacts/search/contact-search.sql';
-import { SECONDS_PER_DAY } from '../../src/contacts/search/contact-search.semantics';
+import { daySeconds } from '../../src/contacts/search/contact-search.semantics';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import {
   isTimeBased,
@@ -98,7 +98,7 @@ export function deadlineSql(
     ),
   ];
   const candidates = timed.flatMap(({ value, days }) => {
-    const flip = sql`floor(${value} + ${sql.lit(days * SECONDS_PER_DAY)})`;
+    const flip = sql`floor(${value} + ${sql.lit(daySeconds(days))})`;
     return [flip, sql`(${flip} + 1)`].map(
       (candidate) => sql`(CASE WHEN ${candidate} > ${sql.lit(now)} THEN ${candidate} END)`,
     );

@@ -63,12 +63,15 @@ export type Step =
 type DataEventName = 'purchase' | 'login';
 const dataEventName = fc.constantFrom<DataEventName>('purchase', 'login');
 
+/** Whole days, and fractions whose seconds floating point does not give whole (0.7 · 86400). */
+const dayCount = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(0.7, 1.1, 2.675));
+
 const dataEventFilter = fc.record(
   {
     field: fc.constant('event'),
     operator: fc.constantFrom('has_done', 'has_not_done'),
     value: dataEventName,
-    within_days: fc.integer({ min: 0, max: 2 }),
+    within_days: dayCount,
   },
   { requiredKeys: ['field', 'operator', 'value'] },
 );
@@ -77,7 +80,7 @@ const relative = (field: string) =>
   fc.record({
     field: fc.constant(field),
     operator: fc.constantFrom('less_than_days_ago', 'more_than_days_ago'),
-    value: fc.integer({ min: 0, max: 3 }),
+    value: dayCount,
   });
 
 const filter: fc.Arbitrary<JsonValue> = fc.oneof(

@@ -412,6 +412,22 @@ describe('parseContactSearchRequest', () => {
         'signed_up_at',
       ],
       ['a value for exists', filter('phone', 'exists', 'x'), 'phone'],
+      // Counted in seconds in bigint columns: beyond 10,000 years no date is that far.
+      [
+        'a day count past 10,000 years',
+        filter('signed_up_at', 'less_than_days_ago', 3_652_501),
+        'signed_up_at',
+      ],
+      [
+        'a day count past every number',
+        filter('last_seen_at', 'more_than_days_ago', 1e308),
+        'last_seen_at',
+      ],
+      [
+        'within_days past 10,000 years',
+        { ...filter('event', 'has_done', 'purchase'), within_days: 2e14 },
+        'event',
+      ],
       ['exists on segment_id', filter('segment_id', 'exists'), 'segment_id'],
       ['has_done on another field', filter('email', 'has_done', 'purchase'), 'email'],
       ['= on event', filter('event', '=', 'purchase'), 'event'],

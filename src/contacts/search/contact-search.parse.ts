@@ -25,6 +25,7 @@ import type {
   SearchSort,
 } from './contact-search.query';
 import { FIRST_SECOND_OF_YEAR_1, LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
+import { MAX_RELATIVE_DAYS } from './contact-search.semantics';
 
 /** Intercom: "a limit of max 2 nested filters" — a group of groups is allowed, one more level is not. */
 export const MAX_GROUP_DEPTH = 2;
@@ -189,8 +190,8 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
       if (node.within_days === undefined || node.within_days === null)
         return { kind: 'filter', field, operator, value: raw };
       const withinDays = parseNumber(node.within_days);
-      if (withinDays === undefined || withinDays < 0) {
-        throw new InvalidSearchValue(name, `${path}.within_days`, 'a non-negative number of days');
+      if (withinDays === undefined || withinDays < 0 || withinDays > MAX_RELATIVE_DAYS) {
+        throw new InvalidSearchValue(name, `${path}.within_days`, RELATIVE_DAYS);
       }
       return { kind: 'filter', field, operator, value: raw, withinDays };
     }
@@ -202,8 +203,8 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
     case 'less_than_days_ago':
     case 'more_than_days_ago': {
       const days = parseNumber(raw);
-      if (days === undefined || days < 0)
-        throw new InvalidSearchValue(name, valuePath, 'a non-negative number of days');
+      if (days === undefined || days < 0 || days > MAX_RELATIVE_DAYS)
+        throw new InvalidSearchValue(name, valuePath, RELATIVE_DAYS);
       return { kind: 'filter', field, operator, value: days };
     }
     case '=':
@@ -247,6 +248,8 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
 
 /** Stored strings are at most 255 characters; SQLite refuses LIKE patterns over 50,000 bytes. */
 const MAX_STRING_VALUE_LENGTH = 1_024;
+
+const RELATIVE_DAYS = `a number of days from 0 to ${MAX_RELATIVE_DAYS.toLocaleString('en-US')}`;
 
 const NUMERIC_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 

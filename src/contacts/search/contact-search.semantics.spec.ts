@@ -1,4 +1,4 @@
-import { foldCase } from './contact-search.semantics';
+import { daySeconds, foldCase } from './contact-search.semantics';
 
 describe('foldCase', () => {
   it('lowers ASCII capitals only, as SQLite lower() does', () => {
@@ -10,5 +10,15 @@ describe('foldCase', () => {
     expect(foldCase('already lower 123')).toBe('already lower 123');
     expect(foldCase('aBCdEFg')).toBe('abcdefg');
     expect(foldCase('')).toBe('');
+  });
+});
+
+describe('daySeconds', () => {
+  it('counts a day count in whole seconds, whatever floating point makes of the product', () => {
+    expect(0.7 * 86_400).not.toBe(60_480);
+    expect(daySeconds(0.7)).toBe(60_480);
+    expect(daySeconds(1.1)).toBe(95_040);
+    expect(daySeconds(7)).toBe(604_800);
+    expect(daySeconds(0.0001)).toBe(9);
   });
 });

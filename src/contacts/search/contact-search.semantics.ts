@@ -21,7 +21,17 @@ const ASCII_UPPER_RUNS = /[A-Z]+/g;
 
 export const SECONDS_PER_DAY = 86_400;
 
+/** The longest day count a relative rule takes: 10,000 years, beyond any date a contact holds. */
+export const MAX_RELATIVE_DAYS = 3_652_500;
+
+/**
+ * A day count as whole seconds, as every relative rule counts it (evaluation, SQL and deadlines
+ * alike): `0.7` days is 60,480 s, not the 60,479.99999999999 floating point makes of it, which
+ * PostgreSQL's integer columns refuse.
+ */
+export const daySeconds = (days: number): number => Math.round(days * SECONDS_PER_DAY);
+
 /** The instant bounds of a relative rule: `now - field < N days` ⇔ `field > now - N·86400`. */
 export function relativeThreshold(now: number, days: number): number {
-  return now - days * SECONDS_PER_DAY;
+  return now - daySeconds(days);
 }

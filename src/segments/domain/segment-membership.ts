@@ -9,7 +9,7 @@ import type {
   RelativeDateFilter,
   SearchNode,
 } from '../../contacts/search/contact-search.query';
-import { SECONDS_PER_DAY } from '../../contacts/search/contact-search.semantics';
+import { daySeconds } from '../../contacts/search/contact-search.semantics';
 import type { SegmentPersonType } from './segment.events';
 
 /** What membership needs from a segment: its parsed rule and who it applies to. */
@@ -165,7 +165,7 @@ function earlierCandidate(
   days: number,
   now: UnixSeconds,
 ): number | undefined {
-  const flip = Math.floor(value + days * SECONDS_PER_DAY);
+  const flip = Math.floor(value + daySeconds(days));
   const candidate = flip > now ? flip : flip + 1 > now ? flip + 1 : undefined;
   if (candidate === undefined) return next;
   return next === undefined || candidate < next ? candidate : next;
