@@ -89,9 +89,8 @@ export function searchableCondition(
   workspaceId: string,
   includeMerged = false,
 ): RawBuilder<SqlBool> {
-  return includeMerged
-    ? sql<SqlBool>`c.workspace_id = ${workspaceId} AND c.status IN ('live', 'merged') AND c.role IN ('lead', 'user')`
-    : sql<SqlBool>`c.workspace_id = ${workspaceId} AND c.status = 'live' AND c.role IN ('lead', 'user')`;
+  const status = includeMerged ? sql`c.status IN ('live', 'merged')` : sql`c.status = 'live'`;
+  return sql<SqlBool>`c.workspace_id = ${workspaceId} AND ${status} AND c.role IN ('lead', 'user')`;
 }
 
 /** The query as a SQL condition over `c`; both dialects give the results `matchesSearchQuery` gives. */
