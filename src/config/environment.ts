@@ -1,4 +1,4 @@
-import { Type, plainToInstance } from 'class-transformer';
+import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -14,6 +14,7 @@ import {
   type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
+import { DecimalInteger } from '../shared/decimal-integer';
 
 /** Every zone named in `WORKSPACE_TIME_ZONES` must be one `Intl` knows. */
 @ValidatorConstraint({ name: 'knownTimeZones' })
@@ -66,7 +67,7 @@ export const SQLITE_SYNCHRONOUS_LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as c
  * `process.env`; a bad value stops start-up with a message naming the variable.
  */
 export class Environment {
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -103,7 +104,7 @@ export class Environment {
   SQLITE_SYNCHRONOUS: (typeof SQLITE_SYNCHRONOUS_LEVELS)[number] = 'FULL';
 
   /** How long a read-your-writes response may wait for the projections, in milliseconds. */
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   // 0 would answer every write 503: its read models can never be waited for.
   @Min(1)
@@ -111,7 +112,7 @@ export class Environment {
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
   /** Seconds between two recorded sightings (`ContactSeen`) of one contact with the same context. */
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(0)
   @Max(86_400)
@@ -121,7 +122,7 @@ export class Environment {
    * Backpressure of `POST /messenger/events`: when a projection is further behind the head of the
    * log than this (in log positions, i.e. events on the embedded store), ingestion answers 429.
    */
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   INGESTION_MAX_LAG_EVENTS = 50_000;
@@ -144,13 +145,6 @@ export class Environment {
   @IsIn(['merge.after_source_closed'])
   FAULT_INJECTION?: string;
 }
-
-const WHOLE_NUMBER_VARIABLES: readonly (keyof Environment)[] = [
-  'PORT',
-  'READ_YOUR_WRITES_TIMEOUT_MS',
-  'SEEN_THROTTLE',
-  'INGESTION_MAX_LAG_EVENTS',
-];
 
 const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'PORT',
@@ -183,19 +177,12 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   );
   const environment = plainToInstance(Environment, relevant, { exposeDefaultValues: true });
   const errors = validateSync(environment, { whitelist: false, forbidUnknownValues: true });
-  // Number() also reads `0x50`, `1e3` or ` 80`: whole numbers are written in decimal digits.
-  const notDecimal = WHOLE_NUMBER_VARIABLES.filter(
-    (name) => relevant[name] !== undefined && !/^\d+$/.test(String(relevant[name])),
-  );
-  if (errors.length > 0 || notDecimal.length > 0) {
-    throw new InvalidEnvironment([
-      ...errors.map(
+  if (errors.length > 0) {
+    throw new InvalidEnvironment(
+      errors.map(
         (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
       ),
-      ...notDecimal
-        .filter((name) => !errors.some((error) => error.property === name))
-        .map((name) => `${name}: must be a whole number in decimal digits`),
-    ]);
+    );
   }
   return environment;
 }

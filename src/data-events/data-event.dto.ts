@@ -11,7 +11,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
-import { DecimalInteger } from '../shared/http/decimal-integer';
+import { DecimalInteger } from '../shared/decimal-integer';
 
 export class CreateDataEventDto {
   @ApiProperty({ example: 'invited-friend' })

@@ -19,7 +19,7 @@ import {
   type CustomAttributes,
 } from '../domain/contact.attributes';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
-import { DecimalInteger } from '../../shared/http/decimal-integer';
+import { DecimalInteger } from '../../shared/decimal-integer';
 
 const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');

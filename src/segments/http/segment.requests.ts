@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../../contacts/search/contact-search.parse';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
-import { DecimalInteger } from '../../shared/http/decimal-integer';
+import { DecimalInteger } from '../../shared/decimal-integer';
 
 /*
  * Names, person types and rules are validated by the segment decider (with the search

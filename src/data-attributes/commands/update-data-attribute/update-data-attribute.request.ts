@@ -5,7 +5,7 @@ import {
   OPTION_LIST_SCHEMA,
   type OptionInput,
 } from '../../data-attribute.request-fields';
-import { DecimalInteger } from '../../../shared/http/decimal-integer';
+import { DecimalInteger } from '../../../shared/decimal-integer';
 
 export class DataAttributeIdParams {
   @ApiProperty({ example: 1 })

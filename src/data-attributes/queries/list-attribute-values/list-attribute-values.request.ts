@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { DecimalInteger } from '../../../shared/http/decimal-integer';
+import { DecimalInteger } from '../../../shared/decimal-integer';
 
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 150;
