@@ -249,21 +249,6 @@ export class MessengerIngestion {
     if (sessionId !== undefined) {
       session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
-      if (session.state.status === 'none' && item.visitorId !== undefined && !item.contactId) {
-        await this.validateCustomAttributes(run);
-        await this.identity.refusalForNewSession(request);
-        // The visitor exists from now on, so that its id leads to whoever it turns out to be.
-        await appendDecisions(
-          this.store,
-          session,
-          [registerVisitorCommand({ ...item, visitorId: item.visitorId }, session, settings)],
-          {
-            metadata: run.metadata,
-            eventId: (index) => stepEventIdOf(workspaceId, item.id, 'register', index),
-          },
-        );
-        session = await this.locator.locate(workspaceId, sessionId);
-      }
     } else {
       const holder = await this.identity.findHolder(workspaceId, identity, {
         eventId: run.completionId,
@@ -271,6 +256,25 @@ export class MessengerIngestion {
       if (holder?.containsEvent) return duplicate(item.id, holder.contactId);
     }
     await this.validateCustomAttributes(run);
+    if (
+      sessionId !== undefined &&
+      session?.state.status === 'none' &&
+      item.visitorId !== undefined &&
+      !item.contactId
+    ) {
+      await this.identity.refusalForNewSession(request);
+      // The visitor exists from now on, so that its id leads to whoever it turns out to be.
+      await appendDecisions(
+        this.store,
+        session,
+        [registerVisitorCommand({ ...item, visitorId: item.visitorId }, session, settings)],
+        {
+          metadata: run.metadata,
+          eventId: (index) => stepEventIdOf(workspaceId, item.id, 'register', index),
+        },
+      );
+      session = await this.locator.locate(workspaceId, sessionId);
+    }
     const outcome = await this.identity.identify({
       ...request,
       session,
