@@ -87,17 +87,13 @@ export class IdentityResolution {
 
   async identify(request: IdentifyRequest): Promise<IdentifyOutcome> {
     const { workspaceId } = request;
-    const claims = identityClaimsOf({ role: 'user', ...request.identity });
-    if (claims.length === 0) throw new MissingIdentity(['external_id', 'email']);
-    const holder = await this.holderOf(workspaceId, claims);
+    const claims = claimsOf(request);
     const session = request.session;
+    const holder = await this.otherUserHolding(request, claims, session?.contactId);
     if (session && !isLive(session.state)) throw new ContactNotFound(session.contactId);
 
-    if (holder && holder.contactId !== session?.contactId) {
-      if (holder.state.status !== 'user') throw new IdentityHeldByNonUser(holder.contactId);
+    if (holder) {
       if (!session || session.state.status === 'user') return this.finish(request, holder);
-      // Refuse before the merge closes the session when the user could not take the log-in.
-      decideInSequence(holder.state, this.commandsFor(request, holder));
       const merged = await this.commands.execute(
         new MergeContactsCommand(workspaceId, session.contactId, holder.contactId),
       );
@@ -124,12 +120,25 @@ export class IdentityResolution {
    * caller registers the session's visitor only when this passes, so a refused item leaves none.
    */
   async refusalForNewSession(request: Omit<IdentifyRequest, 'session'>): Promise<void> {
-    const claims = identityClaimsOf({ role: 'user', ...request.identity });
-    if (claims.length === 0) throw new MissingIdentity(['external_id', 'email']);
+    const withoutSession = { ...request, session: undefined };
+    await this.otherUserHolding(withoutSession, claimsOf(withoutSession), undefined);
+  }
+
+  /**
+   * The contact other than the session that holds the identity, which must then be a user that
+   * takes this sign-up or log-in; refused otherwise (before a merge could close the session, and
+   * before anything is written). Undefined when nobody else holds it.
+   */
+  private async otherUserHolding(
+    request: IdentifyRequest,
+    claims: readonly IdentityClaim[],
+    sessionId: string | undefined,
+  ): Promise<LocatedContact | undefined> {
     const holder = await this.holderOf(request.workspaceId, claims);
-    if (holder === undefined) return;
+    if (holder === undefined || holder.contactId === sessionId) return undefined;
     if (holder.state.status !== 'user') throw new IdentityHeldByNonUser(holder.contactId);
-    decideInSequence(holder.state, this.commandsFor({ ...request, session: undefined }, holder));
+    decideInSequence(holder.state, this.commandsFor(request, holder));
+    return holder;
   }
 
   /**
@@ -228,6 +237,13 @@ export class IdentityResolution {
       request.kind === 'sign_up' ? { type: 'SignUp', data, now } : { type: 'LogIn', data, now };
     return [identify, ...followUp];
   }
+}
+
+/** The identity a sign-up or log-in gives, as reservations claim it; refused when it gives none. */
+function claimsOf(request: Pick<IdentifyRequest, 'identity'>): IdentityClaim[] {
+  const claims = identityClaimsOf({ role: 'user', ...request.identity });
+  if (claims.length === 0) throw new MissingIdentity(['external_id', 'email']);
+  return claims;
 }
 
 /** Whether the contact holds the value as its reservation means it (email among users only). */
