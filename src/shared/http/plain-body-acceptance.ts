@@ -3,6 +3,7 @@ import { getMetadataStorage, ValidateBy } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { TransformationType } from 'class-transformer';
 import type { MetadataStorage as TransformerMetadataStorage } from 'class-transformer/types/MetadataStorage';
+import { pathToFirst, type JsonRefusal } from '../json-path';
 
 /** One property's rules: the value passes when a condition skips it or every check holds. */
 interface PropertyAcceptance {
@@ -160,17 +161,11 @@ function isPlain(metadata: ValidationMetadata): boolean {
   );
 }
 
-/**
- * The ValidationPipe strips `__proto__`, `prototype` and `constructor` keys at any depth before
- * validating; a body holding one takes that path.
- */
-function hasPrototypeKeys(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (Array.isArray(value)) return value.some(hasPrototypeKeys);
-  if (Object.getPrototypeOf(value) !== Object.prototype) return true;
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__' || key === 'prototype' || key === 'constructor') return true;
-    if (hasPrototypeKeys((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
-}
+/** Keys the ValidationPipe strips at any depth before validating (they could reach a prototype). */
+export const PROTOTYPE_KEYS: JsonRefusal = {
+  key: (key) => key === '__proto__' || key === 'prototype' || key === 'constructor',
+};
+
+/** A body holding one takes the full path (which strips them). */
+const hasPrototypeKeys = (value: unknown): boolean =>
+  pathToFirst(value, PROTOTYPE_KEYS) !== undefined;

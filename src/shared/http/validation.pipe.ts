@@ -1,5 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { acceptsPlainly, plainAcceptanceOf } from './plain-body-acceptance';
+import { pathToFirst } from '../json-path';
+import { acceptsPlainly, plainAcceptanceOf, PROTOTYPE_KEYS } from './plain-body-acceptance';
 import { HttpProblem, type IntercomErrorItem } from './intercom-error';
 
 /**
@@ -26,7 +27,7 @@ class IntercomValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metatype !== undefined && this.toValidate(metadata)) {
       // The full path would delete these keys (they could reach a prototype) and go on without
       // them: a field of the request is never dropped unseen, so it is refused by name.
-      const path = prototypeKeyPath(value, '');
+      const path = pathToFirst(value, PROTOTYPE_KEYS);
       if (path !== undefined)
         throw HttpProblem.of(400, 'parameter_invalid', `Field name ${path} is not accepted`, path);
       const acceptance = plainAcceptanceOf(metatype);
@@ -50,18 +51,4 @@ function flatten(errors: readonly ValidationError[], parent = ''): IntercomError
     );
     return [...own, ...flatten(error.children ?? [], field)];
   });
-}
-
-const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
-
-/** The path of the first key of `value` the ValidationPipe would strip, if any (bodies nest 32 levels at most). */
-function prototypeKeyPath(value: unknown, path: string): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-    if (PROTOTYPE_KEYS.has(key)) return childPath;
-    const found = prototypeKeyPath(child, childPath);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
