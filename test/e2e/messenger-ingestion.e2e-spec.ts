@@ -160,6 +160,33 @@ describe('POST /messenger/events', () => {
       expect(shown).toMatchObject({ name, phone: '+33 1 23 45 67 89' });
     });
 
+    it("email.supplied for a user changes the user's email (an identity) with its attributes", async () => {
+      const externalId = key('email-user');
+      const user = (await (
+        await service.request('/contacts', { method: 'POST', json: { external_id: externalId } })
+      ).json()) as { id: string };
+      const [result] = await ingest([
+        {
+          id: key('email-user'),
+          type: 'email.supplied',
+          occurred_at: now - 5,
+          external_id: externalId,
+          email: `${externalId}@example.com`,
+          attributes: { name: 'Supplied user' },
+        },
+      ]);
+      expect(result).toMatchObject({ status: 'accepted', contact_id: user.id });
+      expect(await contact(user.id, (body) => body.name === 'Supplied user')).toMatchObject({
+        email: `${externalId}@example.com`,
+      });
+      // The email is the user's identity now: another user cannot take it.
+      const taken = await service.request('/contacts', {
+        method: 'POST',
+        json: { email: `${externalId}@example.com` },
+      });
+      expect(taken.status).toBe(409);
+    });
+
     it('a sign-up with an identity nobody holds makes the visitor that user', async () => {
       const visitorId = key('v-signs-up');
       const [signedUp] = await ingest([
