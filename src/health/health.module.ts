@@ -14,7 +14,10 @@ function readinessChecks(
 ): ReadinessCheck[] {
   return [
     { name: 'event_store', check: async () => void (await eventStore.headPosition()) },
-    { name: 'read_store', check: async () => void (await sql`select 1`.execute(readStore.db)) },
+    {
+      name: 'read_store',
+      check: async () => void (await sql`select 1`.execute(readStore.queryDb)),
+    },
     {
       name: 'projections',
       check: async () => {

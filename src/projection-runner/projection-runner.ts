@@ -247,13 +247,16 @@ export class ProjectionRunner {
       const checkpoint =
         active?.checkpoint ??
         (slot.entry ? await this.registry.readCheckpoint(slot.name, slot.entry.active.id) : 0n);
+      // Taken with the checkpoint: a feed may reach the head during the read below, and a state
+      // read after it would pair `live` with the checkpoint from before.
+      const state = this.stateOf(slot);
       const pendingEvent = await this.firstPendingEvent(slot, checkpoint);
       const pending = slot.pending;
       statuses.push({
         name: slot.name,
         version: slot.entry?.active.version,
         build: slot.entry?.active.id,
-        state: this.stateOf(slot),
+        state,
         checkpoint,
         headPosition: head,
         lagPositions: pendingEvent === undefined || head < checkpoint ? 0n : head - checkpoint,
@@ -300,7 +303,7 @@ export class ProjectionRunner {
    */
   queryDb<TDb>(name: string): Kysely<TDb> {
     const slot = this.slot(name);
-    return this.store.db.withPlugin(
+    return this.store.queryDb.withPlugin(
       new TableRenamePlugin((logical) => slot.entry?.active.tables[logical]),
     ) as unknown as Kysely<TDb>;
   }

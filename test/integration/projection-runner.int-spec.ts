@@ -63,7 +63,7 @@ async function allEvents(events: EventStore): Promise<RecordedEvent[]> {
 
 type AnyRow = Record<string, unknown>;
 
-/** Reads physical tables through another connection (the runner's own may be inside a transaction). */
+/** Reads physical tables through another read store (the runner's may be inside a transaction). */
 function rawDb(store: ReadStore): Kysely<Record<string, AnyRow>> {
   return store.db as Kysely<Record<string, AnyRow>>;
 }
@@ -149,6 +149,33 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(await runner.waitFor(live, 5000)).toBe(true);
     expect(await counts(runner)).toEqual({ 'thing-a': 5, 'thing-b': 2 });
     expect((await statusOf(runner)).checkpoint).toBe(live);
+  });
+
+  it('answers reads while a batch is being applied: the committed rows, without waiting for its transaction', async () => {
+    const caughtUp = await append(events, 'thing-a', 2);
+    const applying = gate();
+    const release = gate();
+    gates.push(release);
+    let holding = false;
+    const runner = runnerWith({
+      afterEvent: async () => {
+        if (!holding) return;
+        applying.open();
+        await release.opened;
+      },
+    });
+    await runner.start();
+    expect(await runner.waitFor(caughtUp, 5000)).toBe(true);
+
+    holding = true;
+    const live = await append(events, 'thing-a', 1);
+    await applying.opened;
+    // The batch has written its row inside its open transaction: reads see what was committed.
+    expect(await counts(runner)).toEqual({ 'thing-a': 2 });
+
+    release.open();
+    expect(await runner.waitFor(live, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 3 });
   });
 
   it('commits a batch and its checkpoint in one transaction: a failure mid-batch leaves no rows and the checkpoint unchanged', async () => {

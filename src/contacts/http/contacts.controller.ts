@@ -336,7 +336,7 @@ export class ContactsController {
 
   private searchTarget() {
     return {
-      db: this.readStore.db,
+      db: this.readStore.queryDb,
       dialect: this.readStore.dialect,
       table: this.runner.tables<{ contacts: unknown }>('contacts')('contacts'),
     };

@@ -47,7 +47,7 @@ export class ContactReadModel {
       this.readStore.keepPrepared(text);
       this.pointReadSql.set(table, text);
     }
-    const result = await this.readStore.db.executeQuery<ContactsTable | { row: string }>(
+    const result = await this.readStore.queryDb.executeQuery<ContactsTable | { row: string }>(
       CompiledQuery.raw(text, [workspaceId, contactId]),
     );
     const found = result.rows[0];
@@ -64,7 +64,7 @@ export class ContactReadModel {
    * contacts). The JSON columns stay text, as `select *` returns them.
    */
   private compilePointRead(table: string): string {
-    const db = this.readStore.db as Kysely<Record<string, ContactsTable>>;
+    const db = this.readStore.queryDb as Kysely<Record<string, ContactsTable>>;
     const query = db.selectFrom(table).where('workspace_id', '=', '').where('id', '=', '');
     if (this.readStore.dialect !== 'sqlite') return query.selectAll().compile().sql;
     const pairs = CONTACT_COLUMNS.map((column) => sql`${sql.lit(column)}, ${sql.ref(column)}`);
@@ -95,7 +95,7 @@ export class ContactReadModel {
     const key = `${table}:${ownerIdAsNumber}`;
     let text = this.jsonReadSql.get(key);
     if (text === undefined) {
-      const db = this.readStore.db as Kysely<Record<string, ContactsTable>>;
+      const db = this.readStore.queryDb as Kysely<Record<string, ContactsTable>>;
       text = db
         .selectFrom(table)
         .where('workspace_id', '=', '')
@@ -105,7 +105,7 @@ export class ContactReadModel {
         .compile().sql;
       this.jsonReadSql.set(key, text);
     }
-    const result = await this.readStore.db.executeQuery<ContactJsonRow>(
+    const result = await this.readStore.queryDb.executeQuery<ContactJsonRow>(
       CompiledQuery.raw(text, [workspaceId, contactId]),
     );
     const row = refuseUnlessContact(contactId, result.rows[0]);

@@ -42,6 +42,7 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
   return {
     dialect: 'postgres',
     db,
+    queryDb: db,
     tryLock: (key) => locks.tryLock(key),
     optimize: () => Promise.resolve(),
     keepPrepared: (text) => {

@@ -37,7 +37,14 @@ export interface ReadStoreLock {
  */
 export interface ReadStore {
   readonly dialect: ReadStoreDialect;
+  /** Projections' writes (and everything that must see them before they commit). */
   readonly db: Kysely<unknown>;
+  /**
+   * The API's reads: committed data only, and never queued behind a projection's transaction
+   * (SQLite: a second, read-only connection; PostgreSQL: the same pool, whose connections never
+   * wait for each other's reads).
+   */
+  readonly queryDb: Kysely<unknown>;
   /**
    * Cross-process mutual exclusion for `key` (e.g. one runner per projection). PostgreSQL: a
    * session advisory lock scoped to the current schema, held on a dedicated connection until

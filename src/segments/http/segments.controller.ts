@@ -310,7 +310,7 @@ export class SegmentsController {
 
   private searchTarget() {
     return {
-      db: this.readStore.db,
+      db: this.readStore.queryDb,
       dialect: this.readStore.dialect,
       table: this.runner.tables<{ contacts: unknown }>('contacts')('contacts'),
     };
