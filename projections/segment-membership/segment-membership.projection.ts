@@ -43,7 +43,13 @@ type Tx = Transaction<SegmentMembershipReadModel>;
  * The clock is event time, so a rebuild from position 0 records the same entries and exits at
  * the same instants. Every change is recorded with its time, cause and rule version.
  */
-export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: DeadlineAlarm } = {}) {
+export function segmentMembershipProjection(
+  deps: {
+    readonly deadlineAlarm?: DeadlineAlarm;
+    /** Contacts per pass of a whole-workspace change (tests make it small). */
+    readonly bulkChunkSize?: number;
+  } = {},
+) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
     version: 6,
@@ -67,7 +73,10 @@ export function segmentMembershipProjection(deps: { readonly deadlineAlarm?: Dea
           const now = await batch.advance(workspaceId, eventSeconds(run.event), run.event);
           await batch.flush();
           earliest = min(earliest, batch.earliestDeadlineWritten);
-          earliest = min(earliest, await applySegmentEvent(tx, tables, run.event, now));
+          earliest = min(
+            earliest,
+            await applySegmentEvent(tx, tables, run.event, now, deps.bulkChunkSize),
+          );
           continue;
         }
         await batch.preload(run.events);
@@ -117,6 +126,7 @@ async function applySegmentEvent(
   tables: TableResolver<SegmentMembershipReadModel>,
   recorded: RecordedEvent,
   now: number,
+  chunkSize: number | undefined,
 ): Promise<number | undefined> {
   const event = toSegmentEvent(recorded);
   const { workspaceId, segmentId } = event.data;
@@ -169,7 +179,13 @@ async function applySegmentEvent(
         event.data.ruleVersion,
         timeZoneOf(event.data),
       );
-      return evaluateSegmentInWorkspace(tx, tables, dialect, { workspaceId, segment, now, cause });
+      return evaluateSegmentInWorkspace(tx, tables, dialect, {
+        workspaceId,
+        segment,
+        now,
+        cause,
+        ...(chunkSize !== undefined ? { chunkSize } : {}),
+      });
     }
     case 'SegmentRenamed':
       await tx
@@ -187,6 +203,7 @@ async function applySegmentEvent(
         ruleVersion: Number(existing.rule_version),
         now,
         cause,
+        ...(chunkSize !== undefined ? { chunkSize } : {}),
       });
       return undefined;
   }

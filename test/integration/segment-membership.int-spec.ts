@@ -5,6 +5,7 @@ import { type SegmentMembershipReadModel } from '../../projections/segment-membe
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { ManualClock } from '../../src/shared/clock';
+import { handleSegmentCommand } from '../../src/segments/segment.command-handling';
 import { nextCheckAfter, snapshotOf } from '../../src/segments/domain/segment-membership';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
@@ -27,7 +28,9 @@ import {
   WORKSPACE,
 } from '../support/segment-membership-fixtures';
 
-const projection = segmentMembershipProjection();
+// Two contacts per pass of a whole-workspace change: the property tests' workspaces (a handful of
+// contacts) are then evaluated in several passes, boundaries included.
+const projection = segmentMembershipProjection({ bulkChunkSize: 2 });
 
 /** Every history row, in a total order, with numbers normalised across dialects. */
 async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
@@ -175,6 +178,44 @@ describeOnReadStores('segment membership projection', (dialect) => {
         }
       }),
       { numRuns: dialect === 'postgres' ? 15 : 40 },
+    );
+  }, 120_000);
+
+  it('a deleted segment: each member exits once, caused by the deletion, in passes over its members', async () => {
+    await fc.assert(
+      fc.asyncProperty(ruleSpec, initialContacts, async (spec, creations) => {
+        const store = SqliteEventStore.open({ file: ':memory:' });
+        const clock = new ManualClock(T0 * 1000);
+        try {
+          await resetTables();
+          for (const creation of creations) await runStep(store, clock, new Map(), creation);
+          const rules = await createSegments(store, clock, [spec]);
+          const position = await projectNewEvents(store, 0n, 5);
+          const [segmentId] = [...rules.keys()];
+          const members = await actualMembers(db);
+          expect(members).toEqual(
+            await expectedMembers(store, rules, Math.floor(clock.now() / 1000)),
+          );
+          await handleSegmentCommand(store, clock, WORKSPACE, segmentId!, (now) => ({
+            type: 'DeleteSegment',
+            data: { segmentId: segmentId!, workspaceId: WORKSPACE },
+            now,
+          }));
+          await projectNewEvents(store, position, 5);
+
+          expect(await actualMembers(db)).toEqual([]);
+          const exits = await db
+            .selectFrom('segment_membership_history')
+            .select(['segment_id', 'contact_id', 'cause_event_type'])
+            .where('change', '=', 'exited')
+            .where('cause_event_type', '=', 'SegmentDeleted')
+            .execute();
+          expect(exits.map((row) => `${row.segment_id}/${row.contact_id}`).sort()).toEqual(members);
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: dialect === 'postgres' ? 10 : 25 },
     );
   }, 120_000);
 
