@@ -400,9 +400,10 @@ async function inIdRanges(
       (column) =>
         sql<SqlBool>`(${from === undefined ? sql`1 = 1` : sql`${column} > ${from}`} AND ${through === undefined ? sql`1 = 1` : sql`${column} <= ${through}`})`,
     );
+    // After the last pass too: a batch of many segment events (a rebuild) yields between them.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (through === undefined) return;
     after = through;
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
