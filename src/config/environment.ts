@@ -96,6 +96,16 @@ export class Environment {
   @Validate(UniquePairKeys, ['second'])
   ACCESS_TOKENS?: string;
 
+  /**
+   * Tokens of the operations routes (`/admin/...`), comma-separated. Unset: a service of one
+   * workspace accepts that workspace's token there; one of several accepts none.
+   */
+  @IsOptional()
+  @Matches(/^[^,:\s]{8,}(,[^,:\s]{8,})*$/, {
+    message: 'must be comma-separated tokens of at least 8 characters',
+  })
+  ADMIN_TOKENS?: string;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
@@ -153,6 +163,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'EVENTSTORE_CONNECTION_STRING',
   'DATABASE_URL',
   'ACCESS_TOKENS',
+  'ADMIN_TOKENS',
   'LOG_LEVEL',
   'SQLITE_SYNCHRONOUS',
   'READ_YOUR_WRITES_TIMEOUT_MS',

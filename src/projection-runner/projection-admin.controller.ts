@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpProblem } from '../shared/http/intercom-error';
+import { AdminRoute } from '../workspaces/workspace-auth.guard';
 import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
@@ -9,6 +10,7 @@ import {
 
 @ApiTags('Operations')
 @ApiBearerAuth()
+@AdminRoute()
 @Controller('admin/projections')
 export class ProjectionAdminController {
   constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}

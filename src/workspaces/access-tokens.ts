@@ -4,15 +4,35 @@ import { join } from 'node:path';
 
 export const DEFAULT_WORKSPACE_ID = 'default';
 
+/** Secret tokens and what each stands for, looked up in constant time per candidate. */
+export class TokenTable<Value> {
+  /** Each token's bytes, encoded once. */
+  private readonly candidates: ReadonlyArray<readonly [Buffer, Value]>;
+
+  constructor(entries: Iterable<readonly [string, Value]>) {
+    this.candidates = [...entries].map(([token, value]) => [Buffer.from(token), value] as const);
+  }
+
+  /** What `token` stands for, or undefined. */
+  lookup(token: string): Value | undefined {
+    const offered = Buffer.from(token);
+    for (const [expected, value] of this.candidates) {
+      if (expected.length === offered.length && timingSafeEqual(expected, offered)) return value;
+    }
+    return undefined;
+  }
+
+  get values(): readonly Value[] {
+    return this.candidates.map(([, value]) => value);
+  }
+}
+
 /** Which workspace each access token belongs to. */
 export class AccessTokens {
-  /** Each token's bytes, encoded once. */
-  private readonly candidates: ReadonlyArray<readonly [Buffer, string]>;
+  private readonly table: TokenTable<string>;
 
   private constructor(workspaceByToken: ReadonlyMap<string, string>) {
-    this.candidates = [...workspaceByToken].map(
-      ([token, workspaceId]) => [Buffer.from(token), workspaceId] as const,
-    );
+    this.table = new TokenTable(workspaceByToken);
   }
 
   /** From `ACCESS_TOKENS` (`workspace:token,…`), already validated by the environment class. */
@@ -54,11 +74,11 @@ export class AccessTokens {
 
   /** The workspace of `token`, or undefined. Compares in constant time per candidate. */
   workspaceOf(token: string): string | undefined {
-    const offered = Buffer.from(token);
-    for (const [expected, workspaceId] of this.candidates) {
-      if (expected.length === offered.length && timingSafeEqual(expected, offered))
-        return workspaceId;
-    }
-    return undefined;
+    return this.table.lookup(token);
+  }
+
+  /** How many workspaces the tokens open. */
+  get workspaceCount(): number {
+    return new Set(this.table.values).size;
   }
 }

@@ -9,51 +9,67 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { AccessTokens } from './access-tokens';
+import { AdminAccess } from './admin-access';
 
-const PUBLIC_ROUTE = Symbol('PUBLIC_ROUTE');
+const ROUTE_ACCESS = Symbol('ROUTE_ACCESS');
+
+/** Who may call a route: anyone, a workspace's token (the default), or an administrator. */
+type RouteAccess = 'public' | 'workspace' | 'admin';
 
 /** Marks a route that needs no access token (health, docs, metrics). */
-export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
+export const PublicRoute = () => SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess);
+
+/** Marks the operations routes, which act on every workspace (see `AdminAccess`). */
+export const AdminRoute = () => SetMetadata(ROUTE_ACCESS, 'admin' satisfies RouteAccess);
 
 type AuthenticatedRequest = FastifyRequest & { workspaceId?: string };
 
 /** The bearer token selects the workspace; a token never sees another workspace's data. */
 @Injectable()
 export class WorkspaceAuthGuard implements CanActivate {
-  /** Whether each route is public, by class and handler: metadata is read once per route. */
-  private readonly publicRoutes = new WeakMap<object, WeakMap<object, boolean>>();
+  /** Each route's access, by class and handler: metadata is read once per route. */
+  private readonly routeAccess = new WeakMap<object, WeakMap<object, RouteAccess>>();
 
   constructor(
     private readonly tokens: AccessTokens,
+    private readonly admin: AdminAccess,
     private readonly reflector: Reflector,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const handler = context.getHandler();
     const controller = context.getClass();
-    let routes = this.publicRoutes.get(controller);
+    let routes = this.routeAccess.get(controller);
     if (routes === undefined) {
       routes = new WeakMap();
-      this.publicRoutes.set(controller, routes);
+      this.routeAccess.set(controller, routes);
     }
-    let isPublic = routes.get(handler);
-    if (isPublic === undefined) {
-      isPublic =
-        this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, controller]) === true;
-      routes.set(handler, isPublic);
+    let access = routes.get(handler);
+    if (access === undefined) {
+      access =
+        this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [
+          handler,
+          controller,
+        ]) ?? 'workspace';
+      routes.set(handler, access);
     }
-    if (!isPublic) authenticate(this.tokens, context.switchToHttp().getRequest<FastifyRequest>());
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (access === 'workspace') authenticate(this.tokens, request);
+    else if (access === 'admin') this.admin.authorize(bearerToken(request));
     return true;
   }
 }
+
+const bearerToken = (request: FastifyRequest): string | undefined =>
+  /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 
 /**
  * The workspace of the request's bearer token, which the request then carries (`@WorkspaceId()`);
  * throws 401 without a valid token. The guard's check, for routes Fastify serves directly.
  */
 export function authenticate(tokens: AccessTokens, request: FastifyRequest): string {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  const workspaceId = match?.[1] ? tokens.workspaceOf(match[1]) : undefined;
+  const token = bearerToken(request);
+  const workspaceId = token ? tokens.workspaceOf(token) : undefined;
   if (!workspaceId) throw HttpProblem.of(401, 'unauthorized', 'Access Token Invalid');
   (request as AuthenticatedRequest).workspaceId = workspaceId;
   return workspaceId;

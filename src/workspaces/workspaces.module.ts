@@ -2,6 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Environment } from '../config/environment';
 import { AccessTokens } from './access-tokens';
+import { AdminAccess } from './admin-access';
 import { WorkspaceAuthGuard } from './workspace-auth.guard';
 import { WorkspaceTimeZones } from './workspace-time-zones';
 
@@ -18,6 +19,12 @@ function loadAccessTokens(environment: Environment): AccessTokens {
 @Module({
   providers: [
     { provide: AccessTokens, useFactory: loadAccessTokens, inject: [Environment] },
+    {
+      provide: AdminAccess,
+      useFactory: (environment: Environment, tokens: AccessTokens) =>
+        AdminAccess.parse(environment.ADMIN_TOKENS, tokens),
+      inject: [Environment, AccessTokens],
+    },
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
     WorkspaceTimeZones,
   ],

@@ -1,4 +1,4 @@
-import { GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 interface ValueList {
   readonly type: string;
@@ -57,7 +57,7 @@ describe('attribute values API (e2e)', () => {
 
   /** The head of the log: every write so far happened at or before it. */
   async function headPosition(): Promise<string> {
-    const response = await service.request('/admin/projections');
+    const response = await service.request('/admin/projections', { token: ADMIN_TOKEN });
     const body = (await response.json()) as { data: readonly { head_position: string }[] };
     return body.data[0]!.head_position;
   }

@@ -1,4 +1,10 @@
-import { startTestApp, type TestApp } from '../support/test-app';
+import {
+  ACME_TOKEN,
+  ADMIN_TOKEN,
+  GLOBEX_TOKEN,
+  startTestApp,
+  type TestApp,
+} from '../support/test-app';
 
 interface ProjectionJson {
   name: string;
@@ -12,7 +18,7 @@ interface ProjectionJson {
 }
 
 async function projections(service: TestApp): Promise<ProjectionJson[]> {
-  const response = await service.request('/admin/projections');
+  const response = await service.request('/admin/projections', { token: ADMIN_TOKEN });
   expect(response.status).toBe(200);
   return ((await response.json()) as { data: ProjectionJson[] }).data;
 }
@@ -40,6 +46,7 @@ describe('projection operations over HTTP', () => {
 
     const rebuild = await service.request('/admin/projections/contacts/rebuild', {
       method: 'POST',
+      token: ADMIN_TOKEN,
     });
     expect(rebuild.status).toBe(202);
     expect(await rebuild.json()).toEqual({
@@ -65,8 +72,67 @@ describe('projection operations over HTTP', () => {
     const read = await service.request(`/contacts/${created.id}`);
     expect(((await read.json()) as { name: string }).name).toBe('Before');
 
-    const unknown = await service.request('/admin/projections/nope/rebuild', { method: 'POST' });
+    const unknown = await service.request('/admin/projections/nope/rebuild', {
+      method: 'POST',
+      token: ADMIN_TOKEN,
+    });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ errors: [{ code: 'not_found', field: 'name' }] });
+  });
+
+  it('refuses the operations routes to workspace tokens (403) and to unknown ones (401), without starting anything', async () => {
+    const before = await projections(service);
+    for (const token of [ACME_TOKEN, GLOBEX_TOKEN]) {
+      const status = await service.request('/admin/projections', { token });
+      expect(status.status).toBe(403);
+      expect(await status.json()).toMatchObject({
+        type: 'error.list',
+        errors: [{ code: 'forbidden', message: 'Operations routes need a token of ADMIN_TOKENS' }],
+      });
+      const rebuild = await service.request('/admin/projections/contacts/rebuild', {
+        method: 'POST',
+        token,
+      });
+      expect(rebuild.status).toBe(403);
+    }
+    const unknown = await service.request('/admin/projections', { token: 'no-such-token-0001' });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toMatchObject({ errors: [{ code: 'unauthorized' }] });
+    // The admin token opens no workspace.
+    expect((await service.request('/contacts', { token: ADMIN_TOKEN })).status).toBe(401);
+    const after = await projections(service);
+    expect(
+      after.map((projection) => [projection.name, projection.build, projection.rebuild]),
+    ).toEqual(before.map((projection) => [projection.name, projection.build, null]));
+  });
+});
+
+describe('the operations routes without ADMIN_TOKENS', () => {
+  it('accept the token of the only workspace', async () => {
+    const single = await startTestApp({ ACCESS_TOKENS: `acme:${ACME_TOKEN}`, ADMIN_TOKENS: '' });
+    try {
+      expect((await single.request('/admin/projections', { token: ACME_TOKEN })).status).toBe(200);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('accept no workspace token when there are several, and say what to set', async () => {
+    const shared = await startTestApp({ ADMIN_TOKENS: '' });
+    try {
+      const response = await shared.request('/admin/projections', { token: ACME_TOKEN });
+      expect(response.status).toBe(403);
+      expect(await response.json()).toMatchObject({
+        errors: [{ code: 'forbidden', message: expect.stringContaining('set ADMIN_TOKENS') }],
+      });
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it('refuse to start with an admin token that is also a workspace token', async () => {
+    await expect(
+      startTestApp({ ADMIN_TOKENS: `other-token-0001,${GLOBEX_TOKEN}` }),
+    ).rejects.toThrow('ADMIN_TOKENS: a token is also a workspace token of ACCESS_TOKENS');
   });
 });

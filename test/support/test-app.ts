@@ -10,6 +10,8 @@ import { Environment, loadEnvironment } from '../../src/config/environment';
 
 export const ACME_TOKEN = 'token-of-acme-0001';
 export const GLOBEX_TOKEN = 'token-of-globex-0001';
+/** The operations routes' token (`ADMIN_TOKENS`). */
+export const ADMIN_TOKEN = 'token-of-the-operator-0001';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
@@ -30,7 +32,7 @@ export interface FastifySetup {
 
 /**
  * The whole service in-process on a random port, embedded stores in a fresh DATA_DIR, two
- * workspaces (`acme`, `globex`).
+ * workspaces (`acme`, `globex`) and an administrator (`ADMIN_TOKEN`).
  */
 export async function startTestApp(
   environment: Readonly<Record<string, string>> = {},
@@ -40,6 +42,7 @@ export async function startTestApp(
   const settings = loadEnvironment({
     DATA_DIR: dataDir,
     ACCESS_TOKENS: `acme:${ACME_TOKEN},globex:${GLOBEX_TOKEN}`,
+    ADMIN_TOKENS: ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
     ...environment,
   });
