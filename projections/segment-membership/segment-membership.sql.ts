@@ -152,19 +152,13 @@ export async function evaluateSegmentInWorkspace(
     sql<SqlBool>`EXISTS (SELECT 1 FROM ${members} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segment.id} AND m.contact_id = ${contactId})`;
   const isMatch = (contactId: RawBuilder<string>) =>
     sql<SqlBool>`EXISTS (SELECT 1 FROM ${evaluated} r WHERE r.contact_id = ${contactId} AND r.matches = 1)`;
-  const historyColumns = (change: 'entered' | 'exited', contactId: RawBuilder<string>) => [
-    text(workspaceId).as('workspace_id'),
-    text(segment.id).as('segment_id'),
-    contactId.as('contact_id'),
-    sql.lit(change).as('change'),
-    sql.lit(now).as('effective_at'),
-    sql.lit('event').as('cause'),
-    text(cause.eventId).as('cause_event_id'),
-    text(cause.eventType).as('cause_event_type'),
-    sql.lit(segment.ruleVersion).as('rule_version'),
-    sql.lit(cause.position.toString()).as('position'),
-    sql.lit(BULK_SEQ).as('seq'),
-  ];
+  const change = {
+    workspaceId,
+    segmentId: segment.id,
+    ruleVersion: segment.ruleVersion,
+    now,
+    cause,
+  };
   const columns = SEGMENT_HISTORY_COLUMNS;
   const untyped = db as unknown as Kysely<Record<string, EvaluationRow>>;
   const entries = untyped
@@ -177,12 +171,12 @@ export async function evaluateSegmentInWorkspace(
     db,
   );
   await inIdRanges(
-    (after, size) =>
-      nthIdAfter(db, tables('segment_membership_contacts'), sql`workspace_id = ${workspaceId}`, {
-        column: 'id',
-        after,
-        size,
-      }),
+    db,
+    {
+      table: tables('segment_membership_contacts'),
+      where: sql`workspace_id = ${workspaceId}`,
+      column: 'id',
+    },
     input.chunkSize,
     async (range) => {
       // The members of the range that the rule no longer selects.
@@ -210,13 +204,13 @@ export async function evaluateSegmentInWorkspace(
       await db
         .insertInto('segment_membership_history')
         .columns(columns)
-        .expression(exits.select(historyColumns('exited', sql.ref<string>('m.contact_id'))))
+        .expression(exits.select(bulkHistoryColumns(change, 'exited', sql.ref('m.contact_id'))))
         .execute();
       await db
         .insertInto('segment_membership_history')
         .columns(columns)
         .expression(
-          entries.select(historyColumns('entered', sql.ref<string>('r.contact_id'))) as never,
+          entries.select(bulkHistoryColumns(change, 'entered', sql.ref('r.contact_id'))) as never,
         )
         .execute();
       await db
@@ -316,19 +310,14 @@ export async function removeSegment(
     readonly chunkSize?: number;
   },
 ): Promise<void> {
-  const { workspaceId, segmentId, now, cause } = input;
+  const { workspaceId, segmentId } = input;
   await inIdRanges(
-    (after, size) =>
-      nthIdAfter(
-        db,
-        'segment_membership_members',
-        sql`workspace_id = ${workspaceId} AND segment_id = ${segmentId}`,
-        {
-          column: 'contact_id',
-          after,
-          size,
-        },
-      ),
+    db,
+    {
+      table: 'segment_membership_members',
+      where: sql`workspace_id = ${workspaceId} AND segment_id = ${segmentId}`,
+      column: 'contact_id',
+    },
     input.chunkSize,
     async (range) => {
       const inRange = db
@@ -339,21 +328,7 @@ export async function removeSegment(
       await db
         .insertInto('segment_membership_history')
         .columns(SEGMENT_HISTORY_COLUMNS)
-        .expression(
-          inRange.select([
-            'm.workspace_id',
-            'm.segment_id',
-            'm.contact_id',
-            sql.lit('exited').as('change'),
-            sql.lit(now).as('effective_at'),
-            sql.lit('event').as('cause'),
-            text(cause.eventId).as('cause_event_id'),
-            text(cause.eventType).as('cause_event_type'),
-            sql.lit(input.ruleVersion).as('rule_version'),
-            sql.lit(cause.position.toString()).as('position'),
-            sql.lit(BULK_SEQ).as('seq'),
-          ]),
-        )
+        .expression(inRange.select(bulkHistoryColumns(input, 'exited', sql.ref('m.contact_id'))))
         .execute();
       await db
         .deleteFrom('segment_membership_members')
@@ -371,6 +346,33 @@ export async function removeSegment(
     .execute();
 }
 
+/** A history row of a segment event's bulk change, for the contact `contactId` selects. */
+function bulkHistoryColumns(
+  change: {
+    readonly workspaceId: string;
+    readonly segmentId: string;
+    readonly ruleVersion: number;
+    readonly now: number;
+    readonly cause: BulkCause;
+  },
+  kind: 'entered' | 'exited',
+  contactId: RawBuilder<string>,
+) {
+  return [
+    text(change.workspaceId).as('workspace_id'),
+    text(change.segmentId).as('segment_id'),
+    contactId.as('contact_id'),
+    sql.lit(kind).as('change'),
+    sql.lit(change.now).as('effective_at'),
+    sql.lit('event').as('cause'),
+    text(change.cause.eventId).as('cause_event_id'),
+    text(change.cause.eventType).as('cause_event_type'),
+    sql.lit(change.ruleVersion).as('rule_version'),
+    sql.lit(change.cause.position.toString()).as('position'),
+    sql.lit(BULK_SEQ).as('seq'),
+  ];
+}
+
 /**
  * Contacts per pass of a bulk change: each pass is a few statements over at most this many rows
  * (~50 ms at 1,000,000 contacts on SQLite), and the event loop runs between passes, so the API's
@@ -381,20 +383,28 @@ export const BULK_CHUNK_SIZE = 20_000;
 /** An id column's range of one pass: after the last pass's end, through this pass's end. */
 type IdRange = (column: RawBuilder<string>) => RawBuilder<SqlBool>;
 
+/** An id column of the rows a bulk change passes over. */
+interface IdColumn {
+  readonly table: string;
+  /** The rows (a workspace's, a segment's). */
+  readonly where: RawBuilder<unknown>;
+  readonly column: string;
+}
+
 /**
- * Runs `pass` over consecutive ranges of ids (in the column's own order) that together cover
- * every id: the first has no lower bound and the last no upper bound, so rows `nextEnd` does not
- * count (a member whose contact row is gone) are still in one range. `nextEnd(after, size)` is
- * the `size`-th id after `after`, or undefined when fewer remain.
+ * Runs `pass` over consecutive ranges of `ids` (in the column's own order) that together cover
+ * every value: the first has no lower bound and the last no upper bound, so rows the column's
+ * table does not hold (a member whose contact row is gone) are still in one range.
  */
 async function inIdRanges(
-  nextEnd: (after: string | undefined, size: number) => Promise<string | undefined>,
+  db: Db,
+  ids: IdColumn,
   chunkSize: number = BULK_CHUNK_SIZE,
   pass: (range: IdRange) => Promise<void>,
 ): Promise<void> {
   let after: string | undefined;
   for (;;) {
-    const through = await nextEnd(after, chunkSize);
+    const through = await nthIdAfter(db, ids, after, chunkSize);
     const from = after;
     await pass(
       (column) =>
@@ -407,17 +417,17 @@ async function inIdRanges(
   }
 }
 
-/** The `size`-th value of `column` after `after` among the rows `where` selects, in order. */
+/** The `n`-th value of the column after `after` (from the first when undefined), or undefined. */
 async function nthIdAfter(
   db: Db,
-  table: string,
-  where: RawBuilder<unknown>,
-  options: { readonly column: string; readonly after: string | undefined; readonly size: number },
+  ids: IdColumn,
+  after: string | undefined,
+  n: number,
 ): Promise<string | undefined> {
-  const column = sql.ref(options.column);
-  const after = options.after === undefined ? sql`` : sql` AND ${column} > ${options.after}`;
-  const { rows } = await sql<{ id: string }>`SELECT ${column} AS id FROM ${sql.table(table)}
-    WHERE ${where}${after} ORDER BY ${column} LIMIT 1 OFFSET ${options.size - 1}`.execute(db);
+  const column = sql.ref(ids.column);
+  const past = after === undefined ? sql`` : sql` AND ${column} > ${after}`;
+  const { rows } = await sql<{ id: string }>`SELECT ${column} AS id FROM ${sql.table(ids.table)}
+    WHERE ${ids.where}${past} ORDER BY ${column} LIMIT 1 OFFSET ${n - 1}`.execute(db);
   return rows[0]?.id;
 }
 
