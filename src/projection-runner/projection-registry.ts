@@ -48,10 +48,21 @@ interface SchemaMigrationTable {
   applied_at: string;
 }
 
+/** A build replaced by a switch, kept until no reader can still be using its tables. */
+interface RetiredBuildTable {
+  projection: string;
+  build: string;
+  version: number;
+  tables: string;
+  /** ISO timestamp. */
+  drop_after: string;
+}
+
 export interface RunnerTables {
   projection_registry: RegistryTable;
   projection_checkpoints: CheckpointTable;
   projection_schema_migrations: SchemaMigrationTable;
+  projection_retired_builds: RetiredBuildTable;
 }
 
 const RUNNER_MIGRATIONS: Record<string, Migration> = {
@@ -89,6 +100,19 @@ const RUNNER_MIGRATIONS: Record<string, Migration> = {
           'build',
           'migration',
         ])
+        .execute();
+    },
+  },
+  '0002_retired_builds': {
+    async up(db) {
+      await db.schema
+        .createTable('projection_retired_builds')
+        .addColumn('projection', 'text', (c) => c.notNull())
+        .addColumn('build', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('tables', 'text', (c) => c.notNull())
+        .addColumn('drop_after', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('projection_retired_builds_pk', ['projection', 'build'])
         .execute();
     },
   },
@@ -204,12 +228,14 @@ export class ProjectionRegistry {
   }
 
   /**
-   * The blue/green switch, in one transaction: the pending build becomes active and the old
-   * build's tables, checkpoint and migration records are dropped. Readers see either the old
-   * alias with its tables or the new one, never a mix.
+   * The blue/green switch, in one transaction: the pending build becomes active and the old build
+   * is retired, its tables kept until `dropAfter` (see `dropRetired`): a reader that resolved the
+   * old alias just before the switch (here, or on a standby instance until its next poll) still
+   * finds them. Readers see either the old alias with its tables or the new one, never a mix.
    */
   async promotePending(
     entry: RegistryEntry & { readonly pending: ProjectionBuild },
+    dropAfter: Date,
   ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
@@ -226,8 +252,43 @@ export class ProjectionRegistry {
         })
         .where('name', '=', entry.name)
         .execute();
-      await this.dropBuildIn(tx, entry.name, entry.active);
+      await tx
+        .insertInto('projection_retired_builds')
+        .values({
+          projection: entry.name,
+          build: entry.active.id,
+          version: entry.active.version,
+          tables: JSON.stringify(entry.active.tables),
+          drop_after: dropAfter.toISOString(),
+        })
+        .execute();
     });
+  }
+
+  /**
+   * Drops the projection's retired builds whose time has come; resolves with the earliest
+   * `drop_after` of those left, if any.
+   */
+  async dropRetired(name: string): Promise<Date | undefined> {
+    const retired = await this.db
+      .selectFrom('projection_retired_builds')
+      .selectAll()
+      .where('projection', '=', name)
+      .execute();
+    let next: Date | undefined;
+    for (const row of retired) {
+      const dropAfter = new Date(row.drop_after);
+      if (dropAfter > this.now()) {
+        if (next === undefined || dropAfter < next) next = dropAfter;
+        continue;
+      }
+      await this.dropBuild(name, {
+        version: Number(row.version),
+        id: row.build,
+        tables: parseTables(row.tables),
+      });
+    }
+    return next;
   }
 
   /** Removes a build's tables and bookkeeping (a replaced build, or a stale unfinished one). */
@@ -310,6 +371,12 @@ export class ProjectionRegistry {
     for (const table of Object.values(build.tables)) {
       await tx.schema.dropTable(table).ifExists().execute();
     }
+    // A rebuild reusing a retired build's id starts from empty tables: the retirement is over.
+    await tx
+      .deleteFrom('projection_retired_builds')
+      .where('projection', '=', name)
+      .where('build', '=', build.id)
+      .execute();
     await tx
       .deleteFrom('projection_checkpoints')
       .where('projection', '=', name)

@@ -73,6 +73,11 @@ export interface ProjectionRunnerOptions {
    * statistics (`ReadStore.optimize`). Default 60 s.
    */
   readonly statisticsIntervalMs?: number;
+  /**
+   * How long a build replaced by a switch keeps its tables, for readers that resolved its alias
+   * just before (standby instances until their next poll). Default twice `standbyPollMs` + 1 s.
+   */
+  readonly retiredBuildGraceMs?: number;
   readonly now?: () => Date;
   readonly logger?: RunnerLogger;
 }
@@ -92,6 +97,8 @@ interface Slot {
   firstPending: { readonly checkpoint: bigint; readonly position: bigint } | undefined;
   configurationError: string | undefined;
   rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
+  /** When the next retired build's tables are due to be dropped. */
+  retiredDrop: NodeJS.Timeout | undefined;
 }
 
 const SILENT: RunnerLogger = {
@@ -118,6 +125,7 @@ export class ProjectionRunner {
   private progressCount = 0;
   private standbyTimer: NodeJS.Timeout | undefined;
   private readonly statisticsIntervalMs: number;
+  private readonly retiredBuildGraceMs: number;
   private statisticsTimer: NodeJS.Timeout | undefined;
   private progressAtStatistics = -1;
   private started = false;
@@ -141,6 +149,7 @@ export class ProjectionRunner {
     this.standbyPollMs = options.standbyPollMs ?? 5000;
     this.waitPollMs = options.waitPollMs ?? 50;
     this.statisticsIntervalMs = options.statisticsIntervalMs ?? 60_000;
+    this.retiredBuildGraceMs = options.retiredBuildGraceMs ?? 2 * this.standbyPollMs + 1000;
     const byName = new Map<string, Map<number, AnyProjection>>();
     for (const projection of projections) {
       validateProjection(projection);
@@ -165,6 +174,7 @@ export class ProjectionRunner {
         firstPending: undefined,
         configurationError: undefined,
         rebuildWaiters: [],
+        retiredDrop: undefined,
       });
     }
   }
@@ -191,6 +201,8 @@ export class ProjectionRunner {
     clearInterval(this.standbyTimer);
     clearInterval(this.statisticsTimer);
     for (const slot of this.slots.values()) {
+      clearTimeout(slot.retiredDrop);
+      slot.retiredDrop = undefined;
       await slot.pending?.stop();
       await slot.active?.stop();
       slot.pending = undefined;
@@ -299,7 +311,8 @@ export class ProjectionRunner {
   /**
    * A Kysely instance typed by the projection's logical tables that reads the active build; the
    * lookup happens per query, so a long-lived instance follows a switch. A query that resolved
-   * the old tables just before a switch may fail once they are dropped: retry it.
+   * the old tables just before a switch still finds them: they are dropped `retiredBuildGraceMs`
+   * later.
    */
   queryDb<TDb>(name: string): Kysely<TDb> {
     const slot = this.slot(name);
@@ -311,7 +324,8 @@ export class ProjectionRunner {
   /**
    * Blue/green rebuild of the projection's highest version into fresh tables from position 0;
    * the current build keeps serving until the new one has caught up, then the alias switches
-   * in one transaction and the old tables are dropped. Resolves after the switch.
+   * in one transaction; the old tables are dropped after `retiredBuildGraceMs`. Resolves after
+   * the switch.
    */
   rebuild(name: string): Promise<void> {
     const slot = this.slot(name);
@@ -347,6 +361,8 @@ export class ProjectionRunner {
     slot.lock = lock;
     slot.standby = false;
     try {
+      // Builds retired by an instance that stopped before their time came.
+      await this.dropRetiredBuilds(slot);
       await this.startSlot(slot);
     } catch (error) {
       slot.configurationError = error instanceof Error ? error.message : String(error);
@@ -449,7 +465,10 @@ export class ProjectionRunner {
         }
         await this.progressOrTimeout(this.waitPollMs);
       }
-      await this.registry.promotePending({ ...entry, pending: entry.pending });
+      await this.registry.promotePending(
+        { ...entry, pending: entry.pending },
+        new Date(this.settings.now().getTime() + this.retiredBuildGraceMs),
+      );
     } catch (error) {
       this.rejectRebuild(slot, error);
       this.settings.logger.error(`Projection ${slot.name}: switch to ${entry.pending.id} failed`, {
@@ -466,6 +485,29 @@ export class ProjectionRunner {
     this.settings.logger.info(`Projection ${slot.name}: now serving ${entry.pending.id}`);
     for (const waiter of slot.rebuildWaiters.splice(0)) waiter.resolve();
     this.notifyProgress();
+    await this.dropRetiredBuilds(slot);
+  }
+
+  /** Drops the retired builds that are due and sets a timer for the next one. */
+  private async dropRetiredBuilds(slot: Slot): Promise<void> {
+    clearTimeout(slot.retiredDrop);
+    slot.retiredDrop = undefined;
+    if (!this.started || slot.lock === undefined) return;
+    let next: Date | undefined;
+    try {
+      next = await this.registry.dropRetired(slot.name);
+    } catch (error) {
+      this.settings.logger.warn(`Projection ${slot.name}: dropping a retired build failed`, {
+        error: String(error),
+      });
+      next = new Date(this.settings.now().getTime() + this.retiredBuildGraceMs);
+    }
+    if (next === undefined || !this.started) return;
+    slot.retiredDrop = setTimeout(
+      () => void this.dropRetiredBuilds(slot),
+      Math.max(0, next.getTime() - this.settings.now().getTime()),
+    );
+    slot.retiredDrop.unref();
   }
 
   /** The build reflects every event up to `position` (its checkpoint, or no handled event in between). */

@@ -300,7 +300,7 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(await applications(second)).toEqual([1, 1, 1, 1, 1]);
   });
 
-  it('rebuilds a new version into fresh tables while the old one serves, then switches atomically and drops the old tables', async () => {
+  it('rebuilds a new version into fresh tables while the old one serves, then switches atomically and drops the old tables after a grace period', async () => {
     await append(events, 'thing-a', 3);
     const v1 = runnerWith();
     await v1.start();
@@ -330,6 +330,7 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
       {
         ...FAST,
         maxAttempts: 1_000_000,
+        retiredBuildGraceMs: 300,
       },
     );
     runners.push(runner);
@@ -363,12 +364,23 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(runner.tables<StreamCounterTables>('stream_counter')('stream_counter')).toBe(
       'stream_counter_v2',
     );
-    const tables = await readStore.tableNames();
-    expect(tables).toEqual(
+    // A reader that resolved v1 just before the switch still finds its tables, for a while.
+    expect(await readStore.tableNames()).toEqual(
+      expect.arrayContaining([
+        'stream_counter_v1',
+        'stream_counter_applied_v1',
+        'stream_counter_v2',
+        'stream_counter_applied_v2',
+      ]),
+    );
+    const dropped = await eventually(async () => {
+      const tables = await readStore.tableNames();
+      return tables.includes('stream_counter_v1') ? undefined : tables;
+    });
+    expect(dropped).toEqual(
       expect.arrayContaining(['stream_counter_v2', 'stream_counter_applied_v2']),
     );
-    expect(tables).not.toEqual(expect.arrayContaining(['stream_counter_v1']));
-    expect(tables).not.toEqual(expect.arrayContaining(['stream_counter_applied_v1']));
+    expect(dropped).not.toEqual(expect.arrayContaining(['stream_counter_applied_v1']));
     expect(await counts(runner)).toEqual({ 'thing-a': 4 });
 
     const after = await append(events, 'thing-b', 1);
@@ -379,7 +391,27 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     await runner.rebuild('stream_counter');
     expect(await statusOf(runner)).toMatchObject({ version: 2, build: 'v2_b' });
     expect(await counts(runner)).toEqual({ 'thing-a': 4, 'thing-b': 1 });
-    expect(await readStore.tableNames()).not.toEqual(expect.arrayContaining(['stream_counter_v2']));
+    await eventually(async () =>
+      (await readStore.tableNames()).includes('stream_counter_v2') ? undefined : true,
+    );
+  });
+
+  it('drops a retired build whose time came while no runner was running, when the next one starts', async () => {
+    await append(events, 'thing-a', 2);
+    const first = runnerWith({}, { retiredBuildGraceMs: 60_000 });
+    await first.start();
+    await first.rebuild('stream_counter');
+    expect(await statusOf(first)).toMatchObject({ build: 'v1_b' });
+    await first.stop();
+    // Retired for another minute: still there after a stop.
+    expect(await readStore.tableNames()).toEqual(expect.arrayContaining(['stream_counter_v1']));
+
+    const later = new Date(Date.now() + 120_000);
+    const next = runnerWith({}, { now: () => later });
+    await next.start();
+    expect(await readStore.tableNames()).not.toEqual(expect.arrayContaining(['stream_counter_v1']));
+    expect(await readStore.tableNames()).toEqual(expect.arrayContaining(['stream_counter_v1_b']));
+    expect(await counts(next)).toEqual({ 'thing-a': 2 });
   });
 
   if (dialect === 'postgres') {
