@@ -55,7 +55,9 @@ async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<
 
 main().catch((error: unknown) => {
   process.stderr.write(
-    `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    error instanceof InvalidEnvironment
+      ? `${error.message}\n`
+      : `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   process.exit(1);
 });

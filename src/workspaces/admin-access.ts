@@ -1,3 +1,4 @@
+import { InvalidEnvironment } from '../config/environment';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { type AccessTokens, TokenTable } from './access-tokens';
 
@@ -20,7 +21,11 @@ export class AdminAccess {
         : new TokenTable(adminTokens.map((token) => [token, true] as const));
     const shared = adminTokens?.find((token) => workspaces.workspaceOf(token) !== undefined);
     if (shared !== undefined) {
-      throw new Error('ADMIN_TOKENS: a token is also a workspace token of ACCESS_TOKENS');
+      // Checked here rather than with the other variables: the default workspace's token is
+      // generated in DATA_DIR.
+      throw new InvalidEnvironment([
+        'ADMIN_TOKENS: a token is also a workspace token (ACCESS_TOKENS or DATA_DIR/access-token)',
+      ]);
     }
   }
 
