@@ -282,10 +282,21 @@ export class ProjectionRegistry {
         if (next === undefined || dropAfter < next) next = dropAfter;
         continue;
       }
-      await this.dropBuild(name, {
+      const build = {
         version: Number(row.version),
         id: row.build,
         tables: parseTables(row.tables),
+      };
+      await this.db.transaction().execute(async (tx) => {
+        // Still retired? A rebuild that took the build's id over meanwhile owns its tables now.
+        const claimed = await tx
+          .deleteFrom('projection_retired_builds')
+          .where('projection', '=', name)
+          .where('build', '=', row.build)
+          .where('drop_after', '=', row.drop_after)
+          .returning('build')
+          .execute();
+        if (claimed.length > 0) await this.dropBuildIn(tx, name, build);
       });
     }
     return next;
