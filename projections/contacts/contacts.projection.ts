@@ -24,7 +24,7 @@ import {
 import { createAttributeValuesTables } from '../attribute-values/attribute-values.schema';
 import { insertRows, upsertClause } from '../shared/raw-insert';
 import { CONTACT_COLUMNS, type ContactsReadModel, type ContactsTable } from './contacts.table';
-import { createContactsTable } from './contacts.schema';
+import { createContactsTable, dropLookupByIdAlone } from './contacts.schema';
 
 /** Every contact event except data events, which change no column of this read model. */
 export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] =
@@ -49,24 +49,26 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
   migrations: [
     { name: '001_contacts', up: createContactsTable },
     { name: '002_attribute_values', up: createAttributeValuesTables },
+    { name: '003_no_lookup_by_id_alone', up: dropLookupByIdAlone },
   ],
   async apply(events, tx, tables) {
     const byContact = new Map<string, RecordedEvent[]>();
     for (const event of events) {
       const key = contactKey(event);
-      byContact.set(key, [...(byContact.get(key) ?? []), event]);
+      const list = byContact.get(key);
+      if (list) list.push(event);
+      else byContact.set(key, [event]);
     }
     const existing = await loadRows(
       tx,
-      [...byContact.values()].map((list) => list[0]!.data.contactId as string),
+      [...byContact.values()].map((list) => list[0]!.data as ContactEventKey),
     );
     const writes = new ContactWrites();
     const counts = new CountDeltas();
     const deletions: Array<{ workspace_id: string; id: string }> = [];
     for (const contactEvents of byContact.values()) {
-      const first = contactEvents[0]!.data as { contactId: string; workspaceId: string };
-      const row = existing.get(first.contactId);
-      if (row && row.workspace_id !== first.workspaceId) continue;
+      const first = contactEvents[0]!.data as ContactEventKey;
+      const row = existing.get(rowKey(first.workspaceId, first.contactId));
       const before: ContactState = row ? rowToState(row) : { status: 'none' };
       let state = before;
       let lastLive: LiveContact | undefined;
@@ -117,15 +119,33 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
 
 const contactKey = (event: RecordedEvent): string => event.streamId;
 
+// A type literal, not an interface: event data (a record) converts to it.
+type ContactEventKey = { readonly workspaceId: string; readonly contactId: string };
+
+const rowKey = (workspaceId: string, id: string): string => `${workspaceId}\u0000${id}`;
+
+/** The batch's existing rows by `rowKey`, looked up by primary key, workspace by workspace. */
 async function loadRows(
   tx: Transaction<ContactsReadModel>,
-  ids: readonly string[],
+  contacts: readonly ContactEventKey[],
 ): Promise<Map<string, ContactsTable>> {
+  const idsByWorkspace = new Map<string, string[]>();
+  for (const { workspaceId, contactId } of contacts) {
+    const ids = idsByWorkspace.get(workspaceId);
+    if (ids) ids.push(contactId);
+    else idsByWorkspace.set(workspaceId, [contactId]);
+  }
   const rows = new Map<string, ContactsTable>();
-  for (let index = 0; index < ids.length; index += 500) {
-    const chunk = ids.slice(index, index + 500);
-    const found = await tx.selectFrom('contacts').selectAll().where('id', 'in', chunk).execute();
-    for (const row of found) rows.set(row.id, row);
+  for (const [workspaceId, ids] of idsByWorkspace) {
+    for (let index = 0; index < ids.length; index += 500) {
+      const found = await tx
+        .selectFrom('contacts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids.slice(index, index + 500))
+        .execute();
+      for (const row of found) rows.set(rowKey(row.workspace_id, row.id), row);
+    }
   }
   return rows;
 }

@@ -21,10 +21,19 @@ export async function createContactsTable(
       .on('contacts')
       .columns([...columns])
       .execute();
-  // Lookups by id alone: the projection loads its batch's rows by id.
-  await index('id', ['id']);
   await index('visitor_user_id', ['workspace_id', 'visitor_user_id']);
   await createContactSearchIndexes(db, tables('contacts'), isPostgres ? 'postgres' : 'sqlite');
+}
+
+/**
+ * Builds made before the projection loaded its rows by primary key had an index on `id` alone:
+ * one more B-tree for every row write, read by nothing now.
+ */
+export async function dropLookupByIdAlone(
+  db: Kysely<ContactsReadModel>,
+  tables: TableResolver<ContactsReadModel>,
+): Promise<void> {
+  await db.schema.dropIndex(`${tables('contacts')}_id`).ifExists().execute();
 }
 
 /**

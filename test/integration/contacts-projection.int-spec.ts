@@ -266,4 +266,57 @@ describeOnReadStores('contacts projection', (dialect) => {
       { numRuns: dialect === 'postgres' ? 25 : 60 },
     );
   });
+
+  it('keeps the rows of two workspaces apart when their contacts share an id, in one batch', async () => {
+    const store = SqliteEventStore.open({ file: ':memory:' });
+    try {
+      await resetProjectionTables(target.store, contactsProjection);
+      const id = IDS[0]!;
+      const both = async (command: (workspaceId: string) => ContactCommand) => {
+        for (const workspaceId of ['ws-a', 'ws-b']) {
+          await handleCommand(
+            store,
+            contactStreamId(workspaceId, id),
+            contactDecider,
+            command(workspaceId),
+            { metadata: { workspaceId, occurredAt: T0 * 1000 } },
+          );
+        }
+      };
+      const rows = async () => {
+        const events = await collect(store.readAll({ fromPosition: applied }));
+        applied = events[events.length - 1]!.position;
+        await db
+          .transaction()
+          .execute((tx) => contactsProjection.apply(events, tx, (name) => name));
+        return db
+          .selectFrom('contacts')
+          .select(['workspace_id', 'id', 'name'])
+          .orderBy('workspace_id')
+          .execute();
+      };
+      let applied = 0n;
+      await both((workspaceId) => ({
+        type: 'CreateContact',
+        data: { contactId: id, workspaceId, role: 'lead', attributes: { name: 'new' } },
+        now: T0,
+      }));
+      expect(await rows()).toEqual([
+        { workspace_id: 'ws-a', id, name: 'new' },
+        { workspace_id: 'ws-b', id, name: 'new' },
+      ]);
+      // Both existing rows are loaded: one workspace's must not stand for the other's.
+      await both((workspaceId) => ({
+        type: 'UpdateContact',
+        data: { contactId: id, workspaceId, attributes: { name: `in ${workspaceId}` } },
+        now: T0 + 1,
+      }));
+      expect(await rows()).toEqual([
+        { workspace_id: 'ws-a', id, name: 'in ws-a' },
+        { workspace_id: 'ws-b', id, name: 'in ws-b' },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
 });
