@@ -1,13 +1,15 @@
-import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Logger } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpProblem } from '../shared/http/intercom-error';
-import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
+import { PublicReason, READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 import { PublicRoute } from '../workspaces/workspace-auth.guard';
 
 @ApiTags('Operations')
 @PublicRoute()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Readiness');
+
   constructor(@Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[]) {}
 
   @Get('live')
@@ -28,7 +30,11 @@ export class HealthController {
           await check.check();
           return [check.name, 'ok'] as const;
         } catch (error) {
-          return [check.name, error instanceof Error ? error.message : String(error)] as const;
+          if (error instanceof PublicReason) return [check.name, error.message] as const;
+          this.logger.warn(
+            `${check.name} is not ready: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return [check.name, 'unavailable'] as const;
         }
       }),
     );

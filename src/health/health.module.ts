@@ -5,7 +5,7 @@ import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HealthController } from './health.controller';
-import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
+import { PublicReason, READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
 function readinessChecks(
   eventStore: EventStore,
@@ -25,13 +25,8 @@ function readinessChecks(
           (status) => status.state === 'failed' || status.error,
         );
         if (failed.length > 0) {
-          throw new Error(
-            failed
-              .map(
-                (status) =>
-                  `${status.name} ${status.failure ? `failed at event ${status.failure.eventId}: ${status.failure.error}` : status.error}`,
-              )
-              .join('; '),
+          throw new PublicReason(
+            `${failed.map((status) => status.name).join(', ')} failed (details: GET /admin/projections)`,
           );
         }
       },
