@@ -265,11 +265,23 @@ export class ProjectionRegistry {
     });
   }
 
+  /** Until when `build` is retired (its tables kept for readers), if it is. */
+  async retiredUntil(name: string, build: string): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom('projection_retired_builds')
+      .select('drop_after')
+      .where('projection', '=', name)
+      .where('build', '=', build)
+      .executeTakeFirst();
+    return row === undefined ? undefined : new Date(row.drop_after);
+  }
+
   /**
-   * Drops the projection's retired builds whose time has come; resolves with the earliest
-   * `drop_after` of those left, if any.
+   * Drops the projection's retired builds whose time (wall-clock) has come; resolves with the
+   * earliest `drop_after` of those left, if any.
    */
   async dropRetired(name: string): Promise<Date | undefined> {
+    const now = new Date();
     const retired = await this.db
       .selectFrom('projection_retired_builds')
       .selectAll()
@@ -278,7 +290,7 @@ export class ProjectionRegistry {
     let next: Date | undefined;
     for (const row of retired) {
       const dropAfter = new Date(row.drop_after);
-      if (dropAfter > this.now()) {
+      if (dropAfter > now) {
         if (next === undefined || dropAfter < next) next = dropAfter;
         continue;
       }

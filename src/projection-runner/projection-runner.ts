@@ -99,6 +99,8 @@ interface Slot {
   rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
   /** When the next retired build's tables are due to be dropped. */
   retiredDrop: NodeJS.Timeout | undefined;
+  /** A rebuild is on its way to its pending build (possibly waiting for a retired one). */
+  rebuildStarting: boolean;
 }
 
 const SILENT: RunnerLogger = {
@@ -175,6 +177,7 @@ export class ProjectionRunner {
         configurationError: undefined,
         rebuildWaiters: [],
         retiredDrop: undefined,
+        rebuildStarting: false,
       });
     }
   }
@@ -255,19 +258,18 @@ export class ProjectionRunner {
     const head = await this.eventStore.headPosition();
     const statuses: ProjectionStatus[] = [];
     for (const slot of this.slots.values()) {
-      const active = slot.active;
+      // One snapshot before any await: a feed may reach the head, or a switch complete, during
+      // the reads below, and fields read after them would mix two moments.
+      const { entry, active, pending } = slot;
+      const state = this.stateOf(slot);
       const checkpoint =
         active?.checkpoint ??
-        (slot.entry ? await this.registry.readCheckpoint(slot.name, slot.entry.active.id) : 0n);
-      // Taken with the checkpoint: a feed may reach the head during the read below, and a state
-      // read after it would pair `live` with the checkpoint from before.
-      const state = this.stateOf(slot);
+        (entry ? await this.registry.readCheckpoint(slot.name, entry.active.id) : 0n);
       const pendingEvent = await this.firstPendingEvent(slot, checkpoint);
-      const pending = slot.pending;
       statuses.push({
         name: slot.name,
-        version: slot.entry?.active.version,
-        build: slot.entry?.active.id,
+        version: entry?.active.version,
+        build: entry?.active.id,
         state,
         checkpoint,
         headPosition: head,
@@ -337,8 +339,12 @@ export class ProjectionRunner {
     const done = new Promise<void>((resolve, reject) =>
       slot.rebuildWaiters.push({ resolve, reject }),
     );
-    if (!slot.pending)
-      void this.beginRebuild(slot).catch((error: unknown) => this.rejectRebuild(slot, error));
+    if (!slot.pending && !slot.rebuildStarting) {
+      slot.rebuildStarting = true;
+      void this.beginRebuild(slot)
+        .catch((error: unknown) => this.rejectRebuild(slot, error))
+        .finally(() => (slot.rebuildStarting = false));
+    }
     return done;
   }
 
@@ -421,6 +427,10 @@ export class ProjectionRunner {
     const entry = slot.entry;
     if (entry === undefined) throw new Error(`Projection ${slot.name} is not registered`);
     const build = nextBuild(slot.latest, entry.active);
+    // Builds alternate between two ids: the last switch's retired build may hold this one's id
+    // and be read still (standby instances), so its grace runs out before its tables are reused.
+    const retiredUntil = await this.registry.retiredUntil(slot.name, build.id);
+    if (retiredUntil !== undefined) await this.sleepUntil(retiredUntil);
     // A build left by an interrupted rebuild is not trusted: start from empty tables.
     await this.registry.dropBuild(slot.name, build);
     await this.registry.setPending(slot.name, build);
@@ -465,9 +475,10 @@ export class ProjectionRunner {
         }
         await this.progressOrTimeout(this.waitPollMs);
       }
+      // Wall-clock time, not the runner's clock: the grace is for readers running now.
       await this.registry.promotePending(
         { ...entry, pending: entry.pending },
-        new Date(this.settings.now().getTime() + this.retiredBuildGraceMs),
+        new Date(Date.now() + this.retiredBuildGraceMs),
       );
     } catch (error) {
       this.rejectRebuild(slot, error);
@@ -488,6 +499,16 @@ export class ProjectionRunner {
     await this.dropRetiredBuilds(slot);
   }
 
+  /** Resolves at `until` (wall-clock time); rejects if the runner stops first. */
+  private async sleepUntil(until: Date): Promise<void> {
+    for (;;) {
+      if (!this.started) throw new Error('The projection runner stopped');
+      const remaining = until.getTime() - Date.now();
+      if (remaining <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(remaining, this.waitPollMs)));
+    }
+  }
+
   /** Drops the retired builds that are due and sets a timer for the next one. */
   private async dropRetiredBuilds(slot: Slot): Promise<void> {
     clearTimeout(slot.retiredDrop);
@@ -500,12 +521,12 @@ export class ProjectionRunner {
       this.settings.logger.warn(`Projection ${slot.name}: dropping a retired build failed`, {
         error: String(error),
       });
-      next = new Date(this.settings.now().getTime() + this.retiredBuildGraceMs);
+      next = new Date(Date.now() + this.retiredBuildGraceMs);
     }
     if (next === undefined || !this.started) return;
     slot.retiredDrop = setTimeout(
       () => void this.dropRetiredBuilds(slot),
-      Math.max(0, next.getTime() - this.settings.now().getTime()),
+      Math.max(0, next.getTime() - Date.now()),
     );
     slot.retiredDrop.unref();
   }
