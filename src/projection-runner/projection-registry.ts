@@ -391,15 +391,16 @@ export class ProjectionRegistry {
     name: string,
     build: ProjectionBuild,
   ): Promise<void> {
-    for (const table of Object.values(build.tables)) {
-      await tx.schema.dropTable(table).ifExists().execute();
-    }
-    // A rebuild reusing a retired build's id starts from empty tables: the retirement is over.
+    // The retirement row first, as `dropRetired` does: two transactions dropping one build (its
+    // timer and a rebuild reusing its id) then lock in the same order instead of deadlocking.
     await tx
       .deleteFrom('projection_retired_builds')
       .where('projection', '=', name)
       .where('build', '=', build.id)
       .execute();
+    for (const table of Object.values(build.tables)) {
+      await tx.schema.dropTable(table).ifExists().execute();
+    }
     await tx
       .deleteFrom('projection_checkpoints')
       .where('projection', '=', name)
