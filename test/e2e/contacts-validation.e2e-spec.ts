@@ -322,6 +322,28 @@ describe('Contacts API refusals change nothing', () => {
       expect(await contactCount()).toBe(before);
     });
 
+    it("answers URLs Fastify's router refuses (bad percent-encoding, an overlong path parameter) in the envelope, without echoing them", async () => {
+      const long = 'a'.repeat(5000);
+      for (const [method, path, status] of [
+        ['GET', '/contacts/%E0%A4%A', 400],
+        ['GET', `/contacts/${long}`, 414],
+        ['POST', `/admin/projections/${long}/rebuild`, 414],
+      ] as const) {
+        const response = await service.request(path, { method });
+        const text = await response.text();
+        expect({ path: path.slice(0, 40), status: response.status }).toEqual({
+          path: path.slice(0, 40),
+          status,
+        });
+        expect(JSON.parse(text)).toMatchObject({
+          type: 'error.list',
+          request_id: expect.any(String),
+          errors: [{ code: 'parameter_invalid' }],
+        });
+        expect(text).not.toContain('aaaaaaaaaa');
+      }
+    });
+
     it('refuses an X-Min-Position that is no position, or one the log has not reached', async () => {
       for (const path of [`/contacts/${user.id}`, '/contacts']) {
         // Waiting for a position beyond the log would end in a 503 after the timeout.

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unstorableTextMessage, unstorableTextPath } from '../storable-text';
 import { HttpProblem } from './intercom-error';
 import { replyWithError } from './intercom-exception.filter';
@@ -84,4 +84,23 @@ function depthExceeds(value: unknown, limit: number): boolean {
       return true;
   }
   return false;
+}
+
+/**
+ * Fastify's router refuses some URLs before any hook runs (a malformed percent-encoding, a path
+ * parameter longer than the router takes) and answers them in its own format, echoing the whole
+ * URL; these are answered in the Intercom envelope instead (`frameworkErrors` of the adapter).
+ */
+export function answerRefusedUrl(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const problem =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? HttpProblem.of(414, 'parameter_invalid', 'A path parameter of the URL is too long')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? HttpProblem.of(400, 'parameter_invalid', 'The URL is not validly percent-encoded')
+        : HttpProblem.of(400, 'parameter_invalid', 'The URL cannot be routed');
+  replyWithError(problem, request, reply);
 }
