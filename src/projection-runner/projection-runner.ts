@@ -562,7 +562,7 @@ export class ProjectionRunner {
       },
       // A build that just caught up has its bulk of rows: refresh the planner's statistics.
       onFirstCaughtUp: async () => {
-        await this.store.optimize();
+        await this.store.optimize(Object.values(build.tables));
         await onFirstCaughtUp?.();
       },
     });

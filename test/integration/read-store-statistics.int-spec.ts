@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
 import { contactsProjection } from '../../projections/contacts/contacts.projection';
 import type { ContactsReadModel } from '../../projections/contacts/contacts.table';
 import { parseContactSearchRequest } from '../../src/contacts/search/contact-search.parse';
@@ -9,7 +9,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sq
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
-import { openTestReadStore } from '../support/read-store-targets';
+import { describeOnReadStores, openTestReadStore } from '../support/read-store-targets';
 
 const WORKSPACE = 'ws_statistics';
 const CONTACTS = 3000;
@@ -98,6 +98,54 @@ describe('read store planner statistics [sqlite]', () => {
         'an email search planned on the email index',
       );
       expect(plan).toMatch(/USING INDEX \w+_search_email \(workspace_id=\? AND <expr>=\?\)/);
+    } finally {
+      await runner.stop();
+      await target.dispose();
+      await events.close();
+    }
+  });
+});
+
+describeOnReadStores('a build that caught up', (dialect) => {
+  if (dialect !== 'postgres') return;
+
+  it('has its tables analyzed at once, whether or not autovacuum runs (PostgreSQL)', async () => {
+    const events = SqliteEventStore.open();
+    const target = await openTestReadStore('postgres');
+    const runner = new ProjectionRunner(events, target.store, [contactsProjection]);
+    try {
+      for (let n = 0; n < 200; n += 1) {
+        await events.append(
+          contactStreamId(WORKSPACE, contactId(n)),
+          [
+            {
+              id: randomUUID(),
+              type: 'UserCreated',
+              data: {
+                contactId: contactId(n),
+                workspaceId: WORKSPACE,
+                createdAt: 1_700_000_000 + n,
+                attributes: { email: `person${n}@example.com` },
+              },
+              metadata: { workspaceId: WORKSPACE, occurredAt: Date.now() },
+            },
+          ],
+          { expectedRevision: 'no_stream' },
+        );
+      }
+      await runner.start();
+      await eventually(
+        async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),
+        10_000,
+        'the first catch-up',
+      );
+      const table = runner.tables<ContactsReadModel>('contacts')('contacts');
+      // -1: never analyzed (PostgreSQL 14 and later); ANALYZE sets the row count it found.
+      const { rows } = await sql<{ reltuples: number }>`SELECT reltuples FROM pg_class
+        WHERE relname = ${table} AND relnamespace = current_schema()::regnamespace`.execute(
+        target.store.db,
+      );
+      expect(rows.map((row) => Number(row.reltuples))).toEqual([200]);
     } finally {
       await runner.stop();
       await target.dispose();

@@ -1,6 +1,7 @@
 import {
   Kysely,
   PostgresDialect,
+  sql,
   type PostgresCursor,
   type PostgresPool,
   type PostgresPoolClient,
@@ -44,7 +45,10 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     db,
     queryDb: db,
     tryLock: (key) => locks.tryLock(key),
-    optimize: () => Promise.resolve(),
+    optimize: async (freshTables = []) => {
+      if (freshTables.length === 0) return;
+      await sql`ANALYZE ${sql.join(freshTables.map((table) => sql.table(table)))}`.execute(db);
+    },
     keepPrepared: (text) => {
       if (!statementNames.has(text)) statementNames.set(text, `kept_${statementNames.size + 1}`);
     },

@@ -55,9 +55,11 @@ export interface ReadStore {
   tryLock(key: string): Promise<ReadStoreLock | undefined>;
   /**
    * Refreshes the query planner's statistics where the database does not do it by itself
-   * (SQLite; PostgreSQL's autovacuum analyzes on its own).
+   * (SQLite; PostgreSQL's autovacuum analyzes on its own, in time). `freshTables`: tables just
+   * filled in bulk (a build that caught up), which PostgreSQL analyzes now: a switch to them must
+   * not wait for autovacuum (up to a minute, or never where it is off) to get sane plans.
    */
-  optimize(): Promise<void>;
+  optimize(freshTables?: readonly string[]): Promise<void>;
   /**
    * Marks `text` as a statement run many times with different parameters and a plan that does not
    * depend on them (a point read by primary key): PostgreSQL then parses and plans it once per
