@@ -1,14 +1,13 @@
 import { IntercomClient, IntercomError } from 'intercom-client';
-import { Client } from 'pg';
-import {
-  dropSchema,
-  postgresAvailability,
-  postgresRequired,
-  TEST_POSTGRES_URL,
-  uniqueSchemaName,
-} from '../support/postgres';
+import { postgresAvailability, postgresRequired } from '../support/postgres';
 import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
-import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import {
+  ACME_TOKEN,
+  GLOBEX_TOKEN,
+  startTestApp,
+  startTestAppOnPostgres,
+  type TestApp,
+} from '../support/test-app';
 
 /**
  * The official SDK (`intercom-client` 7), constructed with only `baseUrl` changed, drives every
@@ -280,22 +279,11 @@ if (availability.reachable || postgresRequired()) {
 
 function postgresSuite(): void {
   let service: TestApp;
-  let schema: string;
 
   beforeAll(async () => {
-    schema = uniqueSchemaName('e2e');
-    const admin = new Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    await admin.end();
-    const url = new URL(TEST_POSTGRES_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    service = await startTestApp({ DATABASE_URL: url.toString() });
+    service = await startTestAppOnPostgres();
   });
-  afterAll(async () => {
-    await service.close();
-    await dropSchema(schema);
-  });
+  afterAll(() => service.close());
 
   it('creates, reads, searches, pages and merges contacts with read-your-writes', async () => {
     const client = new IntercomClient({ token: ACME_TOKEN, baseUrl: service.baseUrl });

@@ -16,6 +16,26 @@ const CONTACTS = 3000;
 
 const contactId = (n: number) => `65f0${n.toString(16).padStart(20, '0')}`;
 
+function createUser(events: SqliteEventStore, n: number) {
+  return events.append(
+    contactStreamId(WORKSPACE, contactId(n)),
+    [
+      {
+        id: randomUUID(),
+        type: 'UserCreated',
+        data: {
+          contactId: contactId(n),
+          workspaceId: WORKSPACE,
+          createdAt: 1_700_000_000 + n,
+          attributes: { email: `person${n}@example.com`, name: `Person ${n}` },
+        },
+        metadata: { workspaceId: WORKSPACE, occurredAt: Date.now() },
+      },
+    ],
+    { expectedRevision: 'no_stream' },
+  );
+}
+
 /** How SQLite plans an email search on the contacts table, seen by a fresh connection. */
 async function emailSearchPlan(file: string, table: string): Promise<string> {
   const database = new Database(file, { readonly: true });
@@ -65,23 +85,7 @@ describe('read store planner statistics [sqlite]', () => {
         await Promise.all(
           Array.from({ length: 500 }, (_, offset) => {
             const n = start + offset;
-            return events.append(
-              contactStreamId(WORKSPACE, contactId(n)),
-              [
-                {
-                  id: randomUUID(),
-                  type: 'UserCreated',
-                  data: {
-                    contactId: contactId(n),
-                    workspaceId: WORKSPACE,
-                    createdAt: 1_700_000_000 + n,
-                    attributes: { email: `person${n}@example.com`, name: `Person ${n}` },
-                  },
-                  metadata: { workspaceId: WORKSPACE, occurredAt: Date.now() },
-                },
-              ],
-              { expectedRevision: 'no_stream' },
-            );
+            return createUser(events, n);
           }),
         );
       }
@@ -114,25 +118,7 @@ describeOnReadStores('a build that caught up', (dialect) => {
     const target = await openTestReadStore('postgres');
     const runner = new ProjectionRunner(events, target.store, [contactsProjection]);
     try {
-      for (let n = 0; n < 200; n += 1) {
-        await events.append(
-          contactStreamId(WORKSPACE, contactId(n)),
-          [
-            {
-              id: randomUUID(),
-              type: 'UserCreated',
-              data: {
-                contactId: contactId(n),
-                workspaceId: WORKSPACE,
-                createdAt: 1_700_000_000 + n,
-                attributes: { email: `person${n}@example.com` },
-              },
-              metadata: { workspaceId: WORKSPACE, occurredAt: Date.now() },
-            },
-          ],
-          { expectedRevision: 'no_stream' },
-        );
-      }
+      for (let n = 0; n < 200; n += 1) await createUser(events, n);
       await runner.start();
       await eventually(
         async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),

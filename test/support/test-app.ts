@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter } from '../../src/bootstrap';
+import { Client } from 'pg';
 import { Environment, loadEnvironment } from '../../src/config/environment';
+import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
 
 export const ACME_TOKEN = 'token-of-acme-0001';
 export const GLOBEX_TOKEN = 'token-of-globex-0001';
@@ -78,6 +80,30 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `startTestApp` with its read models on PostgreSQL, in a schema of its own that `close` drops. */
+export async function startTestAppOnPostgres(
+  environment: Readonly<Record<string, string>> = {},
+): Promise<TestApp> {
+  const schema = uniqueSchemaName('e2e');
+  const admin = new Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(TEST_POSTGRES_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const app = await startTestApp({ DATABASE_URL: url.toString(), ...environment });
+  return {
+    ...app,
+    close: async () => {
+      await app.close();
+      await dropSchema(schema);
     },
   };
 }
