@@ -33,7 +33,10 @@ export async function dropLookupByIdAlone(
   db: Kysely<ContactsReadModel>,
   tables: TableResolver<ContactsReadModel>,
 ): Promise<void> {
-  await db.schema.dropIndex(`${tables('contacts')}_id`).ifExists().execute();
+  await db.schema
+    .dropIndex(`${tables('contacts')}_id`)
+    .ifExists()
+    .execute();
 }
 
 /**
