@@ -105,10 +105,9 @@ export class ContactReadModel {
         .compile().sql;
       this.jsonReadSql.set(key, text);
     }
-    const result = await this.readStore.queryDb.executeQuery<ContactJsonRow>(
-      CompiledQuery.raw(text, [workspaceId, contactId]),
-    );
-    const row = refuseUnlessContact(contactId, result.rows[0]);
+    const found = this.readStore.pointRead?.(text, [workspaceId, contactId]) as
+      ContactJsonRow | undefined;
+    const row = refuseUnlessContact(contactId, found);
     const ownerId = row.owner_id;
     if (
       ownerIdAsNumber &&

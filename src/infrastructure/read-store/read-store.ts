@@ -46,6 +46,11 @@ export interface ReadStore {
    */
   readonly queryDb: Kysely<unknown>;
   /**
+   * SQLite only: the first row `sql` selects, read on `queryDb`'s connection synchronously, for
+   * the API's hottest point read (Kysely's driver costs as much again as the read itself).
+   */
+  readonly pointRead?: (sql: string, parameters: readonly unknown[]) => unknown;
+  /**
    * Cross-process mutual exclusion for `key` (e.g. one runner per projection). PostgreSQL: a
    * session advisory lock scoped to the current schema, held on a dedicated connection until
    * released or the store closes (or that connection drops). SQLite: always granted — the

@@ -37,12 +37,25 @@ export function openSqliteReadStore(file: string): ReadStore {
     });
   };
   const db = kysely(database);
-  const queryDb = inMemory ? db : kysely(new Database(file, { readonly: true, timeout: 5000 }));
+  const reader = inMemory ? database : new Database(file, { readonly: true, timeout: 5000 });
+  const queryDb = inMemory ? db : kysely(reader);
+  const pointReads = new Map<string, Database.Statement>();
+  const pointRead = (text: string, parameters: readonly unknown[]): unknown => {
+    let statement = pointReads.get(text);
+    if (statement === undefined) {
+      // A few texts per build of the table; builds come and go with rebuilds.
+      if (pointReads.size >= 64) pointReads.clear();
+      statement = reader.prepare(text);
+      pointReads.set(text, statement);
+    }
+    return statement.get(...parameters);
+  };
   const granted: ReadStoreLock = { release: () => Promise.resolve() };
   return {
     dialect: 'sqlite',
     db,
     queryDb,
+    pointRead,
     tryLock: () => Promise.resolve(granted),
     optimize: () => {
       // 0x10002: also analyze tables that were never analyzed; the limit keeps it fast on big tables.
