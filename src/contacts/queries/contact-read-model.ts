@@ -47,14 +47,15 @@ export class ContactReadModel {
       this.readStore.keepPrepared(text);
       this.pointReadSql.set(table, text);
     }
-    const result = await this.readStore.queryDb.executeQuery<ContactsTable | { row: string }>(
+    if (this.readStore.pointRead !== undefined) {
+      const found = this.readStore.pointRead(text, [workspaceId, contactId]) as
+        { row: string } | undefined;
+      return found === undefined ? undefined : (JSON.parse(found.row) as ContactsTable);
+    }
+    const result = await this.readStore.queryDb.executeQuery<ContactsTable>(
       CompiledQuery.raw(text, [workspaceId, contactId]),
     );
-    const found = result.rows[0];
-    if (found === undefined || this.readStore.dialect !== 'sqlite') {
-      return found as ContactsTable | undefined;
-    }
-    return JSON.parse((found as { row: string }).row) as ContactsTable;
+    return result.rows[0];
   }
 
   /**
