@@ -47,15 +47,14 @@ export class ContactReadModel {
       this.readStore.keepPrepared(text);
       this.pointReadSql.set(table, text);
     }
-    if (this.readStore.pointRead !== undefined) {
-      const found = this.readStore.pointRead(text, [workspaceId, contactId]) as
-        { row: string } | undefined;
-      return found === undefined ? undefined : (JSON.parse(found.row) as ContactsTable);
+    const found = await this.readRow<ContactsTable | { row: string }>(text, [
+      workspaceId,
+      contactId,
+    ]);
+    if (found === undefined || this.readStore.dialect !== 'sqlite') {
+      return found as ContactsTable | undefined;
     }
-    const result = await this.readStore.queryDb.executeQuery<ContactsTable>(
-      CompiledQuery.raw(text, [workspaceId, contactId]),
-    );
-    return result.rows[0];
+    return JSON.parse((found as { row: string }).row) as ContactsTable;
   }
 
   /**
@@ -106,9 +105,10 @@ export class ContactReadModel {
         .compile().sql;
       this.jsonReadSql.set(key, text);
     }
-    const found = this.readStore.pointRead?.(text, [workspaceId, contactId]) as
-      ContactJsonRow | undefined;
-    const row = refuseUnlessContact(contactId, found);
+    const row = refuseUnlessContact(
+      contactId,
+      await this.readRow<ContactJsonRow>(text, [workspaceId, contactId]),
+    );
     const ownerId = row.owner_id;
     if (
       ownerIdAsNumber &&
@@ -118,6 +118,20 @@ export class ContactReadModel {
     )
       return undefined;
     return row.body;
+  }
+
+  /** The first row of a point read: synchronously where the store can (`pointRead`). */
+  private async readRow<Row>(
+    text: string,
+    parameters: readonly unknown[],
+  ): Promise<Row | undefined> {
+    if (this.readStore.pointRead !== undefined) {
+      return this.readStore.pointRead(text, parameters) as Row | undefined;
+    }
+    const result = await this.readStore.queryDb.executeQuery<Row>(
+      CompiledQuery.raw(text, [...parameters]),
+    );
+    return result.rows[0];
   }
 
   /**

@@ -37,25 +37,16 @@ export function openSqliteReadStore(file: string): ReadStore {
     });
   };
   const db = kysely(database);
-  const reader = inMemory ? database : new Database(file, { readonly: true, timeout: 5000 });
-  const queryDb = inMemory ? db : kysely(reader);
-  const pointReads = new Map<string, Database.Statement>();
-  const pointRead = (text: string, parameters: readonly unknown[]): unknown => {
-    let statement = pointReads.get(text);
-    if (statement === undefined) {
-      // A few texts per build of the table; builds come and go with rebuilds.
-      if (pointReads.size >= 64) pointReads.clear();
-      statement = reader.prepare(text);
-      pointReads.set(text, statement);
-    }
-    return statement.get(...parameters);
-  };
+  const reader = inMemory ? undefined : new Database(file, { readonly: true, timeout: 5000 });
+  const queryDb = reader === undefined ? db : kysely(reader);
   const granted: ReadStoreLock = { release: () => Promise.resolve() };
   return {
     dialect: 'sqlite',
     db,
     queryDb,
-    pointRead,
+    // Not in memory: there the one connection may be inside a projection's transaction, which a
+    // synchronous read would see uncommitted (Kysely's reads wait for it to end).
+    ...(reader === undefined ? {} : { pointRead: pointReadsOn(reader) }),
     tryLock: () => Promise.resolve(granted),
     optimize: () => {
       // 0x10002: also analyze tables that were never analyzed; the limit keeps it fast on big tables.
@@ -66,8 +57,23 @@ export function openSqliteReadStore(file: string): ReadStore {
     keepPrepared: () => undefined,
     close: async () => {
       await checkpointer?.stop();
-      if (queryDb !== db) await queryDb.destroy();
+      if (reader !== undefined) await queryDb.destroy();
       await db.destroy();
     },
+  };
+}
+
+/** `ReadStore.pointRead` on `connection`, each text prepared once. */
+function pointReadsOn(connection: Database.Database): NonNullable<ReadStore['pointRead']> {
+  const statements = new Map<string, Database.Statement>();
+  return (text, parameters) => {
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      // A few texts per build of a table; builds come and go with rebuilds.
+      if (statements.size >= 64) statements.clear();
+      statement = connection.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement.get(...parameters);
   };
 }
