@@ -66,6 +66,7 @@ export class ProjectionFeed {
   private subscription: AllSubscription | undefined;
   private batcher: SubscriptionBatcher | undefined;
   private caughtUpOnce = false;
+  private startedFrom = 0n;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -76,8 +77,11 @@ export class ProjectionFeed {
     private readonly hooks: {
       /** After each committed batch or phase change. */
       readonly onProgress: () => void;
-      /** Once, when the feed first reaches the head (awaited: the feed waits for it). */
-      readonly onFirstCaughtUp?: () => Promise<void>;
+      /**
+       * Once, when the feed first reaches the head (awaited: the feed waits for it);
+       * `filledFromEmpty`: it started from position 0, so its tables were just filled in bulk.
+       */
+      readonly onFirstCaughtUp?: (filledFromEmpty: boolean) => Promise<void>;
     },
   ) {}
 
@@ -88,6 +92,7 @@ export class ProjectionFeed {
     this.abort = new AbortController();
     this.failure = undefined;
     this.checkpoint = await this.registry.readCheckpoint(this.projection.name, this.build.id);
+    this.startedFrom = this.checkpoint;
     this.setPhase('catching_up');
     this.running = this.run();
   }
@@ -226,7 +231,7 @@ export class ProjectionFeed {
     this.setPhase('live');
     if (!this.caughtUpOnce) {
       this.caughtUpOnce = true;
-      await this.hooks.onFirstCaughtUp?.();
+      await this.hooks.onFirstCaughtUp?.(this.startedFrom === 0n);
     }
   }
 

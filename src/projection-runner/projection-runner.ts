@@ -560,9 +560,10 @@ export class ProjectionRunner {
         }
         this.notifyProgress();
       },
-      // A build that just caught up has its bulk of rows: refresh the planner's statistics.
-      onFirstCaughtUp: async () => {
-        await this.store.optimize(Object.values(build.tables));
+      // A build that just caught up has its bulk of rows: refresh the planner's statistics
+      // (analyzing its tables outright only when it filled them now, not at every start).
+      onFirstCaughtUp: async (filledFromEmpty) => {
+        await this.store.optimize(filledFromEmpty ? Object.values(build.tables) : undefined);
         await onFirstCaughtUp?.();
       },
     });
