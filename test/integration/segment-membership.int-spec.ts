@@ -24,6 +24,7 @@ import {
   runStep,
   type RuleSpec,
   step,
+  type Step,
   T0,
   WORKSPACE,
 } from '../support/segment-membership-fixtures';
@@ -87,6 +88,22 @@ describeOnReadStores('segment membership projection', (dialect) => {
     return events[events.length - 1]?.position ?? from;
   };
 
+  /** `test` over a fresh log holding `creations` (an empty segment set), with the tables reset. */
+  const withContacts = async (
+    creations: readonly Step[],
+    test: (store: SqliteEventStore, clock: ManualClock) => Promise<void>,
+  ): Promise<void> => {
+    const store = SqliteEventStore.open({ file: ':memory:' });
+    const clock = new ManualClock(T0 * 1000);
+    try {
+      await resetTables();
+      for (const creation of creations) await runStep(store, clock, new Map(), creation);
+      await test(store, clock);
+    } finally {
+      await store.close();
+    }
+  };
+
   it('after every step, members are exactly the live contacts the rule selects at that instant', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -140,12 +157,8 @@ describeOnReadStores('segment membership projection', (dialect) => {
 
   it('a segment created over existing contacts stores the deadlines nextCheckAfter gives each of them', async () => {
     await fc.assert(
-      fc.asyncProperty(ruleSpec, initialContacts, async (spec, creations) => {
-        const store = SqliteEventStore.open({ file: ':memory:' });
-        const clock = new ManualClock(T0 * 1000);
-        try {
-          await resetTables();
-          for (const creation of creations) await runStep(store, clock, new Map(), creation);
+      fc.asyncProperty(ruleSpec, initialContacts, (spec, creations) =>
+        withContacts(creations, async (store, clock) => {
           const position = await projectNewEvents(store, 0n, 5);
           // Created after the contacts: evaluated over the workspace in SQL.
           const rules = await createSegments(store, clock, [spec]);
@@ -173,22 +186,16 @@ describeOnReadStores('segment membership projection', (dialect) => {
             .orderBy('contact_id')
             .execute();
           expect(stored.map((row) => [row.contact_id, Number(row.at)])).toEqual(expected);
-        } finally {
-          await store.close();
-        }
-      }),
+        }),
+      ),
       { numRuns: dialect === 'postgres' ? 15 : 40 },
     );
   }, 120_000);
 
   it('a deleted segment: each member exits once, caused by the deletion, in passes over its members', async () => {
     await fc.assert(
-      fc.asyncProperty(ruleSpec, initialContacts, async (spec, creations) => {
-        const store = SqliteEventStore.open({ file: ':memory:' });
-        const clock = new ManualClock(T0 * 1000);
-        try {
-          await resetTables();
-          for (const creation of creations) await runStep(store, clock, new Map(), creation);
+      fc.asyncProperty(ruleSpec, initialContacts, (spec, creations) =>
+        withContacts(creations, async (store, clock) => {
           const rules = await createSegments(store, clock, [spec]);
           const position = await projectNewEvents(store, 0n, 5);
           const [segmentId] = [...rules.keys()];
@@ -211,10 +218,8 @@ describeOnReadStores('segment membership projection', (dialect) => {
             .where('cause_event_type', '=', 'SegmentDeleted')
             .execute();
           expect(exits.map((row) => `${row.segment_id}/${row.contact_id}`).sort()).toEqual(members);
-        } finally {
-          await store.close();
-        }
-      }),
+        }),
+      ),
       { numRuns: dialect === 'postgres' ? 10 : 25 },
     );
   }, 120_000);
