@@ -480,6 +480,45 @@ describe('Contacts API refusals change nothing', () => {
       expect(await current(user.id)).toEqual(snapshot);
       expect(await current(lead.id)).toEqual(leadBefore);
     });
+
+    it('from Intercom-Version 2.16, refuses a lead that shares neither email nor phone, unless told to skip the check', async () => {
+      const leadBefore = await current(lead.id);
+      const mergeOn216 = (body: object) =>
+        service.request('/contacts/merge', {
+          method: 'POST',
+          headers: { 'Intercom-Version': '2.16' },
+          json: { from: lead.id, into: user.id, ...body },
+        });
+      const refused = await expectRefusal(mergeOn216({}), 400, 'invalid_merge', undefined);
+      expect(refused.errors[0]!.message).toContain('skip_duplicate_validation');
+      await expectRefusal(
+        mergeOn216({ skip_duplicate_validation: 'yes' }),
+        400,
+        'parameter_invalid',
+        'skip_duplicate_validation',
+      );
+      expect(await current(user.id)).toEqual(snapshot);
+      expect(await current(lead.id)).toEqual(leadBefore);
+
+      const duplicate = await json<{ id: string }>(
+        service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', email: 'VALID@example.com' },
+        }),
+      );
+      const merged = await mergeOn216({ from: duplicate.id });
+      expect(merged.status).toBe(200);
+      const skipped = await mergeOn216({ skip_duplicate_validation: true });
+      expect(skipped.status).toBe(200);
+      expect(
+        (
+          (await current(user.id)) as { merge_history: Array<{ source_contact_id: string }> }
+        ).merge_history
+          .map((item) => item.source_contact_id)
+          .sort(),
+      ).toEqual([duplicate.id, lead.id].sort());
+      snapshot = await current(user.id);
+    });
   });
 
   describe('search', () => {

@@ -88,11 +88,16 @@ export type MergeInto = ContactCommandOf<'MergeInto', { readonly into: string }>
 
 /**
  * Target side of a merge: this user absorbs `source` (see `mergeSourceOf`), which must already
- * be closed by `MergeInto` or about to be.
+ * be closed by `MergeInto` or about to be. `duplicatesOnly` refuses a source that shares neither
+ * email nor phone with the target (Intercom 2.16's merge rule).
  */
 export type AbsorbMergedLead = ContactCommandOf<
   'AbsorbMergedLead',
-  { readonly source: MergeSource; readonly mergedAt?: UnixSeconds }
+  {
+    readonly source: MergeSource;
+    readonly mergedAt?: UnixSeconds;
+    readonly duplicatesOnly?: boolean;
+  }
 >;
 
 export type DeleteContact = ContactCommandOf<'DeleteContact'>;

@@ -438,6 +438,12 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
     throw new InvalidMerge('Source and target belong to different workspaces');
   }
   if (state.merge_history.some((item) => item.source_contact_id === source.contactId)) return [];
+  if (command.data.duplicatesOnly && !areDuplicates(source, state)) {
+    throw new InvalidMerge(
+      'Contacts can only be merged when they are duplicates (matching email or phone). ' +
+        'Pass skip_duplicate_validation=true to override this check.',
+    );
+  }
   const absorbed: LeadMergeAbsorbed = {
     type: 'LeadMergeAbsorbed',
     data: {
@@ -450,6 +456,17 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
     },
   };
   return [absorbed];
+};
+
+/** Same email (case aside) or same phone number (spacing and punctuation aside). */
+const areDuplicates = (source: MergeSource, target: LiveContact): boolean => {
+  const email = (value: string | null) => value?.trim().toLowerCase() || null;
+  const phone = (value: string | null) => value?.replace(/[\s().-]/g, '') || null;
+  const sameWhenBothSet = (a: string | null, b: string | null) => a !== null && a === b;
+  return (
+    sameWhenBothSet(email(source.attributes.email), email(target.email)) ||
+    sameWhenBothSet(phone(source.attributes.phone), phone(target.phone))
+  );
 };
 
 export const deleteContact = (command: DeleteContact, state: ContactState): Decision => {

@@ -207,6 +207,49 @@ describe('merge, target side (AbsorbMergedLead)', () => {
       .thenThrows(InvalidMerge);
   });
 
+  describe('duplicates only (Intercom 2.16)', () => {
+    const absorb = (overrides: Partial<MergeSource['attributes']>) =>
+      given([user]).when({
+        type: 'AbsorbMergedLead',
+        data: {
+          ...ids,
+          duplicatesOnly: true,
+          source: source({ attributes: { ...source().attributes, ...overrides } }),
+        },
+        now,
+      });
+
+    it('refuses a source that shares neither email nor phone with the target', () => {
+      absorb({ email: 'other@example.com', phone: '+1' }).thenThrows(InvalidMerge, {
+        code: 'invalid_merge',
+        message: expect.stringContaining('skip_duplicate_validation') as string,
+      });
+      absorb({ email: null, phone: null }).thenThrows(InvalidMerge);
+    });
+
+    it('absorbs a source with the same email, whatever its case', () => {
+      absorb({ email: ' ADA@example.com' }).then([
+        expect.objectContaining({ type: 'LeadMergeAbsorbed' }) as ContactEvent,
+      ]);
+    });
+
+    it('absorbs a source with the same phone, whatever its spacing', () => {
+      given([userCreated({ email: 'ada@example.com', phone: '+44 (20) 7946-0000' })])
+        .when({
+          type: 'AbsorbMergedLead',
+          data: {
+            ...ids,
+            duplicatesOnly: true,
+            source: source({
+              attributes: { ...source().attributes, email: null, phone: '+442079460000' },
+            }),
+          },
+          now,
+        })
+        .then([expect.objectContaining({ type: 'LeadMergeAbsorbed' }) as ContactEvent]);
+    });
+  });
+
   it('refuses to absorb itself', () => {
     given([user])
       .when({

@@ -117,6 +117,14 @@ export class MergeContactsDto {
   @ApiProperty({ description: 'The user to merge into' })
   @IsString()
   into!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'From Intercom-Version 2.16, contacts merge only when they share an email or a phone; true merges them anyway',
+  })
+  @IsOptional()
+  @IsBoolean()
+  skip_duplicate_validation?: boolean;
 }
 
 export class ListContactsQueryDto {

@@ -152,7 +152,12 @@ export class ContactsController {
     @RequestedVersion() version: IntercomVersion,
   ) {
     const { contactId, position } = await this.commands.execute(
-      new MergeContactsCommand(workspaceId, body.from, body.into),
+      new MergeContactsCommand(
+        workspaceId,
+        body.from,
+        body.into,
+        version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
+      ),
     );
     return this.respondWith(workspaceId, contactId, position, version);
   }

@@ -1,12 +1,16 @@
 import { Command } from '@nestjs/cqrs';
 import type { ContactWriteResult } from '../contact-write-result';
 
-/** Merge the lead (or visitor) `from` into the user `into`. */
+/**
+ * Merge the lead (or visitor) `from` into the user `into`; with `duplicatesOnly`, only when they
+ * share an email or a phone.
+ */
 export class MergeContactsCommand extends Command<ContactWriteResult> {
   constructor(
     readonly workspaceId: string,
     readonly from: string,
     readonly into: string,
+    readonly duplicatesOnly = false,
   ) {
     super();
   }

@@ -28,7 +28,12 @@ export class MergeContactsHandler implements ICommandHandler<
     private readonly faults: FaultInjection,
   ) {}
 
-  async execute({ workspaceId, from, into }: MergeContactsCommand): Promise<ContactWriteResult> {
+  async execute({
+    workspaceId,
+    from,
+    into,
+    duplicatesOnly,
+  }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself');
     const [source, target] = await Promise.all([
       this.writer.load(workspaceId, from),
@@ -41,7 +46,7 @@ export class MergeContactsHandler implements ICommandHandler<
       absorbMergedLead(
         {
           type: 'AbsorbMergedLead',
-          data: { contactId: into, workspaceId, source: snapshot },
+          data: { contactId: into, workspaceId, source: snapshot, duplicatesOnly },
           now: this.writer.nowSeconds(),
         },
         target,
