@@ -41,8 +41,10 @@ export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] =
  * projection of their own had to keep a second fold of every contact to know "before"; here the
  * loaded row is that state, and counts and rows commit together.
  */
+export const CONTACTS_PROJECTION = 'contacts';
+
 export const contactsProjection = defineProjection<ContactsReadModel>({
-  name: 'contacts',
+  name: CONTACTS_PROJECTION,
   version: 3,
   eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
   tables: ['contacts', 'contacts_attribute_values', 'contacts_attribute_values_totals'],

@@ -18,8 +18,10 @@ const INSERT_CHUNK = 200;
  * inserted together. Safe to apply twice: inserts are keyed by event id and ignore an existing
  * row, and moving or deleting a contact's rows again changes nothing.
  */
+export const DATA_EVENTS_PROJECTION = 'data_events';
+
 export const dataEventsProjection = defineProjection<DataEventsReadModel>({
-  name: 'data_events',
+  name: DATA_EVENTS_PROJECTION,
   version: 1,
   eventTypes: DATA_EVENTS_PROJECTION_EVENT_TYPES,
   tables: ['data_events'],

@@ -1,7 +1,9 @@
 import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { CONTACT_READ_MODELS } from '../../projections/read-models';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
+import { ReadYourWrites } from '../projection-runner/projection-runner.module';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { WriteRoute } from '../shared/http/route-config';
 import { CreateConversationCommand } from './commands/create-conversation/create-conversation.command';
@@ -12,7 +14,10 @@ import { CreateConversationDto } from './conversation.dto';
 @UseFilters(ContactErrorsFilter)
 @Controller('conversations')
 export class ConversationsController {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
 
   /** Answers Intercom's `user_message`; the message itself is not stored. */
   @Post()
@@ -23,6 +28,8 @@ export class ConversationsController {
     const created = await this.commands.execute(
       new CreateConversationCommand(workspaceId, body.from.id, body.created_at),
     );
+    // The sender may have become a lead: a read right after this answer sees it as one.
+    await this.readYourWrites.waitFor(created.position, CONTACT_READ_MODELS);
     return {
       type: 'user_message' as const,
       id: created.messageId,

@@ -1,3 +1,4 @@
+import { DATA_EVENT_READ_MODELS } from '../../projections/read-models';
 import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -16,7 +17,6 @@ import { TrackDataEventCommand } from './commands/track-data-event/track-data-ev
 import { CreateDataEventDto, ListDataEventsQueryDto } from './data-event.dto';
 import { DataEventReadModel } from './queries/data-event-read-model';
 
-const DATA_EVENT_READ_MODELS = ['contacts', 'data_events'] as const;
 const DEFAULT_PER_PAGE = 50;
 
 const isoTime = (seconds: number): string =>

@@ -1,3 +1,4 @@
+import { DATA_EVENT_READ_MODELS } from '../../projections/read-models';
 import { Inject, Injectable } from '@nestjs/common';
 import { Environment } from '../config/environment';
 import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
@@ -6,7 +7,7 @@ import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.
 import { HttpProblem } from '../shared/http/intercom-error';
 
 /** The read models that show what ingestion writes (contacts, visitors, data events). */
-export const INGESTION_READ_MODELS = ['contacts', 'data_events'] as const;
+export const INGESTION_READ_MODELS = DATA_EVENT_READ_MODELS;
 
 /** A verdict is reused this long: checking costs reads, and lag does not change by much faster. */
 const CHECK_INTERVAL_MS = 250;

@@ -1,3 +1,4 @@
+import { CONTACT_READ_MODELS } from '../../projections/read-models';
 import { Body, Controller, Get, HttpCode, Post, Put, Query, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -16,8 +17,6 @@ import { VisitorReadModel } from './queries/visitor-read-model';
 import { ConvertVisitorDto, FindVisitorQueryDto, UpdateVisitorDto } from './visitor.dto';
 import { VisitorNotFound } from './visitor.errors';
 import { toVisitorResponse } from './visitor.response';
-
-const CONTACT_READ_MODELS = ['contacts'] as const;
 
 @ApiTags('Visitors')
 @ApiBearerAuth()

@@ -1,3 +1,4 @@
+import { CONTACT_READ_MODELS } from '../../../projections/read-models';
 import {
   Body,
   Controller,
@@ -72,8 +73,6 @@ type RetrieveRequest = FastifyRequest<{
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Projections a contact response reads. */
-const CONTACT_READ_MODELS = ['contacts'] as const;
-
 @ApiTags('Contacts')
 @ApiBearerAuth()
 @UseFilters(ContactErrorsFilter)

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
+import { CONTACT_READ_MODELS } from '../../../projections/read-models';
 import { ContactReadModel } from '../../contacts/queries/contact-read-model';
 import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
 import { MinPosition } from '../../shared/http/intercom-version';
@@ -27,10 +27,7 @@ export class ContactSegmentsController {
     @Param('id') id: string,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitForMinPosition(minPosition, [
-      'contacts',
-      SEGMENT_MEMBERSHIP_PROJECTION,
-    ]);
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     await this.contacts.getContactOrThrow(workspaceId, id);
     const rows = await this.segments.segmentsOfContact(workspaceId, id);
     return { type: 'list' as const, data: rows.map((row) => toSegmentResponse(row)) };

@@ -14,6 +14,7 @@ import {
 import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CONTACT_READ_MODELS } from '../../../projections/read-models';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
 import { CONTACT_ID_PATTERN } from '../../contacts/contact-id';
 import {
@@ -64,8 +65,6 @@ import {
   toSegmentResponse,
 } from './segment.response';
 
-/** Member lists read both the contacts and the membership read models. */
-const MEMBER_READ_MODELS = ['contacts', SEGMENT_MEMBERSHIP_PROJECTION] as const;
 const SEGMENT_READ_MODELS = [SEGMENT_MEMBERSHIP_PROJECTION] as const;
 
 @ApiTags('Segments')
@@ -207,7 +206,7 @@ export class SegmentsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    await this.readYourWrites.waitForMinPosition(minPosition, MEMBER_READ_MODELS);
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     await this.segments.getSegmentOrThrow(workspaceId, id);
     const membership: SegmentMembershipSql =
       query.as_of === undefined
