@@ -178,7 +178,10 @@ export class IdentityResolution {
     claims: readonly IdentityClaim[],
   ): Promise<IdentifyOutcome> {
     decideInSequence(contact.state, this.commandsFor(request, contact));
-    const fresh = claims.filter((claim) => !carries(contact.state, claim));
+    // The kept email first: when a user holds it, nothing has been claimed to give back.
+    const fresh = [...emailKeptAsUser(contact.state, request.identity), ...claims].filter(
+      (claim) => !carries(contact.state, claim),
+    );
     await this.reservations.claimAll(request.workspaceId, contact.contactId, fresh);
     try {
       return await this.finish(request, contact);
@@ -244,6 +247,15 @@ function claimsOf(request: Pick<IdentifyRequest, 'identity'>): IdentityClaim[] {
   const claims = identityClaimsOf({ role: 'user', ...request.identity });
   if (claims.length === 0) throw new MissingIdentity(['external_id', 'email']);
   return claims;
+}
+
+/**
+ * A visitor or lead becoming a user keeps its email unless the identity gives another: as a
+ * user's email it must be claimed like one given (a user holding it refuses the sign-up).
+ */
+function emailKeptAsUser(state: ContactState, identity: GivenIdentity): IdentityClaim[] {
+  if (!isLive(state) || state.status === 'user' || identity.email !== undefined) return [];
+  return identityClaimsOf({ role: 'user', email: state.email });
 }
 
 /** Whether the contact holds the value as its reservation means it (email among users only). */

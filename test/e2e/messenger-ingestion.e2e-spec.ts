@@ -304,6 +304,41 @@ describe('POST /messenger/events', () => {
       expect(result).toMatchObject({ status: 'accepted', contact_id: user.id });
     });
 
+    it('refuses a sign-up of a lead whose email a user holds, as the Contacts API refuses its update to a user', async () => {
+      const holder = (await (
+        await service.request('/contacts', {
+          method: 'POST',
+          json: { email: 'kept-mail@example.com' },
+        })
+      ).json()) as { id: string };
+      const lead = (await (
+        await service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', email: 'Kept-Mail@example.com' },
+        })
+      ).json()) as { id: string };
+      const before = await countEvents();
+      const [result] = await ingest([
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 5,
+          contact_id: lead.id,
+          external_id: key('ext-kept-mail'),
+        },
+      ]);
+      expect(result).toMatchObject({
+        status: 'rejected',
+        errors: [expect.objectContaining({ code: 'conflict', field: 'email' })],
+      });
+      expect(result!.errors![0]!.message).toContain(holder.id);
+      expect(await countEvents()).toBe(before);
+      expect(await contact(lead.id)).toMatchObject({
+        role: 'lead',
+        email: 'Kept-Mail@example.com',
+      });
+    });
+
     it('items naming only an identity address its holder; an unknown one is not_found, except a sign-up', async () => {
       await service.request('/contacts', { method: 'POST', json: { external_id: 'ext-server-1' } });
       const [known, unknown, signup, login] = await ingest([

@@ -40,11 +40,15 @@ export class ContactMerged extends ContactDomainError {
   }
 }
 
-/** A create on an id that is already taken. */
+/** A create on an id that is already taken, or an external_id or email another contact holds. */
 export class ContactAlreadyExists extends ContactDomainError {
   override readonly name = 'ContactAlreadyExists';
   readonly code = 'conflict';
-  constructor(readonly contactId: string) {
+  constructor(
+    readonly contactId: string,
+    /** The request field whose value the other contact holds. */
+    override readonly field?: 'external_id' | 'email',
+  ) {
     super(`A contact matching those details already exists with id=${contactId}`);
   }
 }

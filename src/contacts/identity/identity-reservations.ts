@@ -111,7 +111,7 @@ export class IdentityReservations {
         last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
       if (holder === contactId) return false;
       if (holder !== undefined && !(await this.isDangling(workspaceId, holder, claim, last!))) {
-        throw new ContactAlreadyExists(holder);
+        throw new ContactAlreadyExists(holder, claim.kind);
       }
       const events: IdentityEvent[] = [
         ...(holder !== undefined
