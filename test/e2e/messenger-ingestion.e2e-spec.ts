@@ -286,22 +286,35 @@ describe('POST /messenger/events', () => {
       expect(byOldId).toMatchObject({ status: 'accepted', contact_id: user.id });
     });
 
-    it('a sign-up with the email a user holds merges the visitor into that user', async () => {
+    it('a sign-up with the email a user holds merges the visitor into that user; the visitor id is then gone (410 on 2.16)', async () => {
       const created = await service.request('/contacts', {
         method: 'POST',
         json: { email: 'mail-holder@example.com' },
       });
       const user = (await created.json()) as { id: string };
-      const [result] = await ingest([
+      const visitorId = key('v-mail');
+      const [seen, result] = await ingest([
+        { id: key('seen'), type: 'visitor.seen', occurred_at: now - 11, visitor_id: visitorId },
         {
           id: key('signup'),
           type: 'contact.signed_up',
           occurred_at: now - 10,
-          visitor_id: key('v-mail'),
+          visitor_id: visitorId,
           email: 'Mail-Holder@example.com',
         },
       ]);
       expect(result).toMatchObject({ status: 'accepted', contact_id: user.id });
+      const visitor = seen!.contact_id!;
+      expect(visitor).not.toBe(user.id);
+      const gone = await service.request(`/contacts/${visitor}`, {
+        headers: {
+          'Intercom-Version': '2.16',
+          'X-Min-Position': (await store.headPosition()).toString(),
+        },
+      });
+      expect(gone.status).toBe(410);
+      expect(gone.headers.get('link')).toBe(`</contacts/${user.id}>; rel="canonical"`);
+      expect((await service.request(`/contacts/${visitor}`)).status).toBe(404);
     });
 
     it('refuses a sign-up of a lead whose email a user holds, as the Contacts API refuses its update to a user', async () => {

@@ -174,7 +174,9 @@ function refuseUnlessContact<Row extends Pick<ContactsTable, 'role' | 'status' |
   contactId: string,
   row: Row | undefined,
 ): Row {
-  if (!row || row.role === 'visitor') throw new ContactNotFound(contactId);
+  if (!row) throw new ContactNotFound(contactId);
+  // A merged visitor is gone as a merged lead is (its id was handed out, by ingestion).
   if (row.status === 'merged') throw new ContactMerged(contactId, row.merged_into ?? '');
+  if (row.role === 'visitor') throw new ContactNotFound(contactId);
   return row;
 }
