@@ -23,7 +23,12 @@ export class VisitorReferences {
     private readonly visitors: VisitorReadModel,
   ) {}
 
-  async locateOrThrow(workspaceId: string, reference: VisitorReference): Promise<LocatedContact> {
+  /** `fieldsUnder` prefixes the field a refusal names (`visitor.` where the body nests it). */
+  async locateOrThrow(
+    workspaceId: string,
+    reference: VisitorReference,
+    fieldsUnder = '',
+  ): Promise<LocatedContact> {
     const contactId =
       reference.id ??
       (reference.user_id !== undefined
@@ -32,10 +37,13 @@ export class VisitorReferences {
           ? (await this.visitors.findByEmail(workspaceId, reference.email))?.id
           : undefined);
     const label = reference.id ?? reference.user_id ?? reference.email ?? '';
-    if (contactId === undefined) throw new VisitorNotFound(label);
+    const field =
+      fieldsUnder +
+      (reference.id !== undefined ? 'id' : reference.user_id !== undefined ? 'user_id' : 'email');
+    if (contactId === undefined) throw new VisitorNotFound(label, field);
     const located = await this.locator.locate(workspaceId, contactId);
     if (located.path.length > 1 || located.state.status !== 'visitor') {
-      throw new VisitorNotFound(label);
+      throw new VisitorNotFound(label, field);
     }
     return located;
   }

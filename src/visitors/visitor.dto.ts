@@ -10,6 +10,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsEmailAddress } from '../contacts/http/contact.dto';
 
 export class FindVisitorQueryDto {
   @ApiProperty({ description: "The visitor's anonymous user_id" })
@@ -51,6 +52,7 @@ export class ConvertTargetDto {
   @ApiPropertyOptional({ description: 'The external_id the contact has or gets' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(255)
   user_id?: string;
 
@@ -58,6 +60,7 @@ export class ConvertTargetDto {
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @IsEmailAddress()
   email?: string;
 }
 

@@ -4,7 +4,11 @@ import { ContactDomainError } from '../contacts/domain/contact.errors';
 export class VisitorNotFound extends ContactDomainError {
   override readonly name = 'VisitorNotFound';
   readonly code = 'not_found';
-  constructor(readonly reference: string) {
+  constructor(
+    readonly reference: string,
+    /** The request field that named it (`user_id`, `visitor.email`, …). */
+    override readonly field?: string,
+  ) {
     super('Visitor Not Found');
   }
 }

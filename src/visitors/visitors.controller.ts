@@ -39,7 +39,7 @@ export class VisitorsController {
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const row = await this.visitors.findByUserId(workspaceId, query.user_id);
-    if (!row) throw new VisitorNotFound(query.user_id);
+    if (!row) throw new VisitorNotFound(query.user_id, 'user_id');
     return toVisitorResponse(row);
   }
 

@@ -127,6 +127,40 @@ describe('Visitors, conversations and data events through the official intercom-
     expect((await service.request('/visitors?user_id=sdk-visitor-7')).status).toBe(200);
   });
 
+  it('refuses a conversion to a user whose email or user_id is unusable, or of an unknown visitor, naming the field and converting nothing', async () => {
+    await seeVisitor('sdk-visitor-8');
+    for (const [visitor, user, status, code, field] of [
+      [
+        'sdk-visitor-8',
+        { user_id: 'sdk-user-8', email: 'bad' },
+        400,
+        'parameter_invalid',
+        'user.email',
+      ],
+      ['sdk-visitor-8', { user_id: '' }, 400, 'parameter_invalid', 'user.user_id'],
+      ['sdk-nobody-8', { user_id: 'sdk-user-8' }, 404, 'not_found', 'visitor.user_id'],
+    ] as const) {
+      const response = await service.request('/visitors/convert', {
+        method: 'POST',
+        json: { type: 'user', visitor: { user_id: visitor }, user },
+      });
+      expect(response.status).toBe(status);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code, field });
+    }
+    const unknown = await service.request('/visitors?user_id=sdk-nobody-8');
+    expect(((await unknown.json()) as { errors: unknown[] }).errors[0]).toMatchObject({
+      code: 'not_found',
+      field: 'user_id',
+    });
+    expect((await service.request('/visitors?user_id=sdk-visitor-8')).status).toBe(200);
+    const search = await service.request('/contacts/search', {
+      method: 'POST',
+      json: { query: { field: 'external_id', operator: '=', value: 'sdk-user-8' } },
+    });
+    expect(((await search.json()) as { total_count: number }).total_count).toBe(0);
+  });
+
   it('creates a conversation from a visitor, who becomes a lead', async () => {
     const id = await seeVisitor('sdk-visitor-5');
     const message = await client.conversations.create({

@@ -21,7 +21,7 @@ import {
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 import { DecimalInteger } from '../../shared/decimal-integer';
 
-const IsEmailAddress = () =>
+export const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
 
 const IsOwnerId = () =>

@@ -33,7 +33,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
     visitor,
     target,
   }: ConvertVisitorCommand): Promise<ContactWriteResult> {
-    const session = await this.references.locateOrThrow(workspaceId, visitor);
+    const session = await this.references.locateOrThrow(workspaceId, visitor, 'visitor.');
     if (target.id !== undefined) {
       const into = await this.locator.locate(workspaceId, target.id);
       if (into.state.status === 'none' || into.state.status === 'deleted')
