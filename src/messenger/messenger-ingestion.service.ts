@@ -30,6 +30,7 @@ import { IDENTIFYING_TYPES, type MessengerItem } from './domain/messenger-item';
 import {
   attributeCommands,
   contactCommandsFor,
+  contextCommands,
   registerVisitorCommand,
   type CommandSettings,
 } from './domain/messenger-item.commands';
@@ -239,8 +240,10 @@ export class MessengerIngestion {
       kind: item.type === 'contact.signed_up' ? ('sign_up' as const) : ('log_in' as const),
       occurredAt: item.occurredAt,
       now: settings.now,
-      followUp: (contactId: string) =>
-        attributeCommands(item, { workspaceId, contactId }, settings),
+      followUp: (contactId: string) => [
+        ...attributeCommands(item, { workspaceId, contactId }, settings),
+        ...contextCommands(item, { workspaceId, contactId }, settings),
+      ],
       metadata: run.metadata,
       eventId: run.eventId,
     };

@@ -507,6 +507,47 @@ describe('POST /messenger/events', () => {
       });
       expect(visitor).toMatchObject({ last_request_at: now - 400 });
     });
+
+    it("records any item's context as a sighting, not only a new visitor's or a visitor.seen's", async () => {
+      const visitorId = key('v-context');
+      const [seen] = await ingest([
+        { id: key('seen'), type: 'visitor.seen', occurred_at: now - 600, visitor_id: visitorId },
+      ]);
+      const lead = seen!.contact_id!;
+      const user = (await (
+        await service.request('/contacts', { method: 'POST', json: { external_id: key('ctx') } })
+      ).json()) as { id: string; external_id: string };
+      const results = await ingest([
+        {
+          id: key('talk'),
+          type: 'conversation.started',
+          occurred_at: now - 500,
+          visitor_id: visitorId,
+          context: { browser: 'opera' },
+        },
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 500,
+          external_id: user.external_id,
+          attributes: { name: 'Context User' },
+          context: { os: 'mac', location: { country: 'Spain' } },
+        },
+      ]);
+      expect(results.map((result) => result.status)).toEqual(['accepted', 'accepted']);
+      expect(await contact(lead, (body) => body.browser === 'opera')).toMatchObject({
+        role: 'lead',
+        browser: 'opera',
+        last_seen_at: now - 500,
+      });
+      expect(
+        await contact(user.id, (body) => body.os === 'mac' && body.name === 'Context User'),
+      ).toMatchObject({
+        os: 'mac',
+        location: expect.objectContaining({ country: 'Spain' }) as unknown,
+        last_seen_at: now - 500,
+      });
+    });
   });
 
   describe('concurrency', () => {

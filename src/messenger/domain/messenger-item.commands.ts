@@ -43,9 +43,36 @@ export function contactCommandsFor(
   settings: CommandSettings,
 ): ContactCommand[] {
   const commands = typeCommands(item, target, settings);
-  if (TYPES_WRITING_ATTRIBUTES.has(item.type)) return commands;
   const ref = { workspaceId: target.workspaceId, contactId: target.contactId };
-  return [...commands, ...attributeCommands(item, ref, settings)];
+  const attributes = TYPES_WRITING_ATTRIBUTES.has(item.type)
+    ? []
+    : attributeCommands(item, ref, settings);
+  return [...commands, ...attributes, ...contextCommands(item, ref, settings)];
+}
+
+/**
+ * An item's `context` says where the messenger saw the contact when it happened, whatever its
+ * type: a sighting records it (throttled as any, except when the context changed). A
+ * `visitor.seen` is that sighting already.
+ */
+export function contextCommands(
+  item: MessengerItem,
+  target: Target,
+  settings: CommandSettings,
+): ContactCommand[] {
+  if (item.type === 'visitor.seen' || item.context === undefined) return [];
+  return [
+    {
+      type: 'RecordSeen',
+      data: {
+        ...target,
+        occurredAt: item.occurredAt,
+        context: item.context,
+        throttleSeconds: settings.seenThrottleSeconds,
+      },
+      now: settings.now,
+    },
+  ];
 }
 
 /** Their own command writes the item's attributes. */
