@@ -457,6 +457,24 @@ describe('Contacts API refusals change nothing', () => {
   });
 
   describe('merge', () => {
+    it('answers 404 naming from or into for a contact that does not exist', async () => {
+      const leadBefore = await current(lead.id);
+      const unknown = '6b0000000000000000000000';
+      for (const [body, field] of [
+        [{ from: unknown, into: user.id }, 'from'],
+        [{ from: lead.id, into: unknown }, 'into'],
+      ] as const) {
+        await expectRefusal(
+          service.request('/contacts/merge', { method: 'POST', json: body }),
+          404,
+          'not_found',
+          field,
+        );
+      }
+      expect(await current(user.id)).toEqual(snapshot);
+      expect(await current(lead.id)).toEqual(leadBefore);
+    });
+
     it('refuses merging a user, and merging into a lead, changing neither side', async () => {
       const leadBefore = await current(lead.id);
       await expectRefusal(
@@ -582,6 +600,23 @@ describe('Contacts API refusals change nothing', () => {
         code,
         field,
       );
+    });
+
+    it('names the query parameter of a list that pages through search: starting_after', async () => {
+      const segment = (await json<{ id: string }>(
+        service.request('/segments', {
+          method: 'POST',
+          json: { name: 'Cursor check', rule: { field: 'email', operator: 'exists' } },
+        }),
+      )) as { id: string };
+      for (const path of ['/contacts', `/segments/${segment.id}/contacts`]) {
+        await expectRefusal(
+          service.request(`${path}?starting_after=bm90LWEtY3Vyc29y`),
+          400,
+          'parameter_invalid',
+          'starting_after',
+        );
+      }
     });
   });
 

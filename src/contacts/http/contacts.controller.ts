@@ -53,6 +53,7 @@ import type { ReadStore } from '../../infrastructure/read-store/read-store';
 import { ContactReadModel } from '../queries/contact-read-model';
 import { parseContactSearchRequest } from '../search/contact-search.parse';
 import { searchContacts, searchListResponse } from '../search/search-contacts';
+import { pagedByQueryParameters } from '../search/contact-search.errors';
 import { ContactErrorsFilter, contactProblemOf } from './contact-errors.filter';
 import { toContactResponse } from './contact.response';
 import { CONTACT_LIST_ROUTE_SCHEMA, CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
@@ -170,22 +171,25 @@ export class ContactsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    const request = parseContactSearchRequest(
-      {
-        // Every lead and user: the searchable set itself, in the default order.
-        query: { field: 'role', operator: 'IN', value: ['lead', 'user'] },
-        pagination: {
-          ...(query.per_page !== undefined ? { per_page: query.per_page } : {}),
-          ...(query.starting_after !== undefined ? { starting_after: query.starting_after } : {}),
-        },
-      },
-      { customAttributeType: () => undefined },
-    );
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
-    const page = await searchContacts(
-      this.searchTarget(),
-      { workspaceId, timeZone: this.timeZones.of(workspaceId) },
-      request,
+    const page = await pagedByQueryParameters(() =>
+      searchContacts(
+        this.searchTarget(),
+        { workspaceId, timeZone: this.timeZones.of(workspaceId) },
+        parseContactSearchRequest(
+          {
+            // Every lead and user: the searchable set itself, in the default order.
+            query: { field: 'role', operator: 'IN', value: ['lead', 'user'] },
+            pagination: {
+              ...(query.per_page !== undefined ? { per_page: query.per_page } : {}),
+              ...(query.starting_after !== undefined
+                ? { starting_after: query.starting_after }
+                : {}),
+            },
+          },
+          { customAttributeType: () => undefined },
+        ),
+      ),
     );
     return searchListResponse(page, (row) => toContactResponse(row, version));
   }

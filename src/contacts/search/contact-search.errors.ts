@@ -101,6 +101,23 @@ export class InvalidSearchCursor extends ContactSearchError {
   }
 }
 
+/**
+ * For a list that pages by query parameters (`GET /contacts?starting_after=`) through search:
+ * its refusals name the parameter (`starting_after`), not the search body's path to it
+ * (`pagination.starting_after`).
+ */
+export async function pagedByQueryParameters<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ContactSearchError) || !error.field.startsWith('pagination.')) {
+      throw error;
+    }
+    const parameter = error.field.slice('pagination.'.length);
+    throw new MalformedSearchRequest(parameter, parameter, error.message);
+  }
+}
+
 /** The workspace time zone is not an IANA name `Intl` knows (a configuration error, not the caller's). */
 export class UnknownTimeZone extends Error {
   override readonly name = 'UnknownTimeZone';

@@ -30,6 +30,7 @@ import {
 import type { ContactSearchRequest, SearchNode } from '../../contacts/search/contact-search.query';
 import type { SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
 import { searchContacts, searchListResponse } from '../../contacts/search/search-contacts';
+import { pagedByQueryParameters } from '../../contacts/search/contact-search.errors';
 import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../infrastructure/read-store/read-store';
 import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
@@ -212,15 +213,16 @@ export class SegmentsController {
       query.as_of === undefined
         ? this.segments.membershipSql()
         : this.segments.membershipAsOfSql(query.as_of);
-    const request = this.listRequest(
-      { per_page: query.per_page, starting_after: query.starting_after },
-      undefined,
-      { field: 'segment_id', operator: '=', value: id },
-    );
-    const page = await searchContacts(
-      this.searchTarget(),
-      { workspaceId, segmentMembership: membership, includeMerged: query.as_of !== undefined },
-      request,
+    const page = await pagedByQueryParameters(() =>
+      searchContacts(
+        this.searchTarget(),
+        { workspaceId, segmentMembership: membership, includeMerged: query.as_of !== undefined },
+        this.listRequest(
+          { per_page: query.per_page, starting_after: query.starting_after },
+          undefined,
+          { field: 'segment_id', operator: '=', value: id },
+        ),
+      ),
     );
     return searchListResponse(page, (row) => toContactResponse(row, version));
   }

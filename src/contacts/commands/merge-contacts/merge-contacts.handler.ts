@@ -39,7 +39,13 @@ export class MergeContactsHandler implements ICommandHandler<
       this.writer.load(workspaceId, from),
       this.writer.load(workspaceId, into),
     ]);
-    if (source.status === 'none') throw new ContactNotFound(from);
+    // Named by the body's field: the merge has no `id`.
+    if (source.status === 'none' || source.status === 'deleted') {
+      throw new ContactNotFound(from, 'from');
+    }
+    if (target.status === 'none' || target.status === 'deleted') {
+      throw new ContactNotFound(into, 'into');
+    }
     const snapshot = mergeSourceOf(source);
     if (snapshot && source.status !== 'merged') {
       // Refuse before closing the source when the target could not absorb it.
