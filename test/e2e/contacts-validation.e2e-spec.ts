@@ -603,12 +603,12 @@ describe('Contacts API refusals change nothing', () => {
     });
 
     it('names the query parameter of a list that pages through search: starting_after', async () => {
-      const segment = (await json<{ id: string }>(
+      const segment = await json<{ id: string }>(
         service.request('/segments', {
           method: 'POST',
           json: { name: 'Cursor check', rule: { field: 'email', operator: 'exists' } },
         }),
-      )) as { id: string };
+      );
       for (const path of ['/contacts', `/segments/${segment.id}/contacts`]) {
         await expectRefusal(
           service.request(`${path}?starting_after=bm90LWEtY3Vyc29y`),
