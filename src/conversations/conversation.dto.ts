@@ -53,4 +53,9 @@ export class CreateConversationDto {
   @ArrayMaxSize(10)
   @IsString({ each: true })
   attachment_urls?: string[];
+
+  @ApiPropertyOptional({ description: 'The brand of the conversation (not stored, as its body)' })
+  @IsOptional()
+  @IsString()
+  brand_id?: string;
 }

@@ -405,6 +405,12 @@ describe('Contacts API refusals change nothing', () => {
       'not_found',
       undefined,
     );
+    await expectRefusal(
+      service.request('/contacts/find_by_external_id/nobody-has-this'),
+      404,
+      'not_found',
+      'external_id',
+    );
   });
 
   describe('update', () => {

@@ -173,10 +173,13 @@ describe('Visitors, conversations and data events through the official intercom-
       message_type: 'inapp',
     });
     expect(message.conversation_id).toMatch(/^\d+$/);
-    await eventually(async () => {
-      const contact = await client.contacts.find({ contact_id: id }).catch(() => undefined);
-      return contact?.role === 'lead' ? contact : undefined;
+    // Read-your-writes: the answer came once the read models showed the lead.
+    expect(await client.contacts.find({ contact_id: id })).toMatchObject({ role: 'lead' });
+    const branded = await service.request('/conversations', {
+      method: 'POST',
+      json: { from: { type: 'lead', id }, body: 'Again', brand_id: '9' },
     });
+    expect(branded.status).toBe(200);
     expect(
       await statusOf(
         client.conversations.create({ from: { type: 'user', id: 'f'.repeat(24) }, body: 'x' }),

@@ -205,7 +205,7 @@ export class ContactsController {
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const row = await this.contacts.findUserByExternalId(workspaceId, externalId);
-    if (!row) throw new ContactNotFound(externalId);
+    if (!row) throw new ContactNotFound(externalId, 'external_id');
     return toContactResponse(row, version);
   }
 

@@ -42,12 +42,15 @@ class IntercomValidationPipe extends ValidationPipe {
 function flatten(errors: readonly ValidationError[], parent = ''): IntercomErrorItem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    // Optional fields pass when absent: a refused absent field is a required one left out.
-    const code = error.value === undefined ? 'parameter_not_found' : 'parameter_invalid';
+    // Optional fields pass when absent: a refused absent field is a required one left out, one
+    // problem however many of its rules an absent value fails.
+    if (error.value === undefined && error.constraints !== undefined) {
+      return [{ code: 'parameter_not_found', message: `${field} is required`, field }];
+    }
     const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) =>
       constraint === 'whitelistValidation'
         ? { code: 'parameter_invalid', message: `Unknown field ${field}`, field }
-        : { code, message, field },
+        : { code: 'parameter_invalid', message, field },
     );
     return [...own, ...flatten(error.children ?? [], field)];
   });
