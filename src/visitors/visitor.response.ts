@@ -32,8 +32,15 @@ export function toVisitorResponse(row: ContactsTable) {
       city_name: row.location_city,
       region_name: row.location_region,
       country_name: row.location_country,
+      // Not in a sighting's context: null, as the contact's location has them.
+      country_code: null,
+      continent_code: null,
+      postal_code: null,
+      timezone: null,
     },
     last_request_at: toNumber(row.last_seen_at),
+    // The OpenAPI schema (and so the SDK's type) spells it so; Intercom's example as above.
+    las_request_at: toNumber(row.last_seen_at),
     created_at: toNumber(row.created_at),
     remote_created_at: toNumber(row.created_at),
     signed_up_at: toNumber(row.signed_up_at),

@@ -67,6 +67,8 @@ describe('Visitors, conversations and data events through the official intercom-
       app_id: 'acme',
       location_data: { country_name: 'Ireland', city_name: 'Dublin' },
       last_request_at: now - 60,
+      // The SDK's Visitor type reads it under the OpenAPI schema's spelling.
+      las_request_at: now - 60,
       referrer: 'https://news.example/launch',
       utm_source: 'newsletter',
       utm_campaign: 'launch',
