@@ -4,6 +4,7 @@ import {
   handleCommand,
   loadState,
   type CommandOutcome,
+  type PreparedAppend,
 } from '../shared/event-sourcing/handle-command';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { contactStreamId } from '../shared/stream-names';
@@ -39,6 +40,8 @@ export class ContactStreamWriter {
       readonly actor?: string;
       /** A freshly generated contact id: decide without reading its (empty) stream. */
       readonly newStream?: boolean;
+      /** See `HandleCommandOptions.prepare`: identity claims of the state decided on. */
+      readonly prepare?: (decidedOn: ContactState) => Promise<PreparedAppend | undefined>;
     } = {},
   ): Promise<CommandOutcome<ContactEvent, ContactState>> {
     return handleCommand(
@@ -55,6 +58,7 @@ export class ContactStreamWriter {
         },
         ...(options.eventId ? { eventId: options.eventId } : {}),
         newStream: options.newStream ?? false,
+        ...(options.prepare ? { prepare: options.prepare } : {}),
       },
     );
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Decider } from '../decider';
 import { WrongExpectedRevision } from '../event-store/event-store.errors';
 import type {
+  AppendResult,
   EventData,
   EventMetadata,
   EventStore,
@@ -18,7 +19,15 @@ export interface DomainEvent {
   readonly data: object;
 }
 
-export interface HandleCommandOptions<Event> {
+/** What `prepare` did for an append, and how to settle it once the append is decided. */
+export interface PreparedAppend {
+  /** The append failed (a retry decides and prepares again): give back what was taken. */
+  readonly undo?: () => Promise<void>;
+  /** The append landed. */
+  readonly done?: () => Promise<void>;
+}
+
+export interface HandleCommandOptions<Event, State = unknown> {
   readonly metadata: EventMetadata;
   /**
    * Deterministic event ids make a retried command idempotent in the store (e.g. UUIDv5 of an
@@ -33,6 +42,12 @@ export interface HandleCommandOptions<Event> {
    * refused by the store and the next attempt reads.
    */
   readonly newStream?: boolean;
+  /**
+   * Work that depends on the state the command is decided on and must be in place before its
+   * events are (identity claims): run after each decision, with that state, before its append.
+   * A retry after a concurrent write undoes it and prepares again on the state it decides on.
+   */
+  readonly prepare?: (decidedOn: State) => Promise<PreparedAppend | undefined>;
 }
 
 export interface CommandOutcome<Event, State> {
@@ -126,7 +141,7 @@ export function handleCommand<Command, Event extends DomainEvent, State>(
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
-  options: HandleCommandOptions<Event>,
+  options: HandleCommandOptions<Event, State>,
 ): Promise<CommandOutcome<Event, State>> {
   return writersOf(store).run([streamId], () =>
     decideAndAppend(store, streamId, decider, command, options),
@@ -168,7 +183,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
-  options: HandleCommandOptions<Event>,
+  options: HandleCommandOptions<Event, State>,
 ): Promise<CommandOutcome<Event, State>> {
   const maxAttempts = options.maxAttempts ?? 5;
   const cache = streamStateCacheOf(store);
@@ -185,20 +200,24 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       data: event.data as EventData,
       metadata: options.metadata,
     }));
+    const prepared = await options.prepare?.(state);
+    let result: AppendResult;
     try {
-      const result = await store.append(streamId, toAppend, { expectedRevision });
-      const next = events.reduce(decider.evolve, state);
-      cache.set(streamId, decider, {
-        state: next,
-        revision: result.nextExpectedRevision,
-        eventIds: withEventIds(eventIds, toAppend),
-      });
-      return { events, state: next, position: result.position };
+      result = await store.append(streamId, toAppend, { expectedRevision });
     } catch (error) {
       // Whatever the cache held may be what lost the race: the next attempt reads the store.
       cache.delete(streamId);
+      await prepared?.undo?.();
       if (error instanceof WrongExpectedRevision && attempt < maxAttempts) continue;
       throw error;
     }
+    const next = events.reduce(decider.evolve, state);
+    cache.set(streamId, decider, {
+      state: next,
+      revision: result.nextExpectedRevision,
+      eventIds: withEventIds(eventIds, toAppend),
+    });
+    await prepared?.done?.();
+    return { events, state: next, position: result.position };
   }
 }

@@ -17,18 +17,24 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
     workspaceId,
     contactId,
   }: DeleteContactCommand): Promise<ContactWriteResult & { externalId: string | null }> {
-    const state = requireLeadOrUser(await this.writer.load(workspaceId, contactId), contactId);
-    const outcome = await this.writer.execute(workspaceId, contactId, {
-      type: 'DeleteContact',
-      data: { contactId, workspaceId },
-      now: this.writer.nowSeconds(),
-    });
-    await this.reservations.releaseAll(
+    requireLeadOrUser(await this.writer.load(workspaceId, contactId), contactId);
+    let externalId: string | null = null;
+    const outcome = await this.writer.execute(
       workspaceId,
       contactId,
-      identityClaimsOf({ ...state, role: state.status }),
-      'deleted',
+      { type: 'DeleteContact', data: { contactId, workspaceId }, now: this.writer.nowSeconds() },
+      {
+        // What the contact holds when it is deleted, not when it was read above.
+        prepare: (decidedOn) => {
+          const deleted = requireLeadOrUser(decidedOn, contactId);
+          externalId = deleted.external_id;
+          const held = identityClaimsOf({ ...deleted, role: deleted.status });
+          return Promise.resolve({
+            done: () => this.reservations.releaseAll(workspaceId, contactId, held, 'deleted'),
+          });
+        },
+      },
     );
-    return { contactId, position: outcome.position, externalId: state.external_id };
+    return { contactId, position: outcome.position, externalId };
   }
 }

@@ -6,7 +6,7 @@ import {
   CUSTOM_ATTRIBUTES_POLICY,
   type CustomAttributesPolicy,
 } from '../../custom-attributes-policy';
-import { isLive } from '../../domain/contact.state';
+import { isLive, type LiveContact } from '../../domain/contact.state';
 import {
   IdentityReservations,
   identityClaimsOf,
@@ -37,43 +37,56 @@ export class UpdateContactHandler implements ICommandHandler<
   }: UpdateContactCommand): Promise<ContactWriteResult> {
     const state = await this.writer.load(workspaceId, contactId);
     if (leadsAndUsersOnly) requireLeadOrUser(state, contactId);
-    let added: IdentityClaim[] = [];
-    let dropped: IdentityClaim[] = [];
-    if (isLive(state)) {
-      if (attributes.custom_attributes)
-        await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
-      const before = identityClaimsOf({
-        role: state.status,
-        external_id: state.external_id,
-        email: state.email,
-      });
-      const after = identityClaimsOf({
-        role: role ?? state.status,
-        external_id:
-          attributes.external_id !== undefined ? attributes.external_id : state.external_id,
-        email: attributes.email !== undefined ? attributes.email : state.email,
-      });
-      added = difference(after, before);
-      dropped = difference(before, after);
-    }
-    await this.reservations.claimAll(workspaceId, contactId, added);
-    try {
-      const outcome = await this.writer.execute(workspaceId, contactId, {
+    if (isLive(state) && attributes.custom_attributes)
+      await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
+    const outcome = await this.writer.execute(
+      workspaceId,
+      contactId,
+      {
         type: 'UpdateContact',
         data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
         now: this.writer.nowSeconds(),
-      });
-      await this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed');
-      return {
-        contactId,
-        position: outcome.position,
-        ...(isLive(outcome.state) ? { contact: outcome.state } : {}),
-      };
-    } catch (error) {
-      await this.reservations.releaseAll(workspaceId, contactId, added, 'update_failed');
-      throw error;
-    }
+      },
+      {
+        // The claims follow from the state the update is decided on, not the one read above: a
+        // concurrent write (a role change, another email) re-decides it, and claims again.
+        prepare: async (decidedOn) => {
+          if (!isLive(decidedOn)) return undefined;
+          const { added, dropped } = identityChanges(decidedOn, role, attributes);
+          await this.reservations.claimAll(workspaceId, contactId, added);
+          return {
+            undo: () =>
+              this.reservations.releaseAll(workspaceId, contactId, added, 'update_failed'),
+            done: () => this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed'),
+          };
+        },
+      },
+    );
+    return {
+      contactId,
+      position: outcome.position,
+      ...(isLive(outcome.state) ? { contact: outcome.state } : {}),
+    };
   }
+}
+
+/** The identity values an update makes the contact hold, and those it makes it give up. */
+function identityChanges(
+  state: LiveContact,
+  role: UpdateContactCommand['role'],
+  attributes: UpdateContactCommand['attributes'],
+): { added: IdentityClaim[]; dropped: IdentityClaim[] } {
+  const before = identityClaimsOf({
+    role: state.status,
+    external_id: state.external_id,
+    email: state.email,
+  });
+  const after = identityClaimsOf({
+    role: role ?? state.status,
+    external_id: attributes.external_id !== undefined ? attributes.external_id : state.external_id,
+    email: attributes.email !== undefined ? attributes.email : state.email,
+  });
+  return { added: difference(after, before), dropped: difference(before, after) };
 }
 
 const sameClaim = (a: IdentityClaim, b: IdentityClaim): boolean =>

@@ -1,0 +1,80 @@
+import { startTestApp, type TestApp } from '../support/test-app';
+
+type Contact = { id: string; role: string; email: string | null; external_id: string | null };
+
+/**
+ * Concurrent writes to one contact's identity (role, email, external_id): whatever order they
+ * land in, the values the contact ends up with are claimed by it, and those it gave up are free
+ * at once. The claims used to follow the state each request read before its write was re-decided,
+ * so a lead's switch to user racing its email change left the new email unclaimed (a second user
+ * could take it) and the old one held by nobody.
+ */
+describe('identity values under concurrent writes to one contact', () => {
+  let service: TestApp;
+  let round = 0;
+  beforeAll(async () => {
+    service = await startTestApp();
+  });
+  afterAll(() => service.close());
+
+  const unique = (label: string) => `${label}-${(round += 1)}-${Date.now()}`;
+  const write = async (path: string, method: string, json?: Record<string, unknown>) => {
+    const response = await service.request(path, { method, ...(json ? { json } : {}) });
+    return { status: response.status, body: (await response.json()) as Contact };
+  };
+  const current = async (id: string) => (await write(`/contacts/${id}`, 'GET')).body;
+
+  it("a lead's switch to user racing its email change claims the email it ends with", async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const first = `${unique('first')}@race.test`;
+      const second = `${unique('second')}@race.test`;
+      const lead = (await write('/contacts', 'POST', { role: 'lead', email: first })).body;
+      const answers = await Promise.all([
+        write(`/contacts/${lead.id}`, 'PUT', { role: 'user' }),
+        write(`/contacts/${lead.id}`, 'PUT', { email: second }),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      expect(await current(lead.id)).toMatchObject({ role: 'user', email: second });
+      const taken = await write('/contacts', 'POST', { email: second });
+      expect(taken.status).toBe(409);
+      expect(JSON.stringify(taken.body)).toContain(lead.id);
+      expect((await write('/contacts', 'POST', { email: first })).status).toBe(200);
+    }
+  });
+
+  it('two concurrent changes of a user leave the value it did not keep free at once', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const [b, c] = [unique('b'), unique('c')];
+      const user = (
+        await write('/contacts', 'POST', {
+          email: `${unique('a')}@race.test`,
+          external_id: unique('a'),
+        })
+      ).body;
+      const answers = await Promise.all([
+        write(`/contacts/${user.id}`, 'PUT', { email: `${b}@race.test`, external_id: b }),
+        write(`/contacts/${user.id}`, 'PUT', { email: `${c}@race.test`, external_id: c }),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      const kept = (await current(user.id)).external_id;
+      const given = kept === b ? c : b;
+      expect([b, c]).toContain(kept);
+      expect((await write('/contacts', 'POST', { email: `${given}@race.test` })).status).toBe(200);
+      expect((await write('/contacts', 'POST', { external_id: given })).status).toBe(200);
+      expect((await write('/contacts', 'POST', { external_id: kept! })).status).toBe(409);
+    }
+  });
+
+  it('a delete racing an email change frees whichever email the contact held', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const [before, after] = [`${unique('before')}@race.test`, `${unique('after')}@race.test`];
+      const user = (await write('/contacts', 'POST', { email: before })).body;
+      await Promise.all([
+        write(`/contacts/${user.id}`, 'PUT', { email: after }),
+        write(`/contacts/${user.id}`, 'DELETE'),
+      ]);
+      expect((await write('/contacts', 'POST', { email: before })).status).toBe(200);
+      expect((await write('/contacts', 'POST', { email: after })).status).toBe(200);
+    }
+  });
+});
