@@ -14,6 +14,7 @@ import { isLive } from '../contacts/domain/contact.state';
 import { appendDecisions } from '../identity-resolution/contact-decisions';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { ContactLocator } from '../identity-resolution/contact-locator';
+import { IdentitiesHeldByDifferentContacts } from '../identity-resolution/identity-resolution.errors';
 import { IdentityResolution } from '../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../identity-resolution/located-contact';
 import { visitorContactId } from '../identity-resolution/visitor-contact-id';
@@ -293,18 +294,23 @@ export class MessengerIngestion {
   private async address(run: ItemRun): Promise<LocatedContact> {
     const { workspaceId, item } = run;
     const options = { eventId: run.completionId };
-    if (run.sessionContactId !== undefined)
-      return this.locator.locate(workspaceId, run.sessionContactId, options);
-    const holder = await this.identity.findHolder(
-      workspaceId,
-      {
-        ...(item.externalId !== undefined ? { external_id: item.externalId } : {}),
-        ...(item.email !== undefined && item.type !== 'email.supplied'
-          ? { email: item.email }
-          : {}),
-      },
-      options,
-    );
+    const identity = {
+      ...(item.externalId !== undefined ? { external_id: item.externalId } : {}),
+      ...(item.email !== undefined && item.type !== 'email.supplied' ? { email: item.email } : {}),
+    };
+    if (run.sessionContactId !== undefined) {
+      const session = await this.locator.locate(workspaceId, run.sessionContactId, options);
+      // A contact_id names a contact as an identity does: both must name the same one. (A
+      // visitor_id is a device's session, which may carry the identity of whoever uses it.)
+      if (item.contactId !== undefined && Object.keys(identity).length > 0) {
+        const holder = await this.identity.findHolder(workspaceId, identity);
+        if (holder !== undefined && holder.contactId !== session.contactId) {
+          throw new IdentitiesHeldByDifferentContacts([session.contactId, holder.contactId]);
+        }
+      }
+      return session;
+    }
+    const holder = await this.identity.findHolder(workspaceId, identity, options);
     if (holder) return holder;
     // A lead's email is no identity (leads may share one): the read model finds its only lead.
     const lead =

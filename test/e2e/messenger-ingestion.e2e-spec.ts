@@ -352,6 +352,50 @@ describe('POST /messenger/events', () => {
       });
     });
 
+    it('refuses an item whose contact_id and identity name different contacts, applying nothing', async () => {
+      const [first, second] = await Promise.all(
+        ['one', 'two'].map(async (label) => {
+          const response = await service.request('/contacts', {
+            method: 'POST',
+            json: { external_id: key(`both-${label}`), email: `${key(label)}@both.test` },
+          });
+          return (await response.json()) as { id: string; external_id: string; email: string };
+        }),
+      );
+      const before = await countEvents();
+      const results = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 5,
+          contact_id: first!.id,
+          external_id: second!.external_id,
+        },
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          contact_id: first!.id,
+          email: second!.email,
+          attributes: { name: 'Whose?' },
+        },
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          contact_id: first!.id,
+          external_id: first!.external_id,
+          attributes: { name: 'Agreed' },
+        },
+      ]);
+      expect(results.map((result) => [result.status, result.errors?.[0]?.code])).toEqual([
+        ['rejected', 'conflict'],
+        ['rejected', 'conflict'],
+        ['accepted', undefined],
+      ]);
+      expect(await countEvents()).toBe(before + 1);
+    });
+
     it('items naming only an identity address its holder; an unknown one is not_found, except a sign-up', async () => {
       await service.request('/contacts', { method: 'POST', json: { external_id: 'ext-server-1' } });
       const [known, unknown, signup, login] = await ingest([
