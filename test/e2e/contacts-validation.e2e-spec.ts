@@ -626,7 +626,7 @@ describe('Contacts API refusals change nothing', () => {
     });
   });
 
-  it('does not let the Contacts API write to a visitor', async () => {
+  it('does not let the Contacts API write to a visitor, except to delete it', async () => {
     const ingested = await service.request('/messenger/events', {
       method: 'POST',
       json: {
@@ -660,14 +660,23 @@ describe('Contacts API refusals change nothing', () => {
       'not_found',
       'id',
     );
-    await expectRefusal(
-      service.request(`/contacts/${visitorId}`, { method: 'DELETE' }),
-      404,
-      'not_found',
-      'id',
-    );
     expect(await (await service.request(`/visitors?user_id=anonymous-visitor-1`)).json()).toEqual(
       visitorBefore,
+    );
+    // The Visitors API has no delete: erasing a visitor's data goes through the Contacts API.
+    const deleted = await service.request(`/contacts/${visitorId}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({
+      type: 'contact',
+      id: visitorId,
+      external_id: null,
+      deleted: true,
+    });
+    await expectRefusal(
+      service.request(`/visitors?user_id=anonymous-visitor-1`),
+      404,
+      'not_found',
+      'user_id',
     );
   });
 

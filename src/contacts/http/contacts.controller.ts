@@ -280,7 +280,7 @@ export class ContactsController {
 
   @Delete(':id')
   @WriteRoute()
-  @ApiOperation({ summary: 'Delete a contact' })
+  @ApiOperation({ summary: "Delete a contact (a visitor too: its data is erased as a lead's)" })
   async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
     const { position, externalId } = await this.commands.execute(
       new DeleteContactCommand(workspaceId, id),

@@ -2,10 +2,10 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import { IdentityReservations, identityClaimsOf } from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
-import { requireLeadOrUser } from '../lead-or-user';
+import { requireDeletable } from '../lead-or-user';
 import { DeleteContactCommand } from './delete-contact.command';
 
-/** Deletes a lead or user, then frees its external_id and email for others. */
+/** Deletes a lead, user or visitor, then frees its external_id and email for others. */
 @CommandHandler(DeleteContactCommand)
 export class DeleteContactHandler implements ICommandHandler<DeleteContactCommand> {
   constructor(
@@ -17,7 +17,7 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
     workspaceId,
     contactId,
   }: DeleteContactCommand): Promise<ContactWriteResult & { externalId: string | null }> {
-    requireLeadOrUser(await this.writer.load(workspaceId, contactId), contactId);
+    requireDeletable(await this.writer.load(workspaceId, contactId), contactId);
     let externalId: string | null = null;
     const outcome = await this.writer.execute(
       workspaceId,
@@ -26,7 +26,7 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
       {
         // What the contact holds when it is deleted, not when it was read above.
         prepare: (decidedOn) => {
-          const deleted = requireLeadOrUser(decidedOn, contactId);
+          const deleted = requireDeletable(decidedOn, contactId);
           externalId = deleted.external_id;
           const held = identityClaimsOf({ ...deleted, role: deleted.status });
           return Promise.resolve({
