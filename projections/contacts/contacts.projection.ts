@@ -45,7 +45,7 @@ export const CONTACTS_PROJECTION = 'contacts';
 
 export const contactsProjection = defineProjection<ContactsReadModel>({
   name: CONTACTS_PROJECTION,
-  version: 3,
+  version: 4,
   eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
   tables: ['contacts', 'contacts_attribute_values', 'contacts_attribute_values_totals'],
   migrations: [

@@ -52,7 +52,7 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 6,
+    version: 7,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       DATA_EVENT_TRACKED,

@@ -49,7 +49,8 @@ type Step =
       email: string | null;
       plan: string | null | undefined;
       vip: boolean | null | undefined;
-      unsubscribed: boolean | undefined;
+      /** `null`: the API's "clear" for a flag. */
+      unsubscribed: boolean | null | undefined;
       signedUpDaysAgo: number | undefined;
       toUser: boolean;
     }
@@ -88,7 +89,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     email,
     plan: fc.option(fc.option(fc.constantFrom('free', 'pro', 'team')), { nil: undefined }),
     vip: fc.option(fc.option(fc.boolean()), { nil: undefined }),
-    unsubscribed: fc.option(fc.boolean(), { nil: undefined }),
+    unsubscribed: fc.option(fc.oneof(fc.boolean(), fc.constant(null)), { nil: undefined }),
     signedUpDaysAgo: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
     toUser: fc.boolean(),
   }),
@@ -150,7 +151,7 @@ function commandFor(current: Step, now: number): ContactCommand | undefined {
             ...(current.name !== null ? { name: current.name } : {}),
             ...(current.email !== null ? { email: current.email } : {}),
             ...(current.unsubscribed !== undefined
-              ? { unsubscribed_from_emails: current.unsubscribed }
+              ? { unsubscribed_from_emails: current.unsubscribed as boolean }
               : {}),
             ...(current.signedUpDaysAgo !== undefined
               ? { signed_up_at: now - current.signedUpDaysAgo * SECONDS_PER_DAY }

@@ -88,6 +88,13 @@ export interface StandardAttributes extends ArrivalAttributes {
 
 export type StandardAttributeName = keyof StandardAttributes;
 
+/** The standard attributes that are flags: they always hold true or false, never nothing. */
+export const FLAG_ATTRIBUTES = [
+  'unsubscribed_from_emails',
+  'has_hard_bounced',
+  'marked_email_as_spam',
+] as const satisfies readonly StandardAttributeName[];
+
 export const STANDARD_ATTRIBUTE_NAMES: readonly StandardAttributeName[] = [
   'email',
   'phone',

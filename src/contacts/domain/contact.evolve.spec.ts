@@ -93,6 +93,30 @@ describe('contact evolve', () => {
     expect(user.custom_attributes).not.toHaveProperty('plan');
   });
 
+  it('takes a flag written as null (cleared) as false, on creation and on update', () => {
+    const cleared = { unsubscribed_from_emails: null, has_hard_bounced: null } as unknown as {
+      unsubscribed_from_emails: boolean;
+      has_hard_bounced: boolean;
+    };
+    const created = live([
+      leadCreated({ ...cleared, marked_email_as_spam: true, unsubscribed_from_emails: true }),
+    ]);
+    expect(created).toMatchObject({
+      unsubscribed_from_emails: true,
+      has_hard_bounced: false,
+      marked_email_as_spam: true,
+    });
+    const updated = live([
+      leadCreated({ unsubscribed_from_emails: true, marked_email_as_spam: true }),
+      { type: 'ContactUpdated', data: { ...ids, updatedAt: T0 + 5, changes: cleared } },
+    ]);
+    expect(updated).toMatchObject({
+      unsubscribed_from_emails: false,
+      has_hard_bounced: false,
+      marked_email_as_spam: true,
+    });
+  });
+
   it('never moves updated_at backwards for a late event', () => {
     const lead = live([
       leadCreated({}, T0 + 100),

@@ -1,6 +1,7 @@
 import {
   applyCustomAttributes,
   definedOnly,
+  FLAG_ATTRIBUTES,
   type AttributeChanges,
   type SeenContext,
   type UnixSeconds,
@@ -25,7 +26,7 @@ const touched = (contact: LiveContact, at: UnixSeconds): LiveContact => ({
 
 const withAttributes = (contact: LiveContact, changes: AttributeChanges): LiveContact => {
   const { custom_attributes, last_seen_at, ...standard } = changes;
-  return {
+  const next: LiveContact = {
     ...contact,
     ...definedOnly(standard),
     // A late write never moves last_seen_at backwards.
@@ -35,7 +36,18 @@ const withAttributes = (contact: LiveContact, changes: AttributeChanges): LiveCo
       ? applyCustomAttributes(contact.custom_attributes, custom_attributes)
       : contact.custom_attributes,
   };
+  return FLAG_ATTRIBUTES.some((flag) => (next[flag] as boolean | null) === null)
+    ? withFlagsCleared(next)
+    : next;
 };
+
+/** A write may send a flag as null (the API takes null as "clear"): a cleared flag is false. */
+const withFlagsCleared = (contact: LiveContact): LiveContact => ({
+  ...contact,
+  ...Object.fromEntries(
+    FLAG_ATTRIBUTES.map((flag) => [flag, (contact[flag] as boolean | null) ?? false]),
+  ),
+});
 
 const withContext = (contact: LiveContact, context: SeenContext): LiveContact => ({
   ...contact,
