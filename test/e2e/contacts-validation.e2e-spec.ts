@@ -119,6 +119,13 @@ describe('Contacts API refusals change nothing', () => {
         'last_seen_at',
       ],
       [
+        'a last_seen_at in the year 2100',
+        { email: 'new@example.com', last_seen_at: 4_102_444_800 },
+        400,
+        'parameter_invalid',
+        'last_seen_at',
+      ],
+      [
         'an email with spaces around it',
         { email: '  padded@example.com ' },
         400,
@@ -439,6 +446,13 @@ describe('Contacts API refusals change nothing', () => {
       ],
       ['an unknown body field', { nickname: 'V' }, 400, 'parameter_invalid', 'nickname'],
       ['a name of the wrong type', { name: ['V'] }, 400, 'parameter_invalid', 'name'],
+      [
+        'a last_seen_at in the year 2100',
+        { last_seen_at: 4_102_444_800 },
+        400,
+        'parameter_invalid',
+        'last_seen_at',
+      ],
     ])('refuses %s and leaves the contact as it was', async (_label, body, status, code, field) => {
       await expectRefusal(
         service.request(`/contacts/${user.id}`, { method: 'PUT', json: body }),

@@ -231,6 +231,32 @@ describe('contact decider', () => {
         .when({ type: 'CreateContact', data: { ...ids, role: 'lead', attributes: {} }, now })
         .thenThrows(ContactAlreadyExists, { code: 'conflict', contactId: ids.contactId });
     });
+
+    it('refuses a last_seen_at more than five minutes ahead of the clock, which would hold every later sighting back', () => {
+      const create = (lastSeenAt: number) =>
+        given([]).when({
+          type: 'CreateContact',
+          data: { ...ids, role: 'user', attributes: { last_seen_at: lastSeenAt } },
+          now,
+        });
+      create(now + 301).thenThrows(EventTimeInFuture, {
+        code: 'parameter_invalid',
+        field: 'last_seen_at',
+      });
+      create(now + 300).then([
+        {
+          type: 'UserCreated',
+          data: { ...ids, createdAt: now, attributes: { last_seen_at: now + 300 } },
+        },
+      ]);
+      given([userCreated()])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { last_seen_at: now + 301 } },
+          now,
+        })
+        .thenThrows(EventTimeInFuture, { field: 'last_seen_at' });
+    });
   });
 
   describe('SignUp', () => {

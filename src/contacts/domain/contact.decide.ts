@@ -79,9 +79,21 @@ const eventTime = (command: {
   readonly data: { readonly occurredAt?: UnixSeconds };
 }): UnixSeconds => notInFuture(command.data.occurredAt ?? command.now, command.now);
 
-const notInFuture = (at: UnixSeconds, now: UnixSeconds): UnixSeconds => {
-  if (at > now + MAX_FUTURE_SECONDS) throw new EventTimeInFuture(at, MAX_FUTURE_SECONDS);
+const notInFuture = (
+  at: UnixSeconds,
+  now: UnixSeconds,
+  field?: EventTimeInFuture['field'],
+): UnixSeconds => {
+  if (at > now + MAX_FUTURE_SECONDS) throw new EventTimeInFuture(at, MAX_FUTURE_SECONDS, field);
   return at;
+};
+
+/**
+ * A `last_seen_at` written ahead of the clock would hold back every later sighting and write (it
+ * never moves backwards): refused as a future event time is.
+ */
+const seenNotInFuture = (attributes: AttributeChanges, now: UnixSeconds): void => {
+  if (attributes.last_seen_at != null) notInFuture(attributes.last_seen_at, now, 'last_seen_at');
 };
 
 /** Commands on an existing contact: refused when there is none, or when it was merged away. */
@@ -191,6 +203,7 @@ export const createContact = (command: CreateContact, state: ContactState): Deci
   if (!role && !attributes.email && !attributes.external_id) {
     throw new MissingIdentity(['email', 'external_id', 'role']);
   }
+  seenNotInFuture(attributes, command.now);
   const data = {
     contactId,
     workspaceId,
@@ -276,6 +289,7 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   const { contactId, workspaceId, role, attributes } = command.data;
   const contact = requireLive(state, contactId);
   if (contact.status === 'user' && role === 'lead') throw new InvalidRoleChange('user', 'lead');
+  seenNotInFuture(attributes, command.now);
   const { custom_attributes, last_seen_at, ...standard } = attributes;
   const custom = changedCustomAttributes(contact.custom_attributes, custom_attributes ?? {});
   const changes: ContactUpdated['data']['changes'] = {

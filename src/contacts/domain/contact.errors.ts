@@ -121,12 +121,12 @@ export type ContactError =
 export class EventTimeInFuture extends ContactDomainError {
   override readonly name = 'EventTimeInFuture';
   readonly code = 'parameter_invalid';
-  override readonly field = 'created_at';
   constructor(
     readonly at: number,
     readonly maxFutureSeconds: number,
+    override readonly field: 'created_at' | 'last_seen_at' = 'created_at',
   ) {
-    super(`created_at ${at} is more than ${maxFutureSeconds / 60} minutes in the future`);
+    super(`${field} ${at} is more than ${maxFutureSeconds / 60} minutes in the future`);
   }
 }
 
