@@ -86,9 +86,16 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       switch (state.status) {
         case 'none':
           break;
-        case 'deleted':
+        case 'deleted': {
           deletions.push({ workspace_id: state.workspace_id, id: state.id });
+          // The leads merged into it live on in it: their rows (kept so that their ids answer
+          // "merged") go with it, personal data and all.
+          const absorbed = lastLive ?? (isLive(before) ? before : undefined);
+          for (const merged of absorbed?.merge_history ?? []) {
+            deletions.push({ workspace_id: state.workspace_id, id: merged.source_contact_id });
+          }
           break;
+        }
         case 'merged': {
           // A closed source keeps its last live columns, so its id still resolves to the target.
           const base = lastLive ? liveRow(lastLive, revision) : row!;

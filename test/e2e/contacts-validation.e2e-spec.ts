@@ -477,6 +477,40 @@ describe('Contacts API refusals change nothing', () => {
   });
 
   describe('merge', () => {
+    it('forgets a merged lead with the user it was merged into, once that user is deleted', async () => {
+      const merged = await json<{ id: string }>(
+        service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', email: 'merged-then-gone@example.com', name: 'Gone Lead' },
+        }),
+      );
+      const target = await json<{ id: string }>(
+        service.request('/contacts', {
+          method: 'POST',
+          json: { external_id: 'merge-target-to-delete' },
+        }),
+      );
+      await json(
+        service.request('/contacts/merge', {
+          method: 'POST',
+          json: { from: merged.id, into: target.id },
+        }),
+      );
+      const before = await service.request(`/contacts/${merged.id}`, {
+        headers: { 'Intercom-Version': '2.16' },
+      });
+      expect(before.status).toBe(410);
+      await json(service.request(`/contacts/${target.id}`, { method: 'DELETE' }));
+      for (const version of ['2.14', '2.16']) {
+        await expectRefusal(
+          service.request(`/contacts/${merged.id}`, { headers: { 'Intercom-Version': version } }),
+          404,
+          'not_found',
+          'id',
+        );
+      }
+    });
+
     it('answers 404 naming from or into for a contact that does not exist', async () => {
       const leadBefore = await current(lead.id);
       const unknown = '6b0000000000000000000000';
