@@ -11,6 +11,7 @@ import {
   UnsupportedModel,
 } from './data-attribute.errors';
 import type { CreateDataAttribute, UpdateDataAttribute } from './data-attribute.commands';
+import type { DataAttributeEvent } from './data-attribute.events';
 import {
   T0,
   archived,
@@ -119,6 +120,15 @@ describe('data attribute decider', () => {
       given([])
         .when(create({ name: '  ' }))
         .thenThrows(InvalidAttributeName, { field: 'name' });
+    });
+
+    it('refuses a name over 255 characters, counting an emoji as one', () => {
+      given([])
+        .when(create({ name: 'n'.repeat(256) }))
+        .thenThrows(InvalidAttributeName, { field: 'name' });
+      given([])
+        .when(create({ name: '😀'.repeat(255) }))
+        .then([expect.objectContaining({ type: 'DataAttributeCreated' }) as DataAttributeEvent]);
     });
 
     it('refuses a name already taken by a custom attribute', () => {

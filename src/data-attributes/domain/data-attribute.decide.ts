@@ -9,6 +9,7 @@ import {
   DataAttributeNotFound,
   DataTypeUnchangeable,
   InvalidAttributeName,
+  MAX_NAME_CHARACTERS,
   InvalidDataType,
   InvalidModel,
   InvalidOptions,
@@ -43,7 +44,12 @@ export const requireSupportedModel = (model: string): Extract<DataAttributeModel
 };
 
 const requireValidName = (name: string): void => {
-  if (name.trim() === '' || FORBIDDEN_NAME_PATTERN.test(name)) throw new InvalidAttributeName(name);
+  if (
+    name.trim() === '' ||
+    FORBIDDEN_NAME_PATTERN.test(name) ||
+    [...name].length > MAX_NAME_CHARACTERS
+  )
+    throw new InvalidAttributeName(name);
 };
 
 /** A requested type as stored: `datetime` is Intercom's alias of `date`, `options` a string list. */

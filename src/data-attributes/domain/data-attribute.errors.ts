@@ -40,7 +40,10 @@ export class UnsupportedModel extends DataAttributeError {
 
 export const FORBIDDEN_NAME_CHARACTERS = '.$~`!@#%^&*\'{}|\\"';
 
-/** A blank name, or one with a character Intercom does not allow in attribute names. */
+/** As long as any text value of a contact may be: a name is a key of contacts' attributes. */
+export const MAX_NAME_CHARACTERS = 255;
+
+/** A blank or overlong name, or one with a character Intercom does not allow in attribute names. */
 export class InvalidAttributeName extends DataAttributeError {
   override readonly name = 'InvalidAttributeName';
   readonly code = 'parameter_invalid';
@@ -49,7 +52,9 @@ export class InvalidAttributeName extends DataAttributeError {
     super(
       attributeName.trim() === ''
         ? 'The name of a data attribute cannot be blank'
-        : `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
+        : [...attributeName].length > MAX_NAME_CHARACTERS
+          ? `The name of a data attribute cannot be longer than ${MAX_NAME_CHARACTERS} characters`
+          : `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
     );
   }
 }
