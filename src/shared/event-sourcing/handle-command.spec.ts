@@ -1,8 +1,8 @@
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite/sqlite-event-store';
 import { WrongExpectedRevision } from '../event-store/event-store.errors';
 import type { EventStore } from '../event-store/event-store.port';
-import { handleCommand, loadState } from './handle-command';
-import { counter, counterMetadata as metadata } from './counter.test-fixtures';
+import { handleCommand, loadState, type HandleCommandOptions } from './handle-command';
+import { counter, counterMetadata as metadata, type CounterEvent } from './counter.test-fixtures';
 
 describe('handleCommand', () => {
   let store: SqliteEventStore;
@@ -144,76 +144,55 @@ describe('handleCommand', () => {
     expect(ids).toEqual(['00000000-0000-4000-8000-000000000000']);
   });
 
+  /** Adds `by` to the counter on `streamId` (limit 10) through `target`. */
+  const increment = (
+    target: EventStore,
+    streamId: string,
+    by: number,
+    options: Omit<HandleCommandOptions<CounterEvent, number>, 'metadata'> = {},
+  ) =>
+    handleCommand(
+      target,
+      streamId,
+      counter,
+      { type: 'Increment', by, limit: 10 },
+      {
+        metadata,
+        ...options,
+      },
+    );
+
   it('prepares on the state each attempt decides on, undoes a lost attempt and settles the winner', async () => {
     const other = Object.create(store) as EventStore;
-    await handleCommand(
-      store,
-      'counter-6',
-      counter,
-      { type: 'Increment', by: 1, limit: 10 },
-      {
-        metadata,
-      },
-    );
+    await increment(store, 'counter-6', 1);
     const log: string[] = [];
     let raced = false;
-    const outcome = await handleCommand(
-      store,
-      'counter-6',
-      counter,
-      { type: 'Increment', by: 2, limit: 10 },
-      {
-        metadata,
-        prepare: async (decidedOn) => {
-          log.push(`prepare ${decidedOn}`);
-          if (!raced) {
-            raced = true;
-            // Another process writes between this decision and its append.
-            await handleCommand(
-              other,
-              'counter-6',
-              counter,
-              { type: 'Increment', by: 4, limit: 10 },
-              {
-                metadata,
-              },
-            );
-          }
-          return {
-            undo: () => Promise.resolve(void log.push(`undo ${decidedOn}`)),
-            done: () => Promise.resolve(void log.push(`done ${decidedOn}`)),
-          };
-        },
+    const outcome = await increment(store, 'counter-6', 2, {
+      prepare: async (decidedOn) => {
+        log.push(`prepare ${decidedOn}`);
+        if (!raced) {
+          raced = true;
+          // Another process writes between this decision and its append.
+          await increment(other, 'counter-6', 4);
+        }
+        return {
+          undo: () => Promise.resolve(void log.push(`undo ${decidedOn}`)),
+          done: () => Promise.resolve(void log.push(`done ${decidedOn}`)),
+        };
       },
-    );
+    });
     expect(log).toEqual(['prepare 1', 'undo 1', 'prepare 5', 'done 5']);
     expect(outcome.state).toBe(7);
   });
 
   it('prepares nothing for a command that records nothing, and lets a failed prepare stop the append', async () => {
     const prepared: number[] = [];
-    await handleCommand(
-      store,
-      'counter-7',
-      counter,
-      { type: 'Increment', by: 0, limit: 10 },
-      {
-        metadata,
-        prepare: (decidedOn) => Promise.resolve(void prepared.push(decidedOn)),
-      },
-    );
+    await increment(store, 'counter-7', 0, {
+      prepare: (decidedOn) => Promise.resolve(void prepared.push(decidedOn)),
+    });
     expect(prepared).toEqual([]);
     await expect(
-      handleCommand(
-        store,
-        'counter-7',
-        counter,
-        { type: 'Increment', by: 1, limit: 10 },
-        {
-          metadata,
-          prepare: () => Promise.reject(new Error('taken')),
-        },
-      ),
+      increment(store, 'counter-7', 1, { prepare: () => Promise.reject(new Error('taken')) }),
     ).rejects.toThrow('taken');
     expect(await loadState(store, 'counter-7', counter)).toEqual({ state: 0, revision: undefined });
   });
