@@ -154,6 +154,15 @@ describe('segments API (e2e)', () => {
       token,
     });
     expect(beyond.status).toBe(400);
+    // Nor is a future instant one the history can answer (deadlines may fire before it).
+    const future = await app.request(
+      `/segments/${segment.id}/contacts?as_of=${Math.floor(Date.now() / 1000) + 3600}`,
+      { token },
+    );
+    expect({ status: future.status, body: await future.json() }).toMatchObject({
+      status: 400,
+      body: { errors: [{ code: 'parameter_invalid', field: 'as_of' }] },
+    });
   });
 
   it('lists the members of a past instant, leads merged away since included', async () => {

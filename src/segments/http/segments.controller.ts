@@ -207,6 +207,10 @@ export class SegmentsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
+    // The history holds what happened, not what deadlines will do: a later instant has no answer.
+    if (query.as_of !== undefined && query.as_of > Math.floor(this.clock.now() / 1000)) {
+      throw HttpProblem.of(400, 'parameter_invalid', 'as_of must not be in the future', 'as_of');
+    }
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     await this.segments.getSegmentOrThrow(workspaceId, id);
     const membership: SegmentMembershipSql =
