@@ -1,4 +1,8 @@
-import { handleCommand, type CommandOutcome } from '../shared/event-sourcing/handle-command';
+import {
+  handleCommand,
+  type CommandOutcome,
+  type HandleCommandOptions,
+} from '../shared/event-sourcing/handle-command';
 import type { Clock } from '../shared/clock';
 import type { EventStore } from '../shared/event-store/event-store.port';
 import type { DataAttributeCommand } from './domain/data-attribute.commands';
@@ -13,6 +17,7 @@ export const handleDataAttributeCommand = (
   clock: Clock,
   workspaceId: string,
   command: (now: number) => DataAttributeCommand,
+  prepare?: HandleCommandOptions<DataAttributeEvent, DataAttributesState>['prepare'],
 ): Promise<CommandOutcome<DataAttributeEvent, DataAttributesState>> => {
   const occurredAt = clock.now();
   return handleCommand<DataAttributeCommand, DataAttributeEvent, DataAttributesState>(
@@ -20,6 +25,6 @@ export const handleDataAttributeCommand = (
     dataAttributesStream(workspaceId),
     dataAttributeDecider,
     command(Math.floor(occurredAt / 1000)),
-    { metadata: { workspaceId, occurredAt } },
+    { metadata: { workspaceId, occurredAt }, ...(prepare ? { prepare } : {}) },
   );
 };

@@ -13,7 +13,8 @@ const queryHandlers = [ListDataAttributesHandler];
 
 /**
  * Data attribute definitions and their HTTP API. Needs, from the app: `CqrsModule.forRoot()`,
- * a global `EVENT_STORE` and `CLOCK`, and the workspace guard. Exports `DataAttributeDefinitions`
+ * a global `EVENT_STORE` and `CLOCK`, the workspace guard, and a handler of
+ * `AttributeDependantsQuery` (the segments module's). Exports `DataAttributeDefinitions`
  * for the contacts layer's custom attribute checks.
  */
 @Module({

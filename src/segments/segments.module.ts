@@ -6,6 +6,7 @@ import { DeleteSegmentHandler } from './commands/delete-segment/delete-segment.h
 import { UpdateSegmentHandler } from './commands/update-segment/update-segment.handler';
 import { ContactSegmentsController } from './http/contact-segments.controller';
 import { SegmentsController } from './http/segments.controller';
+import { AttributeDependantsHandler } from './queries/attribute-dependants.handler';
 import { SegmentReadModel } from './queries/segment-read-model';
 import { SegmentDeadlineScheduler } from './segment-deadline-scheduler';
 
@@ -20,7 +21,7 @@ const services = [SegmentReadModel, SegmentDeadlineScheduler];
 @Module({
   imports: [ContactsModule, DataAttributesModule],
   controllers: [SegmentsController, ContactSegmentsController],
-  providers: [...commandHandlers, ...services],
+  providers: [...commandHandlers, AttributeDependantsHandler, ...services],
   exports: [SegmentReadModel],
 })
 export class SegmentsModule {}

@@ -1,6 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { CqrsModule } from '@nestjs/cqrs';
+import { CqrsModule, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { AttributeDependantsQuery } from '../../src/data-attributes/queries/attribute-dependants/attribute-dependants.query';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { loadEnvironment, Environment } from '../../src/config/environment';
@@ -81,7 +82,7 @@ describe('data attributes API (e2e)', () => {
     };
     const moduleRef = await Test.createTestingModule({
       imports: [infrastructure, CqrsModule.forRoot(), WorkspacesModule, DataAttributesModule],
-      providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }],
+      providers: [{ provide: APP_FILTER, useClass: IntercomExceptionFilter }, NothingDependsOn],
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
     app.useGlobalPipes(intercomValidationPipe());
@@ -643,3 +644,11 @@ describe('data attributes API (e2e)', () => {
     });
   });
 });
+
+/** This module alone has no segments: no attribute has dependants (the service's segments answer). */
+@QueryHandler(AttributeDependantsQuery)
+class NothingDependsOn implements IQueryHandler<AttributeDependantsQuery> {
+  execute(): Promise<readonly string[]> {
+    return Promise.resolve([]);
+  }
+}

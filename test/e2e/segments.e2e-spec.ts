@@ -165,6 +165,33 @@ describe('segments API (e2e)', () => {
     });
   });
 
+  it('refuses to archive a custom attribute a segment filters on, until the segment is gone', async () => {
+    const attribute = await json<{ id: number }>(
+      await app.request('/data_attributes', {
+        method: 'POST',
+        json: { name: 'dependant_tier', model: 'contact', data_type: 'string' },
+      }),
+    );
+    const segment = await createSegment({
+      name: 'Gold tier',
+      rule: { field: 'custom_attributes.dependant_tier', operator: '=', value: 'gold' },
+    });
+    const archive = () =>
+      app.request(`/data_attributes/${attribute.id}`, { method: 'PUT', json: { archived: true } });
+    const refused = await json<{ errors: Array<{ code: string; field: string; message: string }> }>(
+      await archive(),
+      422,
+    );
+    expect(refused.errors[0]).toMatchObject({ code: 'data_invalid', field: 'archived' });
+    expect(refused.errors[0]!.message).toContain('Gold tier');
+    const listed = await json<{ data: Array<{ id?: number; archived: boolean }> }>(
+      await app.request('/data_attributes'),
+    );
+    expect(listed.data.find((row) => row.id === attribute.id)).toMatchObject({ archived: false });
+    await json(await app.request(`/segments/${segment.id}`, { method: 'DELETE' }));
+    expect(await json<{ archived: boolean }>(await archive())).toMatchObject({ archived: true });
+  });
+
   it('lists the members of a past instant, leads merged away since included', async () => {
     const token = GLOBEX_TOKEN;
     const post = async <T>(path: string, body: unknown) =>

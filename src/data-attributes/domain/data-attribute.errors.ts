@@ -180,3 +180,20 @@ function customAttributeMessage(
       return `The value of custom attribute '${name}' is longer than ${MAX_STRING_VALUE_LENGTH} characters`;
   }
 }
+
+/** Archiving a custom attribute that a segment's rule filters on (Intercom: "Has Dependant Object"). */
+export class AttributeHasDependants extends DataAttributeError {
+  override readonly name = 'AttributeHasDependants';
+  readonly code = 'data_invalid';
+  override readonly field = 'archived';
+  constructor(
+    readonly attributeName: string,
+    readonly dependants: readonly string[],
+  ) {
+    super(
+      `The Data Attribute you are trying to archive has a dependant object: segment ${dependants
+        .map((name) => `'${name}'`)
+        .join(', ')}`,
+    );
+  }
+}

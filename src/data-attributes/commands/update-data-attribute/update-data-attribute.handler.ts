@@ -1,10 +1,11 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, type ICommandHandler, QueryBus } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
 import { handleDataAttributeCommand } from '../../data-attribute.command-handling';
 import { presentCustomAttribute, type DataAttributeResponse } from '../../data-attribute.response';
-import { DataAttributeNotFound } from '../../domain/data-attribute.errors';
+import { AttributeHasDependants, DataAttributeNotFound } from '../../domain/data-attribute.errors';
+import { AttributeDependantsQuery } from '../../queries/attribute-dependants/attribute-dependants.query';
 import { UpdateDataAttributeCommand } from './update-data-attribute.command';
 
 @CommandHandler(UpdateDataAttributeCommand)
@@ -12,6 +13,7 @@ export class UpdateDataAttributeHandler implements ICommandHandler<UpdateDataAtt
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly queries: QueryBus,
   ) {}
 
   async execute({ data }: UpdateDataAttributeCommand): Promise<DataAttributeResponse> {
@@ -24,6 +26,17 @@ export class UpdateDataAttributeHandler implements ICommandHandler<UpdateDataAtt
         data,
         now,
       }),
+      // On the definitions the archive is decided on: a segment reading the attribute refuses it.
+      async (decidedOn) => {
+        const archiving = decidedOn.attributes.get(data.id);
+        if (data.archived !== true || archiving === undefined || archiving.archived)
+          return undefined;
+        const dependants = await this.queries.execute(
+          new AttributeDependantsQuery(data.workspaceId, archiving.name),
+        );
+        if (dependants.length > 0) throw new AttributeHasDependants(archiving.name, dependants);
+        return undefined;
+      },
     );
     const attribute = state.attributes.get(data.id);
     if (!attribute) throw new DataAttributeNotFound(data.id);
