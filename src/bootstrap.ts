@@ -50,9 +50,25 @@ export function configureApp(app: NestFastifyApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Contact lifecycle service')
-      .setDescription('Intercom-compatible Contacts API and its extensions')
+      .setDescription(
+        "Intercom-compatible Contacts API and its extensions. Errors answer Intercom's " +
+          '`{"type": "error.list", "request_id", "errors": [{code, message, field}]}`.',
+      )
       .setVersion('2.16')
-      .addBearerAuth()
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        // Nest's default says JWT; the tokens are opaque strings.
+        bearerFormat: 'opaque',
+        description: 'A workspace access token (ACCESS_TOKENS), or an admin token for /admin',
+      })
+      .addGlobalParameters({
+        name: 'Intercom-Version',
+        in: 'header',
+        required: false,
+        description: 'API version: 2.14 when absent; 2.16 answers merged ids with 410',
+        schema: { type: 'string' },
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

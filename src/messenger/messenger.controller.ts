@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { ApiRoute } from '../shared/http/route-config';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { IngestMessengerEventsCommand } from './commands/ingest-messenger-events/ingest-messenger-events.command';
 import { parseMessengerBatch } from './domain/messenger-batch.parse';
 import { IngestionBackpressure } from './ingestion-backpressure';
+import { INGESTION_RESULT_SCHEMA, MESSENGER_BATCH_SCHEMA } from './messenger-batch.schema';
 import type { IngestionResult } from './ingestion-result';
 
 @ApiTags('Messenger ingestion')
@@ -28,6 +29,8 @@ export class MessengerController {
   @ApiOperation({
     summary: 'Ingest a batch of messenger events (at most 500 items / 1 MiB); one result per item',
   })
+  @ApiBody({ schema: MESSENGER_BATCH_SCHEMA })
+  @ApiOkResponse({ schema: INGESTION_RESULT_SCHEMA })
   async ingest(
     @WorkspaceId() workspaceId: string,
     @Body() body: unknown,

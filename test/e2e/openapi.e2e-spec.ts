@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../support/test-app';
+import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 describe('OpenAPI at /docs', () => {
   let service: TestApp;
@@ -43,5 +43,59 @@ describe('OpenAPI at /docs', () => {
         'POST /admin/projections/{name}/rebuild',
       ]),
     );
+  });
+
+  it('documents the contact the contact routes answer, request bodies, the version header and the token', async () => {
+    type Schema = {
+      type?: string;
+      nullable?: boolean;
+      properties?: Record<string, Schema>;
+      items?: Schema;
+    };
+    type Operation = {
+      parameters?: Array<{ name: string; in: string }>;
+      requestBody?: { content: Record<string, { schema: Schema }> };
+      responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+    };
+    const document = (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, Record<string, unknown>> };
+    };
+    const answer = (path: string, method: string) =>
+      document.paths[path]![method]!.responses['200']!.content!['application/json']!.schema;
+    // The contact object: the schema the serializer writes with, in OpenAPI's terms.
+    const contact = answer('/contacts/{id}', 'get');
+    expect(contact.properties!.email).toEqual({ type: 'string', nullable: true });
+    expect(contact.properties!.role).toEqual({ type: 'string' });
+    expect(answer('/contacts', 'post').properties).toEqual(contact.properties);
+    expect(answer('/contacts/search', 'post').properties!.data!.items!.properties).toEqual(
+      contact.properties,
+    );
+    // A response for an actual contact has exactly the documented fields.
+    const created = await fetch(`${service.baseUrl}/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ACME_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'documented@example.com' }),
+    });
+    expect(Object.keys((await created.json()) as object).sort()).toEqual(
+      Object.keys(contact.properties!)
+        .filter((name) => name !== 'merge_history')
+        .sort(),
+    );
+    for (const [path, field] of [
+      ['/contacts/search', 'query'],
+      ['/messenger/events', 'events'],
+    ] as const) {
+      const body = document.paths[path]!.post!.requestBody!.content['application/json']!.schema;
+      expect(body.properties).toHaveProperty(field);
+    }
+    expect(document.paths['/contacts/{id}']!.get!.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Intercom-Version', in: 'header' })]),
+    );
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
+    expect(document.components.securitySchemes.bearer!.bearerFormat).not.toBe('JWT');
   });
 });

@@ -84,7 +84,10 @@ export class ContactFieldsDto {
   @Max(LAST_SECOND_OF_YEAR_9999)
   last_seen_at?: number;
 
-  @ApiPropertyOptional({ description: 'Admin id (integer or string)' })
+  @ApiPropertyOptional({
+    description: 'Admin id (integer or string)',
+    oneOf: [{ type: 'integer' }, { type: 'string' }],
+  })
   @IsOptional()
   @IsOwnerId()
   owner_id?: number | string;

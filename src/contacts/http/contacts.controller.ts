@@ -15,8 +15,9 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DocumentedRouteSchema } from '../../shared/http/documented-route-schema';
+import { SEARCH_REQUEST_SCHEMA } from '../search/contact-search.request-schema';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { liveRow } from '../../../projections/contacts/contacts.projection';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
@@ -99,7 +100,7 @@ export class ContactsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a contact (user by default, or lead)' })
-  @RouteSchema(CONTACT_ROUTE_SCHEMA)
+  @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async create(
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateContactDto,
@@ -114,7 +115,8 @@ export class ContactsController {
   @Post('search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Search contacts with the query language' })
-  @RouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
+  @ApiBody({ schema: SEARCH_REQUEST_SCHEMA })
+  @DocumentedRouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
   async search(
     @WorkspaceId() workspaceId: string,
     @Body() body: unknown,
@@ -145,7 +147,7 @@ export class ContactsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a lead into a user; answers the user' })
-  @RouteSchema(CONTACT_ROUTE_SCHEMA)
+  @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async merge(
     @WorkspaceId() workspaceId: string,
     @Body() body: MergeContactsDto,
@@ -164,7 +166,7 @@ export class ContactsController {
 
   @Get()
   @ApiOperation({ summary: 'List leads and users, newest first, with cursor pagination' })
-  @RouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
+  @DocumentedRouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
   async list(
     @WorkspaceId() workspaceId: string,
     @Query() query: ListContactsQueryDto,
@@ -196,7 +198,7 @@ export class ContactsController {
 
   @Get('find_by_external_id/:external_id')
   @ApiOperation({ summary: 'Find a user by external_id' })
-  @RouteSchema(CONTACT_ROUTE_SCHEMA)
+  @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async findByExternalId(
     @WorkspaceId() workspaceId: string,
     @Param('external_id') externalId: string,
@@ -211,7 +213,7 @@ export class ContactsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a contact' })
-  @RouteSchema(CONTACT_ROUTE_SCHEMA)
+  @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
   @ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] })
   async retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {
@@ -265,7 +267,7 @@ export class ContactsController {
   @Put(':id')
   @WriteRoute()
   @ApiOperation({ summary: 'Update a contact (role lead → user allowed)' })
-  @RouteSchema(CONTACT_ROUTE_SCHEMA)
+  @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async update(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,

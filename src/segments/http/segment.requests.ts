@@ -11,11 +11,11 @@ import { DecimalInteger } from '../../shared/decimal-integer';
  */
 
 export class CreateSegmentRequest {
-  @ApiProperty({ example: 'Signed up this week' })
+  @ApiProperty({ type: String, example: 'Signed up this week' })
   @Allow()
   readonly name!: unknown;
 
-  @ApiPropertyOptional({ enum: ['user', 'contact', 'all'], default: 'user' })
+  @ApiPropertyOptional({ type: String, enum: ['user', 'contact', 'all'], default: 'user' })
   @Allow()
   readonly person_type?: unknown;
 
@@ -28,11 +28,11 @@ export class CreateSegmentRequest {
 }
 
 export class UpdateSegmentRequest {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: String })
   @Allow()
   readonly name?: unknown;
 
-  @ApiPropertyOptional({ enum: ['user', 'contact', 'all'] })
+  @ApiPropertyOptional({ type: String, enum: ['user', 'contact', 'all'] })
   @Allow()
   readonly person_type?: unknown;
 
@@ -42,7 +42,7 @@ export class UpdateSegmentRequest {
 }
 
 export class PreviewSegmentRequest {
-  @ApiPropertyOptional({ enum: ['user', 'contact', 'all'], default: 'user' })
+  @ApiPropertyOptional({ type: String, enum: ['user', 'contact', 'all'], default: 'user' })
   @Allow()
   readonly person_type?: unknown;
 

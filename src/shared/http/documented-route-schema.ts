@@ -1,0 +1,46 @@
+import { applyDecorators } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiOkResponse } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+type JsonSchema = Readonly<Record<string, unknown>>;
+
+/**
+ * A Fastify route schema whose 200 answer is also the route's documented response at `/docs`:
+ * the schema the compiled serializer writes with is the one users read, so they cannot drift.
+ */
+export const DocumentedRouteSchema = (schema: {
+  readonly response: { readonly 200: JsonSchema };
+}): MethodDecorator =>
+  applyDecorators(
+    RouteSchema(schema),
+    ApiOkResponse({ schema: openApiSchemaOf(schema.response[200]) }),
+  );
+
+/**
+ * JSON Schema (what Fastify reads) as OpenAPI 3.0 has it (what the document is): a type list
+ * with `null` is one type marked `nullable`, and a list of several types is a `oneOf`.
+ */
+export function openApiSchemaOf(schema: JsonSchema): SchemaObject {
+  const converted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties') {
+      converted[key] = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([name, property]) => [
+          name,
+          openApiSchemaOf(property),
+        ]),
+      );
+    } else if (key === 'items') {
+      converted[key] = openApiSchemaOf(value as JsonSchema);
+    } else if (key !== 'type') {
+      converted[key] = value;
+    }
+  }
+  const types = schema.type === undefined ? [] : ([schema.type].flat() as string[]);
+  const nonNull = types.filter((type) => type !== 'null');
+  const nullable = nonNull.length < types.length ? { nullable: true } : {};
+  if (nonNull.length === 1) return { type: nonNull[0], ...converted, ...nullable };
+  if (nonNull.length === 0) return { ...converted, ...nullable };
+  return { oneOf: nonNull.map((type) => ({ type })), ...converted, ...nullable };
+}
