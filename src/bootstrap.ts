@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { Environment } from './config/environment';
@@ -71,5 +71,40 @@ export function configureApp(app: NestFastifyApplication): void {
       })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+  SwaggerModule.setup('docs', app, withErrorAnswers(document), { jsonDocumentUrl: 'docs/json' });
+}
+
+/** Intercom's error envelope, which every refusal of every route answers. */
+const ERROR_LIST_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['error.list'] },
+    request_id: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          field: { type: 'string', description: 'The request field at fault, when there is one' },
+        },
+      },
+    },
+  },
+};
+
+/** Every operation's other answers: the error envelope, whatever the status. */
+function withErrorAnswers(document: OpenAPIObject): OpenAPIObject {
+  const errors = {
+    description: "A refusal (4xx) or failure (5xx), in Intercom's error envelope",
+    content: { 'application/json': { schema: ERROR_LIST_SCHEMA } },
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item[method];
+      if (operation) operation.responses = { ...operation.responses, default: errors };
+    }
+  }
+  return document;
 }

@@ -97,5 +97,12 @@ describe('OpenAPI at /docs', () => {
       scheme: 'bearer',
     });
     expect(document.components.securitySchemes.bearer!.bearerFormat).not.toBe('JWT');
+    // Refusals answer the envelope, on every operation.
+    for (const methods of Object.values(document.paths)) {
+      for (const operation of Object.values(methods)) {
+        const envelope = operation.responses.default!.content!['application/json']!.schema;
+        expect(envelope.properties!.errors!.items!.properties).toHaveProperty('field');
+      }
+    }
   });
 });
