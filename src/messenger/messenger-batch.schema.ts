@@ -1,4 +1,7 @@
 /** OpenAPI schemas of `POST /messenger/events`. */
+import { MESSENGER_ITEM_TYPES } from './domain/messenger-item';
+import { MAX_BATCH_ITEMS } from './domain/messenger-batch.parse';
+
 const text = { type: 'string' } as const;
 
 /** The batch as ingestion.md specifies it (the parser is the authority; this is its document). */
@@ -8,25 +11,13 @@ export const MESSENGER_BATCH_SCHEMA = {
   properties: {
     events: {
       type: 'array',
-      maxItems: 500,
+      maxItems: MAX_BATCH_ITEMS,
       items: {
         type: 'object',
         required: ['id', 'type', 'occurred_at'],
         properties: {
           id: { ...text, description: "The producer's idempotency key" },
-          type: {
-            type: 'string',
-            enum: [
-              'visitor.seen',
-              'conversation.started',
-              'outbound.replied',
-              'email.supplied',
-              'contact.signed_up',
-              'contact.logged_in',
-              'contact.attributes_updated',
-              'event.tracked',
-            ],
-          },
+          type: { type: 'string', enum: [...MESSENGER_ITEM_TYPES] },
           occurred_at: { type: 'integer', description: 'Event time, unix seconds' },
           visitor_id: text,
           contact_id: text,
