@@ -27,6 +27,7 @@ import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { inputsOf, SegmentsByInput } from './segment-inputs';
 import {
+  historyPosition,
   SEGMENT_HISTORY_COLUMNS,
   type SegmentHistoryTable,
   type SegmentMembershipReadModel,
@@ -277,7 +278,7 @@ export class MembershipBatch {
   ): void {
     if (this.seqPosition !== position) {
       this.seqPosition = position;
-      this.seqPositionText = position.toString();
+      this.seqPositionText = historyPosition(position);
       this.seq = 0;
     }
     this.seq += 1;

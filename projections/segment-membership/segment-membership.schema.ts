@@ -69,7 +69,7 @@ export async function createSegmentMembershipTables(
     .addColumn('cause_event_id', 'text')
     .addColumn('cause_event_type', 'text')
     .addColumn('rule_version', 'integer', (column) => column.notNull())
-    .addColumn('position', 'bigint', (column) => column.notNull())
+    .addColumn('position', 'text', (column) => column.notNull())
     .addColumn('seq', 'integer', (column) => column.notNull())
     .execute();
   // A segment's history in order; one pair's changes (as-of membership, a contact's history).

@@ -14,6 +14,7 @@ import {
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
 import {
+  historyPosition,
   SEGMENT_HISTORY_COLUMNS,
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
@@ -368,7 +369,7 @@ function bulkHistoryColumns(
     text(change.cause.eventId).as('cause_event_id'),
     text(change.cause.eventType).as('cause_event_type'),
     sql.lit(change.ruleVersion).as('rule_version'),
-    sql.lit(change.cause.position.toString()).as('position'),
+    sql.lit(historyPosition(change.cause.position)).as('position'),
     sql.lit(BULK_SEQ).as('seq'),
   ];
 }

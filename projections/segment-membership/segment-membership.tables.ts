@@ -44,9 +44,17 @@ export interface SegmentHistoryTable {
   cause_event_id: string | null;
   cause_event_type: string | null;
   rule_version: number;
-  position: number | string;
+  /** `historyPosition` of it: positions reach 128 bits on EventStoreDB, past any integer column. */
+  position: string;
   seq: number;
 }
+
+/**
+ * A log position as the history stores it: decimal digits, zero-padded to 39 (2^128 has 39), so
+ * text order is log order in both dialects. EventStoreDB's packed positions (`esdb-mapping.ts`)
+ * exceed PostgreSQL's bigint and SQLite's integer, which would refuse or round them.
+ */
+export const historyPosition = (position: bigint): string => position.toString().padStart(39, '0');
 
 /**
  * Per contact, the next instant one of its memberships may flip by time alone (the earliest over

@@ -339,7 +339,7 @@ function decodeHistoryCursor(text: string): HistoryCursor {
     ) as Partial<HistoryCursor>;
     if (
       typeof value.position === 'string' &&
-      /^\d{1,20}$/.test(value.position) &&
+      /^\d{39}$/.test(value.position) &&
       typeof value.seq === 'number' &&
       Number.isInteger(value.seq) &&
       typeof value.contactId === 'string' &&

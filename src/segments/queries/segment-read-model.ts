@@ -93,7 +93,7 @@ export class SegmentReadModel {
     const after = options.after;
     if (after) {
       query = query.where(
-        sql<SqlBool>`(position, seq, contact_id, change) > (${sql`CAST(${after.position} AS bigint)`}, ${after.seq}, ${after.contactId}, ${after.change})`,
+        sql<SqlBool>`(position, seq, contact_id, change) > (${after.position}, ${after.seq}, ${after.contactId}, ${after.change})`,
       );
     }
     return query

@@ -34,8 +34,9 @@ export function minPositionOf(request: FastifyRequest): bigint | undefined {
   const header = request.headers['x-min-position'];
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined) return undefined;
-  // Log positions are 64-bit (EventStoreDB's commit positions too): 20 digits at most.
-  if (!/^\d{1,20}$/.test(value) || BigInt(value) > MAX_POSITION) {
+  // EventStoreDB's positions are two 64-bit numbers (commit, prepare), packed into one of 128 bits
+  // (`esdb-mapping.ts`): 39 digits at most.
+  if (!/^\d{1,39}$/.test(value) || BigInt(value) > MAX_POSITION) {
     throw HttpProblem.of(
       400,
       'parameter_invalid',
@@ -46,7 +47,7 @@ export function minPositionOf(request: FastifyRequest): bigint | undefined {
   return BigInt(value);
 }
 
-const MAX_POSITION = 2n ** 64n - 1n;
+const MAX_POSITION = 2n ** 128n - 1n;
 
 export const RequestedVersion = createParamDecorator(
   (_data: unknown, context: ExecutionContext): IntercomVersion =>

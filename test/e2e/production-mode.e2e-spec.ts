@@ -1,0 +1,75 @@
+import { describeOnReadStores } from '../support/read-store-targets';
+import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
+import { startTestApp, startTestAppOnPostgres, type TestApp } from '../support/test-app';
+
+/**
+ * The service on EventStoreDB (through the stand-in), whose log positions pack two 64-bit
+ * numbers into one of 128 bits (`esdb-mapping.ts`). They used to break what assumed 64 bits: a
+ * segment's history (a bigint column on PostgreSQL: the membership projection failed on the first
+ * segment, and every write after it answered 503) and X-Min-Position (it refused every X-Position
+ * the service gave out).
+ */
+describeOnReadStores('production mode: EventStoreDB positions', (dialect) => {
+  let standIn: EsdbStandIn;
+  let app: TestApp;
+  beforeAll(async () => {
+    standIn = await startEsdbStandIn();
+    const environment = { EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
+    app =
+      dialect === 'postgres'
+        ? await startTestAppOnPostgres(environment)
+        : await startTestApp(environment);
+  });
+  afterAll(async () => {
+    await app.close();
+    await standIn.close();
+  });
+
+  const json = async <T>(response: Response): Promise<T> => {
+    const body = (await response.json()) as T;
+    expect({ status: response.status, body }).toMatchObject({ status: 200 });
+    return body;
+  };
+
+  it('keeps segment history and read-your-writes positions past 64 bits', async () => {
+    const segment = await json<{ id: string }>(
+      await app.request('/segments', {
+        method: 'POST',
+        json: { name: 'Users', rule: { field: 'role', operator: '=', value: 'user' } },
+      }),
+    );
+    const ids: string[] = [];
+    for (const name of ['one', 'two', 'three']) {
+      const created = await app.request('/contacts', {
+        method: 'POST',
+        json: { external_id: `production-${name}` },
+      });
+      const position = created.headers.get('x-position')!;
+      // The case at hand: a position no 64-bit column or header check could take.
+      expect(BigInt(position)).toBeGreaterThan(2n ** 64n);
+      const contact = await json<{ id: string }>(created);
+      ids.push(contact.id);
+      await json(
+        await app.request(`/contacts/${contact.id}`, { headers: { 'x-min-position': position } }),
+      );
+      const segments = await json<{ data: Array<{ id: string }> }>(
+        await app.request(`/contacts/${contact.id}/segments`),
+      );
+      expect(segments.data.map((listed) => listed.id)).toEqual([segment.id]);
+    }
+    type Page = {
+      data: Array<{ contact_id: string; change: string }>;
+      pages: { next?: { starting_after: string } };
+    };
+    const first = await json<Page>(await app.request(`/segments/${segment.id}/history?per_page=2`));
+    const second = await json<Page>(
+      await app.request(
+        `/segments/${segment.id}/history?per_page=2&starting_after=${first.pages.next!.starting_after}`,
+      ),
+    );
+    expect([...first.data, ...second.data].map((row) => [row.contact_id, row.change])).toEqual(
+      ids.map((id) => [id, 'entered']),
+    );
+    expect((await app.request('/health/ready')).status).toBe(200);
+  });
+});
