@@ -30,6 +30,48 @@ describe('projection operations over HTTP', () => {
   });
   afterAll(() => service.close());
 
+  /** The projection once a rebuild has switched to a build other than `previous`. */
+  async function rebuilt(name: string, previous: string | null): Promise<ProjectionJson> {
+    const deadline = Date.now() + 15_000;
+    let after: ProjectionJson | undefined;
+    do {
+      after = (await projections(service)).find((projection) => projection.name === name);
+      if (after?.rebuild === null && after.state === 'live' && after.build !== previous) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } while (Date.now() < deadline);
+    return after!;
+  }
+
+  it('rebuilds the merge process manager over a merge whose user was deleted since', async () => {
+    const create = async (body: object) =>
+      (
+        (await (await service.request('/contacts', { method: 'POST', json: body })).json()) as {
+          id: string;
+        }
+      ).id;
+    const user = await create({ external_id: 'merged-then-deleted' });
+    const lead = await create({ role: 'lead', name: 'Absorbed' });
+    const merged = await service.request('/contacts/merge', {
+      method: 'POST',
+      json: { from: lead, into: user },
+    });
+    expect(merged.status).toBe(200);
+    expect((await service.request(`/contacts/${user}`, { method: 'DELETE' })).status).toBe(200);
+    const before = (await projections(service)).find((p) => p.name === 'merge_completion')!;
+    const started = await service.request('/admin/projections/merge_completion/rebuild', {
+      method: 'POST',
+      token: ADMIN_TOKEN,
+    });
+    expect(started.status).toBe(202);
+    // It replays the merge against a user that is gone: done, not a failure.
+    expect(await rebuilt('merge_completion', before.build)).toMatchObject({
+      state: 'live',
+      rebuild: null,
+      lag_positions: '0',
+    });
+    expect((await service.request('/health/ready')).status).toBe(200);
+  });
+
   it('reports every projection with its checkpoint and lag, and rebuilds one without downtime', async () => {
     const created = (await (
       await service.request('/contacts', {
@@ -57,14 +99,7 @@ describe('projection operations over HTTP', () => {
     // The current build keeps serving while the new one fills.
     expect((await service.request(`/contacts/${created.id}`)).status).toBe(200);
 
-    const deadline = Date.now() + 15_000;
-    let after: ProjectionJson | undefined;
-    do {
-      after = (await projections(service)).find((projection) => projection.name === 'contacts');
-      if (after?.rebuild === null && after.state === 'live' && after.build !== contacts.build)
-        break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } while (Date.now() < deadline);
+    const after = await rebuilt('contacts', contacts.build);
     expect(after).toMatchObject({ state: 'live', rebuild: null, lag_positions: '0' });
     // A fresh build now serves.
     expect(after?.build).not.toBe(contacts.build);

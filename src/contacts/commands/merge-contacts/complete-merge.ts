@@ -60,6 +60,14 @@ export async function completeMerge(
     contactDecider,
   );
   if (source.status !== 'merged') return undefined;
+  const { state: target } = await loadState(
+    store,
+    contactStreamId(workspaceId, source.into),
+    contactDecider,
+  );
+  // A deleted target took what it had absorbed with it; one deleted before absorbing never will
+  // (the source's id then answers as gone). Either way there is nothing left to complete.
+  if (target.status === 'deleted') return undefined;
   const snapshot = await withClaimableEmail(
     store,
     clock,
