@@ -56,8 +56,10 @@ export class IngestionBackpressure {
 
   /** Whether the read models have not yet applied everything up to `head - max lag`. */
   private async projectionsBehind(): Promise<boolean> {
-    const bound =
-      (await this.store.headPosition()) - BigInt(this.environment.INGESTION_MAX_LAG_EVENTS);
+    const bound = this.store.positionEventsBefore(
+      await this.store.headPosition(),
+      this.environment.INGESTION_MAX_LAG_EVENTS,
+    );
     if (bound <= 0n) return false;
     return !(await this.runner.waitFor(bound, 0, INGESTION_READ_MODELS));
   }

@@ -103,6 +103,9 @@ export interface StreamMetadata {
   readonly [key: string]: unknown;
 }
 
+/** What a stored event takes on EventStoreDB's log, for `positionEventsBefore`'s estimate. */
+export const ESTIMATED_EVENT_BYTES = 1024n;
+
 export interface EventStore {
   append(
     streamId: string,
@@ -120,6 +123,12 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): AllSubscription;
   /** Position of the last event in `$all` (0n when the log is empty). */
   headPosition(): Promise<bigint>;
+  /**
+   * A position about `events` events before `position`, found without reading (for lag bounds):
+   * exact where positions count events (the embedded store); where they are byte offsets
+   * (EventStoreDB), `events` events of `ESTIMATED_EVENT_BYTES` each.
+   */
+  positionEventsBefore(position: bigint, events: number): bigint;
   /**
    * Soft delete (EventStoreDB semantics): the stream reads as empty from now on; appending to it
    * again continues after its last revision. Events already in `$all` stay there (erasure of

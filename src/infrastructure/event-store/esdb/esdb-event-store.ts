@@ -26,6 +26,7 @@ import type {
   StreamMetadata,
   SubscribeOptions,
 } from '../../../shared/event-store/event-store.port';
+import { ESTIMATED_EVENT_BYTES } from '../../../shared/event-store/event-store.port';
 import { EsdbAllSubscription, type ResubscribeBackoff } from './esdb-all-subscription';
 import {
   decodePosition,
@@ -185,6 +186,13 @@ export class EsdbEventStore implements EventStore {
   }
 
   /** Position of the last non-system event (system events are invisible through this port). */
+  /** Commit positions are byte offsets in the log: `events` events of an estimated size back. */
+  positionEventsBefore(position: bigint, events: number): bigint {
+    const { commit } = decodePosition(position);
+    const back = BigInt(events) * ESTIMATED_EVENT_BYTES;
+    return commit > back ? encodePosition({ commit: commit - back, prepare: commit - back }) : 0n;
+  }
+
   async headPosition(): Promise<bigint> {
     const pageSize = 64;
     let before: bigint | undefined;

@@ -428,6 +428,12 @@ export class SqliteEventStore implements EventStore {
     return BigInt(this.durablePosition);
   }
 
+  /** Positions number the events one by one. */
+  positionEventsBefore(position: bigint, events: number): bigint {
+    const before = position - BigInt(events);
+    return before > 0n ? before : 0n;
+  }
+
   async deleteStream(
     streamId: string,
     options: { readonly expectedRevision?: ExpectedRevision } = {},
