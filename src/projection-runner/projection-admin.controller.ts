@@ -17,8 +17,8 @@ export class ProjectionAdminController {
 
   @Get()
   @ApiOperation({ summary: 'Status of every projection: version, checkpoint, head, lag, state' })
-  async list(): Promise<{ type: 'projection.list'; data: ReturnType<typeof toJson>[] }> {
-    return { type: 'projection.list', data: (await this.runner.status()).map(toJson) };
+  async list(): Promise<{ type: 'projection.list'; data: ReturnType<typeof projectionJson>[] }> {
+    return { type: 'projection.list', data: (await this.runner.status()).map(projectionJson) };
   }
 
   @Post(':name/rebuild')
@@ -37,7 +37,8 @@ export class ProjectionAdminController {
   }
 }
 
-function toJson(status: ProjectionStatus) {
+/** A projection's status as the operations route answers it (positions as decimal text). */
+export function projectionJson(status: ProjectionStatus) {
   return {
     type: 'projection' as const,
     name: status.name,
@@ -48,20 +49,21 @@ function toJson(status: ProjectionStatus) {
     head_position: status.headPosition.toString(),
     lag_positions: status.lagPositions.toString(),
     lag_seconds: status.lagSeconds,
-    failure: status.failure
-      ? {
-          event_id: status.failure.eventId,
-          position: status.failure.position.toString(),
-          error: status.failure.error,
-        }
-      : null,
+    failure: failureJson(status.failure),
     error: status.error ?? null,
     rebuild: status.rebuild
       ? {
           version: status.rebuild.version,
           state: status.rebuild.state,
           checkpoint: status.rebuild.checkpoint.toString(),
+          // Why a rebuild stopped: the poison event, as for the live build.
+          failure: failureJson(status.rebuild.failure),
         }
       : null,
   };
 }
+
+const failureJson = (failure: ProjectionStatus['failure']) =>
+  failure
+    ? { event_id: failure.eventId, position: failure.position.toString(), error: failure.error }
+    : null;
