@@ -10,12 +10,3 @@ export function requireLeadOrUser(state: ContactState, contactId: string): LiveC
   if (state.status !== 'lead' && state.status !== 'user') throw new ContactNotFound(contactId);
   return state;
 }
-
-/**
- * A delete also takes a visitor: the Visitors API has no delete, and a visitor's personal data
- * (name, email, location) must be erasable as a lead's is.
- */
-export function requireDeletable(state: ContactState, contactId: string): LiveContact {
-  if (state.status === 'visitor') return state;
-  return requireLeadOrUser(state, contactId);
-}

@@ -2,7 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import { IdentityReservations, identityClaimsOf } from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
-import { requireDeletable } from '../lead-or-user';
+import { isLive } from '../../domain/contact.state';
 import { DeleteContactCommand } from './delete-contact.command';
 
 /** Deletes a lead, user or visitor, then frees its external_id and email for others. */
@@ -17,18 +17,19 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
     workspaceId,
     contactId,
   }: DeleteContactCommand): Promise<ContactWriteResult & { externalId: string | null }> {
-    requireDeletable(await this.writer.load(workspaceId, contactId), contactId);
+    // The decider refuses what is not a live contact (visitors included: the Visitors API has no
+    // delete, and a visitor's data must be erasable as a lead's is).
     let externalId: string | null = null;
     const outcome = await this.writer.execute(
       workspaceId,
       contactId,
       { type: 'DeleteContact', data: { contactId, workspaceId }, now: this.writer.nowSeconds() },
       {
-        // What the contact holds when it is deleted, not when it was read above.
+        // What the contact holds when it is deleted (a decided delete is of a live contact).
         prepare: (decidedOn) => {
-          const deleted = requireDeletable(decidedOn, contactId);
-          externalId = deleted.external_id;
-          const held = identityClaimsOf({ ...deleted, role: deleted.status });
+          if (!isLive(decidedOn)) return Promise.resolve(undefined);
+          externalId = decidedOn.external_id;
+          const held = identityClaimsOf({ ...decidedOn, role: decidedOn.status });
           return Promise.resolve({
             done: () => this.reservations.releaseAll(workspaceId, contactId, held, 'deleted'),
           });
