@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ERROR_LIST_SCHEMA } from './shared/http/intercom-error';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import { Environment } from './config/environment';
@@ -73,26 +74,6 @@ export function configureApp(app: NestFastifyApplication): void {
   );
   SwaggerModule.setup('docs', app, withErrorAnswers(document), { jsonDocumentUrl: 'docs/json' });
 }
-
-/** Intercom's error envelope, which every refusal of every route answers. */
-const ERROR_LIST_SCHEMA = {
-  type: 'object',
-  properties: {
-    type: { type: 'string', enum: ['error.list'] },
-    request_id: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          code: { type: 'string' },
-          message: { type: 'string' },
-          field: { type: 'string', description: 'The request field at fault, when there is one' },
-        },
-      },
-    },
-  },
-};
 
 /** Every operation's other answers: the error envelope, whatever the status. */
 function withErrorAnswers(document: OpenAPIObject): OpenAPIObject {

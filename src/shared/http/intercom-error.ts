@@ -12,6 +12,26 @@ export interface IntercomErrorList {
   readonly errors: readonly IntercomErrorItem[];
 }
 
+/** `IntercomErrorList` as the OpenAPI document describes it. */
+export const ERROR_LIST_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['error.list'] },
+    request_id: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          field: { type: 'string', description: 'The request field at fault, when there is one' },
+        },
+      },
+    },
+  },
+};
+
 /**
  * An error that already knows its HTTP status and Intercom code. Domain errors are mapped to it
  * once, at the edge (the exception filter); handlers and deciders never build HTTP responses.
