@@ -4,7 +4,7 @@ import type { EventStore } from '../../../shared/event-store/event-store.port';
 import { contactStreamId } from '../../../shared/stream-names';
 import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
-import { mergeSourceOf, type MergeSource } from '../../domain/contact.state';
+import { mergeSourceOf, type ContactState, type MergeSource } from '../../domain/contact.state';
 import { IdentityReservations } from '../../identity/identity-reservations';
 import { uuidNamespace, uuidV5 } from '../../../shared/uuid-v5';
 
@@ -18,15 +18,11 @@ async function withClaimableEmail(
   clock: Clock,
   workspaceId: string,
   targetId: string,
+  target: ContactState,
   snapshot: MergeSource,
 ): Promise<MergeSource> {
   const email = snapshot.attributes.email;
   if (!email) return snapshot;
-  const { state: target } = await loadState(
-    store,
-    contactStreamId(workspaceId, targetId),
-    contactDecider,
-  );
   if (target.status !== 'user' || target.email) return snapshot;
   try {
     await new IdentityReservations(store, clock).claimAll(workspaceId, targetId, [
@@ -73,6 +69,7 @@ export async function completeMerge(
     clock,
     workspaceId,
     source.into,
+    target,
     mergeSourceOf(source)!,
   );
   const outcome = await handleCommand(
