@@ -107,7 +107,7 @@ interface Measured {
  * projection has applied them, so the work they leave behind is charged to them).
  */
 async function measure(
-  service: ServiceProcess,
+  service: { readonly child: { readonly pid?: number } },
   options: autocannon.Options,
   settled: () => Promise<void> = () => Promise.resolve(),
 ): Promise<Measured> {
@@ -147,11 +147,27 @@ async function measure(
   };
 }
 
+/** The POST /contacts load: a new user with an email of its own per request. */
+export const createContactRequests: autocannon.Request[] = [
+  {
+    method: 'POST',
+    path: '/contacts',
+    setupRequest: (request) => ({
+      ...request,
+      body: JSON.stringify({
+        email: `new-${randomUUID()}@bench.example`,
+        role: 'user',
+        name: 'New person',
+      }),
+    }),
+  },
+];
+
 function pick<T>(values: readonly T[]): T {
   return values[Math.floor(Math.random() * values.length)]!;
 }
 
-interface Route {
+export interface Route {
   readonly name: string;
   readonly label: string;
   readonly options: autocannon.Options;
@@ -162,7 +178,7 @@ interface Route {
  * A route over every round: medians, the p99 of every request of every round, and the median of
  * its per-round ratios.
  */
-interface Summary {
+export interface Summary {
   readonly route: Route;
   readonly requestsPerSecond: number;
   readonly p99: number;
@@ -205,7 +221,27 @@ function percentile(values: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
-function rowOf(summary: Summary): Row {
+/**
+ * The machine's speed drifts: every round measures the constant route (named `constant`, first
+ * in `routes`), then each route, and a route's ratio is the median of its rounds' ratios (each to
+ * its own round's constant).
+ */
+export async function measureRounds(
+  service: { readonly child: { readonly pid?: number } },
+  routes: readonly Route[],
+): Promise<Summary[]> {
+  const rounds: Map<string, Measured>[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const measured = new Map<string, Measured>();
+    for (const route of routes) {
+      measured.set(route.name, await measure(service, route.options, route.settled));
+    }
+    rounds.push(measured);
+  }
+  return routes.map((route) => summarize(route, rounds));
+}
+
+export function rowOf(summary: Summary): Row {
   const withRatio = summary.route.name !== 'constant';
   return {
     measure: summary.route.label,
@@ -272,20 +308,7 @@ async function main(): Promise<void> {
           label: 'POST /contacts (reservation + durable append + read-your-writes)',
           options: {
             url: service.baseUrl,
-            requests: [
-              {
-                method: 'POST',
-                path: '/contacts',
-                setupRequest: (request) => ({
-                  ...request,
-                  body: JSON.stringify({
-                    email: `new-${randomUUID()}@bench.example`,
-                    role: 'user',
-                    name: 'New person',
-                  }),
-                }),
-              },
-            ],
+            requests: createContactRequests,
           },
           settled: () => waitForProjections(service),
         },
@@ -311,17 +334,7 @@ async function main(): Promise<void> {
       ];
       const routes = allRoutes.filter((route) => route.name === 'constant' || wanted(route.name));
 
-      // The machine's speed drifts: every round measures the constant route, then each route, and
-      // a route's ratio is the median of its rounds' ratios (each to its own round's constant).
-      const rounds: Map<string, Measured>[] = [];
-      for (let round = 0; round < ROUNDS; round += 1) {
-        const measured = new Map<string, Measured>();
-        for (const route of routes) {
-          measured.set(route.name, await measure(service, route.options, route.settled));
-        }
-        rounds.push(measured);
-      }
-      const summaries = routes.map((route) => summarize(route, rounds));
+      const summaries = await measureRounds(service, routes);
       printTable(summaries.map(rowOf));
       const ratioOf = (name: string) =>
         summaries.find((summary) => summary.route.name === name)?.ratio ?? 0;
@@ -340,4 +353,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();

@@ -1,0 +1,124 @@
+/**
+ * The stack's floor (`npm run bench:floor`): what NestJS 11 on Fastify, class-validator and a
+ * durable better-sqlite3 append allow on this machine before any of the service's own work, in
+ * the terms the API and ingestion targets are set in. `bench/stack-floor.server.ts` runs in a
+ * child process with none of the service's modules; this process drives it as `bench:api` and
+ * `bench:ingest` drive the service (same autocannon load and rounds, same batches).
+ *
+ * - The contact routes are printed beside the bare app's constant route, measured in the same
+ *   rounds: a create that validates and answers the contact object without storing it, and one
+ *   that also appends one event durably (the least a create can store).
+ * - The messenger batches (bench:ingest's first sightings and mixed traffic) are validated by
+ *   their JSON schema and appended durably, one transaction per batch, beside the raw batched
+ *   append ceiling.
+ */
+import { fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createContactRequests, measureRounds, rowOf, type Route } from './api.bench';
+import { median, printTable } from './bench-table';
+import { firstSightings, mixedTraffic, runPhase } from './ingest.bench';
+import { benchDir, rawAppends } from './raw-append-ceiling';
+import { cpuProfileOptions } from './service-measures';
+
+const PORT = Number(process.env.BENCH_FLOOR_PORT ?? 3998);
+const CREATE_TARGET = 0.25;
+const INGEST_TARGET = 0.3;
+
+async function main(): Promise<void> {
+  const dir = benchDir('bench-floor-');
+  const server = fork(join(__dirname, 'stack-floor.server.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only', ...cpuProfileOptions()],
+    env: { ...process.env, PORT: String(PORT), FLOOR_DB_FILE: join(dir, 'events.sqlite') },
+  });
+  try {
+    await new Promise((ready, failed) => {
+      server.once('message', ready);
+      server.once('exit', (code) => failed(new Error(`floor server exited (${code})`)));
+    });
+    const baseUrl = `http://127.0.0.1:${PORT}`;
+    const routes: Route[] = [
+      {
+        name: 'constant',
+        label: 'GET /health/live (constant route of the bare app)',
+        options: { url: `${baseUrl}/health/live` },
+      },
+      {
+        name: 'unstored',
+        label: 'POST /contacts/unstored (validate, answer the contact; no storage)',
+        options: {
+          url: baseUrl,
+          requests: createContactRequests.map((request) => ({
+            ...request,
+            path: '/contacts/unstored',
+          })),
+        },
+      },
+      {
+        name: 'unstored-schema',
+        label: 'POST /contacts/unstored-schema (the same, validated by JSON schema)',
+        options: {
+          url: baseUrl,
+          requests: createContactRequests.map((request) => ({
+            ...request,
+            path: '/contacts/unstored-schema',
+          })),
+        },
+      },
+      {
+        name: 'stored',
+        label: 'POST /contacts (the same + one durable append, group commit)',
+        options: { url: baseUrl, requests: createContactRequests },
+      },
+    ];
+    const summaries = await measureRounds({ child: server }, routes);
+    console.log('contact create floor (autocannon as bench:api; medians over rounds):');
+    printTable(summaries.map(rowOf));
+
+    const ceilings = [rawAppends(40_000, 1000)];
+    const start = Math.floor(Date.now() / 1000) - 86_400;
+    const first = await runPhase(baseUrl, firstSightings(start));
+    ceilings.push(rawAppends(40_000, 1000));
+    const mixed = await runPhase(baseUrl, mixedTraffic(start + 60));
+    ceilings.push(rawAppends(40_000, 1000));
+    const ceiling = median(ceilings);
+    console.log(
+      'ingestion floor (batches as bench:ingest; schema-validated, one durable transaction per batch):',
+    );
+    printTable([
+      {
+        measure: 'raw better-sqlite3, 1000 events per transaction (FULL)',
+        value: ceiling,
+        unit: 'events/s',
+      },
+      ...[
+        ['first sightings', first],
+        ['mixed traffic', mixed],
+      ].map(([name, phase]) => {
+        const { itemsPerSecond, p99Ms } = phase as typeof first;
+        return {
+          measure: `bare ingest, ${name as string}`,
+          value: itemsPerSecond,
+          unit: 'items/s',
+          ratios: [
+            `${(itemsPerSecond / ceiling).toFixed(2)}x raw batched`,
+            `p99 ${p99Ms.toFixed(0)} ms per batch`,
+          ],
+        };
+      }),
+    ]);
+    const ratio = (name: string) => summaries.find((summary) => summary.route.name === name)!.ratio;
+    const ingestRatio = Math.min(first.itemsPerSecond, mixed.itemsPerSecond) / ceiling;
+    console.log(
+      `floors against the targets: POST /contacts >= ${CREATE_TARGET}x constant: unstored ${ratio('unstored').toFixed(2)}x ` +
+        `(by JSON schema ${ratio('unstored-schema').toFixed(2)}x), ` +
+        `stored ${ratio('stored').toFixed(2)}x; ingestion >= ${INGEST_TARGET}x raw batched: ${ingestRatio.toFixed(2)}x`,
+    );
+  } finally {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    if (server.exitCode === null && server.kill('SIGTERM')) await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();

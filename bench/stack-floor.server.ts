@@ -1,0 +1,149 @@
+/**
+ * The bare stack behind `bench/stack-floor.bench.ts`: NestJS 11 on Fastify with none of the
+ * service's modules, hooks or storage. Its routes do the least any implementation of the real
+ * ones must do: a constant; a contact create that validates its body with class-validator (or
+ * with Fastify's JSON schema) and answers the contact object the service answers, without
+ * storing anything; the class-validator one with one
+ * durable append (better-sqlite3, the event store's schema, WAL, synchronous=FULL, every request
+ * waiting for a group commit); a messenger batch validated by its JSON schema and appended
+ * durably in one transaction, answering a result per item.
+ */
+import 'reflect-metadata';
+import Database from 'better-sqlite3';
+import { Body, Controller, Get, HttpCode, Module, Post, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IsEmail, IsIn, IsOptional, IsString } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { liveRow } from '../projections/contacts/contacts.projection';
+import { newContactId } from '../src/contacts/contact-id';
+import { contactDecider } from '../src/contacts/domain/contact.decider';
+import type { LiveContact } from '../src/contacts/domain/contact.state';
+import { toContactResponse } from '../src/contacts/http/contact.response';
+import { SQLITE_EVENT_STORE_SCHEMA } from '../src/infrastructure/event-store/sqlite/sqlite-event-store.schema';
+import { MESSENGER_BATCH_SCHEMA } from '../src/messenger/messenger-batch.schema';
+import { IntercomVersion } from '../src/shared/http/intercom-version';
+
+const db = new Database(process.env.FLOOR_DB_FILE);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec(SQLITE_EVENT_STORE_SCHEMA);
+const insert = db.prepare(
+  'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, 0, ?, ?, ?, ?, ?)',
+);
+type Row = readonly [streamId: string, type: string, data: string];
+const insertAll = db.transaction((rows: readonly Row[]) => {
+  for (const [streamId, type, data] of rows)
+    insert.run(streamId, randomUUID(), type, data, '{"workspaceId":"bench"}', Date.now());
+});
+
+/** Appends wait for one transaction per turn of the event loop: the store's group commit. */
+let waiting: Array<{ readonly row: Row; readonly done: () => void }> = [];
+function appendDurably(row: Row): Promise<void> {
+  return new Promise((done) => {
+    if (waiting.length === 0)
+      setImmediate(() => {
+        const batch = waiting;
+        waiting = [];
+        insertAll(batch.map((entry) => entry.row));
+        for (const entry of batch) entry.done();
+      });
+    waiting.push({ row, done });
+  });
+}
+
+class CreateContactBody {
+  @IsOptional() @IsIn(['user', 'lead']) role?: string;
+  @IsOptional() @IsEmail() email?: string;
+  @IsOptional() @IsString() name?: string;
+}
+
+/** The contact object the service answers for such a body, by its own serializer. */
+function contactResponse(contactId: string, body: CreateContactBody) {
+  const now = Math.floor(Date.now() / 1000);
+  const state = contactDecider.evolve(contactDecider.initialState(), {
+    type: body.role === 'lead' ? 'LeadCreated' : 'UserCreated',
+    data: {
+      contactId,
+      workspaceId: 'bench',
+      createdAt: now,
+      attributes: { email: body.email, name: body.name },
+    },
+  });
+  return toContactResponse(liveRow(state as LiveContact, 0), IntercomVersion.DEFAULT);
+}
+
+/** The same body checked by Fastify's compiled JSON schema (ajv) instead of class-validator. */
+const CREATE_CONTACT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    role: { enum: ['user', 'lead'] },
+    email: { type: 'string', format: 'email' },
+    name: { type: 'string' },
+  },
+};
+
+const validated = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true });
+
+@Controller()
+class FloorController {
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Post('contacts/unstored')
+  @HttpCode(200)
+  unstored(@Body(validated) body: CreateContactBody) {
+    return contactResponse(newContactId(Date.now()), body);
+  }
+
+  @Post('contacts/unstored-schema')
+  @HttpCode(200)
+  unstoredBySchema(@Body() body: CreateContactBody) {
+    return contactResponse(newContactId(Date.now()), body);
+  }
+
+  @Post('contacts')
+  @HttpCode(200)
+  async create(@Body(validated) body: CreateContactBody) {
+    const contactId = newContactId(Date.now());
+    await appendDurably([`contact-bench.${contactId}`, 'UserCreated', JSON.stringify(body)]);
+    return contactResponse(contactId, body);
+  }
+
+  @Post('messenger/events')
+  @HttpCode(200)
+  ingest(@Body() body: { events: Array<{ id: string; type: string }> }) {
+    insertAll(
+      body.events.map((item) => [`messenger-bench.${item.id}`, item.type, JSON.stringify(item)]),
+    );
+    return { results: body.events.map((item) => ({ id: item.id, status: 'accepted' })) };
+  }
+}
+
+@Module({ controllers: [FloorController] })
+class FloorModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    FloorModule,
+    new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
+    { logger: false },
+  );
+  // Fastify's compiled JSON schemas check these bodies before the handler, as cheaply as it gets.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      if (route.url === '/messenger/events') route.schema = { body: MESSENGER_BATCH_SCHEMA };
+      if (route.url === '/contacts/unstored-schema') route.schema = { body: CREATE_CONTACT_SCHEMA };
+    });
+  // Exiting normally on SIGTERM lets --cpu-prof write its profile.
+  process.once('SIGTERM', () => process.exit(0));
+  await app.listen(Number(process.env.PORT), '127.0.0.1');
+  process.send?.('ready');
+}
+
+void main();
