@@ -4,7 +4,11 @@ import { ContactDomainError } from '../contacts/domain/contact.errors';
 export class IdentitiesHeldByDifferentContacts extends ContactDomainError {
   override readonly name = 'IdentitiesHeldByDifferentContacts';
   readonly code = 'conflict';
-  constructor(readonly holders: readonly string[]) {
+  constructor(
+    readonly holders: readonly string[],
+    /** The request field whose value names a contact other than the rest of the request does. */
+    override readonly field?: string,
+  ) {
     super(`The identity given belongs to several contacts: ${holders.join(', ')}`);
   }
 }

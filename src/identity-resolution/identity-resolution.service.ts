@@ -158,17 +158,25 @@ export class IdentityResolution {
     claims: readonly IdentityClaim[],
     options: { readonly eventId?: string } = {},
   ): Promise<LocatedContact | undefined> {
-    const holders = new Map<string, LocatedContact>();
+    let holder: LocatedContact | undefined;
     for (const claim of claims) {
       const holderId = await this.reservations.holderOf(workspaceId, claim);
       if (holderId === undefined) continue;
       const located =
-        holders.get(holderId) ?? (await this.locator.locate(workspaceId, holderId, options));
+        holderId === holder?.contactId
+          ? holder
+          : await this.locator.locate(workspaceId, holderId, options);
       // A claim whose contact never got the value (a crash between claim and append) names nobody.
-      if (carries(located.state, claim)) holders.set(located.contactId, located);
+      if (!carries(located.state, claim)) continue;
+      if (holder !== undefined && holder.contactId !== located.contactId) {
+        throw new IdentitiesHeldByDifferentContacts(
+          [holder.contactId, located.contactId],
+          claim.kind,
+        );
+      }
+      holder = located;
     }
-    if (holders.size > 1) throw new IdentitiesHeldByDifferentContacts([...holders.keys()]);
-    return holders.values().next().value;
+    return holder;
   }
 
   /** Claims what the contact does not hold yet, then appends; a refusal gives the claims back. */

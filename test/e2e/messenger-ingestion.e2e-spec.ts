@@ -396,6 +396,53 @@ describe('POST /messenger/events', () => {
       expect(await countEvents()).toBe(before + 1);
     });
 
+    it('refuses a sign-up or log-in naming one user by contact_id and another by identity, changing neither', async () => {
+      const [first, second] = await Promise.all(
+        ['one', 'two'].map(async (label) => {
+          const response = await service.request('/contacts', {
+            method: 'POST',
+            json: { external_id: key(`signin-${label}`), email: `${key(label)}@signin.test` },
+          });
+          return (await response.json()) as { id: string; external_id: string; email: string };
+        }),
+      );
+      const before = await countEvents();
+      const results = await ingest([
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 5,
+          contact_id: first!.id,
+          email: second!.email,
+          attributes: { name: 'Whose login?' },
+        },
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 5,
+          contact_id: first!.id,
+          external_id: second!.external_id,
+          attributes: { phone: '+1777' },
+        },
+      ]);
+      expect(
+        results.map((result) => [
+          result.status,
+          result.errors?.[0]?.code,
+          result.errors?.[0]?.field,
+        ]),
+      ).toEqual([
+        ['rejected', 'conflict', 'contact_id'],
+        ['rejected', 'conflict', 'contact_id'],
+      ]);
+      expect(await countEvents()).toBe(before);
+      const target = (await (await service.request(`/contacts/${second!.id}`)).json()) as {
+        name: string | null;
+        phone: string | null;
+      };
+      expect([target.name, target.phone]).toEqual([null, null]);
+    });
+
     it('items naming only an identity address its holder; an unknown one is not_found, except a sign-up', async () => {
       await service.request('/contacts', { method: 'POST', json: { external_id: 'ext-server-1' } });
       const [known, unknown, signup, login] = await ingest([
