@@ -14,6 +14,8 @@ import {
 } from '../../src/contacts/search/contact-search.fields';
 import { createContactSearchIndexes } from '../../src/contacts/search/contact-search.indexes';
 import {
+  MAX_LIST_VALUES,
+  MAX_QUERY_VALUES,
   operatorsFor,
   parseContactSearchRequest,
   parseSearchQuery,
@@ -294,6 +296,20 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       expect(sizes.length).toBeGreaterThan(500);
       expect(partial / sizes.length).toBeGreaterThan(0.6);
     });
+  });
+
+  it('answers a query holding the most values allowed, as the evaluation does', async () => {
+    const list = <T>(make: (index: number) => T): T[] =>
+      Array.from({ length: MAX_LIST_VALUES }, (_, index) => make(index));
+    const lists = [
+      { field: 'email', operator: 'NIN', value: list((index) => `nobody${index}@example.com`) },
+      { field: 'name', operator: 'IN', value: list((index) => `Name ${index}`) },
+      { field: 'custom_attributes.plan', operator: 'NIN', value: list((index) => `plan${index}`) },
+      { field: 'custom_attributes.score', operator: 'IN', value: list((index) => index / 2) },
+    ];
+    expect(lists.length * MAX_LIST_VALUES).toBe(MAX_QUERY_VALUES);
+    await expectSameAsEvaluator({ operator: 'OR', value: lists }, 'America/New_York');
+    await expectSameAsEvaluator({ operator: 'AND', value: lists.slice(1) }, 'UTC');
   });
 
   it('never returns visitors, merged contacts or another workspace’s contacts', async () => {

@@ -76,6 +76,14 @@ export class TooManySearchFilters extends ContactSearchError {
   }
 }
 
+export class TooManySearchValues extends ContactSearchError {
+  override readonly name = 'TooManySearchValues';
+  readonly code = 'parameter_invalid';
+  constructor(path: string, count: number, max: number) {
+    super('query', path, `${path} holds ${count} values in all; at most ${max} are allowed`);
+  }
+}
+
 export class InvalidSortOrder extends ContactSearchError {
   override readonly name = 'InvalidSortOrder';
   readonly code = 'invalid_sort_order';

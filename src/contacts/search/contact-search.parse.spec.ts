@@ -1,6 +1,8 @@
 import { ContactSearchError } from './contact-search.errors';
 import type { SearchFieldType } from './contact-search.fields';
 import {
+  MAX_LIST_VALUES,
+  MAX_QUERY_VALUES,
   parseContactSearchRequest,
   parseSearchQuery,
   type SearchParseOptions,
@@ -446,6 +448,19 @@ describe('parseContactSearchRequest', () => {
     ])('in a rule: %s', (_title, rule, field) => {
       expect(refusal(query(rule), ruleOptions)).toMatchObject({ code: 'parameter_invalid', field });
     });
+  });
+
+  it('refuses a query holding more values in all than the limit, naming query', () => {
+    const list = (count: number) => Array.from({ length: count }, (_, i) => `x${i}`);
+    const lists = (count: number) =>
+      Array.from({ length: count }, () => filter('external_id', 'IN', list(MAX_LIST_VALUES)));
+    const atLimit = MAX_QUERY_VALUES / MAX_LIST_VALUES;
+    expect(() =>
+      parseContactSearchRequest(query(group('OR', lists(atLimit))), options),
+    ).not.toThrow();
+    const over = query(group('OR', [...lists(atLimit), filter('email', '=', 'one@more.test')]));
+    expect(refusal(over)).toMatchObject({ code: 'parameter_invalid', field: 'query' });
+    expect(refusal(over, ruleOptions)).toMatchObject({ code: 'parameter_invalid', field: 'query' });
   });
 
   it('allows a group of groups, each with fifteen filters', () => {

@@ -5,6 +5,7 @@ import {
   OperatorNotAllowed,
   SearchQueryTooDeep,
   TooManySearchFilters,
+  TooManySearchValues,
   UnknownSearchField,
 } from './contact-search.errors';
 import {
@@ -34,6 +35,11 @@ export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 150;
 /** Keeps `IN` lists well inside SQLite's bound-parameter limit. */
 export const MAX_LIST_VALUES = 500;
+/**
+ * The values of a whole query, lists included: 15 × 15 lists of 500 would bind more parameters
+ * than SQLite (32,766) or PostgreSQL (65,535) take in one statement.
+ */
+export const MAX_QUERY_VALUES = 2_000;
 
 export interface SearchParseOptions {
   readonly customAttributeType: CustomAttributeTypeLookup;
@@ -105,7 +111,16 @@ export function parseContactSearchRequest(
 
 /** Validates a query (a search's `query`, or a segment rule). */
 export function parseSearchQuery(query: unknown, options: SearchParseOptions): SearchNode {
-  return parseNode(query, options.root ?? 'query', 0, options);
+  const root = options.root ?? 'query';
+  const parsed = parseNode(query, root, 0, options);
+  const values = valueCount(parsed);
+  if (values > MAX_QUERY_VALUES) throw new TooManySearchValues(root, values, MAX_QUERY_VALUES);
+  return parsed;
+}
+
+function valueCount(node: SearchNode): number {
+  if (node.kind === 'group') return node.value.reduce((sum, child) => sum + valueCount(child), 0);
+  return 'value' in node && Array.isArray(node.value) ? node.value.length : 1;
 }
 
 function parseNode(
