@@ -409,6 +409,38 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       expect([...ids].sort()).toEqual(searchable.map((c) => c.id).sort());
     });
 
+    it('sorts strings bytewise, as on SQLite, whatever collation the database defaults to', async () => {
+      // A PostgreSQL database created with a language's collation (en_US, as stock images are)
+      // orders "alice" before "Bob"; bytewise, "Bob" comes first.
+      const collate = (collation: string) =>
+        sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN name TYPE text COLLATE ${sql.ref(collation)}`.execute(
+          db,
+        );
+      if (dialect === 'postgres') await collate('en-US-x-icu');
+      try {
+        const { ids } = await walk({
+          ...matchAll,
+          sort: { field: 'name', order: 'ascending' },
+          pagination: { per_page: 13 },
+        });
+        const bytewise = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+        const expected = [...searchable]
+          .sort((a, b) =>
+            a.name === b.name
+              ? bytewise(a.id, b.id)
+              : a.name === null
+                ? 1
+                : b.name === null
+                  ? -1
+                  : bytewise(a.name, b.name),
+          )
+          .map((c) => c.id);
+        expect(ids).toEqual(expected);
+      } finally {
+        if (dialect === 'postgres') await collate('default');
+      }
+    });
+
     it('loses and repeats no contact while contacts are added between pages', async () => {
       const before = (await walk({ ...matchAll, pagination: { per_page: 150 } })).ids;
       const added = contactGenerator(SEED + 3, WORKSPACE);

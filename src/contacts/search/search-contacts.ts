@@ -88,7 +88,11 @@ export async function searchContacts<DB>(
     ...(scope.segmentMembership ? { segmentMembership: scope.segmentMembership } : {}),
     ...(scope.dataEvents ? { dataEvents: scope.dataEvents } : {}),
   });
-  const sortValue = searchFieldSql(sort.field, target.dialect);
+  const sortValue = bytewiseSortValue(
+    searchFieldSql(sort.field, target.dialect),
+    sort,
+    target.dialect,
+  );
   const nullable = sort.field.kind !== 'standard' || sort.field.nullable;
   const direction = sort.order === 'descending' ? sql.raw('DESC') : sql.raw('ASC');
 
@@ -161,6 +165,21 @@ type SortedRow = ContactsTable & { readonly [SORT_VALUE]?: unknown };
 function literalLimit(limit: number): RawBuilder<number> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`Invalid page limit ${limit}`);
   return sql.lit(limit);
+}
+
+/**
+ * Text sorts bytewise on both dialects: SQLite's default, and on PostgreSQL whatever collation
+ * the database was created with (a language's collation would order "alice" before "Bob"). The
+ * cursor condition compares through the same expression, so pages follow the same order.
+ */
+function bytewiseSortValue(
+  value: RawBuilder<unknown>,
+  sort: SearchSort,
+  dialect: SearchDialect,
+): RawBuilder<unknown> {
+  return dialect === 'postgres' && sort.field.type === 'string'
+    ? sql`(${value} COLLATE "C")`
+    : value;
 }
 
 /** Rows strictly after the cursor in sort order; NULL sort values come last in both orders. */
