@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 interface ErrorList {
@@ -288,6 +289,30 @@ describe('Contacts API refusals change nothing', () => {
         });
         expect(answered.status).toBe(200);
       }
+    });
+
+    it('takes a request without Content-Length or Transfer-Encoding as one without a body, whatever its content type', async () => {
+      const lead = await json<{ id: string }>(
+        service.request('/contacts', { method: 'POST', json: { role: 'lead' } }),
+      );
+      // What `curl -X DELETE -H 'Content-Type: application/json'` sends: no body and no length.
+      const bodiless = (method: string, path: string) =>
+        new Promise<number>((resolve, reject) => {
+          const url = new URL(path, service.baseUrl);
+          const sent = httpRequest(url, {
+            method,
+            headers: { authorization: `Bearer ${ACME_TOKEN}`, 'content-type': 'application/json' },
+          });
+          sent.on('response', (answer) => {
+            answer.resume();
+            resolve(answer.statusCode ?? 0);
+          });
+          sent.on('error', reject);
+          sent.end();
+        });
+      expect(await bodiless('POST', `/contacts/${lead.id}/archive`)).toBe(200);
+      expect(await bodiless('DELETE', `/contacts/${lead.id}`)).toBe(200);
+      expect((await service.request(`/contacts/${lead.id}`)).status).toBe(404);
     });
 
     it('refuses text PostgreSQL cannot store (NUL, unpaired surrogates) in bodies and URLs', async () => {

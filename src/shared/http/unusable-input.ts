@@ -18,8 +18,14 @@ const MAX_BODY_DEPTH = 32;
 export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     // No body, whatever content type a client labels its nothing with (curl -d '', or a client
-    // that always says JSON): nothing to parse, so no parser refuses it.
-    if (request.headers['content-length'] === '0') delete request.headers['content-type'];
+    // that always says JSON): nothing to parse, so no parser refuses it. Without Content-Length
+    // or Transfer-Encoding a request has no body at all (HTTP/1.1, RFC 9112 section 6.3).
+    const { headers } = request;
+    if (
+      headers['content-length'] === '0' ||
+      (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)
+    )
+      delete headers['content-type'];
     if (!request.url.includes('%00') && !request.url.includes('\u0000')) return done();
     replyWithError(
       HttpProblem.of(400, 'parameter_invalid', 'The URL must not contain the NUL character'),

@@ -41,4 +41,16 @@ describe('intercomValidationPipe', () => {
       ]),
     );
   });
+
+  it('refuses a body that is not an object (null, an array, a bare value), naming body', async () => {
+    for (const body of [null, [], [{ created_at: 1 }], 'x', 5, true]) {
+      expect(await refusal(body)).toEqual([
+        {
+          code: 'parameter_invalid',
+          message: 'The request body must be a JSON object',
+          field: 'body',
+        },
+      ]);
+    }
+  });
 });

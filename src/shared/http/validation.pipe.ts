@@ -25,6 +25,18 @@ class IntercomValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const metatype = metadata.metatype;
     if (metadata.type === 'body' && metatype !== undefined && this.toValidate(metadata)) {
+      // A DTO is an object's fields: null, an array or a bare value has none to take (null would
+      // otherwise pass as an update that changes nothing).
+      if (
+        value !== undefined &&
+        (typeof value !== 'object' || value === null || Array.isArray(value))
+      )
+        throw HttpProblem.of(
+          400,
+          'parameter_invalid',
+          'The request body must be a JSON object',
+          'body',
+        );
       // The full path would delete these keys (they could reach a prototype) and go on without
       // them: a field of the request is never dropped unseen, so it is refused by name.
       const path = pathToFirst(value, PROTOTYPE_KEYS);
