@@ -12,7 +12,9 @@ import type { UnixSeconds } from './domain/contact.attributes';
 import type { ContactCommand } from './domain/contact.commands';
 import { contactDecider } from './domain/contact.decider';
 import type { ContactEvent } from './domain/contact.events';
-import type { ContactState } from './domain/contact.state';
+import { ContactMerged, ContactNotFound } from './domain/contact.errors';
+import { isLive, type ContactState, type LiveContact } from './domain/contact.state';
+import { requireLeadOrUser } from './commands/lead-or-user';
 
 /** Runs contact commands through the decider against the contact's stream. */
 @Injectable()
@@ -31,6 +33,27 @@ export class ContactStreamWriter {
       .state;
   }
 
+  /** The contact as the Contacts API addresses it: a lead or a user (see `requireLeadOrUser`). */
+  loadLeadOrUser(workspaceId: string, contactId: string): Promise<LiveContact> {
+    return this.withMergeTargetChecked(workspaceId, async () =>
+      requireLeadOrUser(await this.load(workspaceId, contactId), contactId),
+    );
+  }
+
+  /**
+   * A merged contact is refused with a link to its target (410) while that target is live: a
+   * lead merged into a user deleted since is gone with it (404), as its read model row is.
+   */
+  private async withMergeTargetChecked<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ContactMerged && !isLive(await this.load(workspaceId, error.into)))
+        throw new ContactNotFound(error.contactId);
+      throw error;
+    }
+  }
+
   execute(
     workspaceId: string,
     contactId: string,
@@ -44,12 +67,8 @@ export class ContactStreamWriter {
       readonly prepare?: (decidedOn: ContactState) => Promise<PreparedAppend | undefined>;
     } = {},
   ): Promise<CommandOutcome<ContactEvent, ContactState>> {
-    return handleCommand(
-      this.store,
-      contactStreamId(workspaceId, contactId),
-      contactDecider,
-      command,
-      {
+    return this.withMergeTargetChecked(workspaceId, () =>
+      handleCommand(this.store, contactStreamId(workspaceId, contactId), contactDecider, command, {
         metadata: {
           workspaceId,
           occurredAt: this.clock.now(),
@@ -59,7 +78,7 @@ export class ContactStreamWriter {
         ...(options.eventId ? { eventId: options.eventId } : {}),
         newStream: options.newStream ?? false,
         ...(options.prepare ? { prepare: options.prepare } : {}),
-      },
+      }),
     );
   }
 }

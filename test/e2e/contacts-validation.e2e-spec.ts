@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
+import { contactStreamId } from '../../src/shared/stream-names';
 
 interface ErrorList {
   type: string;
@@ -527,8 +530,61 @@ describe('Contacts API refusals change nothing', () => {
       expect(before.status).toBe(410);
       await json(service.request(`/contacts/${target.id}`, { method: 'DELETE' }));
       for (const version of ['2.14', '2.16']) {
+        const headers = { 'Intercom-Version': version };
+        for (const [path, method, body] of [
+          [`/contacts/${merged.id}`, 'GET', undefined],
+          [`/contacts/${merged.id}`, 'PUT', { name: 'Back?' }],
+          [`/contacts/${merged.id}/archive`, 'POST', undefined],
+        ] as const) {
+          await expectRefusal(
+            service.request(path, { method, headers, ...(body ? { json: body } : {}) }),
+            404,
+            'not_found',
+            'id',
+          );
+        }
+      }
+    });
+
+    it('forgets a lead whose merge raced the deletion of its user', async () => {
+      const lead = await json<{ id: string }>(
+        service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', email: 'raced@example.com', name: 'Raced Lead' },
+        }),
+      );
+      const target = await json<{ id: string }>(
+        service.request('/contacts', { method: 'POST', json: { external_id: 'raced-target' } }),
+      );
+      // The user is deleted after the merge checked it and before the lead was closed: the lead
+      // is closed into a user that is gone, and the target never absorbs it.
+      await json(service.request(`/contacts/${target.id}`, { method: 'DELETE' }));
+      const store = service.app.get<EventStore>(EVENT_STORE);
+      const closed = await store.append(
+        contactStreamId('acme', lead.id),
+        [
+          {
+            id: randomUUID(),
+            type: 'ContactMergedInto',
+            data: {
+              contactId: lead.id,
+              workspaceId: 'acme',
+              into: target.id,
+              sourceRole: 'lead',
+              mergedAt: Math.floor(Date.now() / 1000),
+            },
+            metadata: { workspaceId: 'acme', occurredAt: Date.now(), schemaVersion: 1 },
+          },
+        ],
+        { expectedRevision: 'any' },
+      );
+      const headers = { 'Intercom-Version': '2.16', 'X-Min-Position': String(closed.position) };
+      for (const [path, method, body] of [
+        [`/contacts/${lead.id}`, 'GET', undefined],
+        [`/contacts/${lead.id}`, 'PUT', { name: 'Back?' }],
+      ] as const) {
         await expectRefusal(
-          service.request(`/contacts/${merged.id}`, { headers: { 'Intercom-Version': version } }),
+          service.request(path, { method, headers, ...(body ? { json: body } : {}) }),
           404,
           'not_found',
           'id',

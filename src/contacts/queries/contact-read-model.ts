@@ -76,7 +76,24 @@ export class ContactReadModel {
    * is refused with a link to the contact it lives on as.
    */
   async getContactOrThrow(workspaceId: string, contactId: string): Promise<ContactsTable> {
-    return refuseUnlessContact(contactId, await this.findRow(workspaceId, contactId));
+    const row = await this.findRow(workspaceId, contactId);
+    if (row?.status === 'merged') await this.refuseMerged(workspaceId, contactId, row);
+    return refuseUnlessContact(contactId, row);
+  }
+
+  /**
+   * A merged id answers with the contact it lives on as (410 and a link), while that contact
+   * does: a lead merged into a user deleted since is gone with it. (Its row normally goes with
+   * the user's deletion; a merge racing that deletion can leave it behind.)
+   */
+  private async refuseMerged(
+    workspaceId: string,
+    contactId: string,
+    row: Pick<ContactsTable, 'merged_into'>,
+  ): Promise<never> {
+    const target = row.merged_into ? await this.findRow(workspaceId, row.merged_into) : undefined;
+    if (target?.status !== 'live') throw new ContactNotFound(contactId);
+    throw new ContactMerged(contactId, target.id);
   }
 
   /**
@@ -105,13 +122,13 @@ export class ContactReadModel {
         .compile().sql;
       this.jsonReadSql.set(key, text);
     }
-    const row = refuseUnlessContact(
-      contactId,
-      // The API's hottest read: no await where the store answers synchronously.
+    // The API's hottest read: no await where the store answers synchronously.
+    const found =
       this.readStore.pointRead !== undefined
         ? (this.readStore.pointRead(text, [workspaceId, contactId]) as ContactJsonRow | undefined)
-        : await this.readRow<ContactJsonRow>(text, [workspaceId, contactId]),
-    );
+        : await this.readRow<ContactJsonRow>(text, [workspaceId, contactId]);
+    if (found?.status === 'merged') await this.refuseMerged(workspaceId, contactId, found);
+    const row = refuseUnlessContact(contactId, found);
     const ownerId = row.owner_id;
     if (
       ownerIdAsNumber &&

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import type { ContactWriteResult } from '../contact-write-result';
-import { requireLeadOrUser } from '../lead-or-user';
 import { ArchiveContactCommand } from './archive-contact.command';
 
 @CommandHandler(ArchiveContactCommand)
@@ -17,7 +16,7 @@ export class ArchiveContactHandler implements ICommandHandler<
     archived,
   }: ArchiveContactCommand): Promise<ContactWriteResult> {
     // The read fills the stream state cache, so the command below does not read again.
-    requireLeadOrUser(await this.writer.load(workspaceId, contactId), contactId);
+    await this.writer.loadLeadOrUser(workspaceId, contactId);
     const outcome = await this.writer.execute(workspaceId, contactId, {
       type: archived ? 'ArchiveContact' : 'UnarchiveContact',
       data: { contactId, workspaceId },

@@ -13,7 +13,6 @@ import {
   type IdentityClaim,
 } from '../../identity/identity-reservations';
 import type { ContactWriteResult } from '../contact-write-result';
-import { requireLeadOrUser } from '../lead-or-user';
 import { UpdateContactCommand } from './update-contact.command';
 
 /** Claims identity values the update adds before appending; releases the ones it drops after. */
@@ -35,8 +34,9 @@ export class UpdateContactHandler implements ICommandHandler<
     attributes,
     leadsAndUsersOnly,
   }: UpdateContactCommand): Promise<ContactWriteResult> {
-    const state = await this.writer.load(workspaceId, contactId);
-    if (leadsAndUsersOnly) requireLeadOrUser(state, contactId);
+    const state = leadsAndUsersOnly
+      ? await this.writer.loadLeadOrUser(workspaceId, contactId)
+      : await this.writer.load(workspaceId, contactId);
     if (isLive(state) && attributes.custom_attributes)
       await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
     const outcome = await this.writer.execute(
