@@ -11,8 +11,13 @@ const requestSortedBy = (field: string) =>
 describe('search cursors', () => {
   it('continue the query and sort they came from', () => {
     const { query, sort } = requestSortedBy('created_at');
-    const cursor = encodeSearchCursor({ page: 2, value: 1_700_000_000, id: 'c1' }, query, sort);
-    expect(decodeSearchCursor(cursor, query, sort)).toEqual({
+    const cursor = encodeSearchCursor(
+      { page: 2, value: 1_700_000_000, id: 'c1' },
+      query,
+      sort,
+      'ws',
+    );
+    expect(decodeSearchCursor(cursor, query, sort, 'ws')).toEqual({
       page: 2,
       value: 1_700_000_000,
       id: 'c1',
@@ -28,13 +33,24 @@ describe('search cursors', () => {
     ['a NUL character in a string', 'a\u0000b', 'name'],
   ])('refuses a signed cursor holding %s', (_label, value, field) => {
     const { query, sort } = requestSortedBy(field);
-    const forged = encodeSearchCursor({ page: 2, value, id: 'c1' }, query, sort);
-    expect(() => decodeSearchCursor(forged, query, sort)).toThrow(InvalidSearchCursor);
+    const forged = encodeSearchCursor({ page: 2, value, id: 'c1' }, query, sort, 'ws');
+    expect(() => decodeSearchCursor(forged, query, sort, 'ws')).toThrow(InvalidSearchCursor);
   });
 
   it('refuses a signed cursor whose id holds a NUL character', () => {
     const { query, sort } = requestSortedBy('name');
-    const forged = encodeSearchCursor({ page: 2, value: 'a', id: 'c\u0000' }, query, sort);
-    expect(() => decodeSearchCursor(forged, query, sort)).toThrow(InvalidSearchCursor);
+    const forged = encodeSearchCursor({ page: 2, value: 'a', id: 'c\u0000' }, query, sort, 'ws');
+    expect(() => decodeSearchCursor(forged, query, sort, 'ws')).toThrow(InvalidSearchCursor);
+  });
+
+  it('refuses a cursor from another workspace running the same query', () => {
+    const { query, sort } = requestSortedBy('created_at');
+    const cursor = encodeSearchCursor(
+      { page: 2, value: 1_700_000_000, id: 'c1' },
+      query,
+      sort,
+      'ws',
+    );
+    expect(() => decodeSearchCursor(cursor, query, sort, 'other-ws')).toThrow(InvalidSearchCursor);
   });
 });

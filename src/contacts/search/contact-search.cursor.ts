@@ -27,21 +27,22 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 16);
 }
 
-/** Cursors only continue the query and sort they came from. */
-function fingerprint(query: SearchNode, sort: SearchSort): string {
-  return digest(JSON.stringify([query, sort.field.name, sort.order]));
+/** Cursors only continue the query and sort they came from, in the workspace that ran it. */
+function fingerprint(query: SearchNode, sort: SearchSort, workspaceId: string): string {
+  return digest(JSON.stringify([query, sort.field.name, sort.order, workspaceId]));
 }
 
 export function encodeSearchCursor(
   cursor: SearchCursor,
   query: SearchNode,
   sort: SearchSort,
+  workspaceId: string,
 ): string {
   const payload: CursorPayload = {
     p: cursor.page,
     f: sort.field.name,
     o: sort.order,
-    q: fingerprint(query, sort),
+    q: fingerprint(query, sort, workspaceId),
     v: cursor.value,
     i: cursor.id,
   };
@@ -58,6 +59,7 @@ export function decodeSearchCursor(
   text: string,
   query: SearchNode,
   sort: SearchSort,
+  workspaceId: string,
 ): SearchCursor {
   if (!BASE64URL.test(text)) throw new InvalidSearchCursor('not a cursor');
   let envelope: unknown;
@@ -78,7 +80,7 @@ export function decodeSearchCursor(
   if (
     payload.f !== sort.field.name ||
     payload.o !== sort.order ||
-    payload.q !== fingerprint(query, sort)
+    payload.q !== fingerprint(query, sort, workspaceId)
   ) {
     throw new InvalidSearchCursor('it belongs to another query or sort');
   }

@@ -79,7 +79,7 @@ export async function searchContacts<DB>(
   const cursor =
     pagination.startingAfter === undefined
       ? undefined
-      : decodeSearchCursor(pagination.startingAfter, query, sort);
+      : decodeSearchCursor(pagination.startingAfter, query, sort, scope.workspaceId);
   const condition = compileSearchQuery(query, {
     dialect: target.dialect,
     workspaceId: scope.workspaceId,
@@ -139,6 +139,7 @@ export async function searchContacts<DB>(
             },
             query,
             sort,
+            scope.workspaceId,
           ),
         }
       : undefined;
