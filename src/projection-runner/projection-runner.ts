@@ -129,7 +129,6 @@ export class ProjectionRunner {
   private readonly statisticsIntervalMs: number;
   private readonly retiredBuildGraceMs: number;
   private statisticsTimer: NodeJS.Timeout | undefined;
-  private progressAtStatistics = -1;
   private started = false;
 
   constructor(
@@ -225,8 +224,8 @@ export class ProjectionRunner {
    * while rows are written keeps plans right as a workspace grows from nothing.
    */
   private async refreshStatistics(): Promise<void> {
-    if (this.progressCount === this.progressAtStatistics) return;
-    this.progressAtStatistics = this.progressCount;
+    // Also when nothing was applied since the last refresh: PostgreSQL counts a table's changes
+    // up to seconds after they commit, and the refresh itself does nothing when nothing changed.
     try {
       await this.store.optimize();
     } catch (error) {

@@ -138,4 +138,40 @@ describeOnReadStores('a build that caught up', (dialect) => {
       await events.close();
     }
   });
+
+  it('has its tables analyzed again as they grow, whether or not autovacuum runs (PostgreSQL)', async () => {
+    const events = SqliteEventStore.open();
+    const target = await openTestReadStore('postgres');
+    const runner = new ProjectionRunner(events, target.store, [contactsProjection], {
+      statisticsIntervalMs: 20,
+    });
+    try {
+      await runner.start();
+      await eventually(
+        async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),
+        10_000,
+        'the first catch-up, over no contact',
+      );
+      for (let n = 0; n < 1000; n += 1) await createUser(events, n);
+      expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
+      const table = runner.tables<ContactsReadModel>('contacts')('contacts');
+      const analyzedRows = await eventually(
+        async () => {
+          const { rows } = await sql<{ reltuples: number }>`SELECT reltuples FROM pg_class
+            WHERE relname = ${table} AND relnamespace = current_schema()::regnamespace`.execute(
+            target.store.db,
+          );
+          const found = Number(rows[0]?.reltuples);
+          return found === 1000 ? found : undefined;
+        },
+        10_000,
+        'the grown table analyzed',
+      );
+      expect(analyzedRows).toBe(1000);
+    } finally {
+      await runner.stop();
+      await target.dispose();
+      await events.close();
+    }
+  });
 });

@@ -46,8 +46,9 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     queryDb: db,
     tryLock: (key) => locks.tryLock(key),
     optimize: async (freshTables = []) => {
-      if (freshTables.length === 0) return;
-      await sql`ANALYZE ${sql.join(freshTables.map((table) => sql.table(table)))}`.execute(db);
+      const tables = [...new Set([...freshTables, ...(await tablesDueForAnalyze(db))])];
+      if (tables.length === 0) return;
+      await sql`ANALYZE ${sql.join(tables.map((table) => sql.table(table)))}`.execute(db);
     },
     keepPrepared: (text) => {
       if (!statementNames.has(text)) statementNames.set(text, `kept_${statementNames.size + 1}`);
@@ -57,6 +58,20 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
       await db.destroy();
     },
   };
+}
+
+/**
+ * The schema's tables changed enough since their last analysis that autovacuum, with its default
+ * settings, would analyze them (50 rows plus a tenth of the table). Autovacuum may be off (CI
+ * servers turn it off) or behind: with statistics of a table taken when it was small, a segment
+ * search planned a nested loop over every contact and every member that ran for twenty minutes.
+ */
+async function tablesDueForAnalyze(db: Kysely<unknown>): Promise<string[]> {
+  const { rows } = await sql<{ relname: string }>`
+    SELECT relname FROM pg_stat_user_tables
+    WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * n_live_tup
+  `.execute(db);
+  return rows.map((row) => row.relname);
 }
 
 /**

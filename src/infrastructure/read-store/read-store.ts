@@ -59,10 +59,10 @@ export interface ReadStore {
    */
   tryLock(key: string): Promise<ReadStoreLock | undefined>;
   /**
-   * Refreshes the query planner's statistics where the database does not do it by itself
-   * (SQLite; PostgreSQL's autovacuum analyzes on its own, in time). `freshTables`: tables just
-   * filled in bulk (a build that caught up), which PostgreSQL analyzes now: a switch to them must
-   * not wait for autovacuum (up to a minute, or never where it is off) to get sane plans.
+   * Refreshes the query planner's statistics of tables whose size has changed enough since they
+   * were last analyzed (SQLite never does it by itself; PostgreSQL's autovacuum may be off or
+   * behind). `freshTables`: tables just filled in bulk (a build that caught up), analyzed now: a
+   * switch to them must not wait for sane plans.
    */
   optimize(freshTables?: readonly string[]): Promise<void>;
   /**
