@@ -14,6 +14,7 @@ export interface PostgresReadStoreOptions {
   readonly url: string;
   readonly schema?: string;
   readonly maxConnections?: number;
+  readonly onIdleConnectionError?: (error: Error) => void;
 }
 
 /** The production read store: PostgreSQL through a `pg` pool. */
@@ -35,6 +36,8 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     }
   }
   const pool = new Pool({ ...connection, max: options.maxConnections ?? 10 });
+  // Without a listener, the pool's 'error' for a broken idle connection ends the process.
+  pool.on('error', (error) => options.onIdleConnectionError?.(error));
   const statementNames = new Map<string, string>();
   const db = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: preparingPool(pool, statementNames) }),

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '../../config/environment';
@@ -10,8 +10,15 @@ export const READ_STORE = Symbol('READ_STORE');
 
 /** SQLite in `DATA_DIR` by default; PostgreSQL when `DATABASE_URL` is set. */
 async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
-  if (environment.DATABASE_URL)
-    return openReadStore({ kind: 'postgres', url: environment.DATABASE_URL });
+  if (environment.DATABASE_URL) {
+    const logger = new Logger('ReadStore');
+    return openReadStore({
+      kind: 'postgres',
+      url: environment.DATABASE_URL,
+      onIdleConnectionError: (error) =>
+        logger.warn(`An idle PostgreSQL connection broke and was dropped: ${error.message}`),
+    });
+  }
   return openInDataDir(environment.DATA_DIR, 'the read models', () => {
     mkdirSync(environment.DATA_DIR, { recursive: true });
     return openReadStore({
