@@ -53,4 +53,14 @@ describe('intercomValidationPipe', () => {
       ]);
     }
   });
+
+  it('names only the type a value of the wrong type breaks, not the range it then misses too', async () => {
+    expect(await refusal({ created_at: 'abc' })).toEqual([
+      {
+        code: 'parameter_invalid',
+        message: 'created_at must be an integer number',
+        field: 'created_at',
+      },
+    ]);
+  });
 });

@@ -51,6 +51,15 @@ class IntercomValidationPipe extends ValidationPipe {
   }
 }
 
+const TYPE_CONSTRAINTS: ReadonlySet<string> = new Set([
+  'isInt',
+  'isNumber',
+  'isString',
+  'isBoolean',
+  'isObject',
+  'isArray',
+]);
+
 function flatten(errors: readonly ValidationError[], parent = ''): IntercomErrorItem[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
@@ -59,7 +68,11 @@ function flatten(errors: readonly ValidationError[], parent = ''): IntercomError
     if (error.value === undefined && error.constraints !== undefined) {
       return [{ code: 'parameter_not_found', message: `${field} is required`, field }];
     }
-    const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) =>
+    const failed = Object.entries(error.constraints ?? {});
+    // A value of the wrong type breaks its range rules too ("abc" is not at most 150): say what
+    // is wrong with it, not what its range is.
+    const ofType = failed.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
+    const own = (ofType.length > 0 ? ofType : failed).map(([constraint, message]) =>
       constraint === 'whitelistValidation'
         ? { code: 'parameter_invalid', message: `Unknown field ${field}`, field }
         : { code: 'parameter_invalid', message, field },
