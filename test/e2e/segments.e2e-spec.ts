@@ -220,6 +220,31 @@ describe('segments API (e2e)', () => {
       await app.request(`/segments/${segment.id}/contacts`, { token }),
     );
     expect(now.data.map((contact) => contact.id)).toEqual([user.id]);
+
+    // A page's cursor continues the instant it listed, and no other listing.
+    const firstOfPast = await json<ContactList>(
+      await app.request(`/segments/${segment.id}/contacts?as_of=${entered}&per_page=1`, { token }),
+    );
+    const cursor = encodeURIComponent(firstOfPast.pages.next!.starting_after);
+    const second = await json<ContactList>(
+      await app.request(
+        `/segments/${segment.id}/contacts?as_of=${entered}&per_page=1&starting_after=${cursor}`,
+        { token },
+      ),
+    );
+    expect([...firstOfPast.data, ...second.data].map((contact) => contact.id).sort()).toEqual(
+      [lead.id, user.id].sort(),
+    );
+    for (const elsewhere of ['', `as_of=${entered - 1}&`]) {
+      const refused = await app.request(
+        `/segments/${segment.id}/contacts?${elsewhere}per_page=1&starting_after=${cursor}`,
+        { token },
+      );
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        errors: [{ code: 'parameter_invalid', field: 'starting_after' }],
+      });
+    }
   });
 
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {

@@ -27,22 +27,25 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 16);
 }
 
-/** Cursors only continue the query and sort they came from, in the workspace that ran it. */
-function fingerprint(query: SearchNode, sort: SearchSort, workspaceId: string): string {
-  return digest(JSON.stringify([query, sort.field.name, sort.order, workspaceId]));
+/**
+ * Cursors only continue the query and sort they came from, in the scope that ran it (its
+ * workspace, and what else decided its rows).
+ */
+function fingerprint(query: SearchNode, sort: SearchSort, scope: string): string {
+  return digest(JSON.stringify([query, sort.field.name, sort.order, scope]));
 }
 
 export function encodeSearchCursor(
   cursor: SearchCursor,
   query: SearchNode,
   sort: SearchSort,
-  workspaceId: string,
+  scope: string,
 ): string {
   const payload: CursorPayload = {
     p: cursor.page,
     f: sort.field.name,
     o: sort.order,
-    q: fingerprint(query, sort, workspaceId),
+    q: fingerprint(query, sort, scope),
     v: cursor.value,
     i: cursor.id,
   };
@@ -59,7 +62,7 @@ export function decodeSearchCursor(
   text: string,
   query: SearchNode,
   sort: SearchSort,
-  workspaceId: string,
+  scope: string,
 ): SearchCursor {
   if (!BASE64URL.test(text)) throw new InvalidSearchCursor('not a cursor');
   let envelope: unknown;
@@ -80,7 +83,7 @@ export function decodeSearchCursor(
   if (
     payload.f !== sort.field.name ||
     payload.o !== sort.order ||
-    payload.q !== fingerprint(query, sort, workspaceId)
+    payload.q !== fingerprint(query, sort, scope)
   ) {
     throw new InvalidSearchCursor('it belongs to another query or sort');
   }

@@ -30,6 +30,11 @@ export interface ContactSearchScope {
   readonly dataEvents?: DataEventSql;
   /** Past instants: leads merged since count too (see `searchableCondition`). */
   readonly includeMerged?: boolean;
+  /**
+   * What besides the query decides the rows (a segment's members as of an instant): a cursor
+   * continues only the listing that gave it.
+   */
+  readonly listing?: string;
 }
 
 /** api.md's `pages` object. */
@@ -79,7 +84,7 @@ export async function searchContacts<DB>(
   const cursor =
     pagination.startingAfter === undefined
       ? undefined
-      : decodeSearchCursor(pagination.startingAfter, query, sort, scope.workspaceId);
+      : decodeSearchCursor(pagination.startingAfter, query, sort, cursorScopeOf(scope));
   const condition = compileSearchQuery(query, {
     dialect: target.dialect,
     workspaceId: scope.workspaceId,
@@ -139,7 +144,7 @@ export async function searchContacts<DB>(
             },
             query,
             sort,
-            scope.workspaceId,
+            cursorScopeOf(scope),
           ),
         }
       : undefined;
@@ -182,6 +187,9 @@ function bytewiseSortValue(
     ? sql`(${value} COLLATE "C")`
     : value;
 }
+
+const cursorScopeOf = (scope: ContactSearchScope): string =>
+  JSON.stringify([scope.workspaceId, scope.listing ?? null]);
 
 /** Rows strictly after the cursor in sort order; NULL sort values come last in both orders. */
 function after(

@@ -220,7 +220,12 @@ export class SegmentsController {
     const page = await pagedByQueryParameters(() =>
       searchContacts(
         this.searchTarget(),
-        { workspaceId, segmentMembership: membership, includeMerged: query.as_of !== undefined },
+        {
+          workspaceId,
+          segmentMembership: membership,
+          includeMerged: query.as_of !== undefined,
+          ...(query.as_of !== undefined ? { listing: `as_of=${query.as_of}` } : {}),
+        },
         this.listRequest(
           { per_page: query.per_page, starting_after: query.starting_after },
           undefined,
