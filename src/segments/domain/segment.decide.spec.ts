@@ -11,6 +11,7 @@ import { segmentDecider } from './segment.decider';
 import {
   InvalidPersonType,
   InvalidSegmentName,
+  SegmentNameRequired,
   SegmentAlreadyExists,
   SegmentFieldInRule,
   SegmentNotFound,
@@ -133,6 +134,9 @@ describe('segment decider', () => {
       given([])
         .when(create({ name: '  ' }))
         .thenThrows(InvalidSegmentName);
+      given([])
+        .when(create({ name: undefined }))
+        .thenThrows(SegmentNameRequired, { code: 'parameter_not_found', field: 'name' });
       given([])
         .when(create({ personType: 'lead' }))
         .thenThrows(InvalidPersonType);

@@ -8,6 +8,7 @@ import type {
 import {
   InvalidPersonType,
   InvalidSegmentName,
+  SegmentNameRequired,
   MAX_SEGMENT_NAME_LENGTH,
   SegmentAlreadyExists,
   SegmentNotFound,
@@ -24,6 +25,7 @@ import type { ActiveSegment, SegmentState } from './segment.state';
 const DEFAULT_PERSON_TYPE: SegmentPersonType = 'user';
 
 function validName(name: unknown): string {
+  if (name === undefined) throw new SegmentNameRequired();
   if (typeof name !== 'string') throw new InvalidSegmentName();
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > MAX_SEGMENT_NAME_LENGTH) throw new InvalidSegmentName();

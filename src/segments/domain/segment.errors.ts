@@ -2,10 +2,11 @@ import { ContactSearchError } from '../../contacts/search/contact-search.errors'
 
 /**
  * Refusals of segment commands. `code` is the Intercom error code the HTTP edge answers with
- * (`not_found` → 404, `parameter_invalid` → 400); `field` names the request field at fault.
+ * (`not_found` → 404, `parameter_invalid` and `parameter_not_found` → 400); `field` names the
+ * request field at fault.
  * A bad rule is refused with the search language's own errors (`ContactSearchError`).
  */
-export type SegmentErrorCode = 'not_found' | 'parameter_invalid';
+export type SegmentErrorCode = 'not_found' | 'parameter_invalid' | 'parameter_not_found';
 
 export abstract class SegmentError extends Error {
   abstract readonly code: SegmentErrorCode;
@@ -39,6 +40,15 @@ export class InvalidSegmentName extends SegmentError {
   override readonly field = 'name';
   constructor() {
     super(`A segment name must be 1 to ${MAX_SEGMENT_NAME_LENGTH} characters, not blank`);
+  }
+}
+
+export class SegmentNameRequired extends SegmentError {
+  override readonly name = 'SegmentNameRequired';
+  readonly code = 'parameter_not_found';
+  override readonly field = 'name';
+  constructor() {
+    super('name is required');
   }
 }
 

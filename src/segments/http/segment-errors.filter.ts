@@ -9,6 +9,7 @@ import { SegmentError } from '../domain/segment.errors';
 const STATUS_BY_CODE: Readonly<Record<SegmentError['code'], number>> = {
   not_found: 404,
   parameter_invalid: 400,
+  parameter_not_found: 400,
 };
 
 export const segmentErrorToProblem = (error: SegmentError): HttpProblem =>
