@@ -95,7 +95,13 @@ export class IdentityResolution {
     if (holder) {
       if (!session || session.state.status === 'user') return this.finish(request, holder);
       const merged = await this.commands.execute(
-        new MergeContactsCommand(workspaceId, session.contactId, holder.contactId),
+        new MergeContactsCommand(
+          workspaceId,
+          session.contactId,
+          holder.contactId,
+          false,
+          request.occurredAt,
+        ),
       );
       const target = await this.locator.locate(workspaceId, holder.contactId);
       const outcome = await this.finish(request, target);

@@ -253,7 +253,10 @@ describe('POST /messenger/events', () => {
         name: 'Holder',
         os: 'linux',
         last_replied_at: now - 20,
-        merge_history: [{ source_contact_id: leadId, source_contact_role: 'lead' }],
+        // Event time, as every timestamp an item sets (domain.md, Timestamps).
+        merge_history: [
+          { source_contact_id: leadId, source_contact_role: 'lead', merged_at: now - 10 },
+        ],
       });
       const gone = await service.request(`/contacts/${leadId}`, {
         headers: { 'intercom-version': '2.16' },

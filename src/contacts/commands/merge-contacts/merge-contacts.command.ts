@@ -11,6 +11,8 @@ export class MergeContactsCommand extends Command<ContactWriteResult> {
     readonly from: string,
     readonly into: string,
     readonly duplicatesOnly = false,
+    /** When the merge happened (unix seconds): a messenger item's event time; default now. */
+    readonly mergedAt?: number,
   ) {
     super();
   }

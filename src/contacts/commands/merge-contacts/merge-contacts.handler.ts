@@ -33,6 +33,7 @@ export class MergeContactsHandler implements ICommandHandler<
     from,
     into,
     duplicatesOnly,
+    mergedAt,
   }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself');
     const [source, target] = await Promise.all([
@@ -61,7 +62,7 @@ export class MergeContactsHandler implements ICommandHandler<
     await this.writer.execute(workspaceId, from, {
       type: 'MergeInto',
       data: { contactId: from, workspaceId, into },
-      now: this.writer.nowSeconds(),
+      now: mergedAt ?? this.writer.nowSeconds(),
     });
     this.faults.at('merge.after_source_closed');
     const position = await completeMerge(this.store, this.clock, workspaceId, from);
