@@ -105,6 +105,11 @@ describe('Visitors, conversations and data events through the official intercom-
     });
     expect(merged.id).toBe(first);
     expect(await statusOf(client.visitors.find({ user_id: 'sdk-visitor-3' }))).toBe(404);
+    // The SDK's merge history knows leads and users: the visitor merged away is a lead there.
+    const history = (await (
+      await service.request(`/contacts/${first}?include_merge_history=true`)
+    ).json()) as { merge_history: Array<{ source_contact_role: string }> };
+    expect(history.merge_history.map((item) => item.source_contact_role)).toEqual(['lead']);
 
     await seeVisitor('sdk-visitor-4');
     const byId = await client.visitors.mergeToContact({

@@ -90,7 +90,7 @@ export const CONTACT_RESPONSE_SCHEMA = {
         properties: {
           type: { type: 'string' },
           source_contact_id: { type: 'string' },
-          source_contact_role: { type: 'string' },
+          source_contact_role: { type: 'string', enum: ['lead', 'user'] },
           merged_at: { type: 'integer' },
         },
       },

@@ -94,6 +94,9 @@ export function toContactResponse(
           merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []).map((item) => ({
             type: 'merge_history' as const,
             ...item,
+            // Intercom's roles here are lead and user; only leads and visitors are merged away,
+            // and a visitor is a lead to the Contacts API.
+            source_contact_role: 'lead' as const,
           })),
         }
       : {}),
