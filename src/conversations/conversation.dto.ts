@@ -4,7 +4,9 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
+  IsDefined,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Max,
@@ -27,6 +29,8 @@ export class ConversationSenderDto {
 
 export class CreateConversationDto {
   @ApiProperty({ type: ConversationSenderDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ConversationSenderDto)
   from!: ConversationSenderDto;

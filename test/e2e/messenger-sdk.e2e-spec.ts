@@ -194,6 +194,19 @@ describe('Visitors, conversations and data events through the official intercom-
     ).toBe(404);
   });
 
+  it('refuses a conversation without its sender, or with one that is not an object, naming from', async () => {
+    for (const [json, code] of [
+      [{ body: 'x' }, 'parameter_not_found'],
+      [{ from: [], body: 'x' }, 'parameter_invalid'],
+      [{ from: 'someone', body: 'x' }, 'parameter_invalid'],
+    ] as const) {
+      const response = await service.request('/conversations', { method: 'POST', json });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors).toEqual([expect.objectContaining({ code, field: 'from' })]);
+    }
+  });
+
   it('refuses a conversation or a data event dated more than five minutes ahead, naming created_at', async () => {
     const user = await client.contacts.create({ external_id: 'sdk-future-1' });
     const ahead = Math.floor(Date.now() / 1000) + 3600;
