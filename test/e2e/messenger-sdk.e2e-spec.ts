@@ -223,6 +223,34 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(contact.last_replied_at ?? null).toBeNull();
   });
 
+  it('refuses a data event whose id and user_id or email name different contacts, recording nothing', async () => {
+    const [first, second] = await Promise.all(
+      ['one', 'two'].map((label) =>
+        client.contacts.create({ external_id: `events-${label}`, email: `events-${label}@x.test` }),
+      ),
+    );
+    for (const [json, field] of [
+      [{ id: first!.id, user_id: 'events-two' }, 'user_id'],
+      [{ id: first!.id, email: 'events-two@x.test' }, 'email'],
+      [{ user_id: 'events-one', email: 'events-two@x.test' }, 'email'],
+    ] as const) {
+      const response = await service.request('/events', {
+        method: 'POST',
+        json: { ...json, event_name: 'whose', created_at: now - 5 },
+      });
+      expect(response.status).toBe(409);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'conflict', field });
+    }
+    for (const contact of [first!, second!]) {
+      const listed = (await client.events.list({
+        type: 'user',
+        intercom_user_id: contact.id,
+      })) as unknown as { events: unknown[] };
+      expect(listed.events).toEqual([]);
+    }
+  });
+
   it("writes and reads data events by a lead's email, and refuses an email several leads share", async () => {
     const lead = await client.contacts.create({ role: 'lead', email: 'events-lead@example.com' });
     await client.events.create({

@@ -5,6 +5,7 @@ import { ContactNotFound } from '../../../contacts/domain/contact.errors';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactReadModel } from '../../../contacts/queries/contact-read-model';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
+import { IdentitiesHeldByDifferentContacts } from '../../../identity-resolution/identity-resolution.errors';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../../../identity-resolution/located-contact';
 import { TrackDataEventCommand, type DataEventSubject } from './track-data-event.command';
@@ -43,14 +44,33 @@ export class TrackDataEventHandler implements ICommandHandler<
     return { contactId: contact.contactId, position: outcome.position };
   }
 
-  /** By id (merge links followed), by the identity a user holds, or a lead by email. */
+  /**
+   * By id (merge links followed), by the identity a user holds, or a lead by email. An id and an
+   * identity given together must name the same contact.
+   */
   private async subjectOf(
     workspaceId: string,
     subject: DataEventSubject,
   ): Promise<LocatedContact | undefined> {
-    if (subject.id !== undefined) return this.locator.locate(workspaceId, subject.id);
-    if (subject.user_id !== undefined)
-      return this.identity.findHolder(workspaceId, { external_id: subject.user_id });
+    const identity = {
+      ...(subject.user_id !== undefined ? { external_id: subject.user_id } : {}),
+      ...(subject.email !== undefined ? { email: subject.email } : {}),
+    };
+    if (subject.id !== undefined) {
+      const named = await this.locator.locate(workspaceId, subject.id);
+      const holder =
+        Object.keys(identity).length > 0
+          ? await this.identity.findHolder(workspaceId, identity)
+          : undefined;
+      if (holder !== undefined && holder.contactId !== named.contactId) {
+        throw new IdentitiesHeldByDifferentContacts(
+          [named.contactId, holder.contactId],
+          subject.user_id !== undefined ? 'user_id' : 'email',
+        );
+      }
+      return named;
+    }
+    if (subject.user_id !== undefined) return this.identity.findHolder(workspaceId, identity);
     if (subject.email === undefined) return undefined;
     const user = await this.identity.findHolder(workspaceId, { email: subject.email });
     if (user) return user;
