@@ -349,4 +349,20 @@ describe('Visitors, conversations and data events through the official intercom-
       await statusOf(client.events.create({ user_id: 'nobody', event_name: 'x', created_at: now })),
     ).toBe(404);
   });
+
+  it("deduplicates a lead's data event sent again after the lead was merged into a user", async () => {
+    const lead = await client.contacts.create({ role: 'lead', name: 'Tracked lead' });
+    const user = await client.contacts.create({ external_id: 'sdk-events-merged' });
+    const event = { id: lead.id, event_name: 'lead-only', created_at: now - 30 };
+    await client.events.create(event);
+    await client.contacts.mergeLeadInUser({ from: lead.id, into: user.id });
+    // A client retrying the event it sent before the merge: its id now leads to the user.
+    await client.events.create(event);
+    const summary = await client.events.list({
+      type: 'user',
+      intercom_user_id: user.id,
+      summary: true,
+    });
+    expect(summary.events).toEqual([expect.objectContaining({ name: 'lead-only', count: 1 })]);
+  });
 });

@@ -467,6 +467,7 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
       sourceRole: source.role,
       mergedAt: command.data.mergedAt ?? command.now,
       copied: mergedFields(state, source),
+      ...(source.dataEventKeys.length > 0 ? { dataEventKeys: source.dataEventKeys } : {}),
     },
   };
   return [absorbed];

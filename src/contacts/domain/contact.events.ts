@@ -152,6 +152,11 @@ export type LeadMergeAbsorbed = ContactEventOf<
     readonly sourceRole: MergeSourceRole;
     readonly mergedAt: UnixSeconds;
     readonly copied: MergedFields;
+    /**
+     * The source's data event keys (see `dataEventKey`): its events count for the target, so a
+     * retry of one is a duplicate there too. Absent from absorptions recorded before.
+     */
+    readonly dataEventKeys?: readonly string[];
   }
 >;
 

@@ -136,6 +136,9 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
           ...withAttributes(contact, copied),
           last_replied_at: later(contact.last_replied_at, last_replied_at ?? null),
           last_contacted_at: later(contact.last_contacted_at, last_contacted_at ?? null),
+          dataEventKeys: event.data.dataEventKeys?.length
+            ? new Set([...contact.dataEventKeys, ...event.data.dataEventKeys])
+            : contact.dataEventKeys,
           merge_history: [
             ...contact.merge_history,
             {

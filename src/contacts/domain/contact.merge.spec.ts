@@ -105,6 +105,7 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     custom_attributes: { plan: 'free', source: 'ad' },
     last_replied_at: T0 + 80,
     last_contacted_at: null,
+    dataEventKeys: [],
     ...overrides,
   });
 
@@ -171,6 +172,42 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     given([user, absorbed])
       .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
       .thenNothing();
+  });
+
+  it("takes the source's data events as its own: a retry of one, now addressed to it, records nothing", () => {
+    const tracked = (name: string, at: number): ContactEvent => ({
+      type: 'DataEventTracked',
+      data: { ...ids, contactId: 'lead-1', name, createdAt: at, metadata: {} },
+    });
+    const lead = fold([leadCreated(), tracked('viewed-pricing', T0 + 5)]);
+    // The fixtures' lead shares the user's id: the snapshot names the lead's own.
+    const snapshot = { ...mergeSourceOf(lead)!, contactId: 'lead-1' };
+    expect(snapshot.dataEventKeys).toHaveLength(1);
+    given([user])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: snapshot }, now })
+      .then([
+        {
+          type: 'LeadMergeAbsorbed',
+          data: expect.objectContaining({ dataEventKeys: snapshot.dataEventKeys }) as never,
+        },
+      ]);
+    const absorbed: ContactEvent = {
+      type: 'LeadMergeAbsorbed',
+      data: {
+        ...ids,
+        from: 'lead-1',
+        sourceRole: 'lead',
+        mergedAt: T0 + 6,
+        copied: {},
+        dataEventKeys: snapshot.dataEventKeys,
+      },
+    };
+    const track = (name: string) =>
+      ({ type: 'TrackEvent', data: { ...ids, name, createdAt: T0 + 5 }, now }) as const;
+    given([user, absorbed]).when(track('viewed-pricing')).thenNothing();
+    given([user, absorbed])
+      .when(track('other-event'))
+      .then([expect.objectContaining({ type: 'DataEventTracked' }) as never]);
   });
 
   it('refuses a lead as target', () => {

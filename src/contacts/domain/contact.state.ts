@@ -53,6 +53,8 @@ export interface MergeSource {
   readonly custom_attributes: CustomAttributes;
   readonly last_replied_at: UnixSeconds | null;
   readonly last_contacted_at: UnixSeconds | null;
+  /** Its data events' keys: a retry of one of them, addressed to it, lands on the target. */
+  readonly dataEventKeys: readonly string[];
 }
 
 /**
@@ -164,5 +166,6 @@ export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
     custom_attributes: state.custom_attributes,
     last_replied_at: state.last_replied_at,
     last_contacted_at: state.last_contacted_at,
+    dataEventKeys: [...state.dataEventKeys],
   };
 };
