@@ -12,4 +12,9 @@ export interface CustomAttributesPolicy {
   validate(workspaceId: string, writes: CustomAttributes): Promise<void>;
   /** The search type of each defined custom attribute, for `custom_attributes.<name>` filters. */
   searchTypes(workspaceId: string): Promise<CustomAttributeTypeLookup>;
+  /**
+   * As `searchTypes`, for a rule that will go on filtering (a segment's): an archived attribute
+   * is refused by name, as archiving one that a rule filters on is.
+   */
+  ruleTypes(workspaceId: string): Promise<CustomAttributeTypeLookup>;
 }

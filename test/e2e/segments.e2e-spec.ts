@@ -190,6 +190,23 @@ describe('segments API (e2e)', () => {
     expect(listed.data.find((row) => row.id === attribute.id)).toMatchObject({ archived: false });
     await json(await app.request(`/segments/${segment.id}`, { method: 'DELETE' }));
     expect(await json<{ archived: boolean }>(await archive())).toMatchObject({ archived: true });
+
+    // Nor can a new rule filter on it once archived; a search still may.
+    const rule = { field: 'custom_attributes.dependant_tier', operator: '=', value: 'gold' };
+    for (const [path, body] of [
+      ['/segments', { name: 'Gold again', rule }],
+      ['/segments/preview', { rule }],
+    ] as const) {
+      const answer = await json<{ errors: Array<{ code: string; field: string }> }>(
+        await app.request(path, { method: 'POST', json: body }),
+        400,
+      );
+      expect(answer.errors[0]).toMatchObject({
+        code: 'parameter_invalid',
+        field: 'custom_attributes.dependant_tier',
+      });
+    }
+    await json(await app.request('/contacts/search', { method: 'POST', json: { query: rule } }));
   });
 
   it('lists the members of a past instant, leads merged away since included', async () => {

@@ -127,7 +127,7 @@ export class SegmentsController {
     const personType = validPersonType(body.person_type ?? 'user');
     const timeZone = this.timeZones.of(workspaceId);
     const rule = parseStoredRule(
-      validateSegmentRule(body.rule, await this.attributes.searchTypes(workspaceId), timeZone),
+      validateSegmentRule(body.rule, await this.attributes.ruleTypes(workspaceId), timeZone),
     );
     const roles = parseSearchQuery(
       { field: 'role', operator: 'IN', value: [...rolesOf(personType)] },

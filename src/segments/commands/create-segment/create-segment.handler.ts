@@ -25,7 +25,7 @@ export class CreateSegmentHandler implements ICommandHandler<CreateSegmentComman
   async execute(command: CreateSegmentCommand): Promise<SegmentWriteResult> {
     const { workspaceId } = command;
     const segmentId = newContactId(this.clock.now());
-    const customAttributeType = await this.attributes.searchTypes(workspaceId);
+    const customAttributeType = await this.attributes.ruleTypes(workspaceId);
     const outcome = await handleSegmentCommand(
       this.store,
       this.clock,

@@ -29,7 +29,7 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
     const timeZone = this.timeZones.of(workspaceId);
     let position: bigint | undefined;
     if (changes.rule !== undefined || changes.personType !== undefined) {
-      const customAttributeType = await this.attributes.searchTypes(workspaceId);
+      const customAttributeType = await this.attributes.ruleTypes(workspaceId);
       const outcome = await handleSegmentCommand(
         this.store,
         this.clock,
