@@ -122,6 +122,18 @@ describe('data attribute decider', () => {
         .thenThrows(InvalidAttributeName, { field: 'name' });
     });
 
+    it('refuses a name with spaces around it, and takes one with spaces inside', () => {
+      for (const name of ['plan ', ' plan', '\tplan']) {
+        given([]).when(create({ name })).thenThrows(InvalidAttributeName, {
+          field: 'name',
+          message: 'The name of a data attribute cannot start or end with spaces',
+        });
+      }
+      given([])
+        .when(create({ name: 'pricing plan' }))
+        .then([created(1, 'pricing plan', { created_at: now })]);
+    });
+
     it('refuses a name over 255 characters, counting an emoji as one', () => {
       given([])
         .when(create({ name: 'n'.repeat(256) }))

@@ -45,7 +45,8 @@ export const requireSupportedModel = (model: string): Extract<DataAttributeModel
 
 const requireValidName = (name: string): void => {
   if (
-    name.trim() === '' ||
+    name.trim() !== name ||
+    name === '' ||
     FORBIDDEN_NAME_PATTERN.test(name) ||
     [...name].length > MAX_NAME_CHARACTERS
   )

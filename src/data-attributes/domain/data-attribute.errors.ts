@@ -43,7 +43,10 @@ export const FORBIDDEN_NAME_CHARACTERS = '.$~`!@#%^&*\'{}|\\"';
 /** As long as any text value of a contact may be: a name is a key of contacts' attributes. */
 export const MAX_NAME_CHARACTERS = 255;
 
-/** A blank or overlong name, or one with a character Intercom does not allow in attribute names. */
+/**
+ * A blank or overlong name, one with spaces around it (`plan ` would be an attribute apart from
+ * `plan` that reads the same), or one with a character Intercom does not allow in attribute names.
+ */
 export class InvalidAttributeName extends DataAttributeError {
   override readonly name = 'InvalidAttributeName';
   readonly code = 'parameter_invalid';
@@ -52,9 +55,11 @@ export class InvalidAttributeName extends DataAttributeError {
     super(
       attributeName.trim() === ''
         ? 'The name of a data attribute cannot be blank'
-        : [...attributeName].length > MAX_NAME_CHARACTERS
-          ? `The name of a data attribute cannot be longer than ${MAX_NAME_CHARACTERS} characters`
-          : `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
+        : attributeName.trim() !== attributeName
+          ? 'The name of a data attribute cannot start or end with spaces'
+          : [...attributeName].length > MAX_NAME_CHARACTERS
+            ? `The name of a data attribute cannot be longer than ${MAX_NAME_CHARACTERS} characters`
+            : `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
     );
   }
 }
