@@ -26,7 +26,7 @@ export class ConversationsController {
   @ApiOperation({ summary: 'A contact starts a conversation (a visitor sender becomes a lead)' })
   async create(@WorkspaceId() workspaceId: string, @Body() body: CreateConversationDto) {
     const created = await this.commands.execute(
-      new CreateConversationCommand(workspaceId, body.from.id, body.created_at),
+      new CreateConversationCommand(workspaceId, body.from.id, body.created_at, body.from.type),
     );
     // The sender may have become a lead: a read right after this answer sees it as one.
     await this.readYourWrites.waitFor(created.position, CONTACT_READ_MODELS);

@@ -192,6 +192,25 @@ describe('Visitors, conversations and data events through the official intercom-
         client.conversations.create({ from: { type: 'user', id: 'f'.repeat(24) }, body: 'x' }),
       ),
     ).toBe(404);
+    // A sender is found as the type it is given: no user by a lead's id, no lead by a user's.
+    const user = await client.contacts.create({ external_id: 'sdk-conversation-user' });
+    for (const from of [
+      { type: 'user', id },
+      { type: 'lead', id: user.id },
+    ]) {
+      const refused = await service.request('/conversations', {
+        method: 'POST',
+        json: { from, body: 'Whose?' },
+      });
+      expect(refused.status).toBe(404);
+      const { errors } = (await refused.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'not_found', field: 'from.id' });
+    }
+    const asUser = await service.request('/conversations', {
+      method: 'POST',
+      json: { from: { type: 'user', id: user.id }, body: 'Mine' },
+    });
+    expect(asUser.status).toBe(200);
   });
 
   it('refuses a conversation without its sender, or with one that is not an object, naming from', async () => {

@@ -15,6 +15,8 @@ export class CreateConversationCommand extends Command<ConversationCreated> {
     readonly workspaceId: string,
     readonly senderId: string,
     readonly createdAt: UnixSeconds | undefined,
+    /** What the request says the sender is: a user, a lead (a visitor counts), or any contact. */
+    readonly senderType: 'user' | 'lead' | 'contact' = 'contact',
   ) {
     super();
   }

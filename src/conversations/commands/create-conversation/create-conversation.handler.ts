@@ -9,6 +9,10 @@ import { visitorContactId } from '../../../identity-resolution/visitor-contact-i
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { CreateConversationCommand, type ConversationCreated } from './create-conversation.command';
 
+const SENDERS_BY_TYPE: Readonly<
+  Record<CreateConversationCommand['senderType'], readonly string[]>
+> = { user: ['user'], lead: ['lead', 'visitor'], contact: ['user', 'lead', 'visitor'] };
+
 /**
  * Conversation content is out of scope: the contact records `ConversationStarted` (a visitor
  * becomes a lead), and the ids answered are generated, numeric strings as Intercom's are. The
@@ -29,12 +33,15 @@ export class CreateConversationHandler implements ICommandHandler<
     workspaceId,
     senderId,
     createdAt,
+    senderType,
   }: CreateConversationCommand): Promise<ConversationCreated> {
     let sender = await this.locator.locate(workspaceId, senderId);
     if (sender.state.status === 'none') {
       sender = await this.locator.locate(workspaceId, visitorContactId(workspaceId, senderId));
     }
-    if (!isLive(sender.state)) throw new ContactNotFound(senderId);
+    // No user by a lead's id, and no lead by a user's: as Intercom finds its senders.
+    if (!isLive(sender.state) || !SENDERS_BY_TYPE[senderType].includes(sender.state.status))
+      throw new ContactNotFound(senderId, 'from.id');
     const conversationId = this.numericId();
     const startedAt = createdAt ?? this.writer.nowSeconds();
     const outcome = await this.writer.execute(workspaceId, sender.contactId, {
