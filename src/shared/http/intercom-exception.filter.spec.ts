@@ -31,6 +31,17 @@ describe('replyWithError', () => {
       'a refused connection to PostgreSQL',
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     ],
+    [
+      'a PostgreSQL session an operator terminated',
+      Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      }),
+    ],
+    [
+      'a PostgreSQL connection failure (class 08)',
+      Object.assign(new Error('connection failure'), { code: '08006' }),
+    ],
+    ['a connection pg saw end', new Error('Connection terminated unexpectedly')],
   ])('answers %s with 503 and Retry-After', (_label, error) => {
     const { sent, reply } = fakeReply();
     replyWithError(error, { id: 'req-2' } as FastifyRequest, reply);

@@ -109,12 +109,29 @@ function describe(exception: unknown): {
   };
 }
 
-/** A socket-level failure to reach PostgreSQL (or any store spoken to over TCP). */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/**
+ * A failure to reach PostgreSQL (or any store spoken to over TCP): at the socket, or the server
+ * ending the session (SQLSTATE class 08, and 57P01-03: shut down, restarted, or the connection
+ * terminated by an operator), which `pg` also reports as "Connection terminated unexpectedly".
+ */
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 const isConnectionError = (exception: unknown): boolean => {
   const code = (exception as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+  if (
+    typeof code === 'string' &&
+    (CONNECTION_ERROR_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
+  )
+    return true;
+  return exception instanceof Error && exception.message.startsWith('Connection terminated');
 };
 
 function codeFor(status: number): string {
