@@ -16,7 +16,7 @@ describeOnReadStores('read store connections', (dialect) => {
       url: TEST_POSTGRES_URL,
       schema,
       maxConnections: 1,
-      onIdleConnectionError: (error) => broken.push(error),
+      onConnectionError: (error) => broken.push(error),
     });
     const admin = new Client({ connectionString: TEST_POSTGRES_URL });
     await admin.connect();
@@ -29,6 +29,37 @@ describeOnReadStores('read store connections', (dialect) => {
       const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
       expect(rows).toEqual([{ answer: 42 }]);
       expect(broken[0]?.message).toMatch(/terminat/i);
+    } finally {
+      await admin.end();
+      await store.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it('survives a connection the server terminates in the middle of a transaction: the transaction fails, the next query answers (PostgreSQL)', async () => {
+    const schema = uniqueSchemaName('conn');
+    const broken: Error[] = [];
+    const store = await openReadStore({
+      kind: 'postgres',
+      url: TEST_POSTGRES_URL,
+      schema,
+      maxConnections: 1,
+      onConnectionError: (error) => broken.push(error),
+    });
+    const admin = new Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      const transaction = store.db.transaction().execute(async (tx) => {
+        const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx))
+          .rows[0]!.pid;
+        // Idle in transaction, as a projection's batch is between two of its statements.
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await eventually(async () => (broken.length > 0 ? true : undefined), 5000, 'the break');
+        await sql`SELECT 1`.execute(tx);
+      });
+      await expect(transaction).rejects.toThrow();
+      const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
+      expect(rows).toEqual([{ answer: 42 }]);
     } finally {
       await admin.end();
       await store.close();

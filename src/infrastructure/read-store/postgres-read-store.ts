@@ -14,7 +14,7 @@ export interface PostgresReadStoreOptions {
   readonly url: string;
   readonly schema?: string;
   readonly maxConnections?: number;
-  readonly onIdleConnectionError?: (error: Error) => void;
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 /** The production read store: PostgreSQL through a `pg` pool. */
@@ -36,11 +36,15 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     }
   }
   const pool = new Pool({ ...connection, max: options.maxConnections ?? 10 });
-  // Without a listener, the pool's 'error' for a broken idle connection ends the process.
-  pool.on('error', (error) => options.onIdleConnectionError?.(error));
+  // Without a listener, the 'error' of a broken connection ends the process: the pool's for an
+  // idle one, the connection's own while it is lent out (between a transaction's statements).
+  const connectionError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', connectionError);
   const statementNames = new Map<string, string>();
   const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: preparingPool(pool, statementNames) }),
+    dialect: new PostgresDialect({
+      pool: preparingPool(pool, statementNames, connectionError),
+    }),
   });
   const locks = new AdvisoryLocks(connection);
   return {
@@ -136,10 +140,16 @@ class AdvisoryLocks {
  * The pool as Kysely sees it, running the statements named in `names` as named prepared
  * statements (`pg` parses a name once per connection and then only binds and executes it).
  */
-function preparingPool(pool: Pool, names: ReadonlyMap<string, string>): PostgresPool {
+function preparingPool(
+  pool: Pool,
+  names: ReadonlyMap<string, string>,
+  onError: (error: Error) => void,
+): PostgresPool {
   // One wrapper per pooled connection: Kysely keeps its connection state by client identity.
   const wrappers = new WeakMap<PoolClient, PostgresPoolClient>();
   const wrap = (client: PoolClient): PostgresPoolClient => {
+    // The statement in flight fails with the error too; the pool drops the broken connection.
+    client.on('error', onError);
     function query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
     function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
     function query(

@@ -15,8 +15,8 @@ async function openConfiguredReadStore(environment: Environment): Promise<ReadSt
     return openReadStore({
       kind: 'postgres',
       url: environment.DATABASE_URL,
-      onIdleConnectionError: (error) =>
-        logger.warn(`An idle PostgreSQL connection broke and was dropped: ${error.message}`),
+      onConnectionError: (error) =>
+        logger.warn(`A PostgreSQL connection broke and was dropped: ${error.message}`),
     });
   }
   return openInDataDir(environment.DATA_DIR, 'the read models', () => {

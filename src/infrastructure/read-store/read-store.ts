@@ -21,10 +21,11 @@ export type ReadStoreConfig =
       /** Pool size; defaults to 10. */
       readonly maxConnections?: number;
       /**
-       * An idle pooled connection broke (the server restarted, or terminated it): the pool drops
-       * it and connects anew when next asked. Told here instead of crashing the process.
+       * A pooled connection broke (the server restarted, or terminated it): the pool drops it and
+       * connects anew when next asked, and a statement running on it fails. Told here instead of
+       * crashing the process.
        */
-      readonly onIdleConnectionError?: (error: Error) => void;
+      readonly onConnectionError?: (error: Error) => void;
     };
 
 /** The file name of the embedded read store inside `DATA_DIR`. */
