@@ -203,19 +203,21 @@ export class ProjectionRunner {
     this.started = false;
     clearInterval(this.standbyTimer);
     clearInterval(this.statisticsTimer);
-    for (const slot of this.slots.values()) {
-      clearTimeout(slot.retiredDrop);
-      slot.retiredDrop = undefined;
-      await slot.pending?.stop();
-      await slot.active?.stop();
-      slot.pending = undefined;
-      slot.active = undefined;
-      for (const waiter of slot.rebuildWaiters.splice(0))
-        waiter.reject(new Error('The projection runner stopped'));
-      await slot.lock?.release();
-      slot.lock = undefined;
-    }
+    for (const slot of this.slots.values())
+      await this.stopSlot(slot, 'The projection runner stopped');
     this.notifyProgress();
+  }
+
+  private async stopSlot(slot: Slot, why: string): Promise<void> {
+    clearTimeout(slot.retiredDrop);
+    slot.retiredDrop = undefined;
+    await slot.pending?.stop();
+    await slot.active?.stop();
+    slot.pending = undefined;
+    slot.active = undefined;
+    for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(new Error(why));
+    await slot.lock?.release();
+    slot.lock = undefined;
   }
 
   /**
@@ -380,6 +382,13 @@ export class ProjectionRunner {
 
   private async pollStandby(): Promise<void> {
     for (const slot of this.slots.values()) {
+      if (slot.lock !== undefined && !slot.lock.held() && this.started) {
+        // Another instance may hold it now: this one stops writing the projection, and claims it
+        // again below (running it again only if the lock is free).
+        this.settings.logger.warn(`Projection ${slot.name} lost its lock; claiming it again`);
+        await this.stopSlot(slot, `Projection ${slot.name} lost its lock`);
+        slot.standby = true;
+      }
       if (!slot.standby || !this.started) continue;
       try {
         await this.claim(slot);

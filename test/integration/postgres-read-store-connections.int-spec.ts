@@ -1,9 +1,14 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { sql } from 'kysely';
+import { contactsProjection } from '../../projections/contacts/contacts.projection';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { openReadStore } from '../../src/infrastructure/read-store/open-read-store';
+import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
+import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
 import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from '../support/postgres';
-import { describeOnReadStores } from '../support/read-store-targets';
+import { describeOnReadStores, openTestReadStore } from '../support/read-store-targets';
 
 describeOnReadStores('read store connections', (dialect) => {
   if (dialect !== 'postgres') return;
@@ -66,4 +71,71 @@ describeOnReadStores('read store connections', (dialect) => {
       await dropSchema(schema);
     }
   });
+
+  it('takes its projection locks again after their session is terminated, and goes on projecting (PostgreSQL)', async () => {
+    const events = SqliteEventStore.open();
+    const target = await openTestReadStore('postgres');
+    const runner = new ProjectionRunner(events, target.store, [contactsProjection], {
+      standbyPollMs: 50,
+    });
+    const admin = new Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    // This test's lock only: other test files hold locks of their own schemas meanwhile.
+    const key = `${(target.config as { schema: string }).schema}:projection:contacts`;
+    const lockHolders = async () =>
+      (
+        await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND classid = ((hashtext($1)::bigint >> 32) & 4294967295)::oid
+             AND objid = (hashtext($1)::bigint & 4294967295)::oid`,
+          [key],
+        )
+      ).rows.map((row) => row.pid);
+    try {
+      await runner.start();
+      await userCreated(events, 'before');
+      expect(await runner.waitFor(await events.headPosition(), 10_000)).toBe(true);
+      const [holder] = await lockHolders();
+      expect(holder).toBeDefined();
+      await admin.query('SELECT pg_terminate_backend($1)', [holder]);
+      const retaken = await eventually(
+        async () => {
+          const holders = await lockHolders();
+          return holders.length > 0 && !holders.includes(holder!) ? holders : undefined;
+        },
+        10_000,
+        'the lock taken again',
+      );
+      expect(retaken).toHaveLength(1);
+      await userCreated(events, 'after');
+      expect(await runner.waitFor(await events.headPosition(), 10_000)).toBe(true);
+      expect((await runner.status())[0]).toMatchObject({ state: 'live' });
+    } finally {
+      await admin.end();
+      await runner.stop();
+      await target.dispose();
+      await events.close();
+    }
+  });
 });
+
+function userCreated(events: SqliteEventStore, label: string) {
+  const contactId = `65f0${randomBytes(10).toString('hex')}`;
+  return events.append(
+    contactStreamId('ws_locks', contactId),
+    [
+      {
+        id: randomUUID(),
+        type: 'UserCreated',
+        data: {
+          contactId,
+          workspaceId: 'ws_locks',
+          createdAt: 1_700_000_000,
+          attributes: { email: `${label}@example.com` },
+        },
+        metadata: { workspaceId: 'ws_locks', occurredAt: Date.now() },
+      },
+    ],
+    { expectedRevision: 'no_stream' },
+  );
+}

@@ -108,6 +108,8 @@ class AdvisoryLocks {
           key,
         ]);
       },
+      // A dropped session took its advisory locks with it.
+      held: () => !released && this.client === client,
     };
   }
 

@@ -34,6 +34,8 @@ export const SQLITE_READ_STORE_FILE_NAME = 'read-models.sqlite';
 /** Held until released; see {@link ReadStore.tryLock}. */
 export interface ReadStoreLock {
   release(): Promise<void>;
+  /** False once the lock is gone without a release (PostgreSQL: its session ended). */
+  held(): boolean;
 }
 
 /**

@@ -39,7 +39,7 @@ export function openSqliteReadStore(file: string): ReadStore {
   const db = kysely(database);
   const reader = inMemory ? undefined : new Database(file, { readonly: true, timeout: 5000 });
   const queryDb = reader === undefined ? db : kysely(reader);
-  const granted: ReadStoreLock = { release: () => Promise.resolve() };
+  const granted: ReadStoreLock = { release: () => Promise.resolve(), held: () => true };
   return {
     dialect: 'sqlite',
     db,
