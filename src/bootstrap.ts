@@ -7,7 +7,11 @@ import { AppModule } from './app.module';
 import { Environment } from './config/environment';
 import { createLogger, logRequests, PinoLoggerService } from './logging';
 import { answerRequestsWhileDraining } from './shared/http/draining';
-import { answerRefusedUrl, refuseUnusableInput } from './shared/http/unusable-input';
+import {
+  answerRefusedUrl,
+  answerUnparsableRequest,
+  refuseUnusableInput,
+} from './shared/http/unusable-input';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -20,6 +24,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors: answerRefusedUrl,
+    clientErrorHandler: answerUnparsableRequest,
     genReqId: () => randomUUID(),
     // Idle keep-alive sockets must not hold a graceful shutdown open; in-flight requests finish.
     forceCloseConnections: 'idle',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { contactStreamId } from '../../src/shared/stream-names';
@@ -316,6 +317,37 @@ describe('Contacts API refusals change nothing', () => {
       expect(await bodiless('POST', `/contacts/${lead.id}/archive`)).toBe(200);
       expect(await bodiless('DELETE', `/contacts/${lead.id}`)).toBe(200);
       expect((await service.request(`/contacts/${lead.id}`)).status).toBe(404);
+    });
+
+    it('answers requests the HTTP parser refuses in the envelope too', async () => {
+      const { port } = new URL(service.baseUrl);
+      const rawAnswer = (request: string) =>
+        new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1');
+          let text = '';
+          socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+          socket.on('error', reject);
+          socket.on('close', () => {
+            const [head = '', body = ''] = text.split('\r\n\r\n');
+            resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body) as unknown });
+          });
+          socket.write(request);
+        });
+      for (const [request, status] of [
+        [`GET /contacts HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+        ['GET /contacts HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400],
+        ['GET /con tacts HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      ] as const) {
+        const answer = await rawAnswer(request);
+        expect(answer).toEqual({
+          status,
+          body: {
+            type: 'error.list',
+            request_id: expect.any(String) as unknown,
+            errors: [{ code: 'parameter_invalid', message: expect.any(String) as unknown }],
+          },
+        });
+      }
     });
 
     it('refuses text PostgreSQL cannot store (NUL, unpaired surrogates) in bodies and URLs', async () => {

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unstorableTextMessage, unstorableTextPath } from '../storable-text';
-import { HttpProblem } from './intercom-error';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { HttpProblem, type IntercomErrorList } from './intercom-error';
 import { replyWithError } from './intercom-exception.filter';
 import type { ApiRouteConfig } from './route-config';
 
@@ -109,4 +111,33 @@ export function answerRefusedUrl(
         ? HttpProblem.of(400, 'parameter_invalid', 'The URL is not validly percent-encoded')
         : HttpProblem.of(400, 'parameter_invalid', 'The URL cannot be routed');
   replyWithError(problem, request, reply);
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (headers over 16 KiB, a
+ * malformed request line or header, Content-Length beside Transfer-Encoding); Fastify answers
+ * them in its own format. These get the Intercom envelope too, and the connection is closed, as
+ * Node closes it (`clientErrorHandler` of the adapter).
+ */
+export function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket): void {
+  // A connection reset destroyed the socket already: there is no one to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line or headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request did not arrive in time']
+        : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const body = JSON.stringify({
+    type: 'error.list',
+    request_id: randomUUID(),
+    errors: [{ code: status === 408 ? 'request_timeout' : 'parameter_invalid', message }],
+  } satisfies IntercomErrorList);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
