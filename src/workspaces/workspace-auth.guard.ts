@@ -60,8 +60,20 @@ export class WorkspaceAuthGuard implements CanActivate {
   }
 }
 
-const bearerToken = (request: FastifyRequest): string | undefined =>
-  /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+/**
+ * The request's one bearer token. Node keeps only the first of several Authorization headers: a
+ * request carrying more has none here, so no proxy that reads another of them can disagree
+ * with the service about who is calling.
+ */
+const bearerToken = (request: FastifyRequest): string | undefined => {
+  const raw = request.raw.rawHeaders;
+  let authorizations = 0;
+  for (let index = 0; index < raw.length; index += 2) {
+    if (raw[index]!.toLowerCase() === 'authorization') authorizations += 1;
+  }
+  if (authorizations !== 1) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+};
 
 /**
  * The workspace of the request's bearer token, which the request then carries (`@WorkspaceId()`);

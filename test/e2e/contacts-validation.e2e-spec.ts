@@ -350,6 +350,23 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
+    it('refuses a request carrying two Authorization headers, whichever of them is valid', async () => {
+      const twice = (first: string, second: string) =>
+        new Promise<number>((resolve, reject) => {
+          const sent = httpRequest(new URL('/contacts', service.baseUrl), { method: 'GET' });
+          sent.setHeader('authorization', [`Bearer ${first}`, `Bearer ${second}`]);
+          sent.on('response', (answer) => {
+            answer.resume();
+            resolve(answer.statusCode ?? 0);
+          });
+          sent.on('error', reject);
+          sent.end();
+        });
+      expect(await twice(ACME_TOKEN, GLOBEX_TOKEN)).toBe(401);
+      expect(await twice(ACME_TOKEN, 'not-a-token')).toBe(401);
+      expect((await service.request('/contacts')).status).toBe(200);
+    });
+
     it('refuses text PostgreSQL cannot store (NUL, unpaired surrogates) in bodies and URLs', async () => {
       const before = await contactCount();
       await expectRefusal(
