@@ -350,6 +350,32 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
+    it('refuses a body in another charset than UTF-8, or compressed, with 415, creating nothing', async () => {
+      const before = await contactCount();
+      for (const headers of [
+        { 'content-type': 'application/json; charset=iso-8859-1' } as Record<string, string>,
+        { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      ]) {
+        await expectRefusal(
+          service.request('/contacts', {
+            method: 'POST',
+            headers,
+            body: Buffer.from('{"role":"lead","name":"caf\xe9"}', 'latin1'),
+          }),
+          415,
+          'unsupported_media_type',
+          undefined,
+        );
+      }
+      expect(await contactCount()).toBe(before);
+      const utf8 = await service.request('/contacts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        body: JSON.stringify({ role: 'lead', name: 'café' }),
+      });
+      expect(((await utf8.json()) as { name: string }).name).toBe('café');
+    });
+
     it('refuses a request carrying two Authorization headers, whichever of them is valid', async () => {
       const twice = (first: string, second: string) =>
         new Promise<number>((resolve, reject) => {

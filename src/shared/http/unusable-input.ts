@@ -23,17 +23,17 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
     // that always says JSON): nothing to parse, so no parser refuses it. Without Content-Length
     // or Transfer-Encoding a request has no body at all (HTTP/1.1, RFC 9112 section 6.3).
     const { headers } = request;
-    if (
+    const bodiless =
       headers['content-length'] === '0' ||
-      (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)
-    )
-      delete headers['content-type'];
-    if (!request.url.includes('%00') && !request.url.includes('\u0000')) return done();
-    replyWithError(
-      HttpProblem.of(400, 'parameter_invalid', 'The URL must not contain the NUL character'),
-      request,
-      reply,
-    );
+      (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined);
+    if (bodiless) delete headers['content-type'];
+    const problem =
+      (bodiless ? undefined : encodingProblem(request)) ??
+      (request.url.includes('%00') || request.url.includes('\u0000')
+        ? HttpProblem.of(400, 'parameter_invalid', 'The URL must not contain the NUL character')
+        : undefined);
+    if (problem === undefined) return done();
+    replyWithError(problem, request, reply);
   });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
     if (request.body === undefined || request.body === null) return done();
@@ -41,6 +41,33 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
     if (problem === undefined) return done();
     replyWithError(problem, request, reply);
   });
+}
+
+/**
+ * Bodies are JSON text in UTF-8, sent as they are: another charset would be read as UTF-8 (each
+ * byte it does not share turned into U+FFFD and stored so), and a compressed body would fail as
+ * JSON that is not valid.
+ */
+function encodingProblem(request: FastifyRequest): HttpProblem | undefined {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    return HttpProblem.of(
+      415,
+      'unsupported_media_type',
+      `Content-Encoding ${encoding} is not supported: send the body uncompressed`,
+    );
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(
+    request.headers['content-type'] ?? '',
+  )?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    return HttpProblem.of(
+      415,
+      'unsupported_media_type',
+      `The body must be UTF-8 (Content-Type: application/json; charset=utf-8), not ${charset}`,
+    );
+  }
+  return undefined;
 }
 
 function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
