@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { contactsProjection } from '../../projections/contacts/contacts.projection';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { openReadStore } from '../../src/infrastructure/read-store/open-read-store';
+import type { ReadStore } from '../../src/infrastructure/read-store/read-store';
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
@@ -14,18 +15,7 @@ describeOnReadStores('read store connections', (dialect) => {
   if (dialect !== 'postgres') return;
 
   it('survives an idle pooled connection the server terminates, and answers on a new one (PostgreSQL)', async () => {
-    const schema = uniqueSchemaName('conn');
-    const broken: Error[] = [];
-    const store = await openReadStore({
-      kind: 'postgres',
-      url: TEST_POSTGRES_URL,
-      schema,
-      maxConnections: 1,
-      onConnectionError: (error) => broken.push(error),
-    });
-    const admin = new Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    try {
+    await withOneConnection(async ({ store, admin, broken }) => {
       const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(store.db))
         .rows[0]!.pid;
       // What an operator's pg_terminate_backend, or a server restart, does to an idle connection.
@@ -34,26 +24,11 @@ describeOnReadStores('read store connections', (dialect) => {
       const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
       expect(rows).toEqual([{ answer: 42 }]);
       expect(broken[0]?.message).toMatch(/terminat/i);
-    } finally {
-      await admin.end();
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('survives a connection the server terminates in the middle of a transaction: the transaction fails, the next query answers (PostgreSQL)', async () => {
-    const schema = uniqueSchemaName('conn');
-    const broken: Error[] = [];
-    const store = await openReadStore({
-      kind: 'postgres',
-      url: TEST_POSTGRES_URL,
-      schema,
-      maxConnections: 1,
-      onConnectionError: (error) => broken.push(error),
-    });
-    const admin = new Client({ connectionString: TEST_POSTGRES_URL });
-    await admin.connect();
-    try {
+    await withOneConnection(async ({ store, admin, broken }) => {
       const transaction = store.db.transaction().execute(async (tx) => {
         const pid = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx))
           .rows[0]!.pid;
@@ -65,11 +40,7 @@ describeOnReadStores('read store connections', (dialect) => {
       await expect(transaction).rejects.toThrow();
       const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
       expect(rows).toEqual([{ answer: 42 }]);
-    } finally {
-      await admin.end();
-      await store.close();
-      await dropSchema(schema);
-    }
+    });
   });
 
   it('takes its projection locks again after their session is terminated, and goes on projecting (PostgreSQL)', async () => {
@@ -118,6 +89,33 @@ describeOnReadStores('read store connections', (dialect) => {
     }
   });
 });
+
+/**
+ * A PostgreSQL read store of one pooled connection in a schema of its own, the connection errors
+ * it reported, and an administrator's connection to terminate its sessions with.
+ */
+async function withOneConnection(
+  test: (setup: { store: ReadStore; admin: Client; broken: Error[] }) => Promise<void>,
+): Promise<void> {
+  const schema = uniqueSchemaName('conn');
+  const broken: Error[] = [];
+  const store = await openReadStore({
+    kind: 'postgres',
+    url: TEST_POSTGRES_URL,
+    schema,
+    maxConnections: 1,
+    onConnectionError: (error) => broken.push(error),
+  });
+  const admin = new Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  try {
+    await test({ store, admin, broken });
+  } finally {
+    await admin.end();
+    await store.close();
+    await dropSchema(schema);
+  }
+}
 
 function userCreated(events: SqliteEventStore, label: string) {
   const contactId = `65f0${randomBytes(10).toString('hex')}`;

@@ -9,7 +9,12 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sq
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
-import { describeOnReadStores, openTestReadStore } from '../support/read-store-targets';
+import type { ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import {
+  describeOnReadStores,
+  openTestReadStore,
+  type TestReadStore,
+} from '../support/read-store-targets';
 
 const WORKSPACE = 'ws_statistics';
 const CONTACTS = 3000;
@@ -65,22 +70,40 @@ async function emailSearchPlan(file: string, table: string): Promise<string> {
   }
 }
 
+/** A runner of the contacts projection refreshing statistics every 20 ms, live over an empty log. */
+async function withRunnerLiveOnNothing(
+  dialect: ReadStoreDialect,
+  test: (setup: {
+    events: SqliteEventStore;
+    target: TestReadStore;
+    runner: ProjectionRunner;
+  }) => Promise<void>,
+): Promise<void> {
+  const events = SqliteEventStore.open();
+  const target = await openTestReadStore(dialect);
+  const runner = new ProjectionRunner(events, target.store, [contactsProjection], {
+    statisticsIntervalMs: 20,
+  });
+  try {
+    await runner.start();
+    await eventually(
+      async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),
+      10_000,
+      'the first catch-up, over no contact',
+    );
+    await test({ events, target, runner });
+  } finally {
+    await runner.stop();
+    await target.dispose();
+    await events.close();
+  }
+}
+
 describe('read store planner statistics [sqlite]', () => {
   it('are refreshed while a workspace grows from nothing, so an email search keeps using its index', async () => {
-    const events = SqliteEventStore.open();
-    const target = await openTestReadStore('sqlite');
-    const runner = new ProjectionRunner(events, target.store, [contactsProjection], {
-      statisticsIntervalMs: 20,
-    });
-    try {
-      // The first catch-up analyzes the empty tables: with those statistics SQLite would walk the
+    await withRunnerLiveOnNothing('sqlite', async ({ events, target, runner }) => {
+      // The first catch-up analyzed the empty tables: with those statistics SQLite would walk the
       // created_at index of the whole workspace for an email search.
-      await runner.start();
-      await eventually(
-        async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),
-        5000,
-        'the first catch-up',
-      );
       for (let start = 0; start < CONTACTS; start += 500) {
         await Promise.all(
           Array.from({ length: 500 }, (_, offset) => {
@@ -102,11 +125,7 @@ describe('read store planner statistics [sqlite]', () => {
         'an email search planned on the email index',
       );
       expect(plan).toMatch(/USING INDEX \w+_search_email \(workspace_id=\? AND <expr>=\?\)/);
-    } finally {
-      await runner.stop();
-      await target.dispose();
-      await events.close();
-    }
+    });
   });
 });
 
@@ -140,18 +159,7 @@ describeOnReadStores('a build that caught up', (dialect) => {
   });
 
   it('has its tables analyzed again as they grow, whether or not autovacuum runs (PostgreSQL)', async () => {
-    const events = SqliteEventStore.open();
-    const target = await openTestReadStore('postgres');
-    const runner = new ProjectionRunner(events, target.store, [contactsProjection], {
-      statisticsIntervalMs: 20,
-    });
-    try {
-      await runner.start();
-      await eventually(
-        async () => ((await runner.status())[0]?.state === 'live' ? true : undefined),
-        10_000,
-        'the first catch-up, over no contact',
-      );
+    await withRunnerLiveOnNothing('postgres', async ({ events, target, runner }) => {
       for (let n = 0; n < 1000; n += 1) await createUser(events, n);
       expect(await runner.waitFor(await events.headPosition(), 30_000)).toBe(true);
       const table = runner.tables<ContactsReadModel>('contacts')('contacts');
@@ -168,10 +176,6 @@ describeOnReadStores('a build that caught up', (dialect) => {
         'the grown table analyzed',
       );
       expect(analyzedRows).toBe(1000);
-    } finally {
-      await runner.stop();
-      await target.dispose();
-      await events.close();
-    }
+    });
   });
 });
