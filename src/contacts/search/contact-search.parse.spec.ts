@@ -428,7 +428,7 @@ describe('parseContactSearchRequest', () => {
       [
         'within_days past 10,000 years',
         { ...filter('event', 'has_done', 'purchase'), within_days: 2e14 },
-        'event',
+        'query.within_days',
       ],
       ['exists on segment_id', filter('segment_id', 'exists'), 'segment_id'],
       ['has_done on another field', filter('email', 'has_done', 'purchase'), 'email'],
@@ -438,7 +438,7 @@ describe('parseContactSearchRequest', () => {
       [
         'negative within_days',
         { ...filter('event', 'has_done', 'purchase'), within_days: -1 },
-        'event',
+        'query.within_days',
       ],
       [
         'within_days on another operator',

@@ -206,7 +206,9 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
         return { kind: 'filter', field, operator, value: raw };
       const withinDays = parseNumber(node.within_days);
       if (withinDays === undefined || withinDays < 0 || withinDays > MAX_RELATIVE_DAYS) {
-        throw new InvalidSearchValue(name, `${path}.within_days`, RELATIVE_DAYS);
+        // Named as sent, as the other keys of a filter are: the parameter is at fault, not the event.
+        const at = `${path}.within_days`;
+        throw new InvalidSearchValue(at, at, RELATIVE_DAYS);
       }
       return { kind: 'filter', field, operator, value: raw, withinDays };
     }
