@@ -26,7 +26,14 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
     const bodiless =
       headers['content-length'] === '0' ||
       (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined);
-    if (bodiless) delete headers['content-type'];
+    // Not for GET and HEAD, whose bodies are never parsed: no work added to the hottest routes.
+    if (
+      bodiless &&
+      headers['content-type'] !== undefined &&
+      request.method !== 'GET' &&
+      request.method !== 'HEAD'
+    )
+      delete headers['content-type'];
     const problem =
       (bodiless ? undefined : encodingProblem(request)) ??
       (request.url.includes('%00') || request.url.includes('\u0000')
