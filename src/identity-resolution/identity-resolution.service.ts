@@ -35,6 +35,12 @@ export interface IdentifyRequest {
    * already followed), or undefined when only the identity is known (a server-side sign-up).
    */
   readonly session: LocatedContact | undefined;
+  /**
+   * The caller named the session's contact (a contact_id), rather than a device's visitor_id: a
+   * user session then signs in as itself, and an identity another user holds is a conflict, not
+   * that user signing in on the device.
+   */
+  readonly sessionNamed?: boolean;
   readonly identity: GivenIdentity;
   readonly kind: IdentifyKind;
   readonly occurredAt: UnixSeconds;
@@ -93,6 +99,11 @@ export class IdentityResolution {
     if (session && !isLive(session.state)) throw new ContactNotFound(session.contactId);
 
     if (holder) {
+      if (session?.state.status === 'user' && request.sessionNamed)
+        throw new IdentitiesHeldByDifferentContacts(
+          [session.contactId, holder.contactId],
+          'contact_id',
+        );
       if (!session || session.state.status === 'user') return this.finish(request, holder);
       const merged = await this.commands.execute(
         new MergeContactsCommand(
@@ -145,6 +156,22 @@ export class IdentityResolution {
     if (holder.state.status !== 'user') throw new IdentityHeldByNonUser(holder.contactId);
     decideInSequence(holder.state, this.commandsFor(request, holder));
     return holder;
+  }
+
+  /**
+   * Refuses (conflict naming `field`) an identity that a contact other than `named` holds: a
+   * request naming a contact by id and by identity must name one contact.
+   */
+  async refuseIdentityOfAnother(
+    workspaceId: string,
+    named: LocatedContact,
+    identity: GivenIdentity,
+    field: string,
+  ): Promise<void> {
+    if (Object.keys(identity).length === 0) return;
+    const holder = await this.findHolder(workspaceId, identity);
+    if (holder !== undefined && holder.contactId !== named.contactId)
+      throw new IdentitiesHeldByDifferentContacts([named.contactId, holder.contactId], field);
   }
 
   /**

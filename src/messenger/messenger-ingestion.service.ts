@@ -14,8 +14,6 @@ import { isLive } from '../contacts/domain/contact.state';
 import { appendDecisions } from '../identity-resolution/contact-decisions';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { ContactLocator } from '../identity-resolution/contact-locator';
-import { IdentitiesHeldByDifferentContacts } from '../identity-resolution/identity-resolution.errors';
-import type { GivenIdentity } from '../contacts/domain/contact.events';
 import { IdentityResolution } from '../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../identity-resolution/located-contact';
 import { visitorContactId } from '../identity-resolution/visitor-contact-id';
@@ -254,9 +252,6 @@ export class MessengerIngestion {
     if (sessionId !== undefined) {
       session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
-      // A user named by contact_id is who signs in: another user's identity is no merge into it.
-      if (item.contactId !== undefined && session.state.status === 'user')
-        await this.refuseIdentityOfAnother(run, session, identity);
     } else {
       const holder = await this.identity.findHolder(workspaceId, identity, {
         eventId: run.completionId,
@@ -286,6 +281,7 @@ export class MessengerIngestion {
     const outcome = await this.identity.identify({
       ...request,
       session,
+      sessionNamed: item.contactId !== undefined,
       ...(session === undefined && item.type === 'contact.signed_up'
         ? { newUserId: newUserIdOf(workspaceId, item) }
         : {}),
@@ -304,7 +300,10 @@ export class MessengerIngestion {
     };
     if (run.sessionContactId !== undefined) {
       const session = await this.locator.locate(workspaceId, run.sessionContactId, options);
-      if (item.contactId !== undefined) await this.refuseIdentityOfAnother(run, session, identity);
+      // A contact_id names a contact as an identity does (a visitor_id is a device's session,
+      // which may carry the identity of whoever uses it).
+      if (item.contactId !== undefined)
+        await this.identity.refuseIdentityOfAnother(workspaceId, session, identity, 'contact_id');
       return session;
     }
     const holder = await this.identity.findHolder(workspaceId, identity, options);
@@ -316,25 +315,6 @@ export class MessengerIngestion {
         : undefined;
     if (!lead) throw new ContactNotFound(item.externalId ?? item.email ?? '');
     return this.locator.locate(workspaceId, lead.id, options);
-  }
-
-  /**
-   * A contact_id names a contact as an identity does: both must name the same one. (A visitor_id
-   * is a device's session, which may carry the identity of whoever uses it.)
-   */
-  private async refuseIdentityOfAnother(
-    run: ItemRun,
-    named: LocatedContact,
-    identity: GivenIdentity,
-  ): Promise<void> {
-    if (Object.keys(identity).length === 0) return;
-    const holder = await this.identity.findHolder(run.workspaceId, identity);
-    if (holder !== undefined && holder.contactId !== named.contactId) {
-      throw new IdentitiesHeldByDifferentContacts(
-        [named.contactId, holder.contactId],
-        'contact_id',
-      );
-    }
   }
 
   /**

@@ -5,7 +5,6 @@ import { ContactNotFound } from '../../../contacts/domain/contact.errors';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactReadModel } from '../../../contacts/queries/contact-read-model';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
-import { IdentitiesHeldByDifferentContacts } from '../../../identity-resolution/identity-resolution.errors';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../../../identity-resolution/located-contact';
 import { TrackDataEventCommand, type DataEventSubject } from './track-data-event.command';
@@ -58,16 +57,12 @@ export class TrackDataEventHandler implements ICommandHandler<
     };
     if (subject.id !== undefined) {
       const named = await this.locator.locate(workspaceId, subject.id);
-      const holder =
-        Object.keys(identity).length > 0
-          ? await this.identity.findHolder(workspaceId, identity)
-          : undefined;
-      if (holder !== undefined && holder.contactId !== named.contactId) {
-        throw new IdentitiesHeldByDifferentContacts(
-          [named.contactId, holder.contactId],
-          subject.user_id !== undefined ? 'user_id' : 'email',
-        );
-      }
+      await this.identity.refuseIdentityOfAnother(
+        workspaceId,
+        named,
+        identity,
+        subject.user_id !== undefined ? 'user_id' : 'email',
+      );
       return named;
     }
     if (subject.user_id !== undefined) return this.identity.findHolder(workspaceId, identity);
