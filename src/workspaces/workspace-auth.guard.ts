@@ -69,7 +69,9 @@ const bearerToken = (request: FastifyRequest): string | undefined => {
   const raw = request.raw.rawHeaders;
   let authorizations = 0;
   for (let index = 0; index < raw.length; index += 2) {
-    if (raw[index]!.toLowerCase() === 'authorization') authorizations += 1;
+    // Length first: no lower-cased copy of every header name on every request.
+    const name = raw[index]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') authorizations += 1;
   }
   if (authorizations !== 1) return undefined;
   return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];

@@ -16,6 +16,7 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   409: 'conflict',
   410: 'gone',
   413: 'request_entity_too_large',
@@ -134,7 +135,7 @@ const isConnectionError = (exception: unknown): boolean => {
   return exception instanceof Error && exception.message.startsWith('Connection terminated');
 };
 
-function codeFor(status: number): string {
+export function codeFor(status: number): string {
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'parameter_invalid');
 }
 

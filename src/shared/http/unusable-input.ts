@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { unstorableTextMessage, unstorableTextPath } from '../storable-text';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpProblem, type IntercomErrorList } from './intercom-error';
-import { replyWithError } from './intercom-exception.filter';
+import { codeFor, replyWithError } from './intercom-exception.filter';
 import type { ApiRouteConfig } from './route-config';
 
 /** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
@@ -156,20 +157,20 @@ export function answerRefusedUrl(
 export function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket): void {
   // A connection reset destroyed the socket already: there is no one to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, message] =
+  const [status, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request line or headers are too large']
+      ? [431, 'The request line or headers are too large']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'The request did not arrive in time']
-        : [400, 'Bad Request', 'The request is not valid HTTP'];
+        ? [408, 'The request did not arrive in time']
+        : [400, 'The request is not valid HTTP'];
   const body = JSON.stringify({
     type: 'error.list',
     request_id: randomUUID(),
-    errors: [{ code: status === 408 ? 'request_timeout' : 'parameter_invalid', message }],
+    errors: [{ code: codeFor(status), message }],
   } satisfies IntercomErrorList);
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
