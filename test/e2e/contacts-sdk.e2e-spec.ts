@@ -175,6 +175,61 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     expect(search.data).toEqual([]);
   });
 
+  it('gives users their merge_history wherever Intercom takes include_merge_history, and leads none', async () => {
+    const lead = await client.contacts.create({ role: 'lead', name: 'Historic Lead' });
+    const other = await client.contacts.create({ role: 'lead', name: 'Other Lead' });
+    const user = await client.contacts.create({ external_id: 'historic-user' });
+    const history = [
+      {
+        type: 'merge_history',
+        source_contact_id: lead.id,
+        source_contact_role: 'lead',
+        merged_at: expect.any(Number),
+      },
+    ];
+    const answer = async (path: string, init: { method?: string; json?: unknown } = {}) => {
+      const response = await service.request(path, init);
+      expect(response.status).toBe(200);
+      return (await response.json()) as Record<string, unknown> & {
+        data?: Array<Record<string, unknown>>;
+      };
+    };
+    const merged = await answer('/contacts/merge?include_merge_history=true', {
+      method: 'POST',
+      json: { from: lead.id, into: user.id },
+    });
+    expect(merged.merge_history).toEqual(history);
+    expect(merged.enabled_push_messaging).toBeNull();
+    const updated = await answer(`/contacts/${user.id}?include_merge_history=true`, {
+      method: 'PUT',
+      json: { name: 'Historic User' },
+    });
+    expect(updated.merge_history).toEqual(history);
+    const found = await answer(
+      '/contacts/find_by_external_id/historic-user?include_merge_history=true',
+    );
+    expect(found.merge_history).toEqual(history);
+    const searched = await answer('/contacts/search?include_merge_history=true', {
+      method: 'POST',
+      json: { query: { field: 'id', operator: 'IN', value: [user.id, other.id] } },
+    });
+    const listed = await answer('/contacts?include_merge_history=true&per_page=150');
+    for (const page of [searched, listed]) {
+      expect(page.data?.find((contact) => contact.id === user.id)?.merge_history).toEqual(history);
+      const leadRow = page.data?.find((contact) => contact.id === other.id);
+      expect(leadRow).toBeDefined();
+      expect(leadRow).not.toHaveProperty('merge_history');
+    }
+    expect(await answer(`/contacts/${other.id}?include_merge_history=true`)).not.toHaveProperty(
+      'merge_history',
+    );
+    expect(await answer(`/contacts/${user.id}`)).not.toHaveProperty('merge_history');
+    expect(await answer('/contacts?per_page=150')).not.toHaveProperty('data.0.merge_history');
+    const refused = await service.request('/contacts?include_merge_history=yes');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ errors: [{ field: 'include_merge_history' }] });
+  });
+
   it('a merged lead email becomes the user email only when no other user holds it', async () => {
     const holder = await client.contacts.create({ email: 'taken@merge.test' });
     const leadWithTaken = await client.contacts.create({ role: 'lead', email: 'taken@merge.test' });

@@ -149,6 +149,11 @@ export class ListContactsQueryDto {
   @IsOptional()
   @IsString()
   starting_after?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: "Users' merge_history" })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  include_merge_history?: 'true' | 'false';
 }
 
 /** The DTO's fields as the domain's attribute changes (the role travels separately). */

@@ -83,6 +83,7 @@ export const CONTACT_RESPONSE_SCHEMA = {
       },
     },
     archived: { type: 'boolean' },
+    enabled_push_messaging: nullable('boolean'),
     merge_history: {
       type: 'array',
       items: {

@@ -90,6 +90,7 @@ function contactJson(ownerIdAsNumber: boolean): JsonValue {
       ],
     ],
     ['archived', bool('archived')],
+    ['enabled_push_messaging', null],
   ];
 }
 

@@ -21,8 +21,8 @@ const emptyList = (url: string) => ({
 
 /**
  * The Intercom `contact` object (API 2.14–2.16). Fields we do not track (mobile SDK data, email
- * engagement, tags, notes, companies) are present with their empty values, as Intercom shows
- * them for a contact that has none.
+ * engagement, push messaging, tags, notes, companies) are present with their empty values, as
+ * Intercom shows them for a contact that has none. `merge_history` is given to users when asked.
  */
 export function toContactResponse(
   row: ContactsTable,
@@ -89,7 +89,9 @@ export function toContactResponse(
     },
     social_profiles: { type: 'list', data: [] },
     archived: row.archived === 1,
-    ...(options.includeMergeHistory
+    enabled_push_messaging: null,
+    // Intercom returns it for users only: leads are merged away, never into.
+    ...(options.includeMergeHistory && row.role === 'user'
       ? {
           merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []).map((item) => ({
             type: 'merge_history' as const,

@@ -17,7 +17,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { DocumentedRouteSchema } from '../../shared/http/documented-route-schema';
 import { SEARCH_REQUEST_SCHEMA } from '../search/contact-search.request-schema';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { liveRow } from '../../../projections/contacts/contacts.projection';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
@@ -58,6 +58,11 @@ import { pagedByQueryParameters } from '../search/contact-search.errors';
 import { ContactErrorsFilter, contactProblemOf } from './contact-errors.filter';
 import { toContactResponse } from './contact.response';
 import { CONTACT_LIST_ROUTE_SCHEMA, CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
+import {
+  IncludeMergeHistory,
+  includeMergeHistoryOf,
+  IncludeMergeHistoryQuery,
+} from './include-merge-history';
 import {
   attributeChangesOf,
   CreateContactDto,
@@ -105,16 +110,24 @@ export class ContactsController {
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateContactDto,
     @RequestedVersion() version: IntercomVersion,
+    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     const { contactId, position, contact } = await this.commands.execute(
       new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body)),
     );
-    return this.respondWith(workspaceId, contactId, position, version, contact);
+    return this.respondWith(
+      workspaceId,
+      contactId,
+      position,
+      { version, includeMergeHistory },
+      contact,
+    );
   }
 
   @Post('search')
   @HttpCode(200)
   @ApiOperation({ summary: 'Search contacts with the query language' })
+  @IncludeMergeHistoryQuery()
   @ApiBody({ schema: SEARCH_REQUEST_SCHEMA })
   @DocumentedRouteSchema(CONTACT_LIST_ROUTE_SCHEMA)
   async search(
@@ -122,6 +135,7 @@ export class ContactsController {
     @Body() body: unknown,
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
+    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     // The definitions type `custom_attributes.*` fields; a request naming none needs no read of them.
     const request = parseContactSearchRequest(body, {
@@ -140,18 +154,22 @@ export class ContactsController {
       { workspaceId, timeZone: this.timeZones.of(workspaceId), segmentMembership },
       request,
     );
-    return searchListResponse(page, (row) => toContactResponse(row, version));
+    return searchListResponse(page, (row) =>
+      toContactResponse(row, version, { includeMergeHistory }),
+    );
   }
 
   @Post('merge')
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a lead into a user; answers the user' })
+  @IncludeMergeHistoryQuery()
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async merge(
     @WorkspaceId() workspaceId: string,
     @Body() body: MergeContactsDto,
     @RequestedVersion() version: IntercomVersion,
+    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     const { contactId, position } = await this.commands.execute(
       new MergeContactsCommand(
@@ -161,7 +179,7 @@ export class ContactsController {
         version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
       ),
     );
-    return this.respondWith(workspaceId, contactId, position, version);
+    return this.respondWith(workspaceId, contactId, position, { version, includeMergeHistory });
   }
 
   @Get()
@@ -193,29 +211,34 @@ export class ContactsController {
         ),
       ),
     );
-    return searchListResponse(page, (row) => toContactResponse(row, version));
+    const includeMergeHistory = query.include_merge_history === 'true';
+    return searchListResponse(page, (row) =>
+      toContactResponse(row, version, { includeMergeHistory }),
+    );
   }
 
   @Get('find_by_external_id/:external_id')
   @ApiOperation({ summary: 'Find a user by external_id' })
+  @IncludeMergeHistoryQuery()
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async findByExternalId(
     @WorkspaceId() workspaceId: string,
     @Param('external_id') externalId: string,
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
+    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const row = await this.contacts.findUserByExternalId(workspaceId, externalId);
     if (!row) throw new ContactNotFound(externalId, 'external_id');
-    return toContactResponse(row, version);
+    return toContactResponse(row, version, { includeMergeHistory });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a contact' })
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
-  @ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] })
+  @IncludeMergeHistoryQuery()
   async retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {
     await this.waitForMinPosition(request);
     return this.readContact(workspaceId, request);
@@ -233,14 +256,13 @@ export class ContactsController {
     try {
       const workspaceId = authenticate(this.tokens, request);
       await this.waitForMinPosition(request);
-      contact =
-        request.query.include_merge_history === 'true'
-          ? undefined
-          : await this.contacts.getContactJsonOrThrow(
-              workspaceId,
-              request.params.id,
-              !version.atLeast(2, 16),
-            );
+      contact = includeMergeHistoryOf(request)
+        ? undefined
+        : await this.contacts.getContactJsonOrThrow(
+            workspaceId,
+            request.params.id,
+            !version.atLeast(2, 16),
+          );
       if (contact !== undefined) reply.type(JSON_CONTENT_TYPE);
       else contact = await this.readContact(workspaceId, request);
     } catch (error) {
@@ -253,7 +275,7 @@ export class ContactsController {
   private async readContact(workspaceId: string, request: RetrieveRequest) {
     const row = await this.contacts.getContactOrThrow(workspaceId, request.params.id);
     return toContactResponse(row, requestedVersionOf(request), {
-      includeMergeHistory: request.query.include_merge_history === 'true',
+      includeMergeHistory: includeMergeHistoryOf(request),
     });
   }
 
@@ -267,17 +289,19 @@ export class ContactsController {
   @Put(':id')
   @WriteRoute()
   @ApiOperation({ summary: 'Update a contact (role lead → user allowed)' })
+  @IncludeMergeHistoryQuery()
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async update(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
     @Body() body: UpdateContactDto,
     @RequestedVersion() version: IntercomVersion,
+    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     const { position, contact } = await this.commands.execute(
       new UpdateContactCommand(workspaceId, id, body.role, attributeChangesOf(body), true),
     );
-    return this.respondWith(workspaceId, id, position, version, contact);
+    return this.respondWith(workspaceId, id, position, { version, includeMergeHistory }, contact);
   }
 
   @Delete(':id')
@@ -331,16 +355,18 @@ export class ContactsController {
     workspaceId: string,
     contactId: string,
     position: bigint | undefined,
-    version: IntercomVersion,
+    response: { readonly version: IntercomVersion; readonly includeMergeHistory: boolean },
     contact?: LiveContact,
   ) {
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    const { version, includeMergeHistory } = response;
     if (contact !== undefined && contact.status !== 'visitor') {
-      return toContactResponse(liveRow(contact, 0), version);
+      return toContactResponse(liveRow(contact, 0), version, { includeMergeHistory });
     }
     return toContactResponse(
       await this.contacts.getContactOrThrow(workspaceId, contactId),
       version,
+      { includeMergeHistory },
     );
   }
 
