@@ -20,7 +20,10 @@ export class IdentitiesHeldByDifferentContacts extends ContactDomainError {
 export class IdentityHeldByNonUser extends ContactDomainError {
   override readonly name = 'IdentityHeldByNonUser';
   readonly code = 'conflict';
-  constructor(readonly holder: string) {
+  constructor(
+    readonly holder: string,
+    override readonly field?: string,
+  ) {
     super(`A contact matching those details already exists with id=${holder}`);
   }
 }

@@ -153,7 +153,9 @@ export class IdentityResolution {
   ): Promise<LocatedContact | undefined> {
     const holder = await this.holderOf(request.workspaceId, claims);
     if (holder === undefined || holder.contactId === sessionId) return undefined;
-    if (holder.state.status !== 'user') throw new IdentityHeldByNonUser(holder.contactId);
+    // A non-user holds an identity by its external_id only (an email identifies users alone).
+    if (holder.state.status !== 'user')
+      throw new IdentityHeldByNonUser(holder.contactId, 'external_id');
     decideInSequence(holder.state, this.commandsFor(request, holder));
     return holder;
   }

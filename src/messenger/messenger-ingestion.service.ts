@@ -8,8 +8,12 @@ import {
   type CustomAttributesPolicy,
 } from '../contacts/custom-attributes-policy';
 import type { ContactCommand } from '../contacts/domain/contact.commands';
-import { ContactDomainError, ContactNotFound } from '../contacts/domain/contact.errors';
-import type { LiveRole } from '../contacts/domain/contact.events';
+import {
+  ContactDomainError,
+  ContactNotFound,
+  EmailOfSeveralLeads,
+} from '../contacts/domain/contact.errors';
+import type { GivenIdentity, LiveRole } from '../contacts/domain/contact.events';
 import { isLive } from '../contacts/domain/contact.state';
 import { appendDecisions } from '../identity-resolution/contact-decisions';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
@@ -253,10 +257,11 @@ export class MessengerIngestion {
       session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
     } else {
-      const holder = await this.identity.findHolder(workspaceId, identity, {
-        eventId: run.completionId,
-      });
-      if (holder?.containsEvent) return duplicate(item.id, holder.contactId);
+      const named = await this.contactNamedBy(run, identity);
+      if (named?.containsEvent) return duplicate(item.id, named.contactId);
+      // A lead named by its identity is the contact that signs up or logs in, as any other item
+      // naming it would address it; a user named so is found again by `identify` as the holder.
+      if (named?.state.status === 'lead') session = named;
     }
     await this.validateCustomAttributes(run);
     if (
@@ -288,6 +293,28 @@ export class MessengerIngestion {
     });
     if (outcome.events.length === 0) await this.recordCompletion(run, outcome.contactId);
     return accepted(item.id, outcome.contactId);
+  }
+
+  /**
+   * The contact a session-less sign-up or log-in names by identity alone: the holder of its
+   * external_id or email, or else, when it gives an email and no external_id, the only lead
+   * with that email (as `address` finds it).
+   */
+  private async contactNamedBy(
+    run: ItemRun,
+    identity: GivenIdentity,
+  ): Promise<LocatedContact | undefined> {
+    const { workspaceId, item } = run;
+    const options = { eventId: run.completionId };
+    const holder = await this.identity.findHolder(workspaceId, identity, options);
+    if (holder !== undefined) return holder;
+    if (item.externalId !== undefined || item.email === undefined) return undefined;
+    const lead = await this.contacts.findByEmail(workspaceId, item.email).catch((error) => {
+      // Leads sharing the email name nobody in particular: the sign-up makes a new user.
+      if (error instanceof EmailOfSeveralLeads) return undefined;
+      throw error;
+    });
+    return lead?.role === 'lead' ? this.locator.locate(workspaceId, lead.id, options) : undefined;
   }
 
   /** The contact an item names: by contact id, visitor id (registered if new), or identity. */

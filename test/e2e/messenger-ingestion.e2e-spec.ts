@@ -531,6 +531,58 @@ describe('POST /messenger/events', () => {
       });
     });
 
+    it('a sign-up or log-in naming only a lead (by external_id, or as the only lead with the email) makes that lead the user', async () => {
+      const createLead = async (json: Record<string, unknown>) =>
+        (await (
+          await service.request('/contacts', { method: 'POST', json: { role: 'lead', ...json } })
+        ).json()) as { id: string };
+      const byExternalId = await createLead({ external_id: 'lead-ext-login' });
+      const byEmail = await createLead({ email: 'lead-mail-signup@example.com' });
+      const heldByLead = await createLead({ external_id: 'lead-ext-held' });
+      const [loggedIn, signedUp, fromVisitor] = await ingest([
+        {
+          id: key('lead-login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 5,
+          external_id: 'lead-ext-login',
+        },
+        {
+          id: key('lead-signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 5,
+          email: 'Lead-Mail-Signup@example.com',
+        },
+        {
+          id: key('visitor-signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 5,
+          visitor_id: key('v-lead-held'),
+          external_id: 'lead-ext-held',
+        },
+      ]);
+      expect(loggedIn).toMatchObject({ status: 'accepted', contact_id: byExternalId.id });
+      expect(signedUp).toMatchObject({ status: 'accepted', contact_id: byEmail.id });
+      for (const id of [byExternalId.id, byEmail.id]) {
+        expect(await contact(id, (body) => body.role === 'user')).toMatchObject({
+          role: 'user',
+          signed_up_at: expect.any(Number),
+        });
+      }
+      const users = (await (
+        await service.request('/contacts/search', {
+          method: 'POST',
+          json: { query: { field: 'email', operator: '=', value: 'lead-mail-signup@example.com' } },
+        })
+      ).json()) as { data: Array<{ id: string }> };
+      expect(users.data.map((user) => user.id)).toEqual([byEmail.id]);
+      // A visitor cannot take an identity a lead holds: only users absorb other contacts.
+      expect(fromVisitor).toMatchObject({
+        status: 'rejected',
+        errors: [{ code: 'conflict', field: 'external_id' }],
+      });
+      expect(await contact(heldByLead.id)).toMatchObject({ role: 'lead' });
+    });
+
     it('a log-in refused for identities of two different users leaves no visitor behind', async () => {
       for (const json of [{ external_id: 'split-ext' }, { email: 'split-mail@example.com' }]) {
         expect((await service.request('/contacts', { method: 'POST', json })).status).toBe(200);
