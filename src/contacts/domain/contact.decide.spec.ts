@@ -1,4 +1,5 @@
 import type { SeenContext } from './contact.attributes';
+import type { ContactEvent } from './contact.events';
 import {
   ContactAlreadyExists,
   ContactMerged,
@@ -300,6 +301,30 @@ describe('contact decider', () => {
       given([userCreated()])
         .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1' }, now })
         .then([{ type: 'ContactLoggedIn', data: { ...ids, loggedInAt: now, identity: {} } }]);
+    });
+
+    it('moves signed_up_at back for a sign-up older than the log-in that made the user', () => {
+      const signedUpByLogIn: ContactEvent = {
+        type: 'LeadSignedUp',
+        data: {
+          ...ids,
+          fromRole: 'visitor',
+          signedUpAt: T0 + 90,
+          identity: { external_id: 'ext-1' },
+        },
+      };
+      given([visitorRegistered(), signedUpByLogIn])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1', occurredAt: T0 + 40 }, now })
+        .then([
+          { type: 'ContactLoggedIn', data: { ...ids, loggedInAt: T0 + 40, identity: {} } },
+          {
+            type: 'ContactUpdated',
+            data: { ...ids, updatedAt: T0 + 40, changes: { signed_up_at: T0 + 40 } },
+          },
+        ]);
+      given([visitorRegistered(), signedUpByLogIn])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1', occurredAt: T0 + 95 }, now })
+        .then([{ type: 'ContactLoggedIn', data: { ...ids, loggedInAt: T0 + 95, identity: {} } }]);
     });
 
     it('refuses a user naming another external_id', () => {

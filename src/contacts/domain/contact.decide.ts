@@ -269,12 +269,23 @@ const isVisitorOrLead = (
   contact: LiveContact,
 ): contact is LiveContact & { readonly status: 'visitor' | 'lead' } => contact.status !== 'user';
 
-/** Signing up again as the user one already is counts as logging in. */
+/**
+ * Signing up again as the user one already is counts as logging in. A sign-up that arrives after
+ * a later log-in made the contact a user still dates the sign-up: signed_up_at moves back to it.
+ */
 export const signUp = (command: SignUp, state: ContactState): Decision => {
   const contact = requireLive(state, command.data.contactId);
   const identity = newIdentity(contact, command.data);
-  if (!isVisitorOrLead(contact)) return [loggedIn(command, identity)];
-  return [signedUp(contact, command, command.data.signedUpAt ?? eventTime(command), identity)];
+  const signedUpAt = command.data.signedUpAt ?? eventTime(command);
+  if (isVisitorOrLead(contact)) return [signedUp(contact, command, signedUpAt, identity)];
+  if (contact.signed_up_at === null || signedUpAt >= contact.signed_up_at)
+    return [loggedIn(command, identity)];
+  const { contactId, workspaceId } = command.data;
+  const dated: ContactUpdated = {
+    type: 'ContactUpdated',
+    data: { contactId, workspaceId, updatedAt: signedUpAt, changes: { signed_up_at: signedUpAt } },
+  };
+  return [loggedIn(command, identity), dated];
 };
 
 /** A visitor or lead that logs in with an identity nobody holds becomes that user. */
