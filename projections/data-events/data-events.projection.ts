@@ -15,14 +15,16 @@ const INSERT_CHUNK = 200;
 
 /**
  * Data events per contact. Events are applied in log order; runs of `DataEventTracked` are
- * inserted together. Safe to apply twice: inserts are keyed by event id and ignore an existing
+ * inserted together. A merged lead's events become its target's, but for those the target has
+ * already (same name and created_at). Safe to apply twice: inserts are keyed by event id and ignore an existing
  * row, and moving or deleting a contact's rows again changes nothing.
  */
 export const DATA_EVENTS_PROJECTION = 'data_events';
 
 export const dataEventsProjection = defineProjection<DataEventsReadModel>({
   name: DATA_EVENTS_PROJECTION,
-  version: 1,
+  // 2: a merged lead's copies of the target's events are dropped.
+  version: 2,
   eventTypes: DATA_EVENTS_PROJECTION_EVENT_TYPES,
   tables: ['data_events'],
   migrations: [{ name: '001_data_events', up: createDataEventsTable }],
@@ -50,6 +52,23 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
           break;
         case 'LeadMergeAbsorbed':
           await flush();
+          // The dedupe key is contact, name and created_at: the lead's copy of an event the
+          // target has too is one event of the target's, not a second one.
+          await tx
+            .deleteFrom('data_events as lead')
+            .where('lead.workspace_id', '=', event.data.workspaceId)
+            .where('lead.contact_id', '=', event.data.from)
+            .where(({ exists, selectFrom }) =>
+              exists(
+                selectFrom('data_events as target')
+                  .select('target.event_id')
+                  .whereRef('target.workspace_id', '=', 'lead.workspace_id')
+                  .where('target.contact_id', '=', event.data.contactId)
+                  .whereRef('target.name', '=', 'lead.name')
+                  .whereRef('target.created_at', '=', 'lead.created_at'),
+              ),
+            )
+            .execute();
           await tx
             .updateTable('data_events')
             .set({ contact_id: event.data.contactId })

@@ -57,11 +57,13 @@ describeOnReadStores('data events projection', (dialect: ReadStoreDialect) => {
         .execute()
     ).map((row) => ({ ...row, created_at: Number(row.created_at) }));
 
-  it('lists tracked events per contact, moves a merged lead’s events to the user, forgets a deleted contact’s, and is safe to apply twice', async () => {
+  it('lists tracked events per contact, moves a merged lead’s events to the user but for those it has, forgets a deleted contact’s, and is safe to apply twice', async () => {
     const events = [
       recorded(tracked('lead-1', 'viewed', T0)),
       recorded(tracked('lead-1', 'clicked', T0 + 1)),
       recorded(tracked('user-1', 'paid', T0 + 2)),
+      // The same event tracked on both: one event of the user's after the merge.
+      recorded(tracked('lead-1', 'paid', T0 + 2)),
       recorded({
         type: 'LeadMergeAbsorbed',
         data: {
