@@ -58,9 +58,10 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
             .deleteFrom('data_events as lead')
             .where('lead.workspace_id', '=', event.data.workspaceId)
             .where('lead.contact_id', '=', event.data.from)
-            .where(({ exists, selectFrom }) =>
-              exists(
-                selectFrom('data_events as target')
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('data_events as target')
                   .select('target.event_id')
                   .whereRef('target.workspace_id', '=', 'lead.workspace_id')
                   .where('target.contact_id', '=', event.data.contactId)
