@@ -83,11 +83,7 @@ export class DataEventsController {
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, DATA_EVENT_READ_MODELS);
     const contact = await this.subjectOf(workspaceId, query);
-    const identity = {
-      email: contact.email,
-      intercom_user_id: contact.id,
-      user_id: contact.external_id,
-    };
+    const identity = identityOf(contact);
     if (query.summary === 'true') {
       const summary = await this.events.summary(workspaceId, contact.id);
       return {
@@ -98,7 +94,6 @@ export class DataEventsController {
           first: isoTime(row.first),
           last: isoTime(row.last),
           count: row.count,
-          description: null,
         })),
       };
     }
@@ -157,10 +152,20 @@ function toDataEventResponse(row: DataEventsTable, contact: ContactsTable) {
     id: row.event_id,
     event_name: row.name,
     created_at: Number(row.created_at),
-    user_id: contact.external_id,
-    intercom_user_id: contact.id,
-    email: contact.email,
+    ...identityOf(contact),
     metadata:
       typeof row.metadata === 'string' ? (JSON.parse(row.metadata) as unknown) : row.metadata,
+  };
+}
+
+/**
+ * Who the events are of, as Intercom's data event objects name them: `email` and `user_id` are
+ * strings there, left out for a contact without them (a lead) rather than null.
+ */
+function identityOf(contact: ContactsTable) {
+  return {
+    ...(contact.email !== null ? { email: contact.email } : {}),
+    intercom_user_id: contact.id,
+    ...(contact.external_id !== null ? { user_id: contact.external_id } : {}),
   };
 }

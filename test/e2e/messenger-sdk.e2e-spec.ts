@@ -369,11 +369,37 @@ describe('Visitors, conversations and data events through the official intercom-
     ).toBe(404);
   });
 
-  it("deduplicates a lead's data event sent again after the lead was merged into a user", async () => {
+  it("deduplicates a lead's data events against its user's when merged, and when sent again after", async () => {
     const lead = await client.contacts.create({ role: 'lead', name: 'Tracked lead' });
     const user = await client.contacts.create({ external_id: 'sdk-events-merged' });
     const event = { id: lead.id, event_name: 'lead-only', created_at: now - 30 };
     await client.events.create(event);
+    // Tracked on both before the merge: one event of the user's after it.
+    await client.events.create({ id: lead.id, event_name: 'on-both', created_at: now - 25 });
+    await client.events.create({ id: user.id, event_name: 'on-both', created_at: now - 25 });
+    // A lead has no email or user_id: Intercom's objects leave them out rather than null them.
+    const leadEvents = await service.request(`/events?type=user&intercom_user_id=${lead.id}`);
+    const leadList = (await leadEvents.json()) as { events: Array<Record<string, unknown>> };
+    expect(leadList.events).toHaveLength(2);
+    for (const listed of leadList.events) {
+      expect(listed).toMatchObject({ type: 'event', intercom_user_id: lead.id });
+      expect(Object.keys(listed)).not.toEqual(expect.arrayContaining(['email']));
+      expect(Object.keys(listed)).not.toEqual(expect.arrayContaining(['user_id']));
+    }
+    const leadSummary = await service.request(
+      `/events?type=user&intercom_user_id=${lead.id}&summary=true`,
+    );
+    const leadSummaryBody = (await leadSummary.json()) as Record<string, unknown> & {
+      events: Array<Record<string, unknown>>;
+    };
+    expect(Object.keys(leadSummaryBody).sort()).toEqual(['events', 'intercom_user_id', 'type']);
+    expect(Object.keys(leadSummaryBody.events[0]!).sort()).toEqual([
+      'count',
+      'first',
+      'last',
+      'name',
+    ]);
+
     await client.contacts.mergeLeadInUser({ from: lead.id, into: user.id });
     // A client retrying the event it sent before the merge: its id now leads to the user.
     await client.events.create(event);
@@ -382,6 +408,9 @@ describe('Visitors, conversations and data events through the official intercom-
       intercom_user_id: user.id,
       summary: true,
     });
-    expect(summary.events).toEqual([expect.objectContaining({ name: 'lead-only', count: 1 })]);
+    expect(summary.events).toEqual([
+      expect.objectContaining({ name: 'lead-only', count: 1 }),
+      expect.objectContaining({ name: 'on-both', count: 1 }),
+    ]);
   });
 });
