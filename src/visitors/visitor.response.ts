@@ -9,6 +9,12 @@ const parseJson = <T>(value: unknown, fallback: T): T =>
     ? fallback
     : ((typeof value === 'string' ? JSON.parse(value) : value) as T);
 
+/** The entries whose value is not null. */
+const presentOnly = <T extends Record<string, unknown>>(entries: T) =>
+  Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== null)) as {
+    [Key in keyof T]?: NonNullable<T[Key]>;
+  };
+
 /**
  * Intercom's `visitor` object. Fields we do not track (pseudonym, sessions, tags, segments,
  * companies) are present with their empty values, as Intercom shows them for a visitor that has
@@ -27,23 +33,23 @@ export function toVisitorResponse(row: ContactsTable) {
     avatar: { type: 'avatar', image_url: row.avatar },
     app_id: row.workspace_id,
     companies: { type: 'company.list', companies: [] },
+    // Its fields are strings in Intercom's schema: those a sighting never reported (codes,
+    // postal code and time zone are never in one) are left out, as Intercom's example has them.
     location_data: {
       type: 'location_data',
-      city_name: row.location_city,
-      region_name: row.location_region,
-      country_name: row.location_country,
-      // Not in a sighting's context: null, as the contact's location has them.
-      country_code: null,
-      continent_code: null,
-      postal_code: null,
-      timezone: null,
+      ...presentOnly({
+        city_name: row.location_city,
+        region_name: row.location_region,
+        country_name: row.location_country,
+      }),
     },
     last_request_at: toNumber(row.last_seen_at),
     // The OpenAPI schema (and so the SDK's type) spells it so; Intercom's example as above.
     las_request_at: toNumber(row.last_seen_at),
     created_at: toNumber(row.created_at),
     remote_created_at: toNumber(row.created_at),
-    signed_up_at: toNumber(row.signed_up_at),
+    // An integer in Intercom's schema: left out for a visitor that never signed up.
+    ...presentOnly({ signed_up_at: toNumber(row.signed_up_at) }),
     updated_at: toNumber(row.updated_at),
     session_count: 0,
     social_profiles: { type: 'social_profile.list', social_profiles: [] },

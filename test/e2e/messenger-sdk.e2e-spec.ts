@@ -74,6 +74,13 @@ describe('Visitors, conversations and data events through the official intercom-
       utm_campaign: 'launch',
       utm_medium: null,
     });
+    // Intercom's string and integer fields hold no null: what was never reported is left out.
+    expect(found?.location_data).toEqual({
+      type: 'location_data',
+      country_name: 'Ireland',
+      city_name: 'Dublin',
+    });
+    expect(found).not.toHaveProperty('signed_up_at');
     const updated = await client.visitors.update({ user_id: 'sdk-visitor-1', name: 'Gareth Bale' });
     expect(updated).toMatchObject({ id, name: 'Gareth Bale' });
     expect(await client.visitors.update({ id, name: 'G. Bale' })).toMatchObject({
