@@ -42,7 +42,8 @@ const MERGE_NAMESPACE = uuidNamespace('5b0c1c52-4b8e-4d57-9d1e-1f2f8a3c7e11');
  * The second step of a merge: the target absorbs the closed source. Safe to run any number of
  * times (by the HTTP call and by the process manager after a crash): the decider records nothing
  * once the target's merge history has the source, and the event id is derived from the source, so
- * even two concurrent runs write it once.
+ * even two concurrent runs write it once. Answers a position at or past the absorption, whichever
+ * run wrote it.
  */
 export async function completeMerge(
   store: EventStore,
@@ -72,9 +73,10 @@ export async function completeMerge(
     target,
     mergeSourceOf(source)!,
   );
+  const targetStream = contactStreamId(workspaceId, source.into);
   const outcome = await handleCommand(
     store,
-    contactStreamId(workspaceId, source.into),
+    targetStream,
     contactDecider,
     {
       type: 'AbsorbMergedLead',
@@ -86,5 +88,13 @@ export async function completeMerge(
       eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
     },
   );
-  return outcome.position;
+  // Absorbed already, by a concurrent run (the process manager races the HTTP call): the target's
+  // last event is at or past that absorption, so a caller waiting for it reads the merge.
+  return outcome.position ?? (await lastPositionOf(store, targetStream));
+}
+
+async function lastPositionOf(store: EventStore, streamId: string): Promise<bigint | undefined> {
+  for await (const event of store.readStream(streamId, { direction: 'backwards', maxCount: 1 }))
+    return event.position;
+  return undefined;
 }
