@@ -3,7 +3,11 @@ import { CommandBus } from '@nestjs/cqrs';
 import { MergeContactsCommand } from '../contacts/commands/merge-contacts/merge-contacts.command';
 import type { UnixSeconds } from '../contacts/domain/contact.attributes';
 import type { ContactCommand } from '../contacts/domain/contact.commands';
-import { ContactNotFound, MissingIdentity } from '../contacts/domain/contact.errors';
+import {
+  ContactAlreadyExists,
+  ContactNotFound,
+  MissingIdentity,
+} from '../contacts/domain/contact.errors';
 import type { ContactEvent, GivenIdentity } from '../contacts/domain/contact.events';
 import { isLive, type ContactState } from '../contacts/domain/contact.state';
 import {
@@ -27,6 +31,10 @@ import {
 import type { LocatedContact } from './located-contact';
 
 export type IdentifyKind = 'sign_up' | 'log_in';
+
+/** Runs of a request that raced another on its identity or streams, and the wait before each. */
+const RACE_ATTEMPTS = 5;
+const RACE_BACKOFF_MS = 25;
 
 export interface IdentifyRequest {
   readonly workspaceId: string;
@@ -91,7 +99,31 @@ export class IdentityResolution {
     private readonly commands: CommandBus,
   ) {}
 
+  /**
+   * Concurrent requests on one identity end as if they had come one after the other: when another
+   * contact claimed the identity between the lookup and the claim (a concurrent create, sign-up
+   * or conversion), or wrote to a stream this request read, it starts again from where the
+   * session is now; the holder, once it carries the value, is the user the session merges into.
+   */
   async identify(request: IdentifyRequest): Promise<IdentifyOutcome> {
+    let current = request;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.identifyOnce(current);
+      } catch (error) {
+        const raced =
+          error instanceof ContactAlreadyExists || error instanceof WrongExpectedRevision;
+        if (!raced || attempt >= RACE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, attempt * RACE_BACKOFF_MS));
+        if (current.session !== undefined) {
+          const session = await this.locator.locate(current.workspaceId, current.session.contactId);
+          current = { ...current, session };
+        }
+      }
+    }
+  }
+
+  private async identifyOnce(request: IdentifyRequest): Promise<IdentifyOutcome> {
     const { workspaceId } = request;
     const claims = claimsOf(request);
     const session = request.session;

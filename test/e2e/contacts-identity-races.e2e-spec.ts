@@ -77,4 +77,73 @@ describe('identity values under concurrent writes to one contact', () => {
       expect((await write('/contacts', 'POST', { email: after })).status).toBe(200);
     }
   });
+
+  /** Visitors seen by the messenger, ready for the Visitors API. */
+  async function visitors(count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, () => unique('v'));
+    const response = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: ids.map((id) => ({
+          id: unique('seen'),
+          type: 'visitor.seen',
+          occurred_at: Math.floor(Date.now() / 1000),
+          visitor_id: id,
+        })),
+      },
+    });
+    const position = response.headers.get('x-position')!;
+    await service.request('/contacts?per_page=1', { headers: { 'X-Min-Position': position } });
+    return ids;
+  }
+
+  it('visitors converted at once to one new user_id all merge into the one user', async () => {
+    const externalId = unique('converted');
+    const answers = await Promise.all(
+      (await visitors(8)).map((visitorId) =>
+        write('/visitors/convert', 'POST', {
+          type: 'user',
+          user: { user_id: externalId },
+          visitor: { user_id: visitorId },
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
+    const user = await current(answers[0]!.body.id);
+    expect(user).toMatchObject({ role: 'user', external_id: externalId });
+  });
+
+  it('a messenger sign-up racing a POST /contacts of its external_id merges into that user', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const externalId = unique('raced');
+      const [visitorId] = await visitors(1);
+      const [created, ingested] = await Promise.all([
+        write('/contacts', 'POST', { external_id: externalId }),
+        service.request('/messenger/events', {
+          method: 'POST',
+          json: {
+            events: [
+              {
+                id: unique('signup'),
+                type: 'contact.signed_up',
+                occurred_at: Math.floor(Date.now() / 1000),
+                visitor_id: visitorId,
+                external_id: externalId,
+              },
+            ],
+          },
+        }),
+      ]);
+      const [result] = ((await ingested.json()) as { results: Array<Record<string, unknown>> })
+        .results;
+      // Whichever landed first, the visitor and the API's user are one user in the end.
+      if (created.status === 200) {
+        expect(result).toMatchObject({ status: 'accepted', contact_id: created.body.id });
+      } else {
+        expect(created.status).toBe(409);
+        expect(result).toMatchObject({ status: 'accepted' });
+      }
+    }
+  });
 });
