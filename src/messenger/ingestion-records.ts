@@ -65,12 +65,13 @@ export class IngestionRecords {
     completionId: string,
     data: IngestionItemRecorded['data'],
     metadata: EventMetadata,
+    eventId: string,
   ): Promise<void> {
     const event: IngestionItemRecorded = { type: 'IngestionItemRecorded', data };
     try {
       await this.store.append(
         ingestionRecordStreamId(data.workspaceId, completionId),
-        [{ id: completionId, type: event.type, data: event.data, metadata }],
+        [{ id: eventId, type: event.type, data: event.data, metadata }],
         { expectedRevision: 'no_stream' },
       );
     } catch (error) {

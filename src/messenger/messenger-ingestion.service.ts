@@ -72,9 +72,10 @@ interface ItemRun {
  *
  * - Exactly-once effect: every item's first event has an id derived from workspace and key (its
  *   completion id) and is written in the same append as the item's effect; an item that changes
- *   nothing records an `IngestionItemRecorded` with that id instead. Before acting, an item looks
- *   for its completion id on the streams of the contact it addresses and for its record; finding
- *   either, it is a `duplicate`.
+ *   nothing has no such event. Every completed item then records an `IngestionItemRecorded` in a
+ *   stream named after its completion id. Before acting, an item looks for that record, and for
+ *   its completion id on the streams of the contact it addresses; finding either, it is a
+ *   `duplicate`.
  * - Accepted means durable: an item is answered `accepted` only after its append resolved, which
  *   the store does once the commit is on disk.
  * - Throughput and order: items run concurrently, except that items sharing a contact, identity
@@ -165,7 +166,12 @@ export class MessengerIngestion {
         const record = run.recordsFoundEarlier
           ? (await run.recordsFoundEarlier).get(run.completionId)
           : await this.records.find(run.workspaceId, run.completionId);
-        if (record) return duplicate(run.item.id, record.contactId);
+        // Named as the contact lives on now (merge links followed), as for an effect found.
+        if (record)
+          return duplicate(
+            run.item.id,
+            (await this.locator.locate(run.workspaceId, record.contactId)).contactId,
+          );
         return IDENTIFYING_TYPES.has(run.item.type)
           ? await this.identify(run)
           : await this.apply(run);
@@ -227,7 +233,7 @@ export class MessengerIngestion {
       metadata: run.metadata,
       eventId: run.eventId,
     });
-    if (outcome.events.length === 0) await this.recordCompletion(run, contact.contactId);
+    await this.recordCompletion(run, contact.contactId, outcome.events.length > 0);
     return accepted(item.id, contact.contactId);
   }
 
@@ -291,7 +297,7 @@ export class MessengerIngestion {
         ? { newUserId: newUserIdOf(workspaceId, item) }
         : {}),
     });
-    if (outcome.events.length === 0) await this.recordCompletion(run, outcome.contactId);
+    await this.recordCompletion(run, outcome.contactId, outcome.events.length > 0);
     return accepted(item.id, outcome.contactId);
   }
 
@@ -359,7 +365,7 @@ export class MessengerIngestion {
         email: run.item.email ?? null,
       }),
     );
-    await this.recordCompletion(run, target.contactId);
+    await this.recordCompletion(run, target.contactId, false);
     return accepted(run.item.id, target.contactId);
   }
 
@@ -369,11 +375,19 @@ export class MessengerIngestion {
       await this.customAttributes.validate(run.workspaceId, custom);
   }
 
-  private recordCompletion(run: ItemRun, contactId: string): Promise<void> {
+  /**
+   * Every completed item is recorded under its key, whatever contact it ended on, so that the key
+   * sent again is a duplicate even when it would now address another contact (another visitor, or
+   * an email a user took meanwhile). Written after the effect: a crash in between leaves the
+   * completion id on the contact's stream, which a retry finds there. `withEffect`: the completion
+   * id is taken by the effect's first event, and the record gets an id of its own.
+   */
+  private recordCompletion(run: ItemRun, contactId: string, withEffect: boolean): Promise<void> {
     return this.records.record(
       run.completionId,
       { workspaceId: run.workspaceId, itemId: run.item.id, contactId },
       run.metadata,
+      withEffect ? stepEventIdOf(run.workspaceId, run.item.id, 'record', 0) : run.completionId,
     );
   }
 

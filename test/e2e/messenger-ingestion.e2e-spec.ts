@@ -396,7 +396,8 @@ describe('POST /messenger/events', () => {
         ['rejected', 'conflict'],
         ['accepted', undefined],
       ]);
-      expect(await countEvents()).toBe(before + 1);
+      // The accepted item's update and the record of its key; nothing of the refused ones.
+      expect(await countEvents()).toBe(before + 2);
     });
 
     it('refuses a sign-up or log-in naming one user by contact_id and another by identity, changing neither', async () => {
@@ -771,6 +772,25 @@ describe('POST /messenger/events', () => {
       for await (const event of store.readStream(contactStreamId('acme', contactId!)))
         ids.push(event.id);
       expect(ids).toContain(completionIdOf('acme', item.id));
+    });
+
+    it('the same key sent again for another contact is a duplicate too, in the batch and later', async () => {
+      const item = (visitorId: string) => ({
+        id: 'key-reused-for-another-visitor',
+        type: 'visitor.seen',
+        occurred_at: now - 10,
+        visitor_id: visitorId,
+      });
+      const [first, sameBatch] = await ingest([item('v-key-first'), item('v-key-second')]);
+      expect(first).toMatchObject({ status: 'accepted' });
+      expect(sameBatch).toMatchObject({ status: 'duplicate', contact_id: first!.contact_id });
+      const count = await countEvents();
+      const [later] = await ingest([item('v-key-third')]);
+      expect(later).toMatchObject({ status: 'duplicate', contact_id: first!.contact_id });
+      expect(await countEvents()).toBe(count);
+      for (const visitorId of ['v-key-second', 'v-key-third']) {
+        expect((await service.request(`/visitors?user_id=${visitorId}`)).status).toBe(404);
+      }
     });
 
     it('the same key in two concurrent batches takes effect once', async () => {
