@@ -7,6 +7,7 @@ import { DataAttributeDefinitions } from './data-attribute-definitions.service';
 import { DataAttributeProblems } from './data-attribute.problems';
 import { DataAttributesController } from './data-attributes.controller';
 import { ListDataAttributesHandler } from './queries/list-data-attributes/list-data-attributes.handler';
+import { RuleAttributesSequencer } from './rule-attributes-sequencer';
 
 const commandHandlers = [CreateDataAttributeHandler, UpdateDataAttributeHandler];
 const queryHandlers = [ListDataAttributesHandler];
@@ -15,7 +16,8 @@ const queryHandlers = [ListDataAttributesHandler];
  * Data attribute definitions and their HTTP API. Needs, from the app: `CqrsModule.forRoot()`,
  * a global `EVENT_STORE` and `CLOCK`, the workspace guard, and a handler of
  * `AttributeDependantsQuery` (the segments module's). Exports `DataAttributeDefinitions`
- * for the contacts layer's custom attribute checks.
+ * for the contacts layer's custom attribute checks, and `RuleAttributesSequencer` for segment
+ * rule writes.
  */
 @Module({
   controllers: [DataAttributesController],
@@ -24,8 +26,9 @@ const queryHandlers = [ListDataAttributesHandler];
     ...queryHandlers,
     DataAttributeDefinitions,
     DataAttributeProblems,
+    RuleAttributesSequencer,
     { provide: CUSTOM_ATTRIBUTES_POLICY, useClass: ContactCustomAttributesPolicy },
   ],
-  exports: [DataAttributeDefinitions, CUSTOM_ATTRIBUTES_POLICY],
+  exports: [DataAttributeDefinitions, CUSTOM_ATTRIBUTES_POLICY, RuleAttributesSequencer],
 })
 export class DataAttributesModule {}

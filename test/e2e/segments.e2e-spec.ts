@@ -209,6 +209,30 @@ describe('segments API (e2e)', () => {
     await json(await app.request('/contacts/search', { method: 'POST', json: { query: rule } }));
   });
 
+  it('never leaves a segment on an archived attribute when its rule and the archive race', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      const name = `raced_tier_${round}`;
+      const attribute = await json<{ id: number }>(
+        await app.request('/data_attributes', {
+          method: 'POST',
+          json: { name, model: 'contact', data_type: 'string' },
+        }),
+      );
+      const rule = { field: `custom_attributes.${name}`, operator: '=', value: 'gold' };
+      const [segment, archive] = await Promise.all([
+        app.request('/segments', { method: 'POST', json: { name: `Raced ${round}`, rule } }),
+        app.request(`/data_attributes/${attribute.id}`, {
+          method: 'PUT',
+          json: { archived: true },
+        }),
+      ]);
+      // One after the other, whichever went first refuses the other.
+      expect([segment.status, archive.status].sort()).toEqual(
+        segment.status === 200 ? [200, 422] : [200, 400],
+      );
+    }
+  });
+
   it('lists the members of a past instant, leads merged away since included', async () => {
     const token = GLOBEX_TOKEN;
     const post = async <T>(path: string, body: unknown) =>

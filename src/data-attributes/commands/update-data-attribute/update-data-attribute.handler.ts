@@ -6,6 +6,7 @@ import { handleDataAttributeCommand } from '../../data-attribute.command-handlin
 import { presentCustomAttribute, type DataAttributeResponse } from '../../data-attribute.response';
 import { AttributeHasDependants, DataAttributeNotFound } from '../../domain/data-attribute.errors';
 import { AttributeDependantsQuery } from '../../queries/attribute-dependants/attribute-dependants.query';
+import { RuleAttributesSequencer } from '../../rule-attributes-sequencer';
 import { UpdateDataAttributeCommand } from './update-data-attribute.command';
 
 @CommandHandler(UpdateDataAttributeCommand)
@@ -14,9 +15,17 @@ export class UpdateDataAttributeHandler implements ICommandHandler<UpdateDataAtt
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly queries: QueryBus,
+    private readonly ruleWrites: RuleAttributesSequencer,
   ) {}
 
-  async execute({ data }: UpdateDataAttributeCommand): Promise<DataAttributeResponse> {
+  execute({ data }: UpdateDataAttributeCommand): Promise<DataAttributeResponse> {
+    // An archive checks the segments using the attribute: not while a segment rule is written.
+    return data.archived === true
+      ? this.ruleWrites.run(data.workspaceId, () => this.update(data))
+      : this.update(data);
+  }
+
+  private async update(data: UpdateDataAttributeCommand['data']): Promise<DataAttributeResponse> {
     const { state } = await handleDataAttributeCommand(
       this.store,
       this.clock,

@@ -7,6 +7,7 @@ import {
 } from '../../../contacts/custom-attributes-policy';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import { RuleAttributesSequencer } from '../../../data-attributes/rule-attributes-sequencer';
 import { WorkspaceTimeZones } from '../../../workspaces/workspace-time-zones';
 import { handleSegmentCommand } from '../../segment.command-handling';
 import type { SegmentWriteResult } from '../segment-write-result';
@@ -20,9 +21,14 @@ export class CreateSegmentHandler implements ICommandHandler<CreateSegmentComman
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
     private readonly timeZones: WorkspaceTimeZones,
+    private readonly ruleWrites: RuleAttributesSequencer,
   ) {}
 
-  async execute(command: CreateSegmentCommand): Promise<SegmentWriteResult> {
+  execute(command: CreateSegmentCommand): Promise<SegmentWriteResult> {
+    return this.ruleWrites.run(command.workspaceId, () => this.create(command));
+  }
+
+  private async create(command: CreateSegmentCommand): Promise<SegmentWriteResult> {
     const { workspaceId } = command;
     const segmentId = newContactId(this.clock.now());
     const customAttributeType = await this.attributes.ruleTypes(workspaceId);

@@ -6,6 +6,7 @@ import {
 } from '../../../contacts/custom-attributes-policy';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import { RuleAttributesSequencer } from '../../../data-attributes/rule-attributes-sequencer';
 import { WorkspaceTimeZones } from '../../../workspaces/workspace-time-zones';
 import { handleSegmentCommand } from '../../segment.command-handling';
 import type { SegmentWriteResult } from '../segment-write-result';
@@ -18,6 +19,7 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
     private readonly timeZones: WorkspaceTimeZones,
+    private readonly ruleWrites: RuleAttributesSequencer,
   ) {}
 
   async execute({
@@ -29,13 +31,9 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
     const timeZone = this.timeZones.of(workspaceId);
     let position: bigint | undefined;
     if (changes.rule !== undefined || changes.personType !== undefined) {
-      const customAttributeType = await this.attributes.ruleTypes(workspaceId);
-      const outcome = await handleSegmentCommand(
-        this.store,
-        this.clock,
-        workspaceId,
-        segmentId,
-        (now) => ({
+      const outcome = await this.ruleWrites.run(workspaceId, async () => {
+        const customAttributeType = await this.attributes.ruleTypes(workspaceId);
+        return handleSegmentCommand(this.store, this.clock, workspaceId, segmentId, (now) => ({
           type: 'ChangeSegmentRule',
           data: {
             ...ref,
@@ -45,8 +43,8 @@ export class UpdateSegmentHandler implements ICommandHandler<UpdateSegmentComman
             timeZone,
           },
           now,
-        }),
-      );
+        }));
+      });
       position = outcome.position ?? position;
     }
     if (changes.name !== undefined || position === undefined) {
