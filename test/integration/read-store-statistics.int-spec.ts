@@ -145,12 +145,22 @@ describeOnReadStores('a build that caught up', (dialect) => {
         'the first catch-up',
       );
       const table = runner.tables<ContactsReadModel>('contacts')('contacts');
-      // -1: never analyzed (PostgreSQL 14 and later); ANALYZE sets the row count it found.
-      const { rows } = await sql<{ reltuples: number }>`SELECT reltuples FROM pg_class
-        WHERE relname = ${table} AND relnamespace = current_schema()::regnamespace`.execute(
-        target.store.db,
+      // -1: never analyzed (PostgreSQL 14 and later); ANALYZE sets the row count it found. The
+      // feed reports live just before its first catch-up's ANALYZE ends: wait that moment out,
+      // well short of any periodic refresh (15 s).
+      const analyzed = await eventually(
+        async () => {
+          const { rows } = await sql<{ reltuples: number }>`SELECT reltuples FROM pg_class
+            WHERE relname = ${table} AND relnamespace = current_schema()::regnamespace`.execute(
+            target.store.db,
+          );
+          const counts = rows.map((row) => Number(row.reltuples));
+          return counts[0] === -1 ? undefined : counts;
+        },
+        5_000,
+        'the ANALYZE of the first catch-up',
       );
-      expect(rows.map((row) => Number(row.reltuples))).toEqual([200]);
+      expect(analyzed).toEqual([200]);
     } finally {
       await runner.stop();
       await target.dispose();
