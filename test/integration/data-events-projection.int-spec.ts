@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { DataEventReadModel } from '../../src/data-events/queries/data-event-read-model';
+import type { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { dataEventsProjection } from '../../projections/data-events/data-events.projection';
 import type { DataEventsReadModel } from '../../projections/data-events/data-events.table';
 import type { ContactEvent } from '../../src/contacts/domain/contact.events';
@@ -93,5 +95,27 @@ describeOnReadStores('data events projection', (dialect: ReadStoreDialect) => {
     expect(typeof metadata === 'string' ? JSON.parse(metadata) : metadata).toEqual({ plan: 'pro' });
     expect(await rowsOf('lead-1')).toEqual([]);
     expect(await rowsOf('gone-1')).toEqual([]);
+  });
+
+  it('summarizes by event name in byte order, whatever collation the database defaults to', async () => {
+    // A PostgreSQL database created with a language's collation (en_US, as stock images are)
+    // orders "bought" before "Clicked"; bytewise, capitals come first.
+    const collate = (collation: string) =>
+      sql`ALTER TABLE data_events ALTER COLUMN name TYPE text COLLATE ${sql.ref(collation)}`.execute(
+        db,
+      );
+    if (dialect === 'postgres') await collate('en-US-x-icu');
+    try {
+      const names = ['bought', 'Clicked', 'clicked', '_x', 'Zeta', 'éclair'];
+      await apply(names.map((name) => recorded(tracked('summarized-1', name, T0))));
+      const readModel = new DataEventReadModel({
+        queryDb: () => db,
+      } as unknown as ProjectionRunner);
+      const summary = await readModel.summary(WORKSPACE, 'summarized-1');
+      const bytewise = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      expect(summary.map((row) => row.name)).toEqual([...names].sort(bytewise));
+    } finally {
+      if (dialect === 'postgres') await collate('default');
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type {
   DataEventsReadModel,
   DataEventsTable,
@@ -28,8 +28,11 @@ export interface DataEventSummaryRow {
 export class DataEventReadModel {
   private readonly db: Kysely<DataEventsReadModel>;
 
+  private readonly postgres: boolean;
+
   constructor(@Inject(PROJECTION_RUNNER) runner: ProjectionRunner) {
     this.db = runner.queryDb<DataEventsReadModel>('data_events');
+    this.postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
   /** Newest first; keyset on (created_at, event_id), so a page is stable under new inserts. */
@@ -81,7 +84,8 @@ export class DataEventReadModel {
       .where('workspace_id', '=', workspaceId)
       .where('contact_id', '=', contactId)
       .groupBy('name')
-      .orderBy('name')
+      // By bytes, as every text order of the API, whatever the PostgreSQL database's collation.
+      .orderBy(this.postgres ? sql`name COLLATE "C"` : sql`name`)
       .execute();
     return rows.map((row) => ({
       name: row.name,
