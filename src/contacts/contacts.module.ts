@@ -8,6 +8,7 @@ import { UpdateContactHandler } from './commands/update-contact/update-contact.h
 import { ContactStreamWriter } from './contact-stream-writer';
 import { ContactsController } from './http/contacts.controller';
 import { IdentityReservations } from './identity/identity-reservations';
+import { ContactAsOf } from './queries/contact-as-of';
 import { ContactReadModel } from './queries/contact-read-model';
 
 const commandHandlers = [
@@ -18,7 +19,7 @@ const commandHandlers = [
   MergeContactsHandler,
 ];
 
-const services = [ContactStreamWriter, IdentityReservations, ContactReadModel];
+const services = [ContactStreamWriter, IdentityReservations, ContactReadModel, ContactAsOf];
 
 /** Contacts: lifecycle commands, identity uniqueness, merge, and the Intercom Contacts API. */
 @Module({

@@ -17,7 +17,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { DocumentedRouteSchema } from '../../shared/http/documented-route-schema';
 import { SEARCH_REQUEST_SCHEMA } from '../search/contact-search.request-schema';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ContactAsOf } from '../queries/contact-as-of';
+import { CLOCK, type Clock } from '../../shared/clock';
+import { HttpProblem } from '../../shared/http/intercom-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { liveRow } from '../../../projections/contacts/contacts.projection';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
@@ -73,7 +76,7 @@ import {
 
 type RetrieveRequest = FastifyRequest<{
   Params: { id: string };
-  Querystring: { include_merge_history?: string | string[] };
+  Querystring: { include_merge_history?: string | string[]; as_of?: string | string[] };
 }>;
 
 /** What Fastify names a serialized JSON answer; a JSON text sent as it is says the same. */
@@ -94,6 +97,8 @@ export class ContactsController {
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     private readonly timeZones: WorkspaceTimeZones,
     private readonly tokens: AccessTokens,
+    private readonly asOf: ContactAsOf,
+    @Inject(CLOCK) private readonly clock: Clock,
     adapterHost: HttpAdapterHost,
   ) {
     serveDirectly(adapterHost, 'GET', '/contacts/:id', (request, reply) =>
@@ -239,6 +244,11 @@ export class ContactsController {
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
   @IncludeMergeHistoryQuery()
+  @ApiQuery({
+    name: 'as_of',
+    required: false,
+    description: 'Unix seconds: the contact as it was then, from its events',
+  })
   async retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {
     await this.waitForMinPosition(request);
     return this.readContact(workspaceId, request);
@@ -256,13 +266,15 @@ export class ContactsController {
     try {
       const workspaceId = authenticate(this.tokens, request);
       await this.waitForMinPosition(request);
-      contact = includeMergeHistoryOf(request)
-        ? undefined
-        : await this.contacts.getContactJsonOrThrow(
-            workspaceId,
-            request.params.id,
-            !version.atLeast(2, 16),
-          );
+      // The JSON the read store builds is the current contact with no merge history.
+      contact =
+        includeMergeHistoryOf(request) || request.query.as_of !== undefined
+          ? undefined
+          : await this.contacts.getContactJsonOrThrow(
+              workspaceId,
+              request.params.id,
+              !version.atLeast(2, 16),
+            );
       if (contact !== undefined) reply.type(JSON_CONTENT_TYPE);
       else contact = await this.readContact(workspaceId, request);
     } catch (error) {
@@ -273,10 +285,29 @@ export class ContactsController {
   }
 
   private async readContact(workspaceId: string, request: RetrieveRequest) {
-    const row = await this.contacts.getContactOrThrow(workspaceId, request.params.id);
+    const at = request.query.as_of;
+    const row =
+      at === undefined
+        ? await this.contacts.getContactOrThrow(workspaceId, request.params.id)
+        : await this.asOf.rowOrThrow(workspaceId, request.params.id, this.pastInstant(at));
     return toContactResponse(row, requestedVersionOf(request), {
       includeMergeHistory: includeMergeHistoryOf(request),
     });
+  }
+
+  /** `as_of`: unix seconds, up to now (the history holds what happened, not what will). */
+  private pastInstant(value: string | string[]): number {
+    const now = Math.floor(this.clock.now() / 1000);
+    const at = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
+    if (at === undefined || at > now) {
+      throw HttpProblem.of(
+        400,
+        'parameter_invalid',
+        'as_of must be an instant in unix seconds, not in the future',
+        'as_of',
+      );
+    }
+    return at;
   }
 
   private async waitForMinPosition(request: FastifyRequest): Promise<void> {

@@ -1,0 +1,98 @@
+import { eventually } from '../support/eventually';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/** history.md: `GET /contacts/{id}?as_of=T` folds the contact's events up to T. */
+describe('GET /contacts/{id}?as_of', () => {
+  let service: TestApp;
+  beforeAll(async () => {
+    service = await startTestApp();
+  });
+  afterAll(() => service.close());
+
+  const now = Math.floor(Date.now() / 1000);
+  const t0 = now - 1_000;
+
+  async function read(path: string, version = '2.16') {
+    const response = await service.request(path, { headers: { 'Intercom-Version': version } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('answers the contact as its events made it by then, and nothing before it was a lead', async () => {
+    const item = (id: string, at: number, fields: Record<string, unknown>) => ({
+      id: `as-of-${id}`,
+      occurred_at: at,
+      visitor_id: 'v-as-of',
+      ...fields,
+    });
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          item('seen', t0, { type: 'visitor.seen' }),
+          item('talked', t0 + 100, { type: 'conversation.started', conversation_id: 'c-1' }),
+          item('first', t0 + 200, {
+            type: 'contact.attributes_updated',
+            attributes: { name: 'First name' },
+          }),
+          item('second', t0 + 300, {
+            type: 'contact.attributes_updated',
+            attributes: { name: 'Second name' },
+          }),
+        ],
+      },
+    });
+    const { results } = (await ingested.json()) as { results: Array<{ contact_id: string }> };
+    const id = results[0]!.contact_id;
+    await eventually(async () =>
+      (await read(`/contacts/${id}`)).status === 200 ? true : undefined,
+    );
+
+    expect((await read(`/contacts/${id}?as_of=${t0 + 50}`)).status).toBe(404);
+    expect((await read(`/contacts/${id}?as_of=${t0 + 150}`)).body).toMatchObject({
+      id,
+      role: 'lead',
+      name: null,
+    });
+    expect((await read(`/contacts/${id}?as_of=${t0 + 250}`)).body).toMatchObject({
+      role: 'lead',
+      name: 'First name',
+    });
+    expect((await read(`/contacts/${id}?as_of=${now}`)).body).toMatchObject({
+      name: 'Second name',
+    });
+
+    // Merged now: before the merge it was the lead it was; from the merge on, it answers merged.
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'as-of-user' } })
+    ).json()) as { id: string };
+    const merged = await service.request('/contacts/merge', {
+      method: 'POST',
+      json: { from: id, into: user.id },
+    });
+    expect(merged.status).toBe(200);
+    expect((await read(`/contacts/${id}?as_of=${t0 + 250}`)).body).toMatchObject({
+      role: 'lead',
+      name: 'First name',
+    });
+    const after = Math.floor(Date.now() / 1000);
+    expect((await read(`/contacts/${id}?as_of=${after}`)).status).toBe(410);
+    expect((await read(`/contacts/${id}?as_of=${after}`, '2.14')).status).toBe(404);
+    expect(
+      (await read(`/contacts/${user.id}?as_of=${after}&include_merge_history=true`)).body,
+    ).toMatchObject({ name: 'Second name', merge_history: [{ source_contact_id: id }] });
+  });
+
+  it('refuses an as_of that is not a past instant in unix seconds, naming it', async () => {
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'as-of-bad' } })
+    ).json()) as { id: string };
+    for (const value of [String(now + 3_600), 'yesterday', '-1', '1.5']) {
+      const answer = await read(`/contacts/${user.id}?as_of=${value}`);
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { errors: [{ code: 'parameter_invalid', field: 'as_of' }] },
+      });
+    }
+    expect((await read(`/contacts/${user.id}?as_of=${now - 86_400}`)).status).toBe(404);
+  });
+});
