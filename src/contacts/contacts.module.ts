@@ -9,6 +9,7 @@ import { ContactStreamWriter } from './contact-stream-writer';
 import { ContactsController } from './http/contacts.controller';
 import { IdentityReservations } from './identity/identity-reservations';
 import { ContactAsOf } from './queries/contact-as-of';
+import { ContactTimeline } from './queries/contact-timeline';
 import { ContactReadModel } from './queries/contact-read-model';
 
 const commandHandlers = [
@@ -19,7 +20,13 @@ const commandHandlers = [
   MergeContactsHandler,
 ];
 
-const services = [ContactStreamWriter, IdentityReservations, ContactReadModel, ContactAsOf];
+const services = [
+  ContactStreamWriter,
+  IdentityReservations,
+  ContactReadModel,
+  ContactAsOf,
+  ContactTimeline,
+];
 
 /** Contacts: lifecycle commands, identity uniqueness, merge, and the Intercom Contacts API. */
 @Module({

@@ -19,6 +19,7 @@ import { DocumentedRouteSchema } from '../../shared/http/documented-route-schema
 import { SEARCH_REQUEST_SCHEMA } from '../search/contact-search.request-schema';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ContactAsOf } from '../queries/contact-as-of';
+import { ContactTimeline } from '../queries/contact-timeline';
 import { CLOCK, type Clock } from '../../shared/clock';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -69,6 +70,7 @@ import {
 import {
   attributeChangesOf,
   CreateContactDto,
+  ContactTimelineQueryDto,
   ListContactsQueryDto,
   MergeContactsDto,
   UpdateContactDto,
@@ -78,6 +80,8 @@ type RetrieveRequest = FastifyRequest<{
   Params: { id: string };
   Querystring: { include_merge_history?: string | string[]; as_of?: string | string[] };
 }>;
+
+const TIMELINE_PAGE_SIZE = 50;
 
 /** What Fastify names a serialized JSON answer; a JSON text sent as it is says the same. */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -98,6 +102,7 @@ export class ContactsController {
     private readonly timeZones: WorkspaceTimeZones,
     private readonly tokens: AccessTokens,
     private readonly asOf: ContactAsOf,
+    private readonly timelines: ContactTimeline,
     @Inject(CLOCK) private readonly clock: Clock,
     adapterHost: HttpAdapterHost,
   ) {
@@ -315,6 +320,35 @@ export class ContactsController {
     const minPosition = minPositionOf(request);
     if (minPosition !== undefined)
       await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({
+    summary: "The contact's events and those of contacts merged into it, by event time (ours)",
+  })
+  @ApiParam({ name: 'id', type: String })
+  async timeline(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Query() query: ContactTimelineQueryDto,
+  ) {
+    // Readable as the contact is: a merged id answers merged, a deleted one is gone.
+    await this.contacts.getContactOrThrow(workspaceId, id);
+    const perPage = query.per_page ?? TIMELINE_PAGE_SIZE;
+    const page = await this.timelines.page(workspaceId, id, {
+      perPage,
+      ...(query.starting_after !== undefined ? { startingAfter: query.starting_after } : {}),
+    });
+    return {
+      type: 'list' as const,
+      data: page.entries,
+      total_count: page.totalCount,
+      pages: {
+        type: 'pages' as const,
+        per_page: perPage,
+        ...(page.next !== undefined ? { next: { starting_after: page.next } } : {}),
+      },
+    };
   }
 
   @Put(':id')

@@ -1,0 +1,66 @@
+import { summaryOf } from './contact-event-summary';
+import type { ContactEvent } from './contact.events';
+
+const ids = { contactId: 'c-1', workspaceId: 'ws' };
+
+describe('summaryOf', () => {
+  it.each<[ContactEvent, string]>([
+    [
+      {
+        type: 'VisitorRegistered',
+        data: { ...ids, userId: 'v-1', registeredAt: 1, context: { browser: 'firefox' } },
+      },
+      'Registered as a visitor (user_id v-1) (firefox)',
+    ],
+    [
+      { type: 'ConversationStarted', data: { ...ids, startedAt: 1, conversationId: 'c-9' } },
+      'Started a conversation (c-9)',
+    ],
+    [
+      { type: 'VisitorBecameLead', data: { ...ids, becameLeadAt: 1, cause: 'outbound_replied' } },
+      'Became a lead by replying to an outbound message',
+    ],
+    [
+      { type: 'UserCreated', data: { ...ids, createdAt: 1, attributes: { email: 'a@b.c' } } },
+      'Created as a user with email',
+    ],
+    [
+      {
+        type: 'LeadSignedUp',
+        data: { ...ids, fromRole: 'visitor', signedUpAt: 1, identity: { external_id: 'x' } },
+      },
+      'Signed up: the visitor became a user with external_id',
+    ],
+    [
+      {
+        type: 'ContactUpdated',
+        data: { ...ids, updatedAt: 1, changes: { role: 'user', name: 'N', phone: 'P' } },
+      },
+      'Became a user; Updated name, phone',
+    ],
+    [
+      {
+        type: 'ContactSeen',
+        data: {
+          ...ids,
+          seenAt: 1,
+          context: { location: { city: 'Dublin', country: 'Ireland', region: null } },
+        },
+      },
+      'Seen (Dublin, Ireland)',
+    ],
+    [
+      {
+        type: 'LeadMergeAbsorbed',
+        data: { ...ids, from: 'l-1', sourceRole: 'lead', mergedAt: 1, copied: { name: 'N' } },
+      },
+      'Absorbed the lead l-1 with name',
+    ],
+    [
+      { type: 'DataEventTracked', data: { ...ids, name: 'paid', createdAt: 1, metadata: {} } },
+      'Tracked "paid"',
+    ],
+  ])('%#: %j reads "%s"', (event, summary) => {
+    expect(summaryOf(event)).toBe(summary);
+  });
+});

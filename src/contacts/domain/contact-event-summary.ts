@@ -1,0 +1,59 @@
+import type { SeenContext } from './contact.attributes';
+import type { ContactEvent } from './contact.events';
+
+const names = (fields: object): string => Object.keys(fields).join(', ');
+
+const withFields = (fields: object): string =>
+  Object.keys(fields).length === 0 ? '' : ` with ${names(fields)}`;
+
+/** Where a sighting came from, as far as its context says. */
+const seenFrom = (context: SeenContext): string => {
+  const where = [context.browser, context.os, context.location?.city, context.location?.country]
+    .filter((part): part is string => typeof part === 'string' && part !== '')
+    .join(', ');
+  return where === '' ? '' : ` (${where})`;
+};
+
+/** One line an analyst reads in a contact's timeline (history.md), for every contact event. */
+export function summaryOf(event: ContactEvent): string {
+  switch (event.type) {
+    case 'VisitorRegistered':
+      return `Registered as a visitor (user_id ${event.data.userId})${seenFrom(event.data.context)}`;
+    case 'ConversationStarted':
+      return `Started a conversation${event.data.conversationId ? ` (${event.data.conversationId})` : ''}`;
+    case 'OutboundReplied':
+      return 'Replied to an outbound message';
+    case 'VisitorBecameLead':
+      return event.data.cause === 'conversation_started'
+        ? 'Became a lead by starting a conversation'
+        : 'Became a lead by replying to an outbound message';
+    case 'LeadCreated':
+      return `Created as a lead${withFields(event.data.attributes)}`;
+    case 'UserCreated':
+      return `Created as a user${withFields(event.data.attributes)}`;
+    case 'LeadSignedUp':
+      return `Signed up: the ${event.data.fromRole} became a user${withFields(event.data.identity)}`;
+    case 'ContactLoggedIn':
+      return `Logged in${withFields(event.data.identity)}`;
+    case 'ContactUpdated': {
+      const { role, ...changes } = event.data.changes;
+      const changed = Object.keys(changes).length > 0 ? `Updated ${names(changes)}` : '';
+      const became = role !== undefined ? `Became a ${role}` : '';
+      return [became, changed].filter(Boolean).join('; ') || 'Updated';
+    }
+    case 'ContactSeen':
+      return `Seen${seenFrom(event.data.context)}`;
+    case 'ContactArchived':
+      return 'Archived';
+    case 'ContactUnarchived':
+      return 'Unarchived';
+    case 'ContactMergedInto':
+      return `Merged into ${event.data.into}`;
+    case 'LeadMergeAbsorbed':
+      return `Absorbed the ${event.data.sourceRole} ${event.data.from}${withFields(event.data.copied)}`;
+    case 'ContactDeleted':
+      return 'Deleted';
+    case 'DataEventTracked':
+      return `Tracked "${event.data.name}"`;
+  }
+}

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { RecordedEvent } from '../../shared/event-store/event-store.port';
+import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
+import { HttpProblem } from '../../shared/http/intercom-error';
+import { contactStreamId } from '../../shared/stream-names';
+import { toContactEvent } from '../contact-event-codec';
+import { summaryOf } from '../domain/contact-event-summary';
+import type { ContactEvent } from '../domain/contact.events';
+
+export interface TimelineEntry {
+  readonly type: 'timeline_event';
+  readonly id: string;
+  readonly event_type: ContactEvent['type'];
+  /** The contact whose stream holds it: the timeline's, or one merged into it. */
+  readonly contact_id: string;
+  /** Event time, unix seconds. */
+  readonly occurred_at: number;
+  /** When the log stored it, unix seconds. */
+  readonly recorded_at: number;
+  readonly position: string;
+  readonly cause: { readonly actor?: string; readonly causation_id?: string };
+  readonly summary: string;
+}
+
+export interface TimelinePage {
+  readonly entries: readonly TimelineEntry[];
+  readonly totalCount: number;
+  /** Cursor of the next page; undefined on the last one. */
+  readonly next: string | undefined;
+}
+
+/** Merges are one link deep (only users absorb, and users are never merged); a guard all the same. */
+const MAX_MERGED_STREAMS = 1_000;
+
+/**
+ * history.md's timeline: every event of a contact and of the contacts merged into it, by event
+ * time (log position breaking ties), paged by a cursor on that order, so a page stays put while
+ * events are added after it. Read from the streams, so it is as current as the last commit.
+ */
+@Injectable()
+export class ContactTimeline {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async page(
+    workspaceId: string,
+    contactId: string,
+    options: { readonly perPage: number; readonly startingAfter?: string },
+  ): Promise<TimelinePage> {
+    const after =
+      options.startingAfter === undefined ? undefined : decodeCursor(options.startingAfter);
+    const events = (await this.eventsOf(workspaceId, contactId)).sort(byTimeThenPosition);
+    const start = after === undefined ? 0 : firstAfter(events, after);
+    const page = events.slice(start, start + options.perPage);
+    const last = page[page.length - 1];
+    return {
+      entries: page.map(toEntry),
+      totalCount: events.length,
+      next:
+        last !== undefined && start + page.length < events.length ? encodeCursor(last) : undefined,
+    };
+  }
+
+  /** The contact's stream and, following its absorptions, those of the contacts merged into it. */
+  private async eventsOf(workspaceId: string, contactId: string): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    const pending = [contactId];
+    const read = new Set<string>();
+    while (pending.length > 0 && read.size < MAX_MERGED_STREAMS) {
+      const id = pending.pop()!;
+      if (read.has(id)) continue;
+      read.add(id);
+      for await (const event of this.store.readStream(contactStreamId(workspaceId, id))) {
+        events.push(event);
+        if (event.type === 'LeadMergeAbsorbed') pending.push((event.data as { from: string }).from);
+      }
+    }
+    return events;
+  }
+}
+
+type Ordered = Pick<RecordedEvent, 'position'> & {
+  readonly metadata: { readonly occurredAt: number };
+};
+
+/** Index of the first event past the cursor's, or the end. */
+function firstAfter(events: readonly Ordered[], cursor: Ordered): number {
+  const index = events.findIndex((event) => byTimeThenPosition(event, cursor) > 0);
+  return index === -1 ? events.length : index;
+}
+
+const byTimeThenPosition = (a: Ordered, b: Ordered): number =>
+  a.metadata.occurredAt - b.metadata.occurredAt ||
+  (a.position < b.position ? -1 : a.position > b.position ? 1 : 0);
+
+function toEntry(recorded: RecordedEvent): TimelineEntry {
+  const event = toContactEvent(recorded);
+  const { actor, causationId } = recorded.metadata;
+  return {
+    type: 'timeline_event',
+    id: recorded.id,
+    event_type: event.type,
+    contact_id: event.data.contactId,
+    occurred_at: Math.floor(recorded.metadata.occurredAt / 1000),
+    recorded_at: Math.floor(recorded.recordedAt.getTime() / 1000),
+    position: recorded.position.toString(),
+    cause: {
+      ...(typeof actor === 'string' ? { actor } : {}),
+      ...(typeof causationId === 'string' ? { causation_id: causationId } : {}),
+    },
+    summary: summaryOf(event),
+  };
+}
+
+const encodeCursor = (event: Ordered): string =>
+  Buffer.from(`${event.metadata.occurredAt}.${event.position}`).toString('base64url');
+
+function decodeCursor(cursor: string): Ordered {
+  const match = /^(\d{1,16})\.(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) {
+    throw HttpProblem.of(
+      400,
+      'parameter_invalid',
+      'starting_after is not a cursor of this list',
+      'starting_after',
+    );
+  }
+  return { metadata: { occurredAt: Number(match[1]) }, position: BigInt(match[2]!) };
+}

@@ -1,0 +1,131 @@
+import { GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+
+interface Entry {
+  id: string;
+  event_type: string;
+  contact_id: string;
+  occurred_at: number;
+  summary: string;
+  cause: { actor?: string; causation_id?: string };
+}
+interface Page {
+  type: string;
+  data: Entry[];
+  total_count: number;
+  pages: { next?: { starting_after: string } };
+}
+
+/** history.md: `GET /contacts/{id}/timeline`, every event of the contact and of those merged into it. */
+describe('GET /contacts/{id}/timeline', () => {
+  let service: TestApp;
+  beforeAll(async () => {
+    service = await startTestApp();
+  });
+  afterAll(() => service.close());
+
+  const now = Math.floor(Date.now() / 1000);
+
+  async function pageOf(path: string, token?: string) {
+    const response = await service.request(path, {
+      headers: { 'Intercom-Version': '2.16' },
+      ...(token ? { token } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Page };
+  }
+
+  it("lists a user's events and its merged lead's by event time, paged, with what caused each", async () => {
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          { id: 'tl-seen', type: 'visitor.seen', occurred_at: now - 500, visitor_id: 'v-tl' },
+          {
+            id: 'tl-talk',
+            type: 'conversation.started',
+            occurred_at: now - 400,
+            visitor_id: 'v-tl',
+            conversation_id: 'c-tl',
+          },
+          {
+            id: 'tl-paid',
+            type: 'event.tracked',
+            occurred_at: now - 300,
+            visitor_id: 'v-tl',
+            event_name: 'viewed-pricing',
+          },
+        ],
+      },
+    });
+    const lead = ((await ingested.json()) as { results: Array<{ contact_id: string }> }).results[0]!
+      .contact_id;
+    const user = (await (
+      await service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: 'tl-user', name: 'Timeline User' },
+      })
+    ).json()) as { id: string };
+    const merged = await service.request('/contacts/merge', {
+      method: 'POST',
+      json: { from: lead, into: user.id },
+    });
+    expect(merged.status).toBe(200);
+
+    const whole = await pageOf(`/contacts/${user.id}/timeline`);
+    expect(whole.status).toBe(200);
+    expect(whole.body.type).toBe('list');
+    const types = whole.body.data.map((entry) => [entry.event_type, entry.contact_id]);
+    expect(types).toEqual([
+      ['VisitorRegistered', lead],
+      ['ContactSeen', lead],
+      ['ConversationStarted', lead],
+      ['VisitorBecameLead', lead],
+      ['DataEventTracked', lead],
+      ['UserCreated', user.id],
+      ['ContactMergedInto', lead],
+      ['LeadMergeAbsorbed', user.id],
+    ]);
+    expect(whole.body.total_count).toBe(8);
+    const times = whole.body.data.map((entry) => entry.occurred_at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(whole.body.data[4]).toMatchObject({
+      summary: 'Tracked "viewed-pricing"',
+      cause: { actor: 'messenger', causation_id: 'tl-paid' },
+    });
+    expect(whole.body.data[7]!.summary).toBe(
+      `Absorbed the lead ${lead} with last_seen_at, last_replied_at`,
+    );
+
+    const pages: Entry[] = [];
+    let next: string | undefined;
+    do {
+      const answer = await pageOf(
+        `/contacts/${user.id}/timeline?per_page=3${next ? `&starting_after=${next}` : ''}`,
+      );
+      pages.push(...answer.body.data);
+      next = answer.body.pages.next?.starting_after;
+    } while (next !== undefined);
+    expect(pages.map((entry) => entry.id)).toEqual(whole.body.data.map((entry) => entry.id));
+
+    // The merged id answers as it does on every read; another workspace knows neither.
+    expect((await pageOf(`/contacts/${lead}/timeline`)).status).toBe(410);
+    expect((await pageOf(`/contacts/${user.id}/timeline`, GLOBEX_TOKEN)).status).toBe(404);
+  });
+
+  it('refuses a forged cursor and a bad page size, naming them', async () => {
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-bad' } })
+    ).json()) as { id: string };
+    for (const [query, field] of [
+      ['starting_after=bm90LWEtY3Vyc29y', 'starting_after'],
+      ['per_page=151', 'per_page'],
+      ['per_page=0', 'per_page'],
+    ]) {
+      const answer = await pageOf(`/contacts/${user.id}/timeline?${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ errors: [{ field }] });
+    }
+    const deleted = await service.request(`/contacts/${user.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect((await pageOf(`/contacts/${user.id}/timeline`)).status).toBe(404);
+  });
+});
