@@ -11,7 +11,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
-import { DecimalInteger } from '../shared/decimal-integer';
+import { PageQuery } from '../contacts/http/page-query';
 
 export class CreateDataEventDto {
   @ApiProperty({ example: 'invited-friend' })
@@ -47,7 +47,7 @@ export class CreateDataEventDto {
   metadata?: Record<string, unknown>;
 }
 
-export class ListDataEventsQueryDto {
+export class ListDataEventsQueryDto extends PageQuery {
   @ApiProperty({ enum: ['user'] })
   @IsIn(['user'])
   type!: 'user';
@@ -71,17 +71,4 @@ export class ListDataEventsQueryDto {
   @IsOptional()
   @IsIn(['true', 'false'])
   summary?: 'true' | 'false';
-
-  @ApiPropertyOptional({ default: 50, maximum: 150 })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(1)
-  @Max(150)
-  per_page?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  starting_after?: string;
 }

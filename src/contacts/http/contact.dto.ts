@@ -130,21 +130,6 @@ export class MergeContactsDto {
   skip_duplicate_validation?: boolean;
 }
 
-export class ContactTimelineQueryDto {
-  @ApiPropertyOptional({ default: 50, maximum: 150 })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(1)
-  @Max(150)
-  per_page?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  starting_after?: string;
-}
-
 export class ListContactsQueryDto {
   @ApiPropertyOptional({ default: 50, maximum: 150 })
   @IsOptional()

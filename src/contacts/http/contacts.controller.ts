@@ -20,6 +20,7 @@ import { SEARCH_REQUEST_SCHEMA } from '../search/contact-search.request-schema';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ContactAsOf } from '../queries/contact-as-of';
 import { ContactTimeline } from '../queries/contact-timeline';
+import { PageQuery } from './page-query';
 import { CLOCK, type Clock } from '../../shared/clock';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -56,7 +57,7 @@ import type { LiveContact } from '../domain/contact.state';
 import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../infrastructure/read-store/read-store';
 import { ContactReadModel } from '../queries/contact-read-model';
-import { parseContactSearchRequest } from '../search/contact-search.parse';
+import { DEFAULT_PER_PAGE, parseContactSearchRequest } from '../search/contact-search.parse';
 import { searchContacts, searchListResponse } from '../search/search-contacts';
 import { pagedByQueryParameters } from '../search/contact-search.errors';
 import { ContactErrorsFilter, contactProblemOf } from './contact-errors.filter';
@@ -70,7 +71,6 @@ import {
 import {
   attributeChangesOf,
   CreateContactDto,
-  ContactTimelineQueryDto,
   ListContactsQueryDto,
   MergeContactsDto,
   UpdateContactDto,
@@ -80,8 +80,6 @@ type RetrieveRequest = FastifyRequest<{
   Params: { id: string };
   Querystring: { include_merge_history?: string | string[]; as_of?: string | string[] };
 }>;
-
-const TIMELINE_PAGE_SIZE = 50;
 
 /** What Fastify names a serialized JSON answer; a JSON text sent as it is says the same. */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -330,11 +328,11 @@ export class ContactsController {
   async timeline(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
-    @Query() query: ContactTimelineQueryDto,
+    @Query() query: PageQuery,
   ) {
     // Readable as the contact is: a merged id answers merged, a deleted one is gone.
     await this.contacts.getContactOrThrow(workspaceId, id);
-    const perPage = query.per_page ?? TIMELINE_PAGE_SIZE;
+    const perPage = query.per_page ?? DEFAULT_PER_PAGE;
     const page = await this.timelines.page(workspaceId, id, {
       perPage,
       ...(query.starting_after !== undefined ? { startingAfter: query.starting_after } : {}),

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../../contacts/search/contact-search.parse';
+import { DEFAULT_PER_PAGE } from '../../contacts/search/contact-search.parse';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 import { DecimalInteger } from '../../shared/decimal-integer';
+import { PageQuery } from '../../contacts/http/page-query';
 
 /*
  * Names, person types and rules are validated by the segment decider (with the search
@@ -60,21 +61,6 @@ export class ListSegmentsQuery {
   @IsOptional()
   @IsIn(['true', 'false'])
   readonly include_count?: 'true' | 'false';
-}
-
-export class PageQuery {
-  @ApiPropertyOptional({ maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PER_PAGE)
-  readonly per_page?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  readonly starting_after?: string;
 }
 
 export class SegmentContactsQuery extends PageQuery {
