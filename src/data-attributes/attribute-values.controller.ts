@@ -6,10 +6,8 @@ import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { AttributeValueListResponse } from './queries/list-attribute-values/attribute-value-list.response';
 import { DataAttributeProblems } from './data-attribute.problems';
 import { ListAttributeValuesQuery } from './queries/list-attribute-values/list-attribute-values.query';
-import {
-  DEFAULT_PER_PAGE,
-  ListAttributeValuesRequest,
-} from './queries/list-attribute-values/list-attribute-values.request';
+import { PageQuery } from '../contacts/http/page-query';
+import { DEFAULT_PER_PAGE } from '../contacts/search/contact-search.parse';
 
 /**
  * Our extension `GET /data_attributes/{id}/values`. Its own controller (and module) because it
@@ -31,7 +29,7 @@ export class AttributeValuesController {
   values(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
-    @Query() query: ListAttributeValuesRequest,
+    @Query() query: PageQuery,
     @MinPosition() minPosition: bigint | undefined,
   ): Promise<AttributeValueListResponse> {
     return this.queryBus.execute(
