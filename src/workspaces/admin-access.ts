@@ -34,9 +34,14 @@ export class AdminAccess {
     return new AdminAccess(adminTokens?.split(','), workspaces);
   }
 
+  /** Whether the token is one of `ADMIN_TOKENS`. */
+  isAdminToken(token: string): boolean {
+    return this.adminTokens?.lookup(token) === true;
+  }
+
   /** Throws 401 for a token nobody holds, 403 for a workspace token that may not administer. */
   authorize(token: string | undefined): void {
-    if (token !== undefined && this.adminTokens?.lookup(token) === true) return;
+    if (token !== undefined && this.isAdminToken(token)) return;
     if (token === undefined || this.workspaces.workspaceOf(token) === undefined) {
       throw HttpProblem.of(401, 'unauthorized', 'Access Token Invalid');
     }

@@ -65,7 +65,7 @@ export class WorkspaceAuthGuard implements CanActivate {
  * request carrying more has none here, so no proxy that reads another of them can disagree
  * with the service about who is calling.
  */
-const bearerToken = (request: FastifyRequest): string | undefined => {
+export const bearerToken = (request: FastifyRequest): string | undefined => {
   const raw = request.raw.rawHeaders;
   let authorizations = 0;
   for (let index = 0; index < raw.length; index += 2) {

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { Environment } from '../config/environment';
 import { AccessTokens } from './access-tokens';
 import { AdminAccess } from './admin-access';
+import { AuthenticationBeforeBody } from './authentication-before-body';
 import { WorkspaceAuthGuard } from './workspace-auth.guard';
 import { WorkspaceTimeZones } from './workspace-time-zones';
 
@@ -26,6 +27,7 @@ function loadAccessTokens(environment: Environment): AccessTokens {
       inject: [Environment, AccessTokens],
     },
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
+    AuthenticationBeforeBody,
     WorkspaceTimeZones,
   ],
   exports: [AccessTokens, WorkspaceTimeZones],

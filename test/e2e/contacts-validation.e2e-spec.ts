@@ -894,6 +894,31 @@ describe('Contacts API refusals change nothing', () => {
     const anonymous = await fetch(`${service.baseUrl}/contacts`);
     expect(anonymous.status).toBe(401);
   });
+
+  it('refuses a stranger before reading the body: 401, not what the body would have earned', async () => {
+    const post = (headers: Record<string, string>, body: string | Buffer) =>
+      fetch(`${service.baseUrl}/contacts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const bodies: Array<[Record<string, string>, string | Buffer]> = [
+      [{}, '{"email": '],
+      [{}, JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) })],
+      [{ 'content-encoding': 'gzip' }, Buffer.from([0x1f, 0x8b, 0x08, 0x00])],
+      [{ 'content-type': 'text/plain; charset=latin1' }, 'name=x'],
+    ];
+    for (const [headers, body] of bodies) {
+      for (const authorization of [{}, { authorization: 'Bearer not-a-token' }]) {
+        const answer = await post({ ...headers, ...authorization }, body);
+        expect(answer.status).toBe(401);
+        expect(await answer.json()).toMatchObject({ errors: [{ code: 'unauthorized' }] });
+      }
+    }
+    // With a token, the same bodies earn their own refusals.
+    const withToken = await post({ authorization: `Bearer ${ACME_TOKEN}` }, '{"email": ');
+    expect(withToken.status).toBe(400);
+  });
 });
 
 describe('dates in search match whole days in the workspace time zone', () => {

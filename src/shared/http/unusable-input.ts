@@ -20,6 +20,16 @@ const MAX_BODY_DEPTH = 32;
  */
 export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    if (!request.url.includes('%00') && !request.url.includes('\u0000')) return done();
+    replyWithError(
+      HttpProblem.of(400, 'parameter_invalid', 'The URL must not contain the NUL character'),
+      request,
+      reply,
+    );
+  });
+  // Before parsing, but after the routes' own onRequest hooks (authentication, see
+  // `AuthenticationBeforeBody`): a stranger's body is refused as a stranger's, whatever it holds.
+  fastify.addHook('preParsing', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
     // No body, whatever content type a client labels its nothing with (curl -d '', or a client
     // that always says JSON): nothing to parse, so no parser refuses it. Without Content-Length
     // or Transfer-Encoding a request has no body at all (HTTP/1.1, RFC 9112 section 6.3).
@@ -27,20 +37,12 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
     const bodiless =
       headers['content-length'] === '0' ||
       (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined);
-    // Not for GET and HEAD, whose bodies are never parsed: no work added to the hottest routes.
-    if (
-      bodiless &&
-      headers['content-type'] !== undefined &&
-      request.method !== 'GET' &&
-      request.method !== 'HEAD'
-    )
-      delete headers['content-type'];
-    const problem =
-      (bodiless ? undefined : encodingProblem(request)) ??
-      (request.url.includes('%00') || request.url.includes('\u0000')
-        ? HttpProblem.of(400, 'parameter_invalid', 'The URL must not contain the NUL character')
-        : undefined);
-    if (problem === undefined) return done();
+    if (bodiless) {
+      if (headers['content-type'] !== undefined) delete headers['content-type'];
+      return done(null, payload);
+    }
+    const problem = encodingProblem(request);
+    if (problem === undefined) return done(null, payload);
     replyWithError(problem, request, reply);
   });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
