@@ -126,6 +126,10 @@ export class ProjectionFeed {
           if (fresh.length > 0) {
             await this.commit(fresh);
             resubscribes = 0;
+            // A catch-up has its next batch read ahead, and SQLite answers synchronously: without
+            // a turn of the event loop between batches, a replay starves every request (health
+            // included) until it ends.
+            await new Promise<void>((resolve) => setImmediate(resolve));
           }
           if (batch.caughtUp) await this.reachedHead(batch.caughtUp.position);
           if (batch.ended) {

@@ -151,6 +151,21 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect((await statusOf(runner)).checkpoint).toBe(live);
   });
 
+  it('lets the event loop turn between the batches of a catch-up, so requests are answered during a replay', async () => {
+    for (let stream = 0; stream < 10; stream += 1) await append(events, `thing-${stream}`, 100);
+    const runner = runnerWith({}, { batchSize: 50 });
+    // Timers only fire when the loop turns: count the turns while the 20 batches are applied.
+    let turns = 0;
+    const ticking = setInterval(() => (turns += 1), 0);
+    try {
+      await runner.start();
+      expect(await runner.waitFor(await events.headPosition(), 10_000)).toBe(true);
+    } finally {
+      clearInterval(ticking);
+    }
+    expect(turns).toBeGreaterThanOrEqual(10);
+  });
+
   it('answers reads while a batch is being applied: the committed rows, without waiting for its transaction', async () => {
     const caughtUp = await append(events, 'thing-a', 2);
     const applying = gate();
