@@ -909,7 +909,11 @@ describe('Contacts API refusals change nothing', () => {
       [{ 'content-type': 'text/plain; charset=latin1' }, 'name=x'],
     ];
     for (const [headers, body] of bodies) {
-      for (const authorization of [{}, { authorization: 'Bearer not-a-token' }]) {
+      const strangers: Array<Record<string, string>> = [
+        {},
+        { authorization: 'Bearer not-a-token' },
+      ];
+      for (const authorization of strangers) {
         const answer = await post({ ...headers, ...authorization }, body);
         expect(answer.status).toBe(401);
         expect(await answer.json()).toMatchObject({ errors: [{ code: 'unauthorized' }] });

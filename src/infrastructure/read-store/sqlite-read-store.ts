@@ -6,6 +6,9 @@ import type { ReadStore, ReadStoreLock } from './read-store';
 import { withStatementCache } from './sqlite-statement-cache';
 import { startWalCheckpointer } from './sqlite-wal-checkpointer';
 
+/** What the write-ahead log is cut back to once checkpointed (it grows past it during a write burst). */
+const READ_STORE_WAL_LIMIT_BYTES = 64 * 1024 ** 2;
+
 /** Address space, not memory: the OS keeps in RAM only the pages read, as its file cache would. */
 const READ_STORE_MMAP_BYTES = 2 * 1024 ** 3;
 
@@ -15,7 +18,10 @@ const READ_STORE_MMAP_BYTES = 2 * 1024 ** 3;
  * transaction (Kysely gives a transaction its connection until it ends) and sees only committed
  * rows. An in-memory database is private to its connection: there, both are one.
  */
-export function openSqliteReadStore(file: string): ReadStore {
+export function openSqliteReadStore(
+  file: string,
+  options: { readonly walLimitBytes?: number } = {},
+): ReadStore {
   const inMemory = file === ':memory:';
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const database = new Database(file, { timeout: 5000 });
@@ -24,6 +30,9 @@ export function openSqliteReadStore(file: string): ReadStore {
   // lose the last commits, which the runner replays from the older checkpoint it then finds.
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  // A replay or rebuild grows the log by gigabytes while readers keep old snapshots; SQLite
+  // reuses a log from its start but never shrinks it unless told to, when it starts it over.
+  database.pragma(`journal_size_limit = ${options.walLimitBytes ?? READ_STORE_WAL_LIMIT_BYTES}`);
   const checkpointer = inMemory
     ? undefined
     : startWalCheckpointer(file, () => database.pragma('wal_autocheckpoint = 1000'));

@@ -11,6 +11,30 @@ describe('the SQLite read store checkpoints its log from a worker thread', () =>
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wal-checkpointer-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('cuts its log back to the limit once a burst of writes is checkpointed', async () => {
+    const file = join(dir, 'read.sqlite');
+    const store = openSqliteReadStore(file, { walLimitBytes: 256 * 1024 });
+    try {
+      await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)`.execute(store.db);
+      await sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+        INSERT INTO t (body) SELECT hex(randomblob(500)) FROM n`.execute(store.db);
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(2_000_000);
+      // Once the worker copied the whole log, the next write starts it over, cut to the limit.
+      const cut = await eventually(
+        async () => {
+          await sql`INSERT INTO t (body) VALUES ('after')`.execute(store.db);
+          const size = statSync(`${file}-wal`).size;
+          return size <= 256 * 1024 ? size : undefined;
+        },
+        5000,
+        'the log cut back to its limit',
+      );
+      expect(cut).toBeLessThanOrEqual(256 * 1024);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('copies committed pages into the database file although the writer never checkpoints', async () => {
     const file = join(dir, 'read.sqlite');
     const store = openSqliteReadStore(file);
