@@ -249,7 +249,7 @@ export class ProjectionRunner {
       const seen = this.progressCount;
       const passed = await Promise.all(slots.map((slot) => this.hasPassed(slot, position)));
       if (passed.every(Boolean)) return true;
-      if (slots.some((slot) => slot.active?.phase === 'failed')) return false;
+      if (slots.some((slot) => this.stateOf(slot) === 'failed')) return false;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
       await this.progressOrTimeout(Math.min(remaining, this.waitPollMs), seen);
@@ -409,6 +409,7 @@ export class ProjectionRunner {
       entry = { name: slot.name, active: build, pending: undefined };
     }
     slot.entry = entry;
+    await this.refuseBuildPastTheLog(slot, entry.active);
     if (entry.active.version > slot.latest.version) {
       throw new Error(
         `The registry serves ${slot.name} v${entry.active.version}, newer than any definition (v${slot.latest.version})`,
@@ -430,6 +431,23 @@ export class ProjectionRunner {
       slot.entry = { ...entry, pending: undefined };
     }
     if (slot.latest.version > entry.active.version) await this.beginRebuild(slot);
+  }
+
+  /**
+   * A build whose checkpoint is past the log's end was built from events the store no longer
+   * has (it was restored from an older backup, or replaced): run on, it would skip every new
+   * event below its checkpoint and serve contacts with no events behind them. It does not start;
+   * the projection shows failed with this reason until a rebuild replaces the build.
+   */
+  private async refuseBuildPastTheLog(slot: Slot, build: ProjectionBuild): Promise<void> {
+    const checkpoint = await this.registry.readCheckpoint(slot.name, build.id);
+    const head = await this.eventStore.headPosition();
+    if (checkpoint <= head) return;
+    throw new Error(
+      `${slot.name} holds the log up to position ${checkpoint}, past its end (${head}): the event ` +
+        `store was replaced or restored from an older copy since. Rebuild it from the log: ` +
+        `POST /admin/projections/${slot.name}/rebuild`,
+    );
   }
 
   private async beginRebuild(slot: Slot): Promise<void> {
@@ -500,6 +518,8 @@ export class ProjectionRunner {
     slot.entry = { name: slot.name, active: entry.pending, pending: undefined };
     slot.active = feed;
     slot.pending = undefined;
+    // A build refused at start (see `refuseBuildPastTheLog`) is replaced: nothing is wrong now.
+    slot.configurationError = undefined;
     slot.verifiedThrough = 0n;
     slot.firstPending = undefined;
     this.settings.logger.info(`Projection ${slot.name}: now serving ${entry.pending.id}`);
@@ -579,6 +599,8 @@ export class ProjectionRunner {
   }
 
   private async hasPassed(slot: Slot, position: bigint): Promise<boolean> {
+    // A build that could not start has no checkpoint to trust (it may be past the log's end).
+    if (slot.configurationError !== undefined) return false;
     if (slot.verifiedThrough >= position) return true;
     let checkpoint: bigint;
     if (slot.active) {

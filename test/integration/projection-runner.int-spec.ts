@@ -151,6 +151,30 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect((await statusOf(runner)).checkpoint).toBe(live);
   });
 
+  it('refuses to run a build past the end of a replaced event store, until a rebuild replaces it', async () => {
+    await append(events, 'thing-old', 6);
+    const first = runnerWith();
+    await first.start();
+    expect(await first.waitFor(await events.headPosition(), 5000)).toBe(true);
+    await first.stop();
+
+    // The store restored from an older copy: its log ends before the read model's checkpoint.
+    await events.close();
+    events = SqliteEventStore.open({ file: ':memory:' });
+    await append(events, 'thing-new', 2);
+    const restarted = runnerWith();
+    await restarted.start();
+    const refused = await statusOf(restarted);
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toContain('past its end');
+    expect(await restarted.waitFor(await events.headPosition(), 200)).toBe(false);
+
+    await restarted.rebuild('stream_counter');
+    expect((await statusOf(restarted)).state).not.toBe('failed');
+    expect(await restarted.waitFor(await events.headPosition(), 5000)).toBe(true);
+    expect(await counts(restarted)).toEqual({ 'thing-new': 2 });
+  });
+
   it('lets the event loop turn between the batches of a catch-up, so requests are answered during a replay', async () => {
     for (let stream = 0; stream < 10; stream += 1) await append(events, `thing-${stream}`, 100);
     const runner = runnerWith({}, { batchSize: 50 });
