@@ -1,0 +1,103 @@
+import { SingleBar } from 'cli-progress';
+import type { Writable } from 'node:stream';
+
+/** The fields of `GET /admin/projections` the rebuild follows. */
+interface ProjectionJson {
+  readonly name: string;
+  readonly build: string | null;
+  readonly state: string;
+  readonly head_position: string;
+  readonly rebuild: {
+    readonly state: string;
+    readonly checkpoint: string;
+    readonly failure: { readonly error: string } | null;
+  } | null;
+}
+
+export interface RebuildOptions {
+  /** The service's base URL. */
+  readonly url: string;
+  /** An operations token (ADMIN_TOKENS, or a one-workspace service's token). */
+  readonly token: string;
+  readonly name: string;
+  /** Where the progress bar is drawn. */
+  readonly output: Writable & { readonly isTTY?: boolean };
+  readonly pollMs?: number;
+}
+
+/**
+ * Starts a blue/green rebuild of a projection on a running service and follows it to the switch
+ * (architecture.md: a CLI with a progress bar and an ETA): the bar is the new build's checkpoint
+ * against the log's head, with events/s and the time left. Resolves with the build now serving;
+ * rejects when the service refuses the rebuild or the rebuild fails.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<string> {
+  const before = await projectionOf(options);
+  const started = await call(
+    options,
+    `/admin/projections/${encodeURIComponent(options.name)}/rebuild`,
+    'POST',
+  );
+  if (started.status !== 202)
+    throw new Error(`The service refused the rebuild: ${await describe(started)}`);
+  const bar = new SingleBar({
+    stream: options.output,
+    noTTYOutput: true,
+    notTTYSchedule: 1000,
+    format: `${options.name} [{bar}] {percentage}% | {value}/{total} events | {speed} events/s | ETA {eta_formatted}`,
+  });
+  bar.start(1, 0, { speed: 0 });
+  const startedAt = Date.now();
+  try {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+      const now = await projectionOf(options);
+      if (now.rebuild?.state === 'failed' || now.rebuild?.state === 'stopped') {
+        throw new Error(
+          `The rebuild of ${options.name} ${now.rebuild.state}: ${now.rebuild.failure?.error ?? 'see the service log'}`,
+        );
+      }
+      if (now.rebuild === null) {
+        // Not begun yet (a switch's grace period), or done: the serving build tells which.
+        if (now.build !== before.build && now.state !== 'failed') {
+          const head = Math.max(Number(now.head_position), 1);
+          bar.setTotal(head);
+          bar.update(head);
+          return now.build ?? '';
+        }
+        continue;
+      }
+      const done = Number(now.rebuild.checkpoint);
+      const seconds = (Date.now() - startedAt) / 1000;
+      bar.setTotal(Math.max(Number(now.head_position), 1));
+      bar.update(done, { speed: Math.round(done / Math.max(seconds, 0.001)) });
+    }
+  } finally {
+    bar.stop();
+  }
+}
+
+async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {
+  const response = await call(options, '/admin/projections', 'GET');
+  if (response.status !== 200)
+    throw new Error(`The service refused the status: ${await describe(response)}`);
+  const { data } = (await response.json()) as { data: ProjectionJson[] };
+  const projection = data.find((candidate) => candidate.name === options.name);
+  if (!projection) {
+    throw new Error(
+      `No projection ${options.name}; the service runs ${data.map((candidate) => candidate.name).join(', ')}`,
+    );
+  }
+  return projection;
+}
+
+const call = (options: RebuildOptions, path: string, method: string) =>
+  fetch(new URL(path, options.url), {
+    method,
+    headers: { authorization: `Bearer ${options.token}` },
+  });
+
+async function describe(response: Response): Promise<string> {
+  const text = await response.text();
+  return `${response.status} ${text}`;
+}
