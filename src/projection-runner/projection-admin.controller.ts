@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { AdminRoute } from '../workspaces/workspace-auth.guard';
@@ -7,6 +7,9 @@ import {
   type ProjectionRunner,
   type ProjectionStatus,
 } from './projection-runner';
+
+/** A rebuild takes no parameters beyond the projection's name. */
+class RebuildRequest {}
 
 @ApiTags('Operations')
 @ApiBearerAuth()
@@ -28,6 +31,8 @@ export class ProjectionAdminController {
   })
   async rebuild(
     @Param('name') name: string,
+    // No fields: one sent is refused by name, as on every route.
+    @Body() _body: RebuildRequest,
   ): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
     const known = (await this.runner.status()).some((status) => status.name === name);
     if (!known) throw HttpProblem.of(404, 'not_found', `Projection ${name} not found`, 'name');

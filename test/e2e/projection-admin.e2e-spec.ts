@@ -113,6 +113,15 @@ describe('projection operations over HTTP', () => {
     });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ errors: [{ code: 'not_found', field: 'name' }] });
+    const withField = await service.request('/admin/projections/contacts/rebuild', {
+      method: 'POST',
+      token: ADMIN_TOKEN,
+      json: { from_position: 0 },
+    });
+    expect(withField.status).toBe(400);
+    expect(await withField.json()).toMatchObject({ errors: [{ field: 'from_position' }] });
+    const status = (await projections(service)).find((p) => p.name === 'contacts');
+    expect(status?.rebuild).toBeNull();
   });
 
   it('refuses the operations routes to workspace tokens (403) and to unknown ones (401), without starting anything', async () => {
