@@ -1,4 +1,6 @@
-import { projectionJson } from './projection-admin.controller';
+import { HttpProblem } from '../shared/http/intercom-error';
+import { ProjectionAdminController, projectionJson } from './projection-admin.controller';
+import type { ProjectionRunner } from './projection-runner';
 import type { ProjectionStatus } from './projection-runner';
 
 describe('the operations route’s projection status', () => {
@@ -33,5 +35,45 @@ describe('the operations route’s projection status', () => {
       failure,
       rebuild: null,
     });
+  });
+});
+
+describe('POST /admin/projections/{name}/retry', () => {
+  const statusOf = (state: ProjectionStatus['state']): ProjectionStatus => ({
+    name: 'contacts',
+    version: 4,
+    build: 'v4_a',
+    state,
+    checkpoint: 1n,
+    headPosition: 2n,
+    lagPositions: 1n,
+    lagSeconds: 0,
+    failure: undefined,
+    error: undefined,
+    rebuild: undefined,
+  });
+  const controllerOver = (state: ProjectionStatus['state']) => {
+    const retried: string[] = [];
+    const runner = {
+      status: () => Promise.resolve([statusOf(state)]),
+      retry: (name: string) => {
+        retried.push(name);
+        return Promise.resolve();
+      },
+    } as unknown as ProjectionRunner;
+    return { controller: new ProjectionAdminController(runner), retried };
+  };
+
+  it('restarts a failed projection from its checkpoint once its cause is fixed (a full disk freed)', async () => {
+    const { controller, retried } = controllerOver('failed');
+    await expect(controller.retry('contacts', {})).resolves.toMatchObject({ state: 'restarted' });
+    expect(retried).toEqual(['contacts']);
+  });
+
+  it('refuses a projection that has not failed (409) and an unknown one (404), restarting nothing', async () => {
+    const { controller, retried } = controllerOver('live');
+    await expect(controller.retry('contacts', {})).rejects.toMatchObject({ status: 409 });
+    await expect(controller.retry('nope', {})).rejects.toBeInstanceOf(HttpProblem);
+    expect(retried).toEqual([]);
   });
 });

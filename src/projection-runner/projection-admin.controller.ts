@@ -8,7 +8,7 @@ import {
   type ProjectionStatus,
 } from './projection-runner';
 
-/** A rebuild takes no parameters beyond the projection's name. */
+/** A rebuild or retry takes no parameters beyond the projection's name. */
 class RebuildRequest {}
 
 @ApiTags('Operations')
@@ -34,11 +34,33 @@ export class ProjectionAdminController {
     // No fields: one sent is refused by name, as on every route.
     @Body() _body: RebuildRequest,
   ): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
-    const known = (await this.runner.status()).some((status) => status.name === name);
-    if (!known) throw HttpProblem.of(404, 'not_found', `Projection ${name} not found`, 'name');
+    await this.statusOf(name);
     // The rebuild runs in the background; its progress shows in the status.
     this.runner.rebuild(name).catch(() => undefined);
     return { type: 'projection.rebuild', name, state: 'started' };
+  }
+
+  @Post(':name/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Restart a failed projection (or failed rebuild) from its checkpoint, its cause fixed',
+  })
+  async retry(
+    @Param('name') name: string,
+    @Body() _body: RebuildRequest,
+  ): Promise<{ type: 'projection.retry'; name: string; state: 'restarted' }> {
+    const status = await this.statusOf(name);
+    if (status.state !== 'failed' && status.rebuild?.state !== 'failed') {
+      throw HttpProblem.of(409, 'conflict', `Projection ${name} has not failed (${status.state})`);
+    }
+    await this.runner.retry(name);
+    return { type: 'projection.retry', name, state: 'restarted' };
+  }
+
+  private async statusOf(name: string): Promise<ProjectionStatus> {
+    const status = (await this.runner.status()).find((candidate) => candidate.name === name);
+    if (!status) throw HttpProblem.of(404, 'not_found', `Projection ${name} not found`, 'name');
+    return status;
   }
 }
 

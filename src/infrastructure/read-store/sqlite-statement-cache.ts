@@ -7,6 +7,13 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * `run` finish synchronously, so sharing one statement is safe; `iterate` keeps a statement busy
  * across awaits, so it always gets a fresh one.
  */
+const NOTHING_TO_ROLL_BACK: SqliteStatement = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
+
 export function withStatementCache(database: Database.Database, capacity = 500): SqliteDatabase {
   const cache = new Map<string, Database.Statement>();
   const prepared = (sql: string): Database.Statement => {
@@ -24,6 +31,10 @@ export function withStatementCache(database: Database.Database, capacity = 500):
   return {
     close: () => database.close(),
     prepare: (sql: string): SqliteStatement => {
+      // SQLite ends a transaction itself on some errors (a full disk, an I/O error): rolling
+      // back then fails with "no transaction is active", which would replace the error that
+      // says what happened.
+      if (sql === 'rollback' && !database.inTransaction) return NOTHING_TO_ROLL_BACK;
       const statement = prepared(sql);
       return {
         reader: statement.reader,

@@ -73,3 +73,25 @@ describe('the SQLite read store checkpoints its log from a worker thread', () =>
     expect(output.trim()).toBe('closed');
   });
 });
+
+describe('a transaction SQLite ended itself', () => {
+  it('fails with the error that ended it, not with the rollback that found nothing to roll back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'read-store-ended-'));
+    const store = openSqliteReadStore(join(dir, 'read.sqlite'));
+    try {
+      await sql`CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)`.execute(store.db);
+      const failed = store.db.transaction().execute(async (tx) => {
+        await sql`INSERT INTO t (body) VALUES ('written')`.execute(tx);
+        // As SQLite does on a full disk or an I/O error: the transaction ends under the caller.
+        await sql`ROLLBACK`.execute(tx);
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      });
+      await expect(failed).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+      const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM t`.execute(store.db);
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -42,6 +42,14 @@ describe('replyWithError', () => {
       Object.assign(new Error('connection failure'), { code: '08006' }),
     ],
     ['a connection pg saw end', new Error('Connection terminated unexpectedly')],
+    [
+      'a full disk under SQLite',
+      Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+    ],
+    [
+      'a full disk under PostgreSQL',
+      Object.assign(new Error('could not extend file'), { code: '53100' }),
+    ],
   ])('answers %s with 503 and Retry-After', (_label, error) => {
     const { sent, reply } = fakeReply();
     replyWithError(error, { id: 'req-2' } as FastifyRequest, reply);

@@ -94,6 +94,21 @@ function describe(exception: unknown): {
       headers: { 'Retry-After': '5' },
     };
   }
+  // A full disk is an outage an operator ends, not a fault of the request (SQLite's SQLITE_FULL,
+  // PostgreSQL's disk_full): the write it failed in was rolled back.
+  if (isStorageFull(exception)) {
+    return {
+      status: 503,
+      errors: [
+        {
+          code: 'service_unavailable',
+          message:
+            "The service's storage is full: the request was refused; retry once there is room",
+        },
+      ],
+      headers: { 'Retry-After': '30' },
+    };
+  }
   // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode.
   const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
@@ -133,6 +148,11 @@ const isConnectionError = (exception: unknown): boolean => {
   )
     return true;
   return exception instanceof Error && exception.message.startsWith('Connection terminated');
+};
+
+const isStorageFull = (exception: unknown): boolean => {
+  const code = (exception as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_FULL' || code === '53100';
 };
 
 export function codeFor(status: number): string {
