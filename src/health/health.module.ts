@@ -5,6 +5,7 @@ import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { PublicReason, READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 
 function readinessChecks(
@@ -35,7 +36,7 @@ function readinessChecks(
 }
 
 @Module({
-  controllers: [HealthController],
+  controllers: [HealthController, MetricsController],
   providers: [
     {
       provide: READINESS_CHECKS,

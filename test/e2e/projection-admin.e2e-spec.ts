@@ -124,6 +124,23 @@ describe('projection operations over HTTP', () => {
     expect(status?.rebuild).toBeNull();
   });
 
+  it('serves Prometheus metrics without a token: the process, the log head, each projection', async () => {
+    const created = await service.request('/contacts', {
+      method: 'POST',
+      json: { external_id: 'metrics-1' },
+    });
+    const position = Number(created.headers.get('x-position'));
+    const response = await fetch(`${service.baseUrl}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    const head = Number(/^event_log_head_position (\d+)$/m.exec(text)?.[1]);
+    expect(head).toBeGreaterThanOrEqual(position);
+    expect(text).toMatch(/^projection_lag_events\{projection="contacts"\} \d+$/m);
+    expect(text).toContain('projection_state{projection="contacts",state="live"} 1');
+  });
+
   it('refuses the operations routes to workspace tokens (403) and to unknown ones (401), without starting anything', async () => {
     const before = await projections(service);
     for (const token of [ACME_TOKEN, GLOBEX_TOKEN]) {
