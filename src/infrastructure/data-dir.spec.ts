@@ -15,8 +15,11 @@ describe('openInDataDir', () => {
     // A file where the directory should be: nothing can be created in it.
     const dataDir = join(parent, 'not-a-directory');
     writeFileSync(dataDir, '');
-    const opening = openInDataDir(dataDir, 'the embedded event store', () =>
-      SqliteEventStore.open({ dataDir }),
+    const opening = openInDataDir(
+      dataDir,
+      'the embedded event store',
+      () => SqliteEventStore.open({ dataDir }),
+      'restore it',
     );
     await expect(opening).rejects.toThrow(DataDirectoryUnusable);
     await expect(opening).rejects.toThrow(
@@ -24,9 +27,23 @@ describe('openInDataDir', () => {
     );
   });
 
+  it('says what to do about a file that is no database, instead of blaming the directory', async () => {
+    writeFileSync(join(parent, 'events.sqlite'), 'x'.repeat(4096));
+    const opening = openInDataDir(
+      parent,
+      'the embedded event store',
+      () => SqliteEventStore.open({ dataDir: parent }),
+      'restore events.sqlite from a backup',
+    );
+    await expect(opening).rejects.toThrow(/not a database\); restore events.sqlite from a backup$/);
+  });
+
   it('gives the store when it opens', async () => {
-    const store = await openInDataDir(parent, 'the embedded event store', () =>
-      SqliteEventStore.open({ dataDir: parent }),
+    const store = await openInDataDir(
+      parent,
+      'the embedded event store',
+      () => SqliteEventStore.open({ dataDir: parent }),
+      'restore it',
     );
     expect(await store.headPosition()).toBe(0n);
     await store.close();

@@ -3,25 +3,37 @@ import { DataDirectoryLocked } from '../shared/event-store/event-store.errors';
 /** A store that cannot be opened in `DATA_DIR`, said with the directory and the reason. */
 export class DataDirectoryUnusable extends Error {
   override readonly name = 'DataDirectoryUnusable';
-  constructor(dataDir: string, what: string, cause: unknown) {
+  constructor(dataDir: string, what: string, cause: unknown, whenDamaged: string) {
     super(
       `DATA_DIR ${dataDir}: cannot open ${what} there (${cause instanceof Error ? cause.message : String(cause)}); ` +
-        'it must be a directory this process can create and write files in',
+        (isDamagedFile(cause)
+          ? whenDamaged
+          : 'it must be a directory this process can create and write files in'),
       { cause },
     );
   }
 }
 
-/** Opens a store in `DATA_DIR`; a failure names the directory (a lock held elsewhere says so). */
+/** SQLite opened the file and found no database in it, or a broken one. */
+const isDamagedFile = (cause: unknown): boolean => {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+};
+
+/**
+ * Opens a store in `DATA_DIR`; a failure names the directory (a lock held elsewhere says so), and
+ * for a damaged file says what to do about it (`whenDamaged`).
+ */
 export async function openInDataDir<T>(
   dataDir: string,
   what: string,
   open: () => T | Promise<T>,
+  whenDamaged: string,
 ): Promise<T> {
   try {
     return await open();
   } catch (error) {
     if (error instanceof DataDirectoryLocked) throw error;
-    throw new DataDirectoryUnusable(dataDir, what, error);
+    throw new DataDirectoryUnusable(dataDir, what, error, whenDamaged);
   }
 }

@@ -13,11 +13,15 @@ async function openEventStore(environment: Environment): Promise<EventStore> {
     return EsdbEventStore.connect(environment.EVENTSTORE_CONNECTION_STRING);
   }
   logger.log(`Using the embedded event store in ${environment.DATA_DIR}`);
-  return openInDataDir(environment.DATA_DIR, 'the embedded event store', () =>
-    SqliteEventStore.open({
-      dataDir: environment.DATA_DIR,
-      synchronous: environment.SQLITE_SYNCHRONOUS,
-    }),
+  return openInDataDir(
+    environment.DATA_DIR,
+    'the embedded event store',
+    () =>
+      SqliteEventStore.open({
+        dataDir: environment.DATA_DIR,
+        synchronous: environment.SQLITE_SYNCHRONOUS,
+      }),
+    'the file is damaged: restore events.sqlite from a backup (it holds the only copy of the events)',
   );
 }
 

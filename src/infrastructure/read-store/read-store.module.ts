@@ -19,13 +19,19 @@ async function openConfiguredReadStore(environment: Environment): Promise<ReadSt
         logger.warn(`A PostgreSQL connection broke and was dropped: ${error.message}`),
     });
   }
-  return openInDataDir(environment.DATA_DIR, 'the read models', () => {
-    mkdirSync(environment.DATA_DIR, { recursive: true });
-    return openReadStore({
-      kind: 'sqlite',
-      file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME),
-    });
-  });
+  return openInDataDir(
+    environment.DATA_DIR,
+    'the read models',
+    () => {
+      mkdirSync(environment.DATA_DIR, { recursive: true });
+      return openReadStore({
+        kind: 'sqlite',
+        file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME),
+      });
+    },
+    `the file is damaged: delete ${SQLITE_READ_STORE_FILE_NAME} (and its -wal and -shm files), ` +
+      'and the read models are rebuilt from the event log at the next start',
+  );
 }
 
 @Global()
