@@ -138,6 +138,26 @@ function commandFor(
   }
 }
 
+/**
+ * A merged lead lives on in its target: deleting the target takes the lead's row with it (the
+ * projection keeps that row only so the id answers "merged"), once the target had absorbed it.
+ */
+async function absorbedByADeletedTarget(
+  store: SqliteEventStore,
+  id: string,
+  state: Awaited<ReturnType<typeof loadState>>['state'],
+): Promise<boolean> {
+  const s = state as Parameters<typeof isLive>[0];
+  if (s.status !== 'merged') return false;
+  let absorbed = false;
+  for await (const event of store.readStream(contactStreamId(WORKSPACE, s.into))) {
+    if (event.type === 'LeadMergeAbsorbed' && (event.data as { from: string }).from === id)
+      absorbed = true;
+    if (event.type === 'ContactDeleted' && absorbed) return true;
+  }
+  return false;
+}
+
 /** The columns a fold determines, as the domain sees them. */
 function expectedColumns(
   state: Awaited<ReturnType<typeof loadState>>['state'],
@@ -254,7 +274,9 @@ describeOnReadStores('contacts projection', (dialect) => {
                 contactStreamId(WORKSPACE, id),
                 contactDecider,
               );
-              const expected = expectedColumns(state);
+              const expected = (await absorbedByADeletedTarget(store, id, state))
+                ? undefined
+                : expectedColumns(state);
               const row = once.find((candidate) => candidate.id === id);
               expect(actualColumns(row, expected)).toEqual(expected);
             }
