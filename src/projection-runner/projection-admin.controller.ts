@@ -92,5 +92,9 @@ export function projectionJson(status: ProjectionStatus) {
 
 const failureJson = (failure: ProjectionStatus['failure']) =>
   failure
-    ? { event_id: failure.eventId, position: failure.position.toString(), error: failure.error }
+    ? {
+        event_id: failure.eventId ?? null,
+        position: failure.position.toString(),
+        error: failure.error,
+      }
     : null;

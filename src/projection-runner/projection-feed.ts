@@ -17,8 +17,9 @@ export type FeedPhase = 'idle' | 'catching_up' | 'live' | 'failed' | 'stopped';
 
 /** Why a projection stopped: the event it could not apply, after every retry. */
 export interface ProjectionFailure {
-  readonly eventId: string;
-  readonly eventType: string;
+  /** The event it failed on; none when the event store itself failed it (see `isDamagedStore`). */
+  readonly eventId: string | undefined;
+  readonly eventType: string | undefined;
   readonly position: bigint;
   readonly error: string;
   readonly attempts: number;
@@ -49,6 +50,15 @@ class PoisonEvent extends Error {
 }
 
 class FeedStopped extends Error {}
+
+/** SQLite found a broken page or no database: no retry reads it better. */
+const isDamagedStore = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+};
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 /**
  * Feeds one build of one projection from its checkpoint: catch-up, then live. Each batch's
@@ -133,6 +143,17 @@ export class ProjectionFeed {
           }
           if (batch.caughtUp) await this.reachedHead(batch.caughtUp.position);
           if (batch.ended) {
+            if (batch.failure && isDamagedStore(batch.failure.error)) {
+              // No resubscription reads a damaged file whole again: stop, and say so.
+              throw new PoisonEvent({
+                eventId: undefined,
+                eventType: undefined,
+                position: this.checkpoint,
+                error: `the event store is damaged past position ${this.checkpoint}: ${errorText(batch.failure.error)}`,
+                attempts: 1,
+                at: this.settings.now(),
+              });
+            }
             if (batch.failure)
               this.warn(
                 'subscription failed; resubscribing from the checkpoint',

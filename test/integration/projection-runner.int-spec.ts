@@ -8,6 +8,7 @@ import {
   type ProjectionStatus,
 } from '../../src/projection-runner/projection-runner';
 import type {
+  AllSubscription,
   EventStore,
   NewEvent,
   RecordedEvent,
@@ -173,6 +174,46 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect((await statusOf(restarted)).state).not.toBe('failed');
     expect(await restarted.waitFor(await events.headPosition(), 5000)).toBe(true);
     expect(await counts(restarted)).toEqual({ 'thing-new': 2 });
+  });
+
+  it('stops as failed, saying so, when the event store is damaged, instead of resubscribing for ever', async () => {
+    await append(events, 'thing-a', 2);
+    // The store's file broken under it: every read of the log fails as SQLite reports it.
+    const damaged = new Proxy(events, {
+      get(target, property) {
+        if (property === 'subscribeToAll') {
+          return (): AllSubscription => ({
+            close: () => Promise.resolve(),
+            [Symbol.asyncIterator]: () => ({
+              next: () =>
+                Promise.reject(
+                  Object.assign(new Error('database disk image is malformed'), {
+                    code: 'SQLITE_CORRUPT',
+                  }),
+                ),
+            }),
+          });
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const runner = new ProjectionRunner(
+      damaged,
+      readStore.store,
+      [streamCounterProjection()],
+      FAST,
+    );
+    runners.push(runner);
+    await runner.start();
+    const failed = await eventually(async () => {
+      const status = await statusOf(runner);
+      return status.state === 'failed' ? status : undefined;
+    });
+    expect(failed.failure).toMatchObject({
+      eventId: undefined,
+      error: expect.stringContaining('database disk image is malformed') as unknown,
+    });
   });
 
   it('lets the event loop turn between the batches of a catch-up, so requests are answered during a replay', async () => {
