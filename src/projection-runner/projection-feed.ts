@@ -136,12 +136,13 @@ export class ProjectionFeed {
           if (fresh.length > 0) {
             await this.commit(fresh);
             resubscribes = 0;
-            // A catch-up has its next batch read ahead, and SQLite answers synchronously: without
-            // a turn of the event loop between batches, a replay starves every request (health
-            // included) until it ends.
-            await new Promise<void>((resolve) => setImmediate(resolve));
           }
           if (batch.caughtUp) await this.reachedHead(batch.caughtUp.position);
+          // A catch-up has its next batch read ahead, and SQLite answers synchronously: without
+          // a turn of the event loop between batches, a replay starves every request (health
+          // included) until it ends. (At the head, the phase changes first: a waiter woken by
+          // this commit then reads the feed live.)
+          else if (fresh.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
           if (batch.ended) {
             if (batch.failure && isDamagedStore(batch.failure.error)) {
               // No resubscription reads a damaged file whole again: stop, and say so.
