@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '../../shared/clock';
 import { WrongExpectedRevision } from '../../shared/event-store/event-store.errors';
 import {
   EVENT_STORE,
+  lastEventOf,
   type EventStore,
   type RecordedEvent,
 } from '../../shared/event-store/event-store.port';
@@ -82,7 +83,10 @@ export class IdentityReservations {
    * claim): callers that act on the holder check its state.
    */
   async holderOf(workspaceId: string, claim: IdentityClaim): Promise<string | undefined> {
-    const last = await this.lastEvent(identityStreamId(workspaceId, claim.kind, claim.value));
+    const last = await lastEventOf(
+      this.store,
+      identityStreamId(workspaceId, claim.kind, claim.value),
+    );
     return last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
   }
 
@@ -106,7 +110,7 @@ export class IdentityReservations {
       if (!(error instanceof WrongExpectedRevision)) throw error;
     }
     for (let attempt = 1; ; attempt += 1) {
-      const last = await this.lastEvent(streamId);
+      const last = await lastEventOf(this.store, streamId);
       const holder =
         last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
       if (holder === contactId) return false;
@@ -148,7 +152,7 @@ export class IdentityReservations {
   ): Promise<void> {
     const streamId = identityStreamId(workspaceId, claim.kind, claim.value);
     for (let attempt = 1; ; attempt += 1) {
-      const last = await this.lastEvent(streamId);
+      const last = await lastEventOf(this.store, streamId);
       if (last?.type !== 'IdentityReserved' || last.data.contactId !== contactId) return;
       try {
         await this.store.append(
@@ -185,15 +189,6 @@ export class IdentityReservations {
       (claim.kind === 'external_id' || state.status === 'user');
     if (carries) return false;
     return this.clock.now() - reserved.recordedAt.getTime() > DANGLING_AFTER_MS;
-  }
-
-  private async lastEvent(streamId: string): Promise<RecordedEvent | undefined> {
-    for await (const event of this.store.readStream(streamId, {
-      direction: 'backwards',
-      maxCount: 1,
-    }))
-      return event;
-    return undefined;
   }
 
   private toNewEvent(workspaceId: string, event: IdentityEvent) {

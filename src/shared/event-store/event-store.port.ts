@@ -142,3 +142,13 @@ export interface EventStore {
   getStreamMetadata(streamId: string): Promise<StreamMetadata>;
   close(): Promise<void>;
 }
+
+/** The last event of a stream; undefined when it has none (or does not exist). */
+export async function lastEventOf(
+  store: Pick<EventStore, 'readStream'>,
+  streamId: string,
+): Promise<RecordedEvent | undefined> {
+  for await (const event of store.readStream(streamId, { direction: 'backwards', maxCount: 1 }))
+    return event;
+  return undefined;
+}

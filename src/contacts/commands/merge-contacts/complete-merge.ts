@@ -1,6 +1,6 @@
 import type { Clock } from '../../../shared/clock';
 import { handleCommand, loadState } from '../../../shared/event-sourcing/handle-command';
-import type { EventStore } from '../../../shared/event-store/event-store.port';
+import { lastEventOf, type EventStore } from '../../../shared/event-store/event-store.port';
 import { contactStreamId } from '../../../shared/stream-names';
 import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
@@ -90,11 +90,5 @@ export async function completeMerge(
   );
   // Absorbed already, by a concurrent run (the process manager races the HTTP call): the target's
   // last event is at or past that absorption, so a caller waiting for it reads the merge.
-  return outcome.position ?? (await lastPositionOf(store, targetStream));
-}
-
-async function lastPositionOf(store: EventStore, streamId: string): Promise<bigint | undefined> {
-  for await (const event of store.readStream(streamId, { direction: 'backwards', maxCount: 1 }))
-    return event.position;
-  return undefined;
+  return outcome.position ?? (await lastEventOf(store, targetStream))?.position;
 }

@@ -26,7 +26,7 @@ import type {
   StreamMetadata,
   SubscribeOptions,
 } from '../../../shared/event-store/event-store.port';
-import { ESTIMATED_EVENT_BYTES } from '../../../shared/event-store/event-store.port';
+import { ESTIMATED_EVENT_BYTES, lastEventOf } from '../../../shared/event-store/event-store.port';
 import { EsdbAllSubscription, type ResubscribeBackoff } from './esdb-all-subscription';
 import {
   decodePosition,
@@ -273,10 +273,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async lastRevision(streamId: string): Promise<bigint | undefined> {
-    for await (const event of this.readStream(streamId, { direction: 'backwards', maxCount: 1 })) {
-      return event.revision;
-    }
-    return undefined;
+    return (await lastEventOf(this, streamId))?.revision;
   }
 
   /** The `$all` position of the event at `revision` (for appends answered without one). */
