@@ -1,7 +1,11 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+  type ProjectionStatus,
+} from '../projection-runner/projection-runner';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { PublicRoute } from '../workspaces/workspace-auth.guard';
 
@@ -9,72 +13,70 @@ const PROJECTION_STATES = ['catching_up', 'live', 'rebuilding', 'failed', 'stand
 
 /**
  * `GET /metrics` (api.md) in Prometheus' text format: the process (CPU, memory, event loop lag,
- * garbage collection), the log's head, and per projection its checkpoint, lag and state, read at
- * each scrape. Public, as health is: it names projections, never workspaces or contacts.
+ * garbage collection), the log's head, and per projection its checkpoint, lag and state. The
+ * projections' status is read once per scrape, and every gauge is set from that one reading.
+ * Public, as health is: it names projections, never workspaces or contacts.
  */
 @ApiTags('Operations')
 @PublicRoute()
 @Controller('metrics')
 export class MetricsController {
   private readonly registry = new Registry();
+  private readonly head: Gauge;
+  private readonly projections: ReadonlyArray<{
+    readonly gauge: Gauge;
+    readonly value: (status: ProjectionStatus) => number;
+  }>;
+  private readonly states: Gauge;
 
   constructor(
-    @Inject(PROJECTION_RUNNER) runner: ProjectionRunner,
-    @Inject(EVENT_STORE) eventStore: EventStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'event_log_head_position',
-      help: 'Position of the last event in the log',
-      registers: [this.registry],
-      async collect() {
-        this.set(Number(await eventStore.headPosition()));
+    const gauge = (name: string, help: string, labelNames: string[] = []) =>
+      new Gauge({ name, help, labelNames, registers: [this.registry] });
+    this.head = gauge('event_log_head_position', 'Position of the last event in the log');
+    this.projections = [
+      {
+        gauge: gauge('projection_checkpoint_position', 'Last log position applied', ['projection']),
+        value: (status) => Number(status.checkpoint),
       },
-    });
-    const projectionGauge = (name: string, help: string, value: (status: Status) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['projection'],
-        registers: [this.registry],
-        async collect() {
-          this.reset();
-          for (const status of await runner.status())
-            this.set({ projection: status.name }, value(status));
-        },
-      });
-    projectionGauge('projection_checkpoint_position', 'Last log position applied', (status) =>
-      Number(status.checkpoint),
-    );
-    projectionGauge('projection_lag_events', 'Log positions not yet applied', (status) =>
-      Number(status.lagPositions),
-    );
-    projectionGauge(
-      'projection_lag_seconds',
-      'Age of the oldest event not yet applied',
-      (status) => status.lagSeconds,
-    );
-    new Gauge({
-      name: 'projection_state',
-      help: 'The state a projection is in (1) or not (0)',
-      labelNames: ['projection', 'state'],
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const status of await runner.status()) {
-          for (const state of PROJECTION_STATES)
-            this.set({ projection: status.name, state }, status.state === state ? 1 : 0);
-        }
+      {
+        gauge: gauge('projection_lag_events', 'Log positions not yet applied', ['projection']),
+        value: (status) => Number(status.lagPositions),
       },
-    });
+      {
+        gauge: gauge('projection_lag_seconds', 'Age of the oldest event not yet applied', [
+          'projection',
+        ]),
+        value: (status) => status.lagSeconds,
+      },
+    ];
+    this.states = gauge('projection_state', 'The state a projection is in (1) or not (0)', [
+      'projection',
+      'state',
+    ]);
   }
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics: process, log head, projections' })
-  metrics(): Promise<string> {
+  async metrics(): Promise<string> {
+    const [head, statuses] = await Promise.all([
+      this.eventStore.headPosition(),
+      this.runner.status(),
+    ]);
+    this.head.set(Number(head));
+    for (const { gauge, value } of this.projections) {
+      gauge.reset();
+      for (const status of statuses) gauge.set({ projection: status.name }, value(status));
+    }
+    this.states.reset();
+    for (const status of statuses) {
+      for (const state of PROJECTION_STATES)
+        this.states.set({ projection: status.name, state }, status.state === state ? 1 : 0);
+    }
     return this.registry.metrics();
   }
 }
-
-type Status = Awaited<ReturnType<ProjectionRunner['status']>>[number];
