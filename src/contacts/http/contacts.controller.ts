@@ -22,7 +22,7 @@ import { ContactAsOf } from '../queries/contact-as-of';
 import { ContactTimeline } from '../queries/contact-timeline';
 import { PageQuery } from './page-query';
 import { CLOCK, type Clock } from '../../shared/clock';
-import { HttpProblem } from '../../shared/http/intercom-error';
+import { asOfInstant } from '../../shared/http/as-of';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { liveRow } from '../../../projections/contacts/contacts.projection';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
@@ -288,29 +288,14 @@ export class ContactsController {
   }
 
   private async readContact(workspaceId: string, request: RetrieveRequest) {
-    const at = request.query.as_of;
+    const at = asOfInstant(request.query.as_of, Math.floor(this.clock.now() / 1000));
     const row =
       at === undefined
         ? await this.contacts.getContactOrThrow(workspaceId, request.params.id)
-        : await this.asOf.rowOrThrow(workspaceId, request.params.id, this.pastInstant(at));
+        : await this.asOf.rowOrThrow(workspaceId, request.params.id, at);
     return toContactResponse(row, requestedVersionOf(request), {
       includeMergeHistory: includeMergeHistoryOf(request),
     });
-  }
-
-  /** `as_of`: unix seconds, up to now (the history holds what happened, not what will). */
-  private pastInstant(value: string | string[]): number {
-    const now = Math.floor(this.clock.now() / 1000);
-    const at = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
-    if (at === undefined || at > now) {
-      throw HttpProblem.of(
-        400,
-        'parameter_invalid',
-        'as_of must be an instant in unix seconds, not in the future',
-        'as_of',
-      );
-    }
-    return at;
   }
 
   private async waitForMinPosition(request: FastifyRequest): Promise<void> {

@@ -40,6 +40,7 @@ import {
 } from '../../projection-runner/projection-runner';
 import { CLOCK, type Clock } from '../../shared/clock';
 import { HttpProblem } from '../../shared/http/intercom-error';
+import { asOfInstant } from '../../shared/http/as-of';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WriteRoute } from '../../shared/http/route-config';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
@@ -207,24 +208,19 @@ export class SegmentsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
-    // The history holds what happened, not what deadlines will do: a later instant has no answer.
-    if (query.as_of !== undefined && query.as_of > Math.floor(this.clock.now() / 1000)) {
-      throw HttpProblem.of(400, 'parameter_invalid', 'as_of must not be in the future', 'as_of');
-    }
+    const asOf = asOfInstant(query.as_of, Math.floor(this.clock.now() / 1000));
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     await this.segments.getSegmentOrThrow(workspaceId, id);
     const membership: SegmentMembershipSql =
-      query.as_of === undefined
-        ? this.segments.membershipSql()
-        : this.segments.membershipAsOfSql(query.as_of);
+      asOf === undefined ? this.segments.membershipSql() : this.segments.membershipAsOfSql(asOf);
     const page = await pagedByQueryParameters(() =>
       searchContacts(
         this.searchTarget(),
         {
           workspaceId,
           segmentMembership: membership,
-          includeMerged: query.as_of !== undefined,
-          ...(query.as_of !== undefined ? { listing: `as_of=${query.as_of}` } : {}),
+          includeMerged: asOf !== undefined,
+          ...(asOf !== undefined ? { listing: `as_of=${asOf}` } : {}),
         },
         this.listRequest(
           { per_page: query.per_page, starting_after: query.starting_after },

@@ -1,0 +1,28 @@
+import { HttpProblem } from './intercom-error';
+
+/**
+ * A request's `as_of`: an instant in unix seconds, up to `now` (unix seconds): the history holds
+ * what happened, not what will (deadlines not yet due). Undefined when none is given; refused,
+ * naming it, when it is no such instant.
+ */
+export function asOfInstant(
+  value: number | string | readonly string[] | undefined,
+  now: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const at =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,12}$/.test(value)
+        ? Number(value)
+        : undefined;
+  if (at === undefined || at > now) {
+    throw HttpProblem.of(
+      400,
+      'parameter_invalid',
+      'as_of must be an instant in unix seconds, not in the future',
+      'as_of',
+    );
+  }
+  return at;
+}
