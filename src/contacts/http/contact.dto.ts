@@ -150,6 +150,7 @@ export class ListContactsQueryDto {
   @IsString()
   starting_after?: string;
 
+  // Validated here; read by `@IncludeMergeHistory()`, as on the other contact routes.
   @ApiPropertyOptional({ enum: ['true', 'false'], description: "Users' merge_history" })
   @IsOptional()
   @IsIn(['true', 'false'])

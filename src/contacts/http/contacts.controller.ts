@@ -198,6 +198,7 @@ export class ContactsController {
     @Query() query: ListContactsQueryDto,
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
+    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const page = await pagedByQueryParameters(() =>
@@ -219,7 +220,6 @@ export class ContactsController {
         ),
       ),
     );
-    const includeMergeHistory = query.include_merge_history === 'true';
     return searchListResponse(page, (row) =>
       toContactResponse(row, version, { includeMergeHistory }),
     );
