@@ -1,4 +1,5 @@
 import { DataDirectoryLocked } from '../shared/event-store/event-store.errors';
+import { isDamagedStorage } from '../shared/storage-errors';
 
 /** A store that cannot be opened in `DATA_DIR`, said with the directory and the reason. */
 export class DataDirectoryUnusable extends Error {
@@ -6,19 +7,13 @@ export class DataDirectoryUnusable extends Error {
   constructor(dataDir: string, what: string, cause: unknown, whenDamaged: string) {
     super(
       `DATA_DIR ${dataDir}: cannot open ${what} there (${cause instanceof Error ? cause.message : String(cause)}); ` +
-        (isDamagedFile(cause)
+        (isDamagedStorage(cause)
           ? whenDamaged
           : 'it must be a directory this process can create and write files in'),
       { cause },
     );
   }
 }
-
-/** SQLite opened the file and found no database in it, or a broken one. */
-const isDamagedFile = (cause: unknown): boolean => {
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
-};
 
 /**
  * Opens a store in `DATA_DIR`; a failure names the directory (a lock held elsewhere says so), and

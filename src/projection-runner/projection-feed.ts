@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isDamagedStorage } from '../shared/storage-errors';
 import type {
   AllSubscription,
   EventStore,
@@ -17,7 +18,7 @@ export type FeedPhase = 'idle' | 'catching_up' | 'live' | 'failed' | 'stopped';
 
 /** Why a projection stopped: the event it could not apply, after every retry. */
 export interface ProjectionFailure {
-  /** The event it failed on; none when the event store itself failed it (see `isDamagedStore`). */
+  /** The event it failed on; none when the event store itself failed it (see `isDamagedStorage`). */
   readonly eventId: string | undefined;
   readonly eventType: string | undefined;
   readonly position: bigint;
@@ -50,12 +51,6 @@ class PoisonEvent extends Error {
 }
 
 class FeedStopped extends Error {}
-
-/** SQLite found a broken page or no database: no retry reads it better. */
-const isDamagedStore = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
-};
 
 const errorText = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
@@ -144,7 +139,7 @@ export class ProjectionFeed {
           // this commit then reads the feed live.)
           else if (fresh.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
           if (batch.ended) {
-            if (batch.failure && isDamagedStore(batch.failure.error)) {
+            if (batch.failure && isDamagedStorage(batch.failure.error)) {
               // No resubscription reads a damaged file whole again: stop, and say so.
               throw new PoisonEvent({
                 eventId: undefined,

@@ -8,6 +8,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
+import { isStorageFull } from '../storage-errors';
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'parameter_invalid',
@@ -148,11 +149,6 @@ const isConnectionError = (exception: unknown): boolean => {
   )
     return true;
   return exception instanceof Error && exception.message.startsWith('Connection terminated');
-};
-
-const isStorageFull = (exception: unknown): boolean => {
-  const code = (exception as { code?: unknown } | undefined)?.code;
-  return code === 'SQLITE_FULL' || code === '53100';
 };
 
 export function codeFor(status: number): string {
