@@ -180,8 +180,8 @@ async function projectAll(
   if (name.startsWith('membership')) {
     const tables = runner.tables<SegmentMembershipReadModel>('segment_membership');
     const { n } = await readStore.db
-      .selectFrom(tables('segment_membership_members') as never)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .selectFrom(tables('segment_membership_segments') as never)
+      .select((eb) => eb.fn.sum<number>('member_count' as never).as('n'))
       .executeTakeFirstOrThrow();
     membershipsPerContact = Number(n) / CONTACTS;
   }

@@ -27,9 +27,13 @@ import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { inputsOf, SegmentsByInput } from './segment-inputs';
 import {
+  changeList,
   historyPosition,
-  SEGMENT_HISTORY_COLUMNS,
-  type SegmentHistoryTable,
+  memberList,
+  parseMemberList,
+  SEGMENT_CHANGES_COLUMNS,
+  type SegmentChangesTable,
+  type SegmentContactsTable,
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
 
@@ -65,6 +69,8 @@ interface WorkspaceEntry {
   readonly indexById: ReadonlyMap<string, number>;
   /** By index: entries minus exits this batch recorded. */
   readonly countDeltas: number[];
+  /** By index: entries and exits this batch recorded. */
+  readonly historyDeltas: number[];
   now: number;
   readonly initialNow: number | undefined;
   /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
@@ -90,7 +96,10 @@ export const eventSeconds = (event: RecordedEvent): number =>
 export class MembershipBatch {
   private readonly contacts = new Map<string, ContactEntry>();
   private readonly workspaces = new Map<string, WorkspaceEntry>();
-  private readonly history: SegmentHistoryTable[] = [];
+  /** The changes recorded, a row per (contact, position, instant, cause), in order. */
+  private readonly changes: PendingChanges[] = [];
+  /** Those of the position being recorded, by contact, instant and cause. */
+  private readonly changesAtPosition = new Map<string, PendingChanges>();
   private seqPosition: bigint | undefined;
   private seqPositionText = '';
   private seq = 0;
@@ -207,12 +216,15 @@ export class MembershipBatch {
   async flush(): Promise<void> {
     await this.dataEvents.flush();
     await this.flushContacts();
-    await this.flushMembers();
     await insertRows(
       this.db as Kysely<unknown>,
-      this.tables('segment_membership_history'),
-      SEGMENT_HISTORY_COLUMNS,
-      this.history.sort(byKey),
+      this.tables('segment_membership_changes'),
+      SEGMENT_CHANGES_COLUMNS,
+      this.changes.sort(byContactThenOrder).map((pending): SegmentChangesTable => ({
+        ...pending,
+        entered: changeList(pending.entered),
+        exited: changeList(pending.exited),
+      })),
     );
     await this.flushDeadlines();
     await this.flushMemberCounts();
@@ -249,6 +261,7 @@ export class MembershipBatch {
       if (member) contact.members.add(segment.id);
       else contact.members.delete(segment.id);
       workspace.countDeltas[index]! += member ? 1 : -1;
+      workspace.historyDeltas[index]! += 1;
       this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
     }
     // Only a segment with a relative filter has deadlines (`nextCheckAfter` is undefined for the
@@ -280,21 +293,28 @@ export class MembershipBatch {
       this.seqPosition = position;
       this.seqPositionText = historyPosition(position);
       this.seq = 0;
+      this.changesAtPosition.clear();
     }
-    this.seq += 1;
-    this.history.push({
-      workspace_id: contact.workspaceId,
-      segment_id: segment.id,
-      contact_id: contact.contactId,
-      change,
-      effective_at: at,
-      cause: cause ? 'event' : 'deadline',
-      cause_event_id: cause ? cause.id : null,
-      cause_event_type: cause ? cause.type : null,
-      rule_version: segment.ruleVersion,
-      position: this.seqPositionText,
-      seq: this.seq,
-    });
+    const key = `${contact.key}\u0000${at}\u0000${cause ? cause.id : ''}`;
+    let pending = this.changesAtPosition.get(key);
+    if (!pending) {
+      this.seq += 1;
+      pending = {
+        workspace_id: contact.workspaceId,
+        contact_id: contact.contactId,
+        position: this.seqPositionText,
+        seq: this.seq,
+        effective_at: at,
+        cause: cause ? 'event' : 'deadline',
+        cause_event_id: cause ? cause.id : null,
+        cause_event_type: cause ? cause.type : null,
+        entered: [],
+        exited: [],
+      };
+      this.changesAtPosition.set(key, pending);
+      this.changes.push(pending);
+    }
+    pending[change].push({ segmentId: segment.id, ruleVersion: segment.ruleVersion });
   }
 
   private async workspace(workspaceId: string): Promise<WorkspaceEntry> {
@@ -331,6 +351,7 @@ export class MembershipBatch {
       timedSegments: segments.filter((_, index) => timed[index]),
       indexById: new Map(segments.map((segment, index) => [segment.id, index])),
       countDeltas: segments.map(() => 0),
+      historyDeltas: segments.map(() => 0),
       now: initialNow ?? Number.MIN_SAFE_INTEGER,
       initialNow,
       storedNext: await this.storedNextAfter(workspaceId, undefined),
@@ -369,21 +390,13 @@ export class MembershipBatch {
     const workspace = await this.workspace(workspaceId);
     for (let index = 0; index < missing.length; index += 500) {
       const chunk = missing.slice(index, index + 500);
-      const [rows, members, deadlines] = await Promise.all([
+      const [rows, deadlines] = await Promise.all([
         this.db
           .selectFrom('segment_membership_contacts')
           .selectAll()
           .where('workspace_id', '=', workspaceId)
           .where('id', 'in', chunk)
           .execute(),
-        workspace.segments.length === 0
-          ? Promise.resolve([])
-          : this.db
-              .selectFrom('segment_membership_members')
-              .select(['contact_id', 'segment_id'])
-              .where('workspace_id', '=', workspaceId)
-              .where('contact_id', 'in', chunk)
-              .execute(),
         workspace.segments.length === 0
           ? Promise.resolve([])
           : this.db
@@ -398,12 +411,11 @@ export class MembershipBatch {
       }
       const rowById = new Map(rows.map((row) => [row.id, row]));
       const storedDeadlines = new Map(deadlines.map((row) => [row.contact_id, Number(row.at)]));
-      const entries = new Map<string, ContactEntry>();
       for (const id of chunk) {
         const row = rowById.get(id);
         const state: ContactState = row ? rowToState(row) : { status: 'none' };
         const key = contactKey(workspaceId, id);
-        const initialMembers = new Set<string>();
+        const initialMembers = row ? parseMemberList(row.segment_ids) : [];
         const entry: ContactEntry = {
           key,
           workspaceId,
@@ -413,12 +425,11 @@ export class MembershipBatch {
           searchable: row ? searchableOf(state, row) : undefined,
           revision: row ? Number(row.revision) : -1,
           rowChanged: false,
-          initialMembers,
-          members: new Set(),
+          initialMembers: new Set(initialMembers),
+          members: new Set(initialMembers),
           deadlines: new Map(),
           storedDeadline: storedDeadlines.get(id),
         };
-        entries.set(id, entry);
         this.contacts.set(key, entry);
         const lastDataEventAt = this.dataEvents.of(workspaceId, id);
         for (const segment of workspace.timedSegments) {
@@ -428,21 +439,18 @@ export class MembershipBatch {
           workspace.queue.push({ at, segmentId: segment.id, contactKey: key });
         }
       }
-      for (const member of members) {
-        const entry = entries.get(member.contact_id);
-        (entry?.initialMembers as Set<string> | undefined)?.add(member.segment_id);
-        entry?.members.add(member.segment_id);
-      }
     }
   }
 
+  /** Each changed contact's row, with its memberships; the rows of deleted contacts go. */
   private async flushContacts(): Promise<void> {
-    const upserts: ContactsTable[] = [];
+    const upserts: SegmentContactsTable[] = [];
     const deletions = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {
-      if (!contact.rowChanged) continue;
-      if (contact.row) upserts.push(withJsonText(contact.row));
-      else if (contact.state.status === 'deleted') {
+      if (!contact.rowChanged && sameSet(contact.members, contact.initialMembers)) continue;
+      if (contact.row) {
+        upserts.push({ ...withJsonText(contact.row), segment_ids: memberList(contact.members) });
+      } else if (contact.state.status === 'deleted') {
         const ids = deletions.get(contact.workspaceId) ?? [];
         ids.push(contact.contactId);
         deletions.set(contact.workspaceId, ids);
@@ -450,7 +458,7 @@ export class MembershipBatch {
     }
     if (upserts.length > 0) {
       // Every row has every column (`liveRow`, or a row read back whole).
-      const columns = Object.keys(upserts[0]!) as (keyof ContactsTable)[];
+      const columns = Object.keys(upserts[0]!) as (keyof SegmentContactsTable)[];
       const updates = columns
         .filter((column) => column !== 'workspace_id' && column !== 'id')
         .map((column) => `"${column}" = excluded."${column}"`);
@@ -468,47 +476,6 @@ export class MembershipBatch {
           .deleteFrom('segment_membership_contacts')
           .where('workspace_id', '=', workspaceId)
           .where('id', 'in', ids.slice(index, index + 500))
-          .execute();
-      }
-    }
-  }
-
-  private async flushMembers(): Promise<void> {
-    const added: Array<{ workspace_id: string; segment_id: string; contact_id: string }> = [];
-    const removed = new Map<string, string[]>();
-    for (const contact of this.contacts.values()) {
-      for (const segmentId of contact.members) {
-        if (!contact.initialMembers.has(segmentId)) {
-          added.push({
-            workspace_id: contact.workspaceId,
-            segment_id: segmentId,
-            contact_id: contact.contactId,
-          });
-        }
-      }
-      for (const segmentId of contact.initialMembers) {
-        if (contact.members.has(segmentId)) continue;
-        const key = `${contact.workspaceId}\u0000${segmentId}`;
-        const ids = removed.get(key) ?? [];
-        ids.push(contact.contactId);
-        removed.set(key, ids);
-      }
-    }
-    await insertRows(
-      this.db as Kysely<unknown>,
-      this.tables('segment_membership_members'),
-      ['workspace_id', 'segment_id', 'contact_id'],
-      added.sort(byKey),
-      'ON CONFLICT DO NOTHING',
-    );
-    for (const [key, ids] of removed) {
-      const [workspaceId = '', segmentId = ''] = key.split('\u0000');
-      for (let index = 0; index < ids.length; index += 500) {
-        await this.db
-          .deleteFrom('segment_membership_members')
-          .where('workspace_id', '=', workspaceId)
-          .where('segment_id', '=', segmentId)
-          .where('contact_id', 'in', ids.slice(index, index + 500))
           .execute();
       }
     }
@@ -557,49 +524,55 @@ export class MembershipBatch {
     );
   }
 
-  /** Each segment's count moves by the entries minus the exits the batch recorded. */
+  /** Each segment's counts move by the entries and exits the batch recorded. */
   private async flushMemberCounts(): Promise<void> {
     const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
     // Physical table name: a compiled query bypasses the runner's renaming plugin.
     const text =
-      `UPDATE ${quoted(this.tables('segment_membership_segments'))} SET member_count = member_count + ` +
+      `UPDATE ${quoted(this.tables('segment_membership_segments'))} SET ` +
       (postgres
-        ? '$1 WHERE workspace_id = $2 AND segment_id = $3'
-        : '? WHERE workspace_id = ? AND segment_id = ?');
+        ? 'member_count = member_count + $1, history_count = history_count + $2 WHERE workspace_id = $3 AND segment_id = $4'
+        : 'member_count = member_count + ?, history_count = history_count + ? WHERE workspace_id = ? AND segment_id = ?');
     for (const workspace of this.workspaces.values()) {
       for (let index = 0; index < workspace.segments.length; index += 1) {
-        const delta = workspace.countDeltas[index]!;
-        if (delta === 0) continue;
-        const parameters = [delta, workspace.workspaceId, workspace.segments[index]!.id];
+        const changes = workspace.historyDeltas[index]!;
+        if (changes === 0) continue;
+        const parameters = [
+          workspace.countDeltas[index]!,
+          changes,
+          workspace.workspaceId,
+          workspace.segments[index]!.id,
+        ];
         await this.db.executeQuery(CompiledQuery.raw(text, parameters));
       }
     }
   }
 }
 
-/**
- * Rows in (workspace, segment, contact) order: the tables and indexes are keyed by segment first,
- * so sorted rows are inserted in key order, each next to the last, instead of hopping between
- * every segment's page for every contact. The order of history rows carries no meaning
- * (`position` and `seq` do).
- */
-const byKey = (
-  a: { workspace_id: string; segment_id: string; contact_id: string },
-  b: { workspace_id: string; segment_id: string; contact_id: string },
-): number =>
+/** Changes as recorded, before their lists are written out. */
+interface PendingChanges extends Omit<SegmentChangesTable, 'entered' | 'exited'> {
+  readonly entered: Array<{ segmentId: string; ruleVersion: number }>;
+  readonly exited: Array<{ segmentId: string; ruleVersion: number }>;
+}
+
+/** Rows in the changes table's key order: each inserted next to the last. */
+const byContactThenOrder = (a: PendingChanges, b: PendingChanges): number =>
   a.workspace_id !== b.workspace_id
     ? a.workspace_id < b.workspace_id
       ? -1
       : 1
-    : a.segment_id !== b.segment_id
-      ? a.segment_id < b.segment_id
+    : a.contact_id !== b.contact_id
+      ? a.contact_id < b.contact_id
         ? -1
         : 1
-      : a.contact_id < b.contact_id
-        ? -1
-        : a.contact_id > b.contact_id
-          ? 1
-          : 0;
+      : a.position !== b.position
+        ? a.position < b.position
+          ? -1
+          : 1
+        : a.seq - b.seq;
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean =>
+  a.size === b.size && [...a].every((item) => b.has(item));
 
 const PARSED_RULES = new Map<string, SearchNode>();
 const MAX_PARSED_RULES = 10_000;

@@ -52,7 +52,7 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 7,
+    version: 8,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       DATA_EVENT_TRACKED,
@@ -161,6 +161,7 @@ async function applySegmentEvent(
             name: event.data.name,
             created_at: event.data.createdAt,
             member_count: 0,
+            history_count: 0,
             ...row,
           })
           .execute();

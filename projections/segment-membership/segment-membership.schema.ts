@@ -40,48 +40,38 @@ export async function createSegmentMembershipTables(
     .addColumn('created_at', 'bigint', (column) => column.notNull())
     .addColumn('updated_at', 'bigint', (column) => column.notNull())
     .addColumn('member_count', 'bigint', (column) => column.notNull().defaultTo(0))
+    .addColumn('history_count', 'bigint', (column) => column.notNull().defaultTo(0))
     .addPrimaryKeyConstraint(pk('segment_membership_segments'), ['workspace_id', 'segment_id'])
     .execute();
 
   await clustered(
     db.schema
-      .createTable('segment_membership_members')
+      .createTable('segment_membership_changes')
       .addColumn('workspace_id', 'text', (column) => column.notNull())
-      .addColumn('segment_id', 'text', (column) => column.notNull())
       .addColumn('contact_id', 'text', (column) => column.notNull())
-      .addPrimaryKeyConstraint(pk('segment_membership_members'), [
+      .addColumn('position', 'text', (column) => column.notNull())
+      .addColumn('seq', 'integer', (column) => column.notNull())
+      .addColumn('effective_at', 'bigint', (column) => column.notNull())
+      .addColumn('cause', 'text', (column) => column.notNull())
+      .addColumn('cause_event_id', 'text')
+      .addColumn('cause_event_type', 'text')
+      .addColumn('entered', 'text', (column) => column.notNull())
+      .addColumn('exited', 'text', (column) => column.notNull())
+      // A contact's changes in order: as-of membership and a contact's history in a segment.
+      .addPrimaryKeyConstraint(pk('segment_membership_changes'), [
         'workspace_id',
-        'segment_id',
         'contact_id',
+        'position',
+        'seq',
       ]),
   ).execute();
-  // A contact's segments: per-event loads and `GET /contacts/{id}/segments`.
-  await index('segment_membership_members', 'contact', ['workspace_id', 'contact_id']);
-
-  await db.schema
-    .createTable('segment_membership_history')
-    .addColumn('workspace_id', 'text', (column) => column.notNull())
-    .addColumn('segment_id', 'text', (column) => column.notNull())
-    .addColumn('contact_id', 'text', (column) => column.notNull())
-    .addColumn('change', 'text', (column) => column.notNull())
-    .addColumn('effective_at', 'bigint', (column) => column.notNull())
-    .addColumn('cause', 'text', (column) => column.notNull())
-    .addColumn('cause_event_id', 'text')
-    .addColumn('cause_event_type', 'text')
-    .addColumn('rule_version', 'integer', (column) => column.notNull())
-    .addColumn('position', 'text', (column) => column.notNull())
-    .addColumn('seq', 'integer', (column) => column.notNull())
-    .execute();
-  // A segment's history in order; one pair's changes (as-of membership, a contact's history).
-  // Every query of the pair index has equality on all three columns: contact first keeps new
-  // contacts' rows (ids grow with time) appended together instead of spread over every segment.
-  await index('segment_membership_history', 'segment', [
+  // A segment's history in order: the workspace's changes from a cursor on, filtered by segment.
+  await index('segment_membership_changes', 'log', [
     'workspace_id',
-    'segment_id',
     'position',
     'seq',
+    'contact_id',
   ]);
-  await index('segment_membership_history', 'pair', ['workspace_id', 'contact_id', 'segment_id']);
 
   await clustered(
     db.schema
@@ -103,6 +93,7 @@ export async function createSegmentMembershipTables(
     .execute();
 
   await withContactColumns(db.schema.createTable('segment_membership_contacts'), isPostgres)
+    .addColumn('segment_ids', 'text', (column) => column.notNull().defaultTo(' '))
     .addPrimaryKeyConstraint(pk('segment_membership_contacts'), ['workspace_id', 'id'])
     .execute();
 }

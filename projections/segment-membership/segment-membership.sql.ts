@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { CONTACT_ID_PATTERN } from '../../src/contacts/contact-id';
 import {
   compileSearchQuery,
   searchableContacts,
@@ -14,8 +15,10 @@ import {
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
 import {
+  changeList,
   historyPosition,
-  SEGMENT_HISTORY_COLUMNS,
+  memberToken,
+  SEGMENT_CHANGES_COLUMNS,
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
 import { dataEventsSql, lastDataEventSql } from './contact-data-events';
@@ -37,14 +40,27 @@ export interface BulkCause {
   readonly position: bigint;
 }
 
+/** Whether a `memberList` or `changeList` column holds the entry `pattern` (`memberToken`...). */
+export const listHas = (column: RawBuilder<unknown>, pattern: string): RawBuilder<SqlBool> =>
+  sql<SqlBool>`(${column} LIKE ${pattern})`;
+
 /**
- * `segment_id` in search: members of any of the segments, from the members table (`table` is its
- * physical name: the runner renames tables per build).
+ * `segment_id` in search: members of any of the segments, from the membership projection's
+ * contact rows (`table` is their physical name: the runner renames tables per build).
  */
 export const segmentMembershipSql =
   (table: string): SegmentMembershipSql =>
-  (segmentIds, { contactId, workspaceId }) =>
-    sql<SqlBool>`EXISTS (SELECT 1 FROM ${sql.table(table)} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id IN (${sql.join(segmentIds)}) AND m.contact_id = ${contactId})`;
+  (segmentIds, { contactId, workspaceId }) => {
+    const named = segmentIds.filter(isSegmentId);
+    if (named.length === 0) return sql<SqlBool>`1 = 0`;
+    return sql<SqlBool>`EXISTS (SELECT 1 FROM ${sql.table(table)} m WHERE m.workspace_id = ${workspaceId} AND m.id = ${contactId} AND (${sql.join(
+      named.map((id) => listHas(sql.ref('m.segment_ids'), memberToken(id))),
+      sql` OR `,
+    )}))`;
+  };
+
+/** Segment ids are 24 lowercase hex digits: anything else names none (and is no LIKE pattern). */
+export const isSegmentId = (id: string): boolean => CONTACT_ID_PATTERN.test(id);
 
 const text = (value: string): RawBuilder<string> => sql<string>`CAST(${value} AS text)`;
 
@@ -141,7 +157,6 @@ export async function evaluateSegmentInWorkspace(
   },
 ): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
-  const members = sql.table(tables('segment_membership_members'));
   const evaluatedTable = evaluationTable(dialect);
   const evaluated = sql.table(evaluatedTable);
   const rule = ruleSql(segment, dialect, workspaceId, now, tables);
@@ -149,8 +164,6 @@ export async function evaluateSegmentInWorkspace(
   const deadline = timed
     ? timedDeadlineSql(tables, dialect, workspaceId, segment, now)
     : sql<number | null>`NULL`;
-  const isMember = (contactId: RawBuilder<string>) =>
-    sql<SqlBool>`EXISTS (SELECT 1 FROM ${members} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segment.id} AND m.contact_id = ${contactId})`;
   const isMatch = (contactId: RawBuilder<string>) =>
     sql<SqlBool>`EXISTS (SELECT 1 FROM ${evaluated} r WHERE r.contact_id = ${contactId} AND r.matches = 1)`;
   const change = {
@@ -160,11 +173,7 @@ export async function evaluateSegmentInWorkspace(
     now,
     cause,
   };
-  const columns = SEGMENT_HISTORY_COLUMNS;
   const untyped = db as unknown as Kysely<Record<string, EvaluationRow>>;
-  const entries = untyped
-    .selectFrom(`${evaluatedTable} as r` as never)
-    .where(sql<SqlBool>`(r.matches = 1 AND NOT ${isMember(sql.ref('r.contact_id'))})`);
 
   await sql`DROP TABLE IF EXISTS ${evaluated}`.execute(db);
   // Temporary: private to this connection, and gone with it; dropped below in any case.
@@ -180,13 +189,6 @@ export async function evaluateSegmentInWorkspace(
     },
     input.chunkSize,
     async (range) => {
-      // The members of the range that the rule no longer selects.
-      const exits = db
-        .selectFrom('segment_membership_members as m')
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.segment_id', '=', segment.id)
-        .where(range(sql.ref('m.contact_id')))
-        .where(sql<SqlBool>`NOT ${isMatch(sql.ref('m.contact_id'))}`);
       await sql`DELETE FROM ${evaluated}`.execute(db);
       await db
         .insertInto(evaluatedTable as never)
@@ -202,36 +204,9 @@ export async function evaluateSegmentInWorkspace(
             ]) as never,
         )
         .execute();
-      await db
-        .insertInto('segment_membership_history')
-        .columns(columns)
-        .expression(exits.select(bulkHistoryColumns(change, 'exited', sql.ref('m.contact_id'))))
-        .execute();
-      await db
-        .insertInto('segment_membership_history')
-        .columns(columns)
-        .expression(
-          entries.select(bulkHistoryColumns(change, 'entered', sql.ref('r.contact_id'))) as never,
-        )
-        .execute();
-      await db
-        .deleteFrom('segment_membership_members as m')
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.segment_id', '=', segment.id)
-        .where(range(sql.ref('m.contact_id')))
-        .where(sql<SqlBool>`NOT ${isMatch(sql.ref('m.contact_id'))}`)
-        .execute();
-      await db
-        .insertInto('segment_membership_members')
-        .columns(['workspace_id', 'segment_id', 'contact_id'])
-        .expression(
-          entries.select([
-            text(workspaceId).as('workspace_id'),
-            text(segment.id).as('segment_id'),
-            sql.ref<string>('r.contact_id').as('contact_id'),
-          ]) as never,
-        )
-        .execute();
+      // The members of the range the rule no longer selects exit; the contacts it selects that
+      // are not members enter.
+      await changeMemberships(db, { ...change, range, matches: isMatch });
       // A contact's row holds its earliest deadline over all segments. The old rule's deadlines
       // are left in it: a row earlier than the truth only loads the contact early, which
       // re-derives its deadlines from the fold, fires none and writes the true earliest back.
@@ -263,7 +238,7 @@ export async function evaluateSegmentInWorkspace(
       }
     },
   );
-  await refreshMemberCount(db, workspaceId, segment.id);
+  await refreshCounts(db, workspaceId, segment.id, cause.position);
   await sql`DROP TABLE ${evaluated}`.execute(db);
   if (!timed) return undefined;
   const earliest = await db
@@ -315,29 +290,12 @@ export async function removeSegment(
   await inIdRanges(
     db,
     {
-      table: 'segment_membership_members',
-      where: sql`workspace_id = ${workspaceId} AND segment_id = ${segmentId}`,
-      column: 'contact_id',
+      table: 'segment_membership_contacts',
+      where: sql`workspace_id = ${workspaceId} AND ${listHas(sql.ref('segment_ids'), memberToken(segmentId))}`,
+      column: 'id',
     },
     input.chunkSize,
-    async (range) => {
-      const inRange = db
-        .selectFrom('segment_membership_members as m')
-        .where('m.workspace_id', '=', workspaceId)
-        .where('m.segment_id', '=', segmentId)
-        .where(range(sql.ref('m.contact_id')));
-      await db
-        .insertInto('segment_membership_history')
-        .columns(SEGMENT_HISTORY_COLUMNS)
-        .expression(inRange.select(bulkHistoryColumns(input, 'exited', sql.ref('m.contact_id'))))
-        .execute();
-      await db
-        .deleteFrom('segment_membership_members')
-        .where('workspace_id', '=', workspaceId)
-        .where('segment_id', '=', segmentId)
-        .where(range(sql.ref('contact_id')))
-        .execute();
-    },
+    (range) => changeMemberships(db, { ...input, range, matches: () => sql<SqlBool>`1 = 0` }),
   );
   // Deadline rows are per contact and may run early (see `evaluateSegmentInWorkspace`): kept.
   await db
@@ -347,30 +305,82 @@ export async function removeSegment(
     .execute();
 }
 
-/** A history row of a segment event's bulk change, for the contact `contactId` selects. */
-function bulkHistoryColumns(
-  change: {
-    readonly workspaceId: string;
-    readonly segmentId: string;
-    readonly ruleVersion: number;
-    readonly now: number;
-    readonly cause: BulkCause;
-  },
+/** A segment event's bulk change, over the contacts of one range of ids. */
+interface BulkChange {
+  readonly workspaceId: string;
+  readonly segmentId: string;
+  readonly ruleVersion: number;
+  readonly now: number;
+  readonly cause: BulkCause;
+  readonly range: IdRange;
+  /** Whether the rule now selects the contact `contactId` names. */
+  readonly matches: (contactId: RawBuilder<string>) => RawBuilder<SqlBool>;
+}
+
+/**
+ * Records the exits (members the rule no longer selects) and entries (contacts it selects that
+ * are not members) of one range, then applies them to the contacts' member lists.
+ */
+async function changeMemberships(db: Db, change: BulkChange): Promise<void> {
+  const member = (list: RawBuilder<string>) => listHas(list, memberToken(change.segmentId));
+  const changing = (
+    kind: 'entered' | 'exited',
+    list: RawBuilder<string>,
+    id: RawBuilder<string>,
+  ) =>
+    kind === 'exited'
+      ? sql<SqlBool>`(${member(list)} AND NOT ${change.matches(id)})`
+      : sql<SqlBool>`(NOT ${member(list)} AND ${change.matches(id)})`;
+  for (const kind of ['exited', 'entered'] as const) {
+    await db
+      .insertInto('segment_membership_changes')
+      .columns(SEGMENT_CHANGES_COLUMNS)
+      .expression(
+        db
+          .selectFrom('segment_membership_contacts as mc')
+          .where('mc.workspace_id', '=', change.workspaceId)
+          .where(change.range(sql.ref('mc.id')))
+          .where(changing(kind, sql.ref('mc.segment_ids'), sql.ref('mc.id')))
+          .select(bulkChangesColumns(change, kind, sql.ref('mc.id'))),
+      )
+      .execute();
+  }
+  const list = sql.ref<string>('segment_ids');
+  const id = sql.ref<string>('id');
+  for (const kind of ['exited', 'entered'] as const) {
+    await db
+      .updateTable('segment_membership_contacts')
+      .set({
+        segment_ids:
+          kind === 'exited'
+            ? sql<string>`replace(${list}, ${` ${change.segmentId} `}, ' ')`
+            : sql<string>`${list} || ${`${change.segmentId} `}`,
+      })
+      .where('workspace_id', '=', change.workspaceId)
+      .where(change.range(id))
+      .where(changing(kind, list, id))
+      .execute();
+  }
+}
+
+/** A changes row of a segment event's bulk change, for the contact `contactId` selects. */
+function bulkChangesColumns(
+  change: BulkChange,
   kind: 'entered' | 'exited',
   contactId: RawBuilder<string>,
 ) {
+  const changed = changeList([change]);
   return [
     text(change.workspaceId).as('workspace_id'),
-    text(change.segmentId).as('segment_id'),
     contactId.as('contact_id'),
-    sql.lit(kind).as('change'),
+    sql.lit(historyPosition(change.cause.position)).as('position'),
+    sql.lit(BULK_SEQ).as('seq'),
     sql.lit(change.now).as('effective_at'),
     sql.lit('event').as('cause'),
     text(change.cause.eventId).as('cause_event_id'),
     text(change.cause.eventType).as('cause_event_type'),
-    sql.lit(change.ruleVersion).as('rule_version'),
-    sql.lit(historyPosition(change.cause.position)).as('position'),
-    sql.lit(BULK_SEQ).as('seq'),
+    text(kind === 'entered' ? changed : ' ').as('entered'),
+    text(kind === 'exited' ? changed : ' ').as('exited'),
   ];
 }
 
@@ -432,15 +442,21 @@ async function nthIdAfter(
   return rows[0]?.id;
 }
 
-export async function refreshMemberCount(
+/**
+ * A segment's counts after a bulk change: its members counted again, and the changes recorded at
+ * the segment event's position added to its history count.
+ */
+async function refreshCounts(
   db: Db,
   workspaceId: string,
   segmentId: string,
+  position: bigint,
 ): Promise<void> {
   await db
     .updateTable('segment_membership_segments')
     .set({
-      member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_members')} m WHERE m.workspace_id = ${workspaceId} AND m.segment_id = ${segmentId})`,
+      member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_contacts')} m WHERE m.workspace_id = ${workspaceId} AND ${listHas(sql.ref('m.segment_ids'), memberToken(segmentId))})`,
+      history_count: sql<number>`history_count + (SELECT count(*) FROM ${sql.table('segment_membership_changes')} h WHERE h.workspace_id = ${workspaceId} AND h.position = ${historyPosition(position)} AND h.seq = ${BULK_SEQ})`,
     })
     .where('workspace_id', '=', workspaceId)
     .where('segment_id', '=', segmentId)

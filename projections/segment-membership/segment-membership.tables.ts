@@ -18,23 +18,19 @@ export interface SegmentDefinitionsTable {
   updated_at: number;
   /** Kept with every entry and exit, so counts need no scan. */
   member_count: number;
-}
-
-/** Current members: one row per (segment, contact). */
-export interface SegmentMembersTable {
-  workspace_id: string;
-  segment_id: string;
-  contact_id: string;
+  /** How many entries and exits the history holds for the segment. */
+  history_count: number;
 }
 
 /**
- * Every entry and exit. `effective_at` is when it happened (event time, or the deadline itself);
- * `cause` is `event` (`cause_event_id` names it: a contact event or the segment's own rule
- * change) or `deadline` (time alone flipped the rule). `position` is the log position being
- * applied when it was recorded and `seq` orders the rows recorded at one position, so a pair's
- * rows sort in the order they happened.
+ * One entry or exit, as the history API lists it. Stored grouped (`SegmentChangesTable`): every
+ * change of one contact recorded at one instant for one cause is one row. `effective_at` is when
+ * it happened (event time, or the deadline itself); `cause` is `event` (`cause_event_id` names
+ * it: a contact event or the segment's own rule change) or `deadline` (time alone flipped the
+ * rule). `position` is the log position being applied when it was recorded and `seq` orders the
+ * groups recorded at one position, so a pair's changes sort in the order they happened.
  */
-export interface SegmentHistoryTable {
+export interface SegmentHistoryEntry {
   workspace_id: string;
   segment_id: string;
   contact_id: string;
@@ -47,6 +43,26 @@ export interface SegmentHistoryTable {
   /** `historyPosition` of it: positions reach 128 bits on EventStoreDB, past any integer column. */
   position: string;
   seq: number;
+}
+
+/**
+ * The history as stored: a row per (contact, position, seq) with the segments it entered and
+ * exited, each as `segment_id:rule_version` in a `changeList`. A contact's first event enters a
+ * dozen segments or more; one row instead of a row per segment is what keeps the projection's
+ * writes close to the contacts projection's (a row costs SQLite the same few microseconds
+ * whatever it holds).
+ */
+export interface SegmentChangesTable {
+  workspace_id: string;
+  contact_id: string;
+  position: string;
+  seq: number;
+  effective_at: number;
+  cause: 'event' | 'deadline';
+  cause_event_id: string | null;
+  cause_event_type: string | null;
+  entered: string;
+  exited: string;
 }
 
 /**
@@ -82,36 +98,96 @@ export interface SegmentDataEventsTable {
 
 export interface SegmentMembershipReadModel {
   segment_membership_segments: SegmentDefinitionsTable;
-  segment_membership_members: SegmentMembersTable;
-  segment_membership_history: SegmentHistoryTable;
+  segment_membership_changes: SegmentChangesTable;
   segment_membership_deadlines: SegmentDeadlinesTable;
   segment_membership_clocks: SegmentClocksTable;
-  /** The projection's own fold of every contact (same columns as the contacts read model). */
-  segment_membership_contacts: ContactsTable;
+  /**
+   * The projection's own fold of every contact (the contacts read model's columns) and the
+   * segments it is a member of (`memberList`).
+   */
+  segment_membership_contacts: SegmentContactsTable;
   segment_membership_data_events: SegmentDataEventsTable;
 }
 
 export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadModel)[] = [
   'segment_membership_segments',
-  'segment_membership_members',
-  'segment_membership_history',
+  'segment_membership_changes',
   'segment_membership_deadlines',
   'segment_membership_clocks',
   'segment_membership_contacts',
   'segment_membership_data_events',
 ];
 
-/** The history table's columns in insert order (bulk inserts name them explicitly). */
-export const SEGMENT_HISTORY_COLUMNS = [
+export interface SegmentContactsTable extends ContactsTable {
+  segment_ids: string;
+}
+
+/** The changes table's columns in insert order (bulk inserts name them explicitly). */
+export const SEGMENT_CHANGES_COLUMNS = [
   'workspace_id',
-  'segment_id',
   'contact_id',
-  'change',
+  'position',
+  'seq',
   'effective_at',
   'cause',
   'cause_event_id',
   'cause_event_type',
-  'rule_version',
-  'position',
-  'seq',
-] as const satisfies readonly (keyof SegmentHistoryTable)[];
+  'entered',
+  'exited',
+] as const satisfies readonly (keyof SegmentChangesTable)[];
+
+/**
+ * A contact's segments as `segment_ids` stores them: space-separated with a space at each end,
+ * so `listHas(column, memberToken(id))` finds one exactly (segment ids are hex: no space, no
+ * LIKE wildcard). The empty list is a single space.
+ */
+export const memberList = (segmentIds: Iterable<string>): string => {
+  const ids = [...segmentIds].sort();
+  return ids.length === 0 ? ' ' : ` ${ids.join(' ')} `;
+};
+
+export const parseMemberList = (text: string): string[] =>
+  text.split(' ').filter((id) => id !== '');
+
+/** A changes row's `entered` or `exited`: ` segment:version ` entries, as `memberList`. */
+export const changeList = (
+  changes: ReadonlyArray<{ readonly segmentId: string; readonly ruleVersion: number }>,
+): string =>
+  changes.length === 0
+    ? ' '
+    : ` ${changes.map((change) => `${change.segmentId}:${change.ruleVersion}`).join(' ')} `;
+
+/** The pattern `listHas` matches a segment's member entry with. */
+export const memberToken = (segmentId: string): string => `% ${segmentId} %`;
+
+/** The pattern `listHas` matches a segment's entry of a `changeList` with. */
+export const changeToken = (segmentId: string): string => `% ${segmentId}:%`;
+
+/** The history entries a changes row holds (of one segment only, when given). */
+export function historyEntries(
+  row: SegmentChangesTable,
+  segmentId?: string,
+): SegmentHistoryEntry[] {
+  const entries: SegmentHistoryEntry[] = [];
+  for (const change of ['entered', 'exited'] as const) {
+    for (const item of row[change].split(' ')) {
+      if (item === '') continue;
+      const [id = '', version = '0'] = item.split(':');
+      if (segmentId !== undefined && id !== segmentId) continue;
+      entries.push({
+        workspace_id: row.workspace_id,
+        segment_id: id,
+        contact_id: row.contact_id,
+        change,
+        effective_at: Number(row.effective_at),
+        cause: row.cause,
+        cause_event_id: row.cause_event_id,
+        cause_event_type: row.cause_event_type,
+        rule_version: Number(version),
+        position: row.position,
+        seq: Number(row.seq),
+      });
+    }
+  }
+  return entries;
+}

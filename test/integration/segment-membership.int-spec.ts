@@ -18,6 +18,7 @@ import {
   actualMembers,
   createSegments,
   expectedMembers,
+  historyEntriesOf,
   initialContacts,
   membersFromHistory,
   ruleSpec,
@@ -33,23 +34,11 @@ import {
 // contacts) are then evaluated in several passes, boundaries included.
 const projection = segmentMembershipProjection({ bulkChunkSize: 2 });
 
-/** Every history row, in a total order, with numbers normalised across dialects. */
+/** Every history entry, in a total order, with numbers normalised across dialects. */
 async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
-  const rows = await db
-    .selectFrom('segment_membership_history')
-    .selectAll()
-    .orderBy('position')
-    .orderBy('seq')
-    .orderBy('segment_id')
-    .orderBy('contact_id')
-    .orderBy('change')
-    .execute();
-  return rows.map((row) => ({
+  return (await historyEntriesOf(db)).map((row) => ({
     ...row,
-    effective_at: Number(row.effective_at),
     position: Number(row.position),
-    seq: Number(row.seq),
-    rule_version: Number(row.rule_version),
   }));
 }
 
@@ -211,12 +200,9 @@ describeOnReadStores('segment membership projection', (dialect) => {
           await projectNewEvents(store, position, 5);
 
           expect(await actualMembers(db)).toEqual([]);
-          const exits = await db
-            .selectFrom('segment_membership_history')
-            .select(['segment_id', 'contact_id', 'cause_event_type'])
-            .where('change', '=', 'exited')
-            .where('cause_event_type', '=', 'SegmentDeleted')
-            .execute();
+          const exits = (await historyEntriesOf(db)).filter(
+            (row) => row.change === 'exited' && row.cause_event_type === 'SegmentDeleted',
+          );
           expect(exits.map((row) => `${row.segment_id}/${row.contact_id}`).sort()).toEqual(members);
         }),
       ),

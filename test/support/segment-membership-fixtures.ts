@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { liveRow } from '../../projections/contacts/contacts.projection';
-import type { SegmentMembershipReadModel } from '../../projections/segment-membership/segment-membership.tables';
+import {
+  historyEntries,
+  parseMemberList,
+  type SegmentHistoryEntry,
+  type SegmentMembershipReadModel,
+} from '../../projections/segment-membership/segment-membership.tables';
 import { completeMerge } from '../../src/contacts/commands/merge-contacts/complete-merge';
 import type { JsonValue } from '../../src/contacts/domain/contact.attributes';
 import type { ContactCommand } from '../../src/contacts/domain/contact.commands';
@@ -409,28 +414,51 @@ export async function expectedMembers(
   return members.sort();
 }
 
+/** The current members, as `segment/contact` pairs, from the contacts' member lists. */
 export async function actualMembers(db: Kysely<SegmentMembershipReadModel>): Promise<string[]> {
   const rows = await db
-    .selectFrom('segment_membership_members')
-    .select(['segment_id', 'contact_id'])
+    .selectFrom('segment_membership_contacts')
+    .select(['id', 'segment_ids'])
     .where('workspace_id', '=', WORKSPACE)
     .execute();
-  return rows.map((row) => `${row.segment_id}/${row.contact_id}`).sort();
+  return rows
+    .flatMap((row) => parseMemberList(row.segment_ids).map((segmentId) => `${segmentId}/${row.id}`))
+    .sort();
+}
+
+/**
+ * Every entry and exit of the workspace, in (position, seq, segment, contact, change) order: a
+ * total order, with numbers normalised across dialects.
+ */
+export async function historyEntriesOf(
+  db: Kysely<SegmentMembershipReadModel>,
+): Promise<SegmentHistoryEntry[]> {
+  const rows = await db
+    .selectFrom('segment_membership_changes')
+    .selectAll()
+    .where('workspace_id', '=', WORKSPACE)
+    .execute();
+  const key = (entry: SegmentHistoryEntry) =>
+    [
+      entry.position,
+      String(entry.seq).padStart(10, '0'),
+      entry.segment_id,
+      entry.contact_id,
+      entry.change,
+    ].join('/');
+  return rows
+    .flatMap((row) => historyEntries(row))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** Members replayed from the history (the last change of each pair), for a consistency check. */
 export async function membersFromHistory(
   db: Kysely<SegmentMembershipReadModel>,
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom('segment_membership_history')
-    .select(['segment_id', 'contact_id', 'change'])
-    .where('workspace_id', '=', WORKSPACE)
-    .orderBy('position')
-    .orderBy('seq')
-    .execute();
   const last = new Map<string, string>();
-  for (const row of rows) last.set(`${row.segment_id}/${row.contact_id}`, row.change);
+  for (const entry of await historyEntriesOf(db)) {
+    last.set(`${entry.segment_id}/${entry.contact_id}`, entry.change);
+  }
   return [...last]
     .filter(([, change]) => change === 'entered')
     .map(([pair]) => pair)

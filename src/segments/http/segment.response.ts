@@ -1,6 +1,6 @@
 import type {
   SegmentDefinitionsTable,
-  SegmentHistoryTable,
+  SegmentHistoryEntry,
 } from '../../../projections/segment-membership/segment-membership.tables';
 import type { JsonValue } from '../../contacts/domain/contact.attributes';
 
@@ -60,7 +60,7 @@ export interface MembershipChangeResponse {
   readonly rule_version: number;
 }
 
-export function toMembershipChange(row: SegmentHistoryTable): MembershipChangeResponse {
+export function toMembershipChange(row: SegmentHistoryEntry): MembershipChangeResponse {
   const effectiveAt = Number(row.effective_at);
   return {
     type: 'segment.membership_change',

@@ -1,12 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type SqlBool } from 'kysely';
 import { SEGMENT_MEMBERSHIP_PROJECTION } from '../../../projections/segment-membership/segment-membership.projection';
-import { segmentMembershipSql } from '../../../projections/segment-membership/segment-membership.sql';
+import {
+  isSegmentId,
+  listHas,
+  segmentMembershipSql,
+} from '../../../projections/segment-membership/segment-membership.sql';
 import { dataEventsSql } from '../../../projections/segment-membership/contact-data-events';
-import type {
-  SegmentDefinitionsTable,
-  SegmentHistoryTable,
-  SegmentMembershipReadModel,
+import {
+  changeToken,
+  historyEntries,
+  parseMemberList,
+  type SegmentDefinitionsTable,
+  type SegmentHistoryEntry,
+  type SegmentMembershipReadModel,
 } from '../../../projections/segment-membership/segment-membership.tables';
 import type { DataEventSql, SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
 import {
@@ -58,24 +65,30 @@ export class SegmentReadModel {
     return row;
   }
 
-  segmentsOfContact(workspaceId: string, contactId: string): Promise<SegmentDefinitionsTable[]> {
+  async segmentsOfContact(
+    workspaceId: string,
+    contactId: string,
+  ): Promise<SegmentDefinitionsTable[]> {
+    const contact = await this.db
+      .selectFrom('segment_membership_contacts')
+      .select('segment_ids')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', contactId)
+      .executeTakeFirst();
+    const segmentIds = contact ? parseMemberList(contact.segment_ids) : [];
+    if (segmentIds.length === 0) return [];
     return this.db
-      .selectFrom('segment_membership_members as m')
-      .innerJoin('segment_membership_segments as s', (join) =>
-        join
-          .onRef('s.workspace_id', '=', 'm.workspace_id')
-          .onRef('s.segment_id', '=', 'm.segment_id'),
-      )
-      .selectAll('s')
-      .where('m.workspace_id', '=', workspaceId)
-      .where('m.contact_id', '=', contactId)
-      .orderBy('s.created_at')
-      .orderBy('s.segment_id')
+      .selectFrom('segment_membership_segments')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('segment_id', 'in', segmentIds)
+      .orderBy('created_at')
+      .orderBy('segment_id')
       .execute();
   }
 
   /** Entries and exits of a segment (optionally of one contact), oldest first. */
-  history(
+  async history(
     workspaceId: string,
     segmentId: string,
     options: {
@@ -83,26 +96,23 @@ export class SegmentReadModel {
       readonly after?: HistoryCursor;
       readonly limit: number;
     },
-  ): Promise<SegmentHistoryTable[]> {
-    let query = this.db
-      .selectFrom('segment_membership_history')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('segment_id', '=', segmentId);
-    if (options.contactId !== undefined) query = query.where('contact_id', '=', options.contactId);
+  ): Promise<SegmentHistoryEntry[]> {
+    if (!isSegmentId(segmentId)) return [];
+    // A changes row holds at most one change of a segment: rows and entries page alike.
+    let query = this.changesOf(workspaceId, segmentId, options.contactId).selectAll();
     const after = options.after;
     if (after) {
       query = query.where(
-        sql<SqlBool>`(position, seq, contact_id, change) > (${after.position}, ${after.seq}, ${after.contactId}, ${after.change})`,
+        sql<SqlBool>`(position, seq, contact_id) > (${after.position}, ${after.seq}, ${after.contactId})`,
       );
     }
-    return query
+    const rows = await query
       .orderBy('position')
       .orderBy('seq')
       .orderBy('contact_id')
-      .orderBy('change')
       .limit(options.limit)
       .execute();
+    return rows.flatMap((row) => historyEntries(row, segmentId));
   }
 
   /** How many entries and exits `history` lists in all (over its pages). */
@@ -111,13 +121,34 @@ export class SegmentReadModel {
     segmentId: string,
     contactId: string | undefined,
   ): Promise<number> {
-    let query = this.db
-      .selectFrom('segment_membership_history')
+    if (!isSegmentId(segmentId)) return 0;
+    if (contactId === undefined) {
+      const segment = await this.db
+        .selectFrom('segment_membership_segments')
+        .select('history_count')
+        .where('workspace_id', '=', workspaceId)
+        .where('segment_id', '=', segmentId)
+        .executeTakeFirst();
+      // A deleted segment's row is gone with its count: its history is counted.
+      if (segment) return Number(segment.history_count);
+    }
+    const { n } = await this.changesOf(workspaceId, segmentId, contactId)
       .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(n);
+  }
+
+  /** The changes rows that hold an entry or exit of the segment (of one contact, when given). */
+  private changesOf(workspaceId: string, segmentId: string, contactId: string | undefined) {
+    const token = changeToken(segmentId);
+    let query = this.db
+      .selectFrom('segment_membership_changes')
       .where('workspace_id', '=', workspaceId)
-      .where('segment_id', '=', segmentId);
+      .where(
+        sql<SqlBool>`(${listHas(sql.ref('entered'), token)} OR ${listHas(sql.ref('exited'), token)})`,
+      );
     if (contactId !== undefined) query = query.where('contact_id', '=', contactId);
-    return Number((await query.executeTakeFirstOrThrow()).n);
+    return query;
   }
 
   /** `has_done` filters over the membership projection's own record of data events. */
@@ -127,7 +158,7 @@ export class SegmentReadModel {
 
   /** `segment_id` filters over the current members. */
   membershipSql(): SegmentMembershipSql {
-    return segmentMembershipSql(this.table('segment_membership_members'));
+    return segmentMembershipSql(this.table('segment_membership_contacts'));
   }
 
   /**
@@ -135,14 +166,22 @@ export class SegmentReadModel {
    * a member when its last change at or before `at` is an entry.
    */
   membershipAsOfSql(at: number): SegmentMembershipSql {
-    const history = sql.table(this.table('segment_membership_history'));
-    return (segmentIds, { contactId, workspaceId }) =>
-      sql<SqlBool>`EXISTS (SELECT 1 FROM ${history} h WHERE h.workspace_id = ${workspaceId}
-        AND h.segment_id IN (${sql.join(segmentIds)}) AND h.contact_id = ${contactId}
-        AND h.effective_at <= ${at} AND h.change = 'entered'
-        AND NOT EXISTS (SELECT 1 FROM ${history} later WHERE later.workspace_id = h.workspace_id
-          AND later.segment_id = h.segment_id AND later.contact_id = h.contact_id
-          AND later.effective_at <= ${at} AND (later.position, later.seq) > (h.position, h.seq)))`;
+    const changes = sql.table(this.table('segment_membership_changes'));
+    return (segmentIds, { contactId, workspaceId }) => {
+      const named = segmentIds.filter(isSegmentId);
+      if (named.length === 0) return sql<SqlBool>`1 = 0`;
+      const memberOf = (segmentId: string) => {
+        const token = changeToken(segmentId);
+        const later = sql<SqlBool>`(${listHas(sql.ref('later.entered'), token)} OR ${listHas(sql.ref('later.exited'), token)})`;
+        return sql<SqlBool>`EXISTS (SELECT 1 FROM ${changes} h WHERE h.workspace_id = ${workspaceId}
+          AND h.contact_id = ${contactId} AND h.effective_at <= ${at}
+          AND ${listHas(sql.ref('h.entered'), token)}
+          AND NOT EXISTS (SELECT 1 FROM ${changes} later WHERE later.workspace_id = h.workspace_id
+            AND later.contact_id = h.contact_id AND later.effective_at <= ${at}
+            AND (later.position, later.seq) > (h.position, h.seq) AND ${later}))`;
+      };
+      return sql<SqlBool>`(${sql.join(named.map(memberOf), sql` OR `)})`;
+    };
   }
 
   private table(logical: keyof SegmentMembershipReadModel): string {
