@@ -25,7 +25,7 @@ import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
-import { inputsOf, SegmentsByInput } from './segment-inputs';
+import { inputsOf, SegmentsByInput, SegmentsByRequiredValue } from './segment-inputs';
 import {
   changeList,
   historyPosition,
@@ -62,6 +62,8 @@ interface WorkspaceEntry {
   readonly segments: readonly SegmentRuleSnapshot[];
   /** Which of `segments` read each field of a contact. */
   readonly byInput: SegmentsByInput;
+  /** Which of `segments` a contact's values leave possible. */
+  readonly byValue: SegmentsByRequiredValue;
   /** By index: whether the segment has a relative date filter (the only ones with deadlines). */
   readonly timed: readonly boolean[];
   /** The segments with a relative date filter. */
@@ -193,9 +195,18 @@ export class MembershipBatch {
     const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
     // Most events change a few fields: only the segments that read them can change.
     const affected = workspace.byInput.affectedBetween(before, contact.searchable);
+    // A segment impossible for the contact's values is false now: evaluating it changes nothing
+    // unless the contact is a member or holds a deadline of it.
+    const candidates = workspace.byValue.possibleFor(contact.searchable);
+    for (const held of [contact.members, contact.deadlines.keys()]) {
+      for (const segmentId of held) {
+        const index = workspace.indexById.get(segmentId);
+        if (index !== undefined) candidates[index] = 1;
+      }
+    }
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
     for (let index = 0; index < workspace.segments.length; index += 1) {
-      if (affected !== undefined && affected[index] === 0) continue;
+      if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
       this.evaluate(contact, workspace, index, now, event.position, event, lastDataEventAt);
     }
   }
@@ -295,24 +306,38 @@ export class MembershipBatch {
       this.seq = 0;
       this.changesAtPosition.clear();
     }
-    const key = `${contact.key}\u0000${at}\u0000${cause ? cause.id : ''}`;
-    let pending = this.changesAtPosition.get(key);
+    const causeId = cause ? cause.id : null;
+    // An event's changes of one contact are recorded one after the other: most need no lookup.
+    const last = this.changes[this.changes.length - 1];
+    let pending =
+      last !== undefined &&
+      last.position === this.seqPositionText &&
+      last.contact_id === contact.contactId &&
+      last.workspace_id === contact.workspaceId &&
+      last.effective_at === at &&
+      last.cause_event_id === causeId
+        ? last
+        : undefined;
     if (!pending) {
-      this.seq += 1;
-      pending = {
-        workspace_id: contact.workspaceId,
-        contact_id: contact.contactId,
-        position: this.seqPositionText,
-        seq: this.seq,
-        effective_at: at,
-        cause: cause ? 'event' : 'deadline',
-        cause_event_id: cause ? cause.id : null,
-        cause_event_type: cause ? cause.type : null,
-        entered: [],
-        exited: [],
-      };
-      this.changesAtPosition.set(key, pending);
-      this.changes.push(pending);
+      const key = `${contact.key}\u0000${at}\u0000${causeId ?? ''}`;
+      pending = this.changesAtPosition.get(key);
+      if (!pending) {
+        this.seq += 1;
+        pending = {
+          workspace_id: contact.workspaceId,
+          contact_id: contact.contactId,
+          position: this.seqPositionText,
+          seq: this.seq,
+          effective_at: at,
+          cause: cause ? 'event' : 'deadline',
+          cause_event_id: causeId,
+          cause_event_type: cause ? cause.type : null,
+          entered: [],
+          exited: [],
+        };
+        this.changesAtPosition.set(key, pending);
+        this.changes.push(pending);
+      }
     }
     pending[change].push({ segmentId: segment.id, ruleVersion: segment.ruleVersion });
   }
@@ -347,6 +372,7 @@ export class MembershipBatch {
       workspaceId,
       segments,
       byInput: new SegmentsByInput(segments.map(inputsOf)),
+      byValue: new SegmentsByRequiredValue(segments),
       timed,
       timedSegments: segments.filter((_, index) => timed[index]),
       indexById: new Map(segments.map((segment, index) => [segment.id, index])),

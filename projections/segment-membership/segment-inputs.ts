@@ -1,5 +1,14 @@
-import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
-import { fieldsOf } from '../../src/contacts/search/contact-search.query';
+import {
+  equalityKey,
+  searchFieldValue,
+  type SearchableContact,
+} from '../../src/contacts/search/contact-search.evaluate';
+import type { SearchField } from '../../src/contacts/search/contact-search.fields';
+import {
+  fieldsOf,
+  type SearchNode,
+  type SearchScalar,
+} from '../../src/contacts/search/contact-search.query';
 import type { SegmentRuleSnapshot } from '../../src/segments/domain/segment-membership';
 
 /** What a segment's membership reads of a contact, besides eligibility (status and role). */
@@ -97,3 +106,73 @@ const listOf = <Key>(lists: Map<Key, number[]>, key: Key): number[] => {
 const sameValue = (a: unknown, b: unknown): boolean =>
   a === b ||
   (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * Which of a workspace's segments a contact's values leave possible. A rule that requires a field
+ * to equal a value (the rule, or a conjunct of an AND, is `field = value`) cannot select a contact
+ * whose value is another: its segments are indexed by that value, so a contact's first event
+ * evaluates the few segments of its own values instead of every segment. A segment it is not
+ * possible for is false for the contact at every instant (so it has no deadline either).
+ */
+export class SegmentsByRequiredValue {
+  private readonly fields: Array<{
+    readonly field: SearchField;
+    readonly byKey: ReadonlyMap<string, readonly number[]>;
+  }> = [];
+  private readonly unindexed: number[] = [];
+  private readonly marks: Uint8Array;
+
+  constructor(segments: readonly SegmentRuleSnapshot[]) {
+    this.marks = new Uint8Array(segments.length);
+    const byField = new Map<string, { field: SearchField; byKey: Map<string, number[]> }>();
+    segments.forEach((segment, index) => {
+      const required = requiredEquality(segment.rule);
+      if (!required) {
+        this.unindexed.push(index);
+        return;
+      }
+      const fieldKey = JSON.stringify(required.field);
+      const entry = byField.get(fieldKey) ?? {
+        field: required.field,
+        byKey: new Map<string, number[]>(),
+      };
+      byField.set(fieldKey, entry);
+      listOf(entry.byKey, equalityKey(required.field, required.value)).push(index);
+    });
+    this.fields.push(...byField.values());
+  }
+
+  /** By segment index, 1 where the segment may select `contact`. Reused: read it before the next call. */
+  possibleFor(contact: SearchableContact | undefined): Uint8Array {
+    const marks = this.marks;
+    marks.fill(0);
+    if (contact === undefined) return marks;
+    for (const index of this.unindexed) marks[index] = 1;
+    for (const { field, byKey } of this.fields) {
+      const value = searchFieldValue(contact, field);
+      if (value === null) continue;
+      for (const index of byKey.get(equalityKey(field, value)) ?? []) marks[index] = 1;
+    }
+    return marks;
+  }
+}
+
+/** A `field = value` the rule cannot be true without (a date's `=` is a day: not indexed). */
+function requiredEquality(
+  rule: SearchNode,
+): { readonly field: SearchField; readonly value: SearchScalar } | undefined {
+  if (rule.kind === 'group') {
+    if (rule.operator !== 'AND') return undefined;
+    for (const conjunct of rule.value) {
+      const required = requiredEquality(conjunct);
+      if (required) return required;
+    }
+    return undefined;
+  }
+  if (rule.operator !== '=' || rule.value === null) return undefined;
+  const field = rule.field;
+  if ((field.kind !== 'standard' && field.kind !== 'custom') || field.type === 'date') {
+    return undefined;
+  }
+  return { field, value: rule.value };
+}

@@ -81,6 +81,21 @@ export function searchFieldValue(contact: SearchableContact, field: SearchField)
   }
 }
 
+const isCaseless = (field: SearchField): boolean =>
+  field.kind === 'standard' && field.caseInsensitive;
+
+const sameText = (field: SearchField, a: string, b: string): boolean =>
+  isCaseless(field) && foldCase(a) === foldCase(b);
+
+/**
+ * What `=` compares of a value on `field` (a date field excepted: `=` matches its whole day): two
+ * values are equal under `=` exactly when their keys are. Lets membership index rules by value.
+ */
+export function equalityKey(field: SearchField, value: SearchScalar): string {
+  if (typeof value === 'string') return `s${isCaseless(field) ? foldCase(value) : value}`;
+  return `${typeof value === 'number' ? 'n' : 'b'}${String(value)}`;
+}
+
 function matchesFilter(
   contact: SearchableContact,
   filter: SearchFilter,
@@ -118,11 +133,8 @@ function matchesFilter(
     }
   }
   const value = searchFieldValue(contact, field);
-  const caseless = field.kind === 'standard' && field.caseInsensitive;
   const same = (a: FieldValue, b: SearchScalar): boolean =>
-    typeof a === 'string' && typeof b === 'string' && caseless
-      ? foldCase(a) === foldCase(b)
-      : a === b;
+    a === b || (typeof a === 'string' && typeof b === 'string' && sameText(field, a, b));
   switch (filter.operator) {
     case '=':
       if (filter.value === null) return value === null;
