@@ -323,65 +323,46 @@ interface BulkChange {
  */
 async function changeMemberships(db: Db, change: BulkChange): Promise<void> {
   const member = (list: RawBuilder<string>) => listHas(list, memberToken(change.segmentId));
-  const changing = (
-    kind: 'entered' | 'exited',
-    list: RawBuilder<string>,
-    id: RawBuilder<string>,
-  ) =>
-    kind === 'exited'
-      ? sql<SqlBool>`(${member(list)} AND NOT ${change.matches(id)})`
-      : sql<SqlBool>`(NOT ${member(list)} AND ${change.matches(id)})`;
-  for (const kind of ['exited', 'entered'] as const) {
-    await db
-      .insertInto('segment_membership_changes')
-      .columns(SEGMENT_CHANGES_COLUMNS)
-      .expression(
-        db
-          .selectFrom('segment_membership_contacts as mc')
-          .where('mc.workspace_id', '=', change.workspaceId)
-          .where(change.range(sql.ref('mc.id')))
-          .where(changing(kind, sql.ref('mc.segment_ids'), sql.ref('mc.id')))
-          .select(bulkChangesColumns(change, kind, sql.ref('mc.id'))),
-      )
-      .execute();
-  }
+  // A member the rule no longer selects, or a contact it selects that is not a member.
+  const flips = (list: RawBuilder<string>, id: RawBuilder<string>) =>
+    sql<SqlBool>`(${member(list)}) <> (${change.matches(id)})`;
+  const changed = text(changeList([change]));
+  const memberList = sql.ref<string>('mc.segment_ids');
+  await db
+    .insertInto('segment_membership_changes')
+    .columns(SEGMENT_CHANGES_COLUMNS)
+    .expression(
+      db
+        .selectFrom('segment_membership_contacts as mc')
+        .where('mc.workspace_id', '=', change.workspaceId)
+        .where(change.range(sql.ref('mc.id')))
+        .where(flips(memberList, sql.ref('mc.id')))
+        .select([
+          text(change.workspaceId).as('workspace_id'),
+          sql.ref<string>('mc.id').as('contact_id'),
+          sql.lit(historyPosition(change.cause.position)).as('position'),
+          sql.lit(BULK_SEQ).as('seq'),
+          sql.lit(change.now).as('effective_at'),
+          sql.lit('event').as('cause'),
+          text(change.cause.eventId).as('cause_event_id'),
+          text(change.cause.eventType).as('cause_event_type'),
+          sql<string>`CASE WHEN ${member(memberList)} THEN ' ' ELSE ${changed} END`.as('entered'),
+          sql<string>`CASE WHEN ${member(memberList)} THEN ${changed} ELSE ' ' END`.as('exited'),
+        ]),
+    )
+    .execute();
   const list = sql.ref<string>('segment_ids');
-  const id = sql.ref<string>('id');
-  for (const kind of ['exited', 'entered'] as const) {
-    await db
-      .updateTable('segment_membership_contacts')
-      .set({
-        segment_ids:
-          kind === 'exited'
-            ? sql<string>`replace(${list}, ${` ${change.segmentId} `}, ' ')`
-            : sql<string>`${list} || ${`${change.segmentId} `}`,
-      })
-      .where('workspace_id', '=', change.workspaceId)
-      .where(change.range(id))
-      .where(changing(kind, list, id))
-      .execute();
-  }
-}
-
-/** A changes row of a segment event's bulk change, for the contact `contactId` selects. */
-function bulkChangesColumns(
-  change: BulkChange,
-  kind: 'entered' | 'exited',
-  contactId: RawBuilder<string>,
-) {
-  const changed = changeList([change]);
-  return [
-    text(change.workspaceId).as('workspace_id'),
-    contactId.as('contact_id'),
-    sql.lit(historyPosition(change.cause.position)).as('position'),
-    sql.lit(BULK_SEQ).as('seq'),
-    sql.lit(change.now).as('effective_at'),
-    sql.lit('event').as('cause'),
-    text(change.cause.eventId).as('cause_event_id'),
-    text(change.cause.eventType).as('cause_event_type'),
-    text(kind === 'entered' ? changed : ' ').as('entered'),
-    text(kind === 'exited' ? changed : ' ').as('exited'),
-  ];
+  await db
+    .updateTable('segment_membership_contacts')
+    .set({
+      segment_ids: sql<string>`CASE WHEN ${member(list)}
+        THEN replace(${list}, ${` ${change.segmentId} `}, ' ')
+        ELSE ${list} || ${`${change.segmentId} `} END`,
+    })
+    .where('workspace_id', '=', change.workspaceId)
+    .where(change.range(sql.ref('id')))
+    .where(flips(list, sql.ref('id')))
+    .execute();
 }
 
 /**
