@@ -33,7 +33,7 @@ import {
   parseMemberList,
   SEGMENT_CHANGES_COLUMNS,
   type SegmentChangesTable,
-  type SegmentContactsTable,
+  type SegmentContactSegmentsTable,
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
 
@@ -227,6 +227,7 @@ export class MembershipBatch {
   async flush(): Promise<void> {
     await this.dataEvents.flush();
     await this.flushContacts();
+    await this.flushMemberLists();
     await insertRows(
       this.db as Kysely<unknown>,
       this.tables('segment_membership_changes'),
@@ -416,12 +417,18 @@ export class MembershipBatch {
     const workspace = await this.workspace(workspaceId);
     for (let index = 0; index < missing.length; index += 500) {
       const chunk = missing.slice(index, index + 500);
-      const [rows, deadlines] = await Promise.all([
+      const [rows, lists, deadlines] = await Promise.all([
         this.db
           .selectFrom('segment_membership_contacts')
           .selectAll()
           .where('workspace_id', '=', workspaceId)
           .where('id', 'in', chunk)
+          .execute(),
+        this.db
+          .selectFrom('segment_membership_contact_segments')
+          .select(['contact_id', 'segment_ids'])
+          .where('workspace_id', '=', workspaceId)
+          .where('contact_id', 'in', chunk)
           .execute(),
         workspace.segments.length === 0
           ? Promise.resolve([])
@@ -436,12 +443,13 @@ export class MembershipBatch {
         await this.dataEvents.load(workspaceId, chunk);
       }
       const rowById = new Map(rows.map((row) => [row.id, row]));
+      const listById = new Map(lists.map((row) => [row.contact_id, row.segment_ids]));
       const storedDeadlines = new Map(deadlines.map((row) => [row.contact_id, Number(row.at)]));
       for (const id of chunk) {
         const row = rowById.get(id);
         const state: ContactState = row ? rowToState(row) : { status: 'none' };
         const key = contactKey(workspaceId, id);
-        const initialMembers = row ? parseMemberList(row.segment_ids) : [];
+        const initialMembers = parseMemberList(listById.get(id) ?? ' ');
         const entry: ContactEntry = {
           key,
           workspaceId,
@@ -468,15 +476,13 @@ export class MembershipBatch {
     }
   }
 
-  /** Each changed contact's row, with its memberships; the rows of deleted contacts go. */
   private async flushContacts(): Promise<void> {
-    const upserts: SegmentContactsTable[] = [];
+    const upserts: ContactsTable[] = [];
     const deletions = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {
-      if (!contact.rowChanged && sameSet(contact.members, contact.initialMembers)) continue;
-      if (contact.row) {
-        upserts.push({ ...withJsonText(contact.row), segment_ids: memberList(contact.members) });
-      } else if (contact.state.status === 'deleted') {
+      if (!contact.rowChanged) continue;
+      if (contact.row) upserts.push(withJsonText(contact.row));
+      else if (contact.state.status === 'deleted') {
         const ids = deletions.get(contact.workspaceId) ?? [];
         ids.push(contact.contactId);
         deletions.set(contact.workspaceId, ids);
@@ -484,7 +490,7 @@ export class MembershipBatch {
     }
     if (upserts.length > 0) {
       // Every row has every column (`liveRow`, or a row read back whole).
-      const columns = Object.keys(upserts[0]!) as (keyof SegmentContactsTable)[];
+      const columns = Object.keys(upserts[0]!) as (keyof ContactsTable)[];
       const updates = columns
         .filter((column) => column !== 'workspace_id' && column !== 'id')
         .map((column) => `"${column}" = excluded."${column}"`);
@@ -505,6 +511,26 @@ export class MembershipBatch {
           .execute();
       }
     }
+  }
+
+  /** The member list of every contact whose memberships the batch changed. */
+  private async flushMemberLists(): Promise<void> {
+    const rows: SegmentContactSegmentsTable[] = [];
+    for (const contact of this.contacts.values()) {
+      if (sameSet(contact.members, contact.initialMembers)) continue;
+      rows.push({
+        workspace_id: contact.workspaceId,
+        contact_id: contact.contactId,
+        segment_ids: memberList(contact.members),
+      });
+    }
+    await insertRows(
+      this.db as Kysely<unknown>,
+      this.tables('segment_membership_contact_segments'),
+      ['workspace_id', 'contact_id', 'segment_ids'],
+      rows,
+      upsertClause(['workspace_id', 'contact_id'], ['segment_ids']),
+    );
   }
 
   /**

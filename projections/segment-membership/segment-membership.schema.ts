@@ -92,8 +92,19 @@ export async function createSegmentMembershipTables(
     .addColumn('now', 'bigint', (column) => column.notNull())
     .execute();
 
+  await clustered(
+    db.schema
+      .createTable('segment_membership_contact_segments')
+      .addColumn('workspace_id', 'text', (column) => column.notNull())
+      .addColumn('contact_id', 'text', (column) => column.notNull())
+      .addColumn('segment_ids', 'text', (column) => column.notNull())
+      .addPrimaryKeyConstraint(pk('segment_membership_contact_segments'), [
+        'workspace_id',
+        'contact_id',
+      ]),
+  ).execute();
+
   await withContactColumns(db.schema.createTable('segment_membership_contacts'), isPostgres)
-    .addColumn('segment_ids', 'text', (column) => column.notNull().defaultTo(' '))
     .addPrimaryKeyConstraint(pk('segment_membership_contacts'), ['workspace_id', 'id'])
     .execute();
 }

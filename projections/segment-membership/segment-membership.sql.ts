@@ -17,6 +17,7 @@ import {
 import {
   changeList,
   historyPosition,
+  memberList,
   memberToken,
   SEGMENT_CHANGES_COLUMNS,
   type SegmentMembershipReadModel,
@@ -45,15 +46,15 @@ export const listHas = (column: RawBuilder<unknown>, pattern: string): RawBuilde
   sql<SqlBool>`(${column} LIKE ${pattern})`;
 
 /**
- * `segment_id` in search: members of any of the segments, from the membership projection's
- * contact rows (`table` is their physical name: the runner renames tables per build).
+ * `segment_id` in search: members of any of the segments, from the contacts' member lists
+ * (`table` is their physical name: the runner renames tables per build).
  */
 export const segmentMembershipSql =
   (table: string): SegmentMembershipSql =>
   (segmentIds, { contactId, workspaceId }) => {
     const named = segmentIds.filter(isSegmentId);
     if (named.length === 0) return sql<SqlBool>`1 = 0`;
-    return sql<SqlBool>`EXISTS (SELECT 1 FROM ${sql.table(table)} m WHERE m.workspace_id = ${workspaceId} AND m.id = ${contactId} AND (${sql.join(
+    return sql<SqlBool>`EXISTS (SELECT 1 FROM ${sql.table(table)} m WHERE m.workspace_id = ${workspaceId} AND m.contact_id = ${contactId} AND (${sql.join(
       named.map((id) => listHas(sql.ref('m.segment_ids'), memberToken(id))),
       sql` OR `,
     )}))`;
@@ -206,7 +207,8 @@ export async function evaluateSegmentInWorkspace(
         .execute();
       // The members of the range the rule no longer selects exit; the contacts it selects that
       // are not members enter.
-      await changeMemberships(db, { ...change, range, matches: isMatch });
+      await recordExits(db, { ...change, range }, isMatch);
+      await recordEntries(db, { ...change, range }, evaluatedTable);
       // A contact's row holds its earliest deadline over all segments. The old rule's deadlines
       // are left in it: a row earlier than the truth only loads the contact early, which
       // re-derives its deadlines from the fold, fires none and writes the true earliest back.
@@ -290,12 +292,12 @@ export async function removeSegment(
   await inIdRanges(
     db,
     {
-      table: 'segment_membership_contacts',
+      table: 'segment_membership_contact_segments',
       where: sql`workspace_id = ${workspaceId} AND ${listHas(sql.ref('segment_ids'), memberToken(segmentId))}`,
-      column: 'id',
+      column: 'contact_id',
     },
     input.chunkSize,
-    (range) => changeMemberships(db, { ...input, range, matches: () => sql<SqlBool>`1 = 0` }),
+    (range) => recordExits(db, { ...input, range }, () => sql<SqlBool>`1 = 0`),
   );
   // Deadline rows are per contact and may run early (see `evaluateSegmentInWorkspace`): kept.
   await db
@@ -313,56 +315,100 @@ interface BulkChange {
   readonly now: number;
   readonly cause: BulkCause;
   readonly range: IdRange;
-  /** Whether the rule now selects the contact `contactId` names. */
-  readonly matches: (contactId: RawBuilder<string>) => RawBuilder<SqlBool>;
 }
 
 /**
- * Records the exits (members the rule no longer selects) and entries (contacts it selects that
- * are not members) of one range, then applies them to the contacts' member lists.
+ * The members of the range the rule no longer selects (`selects`: whether it selects the
+ * contact an id names) exit: recorded, and taken off their lists.
  */
-async function changeMemberships(db: Db, change: BulkChange): Promise<void> {
-  const member = (list: RawBuilder<string>) => listHas(list, memberToken(change.segmentId));
-  // A member the rule no longer selects, or a contact it selects that is not a member.
-  const flips = (list: RawBuilder<string>, id: RawBuilder<string>) =>
-    sql<SqlBool>`(${member(list)}) <> (${change.matches(id)})`;
-  const changed = text(changeList([change]));
-  const memberList = sql.ref<string>('mc.segment_ids');
+async function recordExits(
+  db: Db,
+  change: BulkChange,
+  selects: (contactId: RawBuilder<string>) => RawBuilder<SqlBool>,
+): Promise<void> {
+  const exiting = (list: RawBuilder<string>, id: RawBuilder<string>) =>
+    sql<SqlBool>`(${listHas(list, memberToken(change.segmentId))} AND NOT ${selects(id)})`;
   await db
     .insertInto('segment_membership_changes')
     .columns(SEGMENT_CHANGES_COLUMNS)
     .expression(
       db
-        .selectFrom('segment_membership_contacts as mc')
-        .where('mc.workspace_id', '=', change.workspaceId)
-        .where(change.range(sql.ref('mc.id')))
-        .where(flips(memberList, sql.ref('mc.id')))
-        .select([
-          text(change.workspaceId).as('workspace_id'),
-          sql.ref<string>('mc.id').as('contact_id'),
-          sql.lit(historyPosition(change.cause.position)).as('position'),
-          sql.lit(BULK_SEQ).as('seq'),
-          sql.lit(change.now).as('effective_at'),
-          sql.lit('event').as('cause'),
-          text(change.cause.eventId).as('cause_event_id'),
-          text(change.cause.eventType).as('cause_event_type'),
-          sql<string>`CASE WHEN ${member(memberList)} THEN ' ' ELSE ${changed} END`.as('entered'),
-          sql<string>`CASE WHEN ${member(memberList)} THEN ${changed} ELSE ' ' END`.as('exited'),
-        ]),
+        .selectFrom('segment_membership_contact_segments as l')
+        .where('l.workspace_id', '=', change.workspaceId)
+        .where(change.range(sql.ref('l.contact_id')))
+        .where(exiting(sql.ref('l.segment_ids'), sql.ref('l.contact_id')))
+        .select(bulkChangesColumns(change, 'exited', sql.ref('l.contact_id'))),
     )
     .execute();
-  const list = sql.ref<string>('segment_ids');
+  // Qualified: `selects` reads a table with a `contact_id` of its own.
+  const list = sql.ref<string>('segment_membership_contact_segments.segment_ids');
+  const contactId = sql.ref<string>('segment_membership_contact_segments.contact_id');
   await db
-    .updateTable('segment_membership_contacts')
-    .set({
-      segment_ids: sql<string>`CASE WHEN ${member(list)}
-        THEN replace(${list}, ${` ${change.segmentId} `}, ' ')
-        ELSE ${list} || ${`${change.segmentId} `} END`,
-    })
+    .updateTable('segment_membership_contact_segments')
+    .set({ segment_ids: sql<string>`replace(${list}, ${` ${change.segmentId} `}, ' ')` })
     .where('workspace_id', '=', change.workspaceId)
-    .where(change.range(sql.ref('id')))
-    .where(flips(list, sql.ref('id')))
+    .where(change.range(contactId))
+    .where(exiting(list, contactId))
     .execute();
+}
+
+/**
+ * The contacts of the range the rule selects (`matches = 1` in `evaluated`) that are not members
+ * enter: recorded, and added to their lists (a list is created for a contact without one).
+ */
+async function recordEntries(db: Db, change: BulkChange, evaluatedTable: string): Promise<void> {
+  // The evaluation table is no read model table: typed as one with its `contact_id` column.
+  const entering = db
+    .selectFrom(`${evaluatedTable} as r` as 'segment_membership_contact_segments as r')
+    .where(sql<SqlBool>`r.matches = 1`)
+    .where(
+      sql<SqlBool>`NOT EXISTS (SELECT 1 FROM ${sql.table('segment_membership_contact_segments')} l
+        WHERE l.workspace_id = ${change.workspaceId} AND l.contact_id = r.contact_id
+        AND ${listHas(sql.ref('l.segment_ids'), memberToken(change.segmentId))})`,
+    );
+  await db
+    .insertInto('segment_membership_changes')
+    .columns(SEGMENT_CHANGES_COLUMNS)
+    .expression(entering.select(bulkChangesColumns(change, 'entered', sql.ref('r.contact_id'))))
+    .execute();
+  const list = sql.ref<string>('segment_membership_contact_segments.segment_ids');
+  await db
+    .insertInto('segment_membership_contact_segments')
+    .columns(['workspace_id', 'contact_id', 'segment_ids'])
+    .expression(
+      entering.select([
+        text(change.workspaceId).as('workspace_id'),
+        sql.ref<string>('r.contact_id').as('contact_id'),
+        text(memberList([change.segmentId])).as('segment_ids'),
+      ]),
+    )
+    .onConflict((conflict) =>
+      conflict
+        .columns(['workspace_id', 'contact_id'])
+        .doUpdateSet({ segment_ids: sql<string>`${list} || ${`${change.segmentId} `}` }),
+    )
+    .execute();
+}
+
+/** A changes row of a segment event's bulk change, for the contact `contactId` selects. */
+function bulkChangesColumns(
+  change: BulkChange,
+  kind: 'entered' | 'exited',
+  contactId: RawBuilder<string>,
+) {
+  const changed = changeList([change]);
+  return [
+    text(change.workspaceId).as('workspace_id'),
+    contactId.as('contact_id'),
+    sql.lit(historyPosition(change.cause.position)).as('position'),
+    sql.lit(BULK_SEQ).as('seq'),
+    sql.lit(change.now).as('effective_at'),
+    sql.lit('event').as('cause'),
+    text(change.cause.eventId).as('cause_event_id'),
+    text(change.cause.eventType).as('cause_event_type'),
+    text(kind === 'entered' ? changed : ' ').as('entered'),
+    text(kind === 'exited' ? changed : ' ').as('exited'),
+  ];
 }
 
 /**
@@ -436,7 +482,7 @@ async function refreshCounts(
   await db
     .updateTable('segment_membership_segments')
     .set({
-      member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_contacts')} m WHERE m.workspace_id = ${workspaceId} AND ${listHas(sql.ref('m.segment_ids'), memberToken(segmentId))})`,
+      member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_contact_segments')} m WHERE m.workspace_id = ${workspaceId} AND ${listHas(sql.ref('m.segment_ids'), memberToken(segmentId))})`,
       history_count: sql<number>`history_count + (SELECT count(*) FROM ${sql.table('segment_membership_changes')} h WHERE h.workspace_id = ${workspaceId} AND h.position = ${historyPosition(position)} AND h.seq = ${BULK_SEQ})`,
     })
     .where('workspace_id', '=', workspaceId)

@@ -101,11 +101,9 @@ export interface SegmentMembershipReadModel {
   segment_membership_changes: SegmentChangesTable;
   segment_membership_deadlines: SegmentDeadlinesTable;
   segment_membership_clocks: SegmentClocksTable;
-  /**
-   * The projection's own fold of every contact (the contacts read model's columns) and the
-   * segments it is a member of (`memberList`).
-   */
-  segment_membership_contacts: SegmentContactsTable;
+  /** The projection's own fold of every contact (same columns as the contacts read model). */
+  segment_membership_contacts: ContactsTable;
+  segment_membership_contact_segments: SegmentContactSegmentsTable;
   segment_membership_data_events: SegmentDataEventsTable;
 }
 
@@ -115,10 +113,18 @@ export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadMod
   'segment_membership_deadlines',
   'segment_membership_clocks',
   'segment_membership_contacts',
+  'segment_membership_contact_segments',
   'segment_membership_data_events',
 ];
 
-export interface SegmentContactsTable extends ContactsTable {
+/**
+ * The segments each contact is a member of (`memberList`): a narrow row of its own, so a rule
+ * change over a workspace rewrites these and not the contacts' rows. A contact that was never a
+ * member has none.
+ */
+export interface SegmentContactSegmentsTable {
+  workspace_id: string;
+  contact_id: string;
   segment_ids: string;
 }
 

@@ -417,12 +417,14 @@ export async function expectedMembers(
 /** The current members, as `segment/contact` pairs, from the contacts' member lists. */
 export async function actualMembers(db: Kysely<SegmentMembershipReadModel>): Promise<string[]> {
   const rows = await db
-    .selectFrom('segment_membership_contacts')
-    .select(['id', 'segment_ids'])
+    .selectFrom('segment_membership_contact_segments')
+    .select(['contact_id', 'segment_ids'])
     .where('workspace_id', '=', WORKSPACE)
     .execute();
   return rows
-    .flatMap((row) => parseMemberList(row.segment_ids).map((segmentId) => `${segmentId}/${row.id}`))
+    .flatMap((row) =>
+      parseMemberList(row.segment_ids).map((segmentId) => `${segmentId}/${row.contact_id}`),
+    )
     .sort();
 }
 

@@ -154,7 +154,7 @@ export class ContactsController {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     const segmentMembership = segmentMembershipSql(
       this.runner.tables<SegmentMembershipReadModel>(SEGMENT_MEMBERSHIP_PROJECTION)(
-        'segment_membership_contacts',
+        'segment_membership_contact_segments',
       ),
     );
     const page = await searchContacts(

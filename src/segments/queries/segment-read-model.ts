@@ -70,10 +70,10 @@ export class SegmentReadModel {
     contactId: string,
   ): Promise<SegmentDefinitionsTable[]> {
     const contact = await this.db
-      .selectFrom('segment_membership_contacts')
+      .selectFrom('segment_membership_contact_segments')
       .select('segment_ids')
       .where('workspace_id', '=', workspaceId)
-      .where('id', '=', contactId)
+      .where('contact_id', '=', contactId)
       .executeTakeFirst();
     const segmentIds = contact ? parseMemberList(contact.segment_ids) : [];
     if (segmentIds.length === 0) return [];
@@ -158,7 +158,7 @@ export class SegmentReadModel {
 
   /** `segment_id` filters over the current members. */
   membershipSql(): SegmentMembershipSql {
-    return segmentMembershipSql(this.table('segment_membership_contacts'));
+    return segmentMembershipSql(this.table('segment_membership_contact_segments'));
   }
 
   /**
