@@ -34,6 +34,7 @@ import {
   SEGMENT_CHANGES_COLUMNS,
   type SegmentChangesTable,
   type SegmentContactSegmentsTable,
+  type SegmentSpansTable,
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
 
@@ -73,6 +74,8 @@ interface WorkspaceEntry {
   readonly countDeltas: number[];
   /** By index: entries and exits this batch recorded. */
   readonly historyDeltas: number[];
+  /** By index: the positions of the first and last change this batch recorded. */
+  readonly spans: Array<{ first: string; last: string } | undefined>;
   now: number;
   readonly initialNow: number | undefined;
   /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
@@ -240,6 +243,7 @@ export class MembershipBatch {
     );
     await this.flushDeadlines();
     await this.flushMemberCounts();
+    await this.flushSpans();
     for (const [workspaceId, workspace] of this.workspaces) {
       if (workspace.initialNow === workspace.now) continue;
       await this.db
@@ -275,6 +279,9 @@ export class MembershipBatch {
       workspace.countDeltas[index]! += member ? 1 : -1;
       workspace.historyDeltas[index]! += 1;
       this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
+      const span = workspace.spans[index];
+      if (span) span.last = this.seqPositionText;
+      else workspace.spans[index] = { first: this.seqPositionText, last: this.seqPositionText };
     }
     // Only a segment with a relative filter has deadlines (`nextCheckAfter` is undefined for the
     // others, and none of theirs is ever stored).
@@ -379,6 +386,7 @@ export class MembershipBatch {
       indexById: new Map(segments.map((segment, index) => [segment.id, index])),
       countDeltas: segments.map(() => 0),
       historyDeltas: segments.map(() => 0),
+      spans: segments.map(() => undefined),
       now: initialNow ?? Number.MIN_SAFE_INTEGER,
       initialNow,
       storedNext: await this.storedNextAfter(workspaceId, undefined),
@@ -598,6 +606,30 @@ export class MembershipBatch {
         await this.db.executeQuery(CompiledQuery.raw(text, parameters));
       }
     }
+  }
+
+  /** Where on the log each segment the batch changed has changes. */
+  private async flushSpans(): Promise<void> {
+    const rows: SegmentSpansTable[] = [];
+    for (const workspace of this.workspaces.values()) {
+      workspace.spans.forEach((span, index) => {
+        if (!span) return;
+        rows.push({
+          workspace_id: workspace.workspaceId,
+          segment_id: workspace.segments[index]!.id,
+          first_position: span.first,
+          last_position: span.last,
+        });
+      });
+    }
+    // A segment event's run records its deadlines' span at the position its bulk change records.
+    await insertRows(
+      this.db as Kysely<unknown>,
+      this.tables('segment_membership_spans'),
+      ['workspace_id', 'segment_id', 'first_position', 'last_position'],
+      rows,
+      'ON CONFLICT DO NOTHING',
+    );
   }
 }
 

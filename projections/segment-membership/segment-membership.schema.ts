@@ -65,13 +65,27 @@ export async function createSegmentMembershipTables(
         'seq',
       ]),
   ).execute();
-  // A segment's history in order: the workspace's changes from a cursor on, filtered by segment.
+  // A segment's history in order: the workspace's changes of a span, filtered by segment.
   await index('segment_membership_changes', 'log', [
     'workspace_id',
     'position',
     'seq',
     'contact_id',
   ]);
+
+  await clustered(
+    db.schema
+      .createTable('segment_membership_spans')
+      .addColumn('workspace_id', 'text', (column) => column.notNull())
+      .addColumn('segment_id', 'text', (column) => column.notNull())
+      .addColumn('first_position', 'text', (column) => column.notNull())
+      .addColumn('last_position', 'text', (column) => column.notNull())
+      .addPrimaryKeyConstraint(pk('segment_membership_spans'), [
+        'workspace_id',
+        'segment_id',
+        'first_position',
+      ]),
+  ).execute();
 
   await clustered(
     db.schema

@@ -241,6 +241,7 @@ export async function evaluateSegmentInWorkspace(
     },
   );
   await refreshCounts(db, workspaceId, segment.id, cause.position);
+  await recordSpan(db, workspaceId, segment.id, cause.position);
   await sql`DROP TABLE ${evaluated}`.execute(db);
   if (!timed) return undefined;
   const earliest = await db
@@ -299,6 +300,7 @@ export async function removeSegment(
     input.chunkSize,
     (range) => recordExits(db, { ...input, range }, () => sql<SqlBool>`1 = 0`),
   );
+  await recordSpan(db, workspaceId, segmentId, input.cause.position);
   // Deadline rows are per contact and may run early (see `evaluateSegmentInWorkspace`): kept.
   await db
     .deleteFrom('segment_membership_segments')
@@ -467,6 +469,26 @@ async function nthIdAfter(
   const { rows } = await sql<{ id: string }>`SELECT ${column} AS id FROM ${sql.table(ids.table)}
     WHERE ${ids.where}${past} ORDER BY ${column} LIMIT 1 OFFSET ${n - 1}`.execute(db);
   return rows[0]?.id;
+}
+
+/** A bulk change's changes are all at its segment event's position. */
+async function recordSpan(
+  db: Db,
+  workspaceId: string,
+  segmentId: string,
+  position: bigint,
+): Promise<void> {
+  const at = historyPosition(position);
+  await db
+    .insertInto('segment_membership_spans')
+    .values({
+      workspace_id: workspaceId,
+      segment_id: segmentId,
+      first_position: at,
+      last_position: at,
+    })
+    .onConflict((conflict) => conflict.doNothing())
+    .execute();
 }
 
 /**

@@ -66,6 +66,19 @@ export interface SegmentChangesTable {
 }
 
 /**
+ * Where on the log a segment's changes are: per batch of the projection that changed the segment,
+ * the first and last position of its changes (one position for a segment event's bulk change).
+ * A segment's history pages read the changes rows of its spans only, so a segment that changes
+ * rarely does not page through every change of its workspace.
+ */
+export interface SegmentSpansTable {
+  workspace_id: string;
+  segment_id: string;
+  first_position: string;
+  last_position: string;
+}
+
+/**
  * A log position as the history stores it: decimal digits, zero-padded to 39 (2^128 has 39), so
  * text order is log order in both dialects. EventStoreDB's packed positions (`esdb-mapping.ts`)
  * exceed PostgreSQL's bigint and SQLite's integer, which would refuse or round them.
@@ -99,6 +112,7 @@ export interface SegmentDataEventsTable {
 export interface SegmentMembershipReadModel {
   segment_membership_segments: SegmentDefinitionsTable;
   segment_membership_changes: SegmentChangesTable;
+  segment_membership_spans: SegmentSpansTable;
   segment_membership_deadlines: SegmentDeadlinesTable;
   segment_membership_clocks: SegmentClocksTable;
   /** The projection's own fold of every contact (same columns as the contacts read model). */
@@ -110,6 +124,7 @@ export interface SegmentMembershipReadModel {
 export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadModel)[] = [
   'segment_membership_segments',
   'segment_membership_changes',
+  'segment_membership_spans',
   'segment_membership_deadlines',
   'segment_membership_clocks',
   'segment_membership_contacts',

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { segmentMembershipProjection } from '../../projections/segment-membership/segment-membership.projection';
-import { type SegmentMembershipReadModel } from '../../projections/segment-membership/segment-membership.tables';
+import type {
+  SegmentHistoryEntry,
+  SegmentMembershipReadModel,
+} from '../../projections/segment-membership/segment-membership.tables';
+import {
+  type HistoryCursor,
+  SegmentReadModel,
+} from '../../src/segments/queries/segment-read-model';
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { ManualClock } from '../../src/shared/clock';
@@ -34,12 +41,17 @@ import {
 // contacts) are then evaluated in several passes, boundaries included.
 const projection = segmentMembershipProjection({ bulkChunkSize: 2 });
 
+/** An entry with numbers normalised across dialects. */
+const normalised = (entry: SegmentHistoryEntry) => ({
+  ...entry,
+  effective_at: Number(entry.effective_at),
+  position: Number(entry.position),
+  seq: Number(entry.seq),
+});
+
 /** Every history entry, in a total order, with numbers normalised across dialects. */
 async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
-  return (await historyEntriesOf(db)).map((row) => ({
-    ...row,
-    position: Number(row.position),
-  }));
+  return (await historyEntriesOf(db)).map(normalised);
 }
 
 describeOnReadStores('segment membership projection', (dialect) => {
@@ -258,6 +270,35 @@ describeOnReadStores('segment membership projection', (dialect) => {
       expect((await runner.status())[0]?.build).toBe(`v${projection.version}_b`);
       expect(await historyRows(db)).toEqual(live);
       expect(await actualMembers(db)).toEqual(liveMembers);
+
+      // Each segment's history as the API pages it (by its spans, three a page) is its part of
+      // the whole, in order, and its count says how many.
+      const reads = new SegmentReadModel(runner);
+      const entries = await historyEntriesOf(db);
+      for (const segmentId of rules.keys()) {
+        const paged: SegmentHistoryEntry[] = [];
+        let after: HistoryCursor | undefined;
+        for (;;) {
+          const page = await reads.history(WORKSPACE, segmentId, {
+            limit: 3,
+            ...(after ? { after } : {}),
+          });
+          paged.push(...page);
+          const last = page[page.length - 1];
+          if (page.length < 3 || !last) break;
+          after = {
+            position: last.position,
+            seq: Number(last.seq),
+            contactId: last.contact_id,
+            change: last.change,
+            page: 2,
+          };
+        }
+        const expected = entries.filter((entry) => entry.segment_id === segmentId);
+        expect(expected.length).toBeGreaterThan(3);
+        expect(paged.map(normalised)).toEqual(expected.map(normalised));
+        expect(await reads.historyCount(WORKSPACE, segmentId, undefined)).toBe(expected.length);
+      }
     } finally {
       await runner.stop();
       await store.close();

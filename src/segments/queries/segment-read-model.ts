@@ -32,6 +32,9 @@ export interface HistoryCursor {
   readonly page: number;
 }
 
+/** Spans of a segment's history read at a time (see `SegmentSpansTable`). */
+const SPANS_PER_READ = 100;
+
 /** Reads of the segment membership projection. Rows of other workspaces are never visible. */
 @Injectable()
 export class SegmentReadModel {
@@ -98,9 +101,58 @@ export class SegmentReadModel {
     },
   ): Promise<SegmentHistoryEntry[]> {
     if (!isSegmentId(segmentId)) return [];
+    const { contactId, after, limit } = options;
+    if (contactId !== undefined) {
+      return this.historyRows(workspaceId, segmentId, { contactId, after, limit });
+    }
+    // The segment's spans in log order, each read for the page's rest until the page is full.
+    const entries: SegmentHistoryEntry[] = [];
+    let spansAfter: string | undefined;
+    for (;;) {
+      let spans = this.db
+        .selectFrom('segment_membership_spans')
+        .select(['first_position', 'last_position'])
+        .where('workspace_id', '=', workspaceId)
+        .where('segment_id', '=', segmentId)
+        .orderBy('first_position')
+        .limit(SPANS_PER_READ);
+      if (after) spans = spans.where('last_position', '>=', after.position);
+      if (spansAfter !== undefined) spans = spans.where('first_position', '>', spansAfter);
+      const page = await spans.execute();
+      for (const span of page) {
+        entries.push(
+          ...(await this.historyRows(workspaceId, segmentId, {
+            span,
+            after,
+            limit: limit - entries.length,
+          })),
+        );
+        if (entries.length >= limit) return entries;
+      }
+      if (page.length < SPANS_PER_READ) return entries;
+      spansAfter = page[page.length - 1]!.first_position;
+    }
+  }
+
+  /** A segment's entries and exits of one contact, or within one span, after the cursor. */
+  private async historyRows(
+    workspaceId: string,
+    segmentId: string,
+    options: {
+      readonly contactId?: string;
+      readonly span?: { readonly first_position: string; readonly last_position: string };
+      readonly after: HistoryCursor | undefined;
+      readonly limit: number;
+    },
+  ): Promise<SegmentHistoryEntry[]> {
     // A changes row holds at most one change of a segment: rows and entries page alike.
     let query = this.changesOf(workspaceId, segmentId, options.contactId).selectAll();
-    const after = options.after;
+    const { span, after } = options;
+    if (span) {
+      query = query
+        .where('position', '>=', span.first_position)
+        .where('position', '<=', span.last_position);
+    }
     if (after) {
       query = query.where(
         sql<SqlBool>`(position, seq, contact_id) > (${after.position}, ${after.seq}, ${after.contactId})`,
