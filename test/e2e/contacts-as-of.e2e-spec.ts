@@ -80,6 +80,16 @@ describe('GET /contacts/{id}?as_of', () => {
     expect(
       (await read(`/contacts/${user.id}?as_of=${after}&include_merge_history=true`)).body,
     ).toMatchObject({ name: 'Second name', merge_history: [{ source_contact_id: id }] });
+
+    // Deleted now: no past of it is readable, nor of the lead whose data went into it.
+    const deleted = await service.request(`/contacts/${user.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    for (const contact of [user.id, id]) {
+      const past = await read(`/contacts/${contact}?as_of=${t0 + 250}`);
+      expect(past.status).toBe(404);
+      expect(JSON.stringify(past.body)).not.toContain('First name');
+    }
+    expect((await read(`/contacts/${user.id}?as_of=${after}`)).status).toBe(404);
   });
 
   it('refuses an as_of that is not a past instant in unix seconds, naming it', async () => {

@@ -11,24 +11,42 @@ import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
  * A contact as it was at an instant (history.md, as-of): its stream's events whose event time is
  * at or before the end of that second, folded in the stream's order. It answers as the Contacts
  * API does now: a lead or user, a merged id as merged (into the contact it went to then), and
- * nothing for a contact that did not exist yet, was a visitor, or was deleted by then. An erased
- * contact's events are gone, and so is its past.
+ * nothing for a contact that did not exist yet or was a visitor by then, nor for one deleted since
+ * (or a lead merged into a user deleted since).
  */
 @Injectable()
 export class ContactAsOf {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async rowOrThrow(workspaceId: string, contactId: string, at: number): Promise<ContactsTable> {
-    const until = (at + 1) * 1000;
-    let state = contactDecider.initialState();
+    const { then, revision, now } = await this.fold(workspaceId, contactId, (at + 1) * 1000);
+    // A deleted contact's personal data is readable from no API (domain.md), its past included;
+    // a lead's lives on in the user it was merged into, and goes when that user is deleted.
+    const mergedInto = now.status === 'merged' ? now.into : undefined;
+    if (
+      now.status === 'deleted' ||
+      (mergedInto !== undefined &&
+        (await this.fold(workspaceId, mergedInto, Infinity)).now.status === 'deleted')
+    ) {
+      throw new ContactNotFound(contactId);
+    }
+    if (then.status === 'merged') throw new ContactMerged(contactId, then.into);
+    if (then.status !== 'lead' && then.status !== 'user') throw new ContactNotFound(contactId);
+    return liveRow(then, revision);
+  }
+
+  /** The contact's state from its events before `until` (ms of event time), and now. */
+  private async fold(workspaceId: string, contactId: string, until: number) {
+    let then = contactDecider.initialState();
+    let now = then;
     let revision = -1;
     for await (const recorded of this.store.readStream(contactStreamId(workspaceId, contactId))) {
+      const event = toContactEvent(recorded);
+      now = contactDecider.evolve(now, event);
       if (recorded.metadata.occurredAt >= until) continue;
-      state = contactDecider.evolve(state, toContactEvent(recorded));
+      then = contactDecider.evolve(then, event);
       revision = Number(recorded.revision);
     }
-    if (state.status === 'merged') throw new ContactMerged(contactId, state.into);
-    if (state.status !== 'lead' && state.status !== 'user') throw new ContactNotFound(contactId);
-    return liveRow(state, revision);
+    return { then, revision, now };
   }
 }
