@@ -12,6 +12,7 @@ import {
   answerUnparsableRequest,
   refuseUnusableInput,
 } from './shared/http/unusable-input';
+import { keepRequestIds } from './shared/http/request-context';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,6 +34,7 @@ export function createFastifyAdapter(): FastifyAdapter {
   });
   refuseUnusableInput(adapter.getInstance());
   answerRequestsWhileDraining(adapter.getInstance());
+  keepRequestIds(adapter.getInstance());
   return adapter;
 }
 

@@ -15,8 +15,9 @@ import type { ContactEvent } from './domain/contact.events';
 import { ContactMerged, ContactNotFound } from './domain/contact.errors';
 import { isLive, type ContactState, type LiveContact } from './domain/contact.state';
 import { requireLeadOrUser } from './commands/lead-or-user';
+import { apiCause } from '../shared/http/request-context';
 
-/** Runs contact commands through the decider against the contact's stream. */
+/** Runs the API's contact commands through the decider against the contact's stream. */
 @Injectable()
 export class ContactStreamWriter {
   constructor(
@@ -60,7 +61,6 @@ export class ContactStreamWriter {
     command: ContactCommand,
     options: {
       readonly eventId?: (event: ContactEvent, index: number) => string;
-      readonly actor?: string;
       /** A freshly generated contact id: decide without reading its (empty) stream. */
       readonly newStream?: boolean;
       /** See `HandleCommandOptions.prepare`: identity claims of the state decided on. */
@@ -73,7 +73,7 @@ export class ContactStreamWriter {
           workspaceId,
           occurredAt: this.clock.now(),
           schemaVersion: 1,
-          ...(options.actor ? { actor: options.actor } : {}),
+          ...apiCause(),
         },
         ...(options.eventId ? { eventId: options.eventId } : {}),
         newStream: options.newStream ?? false,

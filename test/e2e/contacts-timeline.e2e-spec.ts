@@ -33,6 +33,8 @@ describe('GET /contacts/{id}/timeline', () => {
     return { status: response.status, body: (await response.json()) as Page };
   }
 
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
   it("lists a user's events and its merged lead's by event time, paged, with what caused each", async () => {
     const ingested = await service.request('/messenger/events', {
       method: 'POST',
@@ -91,6 +93,12 @@ describe('GET /contacts/{id}/timeline', () => {
       summary: 'Tracked "viewed-pricing"',
       cause: { actor: 'messenger', causation_id: 'tl-paid' },
     });
+    // The API's writes name the API and the request that made them, each its own.
+    const created = whole.body.data[5]!.cause;
+    const mergedInto = whole.body.data[6]!.cause;
+    expect(created).toEqual({ actor: 'api', causation_id: expect.stringMatching(UUID) });
+    expect(mergedInto).toEqual({ actor: 'api', causation_id: expect.stringMatching(UUID) });
+    expect(created.causation_id).not.toBe(mergedInto.causation_id);
     expect(whole.body.data[7]!.summary).toBe(
       `Absorbed the lead ${lead} with last_seen_at, last_replied_at`,
     );

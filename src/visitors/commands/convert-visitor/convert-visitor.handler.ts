@@ -8,6 +8,7 @@ import { ContactLocator } from '../../../identity-resolution/contact-locator';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
 import { VisitorReferences } from '../../visitor-reference';
 import { ConvertVisitorCommand } from './convert-visitor.command';
+import { apiCause } from '../../../shared/http/request-context';
 
 /**
  * Intercom's convert: into an existing user the visitor is merged (merge workflow); otherwise it
@@ -59,7 +60,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
         kind: 'sign_up',
         occurredAt: now,
         now,
-        metadata: { workspaceId, occurredAt: now * 1000, schemaVersion: 1, actor: 'api' },
+        metadata: { workspaceId, occurredAt: now * 1000, schemaVersion: 1, ...apiCause() },
       });
       return { contactId: outcome.contactId, position: outcome.position };
     }
