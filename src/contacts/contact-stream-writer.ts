@@ -61,6 +61,8 @@ export class ContactStreamWriter {
     command: ContactCommand,
     options: {
       readonly eventId?: (event: ContactEvent, index: number) => string;
+      /** When it happened, in unix ms, if before now (a late report); never later than now. */
+      readonly occurredAt?: number;
       /** A freshly generated contact id: decide without reading its (empty) stream. */
       readonly newStream?: boolean;
       /** See `HandleCommandOptions.prepare`: identity claims of the state decided on. */
@@ -71,7 +73,7 @@ export class ContactStreamWriter {
       handleCommand(this.store, contactStreamId(workspaceId, contactId), contactDecider, command, {
         metadata: {
           workspaceId,
-          occurredAt: this.clock.now(),
+          occurredAt: Math.min(options.occurredAt ?? Infinity, this.clock.now()),
           schemaVersion: 1,
           ...apiCause(),
         },

@@ -60,6 +60,12 @@ describe('GET /contacts/{id}/timeline', () => {
     });
     const lead = ((await ingested.json()) as { results: Array<{ contact_id: string }> }).results[0]!
       .contact_id;
+    // Reported late through the API: its event time is its created_at, as an item's occurred_at.
+    const reported = await service.request('/events', {
+      method: 'POST',
+      json: { id: lead, event_name: 'reported-late', created_at: now - 250 },
+    });
+    expect(reported.status).toBe(202);
     const user = (await (
       await service.request('/contacts', {
         method: 'POST',
@@ -82,11 +88,13 @@ describe('GET /contacts/{id}/timeline', () => {
       ['ConversationStarted', lead],
       ['VisitorBecameLead', lead],
       ['DataEventTracked', lead],
+      ['DataEventTracked', lead],
       ['UserCreated', user.id],
       ['ContactMergedInto', lead],
       ['LeadMergeAbsorbed', user.id],
     ]);
-    expect(whole.body.total_count).toBe(8);
+    expect(whole.body.total_count).toBe(9);
+    expect(whole.body.data[5]).toMatchObject({ occurred_at: now - 250, cause: { actor: 'api' } });
     const times = whole.body.data.map((entry) => entry.occurred_at);
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(whole.body.data[4]).toMatchObject({
@@ -94,12 +102,12 @@ describe('GET /contacts/{id}/timeline', () => {
       cause: { actor: 'messenger', causation_id: 'tl-paid' },
     });
     // The API's writes name the API and the request that made them, each its own.
-    const created = whole.body.data[5]!.cause;
-    const mergedInto = whole.body.data[6]!.cause;
+    const created = whole.body.data[6]!.cause;
+    const mergedInto = whole.body.data[7]!.cause;
     expect(created).toEqual({ actor: 'api', causation_id: expect.stringMatching(UUID) });
     expect(mergedInto).toEqual({ actor: 'api', causation_id: expect.stringMatching(UUID) });
     expect(created.causation_id).not.toBe(mergedInto.causation_id);
-    expect(whole.body.data[7]!.summary).toBe(
+    expect(whole.body.data[8]!.summary).toBe(
       `Absorbed the lead ${lead} with last_seen_at, last_replied_at`,
     );
 

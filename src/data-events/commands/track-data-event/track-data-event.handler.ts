@@ -35,11 +35,17 @@ export class TrackDataEventHandler implements ICommandHandler<
         subject.id !== undefined ? 'id' : subject.user_id !== undefined ? 'user_id' : 'email';
       throw new ContactNotFound(subject.id ?? subject.user_id ?? subject.email ?? '', field);
     }
-    const outcome = await this.writer.execute(workspaceId, contact.contactId, {
-      type: 'TrackEvent',
-      data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
-      now: this.writer.nowSeconds(),
-    });
+    // Its event time is its created_at, as a messenger item's is its occurred_at.
+    const outcome = await this.writer.execute(
+      workspaceId,
+      contact.contactId,
+      {
+        type: 'TrackEvent',
+        data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
+        now: this.writer.nowSeconds(),
+      },
+      { occurredAt: createdAt * 1000 },
+    );
     return { contactId: contact.contactId, position: outcome.position };
   }
 
