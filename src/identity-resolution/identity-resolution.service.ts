@@ -32,8 +32,12 @@ import type { LocatedContact } from './located-contact';
 
 export type IdentifyKind = 'sign_up' | 'log_in';
 
-/** Runs of a request that raced another on its identity or streams, and the wait before each. */
-const RACE_ATTEMPTS = 5;
+/**
+ * Runs of a request that raced another on its identity or streams, and the wait before each. Each
+ * round of a race lets one racer through, so n racers need up to n - 1 retries; the waits are
+ * jittered so that the losers of one round do not all meet again in the next.
+ */
+const RACE_ATTEMPTS = 10;
 const RACE_BACKOFF_MS = 25;
 
 export interface IdentifyRequest {
@@ -114,7 +118,8 @@ export class IdentityResolution {
         const raced =
           error instanceof ContactAlreadyExists || error instanceof WrongExpectedRevision;
         if (!raced || attempt >= RACE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, attempt * RACE_BACKOFF_MS));
+        const wait = attempt * RACE_BACKOFF_MS * (0.5 + Math.random());
+        await new Promise((resolve) => setTimeout(resolve, wait));
         if (current.session !== undefined) {
           const session = await this.locator.locate(current.workspaceId, current.session.contactId);
           current = { ...current, session };
