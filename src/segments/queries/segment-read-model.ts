@@ -32,6 +32,10 @@ export interface HistoryCursor {
   readonly page: number;
 }
 
+/** Whether a changes row (its columns prefixed with `prefix`) enters or exits the segment. */
+const changesOfSegment = (prefix: string, segmentId: string) =>
+  sql<SqlBool>`(${listHas(sql.ref(`${prefix}entered`), changeToken(segmentId))} OR ${listHas(sql.ref(`${prefix}exited`), changeToken(segmentId))})`;
+
 /** Spans of a segment's history read at a time (see `SegmentSpansTable`). */
 const SPANS_PER_READ = 100;
 
@@ -192,13 +196,10 @@ export class SegmentReadModel {
 
   /** The changes rows that hold an entry or exit of the segment (of one contact, when given). */
   private changesOf(workspaceId: string, segmentId: string, contactId: string | undefined) {
-    const token = changeToken(segmentId);
     let query = this.db
       .selectFrom('segment_membership_changes')
       .where('workspace_id', '=', workspaceId)
-      .where(
-        sql<SqlBool>`(${listHas(sql.ref('entered'), token)} OR ${listHas(sql.ref('exited'), token)})`,
-      );
+      .where(changesOfSegment('', segmentId));
     if (contactId !== undefined) query = query.where('contact_id', '=', contactId);
     return query;
   }
@@ -223,14 +224,13 @@ export class SegmentReadModel {
       const named = segmentIds.filter(isSegmentId);
       if (named.length === 0) return sql<SqlBool>`1 = 0`;
       const memberOf = (segmentId: string) => {
-        const token = changeToken(segmentId);
-        const later = sql<SqlBool>`(${listHas(sql.ref('later.entered'), token)} OR ${listHas(sql.ref('later.exited'), token)})`;
         return sql<SqlBool>`EXISTS (SELECT 1 FROM ${changes} h WHERE h.workspace_id = ${workspaceId}
           AND h.contact_id = ${contactId} AND h.effective_at <= ${at}
-          AND ${listHas(sql.ref('h.entered'), token)}
+          AND ${listHas(sql.ref('h.entered'), changeToken(segmentId))}
           AND NOT EXISTS (SELECT 1 FROM ${changes} later WHERE later.workspace_id = h.workspace_id
             AND later.contact_id = h.contact_id AND later.effective_at <= ${at}
-            AND (later.position, later.seq) > (h.position, h.seq) AND ${later}))`;
+            AND (later.position, later.seq) > (h.position, h.seq)
+            AND ${changesOfSegment('later.', segmentId)}))`;
       };
       return sql<SqlBool>`(${sql.join(named.map(memberOf), sql` OR `)})`;
     };
