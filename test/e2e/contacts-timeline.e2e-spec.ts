@@ -127,12 +127,25 @@ describe('GET /contacts/{id}/timeline', () => {
     expect((await pageOf(`/contacts/${user.id}/timeline`, GLOBEX_TOKEN)).status).toBe(404);
   });
 
-  it('refuses a forged cursor and a bad page size, naming them', async () => {
+  it("refuses a forged cursor, another list's, and a bad page size, naming them", async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-bad' } })
     ).json()) as { id: string };
+    const other = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-other' } })
+    ).json()) as { id: string };
+    await service.request(`/contacts/${other.id}`, { method: 'PUT', json: { name: 'Other' } });
+    const otherCursor = (await pageOf(`/contacts/${other.id}/timeline?per_page=1`)).body.pages.next!
+      .starting_after;
+    const ownCursor = Buffer.from(`${user.id}.0.0`).toString('base64url');
+    expect((await pageOf(`/contacts/${user.id}/timeline?starting_after=${ownCursor}`)).status).toBe(
+      200,
+    );
     for (const [query, field] of [
       ['starting_after=bm90LWEtY3Vyc29y', 'starting_after'],
+      [`starting_after=${otherCursor}`, 'starting_after'],
+      [`starting_after=${ownCursor}!!`, 'starting_after'],
+      [`starting_after=${Buffer.from('0.0').toString('base64url')}`, 'starting_after'],
       ['per_page=151', 'per_page'],
       ['per_page=0', 'per_page'],
     ]) {

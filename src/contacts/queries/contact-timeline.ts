@@ -47,7 +47,9 @@ export class ContactTimeline {
     options: { readonly perPage: number; readonly startingAfter?: string },
   ): Promise<TimelinePage> {
     const after =
-      options.startingAfter === undefined ? undefined : decodeCursor(options.startingAfter);
+      options.startingAfter === undefined
+        ? undefined
+        : decodeCursor(contactId, options.startingAfter);
     const events = (await this.eventsOf(workspaceId, contactId)).sort(byTimeThenPosition);
     const start = after === undefined ? 0 : firstAfter(events, after);
     const page = events.slice(start, start + options.perPage);
@@ -56,7 +58,9 @@ export class ContactTimeline {
       entries: page.map(toEntry),
       totalCount: events.length,
       next:
-        last !== undefined && start + page.length < events.length ? encodeCursor(last) : undefined,
+        last !== undefined && start + page.length < events.length
+          ? encodeCursor(contactId, last)
+          : undefined,
     };
   }
 
@@ -111,12 +115,16 @@ function toEntry(recorded: RecordedEvent): TimelineEntry {
   };
 }
 
-const encodeCursor = (event: Ordered): string =>
-  Buffer.from(`${event.metadata.occurredAt}.${event.position}`).toString('base64url');
+/** A point in one contact's timeline: the list's id, then the order's (event time, position). */
+const encodeCursor = (contactId: string, event: Ordered): string =>
+  Buffer.from(`${contactId}.${event.metadata.occurredAt}.${event.position}`).toString('base64url');
 
-function decodeCursor(cursor: string): Ordered {
-  const match = /^(\d{1,16})\.(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) {
+function decodeCursor(contactId: string, cursor: string): Ordered {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const match = /^([^.]+)\.(\d{1,16})\.(\d{1,20})$/.exec(text);
+  // Decoding skips what is not base64url: only the cursor's own text is taken.
+  const exact = Buffer.from(text).toString('base64url') === cursor;
+  if (!match || !exact || match[1] !== contactId) {
     throw HttpProblem.of(
       400,
       'parameter_invalid',
@@ -124,5 +132,5 @@ function decodeCursor(cursor: string): Ordered {
       'starting_after',
     );
   }
-  return { metadata: { occurredAt: Number(match[1]) }, position: BigInt(match[2]!) };
+  return { metadata: { occurredAt: Number(match[2]) }, position: BigInt(match[3]!) };
 }
