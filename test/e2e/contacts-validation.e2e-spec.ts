@@ -276,6 +276,22 @@ describe('Contacts API refusals change nothing', () => {
       expect((await service.request('/contacts?per_page=16')).status).toBe(200);
     });
 
+    it('refuses a query parameter given twice by its name, on every route', async () => {
+      for (const [path, field] of [
+        ['/contacts?per_page=1&per_page=2', 'per_page'],
+        ['/events?type=user&user_id=a&user_id=b', 'user_id'],
+        ['/segments?include_count=true&include_count=false', 'include_count'],
+      ] as const) {
+        const answer = await service.request(path);
+        expect(answer.status).toBe(400);
+        const body = (await answer.json()) as { errors: Array<{ field: string; message: string }> };
+        expect(body.errors[0]).toMatchObject({
+          field,
+          message: `${field} is given more than once`,
+        });
+      }
+    });
+
     it('takes an empty body under any content type as no body, where none is needed', async () => {
       const archived = await json<{ id: string }>(
         service.request('/contacts', { method: 'POST', json: { role: 'lead' } }),

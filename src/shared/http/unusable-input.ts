@@ -46,11 +46,20 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
     replyWithError(problem, request, reply);
   });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
-    if (request.body === undefined || request.body === null) return done();
-    const problem = bodyProblem(request);
+    const problem =
+      repeatedParameter(request) ??
+      (request.body === undefined || request.body === null ? undefined : bodyProblem(request));
     if (problem === undefined) return done();
     replyWithError(problem, request, reply);
   });
+}
+
+/** Every query parameter is a single value: one given twice is refused by name, not misread. */
+function repeatedParameter(request: FastifyRequest): HttpProblem | undefined {
+  const query = request.query as Record<string, unknown> | undefined;
+  const name = Object.keys(query ?? {}).find((key) => Array.isArray(query?.[key]));
+  if (name === undefined) return undefined;
+  return HttpProblem.of(400, 'parameter_invalid', `${name} is given more than once`, name);
 }
 
 /**
