@@ -1,4 +1,4 @@
-import { parseMessengerItem } from './messenger-item.parse';
+import { parseMessengerItem, parseMetadata } from './messenger-item.parse';
 
 const now = 1_700_000_000;
 const parse = (raw: unknown) => parseMessengerItem(raw, { now, index: 0 });
@@ -115,5 +115,18 @@ describe('parseMessengerItem', () => {
         attributes: { external_id: 'x', custom_attributes: { ok: 1, list: [1] } },
       }),
     ).toEqual(['attributes.external_id', 'attributes.custom_attributes.list']);
+  });
+});
+
+describe('parseMetadata', () => {
+  it('keeps the first 10 keys in the order sent and ignores the rest, as Intercom does', () => {
+    const sent = Object.fromEntries(
+      Array.from({ length: 15 }, (_, index) => [`k${index}`, index === 12 ? [1] : index]),
+    );
+    const problems: string[] = [];
+    const kept = parseMetadata(sent, (field, message) => problems.push(`${field}: ${message}`));
+    expect(kept).toEqual(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i])));
+    // An ignored key is not checked either.
+    expect(problems).toEqual([]);
   });
 });

@@ -301,7 +301,10 @@ function parseLocation(
   return location as unknown as SeenContext['location'];
 }
 
-/** At most 10 keys, as Intercom keeps for a data event; values are JSON, one level of objects. */
+/**
+ * The first 10 keys, in the order sent: Intercom tracks that many for a data event and ignores
+ * any further ones. Values are JSON, one level of objects.
+ */
 const MAX_METADATA_KEYS = 10;
 
 export function parseMetadata(
@@ -313,11 +316,7 @@ export function parseMetadata(
     invalid('metadata', 'metadata must be an object');
     return undefined;
   }
-  const entries = Object.entries(value);
-  if (entries.length > MAX_METADATA_KEYS) {
-    invalid('metadata', `metadata has more than ${MAX_METADATA_KEYS} keys`);
-    return undefined;
-  }
+  const entries = Object.entries(value).slice(0, MAX_METADATA_KEYS);
   const metadata: Record<string, JsonValue> = {};
   for (const [key, entry] of entries) {
     if (isFlatJson(entry) || (isPlainObject(entry) && Object.values(entry).every(isFlatJson))) {
