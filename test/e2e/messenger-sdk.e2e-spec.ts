@@ -162,6 +162,24 @@ describe('Visitors, conversations and data events through the official intercom-
       const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
       expect(errors[0]).toMatchObject({ code, field });
     }
+    // A user named by id that is no user: the field is the request's, user.id.
+    const lead = (await (
+      await service.request('/contacts', {
+        method: 'POST',
+        json: { role: 'lead', email: 'sdk-lead-8@example.com' },
+      })
+    ).json()) as { id: string };
+    for (const [id, code] of [
+      ['650000000000000000000999', 'not_found'],
+      [lead.id, 'invalid_merge'],
+    ] as const) {
+      const response = await service.request('/visitors/convert', {
+        method: 'POST',
+        json: { type: 'user', visitor: { user_id: 'sdk-visitor-8' }, user: { id } },
+      });
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code, field: 'user.id' });
+    }
     const unknown = await service.request('/visitors?user_id=sdk-nobody-8');
     expect(((await unknown.json()) as { errors: unknown[] }).errors[0]).toMatchObject({
       code: 'not_found',

@@ -100,7 +100,11 @@ export class VisitorNotArchivable extends ContactDomainError {
 export class InvalidMerge extends ContactDomainError {
   override readonly name = 'InvalidMerge';
   readonly code = 'invalid_merge';
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    /** The request field that named the contact refused, when the request names one. */
+    override readonly field?: string,
+  ) {
     super(reason);
   }
 }

@@ -38,10 +38,11 @@ export class ConvertVisitorHandler implements ICommandHandler<
     if (target.id !== undefined) {
       const into = await this.locator.locate(workspaceId, target.id);
       if (into.state.status === 'none' || into.state.status === 'deleted')
-        throw new ContactNotFound(target.id);
+        throw new ContactNotFound(target.id, 'user.id');
       if (into.state.status !== 'user')
         throw new InvalidMerge(
           `Contact ${target.id} is a ${into.state.status}; only a user can absorb a visitor`,
+          'user.id',
         );
       return this.commands.execute(
         new MergeContactsCommand(workspaceId, session.contactId, into.contactId),
