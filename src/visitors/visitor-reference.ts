@@ -3,7 +3,7 @@ import { ContactLocator } from '../identity-resolution/contact-locator';
 import type { LocatedContact } from '../identity-resolution/located-contact';
 import { visitorContactId } from '../identity-resolution/visitor-contact-id';
 import { VisitorReadModel } from './queries/visitor-read-model';
-import { VisitorNotFound } from './visitor.errors';
+import { VisitorNotFound, VisitorReferencesDisagree } from './visitor.errors';
 
 export interface VisitorReference {
   readonly id?: string;
@@ -41,6 +41,13 @@ export class VisitorReferences {
       fieldsUnder +
       (reference.id !== undefined ? 'id' : reference.user_id !== undefined ? 'user_id' : 'email');
     if (contactId === undefined) throw new VisitorNotFound(label, field);
+    if (
+      reference.id !== undefined &&
+      reference.user_id !== undefined &&
+      visitorContactId(workspaceId, reference.user_id) !== reference.id
+    ) {
+      throw new VisitorReferencesDisagree(`${fieldsUnder}user_id`);
+    }
     const located = await this.locator.locate(workspaceId, contactId);
     if (located.path.length > 1 || located.state.status !== 'visitor') {
       throw new VisitorNotFound(label, field);

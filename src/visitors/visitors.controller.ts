@@ -54,7 +54,7 @@ export class VisitorsController {
     const { contactId, position } = await this.commands.execute(
       new UpdateVisitorCommand(
         workspaceId,
-        { ...(id !== undefined ? { id } : { user_id: user_id! }) },
+        { ...(id !== undefined ? { id } : {}), ...(user_id !== undefined ? { user_id } : {}) },
         {
           ...(name !== undefined ? { name } : {}),
           ...(custom_attributes !== undefined

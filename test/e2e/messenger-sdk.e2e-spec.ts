@@ -86,6 +86,18 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(await client.visitors.update({ id, name: 'G. Bale' })).toMatchObject({
       name: 'G. Bale',
     });
+    // Both id and user_id, naming two visitors: refused, neither changed.
+    await seeVisitor('sdk-visitor-1b');
+    const mismatched = await service.request('/visitors', {
+      method: 'PUT',
+      json: { id, user_id: 'sdk-visitor-1b', name: 'Which one' },
+    });
+    expect(mismatched.status).toBe(409);
+    const { errors } = (await mismatched.json()) as { errors: Array<Record<string, string>> };
+    expect(errors[0]).toMatchObject({ code: 'conflict', field: 'user_id' });
+    expect(await client.visitors.find({ user_id: 'sdk-visitor-1' })).toMatchObject({
+      name: 'G. Bale',
+    });
     expect(await statusOf(client.visitors.find({ user_id: 'nobody-at-all' }))).toBe(404);
   });
 
