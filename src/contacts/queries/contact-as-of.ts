@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import { liveRow } from '../../../projections/contacts/contacts.projection';
+import { loadState } from '../../shared/event-sourcing/handle-command';
 import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
 import { contactStreamId } from '../../shared/stream-names';
 import { toContactEvent } from '../contact-event-codec';
@@ -26,7 +27,8 @@ export class ContactAsOf {
     if (
       now.status === 'deleted' ||
       (mergedInto !== undefined &&
-        (await this.fold(workspaceId, mergedInto, Infinity)).now.status === 'deleted')
+        (await loadState(this.store, contactStreamId(workspaceId, mergedInto), contactDecider))
+          .state.status === 'deleted')
     ) {
       throw new ContactNotFound(contactId);
     }

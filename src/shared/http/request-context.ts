@@ -3,9 +3,6 @@ import type { FastifyInstance } from 'fastify';
 
 const requestIds = new AsyncLocalStorage<string>();
 
-/** The id of the HTTP request being handled (its `request_id`), when there is one. */
-export const currentRequestId = (): string | undefined => requestIds.getStore();
-
 /**
  * Handles every request with its id at hand, so that the events a request causes can name it.
  * Entered once the body is parsed: a body's stream is read outside the request's async context.
@@ -18,6 +15,6 @@ export function keepRequestIds(fastify: FastifyInstance): void {
 
 /** What the events of an API write name as their cause: the API, and the request when known. */
 export function apiCause(): { readonly actor: string; readonly causationId?: string } {
-  const requestId = currentRequestId();
+  const requestId = requestIds.getStore();
   return requestId === undefined ? { actor: 'api' } : { actor: 'api', causationId: requestId };
 }
