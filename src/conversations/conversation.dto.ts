@@ -9,6 +9,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUrl,
   Max,
   Min,
   MinLength,
@@ -56,6 +57,10 @@ export class CreateConversationDto {
   @IsArray()
   @ArrayMaxSize(10)
   @IsString({ each: true })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { each: true, message: 'attachment_urls must be http or https URLs' },
+  )
   attachment_urls?: string[];
 
   @ApiPropertyOptional({ description: 'The brand of the conversation (not stored, as its body)' })

@@ -7,6 +7,7 @@ import {
   IsString,
   Max,
   MaxLength,
+  Matches,
   Min,
   MinLength,
 } from 'class-validator';
@@ -18,6 +19,7 @@ export class CreateDataEventDto {
   @IsString()
   @MinLength(1)
   @MaxLength(255)
+  @Matches(/\S/, { message: 'event_name must not be blank' })
   event_name!: string;
 
   @ApiProperty({ description: 'Unix seconds' })

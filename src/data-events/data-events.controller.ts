@@ -11,6 +11,7 @@ import { parseMetadata } from '../messenger/domain/messenger-item.parse';
 import { ReadYourWrites } from '../projection-runner/projection-runner.module';
 import { HttpProblem, type IntercomErrorItem } from '../shared/http/intercom-error';
 import { MinPosition } from '../shared/http/intercom-version';
+import { RequestOrigin } from '../shared/http/request-origin';
 import { WriteRoute } from '../shared/http/route-config';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { TrackDataEventCommand } from './commands/track-data-event/track-data-event.command';
@@ -80,6 +81,7 @@ export class DataEventsController {
     @WorkspaceId() workspaceId: string,
     @Query() query: ListDataEventsQueryDto,
     @MinPosition() minPosition: bigint | undefined,
+    @RequestOrigin() origin: string,
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, DATA_EVENT_READ_MODELS);
     const contact = await this.subjectOf(workspaceId, query);
@@ -105,7 +107,7 @@ export class DataEventsController {
       pages: {
         ...(page.next !== undefined
           ? {
-              next: `/events?type=user&intercom_user_id=${encodeURIComponent(contact.id)}&per_page=${perPage}&starting_after=${page.next}`,
+              next: `${origin}/events?type=user&intercom_user_id=${encodeURIComponent(contact.id)}&per_page=${perPage}&starting_after=${page.next}`,
             }
           : {}),
       },

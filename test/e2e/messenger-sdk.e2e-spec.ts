@@ -263,6 +263,61 @@ describe('Visitors, conversations and data events through the official intercom-
     }
   });
 
+  it('refuses a blank event name and attachments that are no web URLs, naming the field and recording nothing', async () => {
+    const user = await client.contacts.create({ external_id: 'sdk-blank-1' });
+    for (const [path, json, field] of [
+      ['/events', { id: user.id, event_name: '   ', created_at: now - 5 }, 'event_name'],
+      [
+        '/conversations',
+        { from: { type: 'user', id: user.id }, body: 'hi', attachment_urls: ['not a url'] },
+        'attachment_urls',
+      ],
+      [
+        '/conversations',
+        {
+          from: { type: 'user', id: user.id },
+          body: 'hi',
+          attachment_urls: ['https://files.example/a.png', 'javascript:alert(1)'],
+        },
+        'attachment_urls',
+      ],
+    ] as const) {
+      const response = await service.request(path, { method: 'POST', json });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors).toEqual([expect.objectContaining({ code: 'parameter_invalid', field })]);
+    }
+    const events = await client.events.list({ type: 'user', intercom_user_id: user.id });
+    expect((events as unknown as { events: unknown[] }).events).toEqual([]);
+    const contact = await client.contacts.find({ contact_id: user.id });
+    expect(contact.last_replied_at ?? null).toBeNull();
+  });
+
+  it("pages a contact's data events by the absolute next URL each page gives", async () => {
+    const user = await client.contacts.create({ external_id: 'sdk-paged-events' });
+    for (let index = 0; index < 5; index += 1)
+      await client.events.create({
+        id: user.id,
+        event_name: `step-${index}`,
+        created_at: now - 50 + index,
+      });
+    const names: string[] = [];
+    let url: string | undefined =
+      `${service.baseUrl}/events?type=user&intercom_user_id=${user.id}&per_page=2`;
+    while (url !== undefined) {
+      expect(url.startsWith(`${service.baseUrl}/events?`)).toBe(true);
+      const response = await fetch(url, { headers: { authorization: `Bearer ${ACME_TOKEN}` } });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as {
+        events: Array<{ event_name: string }>;
+        pages: { next?: string };
+      };
+      names.push(...page.events.map((event) => event.event_name));
+      url = page.pages.next;
+    }
+    expect(names).toEqual(['step-4', 'step-3', 'step-2', 'step-1', 'step-0']);
+  });
+
   it('refuses a conversation or a data event dated more than five minutes ahead, naming created_at', async () => {
     const user = await client.contacts.create({ external_id: 'sdk-future-1' });
     const ahead = Math.floor(Date.now() / 1000) + 3600;

@@ -93,6 +93,9 @@ describe('parseMessengerItem', () => {
       'attributes',
     ]);
     expect(fieldsOf({ ...base, type: 'event.tracked', visitor_id: 'v' })).toEqual(['event_name']);
+    expect(
+      fieldsOf({ ...base, type: 'event.tracked', visitor_id: 'v', event_name: ' \t ' }),
+    ).toEqual(['event_name']);
   });
 
   it('refuses identity fields inside attributes and metadata nested deeper than one object', () => {

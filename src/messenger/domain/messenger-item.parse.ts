@@ -132,6 +132,8 @@ export function parseMessengerItem(
   if (email !== undefined && !isEmailAddress(email))
     invalid('email', 'email is not an email address');
   const eventName = text('event_name');
+  if (eventName !== undefined && eventName.trim() === '')
+    invalid('event_name', 'event_name must not be blank');
   const conversationId = text('conversation_id');
   const attributes = parseAttributes(raw.attributes, invalid);
   const context = parseContext(raw.context, invalid);
