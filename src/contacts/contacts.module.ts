@@ -6,6 +6,7 @@ import { DeleteContactHandler } from './commands/delete-contact/delete-contact.h
 import { MergeContactsHandler } from './commands/merge-contacts/merge-contacts.handler';
 import { UpdateContactHandler } from './commands/update-contact/update-contact.handler';
 import { ContactStreamWriter } from './contact-stream-writer';
+import { ContactRelationsController } from './http/contact-relations.controller';
 import { ContactsController } from './http/contacts.controller';
 import { IdentityReservations } from './identity/identity-reservations';
 import { ContactAsOf } from './queries/contact-as-of';
@@ -31,7 +32,7 @@ const services = [
 /** Contacts: lifecycle commands, identity uniqueness, merge, and the Intercom Contacts API. */
 @Module({
   imports: [DataAttributesModule],
-  controllers: [ContactsController],
+  controllers: [ContactsController, ContactRelationsController],
   providers: [...commandHandlers, ...services],
   exports: [ContactStreamWriter, IdentityReservations, ContactReadModel],
 })

@@ -85,6 +85,46 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     expect(await statusOf(client.contacts.find({ contact_id: created.id }))).toBe(404);
   });
 
+  it("lists a contact's tags, companies, notes and subscriptions (none kept: empty), and refuses them for a contact that is not there", async () => {
+    const contact = await client.contacts.create({ external_id: 'relations-1' });
+    const tags = await client.contacts.listAttachedTags({ contact_id: contact.id });
+    expect(tags).toEqual({ type: 'list', data: [] });
+    const subscriptions = await client.contacts.listAttachedSubscriptions({
+      contact_id: contact.id,
+    });
+    expect(subscriptions).toEqual({ type: 'list', data: [] });
+    const companies = await client.contacts.listAttachedCompanies({
+      contact_id: contact.id,
+      page: 2,
+      per_page: 5,
+    });
+    expect(companies.data).toEqual([]);
+    expect(companies.response).toEqual({
+      type: 'list',
+      companies: [],
+      total_count: 0,
+      pages: { type: 'pages', page: 2, next: null, per_page: 5, total_pages: 0 },
+    });
+    const notes: unknown[] = [];
+    for await (const note of await client.notes.list({ contact_id: contact.id })) notes.push(note);
+    expect(notes).toEqual([]);
+
+    const response = await service.request(`/contacts/${contact.id}/companies?per_page=0`);
+    expect(response.status).toBe(400);
+    const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+    expect(errors[0]).toMatchObject({ code: 'parameter_invalid', field: 'per_page' });
+
+    await client.contacts.delete({ contact_id: contact.id });
+    for (const list of [
+      client.contacts.listAttachedTags({ contact_id: contact.id }),
+      client.contacts.listAttachedSubscriptions({ contact_id: contact.id }),
+      client.contacts.listAttachedCompanies({ contact_id: contact.id }),
+      client.notes.list({ contact_id: contact.id }),
+      client.contacts.listAttachedTags({ contact_id: 'f'.repeat(24) }),
+    ])
+      expect(await statusOf(list)).toBe(404);
+  });
+
   it('answers 409 conflict naming the holder on a duplicate external_id', async () => {
     const first = await client.contacts.create({ external_id: 'dup-ext-1' });
     const response = await service.request('/contacts', {
