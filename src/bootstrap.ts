@@ -12,6 +12,7 @@ import {
   answerUnparsableRequest,
   refuseUnusableInput,
 } from './shared/http/unusable-input';
+import { parseJsonBodiesStrictly } from './shared/http/json-body';
 import { keepRequestIds } from './shared/http/request-context';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 
@@ -32,15 +33,23 @@ export function createFastifyAdapter(): FastifyAdapter {
     // Requests arriving during the drain get the Intercom envelope instead (see below).
     return503OnClosing: false,
   });
+  parseJsonBodiesStrictly(adapter.getInstance());
   refuseUnusableInput(adapter.getInstance());
   answerRequestsWhileDraining(adapter.getInstance());
   keepRequestIds(adapter.getInstance());
   return adapter;
 }
 
+/**
+ * What every Nest application of the service is created with: Nest's own body parsers are left
+ * out, as `createFastifyAdapter` parses JSON itself (strictly) and no route takes a form.
+ */
+export const NEST_APPLICATION_OPTIONS = { bodyParser: false } as const;
+
 /** Builds the HTTP application of `main.ts`. */
 export async function createApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
+    ...NEST_APPLICATION_OPTIONS,
     bufferLogs: true,
     abortOnError: false,
   });

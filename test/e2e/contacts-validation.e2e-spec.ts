@@ -448,6 +448,36 @@ describe('Contacts API refusals change nothing', () => {
       expect(await contactCount()).toBe(before);
     });
 
+    it('refuses a body with a __proto__ key, naming where, and one that is not UTF-8, changing nothing', async () => {
+      const before = await contactCount();
+      const raw = (body: string | Buffer) =>
+        service.request('/contacts', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+      // Written out: an object literal with a __proto__ key sets its prototype instead.
+      await expectRefusal(
+        raw('{"email": "proto@example.com", "custom_attributes": {"__proto__": {"tier": "gold"}}}'),
+        400,
+        'parameter_invalid',
+        'custom_attributes.__proto__',
+      );
+      await expectRefusal(
+        raw('{"email": "proto@example.com", "__proto__": {"role": "lead"}}'),
+        400,
+        'parameter_invalid',
+        '__proto__',
+      );
+      await expectRefusal(
+        raw(Buffer.concat([Buffer.from('{"name": "Ren'), Buffer.from([0xe9]), Buffer.from('e"}')])),
+        400,
+        'parameter_invalid',
+        undefined,
+      );
+      expect(await contactCount()).toBe(before);
+    });
+
     it("answers URLs Fastify's router refuses (bad percent-encoding, an overlong path parameter) in the envelope, without echoing them", async () => {
       const long = 'a'.repeat(5000);
       for (const [method, path, status] of [

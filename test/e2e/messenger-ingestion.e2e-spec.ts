@@ -949,6 +949,53 @@ describe('POST /messenger/events', () => {
       expect(good).toMatchObject({ status: 'accepted' });
     });
 
+    it('rejects an item with a __proto__ key, naming where, and only that item', async () => {
+      const good = {
+        id: key('proto-good'),
+        type: 'visitor.seen',
+        occurred_at: now,
+        visitor_id: key('pv'),
+      };
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // Written out: an object literal with a __proto__ key sets its prototype instead.
+        body: `{"events": [${JSON.stringify(good)},
+          {"id": "${key('proto-1')}", "type": "event.tracked", "occurred_at": ${now}, "visitor_id": "${key('pv')}", "event_name": "e", "metadata": {"__proto__": "x"}},
+          {"id": "${key('proto-2')}", "type": "contact.attributes_updated", "occurred_at": ${now}, "visitor_id": "${key('pv')}", "attributes": {"custom_attributes": {"__proto__": {"plan": "pro"}}}},
+          {"id": "${key('proto-3')}", "type": "visitor.seen", "occurred_at": ${now}, "visitor_id": "${key('pv')}", "__proto__": {}}]}`,
+      });
+      expect(response.status).toBe(200);
+      const { results } = (await response.json()) as { results: Result[] };
+      expect(results.map((result) => [result.status, result.errors?.[0]?.field])).toEqual([
+        ['accepted', undefined],
+        ['rejected', 'metadata.__proto__'],
+        ['rejected', 'attributes.custom_attributes.__proto__'],
+        ['rejected', '__proto__'],
+      ]);
+    });
+
+    it('refuses a body that is not UTF-8 whole, rather than reading its bytes as other text', async () => {
+      const before = await countEvents();
+      const item = (id: string) =>
+        Buffer.concat([
+          Buffer.from(`{"events": [{"id": "${key(id)}`),
+          Buffer.from([0xff]),
+          Buffer.from(`", "type": "visitor.seen", "occurred_at": ${now}, "visitor_id": "v"}]}`),
+        ]);
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: item('latin'),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        type: 'error.list',
+        errors: [{ code: 'parameter_invalid', message: 'The body is not valid UTF-8' }],
+      });
+      expect(await countEvents()).toBe(before);
+    });
+
     it('names a custom attribute the workspace does not define', async () => {
       const [result] = await ingest([
         {

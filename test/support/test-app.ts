@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
-import { configureApp, createFastifyAdapter } from '../../src/bootstrap';
+import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/bootstrap';
 import { Client } from 'pg';
 import { Environment, loadEnvironment } from '../../src/config/environment';
 import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
@@ -55,6 +55,7 @@ export async function startTestApp(
   const adapter = createFastifyAdapter();
   setup.beforeApplication?.(adapter.getInstance());
   const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, {
+    ...NEST_APPLICATION_OPTIONS,
     logger: false,
   });
   setup.beforeRoutes?.(adapter.getInstance());

@@ -1,5 +1,6 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
 import { fitsCharacters } from '../../shared/characters';
+import { prototypeKeyMessage, prototypeKeyPath } from '../../shared/prototype-keys';
 import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
 import {
   isEmailAddress,
@@ -95,6 +96,8 @@ export function parseMessengerItem(
   }
   const unstorable = unstorableTextPath(raw);
   if (unstorable !== undefined) invalid(unstorable, unstorableTextMessage(unstorable));
+  const prototypeKey = prototypeKeyPath(raw);
+  if (prototypeKey !== undefined) invalid(prototypeKey, prototypeKeyMessage(prototypeKey));
 
   const text = (field: string, max = MAX_STRING): string | undefined => {
     const value = raw[field];

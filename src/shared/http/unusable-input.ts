@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { prototypeKeyMessage, prototypeKeyPath } from '../prototype-keys';
 import { unstorableTextMessage, unstorableTextPath } from '../storable-text';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
@@ -107,6 +108,14 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   }
   if ((request.routeOptions.config as ApiRouteConfig | undefined)?.checksItemsItself)
     return undefined;
+  const prototypeKey = prototypeKeyPath(request.body);
+  if (prototypeKey !== undefined)
+    return HttpProblem.of(
+      400,
+      'parameter_invalid',
+      prototypeKeyMessage(prototypeKey),
+      prototypeKey,
+    );
   const unstorable = unstorableTextPath(request.body);
   if (unstorable !== undefined) {
     return HttpProblem.of(
