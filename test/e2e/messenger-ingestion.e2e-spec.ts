@@ -653,6 +653,41 @@ describe('POST /messenger/events', () => {
         return body?.last_request_at === now - 400 ? body : undefined;
       });
       expect(visitor).toMatchObject({ last_request_at: now - 400 });
+
+      // Late, but reporting what no newer sighting did: recorded, filling in only that.
+      const [late] = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 800,
+          visitor_id: visitorId,
+          context: { browser: 'safari', os: 'macOS', browser_language: 'fr' },
+        },
+      ]);
+      expect(late).toMatchObject({ status: 'accepted', contact_id: id });
+      expect(await streamTypes(id)).toEqual([
+        'VisitorRegistered',
+        'ContactSeen',
+        'ContactSeen',
+        'ContactSeen',
+      ]);
+      // A lead now, to read it through the Contacts API, which shows no visitor.
+      await ingest([
+        {
+          id: key('lead'),
+          type: 'conversation.started',
+          occurred_at: now - 300,
+          visitor_id: visitorId,
+          conversation_id: key('c'),
+        },
+      ]);
+      const filled = await contact(id);
+      expect(filled).toMatchObject({
+        last_seen_at: now - 400,
+        browser: 'chrome',
+        os: 'macOS',
+        browser_language: 'fr',
+      });
     });
 
     it("records any item's context as a sighting, not only a new visitor's or a visitor.seen's", async () => {

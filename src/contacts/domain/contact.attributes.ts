@@ -148,6 +148,19 @@ export const sameLocation = (a: ContactLocation, b: ContactLocation): boolean =>
 export const isEmptyLocation = (location: ContactLocation): boolean =>
   sameLocation(location, EMPTY_LOCATION);
 
+/**
+ * The part of a late sighting's context that the contact holds no value for: a newer sighting
+ * says where the contact is now, but what it did not report is best known from the older one.
+ */
+export const contextGaps = (current: StandardAttributes, context: SeenContext): SeenContext =>
+  Object.fromEntries(
+    Object.entries(context).filter(([key, value]) =>
+      key === 'location'
+        ? !isEmptyLocation(value as ContactLocation) && isEmptyLocation(current.location)
+        : value != null && current[key as keyof SeenContext] === null,
+    ),
+  );
+
 export const sameAttributeValue = <K extends StandardAttributeName>(
   key: K,
   a: StandardAttributes[K],

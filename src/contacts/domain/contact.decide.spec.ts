@@ -595,6 +595,16 @@ describe('contact decider', () => {
         .thenNothing();
     });
 
+    it('records a late sighting that reports what no newer one did', () => {
+      given([leadCreated(), seen(T0 + 1000, { browser: 'Chrome' })])
+        .when({
+          type: 'RecordSeen',
+          data: { ...ids, context: { browser: 'Safari', os: 'iOS' }, occurredAt: T0 + 500 },
+          now: T0 + 2000,
+        })
+        .then([seen(T0 + 500, { browser: 'Safari', os: 'iOS' })]);
+    });
+
     it('refuses an unknown contact', () => {
       given([]).when({ type: 'RecordSeen', data: ids, now }).thenThrows(ContactNotFound);
     });

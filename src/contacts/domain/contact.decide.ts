@@ -2,6 +2,7 @@ import {
   STANDARD_ATTRIBUTE_NAMES,
   changedCustomAttributes,
   changedStandardAttributes,
+  contextGaps,
   definedOnly,
   isEmptyLocation,
   sameAttributeValue,
@@ -331,9 +332,11 @@ export const recordSeen = (command: RecordSeen, state: ContactState): Decision =
   const { contactId, workspaceId } = command.data;
   const contact = requireLive(state, contactId);
   const seenAt = eventTime(command);
-  // A late sighting would change nothing: last_seen_at and the context stay with the newest one.
-  if (contact.last_seen_at !== null && seenAt < contact.last_seen_at) return [];
   const context = definedOnly(command.data.context ?? {});
+  // A late sighting leaves last_seen_at and the context with the newest one: it is recorded only
+  // when it reports what the contact holds no value for (see `contextGaps`).
+  const late = contact.last_seen_at !== null && seenAt < contact.last_seen_at;
+  if (late && Object.keys(contextGaps(contact, context)).length === 0) return [];
   const window = command.data.throttleSeconds ?? DEFAULT_SEEN_THROTTLE_SECONDS;
   const throttled =
     contact.lastSeenRecordedAt !== null && seenAt - contact.lastSeenRecordedAt < window;

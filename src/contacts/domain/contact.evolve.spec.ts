@@ -134,6 +134,31 @@ describe('contact evolve', () => {
     });
   });
 
+  it('fills from a late sighting only what no newer one reported', () => {
+    const lead = live([
+      leadCreated(),
+      seen(T0 + 100, 'Chrome'),
+      {
+        type: 'ContactSeen',
+        data: {
+          ...ids,
+          seenAt: T0 + 40,
+          context: {
+            browser: 'Safari',
+            os: 'macOS',
+            location: { country: 'France', region: null, city: 'Paris' },
+          },
+        },
+      },
+    ]);
+    expect(lead).toMatchObject({
+      last_seen_at: T0 + 100,
+      browser: 'Chrome',
+      os: 'macOS',
+      location: { country: 'France', region: null, city: 'Paris' },
+    });
+  });
+
   it('moves last_replied_at and last_contacted_at forwards only', () => {
     const user = live([
       userCreated(),

@@ -1,5 +1,6 @@
 import {
   applyCustomAttributes,
+  contextGaps,
   definedOnly,
   FLAG_ATTRIBUTES,
   type AttributeChanges,
@@ -103,9 +104,13 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
     case 'ContactSeen': {
       const seenAt = event.data.seenAt;
       const lastSeenRecordedAt = later(contact.lastSeenRecordedAt, seenAt);
-      // Only the newest sighting describes where the contact is now.
+      // Only the newest sighting describes where the contact is now; an older one fills in only
+      // what no newer one reported.
       if (contact.last_seen_at !== null && seenAt < contact.last_seen_at) {
-        return { ...contact, lastSeenRecordedAt };
+        return {
+          ...withContext(contact, contextGaps(contact, event.data.context)),
+          lastSeenRecordedAt,
+        };
       }
       return {
         ...withContext(contact, event.data.context),
