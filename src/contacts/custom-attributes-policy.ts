@@ -8,8 +8,15 @@ export const CUSTOM_ATTRIBUTES_POLICY = Symbol('CUSTOM_ATTRIBUTES_POLICY');
  * the data-attributes capability.
  */
 export interface CustomAttributesPolicy {
-  /** Throws an `HttpProblem` naming the attribute when a write does not fit its definition. */
-  validate(workspaceId: string, writes: CustomAttributes): Promise<void>;
+  /**
+   * Throws an `HttpProblem` naming the attribute when a write does not fit its definition, or
+   * (`writer` messenger) is of an attribute the Messenger may not write.
+   */
+  validate(
+    workspaceId: string,
+    writes: CustomAttributes,
+    writer?: 'api' | 'messenger',
+  ): Promise<void>;
   /** The search type of each defined custom attribute, for `custom_attributes.<name>` filters. */
   searchTypes(workspaceId: string): Promise<CustomAttributeTypeLookup>;
   /**

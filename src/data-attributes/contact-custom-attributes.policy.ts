@@ -5,7 +5,10 @@ import { ContactSearchError } from '../contacts/search/contact-search.errors';
 import type { CustomAttributeTypeLookup } from '../contacts/search/contact-search.fields';
 import { DataAttributeDefinitions } from './data-attribute-definitions.service';
 import { dataAttributeProblem } from './data-attribute.problems';
-import { validateCustomAttributeWrites } from './domain/custom-attribute-writes';
+import {
+  validateCustomAttributeWrites,
+  type CustomAttributeWriter,
+} from './domain/custom-attribute-writes';
 import { DataAttributeError } from './domain/data-attribute.errors';
 import { findCustomAttribute } from './domain/data-attribute.state';
 
@@ -14,10 +17,14 @@ import { findCustomAttribute } from './domain/data-attribute.state';
 export class ContactCustomAttributesPolicy implements CustomAttributesPolicy {
   constructor(private readonly definitions: DataAttributeDefinitions) {}
 
-  async validate(workspaceId: string, writes: CustomAttributes): Promise<void> {
+  async validate(
+    workspaceId: string,
+    writes: CustomAttributes,
+    writer: CustomAttributeWriter = 'api',
+  ): Promise<void> {
     const state = await this.definitions.forWorkspace(workspaceId);
     try {
-      validateCustomAttributeWrites(state, writes);
+      validateCustomAttributeWrites(state, writes, 'contact', writer);
     } catch (error) {
       if (error instanceof DataAttributeError) throw dataAttributeProblem(error);
       throw error;

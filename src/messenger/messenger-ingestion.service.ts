@@ -372,7 +372,7 @@ export class MessengerIngestion {
   private async validateCustomAttributes(run: ItemRun): Promise<void> {
     const custom = run.item.attributes?.custom_attributes;
     if (custom && Object.keys(custom).length > 0)
-      await this.customAttributes.validate(run.workspaceId, custom);
+      await this.customAttributes.validate(run.workspaceId, custom, 'messenger');
   }
 
   /**

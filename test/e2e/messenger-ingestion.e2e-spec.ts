@@ -1031,6 +1031,50 @@ describe('POST /messenger/events', () => {
       expect(await countEvents()).toBe(before);
     });
 
+    it('writes only the custom attributes marked messenger_writable, naming any other', async () => {
+      for (const [name, messengerWritable] of [
+        ['messenger_plan', true],
+        ['billing_tier', false],
+      ] as const) {
+        const created = await service.request('/data_attributes', {
+          method: 'POST',
+          json: {
+            name,
+            model: 'contact',
+            data_type: 'string',
+            messenger_writable: messengerWritable,
+          },
+        });
+        expect(created.status).toBe(200);
+      }
+      const visitorId = key('v-writable');
+      const update = (id: string, custom: Record<string, string>) => ({
+        id: key(id),
+        type: 'conversation.started',
+        occurred_at: now,
+        visitor_id: visitorId,
+        conversation_id: key('c'),
+        attributes: { custom_attributes: custom },
+      });
+      const [refused, written] = await ingest([
+        update('tier', { messenger_plan: 'pro', billing_tier: 'gold' }),
+        update('plan', { messenger_plan: 'pro' }),
+      ]);
+      expect(refused).toMatchObject({
+        status: 'rejected',
+        errors: [{ code: 'parameter_invalid', field: 'attributes.custom_attributes.billing_tier' }],
+      });
+      expect(written).toMatchObject({ status: 'accepted' });
+      const lead = await contact(written!.contact_id!);
+      expect(lead.custom_attributes).toEqual({ messenger_plan: 'pro' });
+      // The API writes it all the same.
+      const updated = await service.request(`/contacts/${written!.contact_id!}`, {
+        method: 'PUT',
+        json: { custom_attributes: { billing_tier: 'gold' } },
+      });
+      expect(updated.status).toBe(200);
+    });
+
     it('names a custom attribute the workspace does not define', async () => {
       const [result] = await ingest([
         {

@@ -13,6 +13,7 @@ const definitions = fold([
   created(6, 'plan', { options: ['free', 'pro'] }),
   created(7, 'legacy'),
   archived(7),
+  created(8, 'widget_theme', { messenger_writable: true }),
 ]);
 
 const refusal = (writes: Record<string, unknown>): CustomAttributeRefused => {
@@ -26,6 +27,22 @@ const refusal = (writes: Record<string, unknown>): CustomAttributeRefused => {
 };
 
 describe('validateCustomAttributeWrites', () => {
+  it('lets the Messenger write only attributes marked messenger_writable, clearing included', () => {
+    expect(
+      validateCustomAttributeWrites(definitions, { widget_theme: 'dark' }, 'contact', 'messenger'),
+    ).toEqual({ widget_theme: 'dark' });
+    for (const writes of [{ nickname: 'Ada' }, { nickname: null }]) {
+      expect(() =>
+        validateCustomAttributeWrites(definitions, writes, 'contact', 'messenger'),
+      ).toThrow(
+        expect.objectContaining({
+          reason: 'not_messenger_writable',
+          field: 'custom_attributes.nickname',
+        }),
+      );
+    }
+  });
+
   it('accepts values of each data type and returns them', () => {
     const writes = {
       nickname: 'Ada',

@@ -29,12 +29,18 @@ const fitsType = (
   }
 };
 
+/** Who writes: the API writes any custom attribute, the Messenger those marked messenger_writable. */
+export type CustomAttributeWriter = 'api' | 'messenger';
+
 const checkedValue = (
   name: string,
   attribute: CustomDataAttribute | undefined,
   value: unknown,
+  writer: CustomAttributeWriter,
 ): CustomAttributeValue => {
   if (!attribute) throw new CustomAttributeRefused(name, 'unknown');
+  if (writer === 'messenger' && !attribute.messenger_writable)
+    throw new CustomAttributeRefused(name, 'not_messenger_writable');
   // Clearing is always allowed, even on an archived attribute: it only removes data.
   if (value === null) return null;
   if (attribute.archived) throw new CustomAttributeRefused(name, 'archived');
@@ -53,17 +59,24 @@ const checkedValue = (
 /**
  * Checks a `custom_attributes` write (as received: values of any JSON type) against the
  * workspace's definitions and returns it typed. Throws `CustomAttributeRefused` for the first
- * offending attribute, in the write's key order, naming it as `custom_attributes.<name>`;
+ * offending attribute, in the write's key order, naming it as `custom_attributes.<name>` (the
+ * Messenger writes only attributes marked `messenger_writable`);
  * a refused write must record nothing. `null` clears a defined attribute.
  */
 export const validateCustomAttributeWrites = (
   definitions: DataAttributesState,
   writes: Readonly<Record<string, unknown>>,
   model: DataAttributeModel = 'contact',
+  writer: CustomAttributeWriter = 'api',
 ): CustomAttributes => {
   const checked: Record<string, CustomAttributeValue> = {};
   for (const [name, value] of Object.entries(writes)) {
-    checked[name] = checkedValue(name, findCustomAttribute(definitions, model, name), value);
+    checked[name] = checkedValue(
+      name,
+      findCustomAttribute(definitions, model, name),
+      value,
+      writer,
+    );
   }
   return checked;
 };

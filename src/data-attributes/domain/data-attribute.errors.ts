@@ -144,11 +144,12 @@ export class DataAttributeNotFound extends DataAttributeError {
 }
 
 export type CustomAttributeRefusalReason =
-  'unknown' | 'archived' | 'wrong_type' | 'not_an_option' | 'too_long';
+  'unknown' | 'archived' | 'not_messenger_writable' | 'wrong_type' | 'not_an_option' | 'too_long';
 
 /**
  * A contact write of a custom attribute that its definition refuses. A write that does not fit
- * the attribute at all (unknown, archived, wrong JSON type) is a bad parameter (400); a well-typed
+ * the attribute at all (unknown, archived, not the Messenger's to write, wrong JSON type) is a bad
+ * parameter (400); a well-typed
  * value that the attribute's rules refuse (not an option, too long) is invalid data (422).
  */
 export class CustomAttributeRefused extends DataAttributeError {
@@ -177,6 +178,8 @@ function customAttributeMessage(
       return `Custom attribute '${name}' does not exist`;
     case 'archived':
       return `Custom attribute '${name}' is archived`;
+    case 'not_messenger_writable':
+      return `Custom attribute '${name}' cannot be written by the Messenger (its messenger_writable is false)`;
     case 'wrong_type':
       return `Custom attribute '${name}' expects a value of type ${dataType ?? 'unknown'}${dataType === 'date' ? ' (unix seconds)' : ''}`;
     case 'not_an_option':
