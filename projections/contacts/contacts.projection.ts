@@ -26,9 +26,15 @@ import { insertRows, upsertClause } from '../shared/raw-insert';
 import { CONTACT_COLUMNS, type ContactsReadModel, type ContactsTable } from './contacts.table';
 import { createContactsTable, dropLookupByIdAlone } from './contacts.schema';
 
-/** Every contact event except data events, which change no column of this read model. */
+/** Data events and their reported summaries change no column of this read model. */
+export const DATA_EVENT_TYPES: readonly ContactEventType[] = [
+  'DataEventTracked',
+  'DataEventSummaryReported',
+];
+
+/** Every contact event except data events (`DATA_EVENT_TYPES`). */
 export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] =
-  CONTACT_EVENT_TYPES.filter((type) => type !== 'DataEventTracked');
+  CONTACT_EVENT_TYPES.filter((type) => !DATA_EVENT_TYPES.includes(type));
 
 /**
  * The contacts read model. Each row is the domain's own fold (`evolve`) of the contact's events,

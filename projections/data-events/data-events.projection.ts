@@ -3,10 +3,11 @@ import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import type { ContactEventType } from '../../src/contacts/domain/contact.events';
 import { defineProjection } from '../../src/projection-runner/projection';
 import type { DataEventsReadModel, DataEventsTable } from './data-events.table';
-import { createDataEventsTable } from './data-events.schema';
+import { createDataEventSummariesTable, createDataEventsTable } from './data-events.schema';
 
 export const DATA_EVENTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] = [
   'DataEventTracked',
+  'DataEventSummaryReported',
   'LeadMergeAbsorbed',
   'ContactDeleted',
 ];
@@ -23,11 +24,14 @@ export const DATA_EVENTS_PROJECTION = 'data_events';
 
 export const dataEventsProjection = defineProjection<DataEventsReadModel>({
   name: DATA_EVENTS_PROJECTION,
-  // 2: a merged lead's copies of the target's events are dropped.
-  version: 2,
+  // 2: a merged lead's copies of the target's events are dropped. 3: reported summaries.
+  version: 3,
   eventTypes: DATA_EVENTS_PROJECTION_EVENT_TYPES,
-  tables: ['data_events'],
-  migrations: [{ name: '001_data_events', up: createDataEventsTable }],
+  tables: ['data_events', 'data_events_summaries'],
+  migrations: [
+    { name: '001_data_events', up: createDataEventsTable },
+    { name: '002_data_events_summaries', up: createDataEventSummariesTable },
+  ],
   async apply(events, tx) {
     let pending: DataEventsTable[] = [];
     const flush = async () => {
@@ -50,6 +54,21 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
             metadata: JSON.stringify(event.data.metadata),
           });
           break;
+        case 'DataEventSummaryReported':
+          await tx
+            .insertInto('data_events_summaries')
+            .values({
+              workspace_id: event.data.workspaceId,
+              event_id: recorded.id,
+              contact_id: event.data.contactId,
+              name: event.data.name,
+              count: event.data.count,
+              first_at: event.data.first,
+              last_at: event.data.last,
+            })
+            .onConflict((conflict) => conflict.columns(['workspace_id', 'event_id']).doNothing())
+            .execute();
+          break;
         case 'LeadMergeAbsorbed':
           await flush();
           // The dedupe key is contact, name and created_at: the lead's copy of an event the
@@ -70,20 +89,24 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
               ),
             )
             .execute();
-          await tx
-            .updateTable('data_events')
-            .set({ contact_id: event.data.contactId })
-            .where('workspace_id', '=', event.data.workspaceId)
-            .where('contact_id', '=', event.data.from)
-            .execute();
+          for (const table of ['data_events', 'data_events_summaries'] as const) {
+            await tx
+              .updateTable(table)
+              .set({ contact_id: event.data.contactId })
+              .where('workspace_id', '=', event.data.workspaceId)
+              .where('contact_id', '=', event.data.from)
+              .execute();
+          }
           break;
         case 'ContactDeleted':
           await flush();
-          await tx
-            .deleteFrom('data_events')
-            .where('workspace_id', '=', event.data.workspaceId)
-            .where('contact_id', '=', event.data.contactId)
-            .execute();
+          for (const table of ['data_events', 'data_events_summaries'] as const) {
+            await tx
+              .deleteFrom(table)
+              .where('workspace_id', '=', event.data.workspaceId)
+              .where('contact_id', '=', event.data.contactId)
+              .execute();
+          }
           break;
         case 'VisitorRegistered':
         case 'ConversationStarted':

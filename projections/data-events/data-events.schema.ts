@@ -25,3 +25,26 @@ export async function createDataEventsTable(
     .columns(['workspace_id', 'contact_id', 'created_at', 'event_id'])
     .execute();
 }
+
+/** Reported summaries (`POST /events/summaries`), read per contact. */
+export async function createDataEventSummariesTable(
+  db: Kysely<DataEventsReadModel>,
+  tables: TableResolver<DataEventsReadModel>,
+): Promise<void> {
+  await db.schema
+    .createTable('data_events_summaries')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('event_id', 'text', (column) => column.notNull())
+    .addColumn('contact_id', 'text', (column) => column.notNull())
+    .addColumn('name', 'text', (column) => column.notNull())
+    .addColumn('count', 'bigint', (column) => column.notNull())
+    .addColumn('first_at', 'bigint', (column) => column.notNull())
+    .addColumn('last_at', 'bigint', (column) => column.notNull())
+    .addPrimaryKeyConstraint(`${tables('data_events_summaries')}_pk`, ['workspace_id', 'event_id'])
+    .execute();
+  await db.schema
+    .createIndex(`${tables('data_events_summaries')}_contact`)
+    .on('data_events_summaries')
+    .columns(['workspace_id', 'contact_id'])
+    .execute();
+}

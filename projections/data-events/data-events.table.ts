@@ -17,6 +17,23 @@ export interface DataEventsTable {
   metadata: string;
 }
 
+/**
+ * One row per `DataEventSummaryReported` (`POST /events/summaries`): counts without the events,
+ * added into a contact's summary, moved and removed with the contact as its data events are.
+ */
+export interface DataEventSummariesTable {
+  workspace_id: string;
+  /** The id of the `DataEventSummaryReported` event: makes a replayed event a no-op. */
+  event_id: string;
+  contact_id: string;
+  name: string;
+  count: number;
+  /** Event times, unix seconds. */
+  first_at: number;
+  last_at: number;
+}
+
 export interface DataEventsReadModel {
   data_events: DataEventsTable;
+  data_events_summaries: DataEventSummariesTable;
 }

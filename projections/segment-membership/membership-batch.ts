@@ -219,6 +219,8 @@ export class MembershipBatch {
     const { workspaceId, contactId } = event.data;
     if (event.type === 'DataEventTracked') {
       this.dataEvents.track(workspaceId, contactId, event.data.name, event.data.createdAt);
+    } else if (event.type === 'DataEventSummaryReported') {
+      this.dataEvents.track(workspaceId, contactId, event.data.name, event.data.last);
     } else if (event.type === 'LeadMergeAbsorbed') {
       this.dataEvents.absorb(workspaceId, contactId, event.data.from);
     } else if (event.type === 'ContactDeleted') {

@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Transaction } from 'kysely';
-import { CONTACTS_PROJECTION_EVENT_TYPES } from '../contacts/contacts.projection';
+import { CONTACTS_PROJECTION_EVENT_TYPES, DATA_EVENT_TYPES } from '../contacts/contacts.projection';
 import { defineProjection, type TableResolver } from '../../src/projection-runner/projection';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
@@ -9,7 +9,6 @@ import {
 import { toSegmentEvent } from '../../src/segments/segment-event-codec';
 import { snapshotOf } from '../../src/segments/domain/segment-membership';
 import { parseStoredRule, timeZoneOf } from '../../src/segments/domain/segment.rule';
-import type { DataEventTracked } from '../../src/contacts/domain/contact.events';
 import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds, MembershipBatch } from './membership-batch';
@@ -23,8 +22,6 @@ import {
 export const SEGMENT_MEMBERSHIP_PROJECTION = 'segment_membership';
 
 const SEGMENT_CLOCK_TICKED: SegmentClockTicked['type'] = 'SegmentClockTicked';
-// Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
-const DATA_EVENT_TRACKED: DataEventTracked['type'] = 'DataEventTracked';
 const SEGMENT_EVENTS: ReadonlySet<string> = new Set(SEGMENT_EVENT_TYPES);
 
 type Tx = Transaction<SegmentMembershipReadModel>;
@@ -55,7 +52,8 @@ export function segmentMembershipProjection(
     version: 8,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
-      DATA_EVENT_TRACKED,
+      // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
+      ...DATA_EVENT_TYPES,
       ...SEGMENT_EVENT_TYPES,
       SEGMENT_CLOCK_TICKED,
     ],

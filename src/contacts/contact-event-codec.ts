@@ -18,6 +18,7 @@ export const CONTACT_EVENT_TYPES: readonly ContactEventType[] = [
   'LeadMergeAbsorbed',
   'ContactDeleted',
   'DataEventTracked',
+  'DataEventSummaryReported',
 ];
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(CONTACT_EVENT_TYPES);

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
+  IsDefined,
   IsIn,
   IsInt,
   IsObject,
@@ -10,6 +12,7 @@ import {
   Matches,
   Min,
   MinLength,
+  ValidateNested,
 } from 'class-validator';
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
 import { PageQuery } from '../contacts/http/page-query';
@@ -47,6 +50,47 @@ export class CreateDataEventDto {
   @IsOptional()
   @IsObject()
   metadata?: Record<string, unknown>;
+}
+
+export class EventSummaryDto {
+  @ApiProperty({ example: 'invited-friend' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  @Matches(/\S/, { message: 'event_name must not be blank' })
+  event_name!: string;
+
+  @ApiProperty({ description: 'How many times the event occurred', minimum: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  count!: number;
+
+  @ApiProperty({ description: 'Unix seconds: the first time it occurred' })
+  @IsInt()
+  @Min(0)
+  @Max(LAST_SECOND_OF_YEAR_9999)
+  first!: number;
+
+  @ApiProperty({ description: 'Unix seconds: the last time it occurred' })
+  @IsInt()
+  @Min(0)
+  @Max(LAST_SECOND_OF_YEAR_9999)
+  last!: number;
+}
+
+export class CreateEventSummariesDto {
+  @ApiProperty({ description: 'The external_id of a user' })
+  @IsString()
+  @MinLength(1)
+  user_id!: string;
+
+  @ApiProperty({ type: EventSummaryDto })
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EventSummaryDto)
+  event_summaries!: EventSummaryDto;
 }
 
 export class ListDataEventsQueryDto extends PageQuery {

@@ -15,7 +15,12 @@ import { RequestOrigin } from '../shared/http/request-origin';
 import { WriteRoute } from '../shared/http/route-config';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { TrackDataEventCommand } from './commands/track-data-event/track-data-event.command';
-import { CreateDataEventDto, ListDataEventsQueryDto } from './data-event.dto';
+import { ReportEventSummaryCommand } from './commands/report-event-summary/report-event-summary.command';
+import {
+  CreateDataEventDto,
+  CreateEventSummariesDto,
+  ListDataEventsQueryDto,
+} from './data-event.dto';
 import { DataEventReadModel } from './queries/data-event-read-model';
 
 const DEFAULT_PER_PAGE = 50;
@@ -72,6 +77,38 @@ export class DataEventsController {
       ),
     );
     // Read-your-writes: a list right after the submit shows the event.
+    await this.readYourWrites.waitFor(position, DATA_EVENT_READ_MODELS);
+  }
+
+  /**
+   * 200 with an empty body, as Intercom answers: the user's summary (`GET /events?summary=true`)
+   * adds the reported count to its tracked events'; the same report again is ignored.
+   */
+  @Post('summaries')
+  @WriteRoute()
+  @HttpCode(200)
+  @ApiOperation({ summary: "Report a summary of a user's data events (count, first and last)" })
+  async createSummaries(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: CreateEventSummariesDto,
+  ): Promise<void> {
+    const { event_name, count, first, last } = body.event_summaries;
+    if (first > last) {
+      throw HttpProblem.of(
+        400,
+        'parameter_invalid',
+        'event_summaries.first must not be after event_summaries.last',
+        'event_summaries.first',
+      );
+    }
+    const { position } = await this.commands.execute(
+      new ReportEventSummaryCommand(workspaceId, body.user_id, {
+        name: event_name,
+        count,
+        first,
+        last,
+      }),
+    );
     await this.readYourWrites.waitFor(position, DATA_EVENT_READ_MODELS);
   }
 

@@ -461,6 +461,80 @@ describe('Visitors, conversations and data events through the official intercom-
     ).toBe(404);
   });
 
+  it("adds reported event summaries to a user's summary, once per report, and refuses bad ones by name", async () => {
+    const user = await client.contacts.create({ external_id: 'sdk-summaries-1' });
+    await client.events.create({ id: user.id, event_name: 'invited-friend', created_at: now - 30 });
+    await client.events.create({ id: user.id, event_name: 'invited-friend', created_at: now - 20 });
+    const report = {
+      user_id: 'sdk-summaries-1',
+      event_summaries: {
+        event_name: 'invited-friend',
+        count: 5,
+        first: now - 1000,
+        last: now - 500,
+      },
+    };
+    await client.events.summaries(report);
+    // The same report again (a retry) adds nothing.
+    await client.events.summaries(report);
+    await client.events.summaries({
+      user_id: 'sdk-summaries-1',
+      event_summaries: { event_name: 'placed-order', count: 2, first: now - 90, last: now - 60 },
+    });
+    const summary = await client.events.list({
+      type: 'user',
+      user_id: 'sdk-summaries-1',
+      summary: true,
+    });
+    const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('Z', '+00:00');
+    expect(summary.events).toEqual([
+      { name: 'invited-friend', first: iso(now - 1000), last: iso(now - 20), count: 7 },
+      { name: 'placed-order', first: iso(now - 90), last: iso(now - 60), count: 2 },
+    ]);
+    // Reported counts are no events of their own: the list shows the tracked ones only.
+    const list = (await client.events.list({
+      type: 'user',
+      intercom_user_id: user.id,
+    })) as unknown as {
+      events: unknown[];
+    };
+    expect(list.events).toHaveLength(2);
+
+    for (const [json, status, field] of [
+      [{ ...report, user_id: 'nobody-here' }, 404, 'user_id'],
+      [{ event_summaries: report.event_summaries }, 400, 'user_id'],
+      [{ user_id: 'sdk-summaries-1' }, 400, 'event_summaries'],
+      [
+        { ...report, event_summaries: { ...report.event_summaries, count: 0 } },
+        400,
+        'event_summaries.count',
+      ],
+      [
+        { ...report, event_summaries: { ...report.event_summaries, first: now } },
+        400,
+        'event_summaries.first',
+      ],
+      [
+        { ...report, event_summaries: { ...report.event_summaries, event_name: ' ' } },
+        400,
+        'event_summaries.event_name',
+      ],
+      [
+        { ...report, event_summaries: { ...report.event_summaries, last: now + 3600 } },
+        400,
+        'event_summaries.last',
+      ],
+    ] as const) {
+      const response = await service.request('/events/summaries', { method: 'POST', json });
+      expect(response.status).toBe(status);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ field });
+    }
+    expect(
+      await client.events.list({ type: 'user', user_id: 'sdk-summaries-1', summary: true }),
+    ).toEqual(summary);
+  });
+
   it("deduplicates a lead's data events against its user's when merged, and when sent again after", async () => {
     const lead = await client.contacts.create({ role: 'lead', name: 'Tracked lead' });
     const user = await client.contacts.create({ external_id: 'sdk-events-merged' });

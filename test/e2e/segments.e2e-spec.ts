@@ -428,6 +428,37 @@ describe('segments API (e2e)', () => {
     );
   }, 20_000);
 
+  it('counts a reported event summary (POST /events/summaries) as done, at its last occurrence', async () => {
+    const user = await createContact({ role: 'user', external_id: 'summarised-1' });
+    const segment = await createSegment({
+      name: 'Renewed',
+      person_type: 'user',
+      rule: { field: 'event', operator: 'has_done', value: 'renewed', within_days: 30 },
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const reported = await app.request('/events/summaries', {
+      method: 'POST',
+      json: {
+        user_id: 'summarised-1',
+        event_summaries: {
+          event_name: 'renewed',
+          count: 3,
+          first: now - 40 * DAY,
+          last: now - DAY,
+        },
+      },
+    });
+    expect(reported.status).toBe(200);
+    // Read-your-writes: the report answers once the membership reflects it.
+    expect((await members(segment.id)).data.map((c) => c.id)).toContain(user.id);
+    expect((await history(segment.id)).data.filter((row) => row.contact_id === user.id)).toEqual([
+      expect.objectContaining({
+        change: 'entered',
+        cause: expect.objectContaining({ type: 'event', event_type: 'DataEventSummaryReported' }),
+      }),
+    ]);
+  });
+
   it('lets a user enter "has done purchase within 1 day" on POST /events and leave at the deadline', async () => {
     const user = await createContact({ role: 'user', email: 'buyer@acme.test' });
     const segment = await createSegment({

@@ -97,6 +97,50 @@ describeOnReadStores('data events projection', (dialect: ReadStoreDialect) => {
     expect(await rowsOf('gone-1')).toEqual([]);
   });
 
+  it('adds reported summaries into the summary, moves them with a merged lead, forgets a deleted contact’s, and is safe to apply twice', async () => {
+    const reported = (
+      contactId: string,
+      name: string,
+      count: number,
+      first: number,
+      last: number,
+    ): ContactEvent => ({
+      type: 'DataEventSummaryReported',
+      data: { contactId, workspaceId: WORKSPACE, name, count, first, last },
+    });
+    const events = [
+      recorded(tracked('user-9', 'paid', T0 + 50)),
+      recorded(reported('user-9', 'paid', 4, T0 + 10, T0 + 40)),
+      recorded(reported('lead-9', 'paid', 2, T0 + 5, T0 + 60)),
+      recorded(reported('lead-9', 'viewed', 3, T0, T0 + 1)),
+      recorded({
+        type: 'LeadMergeAbsorbed',
+        data: {
+          contactId: 'user-9',
+          workspaceId: WORKSPACE,
+          from: 'lead-9',
+          sourceRole: 'lead',
+          mergedAt: T0 + 70,
+          copied: {},
+        },
+      }),
+      recorded(reported('gone-9', 'paid', 1, T0, T0)),
+      recorded({
+        type: 'ContactDeleted',
+        data: { contactId: 'gone-9', workspaceId: WORKSPACE, deletedAt: T0 + 80 },
+      }),
+    ];
+    await apply(events);
+    await apply(events);
+    const readModel = new DataEventReadModel({ queryDb: () => db } as unknown as ProjectionRunner);
+    expect(await readModel.summary(WORKSPACE, 'user-9')).toEqual([
+      { name: 'paid', first: T0 + 5, last: T0 + 60, count: 7 },
+      { name: 'viewed', first: T0, last: T0 + 1, count: 3 },
+    ]);
+    expect(await readModel.summary(WORKSPACE, 'lead-9')).toEqual([]);
+    expect(await readModel.summary(WORKSPACE, 'gone-9')).toEqual([]);
+  });
+
   it('summarizes by event name in byte order, whatever collation the database defaults to', async () => {
     // A PostgreSQL database created with a language's collation (en_US, as stock images are)
     // orders "bought" before "Clicked"; bytewise, capitals come first.

@@ -55,5 +55,7 @@ export function summaryOf(event: ContactEvent): string {
       return 'Deleted';
     case 'DataEventTracked':
       return `Tracked "${event.data.name}"`;
+    case 'DataEventSummaryReported':
+      return `Reported "${event.data.name}" ${event.data.count} time${event.data.count === 1 ? '' : 's'}`;
   }
 }

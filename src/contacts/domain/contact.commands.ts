@@ -111,6 +111,16 @@ export type TrackEvent = ContactCommandOf<
   }
 >;
 
+export type ReportEventSummary = ContactCommandOf<
+  'ReportEventSummary',
+  {
+    readonly name: string;
+    readonly count: number;
+    readonly first: UnixSeconds;
+    readonly last: UnixSeconds;
+  }
+>;
+
 export type ContactCommand =
   | RegisterVisitor
   | StartConversation
@@ -125,4 +135,5 @@ export type ContactCommand =
   | MergeInto
   | AbsorbMergedLead
   | DeleteContact
-  | TrackEvent;
+  | TrackEvent
+  | ReportEventSummary;

@@ -684,6 +684,29 @@ describe('contact decider', () => {
     });
   });
 
+  describe('ReportEventSummary', () => {
+    const summary = { name: 'ordered', count: 3, first: T0, last: T0 + 5 };
+    const reported = { type: 'DataEventSummaryReported', data: { ...ids, ...summary } } as const;
+
+    it('records a reported summary, and nothing for the same report again', () => {
+      given([userCreated()])
+        .when({ type: 'ReportEventSummary', data: { ...ids, ...summary }, now })
+        .then([reported]);
+      given([userCreated(), reported])
+        .when({ type: 'ReportEventSummary', data: { ...ids, ...summary }, now })
+        .thenNothing();
+    });
+
+    it('records another count of the same event, and refuses one ending ahead of the clock', () => {
+      given([userCreated(), reported])
+        .when({ type: 'ReportEventSummary', data: { ...ids, ...summary, count: 4 }, now })
+        .then([{ ...reported, data: { ...reported.data, count: 4 } }]);
+      given([userCreated()])
+        .when({ type: 'ReportEventSummary', data: { ...ids, ...summary, last: now + 301 }, now })
+        .thenThrows(EventTimeInFuture, { field: 'event_summaries.last' });
+    });
+  });
+
   describe('TrackEvent', () => {
     const tracked = {
       type: 'DataEventTracked',

@@ -27,6 +27,7 @@ import {
   type ReplyToOutbound,
   type SignUp,
   type StartConversation,
+  type ReportEventSummary,
   type TrackEvent,
   type UnarchiveContact,
   type UpdateContact,
@@ -50,6 +51,7 @@ import type {
   ContactSeen,
   ContactUnarchived,
   ContactUpdated,
+  DataEventSummaryReported,
   DataEventTracked,
   GivenIdentity,
   LeadCreated,
@@ -61,6 +63,7 @@ import type {
 } from './contact.events';
 import {
   dataEventKey,
+  eventSummaryKey,
   type ContactState,
   type LiveContact,
   type MergeSource,
@@ -508,6 +511,19 @@ export const deleteContact = (command: DeleteContact, state: ContactState): Deci
   return [deleted];
 };
 
+export const reportEventSummary = (command: ReportEventSummary, state: ContactState): Decision => {
+  const { contactId, workspaceId, name, count, first, last } = command.data;
+  const contact = requireLive(state, contactId);
+  const summary = { name, count, first, last };
+  if (contact.dataEventKeys.has(eventSummaryKey(summary))) return [];
+  notInFuture(last, command.now, 'event_summaries.last');
+  const reported: DataEventSummaryReported = {
+    type: 'DataEventSummaryReported',
+    data: { contactId, workspaceId, ...summary },
+  };
+  return [reported];
+};
+
 export const trackEvent = (command: TrackEvent, state: ContactState): Decision => {
   const { contactId, workspaceId, name, createdAt } = command.data;
   const contact = requireLive(state, contactId);
@@ -553,6 +569,8 @@ export const decide = (command: ContactCommand, state: ContactState): Decision =
       return deleteContact(command, state);
     case 'TrackEvent':
       return trackEvent(command, state);
+    case 'ReportEventSummary':
+      return reportEventSummary(command, state);
     default: {
       const unknown: never = type;
       throw new Error(`Unknown contact command: ${String(unknown)}`);

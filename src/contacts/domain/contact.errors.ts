@@ -128,7 +128,7 @@ export class EventTimeInFuture extends ContactDomainError {
   constructor(
     readonly at: number,
     readonly maxFutureSeconds: number,
-    override readonly field: 'created_at' | 'last_seen_at' = 'created_at',
+    override readonly field: 'created_at' | 'last_seen_at' | 'event_summaries.last' = 'created_at',
   ) {
     super(`${field} ${at} is more than ${maxFutureSeconds / 60} minutes in the future`);
   }

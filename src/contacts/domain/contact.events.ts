@@ -176,6 +176,21 @@ export type DataEventTracked = ContactEventOf<
   }
 >;
 
+/**
+ * A summary of data events was reported for the contact (Intercom `POST /events/summaries`):
+ * `count` occurrences of `name`, the first at `first` and the last at `last`, without the events
+ * themselves. The same report again records nothing.
+ */
+export type DataEventSummaryReported = ContactEventOf<
+  'DataEventSummaryReported',
+  {
+    readonly name: string;
+    readonly count: number;
+    readonly first: UnixSeconds;
+    readonly last: UnixSeconds;
+  }
+>;
+
 export type ContactEvent =
   | VisitorRegistered
   | ConversationStarted
@@ -192,6 +207,7 @@ export type ContactEvent =
   | ContactMergedInto
   | LeadMergeAbsorbed
   | ContactDeleted
-  | DataEventTracked;
+  | DataEventTracked
+  | DataEventSummaryReported;
 
 export type ContactEventType = ContactEvent['type'];

@@ -10,6 +10,7 @@ import {
 import type { ContactEvent, GivenIdentity } from './contact.events';
 import {
   dataEventKey,
+  eventSummaryKey,
   mergeSourceOf,
   newLiveContact,
   type ContactState,
@@ -169,6 +170,11 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         dataEventKeys: new Set(contact.dataEventKeys).add(
           dataEventKey(event.data.name, event.data.createdAt),
         ),
+      };
+    case 'DataEventSummaryReported':
+      return {
+        ...contact,
+        dataEventKeys: new Set(contact.dataEventKeys).add(eventSummaryKey(event.data)),
       };
   }
 };

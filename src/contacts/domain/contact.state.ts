@@ -88,6 +88,14 @@ export const isLive = (state: ContactState): state is LiveContact =>
 export const dataEventKey = (name: string, createdAt: UnixSeconds): string =>
   JSON.stringify([name, createdAt]);
 
+/** A reported summary's key among `dataEventKeys`: the whole report, so only a repeat matches. */
+export const eventSummaryKey = (summary: {
+  readonly name: string;
+  readonly count: number;
+  readonly first: UnixSeconds;
+  readonly last: UnixSeconds;
+}): string => JSON.stringify(['summary', summary.name, summary.count, summary.first, summary.last]);
+
 export const newLiveContact = (fields: {
   readonly status: LiveRole;
   readonly id: string;

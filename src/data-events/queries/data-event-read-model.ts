@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type {
   DataEventsReadModel,
   DataEventsTable,
@@ -28,11 +28,8 @@ export interface DataEventSummaryRow {
 export class DataEventReadModel {
   private readonly db: Kysely<DataEventsReadModel>;
 
-  private readonly postgres: boolean;
-
   constructor(@Inject(PROJECTION_RUNNER) runner: ProjectionRunner) {
     this.db = runner.queryDb<DataEventsReadModel>('data_events');
-    this.postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
   /** Newest first; keyset on (created_at, event_id), so a page is stable under new inserts. */
@@ -72,27 +69,56 @@ export class DataEventReadModel {
     };
   }
 
+  /** Per event name, the tracked events and the reported summaries (`POST /events/summaries`) together. */
   async summary(workspaceId: string, contactId: string): Promise<DataEventSummaryRow[]> {
-    const rows = await this.db
-      .selectFrom('data_events')
-      .select((eb) => [
-        'name',
-        eb.fn.min('created_at').as('first'),
-        eb.fn.max('created_at').as('last'),
-        eb.fn.countAll().as('count'),
-      ])
-      .where('workspace_id', '=', workspaceId)
-      .where('contact_id', '=', contactId)
-      .groupBy('name')
-      // By bytes, as every text order of the API, whatever the PostgreSQL database's collation.
-      .orderBy(this.postgres ? sql`name COLLATE "C"` : sql`name`)
-      .execute();
-    return rows.map((row) => ({
-      name: row.name,
-      first: Number(row.first),
-      last: Number(row.last),
-      count: Number(row.count),
-    }));
+    const [tracked, reported] = await Promise.all([
+      this.db
+        .selectFrom('data_events')
+        .select((eb) => [
+          'name',
+          eb.fn.min('created_at').as('first'),
+          eb.fn.max('created_at').as('last'),
+          eb.fn.countAll().as('count'),
+        ])
+        .where('workspace_id', '=', workspaceId)
+        .where('contact_id', '=', contactId)
+        .groupBy('name')
+        .execute(),
+      this.db
+        .selectFrom('data_events_summaries')
+        .select((eb) => [
+          'name',
+          eb.fn.min('first_at').as('first'),
+          eb.fn.max('last_at').as('last'),
+          eb.fn.sum('count').as('count'),
+        ])
+        .where('workspace_id', '=', workspaceId)
+        .where('contact_id', '=', contactId)
+        .groupBy('name')
+        .execute(),
+    ]);
+    const byName = new Map<string, DataEventSummaryRow>();
+    for (const row of [...tracked, ...reported]) {
+      const seen = byName.get(row.name);
+      const first = Number(row.first);
+      const last = Number(row.last);
+      const count = Number(row.count);
+      byName.set(
+        row.name,
+        seen === undefined
+          ? { name: row.name, first, last, count }
+          : {
+              name: row.name,
+              first: Math.min(seen.first, first),
+              last: Math.max(seen.last, last),
+              count: seen.count + count,
+            },
+      );
+    }
+    // By bytes, as every text order of the API, whatever the PostgreSQL database's collation.
+    return [...byName.values()].sort((a, b) =>
+      Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)),
+    );
   }
 }
 
