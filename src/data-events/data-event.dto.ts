@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -17,12 +18,18 @@ import {
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
 import { PageQuery } from '../contacts/http/page-query';
 
+/** An event's name, as Intercom takes it: up to 255 characters, not blank. */
+const IsEventName = () =>
+  applyDecorators(
+    IsString(),
+    MinLength(1),
+    MaxLength(255),
+    Matches(/\S/, { message: 'event_name must not be blank' }),
+  );
+
 export class CreateDataEventDto {
   @ApiProperty({ example: 'invited-friend' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  @Matches(/\S/, { message: 'event_name must not be blank' })
+  @IsEventName()
   event_name!: string;
 
   @ApiProperty({ description: 'Unix seconds' })
@@ -54,10 +61,7 @@ export class CreateDataEventDto {
 
 export class EventSummaryDto {
   @ApiProperty({ example: 'invited-friend' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  @Matches(/\S/, { message: 'event_name must not be blank' })
+  @IsEventName()
   event_name!: string;
 
   @ApiProperty({ description: 'How many times the event occurred', minimum: 1 })

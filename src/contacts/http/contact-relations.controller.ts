@@ -1,31 +1,24 @@
 import { Controller, Get, Param, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Min } from 'class-validator';
 import { CONTACT_READ_MODELS } from '../../../projections/read-models';
 import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
 import { DecimalInteger } from '../../shared/decimal-integer';
 import { MinPosition } from '../../shared/http/intercom-version';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { ContactReadModel } from '../queries/contact-read-model';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../search/contact-search.parse';
+import { DEFAULT_PER_PAGE } from '../search/contact-search.parse';
 import { ContactErrorsFilter } from './contact-errors.filter';
+import { PerPageQuery } from './page-query';
 
 /** The query of Intercom's page-numbered lists (a contact's companies and notes). */
-class NumberedPageQuery {
+class NumberedPageQuery extends PerPageQuery {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
   @IsOptional()
   @DecimalInteger()
   @IsInt()
   @Min(1)
   readonly page?: number;
-
-  @ApiPropertyOptional({ maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PER_PAGE)
-  readonly per_page?: number;
 }
 
 /**
