@@ -12,17 +12,18 @@ import {
   MaxLength,
   Matches,
   Min,
-  MinLength,
   ValidateNested,
 } from 'class-validator';
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
 import { PageQuery } from '../contacts/http/page-query';
 
+/** The largest count a summary reports. */
+const MAX_COUNT = 2_147_483_647;
+
 /** An event's name, as Intercom takes it: up to 255 characters, not blank. */
 const IsEventName = () =>
   applyDecorators(
     IsString(),
-    MinLength(1),
     MaxLength(255),
     Matches(/\S/, { message: 'event_name must not be blank' }),
   );
@@ -64,10 +65,11 @@ export class EventSummaryDto {
   @IsEventName()
   event_name!: string;
 
-  @ApiProperty({ description: 'How many times the event occurred', minimum: 1 })
+  // A 32-bit count, as Intercom's: sums of reports then stay exact (below 2^53) in both stores.
+  @ApiProperty({ description: 'How many times the event occurred', minimum: 1, maximum: MAX_COUNT })
   @IsInt()
   @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @Max(MAX_COUNT)
   count!: number;
 
   @ApiProperty({ description: 'Unix seconds: the first time it occurred' })
@@ -86,7 +88,7 @@ export class EventSummaryDto {
 export class CreateEventSummariesDto {
   @ApiProperty({ description: 'The external_id of a user' })
   @IsString()
-  @MinLength(1)
+  @Matches(/\S/, { message: 'user_id must not be blank' })
   user_id!: string;
 
   @ApiProperty({ type: EventSummaryDto })

@@ -103,16 +103,23 @@ describe('Contacts and data attributes through the official intercom-client SDK'
       type: 'list',
       companies: [],
       total_count: 0,
-      pages: { type: 'pages', page: 2, next: null, per_page: 5, total_pages: 0 },
+      pages: { type: 'pages', page: 2, per_page: 5, total_pages: 0 },
     });
     const notes: unknown[] = [];
     for await (const note of await client.notes.list({ contact_id: contact.id })) notes.push(note);
     expect(notes).toEqual([]);
 
-    const response = await service.request(`/contacts/${contact.id}/companies?per_page=0`);
-    expect(response.status).toBe(400);
-    const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
-    expect(errors[0]).toMatchObject({ code: 'parameter_invalid', field: 'per_page' });
+    for (const [query, field] of [
+      ['companies?per_page=0', 'per_page'],
+      ['notes?page=0', 'page'],
+      ['tags?per_page=5', 'per_page'],
+      ['subscriptions?colour=red', 'colour'],
+    ]) {
+      const response = await service.request(`/contacts/${contact.id}/${query}`);
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors[0]).toMatchObject({ code: 'parameter_invalid', field });
+    }
 
     await client.contacts.delete({ contact_id: contact.id });
     for (const list of [

@@ -478,6 +478,51 @@ describe('Contacts API refusals change nothing', () => {
       expect(await contactCount()).toBe(before);
     });
 
+    it('refuses body keys named after Object.prototype members as unknown fields, and a search without a body by its query', async () => {
+      const before = await contactCount();
+      await expectRefusal(
+        service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', hasOwnProperty: 'x' },
+        }),
+        400,
+        'parameter_invalid',
+        'hasOwnProperty',
+      );
+      await expectRefusal(
+        service.request('/contacts', { method: 'POST', json: { role: 'lead', toString: 'x' } }),
+        400,
+        'parameter_invalid',
+        'toString',
+      );
+      await expectRefusal(
+        service.request('/events/summaries', {
+          method: 'POST',
+          json: {
+            user_id: 'nobody',
+            event_summaries: { event_name: 'x', count: 1, first: 1, last: 2, valueOf: 3 },
+          },
+        }),
+        400,
+        'parameter_invalid',
+        'event_summaries.valueOf',
+      );
+      for (const body of [undefined, '']) {
+        await expectRefusal(
+          service.request('/contacts/search', {
+            method: 'POST',
+            ...(body === undefined
+              ? {}
+              : { headers: { 'content-type': 'application/json' }, body }),
+          }),
+          400,
+          'parameter_invalid',
+          'query',
+        );
+      }
+      expect(await contactCount()).toBe(before);
+    });
+
     it("answers URLs Fastify's router refuses (bad percent-encoding, an overlong path parameter) in the envelope, without echoing them", async () => {
       const long = 'a'.repeat(5000);
       for (const [method, path, status] of [

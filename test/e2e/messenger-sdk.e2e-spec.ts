@@ -1,4 +1,5 @@
 import { IntercomClient, IntercomError } from 'intercom-client';
+import { request as httpRequest } from 'node:http';
 import { eventually } from '../support/eventually';
 import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
@@ -316,6 +317,27 @@ describe('Visitors, conversations and data events through the official intercom-
       url = page.pages.next;
     }
     expect(names).toEqual(['step-4', 'step-3', 'step-2', 'step-1', 'step-0']);
+    // A Host header that names no host does not become the link's: the link is a path then.
+    const { port } = new URL(service.baseUrl);
+    const body = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          port,
+          host: '127.0.0.1',
+          path: `/events?type=user&intercom_user_id=${user.id}&per_page=2`,
+          headers: { host: 'evil.example/x?y=', authorization: `Bearer ${ACME_TOKEN}` },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve(text));
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+    const { pages } = JSON.parse(body) as { pages: { next?: string } };
+    expect(pages.next).toMatch(/^\/events\?type=user&/);
   });
 
   it('refuses a conversation or a data event dated more than five minutes ahead, naming created_at', async () => {
@@ -524,6 +546,12 @@ describe('Visitors, conversations and data events through the official intercom-
         400,
         'event_summaries.last',
       ],
+      [
+        { ...report, event_summaries: { ...report.event_summaries, count: 2 ** 31 } },
+        400,
+        'event_summaries.count',
+      ],
+      [{ ...report, user_id: '  ' }, 400, 'user_id'],
     ] as const) {
       const response = await service.request('/events/summaries', { method: 'POST', json });
       expect(response.status).toBe(status);

@@ -21,6 +21,9 @@ class NumberedPageQuery extends PerPageQuery {
   readonly page?: number;
 }
 
+/** No query parameters: one given is refused by name rather than ignored. */
+class NoQuery {}
+
 /**
  * What the contact object links to and this service keeps none of (tags, companies, notes,
  * subscriptions): each answers its Intercom list, empty, for a contact that exists, so that the
@@ -41,6 +44,7 @@ export class ContactRelationsController {
   async tags(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
+    @Query() _query: NoQuery,
     @MinPosition() minPosition: bigint | undefined,
   ) {
     await this.existing(workspaceId, id, minPosition);
@@ -52,6 +56,7 @@ export class ContactRelationsController {
   async subscriptions(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
+    @Query() _query: NoQuery,
     @MinPosition() minPosition: bigint | undefined,
   ) {
     await this.existing(workspaceId, id, minPosition);
@@ -92,10 +97,10 @@ export class ContactRelationsController {
   }
 }
 
+/** The only page: without `next`, as every last page of the API. */
 const emptyPages = (query: NumberedPageQuery) => ({
   type: 'pages' as const,
   page: query.page ?? 1,
-  next: null,
   per_page: query.per_page ?? DEFAULT_PER_PAGE,
   total_pages: 0,
 });

@@ -145,9 +145,11 @@ export class ContactsController {
     @MinPosition() minPosition: bigint | undefined,
     @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
+    // No body is an empty search request: refused for the query it lacks, by name.
+    const given = body ?? {};
     // The definitions type `custom_attributes.*` fields; a request naming none needs no read of them.
-    const request = parseContactSearchRequest(body, {
-      customAttributeType: JSON.stringify(body).includes('custom_attributes.')
+    const request = parseContactSearchRequest(given, {
+      customAttributeType: JSON.stringify(given).includes('custom_attributes.')
         ? await this.customAttributes.searchTypes(workspaceId)
         : () => undefined,
     });

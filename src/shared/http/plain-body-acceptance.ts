@@ -161,9 +161,13 @@ function isPlain(metadata: ValidationMetadata): boolean {
   );
 }
 
-/** Keys the ValidationPipe strips at any depth before validating (they could reach a prototype). */
+/**
+ * Keys the ValidationPipe strips at any depth before validating: those that could reach a
+ * prototype, and (class-transformer skips a key its target inherits a method by) the names of
+ * `Object.prototype`'s members, such as `toString` or `hasOwnProperty`.
+ */
 export const PROTOTYPE_KEYS: JsonRefusal = {
-  key: (key) => key === '__proto__' || key === 'prototype' || key === 'constructor',
+  key: (key) => key === 'prototype' || key in Object.prototype,
 };
 
 /** A body holding one takes the full path (which strips them). */
