@@ -53,6 +53,8 @@ export interface ContactsTable {
   custom_attributes: string;
   /** JSON array of `{source_contact_id, source_contact_role, merged_at}`. */
   merge_history: string;
+  /** JSON object: when each context field was last reported (the fold's `contextReportedAt`). */
+  context_reported_at: string;
   /** Stream revision of the last applied event: makes re-applying an event a no-op. */
   revision: number;
 }
@@ -106,6 +108,7 @@ const COLUMN_SET: Record<keyof ContactsTable, true> = {
   utm_term: true,
   custom_attributes: true,
   merge_history: true,
+  context_reported_at: true,
   revision: true,
 };
 

@@ -49,7 +49,8 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    version: 8,
+    // 9: its contacts' rows keep context_reported_at, as the contacts read model's do.
+    version: 9,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.

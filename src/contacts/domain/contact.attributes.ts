@@ -148,18 +148,59 @@ export const sameLocation = (a: ContactLocation, b: ContactLocation): boolean =>
 export const isEmptyLocation = (location: ContactLocation): boolean =>
   sameLocation(location, EMPTY_LOCATION);
 
+/** When each context field was last reported (event time), by the sighting that set it. */
+export type ContextReportedAt = Readonly<Partial<Record<keyof SeenContext, UnixSeconds>>>;
+
 /**
- * The part of a late sighting's context that the contact holds no value for: a newer sighting
- * says where the contact is now, but what it did not report is best known from the older one.
+ * The part of a sighting's context at `seenAt` that is the newest report of its field: a field
+ * holds what the latest sighting (by event time) that reported it said, whatever order they
+ * arrived in.
  */
-export const contextGaps = (current: StandardAttributes, context: SeenContext): SeenContext =>
+export const freshContext = (
+  reportedAt: ContextReportedAt,
+  context: SeenContext,
+  seenAt: UnixSeconds,
+): SeenContext =>
   Object.fromEntries(
-    Object.entries(context).filter(([key, value]) =>
-      key === 'location'
-        ? !isEmptyLocation(value as ContactLocation) && isEmptyLocation(current.location)
-        : value != null && current[key as keyof SeenContext] === null,
-    ),
+    Object.entries(context).filter(([key, value]) => {
+      if (value == null || (key === 'location' && isEmptyLocation(value as ContactLocation)))
+        return false;
+      const reported = reportedAt[key as keyof SeenContext];
+      return reported === undefined || reported <= seenAt;
+    }),
   );
+
+/** The fields a sighting reports (`SeenContext`'s), as an update may write them too. */
+const CONTEXT_FIELDS: readonly (keyof SeenContext)[] = [
+  'browser',
+  'browser_version',
+  'browser_language',
+  'os',
+  'location',
+  ...ARRIVAL_FIELDS,
+];
+
+/** The context fields an update writes. */
+export const contextOfChanges = (changes: AttributeChanges): SeenContext =>
+  Object.fromEntries(
+    CONTEXT_FIELDS.filter((field) => changes[field] !== undefined).map((field) => [
+      field,
+      changes[field],
+    ]),
+  );
+
+/** `reportedAt` with every field of `context` reported at `at`. */
+export const reportedContext = (
+  reportedAt: ContextReportedAt,
+  context: SeenContext,
+  at: UnixSeconds,
+): ContextReportedAt => {
+  const keys = Object.keys(context);
+  if (keys.length === 0) return reportedAt;
+  const next: Partial<Record<keyof SeenContext, UnixSeconds>> = { ...reportedAt };
+  for (const key of keys) next[key as keyof SeenContext] = at;
+  return next;
+};
 
 export const sameAttributeValue = <K extends StandardAttributeName>(
   key: K,

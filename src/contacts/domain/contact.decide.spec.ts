@@ -605,6 +605,16 @@ describe('contact decider', () => {
         .then([seen(T0 + 500, { browser: 'Safari', os: 'iOS' })]);
     });
 
+    it('records a late sighting of a field that only an older sighting reported', () => {
+      given([leadCreated(), seen(T0, { browser: 'Chrome' }), seen(T0 + 1000, { os: 'Linux' })])
+        .when({
+          type: 'RecordSeen',
+          data: { ...ids, context: { browser: 'Edge' }, occurredAt: T0 + 500 },
+          now: T0 + 2000,
+        })
+        .then([seen(T0 + 500, { browser: 'Edge' })]);
+    });
+
     it('refuses an unknown contact', () => {
       given([]).when({ type: 'RecordSeen', data: ids, now }).thenThrows(ContactNotFound);
     });

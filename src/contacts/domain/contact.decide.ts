@@ -2,7 +2,7 @@ import {
   STANDARD_ATTRIBUTE_NAMES,
   changedCustomAttributes,
   changedStandardAttributes,
-  contextGaps,
+  freshContext,
   definedOnly,
   isEmptyLocation,
   sameAttributeValue,
@@ -336,10 +336,11 @@ export const recordSeen = (command: RecordSeen, state: ContactState): Decision =
   const contact = requireLive(state, contactId);
   const seenAt = eventTime(command);
   const context = definedOnly(command.data.context ?? {});
-  // A late sighting leaves last_seen_at and the context with the newest one: it is recorded only
-  // when it reports what the contact holds no value for (see `contextGaps`).
+  // A late sighting leaves last_seen_at with the newest one: it is recorded only when some field
+  // of its context is newer than the last report of that field (see `freshContext`).
   const late = contact.last_seen_at !== null && seenAt < contact.last_seen_at;
-  if (late && Object.keys(contextGaps(contact, context)).length === 0) return [];
+  if (late && !contextChanged(contact, freshContext(contact.contextReportedAt, context, seenAt)))
+    return [];
   const window = command.data.throttleSeconds ?? DEFAULT_SEEN_THROTTLE_SECONDS;
   const throttled =
     contact.lastSeenRecordedAt !== null && seenAt - contact.lastSeenRecordedAt < window;

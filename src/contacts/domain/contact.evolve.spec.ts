@@ -159,6 +159,27 @@ describe('contact evolve', () => {
     });
   });
 
+  it('gives each context field what the newest sighting that reported it said, whatever the arrival order', () => {
+    const sighting = (at: number, context: Record<string, string>): ContactEvent => ({
+      type: 'ContactSeen',
+      data: { ...ids, seenAt: at, context },
+    });
+    const a = sighting(T0, { browser: 'chrome' });
+    const b = sighting(T0 + 500, { browser: 'edge' });
+    const c = sighting(T0 + 900, { os: 'linux' });
+    for (const order of [
+      [a, b, c],
+      [a, c, b],
+      [c, b, a],
+    ]) {
+      expect(live([leadCreated(), ...order])).toMatchObject({
+        browser: 'edge',
+        os: 'linux',
+        last_seen_at: T0 + 900,
+      });
+    }
+  });
+
   it('moves last_replied_at and last_contacted_at forwards only', () => {
     const user = live([
       userCreated(),

@@ -1,7 +1,9 @@
 import {
   applyCustomAttributes,
-  contextGaps,
+  contextOfChanges,
   definedOnly,
+  freshContext,
+  reportedContext,
   FLAG_ATTRIBUTES,
   type AttributeChanges,
   type SeenContext,
@@ -97,26 +99,30 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         : touched(withIdentity(contact, event.data.identity), event.data.loggedInAt);
     case 'ContactUpdated': {
       const { role, ...changes } = event.data.changes;
+      // Written as it arrives, and a report of its context fields at that time.
+      const written = withAttributes({ ...contact, status: role ?? contact.status }, changes);
       return touched(
-        withAttributes({ ...contact, status: role ?? contact.status }, changes),
+        {
+          ...written,
+          contextReportedAt: reportedContext(
+            contact.contextReportedAt,
+            contextOfChanges(changes),
+            event.data.updatedAt,
+          ),
+        },
         event.data.updatedAt,
       );
     }
     case 'ContactSeen': {
-      const seenAt = event.data.seenAt;
-      const lastSeenRecordedAt = later(contact.lastSeenRecordedAt, seenAt);
-      // Only the newest sighting describes where the contact is now; an older one fills in only
-      // what no newer one reported.
-      if (contact.last_seen_at !== null && seenAt < contact.last_seen_at) {
-        return {
-          ...withContext(contact, contextGaps(contact, event.data.context)),
-          lastSeenRecordedAt,
-        };
-      }
+      const { seenAt, context } = event.data;
+      // Each field says what the newest sighting that reported it said; a late one moves
+      // nothing back, last_seen_at included.
+      const fresh = freshContext(contact.contextReportedAt, context, seenAt);
       return {
-        ...withContext(contact, event.data.context),
-        last_seen_at: seenAt,
-        lastSeenRecordedAt,
+        ...withContext(contact, fresh),
+        contextReportedAt: reportedContext(contact.contextReportedAt, fresh, seenAt),
+        last_seen_at: later(contact.last_seen_at, seenAt),
+        lastSeenRecordedAt: later(contact.lastSeenRecordedAt, seenAt),
       };
     }
     case 'ContactArchived':
@@ -189,7 +195,11 @@ const evolveNew = (event: ContactEvent): ContactState | undefined => {
       workspace_id,
       created_at: event.data.registeredAt,
     });
-    return withContext({ ...visitor, user_id: event.data.userId }, event.data.context);
+    const context = freshContext({}, event.data.context, event.data.registeredAt);
+    return {
+      ...withContext({ ...visitor, user_id: event.data.userId }, context),
+      contextReportedAt: reportedContext({}, context, event.data.registeredAt),
+    };
   }
   if (event.type === 'LeadCreated' || event.type === 'UserCreated') {
     const status = event.type === 'LeadCreated' ? 'lead' : 'user';

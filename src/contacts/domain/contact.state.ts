@@ -2,6 +2,7 @@ import {
   arrivalOf,
   EMPTY_STANDARD_ATTRIBUTES,
   NO_ARRIVAL,
+  type ContextReportedAt,
   type CustomAttributes,
   type StandardAttributes,
   type UnixSeconds,
@@ -40,6 +41,8 @@ export interface LiveContact extends StandardAttributes {
   readonly merge_history: readonly MergeHistoryItem[];
   /** Event time of the last `ContactSeen`: the start of the current throttle window. */
   readonly lastSeenRecordedAt: UnixSeconds | null;
+  /** When each context field (browser, os, location, …) was last reported (see `freshContext`). */
+  readonly contextReportedAt: ContextReportedAt;
   /** Keys (see `dataEventKey`) of the data events already tracked, for deduplication. */
   readonly dataEventKeys: ReadonlySet<string>;
 }
@@ -135,6 +138,7 @@ export const newLiveContact = (fields: {
   custom_attributes: {},
   merge_history: [],
   lastSeenRecordedAt: null,
+  contextReportedAt: {},
   dataEventKeys: new Set(),
 });
 
