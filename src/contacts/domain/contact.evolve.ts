@@ -99,17 +99,20 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         : touched(withIdentity(contact, event.data.identity), event.data.loggedInAt);
     case 'ContactUpdated': {
       const { role, ...changes } = event.data.changes;
-      // Written as it arrives, and a report of its context fields at that time.
+      // Written as it arrives, and a report of its context fields (if any) at that time.
       const written = withAttributes({ ...contact, status: role ?? contact.status }, changes);
+      const context = contextOfChanges(changes);
       return touched(
-        {
-          ...written,
-          contextReportedAt: reportedContext(
-            contact.contextReportedAt,
-            contextOfChanges(changes),
-            event.data.updatedAt,
-          ),
-        },
+        Object.keys(context).length === 0
+          ? written
+          : {
+              ...written,
+              contextReportedAt: reportedContext(
+                contact.contextReportedAt,
+                context,
+                event.data.updatedAt,
+              ),
+            },
         event.data.updatedAt,
       );
     }
