@@ -88,6 +88,16 @@ export interface StandardAttributes extends ArrivalAttributes {
 
 export type StandardAttributeName = keyof StandardAttributes;
 
+/** The fields a sighting reports (`SeenContext`'s), as an update may write them too. */
+const CONTEXT_FIELDS: readonly (keyof SeenContext)[] = [
+  'browser',
+  'browser_version',
+  'browser_language',
+  'os',
+  'location',
+  ...ARRIVAL_FIELDS,
+];
+
 /** The standard attributes that are flags: they always hold true or false, never nothing. */
 export const FLAG_ATTRIBUTES = [
   'unsubscribed_from_emails',
@@ -108,12 +118,7 @@ export const STANDARD_ATTRIBUTE_NAMES: readonly StandardAttributeName[] = [
   'has_hard_bounced',
   'marked_email_as_spam',
   'language_override',
-  'browser',
-  'browser_version',
-  'browser_language',
-  'os',
-  'location',
-  ...ARRIVAL_FIELDS,
+  ...CONTEXT_FIELDS,
 ];
 
 export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {
@@ -169,16 +174,6 @@ export const freshContext = (
       return reported === undefined || reported <= seenAt;
     }),
   );
-
-/** The fields a sighting reports (`SeenContext`'s), as an update may write them too. */
-const CONTEXT_FIELDS: readonly (keyof SeenContext)[] = [
-  'browser',
-  'browser_version',
-  'browser_language',
-  'os',
-  'location',
-  ...ARRIVAL_FIELDS,
-];
 
 /** The context fields an update writes. */
 export const contextOfChanges = (changes: AttributeChanges): SeenContext =>

@@ -39,21 +39,11 @@ export class ContactRelationsController {
     private readonly readYourWrites: ReadYourWrites,
   ) {}
 
-  @Get(':id/tags')
-  @ApiOperation({ summary: "List a contact's tags (none are kept: always empty)" })
-  async tags(
-    @WorkspaceId() workspaceId: string,
-    @Param('id') id: string,
-    @Query() _query: NoQuery,
-    @MinPosition() minPosition: bigint | undefined,
-  ) {
-    await this.existing(workspaceId, id, minPosition);
-    return { type: 'list' as const, data: [] };
-  }
-
-  @Get(':id/subscriptions')
-  @ApiOperation({ summary: "List a contact's subscription types (none are kept: always empty)" })
-  async subscriptions(
+  @Get([':id/tags', ':id/subscriptions'])
+  @ApiOperation({
+    summary: "List a contact's tags, or its subscription types (none are kept: always empty)",
+  })
+  async tagsOrSubscriptions(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
     @Query() _query: NoQuery,
