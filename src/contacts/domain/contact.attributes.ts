@@ -89,7 +89,7 @@ export interface StandardAttributes extends ArrivalAttributes {
 export type StandardAttributeName = keyof StandardAttributes;
 
 /** The fields a sighting reports (`SeenContext`'s), as an update may write them too. */
-const CONTEXT_FIELDS: readonly (keyof SeenContext)[] = [
+export const CONTEXT_FIELDS: readonly (keyof SeenContext)[] = [
   'browser',
   'browser_version',
   'browser_language',

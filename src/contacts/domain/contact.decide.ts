@@ -1,4 +1,5 @@
 import {
+  CONTEXT_FIELDS,
   STANDARD_ATTRIBUTE_NAMES,
   changedCustomAttributes,
   changedStandardAttributes,
@@ -7,6 +8,7 @@ import {
   isEmptyLocation,
   sameAttributeValue,
   type AttributeChanges,
+  type ContextReportedAt,
   type CustomAttributeValue,
   type SeenContext,
   type StandardAttributeName,
@@ -427,9 +429,43 @@ const laterOf = (
  * because the source's activity now counts as the target's; an unsubscribe carries over, because
  * the person asked for it whichever record they were on.
  */
-const mergedFields = (target: LiveContact, source: MergeSource): MergedFields => {
+/**
+ * Whether the source's value of a context field is the newer report: a field the target holds
+ * without a known report time (written at creation, or by an older build) is kept.
+ */
+const newerContextOnSource = (
+  name: keyof SeenContext,
+  target: LiveContact,
+  source: MergeSource,
+): boolean => {
+  const sourceAt = source.contextReportedAt?.[name];
+  const targetAt = target.contextReportedAt[name];
+  return (
+    sourceAt !== undefined &&
+    !isBlank(name, source.attributes) &&
+    (isBlank(name, target) || (targetAt !== undefined && sourceAt > targetAt))
+  );
+};
+
+/**
+ * What the target takes from the source: the fields it lacks, and the context fields the source
+ * saw last (`contextReportedAt` of those, for the target to keep).
+ */
+const mergedFields = (
+  target: LiveContact,
+  source: MergeSource,
+): { copied: MergedFields; contextReportedAt: ContextReportedAt } => {
   const filled: Partial<Record<StandardAttributeName, unknown>> = {};
+  const contextReportedAt: Partial<Record<keyof SeenContext, UnixSeconds>> = {};
   for (const name of FILLABLE) {
+    if (CONTEXT_FIELDS.includes(name as keyof SeenContext)) {
+      const field = name as keyof SeenContext;
+      if (newerContextOnSource(field, target, source)) {
+        filled[name] = source.attributes[name];
+        contextReportedAt[field] = source.contextReportedAt![field];
+        continue;
+      }
+    }
     if (isBlank(name, target) && !isBlank(name, source.attributes)) {
       filled[name] = source.attributes[name];
     }
@@ -438,7 +474,7 @@ const mergedFields = (target: LiveContact, source: MergeSource): MergedFields =>
   for (const [name, value] of Object.entries(source.custom_attributes)) {
     if (!(name in target.custom_attributes) && value !== null) custom[name] = value;
   }
-  return definedOnly({
+  const copied = definedOnly({
     ...(filled as Partial<StandardAttributes>),
     ...(source.attributes.unsubscribed_from_emails && !target.unsubscribed_from_emails
       ? { unsubscribed_from_emails: true }
@@ -448,6 +484,7 @@ const mergedFields = (target: LiveContact, source: MergeSource): MergedFields =>
     last_contacted_at: laterOf(target.last_contacted_at, source.last_contacted_at),
     ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
   });
+  return { copied, contextReportedAt };
 };
 
 export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState): Decision => {
@@ -476,6 +513,7 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
         'Pass skip_duplicate_validation=true to override this check.',
     );
   }
+  const { copied, contextReportedAt } = mergedFields(state, source);
   const absorbed: LeadMergeAbsorbed = {
     type: 'LeadMergeAbsorbed',
     data: {
@@ -484,8 +522,9 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
       from: source.contactId,
       sourceRole: source.role,
       mergedAt: command.data.mergedAt ?? command.now,
-      copied: mergedFields(state, source),
+      copied,
       ...(source.dataEventKeys.length > 0 ? { dataEventKeys: source.dataEventKeys } : {}),
+      ...(Object.keys(contextReportedAt).length > 0 ? { contextReportedAt } : {}),
     },
   };
   return [absorbed];

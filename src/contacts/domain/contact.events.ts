@@ -1,4 +1,10 @@
-import type { AttributeChanges, JsonValue, SeenContext, UnixSeconds } from './contact.attributes';
+import type {
+  AttributeChanges,
+  ContextReportedAt,
+  JsonValue,
+  SeenContext,
+  UnixSeconds,
+} from './contact.attributes';
 
 /*
  * Payload conventions: top-level keys are ours (camelCase); nested objects of contact fields
@@ -157,6 +163,11 @@ export type LeadMergeAbsorbed = ContactEventOf<
      * retry of one is a duplicate there too. Absent from absorptions recorded before.
      */
     readonly dataEventKeys?: readonly string[];
+    /**
+     * When the context fields in `copied` were last reported on the source: the target keeps
+     * them as its own reports. Absent from absorptions recorded before.
+     */
+    readonly contextReportedAt?: ContextReportedAt;
   }
 >;
 

@@ -154,6 +154,9 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
           dataEventKeys: event.data.dataEventKeys?.length
             ? new Set([...contact.dataEventKeys, ...event.data.dataEventKeys])
             : contact.dataEventKeys,
+          contextReportedAt: event.data.contextReportedAt
+            ? { ...contact.contextReportedAt, ...event.data.contextReportedAt }
+            : contact.contextReportedAt,
           merge_history: [
             ...contact.merge_history,
             {

@@ -1,4 +1,5 @@
 import { EMPTY_STANDARD_ATTRIBUTES } from './contact.attributes';
+import { contactDecider } from './contact.decider';
 import { ContactMerged, ContactNotFound, InvalidMerge } from './contact.errors';
 import type { ContactEvent } from './contact.events';
 import { mergeSourceOf, type MergeSource } from './contact.state';
@@ -115,6 +116,43 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     external_id: 'ext-1',
     last_seen_at: T0 + 50,
     custom_attributes: { plan: 'pro' },
+  });
+
+  it('takes the context fields the source saw last, with their report times', () => {
+    const seenOnUser: ContactEvent = {
+      type: 'ContactSeen',
+      data: { ...ids, seenAt: T0 + 60, context: { browser: 'Safari', os: 'macOS' } },
+    };
+    const lead = source({
+      attributes: {
+        ...source().attributes,
+        browser: 'Firefox',
+        os: 'Linux',
+        browser_language: 'fr',
+      },
+      // browser seen on the lead after the user's sighting, os before it; browser_language never
+      // reported on the user.
+      contextReportedAt: { browser: T0 + 70, os: T0 + 40, browser_language: T0 + 10 },
+    });
+    const absorbed = contactDecider.decide(
+      { type: 'AbsorbMergedLead', data: { ...ids, source: lead }, now },
+      fold([user, seenOnUser]),
+    );
+    expect(absorbed).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({
+          copied: expect.objectContaining({ browser: 'Firefox', browser_language: 'fr' }),
+          contextReportedAt: { browser: T0 + 70, browser_language: T0 + 10 },
+        }),
+      }),
+    ]);
+    const merged = fold([user, seenOnUser, ...absorbed]);
+    expect(merged).toMatchObject({
+      browser: 'Firefox',
+      os: 'macOS',
+      browser_language: 'fr',
+      contextReportedAt: { browser: T0 + 70, os: T0 + 60, browser_language: T0 + 10 },
+    });
   });
 
   it('keeps the target values and fills its blanks from the source', () => {

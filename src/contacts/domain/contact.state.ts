@@ -58,6 +58,8 @@ export interface MergeSource {
   readonly last_contacted_at: UnixSeconds | null;
   /** Its data events' keys: a retry of one of them, addressed to it, lands on the target. */
   readonly dataEventKeys: readonly string[];
+  /** When its context fields were last reported (absent from sources recorded before). */
+  readonly contextReportedAt?: ContextReportedAt;
 }
 
 /**
@@ -179,5 +181,6 @@ export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
     last_replied_at: state.last_replied_at,
     last_contacted_at: state.last_contacted_at,
     dataEventKeys: [...state.dataEventKeys],
+    contextReportedAt: state.contextReportedAt,
   };
 };
