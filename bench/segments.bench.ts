@@ -207,7 +207,7 @@ function generateContactRows(file: string, count: number): void {
   const insert = db.prepare(`INSERT INTO segment_membership_contacts
     (workspace_id, id, role, status, archived, email, email_domain, name, created_at, updated_at,
      signed_up_at, last_seen_at, unsubscribed_from_emails, has_hard_bounced, marked_email_as_spam,
-     browser, custom_attributes, merge_history, context_reported_at, revision)
+     browser, custom_attributes, merge_history, field_written_at, revision)
     VALUES (?, ?, ?, 'live', 0, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, '[]', '{}', 2)`);
   const insertMany = db.transaction((from: number, to: number) => {
     for (let n = from; n < to; n += 1) {

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import {
   arrivalOf,
   EMPTY_LOCATION,
-  type ContextReportedAt,
+  type FieldWrittenAt,
   type ContactLocation,
 } from '../../src/contacts/domain/contact.attributes';
 import { CONTACT_EVENT_TYPES, toContactEvent } from '../../src/contacts/contact-event-codec';
@@ -52,7 +52,7 @@ export const CONTACTS_PROJECTION = 'contacts';
 
 export const contactsProjection = defineProjection<ContactsReadModel>({
   name: CONTACTS_PROJECTION,
-  // 5: when each context field was last reported (context_reported_at).
+  // 5: when each field was last written, in event time (field_written_at).
   version: 5,
   eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
   tables: ['contacts', 'contacts_attribute_values', 'contacts_attribute_values_totals'],
@@ -294,7 +294,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     custom_attributes: parseJson(row.custom_attributes, {}),
     merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []),
     lastSeenRecordedAt: null,
-    contextReportedAt: parseJson<ContextReportedAt>(row.context_reported_at, {}),
+    fieldWrittenAt: parseJson<FieldWrittenAt>(row.field_written_at, {}),
     dataEventKeys: new Set(),
   };
 }
@@ -341,7 +341,7 @@ export function liveRow(contact: LiveContact, revision: number): ContactsTable {
     ...arrivalOf(contact),
     custom_attributes: JSON.stringify(contact.custom_attributes),
     merge_history: JSON.stringify(contact.merge_history),
-    context_reported_at: JSON.stringify(contact.contextReportedAt),
+    field_written_at: JSON.stringify(contact.fieldWrittenAt),
     revision,
   };
 }

@@ -88,6 +88,6 @@ export function withContactColumns<Name extends string>(
     .addColumn('utm_term', 'text')
     .addColumn('custom_attributes', json, (column) => column.notNull())
     .addColumn('merge_history', json, (column) => column.notNull())
-    .addColumn('context_reported_at', json, (column) => column.notNull())
+    .addColumn('field_written_at', json, (column) => column.notNull())
     .addColumn('revision', 'bigint', (column) => column.notNull());
 }

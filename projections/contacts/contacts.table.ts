@@ -53,8 +53,8 @@ export interface ContactsTable {
   custom_attributes: string;
   /** JSON array of `{source_contact_id, source_contact_role, merged_at}`. */
   merge_history: string;
-  /** JSON object: when each context field was last reported (the fold's `contextReportedAt`). */
-  context_reported_at: string;
+  /** JSON object: when each field was last written, in event time (the fold's `fieldWrittenAt`). */
+  field_written_at: string;
   /** Stream revision of the last applied event: makes re-applying an event a no-op. */
   revision: number;
 }
@@ -108,7 +108,7 @@ const COLUMN_SET: Record<keyof ContactsTable, true> = {
   utm_term: true,
   custom_attributes: true,
   merge_history: true,
-  context_reported_at: true,
+  field_written_at: true,
   revision: true,
 };
 

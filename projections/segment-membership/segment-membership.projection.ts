@@ -49,7 +49,7 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    // 9: its contacts' rows keep context_reported_at, as the contacts read model's do.
+    // 9: its contacts' rows keep field_written_at, as the contacts read model's do.
     version: 9,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,

@@ -690,6 +690,40 @@ describe('POST /messenger/events', () => {
       });
     });
 
+    it('a late attributes update changes only the fields nothing newer wrote; the API writes as of now', async () => {
+      const visitorId = key('v-late-attributes');
+      const [lead] = await ingest([
+        {
+          id: key('c'),
+          type: 'conversation.started',
+          occurred_at: now - 1000,
+          visitor_id: visitorId,
+          conversation_id: key('conversation'),
+        },
+      ]);
+      const id = lead!.contact_id!;
+      const update = (at: number, attributes: Record<string, unknown>) => ({
+        id: key('update'),
+        type: 'contact.attributes_updated',
+        occurred_at: at,
+        visitor_id: visitorId,
+        attributes,
+      });
+      await ingest([update(now - 100, { name: 'Newer' })]);
+      await ingest([update(now - 500, { name: 'Older', phone: '+353 1 555' })]);
+      expect(await contact(id, (body) => body.phone === '+353 1 555')).toMatchObject({
+        name: 'Newer',
+        phone: '+353 1 555',
+      });
+      // An item dated ahead of the clock counts as written now: the API's write after it wins.
+      await ingest([update(now + 200, { name: 'Ahead' })]);
+      const written = await service.request(`/contacts/${id}`, {
+        method: 'PUT',
+        json: { name: 'From the API' },
+      });
+      expect(((await written.json()) as { name: string }).name).toBe('From the API');
+    });
+
     it("records any item's context as a sighting, not only a new visitor's or a visitor.seen's", async () => {
       const visitorId = key('v-context');
       const [seen] = await ingest([

@@ -61,7 +61,7 @@ export async function createContactsTable<DB>(
     ].map((c) => text(c)),
     sql`custom_attributes ${sql.raw(json)} NOT NULL`,
     sql`merge_history ${sql.raw(json)} NOT NULL`,
-    sql`context_reported_at ${sql.raw(json)} NOT NULL`,
+    sql`field_written_at ${sql.raw(json)} NOT NULL`,
     sql`revision integer NOT NULL`,
     sql`PRIMARY KEY (workspace_id, id)`,
   ];
@@ -207,7 +207,7 @@ export function contactGenerator(seed: number, workspaceId: string): ContactGene
         ...NO_ARRIVAL,
         custom_attributes: JSON.stringify(attributes),
         merge_history: '[]',
-        context_reported_at: '{}',
+        field_written_at: '{}',
         revision: 1,
         ...overrides,
       };

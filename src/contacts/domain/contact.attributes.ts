@@ -153,16 +153,30 @@ export const sameLocation = (a: ContactLocation, b: ContactLocation): boolean =>
 export const isEmptyLocation = (location: ContactLocation): boolean =>
   sameLocation(location, EMPTY_LOCATION);
 
-/** When each context field was last reported (event time), by the sighting that set it. */
-export type ContextReportedAt = Readonly<Partial<Record<keyof SeenContext, UnixSeconds>>>;
+/**
+ * When each field was last written, in event time: standard attributes by their names (context
+ * fields included, by the sighting that reported them), custom attributes as
+ * `custom_attributes.<name>`. Identity fields (email, external_id) and last_seen_at are not timed:
+ * identities are claimed as writes arrive, and last_seen_at only moves forwards.
+ */
+export type FieldWrittenAt = Readonly<Partial<Record<string, UnixSeconds>>>;
+
+const UNTIMED: ReadonlySet<string> = new Set(['email', 'external_id', 'last_seen_at']);
+
+const customKey = (name: string): string => `custom_attributes.${name}`;
+
+const isNewest = (writtenAt: FieldWrittenAt, key: string, at: UnixSeconds): boolean => {
+  const written = writtenAt[key];
+  return written === undefined || written <= at;
+};
 
 /**
  * The part of a sighting's context at `seenAt` that is the newest report of its field: a field
  * holds what the latest sighting (by event time) that reported it said, whatever order they
- * arrived in.
+ * arrived in (of two at the same second, the later arrival).
  */
 export const freshContext = (
-  reportedAt: ContextReportedAt,
+  writtenAt: FieldWrittenAt,
   context: SeenContext,
   seenAt: UnixSeconds,
 ): SeenContext =>
@@ -170,30 +184,48 @@ export const freshContext = (
     Object.entries(context).filter(([key, value]) => {
       if (value == null || (key === 'location' && isEmptyLocation(value as ContactLocation)))
         return false;
-      const reported = reportedAt[key as keyof SeenContext];
-      return reported === undefined || reported <= seenAt;
+      return isNewest(writtenAt, key, seenAt);
     }),
   );
 
-/** The context fields an update writes. */
-export const contextOfChanges = (changes: AttributeChanges): SeenContext =>
-  Object.fromEntries(
-    CONTEXT_FIELDS.filter((field) => changes[field] !== undefined).map((field) => [
-      field,
-      changes[field],
-    ]),
-  );
-
-/** `reportedAt` with every field of `context` reported at `at`. */
-export const reportedContext = (
-  reportedAt: ContextReportedAt,
-  context: SeenContext,
+/**
+ * The part of a write at `at` that is the newest write of its field (see `freshContext`):
+ * a late write never overwrites a newer one. Untimed fields always pass.
+ */
+export const freshChanges = (
+  writtenAt: FieldWrittenAt,
+  changes: AttributeChanges,
   at: UnixSeconds,
-): ContextReportedAt => {
-  const keys = Object.keys(context);
-  if (keys.length === 0) return reportedAt;
-  const next: Partial<Record<keyof SeenContext, UnixSeconds>> = { ...reportedAt };
-  for (const key of keys) next[key as keyof SeenContext] = at;
+): AttributeChanges => {
+  const { custom_attributes, ...standard } = changes;
+  const fresh: Record<string, unknown> = Object.fromEntries(
+    Object.entries(standard).filter(([key]) => UNTIMED.has(key) || isNewest(writtenAt, key, at)),
+  );
+  if (custom_attributes !== undefined) {
+    const custom = Object.fromEntries(
+      Object.entries(custom_attributes).filter(([name]) =>
+        isNewest(writtenAt, customKey(name), at),
+      ),
+    );
+    if (Object.keys(custom).length > 0) fresh.custom_attributes = custom;
+  }
+  return fresh;
+};
+
+/** `writtenAt` with every timed field of `changes` (a write or a context) written at `at`. */
+export const writtenFields = (
+  writtenAt: FieldWrittenAt,
+  changes: AttributeChanges | SeenContext,
+  at: UnixSeconds,
+): FieldWrittenAt => {
+  const { custom_attributes, ...standard } = changes as AttributeChanges;
+  const keys = [
+    ...Object.keys(standard).filter((key) => !UNTIMED.has(key)),
+    ...Object.keys(custom_attributes ?? {}).map(customKey),
+  ];
+  if (keys.length === 0) return writtenAt;
+  const next: Record<string, UnixSeconds> = { ...writtenAt } as Record<string, UnixSeconds>;
+  for (const key of keys) next[key] = at;
   return next;
 };
 

@@ -400,6 +400,21 @@ describe('contact decider', () => {
       custom_attributes: { plan: 'pro', seats: 3 },
     });
 
+    it('dates a write ahead of the clock at the clock, so that it shadows no later write', () => {
+      given([user])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { name: 'Ahead' }, occurredAt: now + 200 },
+          now,
+        })
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: { ...ids, updatedAt: now, changes: { name: 'Ahead' } },
+          },
+        ]);
+    });
+
     it('records only the fields that changed', () => {
       given([user])
         .when({

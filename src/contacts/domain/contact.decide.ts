@@ -8,7 +8,7 @@ import {
   isEmptyLocation,
   sameAttributeValue,
   type AttributeChanges,
-  type ContextReportedAt,
+  type FieldWrittenAt,
   type CustomAttributeValue,
   type SeenContext,
   type StandardAttributeName,
@@ -320,9 +320,16 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
   };
   if (Object.keys(changes).length === 0) return [];
+  // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts
+  // as written now, so that it cannot shadow the writes of the next minutes.
   const updated: ContactUpdated = {
     type: 'ContactUpdated',
-    data: { contactId, workspaceId, updatedAt: eventTime(command), changes },
+    data: {
+      contactId,
+      workspaceId,
+      updatedAt: Math.min(eventTime(command), command.now),
+      changes,
+    },
   };
   return [updated];
 };
@@ -341,7 +348,7 @@ export const recordSeen = (command: RecordSeen, state: ContactState): Decision =
   // A late sighting leaves last_seen_at with the newest one: it is recorded only when some field
   // of its context is newer than the last report of that field (see `freshContext`).
   const late = contact.last_seen_at !== null && seenAt < contact.last_seen_at;
-  if (late && !contextChanged(contact, freshContext(contact.contextReportedAt, context, seenAt)))
+  if (late && !contextChanged(contact, freshContext(contact.fieldWrittenAt, context, seenAt)))
     return [];
   const window = command.data.throttleSeconds ?? DEFAULT_SEEN_THROTTLE_SECONDS;
   const throttled =
@@ -438,8 +445,8 @@ const newerContextOnSource = (
   target: LiveContact,
   source: MergeSource,
 ): boolean => {
-  const sourceAt = source.contextReportedAt?.[name];
-  const targetAt = target.contextReportedAt[name];
+  const sourceAt = source.fieldWrittenAt?.[name];
+  const targetAt = target.fieldWrittenAt[name];
   return (
     sourceAt !== undefined &&
     !isBlank(name, source.attributes) &&
@@ -449,20 +456,20 @@ const newerContextOnSource = (
 
 /**
  * What the target takes from the source: the fields it lacks, and the context fields the source
- * saw last (`contextReportedAt` of those, for the target to keep).
+ * saw last (`fieldWrittenAt` of those, for the target to keep).
  */
 const mergedFields = (
   target: LiveContact,
   source: MergeSource,
-): { copied: MergedFields; contextReportedAt: ContextReportedAt } => {
+): { copied: MergedFields; fieldWrittenAt: FieldWrittenAt } => {
   const filled: Partial<Record<StandardAttributeName, unknown>> = {};
-  const contextReportedAt: Partial<Record<keyof SeenContext, UnixSeconds>> = {};
+  const fieldWrittenAt: Partial<Record<keyof SeenContext, UnixSeconds>> = {};
   for (const name of FILLABLE) {
     if (CONTEXT_FIELDS.includes(name as keyof SeenContext)) {
       const field = name as keyof SeenContext;
       if (newerContextOnSource(field, target, source)) {
         filled[name] = source.attributes[name];
-        contextReportedAt[field] = source.contextReportedAt![field];
+        fieldWrittenAt[field] = source.fieldWrittenAt![field];
         continue;
       }
     }
@@ -484,7 +491,7 @@ const mergedFields = (
     last_contacted_at: laterOf(target.last_contacted_at, source.last_contacted_at),
     ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
   });
-  return { copied, contextReportedAt };
+  return { copied, fieldWrittenAt };
 };
 
 export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState): Decision => {
@@ -513,7 +520,7 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
         'Pass skip_duplicate_validation=true to override this check.',
     );
   }
-  const { copied, contextReportedAt } = mergedFields(state, source);
+  const { copied, fieldWrittenAt } = mergedFields(state, source);
   const absorbed: LeadMergeAbsorbed = {
     type: 'LeadMergeAbsorbed',
     data: {
@@ -524,7 +531,7 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
       mergedAt: command.data.mergedAt ?? command.now,
       copied,
       ...(source.dataEventKeys.length > 0 ? { dataEventKeys: source.dataEventKeys } : {}),
-      ...(Object.keys(contextReportedAt).length > 0 ? { contextReportedAt } : {}),
+      ...(Object.keys(fieldWrittenAt).length > 0 ? { fieldWrittenAt } : {}),
     },
   };
   return [absorbed];

@@ -1,6 +1,6 @@
 import type {
   AttributeChanges,
-  ContextReportedAt,
+  FieldWrittenAt,
   JsonValue,
   SeenContext,
   UnixSeconds,
@@ -167,7 +167,7 @@ export type LeadMergeAbsorbed = ContactEventOf<
      * When the context fields in `copied` were last reported on the source: the target keeps
      * them as its own reports. Absent from absorptions recorded before.
      */
-    readonly contextReportedAt?: ContextReportedAt;
+    readonly fieldWrittenAt?: FieldWrittenAt;
   }
 >;
 

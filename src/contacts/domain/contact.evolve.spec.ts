@@ -125,6 +125,35 @@ describe('contact evolve', () => {
     expect(lead.updated_at).toBe(T0 + 100);
   });
 
+  it('keeps for each attribute its newest write by event time, whatever the arrival order', () => {
+    const updated = (at: number, changes: Record<string, unknown>): ContactEvent => ({
+      type: 'ContactUpdated',
+      data: { ...ids, updatedAt: at, changes },
+    });
+    const created = userCreated({ email: 'ada@example.com', name: 'Created' }, T0);
+    const newer = updated(T0 + 100, { name: 'Newer', custom_attributes: { plan: 'pro' } });
+    const older = updated(T0 + 50, {
+      name: 'Older',
+      phone: '+1 555',
+      email: 'late@example.com',
+      custom_attributes: { plan: 'free', seats: 3 },
+    });
+    for (const order of [
+      [newer, older],
+      [older, newer],
+    ]) {
+      expect(live([created, ...order])).toMatchObject({
+        name: 'Newer',
+        phone: '+1 555',
+        custom_attributes: { plan: 'pro', seats: 3 },
+      });
+    }
+    // Identities are written as they arrive: claimed or released by the decision, never skipped.
+    expect(live([created, newer, older]).email).toBe('late@example.com');
+    // A write older than the contact's creation leaves what the creation wrote.
+    expect(live([created, updated(T0 - 10, { name: 'Before' })]).name).toBe('Created');
+  });
+
   it('keeps last_seen_at and the context of the newest sighting when a late one arrives', () => {
     const lead = live([leadCreated(), seen(T0 + 100, 'Chrome'), seen(T0 + 40, 'Safari')]);
     expect(lead).toMatchObject({

@@ -1,9 +1,9 @@
 import {
   applyCustomAttributes,
-  contextOfChanges,
   definedOnly,
+  freshChanges,
   freshContext,
-  reportedContext,
+  writtenFields,
   FLAG_ATTRIBUTES,
   type AttributeChanges,
   type SeenContext,
@@ -99,31 +99,25 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         : touched(withIdentity(contact, event.data.identity), event.data.loggedInAt);
     case 'ContactUpdated': {
       const { role, ...changes } = event.data.changes;
-      // Written as it arrives, and a report of its context fields (if any) at that time.
-      const written = withAttributes({ ...contact, status: role ?? contact.status }, changes);
-      const context = contextOfChanges(changes);
+      const at = event.data.updatedAt;
+      // Each field keeps its newest write by event time: a late write changes only the fields
+      // nothing newer wrote (identities and last_seen_at as they arrive, see `FieldWrittenAt`).
+      const fresh = freshChanges(contact.fieldWrittenAt, changes, at);
+      const written = withAttributes({ ...contact, status: role ?? contact.status }, fresh);
+      const fieldWrittenAt = writtenFields(contact.fieldWrittenAt, fresh, at);
       return touched(
-        Object.keys(context).length === 0
-          ? written
-          : {
-              ...written,
-              contextReportedAt: reportedContext(
-                contact.contextReportedAt,
-                context,
-                event.data.updatedAt,
-              ),
-            },
-        event.data.updatedAt,
+        fieldWrittenAt === contact.fieldWrittenAt ? written : { ...written, fieldWrittenAt },
+        at,
       );
     }
     case 'ContactSeen': {
       const { seenAt, context } = event.data;
       // Each field says what the newest sighting that reported it said; a late one moves
       // nothing back, last_seen_at included.
-      const fresh = freshContext(contact.contextReportedAt, context, seenAt);
+      const fresh = freshContext(contact.fieldWrittenAt, context, seenAt);
       return {
         ...withContext(contact, fresh),
-        contextReportedAt: reportedContext(contact.contextReportedAt, fresh, seenAt),
+        fieldWrittenAt: writtenFields(contact.fieldWrittenAt, fresh, seenAt),
         last_seen_at: later(contact.last_seen_at, seenAt),
         lastSeenRecordedAt: later(contact.lastSeenRecordedAt, seenAt),
       };
@@ -154,9 +148,9 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
           dataEventKeys: event.data.dataEventKeys?.length
             ? new Set([...contact.dataEventKeys, ...event.data.dataEventKeys])
             : contact.dataEventKeys,
-          contextReportedAt: event.data.contextReportedAt
-            ? { ...contact.contextReportedAt, ...event.data.contextReportedAt }
-            : contact.contextReportedAt,
+          fieldWrittenAt: event.data.fieldWrittenAt
+            ? { ...contact.fieldWrittenAt, ...event.data.fieldWrittenAt }
+            : contact.fieldWrittenAt,
           merge_history: [
             ...contact.merge_history,
             {
@@ -204,13 +198,16 @@ const evolveNew = (event: ContactEvent): ContactState | undefined => {
     const context = freshContext({}, event.data.context, event.data.registeredAt);
     return {
       ...withContext({ ...visitor, user_id: event.data.userId }, context),
-      contextReportedAt: reportedContext({}, context, event.data.registeredAt),
+      fieldWrittenAt: writtenFields({}, context, event.data.registeredAt),
     };
   }
   if (event.type === 'LeadCreated' || event.type === 'UserCreated') {
     const status = event.type === 'LeadCreated' ? 'lead' : 'user';
     const created = newLiveContact({ status, id, workspace_id, created_at: event.data.createdAt });
-    return withAttributes(created, event.data.attributes);
+    return {
+      ...withAttributes(created, event.data.attributes),
+      fieldWrittenAt: writtenFields({}, event.data.attributes, event.data.createdAt),
+    };
   }
   return undefined;
 };

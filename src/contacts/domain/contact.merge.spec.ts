@@ -132,7 +132,7 @@ describe('merge, target side (AbsorbMergedLead)', () => {
       },
       // browser seen on the lead after the user's sighting, os before it; browser_language never
       // reported on the user.
-      contextReportedAt: { browser: T0 + 70, os: T0 + 40, browser_language: T0 + 10 },
+      fieldWrittenAt: { browser: T0 + 70, os: T0 + 40, browser_language: T0 + 10 },
     });
     const absorbed = contactDecider.decide(
       { type: 'AbsorbMergedLead', data: { ...ids, source: lead }, now },
@@ -142,7 +142,7 @@ describe('merge, target side (AbsorbMergedLead)', () => {
       expect.objectContaining({
         data: expect.objectContaining({
           copied: expect.objectContaining({ browser: 'Firefox', browser_language: 'fr' }),
-          contextReportedAt: { browser: T0 + 70, browser_language: T0 + 10 },
+          fieldWrittenAt: { browser: T0 + 70, browser_language: T0 + 10 },
         }),
       }),
     ]);
@@ -151,7 +151,7 @@ describe('merge, target side (AbsorbMergedLead)', () => {
       browser: 'Firefox',
       os: 'macOS',
       browser_language: 'fr',
-      contextReportedAt: { browser: T0 + 70, os: T0 + 60, browser_language: T0 + 10 },
+      fieldWrittenAt: { browser: T0 + 70, os: T0 + 60, browser_language: T0 + 10 },
     });
   });
 

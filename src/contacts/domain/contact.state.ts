@@ -2,7 +2,7 @@ import {
   arrivalOf,
   EMPTY_STANDARD_ATTRIBUTES,
   NO_ARRIVAL,
-  type ContextReportedAt,
+  type FieldWrittenAt,
   type CustomAttributes,
   type StandardAttributes,
   type UnixSeconds,
@@ -41,8 +41,8 @@ export interface LiveContact extends StandardAttributes {
   readonly merge_history: readonly MergeHistoryItem[];
   /** Event time of the last `ContactSeen`: the start of the current throttle window. */
   readonly lastSeenRecordedAt: UnixSeconds | null;
-  /** When each context field (browser, os, location, …) was last reported (see `freshContext`). */
-  readonly contextReportedAt: ContextReportedAt;
+  /** When each field was last written, in event time (see `FieldWrittenAt`). */
+  readonly fieldWrittenAt: FieldWrittenAt;
   /** Keys (see `dataEventKey`) of the data events already tracked, for deduplication. */
   readonly dataEventKeys: ReadonlySet<string>;
 }
@@ -58,8 +58,8 @@ export interface MergeSource {
   readonly last_contacted_at: UnixSeconds | null;
   /** Its data events' keys: a retry of one of them, addressed to it, lands on the target. */
   readonly dataEventKeys: readonly string[];
-  /** When its context fields were last reported (absent from sources recorded before). */
-  readonly contextReportedAt?: ContextReportedAt;
+  /** When its fields were last written (absent from sources recorded before). */
+  readonly fieldWrittenAt?: FieldWrittenAt;
 }
 
 /**
@@ -140,7 +140,7 @@ export const newLiveContact = (fields: {
   custom_attributes: {},
   merge_history: [],
   lastSeenRecordedAt: null,
-  contextReportedAt: {},
+  fieldWrittenAt: {},
   dataEventKeys: new Set(),
 });
 
@@ -181,6 +181,6 @@ export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
     last_replied_at: state.last_replied_at,
     last_contacted_at: state.last_contacted_at,
     dataEventKeys: [...state.dataEventKeys],
-    contextReportedAt: state.contextReportedAt,
+    fieldWrittenAt: state.fieldWrittenAt,
   };
 };

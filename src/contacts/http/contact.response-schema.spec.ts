@@ -46,7 +46,7 @@ const row: ContactsTable = {
   merge_history: JSON.stringify([
     { source_contact_id: 'abc', source_contact_role: 'lead', merged_at: 1_700_000_070 },
   ]),
-  context_reported_at: '{}',
+  field_written_at: '{}',
   revision: 4,
 };
 
