@@ -1,13 +1,18 @@
-import { pathToFirst } from './json-path';
+import { pathToFirst, type JsonRefusal } from './json-path';
 
 /**
- * Where a JSON value has a key named `__proto__`, as a field path, or undefined. JSON.parse keeps
- * such a key as an ordinary property, but copying it by assignment (`Object.assign`, `obj[key] =`)
- * replaces the copy's prototype instead: it is refused at the edge, naming where it is, before
- * anything copies it.
+ * Keys no body may hold, at any depth: `__proto__` and `prototype`, which reach a prototype when
+ * copied by assignment (`Object.assign`, `obj[key] =`), and the names of `Object.prototype`'s other
+ * members (`constructor`, `toString`, `hasOwnProperty`, …), which class-transformer skips as
+ * inherited methods, dropping the field unseen. JSON.parse keeps all of them as ordinary keys.
  */
+export const PROTOTYPE_KEYS: JsonRefusal = {
+  key: (key) => key === 'prototype' || key in Object.prototype,
+};
+
+/** Where a JSON value holds one of `PROTOTYPE_KEYS`, as a field path, or undefined. */
 export const prototypeKeyPath = (value: unknown, root = ''): string | undefined =>
-  pathToFirst(value, { key: (key) => key === '__proto__' }, root);
+  pathToFirst(value, PROTOTYPE_KEYS, root);
 
 export const prototypeKeyMessage = (field: string): string =>
-  `${field} is not allowed: __proto__ cannot be a key`;
+  `${field} is not accepted: a key named after a member of Object.prototype cannot be copied as it is`;

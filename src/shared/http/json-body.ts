@@ -8,7 +8,7 @@ const badBody = (message: string): Error & { statusCode: number } =>
 /**
  * JSON bodies, parsed strictly: bytes that are not UTF-8 are refused rather than read as U+FFFD
  * (two keys differing only in such bytes would otherwise be one key), and keys named `__proto__`
- * are kept as ordinary keys for the checks that refuse them by path (`prototypeKeyPath`), where
+ * are kept as ordinary keys for the checks that refuse them by path (`PROTOTYPE_KEYS`), where
  * Fastify's own parser refused the whole body as "not valid JSON".
  */
 export function parseJsonBodiesStrictly(fastify: FastifyInstance): void {

@@ -3,7 +3,7 @@ import { getMetadataStorage, ValidateBy } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { TransformationType } from 'class-transformer';
 import type { MetadataStorage as TransformerMetadataStorage } from 'class-transformer/types/MetadataStorage';
-import { pathToFirst, type JsonRefusal } from '../json-path';
+import { prototypeKeyPath } from '../prototype-keys';
 
 /** One property's rules: the value passes when a condition skips it or every check holds. */
 interface PropertyAcceptance {
@@ -161,15 +161,5 @@ function isPlain(metadata: ValidationMetadata): boolean {
   );
 }
 
-/**
- * Keys the ValidationPipe strips at any depth before validating: those that could reach a
- * prototype, and (class-transformer skips a key its target inherits a method by) the names of
- * `Object.prototype`'s members, such as `toString` or `hasOwnProperty`.
- */
-export const PROTOTYPE_KEYS: JsonRefusal = {
-  key: (key) => key === 'prototype' || key in Object.prototype,
-};
-
-/** A body holding one takes the full path (which strips them). */
-const hasPrototypeKeys = (value: unknown): boolean =>
-  pathToFirst(value, PROTOTYPE_KEYS) !== undefined;
+/** A body holding one of `PROTOTYPE_KEYS` takes the full path (which refuses it by name). */
+const hasPrototypeKeys = (value: unknown): boolean => prototypeKeyPath(value) !== undefined;

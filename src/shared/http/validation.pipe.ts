@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { pathToFirst } from '../json-path';
-import { acceptsPlainly, plainAcceptanceOf, PROTOTYPE_KEYS } from './plain-body-acceptance';
+import { prototypeKeyMessage, prototypeKeyPath } from '../prototype-keys';
+import { acceptsPlainly, plainAcceptanceOf } from './plain-body-acceptance';
 import { HttpProblem, type IntercomErrorItem } from './intercom-error';
 
 /**
@@ -37,11 +37,11 @@ class IntercomValidationPipe extends ValidationPipe {
           'The request body must be a JSON object',
           'body',
         );
-      // The full path would delete these keys (they could reach a prototype) and go on without
-      // them: a field of the request is never dropped unseen, so it is refused by name.
-      const path = pathToFirst(value, PROTOTYPE_KEYS);
+      // The full path would delete these keys and go on without them: a field of the request is
+      // never dropped unseen, so it is refused by name.
+      const path = prototypeKeyPath(value);
       if (path !== undefined)
-        throw HttpProblem.of(400, 'parameter_invalid', `Field name ${path} is not accepted`, path);
+        throw HttpProblem.of(400, 'parameter_invalid', prototypeKeyMessage(path), path);
       const acceptance = plainAcceptanceOf(metatype);
       if (acceptance !== undefined && acceptsPlainly(acceptance, value)) {
         return Promise.resolve(Object.assign(new (metatype as new () => object)(), value));
