@@ -173,19 +173,23 @@ const isNewest = (writtenAt: FieldWrittenAt, key: string, at: UnixSeconds): bool
 /**
  * The part of a sighting's context at `seenAt` that is the newest report of its field: a field
  * holds what the latest sighting (by event time) that reported it said, whatever order they
- * arrived in (of two at the same second, the later arrival).
+ * arrived in (of two at the same second, the later arrival). A null or an empty location is no
+ * report.
  */
 export const freshContext = (
   writtenAt: FieldWrittenAt,
   context: SeenContext,
   seenAt: UnixSeconds,
 ): SeenContext =>
-  Object.fromEntries(
-    Object.entries(context).filter(([key, value]) => {
-      if (value == null || (key === 'location' && isEmptyLocation(value as ContactLocation)))
-        return false;
-      return isNewest(writtenAt, key, seenAt);
-    }),
+  freshChanges(
+    writtenAt,
+    Object.fromEntries(
+      Object.entries(context).filter(
+        ([key, value]) =>
+          value != null && !(key === 'location' && isEmptyLocation(value as ContactLocation)),
+      ),
+    ),
+    seenAt,
   );
 
 /**
