@@ -60,6 +60,20 @@ describe('summaryOf', () => {
       { type: 'DataEventTracked', data: { ...ids, name: 'paid', createdAt: 1, metadata: {} } },
       'Tracked "paid"',
     ],
+    [
+      {
+        type: 'DataEventSummaryReported',
+        data: { ...ids, name: 'paid', count: 3, first: 1, last: 2 },
+      },
+      'Reported "paid" 3 times',
+    ],
+    [
+      {
+        type: 'DataEventSummaryReported',
+        data: { ...ids, name: 'paid', count: 1, first: 1, last: 1 },
+      },
+      'Reported "paid" 1 time',
+    ],
   ])('%#: %j reads "%s"', (event, summary) => {
     expect(summaryOf(event)).toBe(summary);
   });
