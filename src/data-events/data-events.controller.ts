@@ -93,14 +93,6 @@ export class DataEventsController {
     @Body() body: CreateEventSummariesDto,
   ): Promise<void> {
     const { event_name, count, first, last } = body.event_summaries;
-    if (first > last) {
-      throw HttpProblem.of(
-        400,
-        'parameter_invalid',
-        'event_summaries.first must not be after event_summaries.last',
-        'event_summaries.first',
-      );
-    }
     const { position } = await this.commands.execute(
       new ReportEventSummaryCommand(workspaceId, body.user_id, {
         name: event_name,

@@ -5,6 +5,7 @@ import {
   ContactMerged,
   ContactNotFound,
   EventTimeInFuture,
+  SummaryEndsBeforeItStarts,
   IdentityMismatch,
   InvalidRoleChange,
   MissingIdentity,
@@ -729,6 +730,9 @@ describe('contact decider', () => {
       given([userCreated()])
         .when({ type: 'ReportEventSummary', data: { ...ids, ...summary, last: now + 301 }, now })
         .thenThrows(EventTimeInFuture, { field: 'event_summaries.last' });
+      given([userCreated()])
+        .when({ type: 'ReportEventSummary', data: { ...ids, ...summary, first: T0 + 6 }, now })
+        .thenThrows(SummaryEndsBeforeItStarts, { field: 'event_summaries.first' });
     });
   });
 

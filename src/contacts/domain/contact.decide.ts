@@ -39,6 +39,7 @@ import {
   ContactMerged,
   ContactNotFound,
   EventTimeInFuture,
+  SummaryEndsBeforeItStarts,
   IdentityMismatch,
   InvalidMerge,
   InvalidRoleChange,
@@ -563,6 +564,7 @@ export const reportEventSummary = (command: ReportEventSummary, state: ContactSt
   const contact = requireLive(state, contactId);
   const summary = { name, count, first, last };
   if (contact.dataEventKeys.has(eventSummaryKey(summary))) return [];
+  if (first > last) throw new SummaryEndsBeforeItStarts();
   notInFuture(last, command.now, 'event_summaries.last');
   const reported: DataEventSummaryReported = {
     type: 'DataEventSummaryReported',

@@ -119,7 +119,18 @@ export type ContactError =
   | VisitorNotArchivable
   | InvalidMerge
   | EventTimeInFuture
+  | SummaryEndsBeforeItStarts
   | EmailOfSeveralLeads;
+
+/** A reported summary of data events whose first occurrence is after its last. */
+export class SummaryEndsBeforeItStarts extends ContactDomainError {
+  override readonly name = 'SummaryEndsBeforeItStarts';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'event_summaries.first';
+  constructor() {
+    super('event_summaries.first must not be after event_summaries.last');
+  }
+}
 
 /** An event time further ahead of the clock than producers' drift explains. */
 export class EventTimeInFuture extends ContactDomainError {
