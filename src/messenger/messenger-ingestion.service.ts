@@ -60,6 +60,8 @@ interface ItemRun {
   readonly sessionContactId: string | undefined;
   /** The queues it waits in (see `sequenceKeys`); the first is its own key. */
   readonly keys: readonly string[];
+  /** The id of the user a sign-up without a session creates (see `newUserIdOf`). */
+  readonly newUserId: string | undefined;
   /**
    * Completion records found before the item was queued, when that lookup is still good when it
    * runs (see `ingest`); otherwise it looks for its record itself.
@@ -136,7 +138,11 @@ export class MessengerIngestion {
   ): ItemRun | IngestionResult {
     const parsed = parseMessengerItem(raw, { now, index });
     if (!parsed.ok) return rejected(parsed.id, parsed.problems);
-    const { item } = parsed;
+    const sent = parsed.item;
+    // Dated ahead of the clock (by at most the 5 minutes parsing lets through): the producer's
+    // clock runs fast, and the item happened now. The log's time never runs ahead of the
+    // service's, which segment deadlines fire by.
+    const item = sent.occurredAt > now ? { ...sent, occurredAt: now } : sent;
     const completionId = completionIdOf(workspaceId, item.id);
     const sessionContactId =
       item.contactId ??
@@ -157,6 +163,8 @@ export class MessengerIngestion {
         eventIndex === 0 ? completionId : stepEventIdOf(workspaceId, item.id, 'effect', eventIndex),
       sessionContactId,
       keys: sequenceKeys(workspaceId, item, sessionContactId),
+      // From the time as sent, so that a retry later on continues with the same user.
+      newUserId: item.type === 'contact.signed_up' ? newUserIdOf(workspaceId, sent) : undefined,
     };
   }
 
@@ -293,9 +301,7 @@ export class MessengerIngestion {
       ...request,
       session,
       sessionNamed: item.contactId !== undefined,
-      ...(session === undefined && item.type === 'contact.signed_up'
-        ? { newUserId: newUserIdOf(workspaceId, item) }
-        : {}),
+      ...(session === undefined && run.newUserId !== undefined ? { newUserId: run.newUserId } : {}),
     });
     await this.recordCompletion(run, outcome.contactId, outcome.events.length > 0);
     return accepted(item.id, outcome.contactId);

@@ -428,6 +428,67 @@ describe('segments API (e2e)', () => {
     );
   }, 20_000);
 
+  it("takes a messenger item dated ahead of the clock as happening now: no other contact's deadline fires early", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const deadline = now + 100;
+    const user = await createContact({
+      role: 'user',
+      email: 'not-yet-a-week@acme.test',
+      signed_up_at: deadline - 7 * DAY,
+    });
+    const segment = await createSegment({
+      name: 'Signed up this week, beside a clock that runs ahead',
+      person_type: 'user',
+      rule: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 7 },
+    });
+    // A producer whose clock runs 290 s ahead, within the 5 minutes an item may be.
+    const ingested = await app.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'ahead-1',
+            type: 'conversation.started',
+            occurred_at: now + 290,
+            visitor_id: 'ahead',
+            conversation_id: 'ahead-conversation',
+            context: { browser: 'firefox' },
+          },
+        ],
+      },
+    });
+    const result = await json<{ results: Array<{ status: string; contact_id: string }> }>(
+      ingested,
+    );
+    expect(result.results[0]!.status).toBe('accepted');
+    // And a data event whose created_at runs as far ahead.
+    const tracked = await app.request('/events', {
+      method: 'POST',
+      json: { event_name: 'ahead', created_at: now + 280, email: 'not-yet-a-week@acme.test' },
+    });
+    expect(tracked.status).toBe(202);
+    const position = [ingested, tracked]
+      .map((response) => BigInt(response.headers.get('x-position')!))
+      .reduce((a, b) => (a > b ? a : b))
+      .toString();
+
+    const current = await json<ContactList>(
+      await app.request(`/segments/${segment.id}/contacts`, {
+        headers: { 'x-min-position': position },
+      }),
+    );
+    expect(current.data.map((c) => c.id)).toContain(user.id);
+    const rows = (await history(segment.id)).data.filter((row) => row.contact_id === user.id);
+    expect(rows.map((row) => row.change)).toEqual(['entered']);
+    const lead = await json<Record<string, number>>(
+      await app.request(`/contacts/${result.results[0]!.contact_id}`),
+    );
+    const answeredAt = Math.floor(Date.now() / 1000);
+    const times = [lead.created_at, lead.last_seen_at, lead.last_replied_at];
+    for (const at of times) expect(at).toBeGreaterThanOrEqual(now);
+    expect(Math.max(...times.map(Number))).toBeLessThanOrEqual(answeredAt);
+  });
+
   it('counts a reported event summary (POST /events/summaries) as done, at its last occurrence', async () => {
     const user = await createContact({ role: 'user', external_id: 'summarised-1' });
     const segment = await createSegment({

@@ -79,12 +79,14 @@ export const MAX_FUTURE_SECONDS = 300;
 
 /**
  * When the command says it happened. Times only move forward on a contact (`last_seen_at`,
- * `last_replied_at`), so one far in the future would freeze them there: refused.
+ * `last_replied_at`), so one far in the future would freeze them there: refused. One a little
+ * ahead is a producer's clock running fast: it happened now.
  */
 const eventTime = (command: {
   readonly now: UnixSeconds;
   readonly data: { readonly occurredAt?: UnixSeconds };
-}): UnixSeconds => notInFuture(command.data.occurredAt ?? command.now, command.now);
+}): UnixSeconds =>
+  Math.min(notInFuture(command.data.occurredAt ?? command.now, command.now), command.now);
 
 const notInFuture = (
   at: UnixSeconds,
@@ -322,13 +324,13 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   };
   if (Object.keys(changes).length === 0) return [];
   // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts
-  // as written now, so that it cannot shadow the writes of the next minutes.
+  // as written now (`eventTime`), so that it cannot shadow the writes of the next minutes.
   const updated: ContactUpdated = {
     type: 'ContactUpdated',
     data: {
       contactId,
       workspaceId,
-      updatedAt: Math.min(eventTime(command), command.now),
+      updatedAt: eventTime(command),
       changes,
     },
   };
