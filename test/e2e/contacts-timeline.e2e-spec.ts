@@ -12,7 +12,12 @@ interface Page {
   type: string;
   data: Entry[];
   total_count: number;
-  pages: { next?: { starting_after: string } };
+  pages: {
+    page: number;
+    per_page: number;
+    total_pages: number;
+    next?: { page: number; starting_after: string };
+  };
 }
 
 /** history.md: `GET /contacts/{id}/timeline`, every event of the contact and of those merged into it. */
@@ -112,19 +117,54 @@ describe('GET /contacts/{id}/timeline', () => {
     );
 
     const pages: Entry[] = [];
+    const numbering: Array<[number, number, number | undefined]> = [];
     let next: string | undefined;
     do {
       const answer = await pageOf(
-        `/contacts/${user.id}/timeline?per_page=3${next ? `&starting_after=${next}` : ''}`,
+        `/contacts/${user.id}/timeline?per_page=4${next ? `&starting_after=${next}` : ''}`,
       );
       pages.push(...answer.body.data);
+      const { page, total_pages } = answer.body.pages;
+      numbering.push([page, total_pages, answer.body.pages.next?.page]);
       next = answer.body.pages.next?.starting_after;
     } while (next !== undefined);
     expect(pages.map((entry) => entry.id)).toEqual(whole.body.data.map((entry) => entry.id));
+    expect(numbering).toEqual([
+      [1, 3, 2],
+      [2, 3, 3],
+      [3, 3, undefined],
+    ]);
 
     // The merged id answers as it does on every read; another workspace knows neither.
     expect((await pageOf(`/contacts/${lead}/timeline`)).status).toBe(410);
     expect((await pageOf(`/contacts/${user.id}/timeline`, GLOBEX_TOKEN)).status).toBe(404);
+  });
+
+  it('orders the events of one second as they were recorded, whether their time had milliseconds or not', async () => {
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-second' } })
+    ).json()) as { id: string; created_at: number };
+    // Dated at the second the API created the user in, to the second only, recorded after it.
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'tl-same-second',
+            type: 'event.tracked',
+            occurred_at: user.created_at,
+            contact_id: user.id,
+            event_name: 'same-second',
+          },
+        ],
+      },
+    });
+    expect(ingested.status).toBe(200);
+    const timeline = await pageOf(`/contacts/${user.id}/timeline`);
+    expect(timeline.body.data.map((entry) => [entry.event_type, entry.occurred_at])).toEqual([
+      ['UserCreated', user.created_at],
+      ['DataEventTracked', user.created_at],
+    ]);
   });
 
   it("refuses a forged cursor, another list's, and a bad page size, naming them", async () => {

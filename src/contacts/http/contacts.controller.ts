@@ -330,8 +330,12 @@ export class ContactsController {
       total_count: page.totalCount,
       pages: {
         type: 'pages' as const,
+        page: page.page,
         per_page: perPage,
-        ...(page.next !== undefined ? { next: { starting_after: page.next } } : {}),
+        total_pages: page.totalPages,
+        ...(page.next !== undefined
+          ? { next: { page: page.page + 1, starting_after: page.next } }
+          : {}),
       },
     };
   }

@@ -25,6 +25,9 @@ export interface TimelineEntry {
 export interface TimelinePage {
   readonly entries: readonly TimelineEntry[];
   readonly totalCount: number;
+  /** Which page of `perPage` events this is, counted from the first event. */
+  readonly page: number;
+  readonly totalPages: number;
   /** Cursor of the next page; undefined on the last one. */
   readonly next: string | undefined;
 }
@@ -34,7 +37,8 @@ const MAX_MERGED_STREAMS = 1_000;
 
 /**
  * history.md's timeline: every event of a contact and of the contacts merged into it, by event
- * time (log position breaking ties), paged by a cursor on that order, so a page stays put while
+ * time in whole seconds, as it is shown (log position breaking ties: within a second, the order
+ * things were recorded in, whether a time came with milliseconds or not), paged by a cursor on that order, so a page stays put while
  * events are added after it. Read from the streams, so it is as current as the last commit.
  */
 @Injectable()
@@ -57,6 +61,8 @@ export class ContactTimeline {
     return {
       entries: page.map(toEntry),
       totalCount: events.length,
+      page: Math.floor(start / options.perPage) + 1,
+      totalPages: Math.max(1, Math.ceil(events.length / options.perPage)),
       next:
         last !== undefined && start + page.length < events.length
           ? encodeCursor(contactId, last)
@@ -92,9 +98,10 @@ function firstAfter(events: readonly Ordered[], cursor: Ordered): number {
   return index === -1 ? events.length : index;
 }
 
+const seconds = (event: Ordered): number => Math.floor(event.metadata.occurredAt / 1000);
+
 const byTimeThenPosition = (a: Ordered, b: Ordered): number =>
-  a.metadata.occurredAt - b.metadata.occurredAt ||
-  (a.position < b.position ? -1 : a.position > b.position ? 1 : 0);
+  seconds(a) - seconds(b) || (a.position < b.position ? -1 : a.position > b.position ? 1 : 0);
 
 function toEntry(recorded: RecordedEvent): TimelineEntry {
   const event = toContactEvent(recorded);
