@@ -89,7 +89,9 @@ export interface IdentifyOutcome {
  *   that user;
  * - a user session giving another user's identity is that other user from now on (a different
  *   person logged in on the same device); users are never merged;
- * - without a session, the holder is addressed, or a sign-up creates the user.
+ * - without a session, the holder is addressed, or a sign-up creates the user;
+ * - the part of the identity the user it lands on lacks is claimed for it before anything is
+ *   written: held by another contact, it refuses the request (`conflict`).
  *
  * Every step is safe to repeat: claims by the same contact are no-ops, a repeated merge records
  * nothing, and a caller retrying after a crash finds the merge link and continues from the user.
@@ -141,23 +143,28 @@ export class IdentityResolution {
           [session.contactId, holder.contactId],
           'contact_id',
         );
-      if (!session || session.state.status === 'user') return this.finish(request, holder);
-      const merged = await this.commands.execute(
-        new MergeContactsCommand(
-          workspaceId,
-          session.contactId,
-          holder.contactId,
-          false,
-          request.occurredAt,
-        ),
-      );
-      const target = await this.locator.locate(workspaceId, holder.contactId);
-      const outcome = await this.finish(request, target);
-      return {
-        ...outcome,
-        position: outcome.position ?? merged.position,
-        mergedFrom: session.contactId,
-      };
+      if (!session || session.state.status === 'user')
+        return this.claimAndFinish(request, holder, claims);
+      // Claimed before the merge: a value the holder cannot take refuses the request while the
+      // session is still open.
+      return this.claimedFor(request, holder, claims, async () => {
+        const merged = await this.commands.execute(
+          new MergeContactsCommand(
+            workspaceId,
+            session.contactId,
+            holder.contactId,
+            false,
+            request.occurredAt,
+          ),
+        );
+        const target = await this.locator.locate(workspaceId, holder.contactId);
+        const outcome = await this.finish(request, target);
+        return {
+          ...outcome,
+          position: outcome.position ?? merged.position,
+          mergedFrom: session.contactId,
+        };
+      });
     }
 
     if (session) return this.claimAndFinish(request, session, claims);
@@ -252,19 +259,34 @@ export class IdentityResolution {
   }
 
   /** Claims what the contact does not hold yet, then appends; a refusal gives the claims back. */
-  private async claimAndFinish(
+  private claimAndFinish(
     request: IdentifyRequest,
     contact: LocatedContact,
     claims: readonly IdentityClaim[],
   ): Promise<IdentifyOutcome> {
     decideInSequence(contact.state, this.commandsFor(request, contact));
+    return this.claimedFor(request, contact, claims, () => this.finish(request, contact));
+  }
+
+  /**
+   * Runs `write` once `contact` holds every value of the identity it does not carry yet (an
+   * existing user as much as a new one: the identity is unique per workspace, and every claim
+   * goes through its reservation first); a value another contact holds refuses the request
+   * before `write`. A refused `write` gives back what was claimed here.
+   */
+  private async claimedFor(
+    request: IdentifyRequest,
+    contact: LocatedContact,
+    claims: readonly IdentityClaim[],
+    write: () => Promise<IdentifyOutcome>,
+  ): Promise<IdentifyOutcome> {
     // The kept email first: when a user holds it, nothing has been claimed to give back.
     const fresh = [...emailKeptAsUser(contact.state, request.identity), ...claims].filter(
       (claim) => !carries(contact.state, claim),
     );
     await this.reservations.claimAll(request.workspaceId, contact.contactId, fresh);
     try {
-      return await this.finish(request, contact);
+      return await write();
     } catch (error) {
       // On a concurrent write the caller retries and will want the same claims.
       if (!(error instanceof WrongExpectedRevision)) {

@@ -605,6 +605,111 @@ describe('POST /messenger/events', () => {
       expect(await countEvents()).toBe(before);
     });
 
+    describe('a sign-up or log-in landing on an existing user claims the value it adds', () => {
+      const createUser = async (json: Record<string, unknown>) => {
+        const response = await service.request('/contacts', { method: 'POST', json });
+        expect(response.status).toBe(200);
+        return (await response.json()) as { id: string };
+      };
+      const shapes = [
+        ['contact.logged_in', 'a visitor_id'],
+        ['contact.signed_up', 'a visitor_id'],
+        ['contact.signed_up', 'no visitor_id'],
+      ] as const;
+      const item = (
+        type: string,
+        session: string,
+        identity: { external_id: string; email: string },
+      ) => ({
+        id: key('identify'),
+        type,
+        occurred_at: now - 5,
+        ...(session === 'a visitor_id' ? { visitor_id: key('v-claims') } : {}),
+        ...identity,
+      });
+
+      it.each(shapes)(
+        '%s with %s: the user found by email takes the external_id for itself alone',
+        async (type, session) => {
+          const [ann, bob] = [`${key('ann')}@claims.test`, `${key('bob')}@claims.test`];
+          const [annUser, bobUser] = [
+            await createUser({ email: ann }),
+            await createUser({ email: bob }),
+          ];
+          const externalId = key('ext-claims');
+          const [first] = await ingest([
+            item(type, session, { email: ann, external_id: externalId }),
+          ]);
+          expect(first).toMatchObject({ status: 'accepted', contact_id: annUser.id });
+          await contact(annUser.id, (body) => body.external_id === externalId);
+
+          const before = await countEvents();
+          const [second] = await ingest([
+            item(type, session, { email: bob, external_id: externalId }),
+          ]);
+          expect(second).toMatchObject({
+            status: 'rejected',
+            errors: [{ code: 'conflict', field: 'email' }],
+          });
+          expect(await countEvents()).toBe(before);
+          expect(await streamTypes(bobUser.id)).toEqual(['UserCreated']);
+
+          const taken = await service.request('/contacts', {
+            method: 'POST',
+            json: { external_id: externalId },
+          });
+          expect(taken.status).toBe(409);
+          expect(await taken.text()).toContain(annUser.id);
+          // The claim is the user's: changing its external_id frees the value at once.
+          const changed = await service.request(`/contacts/${annUser.id}`, {
+            method: 'PUT',
+            json: { external_id: key('ext-claims-changed') },
+          });
+          expect(changed.status).toBe(200);
+          const freed = await service.request('/contacts', {
+            method: 'POST',
+            json: { external_id: externalId },
+          });
+          expect(freed.status).toBe(200);
+        },
+      );
+
+      it.each(shapes)(
+        '%s with %s: the user found by external_id takes the email for itself alone',
+        async (type, session) => {
+          const [first, second] = [key('ext-mirror'), key('ext-mirror')];
+          const [firstUser, secondUser] = [
+            await createUser({ external_id: first }),
+            await createUser({ external_id: second }),
+          ];
+          const email = `${key('fresh')}@claims.test`;
+          const [taken] = await ingest([item(type, session, { external_id: first, email })]);
+          expect(taken).toMatchObject({ status: 'accepted', contact_id: firstUser.id });
+
+          const before = await countEvents();
+          const [refused] = await ingest([item(type, session, { external_id: second, email })]);
+          expect(refused).toMatchObject({
+            status: 'rejected',
+            errors: [{ code: 'conflict', field: 'email' }],
+          });
+          expect(await countEvents()).toBe(before);
+          expect(await streamTypes(secondUser.id)).toEqual(['UserCreated']);
+
+          const duplicate = await service.request('/contacts', { method: 'POST', json: { email } });
+          expect(duplicate.status).toBe(409);
+          expect(await duplicate.text()).toContain(firstUser.id);
+          await contact(firstUser.id, (body) => body.email === email);
+          const users = (await (
+            await service.request('/contacts/search', {
+              method: 'POST',
+              json: { query: { field: 'email', operator: '=', value: email } },
+            })
+          ).json()) as { data: Array<{ id: string }> };
+          expect(users.data.map((user) => user.id)).toEqual([firstUser.id]);
+        },
+      );
+    });
+
     it('a late visitor.seen does not move last_seen_at back, and sightings are throttled', async () => {
       const visitorId = key('v-late');
       const [first] = await ingest([

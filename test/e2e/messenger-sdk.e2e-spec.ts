@@ -206,6 +206,47 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(((await search.json()) as { total_count: number }).total_count).toBe(0);
   });
 
+  it('converting a visitor into the user holding the email claims the user_id for that user alone', async () => {
+    const createUser = async (email: string) =>
+      (await (await service.request('/contacts', { method: 'POST', json: { email } })).json()) as {
+        id: string;
+      };
+    const ann = await createUser('sdk-ann-9@example.com');
+    const bob = await createUser('sdk-bob-9@example.com');
+    await seeVisitor('sdk-visitor-9');
+    const second = await seeVisitor('sdk-visitor-10');
+    const convert = (visitor: string, email: string) =>
+      service.request('/visitors/convert', {
+        method: 'POST',
+        json: {
+          type: 'user',
+          visitor: { user_id: visitor },
+          user: { email, user_id: 'sdk-user-9' },
+        },
+      });
+
+    const converted = await convert('sdk-visitor-9', 'sdk-ann-9@example.com');
+    expect(converted.status).toBe(200);
+    expect(await converted.json()).toMatchObject({ id: ann.id, external_id: 'sdk-user-9' });
+
+    const refused = await convert('sdk-visitor-10', 'sdk-bob-9@example.com');
+    expect(refused.status).toBe(409);
+    const { errors } = (await refused.json()) as { errors: Array<Record<string, string>> };
+    expect(errors[0]).toMatchObject({ code: 'conflict', field: 'email' });
+    expect(await (await service.request(`/visitors?user_id=sdk-visitor-10`)).json()).toMatchObject({
+      id: second,
+    });
+    expect(await (await service.request(`/contacts/${bob.id}`)).json()).toMatchObject({
+      external_id: null,
+    });
+    const taken = await service.request('/contacts', {
+      method: 'POST',
+      json: { external_id: 'sdk-user-9' },
+    });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toContain(ann.id);
+  });
+
   it('creates a conversation from a visitor, who becomes a lead', async () => {
     const id = await seeVisitor('sdk-visitor-5');
     const message = await client.conversations.create({
