@@ -30,6 +30,7 @@ import {
   changeList,
   historyPosition,
   memberList,
+  parseChangeList,
   parseMemberList,
   SEGMENT_CHANGES_COLUMNS,
   type SegmentChangesTable,
@@ -109,6 +110,11 @@ export class MembershipBatch {
   private seqPositionText = '';
   private seq = 0;
   private earliestWritten: number | undefined;
+  /**
+   * By workspace, the contacts whose history goes with a deletion in this batch: the deleted
+   * contact and the leads merged into it (no route shows a deleted contact's data).
+   */
+  private readonly erased = new Map<string, Set<string>>();
 
   private readonly dataEvents: ContactDataEvents;
 
@@ -194,6 +200,12 @@ export class MembershipBatch {
     contact.rowChanged = true;
     contact.row = rowOf(contact.state, previous, contact.row, revision);
     contact.searchable = searchableOf(contact.state, contact.row);
+    if (contact.state.status === 'deleted' && isLive(previous)) {
+      const erased = this.erased.get(workspaceId) ?? new Set<string>();
+      erased.add(contactId);
+      for (const merged of previous.merge_history) erased.add(merged.source_contact_id);
+      this.erased.set(workspaceId, erased);
+    }
     this.foldDataEvents(event);
     const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
     // Most events change a few fields: only the segments that read them can change.
@@ -231,6 +243,7 @@ export class MembershipBatch {
   /** Writes everything the batch changed; call once, then drop the batch. */
   async flush(): Promise<void> {
     await this.dataEvents.flush();
+    await this.flushErasures();
     await this.flushContacts();
     await this.flushMemberLists();
     await insertRows(
@@ -491,6 +504,8 @@ export class MembershipBatch {
     const deletions = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {
       if (!contact.rowChanged) continue;
+      // Gone with a deletion (`flushErasures`), even if merged in this batch.
+      if (this.erased.get(contact.workspaceId)?.has(contact.contactId)) continue;
       if (contact.row) upserts.push(withJsonText(contact.row));
       else if (contact.state.status === 'deleted') {
         const ids = deletions.get(contact.workspaceId) ?? [];
@@ -518,6 +533,55 @@ export class MembershipBatch {
           .deleteFrom('segment_membership_contacts')
           .where('workspace_id', '=', workspaceId)
           .where('id', 'in', ids.slice(index, index + 500))
+          .execute();
+      }
+    }
+  }
+
+  /**
+   * The entries and exits of the contacts a deletion erases, recorded before or in this batch
+   * (its own exits included), go, and so do the rows of the leads merged into a deleted user;
+   * the segments' history counts follow. Their member counts do not: the exits happened.
+   */
+  private async flushErasures(): Promise<void> {
+    if (this.erased.size === 0) return;
+    const uncount = (
+      workspaceId: string,
+      changes: ReadonlyArray<{ readonly segmentId: string }>,
+    ): void => {
+      const workspace = this.workspaces.get(workspaceId);
+      for (const { segmentId } of changes) {
+        const index = workspace?.indexById.get(segmentId);
+        if (index !== undefined) workspace!.historyDeltas[index]! -= 1;
+      }
+    };
+    const kept = this.changes.filter((pending) => {
+      if (!this.erased.get(pending.workspace_id)?.has(pending.contact_id)) return true;
+      uncount(pending.workspace_id, [...pending.entered, ...pending.exited]);
+      return false;
+    });
+    this.changes.splice(0, this.changes.length, ...kept);
+    for (const [workspaceId, ids] of this.erased) {
+      const all = [...ids];
+      for (let index = 0; index < all.length; index += 500) {
+        const chunk = all.slice(index, index + 500);
+        const stored = await this.db
+          .selectFrom('segment_membership_changes')
+          .select(['entered', 'exited'])
+          .where('workspace_id', '=', workspaceId)
+          .where('contact_id', 'in', chunk)
+          .execute();
+        for (const row of stored)
+          uncount(workspaceId, [...parseChangeList(row.entered), ...parseChangeList(row.exited)]);
+        await this.db
+          .deleteFrom('segment_membership_changes')
+          .where('workspace_id', '=', workspaceId)
+          .where('contact_id', 'in', chunk)
+          .execute();
+        await this.db
+          .deleteFrom('segment_membership_contacts')
+          .where('workspace_id', '=', workspaceId)
+          .where('id', 'in', chunk)
           .execute();
       }
     }

@@ -50,7 +50,7 @@ export function segmentMembershipProjection(
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
     // 9: its contacts' rows keep field_written_at, as the contacts read model's do.
-    version: 9,
+    version: 10,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.

@@ -184,6 +184,16 @@ export const memberToken = (segmentId: string): string => `% ${segmentId} %`;
 /** The pattern `listHas` matches a segment's entry of a `changeList` with. */
 export const changeToken = (segmentId: string): string => `% ${segmentId}:%`;
 
+/** The changes a `changeList` holds, in its order. */
+export const parseChangeList = (list: string): Array<{ segmentId: string; ruleVersion: number }> =>
+  list
+    .split(' ')
+    .filter((item) => item !== '')
+    .map((item) => {
+      const [segmentId = '', version = '0'] = item.split(':');
+      return { segmentId, ruleVersion: Number(version) };
+    });
+
 /** The history entries a changes row holds (of one segment only, when given). */
 export function historyEntries(
   row: SegmentChangesTable,
@@ -191,9 +201,7 @@ export function historyEntries(
 ): SegmentHistoryEntry[] {
   const entries: SegmentHistoryEntry[] = [];
   for (const change of ['entered', 'exited'] as const) {
-    for (const item of row[change].split(' ')) {
-      if (item === '') continue;
-      const [id = '', version = '0'] = item.split(':');
+    for (const { segmentId: id, ruleVersion } of parseChangeList(row[change])) {
       if (segmentId !== undefined && id !== segmentId) continue;
       entries.push({
         workspace_id: row.workspace_id,
@@ -204,7 +212,7 @@ export function historyEntries(
         cause: row.cause,
         cause_event_id: row.cause_event_id,
         cause_event_type: row.cause_event_type,
-        rule_version: Number(version),
+        rule_version: ruleVersion,
         position: row.position,
         seq: Number(row.seq),
       });

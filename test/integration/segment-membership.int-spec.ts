@@ -24,6 +24,7 @@ import {
 import {
   actualMembers,
   createSegments,
+  erasedContacts,
   expectedMembers,
   historyEntriesOf,
   initialContacts,
@@ -138,15 +139,22 @@ describeOnReadStores('segment membership projection', (dialect) => {
             }
             const counts = await db
               .selectFrom('segment_membership_segments')
-              .select(['segment_id', 'member_count'])
+              .select(['segment_id', 'member_count', 'history_count'])
               .where('workspace_id', '=', WORKSPACE)
               .execute();
             const members = await actualMembers(db);
-            for (const { segment_id, member_count } of counts) {
+            const history = await historyEntriesOf(db);
+            for (const { segment_id, member_count, history_count } of counts) {
               expect(Number(member_count)).toBe(
                 members.filter((pair) => pair.startsWith(`${segment_id}/`)).length,
               );
+              expect(Number(history_count)).toBe(
+                history.filter((entry) => entry.segment_id === segment_id).length,
+              );
             }
+            // A deleted contact's history went with it, and so did that of the leads merged into it.
+            const erased = await erasedContacts(store);
+            expect(history.filter((entry) => erased.includes(entry.contact_id))).toEqual([]);
           } finally {
             await store.close();
           }

@@ -414,6 +414,20 @@ export async function expectedMembers(
   return members.sort();
 }
 
+/** The contacts a deletion erased: deleted, or merged into a contact that was (from the log). */
+export async function erasedContacts(store: EventStore): Promise<string[]> {
+  const states = new Map<string, ContactState>();
+  for (const contactId of CONTACT_IDS) {
+    const { state } = await loadState(store, contactStreamId(WORKSPACE, contactId), contactDecider);
+    states.set(contactId, state);
+  }
+  const erased = (contactId: string): boolean => {
+    const state = states.get(contactId);
+    return state?.status === 'deleted' || (state?.status === 'merged' && erased(state.into));
+  };
+  return CONTACT_IDS.filter(erased);
+}
+
 /** The current members, as `segment/contact` pairs, from the contacts' member lists. */
 export async function actualMembers(db: Kysely<SegmentMembershipReadModel>): Promise<string[]> {
   const rows = await db
