@@ -368,6 +368,16 @@ const ROLES: Readonly<Record<SegmentPersonType, readonly string[]>> = {
   all: ['lead', 'user'],
 };
 
+/** Every contact folded from its stream. */
+async function contactStates(store: EventStore): Promise<Map<string, ContactState>> {
+  const states = new Map<string, ContactState>();
+  for (const contactId of CONTACT_IDS) {
+    const { state } = await loadState(store, contactStreamId(WORKSPACE, contactId), contactDecider);
+    states.set(contactId, state);
+  }
+  return states;
+}
+
 /**
  * Brute force: fold every contact from its stream and evaluate each rule on it at `now`. A
  * contact's data events are those of its own stream and of the streams of contacts merged into
@@ -378,11 +388,7 @@ export async function expectedMembers(
   rules: Rules,
   now: number,
 ): Promise<string[]> {
-  const states = new Map<string, ContactState>();
-  for (const contactId of CONTACT_IDS) {
-    const { state } = await loadState(store, contactStreamId(WORKSPACE, contactId), contactDecider);
-    states.set(contactId, state);
-  }
+  const states = await contactStates(store);
   const ownerOf = (contactId: string): string => {
     const state = states.get(contactId);
     return state?.status === 'merged' ? ownerOf(state.into) : contactId;
@@ -416,11 +422,7 @@ export async function expectedMembers(
 
 /** The contacts a deletion erased: deleted, or merged into a contact that was (from the log). */
 export async function erasedContacts(store: EventStore): Promise<string[]> {
-  const states = new Map<string, ContactState>();
-  for (const contactId of CONTACT_IDS) {
-    const { state } = await loadState(store, contactStreamId(WORKSPACE, contactId), contactDecider);
-    states.set(contactId, state);
-  }
+  const states = await contactStates(store);
   const erased = (contactId: string): boolean => {
     const state = states.get(contactId);
     return state?.status === 'deleted' || (state?.status === 'merged' && erased(state.into));
