@@ -284,7 +284,7 @@ export class IdentityResolution {
     const fresh = [...emailKeptAsUser(contact.state, request.identity), ...claims].filter(
       (claim) => !carries(contact.state, claim),
     );
-    await this.reservations.claimAll(request.workspaceId, contact.contactId, fresh);
+    const pending = await this.reservations.claimAll(request.workspaceId, contact.contactId, fresh);
     try {
       return await write();
     } catch (error) {
@@ -298,6 +298,8 @@ export class IdentityResolution {
         );
       }
       throw error;
+    } finally {
+      pending.settle();
     }
   }
 

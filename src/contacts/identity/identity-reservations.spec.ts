@@ -1,5 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '../../infrastructure/event-store/sqlite/sqlite-event-store';
 import { ManualClock } from '../../shared/clock';
+import { handleCommand } from '../../shared/event-sourcing/handle-command';
+import type { EventStore } from '../../shared/event-store/event-store.port';
+import { contactStreamId, identityStreamId } from '../../shared/stream-names';
+import { contactDecider } from '../domain/contact.decider';
 import { ContactAlreadyExists } from '../domain/contact.errors';
 import { IdentityReservations } from './identity-reservations';
 
@@ -16,13 +21,76 @@ describe('IdentityReservations', () => {
   });
   afterEach(() => store.close());
 
-  it('a claim by a contact that never got the value is taken over once older than the grace period', async () => {
-    await reservations.claimAll('w', 'ghost', [claim]);
+  /** The reservation a process killed between its two appends left: no contact got the value. */
+  const leftByAnotherProcess = (on: EventStore, contactId: string) =>
+    on.append(
+      identityStreamId('w', claim.kind, claim.value),
+      [
+        {
+          id: randomUUID(),
+          type: 'IdentityReserved',
+          data: { contactId },
+          metadata: { workspaceId: 'w', occurredAt: clock.now() },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+
+  const liveContact = async (contactId: string, externalId: string) => {
+    await handleCommand(
+      store,
+      contactStreamId('w', contactId),
+      contactDecider,
+      {
+        type: 'CreateContact',
+        data: { contactId, workspaceId: 'w', attributes: { external_id: externalId } },
+        now: Math.floor(clock.now() / 1000),
+      },
+      { metadata: { workspaceId: 'w', occurredAt: clock.now() } },
+    );
+  };
+
+  it("a live contact's claim whose update has not landed yet is never taken over, however old", async () => {
+    await liveContact('updating', 'ext-0');
+    const update = await reservations.claimAll('w', 'updating', [claim]);
+    clock.advance(10 * 60_000);
     await expect(reservations.claimAll('w', 'other', [claim])).rejects.toBeInstanceOf(
       ContactAlreadyExists,
     );
-    clock.advance(31_000);
+    update.settle();
     await reservations.claimAll('w', 'other', [claim]);
     expect(await reservations.holderOf('w', claim)).toBe('other');
+  });
+
+  it('a claim whose write settled without giving its contact the value is taken over at once', async () => {
+    (await reservations.claimAll('w', 'ghost', [claim])).settle();
+    await reservations.claimAll('w', 'other', [claim]);
+    expect(await reservations.holderOf('w', claim)).toBe('other');
+  });
+
+  it('a claim a previous process left in a store only this one writes is taken over at once', async () => {
+    await leftByAnotherProcess(store, 'ghost');
+    await reservations.claimAll('w', 'other', [claim]);
+    expect(await reservations.holderOf('w', claim)).toBe('other');
+  });
+
+  it('the contact a previous process claimed for may claim again', async () => {
+    await leftByAnotherProcess(store, 'ghost');
+    await reservations.claimAll('w', 'ghost', [claim]);
+    expect(await reservations.holderOf('w', claim)).toBe('ghost');
+  });
+
+  it("in a store other processes share, another's claim is taken over once older than the grace period", async () => {
+    const shared: EventStore = Object.assign(Object.create(store) as EventStore, {
+      exclusiveToThisProcess: false,
+    });
+    const onShared = new IdentityReservations(shared, clock);
+    await leftByAnotherProcess(shared, 'ghost');
+    await expect(onShared.claimAll('w', 'other', [claim])).rejects.toBeInstanceOf(
+      ContactAlreadyExists,
+    );
+    clock.advance(31_000);
+    await onShared.claimAll('w', 'other', [claim]);
+    expect(await onShared.holderOf('w', claim)).toBe('other');
   });
 });

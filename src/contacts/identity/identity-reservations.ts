@@ -18,7 +18,10 @@ import { contactDecider } from '../domain/contact.decider';
 import { ContactAlreadyExists } from '../domain/contact.errors';
 import { loadState } from '../../shared/event-sourcing/handle-command';
 
-/** A claim younger than this may belong to a create whose contact append has not landed yet. */
+/**
+ * Where other processes append too, a claim of theirs younger than this may belong to a write
+ * whose contact append has not landed yet.
+ */
 const DANGLING_AFTER_MS = 30_000;
 const MAX_ATTEMPTS = 5;
 
@@ -37,12 +40,59 @@ export interface IdentityClaim {
   readonly value: string;
 }
 
+/** Claims made for a contact append that has not landed yet. */
+export interface PendingClaims {
+  /** The append landed or failed (and a failed one's claims were given back). */
+  settle(): void;
+}
+
+/**
+ * The claims of this process whose contact append has not settled, per store (the merge workflow
+ * builds its own IdentityReservations). Such a claim may still get its contact, however long
+ * that takes, so it is never taken over; once settled, a claim whose holder lacks the value is
+ * dangling at once. `claimant` marks this process's reservations in the store.
+ */
+class ClaimsInFlight {
+  readonly claimant = randomUUID();
+  private readonly writers = new Map<string, number>();
+
+  add(streamId: string, contactId: string): void {
+    const key = `${streamId}/${contactId}`;
+    this.writers.set(key, (this.writers.get(key) ?? 0) + 1);
+  }
+
+  remove(streamId: string, contactId: string): void {
+    const key = `${streamId}/${contactId}`;
+    const left = (this.writers.get(key) ?? 0) - 1;
+    if (left > 0) this.writers.set(key, left);
+    else this.writers.delete(key);
+  }
+
+  has(streamId: string, contactId: string): boolean {
+    return this.writers.has(`${streamId}/${contactId}`);
+  }
+}
+
+const claimsInFlight = new WeakMap<EventStore, ClaimsInFlight>();
+
+function claimsInFlightOf(store: EventStore): ClaimsInFlight {
+  let claims = claimsInFlight.get(store);
+  if (claims === undefined) {
+    claims = new ClaimsInFlight();
+    claimsInFlight.set(store, claims);
+  }
+  return claims;
+}
+
 /**
  * Uniqueness of external_id (and of email among users) per workspace without a multi-stream
  * transaction: a reservation stream per value, claimed with an expected revision before the
  * contact's own append. A claim whose contact never got the identity (a crash between the two
- * appends) is recovered: the same contact may claim again, and anyone else may take it over once
- * it is older than a grace period and its holder does not carry the value.
+ * appends, or a failed append whose claim could not be given back) is recovered on the next claim
+ * of the value: the same contact may claim again, and anyone else takes it over when its holder
+ * does not carry the value and its write can no longer land: one of this process that has
+ * settled, one that a previous process left in a store only this one writes, or, in a store
+ * shared with other processes, one older than a grace period.
  */
 @Injectable()
 export class IdentityReservations {
@@ -51,21 +101,42 @@ export class IdentityReservations {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Claims every value for `contactId`, or none: on a conflict the claims made so far are released. */
+  private get inFlight(): ClaimsInFlight {
+    return claimsInFlightOf(this.store);
+  }
+
+  /**
+   * Claims every value for `contactId`, or none: on a conflict the claims made so far are
+   * released. The claims are in flight (never taken over) until the caller settles them.
+   */
   async claimAll(
     workspaceId: string,
     contactId: string,
     claims: readonly IdentityClaim[],
-  ): Promise<void> {
+  ): Promise<PendingClaims> {
+    // In flight from before the first append: a claim is never seen in the store as settled.
+    const streamIds = claims.map((claim) => identityStreamId(workspaceId, claim.kind, claim.value));
+    for (const streamId of streamIds) this.inFlight.add(streamId, contactId);
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      for (const streamId of streamIds) this.inFlight.remove(streamId, contactId);
+    };
     const made: IdentityClaim[] = [];
     try {
       for (const claim of claims) {
         if (await this.claim(workspaceId, contactId, claim)) made.push(claim);
       }
     } catch (error) {
-      await this.releaseAll(workspaceId, contactId, made, 'claim_failed');
+      try {
+        await this.releaseAll(workspaceId, contactId, made, 'claim_failed');
+      } finally {
+        settle();
+      }
       throw error;
     }
+    return { settle };
   }
 
   /** Releases the values `contactId` holds; values held by someone else are left alone. */
@@ -168,7 +239,10 @@ export class IdentityReservations {
     }
   }
 
-  /** The holder does not carry the value (never got it, changed it, was merged or deleted). */
+  /**
+   * The holder does not carry the value (never got it, changed it, was merged or deleted), and the
+   * write that claimed it can no longer give it the value.
+   */
   private async isDangling(
     workspaceId: string,
     holder: string,
@@ -188,6 +262,9 @@ export class IdentityReservations {
         normalizeIdentity(claim.kind, claim.value) &&
       (claim.kind === 'external_id' || state.status === 'user');
     if (carries) return false;
+    if (reserved.metadata.claimant === this.inFlight.claimant)
+      return !this.inFlight.has(reserved.streamId, holder);
+    if (this.store.exclusiveToThisProcess) return true;
     return this.clock.now() - reserved.recordedAt.getTime() > DANGLING_AFTER_MS;
   }
 
@@ -196,7 +273,7 @@ export class IdentityReservations {
       id: randomUUID(),
       type: event.type,
       data: event.data,
-      metadata: { workspaceId, occurredAt: this.clock.now() },
+      metadata: { workspaceId, occurredAt: this.clock.now(), claimant: this.inFlight.claimant },
     };
   }
 }

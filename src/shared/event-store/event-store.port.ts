@@ -107,6 +107,12 @@ export interface StreamMetadata {
 export const ESTIMATED_EVENT_BYTES = 1024n;
 
 export interface EventStore {
+  /**
+   * No other process can append while this one has the store open (the embedded store's exclusive
+   * lock): a write that another process began and never finished was left by one that has ended.
+   * False where several instances share the store (EventStoreDB).
+   */
+  readonly exclusiveToThisProcess: boolean;
   append(
     streamId: string,
     events: readonly NewEvent[],

@@ -34,7 +34,7 @@ export class CreateContactHandler implements ICommandHandler<
       await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
     const contactId = newContactId(this.clock.now());
     const claims = identityClaimsOf({ role: role ?? 'user', ...attributes });
-    await this.reservations.claimAll(workspaceId, contactId, claims);
+    const pending = await this.reservations.claimAll(workspaceId, contactId, claims);
     try {
       const outcome = await this.writer.execute(
         workspaceId,
@@ -54,6 +54,8 @@ export class CreateContactHandler implements ICommandHandler<
     } catch (error) {
       await this.reservations.releaseAll(workspaceId, contactId, claims, 'create_failed');
       throw error;
+    } finally {
+      pending.settle();
     }
   }
 }

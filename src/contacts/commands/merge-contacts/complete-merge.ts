@@ -5,13 +5,14 @@ import { contactStreamId } from '../../../shared/stream-names';
 import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
 import { mergeSourceOf, type ContactState, type MergeSource } from '../../domain/contact.state';
-import { IdentityReservations } from '../../identity/identity-reservations';
+import { IdentityReservations, type PendingClaims } from '../../identity/identity-reservations';
 import { uuidNamespace, uuidV5 } from '../../../shared/uuid-v5';
 
 /**
  * A lead's email is not reserved (emails are unique among users only); when it is about to fill
  * the user's blank email it must be claimed for the user first. If another user holds it, the
- * merge goes on without it: the target's email stays empty rather than duplicated.
+ * merge goes on without it: the target's email stays empty rather than duplicated. The claim is
+ * pending until the absorption is appended.
  */
 async function withClaimableEmail(
   store: EventStore,
@@ -20,18 +21,18 @@ async function withClaimableEmail(
   targetId: string,
   target: ContactState,
   snapshot: MergeSource,
-): Promise<MergeSource> {
+): Promise<{ readonly snapshot: MergeSource; readonly pending?: PendingClaims }> {
   const email = snapshot.attributes.email;
-  if (!email) return snapshot;
-  if (target.status !== 'user' || target.email) return snapshot;
+  if (!email) return { snapshot };
+  if (target.status !== 'user' || target.email) return { snapshot };
   try {
-    await new IdentityReservations(store, clock).claimAll(workspaceId, targetId, [
+    const pending = await new IdentityReservations(store, clock).claimAll(workspaceId, targetId, [
       { kind: 'email', value: email },
     ]);
-    return snapshot;
+    return { snapshot, pending };
   } catch (error) {
     if (!(error instanceof ContactAlreadyExists)) throw error;
-    return { ...snapshot, attributes: { ...snapshot.attributes, email: null } };
+    return { snapshot: { ...snapshot, attributes: { ...snapshot.attributes, email: null } } };
   }
 }
 
@@ -65,7 +66,7 @@ export async function completeMerge(
   // A deleted target took what it had absorbed with it; one deleted before absorbing never will
   // (the source's id then answers as gone). Either way there is nothing left to complete.
   if (target.status === 'deleted') return undefined;
-  const snapshot = await withClaimableEmail(
+  const { snapshot, pending } = await withClaimableEmail(
     store,
     clock,
     workspaceId,
@@ -87,7 +88,7 @@ export async function completeMerge(
       metadata: { workspaceId, occurredAt: clock.now(), schemaVersion: 1, causationId: sourceId },
       eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
     },
-  );
+  ).finally(() => pending?.settle());
   // Absorbed already, by a concurrent run (the process manager races the HTTP call): the target's
   // last event is at or past that absorption, so a caller waiting for it reads the merge.
   return outcome.position ?? (await lastEventOf(store, targetStream))?.position;

@@ -53,11 +53,19 @@ export class UpdateContactHandler implements ICommandHandler<
         prepare: async (decidedOn) => {
           if (!isLive(decidedOn)) return undefined;
           const { added, dropped } = identityChanges(decidedOn, role, attributes);
-          await this.reservations.claimAll(workspaceId, contactId, added);
+          const pending = await this.reservations.claimAll(workspaceId, contactId, added);
           return {
-            undo: () =>
-              this.reservations.releaseAll(workspaceId, contactId, added, 'update_failed'),
-            done: () => this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed'),
+            undo: async () => {
+              try {
+                await this.reservations.releaseAll(workspaceId, contactId, added, 'update_failed');
+              } finally {
+                pending.settle();
+              }
+            },
+            done: () => {
+              pending.settle();
+              return this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed');
+            },
           };
         },
       },

@@ -58,6 +58,7 @@ function delay(ms: number): Promise<void> {
  * stream reads as empty.
  */
 export class EsdbEventStore implements EventStore {
+  readonly exclusiveToThisProcess = false;
   private readonly appendAttempts: number;
   private readonly backoff: ResubscribeBackoff;
 

@@ -63,6 +63,7 @@ const RECENT_EVENTS = 8192;
  * connection holds SQLite's exclusive lock for its whole life.
  */
 export class SqliteEventStore implements EventStore {
+  readonly exclusiveToThisProcess = true;
   private readonly committed = new EventEmitter();
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
