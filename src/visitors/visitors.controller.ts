@@ -2,7 +2,7 @@ import { CONTACT_READ_MODELS } from '../../projections/read-models';
 import { Body, Controller, Get, HttpCode, Post, Put, Query, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
+import { ContactErrorsFilter, contactProblemOf } from '../contacts/http/contact-errors.filter';
 import { toContactResponse } from '../contacts/http/contact.response';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import type { CustomAttributes } from '../contacts/domain/contact.attributes';
@@ -100,26 +100,48 @@ export class VisitorsController {
         'user',
       );
     }
-    const { contactId, position } = await this.commands.execute(
-      new ConvertVisitorCommand(
-        workspaceId,
-        body.type,
-        {
-          ...(visitor.id !== undefined ? { id: visitor.id } : {}),
-          ...(visitor.user_id !== undefined ? { user_id: visitor.user_id } : {}),
-          ...(visitor.email !== undefined ? { email: visitor.email } : {}),
-        },
-        {
-          ...(user.id !== undefined ? { id: user.id } : {}),
-          ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
-          ...(user.email !== undefined ? { email: user.email } : {}),
-        },
-      ),
-    );
+    const { contactId, position } = await this.commands
+      .execute(
+        new ConvertVisitorCommand(
+          workspaceId,
+          body.type,
+          {
+            ...(visitor.id !== undefined ? { id: visitor.id } : {}),
+            ...(visitor.user_id !== undefined ? { user_id: visitor.user_id } : {}),
+            ...(visitor.email !== undefined ? { email: visitor.email } : {}),
+          },
+          {
+            ...(user.id !== undefined ? { id: user.id } : {}),
+            ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
+            ...(user.email !== undefined ? { email: user.email } : {}),
+          },
+        ),
+      )
+      .catch((error: unknown) => {
+        throw underConvertedUser(contactProblemOf(error, version));
+      });
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
     return toContactResponse(
       await this.contacts.getContactOrThrow(workspaceId, contactId),
       version,
     );
   }
+}
+
+/** The identity a conversion gives is the body's `user.user_id` and `user.email`. */
+const CONVERTED_USER_FIELDS: Readonly<Record<string, string>> = {
+  external_id: 'user.user_id',
+  email: 'user.email',
+};
+
+function underConvertedUser(problem: unknown): unknown {
+  if (!(problem instanceof HttpProblem)) return problem;
+  return new HttpProblem(
+    problem.status,
+    problem.errors.map((error) => {
+      const field = error.field !== undefined ? CONVERTED_USER_FIELDS[error.field] : undefined;
+      return field !== undefined ? { ...error, field } : error;
+    }),
+    problem.headers,
+  );
 }

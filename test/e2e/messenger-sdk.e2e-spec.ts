@@ -232,7 +232,8 @@ describe('Visitors, conversations and data events through the official intercom-
     const refused = await convert('sdk-visitor-10', 'sdk-bob-9@example.com');
     expect(refused.status).toBe(409);
     const { errors } = (await refused.json()) as { errors: Array<Record<string, string>> };
-    expect(errors[0]).toMatchObject({ code: 'conflict', field: 'email' });
+    // Named as the body names it.
+    expect(errors[0]).toMatchObject({ code: 'conflict', field: 'user.email' });
     expect(await (await service.request(`/visitors?user_id=sdk-visitor-10`)).json()).toMatchObject({
       id: second,
     });
