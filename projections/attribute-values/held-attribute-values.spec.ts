@@ -29,9 +29,9 @@ describe('heldValues', () => {
 
   it('counts only leads and users', () => {
     expect(heldValues({ ...lead, status: 'visitor' })).toEqual([]);
-    expect(heldValues({ status: 'deleted', id: 'c1', workspace_id: 'ws', deletedAt: T })).toEqual(
-      [],
-    );
+    expect(
+      heldValues({ status: 'deleted', id: 'c1', workspace_id: 'ws', deletedAt: T, absorbed: [] }),
+    ).toEqual([]);
     expect(heldValues({ ...lead, status: 'user' }).length).toBe(heldValues(lead).length);
   });
 });

@@ -121,6 +121,7 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
         case 'ContactArchived':
         case 'ContactUnarchived':
         case 'ContactMergedInto':
+        case 'ContactMergeReverted':
           // Not subscribed (see eventTypes); listed so that a new event type is a decision here.
           break;
       }

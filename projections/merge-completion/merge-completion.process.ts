@@ -16,7 +16,8 @@ export interface MergeCompletionTables {
  * The merge process manager, run by the projection runner for its checkpoints, retries and
  * status: every `ContactMergedInto` on the log gets its target's absorption, so a merge that a
  * crash interrupted between its two appends completes. `completeMerge` is idempotent, which
- * covers at-least-once delivery and the race with the HTTP call that started the merge.
+ * covers at-least-once delivery and the race with the HTTP call that started the merge. A merge
+ * whose target was deleted before absorbing its source is refused, and the source reopened.
  */
 export function mergeCompletionProcess(deps: {
   readonly eventStore: EventStore;
@@ -51,7 +52,7 @@ export function mergeCompletionProcess(deps: {
           workspaceId: string;
           into: string;
         };
-        await completeMerge(deps.eventStore, deps.clock, workspaceId, contactId);
+        await completeMerge(deps.eventStore, deps.clock, workspaceId, contactId, into);
         await tx
           .insertInto('merge_completion')
           .values({

@@ -15,6 +15,7 @@ export const CONTACT_EVENT_TYPES: readonly ContactEventType[] = [
   'ContactArchived',
   'ContactUnarchived',
   'ContactMergedInto',
+  'ContactMergeReverted',
   'LeadMergeAbsorbed',
   'ContactDeleted',
   'DataEventTracked',

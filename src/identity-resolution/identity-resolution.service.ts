@@ -33,6 +33,15 @@ import type { LocatedContact } from './located-contact';
 export type IdentifyKind = 'sign_up' | 'log_in';
 
 /**
+ * The user holding the identity was deleted before it absorbed the session, which the refused
+ * merge left open as it was: a race, so `identify` starts again as after a deletion that came
+ * first (the identity is then free to claim).
+ */
+class HolderDeletedBeforeMerge extends Error {
+  override readonly name = 'HolderDeletedBeforeMerge';
+}
+
+/**
  * Runs of a request that raced another on its identity or streams, and the wait before each. Each
  * round of a race lets one racer through, so n racers need up to n - 1 retries; the waits are
  * jittered so that the losers of one round do not all meet again in the next.
@@ -118,7 +127,9 @@ export class IdentityResolution {
         return await this.identifyOnce(current);
       } catch (error) {
         const raced =
-          error instanceof ContactAlreadyExists || error instanceof WrongExpectedRevision;
+          error instanceof ContactAlreadyExists ||
+          error instanceof WrongExpectedRevision ||
+          error instanceof HolderDeletedBeforeMerge;
         if (!raced || attempt >= RACE_ATTEMPTS) throw error;
         const wait = attempt * RACE_BACKOFF_MS * (0.5 + Math.random());
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -148,15 +159,21 @@ export class IdentityResolution {
       // Claimed before the merge: a value the holder cannot take refuses the request while the
       // session is still open.
       return this.claimedFor(request, holder, claims, async () => {
-        const merged = await this.commands.execute(
-          new MergeContactsCommand(
-            workspaceId,
-            session.contactId,
-            holder.contactId,
-            false,
-            request.occurredAt,
-          ),
-        );
+        const merged = await this.commands
+          .execute(
+            new MergeContactsCommand(
+              workspaceId,
+              session.contactId,
+              holder.contactId,
+              false,
+              request.occurredAt,
+            ),
+          )
+          .catch((error: unknown) => {
+            if (error instanceof ContactNotFound && error.contactId === holder.contactId)
+              throw new HolderDeletedBeforeMerge();
+            throw error;
+          });
         const target = await this.locator.locate(workspaceId, holder.contactId);
         const outcome = await this.finish(request, target);
         return {

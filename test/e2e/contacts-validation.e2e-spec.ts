@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { eventually } from '../support/eventually';
 import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { contactStreamId } from '../../src/shared/stream-names';
@@ -700,7 +701,7 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
-    it('forgets a lead whose merge raced the deletion of its user', async () => {
+    it('reopens a lead whose merge raced the deletion of its user: the refused merge changed nothing', async () => {
       const lead = await json<{ id: string }>(
         service.request('/contacts', {
           method: 'POST',
@@ -711,7 +712,7 @@ describe('Contacts API refusals change nothing', () => {
         service.request('/contacts', { method: 'POST', json: { external_id: 'raced-target' } }),
       );
       // The user is deleted after the merge checked it and before the lead was closed: the lead
-      // is closed into a user that is gone, and the target never absorbs it.
+      // is closed into a user that is gone, which refuses it; the process manager reopens it.
       await json(service.request(`/contacts/${target.id}`, { method: 'DELETE' }));
       const store = service.app.get<EventStore>(EVENT_STORE);
       const closed = await store.append(
@@ -732,10 +733,13 @@ describe('Contacts API refusals change nothing', () => {
         ],
         { expectedRevision: 'any' },
       );
-      await expectGone(lead.id, {
-        'Intercom-Version': '2.16',
-        'X-Min-Position': String(closed.position),
+      const reopened = await eventually(async () => {
+        const response = await service.request(`/contacts/${lead.id}`, {
+          headers: { 'Intercom-Version': '2.16', 'X-Min-Position': String(closed.position) },
+        });
+        return response.status === 200 ? ((await response.json()) as { role: string }) : undefined;
       });
+      expect(reopened).toMatchObject({ role: 'lead', name: 'Raced Lead' });
     });
 
     /** GET and PUT (and archive) of the id answer 404 naming id. */

@@ -340,7 +340,13 @@ describeOnReadStores('attribute value counts of the contacts projection', (diale
                   { metadata: { workspaceId: WORKSPACE, occurredAt: clock.now() } },
                 );
                 if (command.type === 'MergeInto')
-                  await completeMerge(store, clock, WORKSPACE, command.data.contactId);
+                  await completeMerge(
+                    store,
+                    clock,
+                    WORKSPACE,
+                    command.data.contactId,
+                    command.data.into,
+                  );
               } catch (error) {
                 if (!(error instanceof ContactDomainError)) throw error;
               }

@@ -240,7 +240,13 @@ describeOnReadStores('contacts projection', (dialect) => {
                   },
                 );
                 if (planned.command.type === 'MergeInto')
-                  await completeMerge(store, clock, WORKSPACE, planned.contactId);
+                  await completeMerge(
+                    store,
+                    clock,
+                    WORKSPACE,
+                    planned.contactId,
+                    planned.command.data.into,
+                  );
               } catch (error) {
                 if (!(error instanceof ContactDomainError)) throw error;
               }

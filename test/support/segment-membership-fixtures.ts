@@ -322,7 +322,13 @@ export async function runStep(
         now,
       });
       try {
-        await completeMerge(store, clock, WORKSPACE, CONTACT_IDS[current.from]!);
+        await completeMerge(
+          store,
+          clock,
+          WORKSPACE,
+          CONTACT_IDS[current.from]!,
+          CONTACT_IDS[current.into]!,
+        );
       } catch (error) {
         if (!(error instanceof ContactDomainError)) throw error;
       }

@@ -49,6 +49,8 @@ export function summaryOf(event: ContactEvent): string {
       return 'Unarchived';
     case 'ContactMergedInto':
       return `Merged into ${event.data.into}`;
+    case 'ContactMergeReverted':
+      return `Merge into ${event.data.into} undone: ${event.data.into} was deleted before absorbing it`;
     case 'LeadMergeAbsorbed':
       return `Absorbed the ${event.data.sourceRole} ${event.data.from}${withFields(event.data.copied)}`;
     case 'ContactDeleted':

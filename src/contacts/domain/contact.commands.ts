@@ -87,6 +87,12 @@ export type UnarchiveContact = ContactCommandOf<'UnarchiveContact'>;
 export type MergeInto = ContactCommandOf<'MergeInto', { readonly into: string }>;
 
 /**
+ * Reopen this contact, closed by `MergeInto` for `into`, once `into` refuses it (see
+ * `refusesMergeOf`): the merge did not happen.
+ */
+export type RevertMerge = ContactCommandOf<'RevertMerge', { readonly into: string }>;
+
+/**
  * Target side of a merge: this user absorbs `source` (see `mergeSourceOf`), which must already
  * be closed by `MergeInto` or about to be. `duplicatesOnly` refuses a source that shares neither
  * email nor phone with the target (Intercom 2.16's merge rule).
@@ -133,6 +139,7 @@ export type ContactCommand =
   | ArchiveContact
   | UnarchiveContact
   | MergeInto
+  | RevertMerge
   | AbsorbMergedLead
   | DeleteContact
   | TrackEvent

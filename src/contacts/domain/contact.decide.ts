@@ -26,6 +26,7 @@ import {
   type MergeInto,
   type RecordSeen,
   type RegisterVisitor,
+  type RevertMerge,
   type ReplyToOutbound,
   type SignUp,
   type StartConversation,
@@ -51,6 +52,7 @@ import type {
   ContactDeleted,
   ContactEvent,
   ContactMergedInto,
+  ContactMergeReverted,
   ContactSeen,
   ContactUnarchived,
   ContactUpdated,
@@ -413,6 +415,21 @@ export const mergeInto = (command: MergeInto, state: ContactState): Decision => 
   }
 };
 
+/**
+ * Only the merge named is undone: a contact open again (reverted already) or merged since into
+ * another user is left as it is, so a late retry of the revert changes nothing.
+ */
+export const revertMerge = (command: RevertMerge, state: ContactState): Decision => {
+  const { contactId, workspaceId, into } = command.data;
+  if (state.status === 'none') throw new ContactNotFound(contactId);
+  if (state.status !== 'merged' || state.into !== into) return [];
+  const reverted: ContactMergeReverted = {
+    type: 'ContactMergeReverted',
+    data: { contactId, workspaceId, into, revertedAt: state.mergedAt },
+  };
+  return [reverted];
+};
+
 /** Fields a merge can fill; external_id stays out: an external_id is only ever claimed, not inherited. */
 const FILLABLE: readonly StandardAttributeName[] = STANDARD_ATTRIBUTE_NAMES.filter(
   (name) =>
@@ -614,6 +631,8 @@ export const decide = (command: ContactCommand, state: ContactState): Decision =
       return unarchiveContact(command, state);
     case 'MergeInto':
       return mergeInto(command, state);
+    case 'RevertMerge':
+      return revertMerge(command, state);
     case 'AbsorbMergedLead':
       return absorbMergedLead(command, state);
     case 'DeleteContact':

@@ -148,6 +148,17 @@ export type ContactMergedInto = ContactEventOf<
 >;
 
 /**
+ * A merge refused after it had closed this contact: its target was deleted before absorbing it.
+ * The contact is open again exactly as it was when it was closed, as if the merge had never been
+ * asked for; `revertedAt` is the `mergedAt` of the merge it undoes, so that no instant of event
+ * time shows the refused merge.
+ */
+export type ContactMergeReverted = ContactEventOf<
+  'ContactMergeReverted',
+  { readonly into: string; readonly revertedAt: UnixSeconds }
+>;
+
+/**
  * Target side of a merge: this user absorbed the contact `from`. `copied` holds the fields the
  * source filled in (the target's own values win); the merge is added to `merge_history`.
  */
@@ -216,6 +227,7 @@ export type ContactEvent =
   | ContactArchived
   | ContactUnarchived
   | ContactMergedInto
+  | ContactMergeReverted
   | LeadMergeAbsorbed
   | ContactDeleted
   | DataEventTracked

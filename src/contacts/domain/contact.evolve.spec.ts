@@ -279,6 +279,7 @@ describe('contact evolve', () => {
       id: ids.contactId,
       workspace_id: ids.workspaceId,
       deletedAt: T0 + 9,
+      absorbed: [],
     });
   });
 

@@ -126,6 +126,8 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       return touched({ ...contact, archived: true }, event.data.archivedAt);
     case 'ContactUnarchived':
       return touched({ ...contact, archived: false }, event.data.unarchivedAt);
+    case 'ContactMergeReverted':
+      return contact;
     case 'ContactMergedInto': {
       const source = mergeSourceOf(contact);
       if (!source) return contact;
@@ -136,6 +138,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         into: event.data.into,
         mergedAt: event.data.mergedAt,
         source,
+        closedAs: contact,
       };
     }
     case 'LeadMergeAbsorbed': {
@@ -169,6 +172,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         id: contact.id,
         workspace_id: contact.workspace_id,
         deletedAt: event.data.deletedAt,
+        absorbed: contact.merge_history.map((merge) => merge.source_contact_id),
       };
     case 'DataEventTracked':
       return {
@@ -222,6 +226,9 @@ export const evolve = (state: ContactState, event: ContactEvent): ContactState =
     case 'user':
       return evolveLive(state, event);
     case 'merged':
+      return event.type === 'ContactMergeReverted' && event.data.into === state.into
+        ? state.closedAs
+        : state;
     case 'deleted':
       return state;
   }

@@ -2,7 +2,7 @@ import { EMPTY_STANDARD_ATTRIBUTES } from './contact.attributes';
 import { contactDecider } from './contact.decider';
 import { ContactMerged, ContactNotFound, InvalidMerge } from './contact.errors';
 import type { ContactEvent } from './contact.events';
-import { mergeSourceOf, type MergeSource } from './contact.state';
+import { mergeSourceOf, refusesMergeOf, type MergeSource } from './contact.state';
 import {
   T0,
   deleted,
@@ -357,5 +357,77 @@ describe('merge source snapshot', () => {
 
   it('is not offered by a user', () => {
     expect(mergeSourceOf(fold([userCreated()]))).toBeUndefined();
+  });
+});
+
+describe('merge refused after the source was closed (RevertMerge)', () => {
+  const reverted: ContactEvent = {
+    type: 'ContactMergeReverted',
+    data: { ...ids, into: target, revertedAt: T0 + 10 },
+  };
+
+  it('reopens the source, dated at the merge it undoes', () => {
+    given([leadCreated(), mergedInto(target, T0 + 10)])
+      .when({ type: 'RevertMerge', data: { ...ids, into: target }, now })
+      .then([reverted]);
+  });
+
+  it('brings the lead back exactly as it was when it was closed', () => {
+    const lead: ContactEvent[] = [
+      leadCreated({ name: 'Ada', email: 'ada@example.com', custom_attributes: { plan: 'pro' } }),
+      { type: 'ContactArchived', data: { ...ids, archivedAt: T0 + 5 } },
+      {
+        type: 'DataEventTracked',
+        data: { ...ids, name: 'opened', createdAt: T0 + 6, metadata: {} },
+      },
+    ];
+    expect(fold([...lead, mergedInto(target), reverted])).toEqual(fold(lead));
+  });
+
+  it('brings a visitor back as the visitor it was', () => {
+    const visitor = [visitorRegistered()];
+    const closed: ContactEvent = {
+      type: 'ContactMergedInto',
+      data: { ...ids, into: target, sourceRole: 'visitor', mergedAt: T0 + 10 },
+    };
+    expect(fold([...visitor, closed, reverted])).toEqual(fold(visitor));
+  });
+
+  it('records nothing for a contact that is open (reverted already)', () => {
+    given([leadCreated(), mergedInto(target), reverted])
+      .when({ type: 'RevertMerge', data: { ...ids, into: target }, now })
+      .thenNothing();
+  });
+
+  it('leaves alone a contact merged since into another user', () => {
+    given([leadCreated(), mergedInto(target), reverted, mergedInto('user-2', T0 + 20)])
+      .when({ type: 'RevertMerge', data: { ...ids, into: target }, now })
+      .thenNothing();
+  });
+
+  it('refuses an unknown contact', () => {
+    given([])
+      .when({ type: 'RevertMerge', data: { ...ids, into: target }, now })
+      .thenThrows(ContactNotFound);
+  });
+});
+
+describe('whether a merge target refuses a source it was closed for', () => {
+  const sourceId = 'lead-7';
+  const absorbed: ContactEvent = {
+    type: 'LeadMergeAbsorbed',
+    data: { ...ids, from: sourceId, sourceRole: 'lead', mergedAt: T0 + 5, copied: {} },
+  };
+
+  it('refuses it once deleted without having absorbed it', () => {
+    expect(refusesMergeOf(fold([userCreated(), deleted()]), sourceId)).toBe(true);
+  });
+
+  it('keeps it when it absorbed it before it was deleted: the source went with it', () => {
+    expect(refusesMergeOf(fold([userCreated(), absorbed, deleted()]), sourceId)).toBe(false);
+  });
+
+  it('keeps it while it is a live user', () => {
+    expect(refusesMergeOf(fold([userCreated()]), sourceId)).toBe(false);
   });
 });

@@ -73,6 +73,8 @@ export interface MergedContact {
   readonly into: string;
   readonly mergedAt: UnixSeconds;
   readonly source: MergeSource;
+  /** The contact as it was when it was closed: what a refused merge reopens. */
+  readonly closedAs: LiveContact;
 }
 
 /** Deleted: only the ids remain, no PII. */
@@ -81,6 +83,8 @@ export interface DeletedContact {
   readonly id: string;
   readonly workspace_id: string;
   readonly deletedAt: UnixSeconds;
+  /** The merge sources it had absorbed: they went with it. */
+  readonly absorbed: readonly string[];
 }
 
 export type ContactState = NoContact | LiveContact | MergedContact | DeletedContact;
@@ -89,6 +93,13 @@ export const initialContactState = (): ContactState => ({ status: 'none' });
 
 export const isLive = (state: ContactState): state is LiveContact =>
   state.status === 'visitor' || state.status === 'lead' || state.status === 'user';
+
+/**
+ * Whether the target of a merge refuses the source closed for it: deleted without having absorbed
+ * it, it never will (a target deleted after absorbing it took the source with it).
+ */
+export const refusesMergeOf = (target: ContactState, sourceId: string): boolean =>
+  target.status === 'deleted' && !target.absorbed.includes(sourceId);
 
 export const dataEventKey = (name: string, createdAt: UnixSeconds): string =>
   JSON.stringify([name, createdAt]);

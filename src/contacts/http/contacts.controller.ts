@@ -181,7 +181,7 @@ export class ContactsController {
     @RequestedVersion() version: IntercomVersion,
     @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
-    const { contactId, position } = await this.commands.execute(
+    const { contactId, position, contact } = await this.commands.execute(
       new MergeContactsCommand(
         workspaceId,
         body.from,
@@ -189,7 +189,13 @@ export class ContactsController {
         version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
       ),
     );
-    return this.respondWith(workspaceId, contactId, position, { version, includeMergeHistory });
+    return this.respondWith(
+      workspaceId,
+      contactId,
+      position,
+      { version, includeMergeHistory },
+      contact,
+    );
   }
 
   @Get()

@@ -36,9 +36,10 @@ describe('completeMerge', () => {
     await execute('lead-1', { type: 'MergeInto', data: { ...ids('lead-1'), into: 'user-1' }, now });
 
     // The process manager's run absorbs the lead; the HTTP call's run then records nothing.
-    const absorbedAt = await completeMerge(store, systemClock, WORKSPACE, 'lead-1');
+    const absorbedAt = (await completeMerge(store, systemClock, WORKSPACE, 'lead-1', 'user-1'))
+      .position;
     expect(absorbedAt).toBeDefined();
-    const again = await completeMerge(store, systemClock, WORKSPACE, 'lead-1');
+    const again = (await completeMerge(store, systemClock, WORKSPACE, 'lead-1', 'user-1')).position;
     expect(again).toBeDefined();
     expect(again! >= absorbedAt!).toBe(true);
     const types: string[] = [];

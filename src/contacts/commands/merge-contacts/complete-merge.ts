@@ -1,10 +1,22 @@
 import type { Clock } from '../../../shared/clock';
 import { handleCommand, loadState } from '../../../shared/event-sourcing/handle-command';
-import { lastEventOf, type EventStore } from '../../../shared/event-store/event-store.port';
+import {
+  lastEventOf,
+  type EventMetadata,
+  type EventStore,
+} from '../../../shared/event-store/event-store.port';
 import { contactStreamId } from '../../../shared/stream-names';
 import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
-import { mergeSourceOf, type ContactState, type MergeSource } from '../../domain/contact.state';
+import {
+  isLive,
+  refusesMergeOf,
+  type ContactState,
+  type DeletedContact,
+  type LiveContact,
+  type MergedContact,
+  type MergeSource,
+} from '../../domain/contact.state';
 import { IdentityReservations, type PendingClaims } from '../../identity/identity-reservations';
 import { uuidNamespace, uuidV5 } from '../../../shared/uuid-v5';
 
@@ -39,57 +51,136 @@ async function withClaimableEmail(
 /** Namespace of the deterministic ids of merge absorption events. */
 const MERGE_NAMESPACE = uuidNamespace('5b0c1c52-4b8e-4d57-9d1e-1f2f8a3c7e11');
 
+/** Namespace of the deterministic ids of merge reverts (one per source and target). */
+const REVERT_NAMESPACE = uuidNamespace('9e7d4c1a-63f2-4b0e-8a51-2c4d7b9f0e36');
+
+/** What became of a merge whose source was closed for its target. */
+export type MergeCompletion =
+  /**
+   * The target holds the source, absorbed by this run or an earlier one: `position` is at or past
+   * the absorption, `target` the user as this run's absorption left it.
+   */
+  | {
+      readonly outcome: 'absorbed';
+      readonly position: bigint | undefined;
+      readonly target?: LiveContact;
+    }
+  /** The target absorbed the source and was deleted since: the source went with it. */
+  | { readonly outcome: 'absorbed_then_deleted'; readonly position: bigint | undefined }
+  /**
+   * The target was deleted before absorbing the source: the merge is refused, and the source is
+   * open again as it was (by this run, or an earlier one when `position` is undefined).
+   */
+  | { readonly outcome: 'reverted'; readonly position: bigint | undefined };
+
 /**
  * The second step of a merge: the target absorbs the closed source. Safe to run any number of
  * times (by the HTTP call and by the process manager after a crash): the decider records nothing
  * once the target's merge history has the source, and the event id is derived from the source, so
- * even two concurrent runs write it once. Answers a position at or past the absorption, whichever
- * run wrote it.
+ * even two concurrent runs write it once. A target deleted before absorbing the source never will:
+ * the source is reopened (`ContactMergeReverted`), so a refused merge loses nothing.
  */
 export async function completeMerge(
   store: EventStore,
   clock: Clock,
   workspaceId: string,
   sourceId: string,
-): Promise<bigint | undefined> {
+  into: string,
+): Promise<MergeCompletion> {
   const { state: source } = await loadState(
     store,
     contactStreamId(workspaceId, sourceId),
     contactDecider,
   );
-  if (source.status !== 'merged') return undefined;
-  const { state: target } = await loadState(
-    store,
-    contactStreamId(workspaceId, source.into),
-    contactDecider,
-  );
-  // A deleted target took what it had absorbed with it; one deleted before absorbing never will
-  // (the source's id then answers as gone). Either way there is nothing left to complete.
-  if (target.status === 'deleted') return undefined;
+  // Open again, or merged since into another user: this merge was reverted.
+  if (source.status !== 'merged' || source.into !== into) {
+    return { outcome: 'reverted', position: undefined };
+  }
+  const targetStream = contactStreamId(workspaceId, into);
+  const { state: target } = await loadState(store, targetStream, contactDecider);
+  if (target.status === 'deleted') return afterTargetDeleted(store, clock, source, target);
   const { snapshot, pending } = await withClaimableEmail(
     store,
     clock,
     workspaceId,
-    source.into,
+    into,
     target,
-    mergeSourceOf(source)!,
+    source.source,
   );
-  const targetStream = contactStreamId(workspaceId, source.into);
+  try {
+    const outcome = await handleCommand(
+      store,
+      targetStream,
+      contactDecider,
+      {
+        type: 'AbsorbMergedLead',
+        data: { contactId: into, workspaceId, source: snapshot, mergedAt: source.mergedAt },
+        now: Math.floor(clock.now() / 1000),
+      },
+      {
+        metadata: {
+          workspaceId,
+          occurredAt: clock.now(),
+          schemaVersion: 1,
+          causationId: sourceId,
+        },
+        eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
+      },
+    );
+    if (outcome.position === undefined) {
+      // Absorbed already, by a concurrent run (the process manager races the HTTP call): the
+      // target's last event is at or past that absorption, so a caller waiting for it reads it.
+      return { outcome: 'absorbed', position: (await lastEventOf(store, targetStream))?.position };
+    }
+    return {
+      outcome: 'absorbed',
+      position: outcome.position,
+      ...(isLive(outcome.state) ? { target: outcome.state } : {}),
+    };
+  } catch (error) {
+    // Deleted between the read above and the absorption.
+    const { state: now } = await loadState(store, targetStream, contactDecider);
+    if (now.status !== 'deleted') throw error;
+    return afterTargetDeleted(store, clock, source, now);
+  } finally {
+    pending?.settle();
+  }
+}
+
+async function afterTargetDeleted(
+  store: EventStore,
+  clock: Clock,
+  source: MergedContact,
+  target: DeletedContact,
+): Promise<MergeCompletion> {
+  const { workspace_id: workspaceId, id: sourceId, into } = source;
+  if (!refusesMergeOf(target, sourceId)) {
+    return {
+      outcome: 'absorbed_then_deleted',
+      position: (await lastEventOf(store, contactStreamId(workspaceId, into)))?.position,
+    };
+  }
+  const sourceStream = contactStreamId(workspaceId, sourceId);
+  // A closed source takes no other command: its last event is the merge that closed it, whose
+  // time and cause the revert takes (no instant of event time shows the refused merge).
+  const closing = (await lastEventOf(store, sourceStream))!.metadata;
+  const metadata: EventMetadata = {
+    workspaceId,
+    occurredAt: closing.occurredAt,
+    schemaVersion: 1,
+    ...(typeof closing.actor === 'string' ? { actor: closing.actor } : {}),
+    ...(typeof closing.causationId === 'string' ? { causationId: closing.causationId } : {}),
+  };
   const outcome = await handleCommand(
     store,
-    targetStream,
+    sourceStream,
     contactDecider,
     {
-      type: 'AbsorbMergedLead',
-      data: { contactId: source.into, workspaceId, source: snapshot, mergedAt: source.mergedAt },
+      type: 'RevertMerge',
+      data: { contactId: sourceId, workspaceId, into },
       now: Math.floor(clock.now() / 1000),
     },
-    {
-      metadata: { workspaceId, occurredAt: clock.now(), schemaVersion: 1, causationId: sourceId },
-      eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
-    },
-  ).finally(() => pending?.settle());
-  // Absorbed already, by a concurrent run (the process manager races the HTTP call): the target's
-  // last event is at or past that absorption, so a caller waiting for it reads the merge.
-  return outcome.position ?? (await lastEventOf(store, targetStream))?.position;
+    { metadata, eventId: () => uuidV5(`${workspaceId}/${sourceId}/${into}`, REVERT_NAMESPACE) },
+  );
+  return { outcome: 'reverted', position: outcome.position };
 }

@@ -6,7 +6,10 @@ import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import { absorbMergedLead } from '../../domain/contact.decide';
 import { ContactNotFound, InvalidMerge } from '../../domain/contact.errors';
-import { mergeSourceOf } from '../../domain/contact.state';
+import { isLive, mergeSourceOf, type LiveContact } from '../../domain/contact.state';
+import { contactDecider } from '../../domain/contact.decider';
+import { toContactEvent } from '../../contact-event-codec';
+import { contactStreamId } from '../../../shared/stream-names';
 import type { ContactWriteResult } from '../contact-write-result';
 import { completeMerge } from './complete-merge';
 import { MergeContactsCommand } from './merge-contacts.command';
@@ -14,7 +17,9 @@ import { MergeContactsCommand } from './merge-contacts.command';
 /**
  * Merge without a multi-stream transaction: check that the target could absorb the source,
  * close the source (`ContactMergedInto`), then let the target absorb it. If the process dies in
- * between, the merge-completion process manager finishes it from the event log.
+ * between, the merge-completion process manager finishes it from the event log. A deletion of the
+ * target racing the merge ends as if one had come first: a target deleted before absorbing the
+ * source refuses the merge and the source is reopened; one deleted after took the source along.
  */
 @CommandHandler(MergeContactsCommand)
 export class MergeContactsHandler implements ICommandHandler<
@@ -27,6 +32,18 @@ export class MergeContactsHandler implements ICommandHandler<
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly faults: FaultInjection,
   ) {}
+
+  /** The target as the absorption of `from` left it, from its stream (its row is gone). */
+  private async absorbedBy(workspaceId: string, into: string, from: string): Promise<LiveContact> {
+    let state = contactDecider.initialState();
+    for await (const recorded of this.store.readStream(contactStreamId(workspaceId, into))) {
+      const event = toContactEvent(recorded);
+      state = contactDecider.evolve(state, event);
+      if (event.type === 'LeadMergeAbsorbed' && event.data.from === from) break;
+    }
+    if (!isLive(state)) throw new ContactNotFound(into, 'into');
+    return state;
+  }
 
   async execute({
     workspaceId,
@@ -65,7 +82,25 @@ export class MergeContactsHandler implements ICommandHandler<
       now: mergedAt ?? this.writer.nowSeconds(),
     });
     this.faults.at('merge.after_source_closed');
-    const position = await completeMerge(this.store, this.clock, workspaceId, from);
-    return { contactId: into, position };
+    const completion = await completeMerge(this.store, this.clock, workspaceId, from, into);
+    switch (completion.outcome) {
+      case 'absorbed':
+        return {
+          contactId: into,
+          position: completion.position,
+          ...(completion.target ? { contact: completion.target } : {}),
+        };
+      case 'absorbed_then_deleted':
+        // The merge came first and the deletion after: it answers the user its merge made.
+        return {
+          contactId: into,
+          position: completion.position,
+          contact: await this.absorbedBy(workspaceId, into, from),
+        };
+      case 'reverted':
+        // Deleted before it absorbed the source: as if the deletion had come first, the merge is
+        // refused and the source, reopened, is as it was.
+        throw new ContactNotFound(into, 'into');
+    }
   }
 }

@@ -1,0 +1,213 @@
+import { CommandBus } from '@nestjs/cqrs';
+import { DeleteContactCommand } from '../../src/contacts/commands/delete-contact/delete-contact.command';
+import { completeMerge } from '../../src/contacts/commands/merge-contacts/complete-merge';
+import { CLOCK } from '../../src/shared/clock';
+import { contactDecider } from '../../src/contacts/domain/contact.decider';
+import { handleCommand } from '../../src/shared/event-sourcing/handle-command';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type NewEvent,
+} from '../../src/shared/event-store/event-store.port';
+import { contactStreamId } from '../../src/shared/stream-names';
+import { eventually } from '../support/eventually';
+import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+
+const WORKSPACE = 'acme';
+const V216 = { 'Intercom-Version': '2.16' };
+
+type Contact = { id: string; role: string; name: string | null; email: string | null };
+type Problem = { errors: { code: string; field?: string }[] };
+type Projection = { name: string; build: string | null; state: string; rebuild: unknown };
+type ItemResult = { status: string; contact_id?: string; errors?: { code: string }[] };
+
+/**
+ * A merge closes its source, then lets the target absorb it. A deletion of the target landing
+ * between the two must end as if one request had come first: here the deletion wins, so the merge
+ * is refused and the lead (or messenger visitor) it had closed is open again, as it was. A refused
+ * merge used to leave the source closed for a deleted target: lost, with the process manager
+ * retrying the absorption forever.
+ */
+describe('a merge whose target is deleted after the source was closed', () => {
+  let service: TestApp;
+  let store: EventStore;
+  let sequence = 0;
+  const unique = (label: string) => `${label}-${(sequence += 1)}-${Date.now()}`;
+
+  beforeAll(async () => {
+    service = await startTestApp();
+    store = service.app.get<EventStore>(EVENT_STORE);
+  });
+  afterAll(() => service.close());
+  afterEach(() => jest.restoreAllMocks());
+
+  const call = async <T>(path: string, method = 'GET', json?: unknown) => {
+    const response = await service.request(path, {
+      method,
+      headers: V216,
+      ...(json !== undefined ? { json } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+
+  /**
+   * Deletes `targetId` right after the append that closes `sourceId`, before the merge's own
+   * absorption step (`absorbFirst`: after the target absorbed it, as the process manager can).
+   */
+  const deleteTargetOnceSourceCloses = (
+    sourceId: string,
+    targetId: string,
+    absorbFirst = false,
+  ) => {
+    const append = store.append.bind(store);
+    let deleted = false;
+    jest
+      .spyOn(store, 'append')
+      .mockImplementation(async (streamId: string, events: readonly NewEvent[], options) => {
+        const result = await append(streamId, events, options);
+        const closes =
+          streamId === contactStreamId(WORKSPACE, sourceId) &&
+          events.some((event) => event.type === 'ContactMergedInto');
+        if (closes && !deleted) {
+          deleted = true;
+          if (absorbFirst)
+            await completeMerge(store, service.app.get(CLOCK), WORKSPACE, sourceId, targetId);
+          await service.app.get(CommandBus).execute(new DeleteContactCommand(WORKSPACE, targetId));
+        }
+        return result;
+      });
+  };
+
+  it('refuses the API merge and leaves the lead live and usable', async () => {
+    const email = `${unique('lead')}@merge.test`;
+    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+    const lead = (await call<Contact>('/contacts', 'POST', { role: 'lead', email, name: 'Ada' }))
+      .body;
+    deleteTargetOnceSourceCloses(lead.id, user.id);
+
+    const merge = await call<Problem>('/contacts/merge', 'POST', { from: lead.id, into: user.id });
+
+    expect(merge.status).toBe(404);
+    expect(merge.body.errors[0]).toMatchObject({ code: 'not_found', field: 'into' });
+    jest.restoreAllMocks();
+    expect((await call(`/contacts/${user.id}`)).status).toBe(404);
+    const after = await call<Contact>(`/contacts/${lead.id}`);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ id: lead.id, role: 'lead', name: 'Ada', email });
+    const updated = await call<Contact>(`/contacts/${lead.id}`, 'PUT', { name: 'Ada L.' });
+    expect(updated.status).toBe(200);
+    expect(updated.body.name).toBe('Ada L.');
+  });
+
+  it('answers the merged user when the deletion came just after the absorption', async () => {
+    const email = `${unique('after')}@merge.test`;
+    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+    const lead = (await call<Contact>('/contacts', 'POST', { role: 'lead', email, name: 'Cy' }))
+      .body;
+    deleteTargetOnceSourceCloses(lead.id, user.id, true);
+
+    const merge = await call<Contact>('/contacts/merge', 'POST', { from: lead.id, into: user.id });
+
+    expect(merge.status).toBe(200);
+    expect(merge.body).toMatchObject({ id: user.id, role: 'user', name: 'Cy' });
+    jest.restoreAllMocks();
+    expect((await call(`/contacts/${user.id}`)).status).toBe(404);
+    expect((await call(`/contacts/${lead.id}`)).status).toBe(404);
+  });
+
+  it('lets the messenger visitor log in as if the deletion had come first, and stay usable', async () => {
+    const email = `${unique('visitor')}@merge.test`;
+    const visitorId = unique('v');
+    const now = Math.floor(Date.now() / 1000);
+    const ingest = async (events: readonly Record<string, unknown>[]) =>
+      (await call<{ results: ItemResult[] }>('/messenger/events', 'POST', { events })).body.results;
+    const [seen] = await ingest([
+      { id: unique('seen'), type: 'visitor.seen', occurred_at: now - 60, visitor_id: visitorId },
+    ]);
+    const visitor = seen!.contact_id!;
+    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+    deleteTargetOnceSourceCloses(visitor, user.id);
+
+    const login = await ingest([
+      {
+        id: unique('login'),
+        type: 'contact.logged_in',
+        occurred_at: now,
+        visitor_id: visitorId,
+        email,
+      },
+    ]);
+    jest.restoreAllMocks();
+    // As if the deletion had come first: nobody holds the email, so the visitor takes it.
+    expect(login).toMatchObject([{ status: 'accepted', contact_id: visitor }]);
+    expect((await call<Contact>(`/contacts/${visitor}`)).body).toMatchObject({
+      role: 'user',
+      email,
+    });
+
+    const later = await ingest([
+      {
+        id: unique('conversation'),
+        type: 'conversation.started',
+        occurred_at: now,
+        visitor_id: visitorId,
+        conversation_id: unique('c'),
+      },
+    ]);
+    expect(later.map((result) => result.status)).toEqual(['accepted']);
+    expect(later[0]!.contact_id).toBe(visitor);
+  });
+
+  it('is completed by the process manager as a refusal: the lead is reopened', async () => {
+    const email = `${unique('crash')}@merge.test`;
+    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+    const lead = (await call<Contact>('/contacts', 'POST', { role: 'lead', email, name: 'Bo' }))
+      .body;
+    // As a crash between the two steps leaves it: the lead closed, nobody absorbing it; the
+    // target is deleted before the process manager gets to it.
+    deleteTargetOnceSourceCloses(lead.id, user.id);
+    await handleCommand(
+      store,
+      contactStreamId(WORKSPACE, lead.id),
+      contactDecider,
+      {
+        type: 'MergeInto',
+        data: { contactId: lead.id, workspaceId: WORKSPACE, into: user.id },
+        now: Math.floor(Date.now() / 1000),
+      },
+      { metadata: { workspaceId: WORKSPACE, occurredAt: Date.now(), schemaVersion: 1 } },
+    );
+    jest.restoreAllMocks();
+
+    const reopened = await eventually(async () => {
+      const response = await call<Contact>(`/contacts/${lead.id}`);
+      return response.status === 200 ? response.body : undefined;
+    });
+    expect(reopened).toMatchObject({ role: 'lead', name: 'Bo', email });
+
+    // A rebuild folds the same events to the same row.
+    const contactsProjection = async () =>
+      (
+        (await (await service.request('/admin/projections', { token: ADMIN_TOKEN })).json()) as {
+          data: Projection[];
+        }
+      ).data.find((projection) => projection.name === 'contacts')!;
+    const before = await contactsProjection();
+    const rebuild = await service.request('/admin/projections/contacts/rebuild', {
+      method: 'POST',
+      token: ADMIN_TOKEN,
+    });
+    expect(rebuild.status).toBe(202);
+    await eventually(async () => {
+      const after = await contactsProjection();
+      return after.rebuild === null && after.state === 'live' && after.build !== before.build
+        ? after
+        : undefined;
+    }, 15_000);
+    expect((await call<Contact>(`/contacts/${lead.id}`)).body).toMatchObject({
+      role: 'lead',
+      name: 'Bo',
+      email,
+    });
+  });
+});
