@@ -6,7 +6,11 @@ import {
   type CommandOutcome,
   type PreparedAppend,
 } from '../shared/event-sourcing/handle-command';
-import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
+import {
+  EVENT_STORE,
+  type EventCause,
+  type EventStore,
+} from '../shared/event-store/event-store.port';
 import { contactStreamId } from '../shared/stream-names';
 import type { UnixSeconds } from './domain/contact.attributes';
 import type { ContactCommand } from './domain/contact.commands';
@@ -63,6 +67,8 @@ export class ContactStreamWriter {
       readonly eventId?: (event: ContactEvent, index: number) => string;
       /** When it happened, in unix ms, if before now (a late report); never later than now. */
       readonly occurredAt?: number;
+      /** What caused it, when not the API request at hand. */
+      readonly cause?: EventCause;
       /** A freshly generated contact id: decide without reading its (empty) stream. */
       readonly newStream?: boolean;
       /** See `HandleCommandOptions.prepare`: identity claims of the state decided on. */
@@ -75,7 +81,7 @@ export class ContactStreamWriter {
           workspaceId,
           occurredAt: Math.min(options.occurredAt ?? Infinity, this.clock.now()),
           schemaVersion: 1,
-          ...apiCause(),
+          ...(options.cause ?? apiCause()),
         },
         ...(options.eventId ? { eventId: options.eventId } : {}),
         newStream: options.newStream ?? false,

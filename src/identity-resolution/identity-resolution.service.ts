@@ -167,6 +167,7 @@ export class IdentityResolution {
               holder.contactId,
               false,
               request.occurredAt,
+              { actor: request.metadata.actor, causationId: request.metadata.causationId },
             ),
           )
           .catch((error: unknown) => {

@@ -167,6 +167,57 @@ describe('GET /contacts/{id}/timeline', () => {
     ]);
   });
 
+  it('dates a merge a late log-in caused once, no earlier than its user, and names the log-in as its cause', async () => {
+    const ingest = async (event: Record<string, unknown>) => {
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        json: { events: [event] },
+      });
+      return ((await response.json()) as { results: Array<{ contact_id: string }> }).results[0]!;
+    };
+    const lead = await ingest({
+      id: 'tl-late-talk',
+      type: 'conversation.started',
+      occurred_at: now - 3000,
+      visitor_id: 'v-tl-late',
+      conversation_id: 'c-tl-late',
+    });
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-late' } })
+    ).json()) as { id: string; created_at: number };
+    // Reported late: the log-in happened before the user was created.
+    await ingest({
+      id: 'tl-late-login',
+      type: 'contact.logged_in',
+      occurred_at: now - 1000,
+      visitor_id: 'v-tl-late',
+      external_id: 'tl-late',
+    });
+
+    const merged = (await (
+      await service.request(`/contacts/${user.id}?include_merge_history=true`, {
+        headers: { 'Intercom-Version': '2.16' },
+      })
+    ).json()) as { merge_history: Array<{ merged_at: number }> };
+    const mergedAt = merged.merge_history[0]!.merged_at;
+    expect(mergedAt).toBe(user.created_at);
+    const entries = (await pageOf(`/contacts/${user.id}/timeline`)).body.data;
+    const merge = entries.filter((entry) =>
+      ['ContactMergedInto', 'LeadMergeAbsorbed'].includes(entry.event_type),
+    );
+    expect(merge.map((entry) => [entry.event_type, entry.occurred_at, entry.cause])).toEqual(
+      ['ContactMergedInto', 'LeadMergeAbsorbed'].map((type) => [
+        type,
+        mergedAt,
+        { actor: 'messenger', causation_id: 'tl-late-login' },
+      ]),
+    );
+    const leadAsOf = await service.request(`/contacts/${lead.contact_id}?as_of=${mergedAt}`, {
+      headers: { 'Intercom-Version': '2.16' },
+    });
+    expect(leadAsOf.status).toBe(410);
+  });
+
   it("refuses a forged cursor, another list's, and a bad page size, naming them", async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-bad' } })

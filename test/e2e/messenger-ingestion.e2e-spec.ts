@@ -221,7 +221,9 @@ describe('POST /messenger/events', () => {
         method: 'POST',
         json: { external_id: 'ext-holder-1', email: 'holder@example.com', name: 'Holder' },
       });
-      const user = (await created.json()) as { id: string };
+      const user = (await created.json()) as { id: string; created_at: number };
+      // After the user was created: a merge is dated no earlier (see the timeline e2e).
+      const loginAt = Math.max(now - 10, user.created_at);
       const visitorId = key('v-lead');
       const [started] = await ingest([
         {
@@ -239,7 +241,7 @@ describe('POST /messenger/events', () => {
         {
           id: key('login'),
           type: 'contact.logged_in',
-          occurred_at: now - 10,
+          occurred_at: loginAt,
           visitor_id: visitorId,
           external_id: 'ext-holder-1',
         },
@@ -255,7 +257,7 @@ describe('POST /messenger/events', () => {
         last_replied_at: now - 20,
         // Event time, as every timestamp an item sets (domain.md, Timestamps).
         merge_history: [
-          { source_contact_id: leadId, source_contact_role: 'lead', merged_at: now - 10 },
+          { source_contact_id: leadId, source_contact_role: 'lead', merged_at: loginAt },
         ],
       });
       const gone = await service.request(`/contacts/${leadId}`, {

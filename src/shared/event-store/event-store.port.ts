@@ -23,6 +23,9 @@ export interface EventMetadata {
   readonly [key: string]: unknown;
 }
 
+/** Who or what caused an event (`actor`: `api`, `messenger`, …) and the request or item. */
+export type EventCause = Pick<EventMetadata, 'actor' | 'causationId'>;
+
 export type EventData = Readonly<Record<string, unknown>>;
 
 /** An event as a command handler proposes it. `id` is a UUID; deterministic ids make retries idempotent. */

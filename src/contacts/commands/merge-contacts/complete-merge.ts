@@ -118,12 +118,7 @@ export async function completeMerge(
         now: Math.floor(clock.now() / 1000),
       },
       {
-        metadata: {
-          workspaceId,
-          occurredAt: clock.now(),
-          schemaVersion: 1,
-          causationId: sourceId,
-        },
+        metadata: await closingMetadata(store, source),
         eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
       },
     );
@@ -147,6 +142,22 @@ export async function completeMerge(
   }
 }
 
+/**
+ * The time and cause of the merge that closed `source`, which its completion (an absorption or a
+ * revert) takes: a closed source takes no other command, so its last event is that merge.
+ */
+async function closingMetadata(store: EventStore, source: MergedContact): Promise<EventMetadata> {
+  const closing = (await lastEventOf(store, contactStreamId(source.workspace_id, source.id)))!
+    .metadata;
+  return {
+    workspaceId: source.workspace_id,
+    occurredAt: closing.occurredAt,
+    schemaVersion: 1,
+    ...(typeof closing.actor === 'string' ? { actor: closing.actor } : {}),
+    ...(typeof closing.causationId === 'string' ? { causationId: closing.causationId } : {}),
+  };
+}
+
 async function afterTargetDeleted(
   store: EventStore,
   clock: Clock,
@@ -160,20 +171,11 @@ async function afterTargetDeleted(
       position: (await lastEventOf(store, contactStreamId(workspaceId, into)))?.position,
     };
   }
-  const sourceStream = contactStreamId(workspaceId, sourceId);
-  // A closed source takes no other command: its last event is the merge that closed it, whose
-  // time and cause the revert takes (no instant of event time shows the refused merge).
-  const closing = (await lastEventOf(store, sourceStream))!.metadata;
-  const metadata: EventMetadata = {
-    workspaceId,
-    occurredAt: closing.occurredAt,
-    schemaVersion: 1,
-    ...(typeof closing.actor === 'string' ? { actor: closing.actor } : {}),
-    ...(typeof closing.causationId === 'string' ? { causationId: closing.causationId } : {}),
-  };
+  // No instant of event time shows the refused merge.
+  const metadata = await closingMetadata(store, source);
   const outcome = await handleCommand(
     store,
-    sourceStream,
+    contactStreamId(workspaceId, sourceId),
     contactDecider,
     {
       type: 'RevertMerge',

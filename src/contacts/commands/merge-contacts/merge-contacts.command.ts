@@ -1,4 +1,5 @@
 import { Command } from '@nestjs/cqrs';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 import type { ContactWriteResult } from '../contact-write-result';
 
 /**
@@ -13,6 +14,8 @@ export class MergeContactsCommand extends Command<ContactWriteResult> {
     readonly duplicatesOnly = false,
     /** When the merge happened (unix seconds): a messenger item's event time; default now. */
     readonly mergedAt?: number,
+    /** What caused it, when not the API request at hand (a messenger log-in). */
+    readonly cause?: EventCause,
   ) {
     super();
   }

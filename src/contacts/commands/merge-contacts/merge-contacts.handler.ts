@@ -51,6 +51,7 @@ export class MergeContactsHandler implements ICommandHandler<
     into,
     duplicatesOnly,
     mergedAt,
+    cause,
   }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself');
     const [source, target] = await Promise.all([
@@ -76,11 +77,19 @@ export class MergeContactsHandler implements ICommandHandler<
         target,
       );
     }
-    await this.writer.execute(workspaceId, from, {
-      type: 'MergeInto',
-      data: { contactId: from, workspaceId, into },
-      now: mergedAt ?? this.writer.nowSeconds(),
-    });
+    // A late log-in may date the merge before either contact existed: it happened once both did.
+    // The absorption takes the closing event's time and cause (`completeMerge`).
+    const at = Math.max(
+      mergedAt ?? this.writer.nowSeconds(),
+      isLive(source) ? source.created_at : 0,
+      isLive(target) ? target.created_at : 0,
+    );
+    await this.writer.execute(
+      workspaceId,
+      from,
+      { type: 'MergeInto', data: { contactId: from, workspaceId, into }, now: at },
+      { occurredAt: at * 1000, ...(cause ? { cause } : {}) },
+    );
     this.faults.at('merge.after_source_closed');
     const completion = await completeMerge(this.store, this.clock, workspaceId, from, into);
     switch (completion.outcome) {
