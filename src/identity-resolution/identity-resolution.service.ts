@@ -176,6 +176,15 @@ export class IdentityResolution {
             throw error;
           });
         const target = await this.locator.locate(workspaceId, holder.contactId);
+        // Deleted since it absorbed the session: the log-in came first, and the deletion took the
+        // session along; there is no user left to record the log-in on.
+        if (!isLive(target.state))
+          return {
+            contactId: holder.contactId,
+            events: [],
+            position: merged.position,
+            mergedFrom: session.contactId,
+          };
         const outcome = await this.finish(request, target);
         return {
           ...outcome,

@@ -6,9 +6,11 @@ import { contactDecider } from '../../src/contacts/domain/contact.decider';
 import { handleCommand } from '../../src/shared/event-sourcing/handle-command';
 import {
   EVENT_STORE,
+  lastEventOf,
   type EventStore,
   type NewEvent,
 } from '../../src/shared/event-store/event-store.port';
+import { ReadYourWrites } from '../../src/projection-runner/projection-runner.module';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
 import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
@@ -84,11 +86,16 @@ describe('a merge whose target is deleted after the source was closed', () => {
     const lead = (await call<Contact>('/contacts', 'POST', { role: 'lead', email, name: 'Ada' }))
       .body;
     deleteTargetOnceSourceCloses(lead.id, user.id);
+    const waits = jest.spyOn(service.app.get(ReadYourWrites), 'waitFor');
 
     const merge = await call<Problem>('/contacts/merge', 'POST', { from: lead.id, into: user.id });
 
     expect(merge.status).toBe(404);
     expect(merge.body.errors[0]).toMatchObject({ code: 'not_found', field: 'into' });
+    // Answered once the reads show the lead open again, as any write is.
+    const reverted = await lastEventOf(store, contactStreamId(WORKSPACE, lead.id));
+    expect(reverted?.type).toBe('ContactMergeReverted');
+    expect(waits).toHaveBeenCalledWith(reverted!.position, expect.anything());
     jest.restoreAllMocks();
     expect((await call(`/contacts/${user.id}`)).status).toBe(404);
     const after = await call<Contact>(`/contacts/${lead.id}`);
@@ -156,6 +163,33 @@ describe('a merge whose target is deleted after the source was closed', () => {
     ]);
     expect(later.map((result) => result.status)).toEqual(['accepted']);
     expect(later[0]!.contact_id).toBe(visitor);
+  });
+
+  it('answers a log-in whose user absorbed the visitor and was deleted just after as accepted: it came first', async () => {
+    const email = `${unique('absorbed')}@merge.test`;
+    const visitorId = unique('v');
+    const now = Math.floor(Date.now() / 1000);
+    const ingest = async (events: readonly Record<string, unknown>[]) =>
+      (await call<{ results: ItemResult[] }>('/messenger/events', 'POST', { events })).body.results;
+    const [seen] = await ingest([
+      { id: unique('seen'), type: 'visitor.seen', occurred_at: now - 60, visitor_id: visitorId },
+    ]);
+    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+    deleteTargetOnceSourceCloses(seen!.contact_id!, user.id, true);
+
+    const item = {
+      id: unique('login'),
+      type: 'contact.logged_in',
+      occurred_at: now,
+      visitor_id: visitorId,
+      email,
+    };
+    const login = await ingest([item]);
+    jest.restoreAllMocks();
+    // Its effect, the merge, happened; the deletion after it took the visitor along.
+    expect(login).toMatchObject([{ status: 'accepted', contact_id: user.id }]);
+    expect((await call(`/contacts/${seen!.contact_id}`)).status).toBe(404);
+    expect(await ingest([item])).toMatchObject([{ status: 'duplicate' }]);
   });
 
   it('is completed by the process manager as a refusal: the lead is reopened', async () => {

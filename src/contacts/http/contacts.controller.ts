@@ -50,6 +50,7 @@ import { ArchiveContactCommand } from '../commands/archive-contact/archive-conta
 import { CreateContactCommand } from '../commands/create-contact/create-contact.command';
 import { DeleteContactCommand } from '../commands/delete-contact/delete-contact.command';
 import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.command';
+import { MergeRefusedTargetDeleted } from '../commands/merge-contacts/merge-refused';
 import { UpdateContactCommand } from '../commands/update-contact/update-contact.command';
 import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../custom-attributes-policy';
 import { ContactNotFound } from '../domain/contact.errors';
@@ -181,14 +182,21 @@ export class ContactsController {
     @RequestedVersion() version: IntercomVersion,
     @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
-    const { contactId, position, contact } = await this.commands.execute(
-      new MergeContactsCommand(
-        workspaceId,
-        body.from,
-        body.into,
-        version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
-      ),
-    );
+    const { contactId, position, contact } = await this.commands
+      .execute(
+        new MergeContactsCommand(
+          workspaceId,
+          body.from,
+          body.into,
+          version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
+        ),
+      )
+      .catch(async (error: unknown) => {
+        // Refused once the source was closed and reopened: answered when reads show it open.
+        if (error instanceof MergeRefusedTargetDeleted)
+          await this.readYourWrites.waitFor(error.position, CONTACT_READ_MODELS);
+        throw error;
+      });
     return this.respondWith(
       workspaceId,
       contactId,

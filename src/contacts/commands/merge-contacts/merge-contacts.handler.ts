@@ -2,7 +2,11 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { FaultInjection } from '../../../config/fault-injection';
 import { CLOCK, type Clock } from '../../../shared/clock';
-import { EVENT_STORE, type EventStore } from '../../../shared/event-store/event-store.port';
+import {
+  EVENT_STORE,
+  lastEventOf,
+  type EventStore,
+} from '../../../shared/event-store/event-store.port';
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import { absorbMergedLead } from '../../domain/contact.decide';
 import { ContactNotFound, InvalidMerge } from '../../domain/contact.errors';
@@ -13,6 +17,7 @@ import { contactStreamId } from '../../../shared/stream-names';
 import type { ContactWriteResult } from '../contact-write-result';
 import { completeMerge } from './complete-merge';
 import { MergeContactsCommand } from './merge-contacts.command';
+import { MergeRefusedTargetDeleted } from './merge-refused';
 
 /**
  * Merge without a multi-stream transaction: check that the target could absorb the source,
@@ -108,8 +113,12 @@ export class MergeContactsHandler implements ICommandHandler<
         };
       case 'reverted':
         // Deleted before it absorbed the source: as if the deletion had come first, the merge is
-        // refused and the source, reopened, is as it was.
-        throw new ContactNotFound(into, 'into');
+        // refused and the source, reopened (by this run or a concurrent one), is as it was.
+        throw new MergeRefusedTargetDeleted(
+          into,
+          completion.position ??
+            (await lastEventOf(this.store, contactStreamId(workspaceId, from)))?.position,
+        );
     }
   }
 }
