@@ -6,6 +6,7 @@ import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.
 import { streamStateCacheOf } from '../shared/event-sourcing/stream-state-cache';
 import { contactStreamId } from '../shared/stream-names';
 import type { LocatedContact } from './located-contact';
+import { visitorContactId } from './visitor-contact-id';
 
 /** Merge chains are one link long in practice; the bound only guards against a corrupt cycle. */
 const MAX_MERGE_LINKS = 8;
@@ -35,6 +36,26 @@ export class ContactLocator {
       if (state.status !== 'merged' || path.length >= MAX_MERGE_LINKS || path.includes(state.into))
         return { workspaceId, contactId: current, ...loaded, path, containsEvent };
       current = state.into;
+    }
+  }
+
+  /**
+   * The contact a messenger visitor id leads to: its visitor, or whoever it became or was merged
+   * into; once that contact is deleted, the visitor the id starts next (not registered yet when
+   * `state.status` is `none`).
+   */
+  async locateSession(
+    workspaceId: string,
+    visitorUserId: string,
+    options: { readonly eventId?: string } = {},
+  ): Promise<LocatedContact> {
+    for (let generation = 0; ; generation += 1) {
+      const located = await this.locate(
+        workspaceId,
+        visitorContactId(workspaceId, visitorUserId, generation),
+        options,
+      );
+      if (located.state.status !== 'deleted') return located;
     }
   }
 

@@ -5,10 +5,19 @@ import { createHash } from 'node:crypto';
  * derived, not stored: every process and every retry maps a visitor id to the same contact without
  * a lookup table or a race between two first sightings, and the id keeps working after the
  * visitor became a lead or user or was merged (the merge link is followed from it).
+ *
+ * A browser keeps its visitor id after its contact was deleted (or merged into a user deleted
+ * since): the id then starts a new visitor, the next `generation` (see
+ * `ContactLocator.locateSession`).
  */
-export function visitorContactId(workspaceId: string, visitorUserId: string): string {
+export function visitorContactId(
+  workspaceId: string,
+  visitorUserId: string,
+  generation = 0,
+): string {
+  const session = generation === 0 ? visitorUserId : `${visitorUserId}\u0000${generation}`;
   return createHash('sha256')
-    .update(`${workspaceId}\u0000visitor\u0000${visitorUserId}`)
+    .update(`${workspaceId}\u0000visitor\u0000${session}`)
     .digest('hex')
     .slice(0, 24);
 }

@@ -56,7 +56,10 @@ interface ItemRun {
   readonly metadata: EventMetadata;
   /** Ids of the item's append to the contact it ends on; the first is the completion id. */
   readonly eventId: (index: number) => string;
-  /** The contact the item names by `contact_id` or `visitor_id` (its session), if any. */
+  /**
+   * The contact the item's session (`contact_id`, or `visitor_id`) starts from, if any: its queue
+   * key (`locateSession` finds whom it leads to now).
+   */
   readonly sessionContactId: string | undefined;
   /** The queues it waits in (see `sequenceKeys`); the first is its own key. */
   readonly keys: readonly string[];
@@ -268,7 +271,7 @@ export class MessengerIngestion {
     let session: LocatedContact | undefined;
     const sessionId = run.sessionContactId;
     if (sessionId !== undefined) {
-      session = await this.locator.locate(workspaceId, sessionId, { eventId: run.completionId });
+      session = await this.locateSession(run, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
     } else {
       const named = await this.contactNamedBy(run, identity);
@@ -295,7 +298,7 @@ export class MessengerIngestion {
           eventId: (index) => stepEventIdOf(workspaceId, item.id, 'register', index),
         },
       );
-      session = await this.locator.locate(workspaceId, sessionId);
+      session = await this.locator.locate(workspaceId, session.contactId);
     }
     const outcome = await this.identity.identify({
       ...request,
@@ -329,6 +332,17 @@ export class MessengerIngestion {
     return lead?.role === 'lead' ? this.locator.locate(workspaceId, lead.id, options) : undefined;
   }
 
+  /** The contact of the item's session: its contact_id, or whom its visitor_id leads to now. */
+  private locateSession(
+    run: ItemRun,
+    options: { readonly eventId?: string },
+  ): Promise<LocatedContact> {
+    const { workspaceId, item } = run;
+    return item.contactId !== undefined
+      ? this.locator.locate(workspaceId, item.contactId, options)
+      : this.locator.locateSession(workspaceId, item.visitorId!, options);
+  }
+
   /** The contact an item names: by contact id, visitor id (registered if new), or identity. */
   private async address(run: ItemRun): Promise<LocatedContact> {
     const { workspaceId, item } = run;
@@ -338,7 +352,7 @@ export class MessengerIngestion {
       ...(item.email !== undefined && item.type !== 'email.supplied' ? { email: item.email } : {}),
     };
     if (run.sessionContactId !== undefined) {
-      const session = await this.locator.locate(workspaceId, run.sessionContactId, options);
+      const session = await this.locateSession(run, options);
       // A contact_id names a contact as an identity does (a visitor_id is a device's session,
       // which may carry the identity of whoever uses it).
       if (item.contactId !== undefined)

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ContactLocator } from '../identity-resolution/contact-locator';
 import type { LocatedContact } from '../identity-resolution/located-contact';
-import { visitorContactId } from '../identity-resolution/visitor-contact-id';
 import { VisitorReadModel } from './queries/visitor-read-model';
 import { VisitorNotFound, VisitorReferencesDisagree } from './visitor.errors';
 
@@ -13,7 +12,8 @@ export interface VisitorReference {
 
 /**
  * The visitor a request names, read from its stream (consistent with the last write): by id, by
- * the messenger's user_id (its contact id is derived from it), or by email (read model). A contact
+ * the messenger's user_id (its contact id is derived from it, see `locateSession`), or by email
+ * (read model). A contact
  * that is a lead or user by now, or was merged, is no visitor any more.
  */
 @Injectable()
@@ -29,26 +29,24 @@ export class VisitorReferences {
     reference: VisitorReference,
     fieldsUnder = '',
   ): Promise<LocatedContact> {
-    const contactId =
-      reference.id ??
-      (reference.user_id !== undefined
-        ? visitorContactId(workspaceId, reference.user_id)
-        : reference.email !== undefined
-          ? (await this.visitors.findByEmail(workspaceId, reference.email))?.id
-          : undefined);
     const label = reference.id ?? reference.user_id ?? reference.email ?? '';
     const field =
       fieldsUnder +
       (reference.id !== undefined ? 'id' : reference.user_id !== undefined ? 'user_id' : 'email');
-    if (contactId === undefined) throw new VisitorNotFound(label, field);
-    if (
-      reference.id !== undefined &&
-      reference.user_id !== undefined &&
-      visitorContactId(workspaceId, reference.user_id) !== reference.id
-    ) {
-      throw new VisitorReferencesDisagree(`${fieldsUnder}user_id`);
+    let located: LocatedContact;
+    if (reference.user_id !== undefined) {
+      located = await this.locator.locateSession(workspaceId, reference.user_id);
+      if (reference.id !== undefined && located.path[0] !== reference.id)
+        throw new VisitorReferencesDisagree(`${fieldsUnder}user_id`);
+    } else {
+      const contactId =
+        reference.id ??
+        (reference.email !== undefined
+          ? (await this.visitors.findByEmail(workspaceId, reference.email))?.id
+          : undefined);
+      if (contactId === undefined) throw new VisitorNotFound(label, field);
+      located = await this.locator.locate(workspaceId, contactId);
     }
-    const located = await this.locator.locate(workspaceId, contactId);
     if (located.path.length > 1 || located.state.status !== 'visitor') {
       throw new VisitorNotFound(label, field);
     }

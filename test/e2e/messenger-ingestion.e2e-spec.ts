@@ -831,6 +831,56 @@ describe('POST /messenger/events', () => {
       expect(((await written.json()) as { name: string }).name).toBe('From the API');
     });
 
+    it('a visitor_id whose contact was deleted, or merged into a user deleted since, starts a new visitor', async () => {
+      const erasedVisitor = key('v-erased');
+      const [first] = await ingest([
+        { id: key('seen'), type: 'visitor.seen', occurred_at: now - 50, visitor_id: erasedVisitor },
+      ]);
+      const erased = await service.request(`/contacts/${first!.contact_id}`, {
+        method: 'DELETE',
+      });
+      expect(erased.status).toBe(200);
+      const [again] = await ingest([
+        { id: key('seen'), type: 'visitor.seen', occurred_at: now - 40, visitor_id: erasedVisitor },
+      ]);
+      expect(again).toMatchObject({ status: 'accepted' });
+      expect(again!.contact_id).not.toBe(first!.contact_id);
+      const visitor = await service.request(`/visitors?user_id=${erasedVisitor}`);
+      expect(await visitor.json()).toMatchObject({ id: again!.contact_id });
+      expect((await service.request(`/contacts/${first!.contact_id}`)).status).toBe(404);
+
+      // Logged in to a user who is deleted afterwards: the browser's next item is a new lead.
+      const loggedOut = key('v-logged-out');
+      const user = (await (
+        await service.request('/contacts', { method: 'POST', json: { external_id: loggedOut } })
+      ).json()) as { id: string };
+      const [login] = await ingest([
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 30,
+          visitor_id: loggedOut,
+          external_id: loggedOut,
+        },
+      ]);
+      expect(login).toMatchObject({ status: 'accepted', contact_id: user.id });
+      expect((await service.request(`/contacts/${user.id}`, { method: 'DELETE' })).status).toBe(
+        200,
+      );
+      const [talk] = await ingest([
+        {
+          id: key('talk'),
+          type: 'conversation.started',
+          occurred_at: now - 20,
+          visitor_id: loggedOut,
+          conversation_id: key('conversation'),
+        },
+      ]);
+      expect(talk).toMatchObject({ status: 'accepted' });
+      expect(talk!.contact_id).not.toBe(user.id);
+      expect(await contact(talk!.contact_id!)).toMatchObject({ role: 'lead', external_id: null });
+    });
+
     it("records any item's context as a sighting, not only a new visitor's or a visitor.seen's", async () => {
       const visitorId = key('v-context');
       const [seen] = await ingest([

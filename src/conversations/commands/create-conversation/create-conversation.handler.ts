@@ -5,7 +5,6 @@ import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
 import { ContactNotFound } from '../../../contacts/domain/contact.errors';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
-import { visitorContactId } from '../../../identity-resolution/visitor-contact-id';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { CreateConversationCommand, type ConversationCreated } from './create-conversation.command';
 
@@ -37,7 +36,7 @@ export class CreateConversationHandler implements ICommandHandler<
   }: CreateConversationCommand): Promise<ConversationCreated> {
     let sender = await this.locator.locate(workspaceId, senderId);
     if (sender.state.status === 'none') {
-      sender = await this.locator.locate(workspaceId, visitorContactId(workspaceId, senderId));
+      sender = await this.locator.locateSession(workspaceId, senderId);
     }
     // No user by a lead's id, and no lead by a user's: as Intercom finds its senders.
     if (!isLive(sender.state) || !SENDERS_BY_TYPE[senderType].includes(sender.state.status))
