@@ -93,16 +93,23 @@ export function toContactResponse(
     // Intercom returns it for users only: leads are merged away, never into.
     ...(options.includeMergeHistory && row.role === 'user'
       ? {
-          merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []).map((item) => ({
-            type: 'merge_history' as const,
-            ...item,
-            // Intercom's roles here are lead and user; only leads and visitors are merged away,
-            // and a visitor is a lead to the Contacts API.
-            source_contact_role: 'lead' as const,
-          })),
+          merge_history: mergeHistoryOf(row).map(toMergeHistoryItem),
         }
       : {}),
   };
 }
 
 export type ContactResponse = ReturnType<typeof toContactResponse>;
+
+/** A user's merges, in the order it absorbed the contacts. */
+export const mergeHistoryOf = (row: Pick<ContactsTable, 'merge_history'>): MergeHistoryItem[] =>
+  parseJson<MergeHistoryItem[]>(row.merge_history, []);
+
+/** Intercom's `merge_history` item. */
+export const toMergeHistoryItem = (item: MergeHistoryItem) => ({
+  type: 'merge_history' as const,
+  ...item,
+  // Intercom's roles here are lead and user; only leads and visitors are merged away, and a
+  // visitor is a lead to the Contacts API.
+  source_contact_role: 'lead' as const,
+});
