@@ -52,6 +52,15 @@ describe('a merge whose target is deleted after the source was closed', () => {
     return { status: response.status, body: (await response.json()) as T };
   };
 
+  const ingest = async (events: readonly Record<string, unknown>[]) =>
+    (await call<{ results: ItemResult[] }>('/messenger/events', 'POST', { events })).body.results;
+  const sighting = async (visitorId: string, at: number) =>
+    (
+      await ingest([
+        { id: unique('seen'), type: 'visitor.seen', occurred_at: at, visitor_id: visitorId },
+      ])
+    )[0];
+
   /**
    * Deletes `targetId` right after the append that closes `sourceId`, before the merge's own
    * absorption step (`absorbFirst`: after the target absorbed it, as the process manager can).
@@ -126,11 +135,7 @@ describe('a merge whose target is deleted after the source was closed', () => {
     const email = `${unique('visitor')}@merge.test`;
     const visitorId = unique('v');
     const now = Math.floor(Date.now() / 1000);
-    const ingest = async (events: readonly Record<string, unknown>[]) =>
-      (await call<{ results: ItemResult[] }>('/messenger/events', 'POST', { events })).body.results;
-    const [seen] = await ingest([
-      { id: unique('seen'), type: 'visitor.seen', occurred_at: now - 60, visitor_id: visitorId },
-    ]);
+    const seen = await sighting(visitorId, now - 60);
     const visitor = seen!.contact_id!;
     const user = (await call<Contact>('/contacts', 'POST', { email })).body;
     deleteTargetOnceSourceCloses(visitor, user.id);
@@ -169,11 +174,7 @@ describe('a merge whose target is deleted after the source was closed', () => {
     const email = `${unique('absorbed')}@merge.test`;
     const visitorId = unique('v');
     const now = Math.floor(Date.now() / 1000);
-    const ingest = async (events: readonly Record<string, unknown>[]) =>
-      (await call<{ results: ItemResult[] }>('/messenger/events', 'POST', { events })).body.results;
-    const [seen] = await ingest([
-      { id: unique('seen'), type: 'visitor.seen', occurred_at: now - 60, visitor_id: visitorId },
-    ]);
+    const seen = await sighting(visitorId, now - 60);
     const user = (await call<Contact>('/contacts', 'POST', { email })).body;
     deleteTargetOnceSourceCloses(seen!.contact_id!, user.id, true);
 
