@@ -175,20 +175,20 @@ export class IdentityResolution {
               throw new HolderDeletedBeforeMerge();
             throw error;
           });
-        const target = await this.locator.locate(workspaceId, holder.contactId);
-        // Deleted since it absorbed the session: the log-in came first, and the deletion took the
-        // session along; there is no user left to record the log-in on.
-        if (!isLive(target.state))
-          return {
-            contactId: holder.contactId,
-            events: [],
-            position: merged.position,
-            mergedFrom: session.contactId,
-          };
-        const outcome = await this.finish(request, target);
+        const outcome = await this.finish(
+          request,
+          await this.locator.locate(workspaceId, holder.contactId),
+        ).catch(async (error: unknown) => {
+          // Deleted since it absorbed the session: the log-in came first, and the deletion took
+          // the session along; there is no user left to record the log-in on.
+          const target = await this.locator.locate(workspaceId, holder.contactId);
+          if (isLive(target.state)) throw error;
+          return undefined;
+        });
         return {
-          ...outcome,
-          position: outcome.position ?? merged.position,
+          contactId: holder.contactId,
+          events: outcome?.events ?? [],
+          position: outcome?.position ?? merged.position,
           mergedFrom: session.contactId,
         };
       });

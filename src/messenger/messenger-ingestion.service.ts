@@ -187,10 +187,24 @@ export class MessengerIngestion {
           ? await this.identify(run)
           : await this.apply(run);
       } catch (error) {
-        if (error instanceof WrongExpectedRevision && attempt < MAX_ATTEMPTS) continue;
+        const retried =
+          error instanceof WrongExpectedRevision || (await this.sessionEndedMeanwhile(run, error));
+        if (retried && attempt < MAX_ATTEMPTS) continue;
         return this.rejection(run.item, error);
       }
     }
+  }
+
+  /**
+   * A contact the item's visitor_id led to was deleted while the item was under way: from now on
+   * the id starts the next visitor (`locateSession`), so the item runs again rather than failing,
+   * as if it had come after the deletion.
+   */
+  private async sessionEndedMeanwhile(run: ItemRun, error: unknown): Promise<boolean> {
+    if (!(error instanceof ContactNotFound) || run.item.contactId !== undefined) return false;
+    if (run.item.visitorId === undefined) return false;
+    const named = await this.locator.locate(run.workspaceId, error.contactId);
+    return named.state.status === 'deleted';
   }
 
   /**

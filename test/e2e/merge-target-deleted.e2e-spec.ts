@@ -193,6 +193,38 @@ describe('a merge whose target is deleted after the source was closed', () => {
     expect(await ingest([item])).toMatchObject([{ status: 'duplicate' }]);
   });
 
+  it('answers a log-in accepted when its user, having absorbed the visitor, is deleted before the log-in is recorded', async () => {
+    const email = `${unique('recorded')}@merge.test`;
+    const visitorId = unique('v');
+    const now = Math.floor(Date.now() / 1000);
+    const seen = await sighting(visitorId, now - 60);
+    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+    const append = store.append.bind(store);
+    jest
+      .spyOn(store, 'append')
+      .mockImplementation(async (streamId: string, events: readonly NewEvent[], options) => {
+        if (
+          streamId === contactStreamId(WORKSPACE, user.id) &&
+          events.some((event) => event.type === 'ContactLoggedIn')
+        )
+          await service.app.get(CommandBus).execute(new DeleteContactCommand(WORKSPACE, user.id));
+        return append(streamId, events, options);
+      });
+
+    const item = {
+      id: unique('login'),
+      type: 'contact.logged_in',
+      occurred_at: now,
+      visitor_id: visitorId,
+      email,
+    };
+    const login = await ingest([item]);
+    jest.restoreAllMocks();
+    expect(login).toMatchObject([{ status: 'accepted', contact_id: user.id }]);
+    expect((await call(`/contacts/${seen!.contact_id}`)).status).toBe(404);
+    expect(await ingest([item])).toMatchObject([{ status: 'duplicate' }]);
+  });
+
   it('is completed by the process manager as a refusal: the lead is reopened', async () => {
     const email = `${unique('crash')}@merge.test`;
     const user = (await call<Contact>('/contacts', 'POST', { email })).body;

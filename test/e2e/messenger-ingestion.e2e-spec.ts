@@ -1,3 +1,6 @@
+import { CommandBus } from '@nestjs/cqrs';
+import { DeleteContactCommand } from '../../src/contacts/commands/delete-contact/delete-contact.command';
+import { ContactLocator } from '../../src/identity-resolution/contact-locator';
 import { completionIdOf } from '../../src/messenger/ingestion-records';
 import {
   PROJECTION_RUNNER,
@@ -879,6 +882,42 @@ describe('POST /messenger/events', () => {
       expect(talk).toMatchObject({ status: 'accepted' });
       expect(talk!.contact_id).not.toBe(user.id);
       expect(await contact(talk!.contact_id!)).toMatchObject({ role: 'lead', external_id: null });
+    });
+
+    it("an item whose visitor's contact is deleted while it waits in the contact's queue starts the next visitor", async () => {
+      const visitorId = key('v-deleted-meanwhile');
+      const [first] = await ingest([
+        { id: key('seen'), type: 'visitor.seen', occurred_at: now - 50, visitor_id: visitorId },
+      ]);
+      const erased = first!.contact_id!;
+      // The item finds the contact live, and its deletion lands before the item's own turn.
+      const locator = service.app.get(ContactLocator);
+      const locate = locator.locate.bind(locator);
+      let deleted = false;
+      jest.spyOn(locator, 'locate').mockImplementation(async (workspaceId, contactId, options) => {
+        const located = await locate(workspaceId, contactId, options);
+        if (contactId === erased && !deleted) {
+          deleted = true;
+          await service.app.get(CommandBus).execute(new DeleteContactCommand('acme', erased));
+        }
+        return located;
+      });
+      try {
+        const [tracked] = await ingest([
+          {
+            id: key('tracked'),
+            type: 'event.tracked',
+            occurred_at: now - 40,
+            visitor_id: visitorId,
+            event_name: 'deleted-meanwhile',
+          },
+        ]);
+        expect(deleted).toBe(true);
+        expect(tracked).toMatchObject({ status: 'accepted' });
+        expect(tracked!.contact_id).not.toBe(erased);
+      } finally {
+        jest.restoreAllMocks();
+      }
     });
 
     it("records any item's context as a sighting, not only a new visitor's or a visitor.seen's", async () => {
