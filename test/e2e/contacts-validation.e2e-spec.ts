@@ -642,6 +642,21 @@ describe('Contacts API refusals change nothing', () => {
       ['an unknown body field', { nickname: 'V' }, 400, 'parameter_invalid', 'nickname'],
       ['a name of the wrong type', { name: ['V'] }, 400, 'parameter_invalid', 'name'],
       [
+        // Unbounded, it was stored, then failed the contacts projection on PostgreSQL for good.
+        'a language_override over 255 characters',
+        { language_override: 'x'.repeat(3000) },
+        400,
+        'parameter_invalid',
+        'language_override',
+      ],
+      [
+        'an external_id of spaces only',
+        { external_id: '   ' },
+        400,
+        'parameter_invalid',
+        'external_id',
+      ],
+      [
         'a last_seen_at in the year 2100',
         { last_seen_at: 4_102_444_800 },
         400,

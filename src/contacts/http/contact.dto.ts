@@ -9,7 +9,7 @@ import {
   Max,
   MaxLength,
   Min,
-  MinLength,
+  Matches,
 } from 'class-validator';
 import { PlainRule } from '../../shared/http/plain-body-acceptance';
 import {
@@ -41,7 +41,7 @@ export class ContactFieldsDto {
   @ApiPropertyOptional({ description: 'A unique identifier set by your system' })
   @IsOptional()
   @IsString()
-  @MinLength(1)
+  @Matches(/\S/, { message: 'external_id must not be blank' })
   @MaxLength(255)
   external_id?: string;
 
@@ -100,6 +100,7 @@ export class ContactFieldsDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(255)
   language_override?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })

@@ -117,6 +117,8 @@ describe('validateCustomAttributeWrites', () => {
     ['renews_at', '2024-01-01'],
     ['renews_at', 1.5],
     ['renews_at', -1],
+    // Past year 9999: no search could ask for it.
+    ['renews_at', 253_402_300_800],
     ['plan', 1],
     ['nickname', { nested: true }],
     ['nickname', ['a']],

@@ -10,6 +10,7 @@ import {
   type DataAttributeModel,
 } from './data-attribute.types';
 import { fitsCharacters } from '../../shared/characters';
+import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 
 const fitsType = (
   attribute: CustomDataAttribute,
@@ -25,7 +26,12 @@ const fitsType = (
     case 'boolean':
       return typeof value === 'boolean';
     case 'date':
-      return Number.isSafeInteger(value) && (value as number) >= 0;
+      // Instants search can ask for (years up to 9999).
+      return (
+        Number.isSafeInteger(value) &&
+        (value as number) >= 0 &&
+        (value as number) <= LAST_SECOND_OF_YEAR_9999
+      );
   }
 };
 

@@ -58,6 +58,13 @@ describe('parseMessengerItem', () => {
     expect(fieldsOf({ ...seen, visitor_id: 'v\u0000' })).toContain('visitor_id');
   });
 
+  it('refuses ids and identities of spaces only, which name nothing', () => {
+    const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
+    expect(fieldsOf({ ...seen, visitor_id: '   ' })).toContain('visitor_id');
+    expect(fieldsOf({ ...seen, external_id: ' ' })).toEqual(['external_id']);
+    expect(fieldsOf({ ...seen, id: '\t' })).toEqual(['id']);
+  });
+
   it('refuses the fields of another type, which this one would drop', () => {
     const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
     expect(

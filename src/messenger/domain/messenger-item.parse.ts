@@ -102,8 +102,9 @@ export function parseMessengerItem(
   const text = (field: string, max = MAX_STRING): string | undefined => {
     const value = raw[field];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' || value.length === 0 || !fitsCharacters(value, max)) {
-      invalid(field, `${field} must be a non-empty string of at most ${max} characters`);
+    // Ids, identities and names: one of spaces only names nothing.
+    if (typeof value !== 'string' || value.trim() === '' || !fitsCharacters(value, max)) {
+      invalid(field, `${field} must be a non-blank string of at most ${max} characters`);
       return undefined;
     }
     return value;
