@@ -9,7 +9,6 @@ import {
   Max,
   MaxLength,
   Min,
-  Matches,
 } from 'class-validator';
 import { PlainRule } from '../../shared/http/plain-body-acceptance';
 import {
@@ -23,6 +22,14 @@ import { DecimalInteger } from '../../shared/decimal-integer';
 
 export const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
+
+/** A string with more than spaces in it: an identity of spaces only names nothing. */
+const IsNotBlank = () =>
+  PlainRule(
+    'isNotBlank',
+    (value) => typeof value === 'string' && /\S/.test(value),
+    '$property must not be blank',
+  );
 
 const IsOwnerId = () =>
   PlainRule(
@@ -41,7 +48,7 @@ export class ContactFieldsDto {
   @ApiPropertyOptional({ description: 'A unique identifier set by your system' })
   @IsOptional()
   @IsString()
-  @Matches(/\S/, { message: 'external_id must not be blank' })
+  @IsNotBlank()
   @MaxLength(255)
   external_id?: string;
 
