@@ -32,6 +32,16 @@ describe('replyWithError', () => {
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     ],
     [
+      'a PostgreSQL database that refuses connections (ALTER DATABASE … ALLOW_CONNECTIONS false)',
+      Object.assign(new Error('database "service" is not currently accepting connections'), {
+        code: '55000',
+      }),
+    ],
+    [
+      'a PostgreSQL server out of connection slots',
+      Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
+    ],
+    [
       'a PostgreSQL session an operator terminated',
       Object.assign(new Error('terminating connection due to administrator command'), {
         code: '57P01',
@@ -58,6 +68,16 @@ describe('replyWithError', () => {
       headers: { 'Retry-After': expect.any(String) as unknown },
       body: { errors: [{ code: 'service_unavailable' }] },
     });
+  });
+
+  it('answers another object_not_in_prerequisite_state as the server error it is', () => {
+    const { sent, reply } = fakeReply();
+    replyWithError(
+      Object.assign(new Error('cannot refresh materialized view concurrently'), { code: '55000' }),
+      { id: 'req-3' } as FastifyRequest,
+      reply,
+    );
+    expect(sent.status).toBe(500);
   });
 
   it('answers a write that kept losing the race for its stream with 409 conflict', () => {

@@ -127,15 +127,17 @@ function describe(exception: unknown): {
 }
 
 /**
- * A failure to reach PostgreSQL (or any store spoken to over TCP): at the socket, or the server
+ * A failure to reach PostgreSQL (or any store spoken to over TCP): at the socket, the server
  * ending the session (SQLSTATE class 08, and 57P01-03: shut down, restarted, or the connection
- * terminated by an operator), which `pg` also reports as "Connection terminated unexpectedly".
+ * terminated by an operator), which `pg` also reports as "Connection terminated unexpectedly", or
+ * the server refusing new sessions (53300: out of connection slots).
  */
 const CONNECTION_ERROR_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EPIPE',
+  '53300',
   '57P01',
   '57P02',
   '57P03',
@@ -148,7 +150,10 @@ const isConnectionError = (exception: unknown): boolean => {
     (CONNECTION_ERROR_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
   )
     return true;
-  return exception instanceof Error && exception.message.startsWith('Connection terminated');
+  if (!(exception instanceof Error)) return false;
+  // 55000 is also a statement's refusal; a database closed to new sessions says so.
+  if (code === '55000') return exception.message.includes('not currently accepting connections');
+  return exception.message.startsWith('Connection terminated');
 };
 
 export function codeFor(status: number): string {
