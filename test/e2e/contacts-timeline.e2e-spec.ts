@@ -218,6 +218,35 @@ describe('GET /contacts/{id}/timeline', () => {
     expect(leadAsOf.status).toBe(410);
   });
 
+  it('takes X-Min-Position as every read does: a messenger item is readable at once, a position past the log refused', async () => {
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'tl-min-position',
+            type: 'conversation.started',
+            occurred_at: now,
+            visitor_id: 'v-tl-min-position',
+            conversation_id: 'c-tl-min-position',
+          },
+        ],
+      },
+    });
+    const position = ingested.headers.get('x-position')!;
+    const lead = ((await ingested.json()) as { results: Array<{ contact_id: string }> }).results[0]!
+      .contact_id;
+    const read = await service.request(`/contacts/${lead}/timeline`, {
+      headers: { 'X-Min-Position': position },
+    });
+    expect(read.status).toBe(200);
+    const beyond = await service.request(`/contacts/${lead}/timeline`, {
+      headers: { 'X-Min-Position': String(BigInt(position) + 1_000_000n) },
+    });
+    expect(beyond.status).toBe(400);
+    expect(await beyond.json()).toMatchObject({ errors: [{ field: 'X-Min-Position' }] });
+  });
+
   it("refuses a forged cursor, another list's, and a bad page size, naming them", async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-bad' } })

@@ -330,7 +330,10 @@ export class ContactsController {
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
     @Query() query: PageQuery,
+    @MinPosition() minPosition: bigint | undefined,
   ) {
+    // The events are read from the log; whether the contact exists, from the read model.
+    await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
     // Readable as the contact is: a merged id answers merged, a deleted one is gone.
     await this.contacts.getContactOrThrow(workspaceId, id);
     const perPage = query.per_page ?? DEFAULT_PER_PAGE;
