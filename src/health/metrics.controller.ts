@@ -43,7 +43,11 @@ export class MetricsController {
         value: (status) => Number(status.checkpoint),
       },
       {
-        gauge: gauge('projection_lag_events', 'Log positions not yet applied', ['projection']),
+        gauge: gauge(
+          'projection_lag_events',
+          'Log positions from the checkpoint to the head while an event of the projection waits; 0 when none does (events of other types do not move a checkpoint)',
+          ['projection'],
+        ),
         value: (status) => Number(status.lagPositions),
       },
       {
