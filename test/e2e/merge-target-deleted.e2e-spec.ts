@@ -170,60 +170,52 @@ describe('a merge whose target is deleted after the source was closed', () => {
     expect(later[0]!.contact_id).toBe(visitor);
   });
 
-  it('answers a log-in whose user absorbed the visitor and was deleted just after as accepted: it came first', async () => {
-    const email = `${unique('absorbed')}@merge.test`;
-    const visitorId = unique('v');
-    const now = Math.floor(Date.now() / 1000);
-    const seen = await sighting(visitorId, now - 60);
-    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
-    deleteTargetOnceSourceCloses(seen!.contact_id!, user.id, true);
-
-    const item = {
-      id: unique('login'),
-      type: 'contact.logged_in',
-      occurred_at: now,
-      visitor_id: visitorId,
-      email,
-    };
-    const login = await ingest([item]);
-    jest.restoreAllMocks();
-    // Its effect, the merge, happened; the deletion after it took the visitor along.
-    expect(login).toMatchObject([{ status: 'accepted', contact_id: user.id }]);
-    expect((await call(`/contacts/${seen!.contact_id}`)).status).toBe(404);
-    expect(await ingest([item])).toMatchObject([{ status: 'duplicate' }]);
-  });
-
-  it('answers a log-in accepted when its user, having absorbed the visitor, is deleted before the log-in is recorded', async () => {
-    const email = `${unique('recorded')}@merge.test`;
-    const visitorId = unique('v');
-    const now = Math.floor(Date.now() / 1000);
-    const seen = await sighting(visitorId, now - 60);
-    const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+  /** Deletes the user right before the log-in's own append to it, after it absorbed the visitor. */
+  const deleteUserBeforeTheLogIn = (_visitor: string, userId: string) => {
     const append = store.append.bind(store);
     jest
       .spyOn(store, 'append')
       .mockImplementation(async (streamId: string, events: readonly NewEvent[], options) => {
         if (
-          streamId === contactStreamId(WORKSPACE, user.id) &&
+          streamId === contactStreamId(WORKSPACE, userId) &&
           events.some((event) => event.type === 'ContactLoggedIn')
         )
-          await service.app.get(CommandBus).execute(new DeleteContactCommand(WORKSPACE, user.id));
+          await service.app.get(CommandBus).execute(new DeleteContactCommand(WORKSPACE, userId));
         return append(streamId, events, options);
       });
+  };
 
-    const item = {
-      id: unique('login'),
-      type: 'contact.logged_in',
-      occurred_at: now,
-      visitor_id: visitorId,
-      email,
-    };
-    const login = await ingest([item]);
-    jest.restoreAllMocks();
-    expect(login).toMatchObject([{ status: 'accepted', contact_id: user.id }]);
-    expect((await call(`/contacts/${seen!.contact_id}`)).status).toBe(404);
-    expect(await ingest([item])).toMatchObject([{ status: 'duplicate' }]);
-  });
+  it.each([
+    [
+      'just after it absorbed the visitor',
+      (visitor: string, userId: string) => deleteTargetOnceSourceCloses(visitor, userId, true),
+    ],
+    ['before the log-in is recorded on it', deleteUserBeforeTheLogIn],
+  ])(
+    'answers a log-in accepted when its user is deleted %s: the log-in came first',
+    async (_when, deleteUser) => {
+      const email = `${unique('absorbed')}@merge.test`;
+      const visitorId = unique('v');
+      const now = Math.floor(Date.now() / 1000);
+      const seen = await sighting(visitorId, now - 60);
+      const user = (await call<Contact>('/contacts', 'POST', { email })).body;
+      deleteUser(seen!.contact_id!, user.id);
+
+      const item = {
+        id: unique('login'),
+        type: 'contact.logged_in',
+        occurred_at: now,
+        visitor_id: visitorId,
+        email,
+      };
+      const login = await ingest([item]);
+      jest.restoreAllMocks();
+      // Its effect, the merge, happened; the deletion after it took the visitor along.
+      expect(login).toMatchObject([{ status: 'accepted', contact_id: user.id }]);
+      expect((await call(`/contacts/${seen!.contact_id}`)).status).toBe(404);
+      expect(await ingest([item])).toMatchObject([{ status: 'duplicate' }]);
+    },
+  );
 
   it('is completed by the process manager as a refusal: the lead is reopened', async () => {
     const email = `${unique('crash')}@merge.test`;
