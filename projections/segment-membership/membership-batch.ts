@@ -662,7 +662,8 @@ export class MembershipBatch {
     for (const workspace of this.workspaces.values()) {
       for (let index = 0; index < workspace.segments.length; index += 1) {
         const changes = workspace.historyDeltas[index]!;
-        if (changes === 0) continue;
+        // An erasure (`flushErasures`) can cancel a batch's history out while members did change.
+        if (changes === 0 && workspace.countDeltas[index] === 0) continue;
         const parameters = [
           workspace.countDeltas[index]!,
           changes,

@@ -60,6 +60,11 @@ export type Step =
       toUser: boolean;
     }
   | { kind: 'merge'; from: number; into: number }
+  /**
+   * A merge whose target is deleted between its check and its absorption (before or after the
+   * source closes): refused, the source reopened.
+   */
+  | { kind: 'mergeIntoDeleted'; from: number; into: number; deletedFirst: boolean }
   | { kind: 'delete'; contact: number }
   | { kind: 'track'; contact: number; name: DataEventName; offset: number }
   | { kind: 'advance'; hours: number; delta: number }
@@ -188,6 +193,15 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('mergeIntoDeleted' as const),
+      from: contactIndex,
+      into: contactIndex,
+      deletedFirst: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
     arbitrary: fc.record({ kind: fc.constant('delete' as const), contact: contactIndex }),
   },
   {
@@ -307,7 +321,8 @@ export async function runStep(
         },
         now,
       });
-    case 'merge': {
+    case 'merge':
+    case 'mergeIntoDeleted': {
       // The merge workflow only closes a source into a live user (it refuses anything else
       // before the source is touched); a lead target would never absorb it.
       const target = await loadState(
@@ -316,11 +331,15 @@ export async function runStep(
         contactDecider,
       );
       if (target.state.status !== 'user') return;
+      const deleteTarget = () =>
+        contact(current.into, { type: 'DeleteContact', data: ref(current.into), now });
+      if (current.kind === 'mergeIntoDeleted' && current.deletedFirst) await deleteTarget();
       await contact(current.from, {
         type: 'MergeInto',
         data: { ...ref(current.from), into: CONTACT_IDS[current.into]! },
         now,
       });
+      if (current.kind === 'mergeIntoDeleted' && !current.deletedFirst) await deleteTarget();
       try {
         await completeMerge(
           store,
