@@ -310,6 +310,13 @@ describe('Contacts and data attributes through the official intercom-client SDK'
       type: 'merge_history',
       source_contact_role: 'lead',
     });
+    // In Intercom's order on every store (PostgreSQL's jsonb keeps keys in an order of its own).
+    expect(Object.keys(whole.body.data[0]!)).toEqual([
+      'type',
+      'source_contact_id',
+      'source_contact_role',
+      'merged_at',
+    ]);
 
     const seen: string[] = [];
     let query = '?per_page=2&order=asc';
@@ -479,6 +486,12 @@ function postgresSuite(): void {
       headers: { 'Intercom-Version': '2.16' },
     });
     expect(gone.status).toBe(410);
+    // merge_history items in Intercom's key order, though jsonb keeps keys in its own.
+    const history = await service.request(`/contacts/${user.id}/merge_history`);
+    const items = ((await history.json()) as { data: Array<Record<string, unknown>> }).data;
+    expect(items.map((item) => Object.keys(item))).toEqual([
+      ['type', 'source_contact_id', 'source_contact_role', 'merged_at'],
+    ]);
   });
 }
 

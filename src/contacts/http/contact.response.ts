@@ -105,11 +105,12 @@ export type ContactResponse = ReturnType<typeof toContactResponse>;
 export const mergeHistoryOf = (row: Pick<ContactsTable, 'merge_history'>): MergeHistoryItem[] =>
   parseJson<MergeHistoryItem[]>(row.merge_history, []);
 
-/** Intercom's `merge_history` item. */
+/** Intercom's `merge_history` item, its fields in Intercom's order whatever the store kept. */
 export const toMergeHistoryItem = (item: MergeHistoryItem) => ({
   type: 'merge_history' as const,
-  ...item,
+  source_contact_id: item.source_contact_id,
   // Intercom's roles here are lead and user; only leads and visitors are merged away, and a
   // visitor is a lead to the Contacts API.
   source_contact_role: 'lead' as const,
+  merged_at: item.merged_at,
 });
