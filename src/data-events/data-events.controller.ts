@@ -165,7 +165,8 @@ export class DataEventsController {
       if (row?.status === 'merged' && row.merged_into)
         row = await this.contacts.findRow(workspaceId, row.merged_into);
     } else if (query.user_id !== undefined) {
-      row = await this.contacts.findUserByExternalId(workspaceId, query.user_id);
+      // As `POST /events` takes it: the lead or user holding it.
+      row = await this.contacts.findByExternalId(workspaceId, query.user_id);
     } else if (query.email !== undefined) {
       row = await this.contacts.findByEmail(workspaceId, query.email);
     }

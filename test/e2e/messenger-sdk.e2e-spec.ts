@@ -440,6 +440,16 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(listed.events).toEqual([
       expect.objectContaining({ event_name: 'lead-event', intercom_user_id: lead.id }),
     ]);
+    // A lead's external_id names it for reading as it does for writing.
+    const identified = await client.contacts.create({ role: 'lead', external_id: 'events-lead-2' });
+    await client.events.create({ user_id: 'events-lead-2', event_name: 'lead-2', created_at: now });
+    const byUserId = (await client.events.list({
+      type: 'user',
+      user_id: 'events-lead-2',
+    })) as unknown as { events: Array<{ event_name: string; intercom_user_id: string }> };
+    expect(byUserId.events).toEqual([
+      expect.objectContaining({ event_name: 'lead-2', intercom_user_id: identified.id }),
+    ]);
 
     // Nobody holds it: the 404 names the field that named nobody.
     for (const [response, field] of [

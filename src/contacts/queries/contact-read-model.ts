@@ -176,12 +176,21 @@ export class ContactReadModel {
     workspaceId: string,
     externalId: string,
   ): Promise<ContactsTable | undefined> {
+    const row = await this.findByExternalId(workspaceId, externalId);
+    return row?.role === 'user' ? row : undefined;
+  }
+
+  /** The lead or user holding `externalId` (unique in the workspace, whatever the role). */
+  async findByExternalId(
+    workspaceId: string,
+    externalId: string,
+  ): Promise<ContactsTable | undefined> {
     return this.db
       .selectFrom('contacts')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where('external_id', '=', externalId)
-      .where('role', '=', 'user')
+      .where('role', 'in', ['lead', 'user'])
       .where('status', '=', 'live')
       .executeTakeFirst();
   }
