@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { identityStreamId, type IdentityKind } from '../../src/shared/stream-names';
+import { contactWrites } from '../support/contact-writes';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 type Contact = { id: string; email: string | null; external_id: string | null };
@@ -14,17 +15,12 @@ type Contact = { id: string; email: string | null; external_id: string | null };
  */
 describe('an identity claimed by a process that crashed before writing the contact', () => {
   let service: TestApp;
-  let round = 0;
   beforeAll(async () => {
     service = await startTestApp();
   });
   afterAll(() => service.close());
 
-  const unique = (label: string) => `${label}-${(round += 1)}-${Date.now()}`;
-  const write = async (path: string, method: string, json?: Record<string, unknown>) => {
-    const response = await service.request(path, { method, ...(json ? { json } : {}) });
-    return { status: response.status, body: (await response.json()) as Contact };
-  };
+  const { unique, write } = contactWrites<Contact>(() => service);
 
   /** What the crashed process left: a reservation, and no event on the contact's stream. */
   const leftByCrash = async (kind: IdentityKind, value: string, contactId: string) => {

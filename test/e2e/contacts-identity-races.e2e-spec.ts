@@ -1,3 +1,4 @@
+import { contactWrites } from '../support/contact-writes';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 type Contact = { id: string; role: string; email: string | null; external_id: string | null };
@@ -11,17 +12,12 @@ type Contact = { id: string; role: string; email: string | null; external_id: st
  */
 describe('identity values under concurrent writes to one contact', () => {
   let service: TestApp;
-  let round = 0;
   beforeAll(async () => {
     service = await startTestApp();
   });
   afterAll(() => service.close());
 
-  const unique = (label: string) => `${label}-${(round += 1)}-${Date.now()}`;
-  const write = async (path: string, method: string, json?: Record<string, unknown>) => {
-    const response = await service.request(path, { method, ...(json ? { json } : {}) });
-    return { status: response.status, body: (await response.json()) as Contact };
-  };
+  const { unique, write } = contactWrites<Contact>(() => service);
   const current = async (id: string) => (await write(`/contacts/${id}`, 'GET')).body;
 
   it("a lead's switch to user racing its email change claims the email it ends with", async () => {

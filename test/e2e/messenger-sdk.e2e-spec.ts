@@ -433,21 +433,19 @@ describe('Visitors, conversations and data events through the official intercom-
       event_name: 'lead-event',
       created_at: now - 5,
     });
-    const listed = (await client.events.list({
-      type: 'user',
-      email: 'events-lead@example.com',
-    })) as unknown as { events: Array<{ event_name: string; intercom_user_id: string }> };
-    expect(listed.events).toEqual([
+    const eventsOf = async (by: { email: string } | { user_id: string }) =>
+      (
+        (await client.events.list({ type: 'user', ...by })) as unknown as {
+          events: Array<{ event_name: string; intercom_user_id: string }>;
+        }
+      ).events;
+    expect(await eventsOf({ email: 'events-lead@example.com' })).toEqual([
       expect.objectContaining({ event_name: 'lead-event', intercom_user_id: lead.id }),
     ]);
     // A lead's external_id names it for reading as it does for writing.
     const identified = await client.contacts.create({ role: 'lead', external_id: 'events-lead-2' });
     await client.events.create({ user_id: 'events-lead-2', event_name: 'lead-2', created_at: now });
-    const byUserId = (await client.events.list({
-      type: 'user',
-      user_id: 'events-lead-2',
-    })) as unknown as { events: Array<{ event_name: string; intercom_user_id: string }> };
-    expect(byUserId.events).toEqual([
+    expect(await eventsOf({ user_id: 'events-lead-2' })).toEqual([
       expect.objectContaining({ event_name: 'lead-2', intercom_user_id: identified.id }),
     ]);
 
