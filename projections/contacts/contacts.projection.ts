@@ -10,7 +10,6 @@ import type { ContactEventType } from '../../src/contacts/domain/contact.events'
 import { evolve } from '../../src/contacts/domain/contact.evolve';
 import {
   isLive,
-  mergeSourceOf,
   type ContactState,
   type LiveContact,
   type MergeHistoryItem,
@@ -248,17 +247,14 @@ const parseJson = <T>(value: unknown, fallback: T): T => {
 export function rowToState(row: ContactsTable): ContactState {
   const live = liveStateOfRow(row);
   if (row.status !== 'merged') return live;
-  // A merged row keeps the source's last live columns and role: the contact as it was closed,
-  // and its merge source, as the domain derives one from a live contact.
-  const closedAs: LiveContact = { ...live, status: row.role === 'visitor' ? 'visitor' : 'lead' };
+  // A merged row keeps the source's last live columns and role: the contact as it was closed.
   return {
     status: 'merged',
     id: row.id,
     workspace_id: row.workspace_id,
     into: row.merged_into ?? '',
     mergedAt: row.updated_at,
-    source: mergeSourceOf(closedAs)!,
-    closedAs,
+    closedAs: { ...live, status: row.role === 'visitor' ? 'visitor' : 'lead' },
   };
 }
 

@@ -129,15 +129,13 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
     case 'ContactMergeReverted':
       return contact;
     case 'ContactMergedInto': {
-      const source = mergeSourceOf(contact);
-      if (!source) return contact;
+      if (!mergeSourceOf(contact)) return contact;
       return {
         status: 'merged',
         id: contact.id,
         workspace_id: contact.workspace_id,
         into: event.data.into,
         mergedAt: event.data.mergedAt,
-        source,
         closedAs: contact,
       };
     }

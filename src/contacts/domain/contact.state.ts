@@ -63,8 +63,9 @@ export interface MergeSource {
 }
 
 /**
- * Merged into another contact: closed for commands. It keeps the snapshot it had when it was
- * closed so that a merge interrupted before the target absorbed it can still complete.
+ * Merged into another contact: closed for commands. It keeps the contact it was when it was
+ * closed, so that a merge interrupted before the target absorbed it can still complete (its merge
+ * source, `mergeSourceOf`) and a refused merge reopens it as it was.
  */
 export interface MergedContact {
   readonly status: 'merged';
@@ -72,8 +73,6 @@ export interface MergedContact {
   readonly workspace_id: string;
   readonly into: string;
   readonly mergedAt: UnixSeconds;
-  readonly source: MergeSource;
-  /** The contact as it was when it was closed: what a refused merge reopens. */
   readonly closedAs: LiveContact;
 }
 
@@ -181,7 +180,7 @@ const standardAttributesOf = (contact: LiveContact): StandardAttributes => ({
  * was when it was closed; `undefined` for anything that cannot be a merge source.
  */
 export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
-  if (state.status === 'merged') return state.source;
+  if (state.status === 'merged') return mergeSourceOf(state.closedAs);
   if (state.status !== 'visitor' && state.status !== 'lead') return undefined;
   return {
     contactId: state.id,

@@ -10,6 +10,7 @@ import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
 import {
   isLive,
+  mergeSourceOf,
   refusesMergeOf,
   type ContactState,
   type DeletedContact,
@@ -105,7 +106,7 @@ export async function completeMerge(
     workspaceId,
     into,
     target,
-    source.source,
+    mergeSourceOf(source)!,
   );
   try {
     const outcome = await handleCommand(
