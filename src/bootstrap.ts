@@ -83,7 +83,8 @@ export function configureApp(app: NestFastifyApplication): void {
         name: 'Intercom-Version',
         in: 'header',
         required: false,
-        description: 'API version: 2.14 when absent; 2.16 answers merged ids with 410',
+        description:
+          'API version: 2.14 when absent; 2.16 (and Unstable) answers merged ids with 410; 1.x and unknown versions answer 400',
         schema: { type: 'string' },
       })
       .build(),

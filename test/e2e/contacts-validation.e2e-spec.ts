@@ -293,6 +293,36 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
+    it('refuses an Intercom-Version Intercom does not have, changing nothing; serves Unstable as the newest', async () => {
+      for (const [version, message] of [
+        ['2.17', /must be one of 2\.0 to 2\.16 or Unstable/],
+        ['two', /must be one of/],
+        ['2.01', /must be one of/],
+        ['1.4', /not available in current API version/],
+      ] as const) {
+        const answer = await service.request(`/contacts/${user.id}`, {
+          method: 'PUT',
+          headers: { 'Intercom-Version': version },
+          json: { name: 'Changed by a bad version' },
+        });
+        expect(answer.status).toBe(400);
+        const body = (await answer.json()) as ErrorList;
+        expect(body.type).toBe('error.list');
+        expect(body.errors[0]).toMatchObject({
+          code: 'intercom_version_invalid',
+          field: 'Intercom-Version',
+        });
+        expect(body.errors[0]!.message).toMatch(message);
+      }
+      expect(await current(user.id)).toEqual(snapshot);
+      for (const version of ['2.0', '2.16', 'Unstable', ' 2.14 ']) {
+        const answer = await service.request(`/contacts/${user.id}`, {
+          headers: { 'Intercom-Version': version },
+        });
+        expect(answer.status).toBe(200);
+      }
+    });
+
     it('takes an empty body under any content type as no body, where none is needed', async () => {
       const archived = await json<{ id: string }>(
         service.request('/contacts', { method: 'POST', json: { role: 'lead' } }),
@@ -706,10 +736,12 @@ describe('Contacts API refusals change nothing', () => {
           json: { from: merged.id, into: target.id },
         }),
       );
-      const before = await service.request(`/contacts/${merged.id}`, {
-        headers: { 'Intercom-Version': '2.16' },
-      });
-      expect(before.status).toBe(410);
+      for (const version of ['2.16', 'Unstable']) {
+        const before = await service.request(`/contacts/${merged.id}`, {
+          headers: { 'Intercom-Version': version },
+        });
+        expect(before.status).toBe(410);
+      }
       await json(service.request(`/contacts/${target.id}`, { method: 'DELETE' }));
       for (const version of ['2.14', '2.16']) {
         await expectGone(merged.id, { 'Intercom-Version': version }, { archive: true });

@@ -2,16 +2,22 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './intercom-error';
 
+/** The newest version the service knows; `Unstable` is served as it. */
+const LATEST_MINOR = 16;
+
 /** The `Intercom-Version` a request asked for; absent → 2.14, what the official SDK sends. */
 export class IntercomVersion {
   static readonly DEFAULT = new IntercomVersion(2, 14);
+  static readonly LATEST = new IntercomVersion(2, LATEST_MINOR);
 
   private constructor(
     readonly major: number,
     readonly minor: number,
   ) {}
 
+  /** A header `intercomVersionProblem` let through (anything else is read as the default). */
   static parse(header: string | undefined): IntercomVersion {
+    if (header?.trim().toLowerCase() === 'unstable') return IntercomVersion.LATEST;
     const match = /^\s*(\d+)\.(\d+)\s*$/.exec(header ?? '');
     return match
       ? new IntercomVersion(Number(match[1]), Number(match[2]))
@@ -21,6 +27,35 @@ export class IntercomVersion {
   atLeast(major: number, minor: number): boolean {
     return this.major > major || (this.major === major && this.minor >= minor);
   }
+}
+
+/**
+ * Intercom's versions are 1.0–1.4, 2.0–2.16 and `Unstable`; Intercom refuses any other with
+ * `intercom_version_invalid`, and so does the service. The 1.x versions predate the Contacts API
+ * (they had users and leads): no resource of the service exists in them.
+ */
+export function intercomVersionProblem(
+  header: string | string[] | undefined,
+): HttpProblem | undefined {
+  if (header === undefined) return undefined;
+  const value = (Array.isArray(header) ? header[0] : header) ?? '';
+  if (value.trim().toLowerCase() === 'unstable') return undefined;
+  const match = /^\s*(\d+)\.(\d+)\s*$/.exec(value);
+  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (major === 2 && minor <= LATEST_MINOR && match![2] === String(minor)) return undefined;
+  if (major === 1 && minor <= 4 && match![2] === String(minor))
+    return HttpProblem.of(
+      400,
+      'intercom_version_invalid',
+      'Requested resource is not available in current API version.',
+      'Intercom-Version',
+    );
+  return HttpProblem.of(
+    400,
+    'intercom_version_invalid',
+    `Intercom-Version must be one of 2.0 to 2.${LATEST_MINOR} or Unstable (the 1.x versions have no Contacts API)`,
+    'Intercom-Version',
+  );
 }
 
 /** The version a request asks for (what `@RequestedVersion()` gives a handler). */

@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpProblem, type IntercomErrorList } from './intercom-error';
 import { codeFor, replyWithError } from './intercom-exception.filter';
+import { intercomVersionProblem } from './intercom-version';
 import type { ApiRouteConfig } from './route-config';
 
 /** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
@@ -17,7 +18,7 @@ const MAX_BODY_DEPTH = 32;
  * form-encoded update applied its fields as strings); the validation that walks a body
  * recursively overflows the stack on one nested tens of thousands deep; and PostgreSQL cannot
  * store NUL or unpaired surrogates (nor compare NUL, in a URL's id). All are refused here, before
- * any route sees them.
+ * any route sees them, as is an Intercom-Version Intercom does not have.
  */
 export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
@@ -48,6 +49,7 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
   });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
     const problem =
+      intercomVersionProblem(request.headers['intercom-version']) ??
       repeatedParameter(request) ??
       (request.body === undefined || request.body === null ? undefined : bodyProblem(request));
     if (problem === undefined) return done();
