@@ -1240,6 +1240,34 @@ describe('POST /messenger/events', () => {
       ]);
     });
 
+    it('rejects an item nested deeper than any item can be, and only that item, however deep', async () => {
+      const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const item = (id: string, metadata: string) =>
+        `{"id": "${key(id)}", "type": "event.tracked", "occurred_at": ${now}, "visitor_id": "${key('dv')}", "event_name": "e", "metadata": ${metadata}}`;
+      const before = await countEvents();
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"events": [${item('deep-ok', '{"plan": "pro"}')}, ${item('deep-32', nested(30))}, ${item('deep-20000', nested(20_000))}]}`,
+      });
+      expect(response.status).toBe(200);
+      const { results } = (await response.json()) as { results: Result[] };
+      expect(results.map((result) => [result.status, result.errors?.[0]?.field])).toEqual([
+        ['accepted', undefined],
+        ['rejected', 'events[1]'],
+        ['rejected', 'events[2]'],
+      ]);
+      expect(results[1]!.errors![0]!.message).toMatch(/more than 30 levels deep/);
+      expect(await countEvents()).toBeGreaterThan(before);
+      // The envelope itself is still held to the body's limit.
+      const deepEnvelope = await service.request('/messenger/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"events": [], "other": ${nested(40)}}`,
+      });
+      expect(deepEnvelope.status).toBe(400);
+    });
+
     it('refuses a body that is not UTF-8 whole, rather than reading its bytes as other text', async () => {
       const before = await countEvents();
       const item = (id: string) =>

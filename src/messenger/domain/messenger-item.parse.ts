@@ -1,5 +1,6 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
 import { fitsCharacters } from '../../shared/characters';
+import { depthExceeds, MAX_BODY_DEPTH } from '../../shared/json-depth';
 import { prototypeKeyMessage, prototypeKeyPath } from '../../shared/prototype-keys';
 import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
 import {
@@ -80,6 +81,20 @@ export function parseMessengerItem(
         {
           code: 'parameter_invalid',
           message: 'Each item must be a JSON object',
+          field: `events[${options.index}]`,
+        },
+      ],
+    };
+  }
+  // The body's envelope nests two levels (`events`, the item); nothing below walks a deeper item.
+  if (depthExceeds(raw, MAX_BODY_DEPTH - 2)) {
+    return {
+      ok: false,
+      id: typeof raw.id === 'string' ? raw.id : null,
+      problems: [
+        {
+          code: 'parameter_invalid',
+          message: `The item nests objects or arrays more than ${MAX_BODY_DEPTH - 2} levels deep`,
           field: `events[${options.index}]`,
         },
       ],

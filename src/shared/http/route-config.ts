@@ -2,7 +2,10 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 
 /** What the API's Fastify hooks read from a route's config (`@ApiRoute`). */
 export interface ApiRouteConfig {
-  /** Bad strings are refused item by item (a batch whose bad items must not block the others). */
+  /**
+   * Bad strings, keys and nesting are refused item by item (a batch whose bad items must not
+   * block the others): the body's `events` are left to the route.
+   */
   readonly checksItemsItself?: boolean;
   /** A write: its answer carries `X-Position` (see `WritePositionHeader`). */
   readonly reportsPosition?: boolean;

@@ -7,10 +7,8 @@ import type { Socket } from 'node:net';
 import { HttpProblem, type IntercomErrorList } from './intercom-error';
 import { codeFor, replyWithError } from './intercom-exception.filter';
 import { intercomVersionProblem } from './intercom-version';
+import { depthExceeds, MAX_BODY_DEPTH } from '../json-depth';
 import type { ApiRouteConfig } from './route-config';
-
-/** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
-const MAX_BODY_DEPTH = 32;
 
 /**
  * Request bodies are JSON objects and arrays of modest depth, of text PostgreSQL can store. Fastify
@@ -101,15 +99,16 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
       'The request body must be JSON, sent with Content-Type: application/json',
     );
   }
-  if (depthExceeds(request.body, MAX_BODY_DEPTH)) {
+  const checksItemsItself = (request.routeOptions.config as ApiRouteConfig | undefined)
+    ?.checksItemsItself;
+  if (depthExceeds(checksItemsItself ? withoutItems(request.body) : request.body, MAX_BODY_DEPTH)) {
     return HttpProblem.of(
       400,
       'parameter_invalid',
       `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
     );
   }
-  if ((request.routeOptions.config as ApiRouteConfig | undefined)?.checksItemsItself)
-    return undefined;
+  if (checksItemsItself) return undefined;
   const prototypeKey = prototypeKeyPath(request.body);
   if (prototypeKey !== undefined)
     return HttpProblem.of(
@@ -134,21 +133,10 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
  * Whether `value` nests objects or arrays more than `limit` levels deep. Recursive, but it stops
  * descending at `limit`, so no body can overflow the stack with it.
  */
-function depthExceeds(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (limit === 0) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (depthExceeds(item, limit - 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (
-      Object.hasOwn(value, key) &&
-      depthExceeds((value as Record<string, unknown>)[key], limit - 1)
-    )
-      return true;
-  }
-  return false;
+/** A batch's envelope: its items are checked one by one, depth included, by the route. */
+function withoutItems(body: unknown): unknown {
+  const items = (body as { events?: unknown }).events;
+  return Array.isArray(items) ? { ...(body as object), events: [] } : body;
 }
 
 /**
