@@ -359,6 +359,30 @@ describe('Visitors, conversations and data events through the official intercom-
       url = page.pages.next;
     }
     expect(names).toEqual(['step-4', 'step-3', 'step-2', 'step-1', 'step-0']);
+    // A cursor pages the events of the contact it came from only, and holds storable text only.
+    const other = await client.contacts.create({ external_id: 'sdk-paged-events-other' });
+    const firstPage = (await (
+      await service.request(`/events?type=user&intercom_user_id=${user.id}&per_page=2`)
+    ).json()) as { pages: { next: string } };
+    const cursor = new URL(firstPage.pages.next, service.baseUrl).searchParams.get(
+      'starting_after',
+    )!;
+    const [createdAt] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number];
+    const withNul = Buffer.from(JSON.stringify([createdAt, 'a\u0000', user.id])).toString(
+      'base64url',
+    );
+    for (const [contactId, startingAfter] of [
+      [other.id, cursor],
+      [user.id, withNul],
+    ] as const) {
+      const refused = await service.request(
+        `/events?type=user&intercom_user_id=${contactId}&per_page=2&starting_after=${startingAfter}`,
+      );
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        errors: [{ code: 'parameter_invalid', field: 'starting_after' }],
+      });
+    }
     // A Host header that names no host does not become the link's: the link is a path then.
     const { port } = new URL(service.baseUrl);
     const body = await new Promise<string>((resolve, reject) => {

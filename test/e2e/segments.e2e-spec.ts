@@ -165,6 +165,65 @@ describe('segments API (e2e)', () => {
     });
   });
 
+  it('takes a history cursor only in the listing that made it, and only with values its columns hold', async () => {
+    const token = GLOBEX_TOKEN;
+    const members = [];
+    for (const name of ['Scoped A', 'Scoped B'])
+      members.push(
+        await json<{ id: string }>(
+          await app.request('/contacts', { method: 'POST', token, json: { role: 'user', name } }),
+        ),
+      );
+    const create = async (name: string, prefix: string) =>
+      json<Segment>(
+        await app.request('/segments', {
+          method: 'POST',
+          token,
+          json: { name, rule: { field: 'name', operator: '^', value: prefix } },
+        }),
+      );
+    const scoped = await create('Scoped', 'Scoped');
+    const empty = await create('Scoped none', 'Nobody is called this');
+    const history = (segmentId: string, query: string) =>
+      app.request(`/segments/${segmentId}/history?${query}`, { token });
+    const first = await json<History & { pages: { next: { starting_after: string } } }>(
+      await history(scoped.id, 'per_page=1'),
+    );
+    const cursor = first.pages.next.starting_after;
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    const forge = (changes: Record<string, unknown>) =>
+      encodeURIComponent(
+        Buffer.from(JSON.stringify({ ...decoded, ...changes })).toString('base64url'),
+      );
+    for (const [segmentId, query] of [
+      [empty.id, `starting_after=${encodeURIComponent(cursor)}`],
+      [scoped.id, `contact_id=${members[0]!.id}&starting_after=${encodeURIComponent(cursor)}`],
+      [scoped.id, `starting_after=${forge({ seq: 2 ** 31 })}`],
+      [scoped.id, `starting_after=${forge({ seq: -1 })}`],
+      [scoped.id, `starting_after=${forge({ contactId: 'a\u0000' })}`],
+    ] as const) {
+      const refused = await history(segmentId, query);
+      expect({ query, status: refused.status }).toEqual({ query, status: 400 });
+      expect(await refused.json()).toMatchObject({
+        errors: [{ code: 'parameter_invalid', field: 'starting_after' }],
+      });
+    }
+    // A segment that does not exist is not found, cursor or not.
+    const unknown = await history(
+      '0123456789abcdef01234567',
+      `starting_after=${forge({ segment: '0123456789abcdef01234567' })}`,
+    );
+    expect(unknown.status).toBe(404);
+    // An empty history has no pages, as an empty list of members has none.
+    expect(await json(await history(empty.id, ''))).toMatchObject({
+      total_count: 0,
+      pages: { page: 1, total_pages: 0 },
+    });
+  });
+
   it('refuses to archive a custom attribute a segment filters on, until the segment is gone', async () => {
     const attribute = await json<{ id: number }>(
       await app.request('/data_attributes', {

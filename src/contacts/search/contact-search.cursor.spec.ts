@@ -31,6 +31,8 @@ describe('search cursors', () => {
     ['a fraction for a date', 1.5, 'created_at'],
     ['a number past 2^53 for a date', 1e300, 'signed_up_at'],
     ['a fraction for a boolean', 0.5, 'unsubscribed_from_emails'],
+    ['a number other than 0 and 1 for a boolean (an integer column)', 2 ** 31, 'has_hard_bounced'],
+    ['an unpaired surrogate in a string', 'a\ud800', 'name'],
     ['a number for a string', 7, 'name'],
     ['a NUL character in a string', 'a\u0000b', 'name'],
   ])('refuses a signed cursor holding %s', (_label, value, field) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isStorableText } from '../../shared/storable-text';
 import { InvalidSearchCursor } from './contact-search.errors';
 import type { SearchFieldType } from './contact-search.fields';
 import type { SearchNode, SearchSort } from './contact-search.query';
@@ -87,7 +88,7 @@ export function decodeSearchCursor(
   ) {
     throw new InvalidSearchCursor('it belongs to another query or sort');
   }
-  if (!fitsSortField(payload.v, sort.field.type) || payload.i.includes('\u0000')) {
+  if (!fitsSortField(payload.v, sort.field.type) || !isStorableText(payload.i)) {
     throw new InvalidSearchCursor('its position does not fit the sort field');
   }
   return { page: payload.p, value: payload.v, id: payload.i };
@@ -101,13 +102,15 @@ function fitsSortField(value: string | number | null, type: SearchFieldType): bo
   if (value === null) return true;
   switch (type) {
     case 'string':
-      return typeof value === 'string' && !value.includes('\u0000');
+      return typeof value === 'string' && isStorableText(value);
     case 'float':
       return typeof value === 'number';
     case 'integer':
     case 'date':
-    case 'boolean':
       return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'boolean':
+      // Boolean columns, and the expression a custom boolean sorts by, hold 0 or 1 (integer).
+      return value === 0 || value === 1;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type SegmentMembershipSql,
 } from './contact-search.sql';
 import { assertTimeZone } from './time-zone-days';
+import { totalPagesOf } from '../../shared/http/total-pages';
 
 /** Where the contacts read model lives: the read store's Kysely instance and the table's physical name. */
 export interface ContactSearchTarget<DB> {
@@ -155,7 +156,7 @@ export async function searchContacts<DB>(
       type: 'pages',
       page,
       per_page: pagination.perPage,
-      total_pages: Math.ceil(totalCount / pagination.perPage),
+      total_pages: totalPagesOf(page, pagination.perPage, totalCount),
       ...(next ? { next } : {}),
     },
   };

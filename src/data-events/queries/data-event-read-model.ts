@@ -9,6 +9,7 @@ import {
   type ProjectionRunner,
 } from '../../projection-runner/projection-runner';
 import { HttpProblem } from '../../shared/http/intercom-error';
+import { isStorableText } from '../../shared/storable-text';
 
 export interface DataEventPage {
   readonly rows: readonly DataEventsTable[];
@@ -45,7 +46,7 @@ export class DataEventReadModel {
       .where('workspace_id', '=', workspaceId)
       .where('contact_id', '=', contactId);
     if (startingAfter !== undefined) {
-      const [createdAt, eventId] = decodeCursor(startingAfter);
+      const [createdAt, eventId] = decodeCursor(startingAfter, contactId);
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '<', createdAt),
@@ -64,7 +65,7 @@ export class DataEventReadModel {
       rows: page,
       next:
         rows.length > perPage && last
-          ? encodeCursor(Number(last.created_at), last.event_id)
+          ? encodeCursor(Number(last.created_at), last.event_id, contactId)
           : undefined,
     };
   }
@@ -122,22 +123,33 @@ export class DataEventReadModel {
   }
 }
 
-const encodeCursor = (createdAt: number, eventId: string): string =>
-  Buffer.from(JSON.stringify([createdAt, eventId])).toString('base64url');
+/** Where a page ended, and whose events it lists (a cursor of another contact is refused). */
+const encodeCursor = (createdAt: number, eventId: string, contactId: string): string =>
+  Buffer.from(JSON.stringify([createdAt, eventId, contactId])).toString('base64url');
 
-function decodeCursor(cursor: string): [number, string] {
+/** A cursor made before cursors named their contact has two elements, and is taken as it is. */
+function decodeCursor(cursor: string, contactId: string): [number, string] {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string'
-    ) {
-      return [value[0] as number, value[1]];
-    }
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // falls through to the refusal
+    value = undefined;
+  }
+  if (
+    Array.isArray(value) &&
+    (value.length === 2 || (value.length === 3 && typeof value[2] === 'string')) &&
+    Number.isSafeInteger(value[0]) &&
+    typeof value[1] === 'string' &&
+    isStorableText(value[1])
+  ) {
+    if (value.length === 3 && value[2] !== contactId)
+      throw HttpProblem.of(
+        400,
+        'parameter_invalid',
+        "starting_after is a cursor of another contact's events",
+        'starting_after',
+      );
+    return [value[0] as number, value[1]];
   }
   throw HttpProblem.of(
     400,

@@ -40,9 +40,12 @@ import {
 } from '../../projection-runner/projection-runner';
 import { CLOCK, type Clock } from '../../shared/clock';
 import { HttpProblem } from '../../shared/http/intercom-error';
+import { fitsIntegerColumn } from '../../shared/integer-column';
+import { isStorableText } from '../../shared/storable-text';
 import { asOfInstant } from '../../shared/http/as-of';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WriteRoute } from '../../shared/http/route-config';
+import { totalPagesOf } from '../../shared/http/total-pages';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { CreateSegmentCommand } from '../commands/create-segment/create-segment.command';
 import { DeleteSegmentCommand } from '../commands/delete-segment/delete-segment.command';
@@ -244,8 +247,11 @@ export class SegmentsController {
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, SEGMENT_READ_MODELS);
     const perPage = query.per_page ?? DEFAULT_PER_PAGE;
+    const scope: HistoryScope = { segment: id, contact: query.contact_id ?? null };
     const after =
-      query.starting_after === undefined ? undefined : decodeHistoryCursor(query.starting_after);
+      query.starting_after === undefined
+        ? undefined
+        : decodeHistoryCursor(query.starting_after, scope);
     const [rows, totalCount] = await Promise.all([
       this.segments.history(workspaceId, id, {
         ...(query.contact_id !== undefined ? { contactId: query.contact_id } : {}),
@@ -254,8 +260,7 @@ export class SegmentsController {
       }),
       this.segments.historyCount(workspaceId, id, query.contact_id),
     ]);
-    if (rows.length === 0 && after === undefined)
-      await this.segments.getSegmentOrThrow(workspaceId, id);
+    if (rows.length === 0) await this.segments.getSegmentOrThrow(workspaceId, id);
     const changes = rows.slice(0, perPage);
     const last = changes[changes.length - 1];
     const page = after?.page ?? 1;
@@ -268,18 +273,21 @@ export class SegmentsController {
         type: 'pages' as const,
         page,
         per_page: perPage,
-        total_pages: Math.max(page, Math.ceil(totalCount / perPage)),
+        total_pages: totalPagesOf(page, perPage, totalCount),
         ...(rows.length > perPage && last
           ? {
               next: {
                 page: page + 1,
-                starting_after: encodeHistoryCursor({
-                  position: String(last.position),
-                  seq: Number(last.seq),
-                  contactId: last.contact_id,
-                  change: last.change,
-                  page: page + 1,
-                }),
+                starting_after: encodeHistoryCursor(
+                  {
+                    position: String(last.position),
+                    seq: Number(last.seq),
+                    contactId: last.contact_id,
+                    change: last.change,
+                    page: page + 1,
+                  },
+                  scope,
+                ),
               },
             }
           : {}),
@@ -329,30 +337,76 @@ function requireSegmentId(id: string): string {
   return id;
 }
 
-function encodeHistoryCursor(cursor: HistoryCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+/** The listing a history cursor belongs to: its segment, and the contact it is filtered to. */
+interface HistoryScope {
+  readonly segment: string;
+  readonly contact: string | null;
 }
 
-function decodeHistoryCursor(text: string): HistoryCursor {
-  try {
-    const value = JSON.parse(
-      Buffer.from(text, 'base64url').toString('utf8'),
-    ) as Partial<HistoryCursor>;
-    if (
-      typeof value.position === 'string' &&
-      /^\d{39}$/.test(value.position) &&
-      typeof value.seq === 'number' &&
-      Number.isInteger(value.seq) &&
-      typeof value.contactId === 'string' &&
-      (value.change === 'entered' || value.change === 'exited') &&
-      // Cursors made before pages were counted carry none: they open the second page at least.
-      (value.page === undefined ||
-        (typeof value.page === 'number' && Number.isSafeInteger(value.page) && value.page > 1))
-    ) {
-      return { ...(value as HistoryCursor), page: value.page ?? 2 };
-    }
-  } catch {
-    // falls through to the refusal
+function encodeHistoryCursor(cursor: HistoryCursor, scope: HistoryScope): string {
+  return Buffer.from(JSON.stringify({ ...cursor, ...scope })).toString('base64url');
+}
+
+/**
+ * A cursor anyone can forge or carry elsewhere: its values must fit the columns they are compared
+ * with, and a cursor of another listing is refused (one made before cursors named their listing
+ * carries no scope, and is taken as it is).
+ */
+function decodeHistoryCursor(text: string, scope: HistoryScope): HistoryCursor {
+  const value = parsedHistoryCursor(text);
+  if (value === undefined)
+    throw HttpProblem.of(
+      400,
+      'parameter_invalid',
+      'Invalid starting_after cursor',
+      'starting_after',
+    );
+  if (
+    (value.segment !== undefined && value.segment !== scope.segment) ||
+    (value.contact !== undefined && value.contact !== scope.contact)
+  ) {
+    throw HttpProblem.of(
+      400,
+      'parameter_invalid',
+      'starting_after is a cursor of another segment history listing',
+      'starting_after',
+    );
   }
-  throw HttpProblem.of(400, 'parameter_invalid', 'Invalid starting_after cursor', 'starting_after');
+  const { position, seq, contactId, change, page } = value;
+  return { position, seq, contactId, change, page };
+}
+
+function parsedHistoryCursor(text: string): (HistoryCursor & Partial<HistoryScope>) | undefined {
+  let value: Partial<Record<keyof HistoryCursor | keyof HistoryScope, unknown>>;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as typeof value;
+  } catch {
+    return undefined;
+  }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.position !== 'string' ||
+    !/^\d{39}$/.test(value.position) ||
+    typeof value.seq !== 'number' ||
+    !fitsIntegerColumn(value.seq) ||
+    typeof value.contactId !== 'string' ||
+    !isStorableText(value.contactId) ||
+    (value.change !== 'entered' && value.change !== 'exited')
+  )
+    return undefined;
+  // Cursors made before pages were counted carry none: they open the second page at least.
+  const page = value.page ?? 2;
+  if (typeof page !== 'number' || !Number.isSafeInteger(page) || page < 2) return undefined;
+  return {
+    position: value.position,
+    seq: value.seq,
+    contactId: value.contactId,
+    change: value.change,
+    page,
+    ...(typeof value.segment === 'string' ? { segment: value.segment } : {}),
+    ...(typeof value.contact === 'string' || value.contact === null
+      ? { contact: value.contact }
+      : {}),
+  };
 }

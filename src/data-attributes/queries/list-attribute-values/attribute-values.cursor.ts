@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { fitsIntegerColumn } from '../../../shared/integer-column';
+import { isStorableText } from '../../../shared/storable-text';
 import { InvalidAttributeValuesCursor } from './attribute-values.errors';
 
 /** Where a page ended: its last value and that value's count, and the number of the next page. */
@@ -68,7 +70,8 @@ function isPayload(value: unknown): value is Payload {
     candidate.p >= 2 &&
     typeof candidate.a === 'string' &&
     typeof candidate.c === 'number' &&
-    Number.isSafeInteger(candidate.c) &&
-    typeof candidate.v === 'string'
+    fitsIntegerColumn(candidate.c) &&
+    typeof candidate.v === 'string' &&
+    isStorableText(candidate.v)
   );
 }

@@ -8,6 +8,7 @@ import {
   STANDARD_VALUE_ATTRIBUTES,
 } from '../../../../projections/attribute-values/held-attribute-values';
 import { ReadYourWrites } from '../../../projection-runner/projection-runner.module';
+import { totalPagesOf } from '../../../shared/http/total-pages';
 import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
@@ -112,7 +113,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
         type: 'pages',
         page,
         per_page: perPage,
-        total_pages: Math.max(page, Math.ceil(totalCount / perPage)),
+        total_pages: totalPagesOf(page, perPage, totalCount),
         ...(found.length > perPage && last
           ? {
               next: {
