@@ -139,6 +139,13 @@ describe('Contacts API refusals change nothing', () => {
         'email',
       ],
       ['an email with two @', { email: 'a@b@example.com' }, 400, 'parameter_invalid', 'email'],
+      [
+        'an avatar that is no URL',
+        { email: 'new@example.com', avatar: 'not a url' },
+        400,
+        'parameter_invalid',
+        'avatar',
+      ],
       ['an empty external_id', { external_id: '' }, 400, 'parameter_invalid', 'external_id'],
       [
         'a custom attribute named like a prototype key',
@@ -692,6 +699,13 @@ describe('Contacts API refusals change nothing', () => {
         400,
         'parameter_invalid',
         'last_seen_at',
+      ],
+      [
+        'an avatar URL of another scheme than http(s)',
+        { avatar: 'javascript:alert(1)' },
+        400,
+        'parameter_invalid',
+        'avatar',
       ],
     ])('refuses %s and leaves the contact as it was', async (_label, body, status, code, field) => {
       await expectRefusal(

@@ -285,6 +285,19 @@ export const changedCustomAttributes = (
 export const isEmailAddress = (value: unknown): boolean =>
   typeof value === 'string' && /^[^\s@]+@[^\s@]+$/.test(value);
 
+/** An avatar: an absolute http(s) URL of at most 2048 characters (Intercom's `format: uri`). */
+export const MAX_AVATAR_URL = 2048;
+
+export function isImageUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > MAX_AVATAR_URL) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An admin id: a non-negative integer, or its digits as a string (API 2.16 answers strings, 2.14
  * integers, so it must read as a number either way).

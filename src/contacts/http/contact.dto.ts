@@ -13,7 +13,9 @@ import {
 import { PlainRule } from '../../shared/http/plain-body-acceptance';
 import {
   isEmailAddress,
+  isImageUrl,
   isOwnerId,
+  MAX_AVATAR_URL,
   type AttributeChanges,
   type CustomAttributes,
 } from '../domain/contact.attributes';
@@ -22,6 +24,9 @@ import { DecimalInteger } from '../../shared/decimal-integer';
 
 export const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
+
+const IsImageUrl = () =>
+  PlainRule('isImageUrl', isImageUrl, '$property must be an absolute http or https URL');
 
 /** A string with more than spaces in it: an identity of spaces only names nothing. */
 const IsNotBlank = () =>
@@ -71,10 +76,11 @@ export class ContactFieldsDto {
   @MaxLength(255)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'An image URL' })
+  @ApiPropertyOptional({ description: 'An image URL (http or https)', format: 'uri' })
   @IsOptional()
   @IsString()
-  @MaxLength(2048)
+  @MaxLength(MAX_AVATAR_URL)
+  @IsImageUrl()
   avatar?: string;
 
   @ApiPropertyOptional({ description: 'Unix seconds' })

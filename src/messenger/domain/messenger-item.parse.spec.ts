@@ -65,6 +65,20 @@ describe('parseMessengerItem', () => {
     expect(fieldsOf({ ...seen, id: '\t' })).toEqual(['id']);
   });
 
+  it('takes an avatar that is an http(s) URL, or null, and nothing else', () => {
+    const update = (avatar: unknown) => ({
+      id: 'k',
+      type: 'contact.attributes_updated',
+      occurred_at: now,
+      visitor_id: 'v',
+      attributes: { avatar },
+    });
+    expect(fieldsOf(update('https://example.com/a.png'))).toEqual([]);
+    expect(fieldsOf(update(null))).toEqual([]);
+    for (const avatar of ['::::', 'not a url', 'javascript:alert(1)', '', 7])
+      expect(fieldsOf(update(avatar))).toEqual(['attributes.avatar']);
+  });
+
   it('refuses the fields of another type, which this one would drop', () => {
     const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
     expect(

@@ -5,6 +5,8 @@ import { prototypeKeyMessage, prototypeKeyPath } from '../../shared/prototype-ke
 import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
 import {
   isEmailAddress,
+  isImageUrl,
+  MAX_AVATAR_URL,
   type CustomAttributeValue,
   type JsonValue,
   type SeenContext,
@@ -227,13 +229,18 @@ function parseAttributes(value: unknown, invalid: Report): MessengerAttributes |
       case 'name':
       case 'phone':
       case 'language_override':
-      case 'avatar': {
-        const max = key === 'avatar' ? MAX_URL : MAX_STRING;
-        if (field === null || (typeof field === 'string' && fitsCharacters(field, max)))
+        if (field === null || (typeof field === 'string' && fitsCharacters(field, MAX_STRING)))
           attributes[key] = field;
-        else invalid(name, `${name} must be a string of at most ${max} characters or null`);
+        else invalid(name, `${name} must be a string of at most ${MAX_STRING} characters or null`);
         break;
-      }
+      case 'avatar':
+        if (field === null || isImageUrl(field)) attributes[key] = field;
+        else
+          invalid(
+            name,
+            `${name} must be an absolute http or https URL of at most ${MAX_AVATAR_URL} characters, or null`,
+          );
+        break;
       case 'unsubscribed_from_emails':
         if (typeof field === 'boolean') attributes[key] = field;
         else invalid(name, `${name} must be a boolean`);
