@@ -8,9 +8,7 @@ import {
   type ProjectionStatus,
 } from './projection-runner';
 
-/** A rebuild or retry takes no parameters beyond the projection's name. */
-class RebuildRequest {}
-
+import { NoFieldsBody } from '../shared/http/no-fields-body';
 @ApiTags('Operations')
 @ApiBearerAuth()
 @AdminRoute()
@@ -31,8 +29,7 @@ export class ProjectionAdminController {
   })
   async rebuild(
     @Param('name') name: string,
-    // No fields: one sent is refused by name, as on every route.
-    @Body() _body: RebuildRequest,
+    @Body() _body: NoFieldsBody,
   ): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
     await this.statusOf(name);
     // The rebuild runs in the background; its progress shows in the status.
@@ -47,7 +44,7 @@ export class ProjectionAdminController {
   })
   async retry(
     @Param('name') name: string,
-    @Body() _body: RebuildRequest,
+    @Body() _body: NoFieldsBody,
   ): Promise<{ type: 'projection.retry'; name: string; state: 'restarted' }> {
     const status = await this.statusOf(name);
     if (status.state !== 'failed' && status.rebuild?.state !== 'failed') {

@@ -330,6 +330,35 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
+    it('refuses a field, or a body that is no object, on routes that take none, changing nothing', async () => {
+      const segment = await json<{ id: string }>(
+        service.request('/segments', {
+          method: 'POST',
+          json: { name: 'No body', rule: { field: 'role', operator: '=', value: 'user' } },
+        }),
+      );
+      for (const [method, path] of [
+        ['POST', `/contacts/${user.id}/archive`],
+        ['POST', `/contacts/${user.id}/unarchive`],
+        ['DELETE', `/contacts/${user.id}`],
+        ['DELETE', `/segments/${segment.id}`],
+      ] as const) {
+        await expectRefusal(
+          service.request(path, { method, json: { zzz: 1, archived: false } }),
+          400,
+          'parameter_invalid',
+          'zzz',
+        );
+        const notObject = await service.request(path, { method, json: [1, 2, 3] });
+        expect({ path, status: notObject.status }).toEqual({ path, status: 400 });
+      }
+      expect(await current(user.id)).toEqual(snapshot);
+      expect((await service.request(`/segments/${segment.id}`)).status).toBe(200);
+      // No body, or an empty object, is what these routes take.
+      await json(service.request(`/contacts/${user.id}/unarchive`, { method: 'POST', json: {} }));
+      await json(service.request(`/segments/${segment.id}`, { method: 'DELETE' }));
+    });
+
     it('takes an empty body under any content type as no body, where none is needed', async () => {
       const archived = await json<{ id: string }>(
         service.request('/contacts', { method: 'POST', json: { role: 'lead' } }),
@@ -850,7 +879,7 @@ describe('Contacts API refusals change nothing', () => {
         }),
         400,
         'invalid_merge',
-        undefined,
+        'from',
       );
       await expectRefusal(
         service.request('/contacts/merge', {
@@ -859,7 +888,7 @@ describe('Contacts API refusals change nothing', () => {
         }),
         400,
         'invalid_merge',
-        undefined,
+        'into',
       );
       expect(await current(user.id)).toEqual(snapshot);
       expect(await current(lead.id)).toEqual(leadBefore);

@@ -392,18 +392,22 @@ export const unarchiveContact = (command: UnarchiveContact, state: ContactState)
 
 export const mergeInto = (command: MergeInto, state: ContactState): Decision => {
   const { contactId, workspaceId, into } = command.data;
-  if (into === contactId) throw new InvalidMerge('A contact cannot be merged into itself');
+  if (into === contactId)
+    throw new InvalidMerge('A contact cannot be merged into itself', 'target');
   switch (state.status) {
     case 'none':
       throw new ContactNotFound(contactId);
     case 'deleted':
-      throw new InvalidMerge(`Contact ${contactId} is deleted`);
+      throw new InvalidMerge(`Contact ${contactId} is deleted`, 'source');
     case 'merged':
       // A retry of the same merge (e.g. by the process manager) is not an error.
       if (state.into === into) return [];
-      throw new InvalidMerge(`Contact ${contactId} was already merged into ${state.into}`);
+      throw new InvalidMerge(
+        `Contact ${contactId} was already merged into ${state.into}`,
+        'source',
+      );
     case 'user':
-      throw new InvalidMerge(`Contact ${contactId} is a user; only a lead can be merged`);
+      throw new InvalidMerge(`Contact ${contactId} is a user; only a lead can be merged`, 'source');
     case 'visitor':
     case 'lead': {
       const merged: ContactMergedInto = {
@@ -521,23 +525,27 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
       throw new ContactNotFound(contactId);
     case 'deleted':
     case 'merged':
-      throw new InvalidMerge(`Merge target ${contactId} is ${state.status}`);
+      throw new InvalidMerge(`Merge target ${contactId} is ${state.status}`, 'target');
     case 'visitor':
     case 'lead':
-      throw new InvalidMerge(`Merge target ${contactId} is a ${state.status}; it must be a user`);
+      throw new InvalidMerge(
+        `Merge target ${contactId} is a ${state.status}; it must be a user`,
+        'target',
+      );
     case 'user':
       break;
   }
   if (source.contactId === contactId)
-    throw new InvalidMerge('A contact cannot be merged into itself');
+    throw new InvalidMerge('A contact cannot be merged into itself', 'target');
   if (source.workspaceId !== workspaceId) {
-    throw new InvalidMerge('Source and target belong to different workspaces');
+    throw new InvalidMerge('Source and target belong to different workspaces', 'target');
   }
   if (state.merge_history.some((item) => item.source_contact_id === source.contactId)) return [];
   if (command.data.duplicatesOnly && !areDuplicates(source, state)) {
     throw new InvalidMerge(
       'Contacts can only be merged when they are duplicates (matching email or phone). ' +
         'Pass skip_duplicate_validation=true to override this check.',
+      'source',
     );
   }
   const { copied, fieldWrittenAt } = mergedFields(state, source);

@@ -102,6 +102,8 @@ export class InvalidMerge extends ContactDomainError {
   readonly code = 'invalid_merge';
   constructor(
     readonly reason: string,
+    /** Which contact of the merge is refused: a merge request names it `from` or `into`. */
+    readonly side: 'source' | 'target',
     /** The request field that named the contact refused, when the request names one. */
     override readonly field?: string,
   ) {

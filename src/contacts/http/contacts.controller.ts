@@ -43,6 +43,7 @@ import {
 import { serveDirectly } from '../../shared/http/direct-route';
 import { replyWithError } from '../../shared/http/intercom-exception.filter';
 import { WriteRoute } from '../../shared/http/route-config';
+import { NoFieldsBody } from '../../shared/http/no-fields-body';
 import { AccessTokens } from '../../workspaces/access-tokens';
 import { authenticate, WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
@@ -53,7 +54,7 @@ import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.
 import { MergeRefusedTargetDeleted } from '../commands/merge-contacts/merge-refused';
 import { UpdateContactCommand } from '../commands/update-contact/update-contact.command';
 import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../custom-attributes-policy';
-import { ContactNotFound } from '../domain/contact.errors';
+import { ContactNotFound, InvalidMerge } from '../domain/contact.errors';
 import type { LiveContact } from '../domain/contact.state';
 import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../infrastructure/read-store/read-store';
@@ -195,6 +196,12 @@ export class ContactsController {
         // Refused once the source was closed and reopened: answered when reads show it open.
         if (error instanceof MergeRefusedTargetDeleted)
           await this.readYourWrites.waitFor(error.position, CONTACT_READ_MODELS);
+        if (error instanceof InvalidMerge && error.field === undefined)
+          throw new InvalidMerge(
+            error.reason,
+            error.side,
+            error.side === 'source' ? 'from' : 'into',
+          );
         throw error;
       });
     return this.respondWith(
@@ -378,7 +385,11 @@ export class ContactsController {
   @Delete(':id')
   @WriteRoute()
   @ApiOperation({ summary: "Delete a contact (a visitor too: its data is erased as a lead's)" })
-  async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+  async remove(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() _body: NoFieldsBody,
+  ) {
     const { position, externalId } = await this.commands.execute(
       new DeleteContactCommand(workspaceId, id),
     );
@@ -390,7 +401,11 @@ export class ContactsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Archive a contact' })
-  archive(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+  archive(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() _body: NoFieldsBody,
+  ) {
     return this.setArchived(workspaceId, id, true);
   }
 
@@ -398,7 +413,11 @@ export class ContactsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Unarchive a contact' })
-  unarchive(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+  unarchive(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() _body: NoFieldsBody,
+  ) {
     return this.setArchived(workspaceId, id, false);
   }
 

@@ -45,6 +45,7 @@ import { isStorableText } from '../../shared/storable-text';
 import { asOfInstant } from '../../shared/http/as-of';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WriteRoute } from '../../shared/http/route-config';
+import { NoFieldsBody } from '../../shared/http/no-fields-body';
 import { totalPagesOf } from '../../shared/http/total-pages';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { CreateSegmentCommand } from '../commands/create-segment/create-segment.command';
@@ -193,7 +194,11 @@ export class SegmentsController {
   @Delete(':id')
   @WriteRoute()
   @ApiOperation({ summary: 'Delete a segment: every member leaves it' })
-  async remove(@WorkspaceId() workspaceId: string, @Param('id') id: string) {
+  async remove(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() _body: NoFieldsBody,
+  ) {
     const segmentId = requireSegmentId(id);
     const { position } = await this.commands.execute(
       new DeleteSegmentCommand(workspaceId, segmentId),

@@ -58,7 +58,7 @@ export class MergeContactsHandler implements ICommandHandler<
     mergedAt,
     cause,
   }: MergeContactsCommand): Promise<ContactWriteResult> {
-    if (from === into) throw new InvalidMerge('A contact cannot be merged into itself');
+    if (from === into) throw new InvalidMerge('A contact cannot be merged into itself', 'target');
     const [source, target] = await Promise.all([
       this.writer.load(workspaceId, from),
       this.writer.load(workspaceId, into),

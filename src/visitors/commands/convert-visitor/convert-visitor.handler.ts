@@ -42,6 +42,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
       if (into.state.status !== 'user')
         throw new InvalidMerge(
           `Contact ${target.id} is a ${into.state.status}; only a user can absorb a visitor`,
+          'target',
           'user.id',
         );
       return this.commands.execute(
