@@ -19,7 +19,12 @@ const STATUS_BY_CODE: Readonly<Record<DataAttributeErrorCode, number>> = {
  * Intercom's error envelope.
  */
 export const dataAttributeProblem = (error: DataAttributeError): HttpProblem =>
-  HttpProblem.of(STATUS_BY_CODE[error.code], error.code, error.message, error.field);
+  HttpProblem.of(
+    error.status ?? STATUS_BY_CODE[error.code],
+    error.code,
+    error.message,
+    error.field,
+  );
 
 /** Turns a refusal thrown below the controller into its `HttpProblem`; other errors pass through. */
 @Injectable()

@@ -582,13 +582,18 @@ describe('data attributes API (e2e)', () => {
   });
 
   describe('refusals of list', () => {
-    it('answers 422 for the company model and 400 for an unknown one', async () => {
+    it('answers 422 for the company model and the retired conversation one, and 400 for an unknown one', async () => {
       await expectRefusal(
         { method: 'GET', url: '/data_attributes?model=company' },
         { status: 422, code: 'data_invalid', field: 'model' },
       );
+      // As Intercom's OpenAPI documents it ("Deprecated conversation model").
       await expectRefusal(
         { method: 'GET', url: '/data_attributes?model=conversation' },
+        { status: 422, code: 'parameter_invalid', field: 'model' },
+      );
+      await expectRefusal(
+        { method: 'GET', url: '/data_attributes?model=ticket' },
         { status: 400, code: 'parameter_invalid', field: 'model' },
       );
     });

@@ -16,6 +16,22 @@ export type DataAttributeErrorCode = 'parameter_invalid' | 'data_invalid' | 'fie
 export abstract class DataAttributeError extends Error {
   abstract readonly code: DataAttributeErrorCode;
   readonly field?: string;
+  /** Where Intercom answers a code with another status than its usual one. */
+  readonly status?: number;
+}
+
+/**
+ * Intercom listed conversation attributes here once; it now answers this, pointing elsewhere
+ * (422 with `parameter_invalid`, as its OpenAPI documents).
+ */
+export class ConversationModelRetired extends DataAttributeError {
+  override readonly name = 'ConversationModelRetired';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'model';
+  override readonly status = 422;
+  constructor() {
+    super('model=conversation is no longer supported. Use GET /conversations/attributes instead');
+  }
 }
 
 /** A model other than `contact` or `company`. */

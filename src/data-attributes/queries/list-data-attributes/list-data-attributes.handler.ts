@@ -8,6 +8,7 @@ import {
 import { BUILT_IN_CONTACT_ATTRIBUTES } from '../../domain/built-in-contact-attributes';
 import { requireSupportedModel } from '../../domain/data-attribute.decide';
 import { customAttributesOf } from '../../domain/data-attribute.state';
+import { ConversationModelRetired } from '../../domain/data-attribute.errors';
 import { ListDataAttributesQuery } from './list-data-attributes.query';
 
 /** Built-in attributes first, then custom ones in id order, as Intercom lists them. */
@@ -16,6 +17,7 @@ export class ListDataAttributesHandler implements IQueryHandler<ListDataAttribut
   constructor(private readonly definitions: DataAttributeDefinitions) {}
 
   async execute(query: ListDataAttributesQuery): Promise<DataAttributeListResponse> {
+    if (query.model === 'conversation') throw new ConversationModelRetired();
     const model = requireSupportedModel(query.model);
     const state = await this.definitions.forWorkspace(query.workspaceId);
     return {
