@@ -291,6 +291,19 @@ describe('Visitors, conversations and data events through the official intercom-
       json: { from: { type: 'user', id: user.id }, body: 'Mine' },
     });
     expect(asUser.status).toBe(200);
+    // The lead's id, once the lead is merged into the user, still names a lead: its user sends.
+    await client.contacts.mergeLeadInUser({ from: id, into: user.id });
+    for (const [type, status] of [
+      ['lead', 200],
+      ['contact', 200],
+      ['user', 404],
+    ] as const) {
+      const merged = await service.request('/conversations', {
+        method: 'POST',
+        json: { from: { type, id }, body: 'Merged since' },
+      });
+      expect({ type, status: merged.status }).toEqual({ type, status });
+    }
   });
 
   it('refuses a conversation without its sender, or with one that is not an object, naming from', async () => {

@@ -38,8 +38,11 @@ export class CreateConversationHandler implements ICommandHandler<
     if (sender.state.status === 'none') {
       sender = await this.locator.locateSession(workspaceId, senderId);
     }
-    // No user by a lead's id, and no lead by a user's: as Intercom finds its senders.
-    if (!isLive(sender.state) || !SENDERS_BY_TYPE[senderType].includes(sender.state.status))
+    // No user by a lead's id, and no lead by a user's: as Intercom finds its senders. The id of a
+    // lead merged since names that lead (only leads and visitors are merged), which its user
+    // now speaks for.
+    const namedRole = sender.path.length > 1 ? 'lead' : sender.state.status;
+    if (!isLive(sender.state) || !SENDERS_BY_TYPE[senderType].includes(namedRole))
       throw new ContactNotFound(senderId, 'from.id');
     const conversationId = this.numericId();
     const startedAt = createdAt ?? this.writer.nowSeconds();
