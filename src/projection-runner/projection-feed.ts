@@ -221,18 +221,26 @@ export class ProjectionFeed {
     }
   }
 
+  /**
+   * Applies the events the build has not applied yet: another feed of this build may have committed
+   * some meanwhile (one whose lock went with a dropped session, still finishing its batch), and
+   * a projection's counts are deltas that must not be added twice.
+   */
   private async commitInTransaction(events: readonly RecordedEvent[]): Promise<void> {
     const last = events[events.length - 1];
     if (last === undefined) return;
-    await this.registry.db.transaction().execute(async (tx) => {
+    const reached = await this.registry.db.transaction().execute(async (tx) => {
+      const applied = await this.registry.lockCheckpoint(tx, this.projection.name, this.build);
+      if (applied >= last.position) return applied;
       await this.projection.apply(
-        events,
+        events.filter((event) => event.position > applied),
         withBuildTables(tx, this.build),
         resolverFor<Record<string, object>>(this.projection.name, this.build),
       );
       await this.registry.writeCheckpoint(tx, this.projection.name, this.build, last.position);
+      return last.position;
     });
-    this.checkpoint = last.position;
+    this.checkpoint = reached;
     this.hooks.onProgress();
   }
 
@@ -242,12 +250,12 @@ export class ProjectionFeed {
    */
   private async reachedHead(position: bigint | undefined): Promise<void> {
     if (position !== undefined && position > this.checkpoint) {
-      await this.registry.db
-        .transaction()
-        .execute((tx) =>
-          this.registry.writeCheckpoint(tx, this.projection.name, this.build, position),
-        );
-      this.checkpoint = position;
+      this.checkpoint = await this.registry.db.transaction().execute(async (tx) => {
+        const applied = await this.registry.lockCheckpoint(tx, this.projection.name, this.build);
+        if (applied >= position) return applied;
+        await this.registry.writeCheckpoint(tx, this.projection.name, this.build, position);
+        return position;
+      });
     }
     this.setPhase('live');
     if (!this.caughtUpOnce) {

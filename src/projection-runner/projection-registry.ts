@@ -329,6 +329,30 @@ export class ProjectionRegistry {
     return row === undefined ? 0n : BigInt(row.position);
   }
 
+  /**
+   * The build's checkpoint, read inside the caller's transaction after taking the build's commit
+   * lock: two feeds of one build (the one stopping after its lock went with a dropped session, and
+   * its successor) commit one after the other, and the later one sees what the earlier applied.
+   * On SQLite the read store's one connection serializes transactions already.
+   */
+  async lockCheckpoint(
+    tx: Transaction<RunnerTables>,
+    name: string,
+    build: ProjectionBuild,
+  ): Promise<bigint> {
+    if (this.store.dialect === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`projection_commit:${name}:${build.id}`}))`.execute(
+        tx,
+      );
+    const row = await tx
+      .selectFrom('projection_checkpoints')
+      .select('position')
+      .where('projection', '=', name)
+      .where('build', '=', build.id)
+      .executeTakeFirst();
+    return row === undefined ? 0n : BigInt(row.position);
+  }
+
   /** Writes the checkpoint inside the caller's transaction (the one holding the projection's rows). */
   async writeCheckpoint(
     tx: Transaction<RunnerTables>,

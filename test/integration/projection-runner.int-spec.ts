@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import type { ReadStore, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
 import {
@@ -529,6 +529,45 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
         (await statusOf(follower)).state === 'live' ? true : undefined,
       );
       expect(await follower.waitFor(next, 5000)).toBe(true);
+      expect(await counts(follower)).toEqual({ 'thing-a': 3 });
+    });
+
+    it('applies a batch once when the leader loses its lock mid-batch and the follower takes over', async () => {
+      const head = await append(events, 'thing-a', 3);
+      const held = gate();
+      gates.push(held);
+      let leaderApplying = false;
+      const leader = runnerWith({
+        beforeApply: async () => {
+          leaderApplying = true;
+          await held.opened;
+        },
+      });
+      await leader.start();
+      await eventually(async () => (leaderApplying ? true : undefined));
+      const secondConnection = await readStore.openAnother();
+      const follower = runnerWith({}, {}, secondConnection);
+      await follower.start();
+      // The leader's lock session drops (a killed backend), its batch still open.
+      await sql`SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.objsubid = 1
+          AND l.objid = (hashtext(current_schema() || ':projection:stream_counter')::bigint & 4294967295)::oid`.execute(
+        rawDb(readStore.store),
+      );
+      // The follower took over: it applied the batch, or it waits for the leader's to commit.
+      await eventually(async () => {
+        if ((await statusOf(follower)).state === 'live') return true;
+        const { rows } = await sql<{ waiting: number }>`SELECT count(*)::int AS waiting
+          FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'
+            AND datname = current_database()`.execute(rawDb(readStore.store));
+        return rows[0]!.waiting > 0 ? true : undefined;
+      });
+      // The stopping leader's batch commits after the follower read the checkpoint: it must not
+      // be applied twice.
+      held.open();
+      expect(await follower.waitFor(head, 5000)).toBe(true);
+      await leader.stop();
+      expect(await applications(follower)).toEqual([1, 1, 1]);
       expect(await counts(follower)).toEqual({ 'thing-a': 3 });
     });
   }
