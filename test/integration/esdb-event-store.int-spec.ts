@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { EsdbEventStore } from '../../src/infrastructure/event-store/esdb/esdb-event-store';
 import {
   decodePosition,
   encodePosition,
+  isTransientError,
 } from '../../src/infrastructure/event-store/esdb/esdb-mapping';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { EventStoreUnavailable } from '../../src/shared/event-store/event-store.errors';
@@ -150,6 +152,46 @@ describe('EsdbEventStore subscription after a drop', () => {
         store.append(`${prefix()}-x`, [anEvent()], { expectedRevision: 'any' }),
       ).rejects.toBeInstanceOf(EventStoreUnavailable);
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('ESDB transient errors', () => {
+  it('take a closed HTTP/2 session (INTERNAL, RST_STREAM) as a failed connection, and no other INTERNAL', () => {
+    const internal = (message: string) => Object.assign(new Error(message), { code: 13 });
+    expect(
+      isTransientError(
+        internal(
+          '13 INTERNAL: Received RST_STREAM with code 2 triggered by internal client error: Session closed with error code 2',
+        ),
+      ),
+    ).toBe(true);
+    expect(isTransientError(internal('13 INTERNAL: Unexpected server state'))).toBe(false);
+  });
+});
+
+describe('EsdbEventStore against a server that stops answering', () => {
+  it('fails reads as EventStoreUnavailable after the idle time, rather than waiting for ever', async () => {
+    // Accepts connections and never answers, as a frozen or cut-off node does.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const store = await EsdbEventStore.connect(`esdb://127.0.0.1:${port}?tls=false`, {
+      ...fastRetry,
+      readIdleMs: 300,
+    });
+    try {
+      const read = async () => {
+        for await (const event of store.readStream(`frozen-${randomUUID()}`)) return event;
+        return undefined;
+      };
+      await expect(read()).rejects.toBeInstanceOf(EventStoreUnavailable);
+      await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
       await store.close();
     }
   });

@@ -43,6 +43,8 @@ export interface EsdbEventStoreOptions {
   /** Attempts for an append when the connection fails (same event ids, so retries are idempotent). */
   readonly appendAttempts?: number;
   readonly retryBackoff?: ResubscribeBackoff;
+  /** A read that receives nothing this long fails as unavailable (default 10 s, as appends). */
+  readonly readIdleMs?: number;
 }
 
 /** Page size for `$all` reads that filter client-side (the client's `readAll` has no server filter). */
@@ -61,6 +63,7 @@ export class EsdbEventStore implements EventStore {
   readonly exclusiveToThisProcess = false;
   private readonly appendAttempts: number;
   private readonly backoff: ResubscribeBackoff;
+  private readonly readIdleMs: number;
 
   private constructor(
     private readonly client: EventStoreDBClient,
@@ -68,6 +71,7 @@ export class EsdbEventStore implements EventStore {
   ) {
     this.appendAttempts = options.appendAttempts ?? 3;
     this.backoff = options.retryBackoff ?? { initialMs: 100, maxMs: 5_000 };
+    this.readIdleMs = options.readIdleMs ?? 10_000;
   }
 
   /** e.g. `EsdbEventStore.connect('esdb://127.0.0.1:2113?tls=false')`. The channel opens lazily. */
@@ -130,7 +134,7 @@ export class EsdbEventStore implements EventStore {
       ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
     });
     try {
-      for await (const resolved of readItems<ResolvedEvent>(reading)) {
+      for await (const resolved of readItems<ResolvedEvent>(reading, this.readIdleMs)) {
         if (resolved.event) yield toRecordedEvent(resolved.event);
       }
     } catch (error) {
@@ -164,7 +168,7 @@ export class EsdbEventStore implements EventStore {
       });
       let read = 0;
       try {
-        for await (const resolved of readItems<AllStreamResolvedEvent>(page)) {
+        for await (const resolved of readItems<AllStreamResolvedEvent>(page, this.readIdleMs)) {
           read++;
           const event = resolved.event;
           if (!event) continue;
@@ -205,7 +209,7 @@ export class EsdbEventStore implements EventStore {
       });
       let read = 0;
       try {
-        for await (const resolved of readItems<AllStreamResolvedEvent>(page)) {
+        for await (const resolved of readItems<AllStreamResolvedEvent>(page, this.readIdleMs)) {
           read++;
           const event = resolved.event;
           if (!event) continue;

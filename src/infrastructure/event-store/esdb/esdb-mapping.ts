@@ -83,9 +83,29 @@ export function toRecordedEvent(event: EsdbRecordedEvent): RecordedEvent {
   };
 }
 
+/**
+ * A read that received nothing for too long. The client gives its streaming reads no deadline
+ * (a server that stops answering, frozen or cut off, would hold the read, and the request it
+ * serves, for ever), so the adapter times them out itself.
+ */
+export class EsdbReadStalled extends Error {
+  constructor(idleMs: number) {
+    super(`EventStoreDB sent nothing for ${idleMs} ms during a read`);
+  }
+}
+
+/** gRPC's INTERNAL for an HTTP/2 session that closed under the call: the connection failed. */
+const isClosedSession = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  (error as { code?: unknown }).code === 13 &&
+  /RST_STREAM|Session closed/.test(String((error as { message?: unknown }).message));
+
 /** Connection-level failures: the caller may retry later; nothing else about the store is implied. */
 export function isTransientError(error: unknown): boolean {
   return (
+    error instanceof EsdbReadStalled ||
+    isClosedSession(error) ||
     error instanceof UnavailableError ||
     error instanceof CancelledError ||
     error instanceof DeadlineExceededError ||

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { EsdbReadStalled } from './esdb-mapping';
 
 const HIGH_WATER = 64;
 
@@ -70,13 +71,28 @@ export class EsdbStreamReader<T> {
   }
 }
 
-/** Iterates a client read stream; leaving early cancels the call (see `EsdbStreamReader`). */
+/**
+ * Iterates a client read stream; leaving early cancels the call (see `EsdbStreamReader`). A read
+ * that receives nothing for `idleMs` is cancelled and fails with `EsdbReadStalled`.
+ */
 export async function* readItems<T>(
   stream: Readable & { cancel(): Promise<void> },
+  idleMs: number,
 ): AsyncGenerator<T> {
   const reader = new EsdbStreamReader<T>(stream, () => stream.cancel());
+  const nextWithin = async (): Promise<T | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new EsdbReadStalled(idleMs)), idleMs);
+    });
+    try {
+      return await Promise.race([reader.next(), stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   try {
-    for (let item = await reader.next(); item !== undefined; item = await reader.next()) yield item;
+    for (let item = await nextWithin(); item !== undefined; item = await nextWithin()) yield item;
   } finally {
     await reader.release();
   }
