@@ -23,6 +23,7 @@ const PROJECTION_STATES = ['catching_up', 'live', 'rebuilding', 'failed', 'stand
 export class MetricsController {
   private readonly registry = new Registry();
   private readonly head: Gauge;
+  private readonly reachable: Gauge;
   private readonly projections: ReadonlyArray<{
     readonly gauge: Gauge;
     readonly value: (status: ProjectionStatus) => number;
@@ -37,6 +38,10 @@ export class MetricsController {
     const gauge = (name: string, help: string, labelNames: string[] = []) =>
       new Gauge({ name, help, labelNames, registers: [this.registry] });
     this.head = gauge('event_log_head_position', 'Position of the last event in the log');
+    this.reachable = gauge(
+      'event_log_reachable',
+      'Whether the event store answered this scrape (1) or not (0: the head keeps its last value, no projection is listed)',
+    );
     this.projections = [
       {
         gauge: gauge('projection_checkpoint_position', 'Last log position applied', ['projection']),
@@ -67,11 +72,13 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics: process, log head, projections' })
   async metrics(): Promise<string> {
+    // An unreachable store is what an operator scrapes for: the process figures still answer.
     const [head, statuses] = await Promise.all([
       this.eventStore.headPosition(),
       this.runner.status(),
-    ]);
-    this.head.set(Number(head));
+    ]).catch(() => [undefined, []] as const);
+    this.reachable.set(head === undefined ? 0 : 1);
+    if (head !== undefined) this.head.set(Number(head));
     for (const { gauge, value } of this.projections) {
       gauge.reset();
       for (const status of statuses) gauge.set({ projection: status.name }, value(status));

@@ -135,6 +135,7 @@ describe('projection operations over HTTP', () => {
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
     expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toMatch(/^event_log_reachable 1$/m);
     const head = Number(/^event_log_head_position (\d+)$/m.exec(text)?.[1]);
     expect(head).toBeGreaterThanOrEqual(position);
     expect(text).toMatch(/^projection_lag_events\{projection="contacts"\} \d+$/m);

@@ -22,4 +22,13 @@ describe('writes while the event store is unreachable', () => {
       errors: [{ code: 'service_unavailable' }],
     });
   }, 30_000);
+
+  it('leave /metrics answering: the process figures, and the store as unreachable', async () => {
+    const response = await fetch(`${service.baseUrl}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toMatch(/^event_log_reachable 0$/m);
+    expect(text).not.toContain('projection_state{');
+  }, 30_000);
 });
