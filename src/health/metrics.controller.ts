@@ -50,10 +50,10 @@ export class MetricsController {
       {
         gauge: gauge(
           'projection_lag_events',
-          'Log positions from the checkpoint to the head while an event of the projection waits; 0 when none does (events of other types do not move a checkpoint)',
+          'Events from the checkpoint to the head while an event of the projection waits (estimated from log bytes on EventStoreDB); 0 when none does (events of other types do not move a checkpoint)',
           ['projection'],
         ),
-        value: (status) => Number(status.lagPositions),
+        value: (status) => Number(status.lagEvents),
       },
       {
         gauge: gauge('projection_lag_seconds', 'Age of the oldest event not yet applied', [

@@ -72,6 +72,7 @@ export function projectionJson(status: ProjectionStatus) {
     checkpoint: status.checkpoint.toString(),
     head_position: status.headPosition.toString(),
     lag_positions: status.lagPositions.toString(),
+    lag_events: status.lagEvents.toString(),
     lag_seconds: status.lagSeconds,
     failure: failureJson(status.failure),
     error: status.error ?? null,

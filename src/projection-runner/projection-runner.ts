@@ -40,6 +40,8 @@ export interface ProjectionStatus {
   readonly headPosition: bigint;
   /** Head minus checkpoint; 0 when no event this projection handles is waiting. */
   readonly lagPositions: bigint;
+  /** About how many events lie between the checkpoint and the head while one of its types waits. */
+  readonly lagEvents: bigint;
   /** Age of the oldest event this projection handles and has not applied; 0 when none. */
   readonly lagSeconds: number;
   readonly failure: ProjectionFailure | undefined;
@@ -276,6 +278,8 @@ export class ProjectionRunner {
         checkpoint,
         headPosition: head,
         lagPositions: pendingEvent === undefined || head < checkpoint ? 0n : head - checkpoint,
+        lagEvents:
+          pendingEvent === undefined ? 0n : this.eventStore.eventsBetween(checkpoint, head),
         lagSeconds:
           pendingEvent === undefined
             ? 0

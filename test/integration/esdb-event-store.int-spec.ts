@@ -8,7 +8,11 @@ import {
 } from '../../src/infrastructure/event-store/esdb/esdb-mapping';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import { EventStoreUnavailable } from '../../src/shared/event-store/event-store.errors';
-import type { AllSubscription, RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import {
+  ESTIMATED_EVENT_BYTES,
+  type AllSubscription,
+  type RecordedEvent,
+} from '../../src/shared/event-store/event-store.port';
 import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import { anEvent, describeEventStoreConformance } from './event-store.conformance';
 
@@ -48,6 +52,20 @@ describe('ESDB position encoding', () => {
     expect(encoded.map(decodePosition)).toEqual(positions);
     encoded.slice(1).forEach((value, index) => expect(value).toBeGreaterThan(encoded[index]!));
     expect(encoded.map(String)).toEqual(encoded.map((value) => value.toString(10)));
+  });
+
+  it('estimates the events between two positions from the log bytes between them', async () => {
+    // The channel opens lazily: no server is needed for arithmetic on positions.
+    const store = await EsdbEventStore.connect('esdb://127.0.0.1:1?tls=false');
+    const at = (commit: bigint) => encodePosition({ commit, prepare: commit });
+    try {
+      expect(store.eventsBetween(at(4096n), at(4096n + 13n * ESTIMATED_EVENT_BYTES))).toBe(13n);
+      expect(store.eventsBetween(at(4096n), at(4100n))).toBe(1n);
+      expect(store.eventsBetween(at(4096n), at(4096n))).toBe(0n);
+      expect(store.eventsBetween(at(5000n), at(4096n))).toBe(0n);
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -139,6 +139,12 @@ export interface EventStore {
    */
   positionEventsBefore(position: bigint, events: number): bigint;
   /**
+   * About how many events lie after `from` up to `to` (for lag figures), found without reading:
+   * exact on the embedded store; on EventStoreDB, the log bytes between them in events of
+   * `ESTIMATED_EVENT_BYTES` each (at least 1 when `to` is past `from`).
+   */
+  eventsBetween(from: bigint, to: bigint): bigint;
+  /**
    * Soft delete (EventStoreDB semantics): the stream reads as empty from now on; appending to it
    * again continues after its last revision. Events already in `$all` stay there (erasure of
    * payloads is a separate concern).

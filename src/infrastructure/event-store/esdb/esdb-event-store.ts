@@ -198,6 +198,13 @@ export class EsdbEventStore implements EventStore {
     return commit > back ? encodePosition({ commit: commit - back, prepare: commit - back }) : 0n;
   }
 
+  eventsBetween(from: bigint, to: bigint): bigint {
+    if (to <= from) return 0n;
+    const bytes = decodePosition(to).commit - decodePosition(from).commit;
+    const events = (bytes + ESTIMATED_EVENT_BYTES - 1n) / ESTIMATED_EVENT_BYTES;
+    return events > 0n ? events : 1n;
+  }
+
   async headPosition(): Promise<bigint> {
     const pageSize = 64;
     let before: bigint | undefined;

@@ -435,6 +435,10 @@ export class SqliteEventStore implements EventStore {
     return before > 0n ? before : 0n;
   }
 
+  eventsBetween(from: bigint, to: bigint): bigint {
+    return to > from ? to - from : 0n;
+  }
+
   async deleteStream(
     streamId: string,
     options: { readonly expectedRevision?: ExpectedRevision } = {},
