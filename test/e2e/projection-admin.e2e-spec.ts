@@ -82,7 +82,12 @@ describe('projection operations over HTTP', () => {
 
     const before = await projections(service);
     const contacts = before.find((projection) => projection.name === 'contacts')!;
-    expect(contacts).toMatchObject({ state: 'live', lag_positions: '0', lag_events: '0', rebuild: null });
+    expect(contacts).toMatchObject({
+      state: 'live',
+      lag_positions: '0',
+      lag_events: '0',
+      rebuild: null,
+    });
     expect(BigInt(contacts.checkpoint)).toBeGreaterThan(0n);
     expect(contacts.head_position).toBe(before[0]!.head_position);
 
