@@ -8,6 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../shared/http/intercom-error';
+import { refuseUnknownVersion } from '../shared/http/intercom-version';
 import { AccessTokens } from './access-tokens';
 import { AdminAccess } from './admin-access';
 
@@ -56,6 +57,8 @@ export class WorkspaceAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (access === 'workspace') authenticate(this.tokens, request);
     else if (access === 'admin') this.admin.authorize(bearerToken(request));
+    // Once the caller is known: a stranger is told 401 whatever version it asks for.
+    refuseUnknownVersion(request);
     return true;
   }
 }

@@ -261,6 +261,16 @@ describe('GET /contacts/{id}/timeline', () => {
     expect((await pageOf(`/contacts/${user.id}/timeline?starting_after=${ownCursor}`)).status).toBe(
       200,
     );
+    // A cursor past the end (forged, or the events it followed are gone): no page numbered beyond
+    // the last.
+    const pastTheEnd = Buffer.from(`${user.id}.9999999999999999.99999999999999999999`).toString(
+      'base64url',
+    );
+    const beyond = await pageOf(
+      `/contacts/${user.id}/timeline?per_page=1&starting_after=${pastTheEnd}`,
+    );
+    expect(beyond.status).toBe(200);
+    expect(beyond.body.pages.total_pages).toBeGreaterThanOrEqual(beyond.body.pages.page);
     for (const [query, field] of [
       ['starting_after=bm90LWEtY3Vyc29y', 'starting_after'],
       [`starting_after=${otherCursor}`, 'starting_after'],

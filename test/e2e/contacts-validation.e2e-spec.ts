@@ -305,6 +305,7 @@ describe('Contacts API refusals change nothing', () => {
         ['2.17', /must be one of 2\.0 to 2\.16 or Unstable/],
         ['two', /must be one of/],
         ['2.01', /must be one of/],
+        ['02.16', /must be one of/],
         ['1.4', /not available in current API version/],
       ] as const) {
         const answer = await service.request(`/contacts/${user.id}`, {
@@ -322,6 +323,16 @@ describe('Contacts API refusals change nothing', () => {
         expect(body.errors[0]!.message).toMatch(message);
       }
       expect(await current(user.id)).toEqual(snapshot);
+      // A stranger is told 401 first, whatever it asks for.
+      for (const method of ['GET', 'PUT'] as const) {
+        const stranger = await service.request(`/contacts/${user.id}`, {
+          method,
+          token: 'no-such-token-0001',
+          headers: { 'Intercom-Version': '9.9' },
+          ...(method === 'PUT' ? { json: { name: 'x' } } : {}),
+        });
+        expect({ method, status: stranger.status }).toEqual({ method, status: 401 });
+      }
       for (const version of ['2.0', '2.16', 'Unstable', ' 2.14 ']) {
         const answer = await service.request(`/contacts/${user.id}`, {
           headers: { 'Intercom-Version': version },

@@ -204,6 +204,8 @@ describe('segments API (e2e)', () => {
       [scoped.id, `starting_after=${forge({ seq: 2 ** 31 })}`],
       [scoped.id, `starting_after=${forge({ seq: -1 })}`],
       [scoped.id, `starting_after=${forge({ contactId: 'a\u0000' })}`],
+      [scoped.id, `starting_after=${forge({ segment: 5 })}`],
+      [scoped.id, `starting_after=${forge({ contact: 42 })}`],
     ] as const) {
       const refused = await history(segmentId, query);
       expect({ query, status: refused.status }).toEqual({ query, status: 400 });

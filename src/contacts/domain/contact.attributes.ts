@@ -288,11 +288,19 @@ export const isEmailAddress = (value: unknown): boolean =>
 /** An avatar: an absolute http(s) URL of at most 2048 characters (Intercom's `format: uri`). */
 export const MAX_AVATAR_URL = 2048;
 
+/**
+ * RFC 3986 characters only (printable ASCII, no space or backslash): the WHATWG parser behind
+ * `URL` would otherwise trim, drop tabs and newlines and turn backslashes into slashes, taking
+ * text that is no URI, which would then be stored and answered as it was sent.
+ */
+const URI_CHARACTERS = /^[!#-[\]-~]+$/;
+
 export function isImageUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || value.length > MAX_AVATAR_URL) return false;
+  if (typeof value !== 'string' || value.length > MAX_AVATAR_URL || !URI_CHARACTERS.test(value))
+    return false;
   try {
     const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && /[^.]/.test(url.hostname);
   } catch {
     return false;
   }

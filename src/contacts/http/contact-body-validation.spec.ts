@@ -55,6 +55,8 @@ describe('contact bodies: the plain path agrees with class-validator', () => {
     'a@b@example.com',
     'https://example.com/a.png',
     'javascript:alert(1)',
+    ' https://example.com/a.png',
+    'https://example.com/a b.png',
     'http://',
     '42',
     '9'.repeat(16),

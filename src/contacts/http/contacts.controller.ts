@@ -38,6 +38,7 @@ import {
   MinPosition,
   minPositionOf,
   RequestedVersion,
+  refuseUnknownVersion,
   requestedVersionOf,
 } from '../../shared/http/intercom-version';
 import { serveDirectly } from '../../shared/http/direct-route';
@@ -291,6 +292,7 @@ export class ContactsController {
     let contact;
     try {
       const workspaceId = authenticate(this.tokens, request);
+      refuseUnknownVersion(request);
       await this.waitForMinPosition(request);
       // The JSON the read store builds is the current contact with no merge history.
       contact =

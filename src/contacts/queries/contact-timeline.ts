@@ -6,6 +6,7 @@ import { contactStreamId } from '../../shared/stream-names';
 import { toContactEvent } from '../contact-event-codec';
 import { summaryOf } from '../domain/contact-event-summary';
 import type { ContactEvent } from '../domain/contact.events';
+import { totalPagesOf } from '../../shared/http/total-pages';
 
 export interface TimelineEntry {
   readonly type: 'timeline_event';
@@ -58,11 +59,12 @@ export class ContactTimeline {
     const start = after === undefined ? 0 : firstAfter(events, after);
     const page = events.slice(start, start + options.perPage);
     const last = page[page.length - 1];
+    const pageNumber = Math.floor(start / options.perPage) + 1;
     return {
       entries: page.map(toEntry),
       totalCount: events.length,
-      page: Math.floor(start / options.perPage) + 1,
-      totalPages: Math.max(1, Math.ceil(events.length / options.perPage)),
+      page: pageNumber,
+      totalPages: totalPagesOf(pageNumber, options.perPage, events.length),
       next:
         last !== undefined && start + page.length < events.length
           ? encodeCursor(contactId, last)

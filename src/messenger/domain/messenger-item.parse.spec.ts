@@ -75,7 +75,20 @@ describe('parseMessengerItem', () => {
     });
     expect(fieldsOf(update('https://example.com/a.png'))).toEqual([]);
     expect(fieldsOf(update(null))).toEqual([]);
-    for (const avatar of ['::::', 'not a url', 'javascript:alert(1)', '', 7])
+    for (const avatar of [
+      '::::',
+      'not a url',
+      'javascript:alert(1)',
+      '',
+      7,
+      // What the URL parser would trim, strip or rewrite is no URI as sent.
+      ' https://example.com/a.png ',
+      'https://exa\nmple.com/a.png',
+      'https://example.com/a b.png',
+      'http:\\\\example.com\\a.png',
+      'https://.',
+      'https://example.com/\u200b',
+    ])
       expect(fieldsOf(update(avatar))).toEqual(['attributes.avatar']);
   });
 

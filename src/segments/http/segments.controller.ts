@@ -397,7 +397,9 @@ function parsedHistoryCursor(text: string): (HistoryCursor & Partial<HistoryScop
     !fitsIntegerColumn(value.seq) ||
     typeof value.contactId !== 'string' ||
     !isStorableText(value.contactId) ||
-    (value.change !== 'entered' && value.change !== 'exited')
+    (value.change !== 'entered' && value.change !== 'exited') ||
+    !(value.segment === undefined || typeof value.segment === 'string') ||
+    !(value.contact === undefined || value.contact === null || typeof value.contact === 'string')
   )
     return undefined;
   // Cursors made before pages were counted carry none: they open the second page at least.
@@ -409,9 +411,7 @@ function parsedHistoryCursor(text: string): (HistoryCursor & Partial<HistoryScop
     contactId: value.contactId,
     change: value.change,
     page,
-    ...(typeof value.segment === 'string' ? { segment: value.segment } : {}),
-    ...(typeof value.contact === 'string' || value.contact === null
-      ? { contact: value.contact }
-      : {}),
+    ...(value.segment !== undefined ? { segment: value.segment } : {}),
+    ...(value.contact !== undefined ? { contact: value.contact } : {}),
   };
 }

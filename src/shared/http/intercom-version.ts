@@ -42,8 +42,10 @@ export function intercomVersionProblem(
   if (value.trim().toLowerCase() === 'unstable') return undefined;
   const match = /^\s*(\d+)\.(\d+)\s*$/.exec(value);
   const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-  if (major === 2 && minor <= LATEST_MINOR && match![2] === String(minor)) return undefined;
-  if (major === 1 && minor <= 4 && match![2] === String(minor))
+  // Written as Intercom writes them: `2.16`, not `02.16` or `2.016`.
+  const canonical = match !== null && match[1] === String(major) && match[2] === String(minor);
+  if (canonical && major === 2 && minor <= LATEST_MINOR) return undefined;
+  if (canonical && major === 1 && minor <= 4)
     return HttpProblem.of(
       400,
       'intercom_version_invalid',
@@ -56,6 +58,12 @@ export function intercomVersionProblem(
     `Intercom-Version must be one of 2.0 to 2.${LATEST_MINOR} or Unstable (the 1.x versions have no Contacts API)`,
     'Intercom-Version',
   );
+}
+
+/** Throws `intercomVersionProblem`'s refusal of the request's Intercom-Version, if any. */
+export function refuseUnknownVersion(request: FastifyRequest): void {
+  const problem = intercomVersionProblem(request.headers['intercom-version']);
+  if (problem !== undefined) throw problem;
 }
 
 /** The version a request asks for (what `@RequestedVersion()` gives a handler). */

@@ -6,7 +6,6 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpProblem, type IntercomErrorList } from './intercom-error';
 import { codeFor, replyWithError } from './intercom-exception.filter';
-import { intercomVersionProblem } from './intercom-version';
 import { depthExceeds, MAX_BODY_DEPTH } from '../json-depth';
 import type { ApiRouteConfig } from './route-config';
 
@@ -16,7 +15,7 @@ import type { ApiRouteConfig } from './route-config';
  * form-encoded update applied its fields as strings); the validation that walks a body
  * recursively overflows the stack on one nested tens of thousands deep; and PostgreSQL cannot
  * store NUL or unpaired surrogates (nor compare NUL, in a URL's id). All are refused here, before
- * any route sees them, as is an Intercom-Version Intercom does not have.
+ * any route sees them.
  */
 export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
@@ -47,7 +46,6 @@ export function refuseUnusableInput(fastify: FastifyInstance): void {
   });
   fastify.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done) => {
     const problem =
-      intercomVersionProblem(request.headers['intercom-version']) ??
       repeatedParameter(request) ??
       (request.body === undefined || request.body === null ? undefined : bodyProblem(request));
     if (problem === undefined) return done();
