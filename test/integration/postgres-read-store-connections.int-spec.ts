@@ -10,6 +10,7 @@ import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
 import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from '../support/postgres';
 import { describeOnReadStores, openTestReadStore } from '../support/read-store-targets';
+import { startTerminatingPostgresProxy } from '../support/terminating-postgres-proxy';
 
 describeOnReadStores('read store connections', (dialect) => {
   if (dialect !== 'postgres') return;
@@ -41,6 +42,36 @@ describeOnReadStores('read store connections', (dialect) => {
       const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
       expect(rows).toEqual([{ answer: 42 }]);
     });
+  });
+
+  it('survives a pooled connection the server terminates as it starts, before the pool has lent it out: the statement on it fails, the next one answers (PostgreSQL)', async () => {
+    const proxy = await startTerminatingPostgresProxy();
+    try {
+      await withOneConnection(async ({ store, broken }) => {
+        proxy.terminateNextSessionAtStartup();
+        await expect(sql`SELECT 1`.execute(store.db)).rejects.toThrow();
+        const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
+        expect(rows).toEqual([{ answer: 42 }]);
+        expect(broken[0]?.message).toMatch(/terminat/i);
+      }, proxy.url);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('replaces a lock connection the server terminates as it starts: the next tryLock takes the lock on a new one (PostgreSQL)', async () => {
+    const proxy = await startTerminatingPostgresProxy();
+    try {
+      await withOneConnection(async ({ store }) => {
+        proxy.terminateNextSessionAtStartup();
+        await expect(store.tryLock('projection:contacts')).rejects.toThrow();
+        const lock = await store.tryLock('projection:contacts');
+        expect(lock?.held()).toBe(true);
+        await lock?.release();
+      }, proxy.url);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('takes its projection locks again after their session is terminated, and goes on projecting (PostgreSQL)', async () => {
@@ -91,17 +122,18 @@ describeOnReadStores('read store connections', (dialect) => {
 });
 
 /**
- * A PostgreSQL read store of one pooled connection in a schema of its own, the connection errors
- * it reported, and an administrator's connection to terminate its sessions with.
+ * A PostgreSQL read store of one pooled connection in a schema of its own (reached at `url`), the
+ * connection errors it reported, and an administrator's connection to terminate its sessions with.
  */
 async function withOneConnection(
   test: (setup: { store: ReadStore; admin: Client; broken: Error[] }) => Promise<void>,
+  url = TEST_POSTGRES_URL,
 ): Promise<void> {
   const schema = uniqueSchemaName('conn');
   const broken: Error[] = [];
   const store = await openReadStore({
     kind: 'postgres',
-    url: TEST_POSTGRES_URL,
+    url,
     schema,
     maxConnections: 1,
     onConnectionError: (error) => broken.push(error),

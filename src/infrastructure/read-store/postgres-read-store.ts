@@ -26,8 +26,12 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     connectionString: options.url,
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   };
+  // Without a listener, the 'error' of a broken connection ends the process, whatever the
+  // connection is doing then (its statement in flight fails with the error too).
+  const connectionError = (error: Error) => options.onConnectionError?.(error);
   if (options.schema !== undefined) {
     const admin = new Client({ connectionString: options.url });
+    admin.on('error', connectionError);
     await admin.connect();
     try {
       await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`);
@@ -36,15 +40,15 @@ export async function openPostgresReadStore(options: PostgresReadStoreOptions): 
     }
   }
   const pool = new Pool({ ...connection, max: options.maxConnections ?? 10 });
-  // Without a listener, the 'error' of a broken connection ends the process: the pool's for an
-  // idle one, the connection's own while it is lent out (between a transaction's statements).
-  const connectionError = (error: Error) => options.onConnectionError?.(error);
+  // The pool reports an idle connection's break; a lent-out one reports its own. It gets its
+  // listener as the pool connects it, before it is first lent out: a session terminated as it
+  // starts sends its error in the same read as the end of its startup, and that error is emitted
+  // before `pool.connect()` resolves (the pool has taken its own listener off by then).
   pool.on('error', connectionError);
+  pool.on('connect', (client) => client.on('error', connectionError));
   const statementNames = new Map<string, string>();
   const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({
-      pool: preparingPool(pool, statementNames, connectionError),
-    }),
+    dialect: new PostgresDialect({ pool: preparingPool(pool, statementNames) }),
   });
   const locks = new AdvisoryLocks(connection);
   return {
@@ -123,18 +127,27 @@ class AdvisoryLocks {
 
   private connection(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
-    this.connecting ??= (async () => {
-      const client = new Client(this.config);
-      // A dropped lock connection means the locks are gone; the next tryLock reconnects.
-      client.on('error', () => {
-        if (this.client === client) this.client = undefined;
-        this.connecting = undefined;
-      });
-      await client.connect();
-      this.client = client;
-      return client;
-    })();
+    // Failed, it is tried anew at the next tryLock.
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
     return this.connecting;
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new Client(this.config);
+    let broken: Error | undefined;
+    // A dropped lock connection means the locks are gone; the next tryLock reconnects.
+    client.on('error', (error) => {
+      broken ??= error;
+      if (this.client === client) this.client = undefined;
+    });
+    await client.connect();
+    // A session terminated as it starts reports it in the read that completes the connect.
+    if (broken !== undefined) {
+      void client.end().catch(() => undefined);
+      throw broken;
+    }
+    this.client = client;
+    return client;
   }
 }
 
@@ -142,16 +155,10 @@ class AdvisoryLocks {
  * The pool as Kysely sees it, running the statements named in `names` as named prepared
  * statements (`pg` parses a name once per connection and then only binds and executes it).
  */
-function preparingPool(
-  pool: Pool,
-  names: ReadonlyMap<string, string>,
-  onError: (error: Error) => void,
-): PostgresPool {
+function preparingPool(pool: Pool, names: ReadonlyMap<string, string>): PostgresPool {
   // One wrapper per pooled connection: Kysely keeps its connection state by client identity.
   const wrappers = new WeakMap<PoolClient, PostgresPoolClient>();
   const wrap = (client: PoolClient): PostgresPoolClient => {
-    // The statement in flight fails with the error too; the pool drops the broken connection.
-    client.on('error', onError);
     function query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
     function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
     function query(
