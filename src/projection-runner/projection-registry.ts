@@ -378,21 +378,25 @@ export class ProjectionRegistry {
       .execute();
   }
 
-  /** Applies the projection's migrations this build has not run yet, each in its own transaction. */
+  /**
+   * Applies the projection's migrations this build has not run yet, each in its own transaction.
+   * Two instances may run them together (one whose lock went with its session and has not stopped
+   * yet, and the next holder): on PostgreSQL the second waits for the first's transaction and
+   * then finds the migration applied, instead of failing on the tables the first created.
+   */
   async migrateBuild(projection: AnyProjection, build: ProjectionBuild): Promise<void> {
-    const applied = new Set(
-      (
-        await this.db
-          .selectFrom('projection_schema_migrations')
-          .select('migration')
-          .where('projection', '=', projection.name)
-          .where('build', '=', build.id)
-          .execute()
-      ).map((row) => row.migration),
-    );
+    const applied = new Set(await this.appliedMigrations(this.db, projection.name, build.id));
     for (const migration of projection.migrations) {
       if (applied.has(migration.name)) continue;
       await this.db.transaction().execute(async (tx) => {
+        if (this.store.dialect === 'postgres') {
+          const key = `migrate:${projection.name}:${build.id}`;
+          await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${key}))`.execute(
+            tx,
+          );
+          const done = await this.appliedMigrations(tx, projection.name, build.id);
+          if (done.includes(migration.name)) return;
+        }
         await migration.up(
           withBuildTables(tx, build),
           resolverFor<Record<string, object>>(projection.name, build),
@@ -408,6 +412,20 @@ export class ProjectionRegistry {
           .execute();
       });
     }
+  }
+
+  private async appliedMigrations(
+    db: Kysely<RunnerTables>,
+    name: string,
+    buildId: string,
+  ): Promise<string[]> {
+    const rows = await db
+      .selectFrom('projection_schema_migrations')
+      .select('migration')
+      .where('projection', '=', name)
+      .where('build', '=', buildId)
+      .execute();
+    return rows.map((row) => row.migration);
   }
 
   private async dropBuildIn(

@@ -104,6 +104,10 @@ interface Slot {
   retiredDrop: NodeJS.Timeout | undefined;
   /** A rebuild is on its way to its pending build (possibly waiting for a retired one). */
   rebuildStarting: boolean;
+  /** The end of the claims, stops and rebuild starts queued for this projection (see `serially`). */
+  steps: Promise<void>;
+  /** A standby poll of this projection is queued or running. */
+  polling: boolean;
 }
 
 const SILENT: RunnerLogger = {
@@ -180,6 +184,8 @@ export class ProjectionRunner {
         rebuildWaiters: [],
         retiredDrop: undefined,
         rebuildStarting: false,
+        steps: Promise.resolve(),
+        polling: false,
       });
     }
   }
@@ -189,7 +195,7 @@ export class ProjectionRunner {
     if (this.started) return;
     this.started = true;
     await this.registry.migrate();
-    for (const slot of this.slots.values()) await this.claim(slot);
+    for (const slot of this.slots.values()) await this.serially(slot, () => this.claim(slot));
     this.standbyTimer = setInterval(() => void this.pollStandby(), this.standbyPollMs);
     this.standbyTimer.unref();
     this.statisticsTimer = setInterval(
@@ -206,8 +212,22 @@ export class ProjectionRunner {
     clearInterval(this.standbyTimer);
     clearInterval(this.statisticsTimer);
     for (const slot of this.slots.values())
-      await this.stopSlot(slot, 'The projection runner stopped');
+      await this.serially(slot, () => this.stopSlot(slot, 'The projection runner stopped'));
     this.notifyProgress();
+  }
+
+  /**
+   * Runs `step` once the projection's steps queued before it have settled: its claims, stops and
+   * rebuild starts never overlap. Two reclaims at once both got the lock (a session's advisory
+   * locks are reentrant), ran its builds twice and created a build's tables together.
+   */
+  private serially<T>(slot: Slot, step: () => Promise<T>): Promise<T> {
+    const result = slot.steps.then(step);
+    slot.steps = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   private async stopSlot(slot: Slot, why: string): Promise<void> {
@@ -347,11 +367,23 @@ export class ProjectionRunner {
     );
     if (!slot.pending && !slot.rebuildStarting) {
       slot.rebuildStarting = true;
-      void this.beginRebuild(slot)
+      void this.serially(slot, () => this.startRebuild(slot))
         .catch((error: unknown) => this.rejectRebuild(slot, error))
         .finally(() => (slot.rebuildStarting = false));
     }
     return done;
+  }
+
+  private async startRebuild(slot: Slot): Promise<void> {
+    // A reclaim queued before may have resumed the registry's pending build: its switch resolves
+    // the waiters.
+    if (slot.pending) return;
+    if (!slot.lock || !this.started) {
+      throw new Error(
+        `Projection ${slot.name} is not run by this instance (${this.stateOf(slot)})`,
+      );
+    }
+    await this.beginRebuild(slot);
   }
 
   /** Restarts a failed projection (and a failed rebuild) from its checkpoint. */
@@ -386,21 +418,34 @@ export class ProjectionRunner {
 
   private async pollStandby(): Promise<void> {
     for (const slot of this.slots.values()) {
-      if (slot.lock !== undefined && !slot.lock.held() && this.started) {
-        // Another instance may hold it now: this one stops writing the projection, and claims it
-        // again below (running it again only if the lock is free).
-        this.settings.logger.warn(`Projection ${slot.name} lost its lock; claiming it again`);
-        await this.stopSlot(slot, `Projection ${slot.name} lost its lock`);
-        slot.standby = true;
-      }
-      if (!slot.standby || !this.started) continue;
+      // A poll of a projection still at it (stopping waits for the batch in flight) is not joined
+      // by another; the others' polls go on.
+      if (slot.polling) continue;
+      slot.polling = true;
       try {
-        await this.claim(slot);
-      } catch (error) {
-        this.settings.logger.warn(`Projection ${slot.name}: standby refresh failed`, {
-          error: String(error),
-        });
+        await this.serially(slot, () => this.pollSlot(slot));
+      } finally {
+        slot.polling = false;
       }
+    }
+  }
+
+  private async pollSlot(slot: Slot): Promise<void> {
+    if (!this.started) return;
+    if (slot.lock !== undefined && !slot.lock.held()) {
+      // Another instance may hold it now: this one stops writing the projection, and claims it
+      // again below (running it again only if the lock is free).
+      this.settings.logger.warn(`Projection ${slot.name} lost its lock; claiming it again`);
+      await this.stopSlot(slot, `Projection ${slot.name} lost its lock`);
+      slot.standby = true;
+    }
+    if (!slot.standby || !this.started) return;
+    try {
+      await this.claim(slot);
+    } catch (error) {
+      this.settings.logger.warn(`Projection ${slot.name}: standby refresh failed`, {
+        error: String(error),
+      });
     }
   }
 

@@ -7,9 +7,17 @@ import { openReadStore } from '../../src/infrastructure/read-store/open-read-sto
 import type { ReadStore } from '../../src/infrastructure/read-store/read-store';
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
 import { contactStreamId } from '../../src/shared/stream-names';
-import { eventually } from '../support/eventually';
+import { eventually, gate } from '../support/eventually';
 import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from '../support/postgres';
-import { describeOnReadStores, openTestReadStore } from '../support/read-store-targets';
+import {
+  describeOnReadStores,
+  openTestReadStore,
+  type TestReadStore,
+} from '../support/read-store-targets';
+import {
+  streamCounterProjection,
+  type StreamCounterTables,
+} from '../support/stream-counter.projection';
 import { startTerminatingPostgresProxy } from '../support/terminating-postgres-proxy';
 
 describeOnReadStores('read store connections', (dialect) => {
@@ -82,17 +90,7 @@ describeOnReadStores('read store connections', (dialect) => {
     });
     const admin = new Client({ connectionString: TEST_POSTGRES_URL });
     await admin.connect();
-    // This test's lock only: other test files hold locks of their own schemas meanwhile.
-    const key = `${(target.config as { schema: string }).schema}:projection:contacts`;
-    const lockHolders = async () =>
-      (
-        await admin.query<{ pid: number }>(
-          `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-             AND classid = ((hashtext($1)::bigint >> 32) & 4294967295)::oid
-             AND objid = (hashtext($1)::bigint & 4294967295)::oid`,
-          [key],
-        )
-      ).rows.map((row) => row.pid);
+    const lockHolders = () => projectionLockHolders(admin, target, 'contacts');
     try {
       await runner.start();
       await userCreated(events, 'before');
@@ -119,7 +117,105 @@ describeOnReadStores('read store connections', (dialect) => {
       await events.close();
     }
   });
+
+  it('claims a lost lock again once, even while stopping the projection waits for its batch in flight: it never runs twice (PostgreSQL)', async () => {
+    const events = SqliteEventStore.open({ file: ':memory:' });
+    const target = await openTestReadStore('postgres');
+    const elsewhere = await target.openAnother();
+    const admin = new Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    const applying = gate();
+    const release = gate();
+    let holding = false;
+    const counter = streamCounterProjection({
+      hooks: {
+        afterEvent: async () => {
+          if (!holding) return;
+          applying.open();
+          await release.opened;
+        },
+      },
+    });
+    // contacts runs on another instance: this one tries its lock at every poll, which shows the
+    // polls going on while the counter's stop waits.
+    let contactsClaims = 0;
+    const store: ReadStore = {
+      ...target.store,
+      tryLock: (key) => {
+        if (key === 'projection:contacts') contactsClaims += 1;
+        return target.store.tryLock(key);
+      },
+    };
+    const lost: string[] = [];
+    const runner = new ProjectionRunner(events, store, [contactsProjection, counter], {
+      standbyPollMs: 20,
+      logger: {
+        info: () => undefined,
+        warn: (message) => {
+          if (message.includes('lost its lock')) lost.push(message);
+        },
+        error: () => undefined,
+      },
+    });
+    try {
+      await elsewhere.tryLock('projection:contacts');
+      await runner.start();
+      expect(await runner.waitFor(await thingHappened(events), 10_000, ['stream_counter'])).toBe(
+        true,
+      );
+
+      holding = true;
+      await thingHappened(events);
+      await applying.opened;
+      const [holder] = await projectionLockHolders(admin, target, 'stream_counter');
+      await admin.query('SELECT pg_terminate_backend($1)', [holder]);
+      await eventually(() => (lost.length > 0 ? true : undefined), 10_000, 'the loss noticed');
+      const claimsThen = contactsClaims;
+      await eventually(
+        () => (contactsClaims >= claimsThen + 3 ? true : undefined),
+        10_000,
+        'more polls',
+      );
+      holding = false;
+      release.open();
+
+      expect(await runner.waitFor(await thingHappened(events), 10_000, ['stream_counter'])).toBe(
+        true,
+      );
+      const applied = await runner
+        .queryDb<StreamCounterTables>('stream_counter')
+        .selectFrom('stream_counter_applied')
+        .select('applications')
+        .execute();
+      expect(applied.map((row) => Number(row.applications))).toEqual([1, 1, 1]);
+      expect(lost).toHaveLength(1);
+      expect(await projectionLockHolders(admin, target, 'stream_counter')).toHaveLength(1);
+      expect((await runner.status())[1]).toMatchObject({ name: 'stream_counter', state: 'live' });
+    } finally {
+      release.open();
+      await admin.end();
+      await runner.stop();
+      await target.dispose();
+      await events.close();
+    }
+  });
 });
+
+/** The sessions holding the projection's lock in the test's schema (other test files hold their own). */
+async function projectionLockHolders(
+  admin: Client,
+  target: TestReadStore,
+  projection: string,
+): Promise<number[]> {
+  const key = `${(target.config as { schema: string }).schema}:projection:${projection}`;
+  const { rows } = await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+       AND classid = ((hashtext($1)::bigint >> 32) & 4294967295)::oid
+       AND objid = (hashtext($1)::bigint & 4294967295)::oid`,
+    [key],
+  );
+  return rows.map((row) => row.pid);
+}
 
 /**
  * A PostgreSQL read store of one pooled connection in a schema of its own (reached at `url`), the
@@ -168,4 +264,20 @@ function userCreated(events: SqliteEventStore, label: string) {
     ],
     { expectedRevision: 'no_stream' },
   );
+}
+
+async function thingHappened(events: SqliteEventStore): Promise<bigint> {
+  const { position } = await events.append(
+    `thing-${randomUUID()}`,
+    [
+      {
+        id: randomUUID(),
+        type: 'ThingHappened',
+        data: {},
+        metadata: { workspaceId: 'w1', occurredAt: Date.now() },
+      },
+    ],
+    { expectedRevision: 'no_stream' },
+  );
+  return position;
 }

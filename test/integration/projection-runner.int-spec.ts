@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import type { ReadStore, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import { nextBuild, ProjectionRegistry } from '../../src/projection-runner/projection-registry';
 import {
   ProjectionRunner,
   type ProjectionRunnerOptions,
@@ -569,6 +570,54 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
       await leader.stop();
       expect(await applications(follower)).toEqual([1, 1, 1]);
       expect(await counts(follower)).toEqual({ 'thing-a': 3 });
+    });
+
+    it('migrates a build once when two instances migrate it together (one whose lock went with its session, still at it): the second waits for the first and finds it done', async () => {
+      const created = gate();
+      const release = gate();
+      gates.push(release);
+      let firstMigrator: number | undefined;
+      const projection = streamCounterProjection({
+        hooks: {
+          afterMigration: async (migration, db) => {
+            if (migration !== '001_tables' || firstMigrator !== undefined) return;
+            const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db);
+            firstMigrator = rows[0]!.pid;
+            created.open();
+            await release.opened;
+          },
+        },
+      });
+      const build = nextBuild(projection, undefined);
+      const [first, second] = [readStore.store, await readStore.openAnother()].map(
+        (store) => new ProjectionRegistry(store, () => new Date()),
+      );
+      await first!.migrate();
+      const migrations = [first!.migrateBuild(projection, build)];
+      // The first has created the tables in its open transaction; the second starts now.
+      await created.opened;
+      migrations.push(second!.migrateBuild(projection, build));
+      await eventually(
+        async () => {
+          const { rows } = await sql<{ waiting: number }>`
+            SELECT count(*)::int AS waiting FROM pg_stat_activity
+            WHERE ${firstMigrator} = ANY(pg_blocking_pids(pid))`.execute(readStore.store.db);
+          return rows[0]!.waiting > 0 ? true : undefined;
+        },
+        5000,
+        'the second migration waiting for the first',
+      );
+      release.open();
+      await Promise.all(migrations);
+      const applied = await sql<{ migration: string }>`
+        SELECT migration FROM projection_schema_migrations
+        WHERE projection = 'stream_counter' AND build = ${build.id} ORDER BY migration`.execute(
+        readStore.store.db,
+      );
+      expect(applied.rows.map((row) => row.migration)).toEqual(['001_tables', '002_index']);
+      expect(await readStore.tableNames()).toEqual(
+        expect.arrayContaining(Object.values(build.tables)),
+      );
     });
   }
 });

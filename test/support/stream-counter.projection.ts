@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
   defineProjection,
@@ -26,6 +27,8 @@ export interface StreamCounterHooks {
   readonly beforeApply?: (events: readonly RecordedEvent[]) => Promise<void> | void;
   /** Called inside the transaction after an event's rows are written; throwing fails the batch. */
   readonly afterEvent?: (event: RecordedEvent) => Promise<void> | void;
+  /** Called inside a migration's transaction after its statements; may await (a test gate). */
+  readonly afterMigration?: (migration: string, db: Kysely<unknown>) => Promise<void> | void;
 }
 
 /** Test projection: counts events per stream. */
@@ -54,6 +57,7 @@ export function streamCounterProjection(
             .addColumn('position', 'text', (c) => c.notNull())
             .addColumn('applications', 'integer', (c) => c.notNull())
             .execute();
+          await options.hooks?.afterMigration?.('001_tables', db as Kysely<unknown>);
         },
       },
       {
@@ -64,6 +68,7 @@ export function streamCounterProjection(
             .on('stream_counter_applied')
             .column('stream_id')
             .execute();
+          await options.hooks?.afterMigration?.('002_index', db as Kysely<unknown>);
         },
       },
     ],
