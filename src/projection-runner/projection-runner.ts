@@ -233,13 +233,17 @@ export class ProjectionRunner {
   private async stopSlot(slot: Slot, why: string): Promise<void> {
     clearTimeout(slot.retiredDrop);
     slot.retiredDrop = undefined;
+    await this.stopFeeds(slot);
+    for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(new Error(why));
+    await slot.lock?.release();
+    slot.lock = undefined;
+  }
+
+  private async stopFeeds(slot: Slot): Promise<void> {
     await slot.pending?.stop();
     await slot.active?.stop();
     slot.pending = undefined;
     slot.active = undefined;
-    for (const waiter of slot.rebuildWaiters.splice(0)) waiter.reject(new Error(why));
-    await slot.lock?.release();
-    slot.lock = undefined;
   }
 
   /**
@@ -404,15 +408,25 @@ export class ProjectionRunner {
     }
     slot.lock = lock;
     slot.standby = false;
+    await this.startClaimed(slot);
+  }
+
+  /**
+   * Starts the builds of a projection whose lock this instance holds. One that could not start
+   * shows failed with the reason, and is started again at every poll until it does: a dropped
+   * connection passes, a build past the log's end stays refused until a rebuild replaces it.
+   */
+  private async startClaimed(slot: Slot): Promise<void> {
     try {
       // Builds retired by an instance that stopped before their time came.
       await this.dropRetiredBuilds(slot);
       await this.startSlot(slot);
+      slot.configurationError = undefined;
     } catch (error) {
-      slot.configurationError = error instanceof Error ? error.message : String(error);
-      this.settings.logger.error(`Projection ${slot.name} could not start`, {
-        error: slot.configurationError,
-      });
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason !== slot.configurationError)
+        this.settings.logger.error(`Projection ${slot.name} could not start`, { error: reason });
+      slot.configurationError = reason;
     }
   }
 
@@ -438,6 +452,17 @@ export class ProjectionRunner {
       this.settings.logger.warn(`Projection ${slot.name} lost its lock; claiming it again`);
       await this.stopSlot(slot, `Projection ${slot.name} lost its lock`);
       slot.standby = true;
+    }
+    // A rebuild on its way replaces the build that could not start (and clears the error).
+    if (
+      slot.configurationError !== undefined &&
+      slot.lock?.held() === true &&
+      !slot.pending &&
+      !slot.rebuildStarting
+    ) {
+      await this.stopFeeds(slot);
+      await this.startClaimed(slot);
+      return;
     }
     if (!slot.standby || !this.started) return;
     try {

@@ -177,6 +177,28 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(await counts(restarted)).toEqual({ 'thing-new': 2 });
   });
 
+  it('starts again at the next poll when its start failed for a passing reason (a dropped connection), and shows live', async () => {
+    const head = await append(events, 'thing-a', 2);
+    let failures = 0;
+    const runner = runnerWith({
+      afterMigration: () => {
+        if (failures > 0) return;
+        failures += 1;
+        throw new Error('Connection terminated unexpectedly');
+      },
+    });
+    await runner.start();
+    expect(await statusOf(runner)).toMatchObject({
+      state: 'failed',
+      error: 'Connection terminated unexpectedly',
+    });
+
+    await eventually(async () => ((await statusOf(runner)).state === 'live' ? true : undefined));
+    expect(await statusOf(runner)).toMatchObject({ error: undefined });
+    expect(await runner.waitFor(head, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual({ 'thing-a': 2 });
+  });
+
   it('stops as failed, saying so, when the event store is damaged, instead of resubscribing for ever', async () => {
     await append(events, 'thing-a', 2);
     // The store's file broken under it: every read of the log fails as SQLite reports it.
