@@ -17,6 +17,7 @@ import {
   type RegistryEntry,
 } from './projection-registry';
 import { TableRenamePlugin } from './table-rename.plugin';
+import { KeyedSequencer } from '../shared/keyed-sequencer';
 
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 
@@ -104,8 +105,6 @@ interface Slot {
   retiredDrop: NodeJS.Timeout | undefined;
   /** A rebuild is on its way to its pending build (possibly waiting for a retired one). */
   rebuildStarting: boolean;
-  /** The end of the claims, stops and rebuild starts queued for this projection (see `serially`). */
-  steps: Promise<void>;
   /** A standby poll of this projection is queued or running. */
   polling: boolean;
 }
@@ -125,6 +124,8 @@ const SILENT: RunnerLogger = {
  * active version keeps being fed while the highest version rebuilds.
  */
 export class ProjectionRunner {
+  /** Each projection's claims, stops and rebuild starts, one at a time (see `serially`). */
+  private readonly slotSteps = new KeyedSequencer();
   private readonly registry: ProjectionRegistry;
   private readonly slots = new Map<string, Slot>();
   private readonly settings: FeedSettings;
@@ -184,7 +185,6 @@ export class ProjectionRunner {
         rebuildWaiters: [],
         retiredDrop: undefined,
         rebuildStarting: false,
-        steps: Promise.resolve(),
         polling: false,
       });
     }
@@ -222,12 +222,7 @@ export class ProjectionRunner {
    * locks are reentrant), ran its builds twice and created a build's tables together.
    */
   private serially<T>(slot: Slot, step: () => Promise<T>): Promise<T> {
-    const result = slot.steps.then(step);
-    slot.steps = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+    return this.slotSteps.run([slot.name], step);
   }
 
   private async stopSlot(slot: Slot, why: string): Promise<void> {
