@@ -39,7 +39,7 @@ describe('the operations route’s projection status', () => {
   });
 });
 
-describe('POST /admin/projections/{name}/retry', () => {
+describe('POST /admin/projections/{name}/retry and /rebuild', () => {
   const statusOf = (state: ProjectionStatus['state']): ProjectionStatus => ({
     name: 'contacts',
     version: 4,
@@ -62,6 +62,10 @@ describe('POST /admin/projections/{name}/retry', () => {
         retried.push(name);
         return Promise.resolve();
       },
+      rebuild: (name: string) => {
+        retried.push(`rebuild ${name}`);
+        return Promise.resolve();
+      },
     } as unknown as ProjectionRunner;
     return { controller: new ProjectionAdminController(runner), retried };
   };
@@ -70,6 +74,19 @@ describe('POST /admin/projections/{name}/retry', () => {
     const { controller, retried } = controllerOver('failed');
     await expect(controller.retry('contacts', {})).resolves.toMatchObject({ state: 'restarted' });
     expect(retried).toEqual(['contacts']);
+  });
+
+  it('refuses a rebuild on an instance that stands by (409): the instance running it builds it', async () => {
+    const standby = controllerOver('standby');
+    await expect(standby.controller.rebuild('contacts', {})).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(standby.retried).toEqual([]);
+    const live = controllerOver('live');
+    await expect(live.controller.rebuild('contacts', {})).resolves.toMatchObject({
+      state: 'started',
+    });
+    expect(live.retried).toEqual(['rebuild contacts']);
   });
 
   it('refuses a projection that has not failed (409) and an unknown one (404), restarting nothing', async () => {

@@ -31,7 +31,14 @@ export class ProjectionAdminController {
     @Param('name') name: string,
     @Body() _body: NoFieldsBody,
   ): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
-    await this.statusOf(name);
+    const status = await this.statusOf(name);
+    // Only the instance holding the projection's lock builds it; here the request would be lost.
+    if (status.state === 'standby')
+      throw HttpProblem.of(
+        409,
+        'conflict',
+        `Projection ${name} is run by another instance: send the rebuild to that one`,
+      );
     // The rebuild runs in the background; its progress shows in the status.
     this.runner.rebuild(name).catch(() => undefined);
     return { type: 'projection.rebuild', name, state: 'started' };
