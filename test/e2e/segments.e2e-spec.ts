@@ -432,6 +432,9 @@ describe('segments API (e2e)', () => {
     await json(await app.request(`/segments/${segment.id}`, { method: 'DELETE' }));
     expect((await app.request(`/segments/${segment.id}`)).status).toBe(404);
     expect((await app.request(`/segments/${segment.id}`, { method: 'DELETE' })).status).toBe(404);
+    // Its history goes with it, as its members do, though the segment had some.
+    expect(afterDeletion.data.length).toBeGreaterThan(0);
+    expect((await app.request(`/segments/${segment.id}/history`)).status).toBe(404);
   });
 
   it('previews an unsaved rule: count and first page, now', async () => {

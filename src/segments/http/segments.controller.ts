@@ -257,7 +257,9 @@ export class SegmentsController {
       query.starting_after === undefined
         ? undefined
         : decodeHistoryCursor(query.starting_after, scope);
-    const [rows, totalCount] = await Promise.all([
+    // A deleted segment's history is gone with it, as its members are.
+    const [, rows, totalCount] = await Promise.all([
+      this.segments.getSegmentOrThrow(workspaceId, id),
       this.segments.history(workspaceId, id, {
         ...(query.contact_id !== undefined ? { contactId: query.contact_id } : {}),
         ...(after ? { after } : {}),
@@ -265,7 +267,6 @@ export class SegmentsController {
       }),
       this.segments.historyCount(workspaceId, id, query.contact_id),
     ]);
-    if (rows.length === 0) await this.segments.getSegmentOrThrow(workspaceId, id);
     const changes = rows.slice(0, perPage);
     const last = changes[changes.length - 1];
     const page = after?.page ?? 1;
