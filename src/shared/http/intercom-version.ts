@@ -15,13 +15,26 @@ export class IntercomVersion {
     readonly minor: number,
   ) {}
 
-  /** A header `intercomVersionProblem` let through (anything else is read as the default). */
+  /** The version a request asks for; one Intercom does not have is read as the default. */
   static parse(header: string | undefined): IntercomVersion {
-    if (header?.trim().toLowerCase() === 'unstable') return IntercomVersion.LATEST;
-    const match = /^\s*(\d+)\.(\d+)\s*$/.exec(header ?? '');
-    return match
-      ? new IntercomVersion(Number(match[1]), Number(match[2]))
-      : IntercomVersion.DEFAULT;
+    return (
+      (header === undefined ? undefined : IntercomVersion.named(header)) ?? IntercomVersion.DEFAULT
+    );
+  }
+
+  /**
+   * The version Intercom calls `name` (1.0–1.4, 2.0–2.16, `Unstable`), written as Intercom writes
+   * it (`2.16`, not `02.16`); undefined for any other name.
+   */
+  static named(name: string): IntercomVersion | undefined {
+    const trimmed = name.trim();
+    if (trimmed.toLowerCase() === 'unstable') return IntercomVersion.LATEST;
+    const match = /^(1|2)\.(0|[1-9]\d?)$/.exec(trimmed);
+    if (match === null) return undefined;
+    const [major, minor] = [Number(match[1]), Number(match[2])];
+    return minor <= (major === 1 ? 4 : LATEST_MINOR)
+      ? new IntercomVersion(major, minor)
+      : undefined;
   }
 
   atLeast(major: number, minor: number): boolean {
@@ -38,24 +51,14 @@ export function intercomVersionProblem(
   header: string | string[] | undefined,
 ): HttpProblem | undefined {
   if (header === undefined) return undefined;
-  const value = (Array.isArray(header) ? header[0] : header) ?? '';
-  if (value.trim().toLowerCase() === 'unstable') return undefined;
-  const match = /^\s*(\d+)\.(\d+)\s*$/.exec(value);
-  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-  // Written as Intercom writes them: `2.16`, not `02.16` or `2.016`.
-  const canonical = match !== null && match[1] === String(major) && match[2] === String(minor);
-  if (canonical && major === 2 && minor <= LATEST_MINOR) return undefined;
-  if (canonical && major === 1 && minor <= 4)
-    return HttpProblem.of(
-      400,
-      'intercom_version_invalid',
-      'Requested resource is not available in current API version.',
-      'Intercom-Version',
-    );
+  const version = IntercomVersion.named((Array.isArray(header) ? header[0] : header) ?? '');
+  if (version !== undefined && version.atLeast(2, 0)) return undefined;
   return HttpProblem.of(
     400,
     'intercom_version_invalid',
-    `Intercom-Version must be one of 2.0 to 2.${LATEST_MINOR} or Unstable (the 1.x versions have no Contacts API)`,
+    version !== undefined
+      ? 'Requested resource is not available in current API version.'
+      : `Intercom-Version must be one of 2.0 to 2.${LATEST_MINOR} or Unstable (the 1.x versions have no Contacts API)`,
     'Intercom-Version',
   );
 }
