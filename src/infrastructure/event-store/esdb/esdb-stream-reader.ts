@@ -21,6 +21,11 @@ export class EsdbStreamReader<T> {
   constructor(
     private readonly stream: Readable,
     private readonly cancel: () => Promise<void>,
+    /**
+     * How long `next` waits for the server before failing with `EsdbReadStalled`; a subscription,
+     * which waits for new events, has no such bound.
+     */
+    private readonly idleMs?: number,
   ) {
     stream.on('data', (item: T) => {
       if (this.released) return;
@@ -33,7 +38,11 @@ export class EsdbStreamReader<T> {
     stream.on('error', (error: unknown) => this.finish(error));
   }
 
-  /** The next item, or `undefined` once the stream has ended (or the reader was released). Throws the stream's error. */
+  /**
+   * The next item, or `undefined` once the stream has ended (or the reader was released). Throws
+   * the stream's error, or `EsdbReadStalled` when the server sent nothing for `idleMs` while it
+   * waited (the time a caller spends between items does not count).
+   */
   async next(): Promise<T | undefined> {
     for (;;) {
       const item = this.queue.shift();
@@ -44,8 +53,24 @@ export class EsdbStreamReader<T> {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the stream's own error as is
       if (this.failure !== undefined) throw this.failure;
       if (this.ended || this.released) return undefined;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      if (!(await this.waitForServer())) throw new EsdbReadStalled(this.idleMs!);
     }
+  }
+
+  /** Waits until the stream signals; false when `idleMs` passed first. */
+  private waitForServer(): Promise<boolean> {
+    const { idleMs } = this;
+    return new Promise<boolean>((resolve) => {
+      if (idleMs === undefined) {
+        this.wake = () => resolve(true);
+        return;
+      }
+      const timer = setTimeout(() => resolve(false), idleMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
   }
 
   /** Stops reading: cancels the call unless it already ended and drains what it still sends. */
@@ -79,20 +104,9 @@ export async function* readItems<T>(
   stream: Readable & { cancel(): Promise<void> },
   idleMs: number,
 ): AsyncGenerator<T> {
-  const reader = new EsdbStreamReader<T>(stream, () => stream.cancel());
-  const nextWithin = async (): Promise<T | undefined> => {
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new EsdbReadStalled(idleMs)), idleMs);
-    });
-    try {
-      return await Promise.race([reader.next(), stalled]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const reader = new EsdbStreamReader<T>(stream, () => stream.cancel(), idleMs);
   try {
-    for (let item = await nextWithin(); item !== undefined; item = await nextWithin()) yield item;
+    for (let item = await reader.next(); item !== undefined; item = await reader.next()) yield item;
   } finally {
     await reader.release();
   }
