@@ -319,8 +319,12 @@ export class ProjectionRegistry {
     await this.db.transaction().execute((tx) => this.dropBuildIn(tx, name, build));
   }
 
-  async readCheckpoint(name: string, buildId: string): Promise<bigint> {
-    const row = await this.db
+  async readCheckpoint(
+    name: string,
+    buildId: string,
+    db: Kysely<RunnerTables> = this.db,
+  ): Promise<bigint> {
+    const row = await db
       .selectFrom('projection_checkpoints')
       .select('position')
       .where('projection', '=', name)
@@ -344,13 +348,9 @@ export class ProjectionRegistry {
       await sql`SELECT pg_advisory_xact_lock(hashtext(${`projection_commit:${name}:${build.id}`}))`.execute(
         tx,
       );
-    const row = await tx
-      .selectFrom('projection_checkpoints')
-      .select('position')
-      .where('projection', '=', name)
-      .where('build', '=', build.id)
-      .executeTakeFirst();
-    return row === undefined ? 0n : BigInt(row.position);
+    // A statement of its own: one that also read the checkpoint would read it as of before it
+    // waited for the lock (READ COMMITTED takes a statement's snapshot as it starts).
+    return this.readCheckpoint(name, build.id, tx);
   }
 
   /** Writes the checkpoint inside the caller's transaction (the one holding the projection's rows). */
