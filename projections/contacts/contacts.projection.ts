@@ -243,7 +243,10 @@ const parseJson = <T>(value: unknown, fallback: T): T => {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 };
 
-/** The state a row stands for; fields only the decider needs (throttle, dedupe keys) start empty. */
+/**
+ * The state a row stands for; fields only the decider needs (throttle, dedupe keys, blocked)
+ * start empty.
+ */
 export function rowToState(row: ContactsTable): ContactState {
   const live = liveStateOfRow(row);
   if (row.status !== 'merged') return live;
@@ -284,6 +287,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     location: locationOfRow(row),
     ...arrivalOf(row),
     archived: row.archived === 1,
+    blocked: false,
     user_id: row.visitor_user_id,
     created_at: row.created_at,
     updated_at: row.updated_at,

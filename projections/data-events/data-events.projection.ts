@@ -120,6 +120,7 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
         case 'ContactSeen':
         case 'ContactArchived':
         case 'ContactUnarchived':
+        case 'ContactBlocked':
         case 'ContactMergedInto':
         case 'ContactMergeReverted':
           // Not subscribed (see eventTypes); listed so that a new event type is a decision here.

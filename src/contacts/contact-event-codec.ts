@@ -14,6 +14,7 @@ export const CONTACT_EVENT_TYPES: readonly ContactEventType[] = [
   'ContactSeen',
   'ContactArchived',
   'ContactUnarchived',
+  'ContactBlocked',
   'ContactMergedInto',
   'ContactMergeReverted',
   'LeadMergeAbsorbed',

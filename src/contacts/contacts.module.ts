@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataAttributesModule } from '../data-attributes/data-attributes.module';
 import { ArchiveContactHandler } from './commands/archive-contact/archive-contact.handler';
+import { BlockContactHandler } from './commands/block-contact/block-contact.handler';
 import { CreateContactHandler } from './commands/create-contact/create-contact.handler';
 import { DeleteContactHandler } from './commands/delete-contact/delete-contact.handler';
 import { MergeContactsHandler } from './commands/merge-contacts/merge-contacts.handler';
@@ -18,6 +19,7 @@ const commandHandlers = [
   UpdateContactHandler,
   DeleteContactHandler,
   ArchiveContactHandler,
+  BlockContactHandler,
   MergeContactsHandler,
 ];
 

@@ -306,6 +306,72 @@ describe('Visitors, conversations and data events through the official intercom-
     }
   });
 
+  it('blocks a lead: it starts no conversation after, through the API or the messenger; blocking again changes nothing', async () => {
+    const id = await seeVisitor('sdk-visitor-blocked');
+    await client.conversations.create({ from: { type: 'contact', id }, body: 'Buy now!!!' });
+    const lead = await client.contacts.update({ contact_id: id, external_id: 'spammer-1' });
+    expect(lead.role).toBe('lead');
+
+    expect(await client.contacts.blockContact({ contact_id: id })).toEqual({
+      type: 'contact',
+      id,
+      external_id: 'spammer-1',
+      blocked: true,
+    });
+    expect(await client.contacts.blockContact({ contact_id: id })).toMatchObject({ blocked: true });
+
+    const refused = await service.request('/conversations', {
+      method: 'POST',
+      json: { from: { type: 'lead', id }, body: 'Buy now!!!' },
+    });
+    expect(refused.status).toBe(422);
+    const { errors } = (await refused.json()) as { errors: Array<Record<string, string>> };
+    expect(errors[0]).toMatchObject({ code: 'contact_blocked' });
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'blocked-conversation',
+            type: 'conversation.started',
+            occurred_at: now,
+            visitor_id: 'sdk-visitor-blocked',
+            conversation_id: 'c-blocked',
+          },
+          {
+            id: 'blocked-sighting',
+            type: 'visitor.seen',
+            occurred_at: now,
+            visitor_id: 'sdk-visitor-blocked',
+            context: { browser: 'chrome' },
+          },
+        ],
+      },
+    });
+    const { results } = (await ingested.json()) as { results: Array<Record<string, unknown>> };
+    expect(results[0]).toMatchObject({ status: 'rejected', errors: [{ code: 'contact_blocked' }] });
+    // Blocked from talking, not from being seen.
+    expect(results[1]).toMatchObject({ status: 'accepted', contact_id: id });
+
+    const timeline = await service.request(`/contacts/${id}/timeline`);
+    const { data } = (await timeline.json()) as {
+      data: Array<{ event_type: string; summary: string }>;
+    };
+    const blocks = data.filter((entry) => entry.event_type === 'ContactBlocked');
+    expect(blocks).toEqual([expect.objectContaining({ summary: 'Blocked' })]);
+    expect(data.filter((entry) => entry.event_type === 'ConversationStarted')).toHaveLength(1);
+
+    // A visitor is no contact of this API, and an unknown id is no contact at all.
+    const visitor = await seeVisitor('sdk-visitor-not-blocked');
+    expect(await statusOf(client.contacts.blockContact({ contact_id: visitor }))).toBe(404);
+    expect(await statusOf(client.contacts.blockContact({ contact_id: 'f'.repeat(24) }))).toBe(404);
+    const withBody = await service.request(`/contacts/${id}/block`, {
+      method: 'POST',
+      json: { reason: 'spam' },
+    });
+    expect(withBody.status).toBe(400);
+  });
+
   it('refuses a conversation without its sender, or with one that is not an object, naming from', async () => {
     for (const [json, code] of [
       [{ body: 'x' }, 'parameter_not_found'],

@@ -34,6 +34,7 @@ describe('OpenAPI at /docs', () => {
         'GET /contacts/find_by_external_id/{external_id}',
         'POST /contacts/{id}/archive',
         'POST /contacts/{id}/unarchive',
+        'POST /contacts/{id}/block',
         'GET /data_attributes',
         'POST /data_attributes',
         'PUT /data_attributes/{data_attribute_id}',

@@ -47,6 +47,8 @@ export function summaryOf(event: ContactEvent): string {
       return 'Archived';
     case 'ContactUnarchived':
       return 'Unarchived';
+    case 'ContactBlocked':
+      return 'Blocked';
     case 'ContactMergedInto':
       return `Merged into ${event.data.into}`;
     case 'ContactMergeReverted':

@@ -83,6 +83,8 @@ export type ArchiveContact = ContactCommandOf<'ArchiveContact'>;
 
 export type UnarchiveContact = ContactCommandOf<'UnarchiveContact'>;
 
+export type BlockContact = ContactCommandOf<'BlockContact'>;
+
 /** Source side of a merge: close this visitor or lead in favour of the user `into`. */
 export type MergeInto = ContactCommandOf<'MergeInto', { readonly into: string }>;
 
@@ -138,6 +140,7 @@ export type ContactCommand =
   | RecordSeen
   | ArchiveContact
   | UnarchiveContact
+  | BlockContact
   | MergeInto
   | RevertMerge
   | AbsorbMergedLead

@@ -2,6 +2,7 @@ import type { SeenContext } from './contact.attributes';
 import type { ContactEvent } from './contact.events';
 import {
   ContactAlreadyExists,
+  ContactIsBlocked,
   ContactMerged,
   ContactNotFound,
   EventTimeInFuture,
@@ -681,6 +682,53 @@ describe('contact decider', () => {
       given([leadCreated(), mergedInto('user-9')])
         .when({ type: 'ArchiveContact', data: ids, now })
         .thenThrows(ContactMerged, { into: 'user-9' });
+    });
+  });
+
+  describe('BlockContact', () => {
+    const blocked = { type: 'ContactBlocked', data: { ...ids, blockedAt: T0 + 1 } } as const;
+
+    it('blocks a lead, archived or not', () => {
+      given([leadCreated(), { type: 'ContactArchived', data: { ...ids, archivedAt: T0 } }])
+        .when({ type: 'BlockContact', data: ids, now })
+        .then([{ type: 'ContactBlocked', data: { ...ids, blockedAt: now } }]);
+    });
+
+    it('records nothing when blocking a blocked contact', () => {
+      given([userCreated(), blocked]).when({ type: 'BlockContact', data: ids, now }).thenNothing();
+    });
+
+    it('refuses a merged or deleted contact', () => {
+      given([leadCreated(), mergedInto('user-9')])
+        .when({ type: 'BlockContact', data: ids, now })
+        .thenThrows(ContactMerged, { into: 'user-9' });
+      given([userCreated(), deleted()])
+        .when({ type: 'BlockContact', data: ids, now })
+        .thenThrows(ContactNotFound);
+    });
+
+    it('refuses a conversation or a reply from a blocked contact', () => {
+      for (const type of ['StartConversation', 'ReplyToOutbound'] as const) {
+        given([leadCreated(), blocked])
+          .when({ type, data: ids, now })
+          .thenThrows(ContactIsBlocked, { code: 'contact_blocked' });
+      }
+    });
+
+    it('keeps a blocked contact blocked through archiving, and lets it be seen', () => {
+      const archivedAndBack = [
+        blocked,
+        { type: 'ContactArchived', data: { ...ids, archivedAt: T0 + 2 } },
+        { type: 'ContactUnarchived', data: { ...ids, unarchivedAt: T0 + 3 } },
+      ] as const;
+      given([leadCreated(), ...archivedAndBack])
+        .when({ type: 'StartConversation', data: ids, now })
+        .thenThrows(ContactIsBlocked);
+      given([leadCreated(), ...archivedAndBack])
+        .when({ type: 'RecordSeen', data: { ...ids, context: { browser: 'firefox' } }, now })
+        .then([
+          { type: 'ContactSeen', data: { ...ids, seenAt: now, context: { browser: 'firefox' } } },
+        ]);
     });
   });
 

@@ -19,6 +19,7 @@ import {
   DEFAULT_SEEN_THROTTLE_SECONDS,
   type AbsorbMergedLead,
   type ArchiveContact,
+  type BlockContact,
   type ContactCommand,
   type CreateContact,
   type DeleteContact,
@@ -46,9 +47,11 @@ import {
   InvalidRoleChange,
   MissingIdentity,
   VisitorNotArchivable,
+  ContactIsBlocked,
 } from './contact.errors';
 import type {
   ContactArchived,
+  ContactBlocked,
   ContactDeleted,
   ContactEvent,
   ContactMergedInto,
@@ -161,9 +164,16 @@ const becomeLeadIfVisitor = (
       ]
     : [];
 
+/** A contact that may still talk to the workspace. */
+const requireUnblocked = (state: ContactState, contactId: string): LiveContact => {
+  const contact = requireLive(state, contactId);
+  if (contact.blocked) throw new ContactIsBlocked(contactId);
+  return contact;
+};
+
 export const startConversation = (command: StartConversation, state: ContactState): Decision => {
   const { contactId, workspaceId } = command.data;
-  const contact = requireLive(state, contactId);
+  const contact = requireUnblocked(state, contactId);
   const startedAt = eventTime(command);
   return [
     {
@@ -181,7 +191,7 @@ export const startConversation = (command: StartConversation, state: ContactStat
 
 export const replyToOutbound = (command: ReplyToOutbound, state: ContactState): Decision => {
   const { contactId, workspaceId } = command.data;
-  const contact = requireLive(state, contactId);
+  const contact = requireUnblocked(state, contactId);
   const repliedAt = eventTime(command);
   return [
     {
@@ -376,6 +386,17 @@ export const archiveContact = (command: ArchiveContact, state: ContactState): De
     data: { contactId, workspaceId, archivedAt: command.now },
   };
   return [archived];
+};
+
+export const blockContact = (command: BlockContact, state: ContactState): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const contact = requireLive(state, contactId);
+  if (contact.blocked) return [];
+  const blocked: ContactBlocked = {
+    type: 'ContactBlocked',
+    data: { contactId, workspaceId, blockedAt: command.now },
+  };
+  return [blocked];
 };
 
 export const unarchiveContact = (command: UnarchiveContact, state: ContactState): Decision => {
@@ -637,6 +658,8 @@ export const decide = (command: ContactCommand, state: ContactState): Decision =
       return archiveContact(command, state);
     case 'UnarchiveContact':
       return unarchiveContact(command, state);
+    case 'BlockContact':
+      return blockContact(command, state);
     case 'MergeInto':
       return mergeInto(command, state);
     case 'RevertMerge':

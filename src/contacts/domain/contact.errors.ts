@@ -8,7 +8,8 @@ export type ContactErrorCode =
   | 'conflict'
   | 'invalid_merge'
   | 'parameter_invalid'
-  | 'parameter_not_found';
+  | 'parameter_not_found'
+  | 'contact_blocked';
 
 export abstract class ContactDomainError extends Error {
   abstract readonly code: ContactErrorCode;
@@ -96,6 +97,15 @@ export class VisitorNotArchivable extends ContactDomainError {
   }
 }
 
+/** A blocked contact starts no conversation and replies to nothing. */
+export class ContactIsBlocked extends ContactDomainError {
+  override readonly name = 'ContactIsBlocked';
+  readonly code = 'contact_blocked';
+  constructor(readonly contactId: string) {
+    super(`Contact ${contactId} is blocked`);
+  }
+}
+
 /** A merge whose source or target does not qualify. */
 export class InvalidMerge extends ContactDomainError {
   override readonly name = 'InvalidMerge';
@@ -119,6 +129,7 @@ export type ContactError =
   | InvalidRoleChange
   | IdentityMismatch
   | VisitorNotArchivable
+  | ContactIsBlocked
   | InvalidMerge
   | EventTimeInFuture
   | SummaryEndsBeforeItStarts

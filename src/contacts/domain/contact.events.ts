@@ -138,6 +138,9 @@ export type ContactUnarchived = ContactEventOf<
   { readonly unarchivedAt: UnixSeconds }
 >;
 
+/** The contact was blocked: it can no longer start conversations or reply (Intercom has no unblock). */
+export type ContactBlocked = ContactEventOf<'ContactBlocked', { readonly blockedAt: UnixSeconds }>;
+
 /**
  * Source side of a merge: this contact is closed and lives on as `into`. Every later command on
  * it is refused with `contact_merged`; reads follow the link to `into`.
@@ -226,6 +229,7 @@ export type ContactEvent =
   | ContactSeen
   | ContactArchived
   | ContactUnarchived
+  | ContactBlocked
   | ContactMergedInto
   | ContactMergeReverted
   | LeadMergeAbsorbed

@@ -126,6 +126,8 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       return touched({ ...contact, archived: true }, event.data.archivedAt);
     case 'ContactUnarchived':
       return touched({ ...contact, archived: false }, event.data.unarchivedAt);
+    case 'ContactBlocked':
+      return touched({ ...contact, blocked: true }, event.data.blockedAt);
     case 'ContactMergeReverted':
       return contact;
     case 'ContactMergedInto': {

@@ -30,6 +30,8 @@ export interface LiveContact extends StandardAttributes {
   readonly id: string;
   readonly workspace_id: string;
   readonly archived: boolean;
+  /** Blocked contacts start no conversations and reply to nothing (ContactBlocked). */
+  readonly blocked: boolean;
   /** The visitor's anonymous messenger id; kept after the visitor became a lead or user. */
   readonly user_id: string | null;
   readonly created_at: UnixSeconds;
@@ -142,6 +144,7 @@ export const newLiveContact = (fields: {
   location: EMPTY_STANDARD_ATTRIBUTES.location,
   ...NO_ARRIVAL,
   archived: false,
+  blocked: false,
   user_id: null,
   created_at: fields.created_at,
   updated_at: fields.created_at,

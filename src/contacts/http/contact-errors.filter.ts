@@ -13,6 +13,8 @@ const STATUS_BY_CODE: Readonly<Record<ContactError['code'], number>> = {
   invalid_merge: 400,
   parameter_invalid: 400,
   parameter_not_found: 400,
+  // Understood, and refused for what the contact is now, as a closed conversation is.
+  contact_blocked: 422,
 };
 
 /**

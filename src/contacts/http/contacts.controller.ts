@@ -49,6 +49,7 @@ import { AccessTokens } from '../../workspaces/access-tokens';
 import { authenticate, WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
 import { ArchiveContactCommand } from '../commands/archive-contact/archive-contact.command';
+import { BlockContactCommand } from '../commands/block-contact/block-contact.command';
 import { CreateContactCommand } from '../commands/create-contact/create-contact.command';
 import { DeleteContactCommand } from '../commands/delete-contact/delete-contact.command';
 import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.command';
@@ -421,6 +422,22 @@ export class ContactsController {
     @Body() _body: NoFieldsBody,
   ) {
     return this.setArchived(workspaceId, id, false);
+  }
+
+  /** Intercom's `contact_blocked`; the contact starts no conversation and replies to nothing after. */
+  @Post(':id/block')
+  @WriteRoute()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Block a contact' })
+  async block(
+    @WorkspaceId() workspaceId: string,
+    @Param('id') id: string,
+    @Body() _body: NoFieldsBody,
+  ) {
+    const { position } = await this.commands.execute(new BlockContactCommand(workspaceId, id));
+    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
+    const row = await this.contacts.getContactOrThrow(workspaceId, id);
+    return { type: 'contact' as const, id, external_id: row.external_id, blocked: true };
   }
 
   private async setArchived(workspaceId: string, id: string, archived: boolean) {
