@@ -1,7 +1,8 @@
-/** What `pathToFirst` looks for: a key, or a string value, it refuses. */
+/** What `pathToFirst` looks for: a key, a string value, or an object it refuses. */
 export interface JsonRefusal {
   readonly key?: (key: string) => boolean;
   readonly text?: (text: string) => boolean;
+  readonly object?: (value: object) => boolean;
 }
 
 /**
@@ -30,6 +31,7 @@ function keysToFirst(value: unknown, refusal: JsonRefusal): Array<string | numbe
     }
     return undefined;
   }
+  if (refusal.object?.(value)) return [];
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
     if (refusal.key?.(key)) return [key];

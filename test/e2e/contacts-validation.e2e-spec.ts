@@ -664,6 +664,30 @@ describe('Contacts API refusals change nothing', () => {
       expect(await contactCount()).toBe(before);
       expect(await current(user.id)).toEqual(snapshot);
     });
+
+    it('refuses an object of more than 1000 members with one error naming it, on every route', async () => {
+      const members = (count: number) =>
+        Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 1]));
+      const before = await contactCount();
+      for (const [method, path, json, field] of [
+        ['POST', '/contacts', members(60_000), undefined],
+        ['PUT', `/contacts/${user.id}`, { custom_attributes: members(1001) }, 'custom_attributes'],
+        ['POST', '/contacts/search', { query: members(1001) }, 'query'],
+        ['POST', '/events', { event_name: 'e', user_id: 'u', metadata: members(1001) }, 'metadata'],
+        ['POST', '/conversations', { from: members(1001), body: 'x' }, 'from'],
+      ] as const) {
+        const refused = await expectRefusal(
+          service.request(path, { method, json }),
+          400,
+          'parameter_invalid',
+          field,
+        );
+        expect(refused.errors).toHaveLength(1);
+        expect(refused.errors[0]!.message).toMatch(/more than 1000 members/);
+      }
+      expect(await contactCount()).toBe(before);
+      expect(await current(user.id)).toEqual(snapshot);
+    });
   });
 
   it('finds a contact by an external_id of 255 characters, however long its URL encoding', async () => {

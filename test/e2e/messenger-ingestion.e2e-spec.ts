@@ -1268,6 +1268,29 @@ describe('POST /messenger/events', () => {
       expect(deepEnvelope.status).toBe(400);
     });
 
+    it('rejects an item holding an object of more than 1000 members as one problem, and only that item', async () => {
+      const members = (count: number) =>
+        Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 1]));
+      const item = (id: string, extra: Record<string, unknown>) => ({
+        id: key(id),
+        type: 'contact.attributes_updated',
+        occurred_at: now,
+        visitor_id: key('cv'),
+        ...extra,
+      });
+      const results = await ingest([
+        item('crowd-ok', { attributes: { name: 'Fine' } }),
+        item('crowd-attrs', { attributes: { custom_attributes: members(1001) } }),
+        item('crowd-item', members(60_000)),
+      ]);
+      expect(results.map((result) => [result.status, result.errors])).toEqual([
+        ['accepted', undefined],
+        ['rejected', [expect.objectContaining({ field: 'attributes.custom_attributes' })]],
+        ['rejected', [expect.objectContaining({ field: 'events[2]' })]],
+      ]);
+      expect(results[1]!.errors![0]!.message).toMatch(/more than 1000 members/);
+    });
+
     it('refuses a body that is not UTF-8 whole, rather than reading its bytes as other text', async () => {
       const before = await countEvents();
       const item = (id: string) =>

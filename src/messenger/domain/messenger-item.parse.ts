@@ -1,6 +1,11 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
 import { fitsCharacters } from '../../shared/characters';
-import { depthExceeds, MAX_BODY_DEPTH } from '../../shared/json-depth';
+import {
+  crowdedObjectMessage,
+  crowdedObjectPath,
+  depthExceeds,
+  MAX_BODY_DEPTH,
+} from '../../shared/json-depth';
 import { prototypeKeyMessage, prototypeKeyPath } from '../../shared/prototype-keys';
 import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
 import {
@@ -75,33 +80,22 @@ export function parseMessengerItem(
   raw: unknown,
   options: { readonly now: UnixSeconds; readonly index: number },
 ): ParsedItem {
-  if (!isPlainObject(raw)) {
-    return {
-      ok: false,
-      id: null,
-      problems: [
-        {
-          code: 'parameter_invalid',
-          message: 'Each item must be a JSON object',
-          field: `events[${options.index}]`,
-        },
-      ],
-    };
-  }
+  const item = `events[${options.index}]`;
+  const refusedWhole = (message: string, field = item): ParsedItem => ({
+    ok: false,
+    id: isPlainObject(raw) && typeof raw.id === 'string' ? raw.id : null,
+    problems: [{ code: 'parameter_invalid', message, field }],
+  });
+  if (!isPlainObject(raw)) return refusedWhole('Each item must be a JSON object');
   // The body's envelope nests two levels (`events`, the item); nothing below walks a deeper item.
-  if (depthExceeds(raw, MAX_BODY_DEPTH - 2)) {
-    return {
-      ok: false,
-      id: typeof raw.id === 'string' ? raw.id : null,
-      problems: [
-        {
-          code: 'parameter_invalid',
-          message: `The item nests objects or arrays more than ${MAX_BODY_DEPTH - 2} levels deep`,
-          field: `events[${options.index}]`,
-        },
-      ],
-    };
-  }
+  if (depthExceeds(raw, MAX_BODY_DEPTH - 2))
+    return refusedWhole(
+      `The item nests objects or arrays more than ${MAX_BODY_DEPTH - 2} levels deep`,
+    );
+  // One problem for the object, rather than one for each of its members.
+  const crowdedObject = crowdedObjectPath(raw);
+  if (crowdedObject !== undefined)
+    return refusedWhole(crowdedObjectMessage(crowdedObject || item), crowdedObject || item);
   const problems: ItemProblem[] = [];
   const invalid = (field: string, message: string) =>
     problems.push({ code: 'parameter_invalid', message, field });

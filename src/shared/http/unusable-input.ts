@@ -6,7 +6,12 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { HttpProblem, type IntercomErrorList } from './intercom-error';
 import { codeFor, replyWithError } from './intercom-exception.filter';
-import { depthExceeds, MAX_BODY_DEPTH } from '../json-depth';
+import {
+  crowdedObjectMessage,
+  crowdedObjectPath,
+  depthExceeds,
+  MAX_BODY_DEPTH,
+} from '../json-depth';
 import type { ApiRouteConfig } from './route-config';
 
 /**
@@ -107,6 +112,14 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
     );
   }
   if (checksItemsItself) return undefined;
+  const crowdedObject = crowdedObjectPath(request.body);
+  if (crowdedObject !== undefined)
+    return HttpProblem.of(
+      400,
+      'parameter_invalid',
+      crowdedObjectMessage(crowdedObject),
+      crowdedObject || undefined,
+    );
   const prototypeKey = prototypeKeyPath(request.body);
   if (prototypeKey !== undefined)
     return HttpProblem.of(
