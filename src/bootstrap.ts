@@ -21,9 +21,16 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Path parameters fit: external ids of up to 255 characters, URL-encoded (up to 12 bytes each). */
 const MAX_PATH_PARAMETER_LENGTH = 4096;
 
-export function createFastifyAdapter(): FastifyAdapter {
+export function createFastifyAdapter(
+  environment: Pick<Environment, 'REQUEST_TIMEOUT_MS'>,
+): FastifyAdapter {
+  const timeout = environment.REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Node answers a request that has not arrived whole in time (408, see answerUnparsableRequest),
+    // checking every second rather than every 30 s, its default.
+    requestTimeout: timeout,
+    http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(timeout, 60_000) },
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors: answerRefusedUrl,
     clientErrorHandler: answerUnparsableRequest,
@@ -47,8 +54,11 @@ export function createFastifyAdapter(): FastifyAdapter {
 export const NEST_APPLICATION_OPTIONS = { bodyParser: false } as const;
 
 /** Builds the HTTP application of `main.ts`. */
-export async function createApp(): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
+export async function createApp(
+  environment: Pick<Environment, 'REQUEST_TIMEOUT_MS'>,
+): Promise<NestFastifyApplication> {
+  const adapter = createFastifyAdapter(environment);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     ...NEST_APPLICATION_OPTIONS,
     bufferLogs: true,
     abortOnError: false,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp();
+  const app = await createApp(environment);
   await app.listen(environment.PORT, environment.HOST);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutDown(app, signal));

@@ -121,6 +121,16 @@ export class Environment {
   @Max(60_000)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
+  /**
+   * How long a request may take to arrive whole (headers and body): a client that stops sending
+   * midway is answered 408 then, rather than holding its connection, and a shutdown, for good.
+   */
+  @DecimalInteger()
+  @IsInt()
+  @Min(1000)
+  @Max(300_000)
+  REQUEST_TIMEOUT_MS = 10_000;
+
   /** Seconds between two recorded sightings (`ContactSeen`) of one contact with the same context. */
   @DecimalInteger()
   @IsInt()
@@ -167,6 +177,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'LOG_LEVEL',
   'SQLITE_SYNCHRONOUS',
   'READ_YOUR_WRITES_TIMEOUT_MS',
+  'REQUEST_TIMEOUT_MS',
   'SEEN_THROTTLE',
   'INGESTION_MAX_LAG_EVENTS',
   'WORKSPACE_TIME_ZONES',

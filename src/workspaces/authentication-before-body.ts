@@ -37,6 +37,8 @@ export class AuthenticationBeforeBody {
         (this.tokens.workspaceOf(token) !== undefined || this.admin.isAdminToken(token))
       )
         return done();
+      // The body is not read: the connection ends with the answer, rather than taking it in.
+      void reply.header('Connection', 'close');
       replyWithError(HttpProblem.of(401, 'unauthorized', 'Access Token Invalid'), request, reply);
     };
     adapter.getInstance<FastifyInstance>().addHook('onRoute', (route) => {

@@ -1113,6 +1113,7 @@ describe('Contacts API refusals change nothing', () => {
     );
     const anonymous = await fetch(`${service.baseUrl}/contacts`);
     expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
   });
 
   it('refuses a stranger before reading the body: 401, not what the body would have earned', async () => {
@@ -1143,7 +1144,60 @@ describe('Contacts API refusals change nothing', () => {
     const withToken = await post({ authorization: `Bearer ${ACME_TOKEN}` }, '{"email": ');
     expect(withToken.status).toBe(400);
   });
+
+  it("closes a stranger's connection with the 401 rather than taking in the body it did not read", async () => {
+    const answer = await rawExchange(
+      service.baseUrl,
+      'POST /contacts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n10\r\n{"email": "a@b.c\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toMatch(/\r\nwww-authenticate: Bearer\r\n/i);
+  });
 });
+
+describe('a request that stops arriving midway', () => {
+  let service: TestApp;
+  beforeAll(async () => {
+    service = await startTestApp({ REQUEST_TIMEOUT_MS: '1000' });
+  });
+  afterAll(() => service.close());
+
+  it('is answered 408 in the envelope once REQUEST_TIMEOUT_MS has passed, and its connection closed', async () => {
+    const before = await service.request('/contacts');
+    const { total_count: count } = (await before.json()) as { total_count: number };
+    const answer = await rawExchange(
+      service.baseUrl,
+      `POST /contacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ACME_TOKEN}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      type: 'error.list',
+      errors: [{ code: 'request_timeout' }],
+    });
+    const after = await service.request('/contacts');
+    expect(((await after.json()) as { total_count: number }).total_count).toBe(count);
+  });
+});
+
+/**
+ * Sends `request` on a connection of its own and reads everything until the server closes it, or
+ * until 10 s pass without a byte (then what came so far: a connection held open fails the test).
+ */
+function rawExchange(baseUrl: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    let received = '';
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
 
 describe('dates in search match whole days in the workspace time zone', () => {
   it('counts the day in WORKSPACE_TIME_ZONES, and in UTC for other workspaces', async () => {

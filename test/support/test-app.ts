@@ -52,7 +52,7 @@ export async function startTestApp(
     .overrideProvider(Environment)
     .useValue(settings)
     .compile();
-  const adapter = createFastifyAdapter();
+  const adapter = createFastifyAdapter(settings);
   setup.beforeApplication?.(adapter.getInstance());
   const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, {
     ...NEST_APPLICATION_OPTIONS,

@@ -50,6 +50,8 @@ export function replyWithError(
   const { status, errors, headers } = describe(exception);
   if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'Request failed');
   const body: IntercomErrorList = { type: 'error.list', request_id: String(request.id), errors };
+  // RFC 9110: a 401 names the scheme that would be accepted.
+  if (status === 401) void reply.header('WWW-Authenticate', 'Bearer');
   void reply.status(status).headers(headers).send(body);
 }
 
