@@ -180,6 +180,24 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     for (const id of ids) expect(listed).toContain(id);
   });
 
+  it('starts contacts.list at the numbered page it is given, and goes on from there', async () => {
+    for (let index = 0; index < 5; index += 1)
+      await client.contacts.create({ role: 'lead', name: `numbered-${index}` });
+    const everyone = (await client.contacts.list({ per_page: 150 })).data.map(({ id }) => id);
+    expect(everyone.length).toBeGreaterThanOrEqual(5);
+
+    const second = await client.contacts.list({ per_page: 2, page: 2 });
+    expect(second.data.map(({ id }) => id)).toEqual(everyone.slice(2, 4));
+    expect(second.response.pages).toMatchObject({ page: 2, per_page: 2 });
+    const third = await second.getNextPage();
+    expect(third.data.map(({ id }) => id)).toEqual(everyone.slice(4, 6));
+    expect(third.response.pages).toMatchObject({ page: 3 });
+
+    const beyond = await client.contacts.list({ per_page: 2, page: 1_000_000 });
+    expect(beyond.data).toEqual([]);
+    expect(await statusOf(client.contacts.list({ per_page: 2, page: 1_000_001 }))).toBe(400);
+  });
+
   it('merges a lead into a user; the merged id answers 410 with a Link on 2.16 and 404 on 2.14', async () => {
     const lead = await client.contacts.create({
       role: 'lead',

@@ -152,11 +152,14 @@ export class ListContactsQueryDto {
   @Min(1)
   per_page?: number;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    description: 'The page of per_page contacts to start at, without a cursor',
+  })
   @IsOptional()
   @DecimalInteger()
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
   page?: number;
 
   @ApiPropertyOptional()

@@ -95,6 +95,11 @@ export interface SearchPagination {
   readonly perPage: number;
   /** The opaque cursor as received; decoded against the sort when the search runs. */
   readonly startingAfter: string | undefined;
+  /**
+   * A numbered page to start at, without a cursor (`GET /contacts?page=`): the rows before it are
+   * skipped. A cursor carries its own page number and wins.
+   */
+  readonly page?: number;
 }
 
 /** A validated `POST /contacts/search` body. */

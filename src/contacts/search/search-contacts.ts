@@ -116,10 +116,13 @@ export async function searchContacts<DB>(
   const pageCondition = cursor
     ? sql<SqlBool>`${matching} AND ${after(sortValue, sort, cursor, nullable)}`
     : matching;
+  const page = cursor?.page ?? pagination.page ?? 1;
   const limit = literalLimit(pagination.perPage + 1);
-  const pageQuery = sql<SortedRow>`SELECT ${selection} FROM ${from} WHERE ${pageCondition} ORDER BY ${order} LIMIT ${limit}`;
+  const skipped = cursor === undefined && page > 1 ? (page - 1) * pagination.perPage : 0;
+  // Bound, not literal: numbered pages are many, and each literal would be a statement cached.
+  const offset = skipped > 0 ? sql` OFFSET ${skipped}` : sql``;
+  const pageQuery = sql<SortedRow>`SELECT ${selection} FROM ${from} WHERE ${pageCondition} ORDER BY ${order} LIMIT ${limit}${offset}`;
   const { rows: fetched } = await pageQuery.execute(target.db);
-  const page = cursor?.page ?? 1;
   const rows = fetched.slice(0, pagination.perPage);
   // The first page holds every match when the query found no row beyond it: then it is the count.
   const countQuery = sql<{
