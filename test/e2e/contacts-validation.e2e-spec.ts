@@ -300,6 +300,18 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
+    it('refuses a query parameter named after an Object.prototype member by its name, as any unknown one', async () => {
+      for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        for (const path of ['/contacts', '/segments', '/data_attributes']) {
+          const answer = await service.request(`${path}?${name}=1`);
+          expect({ path, name, status: answer.status }).toEqual({ path, name, status: 400 });
+          const body = (await answer.json()) as { errors: Array<{ field: string }> };
+          expect(body.errors[0]!.field).toBe(name);
+        }
+      }
+      expect((await service.request('/contacts?foo=1')).status).toBe(400);
+    });
+
     it('refuses an Intercom-Version Intercom does not have, changing nothing; serves Unstable as the newest', async () => {
       for (const [version, message] of [
         ['2.17', /must be one of 2\.0 to 2\.16 or Unstable/],

@@ -37,18 +37,26 @@ class IntercomValidationPipe extends ValidationPipe {
           'The request body must be a JSON object',
           'body',
         );
-      // The full path would delete these keys and go on without them: a field of the request is
-      // never dropped unseen, so it is refused by name.
-      const path = prototypeKeyPath(value);
-      if (path !== undefined)
-        throw HttpProblem.of(400, 'parameter_invalid', prototypeKeyMessage(path), path);
+      refusePrototypeKeys(value);
       const acceptance = plainAcceptanceOf(metatype);
       if (acceptance !== undefined && acceptsPlainly(acceptance, value)) {
         return Promise.resolve(Object.assign(new (metatype as new () => object)(), value));
       }
     }
+    if (metadata.type === 'query' && metatype !== undefined && this.toValidate(metadata))
+      refusePrototypeKeys(value);
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * The full path would delete these keys and go on without them: a field of the request (or a
+ * query parameter) is never dropped unseen, so it is refused by name.
+ */
+function refusePrototypeKeys(value: unknown): void {
+  const path = prototypeKeyPath(value);
+  if (path !== undefined)
+    throw HttpProblem.of(400, 'parameter_invalid', prototypeKeyMessage(path), path);
 }
 
 const TYPE_CONSTRAINTS: ReadonlySet<string> = new Set([
