@@ -57,8 +57,10 @@ export class WorkspaceAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (access === 'workspace') authenticate(this.tokens, request);
     else if (access === 'admin') this.admin.authorize(bearerToken(request));
-    // Once the caller is known: a stranger is told 401 whatever version it asks for.
-    refuseUnknownVersion(request);
+    // Once the caller is known: a stranger is told 401 whatever version it asks for. Public
+    // routes (health, metrics, docs) are no part of Intercom's API, whose version they ignore,
+    // as a probe or scraper behind a proxy that adds the header expects.
+    if (access !== 'public') refuseUnknownVersion(request);
     return true;
   }
 }

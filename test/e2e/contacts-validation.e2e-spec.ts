@@ -351,6 +351,13 @@ describe('Contacts API refusals change nothing', () => {
         });
         expect(answer.status).toBe(200);
       }
+      // Health and metrics are no part of Intercom's API: a proxy's header changes nothing there.
+      for (const path of ['/health/live', '/health/ready', '/metrics']) {
+        const answer = await fetch(`${service.baseUrl}${path}`, {
+          headers: { 'Intercom-Version': '1.0' },
+        });
+        expect({ path, status: answer.status }).toEqual({ path, status: 200 });
+      }
     });
 
     it('refuses a field, or a body that is no object, on routes that take none, changing nothing', async () => {
