@@ -406,6 +406,17 @@ describe('Contacts API refusals change nothing', () => {
         });
         expect(answered.status).toBe(200);
       }
+      // The same nothing, sent chunked: a stream that ends before its first byte.
+      for (const contentType of ['application/json', undefined, 'text/plain']) {
+        const answer = await rawExchange(
+          service.baseUrl,
+          `POST /contacts/${archived.id}/unarchive HTTP/1.1\r\nHost: x\r\n` +
+            `Authorization: Bearer ${ACME_TOKEN}\r\nConnection: close\r\n` +
+            (contentType === undefined ? '' : `Content-Type: ${contentType}\r\n`) +
+            'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        );
+        expect({ contentType, status: answer.slice(9, 12) }).toEqual({ contentType, status: '200' });
+      }
     });
 
     it('takes a request without Content-Length or Transfer-Encoding as one without a body, whatever its content type', async () => {

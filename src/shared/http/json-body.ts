@@ -23,6 +23,8 @@ export function parseJsonBodiesStrictly(fastify: FastifyInstance): void {
       } catch {
         return done(badBody('The body is not valid UTF-8'), undefined);
       }
+      // Nothing, sent chunked: no body, as the same nothing sent with Content-Length: 0 is.
+      if (text === '') return done(null, undefined);
       try {
         done(null, JSON.parse(text) as unknown);
       } catch {
@@ -30,4 +32,18 @@ export function parseJsonBodiesStrictly(fastify: FastifyInstance): void {
       }
     },
   );
+  // Any other media type, or none, is read only to tell an empty body (no body) from one the API
+  // cannot take; Fastify would refuse an empty chunked body unread for its label alone.
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    if (body.length === 0) return done(null, undefined);
+    done(
+      Object.assign(
+        new Error('The request body must be JSON, sent with Content-Type: application/json'),
+        { statusCode: 415 },
+      ),
+      undefined,
+    );
+  });
+  // Its text/plain parser would take the empty body as '', a body the API cannot take.
+  fastify.removeContentTypeParser('text/plain');
 }
