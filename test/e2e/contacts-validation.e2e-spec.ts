@@ -415,7 +415,10 @@ describe('Contacts API refusals change nothing', () => {
             (contentType === undefined ? '' : `Content-Type: ${contentType}\r\n`) +
             'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
         );
-        expect({ contentType, status: answer.slice(9, 12) }).toEqual({ contentType, status: '200' });
+        expect({ contentType, status: answer.slice(9, 12) }).toEqual({
+          contentType,
+          status: '200',
+        });
       }
     });
 
