@@ -70,6 +70,14 @@ describe('replyWithError', () => {
     });
   });
 
+  it("answers a client's hanging up mid-body as the client's 400, not a store outage", () => {
+    const { sent, reply } = fakeReply();
+    // What Fastify reports when the request stream closes before the body has arrived.
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    replyWithError(aborted, { id: 'req-4' } as FastifyRequest, reply);
+    expect(sent).toMatchObject({ status: 400, body: { errors: [{ code: 'parameter_invalid' }] } });
+  });
+
   it('answers another object_not_in_prerequisite_state as the server error it is', () => {
     const { sent, reply } = fakeReply();
     replyWithError(

@@ -82,6 +82,16 @@ function describe(exception: unknown): {
       headers: {},
     };
   }
+  // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode;
+  // so does a client hanging up mid-body (ECONNRESET, but the client's doing, not a store's).
+  const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return {
+      status: statusCode,
+      errors: [{ code: codeFor(statusCode), message: (exception as Error).message }],
+      headers: {},
+    };
+  }
   // A store that cannot be reached is an outage to wait out, not a failure of the request.
   if (exception instanceof EventStoreUnavailable || isConnectionError(exception)) {
     return {
@@ -110,15 +120,6 @@ function describe(exception: unknown): {
         },
       ],
       headers: { 'Retry-After': '30' },
-    };
-  }
-  // Fastify's own errors (body too large, bad JSON, unsupported media type) carry a statusCode.
-  const statusCode = (exception as { statusCode?: unknown } | undefined)?.statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return {
-      status: statusCode,
-      errors: [{ code: codeFor(statusCode), message: (exception as Error).message }],
-      headers: {},
     };
   }
   return {
