@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   }
   const app = await createApp(environment);
   await app.listen(environment.PORT, environment.HOST);
+  // With PORT=0 this line is the only way to learn the port.
+  new Logger('HTTP').log(`Listening on ${await app.getUrl()}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutDown(app, signal));
   }
