@@ -89,6 +89,24 @@ describe('segments API (e2e)', () => {
     expect(((await malformed.json()) as { errors: Array<{ field?: string }> }).errors[0]).toEqual(
       expect.objectContaining({ field: 'rule', message: expect.stringContaining('rule.value') }),
     );
+    // Limits of the rule's shape name the rule, as the search's name its query.
+    const filter = { field: 'name', operator: '=', value: 'x' };
+    for (const rule of [
+      { operator: 'OR', value: Array.from({ length: 16 }, () => filter) },
+      {
+        operator: 'OR',
+        value: [{ operator: 'AND', value: [{ operator: 'OR', value: [filter] }] }],
+      },
+    ]) {
+      const crowded = await app.request('/segments', {
+        method: 'POST',
+        json: { name: 'bad', rule },
+      });
+      expect(crowded.status).toBe(400);
+      expect(((await crowded.json()) as { errors: Array<{ field?: string }> }).errors[0]).toEqual(
+        expect.objectContaining({ field: 'rule' }),
+      );
+    }
     const relative = await app.request('/segments', {
       method: 'POST',
       json: { name: 'bad', rule: { field: 'email', operator: 'less_than_days_ago', value: 7 } },

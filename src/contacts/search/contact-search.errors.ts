@@ -17,6 +17,9 @@ export abstract class ContactSearchError extends Error {
   }
 }
 
+/** The request property a path inside the body starts from: `query` for a search, `rule` for a segment. */
+const rootOf = (path: string): string => path.split(/[.[]/, 1)[0]!;
+
 /** A body, group, filter, sort or pagination object that is not shaped as the language says. */
 export class MalformedSearchRequest extends ContactSearchError {
   override readonly name = 'MalformedSearchRequest';
@@ -61,7 +64,7 @@ export class SearchQueryTooDeep extends ContactSearchError {
   readonly code = 'parameter_invalid';
   constructor(path: string, maxDepth: number) {
     super(
-      'query',
+      rootOf(path),
       path,
       `Query is nested too deeply at ${path}: at most ${maxDepth} levels of groups`,
     );
@@ -72,7 +75,7 @@ export class TooManySearchFilters extends ContactSearchError {
   override readonly name = 'TooManySearchFilters';
   readonly code = 'parameter_invalid';
   constructor(path: string, count: number, max: number) {
-    super('query', path, `Group at ${path} has ${count} filters; at most ${max} are allowed`);
+    super(rootOf(path), path, `Group at ${path} has ${count} filters; at most ${max} are allowed`);
   }
 }
 
@@ -80,7 +83,7 @@ export class TooManySearchValues extends ContactSearchError {
   override readonly name = 'TooManySearchValues';
   readonly code = 'parameter_invalid';
   constructor(path: string, count: number, max: number) {
-    super('query', path, `${path} holds ${count} values in all; at most ${max} are allowed`);
+    super(rootOf(path), path, `${path} holds ${count} values in all; at most ${max} are allowed`);
   }
 }
 
