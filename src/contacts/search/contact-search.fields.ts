@@ -23,11 +23,6 @@ export interface StandardSearchField {
   readonly nullable: boolean;
   /** Intercom matches email addresses case-insensitively; see `contact-search.sql.ts`. */
   readonly caseInsensitive: boolean;
-  /**
-   * A text column whose values are digits that API 2.14 answers as integers (`owner_id`): a
-   * search may give the integer a client read back, which stands for its digits.
-   */
-  readonly integersAsText?: boolean;
 }
 
 export interface CustomAttributeSearchField {
@@ -73,7 +68,7 @@ export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = 
     standard('email_domain', 'string', 'email_domain', true, true),
     standard('phone', 'string', 'phone', true),
     standard('external_id', 'string', 'external_id', true),
-    { ...standard('owner_id', 'string', 'owner_id', true), integersAsText: true },
+    standard('owner_id', 'string', 'owner_id', true),
     standard('created_at', 'date', 'created_at', false),
     standard('updated_at', 'date', 'updated_at', false),
     standard('signed_up_at', 'date', 'signed_up_at', true),

@@ -95,6 +95,12 @@ describe('parseContactSearchRequest', () => {
     );
     expect(request.sort).toMatchObject({ field: { attribute: 'score' }, order: 'ascending' });
     expect(request.pagination).toEqual({ perPage: 150, startingAfter: 'abc' });
+    // A null order is one left out.
+    const nullOrder = parseContactSearchRequest(
+      { ...query(filter('role', '=', 'user')), sort: { field: 'name', order: null } },
+      options,
+    );
+    expect(nullOrder.sort).toMatchObject({ field: { name: 'name' }, order: 'descending' });
   });
 
   it('accepts values of every type, including their text forms', () => {
@@ -114,8 +120,12 @@ describe('parseContactSearchRequest', () => {
     expect(parsed(filter('location.city', '$', 'don'))).toMatchObject({
       field: { column: 'location_city' },
     });
-    // API 2.14 answers owner_id as an integer: searching with it means its digits.
+    // API 2.14 answers owner_id as an integer: searching with it means its digits. Intercom's
+    // filter value is a string or an integer on any text field alike.
     expect(parsed(filter('owner_id', 'IN', [123, '456']))).toMatchObject({ value: ['123', '456'] });
+    expect(parsed(filter('external_id', '=', 123))).toMatchObject({ value: '123' });
+    expect(parsed(filter('name', 'IN', ['Alice', -5]))).toMatchObject({ value: ['Alice', '-5'] });
+    expect(parsed(filter('custom_attributes.plan', '~', 12))).toMatchObject({ value: '12' });
     expect(parsed(filter('segment_id', 'IN', ['s1', 's2']))).toMatchObject({
       field: { kind: 'segment' },
     });
@@ -272,7 +282,8 @@ describe('parseContactSearchRequest', () => {
         'parameter_invalid',
         'segment_id',
       ],
-      ['a number for a string', query(filter('email', '=', 5)), 'parameter_invalid', 'email'],
+      ['a fraction for a string', query(filter('email', '=', 5.5)), 'parameter_invalid', 'email'],
+      ['a boolean for a string', query(filter('email', '=', true)), 'parameter_invalid', 'email'],
       [
         'a word for a date',
         query(filter('created_at', '>', 'yesterday')),
@@ -308,7 +319,7 @@ describe('parseContactSearchRequest', () => {
       ['IN with an empty array', query(filter('role', 'IN', [])), 'parameter_invalid', 'role'],
       [
         'IN with a value of the wrong type',
-        query(filter('phone', 'NIN', ['1', 2])),
+        query(filter('phone', 'NIN', ['1', false])),
         'parameter_invalid',
         'phone',
       ],

@@ -283,14 +283,9 @@ function parseNumber(raw: unknown): number | undefined {
 function parseScalar(field: SearchField, raw: unknown, path: string): SearchScalar {
   switch (field.type) {
     case 'string':
-      if (
-        typeof raw === 'number' &&
-        field.kind === 'standard' &&
-        field.integersAsText === true &&
-        Number.isSafeInteger(raw) &&
-        raw >= 0
-      )
-        return String(raw);
+      // Intercom's filter value is a string or an integer: an integer stands for its digits
+      // (`external_id = 123` finds "123", as an owner_id read back as a number finds its text).
+      if (typeof raw === 'number' && Number.isSafeInteger(raw)) return String(raw);
       if (typeof raw !== 'string') throw new InvalidSearchValue(field.name, path, 'a string');
       if (raw.length > MAX_STRING_VALUE_LENGTH) {
         throw new InvalidSearchValue(
@@ -343,7 +338,8 @@ function parseSort(raw: unknown, customAttributeType: CustomAttributeTypeLookup)
   if (!isObject(raw))
     throw new MalformedSearchRequest('sort', 'sort', "'sort' must be an object {field, order}");
   refuseUnknownKeys(raw, ['field', 'order'], 'sort');
-  if (raw.order !== undefined && raw.order !== 'ascending' && raw.order !== 'descending') {
+  // A null order is one left out, as a null sort is: the default.
+  if (raw.order != null && raw.order !== 'ascending' && raw.order !== 'descending') {
     throw new InvalidSortOrder(
       typeof raw.order === 'string' ? raw.order : JSON.stringify(raw.order),
     );
