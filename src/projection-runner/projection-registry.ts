@@ -414,6 +414,11 @@ export class ProjectionRegistry {
     }
   }
 
+  /** The build has tables: a migration of it was applied (and its tables not dropped since). */
+  async isMigrated(name: string, buildId: string): Promise<boolean> {
+    return (await this.appliedMigrations(this.db, name, buildId)).length > 0;
+  }
+
   private async appliedMigrations(
     db: Kysely<RunnerTables>,
     name: string,

@@ -18,6 +18,7 @@ import {
 } from './projection-registry';
 import { TableRenamePlugin } from './table-rename.plugin';
 import { KeyedSequencer } from '../shared/keyed-sequencer';
+import { ReadModelNotStarted } from '../shared/read-model.errors';
 
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 
@@ -91,6 +92,12 @@ interface Slot {
   readonly definitions: ReadonlyMap<number, AnyProjection>;
   readonly latest: AnyProjection;
   entry: RegistryEntry | undefined;
+  /**
+   * The build known to have its tables (its migrations applied): queries read the active build
+   * only while it is this one. A build registered by a start that failed before migrating it
+   * (the event store unreachable at the first start) has none.
+   */
+  readableBuild: string | undefined;
   lock: ReadStoreLock | undefined;
   standby: boolean;
   active: ProjectionFeed | undefined;
@@ -175,6 +182,7 @@ export class ProjectionRunner {
         definitions,
         latest,
         entry: undefined,
+        readableBuild: undefined,
         lock: undefined,
         standby: false,
         active: undefined,
@@ -327,12 +335,12 @@ export class ProjectionRunner {
     return statuses;
   }
 
-  /** Physical table names of the build queries should read now. */
+  /**
+   * Physical table names of the build queries should read now; `ReadModelNotStarted` while the
+   * projection has no build with tables yet.
+   */
   tables<TDb>(name: string): TableResolver<TDb> {
-    const entry = this.slot(name).entry;
-    if (entry === undefined)
-      throw new Error(`Projection ${name} has no build yet (start the runner first)`);
-    return resolverFor<TDb>(name, entry.active);
+    return resolverFor<TDb>(name, this.readableBuild(this.slot(name)));
   }
 
   /**
@@ -343,9 +351,30 @@ export class ProjectionRunner {
    */
   queryDb<TDb>(name: string): Kysely<TDb> {
     const slot = this.slot(name);
+    const logicalTables = new Set([...slot.definitions.values()].flatMap((d) => d.tables));
     return this.store.queryDb.withPlugin(
-      new TableRenamePlugin((logical) => slot.entry?.active.tables[logical]),
+      new TableRenamePlugin((logical) =>
+        logicalTables.has(logical) ? this.readableBuild(slot).tables[logical] : undefined,
+      ),
     ) as unknown as Kysely<TDb>;
+  }
+
+  private readableBuild(slot: Slot): ProjectionBuild {
+    const active = slot.entry?.active;
+    if (active === undefined || active.id !== slot.readableBuild)
+      throw new ReadModelNotStarted(slot.name);
+    return active;
+  }
+
+  /**
+   * Takes the registry's entry of the projection, and whether its active build has tables (asked
+   * of the registry once per build: a build keeps its tables while it is active).
+   */
+  private async follow(slot: Slot, entry: RegistryEntry | undefined): Promise<void> {
+    slot.entry = entry;
+    if (entry === undefined || entry.active.id === slot.readableBuild) return;
+    if (await this.registry.isMigrated(slot.name, entry.active.id))
+      slot.readableBuild = entry.active.id;
   }
 
   /**
@@ -393,7 +422,7 @@ export class ProjectionRunner {
   }
 
   private async claim(slot: Slot): Promise<void> {
-    slot.entry = await this.registry.find(slot.name);
+    await this.follow(slot, await this.registry.find(slot.name));
     const lock = await this.store.tryLock(`projection:${slot.name}`);
     if (lock === undefined) {
       if (!slot.standby)
@@ -477,7 +506,7 @@ export class ProjectionRunner {
       await this.registry.register(slot.name, build);
       entry = { name: slot.name, active: build, pending: undefined };
     }
-    slot.entry = entry;
+    await this.follow(slot, entry);
     await this.refuseBuildPastTheLog(slot, entry.active);
     if (entry.active.version > slot.latest.version) {
       throw new Error(
@@ -487,6 +516,7 @@ export class ProjectionRunner {
     const activeDefinition = slot.definitions.get(entry.active.version);
     if (activeDefinition) {
       await this.registry.migrateBuild(activeDefinition, entry.active);
+      slot.readableBuild = entry.active.id;
       slot.active = this.feed(slot, activeDefinition, entry.active);
       await slot.active.start();
     }
@@ -585,6 +615,7 @@ export class ProjectionRunner {
       return;
     }
     slot.entry = { name: slot.name, active: entry.pending, pending: undefined };
+    slot.readableBuild = entry.pending.id;
     slot.active = feed;
     slot.pending = undefined;
     // A build refused at start (see `refuseBuildPastTheLog`) is replaced: nothing is wrong now.
@@ -676,7 +707,7 @@ export class ProjectionRunner {
       checkpoint = slot.active.checkpoint;
     } else {
       // Standby: another instance feeds it; follow its registry entry and checkpoint.
-      slot.entry = await this.registry.find(slot.name);
+      await this.follow(slot, await this.registry.find(slot.name));
       if (slot.entry === undefined) return false;
       checkpoint = await this.registry.readCheckpoint(slot.name, slot.entry.active.id);
     }

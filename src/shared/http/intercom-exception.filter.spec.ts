@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
+import { ReadModelNotStarted } from '../read-model.errors';
 import { replyWithError } from './intercom-exception.filter';
 
 const fakeReply = () => {
@@ -60,6 +61,7 @@ describe('replyWithError', () => {
       'a full disk under PostgreSQL',
       Object.assign(new Error('could not extend file'), { code: '53100' }),
     ],
+    ['a read model whose projection has not started yet', new ReadModelNotStarted('contacts')],
   ])('answers %s with 503 and Retry-After', (_label, error) => {
     const { sent, reply } = fakeReply();
     replyWithError(error, { id: 'req-2' } as FastifyRequest, reply);
@@ -76,6 +78,24 @@ describe('replyWithError', () => {
     const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
     replyWithError(aborted, { id: 'req-4' } as FastifyRequest, reply);
     expect(sent).toMatchObject({ status: 400, body: { errors: [{ code: 'parameter_invalid' }] } });
+  });
+
+  it('tells a write, not a read, that it may or may not have been stored', () => {
+    const messageFor = (request: object): unknown => {
+      const { sent, reply } = fakeReply();
+      replyWithError(
+        new EventStoreUnavailable('EventStoreDB unavailable'),
+        request as FastifyRequest,
+        reply,
+      );
+      return (sent.body as { errors: Array<{ message: string }> }).errors[0]!.message;
+    };
+    const write = { id: 'req-4', routeOptions: { config: { reportsPosition: true } } };
+    const read = { id: 'req-5', routeOptions: { config: {} } };
+    expect(messageFor(write)).toMatch(/may or may not have been stored/);
+    expect(messageFor(read)).toBe(
+      'A store the service depends on is unreachable; retry the request',
+    );
   });
 
   it('answers another object_not_in_prerequisite_state as the server error it is', () => {

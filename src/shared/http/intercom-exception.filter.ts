@@ -9,6 +9,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
 import { isStorageFull } from '../storage-errors';
+import { ReadModelNotStarted } from '../read-model.errors';
+import type { ApiRouteConfig } from './route-config';
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'parameter_invalid',
@@ -47,7 +49,7 @@ export function replyWithError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const { status, errors, headers } = describe(exception);
+  const { status, errors, headers } = describe(exception, isWrite(request));
   if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'Request failed');
   const body: IntercomErrorList = { type: 'error.list', request_id: String(request.id), errors };
   // RFC 9110: a 401 names the scheme that would be accepted.
@@ -55,7 +57,16 @@ export function replyWithError(
   void reply.status(status).headers(headers).send(body);
 }
 
-function describe(exception: unknown): {
+/** The request writes to the log (a route whose answer reports its position). */
+function isWrite(request: FastifyRequest): boolean {
+  const config = request.routeOptions?.config as ApiRouteConfig | undefined;
+  return config?.reportsPosition === true;
+}
+
+function describe(
+  exception: unknown,
+  write: boolean,
+): {
   status: number;
   errors: readonly IntercomErrorItem[];
   headers: Readonly<Record<string, string>>;
@@ -99,9 +110,26 @@ function describe(exception: unknown): {
       errors: [
         {
           code: 'service_unavailable',
+          message: write
+            ? 'A store the service depends on is unreachable; a write may or may not have been ' +
+              'stored: check before retrying it'
+            : 'A store the service depends on is unreachable; retry the request',
+        },
+      ],
+      headers: { 'Retry-After': '5' },
+    };
+  }
+  // The read model was never built yet (its projection could not start: the event store is
+  // unreachable since the first start); it is once the projection starts.
+  if (exception instanceof ReadModelNotStarted) {
+    return {
+      status: 503,
+      errors: [
+        {
+          code: 'service_unavailable',
           message:
-            'A store the service depends on is unreachable; a write may or may not have been ' +
-            'stored: check before retrying it',
+            'The read models this request needs have not started yet (the event store may be ' +
+            'unreachable); retry the request',
         },
       ],
       headers: { 'Retry-After': '5' },
