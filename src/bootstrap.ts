@@ -53,18 +53,23 @@ export function createFastifyAdapter(
  */
 export const NEST_APPLICATION_OPTIONS = { bodyParser: false } as const;
 
-/** Builds the HTTP application of `main.ts`. */
+/**
+ * Builds the HTTP application of `main.ts`. Nest's logs go to pino at LOG_LEVEL from the first,
+ * and are held until `main` has the server listening (`app.flushLogs()`): a start that fails is
+ * said once, by `main`, not also by Nest's exception handler in a stack trace.
+ */
 export async function createApp(
-  environment: Pick<Environment, 'REQUEST_TIMEOUT_MS'>,
+  environment: Pick<Environment, 'REQUEST_TIMEOUT_MS' | 'LOG_LEVEL'>,
 ): Promise<NestFastifyApplication> {
   const adapter = createFastifyAdapter(environment);
+  const logger = createLogger(environment.LOG_LEVEL);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     ...NEST_APPLICATION_OPTIONS,
+    logger: new PinoLoggerService(logger),
     bufferLogs: true,
+    autoFlushLogs: false,
     abortOnError: false,
   });
-  const logger = createLogger(app.get(Environment).LOG_LEVEL);
-  app.useLogger(new PinoLoggerService(logger));
   logRequests(app, logger);
   configureApp(app);
   return app;

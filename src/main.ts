@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { Logger, type INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
-import { InvalidEnvironment, loadEnvironment } from './config/environment';
+import { type Environment, InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
+import { StartFailure } from './shared/start-failure';
 
 const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -18,11 +19,39 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(environment);
-  await app.listen(environment.PORT, environment.HOST);
+  try {
+    await app.listen(environment.PORT, environment.HOST);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw listenFailure(error, environment);
+  }
+  app.flushLogs();
   // With PORT=0 this line is the only way to learn the port.
   new Logger('HTTP').log(`Listening on ${await app.getUrl()}`);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutDown(app, signal));
+  }
+}
+
+/** Why the server could not listen, naming the setting at fault where it is one. */
+function listenFailure(error: unknown, { HOST, PORT }: Environment): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const reason = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartFailure(`PORT ${PORT} is already in use on ${HOST} (${reason})`);
+    case 'EACCES':
+      return new StartFailure(`PORT ${PORT}: this process may not listen on it (${reason})`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+      return new StartFailure(
+        `HOST ${HOST}: cannot listen there, it is neither a name that resolves nor an address of this machine (${reason})`,
+      );
+    default:
+      return error;
   }
 }
 
@@ -56,10 +85,18 @@ async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    error instanceof InvalidEnvironment
-      ? `${error.message}\n`
-      : `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  if (error instanceof StartFailure) {
+    process.stderr.write(
+      error instanceof InvalidEnvironment
+        ? `${error.message}\n`
+        : `Failed to start: ${error.message}\n`,
+    );
+  } else {
+    // A fault of the service itself: what it logged on the way, and where it failed.
+    Logger.flush();
+    process.stderr.write(
+      `Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { DecimalInteger } from '../shared/decimal-integer';
+import { StartFailure } from '../shared/start-failure';
 
 /** Every zone named in `WORKSPACE_TIME_ZONES` must be one `Intl` knows. */
 @ValidatorConstraint({ name: 'knownTimeZones' })
@@ -184,7 +185,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'FAULT_INJECTION',
 ];
 
-export class InvalidEnvironment extends Error {
+export class InvalidEnvironment extends StartFailure {
   override readonly name = 'InvalidEnvironment';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);

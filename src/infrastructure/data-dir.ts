@@ -1,8 +1,9 @@
 import { DataDirectoryLocked } from '../shared/event-store/event-store.errors';
+import { StartFailure } from '../shared/start-failure';
 import { isDamagedStorage } from '../shared/storage-errors';
 
 /** A store that cannot be opened in `DATA_DIR`, said with the directory and the reason. */
-export class DataDirectoryUnusable extends Error {
+export class DataDirectoryUnusable extends StartFailure {
   override readonly name = 'DataDirectoryUnusable';
   constructor(dataDir: string, what: string, cause: unknown, whenDamaged: string) {
     super(

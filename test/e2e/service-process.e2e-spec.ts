@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
-import { spawnService, waitUntilReady } from '../support/service-process';
+import { postgresAvailability, TEST_POSTGRES_URL } from '../support/postgres';
+import { freePort, spawnService, waitUntilReady } from '../support/service-process';
 
 describe('the service process (embedded default)', () => {
   let dataDir: string;
@@ -88,12 +89,106 @@ describe('the service process (embedded default)', () => {
     const first = await spawnService({ DATA_DIR: dataDir, ACCESS_TOKENS: 'acme:token-of-acme' });
     try {
       await waitUntilReady(first);
-      const second = await spawnService({ DATA_DIR: dataDir, ACCESS_TOKENS: 'acme:token-of-acme' });
+      const second = await spawnService({
+        DATA_DIR: dataDir,
+        ACCESS_TOKENS: 'acme:token-of-acme',
+        LOG_LEVEL: 'warn',
+      });
       expect(await second.exited).toBe(1);
+      expectOneLineNaming(second.output(), 'DATA_DIR');
       expect(second.output()).toContain('is in use by another process');
     } finally {
       first.child.kill('SIGTERM');
       await first.exited;
     }
+  });
+});
+
+/**
+ * What a start that fails for a reason outside the service prints: the variable at fault, once,
+ * in a line of its own, and no stack trace (nor Nest's start-up lines, below LOG_LEVEL).
+ */
+function expectOneLineNaming(output: string, variable: string): void {
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  expect({ output, naming: lines.filter((line) => line.includes(variable)).length }).toEqual({
+    output,
+    naming: 1,
+  });
+  expect(output).not.toMatch(/^\s+at /m);
+  expect(output).not.toContain('Starting Nest application');
+}
+
+describe('a start that fails for a bad setting', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'service-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const failedStart = async (environment: Readonly<Record<string, string>>): Promise<string> => {
+    const service = await spawnService({
+      DATA_DIR: dataDir,
+      ACCESS_TOKENS: 'acme:token-of-acme',
+      LOG_LEVEL: 'warn',
+      ...environment,
+    });
+    expect({ exited: await service.exited, output: service.output() }).toMatchObject({
+      exited: 1,
+    });
+    return service.output();
+  };
+
+  it.each([['nonexistent.invalid'], ['999.1.1.1']])(
+    'says which HOST it cannot listen on (%s)',
+    async (host) => {
+      const output = await failedStart({ HOST: host });
+      expectOneLineNaming(output, 'HOST');
+      expect(output).toContain(host);
+    },
+  );
+
+  it('says the PORT is in use', async () => {
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      const output = await failedStart({ PORT: String(port) });
+      expectOneLineNaming(output, 'PORT');
+      expect(output).toContain('in use');
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('says PostgreSQL cannot be reached at DATABASE_URL, without its password', async () => {
+    const port = await freePort();
+    const output = await failedStart({
+      DATABASE_URL: `postgres://postgres:secret-password@127.0.0.1:${port}/test`,
+    });
+    expectOneLineNaming(output, 'DATABASE_URL');
+    expect(output).toContain(`127.0.0.1:${port}`);
+    expect(output).not.toContain('secret-password');
+  });
+
+  if (postgresAvailability().reachable) {
+    it('says the database DATABASE_URL names does not exist', async () => {
+      const url = new URL(TEST_POSTGRES_URL);
+      url.pathname = '/no_such_database_here';
+      const output = await failedStart({ DATABASE_URL: url.toString() });
+      expectOneLineNaming(output, 'DATABASE_URL');
+      expect(output).toContain('no_such_database_here');
+    });
+  }
+
+  it('says an ADMIN_TOKENS token is also a workspace token, once', async () => {
+    const output = await failedStart({ ADMIN_TOKENS: 'token-of-acme' });
+    expectOneLineNaming(output, 'ADMIN_TOKENS');
+  });
+
+  it('says DATA_DIR is not a directory, once', async () => {
+    const file = join(dataDir, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const output = await failedStart({ DATA_DIR: file });
+    expectOneLineNaming(output, 'DATA_DIR');
   });
 });

@@ -1,7 +1,9 @@
 import { Global, Logger, Module } from '@nestjs/common';
+import { sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '../../config/environment';
+import { StartFailure } from '../../shared/start-failure';
 import { openInDataDir } from '../data-dir';
 import { openReadStore } from './open-read-store';
 import { SQLITE_READ_STORE_FILE_NAME, type ReadStore } from './read-store';
@@ -12,12 +14,24 @@ export const READ_STORE = Symbol('READ_STORE');
 async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
   if (environment.DATABASE_URL) {
     const logger = new Logger('ReadStore');
-    return openReadStore({
+    const store = await openReadStore({
       kind: 'postgres',
       url: environment.DATABASE_URL,
       onConnectionError: (error) =>
         logger.warn(`A PostgreSQL connection broke and was dropped: ${error.message}`),
     });
+    // Connecting now: a database that is not there fails the start saying so, not at the first
+    // statement of whatever runs first.
+    try {
+      await sql`SELECT 1`.execute(store.db);
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw new StartFailure(
+        `DATABASE_URL: cannot connect to PostgreSQL at ${withoutCredentials(environment.DATABASE_URL)} ` +
+          `(${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    return store;
   }
   return openInDataDir(
     environment.DATA_DIR,
@@ -32,6 +46,16 @@ async function openConfiguredReadStore(environment: Environment): Promise<ReadSt
     `the file is damaged: delete ${SQLITE_READ_STORE_FILE_NAME} (and its -wal and -shm files), ` +
       'and the read models are rebuilt from the event log at the next start',
   );
+}
+
+/** The server and database of a connection URL, without its user and password. */
+function withoutCredentials(url: string): string {
+  try {
+    const { host, pathname } = new URL(url);
+    return `${host}${pathname}`;
+  } catch {
+    return 'the URL given';
+  }
 }
 
 @Global()

@@ -1,3 +1,4 @@
+import { StartFailure } from '../start-failure';
 import type { ExpectedRevision } from './event-store.port';
 
 /** The stream was not at the revision the writer expected (optimistic concurrency). */
@@ -22,7 +23,7 @@ export class EventStoreUnavailable extends Error {
 }
 
 /** Another process already owns the embedded store's data directory. */
-export class DataDirectoryLocked extends Error {
+export class DataDirectoryLocked extends StartFailure {
   override readonly name = 'DataDirectoryLocked';
   constructor(
     readonly dataDir: string,
