@@ -91,11 +91,44 @@ async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {
   return projection;
 }
 
-const call = (options: RebuildOptions, path: string, method: string) =>
-  fetch(new URL(path, options.url), {
-    method,
-    headers: { authorization: `Bearer ${options.token}` },
-  });
+async function call(options: RebuildOptions, path: string, method: string): Promise<Response> {
+  const url = endpoint(options.url, path);
+  try {
+    return await fetch(url, { method, headers: { authorization: `Bearer ${options.token}` } });
+  } catch (error) {
+    throw new Error(`Cannot reach the service at ${url}: ${unreachableBecause(error)}`);
+  }
+}
+
+/** `path` under the service's URL, whose own path (a reverse proxy's prefix) is kept. */
+function endpoint(base: string, path: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new Error(`--url ${base} is not a URL (e.g. http://localhost:3000)`);
+  }
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  return url.toString();
+}
+
+const UNREACHABLE_BECAUSE: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused (is the service running, on that port?)',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be resolved now',
+  ETIMEDOUT: 'the connection timed out',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'the host is unreachable',
+};
+
+/** fetch says only "fetch failed": the socket's error is its cause. */
+function unreachableBecause(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && UNREACHABLE_BECAUSE[code]) return UNREACHABLE_BECAUSE[code];
+  const message = cause instanceof Error ? cause.message : '';
+  return message || (typeof code === 'string' ? code : String(cause));
+}
 
 async function describe(response: Response): Promise<string> {
   const text = await response.text();

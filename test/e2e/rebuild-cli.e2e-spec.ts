@@ -1,5 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { rebuildProjection } from '../../src/cli/rebuild';
+import { freePort } from '../support/service-process';
 import { ACME_TOKEN, ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 /** The rebuild command of the CLI (`npm run cli -- rebuild <name>`), against a running service. */
@@ -51,5 +54,50 @@ describe('the rebuild CLI', () => {
     await expect(
       rebuildProjection({ url: service.baseUrl, token: ACME_TOKEN, name: 'contacts', output }),
     ).rejects.toThrow(/refused the status: 403/);
+  });
+
+  it('says which URL it could not reach, and why, when the service is down', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    await expect(
+      rebuildProjection({ url, token: ADMIN_TOKEN, name: 'contacts', output: new PassThrough() }),
+    ).rejects.toThrow(`Cannot reach the service at ${url}/admin/projections: connection refused`);
+  });
+
+  it('keeps the path of a --url behind a prefix (a reverse proxy)', async () => {
+    // Serves the service under /ops/ only, as a proxy would.
+    const proxy: Server = createServer((request, response) => {
+      if (!request.url?.startsWith('/ops/')) {
+        response.writeHead(404).end('not under /ops/');
+        return;
+      }
+      void fetch(`${service.baseUrl}${request.url.slice('/ops'.length)}`, {
+        method: request.method,
+        headers: { authorization: request.headers.authorization ?? '' },
+      }).then(async (answer) => {
+        response.writeHead(answer.status, { 'content-type': 'application/json' });
+        response.end(await answer.text());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const prefixed = [
+        [`http://127.0.0.1:${port}/ops`, 'data_events'],
+        [`http://127.0.0.1:${port}/ops/`, 'segment_membership'],
+      ] as const;
+      for (const [url, name] of prefixed) {
+        const before = await buildOf(name);
+        const serving = await rebuildProjection({
+          url,
+          token: ADMIN_TOKEN,
+          name,
+          output: new PassThrough(),
+          pollMs: 20,
+        });
+        expect(serving).not.toBe(before);
+      }
+    } finally {
+      proxy.close();
+    }
   });
 });
