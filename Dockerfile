@@ -17,4 +17,6 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 EXPOSE 3000
 USER node
+# The operations CLI runs from dist as well: `npm run cli -- rebuild <name>` (there are no sources
+# here, so it builds nothing) or `node dist/src/cli/main.js rebuild <name>`.
 CMD ["node", "dist/src/main.js"]

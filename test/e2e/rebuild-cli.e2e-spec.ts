@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { rebuildProjection } from '../../src/cli/rebuild';
 import { freePort } from '../support/service-process';
@@ -99,5 +103,36 @@ describe('the rebuild CLI', () => {
     } finally {
       proxy.close();
     }
+  });
+});
+
+/**
+ * The production image (Dockerfile, last stage) holds package.json, dist and the production
+ * dependencies: no sources, no tsconfig, no compiler. `npm run cli` built the sources first
+ * (precli), and failed there.
+ */
+describe('the CLI in the production image', () => {
+  let image: string;
+  beforeAll(() => {
+    image = mkdtempSync(join(tmpdir(), 'image-'));
+    copyFileSync(join(__dirname, '../../package.json'), join(image, 'package.json'));
+    // The built CLI, standing in for dist/src/cli/main.js: it says how it was called.
+    mkdirSync(join(image, 'dist/src/cli'), { recursive: true });
+    writeFileSync(
+      join(image, 'dist/src/cli/main.js'),
+      "process.stdout.write('built CLI: ' + process.argv.slice(2).join(' '));",
+    );
+  });
+  afterAll(() => rmSync(image, { recursive: true, force: true }));
+
+  it('runs the built CLI through npm run cli, building nothing', () => {
+    const run = spawnSync('npm', ['run', '-s', 'cli', '--', 'rebuild', 'contacts'], {
+      cwd: image,
+      encoding: 'utf8',
+    });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toMatchObject({
+      status: 0,
+      stdout: 'built CLI: rebuild contacts',
+    });
   });
 });
