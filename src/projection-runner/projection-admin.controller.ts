@@ -8,7 +8,7 @@ import {
   type ProjectionStatus,
 } from './projection-runner';
 
-import { NoFieldsBody } from '../shared/http/no-fields-body';
+import { NoFieldsBody, TakesNoBody } from '../shared/http/no-fields-body';
 @ApiTags('Operations')
 @ApiBearerAuth()
 @AdminRoute()
@@ -24,6 +24,7 @@ export class ProjectionAdminController {
 
   @Post(':name/rebuild')
   @HttpCode(202)
+  @TakesNoBody()
   @ApiOperation({
     summary: 'Blue/green rebuild into fresh tables; the current build serves until the switch',
   })
@@ -46,6 +47,7 @@ export class ProjectionAdminController {
 
   @Post(':name/retry')
   @HttpCode(202)
+  @TakesNoBody()
   @ApiOperation({
     summary: 'Restart a failed projection (or failed rebuild) from its checkpoint, its cause fixed',
   })

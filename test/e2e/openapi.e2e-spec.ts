@@ -106,4 +106,29 @@ describe('OpenAPI at /docs', () => {
       }
     }
   });
+
+  it('marks no request body required on the routes that take none', async () => {
+    const document = (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
+    };
+    for (const [path, method] of [
+      ['/contacts/{id}', 'delete'],
+      ['/contacts/{id}/archive', 'post'],
+      ['/contacts/{id}/unarchive', 'post'],
+      ['/contacts/{id}/block', 'post'],
+      ['/segments/{id}', 'delete'],
+      ['/admin/projections/{name}/rebuild', 'post'],
+      ['/admin/projections/{name}/retry', 'post'],
+    ] as const) {
+      expect([path, document.paths[path]![method]!.requestBody?.required ?? false]).toEqual([
+        path,
+        false,
+      ]);
+    }
+    // As documented: no body at all is taken.
+    const created = await service.request('/contacts', { method: 'POST', json: { role: 'lead' } });
+    const { id } = (await created.json()) as { id: string };
+    const archived = await service.request(`/contacts/${id}/archive`, { method: 'POST' });
+    expect(archived.status).toBe(200);
+  });
 });

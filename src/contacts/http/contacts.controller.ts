@@ -44,7 +44,7 @@ import {
 import { serveDirectly } from '../../shared/http/direct-route';
 import { replyWithError } from '../../shared/http/intercom-exception.filter';
 import { WriteRoute } from '../../shared/http/route-config';
-import { NoFieldsBody } from '../../shared/http/no-fields-body';
+import { NoFieldsBody, TakesNoBody } from '../../shared/http/no-fields-body';
 import { AccessTokens } from '../../workspaces/access-tokens';
 import { authenticate, WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { WorkspaceTimeZones } from '../../workspaces/workspace-time-zones';
@@ -386,6 +386,7 @@ export class ContactsController {
 
   @Delete(':id')
   @WriteRoute()
+  @TakesNoBody()
   @ApiOperation({ summary: "Delete a contact (a visitor too: its data is erased as a lead's)" })
   async remove(
     @WorkspaceId() workspaceId: string,
@@ -402,6 +403,7 @@ export class ContactsController {
   @Post(':id/archive')
   @WriteRoute()
   @HttpCode(200)
+  @TakesNoBody()
   @ApiOperation({ summary: 'Archive a contact' })
   archive(
     @WorkspaceId() workspaceId: string,
@@ -414,6 +416,7 @@ export class ContactsController {
   @Post(':id/unarchive')
   @WriteRoute()
   @HttpCode(200)
+  @TakesNoBody()
   @ApiOperation({ summary: 'Unarchive a contact' })
   unarchive(
     @WorkspaceId() workspaceId: string,
@@ -427,6 +430,7 @@ export class ContactsController {
   @Post(':id/block')
   @WriteRoute()
   @HttpCode(200)
+  @TakesNoBody()
   @ApiOperation({ summary: 'Block a contact' })
   async block(
     @WorkspaceId() workspaceId: string,

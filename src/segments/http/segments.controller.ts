@@ -45,7 +45,7 @@ import { isStorableText } from '../../shared/storable-text';
 import { asOfInstant } from '../../shared/http/as-of';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WriteRoute } from '../../shared/http/route-config';
-import { NoFieldsBody } from '../../shared/http/no-fields-body';
+import { NoFieldsBody, TakesNoBody } from '../../shared/http/no-fields-body';
 import { totalPagesOf } from '../../shared/http/total-pages';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { CreateSegmentCommand } from '../commands/create-segment/create-segment.command';
@@ -193,6 +193,7 @@ export class SegmentsController {
 
   @Delete(':id')
   @WriteRoute()
+  @TakesNoBody()
   @ApiOperation({ summary: 'Delete a segment: every member leaves it' })
   async remove(
     @WorkspaceId() workspaceId: string,
