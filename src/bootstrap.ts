@@ -15,6 +15,7 @@ import {
 import { parseJsonBodiesStrictly } from './shared/http/json-body';
 import { keepRequestIds } from './shared/http/request-context';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
+import { IntercomVersion } from './shared/http/intercom-version';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -84,9 +85,13 @@ export function configureApp(app: NestFastifyApplication): void {
       .setTitle('Contact lifecycle service')
       .setDescription(
         "Intercom-compatible Contacts API and its extensions. Errors answer Intercom's " +
-          '`{"type": "error.list", "request_id", "errors": [{code, message, field}]}`.',
+          '`{"type": "error.list", "request_id", "errors": [{code, message, field}]}`. ' +
+          `The answers are described as Intercom-Version ${IntercomVersion.DEFAULT.name} gives them, ` +
+          `the version of a request without the header (the document's version); 2.0 to ` +
+          `${IntercomVersion.LATEST.name} and Unstable are accepted, and the Intercom-Version ` +
+          'parameter says what differs.',
       )
-      .setVersion('2.16')
+      .setVersion(IntercomVersion.DEFAULT.name)
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',

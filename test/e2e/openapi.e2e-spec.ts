@@ -1,3 +1,4 @@
+import { validatorOf, type Schema } from '../support/openapi-schema';
 import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 describe('OpenAPI at /docs', () => {
@@ -130,5 +131,64 @@ describe('OpenAPI at /docs', () => {
     const { id } = (await created.json()) as { id: string };
     const archived = await service.request(`/contacts/${id}/archive`, { method: 'POST' });
     expect(archived.status).toBe(200);
+  });
+
+  it('types what the service takes: unix seconds and page sizes as integers, flags as true/false', async () => {
+    type Parameter = { name: string; in: string; schema?: Record<string, unknown> };
+    const document = (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as {
+      info: { version: string; description: string };
+      paths: Record<string, Record<string, { parameters?: Parameter[] }>>;
+    };
+    const parameters = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).flatMap(([method, operation]) =>
+        (operation.parameters ?? []).map((parameter) => ({
+          at: `${method.toUpperCase()} ${path} ${parameter.name}`,
+          ...parameter,
+        })),
+      ),
+    );
+    const schemaOf = (name: string) =>
+      parameters
+        .filter((parameter) => parameter.name === name)
+        .map(({ at, schema }) => [at, schema]);
+    for (const name of ['per_page', 'page', 'as_of']) {
+      for (const [at, schema] of schemaOf(name))
+        expect([at, schema]).toEqual([at, expect.objectContaining({ type: 'integer' })]);
+    }
+    // No parameter is a fraction anywhere.
+    expect(parameters.filter((parameter) => parameter.schema?.type === 'number')).toEqual([]);
+    for (const [at, schema] of schemaOf('include_count'))
+      expect([at, schema]).toEqual([at, expect.objectContaining({ enum: ['true', 'false'] })]);
+    // The version a request without Intercom-Version is answered as.
+    expect(document.info.version).toBe('2.14');
+    expect(document.info.description).toContain('2.16');
+  });
+
+  it('lets null through where the service answers null', async () => {
+    const document = (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }
+        >
+      >;
+    };
+    const contact =
+      document.paths['/contacts/{id}']!.get!.responses['200']!.content!['application/json']!.schema;
+    const validate = validatorOf(contact.properties!.owner_id!);
+    for (const value of [null, 7, 'admin-7'])
+      expect([value, validate(value)]).toEqual([value, true]);
+    expect(validate(true)).toBe(false);
+    // `nullable` counts only beside a `type` in OpenAPI 3.0: no schema relies on it elsewhere.
+    const loose: string[] = [];
+    const visit = (schema: unknown, at: string): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      const record = schema as Record<string, unknown>;
+      if (record.nullable === true && record.type === undefined) loose.push(at);
+      for (const [key, value] of Object.entries(record)) visit(value, `${at}/${key}`);
+    };
+    visit(document.paths, '#/paths');
+    expect(loose).toEqual([]);
   });
 });

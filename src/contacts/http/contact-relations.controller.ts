@@ -18,7 +18,7 @@ import { PerPageQuery } from './page-query';
 
 /** The query of Intercom's page-numbered lists (a contact's companies and notes). */
 class NumberedPageQuery extends PerPageQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
   @IsOptional()
   @DecimalInteger()
   @IsInt()

@@ -21,6 +21,7 @@ import {
 } from '../domain/contact.attributes';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 import { DecimalInteger } from '../../shared/decimal-integer';
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../search/contact-search.parse';
 
 export const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
@@ -145,7 +146,12 @@ export class MergeContactsDto {
 }
 
 export class ListContactsQueryDto {
-  @ApiPropertyOptional({ default: 50, maximum: 150 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PER_PAGE,
+    default: DEFAULT_PER_PAGE,
+  })
   @IsOptional()
   @DecimalInteger()
   @IsInt()
@@ -153,6 +159,8 @@ export class ListContactsQueryDto {
   per_page?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
     description: 'The page of per_page contacts to start at, without a cursor',
   })
   @IsOptional()

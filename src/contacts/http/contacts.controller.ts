@@ -274,6 +274,7 @@ export class ContactsController {
   @ApiQuery({
     name: 'as_of',
     required: false,
+    schema: { type: 'integer', minimum: 0 },
     description: 'Unix seconds: the contact as it was then, from its events',
   })
   async retrieve(@WorkspaceId() workspaceId: string, @Req() request: RetrieveRequest) {

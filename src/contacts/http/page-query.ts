@@ -5,7 +5,12 @@ import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../search/contact-search.parse';
 
 /** The page size of a list, as every list of the API takes it. */
 export class PerPageQuery {
-  @ApiPropertyOptional({ maximum: MAX_PER_PAGE, default: DEFAULT_PER_PAGE })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PER_PAGE,
+    default: DEFAULT_PER_PAGE,
+  })
   @IsOptional()
   @DecimalInteger()
   @IsInt()

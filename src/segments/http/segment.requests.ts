@@ -57,14 +57,19 @@ export class PreviewSegmentRequest {
 }
 
 export class ListSegmentsQuery {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Each segment with its count' })
   @IsOptional()
   @IsIn(['true', 'false'])
   readonly include_count?: 'true' | 'false';
 }
 
 export class SegmentContactsQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Unix seconds: the members at that instant' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: LAST_SECOND_OF_YEAR_9999,
+    description: 'Unix seconds: the members at that instant',
+  })
   @IsOptional()
   @DecimalInteger()
   @IsInt()

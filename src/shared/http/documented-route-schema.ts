@@ -19,7 +19,8 @@ export const DocumentedRouteSchema = (schema: {
 
 /**
  * JSON Schema (what Fastify reads) as OpenAPI 3.0 has it (what the document is): a type list
- * with `null` is one type marked `nullable`, and a list of several types is a `oneOf`.
+ * with `null` is one type marked `nullable`, and a list of several types is an `anyOf` of them,
+ * each marked `nullable` when `null` is allowed (OpenAPI 3.0 reads `nullable` only beside a `type`).
  */
 export function openApiSchemaOf(schema: JsonSchema): SchemaObject {
   const converted: Record<string, unknown> = {};
@@ -42,5 +43,5 @@ export function openApiSchemaOf(schema: JsonSchema): SchemaObject {
   const nullable = nonNull.length < types.length ? { nullable: true } : {};
   if (nonNull.length === 1) return { type: nonNull[0], ...converted, ...nullable };
   if (nonNull.length === 0) return { ...converted, ...nullable };
-  return { oneOf: nonNull.map((type) => ({ type })), ...converted, ...nullable };
+  return { anyOf: nonNull.map((type) => ({ type, ...nullable })), ...converted };
 }

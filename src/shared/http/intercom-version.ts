@@ -37,6 +37,11 @@ export class IntercomVersion {
       : undefined;
   }
 
+  /** As Intercom writes it: `2.14`. */
+  get name(): string {
+    return `${this.major}.${this.minor}`;
+  }
+
   atLeast(major: number, minor: number): boolean {
     return this.major > major || (this.major === major && this.minor >= minor);
   }

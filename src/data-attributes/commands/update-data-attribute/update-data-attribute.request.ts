@@ -8,7 +8,7 @@ import {
 import { DecimalInteger } from '../../../shared/decimal-integer';
 
 export class DataAttributeIdParams {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
   @DecimalInteger()
   @IsInt()
   @Min(1)
