@@ -8,6 +8,20 @@ import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { WriteRoute } from '../shared/http/route-config';
 import { CreateConversationCommand } from './commands/create-conversation/create-conversation.command';
 import { CreateConversationDto } from './conversation.dto';
+import { DocumentedResponse } from '../shared/http/documented-route-schema';
+
+/** Intercom's `user_message`, as `create` answers it. */
+const USER_MESSAGE_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['user_message'] },
+    id: { type: 'string' },
+    created_at: { type: 'integer' },
+    body: { type: 'string' },
+    message_type: { type: 'string', enum: ['inapp'] },
+    conversation_id: { type: 'string' },
+  },
+};
 
 @ApiTags('Conversations')
 @ApiBearerAuth()
@@ -24,6 +38,7 @@ export class ConversationsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'A contact starts a conversation (a visitor sender becomes a lead)' })
+  @DocumentedResponse(USER_MESSAGE_SCHEMA)
   async create(@WorkspaceId() workspaceId: string, @Body() body: CreateConversationDto) {
     const created = await this.commands.execute(
       new CreateConversationCommand(workspaceId, body.from.id, body.created_at, body.from.type),

@@ -1,7 +1,7 @@
 import { DATA_EVENT_READ_MODELS } from '../../projections/read-models';
 import { Body, Controller, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
 import type { DataEventsTable } from '../../projections/data-events/data-events.table';
 import { ContactNotFound } from '../contacts/domain/contact.errors';
@@ -22,6 +22,8 @@ import {
   ListDataEventsQueryDto,
 } from './data-event.dto';
 import { DataEventReadModel } from './queries/data-event-read-model';
+import { DocumentedResponse } from '../shared/http/documented-route-schema';
+import { DATA_EVENT_LIST_SCHEMA, DATA_EVENT_SUMMARY_SCHEMA } from './data-event.response-schema';
 
 const DEFAULT_PER_PAGE = 50;
 
@@ -45,6 +47,7 @@ export class DataEventsController {
   @WriteRoute()
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit a data event for a lead or user' })
+  @ApiResponse({ status: 202, description: 'Accepted, with an empty body, as Intercom answers' })
   async create(
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateDataEventDto,
@@ -88,6 +91,7 @@ export class DataEventsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: "Report a summary of a user's data events (count, first and last)" })
+  @ApiResponse({ status: 200, description: 'Reported, with an empty body' })
   async createSummaries(
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateEventSummariesDto,
@@ -106,6 +110,7 @@ export class DataEventsController {
 
   @Get()
   @ApiOperation({ summary: "List a contact's data events, or their summary with summary=true" })
+  @DocumentedResponse({ oneOf: [DATA_EVENT_LIST_SCHEMA, DATA_EVENT_SUMMARY_SCHEMA] })
   async list(
     @WorkspaceId() workspaceId: string,
     @Query() query: ListDataEventsQueryDto,

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { PublicReason, READINESS_CHECKS, type ReadinessCheck } from './readiness-check';
 import { PublicRoute } from '../workspaces/workspace-auth.guard';
+import { DocumentedResponse } from '../shared/http/documented-route-schema';
 
 @ApiTags('Operations')
 @PublicRoute()
@@ -15,6 +16,10 @@ export class HealthController {
   @Get('live')
   @HttpCode(200)
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @DocumentedResponse({
+    type: 'object',
+    properties: { status: { type: 'string', enum: ['ok'] } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -22,6 +27,13 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({
     summary: 'Readiness: event store and read store reachable, no projection failed',
+  })
+  @DocumentedResponse({
+    type: 'object',
+    properties: {
+      status: { type: 'string', enum: ['ok'] },
+      checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok'] } },
+    },
   })
   async ready(): Promise<{ status: 'ok'; checks: Record<string, string> }> {
     const results = await Promise.all(

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import {
   PROJECTION_RUNNER,
@@ -71,6 +71,11 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics: process, log head, projections' })
+  @ApiProduces('text/plain; version=0.0.4')
+  @ApiOkResponse({
+    description: "Prometheus' text exposition format",
+    content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
+  })
   async metrics(): Promise<string> {
     // An unreachable store is what an operator scrapes for: the process figures still answer.
     const [head, statuses] = await Promise.all([

@@ -7,8 +7,65 @@ import {
   type ProjectionRunner,
   type ProjectionStatus,
 } from './projection-runner';
-
 import { NoFieldsBody, TakesNoBody } from '../shared/http/no-fields-body';
+import { DocumentedResponse } from '../shared/http/documented-route-schema';
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+const POSITION = { type: 'string', description: 'A log position, decimal' };
+const FAILURE_SCHEMA = {
+  type: ['object', 'null'],
+  properties: { event_id: nullable('string'), position: POSITION, error: { type: 'string' } },
+};
+
+/** `projectionJson`'s object in a list, for the document. */
+const PROJECTION_LIST_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['projection.list'] },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: ['projection'] },
+          name: { type: 'string' },
+          version: nullable('integer'),
+          build: nullable('string'),
+          state: {
+            type: 'string',
+            enum: ['catching_up', 'live', 'rebuilding', 'failed', 'standby', 'stopped'],
+          },
+          checkpoint: POSITION,
+          head_position: POSITION,
+          lag_positions: { type: 'string' },
+          lag_events: { type: 'string' },
+          lag_seconds: { type: 'number' },
+          failure: FAILURE_SCHEMA,
+          error: nullable('string'),
+          rebuild: {
+            type: ['object', 'null'],
+            properties: {
+              version: { type: 'integer' },
+              state: { type: 'string', enum: ['rebuilding', 'failed', 'stopped'] },
+              checkpoint: POSITION,
+              failure: FAILURE_SCHEMA,
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const projectionStartedSchema = (type: string, state: string) => ({
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: [type] },
+    name: { type: 'string' },
+    state: { type: 'string', enum: [state] },
+  },
+});
+
 @ApiTags('Operations')
 @ApiBearerAuth()
 @AdminRoute()
@@ -18,6 +75,7 @@ export class ProjectionAdminController {
 
   @Get()
   @ApiOperation({ summary: 'Status of every projection: version, checkpoint, head, lag, state' })
+  @DocumentedResponse(PROJECTION_LIST_SCHEMA)
   async list(): Promise<{ type: 'projection.list'; data: ReturnType<typeof projectionJson>[] }> {
     return { type: 'projection.list', data: (await this.runner.status()).map(projectionJson) };
   }
@@ -28,6 +86,7 @@ export class ProjectionAdminController {
   @ApiOperation({
     summary: 'Blue/green rebuild into fresh tables; the current build serves until the switch',
   })
+  @DocumentedResponse(projectionStartedSchema('projection.rebuild', 'started'), 202)
   async rebuild(
     @Param('name') name: string,
     @Body() _body: NoFieldsBody,
@@ -51,6 +110,7 @@ export class ProjectionAdminController {
   @ApiOperation({
     summary: 'Restart a failed projection (or failed rebuild) from its checkpoint, its cause fixed',
   })
+  @DocumentedResponse(projectionStartedSchema('projection.retry', 'restarted'), 202)
   async retry(
     @Param('name') name: string,
     @Body() _body: NoFieldsBody,

@@ -17,6 +17,9 @@ import { VisitorReadModel } from './queries/visitor-read-model';
 import { ConvertVisitorDto, FindVisitorQueryDto, UpdateVisitorDto } from './visitor.dto';
 import { VisitorNotFound } from './visitor.errors';
 import { toVisitorResponse } from './visitor.response';
+import { VISITOR_SCHEMA } from './visitor.response-schema';
+import { DocumentedResponse } from '../shared/http/documented-route-schema';
+import { CONTACT_RESPONSE_SCHEMA } from '../contacts/http/contact.response-schema';
 
 @ApiTags('Visitors')
 @ApiBearerAuth()
@@ -32,6 +35,7 @@ export class VisitorsController {
 
   @Get()
   @ApiOperation({ summary: "Retrieve a visitor by the messenger's user_id" })
+  @DocumentedResponse(VISITOR_SCHEMA)
   async find(
     @WorkspaceId() workspaceId: string,
     @Query() query: FindVisitorQueryDto,
@@ -46,6 +50,7 @@ export class VisitorsController {
   @Put()
   @WriteRoute()
   @ApiOperation({ summary: 'Update a visitor (by id or user_id)' })
+  @DocumentedResponse(VISITOR_SCHEMA)
   async update(@WorkspaceId() workspaceId: string, @Body() body: UpdateVisitorDto) {
     const { id, user_id, name, custom_attributes } = body;
     if (id === undefined && user_id === undefined) {
@@ -73,6 +78,7 @@ export class VisitorsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a visitor to a lead or user, merging into a matching user' })
+  @DocumentedResponse(CONTACT_RESPONSE_SCHEMA)
   async convert(
     @WorkspaceId() workspaceId: string,
     @Body() body: ConvertVisitorDto,

@@ -1,5 +1,5 @@
-import { validatorOf, type Schema } from '../support/openapi-schema';
-import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { type OpenApiDocument, type Schema, validatorOf } from '../support/openapi-schema';
+import { ACME_TOKEN, ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 describe('OpenAPI at /docs', () => {
   let service: TestApp;
@@ -190,5 +190,199 @@ describe('OpenAPI at /docs', () => {
     };
     visit(document.paths, '#/paths');
     expect(loose).toEqual([]);
+  });
+
+  describe('success answers', () => {
+    type Operation = {
+      responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+    };
+    type Document = OpenApiDocument & { paths: Record<string, Record<string, Operation>> };
+    const documentOf = async () =>
+      (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as Document;
+    /** The routes whose success answer has an empty body, as Intercom's do. */
+    const EMPTY_ANSWERS = ['POST /events', 'POST /events/summaries'];
+
+    it('are documented for every operation, with a schema of what each answers', async () => {
+      const document = await documentOf();
+      const undocumented = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods)
+          .filter(([method, operation]) => {
+            const success = Object.entries(operation.responses).filter(([status]) =>
+              /^2\d\d$/.test(status),
+            );
+            if (EMPTY_ANSWERS.includes(`${method.toUpperCase()} ${path}`))
+              return success.length !== 1 || success[0]![1].content !== undefined;
+            return !success.some(([, response]) =>
+              Object.values(response.content ?? {}).some((media) => media.schema !== undefined),
+            );
+          })
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(undocumented).toEqual([]);
+    });
+
+    it("fit the service's real answers, on a route of every controller", async () => {
+      const document = await documentOf();
+      const misfits: unknown[] = [];
+      const answered = new Set<string>();
+      /** Sends the request and checks its answer against what its operation documents. */
+      const call = async (
+        method: string,
+        template: string,
+        path: string,
+        init: { json?: unknown; token?: string; headers?: Record<string, string> } = {},
+      ): Promise<Record<string, unknown>> => {
+        const response = await service.request(path, { method, ...init });
+        const text = await response.text();
+        const at = `${method} ${template} (${response.status})`;
+        answered.add(`${method} ${template}`);
+        const documented =
+          document.paths[template]?.[method.toLowerCase()]?.responses[String(response.status)];
+        if (response.status >= 300 || documented === undefined) {
+          misfits.push([at, 'undocumented or unsuccessful', text.slice(0, 300)]);
+          return {};
+        }
+        if (EMPTY_ANSWERS.includes(`${method} ${template}`)) {
+          if (text !== '' || documented.content !== undefined) misfits.push([at, text]);
+          return {};
+        }
+        const mediaType = response.headers.get('content-type')!.split(';')[0]!;
+        const media = Object.entries(documented.content ?? {}).find(
+          ([type]) => type.split(';')[0] === mediaType,
+        )?.[1];
+        if (media === undefined) {
+          misfits.push([at, `${mediaType} is not documented`]);
+          return {};
+        }
+        if (mediaType !== 'application/json') {
+          if (media.schema.type !== 'string') misfits.push([at, media.schema]);
+          return {};
+        }
+        const body = JSON.parse(text) as Record<string, unknown>;
+        const validate = validatorOf(media.schema, document, { closed: true });
+        if (!validate(body)) misfits.push([at, validate.errors]);
+        return body;
+      };
+
+      const now = Math.floor(Date.now() / 1000);
+      const user = await call('POST', '/contacts', '/contacts', {
+        json: { role: 'user', email: 'fit@example.com', external_id: 'fit-1', owner_id: 7 },
+      });
+      const lead = await call('POST', '/contacts', '/contacts', {
+        json: { role: 'lead', email: 'fit@example.com', phone: '+15550100' },
+      });
+      await call('POST', '/contacts/merge', '/contacts/merge', {
+        json: { from: lead.id, into: user.id },
+      });
+      const other = await call('POST', '/contacts', '/contacts', { json: { role: 'lead' } });
+      const gone = await call('POST', '/contacts', '/contacts', { json: { role: 'lead' } });
+      const byUser = (route: string, query = '') =>
+        call('GET', `/contacts/{id}/${route}`, `/contacts/${String(user.id)}/${route}${query}`);
+      await call(
+        'GET',
+        '/contacts/{id}',
+        `/contacts/${String(user.id)}?include_merge_history=true`,
+      );
+      const merges = await call(
+        'GET',
+        '/contacts/{id}/merge_history',
+        `/contacts/${String(user.id)}/merge_history`,
+        {
+          headers: { 'Intercom-Version': '2.16' },
+        },
+      );
+      const timeline = await byUser('timeline', '?per_page=1');
+      for (const route of ['tags', 'subscriptions', 'companies', 'notes']) await byUser(route);
+      for (const action of ['archive', 'unarchive', 'block']) {
+        await call('POST', `/contacts/{id}/${action}`, `/contacts/${String(other.id)}/${action}`);
+      }
+      await call('DELETE', '/contacts/{id}', `/contacts/${String(gone.id)}`);
+
+      const segment = await call('POST', '/segments', '/segments', {
+        json: {
+          name: 'Fitting users',
+          rule: { field: 'email', operator: '=', value: 'fit@example.com' },
+        },
+      });
+      const segmentPath = `/segments/${String(segment.id)}`;
+      await call('GET', '/segments', '/segments?include_count=true');
+      await call('GET', '/segments/{id}', segmentPath);
+      await call('PUT', '/segments/{id}', segmentPath, {
+        json: { name: 'Fitting users, renamed' },
+      });
+      await call('POST', '/segments/preview', '/segments/preview', {
+        json: { rule: { field: 'role', operator: '=', value: 'user' } },
+      });
+      await call('GET', '/segments/{id}/contacts', `${segmentPath}/contacts`);
+      await call('GET', '/segments/{id}/contacts', `${segmentPath}/contacts?as_of=${now}`);
+      const history = await call(
+        'GET',
+        '/segments/{id}/history',
+        `${segmentPath}/history?per_page=1`,
+      );
+      await byUser('segments');
+      await call('DELETE', '/segments/{id}', segmentPath);
+
+      const ingested = await call('POST', '/messenger/events', '/messenger/events', {
+        json: {
+          events: [
+            { id: 'fit-seen', type: 'visitor.seen', occurred_at: now, visitor_id: 'fit-visitor' },
+          ],
+        },
+      });
+      expect(ingested.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+      await call('GET', '/visitors', '/visitors?user_id=fit-visitor');
+      await call('PUT', '/visitors', '/visitors', {
+        json: { user_id: 'fit-visitor', name: 'Fitting visitor' },
+      });
+      await call('POST', '/conversations', '/conversations', {
+        json: { from: { type: 'user', id: user.id }, body: 'Hello' },
+      });
+      await call('POST', '/visitors/convert', '/visitors/convert', {
+        json: { type: 'lead', visitor: { user_id: 'fit-visitor' }, user: {} },
+      });
+
+      await call('POST', '/events', '/events', {
+        json: { event_name: 'fitted', created_at: now, user_id: 'fit-1', metadata: { size: 'M' } },
+      });
+      await call('POST', '/events/summaries', '/events/summaries', {
+        json: {
+          user_id: 'fit-1',
+          event_summaries: { event_name: 'fitted', count: 2, first: now - 60, last: now },
+        },
+      });
+      const events = `/events?type=user&intercom_user_id=${String(user.id)}`;
+      const list = await call('GET', '/events', `${events}&per_page=1`);
+      const summary = await call('GET', '/events', `${events}&summary=true`);
+      await call('GET', '/data_attributes', '/data_attributes');
+
+      for (const path of ['/health/live', '/health/ready', '/metrics'])
+        await call('GET', path, path);
+      await call('GET', '/admin/projections', '/admin/projections', { token: ADMIN_TOKEN });
+      await call(
+        'POST',
+        '/admin/projections/{name}/rebuild',
+        '/admin/projections/contacts/rebuild',
+        {
+          token: ADMIN_TOKEN,
+        },
+      );
+
+      expect(misfits).toEqual([]);
+      // The lists checked held items to check.
+      for (const items of [merges.data, timeline.data, history.data, list.events, summary.events])
+        expect(items).toHaveLength(1);
+      // At least one operation of every tag (controller group) was answered and checked.
+      const tagsOf = (key: string) => {
+        const [method, path] = key.split(' ') as [string, string];
+        return (document.paths[path]![method.toLowerCase()] as { tags?: string[] }).tags ?? [];
+      };
+      const allTags = new Set(
+        Object.entries(document.paths).flatMap(([path, methods]) =>
+          Object.keys(methods).flatMap((method) => tagsOf(`${method.toUpperCase()} ${path}`)),
+        ),
+      );
+      expect(new Set([...answered].flatMap(tagsOf))).toEqual(allTags);
+    });
   });
 });

@@ -15,6 +15,13 @@ import type { MergeHistoryItem } from '../domain/contact.state';
 import { ContactErrorsFilter } from './contact-errors.filter';
 import { mergeHistoryOf, toMergeHistoryItem } from './contact.response';
 import { PerPageQuery } from './page-query';
+import { DocumentedResponse } from '../../shared/http/documented-route-schema';
+import {
+  CONTACT_COMPANIES_SCHEMA,
+  CONTACT_NOTES_SCHEMA,
+  CONTACT_TAGS_SCHEMA,
+  MERGE_HISTORY_LIST_SCHEMA,
+} from './contact.response-schema';
 
 /** The query of Intercom's page-numbered lists (a contact's companies and notes). */
 class NumberedPageQuery extends PerPageQuery {
@@ -61,6 +68,7 @@ export class ContactRelationsController {
   @ApiOperation({
     summary: "List a contact's tags, or its subscription types (none are kept: always empty)",
   })
+  @DocumentedResponse(CONTACT_TAGS_SCHEMA)
   async tagsOrSubscriptions(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -73,6 +81,7 @@ export class ContactRelationsController {
 
   @Get(':id/companies')
   @ApiOperation({ summary: "List a contact's companies (none are kept: always empty)" })
+  @DocumentedResponse(CONTACT_COMPANIES_SCHEMA)
   async companies(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -85,6 +94,7 @@ export class ContactRelationsController {
 
   @Get(':id/notes')
   @ApiOperation({ summary: "List a contact's notes (none are kept: always empty)" })
+  @DocumentedResponse(CONTACT_NOTES_SCHEMA)
   async notes(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -97,6 +107,7 @@ export class ContactRelationsController {
 
   @Get(':id/merge_history')
   @ApiOperation({ summary: 'The contacts merged into a user, by merge time (API 2.16)' })
+  @DocumentedResponse(MERGE_HISTORY_LIST_SCHEMA)
   async mergeHistory(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,

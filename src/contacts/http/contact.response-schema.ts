@@ -1,3 +1,5 @@
+import { LIST_PAGES_SCHEMA } from '../../shared/http/list-pages.schema';
+
 /**
  * JSON schema of the contact object (`toContactResponse`), given to Fastify as the 200 response
  * schema so it serializes with a compiled serializer instead of `JSON.stringify`. Every property
@@ -129,5 +131,86 @@ export const CONTACT_LIST_ROUTE_SCHEMA = {
         },
       },
     },
+  },
+};
+
+/** Intercom's `contact_reference` and the one flag a route changed (`contact_deleted`, …). */
+const contactReferenceWith = (flag: 'deleted' | 'archived' | 'blocked') => ({
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['contact'] },
+    id: { type: 'string' },
+    external_id: nullable('string'),
+    [flag]: { type: 'boolean' },
+  },
+});
+
+/** Intercom's `contact_deleted`. */
+export const CONTACT_DELETED_SCHEMA = contactReferenceWith('deleted');
+/** Intercom's `contact_archived` and `contact_unarchived`. */
+export const CONTACT_ARCHIVED_SCHEMA = contactReferenceWith('archived');
+/** Intercom's `contact_blocked`. */
+export const CONTACT_BLOCKED_SCHEMA = contactReferenceWith('blocked');
+
+/** `GET /contacts/{id}/timeline` (ours): `TimelinePage` as a list. */
+export const CONTACT_TIMELINE_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['list'] },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: ['timeline_event'] },
+          id: { type: 'string' },
+          event_type: { type: 'string' },
+          contact_id: { type: 'string' },
+          occurred_at: { type: 'integer', description: 'Event time, unix seconds' },
+          recorded_at: { type: 'integer', description: 'When the log stored it, unix seconds' },
+          position: { type: 'string', description: 'Log position, as X-Position gives it' },
+          cause: {
+            type: 'object',
+            properties: { actor: { type: 'string' }, causation_id: { type: 'string' } },
+          },
+          summary: { type: 'string' },
+        },
+      },
+    },
+    total_count: { type: 'integer' },
+    pages: LIST_PAGES_SCHEMA,
+  },
+};
+
+/** Tags and subscription types of a contact: Intercom's list, always empty here. */
+export const CONTACT_TAGS_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['list'] },
+    data: { type: 'array', maxItems: 0, items: { type: 'object' } },
+  },
+};
+
+/** Intercom's `company_list` and `note_list` answers for a contact: always empty here. */
+const emptyNumberedList = (items: 'companies' | 'data') => ({
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['list'] },
+    [items]: { type: 'array', maxItems: 0, items: { type: 'object' } },
+    total_count: { type: 'integer' },
+    pages: LIST_PAGES_SCHEMA,
+  },
+});
+export const CONTACT_COMPANIES_SCHEMA = emptyNumberedList('companies');
+export const CONTACT_NOTES_SCHEMA = emptyNumberedList('data');
+
+/** Intercom's `merge_history_list`. */
+export const MERGE_HISTORY_LIST_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['list'] },
+    data: { type: 'array', items: CONTACT_RESPONSE_SCHEMA.properties.merge_history.items },
+    next_cursor: { type: 'string', description: 'Absent on the last page' },
+    has_more: { type: 'boolean' },
   },
 };

@@ -15,7 +15,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
-import { DocumentedRouteSchema } from '../../shared/http/documented-route-schema';
+import {
+  DocumentedResponse,
+  DocumentedRouteSchema,
+} from '../../shared/http/documented-route-schema';
 import { SEARCH_REQUEST_SCHEMA } from '../search/contact-search.request-schema';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ContactAsOf } from '../queries/contact-as-of';
@@ -66,7 +69,14 @@ import { searchContacts, searchListResponse } from '../search/search-contacts';
 import { pagedByQueryParameters } from '../search/contact-search.errors';
 import { ContactErrorsFilter, contactProblemOf } from './contact-errors.filter';
 import { toContactResponse } from './contact.response';
-import { CONTACT_LIST_ROUTE_SCHEMA, CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
+import {
+  CONTACT_ARCHIVED_SCHEMA,
+  CONTACT_BLOCKED_SCHEMA,
+  CONTACT_DELETED_SCHEMA,
+  CONTACT_LIST_ROUTE_SCHEMA,
+  CONTACT_ROUTE_SCHEMA,
+  CONTACT_TIMELINE_SCHEMA,
+} from './contact.response-schema';
 import {
   IncludeMergeHistory,
   includeMergeHistoryOf,
@@ -335,6 +345,7 @@ export class ContactsController {
   @ApiOperation({
     summary: "The contact's events and those of contacts merged into it, by event time (ours)",
   })
+  @DocumentedResponse(CONTACT_TIMELINE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
   async timeline(
     @WorkspaceId() workspaceId: string,
@@ -389,6 +400,7 @@ export class ContactsController {
   @WriteRoute()
   @TakesNoBody()
   @ApiOperation({ summary: "Delete a contact (a visitor too: its data is erased as a lead's)" })
+  @DocumentedResponse(CONTACT_DELETED_SCHEMA)
   async remove(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -406,6 +418,7 @@ export class ContactsController {
   @HttpCode(200)
   @TakesNoBody()
   @ApiOperation({ summary: 'Archive a contact' })
+  @DocumentedResponse(CONTACT_ARCHIVED_SCHEMA)
   archive(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -419,6 +432,7 @@ export class ContactsController {
   @HttpCode(200)
   @TakesNoBody()
   @ApiOperation({ summary: 'Unarchive a contact' })
+  @DocumentedResponse(CONTACT_ARCHIVED_SCHEMA)
   unarchive(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -433,6 +447,7 @@ export class ContactsController {
   @HttpCode(200)
   @TakesNoBody()
   @ApiOperation({ summary: 'Block a contact' })
+  @DocumentedResponse(CONTACT_BLOCKED_SCHEMA)
   async block(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,

@@ -7,6 +7,8 @@ import { MinPosition } from '../../shared/http/intercom-version';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { SegmentReadModel } from '../queries/segment-read-model';
 import { SegmentErrorsFilter } from './segment-errors.filter';
+import { DocumentedResponse } from '../../shared/http/documented-route-schema';
+import { CONTACT_SEGMENTS_SCHEMA } from './segment.response-schema';
 import { toSegmentResponse } from './segment.response';
 
 @ApiTags('Contacts', 'Segments')
@@ -22,6 +24,7 @@ export class ContactSegmentsController {
 
   @Get(':id/segments')
   @ApiOperation({ summary: 'List the segments a contact belongs to' })
+  @DocumentedResponse(CONTACT_SEGMENTS_SCHEMA)
   async list(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,

@@ -57,6 +57,15 @@ import { rolesOf } from '../domain/segment-membership';
 import { parseStoredRule, validateSegmentRule } from '../domain/segment.rule';
 import { SegmentReadModel, type HistoryCursor } from '../queries/segment-read-model';
 import { SegmentErrorsFilter } from './segment-errors.filter';
+import { DocumentedResponse } from '../../shared/http/documented-route-schema';
+import {
+  SEGMENT_CONTACTS_SCHEMA,
+  SEGMENT_DEFINITION_SCHEMA,
+  SEGMENT_DELETED_SCHEMA,
+  SEGMENT_HISTORY_SCHEMA,
+  SEGMENT_LIST_SCHEMA,
+  SEGMENT_SCHEMA,
+} from './segment.response-schema';
 import {
   CreateSegmentRequest,
   ListSegmentsQuery,
@@ -91,6 +100,7 @@ export class SegmentsController {
 
   @Get()
   @ApiOperation({ summary: 'List all segments (with `include_count=true`, their member counts)' })
+  @DocumentedResponse(SEGMENT_LIST_SCHEMA)
   async list(
     @WorkspaceId() workspaceId: string,
     @Query() query: ListSegmentsQuery,
@@ -109,6 +119,7 @@ export class SegmentsController {
   @WriteRoute()
   @HttpCode(200)
   @ApiOperation({ summary: 'Define a segment (our extension: Intercom does this in its UI)' })
+  @DocumentedResponse(SEGMENT_DEFINITION_SCHEMA)
   async create(@WorkspaceId() workspaceId: string, @Body() body: CreateSegmentRequest) {
     if (body.rule === undefined)
       throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
@@ -121,6 +132,7 @@ export class SegmentsController {
   @Post('preview')
   @HttpCode(200)
   @ApiOperation({ summary: 'Count and first page of the members an unsaved rule selects now' })
+  @DocumentedResponse(SEGMENT_CONTACTS_SCHEMA)
   async preview(
     @WorkspaceId() workspaceId: string,
     @Body() body: PreviewSegmentRequest,
@@ -163,6 +175,7 @@ export class SegmentsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a segment' })
+  @DocumentedResponse(SEGMENT_SCHEMA)
   async retrieve(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -175,6 +188,7 @@ export class SegmentsController {
   @Put(':id')
   @WriteRoute()
   @ApiOperation({ summary: 'Rename a segment and/or change its rule (the rule version increases)' })
+  @DocumentedResponse(SEGMENT_DEFINITION_SCHEMA)
   async update(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -195,6 +209,7 @@ export class SegmentsController {
   @WriteRoute()
   @TakesNoBody()
   @ApiOperation({ summary: 'Delete a segment: every member leaves it' })
+  @DocumentedResponse(SEGMENT_DELETED_SCHEMA)
   async remove(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -210,6 +225,7 @@ export class SegmentsController {
 
   @Get(':id/contacts')
   @ApiOperation({ summary: 'Members, cursor-paginated; `as_of` (unix seconds) for a past instant' })
+  @DocumentedResponse(SEGMENT_CONTACTS_SCHEMA)
   async members(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
@@ -245,6 +261,7 @@ export class SegmentsController {
   @ApiOperation({
     summary: 'Entries and exits with time, cause (event or deadline) and rule version',
   })
+  @DocumentedResponse(SEGMENT_HISTORY_SCHEMA)
   async history(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,

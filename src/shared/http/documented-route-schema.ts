@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiResponse } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 type JsonSchema = Readonly<Record<string, unknown>>;
@@ -18,6 +18,13 @@ export const DocumentedRouteSchema = (schema: {
   );
 
 /**
+ * A route's success answer (`status`, 200 by default) as the document describes it, for routes
+ * that serialize without a route schema; the OpenAPI test checks real answers against it.
+ */
+export const DocumentedResponse = (schema: JsonSchema, status = 200): MethodDecorator =>
+  ApiResponse({ status, description: 'Success', schema: openApiSchemaOf(schema) });
+
+/**
  * JSON Schema (what Fastify reads) as OpenAPI 3.0 has it (what the document is): a type list
  * with `null` is one type marked `nullable`, and a list of several types is an `anyOf` of them,
  * each marked `nullable` when `null` is allowed (OpenAPI 3.0 reads `nullable` only beside a `type`).
@@ -32,8 +39,10 @@ export function openApiSchemaOf(schema: JsonSchema): SchemaObject {
           openApiSchemaOf(property),
         ]),
       );
-    } else if (key === 'items') {
+    } else if (key === 'items' || (key === 'additionalProperties' && typeof value === 'object')) {
       converted[key] = openApiSchemaOf(value as JsonSchema);
+    } else if (key === 'oneOf' || key === 'anyOf') {
+      converted[key] = (value as JsonSchema[]).map(openApiSchemaOf);
     } else if (key !== 'type') {
       converted[key] = value;
     }
