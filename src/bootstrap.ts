@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { REPORTS_POSITION_EXTENSION } from './shared/http/route-config';
 import { ERROR_LIST_SCHEMA } from './shared/http/intercom-error';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
@@ -112,16 +114,48 @@ export function configureApp(app: NestFastifyApplication): void {
   SwaggerModule.setup('docs', app, withErrorAnswers(document), { jsonDocumentUrl: 'docs/json' });
 }
 
-/** Every operation's other answers: the error envelope, whatever the status. */
+const X_POSITION = {
+  description:
+    'The log position of the write (at or past its last event): sent back as X-Min-Position, ' +
+    'a read reflects it',
+  schema: { type: 'string' },
+};
+
+/**
+ * Every operation's other answers: the error envelope, whatever the status, and a 503 that says
+ * when to retry (a store unreachable or full, the read models behind, the service draining).
+ * The success answers of writes carry their position.
+ */
 function withErrorAnswers(document: OpenAPIObject): OpenAPIObject {
+  const envelope = { 'application/json': { schema: ERROR_LIST_SCHEMA } };
   const errors = {
     description: "A refusal (4xx) or failure (5xx), in Intercom's error envelope",
-    content: { 'application/json': { schema: ERROR_LIST_SCHEMA } },
+    content: envelope,
+  };
+  const unavailable = {
+    description: 'Unavailable for now: retry after the delay',
+    headers: {
+      'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
+      'X-Position': {
+        ...X_POSITION,
+        description: 'When a write was stored but the read models have not caught up: its position',
+      },
+    },
+    content: envelope,
   };
   for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       const operation = item[method];
-      if (operation) operation.responses = { ...operation.responses, default: errors };
+      if (!operation) continue;
+      const marks = operation as unknown as Record<string, unknown>;
+      if (marks[REPORTS_POSITION_EXTENSION] === true) {
+        delete marks[REPORTS_POSITION_EXTENSION];
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (/^2\d\d$/.test(status))
+            (response as ResponseObject).headers = { 'X-Position': X_POSITION };
+        }
+      }
+      operation.responses = { ...operation.responses, '503': unavailable, default: errors };
     }
   }
   return document;

@@ -1,7 +1,14 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HttpProblem } from '../shared/http/intercom-error';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ERROR_LIST_SCHEMA, HttpProblem } from '../shared/http/intercom-error';
 import { ApiRoute } from '../shared/http/route-config';
 import { WorkspaceId } from '../workspaces/workspace-auth.guard';
 import { IngestMessengerEventsCommand } from './commands/ingest-messenger-events/ingest-messenger-events.command';
@@ -31,6 +38,23 @@ export class MessengerController {
   })
   @ApiBody({ schema: MESSENGER_BATCH_SCHEMA })
   @ApiOkResponse({ schema: INGESTION_RESULT_SCHEMA })
+  @ApiResponse({
+    status: 429,
+    description: 'The read models are behind the log: retry after the delay (no item was taken)',
+    headers: {
+      'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } },
+      'X-RateLimit-Limit': {
+        description: 'How far (in log positions) the read models may fall behind',
+        schema: { type: 'integer' },
+      },
+      'X-RateLimit-Remaining': { description: 'Always 0 on a 429', schema: { type: 'integer' } },
+      'X-RateLimit-Reset': {
+        description: 'Unix seconds when a retry is worthwhile',
+        schema: { type: 'integer' },
+      },
+    },
+    content: { 'application/json': { schema: ERROR_LIST_SCHEMA } },
+  })
   async ingest(
     @WorkspaceId() workspaceId: string,
     @Body() body: unknown,

@@ -194,7 +194,11 @@ describe('OpenAPI at /docs', () => {
 
   describe('success answers', () => {
     type Operation = {
-      responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+      parameters?: Array<{ name: string; in: string }>;
+      responses: Record<
+        string,
+        { content?: Record<string, { schema: Schema }>; headers?: Record<string, unknown> }
+      >;
     };
     type Document = OpenApiDocument & { paths: Record<string, Record<string, Operation>> };
     const documentOf = async () =>
@@ -242,6 +246,15 @@ describe('OpenAPI at /docs', () => {
           misfits.push([at, 'undocumented or unsuccessful', text.slice(0, 300)]);
           return {};
         }
+        // The headers the API sends beside a body are those the answer documents.
+        const documentedHeaders = Object.keys(documented.headers ?? {}).map((name) =>
+          name.toLowerCase(),
+        );
+        const sent = [...response.headers.keys()].filter((name) =>
+          /^(x-position|retry-after|x-ratelimit-.*)$/.test(name),
+        );
+        if (sent.sort().join() !== documentedHeaders.sort().join())
+          misfits.push([at, 'headers', sent, documentedHeaders]);
         if (EMPTY_ANSWERS.includes(`${method} ${template}`)) {
           if (text !== '' || documented.content !== undefined) misfits.push([at, text]);
           return {};
@@ -383,6 +396,47 @@ describe('OpenAPI at /docs', () => {
         ),
       );
       expect(new Set([...answered].flatMap(tagsOf))).toEqual(allTags);
+    });
+
+    it('document the headers the API reads and sends beside them', async () => {
+      const document = await documentOf();
+      // Reads of every controller take X-Min-Position: they refuse a bad one by its name.
+      for (const [template, path] of [
+        ['/contacts', '/contacts'],
+        ['/contacts/{id}', '/contacts/000000000000000000000000'],
+        ['/contacts/{id}/tags', '/contacts/000000000000000000000000/tags'],
+        ['/segments', '/segments'],
+        ['/contacts/{id}/segments', '/contacts/000000000000000000000000/segments'],
+        ['/visitors', '/visitors?user_id=nobody'],
+        ['/events', '/events?type=user&user_id=nobody'],
+        ['/data_attributes/{id}/values', '/data_attributes/name/values'],
+      ] as const) {
+        const refused = await service.request(path, { headers: { 'X-Min-Position': 'soon' } });
+        expect([path, refused.status, await refused.text()]).toEqual([
+          path,
+          400,
+          expect.stringContaining('"field":"X-Min-Position"'),
+        ]);
+        expect([path, document.paths[template]!.get!.parameters]).toEqual([
+          path,
+          expect.arrayContaining([
+            expect.objectContaining({ name: 'X-Min-Position', in: 'header' }),
+          ]),
+        ]);
+      }
+      // Any operation may answer 503 with when to retry; ingestion 429 with its rate limit.
+      for (const [path, methods] of Object.entries(document.paths)) {
+        for (const [method, operation] of Object.entries(methods)) {
+          expect([method, path, Object.keys(operation.responses['503']?.headers ?? {})]).toEqual([
+            method,
+            path,
+            expect.arrayContaining(['Retry-After']),
+          ]);
+        }
+      }
+      expect(
+        Object.keys(document.paths['/messenger/events']!.post!.responses['429']!.headers!).sort(),
+      ).toEqual(['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']);
     });
   });
 });

@@ -39,6 +39,7 @@ import {
 import {
   IntercomVersion,
   MinPosition,
+  MinPositionHeader,
   minPositionOf,
   RequestedVersion,
   refuseUnknownVersion,
@@ -278,6 +279,7 @@ export class ContactsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a contact' })
+  @MinPositionHeader()
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
   @IncludeMergeHistoryQuery()

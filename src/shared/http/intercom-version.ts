@@ -1,4 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from './intercom-error';
 
@@ -105,8 +106,24 @@ export const RequestedVersion = createParamDecorator(
     requestedVersionOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );
 
-/** See {@link minPositionOf}. */
+/** The document's entry for `X-Min-Position`, on every route that reads it. */
+export const MinPositionHeader = () =>
+  ApiHeader({
+    name: 'X-Min-Position',
+    required: false,
+    description:
+      'A log position (an X-Position a write answered): the answer reflects at least that write',
+    schema: { type: 'string', pattern: '^[0-9]{1,39}$' },
+  });
+
+/** See {@link minPositionOf}; the route documents the header. */
 export const MinPosition = createParamDecorator(
   (_data: unknown, context: ExecutionContext): bigint | undefined =>
     minPositionOf(context.switchToHttp().getRequest<FastifyRequest>()),
+  [
+    (target, key) => {
+      if (key !== undefined)
+        MinPositionHeader()(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+    },
+  ],
 );

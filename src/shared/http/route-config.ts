@@ -1,4 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { ApiExtension } from '@nestjs/swagger';
 
 /** What the API's Fastify hooks read from a route's config (`@ApiRoute`). */
 export interface ApiRouteConfig {
@@ -11,8 +13,17 @@ export interface ApiRouteConfig {
   readonly reportsPosition?: boolean;
 }
 
-/** Sets the route's `ApiRouteConfig` (one decorator: Nest keeps only the last route config). */
-export const ApiRoute = (config: ApiRouteConfig) => RouteConfig(config);
+/**
+ * Sets the route's `ApiRouteConfig` (one decorator: Nest keeps only the last route config). A
+ * route reporting its position is marked for the document (`REPORTS_POSITION_EXTENSION`).
+ */
+export const ApiRoute = (config: ApiRouteConfig) =>
+  config.reportsPosition === true
+    ? applyDecorators(RouteConfig(config), ApiExtension(REPORTS_POSITION_EXTENSION, true))
+    : RouteConfig(config);
+
+/** Marks the operations whose success answers carry `X-Position`, until the document says so. */
+export const REPORTS_POSITION_EXTENSION = 'x-reports-position';
 
 /** The usual write route. */
 export const WriteRoute = () => ApiRoute({ reportsPosition: true });
