@@ -82,7 +82,9 @@ export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = 
     standard('location.region', 'string', 'location_region', true),
     standard('location.city', 'string', 'location_city', true),
     standard('browser', 'string', 'browser', true),
+    standard('browser_language', 'string', 'browser_language', true),
     standard('os', 'string', 'os', true),
+    standard('avatar', 'string', 'avatar', true),
     standard('language_override', 'string', 'language_override', true),
   ].map((field) => [field.name, field]),
 );
