@@ -7,6 +7,7 @@ import {
 } from '../../src/contacts/domain/contact.attributes';
 import { CONTACT_EVENT_TYPES, toContactEvent } from '../../src/contacts/contact-event-codec';
 import type { ContactEventType } from '../../src/contacts/domain/contact.events';
+import { Set as PersistentSet } from 'immutable';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
 import {
   isLive,
@@ -297,7 +298,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     merge_history: parseJson<MergeHistoryItem[]>(row.merge_history, []),
     lastSeenRecordedAt: null,
     fieldWrittenAt: parseJson<FieldWrittenAt>(row.field_written_at, {}),
-    dataEventKeys: new Set(),
+    dataEventKeys: PersistentSet(),
   };
 }
 

@@ -1,5 +1,6 @@
+import { contactDecider } from './contact.decider';
 import type { ContactEvent } from './contact.events';
-import type { LiveContact } from './contact.state';
+import { dataEventKey, type LiveContact } from './contact.state';
 import {
   T0,
   deleted,
@@ -270,6 +271,21 @@ describe('contact evolve', () => {
       { type: 'DataEventTracked', data: { ...ids, name: 'ordered', createdAt: T0, metadata: {} } },
     ]);
     expect(user.dataEventKeys.size).toBe(1);
+  });
+
+  it('adds a data event to the state it makes, leaving the state it was folded from as it was', () => {
+    const tracked = (name: string): ContactEvent => ({
+      type: 'DataEventTracked',
+      data: { ...ids, name, createdAt: T0, metadata: {} },
+    });
+    const before = live([userCreated(), tracked('ordered')]);
+    const after = contactDecider.evolve(before, tracked('paid'));
+    const branch = contactDecider.evolve(before, tracked('refunded'));
+    expect(before.dataEventKeys.toArray()).toEqual([dataEventKey('ordered', T0)]);
+    expect(after.status === 'user' && after.dataEventKeys.has(dataEventKey('refunded', T0))).toBe(
+      false,
+    );
+    expect(branch.status === 'user' && branch.dataEventKeys.size).toBe(2);
   });
 
   it('keeps no PII once deleted', () => {

@@ -149,7 +149,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
           last_replied_at: later(contact.last_replied_at, last_replied_at ?? null),
           last_contacted_at: later(contact.last_contacted_at, last_contacted_at ?? null),
           dataEventKeys: event.data.dataEventKeys?.length
-            ? new Set([...contact.dataEventKeys, ...event.data.dataEventKeys])
+            ? contact.dataEventKeys.union(event.data.dataEventKeys)
             : contact.dataEventKeys,
           fieldWrittenAt: event.data.fieldWrittenAt
             ? { ...contact.fieldWrittenAt, ...event.data.fieldWrittenAt }
@@ -177,14 +177,14 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
     case 'DataEventTracked':
       return {
         ...contact,
-        dataEventKeys: new Set(contact.dataEventKeys).add(
+        dataEventKeys: contact.dataEventKeys.add(
           dataEventKey(event.data.name, event.data.createdAt),
         ),
       };
     case 'DataEventSummaryReported':
       return {
         ...contact,
-        dataEventKeys: new Set(contact.dataEventKeys).add(eventSummaryKey(event.data)),
+        dataEventKeys: contact.dataEventKeys.add(eventSummaryKey(event.data)),
       };
   }
 };

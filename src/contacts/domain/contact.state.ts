@@ -1,3 +1,4 @@
+import { Set as PersistentSet } from 'immutable';
 import {
   arrivalOf,
   EMPTY_STANDARD_ATTRIBUTES,
@@ -45,8 +46,12 @@ export interface LiveContact extends StandardAttributes {
   readonly lastSeenRecordedAt: UnixSeconds | null;
   /** When each field was last written, in event time (see `FieldWrittenAt`). */
   readonly fieldWrittenAt: FieldWrittenAt;
-  /** Keys (see `dataEventKey`) of the data events already tracked, for deduplication. */
-  readonly dataEventKeys: ReadonlySet<string>;
+  /**
+   * Keys (see `dataEventKey`) of the data events already tracked, for deduplication. Persistent:
+   * each event adds one without copying the others (a copied Set made folding a contact of
+   * 20,000 data events take tens of seconds, N²/2 insertions).
+   */
+  readonly dataEventKeys: PersistentSet<string>;
 }
 
 /** What a merge target needs from its source; also kept on the closed source. */
@@ -154,7 +159,7 @@ export const newLiveContact = (fields: {
   merge_history: [],
   lastSeenRecordedAt: null,
   fieldWrittenAt: {},
-  dataEventKeys: new Set(),
+  dataEventKeys: PersistentSet(),
 });
 
 const standardAttributesOf = (contact: LiveContact): StandardAttributes => ({
@@ -193,7 +198,7 @@ export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
     custom_attributes: state.custom_attributes,
     last_replied_at: state.last_replied_at,
     last_contacted_at: state.last_contacted_at,
-    dataEventKeys: [...state.dataEventKeys],
+    dataEventKeys: state.dataEventKeys.toArray(),
     fieldWrittenAt: state.fieldWrittenAt,
   };
 };
