@@ -43,6 +43,9 @@ describe('loadEnvironment', () => {
     ['WORKSPACE_TIME_ZONES', 'acme:Europe/Paris,acme:UTC'],
     ['ACCESS_TOKENS', 'acme:same-token-1,globex:same-token-1'],
     ['READ_YOUR_WRITES_TIMEOUT_MS', '0'],
+    ['INGESTION_MAX_LAG_MS', '0'],
+    // Not under READ_YOUR_WRITES_TIMEOUT_MS (5 s): writes would wait out their budget behind it.
+    ['INGESTION_MAX_LAG_MS', '5000'],
     ['PORT', '0x50'],
     ['SEEN_THROTTLE', '1e2'],
     ['HOST', ' '],

@@ -38,6 +38,23 @@ class KnownTimeZones implements ValidatorConstraintInterface {
 }
 
 /**
+ * A catch-up bound of ingestion as long as the read-your-writes timeout would let ingestion keep
+ * the read models so far behind that API writes answer 503 for it.
+ */
+@ValidatorConstraint({ name: 'belowReadYourWritesTimeout' })
+class BelowReadYourWritesTimeout implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    if (typeof value !== 'number') return true;
+    return value < (args.object as Environment).READ_YOUR_WRITES_TIMEOUT_MS;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    const timeout = (args.object as Environment).READ_YOUR_WRITES_TIMEOUT_MS;
+    return `must be less than READ_YOUR_WRITES_TIMEOUT_MS (${timeout}), well less: API writes wait behind the ingestion backlog`;
+  }
+}
+
+/**
  * `a:b,c:d` pairs name each key once: `UniquePairKeys` takes which side is the key. A token given
  * to two workspaces would silently belong to the last one; a workspace given two zones, likewise.
  */
@@ -149,6 +166,19 @@ export class Environment {
   INGESTION_MAX_LAG_EVENTS = 50_000;
 
   /**
+   * Backpressure of `POST /messenger/events`: when the read models ingestion feeds would take
+   * longer than this to apply what waits for them (at their recent pace), ingestion answers 429.
+   * Unset: a fifth of `READ_YOUR_WRITES_TIMEOUT_MS` (see `ingestionMaxLagMs`), so that API writes
+   * behind an ingestion backlog still answer within theirs.
+   */
+  @IsOptional()
+  @DecimalInteger()
+  @IsInt()
+  @Min(1)
+  @Validate(BelowReadYourWritesTimeout)
+  INGESTION_MAX_LAG_MS?: number;
+
+  /**
    * `workspace_id:IANA zone` pairs, comma-separated: search matches dates by whole days in the
    * workspace's zone (UTC for a workspace not named).
    */
@@ -181,6 +211,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'REQUEST_TIMEOUT_MS',
   'SEEN_THROTTLE',
   'INGESTION_MAX_LAG_EVENTS',
+  'INGESTION_MAX_LAG_MS',
   'WORKSPACE_TIME_ZONES',
   'FAULT_INJECTION',
 ];
@@ -208,4 +239,12 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
     );
   }
   return environment;
+}
+
+/** `INGESTION_MAX_LAG_MS`, or a fifth of `READ_YOUR_WRITES_TIMEOUT_MS` when it is unset. */
+export function ingestionMaxLagMs(environment: Environment): number {
+  return (
+    environment.INGESTION_MAX_LAG_MS ??
+    Math.max(1, Math.floor(environment.READ_YOUR_WRITES_TIMEOUT_MS / 5))
+  );
 }

@@ -1,6 +1,6 @@
 import { DATA_EVENT_READ_MODELS } from '../../projections/read-models';
 import { Inject, Injectable } from '@nestjs/common';
-import { Environment } from '../config/environment';
+import { Environment, ingestionMaxLagMs } from '../config/environment';
 import { PROJECTION_RUNNER, type ProjectionRunner } from '../projection-runner/projection-runner';
 import { CLOCK, type Clock } from '../shared/clock';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
@@ -14,10 +14,12 @@ const CHECK_INTERVAL_MS = 250;
 const RETRY_AFTER_SECONDS = 1;
 
 /**
- * Backpressure for ingestion: when the read models ingestion feeds are more than
- * `INGESTION_MAX_LAG_EVENTS` positions behind the head of the log, new batches are refused with
- * 429 and `Retry-After` instead of letting the read side fall ever further behind. A batch already
- * admitted is never cut short.
+ * Backpressure for ingestion: new batches are refused with 429 and `Retry-After` while the read
+ * models ingestion feeds would take longer than `INGESTION_MAX_LAG_MS` to apply what waits for
+ * them, at the pace they have applied events lately, and in any case while they are more than
+ * `INGESTION_MAX_LAG_EVENTS` positions behind the head of the log. A count alone let PostgreSQL's
+ * read models fall seconds behind, past what an API write waits for them
+ * (`READ_YOUR_WRITES_TIMEOUT_MS`). A batch already admitted is never cut short.
  */
 @Injectable()
 export class IngestionBackpressure {
@@ -54,13 +56,35 @@ export class IngestionBackpressure {
     );
   }
 
-  /** Whether the read models have not yet applied everything up to `head - max lag`. */
   private async projectionsBehind(): Promise<boolean> {
+    return (await this.beyondEventBound()) || (await this.beyondTimeBound());
+  }
+
+  /** Whether the read models have not yet applied everything up to `head - max lag`. */
+  private async beyondEventBound(): Promise<boolean> {
     const bound = this.store.positionEventsBefore(
       await this.store.headPosition(),
       this.environment.INGESTION_MAX_LAG_EVENTS,
     );
     if (bound <= 0n) return false;
     return !(await this.runner.waitFor(bound, 0, INGESTION_READ_MODELS));
+  }
+
+  /**
+   * Whether a read model would take longer than the bound to apply what waits for it. One with
+   * nothing waiting is never behind, however slow it was; one failed, or without a recent pace
+   * to go by, is held to the event-count bound alone: refusing on a pace nothing measures could
+   * refuse for good.
+   */
+  private async beyondTimeBound(): Promise<boolean> {
+    const boundMs = ingestionMaxLagMs(this.environment);
+    const readModels = await this.runner.catchUp(INGESTION_READ_MODELS);
+    if (readModels.some((readModel) => readModel.failed)) return false;
+    return readModels.some(
+      ({ lagEvents, eventsPerSecond }) =>
+        lagEvents > 0n &&
+        eventsPerSecond !== undefined &&
+        (Number(lagEvents) / eventsPerSecond) * 1000 > boundMs,
+    );
   }
 }

@@ -13,6 +13,7 @@ import {
   type ProjectionRegistry,
 } from './projection-registry';
 import { SubscriptionBatcher } from './subscription-batcher';
+import { ApplyPace } from './apply-pace';
 
 export type FeedPhase = 'idle' | 'catching_up' | 'live' | 'failed' | 'stopped';
 
@@ -64,6 +65,8 @@ export class ProjectionFeed {
   phase: FeedPhase = 'idle';
   checkpoint = 0n;
   failure: ProjectionFailure | undefined;
+  /** How fast this feed has worked through waiting events lately (for ingestion's backpressure). */
+  readonly pace = new ApplyPace();
 
   private stopping = false;
   private abort = new AbortController();
@@ -124,12 +127,24 @@ export class ProjectionFeed {
       this.subscription = subscription;
       this.batcher = batcher;
       try {
+        // While batches are ready one after another, the time between commits is all work
+        // (reading included); a wait for the log to grow is not.
+        let workSince: number | undefined;
         for (;;) {
+          if (!batcher.ready) workSince = undefined;
           const batch = await batcher.next();
           if (this.stopping) return;
+          workSince ??= performance.now();
           const fresh = batch.events.filter((event) => event.position > this.checkpoint);
           if (fresh.length > 0) {
+            const from = this.checkpoint;
             await this.commit(fresh);
+            const committedAt = performance.now();
+            this.pace.record(
+              Number(this.eventStore.eventsBetween(from, this.checkpoint)),
+              committedAt - workSince,
+            );
+            workSince = committedAt;
             resubscribes = 0;
           }
           if (batch.caughtUp) await this.reachedHead(batch.caughtUp.position);

@@ -60,6 +60,19 @@ export interface ProjectionStatus {
     | undefined;
 }
 
+/** How far a projection is from the head of the log, and how fast it has been closing in. */
+export interface ProjectionCatchUp {
+  readonly name: string;
+  readonly failed: boolean;
+  /** About how many log events it has yet to pass; 0 when none it handles is waiting. */
+  readonly lagEvents: bigint;
+  /**
+   * Log events it passed per second of work lately (see `ApplyPace`); undefined when it has no
+   * recent measure (it idled a while, has just started, or another instance feeds it).
+   */
+  readonly eventsPerSecond: number | undefined;
+}
+
 export interface ProjectionRunnerOptions {
   /** Most events per transaction. Default 500. */
   readonly batchSize?: number;
@@ -283,6 +296,30 @@ export class ProjectionRunner {
       if (remaining <= 0) return false;
       await this.progressOrTimeout(Math.min(remaining, this.waitPollMs), seen);
     }
+  }
+
+  /** Where each named projection stands against the head of the log, and its recent pace. */
+  async catchUp(names: readonly string[]): Promise<ProjectionCatchUp[]> {
+    const head = await this.eventStore.headPosition();
+    return Promise.all(
+      names.map(async (name) => {
+        const slot = this.slot(name);
+        const { active } = slot;
+        const failed = this.stateOf(slot) === 'failed';
+        const eventsPerSecond = active?.pace.eventsPerSecond();
+        if (await this.hasPassed(slot, head))
+          return { name, failed, lagEvents: 0n, eventsPerSecond };
+        const checkpoint =
+          active?.checkpoint ??
+          (slot.entry ? await this.registry.readCheckpoint(name, slot.entry.active.id) : 0n);
+        return {
+          name,
+          failed,
+          lagEvents: this.eventStore.eventsBetween(checkpoint, head),
+          eventsPerSecond,
+        };
+      }),
+    );
   }
 
   async status(): Promise<ProjectionStatus[]> {

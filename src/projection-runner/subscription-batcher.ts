@@ -53,6 +53,11 @@ export class SubscriptionBatcher {
     return { events, caughtUp, ended, failure: ended ? this.failure : undefined };
   }
 
+  /** Whether a next batch has events (or a marker) ready: `next` would not wait for the log. */
+  get ready(): boolean {
+    return this.buffer.length > 0;
+  }
+
   /** Ends the batches now (the caller closes the subscription itself). */
   stop(): void {
     this.ended = true;

@@ -1,4 +1,6 @@
 import { CommandBus } from '@nestjs/cqrs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { contactsProjection } from '../../projections/contacts/contacts.projection';
 import { DeleteContactCommand } from '../../src/contacts/commands/delete-contact/delete-contact.command';
 import { ContactLocator } from '../../src/identity-resolution/contact-locator';
 import { completionIdOf } from '../../src/messenger/ingestion-records';
@@ -1455,5 +1457,63 @@ describe('POST /messenger/events backpressure', () => {
       });
       return response.status === 200 ? response : undefined;
     });
+  });
+});
+
+describe("POST /messenger/events backpressure on the read models' pace", () => {
+  let service: TestApp;
+  afterAll(() => service.close());
+
+  // On PostgreSQL the read models applied a backlog just under INGESTION_MAX_LAG_EVENTS slower than
+  // READ_YOUR_WRITES_TIMEOUT_MS: ingestion went on while nearly every API write answered 503.
+  it('answers 429 while the read models would take longer than INGESTION_MAX_LAG_MS to catch up, though far fewer events than INGESTION_MAX_LAG_EVENTS wait', async () => {
+    service = await startTestApp({ INGESTION_MAX_LAG_MS: '100' });
+    const apply = contactsProjection.apply.bind(contactsProjection);
+    const slowly = jest
+      .spyOn(contactsProjection, 'apply')
+      .mockImplementation(async (events, db, tables) => {
+        await delay(20 * events.length);
+        return apply(events, db, tables);
+      });
+    const now = Math.floor(Date.now() / 1000);
+    let batches = 0;
+    const post = () => {
+      batches += 1;
+      return service.request('/messenger/events', {
+        method: 'POST',
+        json: {
+          events: Array.from({ length: 10 }, (_, index) => ({
+            id: `paced-${batches}-${index}`,
+            type: 'visitor.seen',
+            occurred_at: now,
+            visitor_id: `paced-${batches}-${index}`,
+          })),
+        },
+      });
+    };
+    try {
+      const refused = await eventually(
+        async () => {
+          const response = await post();
+          return response.status === 429 ? response : undefined;
+        },
+        20_000,
+        'a 429',
+      );
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.headers.get('x-ratelimit-limit')).toBe('50000');
+      expect(await refused.json()).toMatchObject({ errors: [{ code: 'rate_limit_exceeded' }] });
+      expect(batches).toBeLessThan(50_000 / 10);
+    } finally {
+      slowly.mockRestore();
+    }
+    await eventually(
+      async () => {
+        const response = await post();
+        return response.status === 200 ? response : undefined;
+      },
+      20_000,
+      'a 200',
+    );
   });
 });
