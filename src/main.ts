@@ -3,9 +3,11 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { type Environment, InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
+import { UnfinishedRequests } from './shared/http/unfinished-requests';
 import { StartFailure } from './shared/start-failure';
 
 const SHUTDOWN_GRACE_MS = 15_000;
+const UNFINISHED_REQUEST_GRACE_MS = 1000;
 
 async function main(): Promise<void> {
   let environment;
@@ -69,9 +71,14 @@ async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<
   }, SHUTDOWN_GRACE_MS);
   forced.unref();
   // A keep-alive connection whose request finishes during the drain turns idle after the server
-  // stopped accepting; close such connections as they appear so the drain can end.
+  // stopped accepting; close such connections as they appear so the drain can end. A request
+  // still arriving a second into the drain is not waited for (nor is a silent connection).
   const server = app.getHttpServer() as Server;
-  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  const drainStarted = Date.now();
+  const sweeper = setInterval(() => {
+    server.closeIdleConnections();
+    if (Date.now() - drainStarted >= UNFINISHED_REQUEST_GRACE_MS) UnfinishedRequests.end(server);
+  }, 100);
   sweeper.unref();
   try {
     await app.close();

@@ -78,6 +78,26 @@ describe('the service process (embedded default)', () => {
     expect(types).toContain('UserCreated');
   });
 
+  it('on SIGTERM does not wait for a request that stopped arriving, nor a silent connection: it exits 0', async () => {
+    const service = await spawnService({ DATA_DIR: dataDir, ACCESS_TOKENS: 'acme:token-of-acme' });
+    await waitUntilReady(service);
+    const { hostname, port } = new URL(service.baseUrl);
+    const open = (request: string) => {
+      const socket = connect(Number(port), hostname, () => socket.write(request));
+      socket.on('error', () => undefined);
+      return new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    };
+    const stalled = open(
+      'POST /contacts HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer token-of-acme\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":',
+    );
+    const silent = open('');
+    await delay(200);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    await Promise.all([stalled, silent]);
+  });
+
   it('stops at start-up with a message naming a bad variable', async () => {
     const service = await spawnService({ DATA_DIR: dataDir, PORT: 'eighty' });
     expect(await service.exited).toBe(1);
