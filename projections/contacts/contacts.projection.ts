@@ -288,7 +288,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     location: locationOfRow(row),
     ...arrivalOf(row),
     archived: row.archived === 1,
-    blocked: false,
+    blockedAt: null,
     user_id: row.visitor_user_id,
     created_at: row.created_at,
     updated_at: row.updated_at,

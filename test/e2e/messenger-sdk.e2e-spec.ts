@@ -334,7 +334,8 @@ describe('Visitors, conversations and data events through the official intercom-
           {
             id: 'blocked-conversation',
             type: 'conversation.started',
-            occurred_at: now,
+            // Ahead of the clock by less than producers drift: it happens now, after the block.
+            occurred_at: Math.floor(Date.now() / 1000) + 60,
             visitor_id: 'sdk-visitor-blocked',
             conversation_id: 'c-blocked',
           },
@@ -345,13 +346,22 @@ describe('Visitors, conversations and data events through the official intercom-
             visitor_id: 'sdk-visitor-blocked',
             context: { browser: 'chrome' },
           },
+          {
+            id: 'conversation-before-the-block',
+            type: 'conversation.started',
+            occurred_at: now - 30,
+            visitor_id: 'sdk-visitor-blocked',
+            conversation_id: 'c-earlier',
+          },
         ],
       },
     });
     const { results } = (await ingested.json()) as { results: Array<Record<string, unknown>> };
     expect(results[0]).toMatchObject({ status: 'rejected', errors: [{ code: 'contact_blocked' }] });
-    // Blocked from talking, not from being seen.
+    // Blocked from talking, not from being seen; what it said before the block, reported late,
+    // stands.
     expect(results[1]).toMatchObject({ status: 'accepted', contact_id: id });
+    expect(results[2]).toMatchObject({ status: 'accepted', contact_id: id });
 
     const timeline = await service.request(`/contacts/${id}/timeline`);
     const { data } = (await timeline.json()) as {
@@ -359,7 +369,7 @@ describe('Visitors, conversations and data events through the official intercom-
     };
     const blocks = data.filter((entry) => entry.event_type === 'ContactBlocked');
     expect(blocks).toEqual([expect.objectContaining({ summary: 'Blocked' })]);
-    expect(data.filter((entry) => entry.event_type === 'ConversationStarted')).toHaveLength(1);
+    expect(data.filter((entry) => entry.event_type === 'ConversationStarted')).toHaveLength(2);
 
     // A visitor is no contact of this API, and an unknown id is no contact at all.
     const visitor = await seeVisitor('sdk-visitor-not-blocked');

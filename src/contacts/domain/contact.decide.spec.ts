@@ -712,7 +712,21 @@ describe('contact decider', () => {
         given([leadCreated(), blocked])
           .when({ type, data: ids, now })
           .thenThrows(ContactIsBlocked, { code: 'contact_blocked' });
+        given([leadCreated(), blocked])
+          .when({ type, data: { ...ids, occurredAt: T0 + 1 }, now })
+          .thenThrows(ContactIsBlocked);
       }
+    });
+
+    it('takes a conversation it had before the block, reported late', () => {
+      given([leadCreated(), blocked])
+        .when({ type: 'StartConversation', data: { ...ids, occurredAt: T0 }, now })
+        .then([
+          {
+            type: 'ConversationStarted',
+            data: { ...ids, startedAt: T0, conversationId: null },
+          },
+        ]);
     });
 
     it('keeps a blocked contact blocked through archiving, and lets it be seen', () => {

@@ -164,17 +164,19 @@ const becomeLeadIfVisitor = (
       ]
     : [];
 
-/** A contact that may still talk to the workspace. */
-const requireUnblocked = (state: ContactState, contactId: string): LiveContact => {
-  const contact = requireLive(state, contactId);
-  if (contact.blocked) throw new ContactIsBlocked(contactId);
-  return contact;
+/**
+ * A contact blocked by `at` talks to the workspace no more; a conversation it had before the
+ * block and reported late stands, as any late event does.
+ */
+const refuseIfBlockedAt = (contact: LiveContact, at: UnixSeconds): void => {
+  if (contact.blockedAt !== null && at >= contact.blockedAt) throw new ContactIsBlocked(contact.id);
 };
 
 export const startConversation = (command: StartConversation, state: ContactState): Decision => {
   const { contactId, workspaceId } = command.data;
-  const contact = requireUnblocked(state, contactId);
+  const contact = requireLive(state, contactId);
   const startedAt = eventTime(command);
+  refuseIfBlockedAt(contact, startedAt);
   return [
     {
       type: 'ConversationStarted',
@@ -191,8 +193,9 @@ export const startConversation = (command: StartConversation, state: ContactStat
 
 export const replyToOutbound = (command: ReplyToOutbound, state: ContactState): Decision => {
   const { contactId, workspaceId } = command.data;
-  const contact = requireUnblocked(state, contactId);
+  const contact = requireLive(state, contactId);
   const repliedAt = eventTime(command);
+  refuseIfBlockedAt(contact, repliedAt);
   return [
     {
       type: 'OutboundReplied',
@@ -391,7 +394,7 @@ export const archiveContact = (command: ArchiveContact, state: ContactState): De
 export const blockContact = (command: BlockContact, state: ContactState): Decision => {
   const { contactId, workspaceId } = command.data;
   const contact = requireLive(state, contactId);
-  if (contact.blocked) return [];
+  if (contact.blockedAt !== null) return [];
   const blocked: ContactBlocked = {
     type: 'ContactBlocked',
     data: { contactId, workspaceId, blockedAt: command.now },

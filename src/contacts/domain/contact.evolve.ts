@@ -127,7 +127,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
     case 'ContactUnarchived':
       return touched({ ...contact, archived: false }, event.data.unarchivedAt);
     case 'ContactBlocked':
-      return touched({ ...contact, blocked: true }, event.data.blockedAt);
+      return touched({ ...contact, blockedAt: event.data.blockedAt }, event.data.blockedAt);
     case 'ContactMergeReverted':
       return contact;
     case 'ContactMergedInto': {

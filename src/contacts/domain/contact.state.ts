@@ -31,8 +31,11 @@ export interface LiveContact extends StandardAttributes {
   readonly id: string;
   readonly workspace_id: string;
   readonly archived: boolean;
-  /** Blocked contacts start no conversations and reply to nothing (ContactBlocked). */
-  readonly blocked: boolean;
+  /**
+   * When the contact was blocked (ContactBlocked): from then on, by event time, it starts no
+   * conversation and replies to nothing; null while it is not blocked.
+   */
+  readonly blockedAt: UnixSeconds | null;
   /** The visitor's anonymous messenger id; kept after the visitor became a lead or user. */
   readonly user_id: string | null;
   readonly created_at: UnixSeconds;
@@ -149,7 +152,7 @@ export const newLiveContact = (fields: {
   location: EMPTY_STANDARD_ATTRIBUTES.location,
   ...NO_ARRIVAL,
   archived: false,
-  blocked: false,
+  blockedAt: null,
   user_id: null,
   created_at: fields.created_at,
   updated_at: fields.created_at,
