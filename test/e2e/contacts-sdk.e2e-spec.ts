@@ -193,8 +193,13 @@ describe('Contacts and data attributes through the official intercom-client SDK'
     expect(third.data.map(({ id }) => id)).toEqual(everyone.slice(4, 6));
     expect(third.response.pages).toMatchObject({ page: 3 });
 
+    expect(second.response.pages?.total_pages).toBe(Math.ceil(everyone.length / 2));
     const beyond = await client.contacts.list({ per_page: 2, page: 1_000_000 });
     expect(beyond.data).toEqual([]);
+    expect(beyond.response.pages).toMatchObject({
+      page: 1_000_000,
+      total_pages: Math.ceil(everyone.length / 2),
+    });
     expect(await statusOf(client.contacts.list({ per_page: 2, page: 1_000_001 }))).toBe(400);
   });
 

@@ -159,7 +159,11 @@ export async function searchContacts<DB>(
       type: 'pages',
       page,
       per_page: pagination.perPage,
-      total_pages: totalPagesOf(page, pagination.perPage, totalCount),
+      // A numbered page past the last is empty, and counts no pages of its own.
+      total_pages:
+        cursor === undefined
+          ? Math.ceil(totalCount / pagination.perPage)
+          : totalPagesOf(page, pagination.perPage, totalCount),
       ...(next ? { next } : {}),
     },
   };
