@@ -1291,6 +1291,18 @@ describe('POST /messenger/events', () => {
         ['rejected', [expect.objectContaining({ field: 'events[2]' })]],
       ]);
       expect(results[1]!.errors![0]!.message).toMatch(/more than 1000 members/);
+      // An item wrong in hundreds of ways names the first ten.
+      const [wrongEverywhere] = await ingest([item('crowd-500', members(500))]);
+      expect(wrongEverywhere!.status).toBe('rejected');
+      expect(wrongEverywhere!.errors).toHaveLength(10);
+      // The batch's envelope is held to the limit as any body is: one error.
+      const envelope = await service.request('/messenger/events', {
+        method: 'POST',
+        json: { events: [], ...members(60_000) },
+      });
+      expect(envelope.status).toBe(400);
+      const { errors } = (await envelope.json()) as { errors: unknown[] };
+      expect(errors).toHaveLength(1);
     });
 
     it('refuses a body that is not UTF-8 whole, rather than reading its bytes as other text', async () => {

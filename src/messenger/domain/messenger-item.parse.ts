@@ -67,6 +67,9 @@ const CONTEXT_STRINGS = [
 
 const LOCATION_FIELDS = ['country', 'region', 'city'] as const;
 
+/** Problems named per rejected item, at most. */
+export const MAX_PROBLEMS_PER_ITEM = 10;
+
 type PlainObject = Readonly<Record<string, unknown>>;
 
 const isPlainObject = (value: unknown): value is PlainObject =>
@@ -187,7 +190,10 @@ export function parseMessengerItem(
   }
 
   if (problems.length > 0 || id === undefined || type === undefined || occurredAt === undefined) {
-    return { ok: false, id: typeof raw.id === 'string' ? raw.id : null, problems };
+    // The first few name what to mend; a batch of items each wrong in hundreds of ways would
+    // otherwise answer megabytes of problems.
+    const named = problems.slice(0, MAX_PROBLEMS_PER_ITEM);
+    return { ok: false, id: typeof raw.id === 'string' ? raw.id : null, problems: named };
   }
   return {
     ok: true,

@@ -104,15 +104,16 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   }
   const checksItemsItself = (request.routeOptions.config as ApiRouteConfig | undefined)
     ?.checksItemsItself;
-  if (depthExceeds(checksItemsItself ? withoutItems(request.body) : request.body, MAX_BODY_DEPTH)) {
+  // A batch's items are checked one by one by the route; its envelope here, as any body.
+  const envelope = checksItemsItself ? withoutItems(request.body) : request.body;
+  if (depthExceeds(envelope, MAX_BODY_DEPTH)) {
     return HttpProblem.of(
       400,
       'parameter_invalid',
       `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
     );
   }
-  if (checksItemsItself) return undefined;
-  const crowdedObject = crowdedObjectPath(request.body);
+  const crowdedObject = crowdedObjectPath(envelope);
   if (crowdedObject !== undefined)
     return HttpProblem.of(
       400,
@@ -120,6 +121,7 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
       crowdedObjectMessage(crowdedObject),
       crowdedObject || undefined,
     );
+  if (checksItemsItself) return undefined;
   const prototypeKey = prototypeKeyPath(request.body);
   if (prototypeKey !== undefined)
     return HttpProblem.of(
