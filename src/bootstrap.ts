@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { REPORTS_POSITION_EXTENSION } from './shared/http/route-config';
+import { PUBLIC_ROUTE_EXTENSION } from './workspaces/workspace-auth.guard';
 import { ERROR_LIST_SCHEMA } from './shared/http/intercom-error';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
@@ -150,6 +151,12 @@ function withErrorAnswers(document: OpenAPIObject): OpenAPIObject {
       const operation = item[method];
       if (!operation) continue;
       const marks = operation as unknown as Record<string, unknown>;
+      if (marks[PUBLIC_ROUTE_EXTENSION] === true) {
+        delete marks[PUBLIC_ROUTE_EXTENSION];
+        operation.parameters = operation.parameters?.filter(
+          (parameter) => !('name' in parameter) || parameter.name !== 'Intercom-Version',
+        );
+      }
       if (marks[REPORTS_POSITION_EXTENSION] === true) {
         delete marks[REPORTS_POSITION_EXTENSION];
         for (const [status, response] of Object.entries(operation.responses)) {

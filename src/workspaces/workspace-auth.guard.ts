@@ -3,9 +3,11 @@ import {
   type ExecutionContext,
   Injectable,
   SetMetadata,
+  applyDecorators,
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { refuseUnknownVersion } from '../shared/http/intercom-version';
@@ -17,8 +19,17 @@ const ROUTE_ACCESS = Symbol('ROUTE_ACCESS');
 /** Who may call a route: anyone, a workspace's token (the default), or an administrator. */
 type RouteAccess = 'public' | 'workspace' | 'admin';
 
-/** Marks a route that needs no access token (health, docs, metrics). */
-export const PublicRoute = () => SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess);
+/**
+ * Marks a route that needs no access token (health, docs, metrics). Such routes are no part of
+ * Intercom's API: they ignore Intercom-Version, and the document says so (`PUBLIC_ROUTE_EXTENSION`).
+ */
+export const PublicRoute = () =>
+  applyDecorators(
+    SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess),
+    ApiExtension(PUBLIC_ROUTE_EXTENSION, true),
+  );
+
+export const PUBLIC_ROUTE_EXTENSION = 'x-public-route';
 
 /** Marks the operations routes, which act on every workspace (see `AdminAccess`). */
 export const AdminRoute = () => SetMetadata(ROUTE_ACCESS, 'admin' satisfies RouteAccess);

@@ -94,6 +94,12 @@ describe('OpenAPI at /docs', () => {
     expect(document.paths['/contacts/{id}']!.get!.parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'Intercom-Version', in: 'header' })]),
     );
+    // Health and metrics are no part of Intercom's API and ignore the header.
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      const names = (document.paths[path]!.get!.parameters ?? []).map(({ name }) => name);
+      expect({ path, names }).toEqual({ path, names: [] });
+      expect(document.paths[path]!.get).not.toHaveProperty('x-public-route');
+    }
     expect(document.components.securitySchemes.bearer).toMatchObject({
       type: 'http',
       scheme: 'bearer',
