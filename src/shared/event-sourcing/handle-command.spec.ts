@@ -42,6 +42,50 @@ describe('handleCommand', () => {
     expect(outcome).toEqual({ events: [], state: 0, position: undefined });
   });
 
+  it('reads only past the fold it knows, and still sees what another process wrote since', async () => {
+    for (let index = 0; index < 5; index += 1)
+      await handleCommand(
+        store,
+        'counter-5',
+        counter,
+        { type: 'Increment', by: 1, limit: 10 },
+        { metadata },
+      );
+    const read = store.readStream.bind(store);
+    const eventsRead: bigint[] = [];
+    store.readStream = async function* (streamId, options) {
+      for await (const event of read(streamId, options)) {
+        eventsRead.push(event.revision);
+        yield event;
+      }
+    };
+    expect(await loadState(store, 'counter-5', counter)).toEqual({ state: 5, revision: 4n });
+    expect(eventsRead).toEqual([]);
+    // Another process (another view of the store, with a cache of its own) writes twice.
+    const other = Object.create(store) as EventStore;
+    await handleCommand(
+      other,
+      'counter-5',
+      counter,
+      { type: 'Increment', by: 2, limit: 10 },
+      {
+        metadata,
+      },
+    );
+    await handleCommand(
+      other,
+      'counter-5',
+      counter,
+      { type: 'Increment', by: 1, limit: 10 },
+      {
+        metadata,
+      },
+    );
+    eventsRead.length = 0;
+    expect(await loadState(store, 'counter-5', counter)).toEqual({ state: 8, revision: 6n });
+    expect(eventsRead).toEqual([5n, 6n]);
+  });
+
   it('re-reads and re-decides after a concurrent write by another process, so the invariant holds', async () => {
     // Each view of the store stands for another process: it has its own writers and fold cache.
     const processes = [
