@@ -43,14 +43,17 @@ describe('handleCommand', () => {
   });
 
   it('reads only past the fold it knows, and still sees what another process wrote since', async () => {
-    for (let index = 0; index < 5; index += 1)
-      await handleCommand(
-        store,
+    const increment = (by: EventStore, amount: number) =>
+      handleCommand(
+        by,
         'counter-5',
         counter,
-        { type: 'Increment', by: 1, limit: 10 },
-        { metadata },
+        { type: 'Increment', by: amount, limit: 10 },
+        {
+          metadata,
+        },
       );
+    for (let index = 0; index < 5; index += 1) await increment(store, 1);
     const read = store.readStream.bind(store);
     const eventsRead: bigint[] = [];
     store.readStream = async function* (streamId, options) {
@@ -63,24 +66,8 @@ describe('handleCommand', () => {
     expect(eventsRead).toEqual([]);
     // Another process (another view of the store, with a cache of its own) writes twice.
     const other = Object.create(store) as EventStore;
-    await handleCommand(
-      other,
-      'counter-5',
-      counter,
-      { type: 'Increment', by: 2, limit: 10 },
-      {
-        metadata,
-      },
-    );
-    await handleCommand(
-      other,
-      'counter-5',
-      counter,
-      { type: 'Increment', by: 1, limit: 10 },
-      {
-        metadata,
-      },
-    );
+    await increment(other, 2);
+    await increment(other, 1);
     eventsRead.length = 0;
     expect(await loadState(store, 'counter-5', counter)).toEqual({ state: 8, revision: 6n });
     expect(eventsRead).toEqual([5n, 6n]);
