@@ -1,3 +1,4 @@
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import { CONTACT_READ_MODELS } from '../../../projections/read-models';
 import {
   Body,
@@ -455,24 +456,26 @@ export class ContactsController {
     @Param('id') id: string,
     @Body() _body: NoFieldsBody,
   ) {
-    const { position } = await this.commands.execute(new BlockContactCommand(workspaceId, id));
-    await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
-    const row = await this.contacts.getContactOrThrow(workspaceId, id);
-    return { type: 'contact' as const, id, external_id: row.external_id, blocked: true };
+    const row = await this.rowAfter(workspaceId, new BlockContactCommand(workspaceId, id));
+    return { ...referenceTo(row), blocked: true };
   }
 
   private async setArchived(workspaceId: string, id: string, archived: boolean) {
-    const { position } = await this.commands.execute(
+    const row = await this.rowAfter(
+      workspaceId,
       new ArchiveContactCommand(workspaceId, id, archived),
     );
+    return { ...referenceTo(row), archived: row.archived === 1 };
+  }
+
+  /** The contact's row once the read models show the write (read-your-writes). */
+  private async rowAfter(
+    workspaceId: string,
+    command: ArchiveContactCommand | BlockContactCommand,
+  ): Promise<ContactsTable> {
+    const { position } = await this.commands.execute(command);
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
-    const row = await this.contacts.getContactOrThrow(workspaceId, id);
-    return {
-      type: 'contact' as const,
-      id,
-      external_id: row.external_id,
-      archived: row.archived === 1,
-    };
+    return this.contacts.getContactOrThrow(workspaceId, command.contactId);
   }
 
   /**
@@ -508,3 +511,10 @@ export class ContactsController {
     };
   }
 }
+
+/** Intercom's `contact_reference`: what the archive, unarchive and block answers build on. */
+const referenceTo = (row: ContactsTable) => ({
+  type: 'contact' as const,
+  id: row.id,
+  external_id: row.external_id,
+});
