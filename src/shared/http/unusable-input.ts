@@ -15,12 +15,11 @@ import {
 import type { ApiRouteConfig } from './route-config';
 
 /**
- * Request bodies are JSON objects and arrays of modest depth, of text PostgreSQL can store. Fastify
- * and Nest also parse `text/plain` and form bodies, which the API would then half-understand (a
- * form-encoded update applied its fields as strings); the validation that walks a body
- * recursively overflows the stack on one nested tens of thousands deep; and PostgreSQL cannot
- * store NUL or unpaired surrogates (nor compare NUL, in a URL's id). All are refused here, before
- * any route sees them.
+ * Request bodies are JSON objects and arrays of modest depth and width, of text PostgreSQL can
+ * store (other media types are refused by the parsers, see json-body.ts): the validation that
+ * walks a body recursively overflows the stack on one nested tens of thousands deep, and takes
+ * seconds over an object of tens of thousands of members; PostgreSQL cannot store NUL or unpaired
+ * surrogates (nor compare NUL, in a URL's id). All are refused here, before any route sees them.
  */
 export function refuseUnusableInput(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
@@ -93,15 +92,8 @@ function encodingProblem(request: FastifyRequest): HttpProblem | undefined {
   return undefined;
 }
 
+/** A parsed body: JSON, as only `parseJsonBodiesStrictly`'s parser gives one (see json-body.ts). */
 function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
-  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (mediaType !== 'application/json') {
-    return HttpProblem.of(
-      415,
-      'unsupported_media_type',
-      'The request body must be JSON, sent with Content-Type: application/json',
-    );
-  }
   const checksItemsItself = (request.routeOptions.config as ApiRouteConfig | undefined)
     ?.checksItemsItself;
   // A batch's items are checked one by one by the route; its envelope here, as any body.
