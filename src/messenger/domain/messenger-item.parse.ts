@@ -5,7 +5,7 @@ import {
   crowdedObjectPath,
   depthExceeds,
   MAX_BODY_DEPTH,
-} from '../../shared/json-depth';
+} from '../../shared/json-limits';
 import { prototypeKeyMessage, prototypeKeyPath } from '../../shared/prototype-keys';
 import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
 import {

@@ -11,7 +11,7 @@ import {
   crowdedObjectPath,
   depthExceeds,
   MAX_BODY_DEPTH,
-} from '../json-depth';
+} from '../json-limits';
 import type { ApiRouteConfig } from './route-config';
 
 /**
