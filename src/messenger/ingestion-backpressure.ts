@@ -57,15 +57,13 @@ export class IngestionBackpressure {
   }
 
   private async projectionsBehind(): Promise<boolean> {
-    return (await this.beyondEventBound()) || (await this.beyondTimeBound());
+    const head = await this.store.headPosition();
+    return (await this.beyondEventBound(head)) || (await this.beyondTimeBound(head));
   }
 
   /** Whether the read models have not yet applied everything up to `head - max lag`. */
-  private async beyondEventBound(): Promise<boolean> {
-    const bound = this.store.positionEventsBefore(
-      await this.store.headPosition(),
-      this.environment.INGESTION_MAX_LAG_EVENTS,
-    );
+  private async beyondEventBound(head: bigint): Promise<boolean> {
+    const bound = this.store.positionEventsBefore(head, this.environment.INGESTION_MAX_LAG_EVENTS);
     if (bound <= 0n) return false;
     return !(await this.runner.waitFor(bound, 0, INGESTION_READ_MODELS));
   }
@@ -76,9 +74,9 @@ export class IngestionBackpressure {
    * to go by, is held to the event-count bound alone: refusing on a pace nothing measures could
    * refuse for good.
    */
-  private async beyondTimeBound(): Promise<boolean> {
+  private async beyondTimeBound(head: bigint): Promise<boolean> {
     const boundMs = ingestionMaxLagMs(this.environment);
-    const readModels = await this.runner.catchUp(INGESTION_READ_MODELS);
+    const readModels = await this.runner.catchUp(INGESTION_READ_MODELS, head);
     if (readModels.some((readModel) => readModel.failed)) return false;
     return readModels.some(
       ({ lagEvents, eventsPerSecond }) =>

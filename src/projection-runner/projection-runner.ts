@@ -298,9 +298,8 @@ export class ProjectionRunner {
     }
   }
 
-  /** Where each named projection stands against the head of the log, and its recent pace. */
-  async catchUp(names: readonly string[]): Promise<ProjectionCatchUp[]> {
-    const head = await this.eventStore.headPosition();
+  /** Where each named projection stands against `head` (the log's, read by the caller), and its recent pace. */
+  async catchUp(names: readonly string[], head: bigint): Promise<ProjectionCatchUp[]> {
     return Promise.all(
       names.map(async (name) => {
         const slot = this.slot(name);
