@@ -8,9 +8,8 @@ import {
   type ProjectionStatus,
 } from './projection-runner';
 import { NoFieldsBody, TakesNoBody } from '../shared/http/no-fields-body';
-import { DocumentedResponse } from '../shared/http/documented-route-schema';
+import { DocumentedResponse, nullable } from '../shared/http/documented-route-schema';
 
-const nullable = (type: string) => ({ type: [type, 'null'] });
 const POSITION = { type: 'string', description: 'A log position, decimal' };
 const FAILURE_SCHEMA = {
   type: ['object', 'null'],

@@ -1,5 +1,5 @@
-/** JSON schema of Intercom's `visitor` object as `toVisitorResponse` answers it, for the document. */
-const nullable = (type: string) => ({ type: [type, 'null'] });
+import { nullable } from '../shared/http/documented-route-schema';
+
 const emptyList = (type: string, items: string) => ({
   type: 'object',
   properties: {
@@ -8,6 +8,7 @@ const emptyList = (type: string, items: string) => ({
   },
 });
 
+/** JSON schema of Intercom's `visitor` object as `toVisitorResponse` answers it, for the document. */
 export const VISITOR_SCHEMA = {
   type: 'object',
   properties: {

@@ -1,3 +1,4 @@
+import { nullable } from '../../shared/http/documented-route-schema';
 import { LIST_PAGES_SCHEMA } from '../../shared/http/list-pages.schema';
 
 /**
@@ -5,7 +6,6 @@ import { LIST_PAGES_SCHEMA } from '../../shared/http/list-pages.schema';
  * schema so it serializes with a compiled serializer instead of `JSON.stringify`. Every property
  * of the object must be listed: the serializer writes only what the schema names.
  */
-const nullable = (type: string) => ({ type: [type, 'null'] });
 const emptyList = {
   type: 'object',
   properties: {

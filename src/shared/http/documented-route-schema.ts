@@ -24,6 +24,9 @@ export const DocumentedRouteSchema = (schema: {
 export const DocumentedResponse = (schema: JsonSchema, status = 200): MethodDecorator =>
   ApiResponse({ status, description: 'Success', schema: openApiSchemaOf(schema) });
 
+/** A JSON schema type that also takes null. */
+export const nullable = (type: string) => ({ type: [type, 'null'] });
+
 /**
  * JSON Schema (what Fastify reads) as OpenAPI 3.0 has it (what the document is): a type list
  * with `null` is one type marked `nullable`, and a list of several types is an `anyOf` of them,
