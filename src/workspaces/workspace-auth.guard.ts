@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../shared/http/intercom-error';
+import { IgnoresQueryParameters } from '../shared/http/query-parameters';
 import { refuseUnknownVersion } from '../shared/http/intercom-version';
 import { AccessTokens } from './access-tokens';
 import { AdminAccess } from './admin-access';
@@ -21,12 +22,14 @@ type RouteAccess = 'public' | 'workspace' | 'admin';
 
 /**
  * Marks a route that needs no access token (health, docs, metrics). Such routes are no part of
- * Intercom's API: they ignore Intercom-Version, and the document says so (`PUBLIC_ROUTE_EXTENSION`).
+ * Intercom's API: they ignore Intercom-Version, and the document says so (`PUBLIC_ROUTE_EXTENSION`),
+ * and whatever query a probe or scraper adds.
  */
 export const PublicRoute = () =>
   applyDecorators(
     SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess),
     ApiExtension(PUBLIC_ROUTE_EXTENSION, true),
+    IgnoresQueryParameters(),
   );
 
 export const PUBLIC_ROUTE_EXTENSION = 'x-public-route';

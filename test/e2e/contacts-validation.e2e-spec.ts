@@ -312,6 +312,53 @@ describe('Contacts API refusals change nothing', () => {
       expect((await service.request('/contacts?foo=1')).status).toBe(400);
     });
 
+    it('refuses a query parameter a route does not take by its name, on routes without a query DTO too, changing nothing', async () => {
+      const before = await current(user.id);
+      for (const [method, path, name, json] of [
+        ['GET', `/contacts/${user.id}?as_f=1700000000`, 'as_f', undefined],
+        ['GET', `/contacts/${user.id}?as_of=1700000000&toString=1`, 'toString', undefined],
+        ['PUT', `/contacts/${user.id}?nme=x`, 'nme', { name: 'Changed' }],
+        ['POST', `/contacts/${user.id}/archive?now=1`, 'now', undefined],
+        ['GET', `/contacts/find_by_external_id/valid-user?x=1`, 'x', undefined],
+        [
+          'POST',
+          '/contacts/search?per_page=5',
+          'per_page',
+          { query: { field: 'name', operator: '=', value: 'Valid' } },
+        ],
+        ['GET', `/contacts/${user.id}/segments?page=2`, 'page', undefined],
+      ] as const) {
+        const answer = await service.request(path, { method, ...(json ? { json } : {}) });
+        const body = (await answer.json()) as ErrorList;
+        expect({ path, status: answer.status, error: body.errors?.[0] }).toEqual({
+          path,
+          status: 400,
+          error: {
+            code: 'parameter_invalid',
+            message: `Unknown query parameter ${name}`,
+            field: name,
+          },
+        });
+      }
+      expect(await current(user.id)).toEqual(before);
+      // The parameters the routes do take, and the routes outside Intercom's API.
+      for (const path of [
+        `/contacts/${user.id}?include_merge_history=true&as_of=${Math.floor(Date.now() / 1000)}`,
+        '/contacts/find_by_external_id/valid-user?include_merge_history=false',
+        '/health/live?probe=1',
+        '/metrics?format=text',
+      ])
+        expect({ path, status: (await service.request(path)).status }).toEqual({
+          path,
+          status: 200,
+        });
+      // A stranger is told who it is not before what its query holds.
+      const stranger = await service.request(`/contacts/${user.id}/segments?page=2`, {
+        headers: { authorization: 'Bearer not-a-token-at-all' },
+      });
+      expect(stranger.status).toBe(401);
+    });
+
     it('refuses an Intercom-Version Intercom does not have, changing nothing; serves Unstable as the newest', async () => {
       for (const [version, message] of [
         ['2.17', /must be one of 2\.0 to 2\.16 or Unstable/],

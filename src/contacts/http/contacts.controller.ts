@@ -47,6 +47,10 @@ import {
   requestedVersionOf,
 } from '../../shared/http/intercom-version';
 import { serveDirectly } from '../../shared/http/direct-route';
+import {
+  refuseUnknownQueryParameters,
+  TakesQueryParameters,
+} from '../../shared/http/query-parameters';
 import { replyWithError } from '../../shared/http/intercom-exception.filter';
 import { WriteRoute } from '../../shared/http/route-config';
 import { NoFieldsBody, TakesNoBody } from '../../shared/http/no-fields-body';
@@ -96,6 +100,9 @@ type RetrieveRequest = FastifyRequest<{
   Params: { id: string };
   Querystring: { include_merge_history?: string | string[]; as_of?: string | string[] };
 }>;
+
+/** `GET /contacts/{id}`'s query parameters (see `answerRetrieve`, which checks them itself). */
+const RETRIEVE_QUERY_PARAMETERS: ReadonlySet<string> = new Set(['include_merge_history', 'as_of']);
 
 /** What Fastify names a serialized JSON answer; a JSON text sent as it is says the same. */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -284,6 +291,7 @@ export class ContactsController {
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   @ApiParam({ name: 'id', type: String })
   @IncludeMergeHistoryQuery()
+  @TakesQueryParameters('as_of')
   @ApiQuery({
     name: 'as_of',
     required: false,
@@ -307,6 +315,7 @@ export class ContactsController {
     try {
       const workspaceId = authenticate(this.tokens, request);
       refuseUnknownVersion(request);
+      refuseUnknownQueryParameters(request.query, RETRIEVE_QUERY_PARAMETERS);
       await this.waitForMinPosition(request);
       // The JSON the read store builds is the current contact with no merge history.
       contact =

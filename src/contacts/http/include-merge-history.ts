@@ -1,6 +1,7 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { TakesQueryParameters } from '../../shared/http/query-parameters';
 
 /** Whether the request asks for `merge_history` on the users it answers (`?include_merge_history=true`). */
 export const includeMergeHistoryOf = (request: FastifyRequest): boolean =>
@@ -13,6 +14,9 @@ export const IncludeMergeHistory = createParamDecorator(
     includeMergeHistoryOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );
 
-/** The OpenAPI document's entry for the parameter. */
+/** The route takes the parameter, and the OpenAPI document says so. */
 export const IncludeMergeHistoryQuery = () =>
-  ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] });
+  applyDecorators(
+    ApiQuery({ name: 'include_merge_history', required: false, enum: ['true', 'false'] }),
+    TakesQueryParameters('include_merge_history'),
+  );
