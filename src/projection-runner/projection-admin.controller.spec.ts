@@ -62,9 +62,9 @@ describe('POST /admin/projections/{name}/retry and /rebuild', () => {
         retried.push(name);
         return Promise.resolve();
       },
-      rebuild: (name: string) => {
+      requestRebuild: (name: string) => {
         retried.push(`rebuild ${name}`);
-        return Promise.resolve();
+        return Promise.resolve({ switched: Promise.resolve() });
       },
     } as unknown as ProjectionRunner;
     return { controller: new ProjectionAdminController(runner), retried };
@@ -87,6 +87,25 @@ describe('POST /admin/projections/{name}/retry and /rebuild', () => {
       state: 'started',
     });
     expect(live.retried).toEqual(['rebuild contacts']);
+  });
+
+  it('answers 503 naming why when the rebuild cannot start, rather than 202 for a rebuild that is not under way', async () => {
+    const runner = {
+      status: () => Promise.resolve([statusOf('live')]),
+      requestRebuild: () => Promise.reject(new Error('no room for new tables')),
+    } as unknown as ProjectionRunner;
+    await expect(
+      new ProjectionAdminController(runner).rebuild('contacts', {}),
+    ).rejects.toMatchObject({
+      status: 503,
+      errors: [
+        {
+          code: 'service_unavailable',
+          message: 'The rebuild of contacts could not start: no room for new tables',
+        },
+      ],
+      headers: { 'Retry-After': '5' },
+    });
   });
 
   it('refuses a projection that has not failed (409) and an unknown one (404), restarting nothing', async () => {

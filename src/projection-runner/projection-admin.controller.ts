@@ -98,8 +98,23 @@ export class ProjectionAdminController {
         'conflict',
         `Projection ${name} is run by another instance: send the rebuild to that one`,
       );
-    // The rebuild runs in the background; its progress shows in the status.
-    this.runner.rebuild(name).catch(() => undefined);
+    // Answered once the new build is under way; it goes on in the background, its progress in
+    // the status. One that cannot start (its tables not made: the read store down) is refused.
+    try {
+      await this.runner.requestRebuild(name);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpProblem(
+        503,
+        [
+          {
+            code: 'service_unavailable',
+            message: `The rebuild of ${name} could not start: ${reason}`,
+          },
+        ],
+        { 'Retry-After': '5' },
+      );
+    }
     return { type: 'projection.rebuild', name, state: 'started' };
   }
 

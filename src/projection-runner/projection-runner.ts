@@ -125,6 +125,8 @@ interface Slot {
   retiredDrop: NodeJS.Timeout | undefined;
   /** A rebuild is on its way to its pending build (possibly waiting for a retired one). */
   rebuildStarting: boolean;
+  /** The last rebuild's way to its pending build: settled once it is fed, or could not start. */
+  rebuildStart: Promise<void> | undefined;
   /** A standby poll of this projection is queued or running. */
   polling: boolean;
 }
@@ -206,6 +208,7 @@ export class ProjectionRunner {
         rebuildWaiters: [],
         retiredDrop: undefined,
         rebuildStarting: false,
+        rebuildStart: undefined,
         polling: false,
       });
     }
@@ -431,11 +434,26 @@ export class ProjectionRunner {
     );
     if (!slot.pending && !slot.rebuildStarting) {
       slot.rebuildStarting = true;
-      void this.serially(slot, () => this.startRebuild(slot))
-        .catch((error: unknown) => this.rejectRebuild(slot, error))
+      slot.rebuildStart = this.serially(slot, () => this.startRebuild(slot))
+        .catch((error: unknown) => {
+          this.rejectRebuild(slot, error);
+          throw error;
+        })
         .finally(() => (slot.rebuildStarting = false));
+      slot.rebuildStart.catch(() => undefined);
     }
     return done;
+  }
+
+  /**
+   * `rebuild`, settled once the new build is under way (registered, its tables made, fed) rather
+   * than once it serves: rejects when it could not start. A rebuild already under way counts.
+   */
+  async requestRebuild(name: string): Promise<{ readonly switched: Promise<void> }> {
+    const switched = this.rebuild(name);
+    switched.catch(() => undefined);
+    await Promise.race([switched, this.slot(name).rebuildStart]);
+    return { switched };
   }
 
   private async startRebuild(slot: Slot): Promise<void> {

@@ -491,6 +491,28 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     );
   });
 
+  it('a rebuild that cannot start is refused to whoever asked for it, and the serving build goes on', async () => {
+    const appended = await append(events, 'thing-a', 2);
+    let refuseMigrations = false;
+    const runner = runnerWith({
+      afterMigration: () => {
+        if (refuseMigrations) throw new Error('no room for new tables');
+      },
+    });
+    await runner.start();
+    expect(await runner.waitFor(appended, 5000)).toBe(true);
+    refuseMigrations = true;
+    await expect(runner.requestRebuild('stream_counter')).rejects.toThrow('no room for new tables');
+    expect(await statusOf(runner)).toMatchObject({ build: 'v1', failure: undefined });
+    expect(await counts(runner)).toEqual({ 'thing-a': 2 });
+
+    refuseMigrations = false;
+    const { switched } = await runner.requestRebuild('stream_counter');
+    await switched;
+    expect(await statusOf(runner)).toMatchObject({ build: 'v1_b', rebuild: undefined });
+    expect(await counts(runner)).toEqual({ 'thing-a': 2 });
+  });
+
   it('a rebuild whose build id is still retired waits for the retirement to end before reusing its tables', async () => {
     await append(events, 'thing-a', 2);
     const runner = runnerWith({}, { retiredBuildGraceMs: 800 });
