@@ -5,6 +5,7 @@ import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
 import { ContactNotFound } from '../../../contacts/domain/contact.errors';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
+import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
 import { CLOCK, type Clock } from '../../../shared/clock';
 import { CreateConversationCommand, type ConversationCreated } from './create-conversation.command';
 
@@ -28,7 +29,11 @@ export class CreateConversationHandler implements ICommandHandler<
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute({
+  execute(command: CreateConversationCommand): Promise<ConversationCreated> {
+    return rerunIfMergedMeanwhile(() => this.start(command));
+  }
+
+  private async start({
     workspaceId,
     senderId,
     createdAt,

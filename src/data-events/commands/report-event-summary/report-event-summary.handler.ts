@@ -4,6 +4,7 @@ import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
 import { ContactNotFound } from '../../../contacts/domain/contact.errors';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
+import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
 import { ReportEventSummaryCommand } from './report-event-summary.command';
 
 /** A repeated report (same name, count, first and last) is the contact decider's to ignore. */
@@ -17,7 +18,11 @@ export class ReportEventSummaryHandler implements ICommandHandler<
     private readonly writer: ContactStreamWriter,
   ) {}
 
-  async execute({
+  execute(command: ReportEventSummaryCommand): Promise<ContactWriteResult> {
+    return rerunIfMergedMeanwhile(() => this.report(command));
+  }
+
+  private async report({
     workspaceId,
     userId,
     summary,

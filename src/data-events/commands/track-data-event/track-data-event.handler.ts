@@ -7,6 +7,7 @@ import { ContactReadModel } from '../../../contacts/queries/contact-read-model';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../../../identity-resolution/located-contact';
+import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
 import { TrackDataEventCommand, type DataEventSubject } from './track-data-event.command';
 
 /** Deduplication (contact + name + created_at) is the contact decider's rule. */
@@ -22,7 +23,11 @@ export class TrackDataEventHandler implements ICommandHandler<
     private readonly writer: ContactStreamWriter,
   ) {}
 
-  async execute({
+  execute(command: TrackDataEventCommand): Promise<ContactWriteResult> {
+    return rerunIfMergedMeanwhile(() => this.track(command));
+  }
+
+  private async track({
     workspaceId,
     subject,
     name,

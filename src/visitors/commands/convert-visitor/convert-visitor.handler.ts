@@ -6,6 +6,7 @@ import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
 import { ContactNotFound, InvalidMerge } from '../../../contacts/domain/contact.errors';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
+import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
 import { VisitorReferences } from '../../visitor-reference';
 import { ConvertVisitorCommand } from './convert-visitor.command';
 import { apiCause } from '../../../shared/http/request-context';
@@ -28,7 +29,11 @@ export class ConvertVisitorHandler implements ICommandHandler<
     private readonly commands: CommandBus,
   ) {}
 
-  async execute({
+  execute(command: ConvertVisitorCommand): Promise<ContactWriteResult> {
+    return rerunIfMergedMeanwhile(() => this.convert(command));
+  }
+
+  private async convert({
     workspaceId,
     role,
     visitor,

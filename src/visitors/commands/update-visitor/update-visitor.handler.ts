@@ -6,6 +6,7 @@ import {
   CUSTOM_ATTRIBUTES_POLICY,
   type CustomAttributesPolicy,
 } from '../../../contacts/custom-attributes-policy';
+import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
 import { VisitorReferences } from '../../visitor-reference';
 import { UpdateVisitorCommand } from './update-visitor.command';
 
@@ -20,7 +21,11 @@ export class UpdateVisitorHandler implements ICommandHandler<
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly customAttributes: CustomAttributesPolicy,
   ) {}
 
-  async execute({
+  execute(command: UpdateVisitorCommand): Promise<ContactWriteResult> {
+    return rerunIfMergedMeanwhile(() => this.update(command));
+  }
+
+  private async update({
     workspaceId,
     visitor,
     changes,
