@@ -420,6 +420,21 @@ describe('data attributes API (e2e)', () => {
       });
     });
 
+    it.each([
+      ['toString'],
+      ['hasOwnProperty'],
+      ['country'],
+      ['archived'],
+      ['ios_device'],
+      ['line\nbreak'],
+    ])('refuses %j, a name no contact could hold as its own custom attribute', async (name) => {
+      await expectRefusal(post({ name }), {
+        status: 400,
+        code: 'parameter_invalid',
+        field: 'name',
+      });
+    });
+
     it('refuses an unknown data type', async () => {
       const error = await expectRefusal(post({ name: 'The Second Ring', data_type: 'mithril' }), {
         status: 400,

@@ -1,8 +1,13 @@
 import fastify from 'fastify';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+import { RESERVED_CONTACT_ATTRIBUTE_NAMES } from '../../data-attributes/domain/built-in-contact-attributes';
 import { IntercomVersion } from '../../shared/http/intercom-version';
 import { toContactResponse } from './contact.response';
-import { CONTACT_LIST_ROUTE_SCHEMA, CONTACT_ROUTE_SCHEMA } from './contact.response-schema';
+import {
+  CONTACT_LIST_ROUTE_SCHEMA,
+  CONTACT_RESPONSE_SCHEMA,
+  CONTACT_ROUTE_SCHEMA,
+} from './contact.response-schema';
 
 const row: ContactsTable = {
   workspace_id: 'ws',
@@ -89,5 +94,12 @@ describe('the contact list response schema', () => {
       await app.close();
       expect(JSON.parse(response.body)).toEqual(JSON.parse(JSON.stringify(expected)));
     }
+  });
+});
+
+describe('the contact object and custom attribute names', () => {
+  it('reserves every top-level key of the contact object: no custom attribute may take one', () => {
+    const keys = Object.keys(CONTACT_RESPONSE_SCHEMA.properties);
+    expect(keys.filter((key) => !RESERVED_CONTACT_ATTRIBUTE_NAMES.has(key))).toEqual([]);
   });
 });

@@ -119,24 +119,46 @@ export const BUILT_IN_CONTACT_ATTRIBUTES: readonly BuiltInDataAttribute[] = [
 ];
 
 /**
- * Names a custom contact attribute may not take: the top-level keys of the contact object.
- * Nested built-ins (`location.city`) cannot clash, since a custom name never contains a dot.
+ * Top-level keys of Intercom's contact object (its OpenAPI schema and examples) that this service
+ * shows empty or keeps under no attribute of its own: mobile SDK data, email engagement, push
+ * messaging, subscriptions, and the contact's own fields besides its attributes.
  */
-export const RESERVED_CONTACT_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
-  ...BUILT_IN_CONTACT_ATTRIBUTES.map((attribute) => attribute.full_name).filter(
-    (name) => !name.includes('.'),
-  ),
-  ...STANDARD_ATTRIBUTE_NAMES,
+const OTHER_CONTACT_OBJECT_KEYS = [
   'type',
   'workspace_id',
+  'archived',
+  'last_email_opened_at',
+  'last_email_clicked_at',
+  'android_app_name',
+  'android_app_version',
+  'android_device',
+  'android_os_version',
+  'android_sdk_version',
+  'android_last_seen_at',
+  'ios_app_name',
+  'ios_app_version',
+  'ios_device',
+  'ios_os_version',
+  'ios_sdk_version',
+  'ios_last_seen_at',
+  'enabled_push_messaging',
   'custom_attributes',
   'tags',
   'notes',
   'companies',
   'social_profiles',
   'merge_history',
-  // Request bodies may not hold these keys (they could reach a prototype): never writable.
-  '__proto__',
-  'constructor',
-  'prototype',
+  'opted_in_subscription_types',
+  'opted_out_subscription_types',
+];
+
+/**
+ * Names a custom contact attribute may not take, since names are unique per model: the built-in
+ * attributes' (`country` too, which `GET /data_attributes` lists by that name) and the top-level
+ * keys of the contact object. Keys no request may hold (`isPrototypeKey`) are refused apart.
+ */
+export const RESERVED_CONTACT_ATTRIBUTE_NAMES: ReadonlySet<string> = new Set([
+  ...BUILT_IN_CONTACT_ATTRIBUTES.map((attribute) => attribute.name),
+  ...STANDARD_ATTRIBUTE_NAMES,
+  ...OTHER_CONTACT_OBJECT_KEYS,
 ]);

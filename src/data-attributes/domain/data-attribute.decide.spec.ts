@@ -162,12 +162,41 @@ describe('data attribute decider', () => {
       ['created_at'],
       ['location'],
       ['custom_attributes'],
-      // No request may carry these keys, so such an attribute could never be written.
-      ['constructor'],
-      ['__proto__'],
-    ])('refuses the built-in contact field name %s', (name) => {
+      // Listed by GET /data_attributes by these names (full_name location.country, …).
+      ['country'],
+      ['region'],
+      ['city'],
+      // Top-level keys of Intercom's contact object that this service does not keep.
+      ['archived'],
+      ['enabled_push_messaging'],
+      ['android_app_name'],
+      ['ios_device'],
+      ['last_email_opened_at'],
+      ['last_email_clicked_at'],
+      ['opted_in_subscription_types'],
+    ])('refuses the contact field name %s', (name) => {
       given([]).when(create({ name })).thenThrows(AttributeNameTaken, { field: 'name' });
     });
+
+    // No request may carry these keys, so such an attribute could never be written.
+    it.each([...Object.getOwnPropertyNames(Object.prototype), 'prototype'].map((name) => [name]))(
+      'refuses %s, a key no request body may hold',
+      (name) => {
+        given([])
+          .when(create({ name }))
+          .thenThrows(InvalidAttributeName, { code: 'parameter_invalid', field: 'name' });
+      },
+    );
+
+    it.each([['line\nbreak'], ['tab\tinside'], ['bell\u0007'], ['del\u007f'], ['next\u0085line']])(
+      'refuses a name holding a control character (%j)',
+      (name) => {
+        given([]).when(create({ name })).thenThrows(InvalidAttributeName, {
+          field: 'name',
+          message: 'The name of a data attribute cannot contain control characters',
+        });
+      },
+    );
 
     it('refuses an unknown data type', () => {
       given([])
@@ -324,6 +353,21 @@ describe('data attribute decider', () => {
       given([list])
         .when(update(1, { data_type: 'integer' }))
         .thenThrows(DataTypeUnchangeable, { code: 'parameter_invalid', field: 'data_type' });
+    });
+
+    it('still updates and archives an attribute whose name a create would now refuse', () => {
+      given([created(1, 'country'), created(2, 'toString')])
+        .when(update(1, { description: 'where billed', archived: true }))
+        .then([
+          {
+            type: 'DataAttributeUpdated',
+            data: { workspaceId, id: 1, changes: { description: 'where billed' }, updated_at: now },
+          },
+          { type: 'DataAttributeArchived', data: { workspaceId, id: 1, archived_at: now } },
+        ]);
+      given([created(1, 'country'), created(2, 'toString')])
+        .when(update(2, { archived: true }))
+        .then([{ type: 'DataAttributeArchived', data: { workspaceId, id: 2, archived_at: now } }]);
     });
 
     it('refuses an unknown id', () => {

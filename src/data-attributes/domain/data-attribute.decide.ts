@@ -1,3 +1,5 @@
+import { fitsCharacters } from '../../shared/characters';
+import { isPrototypeKey } from '../../shared/prototype-keys';
 import { RESERVED_CONTACT_ATTRIBUTE_NAMES } from './built-in-contact-attributes';
 import type {
   CreateDataAttribute,
@@ -9,6 +11,7 @@ import {
   DataAttributeNotFound,
   DataTypeUnchangeable,
   InvalidAttributeName,
+  type InvalidAttributeNameReason,
   MAX_NAME_CHARACTERS,
   InvalidDataType,
   InvalidModel,
@@ -34,6 +37,7 @@ import {
 type Decision = readonly DataAttributeEvent[];
 
 const FORBIDDEN_NAME_PATTERN = /[.$~`!@#%^&*'{}|\\"]/;
+const CONTROL_CHARACTER_PATTERN = /\p{Cc}/u;
 
 /** Intercom knows contact and company attributes; this service has contacts only. */
 export const requireSupportedModel = (model: string): Extract<DataAttributeModel, 'contact'> => {
@@ -43,14 +47,20 @@ export const requireSupportedModel = (model: string): Extract<DataAttributeModel
   throw new InvalidModel(model);
 };
 
+const invalidNameReason = (name: string): InvalidAttributeNameReason | undefined => {
+  if (name.trim() === '') return 'blank';
+  if (name.trim() !== name) return 'spaces_around';
+  if (!fitsCharacters(name, MAX_NAME_CHARACTERS)) return 'too_long';
+  if (FORBIDDEN_NAME_PATTERN.test(name)) return 'forbidden_character';
+  if (CONTROL_CHARACTER_PATTERN.test(name)) return 'control_character';
+  // No contact, visitor or messenger write may hold such a key, so no value could ever be set.
+  if (isPrototypeKey(name)) return 'prototype_key';
+  return undefined;
+};
+
 const requireValidName = (name: string): void => {
-  if (
-    name.trim() !== name ||
-    name === '' ||
-    FORBIDDEN_NAME_PATTERN.test(name) ||
-    [...name].length > MAX_NAME_CHARACTERS
-  )
-    throw new InvalidAttributeName(name);
+  const reason = invalidNameReason(name);
+  if (reason !== undefined) throw new InvalidAttributeName(name, reason);
 };
 
 /** A requested type as stored: `datetime` is Intercom's alias of `date`, `options` a string list. */

@@ -59,24 +59,38 @@ export const FORBIDDEN_NAME_CHARACTERS = '.$~`!@#%^&*\'{}|\\"';
 /** As long as any text value of a contact may be: a name is a key of contacts' attributes. */
 export const MAX_NAME_CHARACTERS = 255;
 
+export type InvalidAttributeNameReason =
+  | 'blank'
+  | 'spaces_around'
+  | 'too_long'
+  | 'forbidden_character'
+  | 'control_character'
+  | 'prototype_key';
+
+const NAME_MESSAGES: Readonly<Record<InvalidAttributeNameReason, string>> = {
+  blank: 'The name of a data attribute cannot be blank',
+  spaces_around: 'The name of a data attribute cannot start or end with spaces',
+  too_long: `The name of a data attribute cannot be longer than ${MAX_NAME_CHARACTERS} characters`,
+  forbidden_character: `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
+  control_character: 'The name of a data attribute cannot contain control characters',
+  prototype_key:
+    'The name of a data attribute cannot be named after a member of Object.prototype: no request may hold it as a key, so no contact could be given a value',
+};
+
 /**
  * A blank or overlong name, one with spaces around it (`plan ` would be an attribute apart from
- * `plan` that reads the same), or one with a character Intercom does not allow in attribute names.
+ * `plan` that reads the same), one with a character Intercom does not allow in attribute names or
+ * a control character (a line break), or one that no request body may hold as a key.
  */
 export class InvalidAttributeName extends DataAttributeError {
   override readonly name = 'InvalidAttributeName';
   readonly code = 'parameter_invalid';
   override readonly field = 'name';
-  constructor(readonly attributeName: string) {
-    super(
-      attributeName.trim() === ''
-        ? 'The name of a data attribute cannot be blank'
-        : attributeName.trim() !== attributeName
-          ? 'The name of a data attribute cannot start or end with spaces'
-          : [...attributeName].length > MAX_NAME_CHARACTERS
-            ? `The name of a data attribute cannot be longer than ${MAX_NAME_CHARACTERS} characters`
-            : `Your name for this attribute cannot contain any of ${FORBIDDEN_NAME_CHARACTERS}`,
-    );
+  constructor(
+    readonly attributeName: string,
+    readonly reason: InvalidAttributeNameReason,
+  ) {
+    super(NAME_MESSAGES[reason]);
   }
 }
 
