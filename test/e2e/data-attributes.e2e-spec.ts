@@ -455,6 +455,19 @@ describe('data attributes API (e2e)', () => {
       );
     });
 
+    it('refuses an option over 255 characters, which no contact could hold, and over 500 options', async () => {
+      await expectRefusal(
+        post({ name: 'long list', data_type: 'options', options: ['short', 'o'.repeat(256)] }),
+        { status: 400, code: 'parameter_invalid', field: 'options' },
+      );
+      const options = Array.from({ length: 501 }, (_, index) => ({ value: `size ${index}` }));
+      await expectRefusal(post({ name: 'huge list', data_type: 'options', options }), {
+        status: 400,
+        code: 'parameter_invalid',
+        field: 'options',
+      });
+    });
+
     it('refuses options on a non-string type', async () => {
       await expectRefusal(post({ name: 'numbers', data_type: 'integer', options: ['1', '2'] }), {
         status: 400,
@@ -565,6 +578,14 @@ describe('data attributes API (e2e)', () => {
 
     it('refuses fewer than two options', async () => {
       await expectRefusal(put(plan.id ?? 0, { options: [{ value: 'a' }] }), {
+        status: 400,
+        code: 'parameter_invalid',
+        field: 'options',
+      });
+    });
+
+    it('refuses an option over 255 characters', async () => {
+      await expectRefusal(put(plan.id ?? 0, { options: ['free', 'p'.repeat(256)] }), {
         status: 400,
         code: 'parameter_invalid',
         field: 'options',

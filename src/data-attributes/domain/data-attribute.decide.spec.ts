@@ -12,6 +12,7 @@ import {
 } from './data-attribute.errors';
 import type { CreateDataAttribute, UpdateDataAttribute } from './data-attribute.commands';
 import type { DataAttributeEvent } from './data-attribute.events';
+import { MAX_OPTIONS } from './data-attribute.types';
 import {
   T0,
   archived,
@@ -238,6 +239,29 @@ describe('data attribute decider', () => {
         .thenThrows(InvalidOptions, { reason: 'blank' });
     });
 
+    it('refuses an option no contact could hold (over 255 characters, counting an emoji as one)', () => {
+      given([])
+        .when(create({ options: ['short', 'o'.repeat(256)] }))
+        .thenThrows(InvalidOptions, {
+          code: 'parameter_invalid',
+          field: 'options',
+          reason: 'too_long',
+        });
+      given([])
+        .when(create({ options: ['short', '😀'.repeat(255)] }))
+        .then([created(1, 'plan', { options: ['short', '😀'.repeat(255)], created_at: now })]);
+    });
+
+    it(`takes up to ${MAX_OPTIONS} options, and refuses more`, () => {
+      const options = Array.from({ length: MAX_OPTIONS }, (_, index) => `option ${index}`);
+      given([])
+        .when(create({ options }))
+        .then([created(1, 'plan', { options, created_at: now })]);
+      given([])
+        .when(create({ options: [...options, 'one more'] }))
+        .thenThrows(InvalidOptions, { field: 'options', reason: 'too_many' });
+    });
+
     it('refuses options on a type other than string', () => {
       given([])
         .when(create({ data_type: 'integer', options: ['1', '2'] }))
@@ -390,6 +414,19 @@ describe('data attribute decider', () => {
       given([list])
         .when(update(1, { options: ['free', 'free'] }))
         .thenThrows(InvalidOptions, { reason: 'duplicate' });
+    });
+
+    it('refuses new options over 255 characters, or too many', () => {
+      given([list])
+        .when(update(1, { options: ['free', 'p'.repeat(256)] }))
+        .thenThrows(InvalidOptions, { field: 'options', reason: 'too_long' });
+      given([list])
+        .when(
+          update(1, {
+            options: Array.from({ length: MAX_OPTIONS + 1 }, (_, index) => `option ${index}`),
+          }),
+        )
+        .thenThrows(InvalidOptions, { field: 'options', reason: 'too_many' });
     });
 
     it('refuses options on an attribute that is not a list', () => {

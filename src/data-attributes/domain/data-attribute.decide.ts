@@ -28,6 +28,8 @@ import {
 import {
   DATA_ATTRIBUTE_MODELS,
   MAX_LIVE_CUSTOM_ATTRIBUTES,
+  MAX_OPTIONS,
+  MAX_STRING_VALUE_LENGTH,
   MIN_OPTIONS,
   type CustomDataAttribute,
   type DataAttributeModel,
@@ -85,7 +87,11 @@ const storedDataType = (
 
 const requireValidOptions = (options: readonly string[]): readonly string[] => {
   if (options.length < MIN_OPTIONS) throw new InvalidOptions('too_few');
+  if (options.length > MAX_OPTIONS) throw new InvalidOptions('too_many');
   if (options.some((option) => option.trim() === '')) throw new InvalidOptions('blank');
+  // A contact's value must be one of the options, and no value may be longer.
+  if (options.some((option) => !fitsCharacters(option, MAX_STRING_VALUE_LENGTH)))
+    throw new InvalidOptions('too_long');
   if (new Set(options).size !== options.length) throw new InvalidOptions('duplicate');
   return [...options];
 };

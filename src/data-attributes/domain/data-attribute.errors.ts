@@ -1,5 +1,6 @@
 import {
   MAX_LIVE_CUSTOM_ATTRIBUTES,
+  MAX_OPTIONS,
   MAX_STRING_VALUE_LENGTH,
   MIN_OPTIONS,
   type DataType,
@@ -133,10 +134,13 @@ export class DataTypeUnchangeable extends DataAttributeError {
   }
 }
 
-export type InvalidOptionsReason = 'too_few' | 'duplicate' | 'blank' | 'not_a_list_attribute';
+export type InvalidOptionsReason =
+  'too_few' | 'too_many' | 'duplicate' | 'blank' | 'too_long' | 'not_a_list_attribute';
 
 const OPTION_MESSAGES: Readonly<Record<InvalidOptionsReason, string>> = {
   too_few: `A list attribute needs at least ${MIN_OPTIONS} options`,
+  too_many: `A list attribute can have at most ${MAX_OPTIONS} options`,
+  too_long: `An option cannot be longer than ${MAX_STRING_VALUE_LENGTH} characters, as no value of a contact can`,
   duplicate: 'The options of a list attribute must be distinct',
   blank: 'An option cannot be blank',
   not_a_list_attribute:

@@ -24,6 +24,13 @@ export const MAX_LIVE_CUSTOM_ATTRIBUTES = 250;
 /** A list attribute needs at least this many options. */
 export const MIN_OPTIONS = 2;
 
+/**
+ * A list attribute has at most this many options. Intercom documents no limit; this is room for
+ * any list a person picks from (every country, every currency) while keeping a definition, and
+ * the list of a workspace's definitions, of bounded size.
+ */
+export const MAX_OPTIONS = 500;
+
 /** A custom data attribute as its events define it; fields keep Intercom's names. */
 export interface CustomDataAttribute {
   readonly id: number;

@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
-import { REQUESTED_DATA_TYPES } from '../../domain/data-attribute.types';
+import {
+  MAX_OPTIONS,
+  MAX_STRING_VALUE_LENGTH,
+  MIN_OPTIONS,
+  REQUESTED_DATA_TYPES,
+} from '../../domain/data-attribute.types';
 import {
   IsOptionList,
   OPTION_LIST_SCHEMA,
@@ -34,7 +39,7 @@ export class CreateDataAttributeRequest {
 
   @ApiPropertyOptional({
     ...OPTION_LIST_SCHEMA,
-    description: 'At least two; for data_type options or string',
+    description: `${MIN_OPTIONS} to ${MAX_OPTIONS}, each at most ${MAX_STRING_VALUE_LENGTH} characters; for data_type options or string`,
   })
   @IsOptional()
   @IsOptionList()

@@ -6,6 +6,11 @@ import {
   type OptionInput,
 } from '../../data-attribute.request-fields';
 import { DecimalInteger } from '../../../shared/decimal-integer';
+import {
+  MAX_OPTIONS,
+  MAX_STRING_VALUE_LENGTH,
+  MIN_OPTIONS,
+} from '../../domain/data-attribute.types';
 
 export class DataAttributeIdParams {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
@@ -34,7 +39,7 @@ export class UpdateDataAttributeRequest {
 
   @ApiPropertyOptional({
     ...OPTION_LIST_SCHEMA,
-    description: 'Replaces the options of a list attribute; at least two',
+    description: `Replaces the options of a list attribute: ${MIN_OPTIONS} to ${MAX_OPTIONS}, each at most ${MAX_STRING_VALUE_LENGTH} characters`,
   })
   @IsOptional()
   @IsOptionList()
