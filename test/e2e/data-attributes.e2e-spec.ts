@@ -254,6 +254,12 @@ describe('data attributes API (e2e)', () => {
       expect(builtIns.find((item) => item.name === 'city')).toMatchObject({
         full_name: 'location.city',
       });
+      // The API writes these; no messenger item does.
+      for (const name of ['owner_id', 'role', 'signed_up_at', 'last_seen_at'])
+        expect(builtIns.find((item) => item.name === name)).toMatchObject({
+          api_writable: true,
+          messenger_writable: false,
+        });
       expect(data.findIndex((item) => item.custom)).toBe(builtIns.length);
       expect(data.find((item) => item.id === attribute.id)).toEqual(attribute);
     });

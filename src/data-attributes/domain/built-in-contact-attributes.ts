@@ -1,4 +1,8 @@
 import { STANDARD_ATTRIBUTE_NAMES } from '../../contacts/domain/contact.attributes';
+import {
+  MESSENGER_ATTRIBUTE_FIELDS,
+  MESSENGER_IDENTITY_FIELDS,
+} from '../../messenger/domain/messenger-item';
 import type { DataType } from './data-attribute.types';
 
 /** A standard contact field as `GET /data_attributes` lists it (`custom: false`, no id). */
@@ -13,6 +17,12 @@ export interface BuiltInDataAttribute {
   readonly ui_writable: boolean;
   readonly messenger_writable: boolean;
 }
+
+/** What messenger items write: the fields their `attributes` take, and the identities they carry. */
+const MESSENGER_WRITTEN_FIELDS: ReadonlySet<string> = new Set([
+  ...MESSENGER_ATTRIBUTE_FIELDS,
+  ...MESSENGER_IDENTITY_FIELDS,
+]);
 
 const field = (
   name: string,
@@ -29,7 +39,7 @@ const field = (
   data_type,
   api_writable,
   ui_writable: api_writable,
-  messenger_writable: api_writable,
+  messenger_writable: MESSENGER_WRITTEN_FIELDS.has(name),
 });
 
 /** The contact fields of Intercom's `contact` object that this service keeps, in Intercom's order. */

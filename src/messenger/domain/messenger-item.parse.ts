@@ -19,8 +19,11 @@ import {
 } from '../../contacts/domain/contact.attributes';
 import {
   IDENTIFYING_TYPES,
+  MESSENGER_ATTRIBUTE_FIELDS,
+  MESSENGER_IDENTITY_FIELDS,
   MESSENGER_ITEM_TYPES,
   type ItemProblem,
+  type MessengerAttributeField,
   type MessengerAttributes,
   type MessengerItemType,
   type ParsedItem,
@@ -216,6 +219,45 @@ export function parseMessengerItem(
 
 type Report = (field: string, message: string) => void;
 
+/** Whether `value` may be written to an attribute named `name`; reports why not. */
+type FieldCheck = (value: unknown, name: string, invalid: Report) => boolean;
+
+const shortText: FieldCheck = (value, name, invalid) => {
+  if (value === null || (typeof value === 'string' && fitsCharacters(value, MAX_STRING)))
+    return true;
+  invalid(name, `${name} must be a string of at most ${MAX_STRING} characters or null`);
+  return false;
+};
+
+const imageUrl: FieldCheck = (value, name, invalid) => {
+  if (value === null || isImageUrl(value)) return true;
+  invalid(
+    name,
+    `${name} must be an absolute http or https URL of at most ${MAX_AVATAR_URL} characters, or null`,
+  );
+  return false;
+};
+
+const flag: FieldCheck = (value, name, invalid) => {
+  if (typeof value === 'boolean') return true;
+  invalid(name, `${name} must be a boolean`);
+  return false;
+};
+
+const ATTRIBUTE_CHECKS: { readonly [Field in MessengerAttributeField]: FieldCheck } = {
+  name: shortText,
+  phone: shortText,
+  avatar: imageUrl,
+  language_override: shortText,
+  unsubscribed_from_emails: flag,
+};
+
+const isAttributeField = (key: string): key is MessengerAttributeField =>
+  (MESSENGER_ATTRIBUTE_FIELDS as readonly string[]).includes(key);
+
+const isIdentityField = (key: string): boolean =>
+  (MESSENGER_IDENTITY_FIELDS as readonly string[]).includes(key);
+
 function parseAttributes(value: unknown, invalid: Report): MessengerAttributes | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
@@ -225,38 +267,14 @@ function parseAttributes(value: unknown, invalid: Report): MessengerAttributes |
   const attributes: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
     const name = `attributes.${key}`;
-    switch (key) {
-      case 'name':
-      case 'phone':
-      case 'language_override':
-        if (field === null || (typeof field === 'string' && fitsCharacters(field, MAX_STRING)))
-          attributes[key] = field;
-        else invalid(name, `${name} must be a string of at most ${MAX_STRING} characters or null`);
-        break;
-      case 'avatar':
-        if (field === null || isImageUrl(field)) attributes[key] = field;
-        else
-          invalid(
-            name,
-            `${name} must be an absolute http or https URL of at most ${MAX_AVATAR_URL} characters, or null`,
-          );
-        break;
-      case 'unsubscribed_from_emails':
-        if (typeof field === 'boolean') attributes[key] = field;
-        else invalid(name, `${name} must be a boolean`);
-        break;
-      case 'custom_attributes': {
-        const custom = parseCustomAttributes(field, name, invalid);
-        if (custom) attributes[key] = custom;
-        break;
-      }
-      case 'email':
-      case 'external_id':
-        invalid(name, `${name} cannot be written here: send it as the item's ${key}`);
-        break;
-      default:
-        invalid(name, `Unknown field ${name}`);
-    }
+    if (isAttributeField(key)) {
+      if (ATTRIBUTE_CHECKS[key](field, name, invalid)) attributes[key] = field;
+    } else if (key === 'custom_attributes') {
+      const custom = parseCustomAttributes(field, name, invalid);
+      if (custom) attributes[key] = custom;
+    } else if (isIdentityField(key)) {
+      invalid(name, `${name} cannot be written here: send it as the item's ${key}`);
+    } else invalid(name, `Unknown field ${name}`);
   }
   return attributes;
 }

@@ -2,6 +2,7 @@ import type {
   AttributeChanges,
   JsonValue,
   SeenContext,
+  StandardAttributeName,
   UnixSeconds,
 } from '../../contacts/domain/contact.attributes';
 
@@ -24,15 +25,34 @@ export const IDENTIFYING_TYPES: ReadonlySet<MessengerItemType> = new Set([
   'contact.logged_in',
 ]);
 
-/** The contact fields a messenger item may write (identity travels in the item's own fields). */
+/**
+ * The standard contact fields an item's `attributes` writes (with `custom_attributes`): the
+ * parser takes these and refuses any other, so `GET /data_attributes` lists these as
+ * `messenger_writable`.
+ */
+export const MESSENGER_ATTRIBUTE_FIELDS = [
+  'name',
+  'phone',
+  'avatar',
+  'language_override',
+  'unsubscribed_from_emails',
+] as const satisfies readonly StandardAttributeName[];
+
+export type MessengerAttributeField = (typeof MESSENGER_ATTRIBUTE_FIELDS)[number];
+
+/**
+ * Identities an item writes as its own fields, never under `attributes`: `email.supplied` gives
+ * a contact its email, a sign-up or log-in its external_id.
+ */
+export const MESSENGER_IDENTITY_FIELDS = [
+  'email',
+  'external_id',
+] as const satisfies readonly StandardAttributeName[];
+
+/** The contact fields a messenger item's `attributes` may write. */
 export type MessengerAttributes = Pick<
   AttributeChanges,
-  | 'name'
-  | 'phone'
-  | 'avatar'
-  | 'language_override'
-  | 'unsubscribed_from_emails'
-  | 'custom_attributes'
+  MessengerAttributeField | 'custom_attributes'
 >;
 
 /** One validated item of `POST /messenger/events` (ingestion.md), in our own names. */
