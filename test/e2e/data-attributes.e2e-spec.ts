@@ -547,6 +547,7 @@ describe('data attributes API (e2e)', () => {
       const error = await expectRefusal(put(999_999, { description: 'x' }), {
         status: 404,
         code: 'field_not_found',
+        field: 'data_attribute_id',
       });
       expect(error.errors[0]?.message).toBe("We couldn't find that data attribute to update");
     });
@@ -561,6 +562,7 @@ describe('data attributes API (e2e)', () => {
       await expectRefusal(put(mine.id ?? 0, { description: 'taken over' }, 'other'), {
         status: 404,
         code: 'field_not_found',
+        field: 'data_attribute_id',
       });
       expect(await eventCount('main')).toBe(before);
       expect((await list()).data.find((item) => item.id === mine.id)).toEqual(mine);

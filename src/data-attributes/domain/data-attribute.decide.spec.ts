@@ -397,7 +397,11 @@ describe('data attribute decider', () => {
     it('refuses an unknown id', () => {
       given([list])
         .when(update(2, { description: 'x' }))
-        .thenThrows(DataAttributeNotFound, { code: 'field_not_found', id: 2 });
+        .thenThrows(DataAttributeNotFound, {
+          code: 'field_not_found',
+          field: 'data_attribute_id',
+          id: 2,
+        });
     });
 
     it('refuses fewer than two options', () => {

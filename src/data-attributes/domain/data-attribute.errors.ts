@@ -168,10 +168,11 @@ export class TooManyDataAttributes extends DataAttributeError {
   }
 }
 
-/** No custom attribute with this id in the workspace. */
+/** No custom attribute with this id in the workspace (the path's `data_attribute_id`). */
 export class DataAttributeNotFound extends DataAttributeError {
   override readonly name = 'DataAttributeNotFound';
   readonly code = 'field_not_found';
+  override readonly field = 'data_attribute_id';
   constructor(readonly id: number) {
     super("We couldn't find that data attribute to update");
   }
