@@ -346,7 +346,7 @@ describe('data attributes API (e2e)', () => {
           payload: { name: 'one too many', model: 'contact', data_type: 'string' },
           workspace: 'limit',
         },
-        { status: 422, code: 'data_invalid' },
+        { status: 422, code: 'data_invalid', field: 'name' },
       );
       const first = created[0];
       if (!first) throw new Error('no attribute created');

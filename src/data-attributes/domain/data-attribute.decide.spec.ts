@@ -277,7 +277,7 @@ describe('data attribute decider', () => {
     it('refuses a 251st live attribute', () => {
       given(manyCreated(250))
         .when(create())
-        .thenThrows(TooManyDataAttributes, { code: 'data_invalid' });
+        .thenThrows(TooManyDataAttributes, { code: 'data_invalid', field: 'name' });
     });
 
     it('does not count archived attributes against the limit', () => {

@@ -123,7 +123,7 @@ export const createDataAttribute = (
   const { dataType, list } = storedDataType(command.data.data_type);
   const options = optionsOfNew(dataType, list, command.data.options);
   if (liveCustomAttributeCount(state) >= MAX_LIVE_CUSTOM_ATTRIBUTES)
-    throw new TooManyDataAttributes();
+    throw new TooManyDataAttributes('name');
   return [
     {
       type: 'DataAttributeCreated',

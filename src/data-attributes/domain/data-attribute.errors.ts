@@ -157,11 +157,14 @@ export class InvalidOptions extends DataAttributeError {
   }
 }
 
-/** Creating or unarchiving would exceed the live custom attributes a workspace may have. */
+/**
+ * Creating or unarchiving would exceed the live custom attributes a workspace may have. `field`
+ * is the request field that would add one: a create's `name`, an update's `archived`.
+ */
 export class TooManyDataAttributes extends DataAttributeError {
   override readonly name = 'TooManyDataAttributes';
   readonly code = 'data_invalid';
-  constructor(override readonly field?: string) {
+  constructor(override readonly field: 'name' | 'archived') {
     super(
       `A workspace can have at most ${MAX_LIVE_CUSTOM_ATTRIBUTES} custom data attributes; archive one first`,
     );
