@@ -196,4 +196,19 @@ describe('attribute values API (e2e)', () => {
     }
     expect((await values('email', '?per_page=151')).status).toBe(400);
   });
+
+  it('answers owner_id values as integers, as its data_type says, however the owner was written', async () => {
+    await createContact({ email: 'owned1@owners.io', owner_id: 7 });
+    await createContact({ email: 'owned2@owners.io', owner_id: '7' });
+    await createContact({ email: 'owned3@owners.io', owner_id: 12 });
+    const builtIns = await service.request('/data_attributes');
+    const ownerAttribute = ((await builtIns.json()) as { data: { name: string }[] }).data.find(
+      (attribute) => attribute.name === 'owner_id',
+    );
+    expect(ownerAttribute).toMatchObject({ data_type: 'integer' });
+    expect(pairs(await valueList('owner_id'))).toEqual([
+      [7, 2],
+      [12, 1],
+    ]);
+  });
 });

@@ -6,7 +6,8 @@ export class AttributeValueResponse {
 
   @ApiProperty({
     oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
-    description: 'Standard dates are whole UTC days: the unix seconds of the day’s midnight',
+    description:
+      'Of the attribute’s data_type (`owner_id` values are integers); standard dates are whole UTC days: the unix seconds of the day’s midnight',
   })
   readonly value!: string | number | boolean;
 

@@ -16,7 +16,7 @@ import {
 import { DataAttributeDefinitions } from '../../data-attribute-definitions.service';
 import { BUILT_IN_CONTACT_ATTRIBUTES } from '../../domain/built-in-contact-attributes';
 import { findCustomAttribute, type DataAttributesState } from '../../domain/data-attribute.state';
-import type { CustomDataAttribute } from '../../domain/data-attribute.types';
+import type { CustomDataAttribute, DataType } from '../../domain/data-attribute.types';
 import type {
   AttributeValueListAttribute,
   AttributeValueListResponse,
@@ -37,7 +37,18 @@ interface ResolvedAttribute {
   /** The read model's attribute key (the `full_name`). */
   readonly key: string;
   readonly presented: AttributeValueListAttribute;
+  readonly dataType: DataType;
 }
+
+/**
+ * A value as its attribute's data_type says. Contacts keep `owner_id`, an integer attribute, as
+ * the digits they hold it by (Intercom 2.16 shows it as a string, 2.14 as an integer); its
+ * values are answered as integers here, whatever the version.
+ */
+const asDataType = (value: string | number | boolean, dataType: DataType) =>
+  dataType === 'integer' && typeof value === 'string' && /^\d{1,15}$/.test(value)
+    ? Number(value)
+    : value;
 
 /**
  * Top values of a data attribute. Keyset pagination on (count descending, value): the cursor
@@ -104,7 +115,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
       data_attribute: attribute.presented,
       data: data.map((row) => ({
         type: 'attribute_value',
-        value: decodeValue(row.value),
+        value: asDataType(decodeValue(row.value), attribute.dataType),
         count: Number(row.count),
       })),
       total_count: totalCount,
@@ -151,10 +162,15 @@ function resolveAttribute(id: string, state: DataAttributesState): ResolvedAttri
   return {
     key: builtIn.full_name,
     presented: { name: builtIn.name, full_name: builtIn.full_name },
+    dataType: builtIn.data_type,
   };
 }
 
 const presentCustom = (attribute: CustomDataAttribute): ResolvedAttribute => {
   const key = customAttributeKey(attribute.name);
-  return { key, presented: { id: attribute.id, name: attribute.name, full_name: key } };
+  return {
+    key,
+    presented: { id: attribute.id, name: attribute.name, full_name: key },
+    dataType: attribute.data_type,
+  };
 };
