@@ -9,6 +9,7 @@ import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { parseMetadata } from '../messenger/domain/messenger-item.parse';
 import { ReadYourWrites } from '../projection-runner/projection-runner.module';
+import { givenFields } from '../shared/http/given-fields';
 import { HttpProblem, type IntercomErrorItem } from '../shared/http/intercom-error';
 import { MinPosition } from '../shared/http/intercom-version';
 import { RequestOrigin } from '../shared/http/request-origin';
@@ -52,7 +53,8 @@ export class DataEventsController {
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateDataEventDto,
   ): Promise<void> {
-    if (body.id === undefined && body.user_id === undefined && body.email === undefined) {
+    const subject = givenFields(body, ['id', 'user_id', 'email']);
+    if (Object.keys(subject).length === 0) {
       throw HttpProblem.of(
         400,
         'parameter_not_found',
@@ -67,17 +69,7 @@ export class DataEventsController {
       ) ?? {};
     if (problems.length > 0) throw new HttpProblem(400, problems);
     const { position } = await this.commands.execute(
-      new TrackDataEventCommand(
-        workspaceId,
-        {
-          ...(body.id !== undefined ? { id: body.id } : {}),
-          ...(body.user_id !== undefined ? { user_id: body.user_id } : {}),
-          ...(body.email !== undefined ? { email: body.email } : {}),
-        },
-        body.event_name,
-        body.created_at,
-        metadata,
-      ),
+      new TrackDataEventCommand(workspaceId, subject, body.event_name, body.created_at, metadata),
     );
     // Read-your-writes: a list right after the submit shows the event.
     await this.readYourWrites.waitFor(position, DATA_EVENT_READ_MODELS);

@@ -7,6 +7,7 @@ import { toContactResponse } from '../contacts/http/contact.response';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import type { CustomAttributes } from '../contacts/domain/contact.attributes';
 import { ReadYourWrites } from '../projection-runner/projection-runner.module';
+import { givenFields } from '../shared/http/given-fields';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../shared/http/intercom-version';
 import { WriteRoute } from '../shared/http/route-config';
@@ -52,21 +53,18 @@ export class VisitorsController {
   @ApiOperation({ summary: 'Update a visitor (by id or user_id)' })
   @DocumentedResponse(VISITOR_SCHEMA)
   async update(@WorkspaceId() workspaceId: string, @Body() body: UpdateVisitorDto) {
-    const { id, user_id, name, custom_attributes } = body;
-    if (id === undefined && user_id === undefined) {
+    const { name, custom_attributes } = body;
+    const visitor = givenFields(body, ['id', 'user_id']);
+    if (Object.keys(visitor).length === 0) {
       throw HttpProblem.of(400, 'parameter_not_found', 'One of id or user_id is required', 'id');
     }
     const { contactId, position } = await this.commands.execute(
-      new UpdateVisitorCommand(
-        workspaceId,
-        { ...(id !== undefined ? { id } : {}), ...(user_id !== undefined ? { user_id } : {}) },
-        {
-          ...(name !== undefined ? { name } : {}),
-          ...(custom_attributes !== undefined
-            ? { custom_attributes: custom_attributes as CustomAttributes }
-            : {}),
-        },
-      ),
+      new UpdateVisitorCommand(workspaceId, visitor, {
+        ...(name !== undefined ? { name } : {}),
+        ...(custom_attributes !== undefined
+          ? { custom_attributes: custom_attributes as CustomAttributes }
+          : {}),
+      }),
     );
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
     const row = await this.visitors.findById(workspaceId, contactId);
@@ -84,8 +82,9 @@ export class VisitorsController {
     @Body() body: ConvertVisitorDto,
     @RequestedVersion() version: IntercomVersion,
   ) {
-    const { visitor, user } = body;
-    if (visitor.id === undefined && visitor.user_id === undefined && visitor.email === undefined) {
+    const visitor = givenFields(body.visitor, ['id', 'user_id', 'email']);
+    const user = givenFields(body.user, ['id', 'user_id', 'email']);
+    if (Object.keys(visitor).length === 0) {
       throw HttpProblem.of(
         400,
         'parameter_not_found',
@@ -93,12 +92,7 @@ export class VisitorsController {
         'visitor',
       );
     }
-    if (
-      body.type === 'user' &&
-      user.id === undefined &&
-      user.user_id === undefined &&
-      user.email === undefined
-    ) {
+    if (body.type === 'user' && Object.keys(user).length === 0) {
       throw HttpProblem.of(
         400,
         'parameter_not_found',
@@ -108,20 +102,11 @@ export class VisitorsController {
     }
     const { contactId, position } = await this.commands
       .execute(
-        new ConvertVisitorCommand(
-          workspaceId,
-          body.type,
-          {
-            ...(visitor.id !== undefined ? { id: visitor.id } : {}),
-            ...(visitor.user_id !== undefined ? { user_id: visitor.user_id } : {}),
-            ...(visitor.email !== undefined ? { email: visitor.email } : {}),
-          },
-          {
-            ...(user.id !== undefined ? { id: user.id } : {}),
-            ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
-            ...(user.email !== undefined ? { email: user.email } : {}),
-          },
-        ),
+        new ConvertVisitorCommand(workspaceId, body.type, visitor, {
+          ...(user.id !== undefined ? { id: user.id } : {}),
+          ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
+          ...(user.email !== undefined ? { email: user.email } : {}),
+        }),
       )
       .catch((error: unknown) => {
         throw underConvertedUser(contactProblemOf(error, version));

@@ -206,6 +206,85 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(((await search.json()) as { total_count: number }).total_count).toBe(0);
   });
 
+  it('takes a null identifier as one left out, as it takes any null optional field', async () => {
+    const visitorId = await seeVisitor('sdk-visitor-null');
+    const refusal = async (response: Response) => {
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      return { status: response.status, error: errors[0] };
+    };
+    for (const user of [{ user_id: null }, { email: null }, { id: null, user_id: null }]) {
+      const refused = await service.request('/visitors/convert', {
+        method: 'POST',
+        json: { type: 'user', user, visitor: { id: visitorId } },
+      });
+      expect(await refusal(refused)).toEqual({
+        status: 400,
+        error: {
+          code: 'parameter_not_found',
+          message: 'One of user.id, user.user_id, user.email is required',
+          field: 'user',
+        },
+      });
+    }
+    const unnamed = await service.request('/visitors', {
+      method: 'PUT',
+      json: { id: null, user_id: null, name: 'Nobody' },
+    });
+    expect(await refusal(unnamed)).toEqual({
+      status: 400,
+      error: {
+        code: 'parameter_not_found',
+        message: 'One of id or user_id is required',
+        field: 'id',
+      },
+    });
+    const renamed = await service.request('/visitors', {
+      method: 'PUT',
+      json: { id: null, user_id: 'sdk-visitor-null', name: 'Named once' },
+    });
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json()).toMatchObject({ id: visitorId, name: 'Named once' });
+
+    const converted = await service.request('/visitors/convert', {
+      method: 'POST',
+      json: {
+        type: 'user',
+        user: { id: null, user_id: 'sdk-user-null', email: null },
+        visitor: { id: null, user_id: 'sdk-visitor-null', email: null },
+      },
+    });
+    expect(converted.status).toBe(200);
+    expect(await converted.json()).toMatchObject({
+      id: visitorId,
+      role: 'user',
+      external_id: 'sdk-user-null',
+      email: null,
+    });
+
+    const event = { event_name: 'null-named', created_at: now - 5 };
+    const anonymous = await service.request('/events', {
+      method: 'POST',
+      json: { ...event, id: null, user_id: null, email: null },
+    });
+    expect(await refusal(anonymous)).toEqual({
+      status: 400,
+      error: {
+        code: 'parameter_not_found',
+        message: 'One of id, user_id, email is required',
+        field: 'id',
+      },
+    });
+    const tracked = await service.request('/events', {
+      method: 'POST',
+      json: { ...event, id: null, user_id: 'sdk-user-null', email: null },
+    });
+    expect(tracked.status).toBe(202);
+    const listed = (await (
+      await service.request(`/events?type=user&intercom_user_id=${visitorId}`)
+    ).json()) as { events: Array<{ event_name: string }> };
+    expect(listed.events.map((tracked) => tracked.event_name)).toEqual(['null-named']);
+  });
+
   it('converting a visitor into the user holding the email claims the user_id for that user alone', async () => {
     const createUser = async (email: string) =>
       (await (await service.request('/contacts', { method: 'POST', json: { email } })).json()) as {
