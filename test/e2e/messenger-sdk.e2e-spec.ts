@@ -385,6 +385,28 @@ describe('Visitors, conversations and data events through the official intercom-
     }
   });
 
+  it('answers the time a conversation was recorded at: one dated a little ahead of the clock happened now', async () => {
+    const user = await client.contacts.create({ external_id: 'sdk-conversation-ahead' });
+    const before = Math.floor(Date.now() / 1000);
+    const response = await service.request('/conversations', {
+      method: 'POST',
+      json: { from: { type: 'user', id: user.id }, body: 'Early', created_at: before + 240 },
+    });
+    const after = Math.floor(Date.now() / 1000);
+    expect(response.status).toBe(200);
+    const { created_at } = (await response.json()) as { created_at: number };
+    expect(created_at).toBeGreaterThanOrEqual(before);
+    expect(created_at).toBeLessThanOrEqual(after);
+    const contact = await client.contacts.find({ contact_id: user.id });
+    expect(contact.last_replied_at).toBe(created_at);
+    const timeline = (await (await service.request(`/contacts/${user.id}/timeline`)).json()) as {
+      data: Array<{ event_type: string; occurred_at: number }>;
+    };
+    expect(timeline.data.find((entry) => entry.event_type === 'ConversationStarted')).toMatchObject(
+      { occurred_at: created_at },
+    );
+  });
+
   it('blocks a lead: it starts no conversation after, through the API or the messenger; blocking again changes nothing', async () => {
     const id = await seeVisitor('sdk-visitor-blocked');
     await client.conversations.create({ from: { type: 'contact', id }, body: 'Buy now!!!' });

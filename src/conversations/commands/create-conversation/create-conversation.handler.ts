@@ -2,7 +2,9 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomInt } from 'node:crypto';
 import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
+import type { UnixSeconds } from '../../../contacts/domain/contact.attributes';
 import { ContactNotFound } from '../../../contacts/domain/contact.errors';
+import type { ContactEvent } from '../../../contacts/domain/contact.events';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
 import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
@@ -50,13 +52,12 @@ export class CreateConversationHandler implements ICommandHandler<
     if (!isLive(sender.state) || !SENDERS_BY_TYPE[senderType].includes(namedRole))
       throw new ContactNotFound(senderId, 'from.id');
     const conversationId = this.numericId();
-    const startedAt = createdAt ?? this.writer.nowSeconds();
     const outcome = await this.writer.execute(workspaceId, sender.contactId, {
       type: 'StartConversation',
       data: {
         contactId: sender.contactId,
         workspaceId,
-        occurredAt: startedAt,
+        ...(createdAt !== undefined ? { occurredAt: createdAt } : {}),
         conversationId,
       },
       now: this.writer.nowSeconds(),
@@ -65,7 +66,7 @@ export class CreateConversationHandler implements ICommandHandler<
       contactId: sender.contactId,
       conversationId,
       messageId: this.numericId(),
-      createdAt: startedAt,
+      createdAt: startedAtOf(outcome.events),
       position: outcome.position,
     };
   }
@@ -73,4 +74,14 @@ export class CreateConversationHandler implements ICommandHandler<
   private numericId(): string {
     return `${Math.floor(this.clock.now() / 1000)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
   }
+}
+
+/**
+ * When the conversation was recorded as started: a `created_at` a little ahead of the clock is the
+ * sender's clock running fast, and the decider dates it now.
+ */
+function startedAtOf(events: readonly ContactEvent[]): UnixSeconds {
+  const started = events.find((event) => event.type === 'ConversationStarted');
+  if (started === undefined) throw new Error('StartConversation recorded no ConversationStarted');
+  return started.data.startedAt;
 }
