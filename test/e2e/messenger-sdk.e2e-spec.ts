@@ -407,6 +407,29 @@ describe('Visitors, conversations and data events through the official intercom-
     );
   });
 
+  it('dates a conversation reported late at its created_at, in the timeline as in last_replied_at, as a messenger item is dated', async () => {
+    const id = await seeVisitor('sdk-visitor-late-talk');
+    const response = await service.request('/conversations', {
+      method: 'POST',
+      json: { from: { type: 'contact', id }, body: 'Said earlier', created_at: now - 1000 },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ created_at: now - 1000 });
+    const lead = await client.contacts.find({ contact_id: id });
+    expect(lead).toMatchObject({ role: 'lead', last_replied_at: now - 1000 });
+    const timeline = (await (await service.request(`/contacts/${id}/timeline`)).json()) as {
+      data: Array<{ event_type: string; occurred_at: number }>;
+    };
+    expect(
+      timeline.data
+        .filter((entry) => ['ConversationStarted', 'VisitorBecameLead'].includes(entry.event_type))
+        .map((entry) => [entry.event_type, entry.occurred_at]),
+    ).toEqual([
+      ['ConversationStarted', now - 1000],
+      ['VisitorBecameLead', now - 1000],
+    ]);
+  });
+
   it('blocks a lead: it starts no conversation after, through the API or the messenger; blocking again changes nothing', async () => {
     const id = await seeVisitor('sdk-visitor-blocked');
     await client.conversations.create({ from: { type: 'contact', id }, body: 'Buy now!!!' });

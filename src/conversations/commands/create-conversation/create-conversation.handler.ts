@@ -52,16 +52,24 @@ export class CreateConversationHandler implements ICommandHandler<
     if (!isLive(sender.state) || !SENDERS_BY_TYPE[senderType].includes(namedRole))
       throw new ContactNotFound(senderId, 'from.id');
     const conversationId = this.numericId();
-    const outcome = await this.writer.execute(workspaceId, sender.contactId, {
-      type: 'StartConversation',
-      data: {
-        contactId: sender.contactId,
-        workspaceId,
-        ...(createdAt !== undefined ? { occurredAt: createdAt } : {}),
-        conversationId,
+    const now = this.writer.nowSeconds();
+    // Its event time is its created_at, as a messenger item's is its occurred_at: one a little
+    // ahead of the clock happened now, as the decider dates it (one further ahead it refuses).
+    const outcome = await this.writer.execute(
+      workspaceId,
+      sender.contactId,
+      {
+        type: 'StartConversation',
+        data: {
+          contactId: sender.contactId,
+          workspaceId,
+          ...(createdAt !== undefined ? { occurredAt: createdAt } : {}),
+          conversationId,
+        },
+        now,
       },
-      now: this.writer.nowSeconds(),
-    });
+      { occurredAt: Math.min(createdAt ?? now, now) * 1000 },
+    );
     return {
       contactId: sender.contactId,
       conversationId,
