@@ -30,9 +30,7 @@ export class VisitorReferences {
     fieldsUnder = '',
   ): Promise<LocatedContact> {
     const label = reference.id ?? reference.user_id ?? reference.email ?? '';
-    const field =
-      fieldsUnder +
-      (reference.id !== undefined ? 'id' : reference.user_id !== undefined ? 'user_id' : 'email');
+    const field = fieldNaming(reference, fieldsUnder);
     let located: LocatedContact;
     if (reference.user_id !== undefined) {
       located = await this.locator.locateSession(workspaceId, reference.user_id);
@@ -53,3 +51,8 @@ export class VisitorReferences {
     return located;
   }
 }
+
+/** The request field a refusal of the visitor names: its id, else its user_id, else its email. */
+export const fieldNaming = (reference: VisitorReference, fieldsUnder = ''): string =>
+  fieldsUnder +
+  (reference.id !== undefined ? 'id' : reference.user_id !== undefined ? 'user_id' : 'email');

@@ -1,5 +1,6 @@
 import { IntercomClient, IntercomError } from 'intercom-client';
 import { request as httpRequest } from 'node:http';
+import { ContactLocator } from '../../src/identity-resolution/contact-locator';
 import { eventually } from '../support/eventually';
 import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
@@ -450,7 +451,7 @@ describe('Visitors, conversations and data events through the official intercom-
     });
     expect(refused.status).toBe(422);
     const { errors } = (await refused.json()) as { errors: Array<Record<string, string>> };
-    expect(errors[0]).toMatchObject({ code: 'contact_blocked' });
+    expect(errors[0]).toMatchObject({ code: 'contact_blocked', field: 'from.id' });
     const ingested = await service.request('/messenger/events', {
       method: 'POST',
       json: {
@@ -504,6 +505,93 @@ describe('Visitors, conversations and data events through the official intercom-
       json: { reason: 'spam' },
     });
     expect(withBody.status).toBe(400);
+  });
+
+  it('names the field that named a contact merged away between every lookup and write of the request: 410 from 2.16, 404 before', async () => {
+    const locator = service.app.get(ContactLocator, { strict: false });
+    const user = await client.contacts.create({ external_id: 'sdk-merged-meanwhile' });
+    /**
+     * A merge lands after each of the route's lookups, before its append: once is run again
+     * (writes-racing-a-merge), every time ends refused once the runs are used up.
+     */
+    async function mergedMeanwhile(contactId: string, merge: () => Promise<unknown>) {
+      const before = await locator.locate('acme', contactId);
+      await merge();
+      jest.spyOn(locator, 'locate').mockResolvedValue(before);
+    }
+    const mergeLead = async () => {
+      jest.restoreAllMocks();
+      const lead = await client.contacts.create({ role: 'lead' });
+      await mergedMeanwhile(lead.id, () =>
+        client.contacts.mergeLeadInUser({ from: lead.id, into: user.id }),
+      );
+      return lead.id;
+    };
+    const mergeVisitor = async (visitorId: string) => {
+      jest.restoreAllMocks();
+      const id = await seeVisitor(visitorId);
+      await mergedMeanwhile(id, () =>
+        service.request('/visitors/convert', {
+          method: 'POST',
+          json: { type: 'user', user: { id: user.id }, visitor: { id } },
+        }),
+      );
+      return id;
+    };
+    try {
+      for (const [version, status] of [
+        ['2.16', 410],
+        ['2.14', 404],
+      ] as const) {
+        const lead = await mergeLead();
+        const response = await service.request('/conversations', {
+          method: 'POST',
+          headers: { 'Intercom-Version': version },
+          json: { from: { type: 'lead', id: lead }, body: 'Meanwhile' },
+        });
+        expect(response.status).toBe(status);
+        const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+        expect(errors[0]).toMatchObject({ field: 'from.id' });
+      }
+      for (const [path, method, json, field] of [
+        [
+          '/events',
+          'POST',
+          async () => ({ id: await mergeLead(), event_name: 'meanwhile', created_at: now }),
+          'id',
+        ],
+        [
+          '/visitors',
+          'PUT',
+          async () => ({ id: await mergeVisitor('sdk-visitor-meanwhile-1'), name: 'Meanwhile' }),
+          'id',
+        ],
+        [
+          '/visitors/convert',
+          'POST',
+          async () => ({
+            type: 'lead',
+            user: {},
+            visitor: { id: await mergeVisitor('sdk-visitor-meanwhile-2') },
+          }),
+          'visitor.id',
+        ],
+      ] as const) {
+        const response = await service.request(path, {
+          method,
+          headers: { 'Intercom-Version': '2.16' },
+          json: await json(),
+        });
+        const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+        expect({ path, status: response.status, error: errors[0] }).toEqual({
+          path,
+          status: 410,
+          error: expect.objectContaining({ code: 'contact_merged', field }),
+        });
+      }
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('refuses a conversation without its sender, or with one that is not an object, naming from', async () => {

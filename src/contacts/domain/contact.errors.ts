@@ -36,6 +36,8 @@ export class ContactMerged extends ContactDomainError {
   constructor(
     readonly contactId: string,
     readonly into: string,
+    /** The request field that named it, when not the contact's id. */
+    override readonly field?: string,
   ) {
     super(`Contact ${contactId} was merged into ${into}`);
   }
@@ -101,9 +103,29 @@ export class VisitorNotArchivable extends ContactDomainError {
 export class ContactIsBlocked extends ContactDomainError {
   override readonly name = 'ContactIsBlocked';
   readonly code = 'contact_blocked';
-  constructor(readonly contactId: string) {
+  constructor(
+    readonly contactId: string,
+    /** The request field that named it. */
+    override readonly field?: string,
+  ) {
     super(`Contact ${contactId} is blocked`);
   }
+}
+
+/**
+ * A refusal of the contact a request addressed, naming the request field that named it: deciders
+ * know the contact, not how the request named it (`from.id`, `visitor.user_id`, …). Anything else,
+ * a refusal of another contact, or one that names its field already, is returned as it is.
+ */
+export function refusalNamedBy(error: unknown, contactId: string, field: string): unknown {
+  if (!(error instanceof ContactDomainError) || error.field !== undefined) return error;
+  if (error instanceof ContactNotFound && error.contactId === contactId)
+    return new ContactNotFound(contactId, field);
+  if (error instanceof ContactMerged && error.contactId === contactId)
+    return new ContactMerged(contactId, error.into, field);
+  if (error instanceof ContactIsBlocked && error.contactId === contactId)
+    return new ContactIsBlocked(contactId, field);
+  return error;
 }
 
 /** A merge whose source or target does not qualify. */

@@ -30,10 +30,17 @@ export function contactErrorToProblem(
   }
   const contactError = error as ContactError;
   if (contactError.name === 'ContactMerged') {
-    if (!version.atLeast(2, 16)) return HttpProblem.of(404, 'not_found', 'Contact Not Found', 'id');
+    if (!version.atLeast(2, 16))
+      return HttpProblem.of(404, 'not_found', 'Contact Not Found', contactError.field ?? 'id');
     return new HttpProblem(
       410,
-      [{ code: 'contact_merged', message: `Contact was merged into ${contactError.into}` }],
+      [
+        {
+          code: 'contact_merged',
+          message: `Contact was merged into ${contactError.into}`,
+          ...(contactError.field !== undefined ? { field: contactError.field } : {}),
+        },
+      ],
       {
         Link: `</contacts/${contactError.into}>; rel="canonical"`,
       },

@@ -3,7 +3,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomInt } from 'node:crypto';
 import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
 import type { UnixSeconds } from '../../../contacts/domain/contact.attributes';
-import { ContactNotFound } from '../../../contacts/domain/contact.errors';
+import { ContactNotFound, refusalNamedBy } from '../../../contacts/domain/contact.errors';
 import type { ContactEvent } from '../../../contacts/domain/contact.events';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
@@ -55,21 +55,25 @@ export class CreateConversationHandler implements ICommandHandler<
     const now = this.writer.nowSeconds();
     // Its event time is its created_at, as a messenger item's is its occurred_at: one a little
     // ahead of the clock happened now, as the decider dates it (one further ahead it refuses).
-    const outcome = await this.writer.execute(
-      workspaceId,
-      sender.contactId,
-      {
-        type: 'StartConversation',
-        data: {
-          contactId: sender.contactId,
-          workspaceId,
-          ...(createdAt !== undefined ? { occurredAt: createdAt } : {}),
-          conversationId,
+    const outcome = await this.writer
+      .execute(
+        workspaceId,
+        sender.contactId,
+        {
+          type: 'StartConversation',
+          data: {
+            contactId: sender.contactId,
+            workspaceId,
+            ...(createdAt !== undefined ? { occurredAt: createdAt } : {}),
+            conversationId,
+          },
+          now,
         },
-        now,
-      },
-      { occurredAt: Math.min(createdAt ?? now, now) * 1000 },
-    );
+        { occurredAt: Math.min(createdAt ?? now, now) * 1000 },
+      )
+      .catch((error: unknown) => {
+        throw refusalNamedBy(error, sender.contactId, 'from.id');
+      });
     return {
       contactId: sender.contactId,
       conversationId,

@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
 import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
-import { ContactNotFound } from '../../../contacts/domain/contact.errors';
+import { ContactNotFound, refusalNamedBy } from '../../../contacts/domain/contact.errors';
 import { isLive } from '../../../contacts/domain/contact.state';
 import { ContactReadModel } from '../../../contacts/queries/contact-read-model';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
@@ -35,22 +35,25 @@ export class TrackDataEventHandler implements ICommandHandler<
     metadata,
   }: TrackDataEventCommand): Promise<ContactWriteResult> {
     const contact = await this.subjectOf(workspaceId, subject);
-    if (!contact || !isLive(contact.state)) {
-      const field =
-        subject.id !== undefined ? 'id' : subject.user_id !== undefined ? 'user_id' : 'email';
+    const field =
+      subject.id !== undefined ? 'id' : subject.user_id !== undefined ? 'user_id' : 'email';
+    if (!contact || !isLive(contact.state))
       throw new ContactNotFound(subject.id ?? subject.user_id ?? subject.email ?? '', field);
-    }
     // Its event time is its created_at, as a messenger item's is its occurred_at.
-    const outcome = await this.writer.execute(
-      workspaceId,
-      contact.contactId,
-      {
-        type: 'TrackEvent',
-        data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
-        now: this.writer.nowSeconds(),
-      },
-      { occurredAt: createdAt * 1000 },
-    );
+    const outcome = await this.writer
+      .execute(
+        workspaceId,
+        contact.contactId,
+        {
+          type: 'TrackEvent',
+          data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
+          now: this.writer.nowSeconds(),
+        },
+        { occurredAt: createdAt * 1000 },
+      )
+      .catch((error: unknown) => {
+        throw refusalNamedBy(error, contact.contactId, field);
+      });
     return { contactId: contact.contactId, position: outcome.position };
   }
 

@@ -3,11 +3,16 @@ import type { ContactWriteResult } from '../../../contacts/commands/contact-writ
 import { MergeContactsCommand } from '../../../contacts/commands/merge-contacts/merge-contacts.command';
 import { UpdateContactCommand } from '../../../contacts/commands/update-contact/update-contact.command';
 import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
-import { ContactNotFound, InvalidMerge } from '../../../contacts/domain/contact.errors';
+import {
+  ContactNotFound,
+  InvalidMerge,
+  refusalNamedBy,
+} from '../../../contacts/domain/contact.errors';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
+import type { LocatedContact } from '../../../identity-resolution/located-contact';
 import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
-import { VisitorReferences } from '../../visitor-reference';
+import { fieldNaming, VisitorReferences } from '../../visitor-reference';
 import { ConvertVisitorCommand } from './convert-visitor.command';
 import { apiCause } from '../../../shared/http/request-context';
 
@@ -30,16 +35,21 @@ export class ConvertVisitorHandler implements ICommandHandler<
   ) {}
 
   execute(command: ConvertVisitorCommand): Promise<ContactWriteResult> {
-    return rerunIfMergedMeanwhile(() => this.convert(command));
+    return rerunIfMergedMeanwhile(() => this.convertNamed(command));
   }
 
-  private async convert({
-    workspaceId,
-    role,
-    visitor,
-    target,
-  }: ConvertVisitorCommand): Promise<ContactWriteResult> {
+  private async convertNamed(command: ConvertVisitorCommand): Promise<ContactWriteResult> {
+    const { workspaceId, visitor } = command;
     const session = await this.references.locateOrThrow(workspaceId, visitor, 'visitor.');
+    return this.convert(command, session).catch((error: unknown) => {
+      throw refusalNamedBy(error, session.contactId, fieldNaming(visitor, 'visitor.'));
+    });
+  }
+
+  private async convert(
+    { workspaceId, role, target }: ConvertVisitorCommand,
+    session: LocatedContact,
+  ): Promise<ContactWriteResult> {
     if (target.id !== undefined) {
       const into = await this.locator.locate(workspaceId, target.id);
       if (into.state.status === 'none' || into.state.status === 'deleted')

@@ -6,8 +6,9 @@ import {
   CUSTOM_ATTRIBUTES_POLICY,
   type CustomAttributesPolicy,
 } from '../../../contacts/custom-attributes-policy';
+import { refusalNamedBy } from '../../../contacts/domain/contact.errors';
 import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
-import { VisitorReferences } from '../../visitor-reference';
+import { fieldNaming, VisitorReferences } from '../../visitor-reference';
 import { UpdateVisitorCommand } from './update-visitor.command';
 
 @CommandHandler(UpdateVisitorCommand)
@@ -33,11 +34,15 @@ export class UpdateVisitorHandler implements ICommandHandler<
     const { contactId } = await this.references.locateOrThrow(workspaceId, visitor);
     if (changes.custom_attributes)
       await this.customAttributes.validate(workspaceId, changes.custom_attributes);
-    const outcome = await this.writer.execute(workspaceId, contactId, {
-      type: 'UpdateContact',
-      data: { contactId, workspaceId, attributes: changes },
-      now: this.writer.nowSeconds(),
-    });
+    const outcome = await this.writer
+      .execute(workspaceId, contactId, {
+        type: 'UpdateContact',
+        data: { contactId, workspaceId, attributes: changes },
+        now: this.writer.nowSeconds(),
+      })
+      .catch((error: unknown) => {
+        throw refusalNamedBy(error, contactId, fieldNaming(visitor));
+      });
     return { contactId, position: outcome.position };
   }
 }
