@@ -36,7 +36,10 @@ export const VISITOR_SCHEMA = {
       },
     },
     last_request_at: nullable('integer'),
-    las_request_at: { ...nullable('integer'), description: "Intercom's schema spells it so" },
+    las_request_at: {
+      type: 'integer',
+      description: "Intercom's schema spells it so; absent until the visitor is seen",
+    },
     created_at: nullable('integer'),
     remote_created_at: nullable('integer'),
     signed_up_at: { type: 'integer', description: 'Absent when the visitor never signed up' },

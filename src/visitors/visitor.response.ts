@@ -43,9 +43,11 @@ export function toVisitorResponse(row: ContactsTable) {
         country_name: row.location_country,
       }),
     },
+    // Null until the visitor is seen making a request, as Intercom's example answers it.
     last_request_at: toNumber(row.last_seen_at),
-    // The OpenAPI schema (and so the SDK's type) spells it so; Intercom's example as above.
-    las_request_at: toNumber(row.last_seen_at),
+    // The OpenAPI schema (and so the SDK's type) spells it so, an integer there: left out until
+    // the visitor is seen, as signed_up_at is.
+    ...presentOnly({ las_request_at: toNumber(row.last_seen_at) }),
     created_at: toNumber(row.created_at),
     remote_created_at: toNumber(row.created_at),
     // An integer in Intercom's schema: left out for a visitor that never signed up.

@@ -103,6 +103,35 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(await statusOf(client.visitors.find({ user_id: 'nobody-at-all' }))).toBe(404);
   });
 
+  it("leaves out las_request_at, an integer in Intercom's schema, for a visitor never seen making a request", async () => {
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'tracked-unseen',
+            type: 'event.tracked',
+            occurred_at: now - 30,
+            visitor_id: 'sdk-visitor-unseen',
+            event_name: 'opened-widget',
+          },
+        ],
+      },
+    });
+    expect(ingested.status).toBe(200);
+    await eventually(async () =>
+      (await service.request('/visitors?user_id=sdk-visitor-unseen')).status === 200
+        ? true
+        : undefined,
+    );
+    const found = await client.visitors.find({ user_id: 'sdk-visitor-unseen' });
+    expect(found).toMatchObject({ user_id: 'sdk-visitor-unseen', created_at: now - 30 });
+    expect(found).not.toHaveProperty('las_request_at');
+    expect(found).not.toHaveProperty('signed_up_at');
+    // Intercom's example answers its own spelling null for such a visitor.
+    expect(found).toHaveProperty('last_request_at', null);
+  });
+
   it('converts a visitor into a new user, and merges another into that existing user', async () => {
     const first = await seeVisitor('sdk-visitor-2');
     const converted = await client.visitors.mergeToContact({
