@@ -474,6 +474,35 @@ describe('segments API (e2e)', () => {
     expect(preview.pages.next?.starting_after).toEqual(expect.any(String));
   });
 
+  it('refuses a person type on preview as saving the same rule does: null included', async () => {
+    const rule = { field: 'email', operator: 'exists' };
+    const saved = await json<Segment>(
+      await app.request('/segments', { method: 'POST', json: { name: 'Person typed', rule } }),
+    );
+    for (const personType of [null, 'lead', 3]) {
+      const answers = await Promise.all([
+        app.request('/segments', {
+          method: 'POST',
+          json: { name: 'Person typed', person_type: personType, rule },
+        }),
+        app.request(`/segments/${saved.id}`, {
+          method: 'PUT',
+          json: { person_type: personType, rule },
+        }),
+        app.request('/segments/preview', {
+          method: 'POST',
+          json: { person_type: personType, rule },
+        }),
+      ]);
+      for (const answer of answers) {
+        const body = await json<{ errors: Array<{ code: string; field?: string }> }>(answer, 400);
+        expect(body.errors).toEqual([
+          expect.objectContaining({ code: 'parameter_invalid', field: 'person_type' }),
+        ]);
+      }
+    }
+  });
+
   it('lets a user signed up a few seconds short of 7 days ago leave at the deadline, within a second', async () => {
     const now = Math.floor(Date.now() / 1000);
     const signedUpAt = now - 7 * DAY + 3;

@@ -33,11 +33,18 @@ function validName(name: unknown): string {
 }
 
 /** A person type as a request gives it; refuses anything else. */
-export function validPersonType(personType: unknown): SegmentPersonType {
+function validPersonType(personType: unknown): SegmentPersonType {
   const found = SEGMENT_PERSON_TYPES.find((candidate) => candidate === personType);
   if (found === undefined) throw new InvalidPersonType(personType);
   return found;
 }
+
+/**
+ * The person type of a new rule (a create, or a preview of one): `user` when left out. A null is
+ * refused, as every value but the three is: it is no person type.
+ */
+export const personTypeOfNewRule = (personType: unknown): SegmentPersonType =>
+  personType === undefined ? DEFAULT_PERSON_TYPE : validPersonType(personType);
 
 function requireActive(state: SegmentState, segmentId: string): ActiveSegment {
   if (state.status !== 'active') throw new SegmentNotFound(segmentId);
@@ -47,10 +54,7 @@ function requireActive(state: SegmentState, segmentId: string): ActiveSegment {
 const createSegment = (command: CreateSegment, state: SegmentState): SegmentEvent[] => {
   const { segmentId, workspaceId } = command.data;
   const name = validName(command.data.name);
-  const personType =
-    command.data.personType === undefined
-      ? DEFAULT_PERSON_TYPE
-      : validPersonType(command.data.personType);
+  const personType = personTypeOfNewRule(command.data.personType);
   const stored = validateSegmentRule(
     command.data.rule,
     command.data.customAttributeType,

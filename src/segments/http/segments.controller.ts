@@ -51,7 +51,7 @@ import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { CreateSegmentCommand } from '../commands/create-segment/create-segment.command';
 import { DeleteSegmentCommand } from '../commands/delete-segment/delete-segment.command';
 import { UpdateSegmentCommand } from '../commands/update-segment/update-segment.command';
-import { validPersonType } from '../domain/segment.decide';
+import { personTypeOfNewRule } from '../domain/segment.decide';
 import { SegmentNotFound } from '../domain/segment.errors';
 import { rolesOf } from '../domain/segment-membership';
 import { parseStoredRule, validateSegmentRule } from '../domain/segment.rule';
@@ -141,7 +141,7 @@ export class SegmentsController {
   ) {
     if (body.rule === undefined)
       throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
-    const personType = validPersonType(body.person_type ?? 'user');
+    const personType = personTypeOfNewRule(body.person_type);
     const timeZone = this.timeZones.of(workspaceId);
     const rule = parseStoredRule(
       validateSegmentRule(body.rule, await this.attributes.ruleTypes(workspaceId), timeZone),
