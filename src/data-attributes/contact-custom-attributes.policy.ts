@@ -38,20 +38,23 @@ export class ContactCustomAttributesPolicy implements CustomAttributesPolicy {
 
   async ruleTypes(workspaceId: string): Promise<CustomAttributeTypeLookup> {
     const state = await this.definitions.forWorkspace(workspaceId);
-    return (name) => {
+    return (name, at) => {
       const attribute = findCustomAttribute(state, 'contact', name);
-      if (attribute?.archived) throw new ArchivedAttributeInRule(name);
+      if (attribute?.archived) throw new ArchivedAttributeInRule(name, at);
       return attribute?.data_type;
     };
   }
 }
 
-/** A rule naming an archived custom attribute. Same shape as a search error. */
+/** A rule naming an archived custom attribute at `path`. Same shape as a search error. */
 class ArchivedAttributeInRule extends ContactSearchError {
   override readonly name = 'ArchivedAttributeInRule';
   readonly code = 'parameter_invalid';
-  constructor(attribute: string) {
-    const field = `custom_attributes.${attribute}`;
-    super(field, field, `${field} is archived: unarchive it to filter on it in a rule`);
+  constructor(attribute: string, path: string) {
+    super(
+      path,
+      path,
+      `custom_attributes.${attribute} is archived (at ${path}): unarchive it to filter on it in a rule`,
+    );
   }
 }

@@ -1055,19 +1055,19 @@ describe('Contacts API refusals change nothing', () => {
         'an unknown field',
         { query: { field: 'shoe_size', operator: '=', value: 9 } },
         'parameter_invalid',
-        'shoe_size',
+        'query.field',
       ],
       [
         'an operator that does not fit the field',
         { query: { field: 'created_at', operator: '~', value: 1 } },
         'parameter_invalid',
-        'created_at',
+        'query.operator',
       ],
       [
         'a value of the wrong type',
         { query: { field: 'unsubscribed_from_emails', operator: '=', value: 'yes' } },
         'parameter_invalid',
-        'unsubscribed_from_emails',
+        'query.value',
       ],
       [
         'a query nested too deep',

@@ -74,11 +74,11 @@ describe('segments API (e2e)', () => {
       });
       const searched = await app.request('/contacts/search', { method: 'POST', json: { query } });
       expect(refused.status).toBe(400);
-      // Same code and field (the body's `rule` where search names its `query`); a rule's
-      // message also lists the rule operators.
+      // Same code and field (the path under the body's `rule` where search's is under its
+      // `query`); a rule's message also lists the rule operators.
       const errorsOf = async (response: Response) =>
         ((await response.json()) as { errors: Array<{ code: string; field?: string }> }).errors.map(
-          ({ code, field }) => ({ code, field: field === 'query' ? 'rule' : field }),
+          ({ code, field }) => ({ code, field: field?.replace(/^query\b/, 'rule') }),
         );
       expect(await errorsOf(refused)).toEqual(await errorsOf(searched));
     }
@@ -89,6 +89,34 @@ describe('segments API (e2e)', () => {
     expect(((await malformed.json()) as { errors: Array<{ field?: string }> }).errors[0]).toEqual(
       expect.objectContaining({ field: 'rule', message: expect.stringContaining('rule.value') }),
     );
+    // A filter's refusal names the path to its part at fault, not the contact field it searches
+    // (`name` here, which is also the segment's own field).
+    const nested = await app.request('/segments', {
+      method: 'POST',
+      json: {
+        name: 'x',
+        rule: {
+          operator: 'AND',
+          value: [
+            { field: 'email', operator: 'exists' },
+            {
+              operator: 'OR',
+              value: [
+                { field: 'email', operator: 'exists' },
+                { field: 'name', operator: '<', value: 3 },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    expect(nested.status).toBe(400);
+    expect(((await nested.json()) as { errors: Array<{ field?: string }> }).errors).toEqual([
+      expect.objectContaining({
+        code: 'parameter_invalid',
+        field: 'rule.value[1].value[1].operator',
+      }),
+    ]);
     // Limits of the rule's shape name the rule, as the search's name its query.
     const filter = { field: 'name', operator: '=', value: 'x' };
     for (const rule of [
@@ -280,10 +308,7 @@ describe('segments API (e2e)', () => {
         await app.request(path, { method: 'POST', json: body }),
         400,
       );
-      expect(answer.errors[0]).toMatchObject({
-        code: 'parameter_invalid',
-        field: 'custom_attributes.dependant_tier',
-      });
+      expect(answer.errors[0]).toMatchObject({ code: 'parameter_invalid', field: 'rule.field' });
     }
     await json(await app.request('/contacts/search', { method: 'POST', json: { query: rule } }));
   });

@@ -128,7 +128,7 @@ function matrixCases(): Array<{ title: string; queries: unknown[]; dates: boolea
   ];
   const cases: Array<{ title: string; queries: unknown[]; dates: boolean }> = [];
   for (const name of fields) {
-    const field = resolveSearchField(name, parseOptions.customAttributeType);
+    const field = resolveSearchField(name, parseOptions.customAttributeType, 'query.field');
     if (!field) throw new Error(`no field ${name}`);
     for (const operator of operatorsFor(field, parseOptions)) {
       const values = field.kind === 'segment' ? ['seg_a', 'seg_b', 'seg_none'] : valuesOf(field);
@@ -381,7 +381,11 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
           sort: { field, order },
           pagination: { per_page: 23 },
         });
-        const sortField = resolveSearchField(field, parseOptions.customAttributeType)!;
+        const sortField = resolveSearchField(
+          field,
+          parseOptions.customAttributeType,
+          'sort.field',
+        )!;
         const value = (c: ContactsTable): number | null => {
           const v = searchFieldValue(c, sortField);
           return v === null ? null : Number(v);

@@ -1,8 +1,10 @@
 /**
- * Refusals of a search request (and, later, of a segment rule, which is validated with the same
- * errors). `code` is the Intercom error code; `field` names what was wrong: the searched field
- * (`email`, `custom_attributes.plan`) for a filter, or the request property (`query`, `sort.order`,
- * `pagination.starting_after`) otherwise. `path` locates the node inside the body.
+ * Refusals of a search request (and of a segment rule, which is validated with the same errors).
+ * `code` is the Intercom error code; `field` names the request property at fault, as every
+ * refusal does: a filter's key (`query.value[1].operator`, `rule.field`), or the query itself for
+ * its shape (`query`), or `sort.order`, `pagination.starting_after`. Never the contact field a
+ * filter searches, which messages name: it is no field of the body, and may share a name with one
+ * (a segment's `name`). `path` locates the node inside the body.
  */
 export type ContactSearchErrorCode = 'parameter_invalid' | 'invalid_sort_order';
 
@@ -29,8 +31,8 @@ export class MalformedSearchRequest extends ContactSearchError {
 export class UnknownSearchField extends ContactSearchError {
   override readonly name = 'UnknownSearchField';
   readonly code = 'parameter_invalid';
-  constructor(field: string, path: string) {
-    super(field, path, `Unknown search field '${field}' at ${path}`);
+  constructor(searched: string, path: string) {
+    super(path, path, `Unknown search field '${searched}' at ${path}`);
   }
 }
 
@@ -38,15 +40,15 @@ export class OperatorNotAllowed extends ContactSearchError {
   override readonly name = 'OperatorNotAllowed';
   readonly code = 'parameter_invalid';
   constructor(
-    field: string,
+    searched: string,
     path: string,
     readonly operator: string,
     readonly allowed: readonly string[],
   ) {
     super(
-      field,
       path,
-      `Operator '${operator}' is not supported for field '${field}' at ${path}; supported: ${allowed.join(' ')}`,
+      path,
+      `Operator '${operator}' is not supported for field '${searched}' at ${path}; supported: ${allowed.join(' ')}`,
     );
   }
 }
@@ -54,8 +56,8 @@ export class OperatorNotAllowed extends ContactSearchError {
 export class InvalidSearchValue extends ContactSearchError {
   override readonly name = 'InvalidSearchValue';
   readonly code = 'parameter_invalid';
-  constructor(field: string, path: string, expected: string) {
-    super(field, path, `Invalid value for field '${field}' at ${path}: expected ${expected}`);
+  constructor(searched: string, path: string, expected: string) {
+    super(path, path, `Invalid value for field '${searched}' at ${path}: expected ${expected}`);
   }
 }
 

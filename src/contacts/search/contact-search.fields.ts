@@ -3,8 +3,12 @@ import type { ContactsTable } from '../../../projections/contacts/contacts.table
 /** Value types of searchable fields; custom attributes take theirs from their data attribute. */
 export type SearchFieldType = 'string' | 'boolean' | 'integer' | 'float' | 'date';
 
-/** The data type of a custom attribute by name, or `undefined` when the workspace has no such attribute. */
-export type CustomAttributeTypeLookup = (name: string) => SearchFieldType | undefined;
+/**
+ * The data type of a custom attribute by name, or `undefined` when the workspace has no such
+ * attribute. `at` is where the request names it (`rule.value[0].field`), for a lookup that refuses
+ * the attribute to name.
+ */
+export type CustomAttributeTypeLookup = (name: string, at: string) => SearchFieldType | undefined;
 
 type ColumnOfType<T> = {
   [K in keyof ContactsTable]: ContactsTable[K] extends T ? K : never;
@@ -106,10 +110,14 @@ export const CUSTOM_ATTRIBUTE_PREFIX = 'custom_attributes.';
 /** Characters a data attribute name never contains (domain.md); refusing them keeps JSON paths literal. */
 const FORBIDDEN_ATTRIBUTE_CHARACTERS = /["\\.$~`!@#%^&*'{}|]/;
 
-/** The field a query names, or `undefined` when there is no such field in this workspace. */
+/**
+ * The field a query names (at `at` in the request), or `undefined` when there is no such field in
+ * this workspace.
+ */
 export function resolveSearchField(
   name: string,
   customAttributeType: CustomAttributeTypeLookup,
+  at: string,
 ): SearchField | undefined {
   if (name === SEGMENT_SEARCH_FIELD.name) return SEGMENT_SEARCH_FIELD;
   const builtIn = STANDARD_SEARCH_FIELDS.get(name);
@@ -117,6 +125,6 @@ export function resolveSearchField(
   if (!name.startsWith(CUSTOM_ATTRIBUTE_PREFIX)) return undefined;
   const attribute = name.slice(CUSTOM_ATTRIBUTE_PREFIX.length);
   if (attribute === '' || FORBIDDEN_ATTRIBUTE_CHARACTERS.test(attribute)) return undefined;
-  const type = customAttributeType(attribute);
+  const type = customAttributeType(attribute, at);
   return type === undefined ? undefined : { kind: 'custom', name, attribute, type };
 }

@@ -188,18 +188,18 @@ describe('parseContactSearchRequest', () => {
       ],
       ['a missing query', {}, 'parameter_invalid', 'query'],
       ['a query that is not an object', query('email = a'), 'parameter_invalid', 'query'],
-      ['an unknown field', query(filter('nickname', '=', 'x')), 'parameter_invalid', 'nickname'],
+      ['an unknown field', query(filter('nickname', '=', 'x')), 'parameter_invalid', 'query.field'],
       [
         'a field name that is not a string',
         query(filter(7 as unknown as string, '=', 'x')),
         'parameter_invalid',
-        'query',
+        'query.field',
       ],
       [
         'an unknown custom attribute',
         query(filter('custom_attributes.nope', '=', 'x')),
         'parameter_invalid',
-        'custom_attributes.nope',
+        'query.field',
       ],
       [
         'an unknown key in a filter',
@@ -211,64 +211,79 @@ describe('parseContactSearchRequest', () => {
         'a range operator on a string',
         query(filter('email', '>', 'a')),
         'parameter_invalid',
-        'email',
+        'query.operator',
       ],
       [
         'contains on a date',
         query(filter('created_at', '~', '1')),
         'parameter_invalid',
-        'created_at',
+        'query.operator',
       ],
-      ['!= on a date', query(filter('last_seen_at', '!=', 1)), 'parameter_invalid', 'last_seen_at'],
+      [
+        '!= on a date',
+        query(filter('last_seen_at', '!=', 1)),
+        'parameter_invalid',
+        'query.operator',
+      ],
       [
         'a date after year 9999',
         query(filter('created_at', '>', 253_402_300_800)),
         'parameter_invalid',
-        'created_at',
+        'query.value',
       ],
       [
         'a date before year 1',
         query(filter('custom_attributes.renewal', '=', -62_135_596_801)),
         'parameter_invalid',
-        'custom_attributes.renewal',
+        'query.value',
       ],
       [
         'a string value over 1,024 characters',
         query(filter('name', '~', 'x'.repeat(1_025))),
         'parameter_invalid',
-        'name',
+        'query.value',
       ],
-      ['>= on a date', query(filter('signed_up_at', '>=', 1)), 'parameter_invalid', 'signed_up_at'],
+      [
+        '>= on a date',
+        query(filter('signed_up_at', '>=', 1)),
+        'parameter_invalid',
+        'query.operator',
+      ],
       [
         'IN on a date attribute',
         query(filter('custom_attributes.renewal', 'IN', [1])),
         'parameter_invalid',
-        'custom_attributes.renewal',
+        'query.operator',
       ],
       [
         '< on a boolean',
         query(filter('has_hard_bounced', '<', true)),
         'parameter_invalid',
-        'has_hard_bounced',
+        'query.operator',
       ],
       [
         '^ on a number',
         query(filter('custom_attributes.seats', '^', '1')),
         'parameter_invalid',
-        'custom_attributes.seats',
+        'query.operator',
       ],
-      ['an unknown operator', query(filter('email', 'LIKE', 'a')), 'parameter_invalid', 'email'],
+      [
+        'an unknown operator',
+        query(filter('email', 'LIKE', 'a')),
+        'parameter_invalid',
+        'query.operator',
+      ],
       [
         'a rule operator in a search',
         query(filter('email', 'exists')),
         'parameter_invalid',
-        'email',
+        'query.operator',
       ],
       [
         'the rule-only event field in a search',
         query(filter('event', 'has_done', 'purchase')),
         'parameter_invalid',
-        'event',
+        'query.field',
       ],
       [
         'within_days in a search',
@@ -280,60 +295,91 @@ describe('parseContactSearchRequest', () => {
         'contains on segment_id',
         query(filter('segment_id', '~', 'a')),
         'parameter_invalid',
-        'segment_id',
+        'query.operator',
       ],
-      ['a fraction for a string', query(filter('email', '=', 5.5)), 'parameter_invalid', 'email'],
-      ['a boolean for a string', query(filter('email', '=', true)), 'parameter_invalid', 'email'],
+      [
+        'a fraction for a string',
+        query(filter('email', '=', 5.5)),
+        'parameter_invalid',
+        'query.value',
+      ],
+      [
+        'a boolean for a string',
+        query(filter('email', '=', true)),
+        'parameter_invalid',
+        'query.value',
+      ],
       [
         'a word for a date',
         query(filter('created_at', '>', 'yesterday')),
         'parameter_invalid',
-        'created_at',
+        'query.value',
       ],
       [
         'a fraction for a date',
         query(filter('created_at', '=', 1.5)),
         'parameter_invalid',
-        'created_at',
+        'query.value',
       ],
       [
         'a fraction for an integer',
         query(filter('custom_attributes.seats', '=', 1.5)),
         'parameter_invalid',
-        'custom_attributes.seats',
+        'query.value',
       ],
       [
         'a word for a float',
         query(filter('custom_attributes.score', '<', 'high')),
         'parameter_invalid',
-        'custom_attributes.score',
+        'query.value',
       ],
       [
         'a word for a boolean',
         query(filter('custom_attributes.vip', '=', 'yes')),
         'parameter_invalid',
-        'custom_attributes.vip',
+        'query.value',
       ],
-      ['a missing value', query(filter('name', '=')), 'parameter_invalid', 'name'],
-      ['IN without an array', query(filter('role', 'IN', 'user')), 'parameter_invalid', 'role'],
-      ['IN with an empty array', query(filter('role', 'IN', [])), 'parameter_invalid', 'role'],
+      ['a missing value', query(filter('name', '=')), 'parameter_invalid', 'query.value'],
+      [
+        'IN without an array',
+        query(filter('role', 'IN', 'user')),
+        'parameter_invalid',
+        'query.value',
+      ],
+      [
+        'IN with an empty array',
+        query(filter('role', 'IN', [])),
+        'parameter_invalid',
+        'query.value',
+      ],
       [
         'IN with a value of the wrong type',
         query(filter('phone', 'NIN', ['1', false])),
         'parameter_invalid',
-        'phone',
+        'query.value[1]',
       ],
       [
         'a null segment id',
         query(filter('segment_id', '=', null)),
         'parameter_invalid',
-        'segment_id',
+        'query.value',
       ],
       [
         'a group operator other than AND/OR',
         query(group('XOR', [filter('id', '=', 'a')])),
         'parameter_invalid',
         'query',
+      ],
+      [
+        'an operator deep in a group, by its path',
+        query(
+          group('AND', [
+            filter('email', '=', 'a'),
+            group('OR', [filter('email', '=', 'b'), filter('name', '<', 3)]),
+          ]),
+        ),
+        'parameter_invalid',
+        'query.value[1].value[1].operator',
       ],
       ['an empty group', query(group('AND', [])), 'parameter_invalid', 'query'],
       [
@@ -418,34 +464,38 @@ describe('parseContactSearchRequest', () => {
     });
 
     it.each<[string, unknown, string]>([
-      ['a relative operator on a string', filter('email', 'less_than_days_ago', 3), 'email'],
+      [
+        'a relative operator on a string',
+        filter('email', 'less_than_days_ago', 3),
+        'query.operator',
+      ],
       [
         'a negative number of days',
         filter('signed_up_at', 'more_than_days_ago', -1),
-        'signed_up_at',
+        'query.value',
       ],
-      ['a value for exists', filter('phone', 'exists', 'x'), 'phone'],
+      ['a value for exists', filter('phone', 'exists', 'x'), 'query.value'],
       // Counted in seconds in bigint columns: beyond 10,000 years no date is that far.
       [
         'a day count past 10,000 years',
         filter('signed_up_at', 'less_than_days_ago', 3_652_501),
-        'signed_up_at',
+        'query.value',
       ],
       [
         'a day count past every number',
         filter('last_seen_at', 'more_than_days_ago', 1e308),
-        'last_seen_at',
+        'query.value',
       ],
       [
         'within_days past 10,000 years',
         { ...filter('event', 'has_done', 'purchase'), within_days: 2e14 },
         'query.within_days',
       ],
-      ['exists on segment_id', filter('segment_id', 'exists'), 'segment_id'],
-      ['has_done on another field', filter('email', 'has_done', 'purchase'), 'email'],
-      ['= on event', filter('event', '=', 'purchase'), 'event'],
-      ['has_done without an event name', filter('event', 'has_done', ''), 'event'],
-      ['a number as event name', filter('event', 'has_done', 3), 'event'],
+      ['exists on segment_id', filter('segment_id', 'exists'), 'query.operator'],
+      ['has_done on another field', filter('email', 'has_done', 'purchase'), 'query.operator'],
+      ['= on event', filter('event', '=', 'purchase'), 'query.operator'],
+      ['has_done without an event name', filter('event', 'has_done', ''), 'query.value'],
+      ['a number as event name', filter('event', 'has_done', 3), 'query.value'],
       [
         'negative within_days',
         { ...filter('event', 'has_done', 'purchase'), within_days: -1 },
@@ -458,6 +508,26 @@ describe('parseContactSearchRequest', () => {
       ],
     ])('in a rule: %s', (_title, rule, field) => {
       expect(refusal(query(rule), ruleOptions)).toMatchObject({ code: 'parameter_invalid', field });
+    });
+  });
+
+  it("names a rule's refusals by their path under rule, not by the field searched", () => {
+    const refusalOf = (rule: unknown) => {
+      try {
+        parseSearchQuery(rule, { ...ruleOptions, root: 'rule' });
+      } catch (error) {
+        if (error instanceof ContactSearchError) return { field: error.field, path: error.path };
+        throw error;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refusalOf(group('OR', [filter('email', 'exists'), filter('name', '<', 3)]))).toEqual({
+      field: 'rule.value[1].operator',
+      path: 'rule.value[1].operator',
+    });
+    expect(refusalOf(filter('nope', 'exists'))).toMatchObject({ field: 'rule.field' });
+    expect(refusalOf(filter('signed_up_at', 'less_than_days_ago', -1))).toMatchObject({
+      field: 'rule.value',
     });
   });
 

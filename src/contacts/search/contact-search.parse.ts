@@ -176,7 +176,7 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   const name = node.field;
   if (typeof name !== 'string')
     throw new MalformedSearchRequest(
-      options.root ?? 'query',
+      `${path}.field`,
       `${path}.field`,
       `${path}.field must be a string`,
     );
@@ -184,7 +184,7 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   const field =
     ruleOperators && name === EVENT_SEARCH_FIELD.name
       ? EVENT_SEARCH_FIELD
-      : resolveSearchField(name, options.customAttributeType);
+      : resolveSearchField(name, options.customAttributeType, `${path}.field`);
   if (!field) throw new UnknownSearchField(name, `${path}.field`);
   const allowed = operatorsFor(field, options);
   const operator = allowed.find((candidate) => candidate === node.operator);
@@ -348,7 +348,7 @@ function parseSort(raw: unknown, customAttributeType: CustomAttributeTypeLookup)
   if (raw.field === undefined) return { field: createdAt, order };
   if (typeof raw.field !== 'string')
     throw new MalformedSearchRequest('sort.field', 'sort.field', "'sort.field' must be a string");
-  const field = resolveSearchField(raw.field, customAttributeType);
+  const field = resolveSearchField(raw.field, customAttributeType, 'sort.field');
   if (!field || field.kind === 'segment') {
     throw new MalformedSearchRequest('sort.field', 'sort.field', `Cannot sort by '${raw.field}'`);
   }

@@ -113,21 +113,21 @@ describe('segment decider', () => {
     it('refuses a rule with the search errors', () => {
       given([])
         .when(create({ rule: { field: 'nope', operator: '=', value: 'x' } }))
-        .thenThrows(UnknownSearchField, { field: 'nope', code: 'parameter_invalid' });
+        .thenThrows(UnknownSearchField, { field: 'rule.field', code: 'parameter_invalid' });
       given([])
         .when(create({ rule: { field: 'email', operator: 'less_than_days_ago', value: 3 } }))
-        .thenThrows(OperatorNotAllowed, { field: 'email' });
+        .thenThrows(OperatorNotAllowed, { field: 'rule.operator' });
       given([])
         .when(
           create({ rule: { field: 'signed_up_at', operator: 'more_than_days_ago', value: -1 } }),
         )
-        .thenThrows(InvalidSearchValue, { field: 'signed_up_at' });
+        .thenThrows(InvalidSearchValue, { field: 'rule.value' });
     });
 
     it('refuses segment_id inside a rule', () => {
       given([])
         .when(create({ rule: { field: 'segment_id', operator: '=', value: 'abc' } }))
-        .thenThrows(SegmentFieldInRule, { field: 'segment_id', path: 'rule.field' });
+        .thenThrows(SegmentFieldInRule, { field: 'rule.field', path: 'rule.field' });
     });
 
     it('refuses a blank name and an unknown person type', () => {

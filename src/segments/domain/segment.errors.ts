@@ -69,6 +69,6 @@ export class SegmentFieldInRule extends ContactSearchError {
   override readonly name = 'SegmentFieldInRule';
   readonly code = 'parameter_invalid';
   constructor(path: string) {
-    super('segment_id', path, `A segment rule cannot filter on 'segment_id' (at ${path})`);
+    super(path, path, `A segment rule cannot filter on 'segment_id' (at ${path})`);
   }
 }
