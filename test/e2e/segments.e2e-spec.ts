@@ -117,6 +117,27 @@ describe('segments API (e2e)', () => {
         field: 'rule.value[1].value[1].operator',
       }),
     ]);
+    // A filter without an operator lacks it: not found, as search answers it.
+    for (const [path, body] of [
+      ['/segments', { name: 'x', rule: { field: 'email', value: 'a' } }],
+      ['/segments/preview', { rule: { field: 'email', value: 'a' } }],
+      ['/contacts/search', { query: { field: 'email', value: 'a' } }],
+    ] as const) {
+      const answer = await app.request(path, { method: 'POST', json: body });
+      const root = path === '/contacts/search' ? 'query' : 'rule';
+      expect({ status: answer.status, body: await answer.json() }).toEqual({
+        status: 400,
+        body: expect.objectContaining({
+          errors: [
+            {
+              code: 'parameter_not_found',
+              field: `${root}.operator`,
+              message: expect.stringMatching(new RegExp(`^${root}\\.operator is required`)),
+            },
+          ],
+        }),
+      });
+    }
     // Limits of the rule's shape name the rule, as the search's name its query.
     const filter = { field: 'name', operator: '=', value: 'x' };
     for (const rule of [

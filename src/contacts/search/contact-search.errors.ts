@@ -6,7 +6,8 @@
  * filter searches, which messages name: it is no field of the body, and may share a name with one
  * (a segment's `name`). `path` locates the node inside the body.
  */
-export type ContactSearchErrorCode = 'parameter_invalid' | 'invalid_sort_order';
+export type ContactSearchErrorCode =
+  'parameter_invalid' | 'parameter_not_found' | 'invalid_sort_order';
 
 export abstract class ContactSearchError extends Error {
   abstract readonly code: ContactSearchErrorCode;
@@ -49,6 +50,19 @@ export class OperatorNotAllowed extends ContactSearchError {
       path,
       path,
       `Operator '${operator}' is not supported for field '${searched}' at ${path}; supported: ${allowed.join(' ')}`,
+    );
+  }
+}
+
+/** A filter without an operator: it lacks one, rather than having one that does not fit. */
+export class FilterOperatorRequired extends ContactSearchError {
+  override readonly name = 'FilterOperatorRequired';
+  readonly code = 'parameter_not_found';
+  constructor(searched: string, path: string, allowed: readonly string[]) {
+    super(
+      path,
+      path,
+      `${path} is required; supported for field '${searched}': ${allowed.join(' ')}`,
     );
   }
 }

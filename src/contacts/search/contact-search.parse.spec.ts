@@ -531,6 +531,22 @@ describe('parseContactSearchRequest', () => {
     });
   });
 
+  it('refuses a filter without an operator as a parameter not found, by its path', () => {
+    const withoutOperator = { field: 'email', value: 'a' };
+    expect(refusal(query(withoutOperator))).toEqual({
+      code: 'parameter_not_found',
+      field: 'query.operator',
+      message: expect.stringMatching(/^query\.operator is required/),
+    });
+    expect(
+      refusal(query(group('OR', [filter('name', '=', 'x'), withoutOperator])), ruleOptions),
+    ).toMatchObject({ code: 'parameter_not_found', field: 'query.value[1].operator' });
+    // Named after the rule's own body field in a rule.
+    expect(() => parseSearchQuery({ field: 'email' }, { ...ruleOptions, root: 'rule' })).toThrow(
+      expect.objectContaining({ code: 'parameter_not_found', field: 'rule.operator' }),
+    );
+  });
+
   it('refuses a query holding more values in all than the limit, naming query', () => {
     const list = (count: number) => Array.from({ length: count }, (_, i) => `x${i}`);
     const lists = (count: number) =>

@@ -1,4 +1,5 @@
 import {
+  FilterOperatorRequired,
   InvalidSearchValue,
   InvalidSortOrder,
   MalformedSearchRequest,
@@ -187,9 +188,12 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
       : resolveSearchField(name, options.customAttributeType, `${path}.field`);
   if (!field) throw new UnknownSearchField(name, `${path}.field`);
   const allowed = operatorsFor(field, options);
+  if (node.operator === undefined)
+    throw new FilterOperatorRequired(name, `${path}.operator`, allowed);
   const operator = allowed.find((candidate) => candidate === node.operator);
   if (operator === undefined) {
-    throw new OperatorNotAllowed(name, `${path}.operator`, String(node.operator), allowed);
+    const given = typeof node.operator === 'string' ? node.operator : JSON.stringify(node.operator);
+    throw new OperatorNotAllowed(name, `${path}.operator`, given, allowed);
   }
   const valuePath = `${path}.value`;
   const raw = node.value;
