@@ -13,10 +13,9 @@ import {
 import { ReadYourWrites } from '../../src/projection-runner/projection-runner.module';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, call216, startTestApp, type TestApp } from '../support/test-app';
 
 const WORKSPACE = 'acme';
-const V216 = { 'Intercom-Version': '2.16' };
 
 type Contact = { id: string; role: string; name: string | null; email: string | null };
 type Problem = { errors: { code: string; field?: string }[] };
@@ -43,14 +42,8 @@ describe('a merge whose target is deleted after the source was closed', () => {
   afterAll(() => service.close());
   afterEach(() => jest.restoreAllMocks());
 
-  const call = async <T>(path: string, method = 'GET', json?: unknown) => {
-    const response = await service.request(path, {
-      method,
-      headers: V216,
-      ...(json !== undefined ? { json } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const call = <T>(path: string, method = 'GET', json?: unknown) =>
+    call216<T>(service, path, method, json);
 
   const ingest = async (events: readonly Record<string, unknown>[]) =>
     (await call<{ results: ItemResult[] }>('/messenger/events', 'POST', { events })).body.results;

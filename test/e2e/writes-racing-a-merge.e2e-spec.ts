@@ -1,9 +1,7 @@
 import { ContactStreamWriter } from '../../src/contacts/contact-stream-writer';
 import { isLive } from '../../src/contacts/domain/contact.state';
 import { ContactLocator } from '../../src/identity-resolution/contact-locator';
-import { startTestApp, type TestApp } from '../support/test-app';
-
-const V216 = { 'Intercom-Version': '2.16' };
+import { call216, startTestApp, type TestApp } from '../support/test-app';
 
 type Contact = { id: string; role: string; name: string | null };
 type Problem = { errors: { code: string; field?: string }[] };
@@ -26,16 +24,8 @@ describe('writes naming a contact merged while they are under way', () => {
   afterAll(() => service.close());
   afterEach(() => jest.restoreAllMocks());
 
-  const call = async <T>(path: string, method = 'GET', json?: unknown) => {
-    const response = await service.request(path, {
-      method,
-      headers: V216,
-      ...(json !== undefined ? { json } : {}),
-    });
-    // 202 and 200 of POST /events have an empty body.
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
-  };
+  const call = <T>(path: string, method = 'GET', json?: unknown) =>
+    call216<T>(service, path, method, json);
 
   const userAndLead = async () => {
     const user = (await call<Contact>('/contacts', 'POST', { email: `${unique('u')}@race.test` }))

@@ -108,3 +108,22 @@ export async function startTestAppOnPostgres(
     },
   };
 }
+
+/**
+ * A request with Intercom-Version 2.16 and its answer: status and parsed body (none for an empty
+ * one, as `POST /events` answers 202).
+ */
+export async function call216<T>(
+  service: TestApp,
+  path: string,
+  method = 'GET',
+  json?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await service.request(path, {
+    method,
+    headers: { 'Intercom-Version': '2.16' },
+    ...(json !== undefined ? { json } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+}
