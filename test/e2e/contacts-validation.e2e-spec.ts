@@ -327,6 +327,9 @@ describe('Contacts API refusals change nothing', () => {
           { query: { field: 'name', operator: '=', value: 'Valid' } },
         ],
         ['GET', `/contacts/${user.id}/segments?page=2`, 'page', undefined],
+        // Routes with a query DTO name it alike.
+        ['GET', '/contacts?per_pag=5', 'per_pag', undefined],
+        ['GET', `/contacts/${user.id}/timeline?cursor=x`, 'cursor', undefined],
       ] as const) {
         const answer = await service.request(path, { method, ...(json ? { json } : {}) });
         const body = (await answer.json()) as ErrorList;
@@ -352,6 +355,26 @@ describe('Contacts API refusals change nothing', () => {
           path,
           status: 200,
         });
+      // A value include_merge_history does not take is refused, not taken for false.
+      for (const [method, path, json] of [
+        ['GET', `/contacts/${user.id}?include_merge_history=ture`, undefined],
+        ['GET', '/contacts/find_by_external_id/valid-user?include_merge_history=1', undefined],
+        ['PUT', `/contacts/${user.id}?include_merge_history=yes`, { name: 'Changed' }],
+        ['GET', '/contacts?include_merge_history=maybe', undefined],
+      ] as const) {
+        const answer = await service.request(path, { method, ...(json ? { json } : {}) });
+        const body = (await answer.json()) as ErrorList;
+        expect({ path, status: answer.status, error: body.errors?.[0] }).toEqual({
+          path,
+          status: 400,
+          error: {
+            code: 'parameter_invalid',
+            message: 'include_merge_history must be one of the following values: true, false',
+            field: 'include_merge_history',
+          },
+        });
+      }
+      expect(await current(user.id)).toEqual(before);
       // A stranger is told who it is not before what its query holds.
       const stranger = await service.request(`/contacts/${user.id}/segments?page=2`, {
         headers: { authorization: 'Bearer not-a-token-at-all' },

@@ -141,16 +141,16 @@ export class ContactsController {
     @WorkspaceId() workspaceId: string,
     @Body() body: CreateContactDto,
     @RequestedVersion() version: IntercomVersion,
-    @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     const { contactId, position, contact } = await this.commands.execute(
       new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body)),
     );
+    // A contact just created has merged nothing: there is no merge history to include.
     return this.respondWith(
       workspaceId,
       contactId,
       position,
-      { version, includeMergeHistory },
+      { version, includeMergeHistory: false },
       contact,
     );
   }

@@ -1,12 +1,25 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { HttpProblem } from '../../shared/http/intercom-error';
 import { TakesQueryParameters } from '../../shared/http/query-parameters';
 
-/** Whether the request asks for `merge_history` on the users it answers (`?include_merge_history=true`). */
-export const includeMergeHistoryOf = (request: FastifyRequest): boolean =>
-  (request.query as { include_merge_history?: unknown } | undefined)?.include_merge_history ===
-  'true';
+/**
+ * Whether the request asks for `merge_history` on the users it answers (`?include_merge_history=true`).
+ * Another value is refused rather than taken for false (`=ture` would answer without it).
+ */
+export function includeMergeHistoryOf(request: FastifyRequest): boolean {
+  const value = (request.query as { include_merge_history?: unknown } | undefined)
+    ?.include_merge_history;
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw HttpProblem.of(
+    400,
+    'parameter_invalid',
+    'include_merge_history must be one of the following values: true, false',
+    'include_merge_history',
+  );
+}
 
 /** `includeMergeHistoryOf` the handled request, as a handler parameter. */
 export const IncludeMergeHistory = createParamDecorator(

@@ -31,13 +31,16 @@ export const TakesQueryParameters =
 export const IgnoresQueryParameters = () =>
   SetMetadata(QUERY_PARAMETERS, 'ignored' satisfies QueryHandling);
 
+export const unknownQueryParameterMessage = (name: string): string =>
+  `Unknown query parameter ${name}`;
+
 /** A parameter the route does not take: refused by name, for a typo would otherwise answer as if
  * it had not been sent (`?as_f=…` the current contact instead of the one asked for). */
 export function refuseUnknownQueryParameters(query: unknown, known: ReadonlySet<string>): void {
   if (query === null || typeof query !== 'object') return;
   for (const name in query) {
     if (!known.has(name))
-      throw HttpProblem.of(400, 'parameter_invalid', `Unknown query parameter ${name}`, name);
+      throw HttpProblem.of(400, 'parameter_invalid', unknownQueryParameterMessage(name), name);
   }
 }
 

@@ -2,6 +2,7 @@ import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@ne
 import { prototypeKeyMessage, prototypeKeyPath } from '../prototype-keys';
 import { acceptsPlainly, plainAcceptanceOf } from './plain-body-acceptance';
 import { HttpProblem, type IntercomErrorItem } from './intercom-error';
+import { unknownQueryParameterMessage } from './query-parameters';
 
 /**
  * class-validator with Intercom's error shape: unknown body fields are refused by name (never
@@ -43,10 +44,30 @@ class IntercomValidationPipe extends ValidationPipe {
         return Promise.resolve(Object.assign(new (metatype as new () => object)(), value));
       }
     }
-    if (metadata.type === 'query' && metatype !== undefined && this.toValidate(metadata))
+    if (metadata.type === 'query' && metatype !== undefined && this.toValidate(metadata)) {
       refusePrototypeKeys(value);
+      return super.transform(value, metadata).catch((error: unknown) => {
+        throw asQueryProblem(error);
+      });
+    }
     return super.transform(value, metadata);
   }
+}
+
+const unknownFieldMessage = (field: string): string => `Unknown field ${field}`;
+
+/** A query's unknown field is a query parameter, as routes without a query DTO name it. */
+function asQueryProblem(error: unknown): unknown {
+  if (!(error instanceof HttpProblem)) return error;
+  return new HttpProblem(
+    error.status,
+    error.errors.map((problem) =>
+      problem.field !== undefined && problem.message === unknownFieldMessage(problem.field)
+        ? { ...problem, message: unknownQueryParameterMessage(problem.field) }
+        : problem,
+    ),
+    error.headers,
+  );
 }
 
 /**
@@ -82,7 +103,7 @@ function flatten(errors: readonly ValidationError[], parent = ''): IntercomError
     const ofType = failed.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
     const own = (ofType.length > 0 ? ofType : failed).map(([constraint, message]) =>
       constraint === 'whitelistValidation'
-        ? { code: 'parameter_invalid', message: `Unknown field ${field}`, field }
+        ? { code: 'parameter_invalid', message: unknownFieldMessage(field), field }
         : { code: 'parameter_invalid', message, field },
     );
     return [...own, ...flatten(error.children ?? [], field)];
