@@ -92,6 +92,87 @@ describe('GET /contacts/{id}?as_of', () => {
     expect((await read(`/contacts/${user.id}?as_of=${after}`)).status).toBe(404);
   });
 
+  it('keeps a value written again against an older write reported later, now and as of any instant', async () => {
+    const defined = await service.request('/data_attributes', {
+      method: 'POST',
+      json: { name: 'plan', model: 'contact', data_type: 'string', messenger_writable: true },
+    });
+    expect(defined.status).toBe(200);
+    const item = (id: string, at: number, fields: Record<string, unknown>) => ({
+      id: `as-of-repeat-${id}`,
+      occurred_at: at,
+      visitor_id: 've1',
+      ...fields,
+    });
+    const write = (id: string, at: number, name: string, plan: string) =>
+      item(id, at, {
+        type: 'contact.attributes_updated',
+        attributes: { name, custom_attributes: { plan } },
+      });
+    const ingest = async (events: unknown[]) => {
+      const answer = await service.request('/messenger/events', {
+        method: 'POST',
+        json: { events },
+      });
+      const { results } = (await answer.json()) as {
+        results: Array<{ status: string; contact_id: string }>;
+      };
+      expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
+      return { id: results[0]!.contact_id, position: answer.headers.get('x-position')! };
+    };
+    await ingest([
+      item('talked', t0, { type: 'conversation.started' }),
+      write('gold', t0 + 100, 'Gold', 'gold'),
+      write('gold-again', t0 + 200, 'Gold', 'gold'),
+    ]);
+    const { id, position } = await ingest([write('free', t0 + 150, 'Free', 'free')]);
+
+    const current = await service.request(`/contacts/${id}`, {
+      headers: { 'Intercom-Version': '2.16', 'X-Min-Position': position },
+    });
+    expect(await current.json()).toMatchObject({
+      name: 'Gold',
+      custom_attributes: { plan: 'gold' },
+      updated_at: t0 + 100,
+    });
+    const asOf = async (at: number) => (await read(`/contacts/${id}?as_of=${at}`)).body;
+    expect(await asOf(t0 + 120)).toMatchObject({
+      name: 'Gold',
+      custom_attributes: { plan: 'gold' },
+    });
+    expect(await asOf(t0 + 160)).toMatchObject({
+      name: 'Free',
+      custom_attributes: { plan: 'free' },
+    });
+    expect(await asOf(t0 + 199)).toMatchObject({
+      name: 'Free',
+      custom_attributes: { plan: 'free' },
+    });
+    expect(await asOf(t0 + 200)).toMatchObject({
+      name: 'Gold',
+      custom_attributes: { plan: 'gold' },
+    });
+
+    // An item whose only effect was the repeat is taken once, as any other.
+    const again = await service.request('/messenger/events', {
+      method: 'POST',
+      json: { events: [write('gold-again', t0 + 200, 'Gold', 'gold')] },
+    });
+    expect(await again.json()).toMatchObject({
+      results: [{ status: 'duplicate', contact_id: id }],
+    });
+
+    // The repeat changed nothing anyone reads then: the timeline shows the writes that did.
+    const timeline = (await read(`/contacts/${id}/timeline`)).body as {
+      data: Array<{ event_type: string; occurred_at: number }>;
+    };
+    expect(
+      timeline.data
+        .filter((entry) => entry.event_type === 'ContactUpdated')
+        .map((entry) => entry.occurred_at),
+    ).toEqual([t0 + 100, t0 + 150]);
+  });
+
   it('refuses an as_of that is not a past instant in unix seconds, naming it', async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'as-of-bad' } })

@@ -216,22 +216,60 @@ export const freshChanges = (
   return fresh;
 };
 
-/** `writtenAt` with every timed field of `changes` (a write or a context) written at `at`. */
-export const writtenFields = (
-  writtenAt: FieldWrittenAt,
-  changes: AttributeChanges | SeenContext,
-  at: UnixSeconds,
-): FieldWrittenAt => {
+/** The `FieldWrittenAt` keys of the timed fields `changes` (a write or a context) writes. */
+const timedKeysOf = (changes: AttributeChanges | SeenContext): string[] => {
   const { custom_attributes, ...standard } = changes as AttributeChanges;
-  const keys = [
+  return [
     ...Object.keys(standard).filter((key) => !UNTIMED.has(key)),
     ...Object.keys(custom_attributes ?? {}).map(customKey),
   ];
+};
+
+/** `writtenAt` with the fields `keys` names written at `at`. */
+const withWriteTimes = (
+  writtenAt: FieldWrittenAt,
+  keys: readonly string[],
+  at: UnixSeconds,
+): FieldWrittenAt => {
   if (keys.length === 0) return writtenAt;
   const next: Record<string, UnixSeconds> = { ...writtenAt } as Record<string, UnixSeconds>;
   for (const key of keys) next[key] = at;
   return next;
 };
+
+/** `writtenAt` with every timed field of `changes` (a write or a context) written at `at`. */
+export const writtenFields = (
+  writtenAt: FieldWrittenAt,
+  changes: AttributeChanges | SeenContext,
+  at: UnixSeconds,
+): FieldWrittenAt => withWriteTimes(writtenAt, timedKeysOf(changes), at);
+
+/**
+ * The timed fields of `repeats`, writes at `at` of the values their fields hold, that are newer
+ * than the last write of their field, as `FieldWrittenAt` names them: the write moves no value,
+ * but it is the one a late write older than it must not overwrite.
+ */
+export const reaffirmedFields = (
+  writtenAt: FieldWrittenAt,
+  repeats: AttributeChanges,
+  at: UnixSeconds,
+): string[] =>
+  timedKeysOf(repeats).filter((key) => {
+    const written = writtenAt[key];
+    return written === undefined || written < at;
+  });
+
+/** `writtenAt` with the reaffirmed fields `keys` (see `reaffirmedFields`) written at `at`. */
+export const reaffirmedAt = (
+  writtenAt: FieldWrittenAt,
+  keys: readonly string[],
+  at: UnixSeconds,
+): FieldWrittenAt =>
+  withWriteTimes(
+    writtenAt,
+    keys.filter((key) => isNewest(writtenAt, key, at)),
+    at,
+  );
 
 export const sameAttributeValue = <K extends StandardAttributeName>(
   key: K,
@@ -280,6 +318,24 @@ export const changedCustomAttributes = (
       value === null ? name in current : current[name] !== value,
     ),
   );
+
+/** The writes of `writes` that `changed`, the part of them that changes something, leaves out. */
+export const repeatedWrites = (
+  writes: AttributeChanges,
+  changed: AttributeChanges,
+): AttributeChanges => {
+  const { custom_attributes, ...standard } = writes;
+  const changedCustom = changed.custom_attributes ?? {};
+  const custom = Object.entries(custom_attributes ?? {}).filter(
+    ([name]) => !(name in changedCustom),
+  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(standard).filter(([key, value]) => value !== undefined && !(key in changed)),
+    ),
+    ...(custom.length > 0 ? { custom_attributes: Object.fromEntries(custom) } : {}),
+  };
+};
 
 /** One `@` between a local part and a domain, no spaces: what both the API and ingestion accept. */
 export const isEmailAddress = (value: unknown): boolean =>

@@ -1,4 +1,6 @@
-import type { SeenContext } from './contact.attributes';
+import type { AttributeChanges, SeenContext } from './contact.attributes';
+import type { ContactCommand } from './contact.commands';
+import { decide } from './contact.decide';
 import type { ContactEvent } from './contact.events';
 import {
   ContactAlreadyExists,
@@ -15,6 +17,7 @@ import {
 import {
   T0,
   deleted,
+  fold,
   given,
   ids,
   leadCreated,
@@ -417,7 +420,7 @@ describe('contact decider', () => {
         ]);
     });
 
-    it('records only the fields that changed', () => {
+    it('records only the fields that changed, and which fields it wrote again', () => {
       given([user])
         .when({
           type: 'UpdateContact',
@@ -440,23 +443,125 @@ describe('contact decider', () => {
               ...ids,
               updatedAt: now,
               changes: { name: 'Ada L.', phone: '+353', custom_attributes: { seats: 4 } },
+              reaffirmed: ['location', 'custom_attributes.plan'],
             },
           },
         ]);
     });
 
-    it('records nothing when nothing changes', () => {
+    it('records nothing when nothing changes, written when it was written last', () => {
       given([user])
         .when({
           type: 'UpdateContact',
           data: {
             ...ids,
             role: 'user',
-            attributes: { name: 'Ada', custom_attributes: { plan: 'pro', gone: null } },
+            attributes: { name: 'Ada', custom_attributes: { plan: 'pro' } },
+            occurredAt: T0,
           },
           now,
         })
         .thenNothing();
+    });
+
+    describe('a write that repeats a value', () => {
+      const B = T0 + 10;
+      const gold = { name: 'Gold', custom_attributes: { plan: 'gold' } };
+      const lead: ContactEvent[] = [
+        visitorRegistered(B),
+        {
+          type: 'VisitorBecameLead',
+          data: { ...ids, becameLeadAt: B, cause: 'conversation_started' },
+        },
+        { type: 'ContactUpdated', data: { ...ids, updatedAt: B + 1000, changes: gold } },
+      ];
+      const later = B + 5000;
+      const messengerWrite = (at: number, attributes: AttributeChanges): ContactCommand => ({
+        type: 'UpdateContact',
+        data: { ...ids, occurredAt: at, attributes },
+        now: later,
+      });
+      /** The events so far, and those the command records on them. */
+      const after = (events: readonly ContactEvent[], command: ContactCommand) => [
+        ...events,
+        ...decide(command, fold(events)),
+      ];
+
+      it('records the newer write time of the fields it repeats, and nothing else', () => {
+        given(lead)
+          .when(messengerWrite(B + 2000, gold))
+          .then([
+            {
+              type: 'ContactUpdated',
+              data: {
+                ...ids,
+                updatedAt: B + 2000,
+                changes: {},
+                reaffirmed: ['name', 'custom_attributes.plan'],
+              },
+            },
+          ]);
+      });
+
+      it('keeps a repeated value against an older write reported later (messenger)', () => {
+        const repeated = after(lead, messengerWrite(B + 2000, gold));
+        const late = after(
+          repeated,
+          messengerWrite(B + 1500, { name: 'Free', custom_attributes: { plan: 'free' } }),
+        );
+        expect(fold(late)).toMatchObject({
+          name: 'Gold',
+          custom_attributes: { plan: 'gold' },
+          updated_at: B + 1000,
+          fieldWrittenAt: { name: B + 2000, 'custom_attributes.plan': B + 2000 },
+        });
+      });
+
+      it('keeps a value the API repeated now against an older messenger write reported later', () => {
+        const put: ContactCommand = {
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { custom_attributes: { plan: 'gold' } } },
+          now: later,
+        };
+        given(lead)
+          .when(put)
+          .then([
+            {
+              type: 'ContactUpdated',
+              data: {
+                ...ids,
+                updatedAt: later,
+                changes: {},
+                reaffirmed: ['custom_attributes.plan'],
+              },
+            },
+          ]);
+        const late = after(
+          after(lead, put),
+          messengerWrite(B + 1500, { custom_attributes: { plan: 'free' } }),
+        );
+        expect(fold(late)).toMatchObject({
+          custom_attributes: { plan: 'gold' },
+          updated_at: B + 1000,
+        });
+      });
+
+      it('records nothing for a repeat no newer than the last write of its fields', () => {
+        for (const at of [B + 1000, B + 500]) {
+          given(lead).when(messengerWrite(at, gold)).thenNothing();
+        }
+      });
+
+      it('records only the fields that change when it changes some and repeats others no newer', () => {
+        given(lead)
+          .when(messengerWrite(B + 1000, { name: 'Gold', phone: '+1' }))
+          .then([
+            {
+              type: 'ContactUpdated',
+              data: { ...ids, updatedAt: B + 1000, changes: { phone: '+1' } },
+            },
+          ]);
+      });
     });
 
     it('removes a custom attribute set to null', () => {

@@ -6,6 +6,8 @@ import {
   freshContext,
   definedOnly,
   isEmptyLocation,
+  reaffirmedFields,
+  repeatedWrites,
   sameAttributeValue,
   type AttributeChanges,
   type FieldWrittenAt,
@@ -325,28 +327,43 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   const contact = requireLive(state, contactId);
   if (contact.status === 'user' && role === 'lead') throw new InvalidRoleChange('user', 'lead');
   seenNotInFuture(attributes, command.now);
+  // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts
+  // as written now (`eventTime`), so that it cannot shadow the writes of the next minutes.
+  const updatedAt = eventTime(command);
   const { custom_attributes, last_seen_at, ...standard } = attributes;
   const custom = changedCustomAttributes(contact.custom_attributes, custom_attributes ?? {});
+  const changedFields: AttributeChanges = {
+    ...changedStandardAttributes(contact, standard),
+    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
+  };
   const changes: ContactUpdated['data']['changes'] = {
     ...(role !== undefined && role !== contact.status ? { role } : {}),
-    ...changedStandardAttributes(contact, standard),
+    ...changedFields,
     // last_seen_at never moves backwards, not even by an explicit write.
     ...(last_seen_at != null &&
     (contact.last_seen_at === null || last_seen_at > contact.last_seen_at)
       ? { last_seen_at }
       : {}),
-    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
   };
-  if (Object.keys(changes).length === 0) return [];
-  // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts
-  // as written now (`eventTime`), so that it cannot shadow the writes of the next minutes.
+  // A repeated value newer than its field's last write is still that field's newest write: its
+  // time is recorded, or a late write older than it would overwrite the value.
+  const reaffirmed = reaffirmedFields(
+    contact.fieldWrittenAt,
+    repeatedWrites(
+      { ...standard, ...(custom_attributes ? { custom_attributes } : {}) },
+      changedFields,
+    ),
+    updatedAt,
+  );
+  if (Object.keys(changes).length === 0 && reaffirmed.length === 0) return [];
   const updated: ContactUpdated = {
     type: 'ContactUpdated',
     data: {
       contactId,
       workspaceId,
-      updatedAt: eventTime(command),
+      updatedAt,
       changes,
+      ...(reaffirmed.length > 0 ? { reaffirmed } : {}),
     },
   };
   return [updated];

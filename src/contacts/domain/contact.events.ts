@@ -106,16 +106,25 @@ export type ContactLoggedIn = ContactEventOf<
 
 /**
  * Contact fields changed. `changes` holds only the fields whose value differs from before (a
- * custom attribute set to `null` was removed); an update that changes nothing records no event.
- * `role` appears when a visitor or lead was promoted.
+ * custom attribute set to `null` was removed); `role` appears when a visitor or lead was promoted.
+ * `reaffirmed` names (as `FieldWrittenAt` does) the timed fields the write repeated the value of
+ * while being newer than their last write: only their write time moves, so that a late write
+ * older than it leaves them be. An update that only reaffirms (`changes` empty, see
+ * `onlyReaffirms`) changes nothing anyone reads: not `updated_at`, not the timeline. An update that
+ * neither changes nor reaffirms records no event. Updates recorded before have no `reaffirmed`.
  */
 export type ContactUpdated = ContactEventOf<
   'ContactUpdated',
   {
     readonly updatedAt: UnixSeconds;
     readonly changes: AttributeChanges & { readonly role?: 'lead' | 'user' };
+    readonly reaffirmed?: readonly string[];
   }
 >;
+
+/** Whether an update only recorded the time of values written again (see `ContactUpdated`). */
+export const onlyReaffirms = (update: ContactUpdated['data']): boolean =>
+  Object.keys(update.changes).length === 0;
 
 /**
  * The contact was seen by the messenger at `seenAt` from `context`. Throttled: at most one per

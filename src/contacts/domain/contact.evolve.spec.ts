@@ -155,6 +155,40 @@ describe('contact evolve', () => {
     expect(live([created, updated(T0 - 10, { name: 'Before' })]).name).toBe('Created');
   });
 
+  it('moves only the write time of fields an update reaffirmed, so that an older write loses to it', () => {
+    const created = leadCreated({ name: 'Gold', custom_attributes: { plan: 'gold' } }, T0);
+    const reaffirmed: ContactEvent = {
+      type: 'ContactUpdated',
+      data: {
+        ...ids,
+        updatedAt: T0 + 100,
+        changes: {},
+        reaffirmed: ['name', 'custom_attributes.plan'],
+      },
+    };
+    const before = live([created]);
+    const after = live([created, reaffirmed]);
+    expect(after).toEqual({
+      ...before,
+      fieldWrittenAt: {
+        ...before.fieldWrittenAt,
+        name: T0 + 100,
+        'custom_attributes.plan': T0 + 100,
+      },
+    });
+    const late: ContactEvent = {
+      type: 'ContactUpdated',
+      data: {
+        ...ids,
+        updatedAt: T0 + 50,
+        changes: { name: 'Free', custom_attributes: { plan: 'free' } },
+      },
+    };
+    // The late write changes nothing now, updated_at included; before the reaffirmation it stood.
+    expect(live([created, reaffirmed, late])).toEqual(after);
+    expect(live([created, late])).toMatchObject({ name: 'Free', updated_at: T0 + 50 });
+  });
+
   it('keeps last_seen_at and the context of the newest sighting when a late one arrives', () => {
     const lead = live([leadCreated(), seen(T0 + 100, 'Chrome'), seen(T0 + 40, 'Safari')]);
     expect(lead).toMatchObject({

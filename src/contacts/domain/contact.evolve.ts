@@ -3,6 +3,7 @@ import {
   definedOnly,
   freshChanges,
   freshContext,
+  reaffirmedAt,
   writtenFields,
   FLAG_ATTRIBUTES,
   type AttributeChanges,
@@ -104,11 +105,16 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       // nothing newer wrote (identities and last_seen_at as they arrive, see `FieldWrittenAt`).
       const fresh = freshChanges(contact.fieldWrittenAt, changes, at);
       const written = withAttributes({ ...contact, status: role ?? contact.status }, fresh);
-      const fieldWrittenAt = writtenFields(contact.fieldWrittenAt, fresh, at);
-      return touched(
-        fieldWrittenAt === contact.fieldWrittenAt ? written : { ...written, fieldWrittenAt },
+      const fieldWrittenAt = reaffirmedAt(
+        writtenFields(contact.fieldWrittenAt, fresh, at),
+        event.data.reaffirmed ?? [],
         at,
       );
+      const next =
+        fieldWrittenAt === contact.fieldWrittenAt ? written : { ...written, fieldWrittenAt };
+      // Values written again, and a late write of fields something newer wrote, change nothing
+      // anyone reads now: updated_at stays with the last write that did.
+      return role !== undefined || Object.keys(fresh).length > 0 ? touched(next, at) : next;
     }
     case 'ContactSeen': {
       const { seenAt, context } = event.data;

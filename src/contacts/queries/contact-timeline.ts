@@ -5,7 +5,7 @@ import { HttpProblem } from '../../shared/http/intercom-error';
 import { contactStreamId } from '../../shared/stream-names';
 import { toContactEvent } from '../contact-event-codec';
 import { summaryOf } from '../domain/contact-event-summary';
-import type { ContactEvent } from '../domain/contact.events';
+import { onlyReaffirms, type ContactEvent } from '../domain/contact.events';
 import { totalPagesOf } from '../../shared/http/total-pages';
 
 export interface TimelineEntry {
@@ -82,6 +82,7 @@ export class ContactTimeline {
       if (read.has(id)) continue;
       read.add(id);
       for await (const event of this.store.readStream(contactStreamId(workspaceId, id))) {
+        if (isOnlyReaffirmation(event)) continue;
         events.push(event);
         if (event.type === 'LeadMergeAbsorbed') pending.push((event.data as { from: string }).from);
       }
@@ -89,6 +90,12 @@ export class ContactTimeline {
     return events;
   }
 }
+
+/** A write that only repeated values the contact held changed nothing the timeline shows. */
+const isOnlyReaffirmation = (recorded: RecordedEvent): boolean => {
+  const event = toContactEvent(recorded);
+  return event.type === 'ContactUpdated' && onlyReaffirms(event.data);
+};
 
 type Ordered = Pick<RecordedEvent, 'position'> & {
   readonly metadata: { readonly occurredAt: number };
