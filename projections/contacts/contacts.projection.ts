@@ -245,8 +245,8 @@ const parseJson = <T>(value: unknown, fallback: T): T => {
 };
 
 /**
- * The state a row stands for; fields only the decider needs (throttle, dedupe keys, blocked)
- * start empty.
+ * The state a row stands for; fields only the decider needs (throttle, dedupe keys, blocked,
+ * when it stopped being a visitor) start empty.
  */
 export function rowToState(row: ContactsTable): ContactState {
   const live = liveStateOfRow(row);
@@ -289,6 +289,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     ...arrivalOf(row),
     archived: row.archived === 1,
     blockedAt: null,
+    visitorUntil: null,
     user_id: row.visitor_user_id,
     created_at: row.created_at,
     updated_at: row.updated_at,

@@ -173,6 +173,45 @@ describe('GET /contacts/{id}?as_of', () => {
     ).toEqual([t0 + 100, t0 + 150]);
   });
 
+  it('answers a lead from a conversation reported late that came before the visitor converted', async () => {
+    const item = (id: string, at: number, type: string) => ({
+      id: `as-of-late-talk-${id}`,
+      type,
+      occurred_at: at,
+      visitor_id: 'vq',
+    });
+    const ingest = async (events: unknown[]) => {
+      const answer = await service.request('/messenger/events', {
+        method: 'POST',
+        json: { events },
+      });
+      const { results } = (await answer.json()) as {
+        results: Array<{ status: string; contact_id: string }>;
+      };
+      expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
+      return results[0]!.contact_id;
+    };
+    const id = await ingest([
+      item('seen', t0, 'visitor.seen'),
+      item('talked', t0 + 500, 'conversation.started'),
+    ]);
+    await ingest([item('talked-before', t0 + 200, 'conversation.started')]);
+
+    expect((await read(`/contacts/${id}?as_of=${t0 + 199}`)).status).toBe(404);
+    for (const at of [t0 + 200, t0 + 300, t0 + 499, t0 + 500]) {
+      expect((await read(`/contacts/${id}?as_of=${at}`)).body).toMatchObject({ id, role: 'lead' });
+    }
+    // It became a lead once, at the first conversation it had.
+    const timeline = (await read(`/contacts/${id}/timeline`)).body as {
+      data: Array<{ event_type: string; occurred_at: number }>;
+    };
+    expect(
+      timeline.data
+        .filter((entry) => entry.event_type === 'VisitorBecameLead')
+        .map((entry) => entry.occurred_at),
+    ).toEqual([t0 + 200]);
+  });
+
   it('refuses an as_of that is not a past instant in unix seconds, naming it', async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'as-of-bad' } })

@@ -89,6 +89,66 @@ describe('contact decider', () => {
         ]);
     });
 
+    describe('reported late, from before the visitor became a lead or user', () => {
+      const talkedAt = (at: number, cause: 'conversation_started' | 'outbound_replied') => [
+        cause === 'conversation_started'
+          ? ({
+              type: 'ConversationStarted',
+              data: { ...ids, startedAt: at, conversationId: null },
+            } as const)
+          : ({
+              type: 'OutboundReplied',
+              data: { ...ids, repliedAt: at, conversationId: null, outboundSentAt: null },
+            } as const),
+        { type: 'VisitorBecameLead', data: { ...ids, becameLeadAt: at, cause } } as const,
+      ];
+      const start = (at: number): ContactCommand => ({
+        type: 'StartConversation',
+        data: { ...ids, occurredAt: at },
+        now,
+      });
+
+      it('makes the visitor a lead from its time', () => {
+        given([visitorRegistered(T0), ...talkedAt(T0 + 50, 'conversation_started')])
+          .when(start(T0 + 20))
+          .then(talkedAt(T0 + 20, 'conversation_started'));
+        given([visitorRegistered(T0), ...talkedAt(T0 + 50, 'conversation_started')])
+          .when({ type: 'ReplyToOutbound', data: { ...ids, occurredAt: T0 + 20 }, now })
+          .then(talkedAt(T0 + 20, 'outbound_replied'));
+      });
+
+      it('makes a visitor that signed up or gave its email later a lead from its time', () => {
+        const signedUp: ContactEvent = {
+          type: 'LeadSignedUp',
+          data: { ...ids, fromRole: 'visitor', signedUpAt: T0 + 50, identity: { email: 'a@b.c' } },
+        };
+        const gaveEmail: ContactEvent = {
+          type: 'ContactUpdated',
+          data: { ...ids, updatedAt: T0 + 50, changes: { role: 'lead', email: 'a@b.c' } },
+        };
+        for (const converted of [signedUp, gaveEmail]) {
+          given([visitorRegistered(T0), converted])
+            .when(start(T0 + 20))
+            .then(talkedAt(T0 + 20, 'conversation_started'));
+        }
+      });
+
+      it('records the conversation alone once it was a lead by then', () => {
+        given([
+          visitorRegistered(T0),
+          ...talkedAt(T0 + 50, 'conversation_started'),
+          ...talkedAt(T0 + 20, 'conversation_started'),
+        ])
+          .when(start(T0 + 30))
+          .then([
+            {
+              type: 'ConversationStarted',
+              data: { ...ids, startedAt: T0 + 30, conversationId: null },
+            },
+          ]);
+      });
+    });
+
     it('only records the conversation for a lead', () => {
       given([leadCreated()])
         .when({ type: 'StartConversation', data: ids, now })

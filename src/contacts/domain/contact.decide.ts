@@ -145,14 +145,17 @@ export const registerVisitor = (command: RegisterVisitor, state: ContactState): 
   return [registered];
 };
 
-/** Talking to the workspace is what turns an anonymous visitor into a lead. */
+/**
+ * Talking to the workspace is what turns an anonymous visitor into a lead: a visitor now, or one
+ * that became a lead or user only after `at` (the conversation was reported late), from `at` on.
+ */
 const becomeLeadIfVisitor = (
   contact: LiveContact,
   command: { readonly data: { readonly contactId: string; readonly workspaceId: string } },
   at: UnixSeconds,
   cause: 'conversation_started' | 'outbound_replied',
 ): Decision =>
-  contact.status === 'visitor'
+  contact.status === 'visitor' || (contact.visitorUntil !== null && at < contact.visitorUntil)
     ? [
         {
           type: 'VisitorBecameLead',

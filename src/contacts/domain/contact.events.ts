@@ -67,7 +67,11 @@ export type OutboundReplied = ContactEventOf<
   }
 >;
 
-/** A visitor became a lead because it talked to the workspace. */
+/**
+ * A visitor became a lead because it talked to the workspace. A conversation or reply reported
+ * late, from before the visitor became a lead or user, records it again at its own time: the
+ * contact was a lead from then on (whatever role it holds now, which this leaves as it is).
+ */
 export type VisitorBecameLead = ContactEventOf<
   'VisitorBecameLead',
   {

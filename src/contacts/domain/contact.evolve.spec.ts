@@ -56,6 +56,27 @@ describe('contact evolve', () => {
     ).toBe('lead');
   });
 
+  it('makes a lead from an earlier time of a visitor that became one later, never turning a user back', () => {
+    const becameLead = (at: number): ContactEvent => ({
+      type: 'VisitorBecameLead',
+      data: { ...ids, becameLeadAt: at, cause: 'conversation_started' },
+    });
+    const lead = live([visitorRegistered(T0), becameLead(T0 + 50)]);
+    expect(live([visitorRegistered(T0), becameLead(T0 + 50), becameLead(T0 + 20)])).toEqual({
+      ...lead,
+      visitorUntil: T0 + 20,
+    });
+    const signedUp: ContactEvent = {
+      type: 'LeadSignedUp',
+      data: { ...ids, fromRole: 'visitor', signedUpAt: T0 + 50, identity: {} },
+    };
+    expect(live([visitorRegistered(T0), signedUp, becameLead(T0 + 20)])).toMatchObject({
+      status: 'user',
+      updated_at: T0 + 50,
+      visitorUntil: T0 + 20,
+    });
+  });
+
   it('makes a lead a user with its identity and sign-up time', () => {
     const user = live([
       leadCreated({ email: 'lead@example.com' }),

@@ -66,6 +66,10 @@ const withIdentity = (contact: LiveContact, identity: GivenIdentity): LiveContac
   email: identity.email ?? contact.email,
 });
 
+/** A visitor becoming a lead or user at `at` stops being one then. */
+const leftVisitor = (contact: LiveContact, at: UnixSeconds): LiveContact =>
+  contact.status === 'visitor' ? { ...contact, visitorUntil: at } : contact;
+
 const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => {
   switch (event.type) {
     case 'VisitorRegistered':
@@ -80,13 +84,21 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         last_replied_at: later(contact.last_replied_at, event.data.repliedAt),
         last_contacted_at: later(contact.last_contacted_at, event.data.outboundSentAt),
       };
-    case 'VisitorBecameLead':
-      return touched({ ...contact, status: 'lead' }, event.data.becameLeadAt);
+    case 'VisitorBecameLead': {
+      const at = event.data.becameLeadAt;
+      if (contact.status === 'visitor')
+        return touched({ ...contact, status: 'lead', visitorUntil: at }, at);
+      // A conversation reported late, from before the visitor became a lead or user: it was a
+      // lead from then on, whatever it is now.
+      return contact.visitorUntil !== null && at < contact.visitorUntil
+        ? { ...contact, visitorUntil: at }
+        : contact;
+    }
     case 'LeadSignedUp':
       return touched(
         withIdentity(
           {
-            ...contact,
+            ...leftVisitor(contact, event.data.signedUpAt),
             status: 'user',
             signed_up_at: contact.signed_up_at ?? event.data.signedUpAt,
           },
@@ -104,7 +116,10 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       // Each field keeps its newest write by event time: a late write changes only the fields
       // nothing newer wrote (identities and last_seen_at as they arrive, see `FieldWrittenAt`).
       const fresh = freshChanges(contact.fieldWrittenAt, changes, at);
-      const written = withAttributes({ ...contact, status: role ?? contact.status }, fresh);
+      const written = withAttributes(
+        role === undefined ? contact : { ...leftVisitor(contact, at), status: role },
+        fresh,
+      );
       const fieldWrittenAt = reaffirmedAt(
         writtenFields(contact.fieldWrittenAt, fresh, at),
         event.data.reaffirmed ?? [],

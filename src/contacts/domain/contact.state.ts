@@ -36,6 +36,12 @@ export interface LiveContact extends StandardAttributes {
    * conversation and replies to nothing; null while it is not blocked.
    */
   readonly blockedAt: UnixSeconds | null;
+  /**
+   * When the visitor it was became a lead or user, by event time (the earliest known: a
+   * conversation reported late moves it back); null while it is a visitor, and for a contact
+   * created as a lead or user.
+   */
+  readonly visitorUntil: UnixSeconds | null;
   /** The visitor's anonymous messenger id; kept after the visitor became a lead or user. */
   readonly user_id: string | null;
   readonly created_at: UnixSeconds;
@@ -153,6 +159,7 @@ export const newLiveContact = (fields: {
   ...NO_ARRIVAL,
   archived: false,
   blockedAt: null,
+  visitorUntil: null,
   user_id: null,
   created_at: fields.created_at,
   updated_at: fields.created_at,

@@ -81,11 +81,13 @@ export class ContactTimeline {
       const id = pending.pop()!;
       if (read.has(id)) continue;
       read.add(id);
+      const stream: RecordedEvent[] = [];
       for await (const event of this.store.readStream(contactStreamId(workspaceId, id))) {
         if (isOnlyReaffirmation(event)) continue;
-        events.push(event);
+        stream.push(event);
         if (event.type === 'LeadMergeAbsorbed') pending.push((event.data as { from: string }).from);
       }
+      events.push(...withFirstConversionOnly(stream));
     }
     return events;
   }
@@ -96,6 +98,24 @@ const isOnlyReaffirmation = (recorded: RecordedEvent): boolean => {
   const event = toContactEvent(recorded);
   return event.type === 'ContactUpdated' && onlyReaffirms(event.data);
 };
+
+/**
+ * A visitor becomes a lead once, when it first talked to the workspace: a conversation reported
+ * late, from before the conversion recorded, records the conversion again at its own time, and
+ * only the earliest of a contact's conversions is shown.
+ */
+function withFirstConversionOnly(stream: readonly RecordedEvent[]): RecordedEvent[] {
+  const conversions = stream
+    .map(toContactEvent)
+    .filter((event) => event.type === 'VisitorBecameLead')
+    .map((event) => event.data.becameLeadAt);
+  if (conversions.length < 2) return [...stream];
+  const first = Math.min(...conversions);
+  return stream.filter((recorded) => {
+    const event = toContactEvent(recorded);
+    return event.type !== 'VisitorBecameLead' || event.data.becameLeadAt === first;
+  });
+}
 
 type Ordered = Pick<RecordedEvent, 'position'> & {
   readonly metadata: { readonly occurredAt: number };
