@@ -336,14 +336,14 @@ export class ContactsController {
   }
 
   private async readContact(workspaceId: string, request: RetrieveRequest) {
+    // The query is checked before the contact is looked for, as `answerRetrieve` checks it.
+    const includeMergeHistory = includeMergeHistoryOf(request);
     const at = asOfInstant(request.query.as_of, Math.floor(this.clock.now() / 1000));
     const row =
       at === undefined
         ? await this.contacts.getContactOrThrow(workspaceId, request.params.id)
         : await this.asOf.rowOrThrow(workspaceId, request.params.id, at);
-    return toContactResponse(row, requestedVersionOf(request), {
-      includeMergeHistory: includeMergeHistoryOf(request),
-    });
+    return toContactResponse(row, requestedVersionOf(request), { includeMergeHistory });
   }
 
   private async waitForMinPosition(request: FastifyRequest): Promise<void> {
