@@ -1106,7 +1106,7 @@ describe('Contacts API refusals change nothing', () => {
           },
         },
         'parameter_invalid',
-        'query',
+        'query.value[0].value[0]',
       ],
       [
         'a sort order that does not exist',

@@ -87,7 +87,10 @@ describe('segments API (e2e)', () => {
       json: { name: 'bad', rule: { operator: 'AND', value: [] } },
     });
     expect(((await malformed.json()) as { errors: Array<{ field?: string }> }).errors[0]).toEqual(
-      expect.objectContaining({ field: 'rule', message: expect.stringContaining('rule.value') }),
+      expect.objectContaining({
+        field: 'rule.value',
+        message: expect.stringContaining('rule.value must be'),
+      }),
     );
     // A filter's refusal names the path to its part at fault, not the contact field it searches
     // (`name` here, which is also the segment's own field).
@@ -138,22 +141,25 @@ describe('segments API (e2e)', () => {
         }),
       });
     }
-    // Limits of the rule's shape name the rule, as the search's name its query.
+    // Limits of the rule's shape name their place in it: the list too long, the group too deep.
     const filter = { field: 'name', operator: '=', value: 'x' };
-    for (const rule of [
-      { operator: 'OR', value: Array.from({ length: 16 }, () => filter) },
-      {
-        operator: 'OR',
-        value: [{ operator: 'AND', value: [{ operator: 'OR', value: [filter] }] }],
-      },
-    ]) {
+    for (const [rule, field] of [
+      [{ operator: 'OR', value: Array.from({ length: 16 }, () => filter) }, 'rule.value'],
+      [
+        {
+          operator: 'OR',
+          value: [{ operator: 'AND', value: [{ operator: 'OR', value: [filter] }] }],
+        },
+        'rule.value[0].value[0]',
+      ],
+    ] as const) {
       const crowded = await app.request('/segments', {
         method: 'POST',
         json: { name: 'bad', rule },
       });
       expect(crowded.status).toBe(400);
       expect(((await crowded.json()) as { errors: Array<{ field?: string }> }).errors[0]).toEqual(
-        expect.objectContaining({ field: 'rule' }),
+        expect.objectContaining({ field }),
       );
     }
     const relative = await app.request('/segments', {
@@ -173,6 +179,60 @@ describe('segments API (e2e)', () => {
     expect(preview.status).toBe(400);
     // Nothing refused reached the projections: they still serve.
     expect((await app.request('/health/ready')).status).toBe(200);
+  });
+
+  it("names a refusal of a rule's or a query's shape by the path its message names, on every route taking one", async () => {
+    const valid = { field: 'email', operator: '=', value: 'a' };
+    const { id } = await createSegment({ name: 'Shape check', rule: valid });
+    const inSecondGroup = (second: unknown) => ({ operator: 'AND', value: [valid, second] });
+    const routes = [
+      ['POST', '/contacts/search', 'query', {}],
+      ['POST', '/segments', 'rule', { name: 'bad' }],
+      ['PUT', `/segments/${id}`, 'rule', {}],
+      ['POST', '/segments/preview', 'rule', {}],
+    ] as const;
+    for (const [shape, path] of [
+      [inSecondGroup({ operator: 'OR', value: [] }), 'value[1].value'],
+      [inSecondGroup({ operator: 'OR', value: [valid, 7] }), 'value[1].value[1]'],
+      [inSecondGroup({ operator: 'OR', value: [valid, null] }), 'value[1].value[1]'],
+      [inSecondGroup({ operator: 'NAND', value: [valid] }), 'value[1].operator'],
+      [{ operator: 'AND', value: 'notalist' }, 'value'],
+      [
+        inSecondGroup({ operator: 'OR', value: Array.from({ length: 16 }, () => valid) }),
+        'value[1].value',
+      ],
+      [
+        inSecondGroup({ operator: 'OR', value: [{ operator: 'AND', value: [valid] }] }),
+        'value[1].value[0]',
+      ],
+      [
+        inSecondGroup({
+          field: 'email',
+          operator: 'IN',
+          value: Array.from({ length: 501 }, () => 'a'),
+        }),
+        'value[1].value',
+      ],
+    ] as const) {
+      for (const [method, route, root, rest] of routes) {
+        const answer = await app.request(route, { method, json: { ...rest, [root]: shape } });
+        const field = `${root}.${path}`;
+        expect({ route, field, status: answer.status, body: await answer.json() }).toEqual({
+          route,
+          field,
+          status: 400,
+          body: expect.objectContaining({
+            errors: [
+              {
+                code: 'parameter_invalid',
+                field,
+                message: expect.stringContaining(field),
+              },
+            ],
+          }),
+        });
+      }
+    }
   });
 
   it('pages a history as every list pages: total_count, page, total_pages and the next page', async () => {

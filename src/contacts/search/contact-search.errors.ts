@@ -1,10 +1,12 @@
 /**
  * Refusals of a search request (and of a segment rule, which is validated with the same errors).
  * `code` is the Intercom error code; `field` names the request property at fault, as every
- * refusal does: a filter's key (`query.value[1].operator`, `rule.field`), or the query itself for
- * its shape (`query`), or `sort.order`, `pagination.starting_after`. Never the contact field a
- * filter searches, which messages name: it is no field of the body, and may share a name with one
- * (a segment's `name`). `path` locates the node inside the body.
+ * refusal does, by the path its message names: a filter's key (`query.value[1].operator`,
+ * `rule.field`), a group's part at fault (`query.value[1].value` too long or empty), a group or
+ * filter itself (`rule.value[0].value[0]` nested too deep), the query (`query` holding too many
+ * values in all), or `sort.order`, `pagination.starting_after`. Never the contact field a filter
+ * searches, which messages name: it is no field of the body, and may share a name with one (a
+ * segment's `name`). `path` locates the node inside the body.
  */
 export type ContactSearchErrorCode =
   'parameter_invalid' | 'parameter_not_found' | 'invalid_sort_order';
@@ -19,9 +21,6 @@ export abstract class ContactSearchError extends Error {
     super(message);
   }
 }
-
-/** The request property a path inside the body starts from: `query` for a search, `rule` for a segment. */
-const rootOf = (path: string): string => path.split(/[.[]/, 1)[0]!;
 
 /** A body, group, filter, sort or pagination object that is not shaped as the language says. */
 export class MalformedSearchRequest extends ContactSearchError {
@@ -80,18 +79,23 @@ export class SearchQueryTooDeep extends ContactSearchError {
   readonly code = 'parameter_invalid';
   constructor(path: string, maxDepth: number) {
     super(
-      rootOf(path),
+      path,
       path,
       `Query is nested too deeply at ${path}: at most ${maxDepth} levels of groups`,
     );
   }
 }
 
+/** Named by the group's list (`query.value[1].value`), as an empty list or an IN list too long is. */
 export class TooManySearchFilters extends ContactSearchError {
   override readonly name = 'TooManySearchFilters';
   readonly code = 'parameter_invalid';
-  constructor(path: string, count: number, max: number) {
-    super(rootOf(path), path, `Group at ${path} has ${count} filters; at most ${max} are allowed`);
+  constructor(listPath: string, count: number, max: number) {
+    super(
+      listPath,
+      listPath,
+      `${listPath} holds ${count} filters or groups; at most ${max} are allowed in a group`,
+    );
   }
 }
 
@@ -99,7 +103,7 @@ export class TooManySearchValues extends ContactSearchError {
   override readonly name = 'TooManySearchValues';
   readonly code = 'parameter_invalid';
   constructor(path: string, count: number, max: number) {
-    super(rootOf(path), path, `${path} holds ${count} values in all; at most ${max} are allowed`);
+    super(path, path, `${path} holds ${count} values in all; at most ${max} are allowed`);
   }
 }
 

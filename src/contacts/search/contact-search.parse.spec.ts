@@ -368,7 +368,7 @@ describe('parseContactSearchRequest', () => {
         'a group operator other than AND/OR',
         query(group('XOR', [filter('id', '=', 'a')])),
         'parameter_invalid',
-        'query',
+        'query.operator',
       ],
       [
         'an operator deep in a group, by its path',
@@ -381,7 +381,7 @@ describe('parseContactSearchRequest', () => {
         'parameter_invalid',
         'query.value[1].value[1].operator',
       ],
-      ['an empty group', query(group('AND', [])), 'parameter_invalid', 'query'],
+      ['an empty group', query(group('AND', [])), 'parameter_invalid', 'query.value'],
       [
         'an unknown key in a group',
         query({ ...group('AND', [filter('id', '=', 'a')]), x: 1 }),
@@ -392,7 +392,7 @@ describe('parseContactSearchRequest', () => {
         'a group nested three levels deep',
         query(group('AND', [group('OR', [group('AND', [filter('id', '=', 'a')])])])),
         'parameter_invalid',
-        'query',
+        'query.value[0].value[0]',
       ],
       [
         'sixteen filters in one group',
@@ -403,7 +403,7 @@ describe('parseContactSearchRequest', () => {
           ),
         ),
         'parameter_invalid',
-        'query',
+        'query.value',
       ],
       [
         'a sort order other than ascending/descending',
@@ -528,6 +528,65 @@ describe('parseContactSearchRequest', () => {
     expect(refusalOf(filter('nope', 'exists'))).toMatchObject({ field: 'rule.field' });
     expect(refusalOf(filter('signed_up_at', 'less_than_days_ago', -1))).toMatchObject({
       field: 'rule.value',
+    });
+  });
+
+  describe("names a refusal of the query's shape by the path its message names", () => {
+    const valid = filter('email', '=', 'a');
+    const inSecondGroup = (second: unknown) => group('AND', [valid, second]);
+    it.each<[string, unknown, string]>([
+      ['an empty group', inSecondGroup(group('OR', [])), 'value[1].value'],
+      ['a group whose value is no list', group('AND', 'notalist' as unknown as []), 'value'],
+      ['a member that is a number', inSecondGroup(group('OR', [valid, 7])), 'value[1].value[1]'],
+      ['a member that is null', inSecondGroup(group('OR', [valid, null])), 'value[1].value[1]'],
+      [
+        'a group operator other than AND/OR',
+        inSecondGroup(group('NAND', [valid])),
+        'value[1].operator',
+      ],
+      // The list at fault, as for an empty group or an IN list too long.
+      [
+        'a group of sixteen filters',
+        inSecondGroup(
+          group(
+            'OR',
+            Array.from({ length: 16 }, () => valid),
+          ),
+        ),
+        'value[1].value',
+      ],
+      // The group that should not be there.
+      [
+        'a group nested three levels deep',
+        inSecondGroup(group('OR', [valid, group('AND', [valid])])),
+        'value[1].value[1]',
+      ],
+      [
+        'an IN list too long',
+        inSecondGroup(
+          filter(
+            'email',
+            'IN',
+            Array.from({ length: MAX_LIST_VALUES + 1 }, () => 'a'),
+          ),
+        ),
+        'value[1].value',
+      ],
+    ])('%s', (_title, shape, path) => {
+      for (const root of ['query', 'rule']) {
+        let refused: unknown;
+        try {
+          parseSearchQuery(shape, { ...ruleOptions, root });
+        } catch (error) {
+          refused = error;
+        }
+        expect(refused).toBeInstanceOf(ContactSearchError);
+        const { code, field, message } = refused as ContactSearchError;
+        expect({ code, field }).toEqual({ code: 'parameter_invalid', field: `${root}.${path}` });
+        // The whole path, not a longer one it begins.
+        const named = `${root}.${path}`.replace(/[.[\]]/g, '\\$&');
+        expect(message).toMatch(new RegExp(`${named}(?![.[])`));
+      }
     });
   });
 

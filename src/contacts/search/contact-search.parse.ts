@@ -131,38 +131,36 @@ function parseNode(
   options: SearchParseOptions,
 ): SearchNode {
   if (!isObject(node))
-    throw new MalformedSearchRequest(
-      options.root ?? 'query',
-      path,
-      `${path} must be a filter or a group object`,
-    );
+    throw new MalformedSearchRequest(path, path, `${path} must be a filter or a group object`);
   if ('field' in node) return parseFilter(node, path, options);
   if (node.operator !== 'AND' && node.operator !== 'OR') {
+    const at = `${path}.operator`;
     throw new MalformedSearchRequest(
-      options.root ?? 'query',
-      `${path}.operator`,
-      `${path} must be a filter {field, operator, value} or a group {operator: 'AND'|'OR', value: [...]}`,
+      at,
+      at,
+      `${at} must be 'AND' or 'OR': without a field, ${path} is a group {operator: 'AND'|'OR', value: [...]}, not a filter {field, operator, value}`,
     );
   }
   refuseUnknownKeys(node, ['operator', 'value'], path);
   const groupDepth = depth + 1;
   if (groupDepth > MAX_GROUP_DEPTH) throw new SearchQueryTooDeep(path, MAX_GROUP_DEPTH);
   const children = node.value;
+  const childrenPath = `${path}.value`;
   if (!Array.isArray(children) || children.length === 0) {
     throw new MalformedSearchRequest(
-      options.root ?? 'query',
-      `${path}.value`,
-      `${path}.value must be a non-empty array of filters or groups`,
+      childrenPath,
+      childrenPath,
+      `${childrenPath} must be a non-empty array of filters or groups`,
     );
   }
   if (children.length > MAX_FILTERS_PER_GROUP) {
-    throw new TooManySearchFilters(path, children.length, MAX_FILTERS_PER_GROUP);
+    throw new TooManySearchFilters(childrenPath, children.length, MAX_FILTERS_PER_GROUP);
   }
   return {
     kind: 'group',
     operator: node.operator,
     value: children.map((child: unknown, index) =>
-      parseNode(child, `${path}.value[${index}]`, groupDepth, options),
+      parseNode(child, `${childrenPath}[${index}]`, groupDepth, options),
     ),
   };
 }

@@ -239,7 +239,7 @@ describe('segment decider', () => {
       given([created]).when(changeRule(recent)).thenNothing();
       given([created])
         .when(changeRule({ operator: 'XOR', value: [] }))
-        .thenThrows(MalformedSearchRequest, { field: 'rule' });
+        .thenThrows(MalformedSearchRequest, { field: 'rule.operator' });
     });
   });
 
