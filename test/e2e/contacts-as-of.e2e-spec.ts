@@ -171,6 +171,21 @@ describe('GET /contacts/{id}?as_of', () => {
         .filter((entry) => entry.event_type === 'ContactUpdated')
         .map((entry) => entry.occurred_at),
     ).toEqual([t0 + 100, t0 + 150]);
+
+    // A late write of the value the contact holds now is history all the same: before it, the
+    // contact had no name or plan; from it on, until the next write, it had these.
+    const late = await ingest([write('gold-early', t0 + 50, 'Gold', 'gold')]);
+    await service.request(`/contacts/${id}`, { headers: { 'X-Min-Position': late.position } });
+    expect(await asOf(t0 + 40)).toMatchObject({ name: null, custom_attributes: {} });
+    expect(await asOf(t0 + 60)).toMatchObject({
+      name: 'Gold',
+      custom_attributes: { plan: 'gold' },
+    });
+    expect(await asOf(t0 + 160)).toMatchObject({ name: 'Free' });
+    expect((await read(`/contacts/${id}`)).body).toMatchObject({
+      name: 'Gold',
+      updated_at: t0 + 100,
+    });
   });
 
   it('answers a lead from a conversation reported late that came before the visitor converted', async () => {

@@ -259,6 +259,42 @@ export const reaffirmedFields = (
     return written === undefined || written < at;
   });
 
+/**
+ * The part of `repeats`, writes at `at` of the values their fields hold, that something newer
+ * wrote already: late writes, which move no value now, but which `as_of` shows from `at` on (the
+ * value then was another, or none).
+ */
+export const supersededWrites = (
+  writtenAt: FieldWrittenAt,
+  repeats: AttributeChanges,
+  at: UnixSeconds,
+): AttributeChanges => {
+  const isSuperseded = (key: string) => (writtenAt[key] ?? at) > at;
+  const { custom_attributes, ...standard } = repeats;
+  const custom = Object.entries(custom_attributes ?? {}).filter(([name]) =>
+    isSuperseded(customKey(name)),
+  );
+  return {
+    ...Object.fromEntries(
+      Object.entries(standard).filter(([key]) => !UNTIMED.has(key) && isSuperseded(key)),
+    ),
+    ...(custom.length > 0 ? { custom_attributes: Object.fromEntries(custom) } : {}),
+  };
+};
+
+/** `changes` and `more`, custom attributes of both included. */
+export const withMoreChanges = (
+  changes: AttributeChanges,
+  more: AttributeChanges,
+): AttributeChanges => {
+  const custom = { ...changes.custom_attributes, ...more.custom_attributes };
+  return {
+    ...changes,
+    ...more,
+    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
+  };
+};
+
 /** `writtenAt` with the reaffirmed fields `keys` (see `reaffirmedFields`) written at `at`. */
 export const reaffirmedAt = (
   writtenAt: FieldWrittenAt,

@@ -606,10 +606,37 @@ describe('contact decider', () => {
         });
       });
 
-      it('records nothing for a repeat no newer than the last write of its fields', () => {
-        for (const at of [B + 1000, B + 500]) {
-          given(lead).when(messengerWrite(at, gold)).thenNothing();
-        }
+      it('records nothing for a repeat at the time of the last write of its fields', () => {
+        given(lead)
+          .when(messengerWrite(B + 1000, gold))
+          .thenNothing();
+      });
+
+      it('records a repeat older than the last write of its fields as the late write it is, for history only', () => {
+        given(lead)
+          .when(messengerWrite(B + 500, gold))
+          .then([{ type: 'ContactUpdated', data: { ...ids, updatedAt: B + 500, changes: gold } }]);
+        // Now is as it was; as of B + 500 (events by event time), the value is the late write's.
+        const late = after(lead, messengerWrite(B + 500, gold));
+        expect(fold(late)).toMatchObject({
+          ...gold,
+          updated_at: B + 1000,
+          fieldWrittenAt: { name: B + 1000, 'custom_attributes.plan': B + 1000 },
+        });
+        const byEventTime = [lead[0]!, lead[1]!, late[3]!];
+        expect(fold(byEventTime)).toMatchObject(gold);
+      });
+
+      it('keeps in history a late write of the value a newer write left, between its time and the next write', () => {
+        const free = { name: 'Free', custom_attributes: { plan: 'free' } };
+        const changed = after(lead, messengerWrite(B + 2000, free));
+        const late = after(changed, messengerWrite(B + 1500, free));
+        expect(late.slice(changed.length)).toEqual([
+          { type: 'ContactUpdated', data: { ...ids, updatedAt: B + 1500, changes: free } },
+        ]);
+        expect(fold(late)).toMatchObject({ ...free, updated_at: B + 2000 });
+        // As of B + 1500 to B + 1999 (events by event time up to then): Free already.
+        expect(fold([...lead, late[late.length - 1]!])).toMatchObject(free);
       });
 
       it('records only the fields that change when it changes some and repeats others no newer', () => {

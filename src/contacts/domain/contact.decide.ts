@@ -9,6 +9,8 @@ import {
   reaffirmedFields,
   repeatedWrites,
   sameAttributeValue,
+  supersededWrites,
+  withMoreChanges,
   type AttributeChanges,
   type FieldWrittenAt,
   type CustomAttributeValue,
@@ -335,10 +337,20 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   const updatedAt = eventTime(command);
   const { custom_attributes, last_seen_at, ...standard } = attributes;
   const custom = changedCustomAttributes(contact.custom_attributes, custom_attributes ?? {});
-  const changedFields: AttributeChanges = {
+  const differing: AttributeChanges = {
     ...changedStandardAttributes(contact, standard),
     ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
   };
+  const repeats = repeatedWrites(
+    { ...standard, ...(custom_attributes ? { custom_attributes } : {}) },
+    differing,
+  );
+  // A late write of the value a newer write left is history all the same (the value before it
+  // was another): recorded as any late write is, which the fold of now leaves be.
+  const changedFields = withMoreChanges(
+    differing,
+    supersededWrites(contact.fieldWrittenAt, repeats, updatedAt),
+  );
   const changes: ContactUpdated['data']['changes'] = {
     ...(role !== undefined && role !== contact.status ? { role } : {}),
     ...changedFields,
@@ -350,14 +362,7 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   };
   // A repeated value newer than its field's last write is still that field's newest write: its
   // time is recorded, or a late write older than it would overwrite the value.
-  const reaffirmed = reaffirmedFields(
-    contact.fieldWrittenAt,
-    repeatedWrites(
-      { ...standard, ...(custom_attributes ? { custom_attributes } : {}) },
-      changedFields,
-    ),
-    updatedAt,
-  );
+  const reaffirmed = reaffirmedFields(contact.fieldWrittenAt, repeats, updatedAt);
   if (Object.keys(changes).length === 0 && reaffirmed.length === 0) return [];
   const updated: ContactUpdated = {
     type: 'ContactUpdated',
