@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ContactNotFound, refusalNamedBy } from '../contacts/domain/contact.errors';
 import { ContactLocator } from '../identity-resolution/contact-locator';
 import type { LocatedContact } from '../identity-resolution/located-contact';
 import { VisitorReadModel } from './queries/visitor-read-model';
@@ -29,7 +30,7 @@ export class VisitorReferences {
     reference: VisitorReference,
     fieldsUnder = '',
   ): Promise<LocatedContact> {
-    const label = reference.id ?? reference.user_id ?? reference.email ?? '';
+    const label = labelOf(reference);
     const field = fieldNaming(reference, fieldsUnder);
     let located: LocatedContact;
     if (reference.user_id !== undefined) {
@@ -52,7 +53,32 @@ export class VisitorReferences {
   }
 }
 
+/** How a refusal of the visitor names it: by its id, else its user_id, else its email. */
+const labelOf = (reference: VisitorReference): string =>
+  reference.id ?? reference.user_id ?? reference.email ?? '';
+
+/**
+ * A refusal of the write to the visitor a request named (`contactId`, as `locateOrThrow` found
+ * it), as the request names it. Its contact no visitor any more by the time of the write (a lead
+ * since, deleted) is the `VisitorNotFound` that the same request arriving just after gets.
+ */
+export function visitorRefusalNamedBy(
+  error: unknown,
+  contactId: string,
+  reference: VisitorReference,
+  fieldsUnder = '',
+): unknown {
+  const field = fieldNaming(reference, fieldsUnder);
+  if (
+    error instanceof ContactNotFound &&
+    error.contactId === contactId &&
+    error.field === undefined
+  )
+    return new VisitorNotFound(labelOf(reference), field);
+  return refusalNamedBy(error, contactId, field);
+}
+
 /** The request field a refusal of the visitor names: its id, else its user_id, else its email. */
-export const fieldNaming = (reference: VisitorReference, fieldsUnder = ''): string =>
+const fieldNaming = (reference: VisitorReference, fieldsUnder = ''): string =>
   fieldsUnder +
   (reference.id !== undefined ? 'id' : reference.user_id !== undefined ? 'user_id' : 'email');

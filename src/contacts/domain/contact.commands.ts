@@ -65,7 +65,16 @@ export type LogIn = ContactCommandOf<
 
 export type UpdateContact = ContactCommandOf<
   'UpdateContact',
-  Occurred & { readonly role?: 'lead' | 'user'; readonly attributes: AttributeChanges }
+  Occurred & {
+    readonly role?: 'lead' | 'user';
+    readonly attributes: AttributeChanges;
+    /**
+     * Through the Visitors API: refused (not found) unless the contact is still a visitor when
+     * the update is decided, since a visitor becomes a lead or user at any time (a conversation
+     * it starts, a conversion).
+     */
+    readonly visitorsOnly?: boolean;
+  }
 >;
 
 export const DEFAULT_SEEN_THROTTLE_SECONDS = 300;

@@ -749,6 +749,34 @@ describe('contact decider', () => {
         .when({ type: 'UpdateContact', data: { ...ids, attributes: { name: 'X' } }, now })
         .thenThrows(ContactMerged, { into: 'user-9' });
     });
+
+    it('updates a visitor through the Visitors API', () => {
+      given([visitorRegistered()])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, attributes: { name: 'X' }, visitorsOnly: true },
+          now,
+        })
+        .then([
+          { type: 'ContactUpdated', data: { ...ids, updatedAt: now, changes: { name: 'X' } } },
+        ]);
+    });
+
+    it('refuses, through the Visitors API, a visitor that became a lead since it was looked up', () => {
+      given([
+        visitorRegistered(),
+        {
+          type: 'VisitorBecameLead',
+          data: { ...ids, becameLeadAt: T0 + 5, cause: 'conversation_started' },
+        },
+      ])
+        .when({
+          type: 'UpdateContact',
+          data: { ...ids, role: 'lead', attributes: { name: 'X' }, visitorsOnly: true },
+          now,
+        })
+        .thenThrows(ContactNotFound, { contactId: ids.contactId, field: undefined });
+    });
   });
 
   describe('RecordSeen', () => {

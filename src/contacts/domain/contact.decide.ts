@@ -328,8 +328,9 @@ export const logIn = (command: LogIn, state: ContactState): Decision => {
 };
 
 export const updateContact = (command: UpdateContact, state: ContactState): Decision => {
-  const { contactId, workspaceId, role, attributes } = command.data;
+  const { contactId, workspaceId, role, attributes, visitorsOnly } = command.data;
   const contact = requireLive(state, contactId);
+  if (visitorsOnly && contact.status !== 'visitor') throw new ContactNotFound(contactId);
   if (contact.status === 'user' && role === 'lead') throw new InvalidRoleChange('user', 'lead');
   seenNotInFuture(attributes, command.now);
   // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts

@@ -403,7 +403,13 @@ export class ContactsController {
     @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     const { position, contact } = await this.commands.execute(
-      new UpdateContactCommand(workspaceId, id, body.role, attributeChangesOf(body), true),
+      new UpdateContactCommand(
+        workspaceId,
+        id,
+        body.role,
+        attributeChangesOf(body),
+        'leads_and_users',
+      ),
     );
     return this.respondWith(workspaceId, id, position, { version, includeMergeHistory }, contact);
   }

@@ -8,8 +8,12 @@ export class UpdateContactCommand extends Command<ContactWriteResult> {
     readonly contactId: string,
     readonly role: 'lead' | 'user' | undefined,
     readonly attributes: AttributeChanges,
-    /** Through the Contacts API: refuse visitors, unknown and merged ids (see `requireLeadOrUser`). */
-    readonly leadsAndUsersOnly = false,
+    /**
+     * Through the Contacts API, leads and users only: visitors, unknown and merged ids are refused
+     * (see `requireLeadOrUser`). Through the Visitors API, visitors only, refused in the decision
+     * since a visitor becomes a lead or user at any time (see `UpdateContact.visitorsOnly`).
+     */
+    readonly only?: 'leads_and_users' | 'visitors',
   ) {
     super();
   }

@@ -32,11 +32,12 @@ export class UpdateContactHandler implements ICommandHandler<
     contactId,
     role,
     attributes,
-    leadsAndUsersOnly,
+    only,
   }: UpdateContactCommand): Promise<ContactWriteResult> {
-    const state = leadsAndUsersOnly
-      ? await this.writer.loadLeadOrUser(workspaceId, contactId)
-      : await this.writer.load(workspaceId, contactId);
+    const state =
+      only === 'leads_and_users'
+        ? await this.writer.loadLeadOrUser(workspaceId, contactId)
+        : await this.writer.load(workspaceId, contactId);
     if (isLive(state) && attributes.custom_attributes)
       await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
     const outcome = await this.writer.execute(
@@ -44,7 +45,13 @@ export class UpdateContactHandler implements ICommandHandler<
       contactId,
       {
         type: 'UpdateContact',
-        data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
+        data: {
+          contactId,
+          workspaceId,
+          ...(role ? { role } : {}),
+          attributes,
+          ...(only === 'visitors' ? { visitorsOnly: true } : {}),
+        },
         now: this.writer.nowSeconds(),
       },
       {

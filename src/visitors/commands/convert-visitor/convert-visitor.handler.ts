@@ -3,16 +3,12 @@ import type { ContactWriteResult } from '../../../contacts/commands/contact-writ
 import { MergeContactsCommand } from '../../../contacts/commands/merge-contacts/merge-contacts.command';
 import { UpdateContactCommand } from '../../../contacts/commands/update-contact/update-contact.command';
 import { ContactStreamWriter } from '../../../contacts/contact-stream-writer';
-import {
-  ContactNotFound,
-  InvalidMerge,
-  refusalNamedBy,
-} from '../../../contacts/domain/contact.errors';
+import { ContactNotFound, InvalidMerge } from '../../../contacts/domain/contact.errors';
 import { ContactLocator } from '../../../identity-resolution/contact-locator';
 import { IdentityResolution } from '../../../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../../../identity-resolution/located-contact';
 import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
-import { fieldNaming, VisitorReferences } from '../../visitor-reference';
+import { VisitorReferences, visitorRefusalNamedBy } from '../../visitor-reference';
 import { ConvertVisitorCommand } from './convert-visitor.command';
 import { apiCause } from '../../../shared/http/request-context';
 
@@ -42,7 +38,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
     const { workspaceId, visitor } = command;
     const session = await this.references.locateOrThrow(workspaceId, visitor, 'visitor.');
     return this.convert(command, session).catch((error: unknown) => {
-      throw refusalNamedBy(error, session.contactId, fieldNaming(visitor, 'visitor.'));
+      throw visitorRefusalNamedBy(error, session.contactId, visitor, 'visitor.');
     });
   }
 
@@ -83,7 +79,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
     }
     // Through the update workflow: an external_id given to the lead is claimed there.
     return this.commands.execute(
-      new UpdateContactCommand(workspaceId, session.contactId, 'lead', identity),
+      new UpdateContactCommand(workspaceId, session.contactId, 'lead', identity, 'visitors'),
     );
   }
 }

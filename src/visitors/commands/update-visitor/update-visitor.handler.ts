@@ -6,9 +6,8 @@ import {
   CUSTOM_ATTRIBUTES_POLICY,
   type CustomAttributesPolicy,
 } from '../../../contacts/custom-attributes-policy';
-import { refusalNamedBy } from '../../../contacts/domain/contact.errors';
 import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
-import { fieldNaming, VisitorReferences } from '../../visitor-reference';
+import { VisitorReferences, visitorRefusalNamedBy } from '../../visitor-reference';
 import { UpdateVisitorCommand } from './update-visitor.command';
 
 @CommandHandler(UpdateVisitorCommand)
@@ -37,11 +36,11 @@ export class UpdateVisitorHandler implements ICommandHandler<
     const outcome = await this.writer
       .execute(workspaceId, contactId, {
         type: 'UpdateContact',
-        data: { contactId, workspaceId, attributes: changes },
+        data: { contactId, workspaceId, attributes: changes, visitorsOnly: true },
         now: this.writer.nowSeconds(),
       })
       .catch((error: unknown) => {
-        throw refusalNamedBy(error, contactId, fieldNaming(visitor));
+        throw visitorRefusalNamedBy(error, contactId, visitor);
       });
     return { contactId, position: outcome.position };
   }

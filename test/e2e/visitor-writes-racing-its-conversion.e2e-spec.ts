@@ -1,0 +1,130 @@
+import { ContactLocator } from '../../src/identity-resolution/contact-locator';
+import { call216, startTestApp, type TestApp } from '../support/test-app';
+
+type Problem = { errors: { code: string; message: string; field?: string }[] };
+type Contact = { id: string; role: string; name: string | null };
+
+/**
+ * A Visitors API write naming a visitor that becomes a lead or user between the request's lookup
+ * (still a visitor) and its write must end as the same request sent just after: 404 naming the
+ * field that named the visitor, and nothing written. It used to be written to the lead and
+ * answered 404 without a field.
+ */
+describe('Visitors API writes racing the conversion of their visitor', () => {
+  let service: TestApp;
+  let sequence = 0;
+  const unique = (label: string) => `${label}-${(sequence += 1)}-${Date.now()}`;
+
+  beforeAll(async () => {
+    service = await startTestApp();
+  });
+  afterAll(() => service.close());
+  afterEach(() => jest.restoreAllMocks());
+
+  const call = <T>(path: string, method = 'GET', json?: unknown) =>
+    call216<T>(service, path, method, json);
+
+  /** A messenger visitor: its contact id and the messenger's user_id for it. */
+  const visitor = async () => {
+    const userId = unique('v');
+    const ingested = await call<{ results: { contact_id: string }[] }>(
+      '/messenger/events',
+      'POST',
+      {
+        events: [
+          {
+            id: unique('seen'),
+            type: 'visitor.seen',
+            occurred_at: Math.floor(Date.now() / 1000),
+            visitor_id: userId,
+          },
+        ],
+      },
+    );
+    return { id: ingested.body.results[0]!.contact_id, userId };
+  };
+
+  /** The visitor starts a conversation, which makes it a lead. */
+  const startConversation = (visitorId: string) => async () =>
+    expect(
+      (
+        await call('/conversations', 'POST', {
+          from: { type: 'lead', id: visitorId },
+          body: 'c1',
+        })
+      ).status,
+    ).toBe(200);
+
+  /**
+   * Runs `act` once, right after a request's lookup found `contactId` still a visitor (its write
+   * comes next): the conversion lands in between, deterministically.
+   */
+  const afterLookupOf = (contactId: string, act: () => Promise<void>) => {
+    const locator = service.app.get(ContactLocator);
+    const locate = locator.locate.bind(locator);
+    let done = false;
+    jest.spyOn(locator, 'locate').mockImplementation(async (workspaceId, id, options) => {
+      const located = await locate(workspaceId, id, options);
+      if (!done && id === contactId && located.state.status === 'visitor') {
+        done = true;
+        await act();
+      }
+      return located;
+    });
+  };
+
+  const eventTypesOf = async (contactId: string) =>
+    (
+      await call<{ data: { event_type: string }[] }>(`/contacts/${contactId}/timeline`)
+    ).body.data.map((entry) => entry.event_type);
+
+  it.each([
+    ['id', (v: { id: string; userId: string }) => ({ id: v.id })],
+    ['user_id', (v: { id: string; userId: string }) => ({ user_id: v.userId })],
+  ])(
+    'refuses PUT /visitors by %s as just after the visitor became a lead, writing nothing',
+    async (field, reference) => {
+      const named = await visitor();
+      afterLookupOf(named.id, startConversation(named.id));
+
+      const raced = await call<Problem>('/visitors', 'PUT', { ...reference(named), name: 'N1' });
+      const after = await call<Problem>('/visitors', 'PUT', { ...reference(named), name: 'N2' });
+
+      expect(after.status).toBe(404);
+      expect(after.body.errors).toEqual([
+        { code: 'not_found', message: 'Visitor Not Found', field },
+      ]);
+      expect(raced.status).toBe(after.status);
+      expect(raced.body.errors).toEqual(after.body.errors);
+      expect((await call<Contact>(`/contacts/${named.id}`)).body).toMatchObject({
+        role: 'lead',
+        name: null,
+      });
+      expect(await eventTypesOf(named.id)).not.toContain('ContactUpdated');
+    },
+  );
+
+  it('refuses a conversion to a lead as just after the visitor became one', async () => {
+    const named = await visitor();
+    afterLookupOf(named.id, startConversation(named.id));
+    const convert = (userId: string) =>
+      call<Problem>('/visitors/convert', 'POST', {
+        type: 'lead',
+        visitor: { id: named.id },
+        user: { user_id: userId },
+      });
+
+    const raced = await convert(unique('lead'));
+    const after = await convert(unique('lead'));
+
+    expect(after.status).toBe(404);
+    expect(after.body.errors).toEqual([
+      { code: 'not_found', message: 'Visitor Not Found', field: 'visitor.id' },
+    ]);
+    expect(raced.status).toBe(after.status);
+    expect(raced.body.errors).toEqual(after.body.errors);
+    expect(
+      (await call<{ external_id: string | null }>(`/contacts/${named.id}`)).body,
+    ).toMatchObject({ external_id: null });
+  });
+});
