@@ -233,7 +233,9 @@ export class IdentityResolution {
 
   /**
    * Refuses (conflict naming `field`) an identity that a contact other than `named` holds: a
-   * request naming a contact by id and by identity must name one contact.
+   * request naming a contact by id and by identity must name one contact. An id naming no contact
+   * (unknown, deleted) is no second contact: the caller refuses it as not found, whoever holds the
+   * identity.
    */
   async refuseIdentityOfAnother(
     workspaceId: string,
@@ -241,7 +243,7 @@ export class IdentityResolution {
     identity: GivenIdentity,
     field: string,
   ): Promise<void> {
-    if (Object.keys(identity).length === 0) return;
+    if (Object.keys(identity).length === 0 || !isLive(named.state)) return;
     const holder = await this.findHolder(workspaceId, identity);
     if (holder !== undefined && holder.contactId !== named.contactId)
       throw new IdentitiesHeldByDifferentContacts([named.contactId, holder.contactId], field);

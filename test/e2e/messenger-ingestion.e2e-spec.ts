@@ -407,6 +407,37 @@ describe('POST /messenger/events', () => {
       expect(await countEvents()).toBe(before + 2);
     });
 
+    it('rejects an item whose contact_id names no contact not_found, whatever identity it gives', async () => {
+      const response = await service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: key('held'), email: `${key('held')}@held.test` },
+      });
+      const holder = (await response.json()) as { external_id: string; email: string };
+      const before = await countEvents();
+      const results = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 5,
+          contact_id: 'ffffffffffffffffffffffff',
+          external_id: holder.external_id,
+        },
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          contact_id: 'ffffffffffffffffffffffff',
+          email: holder.email,
+          attributes: { name: 'Nobody' },
+        },
+      ]);
+      expect(results.map((result) => [result.status, result.errors])).toEqual([
+        ['rejected', [{ code: 'not_found', message: 'Contact Not Found', field: 'contact_id' }]],
+        ['rejected', [{ code: 'not_found', message: 'Contact Not Found', field: 'contact_id' }]],
+      ]);
+      expect(await countEvents()).toBe(before);
+    });
+
     it('refuses a sign-up or log-in naming one user by contact_id and another by identity, changing neither', async () => {
       const [first, second] = await Promise.all(
         ['one', 'two'].map(async (label) => {

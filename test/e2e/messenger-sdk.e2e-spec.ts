@@ -780,6 +780,23 @@ describe('Visitors, conversations and data events through the official intercom-
     }
   });
 
+  it('answers a data event whose id names no contact 404 naming id, whatever user_id or email it gives', async () => {
+    await client.contacts.create({ external_id: 'events-three', email: 'events-three@x.test' });
+    for (const json of [
+      { id: 'ffffffffffffffffffffffff', user_id: 'events-three' },
+      { id: '', user_id: 'events-three' },
+      { id: 'ffffffffffffffffffffffff', email: 'events-three@x.test' },
+    ]) {
+      const response = await service.request('/events', {
+        method: 'POST',
+        json: { ...json, event_name: 'whose', created_at: now - 5 },
+      });
+      expect(response.status).toBe(404);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors).toEqual([{ code: 'not_found', message: 'Contact Not Found', field: 'id' }]);
+    }
+  });
+
   it("writes and reads data events by a lead's email, and refuses an email several leads share", async () => {
     const lead = await client.contacts.create({ role: 'lead', email: 'events-lead@example.com' });
     await client.events.create({
