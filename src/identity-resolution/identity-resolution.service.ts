@@ -62,6 +62,12 @@ export interface IdentifyRequest {
    * that user signing in on the device.
    */
   readonly sessionNamed?: boolean;
+  /**
+   * The caller named a visitor (the Visitors API's conversion): the session must still be that
+   * visitor when the request acts. One that became a lead, or was merged, since the caller looked
+   * it up is refused `not_found`, where a messenger session goes on as whoever it became.
+   */
+  readonly visitorOnly?: boolean;
   readonly identity: GivenIdentity;
   readonly kind: IdentifyKind;
   readonly occurredAt: UnixSeconds;
@@ -123,8 +129,9 @@ export class IdentityResolution {
   async identify(request: IdentifyRequest): Promise<IdentifyOutcome> {
     let current = request;
     for (let attempt = 1; ; attempt += 1) {
+      const progress = { sessionMerged: false };
       try {
-        return await this.identifyOnce(current);
+        return await this.identifyOnce(current, progress);
       } catch (error) {
         const raced =
           error instanceof ContactAlreadyExists ||
@@ -135,16 +142,27 @@ export class IdentityResolution {
         await new Promise((resolve) => setTimeout(resolve, wait));
         if (current.session !== undefined) {
           const session = await this.locator.locate(current.workspaceId, current.session.contactId);
-          current = { ...current, session };
+          // Merged into the holder by the attempt that lost the race afterwards: the visitor was
+          // converted by this very request, which goes on from the user as any session does.
+          current = {
+            ...current,
+            session,
+            ...(progress.sessionMerged ? { visitorOnly: false } : {}),
+          };
         }
       }
     }
   }
 
-  private async identifyOnce(request: IdentifyRequest): Promise<IdentifyOutcome> {
+  private async identifyOnce(
+    request: IdentifyRequest,
+    progress: { sessionMerged: boolean },
+  ): Promise<IdentifyOutcome> {
     const { workspaceId } = request;
     const claims = claimsOf(request);
     const session = request.session;
+    if (session && request.visitorOnly && !isStillVisitor(session))
+      throw new ContactNotFound(session.path[0] ?? session.contactId);
     const holder = await this.otherUserHolding(request, claims, session?.contactId);
     if (session && !isLive(session.state)) throw new ContactNotFound(session.contactId);
 
@@ -161,20 +179,18 @@ export class IdentityResolution {
       return this.claimedFor(request, holder, claims, async () => {
         const merged = await this.commands
           .execute(
-            new MergeContactsCommand(
-              workspaceId,
-              session.contactId,
-              holder.contactId,
-              false,
-              request.occurredAt,
-              { actor: request.metadata.actor, causationId: request.metadata.causationId },
-            ),
+            new MergeContactsCommand(workspaceId, session.contactId, holder.contactId, {
+              mergedAt: request.occurredAt,
+              cause: { actor: request.metadata.actor, causationId: request.metadata.causationId },
+              fromVisitorOnly: request.visitorOnly ?? false,
+            }),
           )
           .catch((error: unknown) => {
             if (error instanceof ContactNotFound && error.contactId === holder.contactId)
               throw new HolderDeletedBeforeMerge();
             throw error;
           });
+        progress.sessionMerged = true;
         const outcome = await this.finish(
           request,
           await this.locator.locate(workspaceId, holder.contactId),
@@ -374,6 +390,10 @@ export class IdentityResolution {
     return [identify, ...followUp];
   }
 }
+
+/** The contact looked up is a visitor, neither merged (its link followed) nor a lead or user. */
+const isStillVisitor = (located: LocatedContact): boolean =>
+  located.path.length === 1 && located.state.status === 'visitor';
 
 /** The identity a sign-up or log-in gives, as reservations claim it; refused when it gives none. */
 function claimsOf(request: Pick<IdentifyRequest, 'identity'>): IdentityClaim[] {

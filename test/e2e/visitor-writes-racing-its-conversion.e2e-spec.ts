@@ -2,13 +2,20 @@ import { ContactLocator } from '../../src/identity-resolution/contact-locator';
 import { call216, startTestApp, type TestApp } from '../support/test-app';
 
 type Problem = { errors: { code: string; message: string; field?: string }[] };
-type Contact = { id: string; role: string; name: string | null };
+type Contact = {
+  id: string;
+  role: string;
+  name: string | null;
+  email: string | null;
+  external_id: string | null;
+};
 
 /**
  * A Visitors API write naming a visitor that becomes a lead or user between the request's lookup
  * (still a visitor) and its write must end as the same request sent just after: 404 naming the
- * field that named the visitor, and nothing written. It used to be written to the lead and
- * answered 404 without a field.
+ * field that named the visitor, and nothing written. It used to be written to whoever the visitor
+ * had become: PUT /visitors then answered 404 without a field, a conversion 200 (the lead made a
+ * user), or 409 when another conversion had made it a user already.
  */
 describe('Visitors API writes racing the conversion of their visitor', () => {
   let service: TestApp;
@@ -51,6 +58,21 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
         await call('/conversations', 'POST', {
           from: { type: 'lead', id: visitorId },
           body: 'c1',
+        })
+      ).status,
+    ).toBe(200);
+
+  const user = async () =>
+    (await call<Contact>('/contacts', 'POST', { email: `${unique('u')}@race.test` })).body;
+
+  /** Another request converts the visitor into `userId`, naming it by its messenger user_id. */
+  const convertInto = (visitorUserId: string, userId: string) => async () =>
+    expect(
+      (
+        await call('/visitors/convert', 'POST', {
+          type: 'user',
+          visitor: { user_id: visitorUserId },
+          user: { id: userId },
         })
       ).status,
     ).toBe(200);
@@ -126,5 +148,68 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
     expect(
       (await call<{ external_id: string | null }>(`/contacts/${named.id}`)).body,
     ).toMatchObject({ external_id: null });
+  });
+
+  it.each([
+    ['a new identity', async () => ({ user_id: unique('ext') })],
+    ['the email of a user', async () => ({ email: (await user()).email })],
+    ['a user by id', async () => ({ id: (await user()).id })],
+  ])(
+    'refuses a conversion to a user given %s as just after the visitor became a lead',
+    async (_, target) => {
+      const named = await visitor();
+      const given = await target();
+      afterLookupOf(named.id, startConversation(named.id));
+      const convert = () =>
+        call<Problem>('/visitors/convert', 'POST', {
+          type: 'user',
+          visitor: { id: named.id },
+          user: given,
+        });
+
+      const raced = await convert();
+      const after = await convert();
+
+      expect(after.status).toBe(404);
+      expect(after.body.errors).toEqual([
+        { code: 'not_found', message: 'Visitor Not Found', field: 'visitor.id' },
+      ]);
+      expect(raced.status).toBe(after.status);
+      expect(raced.body.errors).toEqual(after.body.errors);
+      expect((await call<Contact>(`/contacts/${named.id}`)).body).toMatchObject({ role: 'lead' });
+    },
+  );
+
+  it('refuses a conversion racing the conversion of its visitor into a user as just after it', async () => {
+    const named = await visitor();
+    const into = await user();
+    afterLookupOf(named.id, convertInto(named.userId, into.id));
+    const externalId = unique('ext');
+    const convert = () =>
+      call<Problem>('/visitors/convert', 'POST', {
+        type: 'user',
+        visitor: { id: named.id },
+        user: { email: `${externalId}@race.test`, user_id: externalId },
+      });
+
+    const raced = await convert();
+    const after = await convert();
+
+    expect(after.status).toBe(404);
+    expect(after.body.errors).toEqual([
+      { code: 'not_found', message: 'Visitor Not Found', field: 'visitor.id' },
+    ]);
+    expect(raced.status).toBe(after.status);
+    expect(raced.body.errors).toEqual(after.body.errors);
+    expect((await call<Contact>(`/contacts/${into.id}`)).body).toMatchObject({
+      email: into.email,
+      external_id: null,
+    });
+    // Nobody was given the identity: it is free to take.
+    const taken = await call('/contacts', 'POST', {
+      email: `${externalId}@race.test`,
+      external_id: externalId,
+    });
+    expect(taken.status).toBe(200);
   });
 });

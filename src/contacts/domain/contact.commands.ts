@@ -95,7 +95,17 @@ export type UnarchiveContact = ContactCommandOf<'UnarchiveContact'>;
 export type BlockContact = ContactCommandOf<'BlockContact'>;
 
 /** Source side of a merge: close this visitor or lead in favour of the user `into`. */
-export type MergeInto = ContactCommandOf<'MergeInto', { readonly into: string }>;
+export type MergeInto = ContactCommandOf<
+  'MergeInto',
+  {
+    readonly into: string;
+    /**
+     * Through the Visitors API (a conversion): refused (not found) unless this is still a visitor
+     * when it is closed, neither a lead since nor merged already.
+     */
+    readonly visitorsOnly?: boolean;
+  }
+>;
 
 /**
  * Reopen this contact, closed by `MergeInto` for `into`, once `into` refuses it (see

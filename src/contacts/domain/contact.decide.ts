@@ -441,9 +441,10 @@ export const unarchiveContact = (command: UnarchiveContact, state: ContactState)
 };
 
 export const mergeInto = (command: MergeInto, state: ContactState): Decision => {
-  const { contactId, workspaceId, into } = command.data;
+  const { contactId, workspaceId, into, visitorsOnly } = command.data;
   if (into === contactId)
     throw new InvalidMerge('A contact cannot be merged into itself', 'target');
+  if (visitorsOnly && state.status !== 'visitor') throw new ContactNotFound(contactId);
   switch (state.status) {
     case 'none':
       throw new ContactNotFound(contactId);

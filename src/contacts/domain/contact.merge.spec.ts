@@ -77,6 +77,15 @@ describe('merge, source side (MergeInto)', () => {
       .thenThrows(ContactNotFound, { code: 'not_found' });
   });
 
+  it.each([
+    ['a lead since', [leadCreated()]],
+    ['merged since, into the same user', [visitorRegistered(), mergedInto(target)]],
+  ])('refuses a conversion of a visitor that is %s as not found', (_, history) => {
+    given(history)
+      .when({ type: 'MergeInto', data: { ...ids, into: target, visitorsOnly: true }, now })
+      .thenThrows(ContactNotFound, { contactId: ids.contactId, field: undefined });
+  });
+
   it('refuses every later command on the closed source, naming the target', () => {
     given([leadCreated(), mergedInto(target)])
       .when({ type: 'TrackEvent', data: { ...ids, name: 'x', createdAt: T0 }, now })

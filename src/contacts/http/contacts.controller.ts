@@ -206,12 +206,9 @@ export class ContactsController {
   ) {
     const { contactId, position, contact } = await this.commands
       .execute(
-        new MergeContactsCommand(
-          workspaceId,
-          body.from,
-          body.into,
-          version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
-        ),
+        new MergeContactsCommand(workspaceId, body.from, body.into, {
+          duplicatesOnly: version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
+        }),
       )
       .catch(async (error: unknown) => {
         // Refused once the source was closed and reopened: answered when reads show it open.

@@ -2,20 +2,27 @@ import { Command } from '@nestjs/cqrs';
 import type { EventCause } from '../../../shared/event-store/event-store.port';
 import type { ContactWriteResult } from '../contact-write-result';
 
-/**
- * Merge the lead (or visitor) `from` into the user `into`; with `duplicatesOnly`, only when they
- * share an email or a phone.
- */
+export interface MergeOptions {
+  /** Only when they share an email or a phone. */
+  readonly duplicatesOnly?: boolean;
+  /** When the merge happened (unix seconds): a messenger item's event time; default now. */
+  readonly mergedAt?: number;
+  /** What caused it, when not the API request at hand (a messenger log-in). */
+  readonly cause?: EventCause;
+  /**
+   * A visitor's conversion (the Visitors API): `from` must still be a visitor when it is closed;
+   * one that became a lead or was merged since is refused not found (see `MergeInto`).
+   */
+  readonly fromVisitorOnly?: boolean;
+}
+
+/** Merge the lead (or visitor) `from` into the user `into`. */
 export class MergeContactsCommand extends Command<ContactWriteResult> {
   constructor(
     readonly workspaceId: string,
     readonly from: string,
     readonly into: string,
-    readonly duplicatesOnly = false,
-    /** When the merge happened (unix seconds): a messenger item's event time; default now. */
-    readonly mergedAt?: number,
-    /** What caused it, when not the API request at hand (a messenger log-in). */
-    readonly cause?: EventCause,
+    readonly options: MergeOptions = {},
   ) {
     super();
   }

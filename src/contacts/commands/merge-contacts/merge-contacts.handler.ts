@@ -54,15 +54,14 @@ export class MergeContactsHandler implements ICommandHandler<
     workspaceId,
     from,
     into,
-    duplicatesOnly,
-    mergedAt,
-    cause,
+    options: { duplicatesOnly = false, mergedAt, cause, fromVisitorOnly = false },
   }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself', 'target');
     const [source, target] = await Promise.all([
       this.writer.load(workspaceId, from),
       this.writer.load(workspaceId, into),
     ]);
+    if (fromVisitorOnly && source.status !== 'visitor') throw new ContactNotFound(from);
     // Named by the body's field: the merge has no `id`.
     if (source.status === 'none' || source.status === 'deleted') {
       throw new ContactNotFound(from, 'from');
@@ -92,7 +91,16 @@ export class MergeContactsHandler implements ICommandHandler<
     await this.writer.execute(
       workspaceId,
       from,
-      { type: 'MergeInto', data: { contactId: from, workspaceId, into }, now: at },
+      {
+        type: 'MergeInto',
+        data: {
+          contactId: from,
+          workspaceId,
+          into,
+          ...(fromVisitorOnly ? { visitorsOnly: true } : {}),
+        },
+        now: at,
+      },
       { occurredAt: at * 1000, ...(cause ? { cause } : {}) },
     );
     this.faults.at('merge.after_source_closed');

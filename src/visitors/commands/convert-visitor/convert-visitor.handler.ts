@@ -57,7 +57,9 @@ export class ConvertVisitorHandler implements ICommandHandler<
           'user.id',
         );
       return this.commands.execute(
-        new MergeContactsCommand(workspaceId, session.contactId, into.contactId),
+        new MergeContactsCommand(workspaceId, session.contactId, into.contactId, {
+          fromVisitorOnly: true,
+        }),
       );
     }
     const identity = {
@@ -71,6 +73,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
         session,
         identity,
         kind: 'sign_up',
+        visitorOnly: true,
         occurredAt: now,
         now,
         metadata: { workspaceId, occurredAt: now * 1000, schemaVersion: 1, ...apiCause() },
