@@ -214,7 +214,26 @@ export class ProjectionRegistry {
   }
 
   async setPending(name: string, build: ProjectionBuild | undefined): Promise<void> {
-    await this.db
+    await this.writePending(this.db, name, build);
+  }
+
+  /**
+   * Undoes `setPending(name, build)` in one transaction: the build's tables and bookkeeping
+   * dropped and the entry without a pending build, as it was before.
+   */
+  async withdrawPending(name: string, build: ProjectionBuild): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await this.dropBuildIn(tx, name, build);
+      await this.writePending(tx, name, undefined);
+    });
+  }
+
+  private async writePending(
+    db: Kysely<RunnerTables>,
+    name: string,
+    build: ProjectionBuild | undefined,
+  ): Promise<void> {
+    await db
       .updateTable('projection_registry')
       .set({
         pending_version: build?.version ?? null,

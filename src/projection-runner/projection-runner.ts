@@ -129,6 +129,12 @@ interface Slot {
   rebuildStart: Promise<void> | undefined;
   /** A standby poll of this projection is queued or running. */
   polling: boolean;
+  /**
+   * A rebuild that could not start and whose registration could not be undone either (the read
+   * store down): the registry holds it pending, so a start resumes it; the status shows it failed.
+   */
+  unstartedRebuild:
+    { readonly build: ProjectionBuild; readonly failure: ProjectionFailure } | undefined;
 }
 
 const SILENT: RunnerLogger = {
@@ -210,6 +216,7 @@ export class ProjectionRunner {
         rebuildStarting: false,
         rebuildStart: undefined,
         polling: false,
+        unstartedRebuild: undefined,
       });
     }
   }
@@ -263,6 +270,7 @@ export class ProjectionRunner {
     await slot.active?.stop();
     slot.pending = undefined;
     slot.active = undefined;
+    slot.unstartedRebuild = undefined;
   }
 
   /**
@@ -330,7 +338,7 @@ export class ProjectionRunner {
     for (const slot of this.slots.values()) {
       // One snapshot before any await: a feed may reach the head, or a switch complete, during
       // the reads below, and fields read after them would mix two moments.
-      const { entry, active, pending } = slot;
+      const { entry, active, pending, unstartedRebuild } = slot;
       const state = this.stateOf(slot);
       const checkpoint =
         active?.checkpoint ??
@@ -368,7 +376,13 @@ export class ProjectionRunner {
               checkpoint: pending.checkpoint,
               failure: pending.failure,
             }
-          : undefined,
+          : unstartedRebuild && {
+              version: unstartedRebuild.build.version,
+              build: unstartedRebuild.build.id,
+              state: 'failed',
+              checkpoint: 0n,
+              failure: unstartedRebuild.failure,
+            },
       });
     }
     return statuses;
@@ -468,11 +482,26 @@ export class ProjectionRunner {
     await this.beginRebuild(slot);
   }
 
-  /** Restarts a failed projection (and a failed rebuild) from its checkpoint. */
+  /**
+   * Restarts a failed projection (and a failed rebuild) from its checkpoint; a rebuild left
+   * registered although it could not start is started.
+   */
   async retry(name: string): Promise<void> {
     const slot = this.slot(name);
     if (slot.active?.phase === 'failed') await slot.active.start();
     if (slot.pending?.phase === 'failed') await slot.pending.start();
+    if (slot.unstartedRebuild) await this.serially(slot, () => this.startUnstartedRebuild(slot));
+  }
+
+  private async startUnstartedRebuild(slot: Slot): Promise<void> {
+    const unstarted = slot.unstartedRebuild;
+    const entry = slot.entry;
+    if (unstarted === undefined || entry === undefined || slot.pending || !slot.lock) return;
+    try {
+      await this.startPending(slot, unstarted.build);
+    } catch (error) {
+      await this.withdrawRebuild(slot, { ...entry, pending: undefined }, unstarted.build, error);
+    }
   }
 
   private async claim(slot: Slot): Promise<void> {
@@ -618,7 +647,11 @@ export class ProjectionRunner {
     this.settings.logger.info(
       `Projection ${slot.name}: rebuilding v${build.version} into ${build.id}`,
     );
-    await this.startPending(slot, build);
+    try {
+      await this.startPending(slot, build);
+    } catch (error) {
+      await this.withdrawRebuild(slot, entry, build, error);
+    }
   }
 
   private async startPending(slot: Slot, build: ProjectionBuild): Promise<void> {
@@ -630,6 +663,46 @@ export class ProjectionRunner {
     });
     slot.pending = feed;
     await feed.start();
+    slot.unstartedRebuild = undefined;
+  }
+
+  /**
+   * Undoes a rebuild that could not start, tables it made included, and rethrows why: whoever
+   * asked is told it was refused, so a start must not carry it out unasked. When undoing fails
+   * too (the read store down), the refusal says the rebuild stays registered, and the status
+   * shows it failed until a retry or a start resumes it.
+   */
+  private async withdrawRebuild(
+    slot: Slot,
+    before: RegistryEntry,
+    build: ProjectionBuild,
+    error: unknown,
+  ): Promise<never> {
+    const reason = error instanceof Error ? error.message : String(error);
+    await slot.pending?.stop();
+    slot.pending = undefined;
+    try {
+      await this.registry.withdrawPending(slot.name, build);
+    } catch (undoError) {
+      slot.unstartedRebuild = {
+        build,
+        failure: {
+          eventId: undefined,
+          eventType: undefined,
+          position: 0n,
+          error: reason,
+          attempts: 1,
+          at: this.settings.now(),
+        },
+      };
+      throw new Error(
+        `${reason}; undoing it failed too (${undoError instanceof Error ? undoError.message : String(undoError)}): ` +
+          `${build.id} stays registered, and resumes at the next start or POST /admin/projections/${slot.name}/retry`,
+      );
+    }
+    slot.entry = before;
+    slot.unstartedRebuild = undefined;
+    throw error;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type KyselyPlugin } from 'kysely';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import type { ReadStore, ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
 import { nextBuild, ProjectionRegistry } from '../../src/projection-runner/projection-registry';
@@ -491,25 +491,97 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     );
   });
 
-  it('a rebuild that cannot start is refused to whoever asked for it, and the serving build goes on', async () => {
+  it('a rebuild that cannot start is refused to whoever asked for it, leaves nothing behind, and the serving build goes on', async () => {
     const appended = await append(events, 'thing-a', 2);
     let refuseMigrations = false;
-    const runner = runnerWith({
-      afterMigration: () => {
-        if (refuseMigrations) throw new Error('no room for new tables');
+    const hooks: StreamCounterHooks = {
+      // The second migration: the first one's tables are made and must go with the rebuild.
+      afterMigration: (migration) => {
+        if (refuseMigrations && migration === '002_index')
+          throw new Error('no room for new tables');
       },
-    });
+    };
+    const runner = runnerWith(hooks);
     await runner.start();
     expect(await runner.waitFor(appended, 5000)).toBe(true);
     refuseMigrations = true;
     await expect(runner.requestRebuild('stream_counter')).rejects.toThrow('no room for new tables');
     expect(await statusOf(runner)).toMatchObject({ build: 'v1', failure: undefined });
     expect(await counts(runner)).toEqual({ 'thing-a': 2 });
+    const registry = new ProjectionRegistry(readStore.store, () => new Date());
+    expect(await registry.find('stream_counter')).toMatchObject({
+      active: { id: 'v1' },
+      pending: undefined,
+    });
+    expect(await registry.isMigrated('stream_counter', 'v1_b')).toBe(false);
+    expect(await readStore.tableNames()).not.toContain('stream_counter_v1_b');
 
+    // The refused rebuild is not carried out by the next start either.
     refuseMigrations = false;
-    const { switched } = await runner.requestRebuild('stream_counter');
+    await runner.stop();
+    const restarted = runnerWith(hooks);
+    await restarted.start();
+    expect(await statusOf(restarted)).toMatchObject({ build: 'v1', rebuild: undefined });
+
+    const { switched } = await restarted.requestRebuild('stream_counter');
     await switched;
-    expect(await statusOf(runner)).toMatchObject({ build: 'v1_b', rebuild: undefined });
+    expect(await statusOf(restarted)).toMatchObject({ build: 'v1_b', rebuild: undefined });
+    expect(await counts(restarted)).toEqual({ 'thing-a': 2 });
+  });
+
+  it('a rebuild that can neither start nor be undone is refused saying it stays registered, and shows failed until retried', async () => {
+    const appended = await append(events, 'thing-a', 2);
+    // The read store goes down as the rebuild's migration fails: undoing it fails too.
+    let storeDown = false;
+    const refusing: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (storeDown) throw new Error('the read store is down');
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    const db = readStore.store.db.withPlugin(refusing);
+    const failing = new Proxy(readStore.store, {
+      get: (target, property) =>
+        property === 'db' ? db : (Reflect.get(target, property, target) as unknown),
+    });
+    let refuseMigrations = false;
+    const runner = runnerWith(
+      {
+        afterMigration: () => {
+          if (!refuseMigrations) return;
+          storeDown = true;
+          throw new Error('no room for new tables');
+        },
+      },
+      {},
+      failing,
+    );
+    await runner.start();
+    expect(await runner.waitFor(appended, 5000)).toBe(true);
+    refuseMigrations = true;
+    const refusal = runner.requestRebuild('stream_counter');
+    await expect(refusal).rejects.toThrow('no room for new tables');
+    await expect(refusal).rejects.toThrow(/undoing it failed too.*the read store is down/);
+    await expect(refusal).rejects.toThrow('v1_b stays registered');
+    storeDown = false;
+    refuseMigrations = false;
+    expect(await statusOf(runner)).toMatchObject({
+      build: 'v1',
+      rebuild: {
+        version: 1,
+        build: 'v1_b',
+        state: 'failed',
+        failure: { error: expect.stringContaining('no room for new tables') as unknown },
+      },
+    });
+
+    await runner.retry('stream_counter');
+    const switched = await eventually(async () => {
+      const status = await statusOf(runner);
+      return status.build === 'v1_b' ? status : undefined;
+    });
+    expect(switched).toMatchObject({ rebuild: undefined });
     expect(await counts(runner)).toEqual({ 'thing-a': 2 });
   });
 
