@@ -125,6 +125,18 @@ interface RunnerMigrationTables {
 const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 /**
+ * The read store's role may not create tables the runner has to create (PostgreSQL: it lacks
+ * CREATE on the schema, as a role the schema's owner granted only the tables' rows has): no
+ * retry helps until it is granted.
+ */
+export class ReadStorePrivilegeMissing extends Error {
+  override readonly name = 'ReadStorePrivilegeMissing';
+  constructor(role: string, schema: string, purpose: string) {
+    super(`role ${role} lacks CREATE on schema ${schema}, needed ${purpose}`);
+  }
+}
+
+/**
  * The runner's own tables: which build of each projection is active (the read alias), builds in
  * progress, checkpoints and applied projection migrations.
  */
@@ -143,9 +155,12 @@ export class ProjectionRegistry {
    * PostgreSQL, so instances starting together apply each once). The bookkeeping table has the
    * shape Kysely's Migrator gave it, whose bookkeeping it replaces: the Migrator's existence check
    * introspects every schema of the database and failed when another schema's table was dropped
-   * meanwhile (tests, other services sharing the database).
+   * meanwhile (tests, other services sharing the database). Once every migration is applied it
+   * only reads: a role that may not create tables starts on tables the schema's owner made.
    */
   async migrate(): Promise<void> {
+    if (await this.runnerMigrationsApplied()) return;
+    await this.requireCreatePrivilege("to create the projection runner's tables");
     await this.store.db.transaction().execute(async (tx) => {
       if (this.store.dialect === 'postgres')
         await sql`SELECT pg_advisory_xact_lock(hashtext('projection_runner_migrations'))`.execute(
@@ -153,21 +168,51 @@ export class ProjectionRegistry {
         );
       await sql`CREATE TABLE IF NOT EXISTS projection_runner_migrations (
         name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`.execute(tx);
-      const bookkeeping = tx as unknown as Kysely<RunnerMigrationTables>;
-      const applied = new Set(
-        (await bookkeeping.selectFrom('projection_runner_migrations').select('name').execute()).map(
-          (row) => row.name,
-        ),
-      );
+      const applied = await this.appliedRunnerMigrations(tx);
       for (const name of Object.keys(RUNNER_MIGRATIONS).sort()) {
         if (applied.has(name)) continue;
         await RUNNER_MIGRATIONS[name]!.up(tx);
-        await bookkeeping
+        await (tx as unknown as Kysely<RunnerMigrationTables>)
           .insertInto('projection_runner_migrations')
           .values({ name, timestamp: this.now().toISOString() })
           .execute();
       }
     });
+  }
+
+  /** Read without creating anything (`CREATE TABLE IF NOT EXISTS` needs CREATE on PostgreSQL). */
+  private async runnerMigrationsApplied(): Promise<boolean> {
+    const bookkeeping =
+      this.store.dialect === 'postgres'
+        ? sql`SELECT 1 AS found WHERE to_regclass('projection_runner_migrations') IS NOT NULL`
+        : sql`SELECT 1 AS found FROM sqlite_master
+            WHERE type = 'table' AND name = 'projection_runner_migrations'`;
+    if ((await bookkeeping.execute(this.store.db)).rows.length === 0) return false;
+    const applied = await this.appliedRunnerMigrations(this.store.db);
+    return Object.keys(RUNNER_MIGRATIONS).every((name) => applied.has(name));
+  }
+
+  private async appliedRunnerMigrations(db: Kysely<unknown>): Promise<Set<string>> {
+    const rows = await (db as Kysely<RunnerMigrationTables>)
+      .selectFrom('projection_runner_migrations')
+      .select('name')
+      .execute();
+    return new Set(rows.map((row) => row.name));
+  }
+
+  /**
+   * Refuses, naming the privilege, to create tables the store's role may not create: the
+   * statement itself would only say "permission denied for schema public".
+   */
+  private async requireCreatePrivilege(purpose: string): Promise<void> {
+    if (this.store.dialect !== 'postgres') return;
+    const { rows } = await sql<{ role: string; schema: string | null; may: boolean | null }>`
+      SELECT current_user AS role, current_schema() AS schema,
+        has_schema_privilege(current_schema(), 'CREATE') AS may`.execute(this.store.db);
+    const [row] = rows;
+    // No schema at all: the statement says so itself.
+    if (row?.schema && row.may === false)
+      throw new ReadStorePrivilegeMissing(row.role, row.schema, purpose);
   }
 
   async find(name: string): Promise<RegistryEntry | undefined> {
@@ -405,6 +450,8 @@ export class ProjectionRegistry {
    */
   async migrateBuild(projection: AnyProjection, build: ProjectionBuild): Promise<void> {
     const applied = new Set(await this.appliedMigrations(this.db, projection.name, build.id));
+    if (projection.migrations.some((migration) => !applied.has(migration.name)))
+      await this.requireCreatePrivilege(`to create the tables of ${projection.name} ${build.id}`);
     for (const migration of projection.migrations) {
       if (applied.has(migration.name)) continue;
       await this.db.transaction().execute(async (tx) => {

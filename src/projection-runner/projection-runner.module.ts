@@ -14,7 +14,9 @@ import { READ_STORE } from '../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HttpProblem } from '../shared/http/intercom-error';
+import { StartFailure } from '../shared/start-failure';
 import { ProjectionAdminController } from './projection-admin.controller';
+import { ReadStorePrivilegeMissing } from './projection-registry';
 import { PROJECTION_RUNNER, ProjectionRunner } from './projection-runner';
 
 function createRunner(
@@ -41,7 +43,16 @@ class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
   constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    try {
+      await this.runner.start();
+    } catch (error) {
+      // Only PostgreSQL has roles: the one DATABASE_URL connects as.
+      if (error instanceof ReadStorePrivilegeMissing)
+        throw new StartFailure(
+          `DATABASE_URL: its ${error.message}: grant it, or start once with a role that has it`,
+        );
+      throw error;
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import {
   nextBuild,
   ProjectionRegistry,
+  ReadStorePrivilegeMissing,
   resolverFor,
   validateProjection,
   type ProjectionBuild,
@@ -221,12 +222,22 @@ export class ProjectionRunner {
     }
   }
 
-  /** Migrates the runner's tables, then claims and starts every projection it can lock. */
+  /**
+   * Migrates the runner's tables, then claims and starts every projection it can lock. Rejects
+   * (stopped again) when the read store's role may not create tables a build needs: no poll
+   * would start that projection.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.registry.migrate();
-    for (const slot of this.slots.values()) await this.serially(slot, () => this.claim(slot));
+    try {
+      await this.registry.migrate();
+      for (const slot of this.slots.values())
+        await this.serially(slot, () => this.claim(slot, { atStart: true }));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     this.standbyTimer = setInterval(() => void this.pollStandby(), this.standbyPollMs);
     this.standbyTimer.unref();
     this.statisticsTimer = setInterval(
@@ -504,7 +515,7 @@ export class ProjectionRunner {
     }
   }
 
-  private async claim(slot: Slot): Promise<void> {
+  private async claim(slot: Slot, { atStart = false } = {}): Promise<void> {
     await this.follow(slot, await this.registry.find(slot.name));
     const lock = await this.store.tryLock(`projection:${slot.name}`);
     if (lock === undefined) {
@@ -515,21 +526,24 @@ export class ProjectionRunner {
     }
     slot.lock = lock;
     slot.standby = false;
-    await this.startClaimed(slot);
+    await this.startClaimed(slot, { atStart });
   }
 
   /**
    * Starts the builds of a projection whose lock this instance holds. One that could not start
    * shows failed with the reason, and is started again at every poll until it does: a dropped
    * connection passes, a build past the log's end stays refused until a rebuild replaces it.
+   * At start, a read store role that may not create a build's tables fails the start instead:
+   * no poll makes it able to.
    */
-  private async startClaimed(slot: Slot): Promise<void> {
+  private async startClaimed(slot: Slot, { atStart = false } = {}): Promise<void> {
     try {
       // Builds retired by an instance that stopped before their time came.
       await this.dropRetiredBuilds(slot);
       await this.startSlot(slot);
       slot.configurationError = undefined;
     } catch (error) {
+      if (atStart && error instanceof ReadStorePrivilegeMissing) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       if (reason !== slot.configurationError)
         this.settings.logger.error(`Projection ${slot.name} could not start`, { error: reason });

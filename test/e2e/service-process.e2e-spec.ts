@@ -4,7 +4,15 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
-import { postgresAvailability, TEST_POSTGRES_URL } from '../support/postgres';
+import {
+  createDataOnlyRole,
+  createSchema,
+  type DataOnlyRole,
+  dropSchema,
+  postgresAvailability,
+  TEST_POSTGRES_URL,
+  uniqueSchemaName,
+} from '../support/postgres';
 import { freePort, spawnService, waitUntilReady } from '../support/service-process';
 
 describe('the service process (embedded default)', () => {
@@ -212,3 +220,63 @@ describe('a start that fails for a bad setting', () => {
     expectOneLineNaming(output, 'DATA_DIR');
   });
 });
+
+if (postgresAvailability().reachable) {
+  describe('the service on PostgreSQL as a role that may not create tables', () => {
+    let dataDir: string;
+    let schema: string;
+    let role: DataOnlyRole;
+    beforeEach(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'service-'));
+      schema = uniqueSchemaName('svc');
+      await createSchema(schema);
+      role = await createDataOnlyRole(schema);
+    });
+    afterEach(async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      await dropSchema(schema);
+      await role.drop();
+    });
+
+    const spawnOn = (url: string) =>
+      spawnService({
+        DATA_DIR: dataDir,
+        ACCESS_TOKENS: 'acme:token-of-acme',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: url,
+      });
+
+    it('starts and answers ready on a schema its owner migrated', async () => {
+      const ownerUrl = new URL(TEST_POSTGRES_URL);
+      ownerUrl.searchParams.set('options', `-c search_path=${schema}`);
+      const owner = await spawnOn(ownerUrl.toString());
+      try {
+        await waitUntilReady(owner);
+      } finally {
+        owner.child.kill('SIGTERM');
+      }
+      expect(await owner.exited).toBe(0);
+      await role.grantOnTables();
+
+      const service = await spawnOn(role.url);
+      try {
+        await waitUntilReady(service);
+        expect((await fetch(`${service.baseUrl}/health/ready`)).status).toBe(200);
+      } finally {
+        service.child.kill('SIGTERM');
+      }
+      expect({ exited: await service.exited, output: service.output() }).toMatchObject({
+        exited: 0,
+      });
+    });
+
+    it('says which privilege the DATABASE_URL role lacks to create the tables, once', async () => {
+      const service = await spawnOn(role.url);
+      expect({ exited: await service.exited, output: service.output() }).toMatchObject({
+        exited: 1,
+      });
+      expectOneLineNaming(service.output(), 'DATABASE_URL');
+      expect(service.output()).toContain(`lacks CREATE on schema ${schema}`);
+    });
+  });
+}

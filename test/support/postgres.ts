@@ -49,11 +49,65 @@ export function uniqueSchemaName(prefix: string): string {
   return `t_${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
+export async function createSchema(schema: string): Promise<void> {
+  await asSuperuser(async (client) => {
+    await client.query(`CREATE SCHEMA "${schema}"`);
+  });
+}
+
 export async function dropSchema(schema: string): Promise<void> {
+  await asSuperuser(async (client) => {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+}
+
+/** A login role of a test's own, with what the service's role has where an owner migrated the schema. */
+export interface DataOnlyRole {
+  readonly name: string;
+  /** `TEST_POSTGRES_URL` as this role, its search path the schema (as a `DATABASE_URL` sets it). */
+  readonly url: string;
+  /** SELECT, INSERT, UPDATE and DELETE on every table the schema holds now. */
+  grantOnTables(): Promise<void>;
+  /** Takes its privileges away and drops it (roles are the server's, not the database's). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A role that owns nothing and may use `schema` but not create in it: USAGE without CREATE,
+ * and the table privileges `grantOnTables` gives.
+ */
+export async function createDataOnlyRole(schema: string): Promise<DataOnlyRole> {
+  const name = uniqueSchemaName('role');
+  await asSuperuser(async (client) => {
+    await client.query(`CREATE ROLE "${name}" LOGIN`);
+    await client.query(`GRANT USAGE ON SCHEMA "${schema}" TO "${name}"`);
+  });
+  const url = new URL(TEST_POSTGRES_URL);
+  url.username = name;
+  url.password = '';
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    name,
+    url: url.toString(),
+    grantOnTables: () =>
+      asSuperuser(async (client) => {
+        await client.query(
+          `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO "${name}"`,
+        );
+      }),
+    drop: () =>
+      asSuperuser(async (client) => {
+        await client.query(`DROP OWNED BY "${name}"`);
+        await client.query(`DROP ROLE "${name}"`);
+      }),
+  };
+}
+
+async function asSuperuser(work: (client: Client) => Promise<void>): Promise<void> {
   const client = new Client({ connectionString: TEST_POSTGRES_URL });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await work(client);
   } finally {
     await client.end();
   }

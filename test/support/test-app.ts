@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/bootstrap';
-import { Client } from 'pg';
 import { Environment, loadEnvironment } from '../../src/config/environment';
-import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
+import { createSchema, dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
 
 export const ACME_TOKEN = 'token-of-acme-0001';
 export const GLOBEX_TOKEN = 'token-of-globex-0001';
@@ -90,13 +89,7 @@ export async function startTestAppOnPostgres(
   environment: Readonly<Record<string, string>> = {},
 ): Promise<TestApp> {
   const schema = uniqueSchemaName('e2e');
-  const admin = new Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-  } finally {
-    await admin.end();
-  }
+  await createSchema(schema);
   const url = new URL(TEST_POSTGRES_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   const app = await startTestApp({ DATABASE_URL: url.toString(), ...environment });
