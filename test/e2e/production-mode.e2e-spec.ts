@@ -73,6 +73,37 @@ describeOnReadStores('production mode: EventStoreDB positions', (dialect) => {
     expect((await app.request('/health/ready')).status).toBe(200);
   });
 
+  it("pages a contact's timeline, whose cursors hold positions past 64 bits", async () => {
+    const contact = await json<{ id: string }>(
+      await app.request('/contacts', {
+        method: 'POST',
+        json: { external_id: 'production-timeline' },
+      }),
+    );
+    const names = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
+    for (const name of names)
+      await json(await app.request(`/contacts/${contact.id}`, { method: 'PUT', json: { name } }));
+    type Page = {
+      data: Array<{ id: string; position: string }>;
+      pages: { next?: { starting_after: string } | null };
+    };
+    const ids: string[] = [];
+    const cursorPositions: bigint[] = [];
+    let path = `/contacts/${contact.id}/timeline?per_page=2`;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = await json<Page>(await app.request(path));
+      ids.push(...page.data.map((entry) => entry.id));
+      const next = page.pages.next?.starting_after;
+      if (next === undefined) break;
+      cursorPositions.push(BigInt(page.data[page.data.length - 1]!.position));
+      path = `/contacts/${contact.id}/timeline?per_page=2&starting_after=${next}`;
+    }
+    // The creation and the renames, each once, through cursors past 20 digits.
+    expect(ids).toHaveLength(names.length + 1);
+    expect(new Set(ids).size).toBe(names.length + 1);
+    expect(cursorPositions.some((position) => position > 10n ** 20n)).toBe(true);
+  });
+
   it('admits back-to-back ingestion batches far below the lag bound', async () => {
     const now = Math.floor(Date.now() / 1000);
     const statuses: number[] = [];

@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RecordedEvent } from '../../shared/event-store/event-store.port';
-import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
+import {
+  EVENT_STORE,
+  MAX_LOG_POSITION,
+  type EventStore,
+} from '../../shared/event-store/event-store.port';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import { contactStreamId } from '../../shared/stream-names';
 import { toContactEvent } from '../contact-event-codec';
@@ -157,10 +161,11 @@ const encodeCursor = (contactId: string, event: Ordered): string =>
 
 function decodeCursor(contactId: string, cursor: string): Ordered {
   const text = Buffer.from(cursor, 'base64url').toString();
-  const match = /^([^.]+)\.(\d{1,16})\.(\d{1,20})$/.exec(text);
+  // A position of the log, as EventStoreDB's are up to 128 bits (`MAX_LOG_POSITION`).
+  const match = /^([^.]+)\.(\d{1,16})\.(\d{1,39})$/.exec(text);
   // Decoding skips what is not base64url: only the cursor's own text is taken.
   const exact = Buffer.from(text).toString('base64url') === cursor;
-  if (!match || !exact || match[1] !== contactId) {
+  if (!match || !exact || match[1] !== contactId || BigInt(match[3]!) > MAX_LOG_POSITION) {
     throw HttpProblem.of(
       400,
       'parameter_invalid',

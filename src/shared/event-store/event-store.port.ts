@@ -167,3 +167,9 @@ export async function lastEventOf(
     return event;
   return undefined;
 }
+
+/**
+ * The highest log position: EventStoreDB's positions are two 64-bit numbers (commit, prepare),
+ * packed into one of 128 bits (`esdb-mapping.ts`), 39 digits at most.
+ */
+export const MAX_LOG_POSITION = 2n ** 128n - 1n;

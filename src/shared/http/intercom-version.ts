@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { MAX_LOG_POSITION } from '../event-store/event-store.port';
 import { HttpProblem } from './intercom-error';
 
 /** The newest version the service knows; `Unstable` is served as it. */
@@ -86,9 +87,7 @@ export function minPositionOf(request: FastifyRequest): bigint | undefined {
   const header = request.headers['x-min-position'];
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined) return undefined;
-  // EventStoreDB's positions are two 64-bit numbers (commit, prepare), packed into one of 128 bits
-  // (`esdb-mapping.ts`): 39 digits at most.
-  if (!/^\d{1,39}$/.test(value) || BigInt(value) > MAX_POSITION) {
+  if (!/^\d{1,39}$/.test(value) || BigInt(value) > MAX_LOG_POSITION) {
     throw HttpProblem.of(
       400,
       'parameter_invalid',
@@ -98,8 +97,6 @@ export function minPositionOf(request: FastifyRequest): bigint | undefined {
   }
   return BigInt(value);
 }
-
-const MAX_POSITION = 2n ** 128n - 1n;
 
 export const RequestedVersion = createParamDecorator(
   (_data: unknown, context: ExecutionContext): IntercomVersion =>
