@@ -227,6 +227,58 @@ describe('GET /contacts/{id}?as_of', () => {
     ).toEqual([t0 + 200]);
   });
 
+  it("keeps a merged lead's attribute write times: a late write older than them leaves the merged value be", async () => {
+    const item = (id: string, at: number, fields: Record<string, unknown>) => ({
+      id: `as-of-merge-times-${id}`,
+      occurred_at: at,
+      ...fields,
+    });
+    const answer = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          item('signup', t0, {
+            type: 'contact.signed_up',
+            visitor_id: 'vm-user',
+            external_id: 'as-of-merge-times',
+          }),
+          item('talk', t0, { type: 'conversation.started', visitor_id: 'vm-lead' }),
+          item('named', t0 + 100, {
+            type: 'contact.attributes_updated',
+            visitor_id: 'vm-lead',
+            attributes: { name: 'Ann' },
+          }),
+          item('login', t0 + 400, {
+            type: 'contact.logged_in',
+            visitor_id: 'vm-lead',
+            external_id: 'as-of-merge-times',
+          }),
+          item('late', t0 + 50, {
+            type: 'contact.attributes_updated',
+            visitor_id: 'vm-lead',
+            attributes: { name: 'Old' },
+          }),
+        ],
+      },
+    });
+    const { results } = (await answer.json()) as {
+      results: Array<{ status: string; contact_id: string }>;
+    };
+    expect(results.map((result) => result.status)).toEqual(Array(5).fill('accepted'));
+    const userId = results[0]!.contact_id;
+    expect(results[4]!.contact_id).toBe(userId);
+    const current = await service.request(`/contacts/${userId}?include_merge_history=true`, {
+      headers: { 'Intercom-Version': '2.16', 'X-Min-Position': answer.headers.get('x-position')! },
+    });
+    expect(await current.json()).toMatchObject({
+      name: 'Ann',
+      merge_history: [expect.objectContaining({ merged_at: t0 + 400 })],
+    });
+    expect((await read(`/contacts/${userId}?as_of=${t0 + 450}`)).body).toMatchObject({
+      name: 'Ann',
+    });
+  });
+
   it('refuses an as_of that is not a past instant in unix seconds, naming it', async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'as-of-bad' } })

@@ -245,6 +245,20 @@ export const writtenFields = (
 ): FieldWrittenAt => withWriteTimes(writtenAt, timedKeysOf(changes), at);
 
 /**
+ * The write times `writtenAt` holds for the timed fields `changes` writes: what a contact taking
+ * those values from another keeps, so that a late write older than them leaves them be.
+ */
+export const writeTimesOf = (
+  writtenAt: FieldWrittenAt,
+  changes: AttributeChanges,
+): FieldWrittenAt =>
+  Object.fromEntries(
+    timedKeysOf(changes)
+      .map((key) => [key, writtenAt[key]] as const)
+      .filter(([, at]) => at !== undefined),
+  );
+
+/**
  * The timed fields of `repeats`, writes at `at` of the values their fields hold, that are newer
  * than the last write of their field, as `FieldWrittenAt` names them: the write moves no value,
  * but it is the one a late write older than it must not overwrite.

@@ -7,6 +7,7 @@ import {
   definedOnly,
   isEmptyLocation,
   reaffirmedFields,
+  writeTimesOf,
   repeatedWrites,
   sameAttributeValue,
   supersededWrites,
@@ -531,24 +532,19 @@ const newerContextOnSource = (
 
 /**
  * What the target takes from the source: the fields it lacks, and the context fields the source
- * saw last (`fieldWrittenAt` of those, for the target to keep).
+ * saw last; with the source's write times of those fields (reaffirmations included), for the
+ * target to keep, so that a late write older than the source's leaves the merged value be.
  */
 const mergedFields = (
   target: LiveContact,
   source: MergeSource,
 ): { copied: MergedFields; fieldWrittenAt: FieldWrittenAt } => {
   const filled: Partial<Record<StandardAttributeName, unknown>> = {};
-  const fieldWrittenAt: Partial<Record<keyof SeenContext, UnixSeconds>> = {};
   for (const name of FILLABLE) {
-    if (CONTEXT_FIELDS.includes(name as keyof SeenContext)) {
-      const field = name as keyof SeenContext;
-      if (newerContextOnSource(field, target, source)) {
-        filled[name] = source.attributes[name];
-        fieldWrittenAt[field] = source.fieldWrittenAt![field];
-        continue;
-      }
-    }
-    if (isBlank(name, target) && !isBlank(name, source.attributes)) {
+    const newerOnSource =
+      CONTEXT_FIELDS.includes(name as keyof SeenContext) &&
+      newerContextOnSource(name as keyof SeenContext, target, source);
+    if (newerOnSource || (isBlank(name, target) && !isBlank(name, source.attributes))) {
       filled[name] = source.attributes[name];
     }
   }
@@ -556,17 +552,20 @@ const mergedFields = (
   for (const [name, value] of Object.entries(source.custom_attributes)) {
     if (!(name in target.custom_attributes) && value !== null) custom[name] = value;
   }
-  const copied = definedOnly({
+  const attributes: AttributeChanges = {
     ...(filled as Partial<StandardAttributes>),
     ...(source.attributes.unsubscribed_from_emails && !target.unsubscribed_from_emails
       ? { unsubscribed_from_emails: true }
       : {}),
+    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
+  };
+  const copied = definedOnly({
+    ...attributes,
     last_seen_at: laterOf(target.last_seen_at, source.attributes.last_seen_at),
     last_replied_at: laterOf(target.last_replied_at, source.last_replied_at),
     last_contacted_at: laterOf(target.last_contacted_at, source.last_contacted_at),
-    ...(Object.keys(custom).length > 0 ? { custom_attributes: custom } : {}),
   });
-  return { copied, fieldWrittenAt };
+  return { copied, fieldWrittenAt: writeTimesOf(source.fieldWrittenAt ?? {}, attributes) };
 };
 
 export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState): Decision => {

@@ -191,8 +191,9 @@ export type LeadMergeAbsorbed = ContactEventOf<
      */
     readonly dataEventKeys?: readonly string[];
     /**
-     * When the context fields in `copied` were last reported on the source: the target keeps
-     * them as its own reports. Absent from absorptions recorded before.
+     * When the fields in `copied` were last written (or reaffirmed) on the source: the target
+     * keeps those times as its own, and its own for the fields it kept. Absorptions recorded
+     * before carry only the context fields' times, or none.
      */
     readonly fieldWrittenAt?: FieldWrittenAt;
   }

@@ -164,6 +164,44 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     });
   });
 
+  it('takes the fields it fills with their write times on the source, reaffirmations included: a late write older than them leaves them be', () => {
+    const leadEvents: ContactEvent[] = [
+      leadCreated({ name: 'Ann', phone: '+1', custom_attributes: { plan: 'free' } }, T0 + 60),
+      {
+        type: 'ContactUpdated',
+        data: { ...ids, updatedAt: T0 + 100, changes: {}, reaffirmed: ['name'] },
+      },
+    ];
+    const lead = { ...mergeSourceOf(fold(leadEvents))!, contactId: 'lead-1' };
+    const bareUser = userCreated({ email: 'ada@example.com', phone: '+2' }, T0 - 10);
+    const absorbed = contactDecider.decide(
+      { type: 'AbsorbMergedLead', data: { ...ids, source: lead }, now: T0 + 400 },
+      fold([bareUser]),
+    );
+    expect(absorbed).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({
+          copied: expect.objectContaining({ name: 'Ann', custom_attributes: { plan: 'free' } }),
+          fieldWrittenAt: { name: T0 + 100, 'custom_attributes.plan': T0 + 60 },
+        }),
+      }),
+    ]);
+    const lateWrite: ContactEvent = {
+      type: 'ContactUpdated',
+      data: {
+        ...ids,
+        updatedAt: T0 + 50,
+        changes: { name: 'Old', phone: '+3', custom_attributes: { plan: 'pro' } },
+      },
+    };
+    // The target's own phone, written at T0 - 10, is older than the late write.
+    expect(fold([bareUser, ...absorbed, lateWrite])).toMatchObject({
+      name: 'Ann',
+      phone: '+3',
+      custom_attributes: { plan: 'free' },
+    });
+  });
+
   it('keeps the target values and fills its blanks from the source', () => {
     given([user])
       .when({ type: 'AbsorbMergedLead', data: { ...ids, source: source() }, now })
