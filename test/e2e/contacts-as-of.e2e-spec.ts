@@ -227,6 +227,51 @@ describe('GET /contacts/{id}?as_of', () => {
     ).toEqual([t0 + 200]);
   });
 
+  it('answers a lead from an email supplied late, before the visitor converted', async () => {
+    const item = (id: string, at: number, fields: Record<string, unknown>) => ({
+      id: `as-of-late-email-${id}`,
+      occurred_at: at,
+      visitor_id: 've',
+      ...fields,
+    });
+    const ingest = async (events: unknown[]) => {
+      const answer = await service.request('/messenger/events', {
+        method: 'POST',
+        json: { events },
+      });
+      const { results } = (await answer.json()) as {
+        results: Array<{ status: string; contact_id: string }>;
+      };
+      expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
+      return results[0]!.contact_id;
+    };
+    const id = await ingest([
+      item('seen', t0, { type: 'visitor.seen' }),
+      item('talked', t0 + 500, { type: 'conversation.started' }),
+    ]);
+    await ingest([
+      item('email', t0 + 200, { type: 'email.supplied', email: 'late-email@example.com' }),
+    ]);
+
+    expect((await read(`/contacts/${id}?as_of=${t0 + 199}`)).status).toBe(404);
+    for (const at of [t0 + 200, t0 + 499, t0 + 500]) {
+      expect((await read(`/contacts/${id}?as_of=${at}`)).body).toMatchObject({
+        id,
+        role: 'lead',
+        email: 'late-email@example.com',
+      });
+    }
+    // It became a lead once, when it supplied its email.
+    const timeline = (await read(`/contacts/${id}/timeline`)).body as {
+      data: Array<{ event_type: string; occurred_at: number; summary: string }>;
+    };
+    expect(
+      timeline.data
+        .filter((entry) => entry.summary.startsWith('Became a lead'))
+        .map((entry) => [entry.event_type, entry.occurred_at]),
+    ).toEqual([['ContactUpdated', t0 + 200]]);
+  });
+
   it("keeps a merged lead's attribute write times: a late write older than them leaves the merged value be", async () => {
     const item = (id: string, at: number, fields: Record<string, unknown>) => ({
       id: `as-of-merge-times-${id}`,

@@ -133,6 +133,31 @@ describe('contact decider', () => {
         }
       });
 
+      it('makes a visitor that supplies its email, reported late, a lead from its time', () => {
+        const supplyEmail = (at: number): ContactCommand => ({
+          type: 'UpdateContact',
+          data: { ...ids, role: 'lead', attributes: { email: 'a@b.c' }, occurredAt: at },
+          now,
+        });
+        given([visitorRegistered(T0), ...talkedAt(T0 + 50, 'conversation_started')])
+          .when(supplyEmail(T0 + 20))
+          .then([
+            {
+              type: 'ContactUpdated',
+              data: { ...ids, updatedAt: T0 + 20, changes: { role: 'lead', email: 'a@b.c' } },
+            },
+          ]);
+        // Supplied once it was a lead already: the email alone.
+        given([visitorRegistered(T0), ...talkedAt(T0 + 50, 'conversation_started')])
+          .when(supplyEmail(T0 + 60))
+          .then([
+            {
+              type: 'ContactUpdated',
+              data: { ...ids, updatedAt: T0 + 60, changes: { email: 'a@b.c' } },
+            },
+          ]);
+      });
+
       it('records the conversation alone once it was a lead by then', () => {
         given([
           visitorRegistered(T0),

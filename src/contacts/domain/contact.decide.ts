@@ -149,6 +149,13 @@ export const registerVisitor = (command: RegisterVisitor, state: ContactState): 
 };
 
 /**
+ * Whether the contact was a visitor at `at`: a visitor now, or one that became a lead or user only
+ * after `at` (what happened at `at` was reported late).
+ */
+const wasVisitorAt = (contact: LiveContact, at: UnixSeconds): boolean =>
+  contact.status === 'visitor' || (contact.visitorUntil !== null && at < contact.visitorUntil);
+
+/**
  * Talking to the workspace is what turns an anonymous visitor into a lead: a visitor now, or one
  * that became a lead or user only after `at` (the conversation was reported late), from `at` on.
  */
@@ -158,7 +165,7 @@ const becomeLeadIfVisitor = (
   at: UnixSeconds,
   cause: 'conversation_started' | 'outbound_replied',
 ): Decision =>
-  contact.status === 'visitor' || (contact.visitorUntil !== null && at < contact.visitorUntil)
+  wasVisitorAt(contact, at)
     ? [
         {
           type: 'VisitorBecameLead',
@@ -353,8 +360,13 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     differing,
     supersededWrites(contact.fieldWrittenAt, repeats, updatedAt),
   );
+  // Becoming a lead, reported late from before the visitor became a lead or user, records the
+  // conversion again at its own time, as a conversation reported late does.
+  const becomes =
+    role !== undefined &&
+    (role !== contact.status || (role === 'lead' && wasVisitorAt(contact, updatedAt)));
   const changes: ContactUpdated['data']['changes'] = {
-    ...(role !== undefined && role !== contact.status ? { role } : {}),
+    ...(becomes ? { role } : {}),
     ...changedFields,
     // last_seen_at never moves backwards, not even by an explicit write.
     ...(last_seen_at != null &&

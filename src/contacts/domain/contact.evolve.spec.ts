@@ -77,6 +77,31 @@ describe('contact evolve', () => {
     });
   });
 
+  it('makes a lead from an earlier time of a visitor that supplied its email late, never turning a user back', () => {
+    const becameLead: ContactEvent = {
+      type: 'VisitorBecameLead',
+      data: { ...ids, becameLeadAt: T0 + 50, cause: 'conversation_started' },
+    };
+    const gaveEmail: ContactEvent = {
+      type: 'ContactUpdated',
+      data: { ...ids, updatedAt: T0 + 20, changes: { role: 'lead', email: 'a@b.c' } },
+    };
+    const lead = live([visitorRegistered(T0), becameLead]);
+    expect(live([visitorRegistered(T0), becameLead, gaveEmail])).toEqual({
+      ...lead,
+      email: 'a@b.c',
+      visitorUntil: T0 + 20,
+    });
+    const signedUp: ContactEvent = {
+      type: 'LeadSignedUp',
+      data: { ...ids, fromRole: 'visitor', signedUpAt: T0 + 50, identity: {} },
+    };
+    expect(live([visitorRegistered(T0), signedUp, gaveEmail])).toMatchObject({
+      status: 'user',
+      visitorUntil: T0 + 20,
+    });
+  });
+
   it('makes a lead a user with its identity and sign-up time', () => {
     const user = live([
       leadCreated({ email: 'lead@example.com' }),

@@ -70,6 +70,17 @@ const withIdentity = (contact: LiveContact, identity: GivenIdentity): LiveContac
 const leftVisitor = (contact: LiveContact, at: UnixSeconds): LiveContact =>
   contact.status === 'visitor' ? { ...contact, visitorUntil: at } : contact;
 
+/**
+ * A visitor becoming a lead at `at`. Reported late, from before the visitor became a lead or
+ * user, it was a lead from then on, whatever it is now: only when it stopped being a visitor moves.
+ */
+const becameLead = (contact: LiveContact, at: UnixSeconds): LiveContact => {
+  if (contact.status === 'visitor') return { ...contact, status: 'lead', visitorUntil: at };
+  return contact.visitorUntil !== null && at < contact.visitorUntil
+    ? { ...contact, visitorUntil: at }
+    : contact;
+};
+
 const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => {
   switch (event.type) {
     case 'VisitorRegistered':
@@ -86,13 +97,8 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       };
     case 'VisitorBecameLead': {
       const at = event.data.becameLeadAt;
-      if (contact.status === 'visitor')
-        return touched({ ...contact, status: 'lead', visitorUntil: at }, at);
-      // A conversation reported late, from before the visitor became a lead or user: it was a
-      // lead from then on, whatever it is now.
-      return contact.visitorUntil !== null && at < contact.visitorUntil
-        ? { ...contact, visitorUntil: at }
-        : contact;
+      const lead = becameLead(contact, at);
+      return lead.status === contact.status ? lead : touched(lead, at);
     }
     case 'LeadSignedUp':
       return touched(
@@ -116,10 +122,13 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       // Each field keeps its newest write by event time: a late write changes only the fields
       // nothing newer wrote (identities and last_seen_at as they arrive, see `FieldWrittenAt`).
       const fresh = freshChanges(contact.fieldWrittenAt, changes, at);
-      const written = withAttributes(
-        role === undefined ? contact : { ...leftVisitor(contact, at), status: role },
-        fresh,
-      );
+      const converted =
+        role === undefined
+          ? contact
+          : role === 'lead'
+            ? becameLead(contact, at)
+            : { ...leftVisitor(contact, at), status: role };
+      const written = withAttributes(converted, fresh);
       const fieldWrittenAt = reaffirmedAt(
         writtenFields(contact.fieldWrittenAt, fresh, at),
         event.data.reaffirmed ?? [],
@@ -129,7 +138,9 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         fieldWrittenAt === contact.fieldWrittenAt ? written : { ...written, fieldWrittenAt };
       // Values written again, and a late write of fields something newer wrote, change nothing
       // anyone reads now: updated_at stays with the last write that did.
-      return role !== undefined || Object.keys(fresh).length > 0 ? touched(next, at) : next;
+      return converted.status !== contact.status || Object.keys(fresh).length > 0
+        ? touched(next, at)
+        : next;
     }
     case 'ContactSeen': {
       const { seenAt, context } = event.data;

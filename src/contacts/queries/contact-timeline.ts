@@ -103,16 +103,24 @@ const isOnlyReaffirmation = (recorded: RecordedEvent): boolean => {
   return event.type === 'ContactUpdated' && onlyReaffirms(event.data);
 };
 
+/** When the event made a visitor a lead, if it is such a conversion. */
+function becameLeadAt(event: ContactEvent): number | undefined {
+  if (event.type === 'VisitorBecameLead') return event.data.becameLeadAt;
+  if (event.type === 'ContactUpdated' && event.data.changes.role === 'lead')
+    return event.data.updatedAt;
+  return undefined;
+}
+
 /**
- * A visitor becomes a lead once, when it first talked to the workspace: a conversation reported
- * late, from before the conversion recorded, records the conversion again at its own time, and
- * only the earliest of a contact's conversions is shown.
+ * A visitor becomes a lead once, when it first talked to the workspace or supplied its email: one
+ * of those reported late, from before the conversion recorded, records the conversion again at
+ * its own time, and only the earliest of a contact's conversions is shown (an update that
+ * converted it, its other changes, always).
  */
 function withFirstConversionOnly(stream: readonly RecordedEvent[]): RecordedEvent[] {
   const conversions = stream
-    .map(toContactEvent)
-    .filter((event) => event.type === 'VisitorBecameLead')
-    .map((event) => event.data.becameLeadAt);
+    .map((recorded) => becameLeadAt(toContactEvent(recorded)))
+    .filter((at) => at !== undefined);
   if (conversions.length < 2) return [...stream];
   const first = Math.min(...conversions);
   return stream.filter((recorded) => {

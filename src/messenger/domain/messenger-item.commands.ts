@@ -132,7 +132,8 @@ function typeCommands(
           type: 'UpdateContact',
           data: {
             ...base,
-            ...(role === 'visitor' ? { role: 'lead' as const } : {}),
+            // A lead too: it may have been a visitor still when it supplied it (reported late).
+            ...(role !== 'user' ? { role: 'lead' as const } : {}),
             attributes: { ...item.attributes, email: item.email ?? null },
           },
           now,
