@@ -247,6 +247,24 @@ describe('GET /contacts/{id}/timeline', () => {
     expect(await beyond.json()).toMatchObject({ errors: [{ field: 'X-Min-Position' }] });
   });
 
+  it('shows no update for a flag cleared (null) while it is false: a cleared flag is false', async () => {
+    const created = await service.request('/contacts', {
+      method: 'POST',
+      json: { external_id: 'timeline-cleared-flag' },
+    });
+    const { id, updated_at } = (await created.json()) as { id: string; updated_at: number };
+    for (let write = 0; write < 2; write++) {
+      const answer = await service.request(`/contacts/${id}`, {
+        method: 'PUT',
+        headers: { 'Intercom-Version': '2.16' },
+        json: { unsubscribed_from_emails: null },
+      });
+      expect(await answer.json()).toMatchObject({ unsubscribed_from_emails: false, updated_at });
+    }
+    const { body } = await pageOf(`/contacts/${id}/timeline`);
+    expect(body.data.map((entry) => entry.event_type)).toEqual(['UserCreated']);
+  });
+
   it("refuses a forged cursor, another list's, and a bad page size, naming them", async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-bad' } })

@@ -321,12 +321,19 @@ export const reaffirmedAt = (
     at,
   );
 
+const isFlag = (key: StandardAttributeName): boolean =>
+  (FLAG_ATTRIBUTES as readonly StandardAttributeName[]).includes(key);
+
+/** Whether two values of a field are one: a flag written as null (cleared) is false. */
 export const sameAttributeValue = <K extends StandardAttributeName>(
   key: K,
   a: StandardAttributes[K],
   b: StandardAttributes[K],
-): boolean =>
-  key === 'location' ? sameLocation(a as ContactLocation, b as ContactLocation) : a === b;
+): boolean => {
+  if (key === 'location') return sameLocation(a as ContactLocation, b as ContactLocation);
+  if (isFlag(key)) return ((a as boolean | null) ?? false) === ((b as boolean | null) ?? false);
+  return a === b;
+};
 
 /** Drops the keys of `changes` whose value is `undefined`, so payloads stay plain JSON. */
 export const definedOnly = <T extends object>(value: T): T =>

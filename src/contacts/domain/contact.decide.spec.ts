@@ -534,6 +534,42 @@ describe('contact decider', () => {
         ]);
     });
 
+    it('takes a flag cleared (null) while false as no change: a cleared flag is false', () => {
+      // The API takes null as "clear" for a flag, which the types do not spell.
+      const cleared = (flag: 'unsubscribed_from_emails' | 'has_hard_bounced') =>
+        ({ [flag]: null }) as unknown as AttributeChanges;
+      const clear = (flag: 'unsubscribed_from_emails' | 'has_hard_bounced') => ({
+        type: 'UpdateContact' as const,
+        data: { ...ids, attributes: cleared(flag), occurredAt: T0 + 10 },
+        now,
+      });
+      given([user])
+        .when(clear('unsubscribed_from_emails'))
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: {
+              ...ids,
+              updatedAt: T0 + 10,
+              changes: {},
+              reaffirmed: ['unsubscribed_from_emails'],
+            },
+          },
+        ]);
+      const bounced: ContactEvent = {
+        type: 'ContactUpdated',
+        data: { ...ids, updatedAt: T0 + 5, changes: { has_hard_bounced: true } },
+      };
+      given([user, bounced])
+        .when(clear('has_hard_bounced'))
+        .then([
+          {
+            type: 'ContactUpdated',
+            data: { ...ids, updatedAt: T0 + 10, changes: cleared('has_hard_bounced') },
+          },
+        ]);
+    });
+
     it('records nothing when nothing changes, written when it was written last', () => {
       given([user])
         .when({
