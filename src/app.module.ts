@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
@@ -16,7 +16,6 @@ import { ReadStoreModule } from './infrastructure/read-store/read-store.module';
 import { SegmentsModule } from './segments/segments.module';
 import { ProjectionRunnerModule } from './projection-runner/projection-runner.module';
 import { IntercomExceptionFilter } from './shared/http/intercom-exception.filter';
-import { UnknownQueryParameters } from './shared/http/query-parameters';
 import { WritePositionHeader } from './shared/http/write-position';
 import { WorkspacesModule } from './workspaces/workspaces.module';
 
@@ -40,7 +39,6 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
   ],
   providers: [
     { provide: APP_FILTER, useClass: IntercomExceptionFilter },
-    { provide: APP_INTERCEPTOR, useClass: UnknownQueryParameters },
     GracefulShutdown,
     WritePositionHeader,
   ],

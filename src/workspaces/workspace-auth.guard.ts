@@ -10,7 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../shared/http/intercom-error';
-import { IgnoresQueryParameters } from '../shared/http/query-parameters';
+import { QueryParameterRules } from '../shared/http/query-parameters';
 import { refuseUnknownVersion } from '../shared/http/intercom-version';
 import { AccessTokens } from './access-tokens';
 import { AdminAccess } from './admin-access';
@@ -29,7 +29,6 @@ export const PublicRoute = () =>
   applyDecorators(
     SetMetadata(ROUTE_ACCESS, 'public' satisfies RouteAccess),
     ApiExtension(PUBLIC_ROUTE_EXTENSION, true),
-    IgnoresQueryParameters(),
   );
 
 export const PUBLIC_ROUTE_EXTENSION = 'x-public-route';
@@ -49,6 +48,7 @@ export class WorkspaceAuthGuard implements CanActivate {
     private readonly tokens: AccessTokens,
     private readonly admin: AdminAccess,
     private readonly reflector: Reflector,
+    private readonly queryParameters: QueryParameterRules,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -71,10 +71,13 @@ export class WorkspaceAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (access === 'workspace') authenticate(this.tokens, request);
     else if (access === 'admin') this.admin.authorize(bearerToken(request));
-    // Once the caller is known: a stranger is told 401 whatever version it asks for. Public
-    // routes (health, metrics, docs) are no part of Intercom's API, whose version they ignore,
-    // as a probe or scraper behind a proxy that adds the header expects.
-    if (access !== 'public') refuseUnknownVersion(request);
+    // Once the caller is known: a stranger is told 401 whatever version or query it sends. Public
+    // routes (health, metrics, docs) are no part of Intercom's API, whose version they ignore, as
+    // they ignore their query, as a probe or scraper behind a proxy that adds either expects.
+    if (access !== 'public') {
+      refuseUnknownVersion(request);
+      this.queryParameters.refuseUnknown(context, request);
+    }
     return true;
   }
 }

@@ -4,6 +4,7 @@ import { Environment } from '../config/environment';
 import { AccessTokens } from './access-tokens';
 import { AdminAccess } from './admin-access';
 import { AuthenticationBeforeBody } from './authentication-before-body';
+import { QueryParameterRules } from '../shared/http/query-parameters';
 import { WorkspaceAuthGuard } from './workspace-auth.guard';
 import { WorkspaceTimeZones } from './workspace-time-zones';
 
@@ -26,6 +27,7 @@ function loadAccessTokens(environment: Environment): AccessTokens {
         AdminAccess.parse(environment.ADMIN_TOKENS, tokens),
       inject: [Environment, AccessTokens],
     },
+    QueryParameterRules,
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
     AuthenticationBeforeBody,
     WorkspaceTimeZones,
