@@ -1,4 +1,4 @@
-import { ContactLocator } from '../../src/identity-resolution/contact-locator';
+import { actAfterLookupOf } from '../support/after-lookup';
 import { call216, startTestApp, type TestApp } from '../support/test-app';
 
 type Problem = { errors: { code: string; message: string; field?: string }[] };
@@ -77,23 +77,9 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
       ).status,
     ).toBe(200);
 
-  /**
-   * Runs `act` once, right after a request's lookup found `contactId` still a visitor (its write
-   * comes next): the conversion lands in between, deterministically.
-   */
-  const afterLookupOf = (contactId: string, act: () => Promise<void>) => {
-    const locator = service.app.get(ContactLocator);
-    const locate = locator.locate.bind(locator);
-    let done = false;
-    jest.spyOn(locator, 'locate').mockImplementation(async (workspaceId, id, options) => {
-      const located = await locate(workspaceId, id, options);
-      if (!done && id === contactId && located.state.status === 'visitor') {
-        done = true;
-        await act();
-      }
-      return located;
-    });
-  };
+  /** Runs `act` once, right after a request's lookup found `contactId` still a visitor. */
+  const afterLookupOf = (contactId: string, act: () => Promise<void>) =>
+    actAfterLookupOf(service, contactId, (located) => located.state.status === 'visitor', act);
 
   const eventTypesOf = async (contactId: string) =>
     (

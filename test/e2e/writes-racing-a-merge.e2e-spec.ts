@@ -1,6 +1,6 @@
 import { ContactStreamWriter } from '../../src/contacts/contact-stream-writer';
 import { isLive } from '../../src/contacts/domain/contact.state';
-import { ContactLocator } from '../../src/identity-resolution/contact-locator';
+import { actAfterLookupOf } from '../support/after-lookup';
 import { call216, startTestApp, type TestApp } from '../support/test-app';
 
 type Contact = { id: string; role: string; name: string | null };
@@ -84,23 +84,14 @@ describe('writes naming a contact merged while they are under way', () => {
       ).status,
     ).toBe(200);
 
-  /**
-   * Runs `merge` once, right after a request's lookup found `contactId` still open (its write
-   * comes next): the merge lands in between, deterministically.
-   */
-  const mergeAfterLookupOf = (contactId: string, merge: () => Promise<void>) => {
-    const locator = service.app.get(ContactLocator);
-    const locate = locator.locate.bind(locator);
-    let merged = false;
-    jest.spyOn(locator, 'locate').mockImplementation(async (workspaceId, id, options) => {
-      const located = await locate(workspaceId, id, options);
-      if (!merged && id === contactId && located.path.length === 1 && isLive(located.state)) {
-        merged = true;
-        await merge();
-      }
-      return located;
-    });
-  };
+  /** Runs `merge` once, right after a request's lookup found `contactId` still open. */
+  const mergeAfterLookupOf = (contactId: string, merge: () => Promise<void>) =>
+    actAfterLookupOf(
+      service,
+      contactId,
+      (located) => located.path.length === 1 && isLive(located.state),
+      merge,
+    );
 
   /** Whose streams hold the `eventType` events of `userId`'s timeline (its own, or a merged lead's). */
   const holdersOf = async (userId: string, eventType: string) =>
