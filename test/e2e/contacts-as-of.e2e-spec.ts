@@ -17,6 +17,16 @@ describe('GET /contacts/{id}?as_of', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  /** A messenger batch whose items are all accepted: the first item's contact, and the position. */
+  async function ingest(events: unknown[]) {
+    const answer = await service.request('/messenger/events', { method: 'POST', json: { events } });
+    const { results } = (await answer.json()) as {
+      results: Array<{ status: string; contact_id: string }>;
+    };
+    expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
+    return { id: results[0]!.contact_id, position: answer.headers.get('x-position')! };
+  }
+
   it('answers the contact as its events made it by then, and nothing before it was a lead', async () => {
     const item = (id: string, at: number, fields: Record<string, unknown>) => ({
       id: `as-of-${id}`,
@@ -109,17 +119,6 @@ describe('GET /contacts/{id}?as_of', () => {
         type: 'contact.attributes_updated',
         attributes: { name, custom_attributes: { plan } },
       });
-    const ingest = async (events: unknown[]) => {
-      const answer = await service.request('/messenger/events', {
-        method: 'POST',
-        json: { events },
-      });
-      const { results } = (await answer.json()) as {
-        results: Array<{ status: string; contact_id: string }>;
-      };
-      expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
-      return { id: results[0]!.contact_id, position: answer.headers.get('x-position')! };
-    };
     await ingest([
       item('talked', t0, { type: 'conversation.started' }),
       write('gold', t0 + 100, 'Gold', 'gold'),
@@ -195,18 +194,7 @@ describe('GET /contacts/{id}?as_of', () => {
       occurred_at: at,
       visitor_id: 'vq',
     });
-    const ingest = async (events: unknown[]) => {
-      const answer = await service.request('/messenger/events', {
-        method: 'POST',
-        json: { events },
-      });
-      const { results } = (await answer.json()) as {
-        results: Array<{ status: string; contact_id: string }>;
-      };
-      expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
-      return results[0]!.contact_id;
-    };
-    const id = await ingest([
+    const { id } = await ingest([
       item('seen', t0, 'visitor.seen'),
       item('talked', t0 + 500, 'conversation.started'),
     ]);
@@ -234,18 +222,7 @@ describe('GET /contacts/{id}?as_of', () => {
       visitor_id: 've',
       ...fields,
     });
-    const ingest = async (events: unknown[]) => {
-      const answer = await service.request('/messenger/events', {
-        method: 'POST',
-        json: { events },
-      });
-      const { results } = (await answer.json()) as {
-        results: Array<{ status: string; contact_id: string }>;
-      };
-      expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
-      return results[0]!.contact_id;
-    };
-    const id = await ingest([
+    const { id } = await ingest([
       item('seen', t0, { type: 'visitor.seen' }),
       item('talked', t0 + 500, { type: 'conversation.started' }),
     ]);
