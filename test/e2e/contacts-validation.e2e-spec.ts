@@ -312,6 +312,23 @@ describe('Contacts API refusals change nothing', () => {
       expect((await service.request('/contacts?foo=1')).status).toBe(400);
     });
 
+    /** The request is refused 400 naming `field` of its query, with `message`. */
+    async function expectQueryRefused(
+      method: string,
+      path: string,
+      json: object | undefined,
+      field: string,
+      message: string,
+    ) {
+      const answer = await service.request(path, { method, ...(json ? { json } : {}) });
+      const body = (await answer.json()) as ErrorList;
+      expect({ path, status: answer.status, error: body.errors?.[0] }).toEqual({
+        path,
+        status: 400,
+        error: { code: 'parameter_invalid', message, field },
+      });
+    }
+
     it('refuses a query parameter a route does not take by its name, on routes without a query DTO too, changing nothing', async () => {
       const before = await current(user.id);
       for (const [method, path, name, json] of [
@@ -330,19 +347,8 @@ describe('Contacts API refusals change nothing', () => {
         // Routes with a query DTO name it alike.
         ['GET', '/contacts?per_pag=5', 'per_pag', undefined],
         ['GET', `/contacts/${user.id}/timeline?cursor=x`, 'cursor', undefined],
-      ] as const) {
-        const answer = await service.request(path, { method, ...(json ? { json } : {}) });
-        const body = (await answer.json()) as ErrorList;
-        expect({ path, status: answer.status, error: body.errors?.[0] }).toEqual({
-          path,
-          status: 400,
-          error: {
-            code: 'parameter_invalid',
-            message: `Unknown query parameter ${name}`,
-            field: name,
-          },
-        });
-      }
+      ] as const)
+        await expectQueryRefused(method, path, json, name, `Unknown query parameter ${name}`);
       expect(await current(user.id)).toEqual(before);
       // The parameters the routes do take, and the routes outside Intercom's API.
       for (const path of [
@@ -361,19 +367,14 @@ describe('Contacts API refusals change nothing', () => {
         ['GET', '/contacts/find_by_external_id/valid-user?include_merge_history=1', undefined],
         ['PUT', `/contacts/${user.id}?include_merge_history=yes`, { name: 'Changed' }],
         ['GET', '/contacts?include_merge_history=maybe', undefined],
-      ] as const) {
-        const answer = await service.request(path, { method, ...(json ? { json } : {}) });
-        const body = (await answer.json()) as ErrorList;
-        expect({ path, status: answer.status, error: body.errors?.[0] }).toEqual({
+      ] as const)
+        await expectQueryRefused(
+          method,
           path,
-          status: 400,
-          error: {
-            code: 'parameter_invalid',
-            message: 'include_merge_history must be one of the following values: true, false',
-            field: 'include_merge_history',
-          },
-        });
-      }
+          json,
+          'include_merge_history',
+          'include_merge_history must be one of the following values: true, false',
+        );
       expect(await current(user.id)).toEqual(before);
       // A stranger is told who it is not before what its query holds.
       const stranger = await service.request(`/contacts/${user.id}/segments?page=2`, {
