@@ -31,6 +31,21 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
   const call = <T>(path: string, method = 'GET', json?: unknown) =>
     call216<T>(service, path, method, json);
 
+  /**
+   * The raced request was refused as the same request sent just after: 404 naming the field that
+   * named the visitor.
+   */
+  const expectRefusedAsJustAfter = (
+    raced: { status: number; body: Problem },
+    after: { status: number; body: Problem },
+    field: string,
+  ) => {
+    expect(after.status).toBe(404);
+    expect(after.body.errors).toEqual([{ code: 'not_found', message: 'Visitor Not Found', field }]);
+    expect(raced.status).toBe(after.status);
+    expect(raced.body.errors).toEqual(after.body.errors);
+  };
+
   /** A messenger visitor: its contact id and the messenger's user_id for it. */
   const visitor = async () => {
     const userId = unique('v');
@@ -98,12 +113,7 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
       const raced = await call<Problem>('/visitors', 'PUT', { ...reference(named), name: 'N1' });
       const after = await call<Problem>('/visitors', 'PUT', { ...reference(named), name: 'N2' });
 
-      expect(after.status).toBe(404);
-      expect(after.body.errors).toEqual([
-        { code: 'not_found', message: 'Visitor Not Found', field },
-      ]);
-      expect(raced.status).toBe(after.status);
-      expect(raced.body.errors).toEqual(after.body.errors);
+      expectRefusedAsJustAfter(raced, after, field);
       expect((await call<Contact>(`/contacts/${named.id}`)).body).toMatchObject({
         role: 'lead',
         name: null,
@@ -125,12 +135,7 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
     const raced = await convert(unique('lead'));
     const after = await convert(unique('lead'));
 
-    expect(after.status).toBe(404);
-    expect(after.body.errors).toEqual([
-      { code: 'not_found', message: 'Visitor Not Found', field: 'visitor.id' },
-    ]);
-    expect(raced.status).toBe(after.status);
-    expect(raced.body.errors).toEqual(after.body.errors);
+    expectRefusedAsJustAfter(raced, after, 'visitor.id');
     expect(
       (await call<{ external_id: string | null }>(`/contacts/${named.id}`)).body,
     ).toMatchObject({ external_id: null });
@@ -156,12 +161,7 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
       const raced = await convert();
       const after = await convert();
 
-      expect(after.status).toBe(404);
-      expect(after.body.errors).toEqual([
-        { code: 'not_found', message: 'Visitor Not Found', field: 'visitor.id' },
-      ]);
-      expect(raced.status).toBe(after.status);
-      expect(raced.body.errors).toEqual(after.body.errors);
+      expectRefusedAsJustAfter(raced, after, 'visitor.id');
       expect((await call<Contact>(`/contacts/${named.id}`)).body).toMatchObject({ role: 'lead' });
     },
   );
@@ -181,12 +181,7 @@ describe('Visitors API writes racing the conversion of their visitor', () => {
     const raced = await convert();
     const after = await convert();
 
-    expect(after.status).toBe(404);
-    expect(after.body.errors).toEqual([
-      { code: 'not_found', message: 'Visitor Not Found', field: 'visitor.id' },
-    ]);
-    expect(raced.status).toBe(after.status);
-    expect(raced.body.errors).toEqual(after.body.errors);
+    expectRefusedAsJustAfter(raced, after, 'visitor.id');
     expect((await call<Contact>(`/contacts/${into.id}`)).body).toMatchObject({
       email: into.email,
       external_id: null,
