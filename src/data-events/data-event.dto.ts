@@ -119,6 +119,16 @@ export class ListDataEventsQueryDto extends PageQuery {
   @IsString()
   email?: string;
 
+  @ApiPropertyOptional({
+    description:
+      "One of user_id, intercom_user_id, email as a JSON object, as the SDK's " +
+      'unstable.dataEvents.lisDataEvents sends it: the same as that parameter',
+    example: '{"user_id":"25"}',
+  })
+  @IsOptional()
+  @IsString()
+  filter?: string;
+
   @ApiPropertyOptional()
   @IsOptional()
   @IsIn(['true', 'false'])

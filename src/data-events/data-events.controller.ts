@@ -4,7 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
 import type { DataEventsTable } from '../../projections/data-events/data-events.table';
-import { ContactNotFound } from '../contacts/domain/contact.errors';
+import { ContactNotFound, EmailOfSeveralLeads } from '../contacts/domain/contact.errors';
 import { ContactErrorsFilter } from '../contacts/http/contact-errors.filter';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { parseMetadata } from '../messenger/domain/messenger-item.parse';
@@ -23,6 +23,7 @@ import {
   ListDataEventsQueryDto,
 } from './data-event.dto';
 import { DataEventReadModel } from './queries/data-event-read-model';
+import { dataEventListSubjectOf } from './data-event-list-subject';
 import { DocumentedResponse } from '../shared/http/documented-route-schema';
 import { DATA_EVENT_LIST_SCHEMA, DATA_EVENT_SUMMARY_SCHEMA } from './data-event.response-schema';
 
@@ -140,37 +141,34 @@ export class DataEventsController {
     };
   }
 
-  /** Exactly one of intercom_user_id (merge links followed), user_id, email. */
+  /** The live lead or user the query names (`intercom_user_id` follows merge links). */
   private async subjectOf(
     workspaceId: string,
     query: ListDataEventsQueryDto,
   ): Promise<ContactsTable> {
-    const given = (['intercom_user_id', 'user_id', 'email'] as const).filter(
-      (field) => query[field] !== undefined,
-    );
-    if (given.length !== 1) {
-      throw HttpProblem.of(
-        400,
-        'parameter_invalid',
-        'Exactly one of intercom_user_id, user_id, email is required',
-        given[1] ?? 'intercom_user_id',
-      );
-    }
+    const subject = dataEventListSubjectOf(query);
     let row: ContactsTable | undefined;
-    if (query.intercom_user_id !== undefined) {
-      row = await this.contacts.findRow(workspaceId, query.intercom_user_id);
-      if (row?.status === 'merged' && row.merged_into)
-        row = await this.contacts.findRow(workspaceId, row.merged_into);
-    } else if (query.user_id !== undefined) {
-      // As `POST /events` takes it: the lead or user holding it.
-      row = await this.contacts.findByExternalId(workspaceId, query.user_id);
-    } else if (query.email !== undefined) {
-      row = await this.contacts.findByEmail(workspaceId, query.email);
+    switch (subject.by) {
+      case 'intercom_user_id':
+        row = await this.contacts.findRow(workspaceId, subject.value);
+        if (row?.status === 'merged' && row.merged_into)
+          row = await this.contacts.findRow(workspaceId, row.merged_into);
+        break;
+      case 'user_id':
+        // As `POST /events` takes it: the lead or user holding it.
+        row = await this.contacts.findByExternalId(workspaceId, subject.value);
+        break;
+      case 'email':
+        row = await this.contacts
+          .findByEmail(workspaceId, subject.value)
+          .catch((error: unknown) => {
+            throw error instanceof EmailOfSeveralLeads
+              ? new EmailOfSeveralLeads(error.contactIds, subject.field)
+              : error;
+          });
+        break;
     }
-    if (!row || row.status !== 'live') {
-      const field = given[0] ?? 'intercom_user_id';
-      throw new ContactNotFound(String(query[field] ?? ''), field);
-    }
+    if (!row || row.status !== 'live') throw new ContactNotFound(subject.value, subject.field);
     return row;
   }
 }

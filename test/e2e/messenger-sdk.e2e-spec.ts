@@ -904,6 +904,79 @@ describe('Visitors, conversations and data events through the official intercom-
     ).toBe(404);
   });
 
+  it("lists a contact's data events through the unstable SDK's filter as through events.list", async () => {
+    const lead = await client.contacts.create({
+      role: 'lead',
+      external_id: 'sdk-filter-1',
+      email: 'sdk-filter@example.com',
+    });
+    await client.events.create({ id: lead.id, event_name: 'opened-app', created_at: now - 20 });
+    await client.events.create({
+      id: lead.id,
+      event_name: 'placed-order',
+      created_at: now - 10,
+      metadata: { order: 'A-1' },
+    });
+    for (const filter of [
+      { user_id: 'sdk-filter-1' },
+      { intercom_user_id: lead.id },
+      { email: 'sdk-filter@example.com' },
+    ]) {
+      for (const summary of [undefined, true]) {
+        const stable = await client.events.list({ type: 'user', ...filter, summary });
+        const unstable = await client.unstable.dataEvents.lisDataEvents({
+          filter,
+          type: 'user',
+          summary,
+        });
+        expect(unstable).toEqual(stable);
+        expect((stable as unknown as { events: unknown[] }).events).toHaveLength(2);
+      }
+    }
+
+    const refusal = async (query: string) => {
+      const response = await service.request(`/events?type=user&${query}`);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      return { status: response.status, errors };
+    };
+    const filterOf = (value: string) => `filter=${encodeURIComponent(value)}`;
+    for (const malformed of [
+      'sdk-filter-1',
+      '{"user_id":',
+      '[]',
+      'null',
+      '"sdk-filter-1"',
+      '{}',
+      '{"user_id":1}',
+      '{"external_id":"sdk-filter-1"}',
+      '{"__proto__":"sdk-filter-1"}',
+      '{"user_id":"sdk-filter-1","email":"sdk-filter@example.com"}',
+    ]) {
+      expect(await refusal(filterOf(malformed))).toEqual({
+        status: 400,
+        errors: [expect.objectContaining({ code: 'parameter_invalid', field: 'filter' })],
+      });
+    }
+    // Named twice, by the filter and by a parameter of its own: even the same contact is refused.
+    for (const twice of ['user_id=sdk-filter-1', `intercom_user_id=${lead.id}`]) {
+      expect(await refusal(`${filterOf('{"user_id":"sdk-filter-1"}')}&${twice}`)).toEqual({
+        status: 400,
+        errors: [expect.objectContaining({ code: 'parameter_invalid', field: 'filter' })],
+      });
+    }
+    // A filter naming nobody, or an email several leads share, names the filter's key.
+    expect(await refusal(filterOf('{"user_id":"nobody-here"}'))).toEqual({
+      status: 404,
+      errors: [{ code: 'not_found', message: 'Contact Not Found', field: 'filter.user_id' }],
+    });
+    await client.contacts.create({ role: 'lead', email: 'sdk-filter-shared@example.com' });
+    await client.contacts.create({ role: 'lead', email: 'sdk-filter-shared@example.com' });
+    expect(await refusal(filterOf('{"email":"sdk-filter-shared@example.com"}'))).toEqual({
+      status: 409,
+      errors: [expect.objectContaining({ code: 'conflict', field: 'filter.email' })],
+    });
+  });
+
   it("adds reported event summaries to a user's summary, once per report, and refuses bad ones by name", async () => {
     const user = await client.contacts.create({ external_id: 'sdk-summaries-1' });
     await client.events.create({ id: user.id, event_name: 'invited-friend', created_at: now - 30 });

@@ -184,8 +184,11 @@ export class EventTimeInFuture extends ContactDomainError {
 export class EmailOfSeveralLeads extends ContactDomainError {
   override readonly name = 'EmailOfSeveralLeads';
   readonly code = 'conflict';
-  override readonly field = 'email';
-  constructor(readonly contactIds: readonly string[]) {
+  constructor(
+    readonly contactIds: readonly string[],
+    /** The request field that gave the email, when not `email` (`filter.email`). */
+    override readonly field: string = 'email',
+  ) {
     super(`The email belongs to several leads (${contactIds.join(', ')}); address one by id`);
   }
 }
