@@ -1152,6 +1152,37 @@ describe('Contacts API refusals change nothing', () => {
         );
       }
     });
+
+    it('names per_page and starting_after as sent on every list, the search body by its path', async () => {
+      const segment = await json<{ id: string }>(
+        service.request('/segments', {
+          method: 'POST',
+          json: { name: 'Page size check', rule: { field: 'email', operator: 'exists' } },
+        }),
+      );
+      for (const path of ['/contacts', `/segments/${segment.id}/contacts`]) {
+        for (const [query, field] of [
+          ['per_page=0', 'per_page'],
+          ['per_page=151', 'per_page'],
+          ['per_page=abc', 'per_page'],
+          ['starting_after=', 'starting_after'],
+        ] as const) {
+          await expectRefusal(service.request(`${path}?${query}`), 400, 'parameter_invalid', field);
+        }
+      }
+      await expectRefusal(
+        service.request('/contacts/search', {
+          method: 'POST',
+          json: {
+            query: { field: 'name', operator: '=', value: 'x' },
+            pagination: { per_page: 151 },
+          },
+        }),
+        400,
+        'parameter_invalid',
+        'pagination.per_page',
+      );
+    });
   });
 
   it('does not let the Contacts API write to a visitor, except to delete it', async () => {

@@ -21,7 +21,7 @@ import {
 } from '../domain/contact.attributes';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 import { DecimalInteger } from '../../shared/decimal-integer';
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE } from '../search/contact-search.parse';
+import { PageQuery } from './page-query';
 
 export const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
@@ -145,19 +145,7 @@ export class MergeContactsDto {
   skip_duplicate_validation?: boolean;
 }
 
-export class ListContactsQueryDto {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_PER_PAGE,
-    default: DEFAULT_PER_PAGE,
-  })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(1)
-  per_page?: number;
-
+export class ListContactsQueryDto extends PageQuery {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
@@ -169,11 +157,6 @@ export class ListContactsQueryDto {
   @Min(1)
   @Max(1_000_000)
   page?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  starting_after?: string;
 
   // Validated here; read by `@IncludeMergeHistory()`, as on the other contact routes.
   @ApiPropertyOptional({ enum: ['true', 'false'], description: "Users' merge_history" })

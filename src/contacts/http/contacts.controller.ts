@@ -242,24 +242,25 @@ export class ContactsController {
     @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
-    const request = parseContactSearchRequest(
-      {
-        // Every lead and user: the searchable set itself, in the default order.
-        query: { field: 'role', operator: 'IN', value: ['lead', 'user'] },
-        pagination: {
-          ...(query.per_page !== undefined ? { per_page: query.per_page } : {}),
-          ...(query.starting_after !== undefined ? { starting_after: query.starting_after } : {}),
+    // The parameters are read as a search body's pagination: its refusals are renamed too.
+    const page = await pagedByQueryParameters(() => {
+      const request = parseContactSearchRequest(
+        {
+          // Every lead and user: the searchable set itself, in the default order.
+          query: { field: 'role', operator: 'IN', value: ['lead', 'user'] },
+          pagination: {
+            ...(query.per_page !== undefined ? { per_page: query.per_page } : {}),
+            ...(query.starting_after !== undefined ? { starting_after: query.starting_after } : {}),
+          },
         },
-      },
-      { customAttributeType: () => undefined },
-    );
-    const page = await pagedByQueryParameters(() =>
-      searchContacts(
+        { customAttributeType: () => undefined },
+      );
+      return searchContacts(
         this.searchTarget(),
         { workspaceId, timeZone: this.timeZones.of(workspaceId) },
         { ...request, pagination: { ...request.pagination, page: query.page } },
-      ),
-    );
+      );
+    });
     return searchListResponse(page, (row) =>
       toContactResponse(row, version, { includeMergeHistory }),
     );
