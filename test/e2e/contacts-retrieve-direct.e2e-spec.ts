@@ -130,4 +130,15 @@ describe('GET /contacts/{id} served directly answers what Nest would', () => {
     });
     expect(unreached.status).toBe(400);
   });
+
+  it('answers an empty id as no route, as Nest does for every route with a parameter', async () => {
+    for (const path of ['/contacts/', '/contacts/?per_page=1', '/contacts/?as_of=1']) {
+      for (const init of [{}, { headers: { authorization: '' } }]) {
+        expect(await expectSameAnswers(path, init)).toMatchObject({
+          status: 404,
+          body: { errors: [{ code: 'not_found', message: `Cannot GET ${path}` }] },
+        });
+      }
+    }
+  });
 });

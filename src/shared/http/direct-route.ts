@@ -29,7 +29,7 @@ export function serveDirectly(
     let taken = false;
     fastify.addHook('onRoute', (options) => {
       if (options.method === method && options.url === url) {
-        options.handler = handler;
+        options.handler = answeringEmptyParametersAsNoRoute(handler);
         taken = true;
       }
     });
@@ -39,4 +39,23 @@ export function serveDirectly(
       ),
     );
   });
+}
+
+/**
+ * find-my-way matches an empty segment to a parameter (`GET /contacts/` to `/contacts/:id`, with
+ * id ''); Nest's adapter wraps each handler of its routes to answer such a request as no route
+ * (its not-found answer), so a handler that replaces Nest's must do the same, or `/contacts/`
+ * would be read as the contact with id '' while `/segments/` is no route.
+ */
+function answeringEmptyParametersAsNoRoute(handler: DirectHandler): DirectHandler {
+  return (request, reply) => {
+    const parameters = request.params as Readonly<Record<string, string>>;
+    for (const name in parameters) {
+      if (parameters[name] === '') {
+        reply.callNotFound();
+        return Promise.resolve();
+      }
+    }
+    return handler(request, reply);
+  };
 }
