@@ -11,6 +11,7 @@ import {
 import type { ContactEvent, GivenIdentity } from '../contacts/domain/contact.events';
 import { isLive, type ContactState } from '../contacts/domain/contact.state';
 import {
+  carries,
   IdentityReservations,
   identityClaimsOf,
   type IdentityClaim,
@@ -183,6 +184,8 @@ export class IdentityResolution {
               mergedAt: request.occurredAt,
               cause: { actor: request.metadata.actor, causationId: request.metadata.causationId },
               fromVisitorOnly: request.visitorOnly ?? false,
+              // The log-in gives the user the external_id it names, not the session's.
+              keepExternalId: request.identity.external_id !== undefined,
             }),
           )
           .catch((error: unknown) => {
@@ -409,17 +412,6 @@ function claimsOf(request: Pick<IdentifyRequest, 'identity'>): IdentityClaim[] {
 function emailKeptAsUser(state: ContactState, identity: GivenIdentity): IdentityClaim[] {
   if (!isLive(state) || state.status === 'user' || identity.email !== undefined) return [];
   return identityClaimsOf({ role: 'user', email: state.email });
-}
-
-/** Whether the contact holds the value as its reservation means it (email among users only). */
-function carries(state: ContactState, claim: IdentityClaim): boolean {
-  if (!isLive(state)) return false;
-  const value = state[claim.kind];
-  return (
-    value !== null &&
-    normalizeIdentity(claim.kind, value) === normalizeIdentity(claim.kind, claim.value) &&
-    (claim.kind === 'external_id' || state.status === 'user')
-  );
 }
 
 /** An email differing only in case from the one the contact has is that one, not another. */

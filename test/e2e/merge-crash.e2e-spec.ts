@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
-import { contactStreamId } from '../../src/shared/stream-names';
+import { contactStreamId, identityStreamId } from '../../src/shared/stream-names';
 import { collect } from '../integration/event-store.conformance';
 import { spawnService, waitUntilReady, type ServiceProcess } from '../support/service-process';
 
@@ -51,11 +51,11 @@ describe('merge survives a crash between its two appends', () => {
     const lead = (await (
       await call(crashing, '/contacts', {
         method: 'POST',
-        json: { role: 'lead', name: 'Crash lead', phone: '+1 1' },
+        json: { role: 'lead', name: 'Crash lead', phone: '+1 1', external_id: 'crash-lead' },
       })
     ).json()) as { id: string };
     const user = (await (
-      await call(crashing, '/contacts', { method: 'POST', json: { external_id: 'crash-user' } })
+      await call(crashing, '/contacts', { method: 'POST', json: { email: 'crash@user.test' } })
     ).json()) as { id: string };
     await expect(
       call(crashing, '/contacts/merge', { method: 'POST', json: { from: lead.id, into: user.id } }),
@@ -71,10 +71,15 @@ describe('merge survives a crash between its two appends', () => {
           merge_history: unknown[];
           name: string | null;
           phone: string | null;
+          external_id: string | null;
         };
         return body.merge_history.length > 0 ? body : undefined;
       });
-      expect(merged).toMatchObject({ name: 'Crash lead', phone: '+1 1' });
+      expect(merged).toMatchObject({
+        name: 'Crash lead',
+        phone: '+1 1',
+        external_id: 'crash-lead',
+      });
       expect(merged.merge_history).toEqual([
         {
           type: 'merge_history',
@@ -94,6 +99,12 @@ describe('merge survives a crash between its two appends', () => {
       });
       expect(again.status).toBe(200);
       expect(((await again.json()) as { merge_history?: unknown[]; id: string }).id).toBe(user.id);
+      // The lead's external_id is the user's: nobody else can take it.
+      const taken = await call(restarted, '/contacts', {
+        method: 'POST',
+        json: { external_id: 'crash-lead' },
+      });
+      expect(taken.status).toBe(409);
     } finally {
       restarted.child.kill('SIGTERM');
       await restarted.exited;
@@ -101,8 +112,17 @@ describe('merge survives a crash between its two appends', () => {
 
     const store = SqliteEventStore.open({ dataDir });
     const targetEvents = await collect(store.readStream(contactStreamId('crash', user.id)));
+    const reservation = await collect(
+      store.readStream(identityStreamId('crash', 'external_id', 'crash-lead')),
+    );
     await store.close();
     expect(targetEvents.filter((event) => event.type === 'LeadMergeAbsorbed')).toHaveLength(1);
+    // Its reservation passed from the lead to the user, once.
+    expect(reservation.map((event) => [event.type, event.data.contactId])).toEqual([
+      ['IdentityReserved', lead.id],
+      ['IdentityReleased', lead.id],
+      ['IdentityReserved', user.id],
+    ]);
     // Two service processes start one after the other (each compiles the sources through ts-node).
   }, 90_000);
 });

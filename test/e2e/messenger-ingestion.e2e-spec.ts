@@ -327,6 +327,62 @@ describe('POST /messenger/events', () => {
       expect((await service.request(`/contacts/${visitor}`)).status).toBe(404);
     });
 
+    it("a lead logging in as a user without an external_id gives it the lead's; one naming an external_id of its own leaves the lead's with the lead", async () => {
+      const create = async (json: Record<string, unknown>) =>
+        (await (await service.request('/contacts', { method: 'POST', json })).json()) as {
+          id: string;
+        };
+      const [user, otherUser] = [
+        await create({ email: `${key('bare')}@login-ext.test` }),
+        await create({ email: `${key('bare')}@login-ext.test` }),
+      ];
+      const [leadExternalId, keptExternalId, givenExternalId] = [
+        key('lead-ext'),
+        key('kept-ext'),
+        key('given-ext'),
+      ];
+      const [lead, keeping] = [
+        await create({ role: 'lead', external_id: leadExternalId }),
+        await create({ role: 'lead', external_id: keptExternalId }),
+      ];
+      const emailOf = async (id: string) => (await contact(id)).email as string;
+
+      const results = await ingest([
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 5,
+          contact_id: lead.id,
+          email: await emailOf(user.id),
+        },
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 5,
+          contact_id: keeping.id,
+          email: await emailOf(otherUser.id),
+          external_id: givenExternalId,
+        },
+      ]);
+      expect(results.map((result) => [result.status, result.contact_id])).toEqual([
+        ['accepted', user.id],
+        ['accepted', otherUser.id],
+      ]);
+      const found = async (externalId: string) => {
+        const response = await service.request(`/contacts/find_by_external_id/${externalId}`, {
+          headers: { 'Intercom-Version': '2.16' },
+        });
+        const body = (await response.json()) as { id?: string };
+        return [response.status, body.id ?? response.headers.get('link')];
+      };
+      expect(await found(leadExternalId)).toEqual([200, user.id]);
+      expect(await found(givenExternalId)).toEqual([200, otherUser.id]);
+      expect(await found(keptExternalId)).toEqual([
+        410,
+        `</contacts/${otherUser.id}>; rel="canonical"`,
+      ]);
+    });
+
     it('refuses a sign-up of a lead whose email a user holds, as the Contacts API refuses its update to a user', async () => {
       const holder = (await (
         await service.request('/contacts', {

@@ -143,6 +143,8 @@ describe('writes naming a contact merged while they are under way', () => {
       'a data event',
       '/events',
       (userId: string) => ({ event_name: 'raced', created_at: 1700000000, user_id: userId }),
+      202,
+      'DataEventTracked',
     ],
     [
       'a summary',
@@ -151,10 +153,12 @@ describe('writes naming a contact merged while they are under way', () => {
         user_id: userId,
         event_summaries: { event_name: 'raced', count: 2, first: 1700000000, last: 1700000060 },
       }),
+      200,
+      'DataEventSummaryReported',
     ],
   ])(
-    'answers %s naming the lead by its external_id as just after the merge',
-    async (_, path, body) => {
+    'records %s naming the lead by its external_id on the user, as just after the merge',
+    async (_, path, body, accepted, eventType) => {
       const { user, lead } = await userAndLead();
       const externalId = (await call<{ external_id: string }>(`/contacts/${lead.id}`)).body
         .external_id;
@@ -163,10 +167,10 @@ describe('writes naming a contact merged while they are under way', () => {
       const raced = await call<Problem>(path, 'POST', body(externalId));
       const after = await call<Problem>(path, 'POST', body(externalId));
 
-      // The user does not take a lead's external_id: it names nobody once the lead is merged.
-      expect(after).toMatchObject({ status: 404 });
+      // The user takes the lead's external_id: once the lead is merged, it names the user.
+      expect(after.status).toBe(accepted);
       expect(raced.status).toBe(after.status);
-      expect(raced.body.errors).toEqual(after.body.errors);
+      expect(await holdersOf(user.id, eventType)).toEqual([user.id]);
     },
   );
 

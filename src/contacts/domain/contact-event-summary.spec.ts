@@ -57,6 +57,13 @@ describe('summaryOf', () => {
       'Absorbed the lead l-1 with name',
     ],
     [
+      {
+        type: 'ContactMergedInto',
+        data: { ...ids, into: 'u-1', sourceRole: 'lead', mergedAt: 1, keepsExternalId: true },
+      },
+      'Merged into u-1, keeping its external_id',
+    ],
+    [
       { type: 'DataEventTracked', data: { ...ids, name: 'paid', createdAt: 1, metadata: {} } },
       'Tracked "paid"',
     ],

@@ -50,7 +50,7 @@ export function summaryOf(event: ContactEvent): string {
     case 'ContactBlocked':
       return 'Blocked';
     case 'ContactMergedInto':
-      return `Merged into ${event.data.into}`;
+      return `Merged into ${event.data.into}${event.data.keepsExternalId ? ', keeping its external_id' : ''}`;
     case 'ContactMergeReverted':
       return `Merge into ${event.data.into} undone: ${event.data.into} was deleted before absorbing it`;
     case 'LeadMergeAbsorbed':

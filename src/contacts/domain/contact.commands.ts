@@ -104,6 +104,11 @@ export type MergeInto = ContactCommandOf<
      * when it is closed, neither a lead since nor merged already.
      */
     readonly visitorsOnly?: boolean;
+    /**
+     * The log-in that causes this merge gives the user an external_id of its own: this contact's
+     * stays with it instead of filling the user's.
+     */
+    readonly keepExternalId?: boolean;
   }
 >;
 

@@ -454,7 +454,7 @@ export const unarchiveContact = (command: UnarchiveContact, state: ContactState)
 };
 
 export const mergeInto = (command: MergeInto, state: ContactState): Decision => {
-  const { contactId, workspaceId, into, visitorsOnly } = command.data;
+  const { contactId, workspaceId, into, visitorsOnly, keepExternalId } = command.data;
   if (into === contactId)
     throw new InvalidMerge('A contact cannot be merged into itself', 'target');
   if (visitorsOnly && state.status !== 'visitor') throw new ContactNotFound(contactId);
@@ -476,7 +476,14 @@ export const mergeInto = (command: MergeInto, state: ContactState): Decision => 
     case 'lead': {
       const merged: ContactMergedInto = {
         type: 'ContactMergedInto',
-        data: { contactId, workspaceId, into, sourceRole: state.status, mergedAt: command.now },
+        data: {
+          contactId,
+          workspaceId,
+          into,
+          sourceRole: state.status,
+          mergedAt: command.now,
+          ...(keepExternalId ? { keepsExternalId: true } : {}),
+        },
       };
       return [merged];
     }
@@ -498,10 +505,12 @@ export const revertMerge = (command: RevertMerge, state: ContactState): Decision
   return [reverted];
 };
 
-/** Fields a merge can fill; external_id stays out: an external_id is only ever claimed, not inherited. */
+/**
+ * Fields a merge can fill. The external_id too: it is the identity upstream systems know the
+ * person by, and its reservation passes from the source to the target with it (`completeMerge`).
+ */
 const FILLABLE: readonly StandardAttributeName[] = STANDARD_ATTRIBUTE_NAMES.filter(
   (name) =>
-    name !== 'external_id' &&
     name !== 'last_seen_at' &&
     name !== 'unsubscribed_from_emails' &&
     name !== 'has_hard_bounced' &&

@@ -160,7 +160,16 @@ export type ContactBlocked = ContactEventOf<'ContactBlocked', { readonly blocked
  */
 export type ContactMergedInto = ContactEventOf<
   'ContactMergedInto',
-  { readonly into: string; readonly sourceRole: MergeSourceRole; readonly mergedAt: UnixSeconds }
+  {
+    readonly into: string;
+    readonly sourceRole: MergeSourceRole;
+    readonly mergedAt: UnixSeconds;
+    /**
+     * The contact's external_id stays with it: the log-in that caused the merge gave `into` one
+     * of its own. Absent, it fills `into`'s when `into` has none (see `LeadMergeAbsorbed`).
+     */
+    readonly keepsExternalId?: true;
+  }
 >;
 
 /**
@@ -176,7 +185,8 @@ export type ContactMergeReverted = ContactEventOf<
 
 /**
  * Target side of a merge: this user absorbed the contact `from`. `copied` holds the fields the
- * source filled in (the target's own values win); the merge is added to `merge_history`.
+ * source filled in (the target's own values win); the merge is added to `merge_history`. Its
+ * external_id is among them since merges pass it on: absorptions recorded before never copied it.
  */
 export type LeadMergeAbsorbed = ContactEventOf<
   'LeadMergeAbsorbed',

@@ -171,6 +171,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         into: event.data.into,
         mergedAt: event.data.mergedAt,
         closedAs: contact,
+        ...(event.data.keepsExternalId ? { keepsExternalId: true } : {}),
       };
     }
     case 'LeadMergeAbsorbed': {

@@ -86,6 +86,25 @@ describe('merge, source side (MergeInto)', () => {
       .thenThrows(ContactNotFound, { contactId: ids.contactId, field: undefined });
   });
 
+  it('leaves the external_id with the lead when the log-in causing the merge gives the user its own', () => {
+    const lead = [leadCreated({ external_id: 'lead-ext', name: 'Lea' })];
+    const kept: ContactEvent = {
+      type: 'ContactMergedInto',
+      data: { ...ids, into: target, sourceRole: 'lead', mergedAt: now, keepsExternalId: true },
+    };
+    given(lead)
+      .when({ type: 'MergeInto', data: { ...ids, into: target, keepExternalId: true }, now })
+      .then([kept]);
+    // What the user absorbs lacks it; the closed lead itself still has it.
+    expect(mergeSourceOf(fold([...lead, kept]))?.attributes).toMatchObject({
+      external_id: null,
+      name: 'Lea',
+    });
+    expect(mergeSourceOf(fold([...lead, mergedInto(target)]))?.attributes.external_id).toBe(
+      'lead-ext',
+    );
+  });
+
   it('refuses every later command on the closed source, naming the target', () => {
     given([leadCreated(), mergedInto(target)])
       .when({ type: 'TrackEvent', data: { ...ids, name: 'x', createdAt: T0 }, now })
@@ -224,6 +243,40 @@ describe('merge, target side (AbsorbMergedLead)', () => {
           },
         },
       ]);
+  });
+
+  it("fills a user's missing external_id with the lead's: the identity upstream systems know the person by", () => {
+    const bareUser = userCreated({ email: 'ada@example.com' });
+    const lead = source({
+      attributes: { ...EMPTY_STANDARD_ATTRIBUTES, external_id: 'lead-ext' },
+      custom_attributes: {},
+      last_replied_at: null,
+    });
+    const absorbed: ContactEvent = {
+      type: 'LeadMergeAbsorbed',
+      data: {
+        ...ids,
+        from: 'lead-1',
+        sourceRole: 'lead',
+        mergedAt: T0 + 7,
+        copied: { external_id: 'lead-ext' },
+      },
+    };
+    given([bareUser])
+      .when({ type: 'AbsorbMergedLead', data: { ...ids, source: lead, mergedAt: T0 + 7 }, now })
+      .then([absorbed]);
+    expect(fold([bareUser, absorbed])).toMatchObject({ external_id: 'lead-ext' });
+  });
+
+  it('folds an absorption recorded before external_ids passed as it was: the user has none', () => {
+    const recordedBefore: ContactEvent = {
+      type: 'LeadMergeAbsorbed',
+      data: { ...ids, from: 'lead-1', sourceRole: 'lead', mergedAt: T0 + 7, copied: { name: 'L' } },
+    };
+    expect(fold([userCreated({ email: 'ada@example.com' }), recordedBefore])).toMatchObject({
+      external_id: null,
+      name: 'L',
+    });
   });
 
   it('copies nothing from a source that has nothing the target lacks, and still records the merge', () => {

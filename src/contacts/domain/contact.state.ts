@@ -90,6 +90,8 @@ export interface MergedContact {
   readonly into: string;
   readonly mergedAt: UnixSeconds;
   readonly closedAs: LiveContact;
+  /** Its external_id stays with it rather than pass to `into` (see `ContactMergedInto`). */
+  readonly keepsExternalId?: true;
 }
 
 /** Deleted: only the ids remain, no PII. */
@@ -198,7 +200,11 @@ const standardAttributesOf = (contact: LiveContact): StandardAttributes => ({
  * was when it was closed; `undefined` for anything that cannot be a merge source.
  */
 export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
-  if (state.status === 'merged') return mergeSourceOf(state.closedAs);
+  if (state.status === 'merged') {
+    const closedAs = mergeSourceOf(state.closedAs);
+    if (!state.keepsExternalId || closedAs === undefined) return closedAs;
+    return { ...closedAs, attributes: { ...closedAs.attributes, external_id: null } };
+  }
   if (state.status !== 'visitor' && state.status !== 'lead') return undefined;
   return {
     contactId: state.id,

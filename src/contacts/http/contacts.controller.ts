@@ -65,7 +65,7 @@ import { MergeContactsCommand } from '../commands/merge-contacts/merge-contacts.
 import { MergeRefusedTargetDeleted } from '../commands/merge-contacts/merge-refused';
 import { UpdateContactCommand } from '../commands/update-contact/update-contact.command';
 import { CUSTOM_ATTRIBUTES_POLICY, type CustomAttributesPolicy } from '../custom-attributes-policy';
-import { ContactNotFound, InvalidMerge } from '../domain/contact.errors';
+import { InvalidMerge } from '../domain/contact.errors';
 import type { LiveContact } from '../domain/contact.state';
 import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../infrastructure/read-store/read-store';
@@ -278,8 +278,7 @@ export class ContactsController {
     @IncludeMergeHistory() includeMergeHistory: boolean,
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, CONTACT_READ_MODELS);
-    const row = await this.contacts.findUserByExternalId(workspaceId, externalId);
-    if (!row) throw new ContactNotFound(externalId, 'external_id');
+    const row = await this.contacts.getUserByExternalIdOrThrow(workspaceId, externalId);
     return toContactResponse(row, version, { includeMergeHistory });
   }
 

@@ -5,7 +5,9 @@ import { handleCommand } from '../../shared/event-sourcing/handle-command';
 import type { EventStore } from '../../shared/event-store/event-store.port';
 import { contactStreamId, identityStreamId } from '../../shared/stream-names';
 import { contactDecider } from '../domain/contact.decider';
+import type { ContactCommand } from '../domain/contact.commands';
 import { ContactAlreadyExists } from '../domain/contact.errors';
+import { mergeSourceOf, type MergeSource } from '../domain/contact.state';
 import { IdentityReservations } from './identity-reservations';
 
 describe('IdentityReservations', () => {
@@ -49,6 +51,92 @@ describe('IdentityReservations', () => {
       { metadata: { workspaceId: 'w', occurredAt: clock.now() } },
     );
   };
+
+  describe("a merged lead's claim", () => {
+    const now = () => Math.floor(clock.now() / 1000);
+    const run = (contactId: string, command: ContactCommand) =>
+      handleCommand(store, contactStreamId('w', contactId), contactDecider, command, {
+        metadata: { workspaceId: 'w', occurredAt: clock.now() },
+      });
+
+    /** The lead holding `claim`, closed for `user` (whose external_id is `own`), not absorbed. */
+    const closedForUser = async (user: string, own?: string) => {
+      (await reservations.claimAll('w', 'lead', [claim])).settle();
+      await run('lead', {
+        type: 'CreateContact',
+        data: { contactId: 'lead', workspaceId: 'w', role: 'lead', attributes: { ...claimed } },
+        now: now(),
+      });
+      await run(user, {
+        type: 'CreateContact',
+        data: {
+          contactId: user,
+          workspaceId: 'w',
+          attributes: own ? { external_id: own } : { email: 'u@x.test' },
+        },
+        now: now(),
+      });
+      const { state } = await run('lead', {
+        type: 'MergeInto',
+        data: { contactId: 'lead', workspaceId: 'w', into: user },
+        now: now(),
+      });
+      return mergeSourceOf(state)!;
+    };
+    const claimed = { external_id: claim.value };
+    const absorb = (user: string, source: MergeSource) =>
+      run(user, {
+        type: 'AbsorbMergedLead',
+        data: { contactId: user, workspaceId: 'w', source },
+        now: now(),
+      });
+
+    it("is no one else's to take while its user has not absorbed it yet", async () => {
+      await closedForUser('user');
+      await expect(reservations.claimAll('w', 'other', [claim])).rejects.toBeInstanceOf(
+        ContactAlreadyExists,
+      );
+      expect(await reservations.holderOf('w', claim)).toBe('lead');
+    });
+
+    it('passes to the user that absorbed its external_id, and to no one else', async () => {
+      await absorb('user', await closedForUser('user'));
+      await expect(reservations.claimAll('w', 'other', [claim])).rejects.toMatchObject({
+        contactId: 'user',
+      });
+      (await reservations.claimAll('w', 'user', [claim])).settle();
+      expect(await reservations.holderOf('w', claim)).toBe('user');
+    });
+
+    it('is free once a user with an external_id of its own absorbed the lead', async () => {
+      await absorb('user', await closedForUser('user', 'own-ext'));
+      (await reservations.claimAll('w', 'other', [claim])).settle();
+      expect(await reservations.holderOf('w', claim)).toBe('other');
+    });
+
+    it('stays with the lead when its user was deleted before absorbing it: the merge is undone', async () => {
+      await closedForUser('user');
+      await run('user', {
+        type: 'DeleteContact',
+        data: { contactId: 'user', workspaceId: 'w' },
+        now: now(),
+      });
+      await expect(reservations.claimAll('w', 'other', [claim])).rejects.toBeInstanceOf(
+        ContactAlreadyExists,
+      );
+    });
+
+    it('is free once the user that absorbed it is deleted', async () => {
+      await absorb('user', await closedForUser('user'));
+      await run('user', {
+        type: 'DeleteContact',
+        data: { contactId: 'user', workspaceId: 'w' },
+        now: now(),
+      });
+      (await reservations.claimAll('w', 'other', [claim])).settle();
+      expect(await reservations.holderOf('w', claim)).toBe('other');
+    });
+  });
 
   it("a live contact's claim whose update has not landed yet is never taken over, however old", async () => {
     await liveContact('updating', 'ext-0');

@@ -16,6 +16,12 @@ import {
 } from '../../shared/stream-names';
 import { contactDecider } from '../domain/contact.decider';
 import { ContactAlreadyExists } from '../domain/contact.errors';
+import {
+  isLive,
+  refusesMergeOf,
+  type ContactState,
+  type MergedContact,
+} from '../domain/contact.state';
 import { loadState } from '../../shared/event-sourcing/handle-command';
 
 /**
@@ -185,15 +191,22 @@ export class IdentityReservations {
       const holder =
         last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
       if (holder === contactId) return false;
-      if (holder !== undefined && !(await this.isDangling(workspaceId, holder, claim, last!))) {
-        throw new ContactAlreadyExists(holder, claim.kind);
+      const holding =
+        holder !== undefined
+          ? await this.holdingContact(workspaceId, holder, claim, last!)
+          : undefined;
+      if (holding !== undefined && holding !== contactId) {
+        throw new ContactAlreadyExists(holding, claim.kind);
       }
       const events: IdentityEvent[] = [
         ...(holder !== undefined
           ? [
               {
                 type: 'IdentityReleased' as const,
-                data: { contactId: holder, reason: 'dangling_claim' },
+                data: {
+                  contactId: holder,
+                  reason: holding === contactId ? 'merged' : 'dangling_claim',
+                },
               },
             ]
           : []),
@@ -240,32 +253,49 @@ export class IdentityReservations {
   }
 
   /**
-   * The holder does not carry the value (never got it, changed it, was merged or deleted), and the
-   * write that claimed it can no longer give it the value.
+   * Who the value the reservation names for `holder` belongs to: `holder`, or the user it was
+   * merged into (see `holdingThroughMerge`); undefined when the claim dangles: its contact does not
+   * carry the value (never got it, changed it, was deleted) and the write that claimed it can no
+   * longer give it the value.
    */
-  private async isDangling(
+  private async holdingContact(
     workspaceId: string,
     holder: string,
     claim: IdentityClaim,
     reserved: RecordedEvent,
-  ): Promise<boolean> {
-    const { state } = await loadState(
-      this.store,
-      contactStreamId(workspaceId, holder),
-      contactDecider,
-    );
-    if (state.status === 'merged' || state.status === 'deleted') return true;
-    const carries =
-      state.status !== 'none' &&
-      state[claim.kind] !== null &&
-      normalizeIdentity(claim.kind, state[claim.kind]!) ===
-        normalizeIdentity(claim.kind, claim.value) &&
-      (claim.kind === 'external_id' || state.status === 'user');
-    if (carries) return false;
+  ): Promise<string | undefined> {
+    const { state } = await this.stateOf(workspaceId, holder);
+    if (state.status === 'deleted') return undefined;
+    if (state.status === 'merged') return this.holdingThroughMerge(workspaceId, state, claim);
+    if (carries(state, claim)) return holder;
     if (reserved.metadata.claimant === this.inFlight.claimant)
-      return !this.inFlight.has(reserved.streamId, holder);
-    if (this.store.exclusiveToThisProcess) return true;
-    return this.clock.now() - reserved.recordedAt.getTime() > DANGLING_AFTER_MS;
+      return this.inFlight.has(reserved.streamId, holder) ? holder : undefined;
+    if (this.store.exclusiveToThisProcess) return undefined;
+    return this.clock.now() - reserved.recordedAt.getTime() > DANGLING_AFTER_MS
+      ? undefined
+      : holder;
+  }
+
+  /**
+   * A merged lead's value goes where its merge takes it. Until its user absorbs it the lead keeps
+   * it (the merge may still be undone, reopening the lead with it); once absorbed, it is the
+   * user's when the merge gave it the value (the merge workflow then moves the reservation to it),
+   * and nobody's when the user kept an external_id of its own or was deleted since.
+   */
+  private async holdingThroughMerge(
+    workspaceId: string,
+    merged: MergedContact,
+    claim: IdentityClaim,
+  ): Promise<string | undefined> {
+    const { state: user } = await this.stateOf(workspaceId, merged.into);
+    const absorbed =
+      isLive(user) && user.merge_history.some((item) => item.source_contact_id === merged.id);
+    if ((isLive(user) && !absorbed) || refusesMergeOf(user, merged.id)) return merged.id;
+    return absorbed && carries(user, claim) ? merged.into : undefined;
+  }
+
+  private stateOf(workspaceId: string, contactId: string) {
+    return loadState(this.store, contactStreamId(workspaceId, contactId), contactDecider);
   }
 
   private toNewEvent(workspaceId: string, event: IdentityEvent) {
@@ -276,6 +306,17 @@ export class IdentityReservations {
       metadata: { workspaceId, occurredAt: this.clock.now(), claimant: this.inFlight.claimant },
     };
   }
+}
+
+/** Whether the contact holds the value as its reservation means it (email among users only). */
+export function carries(state: ContactState, claim: IdentityClaim): boolean {
+  if (!isLive(state)) return false;
+  const value = state[claim.kind];
+  return (
+    value !== null &&
+    normalizeIdentity(claim.kind, value) === normalizeIdentity(claim.kind, claim.value) &&
+    (claim.kind === 'external_id' || state.status === 'user')
+  );
 }
 
 /** The identity values a contact with these fields must hold exclusively. */

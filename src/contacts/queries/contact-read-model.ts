@@ -172,12 +172,34 @@ export class ContactReadModel {
     throw new EmailOfSeveralLeads(rows.map((row) => row.id));
   }
 
-  async findUserByExternalId(
+  /**
+   * The user holding `externalId`. A value no contact holds that a lead merged into a live user
+   * had (one the user did not take) is refused as that lead's id is: with a link to the user.
+   */
+  async getUserByExternalIdOrThrow(
     workspaceId: string,
     externalId: string,
-  ): Promise<ContactsTable | undefined> {
+  ): Promise<ContactsTable> {
     const row = await this.findByExternalId(workspaceId, externalId);
-    return row?.role === 'user' ? row : undefined;
+    if (row?.role === 'user') return row;
+    if (row === undefined) {
+      // Claimed again and merged again, it names the one of those leads written to last.
+      const merged = await this.db
+        .selectFrom('contacts')
+        .select(['id', 'merged_into'])
+        .where('workspace_id', '=', workspaceId)
+        .where('external_id', '=', externalId)
+        .where('status', '=', 'merged')
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      const into = merged?.merged_into
+        ? await this.findRow(workspaceId, merged.merged_into)
+        : undefined;
+      if (merged !== undefined && into?.status === 'live')
+        throw new ContactMerged(merged.id, into.id, 'external_id');
+    }
+    throw new ContactNotFound(externalId, 'external_id');
   }
 
   /** The lead or user holding `externalId` (unique in the workspace, whatever the role). */

@@ -123,6 +123,7 @@ export async function completeMerge(
         eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
       },
     );
+    await takeOverExternalId(store, clock, source, outcome.state);
     if (outcome.position === undefined) {
       // Absorbed already, by a concurrent run (the process manager races the HTTP call): the
       // target's last event is at or past that absorption, so a caller waiting for it reads it.
@@ -141,6 +142,27 @@ export async function completeMerge(
   } finally {
     pending?.settle();
   }
+}
+
+/**
+ * The source's external_id, once the target took it in the absorption, is the target's: its
+ * reservation moves from the source to the target. Until then the source's reservation keeps
+ * anyone else from it (`IdentityReservations`), so that moving it after the absorption leaves no
+ * gap; a run cut short before it leaves it to the next completion of the merge (the process
+ * manager's, or a retry's), which finds the absorption recorded and moves it then.
+ */
+async function takeOverExternalId(
+  store: EventStore,
+  clock: Clock,
+  source: MergedContact,
+  target: ContactState,
+): Promise<void> {
+  const externalId = source.closedAs.external_id;
+  if (!isLive(target) || externalId === null || target.external_id !== externalId) return;
+  const claim = { kind: 'external_id' as const, value: externalId };
+  (
+    await new IdentityReservations(store, clock).claimAll(target.workspace_id, target.id, [claim])
+  ).settle();
 }
 
 /**

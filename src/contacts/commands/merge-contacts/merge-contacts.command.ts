@@ -14,6 +14,11 @@ export interface MergeOptions {
    * one that became a lead or was merged since is refused not found (see `MergeInto`).
    */
   readonly fromVisitorOnly?: boolean;
+  /**
+   * The log-in that causes the merge gives the user an external_id of its own: `from`'s stays
+   * with it instead of filling the user's (see `MergeInto`).
+   */
+  readonly keepExternalId?: boolean;
 }
 
 /** Merge the lead (or visitor) `from` into the user `into`. */

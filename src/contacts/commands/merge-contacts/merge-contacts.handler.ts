@@ -54,7 +54,13 @@ export class MergeContactsHandler implements ICommandHandler<
     workspaceId,
     from,
     into,
-    options: { duplicatesOnly = false, mergedAt, cause, fromVisitorOnly = false },
+    options: {
+      duplicatesOnly = false,
+      mergedAt,
+      cause,
+      fromVisitorOnly = false,
+      keepExternalId = false,
+    },
   }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself', 'target');
     const [source, target] = await Promise.all([
@@ -98,6 +104,7 @@ export class MergeContactsHandler implements ICommandHandler<
           workspaceId,
           into,
           ...(fromVisitorOnly ? { visitorsOnly: true } : {}),
+          ...(keepExternalId ? { keepExternalId: true } : {}),
         },
         now: at,
       },
