@@ -536,6 +536,59 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(withBody.status).toBe(400);
   });
 
+  it('keeps a blocked lead blocked as the user it is merged into, by a log-in or the merge route, from the merge on', async () => {
+    const visitorId = 'sdk-visitor-blocked-then-merged';
+    const lead = await seeVisitor(visitorId);
+    const item = (id: string, fields: Record<string, unknown>) => ({
+      id,
+      occurred_at: Math.floor(Date.now() / 1000),
+      visitor_id: visitorId,
+      ...fields,
+    });
+    const ingest = async (...events: unknown[]) => {
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        json: { events },
+      });
+      return ((await response.json()) as { results: Array<Record<string, unknown>> }).results;
+    };
+    const conversationFrom = (from: { type: string; id: string }, created_at?: number) =>
+      service.request('/conversations', {
+        method: 'POST',
+        json: { from, body: 'Buy now!!!', ...(created_at !== undefined ? { created_at } : {}) },
+      });
+    await ingest(item('blocked-merged-first', { type: 'conversation.started' }));
+    await client.contacts.blockContact({ contact_id: lead });
+    const user = await client.contacts.create({ external_id: 'u-blk' });
+    const [loggedIn] = await ingest(
+      item('blocked-merged-login', { type: 'contact.logged_in', external_id: 'u-blk' }),
+    );
+    expect(loggedIn).toMatchObject({ status: 'accepted', contact_id: user.id });
+
+    const [again] = await ingest(item('blocked-merged-again', { type: 'conversation.started' }));
+    expect(again).toMatchObject({ status: 'rejected', errors: [{ code: 'contact_blocked' }] });
+    for (const from of [
+      { type: 'lead', id: lead },
+      { type: 'user', id: user.id },
+    ]) {
+      const refused = await conversationFrom(from);
+      const { errors } = (await refused.json()) as { errors: Array<Record<string, string>> };
+      expect({ from, status: refused.status, error: errors[0] }).toEqual({
+        from,
+        status: 422,
+        error: expect.objectContaining({ code: 'contact_blocked', field: 'from.id' }) as unknown,
+      });
+    }
+    // By event time, as any block: what the user said before the merge, reported late, stands.
+    expect((await conversationFrom({ type: 'user', id: user.id }, now - 600)).status).toBe(200);
+
+    const apiLead = await client.contacts.create({ role: 'lead', email: 'blocked@example.com' });
+    await client.contacts.blockContact({ contact_id: apiLead.id });
+    const apiUser = await client.contacts.create({ external_id: 'u-blk-2' });
+    await client.contacts.mergeLeadInUser({ from: apiLead.id, into: apiUser.id });
+    expect((await conversationFrom({ type: 'user', id: apiUser.id })).status).toBe(422);
+  });
+
   it('names the field that named a contact merged away between every lookup and write of the request: 410 from 2.16, 404 before', async () => {
     const locator = service.app.get(ContactLocator, { strict: false });
     const user = await client.contacts.create({ external_id: 'sdk-merged-meanwhile' });

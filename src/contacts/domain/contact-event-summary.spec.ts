@@ -64,6 +64,13 @@ describe('summaryOf', () => {
       'Merged into u-1, keeping its external_id',
     ],
     [
+      {
+        type: 'LeadMergeAbsorbed',
+        data: { ...ids, from: 'l-1', sourceRole: 'lead', mergedAt: 1, copied: {}, blockedAt: 1 },
+      },
+      'Absorbed the lead l-1; blocked, as the lead was',
+    ],
+    [
       { type: 'DataEventTracked', data: { ...ids, name: 'paid', createdAt: 1, metadata: {} } },
       'Tracked "paid"',
     ],

@@ -54,7 +54,9 @@ export function summaryOf(event: ContactEvent): string {
     case 'ContactMergeReverted':
       return `Merge into ${event.data.into} undone: ${event.data.into} was deleted before absorbing it`;
     case 'LeadMergeAbsorbed':
-      return `Absorbed the ${event.data.sourceRole} ${event.data.from}${withFields(event.data.copied)}`;
+      return `Absorbed the ${event.data.sourceRole} ${event.data.from}${withFields(event.data.copied)}${
+        event.data.blockedAt !== undefined ? `; blocked, as the ${event.data.sourceRole} was` : ''
+      }`;
     case 'ContactDeleted':
       return 'Deleted';
     case 'DataEventTracked':

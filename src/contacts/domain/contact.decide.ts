@@ -620,6 +620,8 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
     );
   }
   const { copied, fieldWrittenAt } = mergedFields(state, source);
+  const mergedAt = command.data.mergedAt ?? command.now;
+  const blockedAt = carriedBlock(state, source, mergedAt);
   const absorbed: LeadMergeAbsorbed = {
     type: 'LeadMergeAbsorbed',
     data: {
@@ -627,13 +629,29 @@ export const absorbMergedLead = (command: AbsorbMergedLead, state: ContactState)
       workspaceId,
       from: source.contactId,
       sourceRole: source.role,
-      mergedAt: command.data.mergedAt ?? command.now,
+      mergedAt,
       copied,
       ...(source.dataEventKeys.length > 0 ? { dataEventKeys: source.dataEventKeys } : {}),
       ...(Object.keys(fieldWrittenAt).length > 0 ? { fieldWrittenAt } : {}),
+      ...(blockedAt !== undefined ? { blockedAt } : {}),
     },
   };
   return [absorbed];
+};
+
+/**
+ * A block is on the person, whichever record they were on: a blocked source's carries over to
+ * its target from the merge on (from the block, when a merge dated in the past came before it).
+ * A target blocked by then already stays blocked from its own, earlier, time.
+ */
+const carriedBlock = (
+  target: LiveContact,
+  source: MergeSource,
+  mergedAt: UnixSeconds,
+): UnixSeconds | undefined => {
+  if (source.blockedAt === null) return undefined;
+  const from = Math.max(source.blockedAt, mergedAt);
+  return target.blockedAt !== null && target.blockedAt <= from ? undefined : from;
 };
 
 /** Same email (case aside) or same phone number (spacing and punctuation aside). */

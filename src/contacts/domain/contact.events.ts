@@ -206,6 +206,12 @@ export type LeadMergeAbsorbed = ContactEventOf<
      * before carry only the context fields' times, or none.
      */
     readonly fieldWrittenAt?: FieldWrittenAt;
+    /**
+     * The source was blocked: the target is blocked from this time on (the merge, or the block
+     * when a merge dated in the past came before it), unless it was blocked earlier. Absent when
+     * the source was not blocked, and from absorptions recorded before, which left it unblocked.
+     */
+    readonly blockedAt?: UnixSeconds;
   }
 >;
 

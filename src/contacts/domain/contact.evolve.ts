@@ -23,6 +23,9 @@ import {
 const later = (a: UnixSeconds | null, b: UnixSeconds | null): UnixSeconds | null =>
   a === null ? b : b === null ? a : Math.max(a, b);
 
+const earlier = (a: UnixSeconds | null, b: UnixSeconds | null): UnixSeconds | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+
 /** Event time may arrive out of order; `updated_at` only moves forwards. */
 const touched = (contact: LiveContact, at: UnixSeconds): LiveContact => ({
   ...contact,
@@ -187,6 +190,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
           fieldWrittenAt: event.data.fieldWrittenAt
             ? { ...contact.fieldWrittenAt, ...event.data.fieldWrittenAt }
             : contact.fieldWrittenAt,
+          blockedAt: earlier(contact.blockedAt, event.data.blockedAt ?? null),
           merge_history: [
             ...contact.merge_history,
             {

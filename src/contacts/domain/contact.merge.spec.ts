@@ -1,6 +1,6 @@
 import { EMPTY_STANDARD_ATTRIBUTES } from './contact.attributes';
 import { contactDecider } from './contact.decider';
-import { ContactMerged, ContactNotFound, InvalidMerge } from './contact.errors';
+import { ContactIsBlocked, ContactMerged, ContactNotFound, InvalidMerge } from './contact.errors';
 import type { ContactEvent } from './contact.events';
 import { mergeSourceOf, refusesMergeOf, type MergeSource } from './contact.state';
 import {
@@ -135,6 +135,7 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     last_replied_at: T0 + 80,
     last_contacted_at: null,
     dataEventKeys: [],
+    blockedAt: null,
     ...overrides,
   });
 
@@ -346,6 +347,90 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     given([user, absorbed])
       .when(track('other-event'))
       .then([expect.objectContaining({ type: 'DataEventTracked' }) as never]);
+  });
+
+  describe('a blocked source', () => {
+    const blockedAt = (absorbed: readonly ContactEvent[]) =>
+      absorbed[0]?.type === 'LeadMergeAbsorbed' ? absorbed[0].data.blockedAt : 'no absorption';
+    const absorb = (
+      history: readonly ContactEvent[],
+      sourceBlockedAt: number,
+      mergedAt: number,
+    ): ContactEvent[] => [
+      ...contactDecider.decide(
+        {
+          type: 'AbsorbMergedLead',
+          data: { ...ids, mergedAt, source: source({ blockedAt: sourceBlockedAt }) },
+          now,
+        },
+        fold(history),
+      ),
+    ];
+    const conversation = (history: readonly ContactEvent[], occurredAt: number) =>
+      given(history).when({ type: 'StartConversation', data: { ...ids, occurredAt }, now });
+
+    it('blocks the user from the merge on: what the user said before it, reported late, stands', () => {
+      const absorbed = absorb([user], T0 + 5, T0 + 20);
+      expect(blockedAt(absorbed)).toBe(T0 + 20);
+      conversation([user, ...absorbed], T0 + 20).thenThrows(ContactIsBlocked, {
+        contactId: ids.contactId,
+      });
+      conversation([user, ...absorbed], T0 + 19).then([
+        expect.objectContaining({ type: 'ConversationStarted' }) as never,
+      ]);
+      given([user, ...absorbed])
+        .when({ type: 'ReplyToOutbound', data: ids, now })
+        .thenThrows(ContactIsBlocked);
+    });
+
+    it("blocks the user from the source's block when a merge dated in the past came before it", () => {
+      const absorbed = absorb([user], T0 + 30, T0 + 20);
+      expect(blockedAt(absorbed)).toBe(T0 + 30);
+      conversation([user, ...absorbed], T0 + 25).then([
+        expect.objectContaining({ type: 'ConversationStarted' }) as never,
+      ]);
+    });
+
+    it('leaves a user blocked earlier blocked from its own time', () => {
+      const userBlocked: ContactEvent = {
+        type: 'ContactBlocked',
+        data: { ...ids, blockedAt: T0 + 2 },
+      };
+      const absorbed = absorb([user, userBlocked], T0 + 5, T0 + 20);
+      expect(blockedAt(absorbed)).toBeUndefined();
+      conversation([user, userBlocked, ...absorbed], T0 + 2).thenThrows(ContactIsBlocked);
+    });
+
+    it('moves the block of a user blocked after a merge dated in the past back to the merge', () => {
+      const userBlocked: ContactEvent = {
+        type: 'ContactBlocked',
+        data: { ...ids, blockedAt: T0 + 40 },
+      };
+      const absorbed = absorb([user, userBlocked], T0 + 5, T0 + 20);
+      expect(blockedAt(absorbed)).toBe(T0 + 20);
+      conversation([user, userBlocked, ...absorbed], T0 + 30).thenThrows(ContactIsBlocked);
+    });
+
+    it('is offered as blocked by the lead closed for the merge', () => {
+      const lead = [
+        leadCreated(),
+        { type: 'ContactBlocked', data: { ...ids, blockedAt: T0 + 3 } },
+      ] as const;
+      expect(mergeSourceOf(fold([...lead, mergedInto(target)]))).toMatchObject({
+        blockedAt: T0 + 3,
+      });
+    });
+
+    it('records no block for a source not blocked, as absorptions recorded before have none', () => {
+      const absorbed = contactDecider.decide(
+        { type: 'AbsorbMergedLead', data: { ...ids, mergedAt: T0 + 20, source: source() }, now },
+        fold([user]),
+      );
+      expect(blockedAt(absorbed)).toBeUndefined();
+      conversation([user, ...absorbed], T0 + 50).then([
+        expect.objectContaining({ type: 'ConversationStarted' }) as never,
+      ]);
+    });
   });
 
   it('refuses a lead as target', () => {

@@ -76,6 +76,8 @@ export interface MergeSource {
   readonly dataEventKeys: readonly string[];
   /** When its fields were last written (absent from sources recorded before). */
   readonly fieldWrittenAt?: FieldWrittenAt;
+  /** When it was blocked (see `LiveContact.blockedAt`): its target is blocked too, from the merge on. */
+  readonly blockedAt: UnixSeconds | null;
 }
 
 /**
@@ -216,5 +218,6 @@ export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
     last_contacted_at: state.last_contacted_at,
     dataEventKeys: state.dataEventKeys.toArray(),
     fieldWrittenAt: state.fieldWrittenAt,
+    blockedAt: state.blockedAt,
   };
 };
