@@ -3,6 +3,7 @@ import { type ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common
 import { intercomValidationPipe } from '../../shared/http/validation.pipe';
 import { acceptsPlainly, plainAcceptanceOf } from '../../shared/http/plain-body-acceptance';
 import {
+  attributeChangesOf,
   CreateContactDto,
   ListContactsQueryDto,
   MergeContactsDto,
@@ -59,7 +60,9 @@ describe('contact bodies: the plain path agrees with class-validator', () => {
     'https://example.com/a b.png',
     'http://',
     '42',
+    '0123',
     '9'.repeat(16),
+    `${'0'.repeat(20)}42`,
     Number.MAX_SAFE_INTEGER + 1,
     253_402_300_799,
     253_402_300_800,
@@ -141,5 +144,32 @@ describe('contact bodies: the plain path agrees with class-validator', () => {
 
   it('a DTO with class-transformer settings is never taken plainly', () => {
     expect(plainAcceptanceOf(ListContactsQueryDto)).toBeUndefined();
+  });
+});
+
+describe('an owner_id written', () => {
+  const pipe = intercomValidationPipe();
+  const written = async (owner_id: unknown) =>
+    attributeChangesOf(
+      (await pipe.transform(
+        { owner_id },
+        { type: 'body', metatype: UpdateContactDto, data: undefined },
+      )) as UpdateContactDto,
+    ).owner_id;
+
+  it('is kept as its digits without leading zeros, so one admin has one spelling', async () => {
+    expect(await written('0123')).toBe('123');
+    expect(await written(123)).toBe('123');
+    expect(await written('000')).toBe('0');
+    expect(await written(0)).toBe('0');
+    expect(await written(null)).toBeNull();
+  });
+
+  it('may have at most 15 digits but leading zeros', async () => {
+    expect(await written(`${'0'.repeat(20)}${'9'.repeat(15)}`)).toBe('9'.repeat(15));
+    await expect(written('1'.repeat(16))).rejects.toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ field: 'owner_id' })],
+    });
   });
 });

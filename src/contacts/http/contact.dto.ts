@@ -12,6 +12,7 @@ import {
 } from 'class-validator';
 import { PlainRule } from '../../shared/http/plain-body-acceptance';
 import {
+  canonicalOwnerId,
   isEmailAddress,
   isImageUrl,
   isOwnerId,
@@ -171,7 +172,9 @@ export function attributeChangesOf(dto: ContactFieldsDto): AttributeChanges {
   return Object.fromEntries(
     Object.entries({
       ...standard,
-      ...(owner_id !== undefined ? { owner_id: owner_id === null ? null : String(owner_id) } : {}),
+      ...(owner_id !== undefined
+        ? { owner_id: owner_id === null ? null : canonicalOwnerId(owner_id) }
+        : {}),
       ...(custom_attributes !== undefined
         ? { custom_attributes: custom_attributes as CustomAttributes }
         : {}),
