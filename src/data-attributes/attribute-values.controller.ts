@@ -23,7 +23,7 @@ export class AttributeValuesController {
   @Get(':id/values')
   @ApiOperation({
     summary:
-      'Value distribution of a data attribute over leads and users: top values by count (ties in the byte order of the values as JSON text: "10" before "9")',
+      'Value distribution of a data attribute over leads and users: top values by count (ties of an integer, float or date attribute by value: 9 before 10; of any other, in the byte order of the values as JSON text: "10" before "9")',
   })
   @ApiOkResponse({ type: AttributeValueListResponse })
   values(

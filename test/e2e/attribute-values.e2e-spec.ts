@@ -1,4 +1,11 @@
-import { ADMIN_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { describeOnReadStores } from '../support/read-store-targets';
+import {
+  ADMIN_TOKEN,
+  GLOBEX_TOKEN,
+  startTestApp,
+  startTestAppOnPostgres,
+  type TestApp,
+} from '../support/test-app';
 
 interface ValueList {
   readonly type: string;
@@ -210,5 +217,98 @@ describe('attribute values API (e2e)', () => {
       [7, 2],
       [12, 1],
     ]);
+  });
+});
+
+/** The order of values held by as many contacts, on either read store. */
+describeOnReadStores('attribute values API: ties in order (e2e)', (dialect) => {
+  let service: TestApp;
+  beforeAll(async () => {
+    service = dialect === 'postgres' ? await startTestAppOnPostgres() : await startTestApp();
+  });
+  afterAll(() => service.close());
+
+  const json = async <T>(response: Response): Promise<T> => {
+    const body = (await response.json()) as T;
+    expect({ status: response.status, body }).toMatchObject({ status: 200 });
+    return body;
+  };
+
+  /** Every value of the attribute, one page of one value at a time, through the cursors. */
+  async function valuesByPages(attribute: string | number): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    let query = '?per_page=1';
+    for (;;) {
+      const page = await json<ValueList>(
+        await service.request(`/data_attributes/${attribute}/values${query}`),
+      );
+      seen.push(...page.data.map((item) => [item.value, item.count]));
+      if (!page.pages.next) return seen;
+      query = `?per_page=1&starting_after=${page.pages.next.starting_after}`;
+    }
+  }
+
+  it('orders the numbers of integer, float and date attributes held by as many contacts by value, page after page', async () => {
+    const ids: Record<string, number> = {};
+    for (const [name, data_type] of [
+      ['seats', 'integer'],
+      ['ratio', 'float'],
+      ['renews_at', 'date'],
+    ] as const) {
+      ids[name] = (
+        await json<{ id: number }>(
+          await service.request('/data_attributes', {
+            method: 'POST',
+            json: { model: 'contact', name, data_type },
+          }),
+        )
+      ).id;
+    }
+    const held = [
+      { seats: 2147483648, ratio: 1e308, renews_at: 86_400, owner_id: 10 },
+      { seats: 3, ratio: -1.5e-300, renews_at: 999, owner_id: 9 },
+      { seats: 0, ratio: 1, renews_at: 1_000_000, owner_id: 100 },
+      { seats: -2147483648, ratio: 1, renews_at: 999, owner_id: 9 },
+    ];
+    for (const { owner_id, ...custom_attributes } of held) {
+      await json(
+        await service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'lead', owner_id, custom_attributes },
+        }),
+      );
+    }
+    expect(await valuesByPages(ids.seats!)).toEqual([
+      [-2147483648, 1],
+      [0, 1],
+      [3, 1],
+      [2147483648, 1],
+    ]);
+    expect(await valuesByPages(ids.ratio!)).toEqual([
+      [1, 2],
+      [-1.5e-300, 1],
+      [1e308, 1],
+    ]);
+    expect(await valuesByPages(ids.renews_at!)).toEqual([
+      [999, 2],
+      [86_400, 1],
+      [1_000_000, 1],
+    ]);
+    expect(await valuesByPages('owner_id')).toEqual([
+      [9, 2],
+      [10, 1],
+      [100, 1],
+    ]);
+  });
+
+  it('orders the texts of other attributes held by as many contacts bytewise', async () => {
+    for (const name of ['b', 'B', 'a', '10', '9', 'é']) {
+      await json(
+        await service.request('/contacts', { method: 'POST', json: { role: 'lead', name } }),
+      );
+    }
+    expect(await valuesByPages('name')).toEqual(
+      ['10', '9', 'B', 'a', 'b', 'é'].map((name) => [name, 1]),
+    );
   });
 });

@@ -52,7 +52,7 @@ export class AttributeValueListAttribute {
   readonly full_name!: string;
 }
 
-/** The value distribution of one data attribute, most held values first (ties by the JSON text of the values). */
+/** The value distribution of one data attribute, most held values first (ties as `tieOrder` orders them). */
 export class AttributeValueListResponse {
   @ApiProperty({ enum: ['attribute_value.list'] })
   readonly type!: 'attribute_value.list';

@@ -7,6 +7,8 @@ import {
   decodeValue,
   STANDARD_VALUE_ATTRIBUTES,
 } from '../../../../projections/attribute-values/held-attribute-values';
+import { READ_STORE } from '../../../infrastructure/read-store/read-store.module';
+import type { ReadStore } from '../../../infrastructure/read-store/read-store';
 import { ReadYourWrites } from '../../../projection-runner/projection-runner.module';
 import { totalPagesOf } from '../../../shared/http/total-pages';
 import {
@@ -25,6 +27,7 @@ import {
   decodeAttributeValuesCursor,
   encodeAttributeValuesCursor,
 } from './attribute-values.cursor';
+import { tieOrder } from './attribute-value-order';
 import { AttributeValuesNotFound } from './attribute-values.errors';
 import { ListAttributeValuesQuery } from './list-attribute-values.query';
 
@@ -51,10 +54,11 @@ const asDataType = (value: string | number | boolean, dataType: DataType) =>
     : value;
 
 /**
- * Top values of a data attribute. Keyset pagination on (count descending, value): the cursor
- * carries the last row's count and value, never an offset. Counts move while a client pages, so
- * a value whose count changes between two pages may be seen twice or skipped; what a page shows
- * is always a consistent slice of the order at the time it was read.
+ * Top values of a data attribute. Keyset pagination on (count descending, then `tieOrder`, which
+ * puts numbers in order of value): the cursor carries the last row's count and value, never an
+ * offset. Counts move while a client pages, so a value whose count changes between two pages may
+ * be seen twice or skipped; what a page shows is always a consistent slice of the order at the
+ * time it was read.
  */
 @QueryHandler(ListAttributeValuesQuery)
 export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeValuesQuery> {
@@ -64,6 +68,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
     private readonly definitions: DataAttributeDefinitions,
     private readonly readYourWrites: ReadYourWrites,
     @Inject(PROJECTION_RUNNER) runner: ProjectionRunner,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
   ) {
     this.db = runner.queryDb<AttributeValuesReadModel>('contacts');
   }
@@ -80,6 +85,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
         : decodeAttributeValuesCursor(query.startingAfter, attribute.key);
     await this.readYourWrites.waitForMinPosition(query.minPosition, READ_MODELS);
 
+    const ties = tieOrder(this.readStore.dialect, attribute.dataType);
     let rows = this.db
       .selectFrom('contacts_attribute_values')
       .select(['value', 'count'])
@@ -89,16 +95,14 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
       rows = rows.where((eb) =>
         eb.or([
           eb('count', '<', cursor.count),
-          eb.and([eb('count', '=', cursor.count), eb('value', '>', cursor.value)]),
+          eb.and([eb('count', '=', cursor.count), ties.after(cursor.value)]),
         ]),
       );
     }
+    rows = rows.orderBy('count', 'desc');
+    for (const key of ties.keys) rows = rows.orderBy(key);
     const [found, totals] = await Promise.all([
-      rows
-        .orderBy('count', 'desc')
-        .orderBy('value', 'asc')
-        .limit(perPage + 1)
-        .execute(),
+      rows.limit(perPage + 1).execute(),
       this.db
         .selectFrom('contacts_attribute_values_totals')
         .select(['contact_count', 'value_count'])
