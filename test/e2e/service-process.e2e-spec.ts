@@ -15,6 +15,10 @@ import {
 } from '../support/postgres';
 import { freePort, spawnService, waitUntilReady } from '../support/service-process';
 
+// Every test here starts the service from its sources (ts-node), some twice: on a loaded machine a
+// start alone can take longer than jest's default.
+jest.setTimeout(90_000);
+
 describe('the service process (embedded default)', () => {
   let dataDir: string;
   beforeEach(() => {
