@@ -15,8 +15,9 @@ export interface MergeCompletionTables {
 /**
  * The merge process manager, run by the projection runner for its checkpoints, retries and
  * status: every `ContactMergedInto` on the log gets its target's absorption, so a merge that a
- * crash interrupted between its two appends completes. `completeMerge` is idempotent, which
- * covers at-least-once delivery and the race with the HTTP call that started the merge. A merge
+ * crash interrupted between its two appends completes. `completeMerge` appends nothing for a merge
+ * completed already, which covers at-least-once delivery, the race with the HTTP call that started
+ * the merge, and a rebuild or a fresh instance replaying every merge of the log. A merge
  * whose target was deleted before absorbing its source is refused, and the source reopened.
  */
 export function mergeCompletionProcess(deps: {

@@ -42,13 +42,14 @@ describe('projection operations over HTTP', () => {
     return after!;
   }
 
+  const create = async (body: object) =>
+    (
+      (await (await service.request('/contacts', { method: 'POST', json: body })).json()) as {
+        id: string;
+      }
+    ).id;
+
   it('rebuilds the merge process manager over a merge whose user was deleted since', async () => {
-    const create = async (body: object) =>
-      (
-        (await (await service.request('/contacts', { method: 'POST', json: body })).json()) as {
-          id: string;
-        }
-      ).id;
     const user = await create({ external_id: 'merged-then-deleted' });
     const lead = await create({ role: 'lead', name: 'Absorbed' });
     const merged = await service.request('/contacts/merge', {
@@ -70,6 +71,39 @@ describe('projection operations over HTTP', () => {
       lag_positions: '0',
     });
     expect((await service.request('/health/ready')).status).toBe(200);
+  });
+
+  it('rebuilds the merge process manager without appending: a replayed merge claims no email freed since', async () => {
+    const user = await create({ external_id: 'u-e2' });
+    const holder = await create({ email: 'shared-e2@x.test' });
+    const lead = await create({ role: 'lead', email: 'shared-e2@x.test' });
+    const merged = await service.request('/contacts/merge', {
+      method: 'POST',
+      json: { from: lead, into: user },
+    });
+    expect(merged.status).toBe(200);
+    expect(((await merged.json()) as { email: string | null }).email).toBeNull();
+    const changed = await service.request(`/contacts/${holder}`, {
+      method: 'PUT',
+      json: { email: 'other-e2@x.test' },
+    });
+    expect(changed.status).toBe(200);
+    const before = (await projections(service)).find((p) => p.name === 'merge_completion')!;
+
+    const started = await service.request('/admin/projections/merge_completion/rebuild', {
+      method: 'POST',
+      token: ADMIN_TOKEN,
+    });
+    expect(started.status).toBe(202);
+    const after = await rebuilt('merge_completion', before.build);
+
+    expect(after).toMatchObject({ state: 'live', rebuild: null });
+    expect(after.head_position).toBe(before.head_position);
+    const claimed = await service.request('/contacts', {
+      method: 'POST',
+      json: { email: 'shared-e2@x.test' },
+    });
+    expect(claimed.status).toBe(200);
   });
 
   it('reports every projection with its checkpoint and lag, and rebuilds one without downtime', async () => {

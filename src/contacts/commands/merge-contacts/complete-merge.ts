@@ -1,5 +1,9 @@
 import type { Clock } from '../../../shared/clock';
-import { handleCommand, loadState } from '../../../shared/event-sourcing/handle-command';
+import {
+  handleCommand,
+  loadState,
+  type PreparedAppend,
+} from '../../../shared/event-sourcing/handle-command';
 import {
   lastEventOf,
   type EventMetadata,
@@ -18,35 +22,35 @@ import {
   type MergedContact,
   type MergeSource,
 } from '../../domain/contact.state';
-import { IdentityReservations, type PendingClaims } from '../../identity/identity-reservations';
+import { IdentityReservations } from '../../identity/identity-reservations';
 import { uuidNamespace, uuidV5 } from '../../../shared/uuid-v5';
 
 /**
  * A lead's email is not reserved (emails are unique among users only); when it is about to fill
- * the user's blank email it must be claimed for the user first. If another user holds it, the
- * merge goes on without it: the target's email stays empty rather than duplicated. The claim is
- * pending until the absorption is appended.
+ * the user's blank email it must be claimed for the user first. The claim follows from the state
+ * the absorption is decided on, so a merge absorbed already (a rebuild or a fresh instance
+ * replaying it, a retry, the concurrent run that lost) claims nothing, whatever became of the
+ * email since. A refused claim (another user holds the email) propagates: the absorption is then
+ * decided again without the email (`completeMerge`).
  */
-async function withClaimableEmail(
+async function claimTheEmailItFills(
   store: EventStore,
   clock: Clock,
-  workspaceId: string,
-  targetId: string,
-  target: ContactState,
-  snapshot: MergeSource,
-): Promise<{ readonly snapshot: MergeSource; readonly pending?: PendingClaims }> {
-  const email = snapshot.attributes.email;
-  if (!email) return { snapshot };
-  if (target.status !== 'user' || target.email) return { snapshot };
-  try {
-    const pending = await new IdentityReservations(store, clock).claimAll(workspaceId, targetId, [
-      { kind: 'email', value: email },
-    ]);
-    return { snapshot, pending };
-  } catch (error) {
-    if (!(error instanceof ContactAlreadyExists)) throw error;
-    return { snapshot: { ...snapshot, attributes: { ...snapshot.attributes, email: null } } };
-  }
+  user: ContactState,
+  source: MergeSource,
+): Promise<PreparedAppend | undefined> {
+  const email = source.attributes.email;
+  if (!email || user.status !== 'user' || user.email) return undefined;
+  const pending = await new IdentityReservations(store, clock).claimAll(
+    user.workspace_id,
+    user.id,
+    [{ kind: 'email', value: email }],
+  );
+  // Not given back when the append fails: a concurrent completion of this merge may have taken
+  // the email on the strength of this claim (it is the user's, not this run's). If the user ends
+  // without the email, the claim dangles, and the next claim of the value repairs it.
+  const settle = () => Promise.resolve(pending.settle());
+  return { undo: settle, done: settle };
 }
 
 /** Namespace of the deterministic ids of merge absorption events. */
@@ -76,10 +80,11 @@ export type MergeCompletion =
 
 /**
  * The second step of a merge: the target absorbs the closed source. Safe to run any number of
- * times (by the HTTP call and by the process manager after a crash): the decider records nothing
- * once the target's merge history has the source, and the event id is derived from the source, so
- * even two concurrent runs write it once. A target deleted before absorbing the source never will:
- * the source is reopened (`ContactMergeReverted`), so a refused merge loses nothing.
+ * times (by the HTTP call, by the process manager after a crash, by a rebuild or a replay of the
+ * log): once the target's merge history has the source, the decider records nothing and no
+ * identity is claimed, so a completed merge appends nothing; the event id is derived from the
+ * source, so even two concurrent runs write it once. A target deleted before absorbing the source
+ * never will: the source is reopened (`ContactMergeReverted`), so a refused merge loses nothing.
  */
 export async function completeMerge(
   store: EventStore,
@@ -100,16 +105,9 @@ export async function completeMerge(
   const targetStream = contactStreamId(workspaceId, into);
   const { state: target } = await loadState(store, targetStream, contactDecider);
   if (target.status === 'deleted') return afterTargetDeleted(store, clock, source, target);
-  const { snapshot, pending } = await withClaimableEmail(
-    store,
-    clock,
-    workspaceId,
-    into,
-    target,
-    mergeSourceOf(source)!,
-  );
-  try {
-    const outcome = await handleCommand(
+  const metadata = await closingMetadata(store, source);
+  const absorb = (snapshot: MergeSource) =>
+    handleCommand(
       store,
       targetStream,
       contactDecider,
@@ -119,10 +117,18 @@ export async function completeMerge(
         now: Math.floor(clock.now() / 1000),
       },
       {
-        metadata: await closingMetadata(store, source),
+        metadata,
         eventId: () => uuidV5(`${workspaceId}/${sourceId}`, MERGE_NAMESPACE),
+        prepare: (decidedOn) => claimTheEmailItFills(store, clock, decidedOn, snapshot),
       },
     );
+  try {
+    const snapshot = mergeSourceOf(source)!;
+    const outcome = await absorb(snapshot).catch((error: unknown) => {
+      // Another user holds the lead's email: the target's stays empty rather than duplicated.
+      if (!(error instanceof ContactAlreadyExists)) throw error;
+      return absorb({ ...snapshot, attributes: { ...snapshot.attributes, email: null } });
+    });
     await takeOverExternalId(store, clock, source, outcome.state);
     if (outcome.position === undefined) {
       // Absorbed already, by a concurrent run (the process manager races the HTTP call): the
@@ -139,8 +145,6 @@ export async function completeMerge(
     const { state: now } = await loadState(store, targetStream, contactDecider);
     if (now.status !== 'deleted') throw error;
     return afterTargetDeleted(store, clock, source, now);
-  } finally {
-    pending?.settle();
   }
 }
 
