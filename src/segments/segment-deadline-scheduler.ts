@@ -22,7 +22,8 @@ const WAIT_MS = 5000;
  * deadline (no periodic scan); when it is due, a `SegmentClockTicked` is appended for each
  * workspace with a deadline due, and the membership projection applies it like any event. The
  * projection raises the alarm when it stores a deadline, before its batch commits, so a wake-up
- * first waits for the projection to reach the head of the log before reading deadlines.
+ * first waits for the projection to reach the head of the log before reading deadlines, and
+ * fires nothing until it has.
  */
 @Injectable()
 export class SegmentDeadlineScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,6 +34,11 @@ export class SegmentDeadlineScheduler implements OnApplicationBootstrap, BeforeA
   private wakeAgain = false;
   private stopped = false;
   private unlisten: (() => void) | undefined;
+  /**
+   * The head a wake-up found the membership projection behind: the next ones wait for it, not
+   * for a later head, which a log under steady writes could keep out of a wake-up's reach.
+   */
+  private catchingUpTo: bigint | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -86,7 +92,17 @@ export class SegmentDeadlineScheduler implements OnApplicationBootstrap, BeforeA
 
   private async fireDue(): Promise<void> {
     const names = [SEGMENT_MEMBERSHIP_PROJECTION];
-    await this.runner.waitFor(await this.store.headPosition(), WAIT_MS, names);
+    const head = this.catchingUpTo ?? (await this.store.headPosition());
+    if (!(await this.runner.waitFor(head, WAIT_MS, names))) {
+      // A read model still catching up (a fresh instance replaying a copied log, a restart after
+      // a long stop) holds deadlines that the log's own later events fire, at their event time: a
+      // tick now would put in the log what the log never had. The deadlines that fell due
+      // meanwhile, the service's downtime included, fire once it has caught up.
+      this.catchingUpTo = head;
+      this.armFor(Math.floor(this.clock.now() / 1000) + 1);
+      return;
+    }
+    this.catchingUpTo = undefined;
     const db = this.runner.queryDb<SegmentMembershipReadModel>(SEGMENT_MEMBERSHIP_PROJECTION);
     const nowMs = this.clock.now();
     const now = Math.floor(nowMs / 1000);
