@@ -1,3 +1,4 @@
+import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { eventually } from '../support/eventually';
 import { GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
@@ -606,6 +607,45 @@ describe('segments API (e2e)', () => {
           expect.objectContaining({ code: 'parameter_invalid', field: 'person_type' }),
         ]);
       }
+    }
+  });
+
+  it('refuses an update with a bad name whole: no new rule or person type, nothing stored', async () => {
+    const store = app.app.get<EventStore>(EVENT_STORE);
+    const member = await createContact({ role: 'user', name: 'whole-update' });
+    const segment = await createSegment({
+      name: 'Whole update',
+      person_type: 'user',
+      rule: { field: 'name', operator: '=', value: 'whole-update' },
+    });
+    const before = {
+      segment: await json<Segment>(await app.request(`/segments/${segment.id}`)),
+      members: (await members(segment.id)).data.map((c) => c.id),
+      history: (await history(segment.id)).data,
+      head: await store.headPosition(),
+    };
+    expect(before.members).toEqual([member.id]);
+    const anyoneNamed = { field: 'name', operator: 'exists' };
+    for (const body of [
+      { name: '', person_type: 'contact' },
+      { name: true, rule: anyoneNamed },
+      { name: '   ', person_type: 'all', rule: anyoneNamed },
+      { name: 'x'.repeat(10_000), person_type: 'contact', rule: anyoneNamed },
+    ]) {
+      const refused = await app.request(`/segments/${segment.id}`, { method: 'PUT', json: body });
+      expect({ body, status: refused.status, answer: await refused.json() }).toEqual({
+        body,
+        status: 400,
+        answer: expect.objectContaining({
+          errors: [expect.objectContaining({ code: 'parameter_invalid', field: 'name' })],
+        }),
+      });
+      expect({
+        segment: await json<Segment>(await app.request(`/segments/${segment.id}`)),
+        members: (await members(segment.id)).data.map((c) => c.id),
+        history: (await history(segment.id)).data,
+        head: await store.headPosition(),
+      }).toEqual(before);
     }
   });
 

@@ -37,6 +37,16 @@ export type ChangeSegmentRule = SegmentCommandOf<
   }
 >;
 
+/**
+ * A rename and a rule or person type change in one: each left out keeps the current one. Decided
+ * whole, so that a refusal of any part records none of them.
+ */
+export type UpdateSegment = SegmentCommandOf<
+  'UpdateSegment',
+  ChangeSegmentRule['data'] & { readonly name?: unknown }
+>;
+
 export type DeleteSegment = SegmentCommandOf<'DeleteSegment'>;
 
-export type SegmentCommand = CreateSegment | RenameSegment | ChangeSegmentRule | DeleteSegment;
+export type SegmentCommand =
+  CreateSegment | RenameSegment | ChangeSegmentRule | UpdateSegment | DeleteSegment;

@@ -243,6 +243,56 @@ describe('segment decider', () => {
     });
   });
 
+  describe('UpdateSegment', () => {
+    const update = (changes: Partial<{ name: unknown; personType: unknown; rule: unknown }>) => ({
+      type: 'UpdateSegment' as const,
+      data: { ...ids, ...changes, customAttributeType, timeZone: 'UTC' },
+      now: T0 + 60,
+    });
+
+    it('records the rule change, then the rename', () => {
+      given([created])
+        .when(update({ name: 'On a plan', personType: 'all', rule: onPlan }))
+        .then([
+          {
+            type: 'SegmentRuleChanged',
+            data: {
+              ...ids,
+              personType: 'all',
+              rule: onPlan,
+              attributeTypes: { plan: 'string', trial_ends: 'date' },
+              timeZone: 'UTC',
+              ruleVersion: 2,
+              changedAt: T0 + 60,
+            },
+          },
+          { type: 'SegmentRenamed', data: { ...ids, name: 'On a plan', renamedAt: T0 + 60 } },
+        ]);
+    });
+
+    it('refuses the whole update for a bad name, a bad rule or a bad person type', () => {
+      given([created])
+        .when(update({ name: '', personType: 'contact' }))
+        .thenThrows(InvalidSegmentName);
+      given([created])
+        .when(update({ name: true, rule: onPlan }))
+        .thenThrows(InvalidSegmentName);
+      given([created])
+        .when(update({ name: 'New', rule: { operator: 'XOR', value: [] } }))
+        .thenThrows(MalformedSearchRequest, { field: 'rule.operator' });
+      given([created])
+        .when(update({ name: 'New', personType: 'lead' }))
+        .thenThrows(InvalidPersonType);
+    });
+
+    it('records nothing when nothing changes; refuses an unknown segment', () => {
+      given([created])
+        .when(update({ name: 'Recent sign-ups', rule: recent }))
+        .thenNothing();
+      given([]).when(update({})).thenThrows(SegmentNotFound);
+    });
+  });
+
   describe('DeleteSegment', () => {
     const deleteIt = { type: 'DeleteSegment' as const, data: ids, now: T0 + 9 };
 

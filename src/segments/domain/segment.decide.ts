@@ -4,6 +4,7 @@ import type {
   DeleteSegment,
   RenameSegment,
   SegmentCommand,
+  UpdateSegment,
 } from './segment.commands';
 import {
   InvalidPersonType,
@@ -131,6 +132,24 @@ const changeSegmentRule = (command: ChangeSegmentRule, state: SegmentState): Seg
   ];
 };
 
+/** The rule change first, then the rename, each checked before either is recorded. */
+const updateSegment = (command: UpdateSegment, state: SegmentState): SegmentEvent[] => {
+  const { name, ...ruleChange } = command.data;
+  const { segmentId, workspaceId } = ruleChange;
+  const ruleChanged = changeSegmentRule(
+    { type: 'ChangeSegmentRule', data: ruleChange, now: command.now },
+    state,
+  );
+  const renamed =
+    name === undefined
+      ? []
+      : renameSegment(
+          { type: 'RenameSegment', data: { segmentId, workspaceId, name }, now: command.now },
+          state,
+        );
+  return [...ruleChanged, ...renamed];
+};
+
 const deleteSegment = (command: DeleteSegment, state: SegmentState): SegmentEvent[] => {
   requireActive(state, command.data.segmentId);
   return [{ type: 'SegmentDeleted', data: { ...command.data, deletedAt: command.now } }];
@@ -145,6 +164,8 @@ export const decide = (command: SegmentCommand, state: SegmentState): readonly S
       return renameSegment(command, state);
     case 'ChangeSegmentRule':
       return changeSegmentRule(command, state);
+    case 'UpdateSegment':
+      return updateSegment(command, state);
     case 'DeleteSegment':
       return deleteSegment(command, state);
     default: {
