@@ -1,3 +1,5 @@
+import { IdentityReservations } from '../../src/contacts/identity/identity-reservations';
+import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { contactWrites } from '../support/contact-writes';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -140,6 +142,140 @@ describe('identity values under concurrent writes to one contact', () => {
         expect(created.status).toBe(409);
         expect(result).toMatchObject({ status: 'accepted' });
       }
+    }
+  });
+});
+
+/**
+ * A write refused appends nothing: no claim of its identity made and given back, which a
+ * concurrent write of the same identity would meet as a conflict naming a contact that never
+ * exists.
+ */
+describe('identity values of refused writes', () => {
+  let service: TestApp;
+  let store: EventStore;
+  beforeAll(async () => {
+    service = await startTestApp();
+    store = service.app.get<EventStore>(EVENT_STORE);
+  });
+  afterAll(() => service.close());
+
+  const { unique, write } = contactWrites<Contact>(() => service);
+  const inTheFuture = Math.floor(Date.now() / 1000) + 3600;
+
+  it('a create, update, conversion or sign-up refused leaves the log as it was', async () => {
+    const taken = `${unique('taken')}@refused.test`;
+    const holder = (await write('/contacts', 'POST', { email: taken })).body;
+    const lead = (await write('/contacts', 'POST', { role: 'lead' })).body;
+    const user = (await write('/contacts', 'POST', { external_id: unique('user') })).body;
+    // Its email given with another external_id: a log-in the user refuses.
+    const named = (
+      await write('/contacts', 'POST', {
+        external_id: unique('named'),
+        email: `${unique('named')}@refused.test`,
+      })
+    ).body;
+    const visitorId = unique('v');
+    const now = Math.floor(Date.now() / 1000);
+    await write('/messenger/events', 'POST', {
+      events: [
+        { id: unique('seen'), type: 'visitor.seen', occurred_at: now, visitor_id: visitorId },
+      ],
+    });
+    const refusals: Array<[string, string, Record<string, unknown>, number, string]> = [
+      [
+        '/contacts',
+        'POST',
+        { external_id: unique('fut'), email: `${unique('fut')}@x.test`, last_seen_at: inTheFuture },
+        400,
+        'last_seen_at',
+      ],
+      ['/contacts', 'POST', { external_id: unique('fresh'), email: taken }, 409, holder.id],
+      [
+        `/contacts/${lead.id}`,
+        'PUT',
+        { role: 'user', external_id: unique('l'), email: taken },
+        409,
+        holder.id,
+      ],
+      [
+        `/contacts/${user.id}`,
+        'PUT',
+        { external_id: unique('u'), last_seen_at: inTheFuture },
+        400,
+        'last_seen_at',
+      ],
+      [`/contacts/${user.id}`, 'PUT', { external_id: unique('u'), email: taken }, 409, holder.id],
+      [
+        '/visitors/convert',
+        'POST',
+        {
+          type: 'user',
+          user: { user_id: unique('conv'), email: named.email },
+          visitor: { user_id: visitorId },
+        },
+        409,
+        named.id,
+      ],
+      [
+        '/messenger/events',
+        'POST',
+        {
+          events: [
+            {
+              id: unique('signup'),
+              type: 'contact.signed_up',
+              occurred_at: now,
+              visitor_id: visitorId,
+              external_id: unique('signup'),
+              email: named.email,
+            },
+          ],
+        },
+        200,
+        'rejected',
+      ],
+    ];
+    for (const [path, method, body, status, naming] of refusals) {
+      const head = await store.headPosition();
+      const answer = await write(path, method, body);
+      expect({ path, body, status: answer.status, head: await store.headPosition() }).toEqual({
+        path,
+        body,
+        status,
+        head,
+      });
+      expect(JSON.stringify(answer.body)).toContain(naming);
+    }
+  });
+
+  it('a create refused while a valid one of the same identity is made leaves it to the valid one', async () => {
+    const reservations = service.app.get(IdentityReservations);
+    const claimAll = reservations.claimAll.bind(reservations);
+    const identity = { external_id: unique('both'), email: `${unique('both')}@race.test` };
+    // The valid create is sent while the refused one holds what it claimed, if it claims at all.
+    let valid: Promise<{ status: number; body: Contact }> | undefined;
+    let refusedInFlight = true;
+    const spy = jest
+      .spyOn(reservations, 'claimAll')
+      .mockImplementation(async (workspaceId, contactId, claims) => {
+        const pending = await claimAll(workspaceId, contactId, claims);
+        if (refusedInFlight) {
+          refusedInFlight = false;
+          valid = write('/contacts', 'POST', identity);
+          await valid;
+        }
+        return pending;
+      });
+    try {
+      const refused = await write('/contacts', 'POST', { ...identity, last_seen_at: inTheFuture });
+      expect(refused.status).toBe(400);
+      refusedInFlight = false;
+      const created = await (valid ?? write('/contacts', 'POST', identity));
+      expect(created.status).toBe(200);
+      expect((await write(`/contacts/${created.body.id}`, 'GET')).status).toBe(200);
+    } finally {
+      spy.mockRestore();
     }
   });
 });

@@ -168,6 +168,29 @@ describe('IdentityReservations', () => {
     expect(await reservations.holderOf('w', claim)).toBe('ghost');
   });
 
+  it('a value held by another refuses the claims of a contact with none of them appended', async () => {
+    const email = { kind: 'email' as const, value: 'held@x.test' };
+    (await reservations.claimAll('w', 'holder', [email])).settle();
+    await handleCommand(
+      store,
+      contactStreamId('w', 'holder'),
+      contactDecider,
+      {
+        type: 'CreateContact',
+        data: { contactId: 'holder', workspaceId: 'w', attributes: { email: email.value } },
+        now: Math.floor(clock.now() / 1000),
+      },
+      { metadata: { workspaceId: 'w', occurredAt: clock.now() } },
+    );
+    const head = await store.headPosition();
+    await expect(reservations.claimAll('w', 'other', [claim, email])).rejects.toMatchObject({
+      contactId: 'holder',
+      field: 'email',
+    });
+    expect(await store.headPosition()).toBe(head);
+    expect(await reservations.holderOf('w', claim)).toBeUndefined();
+  });
+
   it("in a store other processes share, another's claim is taken over once older than the grace period", async () => {
     const shared: EventStore = Object.assign(Object.create(store) as EventStore, {
       exclusiveToThisProcess: false,

@@ -22,7 +22,7 @@ import {
   type ContactState,
   type MergedContact,
 } from '../domain/contact.state';
-import { loadState } from '../../shared/event-sourcing/handle-command';
+import { loadState, type PreparedAppend } from '../../shared/event-sourcing/handle-command';
 
 /**
  * Where other processes append too, a claim of theirs younger than this may belong to a write
@@ -131,6 +131,13 @@ export class IdentityReservations {
     };
     const made: IdentityClaim[] = [];
     try {
+      // Every value is checked before the first is claimed: one held by another contact refuses
+      // them all with nothing appended, where a claim made before its conflict surfaced would
+      // have to be given back (and be met meanwhile by a write of its value as a conflict). Only
+      // a value claimed by another between this check and its own claim still takes that path.
+      if (claims.length > 1) {
+        for (const claim of claims) await this.reservationOf(workspaceId, contactId, claim);
+      }
       for (const claim of claims) {
         if (await this.claim(workspaceId, contactId, claim)) made.push(claim);
       }
@@ -143,6 +150,30 @@ export class IdentityReservations {
       throw error;
     }
     return { settle };
+  }
+
+  /**
+   * `claimAll` as the `prepare` step of `contactId`'s append, run once its command is decided (a
+   * refused command claims nothing): a failed append gives the claims back, naming
+   * `failedReason`; a landed one settles them.
+   */
+  async claimForAppend(
+    workspaceId: string,
+    contactId: string,
+    claims: readonly IdentityClaim[],
+    failedReason: string,
+  ): Promise<PreparedAppend> {
+    const pending = await this.claimAll(workspaceId, contactId, claims);
+    return {
+      undo: async () => {
+        try {
+          await this.releaseAll(workspaceId, contactId, claims, failedReason);
+        } finally {
+          pending.settle();
+        }
+      },
+      done: () => Promise.resolve(pending.settle()),
+    };
   }
 
   /** Releases the values `contactId` holds; values held by someone else are left alone. */
@@ -187,17 +218,8 @@ export class IdentityReservations {
       if (!(error instanceof WrongExpectedRevision)) throw error;
     }
     for (let attempt = 1; ; attempt += 1) {
-      const last = await lastEventOf(this.store, streamId);
-      const holder =
-        last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
+      const { last, holder, holding } = await this.reservationOf(workspaceId, contactId, claim);
       if (holder === contactId) return false;
-      const holding =
-        holder !== undefined
-          ? await this.holdingContact(workspaceId, holder, claim, last!)
-          : undefined;
-      if (holding !== undefined && holding !== contactId) {
-        throw new ContactAlreadyExists(holding, claim.kind);
-      }
       const events: IdentityEvent[] = [
         ...(holder !== undefined
           ? [
@@ -226,6 +248,33 @@ export class IdentityReservations {
         throw error;
       }
     }
+  }
+
+  /**
+   * The reservation of `claim` as `contactId` would claim it: its last event, the contact it names
+   * and the one holding the value through it (see `holdingContact`). Refused when that is another
+   * contact.
+   */
+  private async reservationOf(
+    workspaceId: string,
+    contactId: string,
+    claim: IdentityClaim,
+  ): Promise<{
+    readonly last: RecordedEvent | undefined;
+    readonly holder: string | undefined;
+    readonly holding: string | undefined;
+  }> {
+    const last = await lastEventOf(
+      this.store,
+      identityStreamId(workspaceId, claim.kind, claim.value),
+    );
+    const holder = last?.type === 'IdentityReserved' ? (last.data.contactId as string) : undefined;
+    if (holder === undefined || holder === contactId) return { last, holder, holding: holder };
+    const holding = await this.holdingContact(workspaceId, holder, claim, last!);
+    if (holding !== undefined && holding !== contactId) {
+      throw new ContactAlreadyExists(holding, claim.kind);
+    }
+    return { last, holder, holding };
   }
 
   private async release(

@@ -12,7 +12,10 @@ import { IdentityReservations, identityClaimsOf } from '../../identity/identity-
 import type { ContactWriteResult } from '../contact-write-result';
 import { CreateContactCommand } from './create-contact.command';
 
-/** Validate custom attributes, claim the identity, then append: a failed append releases the claim. */
+/**
+ * Validate custom attributes, decide, claim the identity, then append: a refused create claims
+ * nothing, and a failed append releases the claims.
+ */
 @CommandHandler(CreateContactCommand)
 export class CreateContactHandler implements ICommandHandler<
   CreateContactCommand,
@@ -34,28 +37,24 @@ export class CreateContactHandler implements ICommandHandler<
       await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
     const contactId = newContactId(this.clock.now());
     const claims = identityClaimsOf({ role: role ?? 'user', ...attributes });
-    const pending = await this.reservations.claimAll(workspaceId, contactId, claims);
-    try {
-      const outcome = await this.writer.execute(
-        workspaceId,
-        contactId,
-        {
-          type: 'CreateContact',
-          data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
-          now: this.writer.nowSeconds(),
-        },
-        { newStream: true },
-      );
-      return {
-        contactId,
-        position: outcome.position,
-        ...(isLive(outcome.state) ? { contact: outcome.state } : {}),
-      };
-    } catch (error) {
-      await this.reservations.releaseAll(workspaceId, contactId, claims, 'create_failed');
-      throw error;
-    } finally {
-      pending.settle();
-    }
+    const outcome = await this.writer.execute(
+      workspaceId,
+      contactId,
+      {
+        type: 'CreateContact',
+        data: { contactId, workspaceId, ...(role ? { role } : {}), attributes },
+        now: this.writer.nowSeconds(),
+      },
+      {
+        newStream: true,
+        prepare: () =>
+          this.reservations.claimForAppend(workspaceId, contactId, claims, 'create_failed'),
+      },
+    );
+    return {
+      contactId,
+      position: outcome.position,
+      ...(isLive(outcome.state) ? { contact: outcome.state } : {}),
+    };
   }
 }

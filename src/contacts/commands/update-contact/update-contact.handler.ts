@@ -60,18 +60,17 @@ export class UpdateContactHandler implements ICommandHandler<
         prepare: async (decidedOn) => {
           if (!isLive(decidedOn)) return undefined;
           const { added, dropped } = identityChanges(decidedOn, role, attributes);
-          const pending = await this.reservations.claimAll(workspaceId, contactId, added);
+          const claimed = await this.reservations.claimForAppend(
+            workspaceId,
+            contactId,
+            added,
+            'update_failed',
+          );
           return {
-            undo: async () => {
-              try {
-                await this.reservations.releaseAll(workspaceId, contactId, added, 'update_failed');
-              } finally {
-                pending.settle();
-              }
-            },
-            done: () => {
-              pending.settle();
-              return this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed');
+            ...claimed,
+            done: async () => {
+              await claimed.done?.();
+              await this.reservations.releaseAll(workspaceId, contactId, dropped, 'changed');
             },
           };
         },
