@@ -10,7 +10,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsEmailAddress } from '../contacts/http/contact.dto';
+import { IsEmailAddress, IsNotBlank } from '../contacts/http/contact.dto';
 
 export class FindVisitorQueryDto {
   @ApiProperty({ description: "The visitor's anonymous user_id" })
@@ -52,7 +52,7 @@ export class ConvertTargetDto {
   @ApiPropertyOptional({ description: 'The external_id the contact has or gets' })
   @IsOptional()
   @IsString()
-  @MinLength(1)
+  @IsNotBlank()
   @MaxLength(255)
   user_id?: string;
 

@@ -205,6 +205,32 @@ describe('Visitors, conversations and data events through the official intercom-
       const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
       expect(errors[0]).toMatchObject({ code, field });
     }
+    // A user_id of spaces names nobody, as an external_id does on POST /contacts.
+    for (const type of ['user', 'lead'])
+      for (const blank of ['   ', '\t', '\u00a0']) {
+        const response = await service.request('/visitors/convert', {
+          method: 'POST',
+          json: { type, visitor: { user_id: 'sdk-visitor-8' }, user: { user_id: blank } },
+        });
+        expect({ type, blank, status: response.status, body: await response.json() }).toEqual({
+          type,
+          blank,
+          status: 400,
+          body: expect.objectContaining({
+            errors: [
+              {
+                code: 'parameter_invalid',
+                field: 'user.user_id',
+                message: 'user_id must not be blank',
+              },
+            ],
+          }),
+        });
+        const found = await service.request(
+          `/contacts/find_by_external_id/${encodeURIComponent(blank)}`,
+        );
+        expect(found.status).toBe(404);
+      }
     // A user named by id that is no user: the field is the request's, user.id.
     const lead = (await (
       await service.request('/contacts', {

@@ -31,12 +31,9 @@ const IsImageUrl = () =>
   PlainRule('isImageUrl', isImageUrl, '$property must be an absolute http or https URL');
 
 /** A string with more than spaces in it: an identity of spaces only names nothing. */
-const IsNotBlank = () =>
-  PlainRule(
-    'isNotBlank',
-    (value) => typeof value === 'string' && /\S/.test(value),
-    '$property must not be blank',
-  );
+const isNotBlank = (value: unknown): boolean => typeof value === 'string' && /\S/.test(value);
+
+export const IsNotBlank = () => PlainRule('isNotBlank', isNotBlank, '$property must not be blank');
 
 const IsOwnerId = () =>
   PlainRule(
