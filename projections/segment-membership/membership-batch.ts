@@ -587,17 +587,28 @@ export class MembershipBatch {
     }
   }
 
-  /** The member list of every contact whose memberships the batch changed. */
+  /**
+   * The member list of every contact whose memberships the batch changed; a contact in no segment
+   * has none (whatever batches it left its last segment in, as a rebuild's would).
+   */
   private async flushMemberLists(): Promise<void> {
     const rows: SegmentContactSegmentsTable[] = [];
+    const emptied = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {
       if (sameSet(contact.members, contact.initialMembers)) continue;
+      if (contact.members.size === 0) {
+        const ids = emptied.get(contact.workspaceId) ?? [];
+        ids.push(contact.contactId);
+        emptied.set(contact.workspaceId, ids);
+        continue;
+      }
       rows.push({
         workspace_id: contact.workspaceId,
         contact_id: contact.contactId,
         segment_ids: memberList(contact.members),
       });
     }
+    await this.deleteContactRows('segment_membership_contact_segments', emptied);
     await insertRows(
       this.db as Kysely<unknown>,
       this.tables('segment_membership_contact_segments'),
@@ -632,15 +643,7 @@ export class MembershipBatch {
       ids.push(contact.contactId);
       removed.set(contact.workspaceId, ids);
     }
-    for (const [workspaceId, ids] of removed) {
-      for (let index = 0; index < ids.length; index += 500) {
-        await this.db
-          .deleteFrom('segment_membership_deadlines')
-          .where('workspace_id', '=', workspaceId)
-          .where('contact_id', 'in', ids.slice(index, index + 500))
-          .execute();
-      }
-    }
+    await this.deleteContactRows('segment_membership_deadlines', removed);
     await insertRows(
       this.db as Kysely<unknown>,
       this.tables('segment_membership_deadlines'),
@@ -648,6 +651,22 @@ export class MembershipBatch {
       rows,
       upsertClause(['workspace_id', 'contact_id'], ['at']),
     );
+  }
+
+  /** The rows of the contacts `idsByWorkspace` names, 500 contacts a statement. */
+  private async deleteContactRows(
+    table: 'segment_membership_contact_segments' | 'segment_membership_deadlines',
+    idsByWorkspace: ReadonlyMap<string, readonly string[]>,
+  ): Promise<void> {
+    for (const [workspaceId, ids] of idsByWorkspace) {
+      for (let index = 0; index < ids.length; index += 500) {
+        await this.db
+          .deleteFrom(table)
+          .where('workspace_id', '=', workspaceId)
+          .where('contact_id', 'in', ids.slice(index, index + 500))
+          .execute();
+      }
+    }
   }
 
   /** Each segment's counts move by the entries and exits the batch recorded. */

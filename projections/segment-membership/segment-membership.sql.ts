@@ -321,7 +321,7 @@ interface BulkChange {
 
 /**
  * The members of the range the rule no longer selects (`selects`: whether it selects the
- * contact an id names) exit: recorded, and taken off their lists.
+ * contact an id names) exit: recorded, and taken off their lists (a list left empty goes).
  */
 async function recordExits(
   db: Db,
@@ -345,6 +345,13 @@ async function recordExits(
   // Qualified: `selects` reads a table with a `contact_id` of its own.
   const list = sql.ref<string>('segment_membership_contact_segments.segment_ids');
   const contactId = sql.ref<string>('segment_membership_contact_segments.contact_id');
+  await db
+    .deleteFrom('segment_membership_contact_segments')
+    .where('workspace_id', '=', change.workspaceId)
+    .where(change.range(contactId))
+    .where(list, '=', memberList([change.segmentId]))
+    .where(exiting(list, contactId))
+    .execute();
   await db
     .updateTable('segment_membership_contact_segments')
     .set({ segment_ids: sql<string>`replace(${list}, ${` ${change.segmentId} `}, ' ')` })

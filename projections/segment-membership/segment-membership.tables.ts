@@ -134,8 +134,8 @@ export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadMod
 
 /**
  * The segments each contact is a member of (`memberList`): a narrow row of its own, so a rule
- * change over a workspace rewrites these and not the contacts' rows. A contact that was never a
- * member has none.
+ * change over a workspace rewrites these and not the contacts' rows. A contact in no segment has
+ * none (it never entered one, or has left every one).
  */
 export interface SegmentContactSegmentsTable {
   workspace_id: string;

@@ -23,6 +23,7 @@ import {
 } from '../support/read-store-targets';
 import {
   actualMembers,
+  CONTACT_IDS,
   createSegments,
   erasedContacts,
   expectedMembers,
@@ -49,6 +50,16 @@ const normalised = (entry: SegmentHistoryEntry) => ({
   position: Number(entry.position),
   seq: Number(entry.seq),
 });
+
+/** The contacts whose member list is empty (a contact in no segment should have none). */
+async function emptyMemberLists(db: Kysely<SegmentMembershipReadModel>) {
+  const rows = await db
+    .selectFrom('segment_membership_contact_segments')
+    .select('contact_id')
+    .where('segment_ids', '=', ' ')
+    .execute();
+  return rows.map((row) => row.contact_id);
+}
 
 /** Every history entry, in a total order, with numbers normalised across dialects. */
 async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
@@ -136,6 +147,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
                 members: await expectedMembers(store, rules, now),
               });
               expect(await membersFromHistory(db)).toEqual(actual);
+              expect(await emptyMemberLists(db)).toEqual([]);
             }
             const counts = await db
               .selectFrom('segment_membership_segments')
@@ -195,6 +207,67 @@ describeOnReadStores('segment membership projection', (dialect) => {
         .execute();
       expect(Number(segment!.member_count)).toBe((await actualMembers(db)).length);
       expect(Number(segment!.history_count)).toBe((await historyEntriesOf(db)).length);
+    });
+  });
+
+  it('a contact in no segment has no member list, whichever way it left the last one', async () => {
+    const pro = {
+      personType: 'all' as const,
+      rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+    };
+    const create = (contact: number): Step => ({
+      kind: 'create',
+      contact,
+      role: 'user',
+      signedUpOffset: null,
+      trialOffset: null,
+      plan: 'pro',
+      email: true,
+    });
+    await withContacts([], async (store, clock) => {
+      const rules = await createSegments(store, clock, [pro]);
+      const [segmentId] = [...rules.keys()];
+      const lists = () =>
+        db
+          .selectFrom('segment_membership_contact_segments')
+          .select(['contact_id', 'segment_ids'])
+          .where('workspace_id', '=', WORKSPACE)
+          .orderBy('contact_id')
+          .execute();
+      await runStep(store, clock, rules, create(0));
+      await runStep(store, clock, rules, create(1));
+      let position = await projectNewEvents(store, 0n, 1);
+      // Contact 0 leaves by an event of its own.
+      await runStep(store, clock, rules, {
+        kind: 'update',
+        contact: 0,
+        signedUpOffset: null,
+        trialOffset: null,
+        plan: 'free',
+        toUser: false,
+      });
+      position = await projectNewEvents(store, position, 1);
+      expect(await lists()).toEqual([
+        { contact_id: CONTACT_IDS[1], segment_ids: ` ${segmentId} ` },
+      ]);
+      // Contact 1 leaves by a rule change (the workspace's bulk evaluation), contact 0 enters.
+      await runStep(store, clock, rules, {
+        kind: 'changeRule',
+        segment: 0,
+        spec: { ...pro, rule: { ...pro.rule, value: 'free' } },
+      });
+      position = await projectNewEvents(store, position, 1);
+      expect(await lists()).toEqual([
+        { contact_id: CONTACT_IDS[0], segment_ids: ` ${segmentId} ` },
+      ]);
+      // Contact 0 leaves with the segment.
+      await handleSegmentCommand(store, clock, WORKSPACE, segmentId!, (now) => ({
+        type: 'DeleteSegment',
+        data: { segmentId: segmentId!, workspaceId: WORKSPACE },
+        now,
+      }));
+      await projectNewEvents(store, position, 1);
+      expect(await lists()).toEqual([]);
     });
   });
 
