@@ -208,7 +208,7 @@ export async function evaluateSegmentInWorkspace(
       // The members of the range the rule no longer selects exit; the contacts it selects that
       // are not members enter.
       await recordExits(db, { ...change, range }, isMatch);
-      await recordEntries(db, { ...change, range }, evaluatedTable);
+      await recordEntries(db, dialect, { ...change, range }, evaluatedTable);
       // A contact's row holds its earliest deadline over all segments. The old rule's deadlines
       // are left in it: a row earlier than the truth only loads the contact early, which
       // re-derives its deadlines from the fold, fires none and writes the true earliest back.
@@ -363,9 +363,15 @@ async function recordExits(
 
 /**
  * The contacts of the range the rule selects (`matches = 1` in `evaluated`) that are not members
- * enter: recorded, and added to their lists (a list is created for a contact without one).
+ * enter: recorded, and added to their lists in id order (a list is created for a contact without
+ * one).
  */
-async function recordEntries(db: Db, change: BulkChange, evaluatedTable: string): Promise<void> {
+async function recordEntries(
+  db: Db,
+  dialect: SearchDialect,
+  change: BulkChange,
+  evaluatedTable: string,
+): Promise<void> {
   // The evaluation table is no read model table: typed as one with its `contact_id` column.
   const entering = db
     .selectFrom(`${evaluatedTable} as r` as 'segment_membership_contact_segments as r')
@@ -394,9 +400,40 @@ async function recordEntries(db: Db, change: BulkChange, evaluatedTable: string)
     .onConflict((conflict) =>
       conflict
         .columns(['workspace_id', 'contact_id'])
-        .doUpdateSet({ segment_ids: sql<string>`${list} || ${`${change.segmentId} `}` }),
+        .doUpdateSet({ segment_ids: withMember(list, change.segmentId, dialect) }),
     )
     .execute();
+}
+
+/**
+ * A `memberList` with `segmentId` added, in the order `memberList` sorts, so a list reads the same
+ * whichever path wrote it. An id after the list's last one (a new segment's, mostly: ids begin
+ * with their creation time) is appended; otherwise the ids are split into rows and joined again
+ * in order, which costs a few microseconds a row more. Byte order in both dialects: JavaScript's
+ * for hex ids.
+ */
+function withMember(
+  list: RawBuilder<string>,
+  segmentId: string,
+  dialect: SearchDialect,
+): RawBuilder<string> {
+  const width = segmentId.length;
+  // `' ' + last id + ' '` when the last id is as long as `segmentId` (the list ends with a space).
+  const tail =
+    dialect === 'postgres'
+      ? sql<string>`right(${list}, ${sql.lit(width + 2)})`
+      : sql<string>`substr(${list}, ${sql.lit(-(width + 2))})`;
+  const lastId = sql<string>`substr(${tail}, 2, ${sql.lit(width)})`;
+  const byteOrder = dialect === 'postgres' ? sql` COLLATE "C"` : sql``;
+  const ids = sql<string>`trim(${list} || ${segmentId})`;
+  const sorted =
+    dialect === 'postgres'
+      ? sql<string>`(SELECT ' ' || string_agg(id, ' ' ORDER BY id COLLATE "C") || ' '
+          FROM unnest(string_to_array(${ids}, ' ')) AS id)`
+      : sql<string>`(SELECT ' ' || group_concat(value, ' ' ORDER BY value) || ' '
+          FROM json_each('["' || replace(${ids}, ' ', '","') || '"]'))`;
+  return sql<string>`(CASE WHEN ${tail} LIKE ' %' AND ${lastId} NOT LIKE '% %'
+    AND ${lastId}${byteOrder} < ${segmentId} THEN ${list} || ${`${segmentId} `} ELSE ${sorted} END)`;
 }
 
 /** A changes row of a segment event's bulk change, for the contact `contactId` selects. */

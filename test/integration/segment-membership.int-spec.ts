@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { segmentMembershipProjection } from '../../projections/segment-membership/segment-membership.projection';
-import type {
-  SegmentHistoryEntry,
-  SegmentMembershipReadModel,
+import {
+  memberList,
+  parseMemberList,
+  type SegmentHistoryEntry,
+  type SegmentMembershipReadModel,
 } from '../../projections/segment-membership/segment-membership.tables';
 import {
   type HistoryCursor,
@@ -33,6 +35,7 @@ import {
   ruleSpec,
   runStep,
   type RuleSpec,
+  SEGMENT_IDS,
   step,
   type Step,
   T0,
@@ -59,6 +62,17 @@ async function emptyMemberLists(db: Kysely<SegmentMembershipReadModel>) {
     .where('segment_ids', '=', ' ')
     .execute();
   return rows.map((row) => row.contact_id);
+}
+
+/** The member lists not in id order (every path that writes one should sort it). */
+async function unsortedMemberLists(db: Kysely<SegmentMembershipReadModel>) {
+  const rows = await db
+    .selectFrom('segment_membership_contact_segments')
+    .select('segment_ids')
+    .execute();
+  return rows
+    .map((row) => row.segment_ids)
+    .filter((list) => memberList(parseMemberList(list)) !== list);
 }
 
 /** Every history entry, in a total order, with numbers normalised across dialects. */
@@ -148,6 +162,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
               });
               expect(await membersFromHistory(db)).toEqual(actual);
               expect(await emptyMemberLists(db)).toEqual([]);
+              expect(await unsortedMemberLists(db)).toEqual([]);
             }
             const counts = await db
               .selectFrom('segment_membership_segments')
@@ -268,6 +283,46 @@ describeOnReadStores('segment membership projection', (dialect) => {
       }));
       await projectNewEvents(store, position, 1);
       expect(await lists()).toEqual([]);
+    });
+  });
+
+  it("a rule change's entries keep each member list in id order", async () => {
+    const pro = {
+      personType: 'all' as const,
+      rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+    };
+    const creation: Step = {
+      kind: 'create',
+      contact: 0,
+      role: 'user',
+      signedUpOffset: null,
+      trialOffset: null,
+      plan: 'pro',
+      email: true,
+    };
+    await withContacts([creation], async (store, clock) => {
+      const rules = await createSegments(store, clock, [pro, pro]);
+      let position = await projectNewEvents(store, 0n, 1);
+      expect(await actualMembers(db)).toHaveLength(2);
+      // Each segment's rule drops the contact, then takes it back: it enters in bulk into a list
+      // that holds the other segment (ahead of it, then after it).
+      for (const segment of [0, 1]) {
+        for (const plan of ['free', 'pro']) {
+          await runStep(store, clock, rules, {
+            kind: 'changeRule',
+            segment,
+            spec: { ...pro, rule: { ...pro.rule, value: plan } },
+          });
+          position = await projectNewEvents(store, position, 1);
+        }
+        expect(await actualMembers(db)).toHaveLength(2);
+      }
+      const lists = await db
+        .selectFrom('segment_membership_contact_segments')
+        .select('segment_ids')
+        .where('workspace_id', '=', WORKSPACE)
+        .execute();
+      expect(lists).toEqual([{ segment_ids: ` ${SEGMENT_IDS[0]} ${SEGMENT_IDS[1]} ` }]);
     });
   });
 
