@@ -26,6 +26,7 @@ import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { inputsOf, SegmentsByInput, SegmentsByRequiredValue } from './segment-inputs';
+import { recordSpans } from './segment-membership.sql';
 import {
   changeList,
   historyPosition,
@@ -33,6 +34,7 @@ import {
   parseChangeList,
   parseMemberList,
   SEGMENT_CHANGES_COLUMNS,
+  spanBucket,
   type SegmentChangesTable,
   type SegmentContactSegmentsTable,
   type SegmentSpansTable,
@@ -75,8 +77,8 @@ interface WorkspaceEntry {
   readonly countDeltas: number[];
   /** By index: entries and exits this batch recorded. */
   readonly historyDeltas: number[];
-  /** By index: the positions of the first and last change this batch recorded. */
-  readonly spans: Array<{ first: string; last: string } | undefined>;
+  /** By segment and stretch of the log, the positions of the first and last change recorded. */
+  readonly spans: Map<string, SegmentSpansTable>;
   now: number;
   readonly initialNow: number | undefined;
   /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
@@ -108,6 +110,7 @@ export class MembershipBatch {
   private readonly changesAtPosition = new Map<string, PendingChanges>();
   private seqPosition: bigint | undefined;
   private seqPositionText = '';
+  private seqBucket = '';
   private seq = 0;
   private earliestWritten: number | undefined;
   /**
@@ -294,9 +297,7 @@ export class MembershipBatch {
       workspace.countDeltas[index]! += member ? 1 : -1;
       workspace.historyDeltas[index]! += 1;
       this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
-      const span = workspace.spans[index];
-      if (span) span.last = this.seqPositionText;
-      else workspace.spans[index] = { first: this.seqPositionText, last: this.seqPositionText };
+      this.widenSpan(workspace, segment.id);
     }
     // Only a segment with a relative filter has deadlines (`nextCheckAfter` is undefined for the
     // others, and none of theirs is ever stored).
@@ -315,6 +316,23 @@ export class MembershipBatch {
     }
   }
 
+  /** The segment's span of the stretch of the change just recorded now reaches its position. */
+  private widenSpan(workspace: WorkspaceEntry, segmentId: string): void {
+    const key = `${segmentId}\u0000${this.seqBucket}`;
+    const span = workspace.spans.get(key);
+    if (!span) {
+      workspace.spans.set(key, {
+        workspace_id: workspace.workspaceId,
+        segment_id: segmentId,
+        bucket: this.seqBucket,
+        first_position: this.seqPositionText,
+        last_position: this.seqPositionText,
+      });
+    } else if (this.seqPositionText > span.last_position) {
+      span.last_position = this.seqPositionText;
+    }
+  }
+
   private record(
     contact: ContactEntry,
     segment: SegmentRuleSnapshot,
@@ -326,6 +344,7 @@ export class MembershipBatch {
     if (this.seqPosition !== position) {
       this.seqPosition = position;
       this.seqPositionText = historyPosition(position);
+      this.seqBucket = spanBucket(position);
       this.seq = 0;
       this.changesAtPosition.clear();
     }
@@ -401,7 +420,7 @@ export class MembershipBatch {
       indexById: new Map(segments.map((segment, index) => [segment.id, index])),
       countDeltas: segments.map(() => 0),
       historyDeltas: segments.map(() => 0),
-      spans: segments.map(() => undefined),
+      spans: new Map(),
       now: initialNow ?? Number.MIN_SAFE_INTEGER,
       initialNow,
       storedNext: await this.storedNextAfter(workspaceId, undefined),
@@ -696,26 +715,9 @@ export class MembershipBatch {
 
   /** Where on the log each segment the batch changed has changes. */
   private async flushSpans(): Promise<void> {
-    const rows: SegmentSpansTable[] = [];
-    for (const workspace of this.workspaces.values()) {
-      workspace.spans.forEach((span, index) => {
-        if (!span) return;
-        rows.push({
-          workspace_id: workspace.workspaceId,
-          segment_id: workspace.segments[index]!.id,
-          first_position: span.first,
-          last_position: span.last,
-        });
-      });
-    }
-    // A segment event's run records its deadlines' span at the position its bulk change records.
-    await insertRows(
-      this.db as Kysely<unknown>,
-      this.tables('segment_membership_spans'),
-      ['workspace_id', 'segment_id', 'first_position', 'last_position'],
-      rows,
-      'ON CONFLICT DO NOTHING',
-    );
+    const spans: SegmentSpansTable[] = [];
+    for (const workspace of this.workspaces.values()) spans.push(...workspace.spans.values());
+    await recordSpans(this.db, spans);
   }
 }
 

@@ -49,8 +49,8 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    // 9: its contacts' rows keep field_written_at, as the contacts read model's do.
-    version: 10,
+    // 11: a span per segment and stretch of the log (`spanBucket`), whatever the batches were.
+    version: 11,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.

@@ -78,14 +78,23 @@ export async function createSegmentMembershipTables(
       .createTable('segment_membership_spans')
       .addColumn('workspace_id', 'text', (column) => column.notNull())
       .addColumn('segment_id', 'text', (column) => column.notNull())
+      .addColumn('bucket', 'text', (column) => column.notNull())
       .addColumn('first_position', 'text', (column) => column.notNull())
       .addColumn('last_position', 'text', (column) => column.notNull())
+      // A segment's spans in log order: how a history page reads them.
       .addPrimaryKeyConstraint(pk('segment_membership_spans'), [
         'workspace_id',
         'segment_id',
         'first_position',
       ]),
   ).execute();
+  // The row a change widens: one per segment and stretch.
+  await db.schema
+    .createIndex(`${tables('segment_membership_spans')}_bucket`)
+    .on('segment_membership_spans')
+    .columns(['workspace_id', 'segment_id', 'bucket'])
+    .unique()
+    .execute();
 
   await clustered(
     db.schema

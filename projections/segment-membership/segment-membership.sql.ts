@@ -20,7 +20,9 @@ import {
   memberList,
   memberToken,
   SEGMENT_CHANGES_COLUMNS,
+  spanBucket,
   type SegmentMembershipReadModel,
+  type SegmentSpansTable,
 } from './segment-membership.tables';
 import { dataEventsSql, lastDataEventSql } from './contact-data-events';
 import type { SearchNode } from '../../src/contacts/search/contact-search.query';
@@ -523,16 +525,38 @@ async function recordSpan(
   position: bigint,
 ): Promise<void> {
   const at = historyPosition(position);
-  await db
-    .insertInto('segment_membership_spans')
-    .values({
+  await recordSpans(db, [
+    {
       workspace_id: workspaceId,
       segment_id: segmentId,
+      bucket: spanBucket(position),
       first_position: at,
       last_position: at,
-    })
-    .onConflict((conflict) => conflict.doNothing())
-    .execute();
+    },
+  ]);
+}
+
+/**
+ * Widens each segment's span of a stretch to cover the given one (at most one row per segment and
+ * stretch), creating it if needed: the order and grouping of the calls does not change the rows.
+ */
+export async function recordSpans(db: Db, spans: readonly SegmentSpansTable[]): Promise<void> {
+  const stored = (column: 'first_position' | 'last_position') =>
+    sql.ref<string>(`segment_membership_spans.${column}`);
+  const given = (column: 'first_position' | 'last_position') =>
+    sql.ref<string>(`excluded.${column}`);
+  for (let index = 0; index < spans.length; index += 1_000) {
+    await db
+      .insertInto('segment_membership_spans')
+      .values(spans.slice(index, index + 1_000))
+      .onConflict((conflict) =>
+        conflict.columns(['workspace_id', 'segment_id', 'bucket']).doUpdateSet({
+          first_position: sql<string>`CASE WHEN ${given('first_position')} < ${stored('first_position')} THEN ${given('first_position')} ELSE ${stored('first_position')} END`,
+          last_position: sql<string>`CASE WHEN ${given('last_position')} > ${stored('last_position')} THEN ${given('last_position')} ELSE ${stored('last_position')} END`,
+        }),
+      )
+      .execute();
+  }
 }
 
 /**

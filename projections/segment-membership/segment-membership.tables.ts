@@ -66,14 +66,17 @@ export interface SegmentChangesTable {
 }
 
 /**
- * Where on the log a segment's changes are: per batch of the projection that changed the segment,
- * the first and last position of its changes (one position for a segment event's bulk change).
- * A segment's history pages read the changes rows of its spans only, so a segment that changes
- * rarely does not page through every change of its workspace.
+ * Where on the log a segment's changes are: per stretch of the log (`spanBucket`) in which the
+ * segment changed, the first and last position of its changes there. A segment's history pages
+ * read the changes rows of its spans only, so a segment that changes rarely does not page through
+ * every change of its workspace. Stretches are fixed on the log, so the rows are the same however
+ * the log was cut into batches (a rebuild's and the live ones).
  */
 export interface SegmentSpansTable {
   workspace_id: string;
   segment_id: string;
+  /** `spanBucket` of its positions: one row per segment and stretch. */
+  bucket: string;
   first_position: string;
   last_position: string;
 }
@@ -84,6 +87,32 @@ export interface SegmentSpansTable {
  * exceed PostgreSQL's bigint and SQLite's integer, which would refuse or round them.
  */
 export const historyPosition = (position: bigint): string => position.toString().padStart(39, '0');
+
+/**
+ * Bits of a position below its span's stretch. On the embedded store positions count events: a
+ * stretch of 1,024 events. On EventStoreDB they are `commit << 64 | prepare` (`esdb-mapping.ts`),
+ * `commit` a byte offset: a stretch of 1 MiB of log, about 1,024 events of
+ * `ESTIMATED_EVENT_BYTES`. So a history page scans, per span, the workspace's changes of at most
+ * about 1,024 events (plus a segment event's bulk change), and a segment that changes at every
+ * event keeps a span row per 1,024 events.
+ */
+const EMBEDDED_STRETCH_BITS = 10n;
+const ESDB_STRETCH_BITS = 64n + 20n;
+/** Embedded positions stay far below it; EventStoreDB's are above it past its first record. */
+const PACKED_POSITIONS = 1n << 64n;
+
+/**
+ * The stretch of the log a position lies in, as the `historyPosition` of its first position: a
+ * pure function of the position, so spans do not depend on how the log was cut into batches.
+ * Stretches are contiguous and in log order (EventStoreDB's first one starts at 2^64).
+ */
+export const spanBucket = (position: bigint): string => {
+  if (position < PACKED_POSITIONS) {
+    return historyPosition((position >> EMBEDDED_STRETCH_BITS) << EMBEDDED_STRETCH_BITS);
+  }
+  const start = (position >> ESDB_STRETCH_BITS) << ESDB_STRETCH_BITS;
+  return historyPosition(start < PACKED_POSITIONS ? PACKED_POSITIONS : start);
+};
 
 /**
  * Per contact, the next instant one of its memberships may flip by time alone (the earliest over

@@ -4,6 +4,8 @@ import { segmentMembershipProjection } from '../../projections/segment-membershi
 import {
   memberList,
   parseMemberList,
+  SEGMENT_MEMBERSHIP_TABLES,
+  spanBucket,
   type SegmentHistoryEntry,
   type SegmentMembershipReadModel,
 } from '../../projections/segment-membership/segment-membership.tables';
@@ -113,6 +115,25 @@ describeOnReadStores('segment membership projection', (dialect) => {
         );
     }
     return events[events.length - 1]?.position ?? from;
+  };
+
+  /** Every row of the projection's tables as text, sorted: equal contents compare equal. */
+  const tableContents = async (): Promise<Record<string, string[]>> => {
+    const contents: Record<string, string[]> = {};
+    for (const table of SEGMENT_MEMBERSHIP_TABLES) {
+      const rows = await db.selectFrom(table).selectAll().execute();
+      contents[table] = rows
+        .map((row) =>
+          JSON.stringify(
+            Object.entries(row).map(([column, value]) => [
+              column,
+              value === null || typeof value !== 'object' ? String(value) : JSON.stringify(value),
+            ]),
+          ),
+        )
+        .sort();
+    }
+    return contents;
   };
 
   /** `test` over a fresh log holding `creations` (an empty segment set), with the tables reset. */
@@ -391,6 +412,80 @@ describeOnReadStores('segment membership projection', (dialect) => {
       { numRuns: dialect === 'postgres' ? 10 : 25 },
     );
   }, 120_000);
+
+  it("builds the same tables whatever batches the log is cut into, on either store's positions", async () => {
+    // The embedded store's positions as they are (a few stretches of the spans, `spanBucket`, at
+    // most), and spread so that every few events start a new stretch, as they are and as
+    // EventStoreDB packs its byte offsets (`commit << 64 | prepare`, esdb-mapping.ts).
+    const positionings: Record<string, (position: bigint) => bigint> = {
+      embedded: (position) => position,
+      embeddedSpread: (position) => position * 331n,
+      eventStoreDbSpread: (position) => ((position * 339_001n) << 64n) | (position * 339_001n),
+    };
+    const applyInBatches = async (events: readonly RecordedEvent[], sizes: readonly number[]) => {
+      await resetTables();
+      let index = 0;
+      for (let cut = 0; index < events.length; cut += 1) {
+        const size = sizes[cut % sizes.length]!;
+        const batch = events.slice(index, index + size);
+        await db.transaction().execute((tx) => projection.apply(batch, tx, (name) => name));
+        index += size;
+      }
+      return tableContents();
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(ruleSpec, { minLength: 2, maxLength: 2 }),
+        initialContacts,
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 10 }),
+        async (specs, creations, later, cuts) => {
+          const store = SqliteEventStore.open({ file: ':memory:' });
+          const clock = new ManualClock(T0 * 1000);
+          try {
+            // Segments created over existing contacts, changed, and one deleted: the bulk paths.
+            for (const creation of creations) await runStep(store, clock, new Map(), creation);
+            const rules = await createSegments(store, clock, specs);
+            for (const current of later) await runStep(store, clock, rules, current);
+            await handleSegmentCommand(store, clock, WORKSPACE, SEGMENT_IDS[0]!, (now) => ({
+              type: 'DeleteSegment',
+              data: { segmentId: SEGMENT_IDS[0]!, workspaceId: WORKSPACE },
+              now,
+            }));
+            const logged: RecordedEvent[] = [];
+            for await (const event of store.readAll({
+              filter: { eventTypes: projection.eventTypes },
+            })) {
+              logged.push(event);
+            }
+            for (const [name, positionOf] of Object.entries(positionings)) {
+              const events = logged.map((event) => ({
+                ...event,
+                position: positionOf(event.position),
+              }));
+              if (name.endsWith('Spread')) {
+                expect(
+                  new Set(events.map((event) => spanBucket(event.position))).size,
+                ).toBeGreaterThan(2);
+              }
+              const oneByOne = await applyInBatches(events, [1]);
+              expect({ name, tables: await applyInBatches(events, [events.length]) }).toEqual({
+                name,
+                tables: oneByOne,
+              });
+              expect({ name, tables: await applyInBatches(events, cuts) }).toEqual({
+                name,
+                tables: oneByOne,
+              });
+            }
+          } finally {
+            await store.close();
+          }
+        },
+      ),
+      { numRuns: dialect === 'postgres' ? 8 : 25 },
+    );
+  }, 240_000);
 
   it('a rebuild from position 0 records the same history, row for row, time-based exits included', async () => {
     const own = await openTestReadStore(dialect);
