@@ -25,6 +25,26 @@ export function depthExceeds(value: unknown, limit: number): boolean {
 }
 
 /**
+ * The path of the member of `value` (`custom_attributes`, `[2]`) that nests past `limit` levels of
+ * `value`, or undefined when none does: a refusal names the field at fault, not a path 32 keys long.
+ */
+export function tooDeepMemberPath(value: unknown, limit: number): string | undefined {
+  if (typeof value !== 'object' || value === null || limit === 0) return undefined;
+  if (Array.isArray(value)) {
+    const index = value.findIndex((item) => depthExceeds(item, limit - 1));
+    return index === -1 ? undefined : `[${index}]`;
+  }
+  for (const key in value) {
+    if (
+      Object.hasOwn(value, key) &&
+      depthExceeds((value as Record<string, unknown>)[key], limit - 1)
+    )
+      return key;
+  }
+  return undefined;
+}
+
+/**
  * More members than any object of the API holds (custom attributes stop at 250 definitions).
  * Validation costs more than linear time in an object's members (a 1 MiB body of 60,000 keys held
  * the event loop for seconds), so a crowded object is refused before any validation sees it.

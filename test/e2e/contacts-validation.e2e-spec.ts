@@ -744,7 +744,7 @@ describe('Contacts API refusals change nothing', () => {
       }
     });
 
-    it('refuses a body nested deeper than any request of the API with 400, on every route', async () => {
+    it('refuses a body nested deeper than any request of the API with 400 naming the field that does, on every route', async () => {
       const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
       const before = await contactCount();
       for (const [method, path] of [
@@ -754,17 +754,31 @@ describe('Contacts API refusals change nothing', () => {
         ['PUT', `/contacts/${user.id}`],
         ['POST', '/data_attributes'],
       ] as const) {
-        await expectRefusal(
+        const refused = await expectRefusal(
           service.request(path, {
             method,
-            body: `{"name":${deep}}`,
+            body: `{"email":"deep@example.com","name":${deep}}`,
             headers: { 'content-type': 'application/json' },
           }),
           400,
           'parameter_invalid',
-          undefined,
+          'name',
         );
+        expect(refused.errors).toHaveLength(1);
+        expect(refused.errors[0]!.message).toMatch(/more than 32 levels deep/);
       }
+      // 33 levels: the body, custom_attributes and the 31 objects of x.
+      const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      await expectRefusal(
+        service.request('/contacts', {
+          method: 'POST',
+          body: `{"email":"deep@example.com","custom_attributes":{"x":${nested(31)}}}`,
+          headers: { 'content-type': 'application/json' },
+        }),
+        400,
+        'parameter_invalid',
+        'custom_attributes',
+      );
       expect(await contactCount()).toBe(before);
       expect(await current(user.id)).toEqual(snapshot);
     });

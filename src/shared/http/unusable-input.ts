@@ -9,8 +9,8 @@ import { codeFor, replyWithError } from './intercom-exception.filter';
 import {
   crowdedObjectMessage,
   crowdedObjectPath,
-  depthExceeds,
   MAX_BODY_DEPTH,
+  tooDeepMemberPath,
 } from '../json-limits';
 import type { ApiRouteConfig } from './route-config';
 
@@ -98,11 +98,13 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
     ?.checksItemsItself;
   // A batch's items are checked one by one by the route; its envelope here, as any body.
   const envelope = checksItemsItself ? withoutItems(request.body) : request.body;
-  if (depthExceeds(envelope, MAX_BODY_DEPTH)) {
+  const tooDeep = tooDeepMemberPath(envelope, MAX_BODY_DEPTH);
+  if (tooDeep !== undefined) {
     return HttpProblem.of(
       400,
       'parameter_invalid',
-      `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep`,
+      `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep, in ${tooDeep}`,
+      tooDeep,
     );
   }
   const crowdedObject = crowdedObjectPath(envelope);
@@ -134,10 +136,6 @@ function bodyProblem(request: FastifyRequest): HttpProblem | undefined {
   return undefined;
 }
 
-/**
- * Whether `value` nests objects or arrays more than `limit` levels deep. Recursive, but it stops
- * descending at `limit`, so no body can overflow the stack with it.
- */
 /** A batch's envelope: its items are checked one by one, depth included, by the route. */
 function withoutItems(body: unknown): unknown {
   const items = (body as { events?: unknown }).events;
