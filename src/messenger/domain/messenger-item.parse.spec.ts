@@ -60,7 +60,7 @@ describe('parseMessengerItem', () => {
 
   it('refuses ids and identities of spaces only, which name nothing', () => {
     const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
-    expect(fieldsOf({ ...seen, visitor_id: '   ' })).toContain('visitor_id');
+    expect(fieldsOf({ ...seen, visitor_id: '   ' })).toEqual(['visitor_id']);
     expect(fieldsOf({ ...seen, external_id: ' ' })).toEqual(['external_id']);
     expect(fieldsOf({ ...seen, id: '\t' })).toEqual(['id']);
   });
@@ -130,6 +130,38 @@ describe('parseMessengerItem', () => {
     expect(
       fieldsOf({ ...base, type: 'event.tracked', visitor_id: 'v', event_name: ' \t ' }),
     ).toEqual(['event_name']);
+  });
+
+  it('answers one problem for each fault, never a second one for the same field', () => {
+    const problemsOf = (raw: unknown) => {
+      const parsed = parse(raw);
+      return parsed.ok ? [] : parsed.problems.map(({ code, field }) => [code, field]);
+    };
+    const base = { id: 'k', occurred_at: now };
+    // A given identity that is blank is refused as such, not also as one left out.
+    expect(
+      problemsOf({ ...base, type: 'contact.signed_up', visitor_id: 'v', external_id: ' ' }),
+    ).toEqual([['parameter_invalid', 'external_id']]);
+    expect(problemsOf({ ...base, type: 'contact.logged_in', email: '' })).toEqual([
+      ['parameter_invalid', 'email'],
+    ]);
+    expect(problemsOf({ ...base, type: 'email.supplied', visitor_id: ' ', email: ' ' })).toEqual([
+      ['parameter_invalid', 'visitor_id'],
+      ['parameter_invalid', 'email'],
+    ]);
+    // A prototype key is refused as one, not also as an unknown field.
+    const seen = `"id": "k", "type": "visitor.seen", "occurred_at": ${now}, "visitor_id": "v"`;
+    for (const [extra, field] of [
+      ['"__proto__": 1', '__proto__'],
+      ['"context": {"__proto__": {}}', 'context.__proto__'],
+      ['"context": {"location": {"constructor": "x"}}', 'context.location.constructor'],
+      ['"attributes": {"toString": "x"}', 'attributes.toString'],
+    ] as const) {
+      const problems = problemsOf(JSON.parse(`{${seen}, ${extra}}`));
+      expect(problems).toEqual([['parameter_invalid', field]]);
+      const parsed = parse(JSON.parse(`{${seen}, ${extra}}`));
+      expect(parsed.ok ? '' : parsed.problems[0]!.message).toMatch(/is not accepted/);
+    }
   });
 
   it('refuses identity fields inside attributes and metadata nested deeper than one object', () => {

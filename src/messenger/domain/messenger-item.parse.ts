@@ -103,18 +103,26 @@ export function parseMessengerItem(
   if (crowdedObject !== undefined)
     return refusedWhole(crowdedObjectMessage(crowdedObject || item), crowdedObject || item);
   const problems: ItemProblem[] = [];
-  const invalid = (field: string, message: string) =>
-    problems.push({ code: 'parameter_invalid', message, field });
-  const missing = (field: string, message: string) =>
-    problems.push({ code: 'parameter_not_found', message, field });
+  // One problem per field, the first found: a field's fault is named once, not again by each
+  // later check it also fails (a prototype key is no unknown field besides).
+  const faulted = new Set<string>();
+  const report = (code: ItemProblem['code'], field: string, message: string) => {
+    if (faulted.has(field)) return;
+    faulted.add(field);
+    problems.push({ code, message, field });
+  };
+  const invalid = (field: string, message: string) => report('parameter_invalid', field, message);
+  const missing = (field: string, message: string) => report('parameter_not_found', field, message);
+  // Given, though perhaps refused: a field refused as sent is not also missing.
+  const given = (field: string) => raw[field] !== undefined && raw[field] !== null;
 
+  const prototypeKey = prototypeKeyPath(raw);
+  if (prototypeKey !== undefined) invalid(prototypeKey, prototypeKeyMessage(prototypeKey));
   for (const field of Object.keys(raw)) {
     if (!ITEM_FIELDS.has(field)) invalid(field, `Unknown field ${field}`);
   }
   const unstorable = unstorableTextPath(raw);
   if (unstorable !== undefined) invalid(unstorable, unstorableTextMessage(unstorable));
-  const prototypeKey = prototypeKeyPath(raw);
-  if (prototypeKey !== undefined) invalid(prototypeKey, prototypeKeyMessage(prototypeKey));
 
   const text = (field: string, max = MAX_STRING): string | undefined => {
     const value = raw[field];
@@ -162,28 +170,24 @@ export function parseMessengerItem(
 
   if (type !== undefined) {
     const identifying = IDENTIFYING_TYPES.has(type);
-    if (!visitorId && !contactId && !externalId && !email) {
+    if (!given('visitor_id') && !given('contact_id') && !given('external_id') && !given('email')) {
       missing('visitor_id', 'One of visitor_id, contact_id, external_id, email is required');
-    } else if (identifying && !externalId && !email) {
+    } else if (identifying && !given('external_id') && !given('email')) {
       missing('external_id', `${type} needs the identity given: external_id or email`);
     }
     if (type === 'email.supplied') {
-      if (!email) missing('email', 'email.supplied needs email');
-      if (!visitorId && !contactId && !externalId) {
+      if (!given('email')) missing('email', 'email.supplied needs email');
+      if (!given('visitor_id') && !given('contact_id') && !given('external_id')) {
         missing(
           'visitor_id',
           'email.supplied needs who supplied it: visitor_id, contact_id or external_id',
         );
       }
     }
-    if (
-      type === 'contact.attributes_updated' &&
-      attributes === undefined &&
-      raw.attributes == null
-    ) {
+    if (type === 'contact.attributes_updated' && !given('attributes')) {
       missing('attributes', 'contact.attributes_updated needs attributes');
     }
-    if (type === 'event.tracked' && !eventName && raw.event_name == null) {
+    if (type === 'event.tracked' && !given('event_name')) {
       missing('event_name', 'event.tracked needs event_name');
     }
     for (const [field, types] of TYPE_SPECIFIC_FIELDS) {
