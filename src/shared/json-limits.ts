@@ -1,4 +1,4 @@
-import { pathToFirst } from './json-path';
+import { fieldPath, pathToFirst } from './json-path';
 
 /** Deeper than any body of the API (a search nests groups two deep): refused before any walk. */
 export const MAX_BODY_DEPTH = 32;
@@ -39,7 +39,7 @@ export function tooDeepMemberPath(value: unknown, limit: number): string | undef
       Object.hasOwn(value, key) &&
       depthExceeds((value as Record<string, unknown>)[key], limit - 1)
     )
-      return key;
+      return fieldPath('', key);
   }
   return undefined;
 }

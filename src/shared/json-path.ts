@@ -1,3 +1,12 @@
+/**
+ * The field path of `key` under `parent` (`''` for the body): `parent.key`, the empty key spelled
+ * `""` as JSON spells it, which would otherwise name nothing, or its parent.
+ */
+export const fieldPath = (parent: string, key: string): string => {
+  const named = key === '' ? '""' : key;
+  return parent === '' ? named : `${parent}.${named}`;
+};
+
 /** What `pathToFirst` looks for: a key, a string value, or an object it refuses. */
 export interface JsonRefusal {
   readonly key?: (key: string) => boolean;
@@ -14,8 +23,7 @@ export function pathToFirst(value: unknown, refusal: JsonRefusal, root = ''): st
   const found = keysToFirst(value, refusal);
   if (found === undefined) return undefined;
   return found.reduce<string>(
-    (path, key) =>
-      typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`,
+    (path, key) => (typeof key === 'number' ? `${path}[${key}]` : fieldPath(path, key)),
     root,
   );
 }

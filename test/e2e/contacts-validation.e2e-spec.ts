@@ -204,6 +204,14 @@ describe('Contacts API refusals change nothing', () => {
         'conflict',
         undefined,
       ],
+      ['an empty key', { email: 'new@example.com', '': 1 }, 400, 'parameter_invalid', '""'],
+      [
+        'an empty custom attribute name',
+        { email: 'new@example.com', custom_attributes: { '': 1 } },
+        400,
+        'parameter_invalid',
+        'custom_attributes.""',
+      ],
     ])('refuses %s and creates nothing', async (_label, body, status, code, field) => {
       const before = await contactCount();
       await expectRefusal(

@@ -215,6 +215,12 @@ describe('parseContactSearchRequest', () => {
         'query.extra',
       ],
       [
+        'an empty key in a filter, named as JSON spells it',
+        query({ ...filter('email', '=', 'x'), '': 1 }),
+        'parameter_invalid',
+        'query.""',
+      ],
+      [
         'a range operator on a string',
         query(filter('email', '>', 'a')),
         'parameter_invalid',

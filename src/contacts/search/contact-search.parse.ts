@@ -26,6 +26,7 @@ import type {
   SearchScalar,
   SearchSort,
 } from './contact-search.query';
+import { fieldPath } from '../../shared/json-path';
 import { FIRST_SECOND_OF_YEAR_1, LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
 import { canonicalOwnerId } from '../domain/contact.attributes';
 import { MAX_RELATIVE_DAYS } from './contact-search.semantics';
@@ -85,7 +86,7 @@ function isObject(value: unknown): value is JsonObject {
 function refuseUnknownKeys(object: JsonObject, allowed: readonly string[], path: string): void {
   for (const key of Object.keys(object)) {
     if (!allowed.includes(key)) {
-      const at = path === '' ? key : `${path}.${key}`;
+      const at = fieldPath(path, key);
       throw new MalformedSearchRequest(at, at, `Unknown parameter '${at}'`);
     }
   }

@@ -1,3 +1,4 @@
+import { fieldPath } from '../../shared/json-path';
 import {
   MAX_LIVE_CUSTOM_ATTRIBUTES,
   MAX_OPTIONS,
@@ -202,7 +203,7 @@ export class CustomAttributeRefused extends DataAttributeError {
     super(customAttributeMessage(attributeName, reason, dataType));
     this.code =
       reason === 'not_an_option' || reason === 'too_long' ? 'data_invalid' : 'parameter_invalid';
-    this.field = `custom_attributes.${attributeName}`;
+    this.field = fieldPath('custom_attributes', attributeName);
   }
 }
 

@@ -1,3 +1,4 @@
+import { fieldPath } from '../../shared/json-path';
 import type { ItemProblem } from './messenger-item';
 
 /** ingestion.md: at most 500 items per request (and 1 MiB, the app's body limit). */
@@ -26,6 +27,7 @@ export function parseMessengerBatch(body: unknown): ParsedBatch {
   }
   const problems: ItemProblem[] = Object.keys(body)
     .filter((field) => field !== 'events')
+    .map((key) => fieldPath('', key))
     .map((field) => ({ code: 'parameter_invalid', message: `Unknown field ${field}`, field }));
   const events = (body as { events?: unknown }).events;
   if (events === undefined || events === null) {

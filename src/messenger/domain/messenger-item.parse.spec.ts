@@ -115,6 +115,21 @@ describe('parseMessengerItem', () => {
     ]);
   });
 
+  it('names an empty key as JSON spells it, wherever it is', () => {
+    const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
+    const parsed = parse({ ...seen, '': 1 });
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      { code: 'parameter_invalid', message: 'Unknown field ""', field: '""' },
+    ]);
+    expect(fieldsOf({ ...seen, context: { '': 1, location: { '': 'x' } } })).toEqual([
+      'context.""',
+      'context.location.""',
+    ]);
+    expect(
+      fieldsOf({ ...seen, type: 'contact.attributes_updated', attributes: { '': 'x' } }),
+    ).toEqual(['attributes.""']);
+  });
+
   it('asks each type for what it needs', () => {
     const base = { id: 'k', occurred_at: now };
     expect(fieldsOf({ ...base, type: 'visitor.seen' })).toEqual(['visitor_id']);

@@ -1,5 +1,6 @@
 import { MAX_FUTURE_SECONDS } from '../../contacts/domain/contact.decide';
 import { fitsCharacters } from '../../shared/characters';
+import { fieldPath } from '../../shared/json-path';
 import {
   crowdedObjectMessage,
   crowdedObjectPath,
@@ -118,8 +119,9 @@ export function parseMessengerItem(
 
   const prototypeKey = prototypeKeyPath(raw);
   if (prototypeKey !== undefined) invalid(prototypeKey, prototypeKeyMessage(prototypeKey));
-  for (const field of Object.keys(raw)) {
-    if (!ITEM_FIELDS.has(field)) invalid(field, `Unknown field ${field}`);
+  for (const key of Object.keys(raw)) {
+    const field = fieldPath('', key);
+    if (!ITEM_FIELDS.has(key)) invalid(field, `Unknown field ${field}`);
   }
   const unstorable = unstorableTextPath(raw);
   if (unstorable !== undefined) invalid(unstorable, unstorableTextMessage(unstorable));
@@ -270,7 +272,7 @@ function parseAttributes(value: unknown, invalid: Report): MessengerAttributes |
   }
   const attributes: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
-    const name = `attributes.${key}`;
+    const name = fieldPath('attributes', key);
     if (isAttributeField(key)) {
       if (ATTRIBUTE_CHECKS[key](field, name, invalid)) attributes[key] = field;
     } else if (key === 'custom_attributes') {
@@ -301,8 +303,10 @@ function parseCustomAttributes(
       (typeof attribute === 'number' && Number.isFinite(attribute))
     ) {
       custom[name] = attribute;
-    } else
-      invalid(`${field}.${name}`, `${field}.${name} must be a string, number, boolean or null`);
+    } else {
+      const at = fieldPath(field, name);
+      invalid(at, `${at} must be a string, number, boolean or null`);
+    }
   }
   return custom;
 }
@@ -315,7 +319,7 @@ function parseContext(value: unknown, invalid: Report): SeenContext | undefined 
   }
   const context: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
-    const name = `context.${key}`;
+    const name = fieldPath('context', key);
     if ((CONTEXT_STRINGS as readonly string[]).includes(key)) {
       const max = key === 'page_url' || key === 'referrer' ? MAX_URL : MAX_STRING;
       if (field === null || (typeof field === 'string' && fitsCharacters(field, max))) {
@@ -341,7 +345,7 @@ function parseLocation(
   }
   const location = { country: null, region: null, city: null } as Record<string, string | null>;
   for (const [key, part] of Object.entries(value)) {
-    const name = `${field}.${key}`;
+    const name = fieldPath(field, key);
     if (!(LOCATION_FIELDS as readonly string[]).includes(key))
       invalid(name, `Unknown field ${name}`);
     else if (part === null || (typeof part === 'string' && fitsCharacters(part, MAX_STRING)))
@@ -371,11 +375,10 @@ export function parseMetadata(
   for (const [key, entry] of entries) {
     if (isFlatJson(entry) || (isPlainObject(entry) && Object.values(entry).every(isFlatJson))) {
       metadata[key] = entry as JsonValue;
-    } else
-      invalid(
-        `metadata.${key}`,
-        `metadata.${key} must be a string, number, boolean or flat object`,
-      );
+    } else {
+      const at = fieldPath('metadata', key);
+      invalid(at, `${at} must be a string, number, boolean or flat object`);
+    }
   }
   return metadata;
 }

@@ -42,6 +42,12 @@ describe('intercomValidationPipe', () => {
     );
   });
 
+  it('names an empty key as JSON spells it, not as an empty field', async () => {
+    expect(await refusal({ created_at: 1, '': 'x' })).toEqual([
+      { code: 'parameter_invalid', message: 'Unknown field ""', field: '""' },
+    ]);
+  });
+
   it('refuses a body that is not an object (null, an array, a bare value), naming body', async () => {
     for (const body of [null, [], [{ created_at: 1 }], 'x', 5, true]) {
       expect(await refusal(body)).toEqual([

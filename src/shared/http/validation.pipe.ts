@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { fieldPath } from '../json-path';
 import { prototypeKeyMessage, prototypeKeyPath } from '../prototype-keys';
 import { acceptsPlainly, plainAcceptanceOf } from './plain-body-acceptance';
 import { HttpProblem, type IntercomErrorItem } from './intercom-error';
@@ -91,7 +92,7 @@ const TYPE_CONSTRAINTS: ReadonlySet<string> = new Set([
 
 function flatten(errors: readonly ValidationError[], parent = ''): IntercomErrorItem[] {
   return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    const field = fieldPath(parent, error.property);
     // Optional fields pass when absent: a refused absent field is a required one left out, one
     // problem however many of its rules an absent value fails.
     if (error.value === undefined && error.constraints !== undefined) {
