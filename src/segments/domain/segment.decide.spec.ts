@@ -142,6 +142,16 @@ describe('segment decider', () => {
         .thenThrows(InvalidPersonType);
     });
 
+    it('counts a name in characters, as contact and data attribute names are: 255 emoji fit', () => {
+      const name = '😀'.repeat(255);
+      given([])
+        .when(create({ name }))
+        .then([{ ...created, data: { ...created.data, name } }]);
+      given([])
+        .when(create({ name: `${name}😀` }))
+        .thenThrows(InvalidSegmentName, { field: 'name' });
+    });
+
     it('is a no-op when retried with the same body, refused with another', () => {
       given([created]).when(create()).thenNothing();
       given([created])

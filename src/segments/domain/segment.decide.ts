@@ -1,3 +1,4 @@
+import { fitsCharacters } from '../../shared/characters';
 import type {
   ChangeSegmentRule,
   CreateSegment,
@@ -29,7 +30,8 @@ function validName(name: unknown): string {
   if (name === undefined) throw new SegmentNameRequired();
   if (typeof name !== 'string') throw new InvalidSegmentName();
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > MAX_SEGMENT_NAME_LENGTH) throw new InvalidSegmentName();
+  if (trimmed === '' || !fitsCharacters(trimmed, MAX_SEGMENT_NAME_LENGTH))
+    throw new InvalidSegmentName();
   return trimmed;
 }
 
