@@ -581,6 +581,29 @@ describe('segments API (e2e)', () => {
     expect(preview.pages.next?.starting_after).toEqual(expect.any(String));
   });
 
+  it('refuses a preview pagination that is no object as search refuses it', async () => {
+    const rule = { field: 'email', operator: '=', value: 'nobody@acme.test' };
+    for (const pagination of [[], [{ per_page: 2 }], 'page 2', 2]) {
+      const answers = await Promise.all([
+        app.request('/segments/preview', { method: 'POST', json: { rule, pagination } }),
+        app.request('/contacts/search', { method: 'POST', json: { query: rule, pagination } }),
+      ]);
+      const [preview, search] = await Promise.all(
+        answers.map((answer) =>
+          json<{ errors: Array<{ code: string; field?: string; message: string }> }>(answer, 400),
+        ),
+      );
+      expect(preview!.errors).toEqual([
+        {
+          code: 'parameter_invalid',
+          field: 'pagination',
+          message: "'pagination' must be an object",
+        },
+      ]);
+      expect(preview!.errors).toEqual(search!.errors);
+    }
+  });
+
   it('refuses a person type on preview as saving the same rule does: null included', async () => {
     const rule = { field: 'email', operator: 'exists' };
     const saved = await json<Segment>(

@@ -335,8 +335,9 @@ export class SegmentsController {
     node: SearchNode | undefined,
     query: unknown = { field: 'role', operator: 'IN', value: ['lead', 'user'] },
   ): ContactSearchRequest {
+    // An array is no pagination: left to the parser, which refuses it as search does.
     const cleaned =
-      typeof pagination === 'object' && pagination !== null
+      typeof pagination === 'object' && pagination !== null && !Array.isArray(pagination)
         ? Object.fromEntries(Object.entries(pagination).filter(([, value]) => value !== undefined))
         : pagination;
     const request = parseContactSearchRequest(
