@@ -247,6 +247,27 @@ describe('GET /contacts/{id}/timeline', () => {
     expect(await beyond.json()).toMatchObject({ errors: [{ field: 'X-Min-Position' }] });
   });
 
+  it('summarizes each event in one line, an event name holding line breaks included', async () => {
+    const created = await service.request('/contacts', {
+      method: 'POST',
+      json: { external_id: 'timeline-multiline-event' },
+    });
+    const { id } = (await created.json()) as { id: string };
+    const tracked = await service.request('/events', {
+      method: 'POST',
+      json: {
+        event_name: 'paid\nagain\u2028',
+        user_id: 'timeline-multiline-event',
+        created_at: now,
+      },
+    });
+    expect(tracked.status).toBe(202);
+    const { body } = await pageOf(`/contacts/${id}/timeline`);
+    expect(body.data.map((entry) => [entry.event_type, entry.summary])).toEqual(
+      expect.arrayContaining([['DataEventTracked', 'Tracked "paid\\nagain\\u2028"']]),
+    );
+  });
+
   it('shows no update for a flag cleared (null) while it is false: a cleared flag is false', async () => {
     const created = await service.request('/contacts', {
       method: 'POST',

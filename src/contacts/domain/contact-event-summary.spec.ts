@@ -91,4 +91,30 @@ describe('summaryOf', () => {
   ])('%#: %j reads "%s"', (event, summary) => {
     expect(summaryOf(event)).toBe(summary);
   });
+
+  it('is one line whatever the values it quotes hold: line breaks and control characters escaped', () => {
+    expect(
+      summaryOf({
+        type: 'DataEventTracked',
+        data: {
+          ...ids,
+          name: 'paid\nagain\r\n\u2028\u2029\u0085\t\u0000end',
+          createdAt: 1,
+          metadata: {},
+        },
+      }),
+    ).toBe('Tracked "paid\\nagain\\r\\n\\u2028\\u2029\\u0085\\t\\u0000end"');
+    expect(
+      summaryOf({
+        type: 'VisitorRegistered',
+        data: { ...ids, userId: 'v\n1', registeredAt: 1, context: { browser: 'fire\u2028fox' } },
+      }),
+    ).toBe('Registered as a visitor (user_id v\\n1) (fire\\u2028fox)');
+    expect(
+      summaryOf({
+        type: 'DataEventSummaryReported',
+        data: { ...ids, name: 'a b, "é" 😀', count: 2, first: 1, last: 2 },
+      }),
+    ).toBe('Reported "a b, "é" 😀" 2 times');
+  });
 });

@@ -14,8 +14,27 @@ const seenFrom = (context: SeenContext): string => {
   return where === '' ? '' : ` (${where})`;
 };
 
+/** Characters that break a line, or show as nothing: C0 and C1 controls, U+2028 and U+2029. */
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029]/gu;
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * The text with its unprintable characters escaped as JSON escapes them (`\n`, `\u2028`): the
+ * values a summary quotes (event names, user ids, browsers) are taken as sent, and stay so in the
+ * log; the summary shows them on one line.
+ */
+const oneLine = (text: string): string =>
+  text.replace(
+    UNPRINTABLE,
+    (character) =>
+      SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 /** One line an analyst reads in a contact's timeline (history.md), for every contact event. */
-export function summaryOf(event: ContactEvent): string {
+export const summaryOf = (event: ContactEvent): string => oneLine(describe(event));
+
+function describe(event: ContactEvent): string {
   switch (event.type) {
     case 'VisitorRegistered':
       return `Registered as a visitor (user_id ${event.data.userId})${seenFrom(event.data.context)}`;
