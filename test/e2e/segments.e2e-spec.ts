@@ -672,6 +672,25 @@ describe('segments API (e2e)', () => {
     }
   });
 
+  it('names a person type sent as a number past the range of numbers as such, not as null', async () => {
+    const refused = await app.request('/segments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": "Out of range", "person_type": 1e309, "rule": {"field": "email", "operator": "exists"}}',
+    });
+    const body = await json<{ errors: Array<{ code: string; field?: string; message: string }> }>(
+      refused,
+      400,
+    );
+    expect(body.errors).toEqual([
+      {
+        code: 'parameter_invalid',
+        field: 'person_type',
+        message: "person_type must be 'user', 'contact' or 'all', not an out-of-range number",
+      },
+    ]);
+  });
+
   it('lets a user signed up a few seconds short of 7 days ago leave at the deadline, within a second', async () => {
     const now = Math.floor(Date.now() / 1000);
     const signedUpAt = now - 7 * DAY + 3;

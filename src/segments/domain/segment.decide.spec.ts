@@ -152,6 +152,25 @@ describe('segment decider', () => {
         .thenThrows(InvalidSegmentName, { field: 'name' });
     });
 
+    it('says what a refused person type is: an out-of-range number is no null', () => {
+      const refusal = (personType: unknown) =>
+        `person_type must be 'user', 'contact' or 'all', not ${personType as string}`;
+      for (const [personType, described] of [
+        ['lead', '"lead"'],
+        [3, '3'],
+        [null, 'null'],
+        [false, 'false'],
+        // 1e309 in a body: JSON.parse reads it as Infinity, which JSON.stringify would call null.
+        [JSON.parse('1e309') as number, 'an out-of-range number'],
+        [JSON.parse('-1e309') as number, 'an out-of-range number'],
+        [['user'], 'an array'],
+        [{ type: 'user' }, 'an object'],
+      ] as const)
+        given([])
+          .when(create({ personType }))
+          .thenThrows(InvalidPersonType, { field: 'person_type', message: refusal(described) });
+    });
+
     it('is a no-op when retried with the same body, refused with another', () => {
       given([created]).when(create()).thenNothing();
       given([created])

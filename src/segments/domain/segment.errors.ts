@@ -57,8 +57,20 @@ export class InvalidPersonType extends SegmentError {
   readonly code = 'parameter_invalid';
   override readonly field = 'person_type';
   constructor(readonly personType: unknown) {
-    super(`person_type must be 'user', 'contact' or 'all', not ${JSON.stringify(personType)}`);
+    super(`person_type must be 'user', 'contact' or 'all', not ${described(personType)}`);
   }
+}
+
+/**
+ * A refused value as a message names it: a bare value as JSON spells it, an object or array by
+ * its kind (not its whole text), and a number past a double's range (`1e309`, which JSON.parse
+ * reads as Infinity) as such, where JSON.stringify would call it null.
+ */
+function described(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'an out-of-range number';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return JSON.stringify(value);
 }
 
 /**
