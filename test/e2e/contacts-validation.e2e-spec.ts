@@ -163,6 +163,13 @@ describe('Contacts API refusals change nothing', () => {
       ],
       ['a negative owner_id', { role: 'lead', owner_id: -3 }, 400, 'parameter_invalid', 'owner_id'],
       [
+        'an owner_id spelled with leading zeros',
+        { role: 'lead', owner_id: '0123' },
+        400,
+        'parameter_invalid',
+        'owner_id',
+      ],
+      [
         'a negative signed_up_at',
         { email: 'new@example.com', signed_up_at: -5 },
         400,

@@ -421,15 +421,9 @@ export function isImageUrl(value: unknown): boolean {
 
 /**
  * An admin id: a non-negative integer, or its digits as a string (API 2.16 answers strings, 2.14
- * integers, so it must read as a number either way), of at most 15 digits but leading zeros.
+ * integers, so it must read as a number either way), without leading zeros: "0123" would read as
+ * admin 123 in 2.14 yet be another value to search and count.
  */
 export const isOwnerId = (value: unknown): boolean =>
   (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
-  (typeof value === 'string' && /^\d+$/.test(value) && canonicalOwnerId(value).length <= 15);
-
-/**
- * An admin id as it is kept: its digits without leading zeros ("0123" is admin 123, as 2.14 reads
- * it back), so that one admin has one spelling to search, count and compare.
- */
-export const canonicalOwnerId = (digits: number | string): string =>
-  String(digits).replace(/^0+(?=\d)/, '');
+  (typeof value === 'string' && /^(?:0|[1-9]\d{0,14})$/.test(value));

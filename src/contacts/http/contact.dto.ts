@@ -12,7 +12,6 @@ import {
 } from 'class-validator';
 import { PlainRule } from '../../shared/http/plain-body-acceptance';
 import {
-  canonicalOwnerId,
   isEmailAddress,
   isImageUrl,
   isOwnerId,
@@ -39,7 +38,7 @@ const IsOwnerId = () =>
   PlainRule(
     'isOwnerId',
     isOwnerId,
-    '$property must be an admin id: a non-negative integer, or its digits as a string',
+    '$property must be an admin id: a non-negative integer, or its digits as a string without leading zeros',
   );
 
 /** The writable contact fields shared by create and update, named as Intercom names them. */
@@ -169,9 +168,7 @@ export function attributeChangesOf(dto: ContactFieldsDto): AttributeChanges {
   return Object.fromEntries(
     Object.entries({
       ...standard,
-      ...(owner_id !== undefined
-        ? { owner_id: owner_id === null ? null : canonicalOwnerId(owner_id) }
-        : {}),
+      ...(owner_id !== undefined ? { owner_id: owner_id === null ? null : String(owner_id) } : {}),
       ...(custom_attributes !== undefined
         ? { custom_attributes: custom_attributes as CustomAttributes }
         : {}),

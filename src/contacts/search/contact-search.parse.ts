@@ -28,7 +28,6 @@ import type {
 } from './contact-search.query';
 import { fieldPath } from '../../shared/json-path';
 import { FIRST_SECOND_OF_YEAR_1, LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
-import { canonicalOwnerId } from '../domain/contact.attributes';
 import { MAX_RELATIVE_DAYS } from './contact-search.semantics';
 
 /** Intercom: "a limit of max 2 nested filters" — a group of groups is allowed, one more level is not. */
@@ -236,7 +235,7 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
         kind: 'filter',
         field,
         operator,
-        value: raw === null ? null : parseWholeValue(field, raw, valuePath),
+        value: raw === null ? null : parseScalar(field, raw, valuePath),
       };
     case 'IN':
     case 'NIN': {
@@ -244,7 +243,7 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
         throw new InvalidSearchValue(name, valuePath, `an array of 1 to ${MAX_LIST_VALUES} values`);
       }
       const values = raw.map((item: unknown, index) =>
-        parseWholeValue(field, item, `${valuePath}[${index}]`),
+        parseScalar(field, item, `${valuePath}[${index}]`),
       );
       return { kind: 'filter', field, operator, value: values };
     }
@@ -282,21 +281,6 @@ function parseNumber(raw: unknown): number | undefined {
     return Number.isFinite(value) ? value : undefined;
   }
   return undefined;
-}
-
-/**
- * A value compared with the field's whole value (`=`, `IN`, and their negations). An owner_id is
- * kept without leading zeros (`canonicalOwnerId`): its digits name the same admin however padded.
- * A part of a value (`~`, `^`, `$`) is matched as sent.
- */
-function parseWholeValue(field: SearchField, raw: unknown, path: string): SearchScalar {
-  const value = parseScalar(field, raw, path);
-  return field.kind === 'standard' &&
-    field.column === 'owner_id' &&
-    typeof value === 'string' &&
-    /^\d+$/.test(value)
-    ? canonicalOwnerId(value)
-    : value;
 }
 
 function parseScalar(field: SearchField, raw: unknown, path: string): SearchScalar {
