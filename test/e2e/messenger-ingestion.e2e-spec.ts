@@ -1303,6 +1303,35 @@ describe('POST /messenger/events', () => {
       expect(good).toMatchObject({ status: 'accepted' });
     });
 
+    it('refuses metadata holding an integer JSON parsing would round, on both routes, storing nothing', async () => {
+      const visitorId = key('big-v');
+      const [lead] = await ingest([
+        { id: key('big-lead'), type: 'visitor.seen', occurred_at: now, visitor_id: visitorId },
+      ]);
+      const before = await countEvents();
+      const response = await service.request('/messenger/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // Written out: the number would be rounded before it was sent otherwise.
+        body: `{"events": [{"id": "${key('big')}", "type": "event.tracked", "occurred_at": ${now}, "visitor_id": "${visitorId}", "event_name": "e", "metadata": {"big": 9007199254740993}}]}`,
+      });
+      expect(response.status).toBe(200);
+      const { results } = (await response.json()) as { results: Result[] };
+      expect(results).toMatchObject([
+        { status: 'rejected', errors: [{ code: 'parameter_invalid', field: 'metadata.big' }] },
+      ]);
+      const direct = await service.request('/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"id": "${lead!.contact_id!}", "event_name": "e", "created_at": ${now}, "metadata": {"ok": 1, "huge": 12345678901234567890}}`,
+      });
+      expect(direct.status).toBe(400);
+      expect(await direct.json()).toMatchObject({
+        errors: [{ code: 'parameter_invalid', field: 'metadata.huge' }],
+      });
+      expect(await countEvents()).toBe(before);
+    });
+
     it('rejects an item with a __proto__ key, naming where, and only that item', async () => {
       const good = {
         id: key('proto-good'),

@@ -213,4 +213,20 @@ describe('parseMetadata', () => {
     // An ignored key is not checked either.
     expect(problems).toEqual([]);
   });
+
+  it('refuses an integer beyond the safe range, which JSON parsing has already rounded', () => {
+    const problems: string[] = [];
+    const sent = JSON.parse(
+      '{"big": 9007199254740993, "huge": 12345678901234567890, "edge": 9007199254740992,' +
+        ' "nested": {"low": -9007199254740993}, "far": 1e300, "safe": -9007199254740991, "real": 0.5}',
+    ) as unknown;
+    parseMetadata(sent, (field) => problems.push(field));
+    expect(problems).toEqual([
+      'metadata.big',
+      'metadata.huge',
+      'metadata.edge',
+      'metadata.nested',
+      'metadata.far',
+    ]);
+  });
 });

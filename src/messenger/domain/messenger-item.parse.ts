@@ -373,15 +373,25 @@ export function parseMetadata(
   const entries = Object.entries(value).slice(0, MAX_METADATA_KEYS);
   const metadata: Record<string, JsonValue> = {};
   for (const [key, entry] of entries) {
-    if (isFlatJson(entry) || (isPlainObject(entry) && Object.values(entry).every(isFlatJson))) {
-      metadata[key] = entry as JsonValue;
-    } else {
-      const at = fieldPath('metadata', key);
+    const at = fieldPath('metadata', key);
+    const values = isPlainObject(entry) ? Object.values(entry) : [entry];
+    if (!values.every(isFlatJson)) {
       invalid(at, `${at} must be a string, number, boolean or flat object`);
+    } else if (values.some(isRoundedInteger)) {
+      invalid(at, `${at} must not hold an integer beyond ±${Number.MAX_SAFE_INTEGER}`);
+    } else {
+      metadata[key] = entry as JsonValue;
     }
   }
   return metadata;
 }
+
+/**
+ * JSON parsing has already rounded such a number to a nearby double (9007199254740993 arrives as
+ * 9007199254740992), so it is refused rather than stored changed; 2^53 itself cannot be told apart.
+ */
+const isRoundedInteger = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
 
 const isFlatJson = (value: unknown): boolean =>
   value === null ||
