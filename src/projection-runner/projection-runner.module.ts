@@ -10,11 +10,12 @@ import { allProjections } from '../../projections';
 import { DeadlineAlarm } from '../../projections/segment-membership/deadline-alarm';
 import { CLOCK, type Clock } from '../shared/clock';
 import { Environment } from '../config/environment';
-import { READ_STORE } from '../infrastructure/read-store/read-store.module';
+import { READ_STORE, withoutCredentials } from '../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { StartFailure } from '../shared/start-failure';
+import { isConnectionError } from '../shared/storage-errors';
 import { ProjectionAdminController } from './projection-admin.controller';
 import { ReadStorePrivilegeMissing } from './projection-registry';
 import { PROJECTION_RUNNER, ProjectionRunner } from './projection-runner';
@@ -39,8 +40,11 @@ function createRunner(
 
 /** Starts the runner once the app is up (`GracefulShutdown` stops it). */
 @Injectable()
-class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
-  constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {}
+export class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
+  constructor(
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    private readonly environment: Environment,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     try {
@@ -50,6 +54,12 @@ class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
       if (error instanceof ReadStorePrivilegeMissing)
         throw new StartFailure(
           `DATABASE_URL: its ${error.message}: grant it, or start once with a role that has it`,
+        );
+      // The runner retried it: the database keeps dropping the service's connections.
+      if (this.environment.DATABASE_URL && isConnectionError(error))
+        throw new StartFailure(
+          `DATABASE_URL: the connection to PostgreSQL at ${withoutCredentials(this.environment.DATABASE_URL)} ` +
+            `kept breaking while the projections started (${error instanceof Error ? error.message : String(error)})`,
         );
       throw error;
     }

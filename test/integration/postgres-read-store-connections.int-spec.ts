@@ -82,6 +82,78 @@ describeOnReadStores('read store connections', (dialect) => {
     }
   });
 
+  describe('a start whose sessions the server terminates as they start (PostgreSQL)', () => {
+    interface Started {
+      readonly start: Promise<void>;
+      readonly runner: ProjectionRunner;
+      readonly retries: readonly string[];
+      readonly events: SqliteEventStore;
+    }
+
+    const startThrough = async (
+      arm: (proxy: { terminateNextSessionAtStartup(): void }, store: ReadStore) => Promise<void>,
+      check: (started: Started) => Promise<void>,
+    ) => {
+      const proxy = await startTerminatingPostgresProxy();
+      const events = SqliteEventStore.open({ file: ':memory:' });
+      try {
+        await withOneConnection(async ({ store }) => {
+          const retries: string[] = [];
+          const runner = new ProjectionRunner(events, store, [streamCounterProjection()], {
+            standbyPollMs: 50,
+            logger: {
+              info: () => undefined,
+              warn: (message) => {
+                if (message.includes('retrying')) retries.push(message);
+              },
+              error: () => undefined,
+            },
+          });
+          try {
+            await arm(proxy, store);
+            await check({ start: runner.start(), runner, retries, events });
+          } finally {
+            await runner.stop();
+          }
+        }, proxy.url);
+      } finally {
+        await proxy.close();
+        await events.close();
+      }
+    };
+
+    const startsAndProjects = async ({ start, runner, retries, events }: Started) => {
+      await start;
+      expect(retries).toHaveLength(1);
+      expect(await runner.waitFor(await thingHappened(events), 10_000)).toBe(true);
+      expect((await runner.status())[0]).toMatchObject({ state: 'live' });
+    };
+
+    it('retries the migration on a new connection when the first one is terminated, and runs', async () => {
+      await startThrough(async (proxy) => proxy.terminateNextSessionAtStartup(), startsAndProjects);
+    });
+
+    it('retries the claim on a new lock connection when the first one is terminated, and runs', async () => {
+      await startThrough(async (proxy, store) => {
+        // The pool's connection is up: the next session the start opens is the lock's.
+        await sql`SELECT 1`.execute(store.db);
+        proxy.terminateNextSessionAtStartup();
+      }, startsAndProjects);
+    });
+
+    it('gives up with the connection error when every new connection is terminated', async () => {
+      await startThrough(
+        async (proxy) => {
+          for (let session = 0; session < 20; session += 1) proxy.terminateNextSessionAtStartup();
+        },
+        async ({ start, retries }) => {
+          await expect(start).rejects.toThrow(/terminat|not queryable/i);
+          expect(retries).toHaveLength(4);
+        },
+      );
+    });
+  });
+
   it('takes its projection locks again after their session is terminated, and goes on projecting (PostgreSQL)', async () => {
     const events = SqliteEventStore.open();
     const target = await openTestReadStore('postgres');

@@ -49,7 +49,7 @@ async function openConfiguredReadStore(environment: Environment): Promise<ReadSt
 }
 
 /** The server and database of a connection URL, without its user and password. */
-function withoutCredentials(url: string): string {
+export function withoutCredentials(url: string): string {
   try {
     const { host, pathname } = new URL(url);
     return `${host}${pathname}`;

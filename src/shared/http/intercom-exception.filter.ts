@@ -8,7 +8,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
-import { isStorageFull } from '../storage-errors';
+import { isConnectionError, isStorageFull } from '../storage-errors';
 import { ReadModelNotStarted } from '../read-model.errors';
 import type { ApiRouteConfig } from './route-config';
 
@@ -156,36 +156,6 @@ function describe(
     headers: {},
   };
 }
-
-/**
- * A failure to reach PostgreSQL (or any store spoken to over TCP): at the socket, the server
- * ending the session (SQLSTATE class 08, and 57P01-03: shut down, restarted, or the connection
- * terminated by an operator), which `pg` also reports as "Connection terminated unexpectedly", or
- * the server refusing new sessions (53300: out of connection slots).
- */
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  '53300',
-  '57P01',
-  '57P02',
-  '57P03',
-]);
-
-const isConnectionError = (exception: unknown): boolean => {
-  const code = (exception as { code?: unknown } | undefined)?.code;
-  if (
-    typeof code === 'string' &&
-    (CONNECTION_ERROR_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))
-  )
-    return true;
-  if (!(exception instanceof Error)) return false;
-  // 55000 is also a statement's refusal; a database closed to new sessions says so.
-  if (code === '55000') return exception.message.includes('not currently accepting connections');
-  return exception.message.startsWith('Connection terminated');
-};
 
 export function codeFor(status: number): string {
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'parameter_invalid');
