@@ -101,13 +101,7 @@ describeOnReadStores('read store connections', (dialect) => {
           const retries: string[] = [];
           const runner = new ProjectionRunner(events, store, [streamCounterProjection()], {
             standbyPollMs: 50,
-            logger: {
-              info: () => undefined,
-              warn: (message) => {
-                if (message.includes('retrying')) retries.push(message);
-              },
-              error: () => undefined,
-            },
+            logger: warningsContaining('retrying', retries),
           });
           try {
             await arm(proxy, store);
@@ -221,13 +215,7 @@ describeOnReadStores('read store connections', (dialect) => {
     const lost: string[] = [];
     const runner = new ProjectionRunner(events, store, [contactsProjection, counter], {
       standbyPollMs: 20,
-      logger: {
-        info: () => undefined,
-        warn: (message) => {
-          if (message.includes('lost its lock')) lost.push(message);
-        },
-        error: () => undefined,
-      },
+      logger: warningsContaining('lost its lock', lost),
     });
     try {
       await elsewhere.tryLock('projection:contacts');
@@ -352,4 +340,15 @@ async function thingHappened(events: SqliteEventStore): Promise<bigint> {
     { expectedRevision: 'no_stream' },
   );
   return position;
+}
+
+/** A runner logger that keeps the warnings naming `fragment` in `into` and drops the rest. */
+function warningsContaining(fragment: string, into: string[]) {
+  return {
+    info: () => undefined,
+    warn: (message: string) => {
+      if (message.includes(fragment)) into.push(message);
+    },
+    error: () => undefined,
+  };
 }
