@@ -20,7 +20,7 @@ import {
 import { TableRenamePlugin } from './table-rename.plugin';
 import { KeyedSequencer } from '../shared/keyed-sequencer';
 import { ReadModelNotStarted } from '../shared/read-model.errors';
-import { isDroppedConnection } from '../shared/storage-errors';
+import { outlastingDroppedConnections } from '../shared/dropped-connection-retry';
 
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 
@@ -139,10 +139,6 @@ interface Slot {
     { readonly build: ProjectionBuild; readonly failure: ProjectionFailure } | undefined;
 }
 
-/** A start-up step's attempts on a read store whose connection keeps breaking: 0.1 + 0.2 + 0.4 + 0.8 s apart. */
-const START_ATTEMPTS = 5;
-const START_RETRY_BASE_DELAY_MS = 100;
-
 const SILENT: RunnerLogger = {
   info: () => undefined,
   warn: () => undefined,
@@ -254,25 +250,14 @@ export class ProjectionRunner {
     this.statisticsTimer.unref();
   }
 
-  /**
-   * A start-up step run again, on a fresh connection (the pool drops a broken one), when the read
-   * store's connection broke under it: a server restarting or an operator terminating sessions
-   * while the service starts is passing. A failure that outlasts the attempts is rethrown.
-   */
-  private async outlastingDroppedConnections(step: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await step();
-      } catch (error) {
-        if (!isDroppedConnection(error) || attempt >= START_ATTEMPTS) throw error;
-        const delayMs = START_RETRY_BASE_DELAY_MS * 2 ** (attempt - 1);
-        this.settings.logger.warn(
-          `A read store connection broke while starting the projections; retrying in ${delayMs} ms`,
-          { error: String(error) },
-        );
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
+  /** A start-up step, run again when the read store's connection broke under it. */
+  private outlastingDroppedConnections(step: () => Promise<void>): Promise<void> {
+    return outlastingDroppedConnections(step, (error, delayMs) =>
+      this.settings.logger.warn(
+        `A read store connection broke while starting the projections; retrying in ${delayMs} ms`,
+        { error: String(error) },
+      ),
+    );
   }
 
   /** Stops every feed after its batch in flight and releases the locks. */

@@ -3,9 +3,12 @@ import { Client } from 'pg';
 import { sql } from 'kysely';
 import { contactsProjection } from '../../projections/contacts/contacts.projection';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { Environment } from '../../src/config/environment';
 import { openReadStore } from '../../src/infrastructure/read-store/open-read-store';
+import { openConfiguredReadStore } from '../../src/infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../src/infrastructure/read-store/read-store';
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
+import { StartFailure } from '../../src/shared/start-failure';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually, gate } from '../support/eventually';
 import { dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from '../support/postgres';
@@ -80,6 +83,44 @@ describeOnReadStores('read store connections', (dialect) => {
     } finally {
       await proxy.close();
     }
+  });
+
+  describe("the start's connectivity check, when the server terminates its session as it starts (PostgreSQL)", () => {
+    const openThrough = async (
+      terminations: number,
+      check: (opened: Promise<ReadStore>) => Promise<void>,
+    ) => {
+      const proxy = await startTerminatingPostgresProxy();
+      try {
+        for (let session = 0; session < terminations; session += 1)
+          proxy.terminateNextSessionAtStartup();
+        const environment = Object.assign(new Environment(), { DATABASE_URL: proxy.url });
+        await check(openConfiguredReadStore(environment));
+      } finally {
+        await proxy.close();
+      }
+    };
+
+    it('checks again on a new connection, and opens the store', async () => {
+      await openThrough(1, async (opened) => {
+        const store = await opened;
+        try {
+          const { rows } = await sql<{ answer: number }>`SELECT 42 AS answer`.execute(store.db);
+          expect(rows).toEqual([{ answer: 42 }]);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+    it('stops the start naming DATABASE_URL when every new connection is terminated', async () => {
+      await openThrough(20, async (opened) => {
+        await expect(opened).rejects.toThrow(StartFailure);
+        await expect(opened).rejects.toThrow(
+          /^DATABASE_URL: cannot connect to PostgreSQL at 127\.0\.0\.1/,
+        );
+      });
+    });
   });
 
   describe('a start whose sessions the server terminates as they start (PostgreSQL)', () => {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '../../config/environment';
+import { outlastingDroppedConnections } from '../../shared/dropped-connection-retry';
 import { StartFailure } from '../../shared/start-failure';
 import { openInDataDir } from '../data-dir';
 import { openReadStore } from './open-read-store';
@@ -11,7 +12,7 @@ import { SQLITE_READ_STORE_FILE_NAME, type ReadStore } from './read-store';
 export const READ_STORE = Symbol('READ_STORE');
 
 /** SQLite in `DATA_DIR` by default; PostgreSQL when `DATABASE_URL` is set. */
-async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
+export async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
   if (environment.DATABASE_URL) {
     const logger = new Logger('ReadStore');
     const store = await openReadStore({
@@ -23,7 +24,13 @@ async function openConfiguredReadStore(environment: Environment): Promise<ReadSt
     // Connecting now: a database that is not there fails the start saying so, not at the first
     // statement of whatever runs first.
     try {
-      await sql`SELECT 1`.execute(store.db);
+      await outlastingDroppedConnections(
+        () => sql`SELECT 1`.execute(store.db),
+        (_error, delayMs) =>
+          logger.warn(
+            `A PostgreSQL connection broke as the service started; retrying in ${delayMs} ms`,
+          ),
+      );
     } catch (error) {
       await store.close().catch(() => undefined);
       throw new StartFailure(
