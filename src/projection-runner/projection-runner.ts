@@ -102,6 +102,20 @@ export interface ProjectionRunnerOptions {
   readonly logger?: RunnerLogger;
 }
 
+/**
+ * What scans found of the log after a serving build's checkpoint: no event `projection` handles
+ * lies after `after` up to `through`; `next`, once a scan has reached it, is the first one after.
+ * A fact about the log, which does not change up to its head, so it holds for every build of the
+ * definition: a check goes on from `through` instead of reading again every event since the
+ * checkpoint, which moves only with the events the projection applies.
+ */
+interface QuietSpan {
+  readonly projection: AnyProjection;
+  readonly after: bigint;
+  readonly through: bigint;
+  readonly next: RecordedEvent | undefined;
+}
+
 interface Slot {
   readonly name: string;
   readonly definitions: ReadonlyMap<number, AnyProjection>;
@@ -117,10 +131,9 @@ interface Slot {
   standby: boolean;
   active: ProjectionFeed | undefined;
   pending: ProjectionFeed | undefined;
-  /** Highest position known to be reflected although the checkpoint is lower (no handled event in between). */
-  verifiedThrough: bigint;
-  /** The first handled event found after `checkpoint`, while that is still the checkpoint. */
-  firstPending: { readonly checkpoint: bigint; readonly position: bigint } | undefined;
+  quietSpan: QuietSpan | undefined;
+  /** The scan under way: checks at the same time wait for it rather than read the same events. */
+  scanning: Promise<void> | undefined;
   configurationError: string | undefined;
   rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
   /** When the next retired build's tables are due to be dropped. */
@@ -210,8 +223,8 @@ export class ProjectionRunner {
         standby: false,
         active: undefined,
         pending: undefined,
-        verifiedThrough: 0n,
-        firstPending: undefined,
+        quietSpan: undefined,
+        scanning: undefined,
         configurationError: undefined,
         rebuildWaiters: [],
         retiredDrop: undefined,
@@ -367,7 +380,7 @@ export class ProjectionRunner {
       const checkpoint =
         active?.checkpoint ??
         (entry ? await this.registry.readCheckpoint(slot.name, entry.active.id) : 0n);
-      const pendingEvent = await this.firstPendingEvent(slot, checkpoint);
+      const pendingEvent = await this.firstPendingEvent(slot, checkpoint, head);
       statuses.push({
         name: slot.name,
         version: entry?.active.version,
@@ -774,8 +787,6 @@ export class ProjectionRunner {
     slot.pending = undefined;
     // A build refused at start (see `refuseBuildPastTheLog`) is replaced: nothing is wrong now.
     slot.configurationError = undefined;
-    slot.verifiedThrough = 0n;
-    slot.firstPending = undefined;
     this.settings.logger.info(`Projection ${slot.name}: now serving ${entry.pending.id}`);
     for (const waiter of slot.rebuildWaiters.splice(0)) waiter.resolve();
     this.notifyProgress();
@@ -855,7 +866,6 @@ export class ProjectionRunner {
   private async hasPassed(slot: Slot, position: bigint): Promise<boolean> {
     // A build that could not start has no checkpoint to trust (it may be past the log's end).
     if (slot.configurationError !== undefined) return false;
-    if (slot.verifiedThrough >= position) return true;
     let checkpoint: bigint;
     if (slot.active) {
       checkpoint = slot.active.checkpoint;
@@ -866,25 +876,70 @@ export class ProjectionRunner {
       checkpoint = await this.registry.readCheckpoint(slot.name, slot.entry.active.id);
     }
     if (checkpoint >= position) return true;
-    // Waiters of one round share the lookup: the first handled event after a checkpoint stays
-    // the same until the checkpoint moves.
-    const known = slot.firstPending;
-    if (known?.checkpoint === checkpoint && known.position <= position) return false;
-    if (position > (await this.eventStore.headPosition())) return false;
-    const pending = await this.firstPendingEvent(slot, checkpoint);
-    if (pending !== undefined) slot.firstPending = { checkpoint, position: pending.position };
-    if (pending === undefined || pending.position > position) {
-      // Every event up to `position` is committed (it is not past the head), so none handled is in between.
-      if (position > slot.verifiedThrough) slot.verifiedThrough = position;
-      return true;
-    }
-    return false;
+    const known = this.quietSpanFrom(slot, this.servedDefinition(slot), checkpoint);
+    if (known !== undefined && known.through >= position) return true;
+    if (known?.next !== undefined) return false;
+    const head = await this.eventStore.headPosition();
+    if (position > head) return false;
+    const pending = await this.firstPendingEvent(slot, checkpoint, head);
+    // Every event up to `position` is committed (it is not past the head), so none handled is in between.
+    return pending === undefined || pending.position > position;
   }
 
-  private firstPendingEvent(slot: Slot, checkpoint: bigint): Promise<RecordedEvent | undefined> {
-    const definition =
-      (slot.entry && slot.definitions.get(slot.entry.active.version)) ?? slot.latest;
-    return this.firstEventAfter(definition, checkpoint);
+  /**
+   * The first event the serving definition handles after `checkpoint`; undefined when none lies
+   * up to `head` (read before). Reads only the log past what earlier scans found.
+   */
+  private async firstPendingEvent(
+    slot: Slot,
+    checkpoint: bigint,
+    head: bigint,
+  ): Promise<RecordedEvent | undefined> {
+    const projection = this.servedDefinition(slot);
+    for (;;) {
+      const known = this.quietSpanFrom(slot, projection, checkpoint);
+      if (known?.next !== undefined) return known.next;
+      if (known !== undefined && known.through >= head) return undefined;
+      // Another check's scan may cover this one; a scan started here does.
+      slot.scanning ??= this.scanForPending(slot, projection, checkpoint, head, known).finally(
+        () => (slot.scanning = undefined),
+      );
+      await slot.scanning;
+    }
+  }
+
+  /** The span known quiet from `checkpoint` on, when there is one. */
+  private quietSpanFrom(
+    slot: Slot,
+    projection: AnyProjection,
+    checkpoint: bigint,
+  ): QuietSpan | undefined {
+    const span = slot.quietSpan;
+    if (span?.projection !== projection || checkpoint < span.after || checkpoint > span.through)
+      return undefined;
+    return span;
+  }
+
+  private async scanForPending(
+    slot: Slot,
+    projection: AnyProjection,
+    checkpoint: bigint,
+    head: bigint,
+    known: QuietSpan | undefined,
+  ): Promise<void> {
+    const after = known?.after ?? checkpoint;
+    const from = known?.through ?? checkpoint;
+    const next = await this.firstEventAfter(projection, from);
+    // Positions follow commit order: every event before `next`, and up to `head`, was read.
+    slot.quietSpan =
+      next === undefined
+        ? { projection, after, through: head > from ? head : from, next }
+        : { projection, after, through: next.position - 1n, next };
+  }
+
+  /** The definition of the build queries read (the latest until the registry names one). */
+  private servedDefinition(slot: Slot): AnyProjection {
+    return (slot.entry && slot.definitions.get(slot.entry.active.version)) ?? slot.latest;
   }
 
   private async firstEventAfter(

@@ -12,6 +12,7 @@ import type {
   AllSubscription,
   EventStore,
   NewEvent,
+  ReadAllOptions,
   RecordedEvent,
 } from '../../src/shared/event-store/event-store.port';
 import { eventually, gate } from '../support/eventually';
@@ -61,6 +62,21 @@ async function allEvents(events: EventStore): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
   for await (const event of events.readAll()) all.push(event);
   return all;
+}
+
+/** `store`, recording where each filtered read of `$all` starts (the runner's search for an unapplied event). */
+function recordingFilteredReads(store: EventStore, starts: bigint[]): EventStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'readAll')
+        return (options?: ReadAllOptions) => {
+          if (options?.filter) starts.push(options.fromPosition ?? 0n);
+          return target.readAll(options);
+        };
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
 }
 
 type AnyRow = Record<string, unknown>;
@@ -381,6 +397,70 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     const started = Date.now();
     expect(await runner.waitFor(unrelated + 10n, 150)).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('checks whether it has passed a position by reading the log written since the last check, not every unhandled event since its checkpoint again', async () => {
+    await append(events, 'thing-a', 1);
+    const scanStarts: bigint[] = [];
+    const runner = new ProjectionRunner(
+      recordingFilteredReads(events, scanStarts),
+      readStore.store,
+      [streamCounterProjection()],
+      FAST,
+    );
+    runners.push(runner);
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 5000)).toBe(true);
+    const { checkpoint } = await statusOf(runner);
+
+    // Its checkpoint moves with the events it applies: none of these.
+    let checkedThrough = await append(events, 'other-x', 1000, 'NotCounted');
+    expect(await statusOf(runner)).toMatchObject({ checkpoint, lagPositions: 0n });
+    for (let round = 0; round < 3; round += 1) {
+      scanStarts.length = 0;
+      const position = await append(events, 'other-x', 1, 'NotCounted');
+      expect(await statusOf(runner)).toMatchObject({ checkpoint, lagPositions: 0n });
+      expect(await runner.waitFor(position, 5000)).toBe(true);
+      // Positions count events here: a scan from `start` reads every event after it.
+      expect(scanStarts.filter((start) => start < checkedThrough)).toEqual([]);
+      checkedThrough = position;
+    }
+  });
+
+  it('does not count as passed a position a handled event below it is still waiting for, when earlier checks found the log before it quiet', async () => {
+    await append(events, 'thing-a', 1);
+    const applying = gate();
+    const release = gate();
+    gates.push(release);
+    let holding = false;
+    const runner = runnerWith({
+      beforeApply: async () => {
+        if (!holding) return;
+        applying.open();
+        await release.opened;
+      },
+    });
+    await runner.start();
+    expect(await runner.waitFor(await events.headPosition(), 5000)).toBe(true);
+    const quiet = await append(events, 'other-x', 50, 'NotCounted');
+    expect(await runner.waitFor(quiet, 5000)).toBe(true);
+    expect(await statusOf(runner)).toMatchObject({ lagPositions: 0n });
+
+    holding = true;
+    const handled = await append(events, 'thing-a', 1);
+    const after = await append(events, 'other-x', 1, 'NotCounted');
+    await applying.opened;
+    expect(await runner.waitFor(quiet, 0)).toBe(true);
+    expect(await runner.waitFor(handled - 1n, 0)).toBe(true);
+    expect(await runner.waitFor(handled, 0)).toBe(false);
+    expect(await runner.waitFor(after, 0)).toBe(false);
+    const waiting = await statusOf(runner);
+    expect(waiting.lagPositions).toBe(after - waiting.checkpoint);
+    expect((await runner.catchUp(['stream_counter'], after))[0]?.lagEvents).toBeGreaterThan(0n);
+
+    release.open();
+    expect(await runner.waitFor(after, 5000)).toBe(true);
+    expect(await counts(runner)).toEqual(expect.objectContaining({ 'thing-a': 2 }));
   });
 
   it('resumes from its checkpoint after a restart without applying any event twice', async () => {

@@ -14,6 +14,8 @@ export interface EsdbStandIn {
   dropSubscriptions(): number;
   /** Subscription calls currently being served. */
   liveSubscriptionCount(): number;
+  /** Events sent by reads of `$all` (subscriptions aside) so far: how much clients have read of the log. */
+  allReadEventsSent(): number;
   /** Stops serving at once (in-flight calls fail); closes the store only if the stand-in opened it. */
   close(): Promise<void>;
 }
@@ -35,7 +37,7 @@ export interface EsdbStandInOptions {
 export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promise<EsdbStandIn> {
   const ownsStore = options.store === undefined;
   const store = options.store ?? SqliteEventStore.open({ file: ':memory:', synchronous: 'OFF' });
-  const { service, live } = createStreamsService(store);
+  const { service, live, allReads } = createStreamsService(store);
   const server = new grpc.Server();
   server.addService(StreamsService, service);
   const port = await new Promise<number>((resolve, reject) => {
@@ -51,6 +53,7 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
     store,
     dropSubscriptions: () => live.dropAll(),
     liveSubscriptionCount: () => live.count(),
+    allReadEventsSent: () => allReads.eventsSent(),
     close: async () => {
       live.dropAll();
       server.forceShutdown();

@@ -46,6 +46,12 @@ export interface LiveSubscriptions {
   count(): number;
 }
 
+/** What clients have read of `$all` (subscriptions aside), to measure how much a caller rescans. */
+export interface AllReads {
+  /** Events sent by `$all` reads, either direction, since the service started. */
+  eventsSent(): number;
+}
+
 function serviceError(
   code: grpc.status,
   details: string,
@@ -91,8 +97,10 @@ async function send(call: ReadCall, message: ReadResp): Promise<void> {
 export function createStreamsService(store: EventStore): {
   service: IStreamsServer;
   live: LiveSubscriptions;
+  allReads: AllReads;
 } {
   const liveCalls = new Map<ReadCall, () => void>();
+  let allReadEventsSent = 0;
   const metastreamRevisions = new Map<string, bigint>();
 
   async function readStream(
@@ -148,7 +156,10 @@ export function createStreamsService(store: EventStore): {
         window.push(event);
         if (window.length > count) window.shift();
       }
-      for (const event of window.reverse()) await send(call, eventResponse(event));
+      for (const event of window.reverse()) {
+        await send(call, eventResponse(event));
+        allReadEventsSent += 1;
+      }
       return;
     }
     if (start.kind === 'end') return;
@@ -161,6 +172,7 @@ export function createStreamsService(store: EventStore): {
       if (!accepts(event)) continue;
       await send(call, eventResponse(event));
       sent += 1;
+      allReadEventsSent += 1;
     }
   }
 
@@ -335,5 +347,5 @@ export function createStreamsService(store: EventStore): {
     },
     count: () => liveCalls.size,
   };
-  return { service, live };
+  return { service, live, allReads: { eventsSent: () => allReadEventsSent } };
 }
