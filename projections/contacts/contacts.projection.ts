@@ -23,9 +23,19 @@ import {
   CountDeltas,
 } from '../attribute-values/attribute-value-counts';
 import { createAttributeValuesTables } from '../attribute-values/attribute-values.schema';
-import { insertRows, upsertClause } from '../shared/raw-insert';
-import { CONTACT_COLUMNS, type ContactsReadModel, type ContactsTable } from './contacts.table';
-import { createContactsTable, dropLookupByIdAlone } from './contacts.schema';
+import { positionText } from '../shared/log-position';
+import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
+import {
+  CONTACT_COLUMNS,
+  type ContactsReadModel,
+  type ContactsTable,
+  type ExternalIdHoldersTable,
+} from './contacts.table';
+import {
+  createContactsTable,
+  createExternalIdHoldersTable,
+  dropLookupByIdAlone,
+} from './contacts.schema';
 
 /** Data events and their reported summaries change no column of this read model. */
 export const DATA_EVENT_TYPES: readonly ContactEventType[] = [
@@ -46,20 +56,27 @@ export const CONTACTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] =
  * The same fold keeps the attribute value counts (`contacts_attribute_values`): a contact's
  * counts move by the difference between the values it held before the batch and after it. A
  * projection of their own had to keep a second fold of every contact to know "before"; here the
- * loaded row is that state, and counts and rows commit together.
+ * loaded row is that state, and counts and rows commit together. So does each external_id's
+ * latest holder (`contacts_external_id_holders`), from the events that change a contact's value.
  */
 export const CONTACTS_PROJECTION = 'contacts';
 
 export const contactsProjection = defineProjection<ContactsReadModel>({
   name: CONTACTS_PROJECTION,
-  // 5: when each field was last written, in event time (field_written_at).
-  version: 5,
+  // 6: each external_id's latest holder (contacts_external_id_holders), from the whole log.
+  version: 6,
   eventTypes: CONTACTS_PROJECTION_EVENT_TYPES,
-  tables: ['contacts', 'contacts_attribute_values', 'contacts_attribute_values_totals'],
+  tables: [
+    'contacts',
+    'contacts_attribute_values',
+    'contacts_attribute_values_totals',
+    'contacts_external_id_holders',
+  ],
   migrations: [
     { name: '001_contacts', up: createContactsTable },
     { name: '002_attribute_values', up: createAttributeValuesTables },
     { name: '003_no_lookup_by_id_alone', up: dropLookupByIdAlone },
+    { name: '004_external_id_holders', up: createExternalIdHoldersTable },
   ],
   async apply(events, tx, tables) {
     const byContact = new Map<string, RecordedEvent[]>();
@@ -75,7 +92,9 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
     );
     const writes = new ContactWrites();
     const counts = new CountDeltas();
+    const holders = new ExternalIdHolders();
     const deletions: Array<{ workspace_id: string; id: string }> = [];
+    const absorbedDeletions: Array<{ workspace_id: string; id: string }> = [];
     for (const contactEvents of byContact.values()) {
       const first = contactEvents[0]!.data as ContactEventKey;
       const row = existing.get(rowKey(first.workspaceId, first.contactId));
@@ -86,8 +105,13 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       for (const event of contactEvents) {
         if (Number(event.revision) <= revision) continue;
         if (isLive(state)) lastLive = state;
+        const held = externalIdHeld(state);
         state = evolve(state, toContactEvent(event));
         revision = Number(event.revision);
+        const holds = externalIdHeld(state);
+        if (holds !== held) {
+          holders.moved(first.workspaceId, first.contactId, held, holds, event.position);
+        }
       }
       if (revision === (row?.revision ?? -1)) continue;
       addHeldValueChanges(counts, first.workspaceId, before, state);
@@ -100,7 +124,10 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
           // "merged") go with it, personal data and all.
           const absorbed = lastLive ?? (isLive(before) ? before : undefined);
           for (const merged of absorbed?.merge_history ?? []) {
-            deletions.push({ workspace_id: state.workspace_id, id: merged.source_contact_id });
+            absorbedDeletions.push({
+              workspace_id: state.workspace_id,
+              id: merged.source_contact_id,
+            });
           }
           break;
         }
@@ -124,7 +151,23 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
     }
     await writes.flush(tx, tables('contacts'));
     await applyCountDeltas(tx, tables, counts);
-    for (const deletion of deletions) {
+    await holders.flush(tx, tables('contacts_external_id_holders'));
+    for (const deletion of absorbedDeletions) {
+      // Its value goes with it, unless another contact has taken it since.
+      await tx
+        .deleteFrom('contacts_external_id_holders')
+        .where('workspace_id', '=', deletion.workspace_id)
+        .where('contact_id', '=', deletion.id)
+        .where('external_id', 'in', (eb) =>
+          eb
+            .selectFrom('contacts')
+            .select('contacts.external_id')
+            .where('contacts.workspace_id', '=', deletion.workspace_id)
+            .where('contacts.id', '=', deletion.id),
+        )
+        .execute();
+    }
+    for (const deletion of [...deletions, ...absorbedDeletions]) {
       await tx
         .deleteFrom('contacts')
         .where('workspace_id', '=', deletion.workspace_id)
@@ -214,6 +257,82 @@ class ContactWrites {
 }
 
 const CONTACT_KEY = ['workspace_id', 'id'] as const;
+
+/** The external_id a contact has, live or closed by a merge (a merged lead keeps its own). */
+function externalIdHeld(state: ContactState): string | null {
+  if (isLive(state)) return state.external_id;
+  return state.status === 'merged' ? state.closedAs.external_id : null;
+}
+
+/**
+ * The batch's changes to `contacts_external_id_holders`: per value, the last event of the batch
+ * that gave it to a contact or took it from one. Events of different contacts are folded contact
+ * by contact, not in log order, so the last is found by position. A later event of the value
+ * decides alone: a contact taking it supersedes every earlier holder, and one giving it up was
+ * its latest holder, having taken it after every earlier one.
+ *
+ * Stored rows keep their claim's position, and both writes only replace what is older: applied
+ * again (a deleted contact has no row, so its events are folded anew), an old claim or release
+ * changes nothing that happened since.
+ */
+class ExternalIdHolders {
+  private readonly changes = new Map<
+    string,
+    { workspaceId: string; value: string; holder: string | null; position: bigint }
+  >();
+
+  moved(
+    workspaceId: string,
+    contactId: string,
+    from: string | null,
+    to: string | null,
+    position: bigint,
+  ): void {
+    if (from !== null) this.note(workspaceId, from, null, position);
+    if (to !== null) this.note(workspaceId, to, contactId, position);
+  }
+
+  private note(workspaceId: string, value: string, holder: string | null, position: bigint): void {
+    const key = rowKey(workspaceId, value);
+    const known = this.changes.get(key);
+    if (known === undefined || known.position < position) {
+      this.changes.set(key, { workspaceId, value, holder, position });
+    }
+  }
+
+  async flush(tx: Transaction<ContactsReadModel>, table: string): Promise<void> {
+    const claims: ExternalIdHoldersTable[] = [];
+    for (const change of this.changes.values()) {
+      const position = positionText(change.position);
+      if (change.holder !== null) {
+        claims.push({
+          workspace_id: change.workspaceId,
+          external_id: change.value,
+          contact_id: change.holder,
+          position,
+        });
+        continue;
+      }
+      await tx
+        .deleteFrom('contacts_external_id_holders')
+        .where('workspace_id', '=', change.workspaceId)
+        .where('external_id', '=', change.value)
+        .where('position', '<', position)
+        .execute();
+    }
+    await insertRows(
+      tx as unknown as Kysely<unknown>,
+      table,
+      HOLDER_COLUMNS,
+      claims,
+      `${upsertClause(HOLDER_KEY, HOLDER_UPDATED)} WHERE ${quoted(table)}.${quoted('position')} < excluded.${quoted('position')}`,
+    );
+  }
+}
+
+const HOLDER_KEY = ['workspace_id', 'external_id'] as const;
+const HOLDER_UPDATED = ['contact_id', 'position'] as const;
+const HOLDER_COLUMNS = [...HOLDER_KEY, ...HOLDER_UPDATED] as const;
 
 /**
  * Whether a stored value and the folded one are the same. PostgreSQL reads `bigint` back as text

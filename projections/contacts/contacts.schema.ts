@@ -40,6 +40,30 @@ export async function dropLookupByIdAlone(
 }
 
 /**
+ * `contacts_external_id_holders`, keyed by value. Positions compare bytewise in both dialects
+ * (PostgreSQL's `"C"` collation), as their zero-padded digits are meant to.
+ */
+export async function createExternalIdHoldersTable(
+  db: Kysely<ContactsReadModel>,
+  tables: TableResolver<ContactsReadModel>,
+): Promise<void> {
+  const isPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  await db.schema
+    .createTable('contacts_external_id_holders')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('external_id', 'text', (column) => column.notNull())
+    .addColumn('contact_id', 'text', (column) => column.notNull())
+    .addColumn('position', isPostgres ? sql`text collate "C"` : sql`text`, (column) =>
+      column.notNull(),
+    )
+    .addPrimaryKeyConstraint(`${tables('contacts_external_id_holders')}_pk`, [
+      'workspace_id',
+      'external_id',
+    ])
+    .execute();
+}
+
+/**
  * Every column of `ContactsTable`, on a table being created. Segment membership keeps a copy of
  * the contact rows with the same columns, so rules compile to SQL over either table.
  */

@@ -59,9 +59,25 @@ export interface ContactsTable {
   revision: number;
 }
 
+/**
+ * Per external_id, the contact that took it last, while that contact still has it: live, or
+ * merged (a merged lead keeps its value). What happened to a value no live contact holds:
+ * `find_by_external_id` answers 410 only while its latest holder is a merged lead. A contact that
+ * gives the value up (changes it, is deleted, or goes with the user it was merged into) loses its
+ * row, so no value outlives the contact's data.
+ */
+export interface ExternalIdHoldersTable {
+  workspace_id: string;
+  external_id: string;
+  contact_id: string;
+  /** `positionText` of the event that gave it the value: a replayed older claim changes nothing. */
+  position: string;
+}
+
 /** The contacts projection's tables: the contacts, and the attribute value counts it keeps. */
 export interface ContactsReadModel extends AttributeValuesReadModel {
   contacts: ContactsTable;
+  contacts_external_id_holders: ExternalIdHoldersTable;
 }
 
 /**

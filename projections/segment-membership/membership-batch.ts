@@ -25,11 +25,11 @@ import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
+import { positionText } from '../shared/log-position';
 import { inputsOf, SegmentsByInput, SegmentsByRequiredValue } from './segment-inputs';
 import { recordSpans } from './segment-membership.sql';
 import {
   changeList,
-  historyPosition,
   memberList,
   parseChangeList,
   parseMemberList,
@@ -343,7 +343,7 @@ export class MembershipBatch {
   ): void {
     if (this.seqPosition !== position) {
       this.seqPosition = position;
-      this.seqPositionText = historyPosition(position);
+      this.seqPositionText = positionText(position);
       this.seqBucket = spanBucket(position);
       this.seq = 0;
       this.changesAtPosition.clear();

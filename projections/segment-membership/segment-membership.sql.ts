@@ -16,7 +16,6 @@ import {
 } from '../../src/segments/domain/segment-membership';
 import {
   changeList,
-  historyPosition,
   memberList,
   memberToken,
   SEGMENT_CHANGES_COLUMNS,
@@ -25,6 +24,7 @@ import {
   type SegmentSpansTable,
 } from './segment-membership.tables';
 import { dataEventsSql, lastDataEventSql } from './contact-data-events';
+import { positionText } from '../shared/log-position';
 import type { SearchNode } from '../../src/contacts/search/contact-search.query';
 
 type Db = Kysely<SegmentMembershipReadModel>;
@@ -448,7 +448,7 @@ function bulkChangesColumns(
   return [
     text(change.workspaceId).as('workspace_id'),
     contactId.as('contact_id'),
-    sql.lit(historyPosition(change.cause.position)).as('position'),
+    sql.lit(positionText(change.cause.position)).as('position'),
     sql.lit(BULK_SEQ).as('seq'),
     sql.lit(change.now).as('effective_at'),
     sql.lit('event').as('cause'),
@@ -524,7 +524,7 @@ async function recordSpan(
   segmentId: string,
   position: bigint,
 ): Promise<void> {
-  const at = historyPosition(position);
+  const at = positionText(position);
   await recordSpans(db, [
     {
       workspace_id: workspaceId,
@@ -573,7 +573,7 @@ async function refreshCounts(
     .updateTable('segment_membership_segments')
     .set({
       member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_contact_segments')} m WHERE m.workspace_id = ${workspaceId} AND ${listHas(sql.ref('m.segment_ids'), memberToken(segmentId))})`,
-      history_count: sql<number>`history_count + (SELECT count(*) FROM ${sql.table('segment_membership_changes')} h WHERE h.workspace_id = ${workspaceId} AND h.position = ${historyPosition(position)} AND h.seq = ${BULK_SEQ})`,
+      history_count: sql<number>`history_count + (SELECT count(*) FROM ${sql.table('segment_membership_changes')} h WHERE h.workspace_id = ${workspaceId} AND h.position = ${positionText(position)} AND h.seq = ${BULK_SEQ})`,
     })
     .where('workspace_id', '=', workspaceId)
     .where('segment_id', '=', segmentId)

@@ -1,4 +1,5 @@
-import { historyPosition, spanBucket } from './segment-membership.tables';
+import { positionText } from '../shared/log-position';
+import { spanBucket } from './segment-membership.tables';
 
 /** An EventStoreDB position as `esdb-mapping.ts` packs it. */
 const packed = (commit: bigint, prepare = commit): bigint => (commit << 64n) | prepare;
@@ -6,18 +7,18 @@ const MIB = 1n << 20n;
 
 describe('spanBucket', () => {
   it('cuts the embedded store log into stretches of 1,024 events, named by their first position', () => {
-    expect(spanBucket(1n)).toBe(historyPosition(0n));
-    expect(spanBucket(1023n)).toBe(historyPosition(0n));
-    expect(spanBucket(1024n)).toBe(historyPosition(1024n));
-    expect(spanBucket(5000n)).toBe(historyPosition(4096n));
+    expect(spanBucket(1n)).toBe(positionText(0n));
+    expect(spanBucket(1023n)).toBe(positionText(0n));
+    expect(spanBucket(1024n)).toBe(positionText(1024n));
+    expect(spanBucket(5000n)).toBe(positionText(4096n));
   });
 
   it("cuts EventStoreDB's log into stretches of 1 MiB of commit offsets", () => {
-    expect(spanBucket(packed(5n * MIB + 17n))).toBe(historyPosition(packed(5n * MIB, 0n)));
-    expect(spanBucket(packed(6n * MIB - 1n))).toBe(historyPosition(packed(5n * MIB, 0n)));
-    expect(spanBucket(packed(6n * MIB))).toBe(historyPosition(packed(6n * MIB, 0n)));
+    expect(spanBucket(packed(5n * MIB + 17n))).toBe(positionText(packed(5n * MIB, 0n)));
+    expect(spanBucket(packed(6n * MIB - 1n))).toBe(positionText(packed(5n * MIB, 0n)));
+    expect(spanBucket(packed(6n * MIB))).toBe(positionText(packed(6n * MIB, 0n)));
     // Its first stretch starts at its first packed position, past every embedded one.
-    expect(spanBucket(packed(9n))).toBe(historyPosition(packed(1n, 0n)));
+    expect(spanBucket(packed(9n))).toBe(positionText(packed(1n, 0n)));
   });
 
   it('names contiguous stretches in log order, each by a position at or before its own', () => {
@@ -34,7 +35,7 @@ describe('spanBucket', () => {
     const buckets = positions.map(spanBucket);
     expect([...buckets].sort()).toEqual(buckets);
     positions.forEach((position, index) => {
-      expect(buckets[index]! <= historyPosition(position)).toBe(true);
+      expect(buckets[index]! <= positionText(position)).toBe(true);
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { ContactsTable } from '../contacts/contacts.table';
+import { positionText } from '../shared/log-position';
 
 /** The live segments of each workspace, with their rule as stored on the log. */
 export interface SegmentDefinitionsTable {
@@ -40,7 +41,7 @@ export interface SegmentHistoryEntry {
   cause_event_id: string | null;
   cause_event_type: string | null;
   rule_version: number;
-  /** `historyPosition` of it: positions reach 128 bits on EventStoreDB, past any integer column. */
+  /** `positionText` of it: positions reach 128 bits on EventStoreDB, past any integer column. */
   position: string;
   seq: number;
 }
@@ -82,13 +83,6 @@ export interface SegmentSpansTable {
 }
 
 /**
- * A log position as the history stores it: decimal digits, zero-padded to 39 (2^128 has 39), so
- * text order is log order in both dialects. EventStoreDB's packed positions (`esdb-mapping.ts`)
- * exceed PostgreSQL's bigint and SQLite's integer, which would refuse or round them.
- */
-export const historyPosition = (position: bigint): string => position.toString().padStart(39, '0');
-
-/**
  * Bits of a position below its span's stretch. On the embedded store positions count events: a
  * stretch of 1,024 events. On EventStoreDB they are `commit << 64 | prepare` (`esdb-mapping.ts`),
  * `commit` a byte offset: a stretch of 1 MiB of log, about 1,024 events of
@@ -102,16 +96,16 @@ const ESDB_STRETCH_BITS = 64n + 20n;
 const PACKED_POSITIONS = 1n << 64n;
 
 /**
- * The stretch of the log a position lies in, as the `historyPosition` of its first position: a
+ * The stretch of the log a position lies in, as the `positionText` of its first position: a
  * pure function of the position, so spans do not depend on how the log was cut into batches.
  * Stretches are contiguous and in log order (EventStoreDB's first one starts at 2^64).
  */
 export const spanBucket = (position: bigint): string => {
   if (position < PACKED_POSITIONS) {
-    return historyPosition((position >> EMBEDDED_STRETCH_BITS) << EMBEDDED_STRETCH_BITS);
+    return positionText((position >> EMBEDDED_STRETCH_BITS) << EMBEDDED_STRETCH_BITS);
   }
   const start = (position >> ESDB_STRETCH_BITS) << ESDB_STRETCH_BITS;
-  return historyPosition(start < PACKED_POSITIONS ? PACKED_POSITIONS : start);
+  return positionText(start < PACKED_POSITIONS ? PACKED_POSITIONS : start);
 };
 
 /**

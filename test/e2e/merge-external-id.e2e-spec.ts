@@ -169,4 +169,138 @@ describe.each(setups)("a merge and the lead's external_id (%s)", (_store, start)
     const found = await call<Contact>(`/contacts/find_by_external_id/${leadExternalId}`, '2.16');
     expect([found.status, found.body.id]).toEqual([200, again.body.id]);
   });
+
+  /** A user keeping its own external_id, with a lead holding `leadExternalId` merged into it. */
+  async function leadMergedIntoAUserKeepingItsOwn(): Promise<{
+    user: string;
+    lead: string;
+    leadExternalId: string;
+  }> {
+    const user = await call<Contact>('/contacts', '2.16', 'POST', { external_id: unique('own') });
+    const leadExternalId = unique('lead-ext');
+    const lead = await call<Contact>('/contacts', '2.16', 'POST', {
+      role: 'lead',
+      external_id: leadExternalId,
+    });
+    const merged = await merge(lead.body.id, user.body.id, '2.16');
+    expect([merged.status, merged.body.external_id]).toEqual([200, user.body.external_id]);
+    expect((await findByExternalId(leadExternalId, '2.16')).status).toBe(410);
+    return { user: user.body.id, lead: lead.body.id, leadExternalId };
+  }
+
+  const findByExternalId = (externalId: string, version: string) =>
+    call<Contact & { errors?: Array<{ code: string }> }>(
+      `/contacts/find_by_external_id/${externalId}`,
+      version,
+    );
+
+  /** 404 `not_found` on both versions, with no Link to anyone. */
+  async function expectNotFound(externalId: string): Promise<void> {
+    for (const version of ['2.14', '2.16']) {
+      const answer = await findByExternalId(externalId, version);
+      expect([version, answer.status, answer.body.errors?.[0]?.code]).toEqual([
+        version,
+        404,
+        'not_found',
+      ]);
+      expect(answer.headers.get('link')).toBeNull();
+    }
+  }
+
+  it("answers 404 for a merged lead's external_id once a contact that claimed it since changes it", async () => {
+    const { user, lead, leadExternalId } = await leadMergedIntoAUserKeepingItsOwn();
+
+    const claimant = await call<Contact>('/contacts', '2.16', 'POST', {
+      external_id: leadExternalId,
+    });
+    expect(claimant.status).toBe(200);
+    const held = await findByExternalId(leadExternalId, '2.16');
+    expect([held.status, held.body.id]).toEqual([200, claimant.body.id]);
+
+    const changed = await call<Contact>(`/contacts/${claimant.body.id}`, '2.16', 'PUT', {
+      external_id: unique('elsewhere'),
+    });
+    expect(changed.status).toBe(200);
+    await expectNotFound(leadExternalId);
+    // The lead's id is merged as before: only the value moved on.
+    const leadItself = await call<Contact>(`/contacts/${lead}`, '2.16');
+    expect([leadItself.status, leadItself.headers.get('link')]).toEqual([
+      410,
+      `</contacts/${user}>; rel="canonical"`,
+    ]);
+  });
+
+  it("answers 404 for a merged lead's external_id once a contact given it since is deleted; archived, it still holds it", async () => {
+    const { leadExternalId } = await leadMergedIntoAUserKeepingItsOwn();
+
+    const other = await call<Contact>('/contacts', '2.16', 'POST', {
+      email: `${unique('other')}@merge-ext.test`,
+    });
+    const given = await call<Contact>(`/contacts/${other.body.id}`, '2.16', 'PUT', {
+      external_id: leadExternalId,
+    });
+    expect(given.status).toBe(200);
+    const archived = await call<Contact & { archived: boolean }>(
+      `/contacts/${other.body.id}/archive`,
+      '2.16',
+      'POST',
+    );
+    expect(archived.status).toBe(200);
+    const held = await findByExternalId(leadExternalId, '2.16');
+    expect([held.status, held.body.id]).toEqual([200, other.body.id]);
+
+    const deleted = await call<{ deleted: boolean }>(
+      `/contacts/${other.body.id}`,
+      '2.16',
+      'DELETE',
+    );
+    expect([deleted.status, deleted.body.deleted]).toEqual([200, true]);
+    await expectNotFound(leadExternalId);
+  });
+
+  it("answers 404 for a lead's external_id its user took in the merge and has changed since", async () => {
+    const user = await call<Contact>('/contacts', '2.16', 'POST', {
+      email: `${unique('user')}@merge-ext.test`,
+    });
+    const leadExternalId = unique('lead-ext');
+    const lead = await call<Contact>('/contacts', '2.16', 'POST', {
+      role: 'lead',
+      external_id: leadExternalId,
+    });
+    const merged = await merge(lead.body.id, user.body.id, '2.16');
+    expect(merged.body.external_id).toBe(leadExternalId);
+
+    const changed = await call<Contact>(`/contacts/${user.body.id}`, '2.16', 'PUT', {
+      external_id: unique('changed'),
+    });
+    expect(changed.status).toBe(200);
+    await expectNotFound(leadExternalId);
+  });
+
+  it('answers 410 naming the latest merge when a lead that claimed the value since is merged too', async () => {
+    const { leadExternalId } = await leadMergedIntoAUserKeepingItsOwn();
+    const secondLead = await call<Contact>('/contacts', '2.16', 'POST', {
+      role: 'lead',
+      external_id: leadExternalId,
+    });
+    expect(secondLead.status).toBe(200);
+    const secondUser = await call<Contact>('/contacts', '2.16', 'POST', {
+      external_id: unique('own'),
+    });
+    expect((await merge(secondLead.body.id, secondUser.body.id, '2.16')).status).toBe(200);
+
+    const gone = await findByExternalId(leadExternalId, '2.16');
+    expect([gone.status, gone.headers.get('link')]).toEqual([
+      410,
+      `</contacts/${secondUser.body.id}>; rel="canonical"`,
+    ]);
+  });
+
+  it("answers 404 for a merged lead's external_id once its user is deleted, as the lead's id does", async () => {
+    const { user, lead, leadExternalId } = await leadMergedIntoAUserKeepingItsOwn();
+
+    expect((await call(`/contacts/${user}`, '2.16', 'DELETE')).status).toBe(200);
+    await expectNotFound(leadExternalId);
+    expect((await call(`/contacts/${lead}`, '2.16')).status).toBe(404);
+  });
 });

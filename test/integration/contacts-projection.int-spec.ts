@@ -27,14 +27,23 @@ const IDS = ['c0', 'c1', 'c2', 'c3'].map(
 const T0 = 1_700_000_000;
 
 type Step =
-  | { kind: 'create'; contact: number; role: 'lead' | 'user'; name: string; plan: string | null }
-  | { kind: 'update'; contact: number; name: string; toUser: boolean }
+  | {
+      kind: 'create';
+      contact: number;
+      role: 'lead' | 'user';
+      name: string;
+      plan: string | null;
+      externalId: string | null;
+    }
+  | { kind: 'update'; contact: number; name: string; toUser: boolean; externalId: string | null }
   | { kind: 'seen'; contact: number; at: number; browser: string }
   | { kind: 'archive'; contact: number; archived: boolean }
   | { kind: 'merge'; from: number; into: number }
   | { kind: 'delete'; contact: number };
 
 const contactIndex = fc.integer({ min: 0, max: IDS.length - 1 });
+/** Few values, so that contacts take them from each other (commands alone reserve nothing). */
+const EXTERNAL_IDS = fc.constantFrom('x1', 'x2', 'x3');
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
     kind: fc.constant('create' as const),
@@ -42,12 +51,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     role: fc.constantFrom('lead' as const, 'user' as const),
     name: fc.string({ maxLength: 6 }),
     plan: fc.option(fc.constantFrom('free', 'pro')),
+    externalId: fc.option(EXTERNAL_IDS),
   }),
   fc.record({
     kind: fc.constant('update' as const),
     contact: contactIndex,
     name: fc.string({ maxLength: 6 }),
     toUser: fc.boolean(),
+    externalId: fc.option(EXTERNAL_IDS),
   }),
   fc.record({
     kind: fc.constant('seen' as const),
@@ -81,6 +92,7 @@ function commandFor(
             attributes: {
               name: current.name,
               ...(current.plan ? { custom_attributes: { plan: current.plan } } : {}),
+              ...(current.externalId ? { external_id: current.externalId } : {}),
             },
           },
           now,
@@ -93,7 +105,10 @@ function commandFor(
           type: 'UpdateContact',
           data: {
             ...ref(current.contact),
-            attributes: { name: current.name },
+            attributes: {
+              name: current.name,
+              ...(current.externalId ? { external_id: current.externalId } : {}),
+            },
             ...(current.toUser ? { role: 'user' as const } : {}),
           },
           now,
@@ -205,6 +220,22 @@ function actualColumns(
   return normalized;
 }
 
+/** Each external_id's latest holder, as `contacts_external_id_holders` keeps them. */
+const holders = (db: Kysely<ContactsReadModel>) =>
+  db
+    .selectFrom('contacts_external_id_holders')
+    .select(['workspace_id', 'external_id', 'contact_id'])
+    .orderBy('workspace_id')
+    .orderBy('external_id')
+    .execute();
+
+/** The external_id a contact has as the domain folds it: live, or kept by a merged lead. */
+function externalIdOf(state: Awaited<ReturnType<typeof loadState>>['state']): string | null {
+  const s = state as Parameters<typeof isLive>[0];
+  if (isLive(s)) return s.external_id;
+  return s.status === 'merged' ? s.closedAs.external_id : null;
+}
+
 describeOnReadStores('contacts projection', (dialect) => {
   let target: TestReadStore;
   let db: Kysely<ContactsReadModel>;
@@ -269,10 +300,12 @@ describeOnReadStores('contacts projection', (dialect) => {
             };
             await applyInBatches(events);
             const once = await db.selectFrom('contacts').selectAll().orderBy('id').execute();
+            const holdersOnce = await holders(db);
             await applyInBatches(events);
             expect(await db.selectFrom('contacts').selectAll().orderBy('id').execute()).toEqual(
               once,
             );
+            expect(await holders(db)).toEqual(holdersOnce);
 
             for (const id of IDS) {
               const { state } = await loadState(
@@ -285,7 +318,18 @@ describeOnReadStores('contacts projection', (dialect) => {
                 : expectedColumns(state);
               const row = once.find((candidate) => candidate.id === id);
               expect(actualColumns(row, expected)).toEqual(expected);
+              // A value's holder has it still, and a row: no value outlives a contact's data.
+              for (const holder of holdersOnce.filter((found) => found.contact_id === id)) {
+                expect([row?.id, externalIdOf(state)]).toEqual([id, holder.external_id]);
+              }
             }
+
+            // However the log is cut into batches, each value's latest holder is the same.
+            await resetProjectionTables(target.store, contactsProjection);
+            await db
+              .transaction()
+              .execute((tx) => contactsProjection.apply(events, tx, (name) => name));
+            expect(await holders(db)).toEqual(holdersOnce);
           } finally {
             await store.close();
           }
@@ -293,6 +337,106 @@ describeOnReadStores('contacts projection', (dialect) => {
       ),
       { numRuns: dialect === 'postgres' ? 25 : 60 },
     );
+  });
+
+  /**
+   * `contacts_external_id_holders` after `events`, applied in batches of every size (into fresh
+   * tables), and each twice: the same for all of them, or the test fails.
+   */
+  async function holdersAfter(events: readonly RecordedEvent[]) {
+    const seen: Array<Awaited<ReturnType<typeof holders>>> = [];
+    for (let batchSize = 1; batchSize <= events.length; batchSize += 1) {
+      await resetProjectionTables(target.store, contactsProjection);
+      for (let pass = 0; pass < 2; pass += 1) {
+        for (let index = 0; index < events.length; index += batchSize) {
+          await db
+            .transaction()
+            .execute((tx) =>
+              contactsProjection.apply(events.slice(index, index + batchSize), tx, (name) => name),
+            );
+        }
+      }
+      seen.push(await holders(db));
+    }
+    expect(seen.filter((found) => JSON.stringify(found) !== JSON.stringify(seen[0]))).toEqual([]);
+    return seen[0]!.map((holder) => [holder.external_id, holder.contact_id]);
+  }
+
+  /** A log of contact commands, each a second after the last, and merges completed. */
+  function contactLog() {
+    const store = SqliteEventStore.open({ file: ':memory:' });
+    const clock = new ManualClock(T0 * 1000);
+    return {
+      store,
+      async run(contactId: string, type: ContactCommand['type'], data: object = {}) {
+        clock.advance(1000);
+        await handleCommand(
+          store,
+          contactStreamId(WORKSPACE, contactId),
+          contactDecider,
+          {
+            type,
+            data: { contactId, workspaceId: WORKSPACE, ...data },
+            now: Math.floor(clock.now() / 1000),
+          } as ContactCommand,
+          { metadata: { workspaceId: WORKSPACE, occurredAt: clock.now() } },
+        );
+        if (type === 'MergeInto')
+          await completeMerge(store, clock, WORKSPACE, contactId, (data as { into: string }).into);
+      },
+      async events() {
+        return (await collect(store.readAll())).filter((event) =>
+          contactsProjection.eventTypes.includes(event.type),
+        );
+      },
+    };
+  }
+
+  it("keeps each external_id's latest holder: a merged lead until another contact takes it, nobody once that one gives it up", async () => {
+    const [lead, user, claimant, earlier] = IDS as [string, string, string, string];
+    const log = contactLog();
+    try {
+      await log.run(lead, 'CreateContact', { role: 'lead', attributes: { name: 'lead' } });
+      // Held and given up before the lead took it: in a batch with the lead's events, folded after
+      // them, and folded again when applied twice (a deleted contact has no row), that older claim
+      // and release change nothing that happened since.
+      await log.run(earlier, 'CreateContact', { role: 'user', attributes: { external_id: 'x' } });
+      await log.run(earlier, 'DeleteContact');
+      await log.run(lead, 'UpdateContact', { attributes: { external_id: 'x' } });
+      await log.run(user, 'CreateContact', { role: 'user', attributes: { external_id: 'own' } });
+      await log.run(lead, 'MergeInto', { into: user });
+      expect(await holdersAfter(await log.events())).toEqual([
+        ['own', user],
+        ['x', lead],
+      ]);
+
+      await log.run(claimant, 'CreateContact', { role: 'user', attributes: { external_id: 'x' } });
+      expect(await holdersAfter(await log.events())).toEqual([
+        ['own', user],
+        ['x', claimant],
+      ]);
+      await log.run(claimant, 'UpdateContact', { attributes: { external_id: 'y' } });
+      expect(await holdersAfter(await log.events())).toEqual([
+        ['own', user],
+        ['y', claimant],
+      ]);
+    } finally {
+      await log.store.close();
+    }
+  });
+
+  it("lets a merged lead's external_id go with the user it was merged into", async () => {
+    const [lead, user] = IDS as [string, string];
+    const log = contactLog();
+    try {
+      await log.run(lead, 'CreateContact', { role: 'lead', attributes: { external_id: 'x' } });
+      await log.run(user, 'CreateContact', { role: 'user', attributes: { external_id: 'own' } });
+      await log.run(lead, 'MergeInto', { into: user });
+      await log.run(user, 'DeleteContact');
+      expect(await holdersAfter(await log.events())).toEqual([]);
+    } finally {
+      await log.store.close();
+    }
   });
 
   it('keeps the rows of two workspaces apart when their contacts share an id, in one batch', async () => {

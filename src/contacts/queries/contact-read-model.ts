@@ -173,8 +173,10 @@ export class ContactReadModel {
   }
 
   /**
-   * The user holding `externalId`. A value no contact holds that a lead merged into a live user
-   * had (one the user did not take) is refused as that lead's id is: with a link to the user.
+   * The user holding `externalId`. A value no live contact holds is refused as its latest holder's
+   * id is when that holder is a lead merged into a live user (one the user did not take): with a
+   * link to the user. Once another contact took the value since, the merge no longer explains its
+   * absence: that contact is found while it holds it, and nobody once it gave it up.
    */
   async getUserByExternalIdOrThrow(
     workspaceId: string,
@@ -183,15 +185,17 @@ export class ContactReadModel {
     const row = await this.findByExternalId(workspaceId, externalId);
     if (row?.role === 'user') return row;
     if (row === undefined) {
-      // Claimed again and merged again, it names the one of those leads written to last.
       const merged = await this.db
-        .selectFrom('contacts')
-        .select(['id', 'merged_into'])
-        .where('workspace_id', '=', workspaceId)
-        .where('external_id', '=', externalId)
-        .where('status', '=', 'merged')
-        .orderBy('updated_at', 'desc')
-        .orderBy('id', 'desc')
+        .selectFrom('contacts_external_id_holders as holder')
+        .innerJoin('contacts', (join) =>
+          join
+            .onRef('contacts.workspace_id', '=', 'holder.workspace_id')
+            .onRef('contacts.id', '=', 'holder.contact_id'),
+        )
+        .select(['contacts.id', 'contacts.merged_into'])
+        .where('holder.workspace_id', '=', workspaceId)
+        .where('holder.external_id', '=', externalId)
+        .where('contacts.status', '=', 'merged')
         .executeTakeFirst();
       const into = merged?.merged_into
         ? await this.findRow(workspaceId, merged.merged_into)
