@@ -184,6 +184,7 @@ async function applySegmentEvent(
         segment,
         now,
         cause,
+        mayHaveMembers: existing !== undefined,
         ...(chunkSize !== undefined ? { chunkSize } : {}),
       });
     }
@@ -197,7 +198,7 @@ async function applySegmentEvent(
       return undefined;
     case 'SegmentDeleted':
       if (!existing) return undefined;
-      await removeSegment(tx, {
+      await removeSegment(tx, dialect, {
         workspaceId,
         segmentId,
         ruleVersion: Number(existing.rule_version),

@@ -130,21 +130,51 @@ export function deadlineSql(
 }
 
 /**
- * The temporary table a bulk evaluation keeps its one pass over the workspace in: per contact the
- * rule selects or that has a deadline, whether it matches and its deadline, so the rule is
- * evaluated once instead of once per step that needs it. Qualified with the connection's
- * temporary schema, so no table of the read store can be meant.
+ * The temporary table a bulk change keeps its pass over a range of contacts in: per contact the
+ * rule selects, that has a deadline or that is a member, whether it matches, its deadline and
+ * whether it is a member. The rule is evaluated once, and the member lists are searched for the
+ * segment once, instead of once per step that needs them: searching them reads every list of the
+ * range whole, and a list holds every segment its contact is in (hundreds of ids in a workspace of
+ * hundreds of segments). Qualified with the connection's temporary schema, so no table of the read
+ * store can be meant.
  */
 const evaluationTable = (dialect: SearchDialect): string =>
   `${dialect === 'postgres' ? 'pg_temp' : 'temp'}.segment_rule_evaluation`;
+
+/** Runs `work` with an empty evaluation table (`evaluationTable`), dropped after. */
+async function withEvaluationTable(
+  db: Db,
+  dialect: SearchDialect,
+  work: (table: string) => Promise<void>,
+): Promise<void> {
+  const table = evaluationTable(dialect);
+  await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
+  // Temporary: private to this connection, and gone with it; dropped below in any case.
+  await sql`CREATE TEMPORARY TABLE ${sql.table(table)} (contact_id text PRIMARY KEY,
+    matches integer NOT NULL, at bigint, member integer NOT NULL DEFAULT 0)`.execute(db);
+  await work(table);
+  await sql`DROP TABLE ${sql.table(table)}`.execute(db);
+}
+
+/**
+ * Marks the members of the segment in `change`'s range in the evaluation table (a member the rule
+ * does not select gets a row that does not match).
+ */
+async function markMembers(db: Db, change: BulkChange, evaluatedTable: string): Promise<void> {
+  await sql`INSERT INTO ${sql.table(evaluatedTable)} (contact_id, matches, at, member)
+    SELECT l.contact_id, 0, NULL, 1 FROM ${sql.table('segment_membership_contact_segments')} l
+    WHERE l.workspace_id = ${change.workspaceId} AND ${change.range(sql.ref('l.contact_id'))}
+    AND ${listHas(sql.ref('l.segment_ids'), memberToken(change.segmentId))}
+    ON CONFLICT (contact_id) DO UPDATE SET member = 1`.execute(db);
+}
 
 /**
  * A new or changed rule over the whole workspace, in SQL: exits and entries against the current
  * members are recorded (at `now`, caused by the segment event), the members replaced, the count
  * refreshed and the segment's deadlines recomputed. Cost is a few passes over the workspace's
  * rows in the database, never a row in JavaScript: one evaluates the rule and the deadlines into
- * a temporary table, the others compare the members with it. Returns the segment's earliest
- * deadline.
+ * a temporary table, one marks the current members in it (none for a new segment), the others
+ * write the differences it holds. Returns the segment's earliest deadline.
  */
 export async function evaluateSegmentInWorkspace(
   db: Db,
@@ -155,20 +185,23 @@ export async function evaluateSegmentInWorkspace(
     readonly segment: SegmentRuleSnapshot;
     readonly now: number;
     readonly cause: BulkCause;
+    /**
+     * Whether some contact may be a member already (a rule change). A segment no row of
+     * `segment_membership_segments` holds is in no member list (every path that adds a segment
+     * to a list reads it there, and its deletion takes it off every list first): a new segment's
+     * evaluation need not search them.
+     */
+    readonly mayHaveMembers: boolean;
     /** Contacts per pass (see `inIdRanges`). */
     readonly chunkSize?: number;
   },
 ): Promise<number | undefined> {
   const { workspaceId, segment, now, cause } = input;
-  const evaluatedTable = evaluationTable(dialect);
-  const evaluated = sql.table(evaluatedTable);
   const rule = ruleSql(segment, dialect, workspaceId, now, tables);
   const timed = isTimeBased(segment);
   const deadline = timed
     ? timedDeadlineSql(tables, dialect, workspaceId, segment, now)
     : sql<number | null>`NULL`;
-  const isMatch = (contactId: RawBuilder<string>) =>
-    sql<SqlBool>`EXISTS (SELECT 1 FROM ${evaluated} r WHERE r.contact_id = ${contactId} AND r.matches = 1)`;
   const change = {
     workspaceId,
     segmentId: segment.id,
@@ -177,74 +210,81 @@ export async function evaluateSegmentInWorkspace(
     cause,
   };
   const untyped = db as unknown as Kysely<Record<string, EvaluationRow>>;
+  // After the change the members are the contacts the rule selects: counted pass by pass.
+  let members = 0;
 
-  await sql`DROP TABLE IF EXISTS ${evaluated}`.execute(db);
-  // Temporary: private to this connection, and gone with it; dropped below in any case.
-  await sql`CREATE TEMPORARY TABLE ${evaluated} (contact_id text PRIMARY KEY, matches integer NOT NULL, at bigint)`.execute(
-    db,
-  );
-  await inIdRanges(
-    db,
-    {
-      table: tables('segment_membership_contacts'),
-      where: sql`workspace_id = ${workspaceId}`,
-      column: 'id',
-    },
-    input.chunkSize,
-    async (range) => {
-      await sql`DELETE FROM ${evaluated}`.execute(db);
-      await db
-        .insertInto(evaluatedTable as never)
-        .columns(['contact_id', 'matches', 'at'] as never)
-        .expression(
-          eligible(db, tables, workspaceId, segment)
-            .where(range(sql.ref('c.id')))
-            .where(sql<SqlBool>`((${rule}) OR ${deadline} IS NOT NULL)`)
-            .select([
-              sql.ref<string>('c.id').as('contact_id'),
-              sql<number>`CASE WHEN ${rule} THEN 1 ELSE 0 END`.as('matches'),
-              deadline.as('at'),
-            ]) as never,
-        )
-        .execute();
-      // The members of the range the rule no longer selects exit; the contacts it selects that
-      // are not members enter.
-      await recordExits(db, { ...change, range }, isMatch);
-      await recordEntries(db, dialect, { ...change, range }, evaluatedTable);
-      // A contact's row holds its earliest deadline over all segments. The old rule's deadlines
-      // are left in it: a row earlier than the truth only loads the contact early, which
-      // re-derives its deadlines from the fold, fires none and writes the true earliest back.
-      if (timed) {
-        const stored = sql.ref<number>('segment_membership_deadlines.at');
-        const incoming = sql.ref<number>('excluded.at');
+  await withEvaluationTable(db, dialect, (evaluatedTable) =>
+    inIdRanges(
+      db,
+      {
+        table: tables('segment_membership_contacts'),
+        where: sql`workspace_id = ${workspaceId}`,
+        column: 'id',
+      },
+      input.chunkSize,
+      async (range) => {
+        await sql`DELETE FROM ${sql.table(evaluatedTable)}`.execute(db);
         await db
-          .insertInto('segment_membership_deadlines')
-          .columns(['workspace_id', 'contact_id', 'at'])
+          .insertInto(evaluatedTable as never)
+          .columns(['contact_id', 'matches', 'at'] as never)
           .expression(
-            untyped
-              .selectFrom(`${evaluatedTable} as r` as never)
-              .where(sql<SqlBool>`r.at IS NOT NULL`)
+            eligible(db, tables, workspaceId, segment)
+              .where(range(sql.ref('c.id')))
+              .where(sql<SqlBool>`((${rule}) OR ${deadline} IS NOT NULL)`)
               .select([
-                text(workspaceId).as('workspace_id'),
-                sql.ref<string>('r.contact_id').as('contact_id'),
-                sql.ref<number>('r.at').as('at'),
+                sql.ref<string>('c.id').as('contact_id'),
+                sql<number>`CASE WHEN ${rule} THEN 1 ELSE 0 END`.as('matches'),
+                deadline.as('at'),
               ]) as never,
           )
-          .onConflict((conflict) =>
-            conflict.columns(['workspace_id', 'contact_id']).doUpdateSet({
-              at:
-                dialect === 'postgres'
-                  ? sql<number>`LEAST(${stored}, ${incoming})`
-                  : sql<number>`min(${stored}, ${incoming})`,
-            }),
-          )
           .execute();
-      }
-    },
+        // The members of the range the rule no longer selects exit; the contacts it selects that
+        // are not members enter.
+        if (input.mayHaveMembers) {
+          await markMembers(db, { ...change, range }, evaluatedTable);
+          await recordExits(db, { ...change, range }, evaluatedTable);
+        }
+        await recordEntries(db, dialect, { ...change, range }, evaluatedTable);
+        const selected = await untyped
+          .selectFrom(`${evaluatedTable} as r` as never)
+          .where(sql<SqlBool>`r.matches = 1`)
+          .select(sql<number | string>`count(*)`.as('n'))
+          .executeTakeFirstOrThrow();
+        members += Number(selected.n);
+        // A contact's row holds its earliest deadline over all segments. The old rule's deadlines
+        // are left in it: a row earlier than the truth only loads the contact early, which
+        // re-derives its deadlines from the fold, fires none and writes the true earliest back.
+        if (timed) {
+          const stored = sql.ref<number>('segment_membership_deadlines.at');
+          const incoming = sql.ref<number>('excluded.at');
+          await db
+            .insertInto('segment_membership_deadlines')
+            .columns(['workspace_id', 'contact_id', 'at'])
+            .expression(
+              untyped
+                .selectFrom(`${evaluatedTable} as r` as never)
+                .where(sql<SqlBool>`r.at IS NOT NULL`)
+                .select([
+                  text(workspaceId).as('workspace_id'),
+                  sql.ref<string>('r.contact_id').as('contact_id'),
+                  sql.ref<number>('r.at').as('at'),
+                ]) as never,
+            )
+            .onConflict((conflict) =>
+              conflict.columns(['workspace_id', 'contact_id']).doUpdateSet({
+                at:
+                  dialect === 'postgres'
+                    ? sql<number>`LEAST(${stored}, ${incoming})`
+                    : sql<number>`min(${stored}, ${incoming})`,
+              }),
+            )
+            .execute();
+        }
+      },
+    ),
   );
-  await refreshCounts(db, workspaceId, segment.id, cause.position);
+  await refreshCounts(db, workspaceId, segment.id, members, cause.position);
   await recordSpan(db, workspaceId, segment.id, cause.position);
-  await sql`DROP TABLE ${evaluated}`.execute(db);
   if (!timed) return undefined;
   const earliest = await db
     .selectFrom('segment_membership_deadlines')
@@ -258,6 +298,7 @@ interface EvaluationRow {
   readonly contact_id: string;
   readonly matches: number;
   readonly at: number | null;
+  readonly member: number;
 }
 
 /**
@@ -281,6 +322,7 @@ function timedDeadlineSql(
 /** A deleted segment: every member exits (caused by the deletion) and its rows go. */
 export async function removeSegment(
   db: Db,
+  dialect: SearchDialect,
   input: {
     readonly workspaceId: string;
     readonly segmentId: string;
@@ -292,15 +334,21 @@ export async function removeSegment(
   },
 ): Promise<void> {
   const { workspaceId, segmentId } = input;
-  await inIdRanges(
-    db,
-    {
-      table: 'segment_membership_contact_segments',
-      where: sql`workspace_id = ${workspaceId} AND ${listHas(sql.ref('segment_ids'), memberToken(segmentId))}`,
-      column: 'contact_id',
-    },
-    input.chunkSize,
-    (range) => recordExits(db, { ...input, range }, () => sql<SqlBool>`1 = 0`),
+  await withEvaluationTable(db, dialect, (evaluatedTable) =>
+    inIdRanges(
+      db,
+      {
+        table: 'segment_membership_contact_segments',
+        where: sql`workspace_id = ${workspaceId} AND ${listHas(sql.ref('segment_ids'), memberToken(segmentId))}`,
+        column: 'contact_id',
+      },
+      input.chunkSize,
+      async (range) => {
+        await sql`DELETE FROM ${sql.table(evaluatedTable)}`.execute(db);
+        await markMembers(db, { ...input, range }, evaluatedTable);
+        await recordExits(db, { ...input, range }, evaluatedTable);
+      },
+    ),
   );
   await recordSpan(db, workspaceId, segmentId, input.cause.position);
   // Deadline rows are per contact and may run early (see `evaluateSegmentInWorkspace`): kept.
@@ -322,51 +370,42 @@ interface BulkChange {
 }
 
 /**
- * The members of the range the rule no longer selects (`selects`: whether it selects the
- * contact an id names) exit: recorded, and taken off their lists (a list left empty goes).
+ * The members of the range the rule no longer selects (`member = 1`, `matches = 0` in the
+ * evaluation table) exit: recorded, and taken off their lists (a list left empty goes).
  */
-async function recordExits(
-  db: Db,
-  change: BulkChange,
-  selects: (contactId: RawBuilder<string>) => RawBuilder<SqlBool>,
-): Promise<void> {
-  const exiting = (list: RawBuilder<string>, id: RawBuilder<string>) =>
-    sql<SqlBool>`(${listHas(list, memberToken(change.segmentId))} AND NOT ${selects(id)})`;
+async function recordExits(db: Db, change: BulkChange, evaluatedTable: string): Promise<void> {
+  const exitingIds = sql`(SELECT r.contact_id FROM ${sql.table(evaluatedTable)} r
+    WHERE r.member = 1 AND r.matches = 0)`;
+  // The evaluation table is no read model table: typed as one with its `contact_id` column.
   await db
     .insertInto('segment_membership_changes')
     .columns(SEGMENT_CHANGES_COLUMNS)
     .expression(
       db
-        .selectFrom('segment_membership_contact_segments as l')
-        .where('l.workspace_id', '=', change.workspaceId)
-        .where(change.range(sql.ref('l.contact_id')))
-        .where(exiting(sql.ref('l.segment_ids'), sql.ref('l.contact_id')))
-        .select(bulkChangesColumns(change, 'exited', sql.ref('l.contact_id'))),
+        .selectFrom(`${evaluatedTable} as r` as 'segment_membership_contact_segments as r')
+        .where(sql<SqlBool>`r.member = 1 AND r.matches = 0`)
+        .select(bulkChangesColumns(change, 'exited', sql.ref('r.contact_id'))),
     )
     .execute();
-  // Qualified: `selects` reads a table with a `contact_id` of its own.
   const list = sql.ref<string>('segment_membership_contact_segments.segment_ids');
-  const contactId = sql.ref<string>('segment_membership_contact_segments.contact_id');
   await db
     .deleteFrom('segment_membership_contact_segments')
     .where('workspace_id', '=', change.workspaceId)
-    .where(change.range(contactId))
+    .where(sql<SqlBool>`contact_id IN ${exitingIds}`)
     .where(list, '=', memberList([change.segmentId]))
-    .where(exiting(list, contactId))
     .execute();
   await db
     .updateTable('segment_membership_contact_segments')
     .set({ segment_ids: sql<string>`replace(${list}, ${` ${change.segmentId} `}, ' ')` })
     .where('workspace_id', '=', change.workspaceId)
-    .where(change.range(contactId))
-    .where(exiting(list, contactId))
+    .where(sql<SqlBool>`contact_id IN ${exitingIds}`)
     .execute();
 }
 
 /**
- * The contacts of the range the rule selects (`matches = 1` in `evaluated`) that are not members
- * enter: recorded, and added to their lists in id order (a list is created for a contact without
- * one).
+ * The contacts of the range the rule selects (`matches = 1` in the evaluation table) that are not
+ * members (`member = 0`) enter: recorded, and added to their lists in id order (a list is created
+ * for a contact without one).
  */
 async function recordEntries(
   db: Db,
@@ -377,12 +416,7 @@ async function recordEntries(
   // The evaluation table is no read model table: typed as one with its `contact_id` column.
   const entering = db
     .selectFrom(`${evaluatedTable} as r` as 'segment_membership_contact_segments as r')
-    .where(sql<SqlBool>`r.matches = 1`)
-    .where(
-      sql<SqlBool>`NOT EXISTS (SELECT 1 FROM ${sql.table('segment_membership_contact_segments')} l
-        WHERE l.workspace_id = ${change.workspaceId} AND l.contact_id = r.contact_id
-        AND ${listHas(sql.ref('l.segment_ids'), memberToken(change.segmentId))})`,
-    );
+    .where(sql<SqlBool>`r.matches = 1 AND r.member = 0`);
   await db
     .insertInto('segment_membership_changes')
     .columns(SEGMENT_CHANGES_COLUMNS)
@@ -560,19 +594,21 @@ export async function recordSpans(db: Db, spans: readonly SegmentSpansTable[]): 
 }
 
 /**
- * A segment's counts after a bulk change: its members counted again, and the changes recorded at
- * the segment event's position added to its history count.
+ * A segment's counts after a bulk change: its members as counted by the change (the contacts its
+ * rule selects), and the changes recorded at the segment event's position added to its history
+ * count.
  */
 async function refreshCounts(
   db: Db,
   workspaceId: string,
   segmentId: string,
+  members: number,
   position: bigint,
 ): Promise<void> {
   await db
     .updateTable('segment_membership_segments')
     .set({
-      member_count: sql<number>`(SELECT count(*) FROM ${sql.table('segment_membership_contact_segments')} m WHERE m.workspace_id = ${workspaceId} AND ${listHas(sql.ref('m.segment_ids'), memberToken(segmentId))})`,
+      member_count: members,
       history_count: sql<number>`history_count + (SELECT count(*) FROM ${sql.table('segment_membership_changes')} h WHERE h.workspace_id = ${workspaceId} AND h.position = ${positionText(position)} AND h.seq = ${BULK_SEQ})`,
     })
     .where('workspace_id', '=', workspaceId)
