@@ -5,12 +5,18 @@
  *    the contacts projection alone, then by the segment membership projection with 100 segments
  *    in the workspace, each from position 0 into a fresh SQLite read store through the real
  *    projection runner. Target: membership ≥ 0.5× the contacts projection.
- * 2. Rule change: 1,000,000 contact rows are written straight into the membership projection's
+ * 2. Rebuild of a log whose segments came after its contacts: BENCH_REBUILD_CONTACTS contacts
+ *    (3 events each), then BENCH_REBUILD_SEGMENTS segments created over them, each evaluated over
+ *    the whole workspace in SQL; projected from position 0 by both projections in the same rounds.
+ *    This is where a segment's bulk evaluation dominates, and where its cost grows with the
+ *    segments the contacts are already in.
+ * 3. Rule change: 1,000,000 contact rows are written straight into the membership projection's
  *    contact table, a segment is created over them, then its rule is changed (the change is
  *    evaluated in SQL, diffed against the members, with deadlines for its relative date filter).
  *    Target: < 10 s.
  *
- * Options: BENCH_CONTACTS (default 20000 contacts, 3 events each), BENCH_RULE_CONTACTS
+ * Options: BENCH_CONTACTS (default 20000 contacts, 3 events each), BENCH_REBUILD_SEGMENTS (default
+ * 300) and BENCH_REBUILD_CONTACTS (default 2000), BENCH_RULE_CONTACTS
  * (default 1000000), BENCH_ROUNDS (default 5: the two projections run alternately, each round into
  * fresh read stores, and the figures are medians; single rounds on these machines range ±25%).
  */
@@ -35,6 +41,8 @@ import { median, printTable, type Row } from './bench-table';
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 20_000);
 const RULE_CONTACTS = Number(process.env.BENCH_RULE_CONTACTS ?? 1_000_000);
 const SEGMENTS = 100;
+const REBUILD_SEGMENTS = Number(process.env.BENCH_REBUILD_SEGMENTS ?? 300);
+const REBUILD_CONTACTS = Number(process.env.BENCH_REBUILD_CONTACTS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WORKSPACE = 'bench';
 const T0 = 1_700_000_000;
@@ -140,17 +148,19 @@ function contactEvents(n: number, at: number): NewEvent[] {
   ];
 }
 
-async function writeLog(dir: string): Promise<SqliteEventStore> {
-  const store = SqliteEventStore.open({ dataDir: join(dir, 'events'), synchronous: 'NORMAL' });
-  for (let index = 0; index < SEGMENTS; index += 1) {
-    const event = segmentCreated(index, T0);
+async function appendSegments(store: SqliteEventStore, count: number, at: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) {
+    const event = segmentCreated(index, at);
     await store.append(segmentStreamId(WORKSPACE, String(event.data.segmentId)), [event], {
       expectedRevision: 'no_stream',
     });
   }
-  for (let start = 0; start < CONTACTS; start += 256) {
+}
+
+async function appendContacts(store: SqliteEventStore, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 256) {
     const appends: Promise<unknown>[] = [];
-    for (let n = start; n < Math.min(CONTACTS, start + 256); n += 1) {
+    for (let n = start; n < Math.min(count, start + 256); n += 1) {
       appends.push(
         store.append(contactStreamId(WORKSPACE, hexId(n)), contactEvents(n, T0 + n), {
           expectedRevision: 'no_stream',
@@ -159,6 +169,24 @@ async function writeLog(dir: string): Promise<SqliteEventStore> {
     }
     await Promise.all(appends);
   }
+}
+
+/** Segments first, then the contacts: each contact event is evaluated against every segment. */
+async function writeLog(dir: string): Promise<SqliteEventStore> {
+  const store = SqliteEventStore.open({ dataDir: join(dir, 'events'), synchronous: 'NORMAL' });
+  await appendSegments(store, SEGMENTS, T0);
+  await appendContacts(store, CONTACTS);
+  return store;
+}
+
+/** Contacts first, then the segments: each segment is evaluated over every contact in bulk. */
+async function writeRebuildLog(dir: string): Promise<SqliteEventStore> {
+  const store = SqliteEventStore.open({
+    dataDir: join(dir, 'rebuild-events'),
+    synchronous: 'NORMAL',
+  });
+  await appendContacts(store, REBUILD_CONTACTS);
+  await appendSegments(store, REBUILD_SEGMENTS, T0 + REBUILD_CONTACTS + DAY);
   return store;
 }
 
@@ -307,6 +335,32 @@ async function main(): Promise<void> {
       rounds.push({ contacts: events / contacts, membership: events / membership });
     }
     await store.close();
+
+    const rebuildEvents = REBUILD_CONTACTS * 3 + REBUILD_SEGMENTS;
+    console.log(
+      `Writing ${REBUILD_CONTACTS * 3} contact events, then ${REBUILD_SEGMENTS} segments over them…`,
+    );
+    const rebuildStore = await writeRebuildLog(dir);
+    const rebuilds: Array<{ contacts: number; membership: number }> = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const contacts = await projectAll(
+        rebuildStore,
+        dir,
+        `rebuild-contacts-${round}`,
+        contactsProjection,
+      );
+      const membership = await projectAll(
+        rebuildStore,
+        dir,
+        `rebuild-segments-${round}`,
+        segmentMembershipProjection(),
+      );
+      rebuilds.push({
+        contacts: rebuildEvents / contacts,
+        membership: rebuildEvents / membership,
+      });
+    }
+    await rebuildStore.close();
     console.log(
       `Writing ${RULE_CONTACTS.toLocaleString('en-US')} contact rows for the rule change…`,
     );
@@ -315,6 +369,7 @@ async function main(): Promise<void> {
     const roundRatios = rounds.map((round) => round.membership / round.contacts);
     const contactsRate = median(rounds.map((round) => round.contacts));
     const membershipRate = median(rounds.map((round) => round.membership));
+    const rebuildRatios = rebuilds.map((round) => round.membership / round.contacts);
     const rows: Row[] = [
       { measure: 'contacts projection alone', value: contactsRate, unit: 'events/s' },
       {
@@ -324,6 +379,19 @@ async function main(): Promise<void> {
         ratios: [
           `${median(roundRatios).toFixed(2)}× contacts (target ≥ 0.5×; rounds ${roundRatios.map((ratio) => ratio.toFixed(2)).join(' ')})`,
           `${membershipsPerContact.toFixed(1)} segments per contact at the end`,
+        ],
+      },
+      {
+        measure: `rebuild: contacts projection, ${REBUILD_CONTACTS.toLocaleString('en-US')} contacts then ${REBUILD_SEGMENTS} segments`,
+        value: median(rebuilds.map((round) => round.contacts)),
+        unit: 'events/s',
+      },
+      {
+        measure: `rebuild: segment membership, same log`,
+        value: median(rebuilds.map((round) => round.membership)),
+        unit: 'events/s',
+        ratios: [
+          `${median(rebuildRatios).toFixed(3)}× contacts (rounds ${rebuildRatios.map((ratio) => ratio.toFixed(3)).join(' ')})`,
         ],
       },
       {
@@ -341,7 +409,7 @@ async function main(): Promise<void> {
     printTable(rows);
     console.log(
       '\nSQLite read store and embedded event store in a temp dir; reproduce with `npm run bench:segments`' +
-        ' (BENCH_CONTACTS, BENCH_RULE_CONTACTS to resize).',
+        ' (BENCH_CONTACTS, BENCH_REBUILD_CONTACTS, BENCH_REBUILD_SEGMENTS, BENCH_RULE_CONTACTS to resize).',
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
