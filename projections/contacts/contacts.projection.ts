@@ -365,7 +365,7 @@ const parseJson = <T>(value: unknown, fallback: T): T => {
 
 /**
  * The state a row stands for; fields only the decider needs (throttle, dedupe keys, blocked,
- * when it stopped being a visitor) start empty.
+ * when it stopped being a visitor, the email's verification) start empty.
  */
 export function rowToState(row: ContactsTable): ContactState {
   const live = liveStateOfRow(row);
@@ -407,6 +407,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     location: locationOfRow(row),
     ...arrivalOf(row),
     archived: row.archived === 1,
+    email_verified: null,
     blockedAt: null,
     visitorUntil: null,
     user_id: row.visitor_user_id,

@@ -1,4 +1,8 @@
-import { IntercomClient, IntercomError } from 'intercom-client';
+import { type Intercom, IntercomClient, IntercomError } from 'intercom-client';
+import { loadState } from '../../src/shared/event-sourcing/handle-command';
+import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
+import { contactStreamId } from '../../src/shared/stream-names';
+import { contactDecider } from '../../src/contacts/domain/contact.decider';
 import { postgresAvailability, postgresRequired } from '../support/postgres';
 import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import {
@@ -83,6 +87,56 @@ describe('Contacts and data attributes through the official intercom-client SDK'
       deleted: true,
     });
     expect(await statusOf(client.contacts.find({ contact_id: created.id }))).toBe(404);
+  });
+
+  it("sends email_verified (Intercom 2.16) on contacts.create and contacts.update, with the SDK's 2.14 and with Unstable", async () => {
+    // The SDK's 7.0 request types predate the field; it sends a request's fields as they are given.
+    const verifiedOf = async (id: string) => {
+      const store = service.app.get<EventStore>(EVENT_STORE);
+      const { state } = await loadState(store, contactStreamId('acme', id), contactDecider);
+      return state.status === 'user' ? state.email_verified : state.status;
+    };
+    const create: Intercom.CreateContactRequest & { email_verified: boolean } = {
+      email: 'verified-by-sdk@example.com',
+      email_verified: true,
+    };
+    const created = await client.contacts.create(create);
+    expect(created).toMatchObject({ role: 'user', email: 'verified-by-sdk@example.com' });
+    expect(created).not.toHaveProperty('email_verified');
+    expect(await verifiedOf(created.id)).toBe(true);
+
+    const unstable = new IntercomClient({
+      token: ACME_TOKEN,
+      baseUrl: service.baseUrl,
+      version: 'Unstable',
+    });
+    const unverify: Intercom.UpdateContactRequest & { email_verified: boolean | null } = {
+      contact_id: created.id,
+      email: 'verified-by-sdk@example.com',
+      email_verified: false,
+    };
+    const updated = await unstable.contacts.update(unverify);
+    expect(updated).toMatchObject({ id: created.id, email: 'verified-by-sdk@example.com' });
+    expect(await verifiedOf(created.id)).toBe(false);
+    const verify: Intercom.UpdateContactRequest & { email_verified: boolean | null } = {
+      contact_id: created.id,
+      email: 'reverified-by-sdk@example.com',
+      email_verified: true,
+    };
+    expect((await client.contacts.update(verify)).email).toBe('reverified-by-sdk@example.com');
+    expect(await verifiedOf(created.id)).toBe(true);
+
+    const withoutEmail: Intercom.UpdateContactRequest & { email_verified: boolean | null } = {
+      contact_id: created.id,
+      email_verified: true,
+    };
+    const refusal = await client.contacts.update(withoutEmail).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(IntercomError);
+    expect(refusal).toMatchObject({
+      statusCode: 400,
+      body: { errors: [{ code: 'parameter_invalid', field: 'email_verified' }] },
+    });
+    expect(await verifiedOf(created.id)).toBe(true);
   });
 
   it("lists a contact's tags, companies, notes and subscriptions (none kept: empty), and refuses them for a contact that is not there", async () => {

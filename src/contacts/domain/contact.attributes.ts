@@ -142,9 +142,33 @@ export const EMPTY_STANDARD_ATTRIBUTES: StandardAttributes = {
   ...NO_ARRIVAL,
 };
 
-/** A partial write of contact fields: absent keys are untouched. */
+/**
+ * A partial write of contact fields: absent keys are untouched. `email_verified` (Intercom 2.16)
+ * says whether the email written with it was verified; no route shows it, so it is no standard
+ * attribute (see `emailVerifiedAfter`).
+ */
 export type AttributeChanges = Partial<StandardAttributes> & {
   readonly custom_attributes?: CustomAttributes;
+  readonly email_verified?: boolean | null;
+};
+
+/** One address, as identities compare emails: case aside. */
+const sameEmailAddress = (a: string | null, b: string | null): boolean =>
+  a === b || (a !== null && b !== null && a.trim().toLowerCase() === b.trim().toLowerCase());
+
+/**
+ * Whether the contact's email is verified once `write` is applied: a verification is of one
+ * address, so a write giving another address without saying leaves it unverified (null: not
+ * known), and one repeating the address keeps it.
+ */
+export const emailVerifiedAfter = (
+  contact: { readonly email: string | null; readonly email_verified: boolean | null },
+  write: { readonly email?: string | null; readonly email_verified?: boolean | null },
+): boolean | null => {
+  if (write.email_verified !== undefined) return write.email_verified;
+  return write.email === undefined || sameEmailAddress(write.email, contact.email)
+    ? contact.email_verified
+    : null;
 };
 
 export const sameLocation = (a: ContactLocation, b: ContactLocation): boolean =>
@@ -156,12 +180,18 @@ export const isEmptyLocation = (location: ContactLocation): boolean =>
 /**
  * When each field was last written, in event time: standard attributes by their names (context
  * fields included, by the sighting that reported them), custom attributes as
- * `custom_attributes.<name>`. Identity fields (email, external_id) and last_seen_at are not timed:
- * identities are claimed as writes arrive, and last_seen_at only moves forwards.
+ * `custom_attributes.<name>`. Identity fields (email, external_id), the email's verification,
+ * which goes with it, and last_seen_at are not timed: identities are claimed as writes arrive, and
+ * last_seen_at only moves forwards.
  */
 export type FieldWrittenAt = Readonly<Partial<Record<string, UnixSeconds>>>;
 
-const UNTIMED: ReadonlySet<string> = new Set(['email', 'external_id', 'last_seen_at']);
+const UNTIMED: ReadonlySet<string> = new Set([
+  'email',
+  'email_verified',
+  'external_id',
+  'last_seen_at',
+]);
 
 const customKey = (name: string): string => `custom_attributes.${name}`;
 

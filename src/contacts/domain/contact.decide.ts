@@ -5,6 +5,7 @@ import {
   changedStandardAttributes,
   freshContext,
   definedOnly,
+  emailVerifiedAfter,
   isEmptyLocation,
   reaffirmedFields,
   writeTimesOf,
@@ -45,6 +46,7 @@ import {
   ContactAlreadyExists,
   ContactMerged,
   ContactNotFound,
+  EmailVerifiedWithoutEmail,
   EventTimeInFuture,
   SummaryEndsBeforeItStarts,
   IdentityMismatch,
@@ -236,9 +238,16 @@ const withoutNulls = (attributes: AttributeChanges): AttributeChanges => {
   };
 };
 
+/** A verification is of the email written with it (Intercom 2.16): alone, it is about nothing. */
+const requireEmailOfVerification = (attributes: AttributeChanges): void => {
+  if (attributes.email_verified !== undefined && typeof attributes.email !== 'string')
+    throw new EmailVerifiedWithoutEmail();
+};
+
 export const createContact = (command: CreateContact, state: ContactState): Decision => {
   const { contactId, workspaceId, role, attributes } = command.data;
   if (state.status !== 'none') throw new ContactAlreadyExists(contactId);
+  requireEmailOfVerification(attributes);
   if (!role && !attributes.email && !attributes.external_id) {
     throw new MissingIdentity(['email', 'external_id', 'role']);
   }
@@ -340,11 +349,12 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   const contact = requireLive(state, contactId);
   if (visitorsOnly && contact.status !== 'visitor') throw new ContactNotFound(contactId);
   if (contact.status === 'user' && role === 'lead') throw new InvalidRoleChange('user', 'lead');
+  requireEmailOfVerification(attributes);
   seenNotInFuture(attributes, command.now);
   // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts
   // as written now (`eventTime`), so that it cannot shadow the writes of the next minutes.
   const updatedAt = eventTime(command);
-  const { custom_attributes, last_seen_at, ...standard } = attributes;
+  const { custom_attributes, last_seen_at, email_verified, ...standard } = attributes;
   const custom = changedCustomAttributes(contact.custom_attributes, custom_attributes ?? {});
   const differing: AttributeChanges = {
     ...changedStandardAttributes(contact, standard),
@@ -373,6 +383,7 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     (contact.last_seen_at === null || last_seen_at > contact.last_seen_at)
       ? { last_seen_at }
       : {}),
+    ...emailVerificationChange(contact, standard.email, email_verified),
   };
   // A repeated value newer than its field's last write is still that field's newest write: its
   // time is recorded, or a late write older than it would overwrite the value.
@@ -389,6 +400,23 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     },
   };
   return [updated];
+};
+
+/**
+ * The verification an update records: whenever it moves, a reset by another email included, so
+ * that the timeline shows it; and whenever another email keeps one, which the fold would
+ * otherwise reset (see `emailVerifiedAfter`).
+ */
+const emailVerificationChange = (
+  contact: LiveContact,
+  email: string | null | undefined,
+  email_verified: boolean | null | undefined,
+): { readonly email_verified?: boolean | null } => {
+  const verified = emailVerifiedAfter(contact, { email, email_verified });
+  const unsaid = emailVerifiedAfter(contact, { email });
+  return verified !== contact.email_verified || verified !== unsaid
+    ? { email_verified: verified }
+    : {};
 };
 
 const contextChanged = (contact: LiveContact, context: SeenContext): boolean =>

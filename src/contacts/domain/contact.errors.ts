@@ -65,6 +65,16 @@ export class MissingIdentity extends ContactDomainError {
   }
 }
 
+/** A verification of an email (`email_verified`) written without the email it is about. */
+export class EmailVerifiedWithoutEmail extends ContactDomainError {
+  override readonly name = 'EmailVerifiedWithoutEmail';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'email_verified';
+  constructor() {
+    super('email_verified must be supplied together with an email in the same request');
+  }
+}
+
 /** A role change the lifecycle does not allow (a user never becomes a lead again). */
 export class InvalidRoleChange extends ContactDomainError {
   override readonly name = 'InvalidRoleChange';
@@ -148,6 +158,7 @@ export type ContactError =
   | ContactMerged
   | ContactAlreadyExists
   | MissingIdentity
+  | EmailVerifiedWithoutEmail
   | InvalidRoleChange
   | IdentityMismatch
   | VisitorNotArchivable

@@ -1,6 +1,7 @@
 import {
   applyCustomAttributes,
   definedOnly,
+  emailVerifiedAfter,
   freshChanges,
   freshContext,
   reaffirmedAt,
@@ -37,6 +38,7 @@ const withAttributes = (contact: LiveContact, changes: AttributeChanges): LiveCo
   const next: LiveContact = {
     ...contact,
     ...definedOnly(standard),
+    email_verified: emailVerifiedAfter(contact, changes),
     // A late write never moves last_seen_at backwards.
     last_seen_at:
       last_seen_at === undefined ? contact.last_seen_at : later(contact.last_seen_at, last_seen_at),
@@ -67,6 +69,7 @@ const withIdentity = (contact: LiveContact, identity: GivenIdentity): LiveContac
   ...contact,
   external_id: identity.external_id ?? contact.external_id,
   email: identity.email ?? contact.email,
+  email_verified: emailVerifiedAfter(contact, identity),
 });
 
 /** A visitor becoming a lead or user at `at` stops being one then. */

@@ -32,6 +32,11 @@ export interface LiveContact extends StandardAttributes {
   readonly workspace_id: string;
   readonly archived: boolean;
   /**
+   * Whether its email was verified (Intercom 2.16's `email_verified`, which the contact object
+   * does not show), as the last write of the email or of the flag said; null when not known.
+   */
+  readonly email_verified: boolean | null;
+  /**
    * When the contact was blocked (ContactBlocked): from then on, by event time, it starts no
    * conversation and replies to nothing; null while it is not blocked.
    */
@@ -162,6 +167,7 @@ export const newLiveContact = (fields: {
   location: EMPTY_STANDARD_ATTRIBUTES.location,
   ...NO_ARRIVAL,
   archived: false,
+  email_verified: null,
   blockedAt: null,
   visitorUntil: null,
   user_id: null,

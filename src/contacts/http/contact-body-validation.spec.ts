@@ -79,6 +79,7 @@ describe('contact bodies: the plain path agrees with class-validator', () => {
     'role',
     'external_id',
     'email',
+    'email_verified',
     'phone',
     'name',
     'avatar',

@@ -62,6 +62,17 @@ export class ContactFieldsDto {
   @IsEmailAddress()
   email?: string;
 
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    description:
+      'Whether the email sent with it was verified (Intercom 2.16); refused without an email. ' +
+      'Another email sent without it leaves the contact unverified. The contact object does not show it',
+  })
+  @IsOptional()
+  @IsBoolean()
+  email_verified?: boolean | null;
+
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
