@@ -176,6 +176,28 @@ describe('email_verified on the Contacts API', () => {
     expect(await verificationOf(user.id)).toBeNull();
   });
 
+  it("gives a user that takes a merged lead's email the lead's verification of it", async () => {
+    const lead = await create({
+      role: 'lead',
+      email: 'merged-lead@example.com',
+      email_verified: true,
+    });
+    const user = await create({ external_id: 'takes-the-email' });
+    const merged = await send('/contacts/merge', 'POST', { from: lead.id, into: user.id }, '2.14');
+    expect(merged).toMatchObject({ status: 200, body: { email: 'merged-lead@example.com' } });
+    expect(await verificationOf(user.id)).toBe(true);
+    expect((await summariesOf(user.id)).at(-1)).toMatch(/^Absorbed the lead .* email_verified/);
+
+    const keeper = await create({ email: 'keeps-own@example.com', email_verified: false });
+    const other = await create({
+      role: 'lead',
+      email: 'other-lead@example.com',
+      email_verified: true,
+    });
+    await send('/contacts/merge', 'POST', { from: other.id, into: keeper.id }, '2.14');
+    expect(await verificationOf(keeper.id)).toBe(false);
+  });
+
   describe('refusals change nothing', () => {
     let user: { id: string };
     let before: unknown;

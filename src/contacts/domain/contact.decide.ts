@@ -603,6 +603,9 @@ const mergedFields = (
   }
   const attributes: AttributeChanges = {
     ...(filled as Partial<StandardAttributes>),
+    ...(filled.email !== undefined && source.email_verified !== null
+      ? { email_verified: source.email_verified }
+      : {}),
     ...(source.attributes.unsubscribed_from_emails && !target.unsubscribed_from_emails
       ? { unsubscribed_from_emails: true }
       : {}),

@@ -131,6 +131,7 @@ describe('merge, target side (AbsorbMergedLead)', () => {
       unsubscribed_from_emails: true,
       location: { country: 'France', region: null, city: 'Paris' },
     },
+    email_verified: null,
     custom_attributes: { plan: 'free', source: 'ad' },
     last_replied_at: T0 + 80,
     last_contacted_at: null,
@@ -347,6 +348,62 @@ describe('merge, target side (AbsorbMergedLead)', () => {
     given([user, absorbed])
       .when(track('other-event'))
       .then([expect.objectContaining({ type: 'DataEventTracked' }) as never]);
+  });
+
+  describe("the email's verification", () => {
+    const verifiedLead = (verified: boolean | null) => ({
+      ...mergeSourceOf(
+        fold([leadCreated({ email: 'lead@example.com', name: 'Lea', email_verified: verified })]),
+      )!,
+      contactId: 'lead-1',
+    });
+    const absorb = (given: readonly ContactEvent[], lead: MergeSource) => {
+      const absorbed = contactDecider.decide(
+        { type: 'AbsorbMergedLead', data: { ...ids, source: lead }, now },
+        fold(given),
+      );
+      return { absorbed, merged: fold([...given, ...absorbed]) };
+    };
+    const copiedBy = (events: readonly ContactEvent[]) =>
+      events[0]?.type === 'LeadMergeAbsorbed' ? events[0].data.copied : undefined;
+
+    it('comes with the email the target takes from the source', () => {
+      for (const verified of [true, false]) {
+        const { absorbed, merged } = absorb(
+          [userCreated({ external_id: 'ext-1' })],
+          verifiedLead(verified),
+        );
+        expect(copiedBy(absorbed)).toMatchObject({
+          email: 'lead@example.com',
+          email_verified: verified,
+        });
+        expect(merged).toMatchObject({ email: 'lead@example.com', email_verified: verified });
+      }
+    });
+
+    it('stays with the source when the target keeps its own email', () => {
+      const ownEmail = userCreated({ email: 'ada@example.com', email_verified: false });
+      const { absorbed, merged } = absorb([ownEmail], verifiedLead(true));
+      expect(copiedBy(absorbed)).not.toHaveProperty('email_verified');
+      expect(merged).toMatchObject({ email: 'ada@example.com', email_verified: false });
+    });
+
+    it('stays with the source when its email does not pass (another user holds it)', () => {
+      const lead = verifiedLead(true);
+      const { absorbed, merged } = absorb([userCreated({ external_id: 'ext-1' })], {
+        ...lead,
+        attributes: { ...lead.attributes, email: null },
+      });
+      expect(copiedBy(absorbed)).toMatchObject({ name: 'Lea' });
+      expect(copiedBy(absorbed)).not.toHaveProperty('email_verified');
+      expect(merged).toMatchObject({ email: null, email_verified: null });
+    });
+
+    it('is not copied when the source knew none', () => {
+      const { absorbed } = absorb([userCreated({ external_id: 'ext-1' })], verifiedLead(null));
+      expect(copiedBy(absorbed)).toMatchObject({ email: 'lead@example.com' });
+      expect(copiedBy(absorbed)).not.toHaveProperty('email_verified');
+    });
   });
 
   describe('a blocked source', () => {

@@ -74,6 +74,8 @@ export interface MergeSource {
   readonly workspaceId: string;
   readonly role: MergeSourceRole;
   readonly attributes: StandardAttributes;
+  /** Whether its email was verified: the target takes it with that email, and only then. */
+  readonly email_verified: boolean | null;
   readonly custom_attributes: CustomAttributes;
   readonly last_replied_at: UnixSeconds | null;
   readonly last_contacted_at: UnixSeconds | null;
@@ -219,6 +221,7 @@ export const mergeSourceOf = (state: ContactState): MergeSource | undefined => {
     workspaceId: state.workspace_id,
     role: state.status,
     attributes: standardAttributesOf(state),
+    email_verified: state.email_verified,
     custom_attributes: state.custom_attributes,
     last_replied_at: state.last_replied_at,
     last_contacted_at: state.last_contacted_at,
