@@ -1,15 +1,40 @@
 import { Command } from 'commander';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { rebuildProjection } from './rebuild';
 
-/** The operations token: the option, ADMIN_TOKEN, or the embedded default workspace's token. */
+/** The service's default `DATA_DIR` (environment.ts), which the CLI reads from its own directory. */
+const DEFAULT_DATA_DIR = './data';
+
+/**
+ * The operations token: the option, ADMIN_TOKEN, or the embedded default workspace's token in
+ * DATA_DIR/access-token. Without one, the error says every place looked and what it found there.
+ */
 function tokenFrom(given: string | undefined): string {
   if (given) return given;
-  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
-  const file = join(process.env.DATA_DIR ?? './data', 'access-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  throw new Error('No token: pass --token, or set ADMIN_TOKEN');
+  const adminToken = process.env.ADMIN_TOKEN;
+  if (adminToken) return adminToken;
+  const dataDir = process.env.DATA_DIR;
+  const file = resolve(join(dataDir ?? DEFAULT_DATA_DIR, 'access-token'));
+  const where =
+    dataDir === undefined
+      ? `(DATA_DIR is unset: its default ${DEFAULT_DATA_DIR})`
+      : '(DATA_DIR/access-token)';
+  let found: string;
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token) return token;
+    found = `${file} is empty ${where}`;
+  } catch (error) {
+    found =
+      (error as { code?: unknown }).code === 'ENOENT'
+        ? `there is no ${file} ${where}`
+        : `${file} cannot be read ${where}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  throw new Error(
+    `No token: no --token, ADMIN_TOKEN is ${adminToken === undefined ? 'unset' : 'empty'}, and ${found}. ` +
+      "Pass --token, set ADMIN_TOKEN, or set DATA_DIR to the service's data directory.",
+  );
 }
 
 const program = new Command('contacts-cli').description(

@@ -106,6 +106,73 @@ describe('the rebuild CLI', () => {
   });
 });
 
+/** The CLI run from its sources (`src/cli/main.ts` through ts-node), as `npm run cli` runs it built. */
+function runCli(
+  args: readonly string[],
+  options: { readonly env: Readonly<Record<string, string>>; readonly cwd: string },
+) {
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  for (const name of ['ADMIN_TOKEN', 'DATA_DIR']) if (!(name in options.env)) delete env[name];
+  return spawnSync(
+    process.execPath,
+    [
+      require.resolve('ts-node/dist/bin'),
+      '--transpile-only',
+      '--project',
+      join(__dirname, '../../tsconfig.json'),
+      join(__dirname, '../../src/cli/main.ts'),
+      ...args,
+    ],
+    { cwd: options.cwd, env, encoding: 'utf8' },
+  );
+}
+
+describe('the CLI without a token', () => {
+  let workDir: string;
+  beforeAll(() => {
+    workDir = mkdtempSync(join(tmpdir(), 'cli-token-'));
+  });
+  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+  // A port nothing listens on: were a token found, the CLI would say it cannot reach the service.
+  const rebuildAtNoService = async () => [
+    'rebuild',
+    'contacts',
+    '--url',
+    `http://127.0.0.1:${await freePort()}`,
+  ];
+
+  it('names the DATA_DIR/access-token it looked for, besides --token and ADMIN_TOKEN', async () => {
+    const dataDir = join(workDir, 'service-data');
+    const run = runCli(await rebuildAtNoService(), { env: { DATA_DIR: dataDir }, cwd: workDir });
+    expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 1, stdout: '' });
+    expect(run.stderr).toContain('--token');
+    expect(run.stderr).toContain('ADMIN_TOKEN is unset');
+    expect(run.stderr).toContain(`no ${join(dataDir, 'access-token')} (DATA_DIR/access-token)`);
+  });
+
+  it("names the default DATA_DIR's access-token, resolved where the CLI runs, when DATA_DIR is unset", async () => {
+    const run = runCli(await rebuildAtNoService(), { env: {}, cwd: workDir });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `no ${join(workDir, 'data', 'access-token')} (DATA_DIR is unset: its default ./data)`,
+    );
+  });
+
+  it('says which of the places it looked held an empty token', async () => {
+    const dataDir = join(workDir, 'empty-token');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'access-token'), '\n');
+    const run = runCli(await rebuildAtNoService(), {
+      env: { DATA_DIR: dataDir, ADMIN_TOKEN: '' },
+      cwd: workDir,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ADMIN_TOKEN is empty');
+    expect(run.stderr).toContain(`${join(dataDir, 'access-token')} is empty`);
+  });
+});
+
 /**
  * The production image (Dockerfile, last stage) holds package.json, dist and the production
  * dependencies: no sources, no tsconfig, no compiler. `npm run cli` built the sources first
