@@ -39,7 +39,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
     'POST',
   );
   if (started.status !== 202)
-    throw new Error(`The service refused the rebuild: ${await describe(started)}`);
+    throw await refusal(options, started, `the rebuild of ${options.name}`);
   const bar = new SingleBar({
     stream: options.output,
     noTTYOutput: true,
@@ -80,7 +80,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
 async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {
   const response = await call(options, '/admin/projections', 'GET');
   if (response.status !== 200)
-    throw new Error(`The service refused the status: ${await describe(response)}`);
+    throw await refusal(options, response, 'the status of its projections');
   const { data } = (await response.json()) as { data: ProjectionJson[] };
   const projection = data.find((candidate) => candidate.name === options.name);
   if (!projection) {
@@ -130,7 +130,41 @@ function unreachableBecause(error: unknown): string {
   return message || (typeof code === 'string' ? code : String(cause));
 }
 
-async function describe(response: Response): Promise<string> {
-  const text = await response.text();
-  return `${response.status} ${text}`;
+/** The part of a refusal's body shown whole, at most: a proxy's error page is not worth more. */
+const MAX_REFUSAL_TEXT = 300;
+
+/**
+ * A refusal said plainly: what was refused (the token, on 401 and 403), its status with the error
+ * envelope's code, and the envelope's messages; a body of another shape (a proxy's page) as it came.
+ */
+async function refusal(options: RebuildOptions, response: Response, what: string): Promise<Error> {
+  const { code, message } = reasonOf(response, await response.text());
+  const refused = response.status === 401 || response.status === 403 ? 'the token' : what;
+  return new Error(
+    `The service at ${options.url} refused ${refused} (${response.status} ${code})${message ? `: ${message}` : ''}`,
+  );
+}
+
+function reasonOf(response: Response, text: string): { code: string; message: string } {
+  const fallback = { code: response.statusText || 'refused', message: text.trim() };
+  let errors: unknown;
+  try {
+    errors = (JSON.parse(text) as { errors?: unknown } | null)?.errors;
+  } catch {
+    errors = undefined;
+  }
+  if (!Array.isArray(errors) || errors.length === 0) {
+    return fallback.message.length > MAX_REFUSAL_TEXT
+      ? { ...fallback, message: `${fallback.message.slice(0, MAX_REFUSAL_TEXT)}…` }
+      : fallback;
+  }
+  const items = errors as ReadonlyArray<{ readonly code?: unknown; readonly message?: unknown }>;
+  const code = items[0]?.code;
+  return {
+    code: typeof code === 'string' ? code : fallback.code,
+    message: items
+      .map((item) => (typeof item.message === 'string' ? item.message : ''))
+      .filter((itemMessage) => itemMessage !== '')
+      .join('; '),
+  };
 }

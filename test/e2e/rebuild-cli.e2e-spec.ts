@@ -57,7 +57,73 @@ describe('the rebuild CLI', () => {
     ).rejects.toThrow(/No projection nope; the service runs .*contacts/);
     await expect(
       rebuildProjection({ url: service.baseUrl, token: ACME_TOKEN, name: 'contacts', output }),
-    ).rejects.toThrow(/refused the status: 403/);
+    ).rejects.toThrow(
+      `The service at ${service.baseUrl} refused the token (403 forbidden): Operations routes need a token of ADMIN_TOKENS`,
+    );
+  });
+
+  it('says plainly that the service refused a token nobody holds, with the reason it gave', async () => {
+    const refusal = rebuildProjection({
+      url: service.baseUrl,
+      token: 'nobody-holds-this-token',
+      name: 'contacts',
+      output: new PassThrough(),
+    });
+    await expect(refusal).rejects.toThrow(
+      new Error(
+        `The service at ${service.baseUrl} refused the token (401 unauthorized): Access Token Invalid`,
+      ),
+    );
+  });
+
+  it('says what the service refused, with its status, code and message, rather than the raw body', async () => {
+    // Stands in for a service whose rebuild cannot start: the status answers, the rebuild is refused.
+    const refusing: Server = createServer((request, response) => {
+      response.writeHead(request.method === 'POST' ? 503 : 200, {
+        'content-type': 'application/json',
+      });
+      response.end(
+        JSON.stringify(
+          request.method === 'POST'
+            ? {
+                type: 'error.list',
+                request_id: 'r1',
+                errors: [
+                  {
+                    code: 'service_unavailable',
+                    message: 'The rebuild of contacts could not start: the read store is down',
+                  },
+                ],
+              }
+            : {
+                type: 'projection.list',
+                data: [
+                  {
+                    name: 'contacts',
+                    build: 'v5',
+                    state: 'live',
+                    head_position: '60',
+                    rebuild: null,
+                  },
+                ],
+              },
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+      await expect(
+        rebuildProjection({ url, token: ADMIN_TOKEN, name: 'contacts', output: new PassThrough() }),
+      ).rejects.toThrow(
+        new Error(
+          `The service at ${url} refused the rebuild of contacts (503 service_unavailable): ` +
+            'The rebuild of contacts could not start: the read store is down',
+        ),
+      );
+    } finally {
+      refusing.close();
+    }
   });
 
   it('says which URL it could not reach, and why, when the service is down', async () => {
@@ -85,6 +151,19 @@ describe('the rebuild CLI', () => {
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = proxy.address() as AddressInfo;
+      // Without the prefix, the proxy's own refusal (no error envelope) is said as it came.
+      await expect(
+        rebuildProjection({
+          url: `http://127.0.0.1:${port}`,
+          token: ADMIN_TOKEN,
+          name: 'contacts',
+          output: new PassThrough(),
+        }),
+      ).rejects.toThrow(
+        new Error(
+          `The service at http://127.0.0.1:${port} refused the status of its projections (404 Not Found): not under /ops/`,
+        ),
+      );
       const prefixed = [
         [`http://127.0.0.1:${port}/ops`, 'data_events'],
         [`http://127.0.0.1:${port}/ops/`, 'segment_membership'],
