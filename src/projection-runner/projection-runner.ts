@@ -684,8 +684,10 @@ export class ProjectionRunner {
     await this.registry.dropBuild(slot.name, build);
     await this.registry.setPending(slot.name, build);
     slot.entry = { ...entry, pending: build };
+    // Named by build, not version: a rebuild of the same version goes from one build to the other.
     this.settings.logger.info(
-      `Projection ${slot.name}: rebuilding v${build.version} into ${build.id}`,
+      `Projection ${slot.name}: rebuilding build ${entry.active.id} (version ${entry.active.version}) ` +
+        `into a new build ${build.id} (version ${build.version}); ${entry.active.id} serves until the switch`,
     );
     try {
       await this.startPending(slot, build);

@@ -690,6 +690,32 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(await counts(runner)).toEqual({ 'thing-a': 2 });
   });
 
+  it('logs a rebuild naming the build it replaces and the new one, which share a version', async () => {
+    await append(events, 'thing-a', 2);
+    const rebuilding: string[] = [];
+    const runner = runnerWith(
+      {},
+      {
+        retiredBuildGraceMs: 1,
+        logger: {
+          info: (message: string) => {
+            if (message.includes('rebuilding')) rebuilding.push(message);
+          },
+          warn: () => undefined,
+          error: () => undefined,
+        },
+      },
+    );
+    await runner.start();
+    await runner.rebuild('stream_counter');
+    await runner.rebuild('stream_counter');
+    expect(await statusOf(runner)).toMatchObject({ version: 1, build: 'v1' });
+    expect(rebuilding).toEqual([
+      'Projection stream_counter: rebuilding build v1 (version 1) into a new build v1_b (version 1); v1 serves until the switch',
+      'Projection stream_counter: rebuilding build v1_b (version 1) into a new build v1 (version 1); v1_b serves until the switch',
+    ]);
+  });
+
   it('drops a retired build whose time came while no runner was running, when the next one starts', async () => {
     await append(events, 'thing-a', 2);
     const first = runnerWith({}, { retiredBuildGraceMs: 300 });
