@@ -28,8 +28,9 @@ export interface RebuildOptions {
 /**
  * Starts a blue/green rebuild of a projection on a running service and follows it to the switch
  * (architecture.md: a CLI with a progress bar and an ETA): the bar is the new build's checkpoint
- * against the log's head, with events/s and the time left. Resolves with the build now serving;
- * rejects when the service refuses the rebuild or the rebuild fails.
+ * against the log's head (from the head when it was asked), with events/s since it started and
+ * the time left. Resolves with the build now serving; rejects when the service refuses the
+ * rebuild or the rebuild fails.
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<string> {
   const before = await projectionOf(options);
@@ -44,10 +45,17 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
     stream: options.output,
     noTTYOutput: true,
     notTTYSchedule: 1000,
-    format: `${options.name} [{bar}] {percentage}% | {value}/{total} events | {speed} events/s | ETA {eta_formatted}`,
+    format: `${options.name} [{bar}] {percentage}% | {value}/{total} events{rate} | ETA {eta_formatted}`,
   });
-  bar.start(1, 0, { speed: 0 });
-  const startedAt = Date.now();
+  // The new build applies the log from its start: the head when the rebuild was asked is its
+  // total until a poll finds more. No rate yet: nothing is measured.
+  bar.start(Number(before.head_position), 0, { rate: '' });
+  const startedAt = performance.now();
+  /** Positions as the service writes them: decimal strings. */
+  const progress = (applied: string, head: string) => {
+    bar.setTotal(Number(head));
+    bar.update(Number(applied), { rate: rateOf(Number(applied), performance.now() - startedAt) });
+  };
   try {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
@@ -60,21 +68,29 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
       if (now.rebuild === null) {
         // Not begun yet (a switch's grace period), or done: the serving build tells which.
         if (now.build !== before.build && now.state !== 'failed') {
-          const head = Math.max(Number(now.head_position), 1);
-          bar.setTotal(head);
-          bar.update(head);
+          progress(now.head_position, now.head_position);
           return now.build ?? '';
         }
         continue;
       }
-      const done = Number(now.rebuild.checkpoint);
-      const seconds = (Date.now() - startedAt) / 1000;
-      bar.setTotal(Math.max(Number(now.head_position), 1));
-      bar.update(done, { speed: Math.round(done / Math.max(seconds, 0.001)) });
+      progress(now.rebuild.checkpoint, now.head_position);
     }
   } finally {
     bar.stop();
   }
+}
+
+/** Shorter than this, the time since the rebuild started is no measure of its rate. */
+const MIN_TIMED_MS = 1;
+
+/**
+ * The rate of a rebuild that applied `applied` events in `elapsedMs` since it started, for the
+ * bar: all of them over all that time, so a rebuild done by the first poll shows the rate it had
+ * at least, rather than none measured.
+ */
+function rateOf(applied: number, elapsedMs: number): string {
+  if (elapsedMs < MIN_TIMED_MS) return '';
+  return ` | ${Math.round((applied * 1000) / elapsedMs)} events/s`;
 }
 
 async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {

@@ -77,15 +77,13 @@ describe('the rebuild CLI', () => {
   });
 
   it('says what the service refused, with its status, code and message, rather than the raw body', async () => {
-    // Stands in for a service whose rebuild cannot start: the status answers, the rebuild is refused.
-    const refusing: Server = createServer((request, response) => {
-      response.writeHead(request.method === 'POST' ? 503 : 200, {
-        'content-type': 'application/json',
-      });
-      response.end(
-        JSON.stringify(
-          request.method === 'POST'
-            ? {
+    // A service whose rebuild cannot start: the status answers, the rebuild is refused.
+    const refusal = withStandIn(
+      (method) =>
+        method === 'POST'
+          ? {
+              status: 503,
+              body: {
                 type: 'error.list',
                 request_id: 'r1',
                 errors: [
@@ -94,36 +92,55 @@ describe('the rebuild CLI', () => {
                     message: 'The rebuild of contacts could not start: the read store is down',
                   },
                 ],
-              }
-            : {
-                type: 'projection.list',
-                data: [
-                  {
-                    name: 'contacts',
-                    build: 'v5',
-                    state: 'live',
-                    head_position: '60',
-                    rebuild: null,
-                  },
-                ],
               },
-        ),
-      );
-    });
-    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
-    try {
-      const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
-      await expect(
-        rebuildProjection({ url, token: ADMIN_TOKEN, name: 'contacts', output: new PassThrough() }),
-      ).rejects.toThrow(
-        new Error(
-          `The service at ${url} refused the rebuild of contacts (503 service_unavailable): ` +
-            'The rebuild of contacts could not start: the read store is down',
-        ),
-      );
-    } finally {
-      refusing.close();
-    }
+            }
+          : { status: 200, body: contactsServedBy('v5') },
+      async (url) => {
+        await expect(
+          rebuildProjection({
+            url,
+            token: ADMIN_TOKEN,
+            name: 'contacts',
+            output: new PassThrough(),
+          }),
+        ).rejects.toThrow(
+          new Error(
+            `The service at ${url} refused the rebuild of contacts (503 service_unavailable): ` +
+              'The rebuild of contacts could not start: the read store is down',
+          ),
+        );
+      },
+    );
+    await refusal;
+  });
+
+  it('starts its bar at the events the log holds, and ends a rebuild done between two polls with its rate', async () => {
+    // A rebuild of 60 events that is done by the first poll: build v5 serves, then v5_b.
+    let serving = 'v5';
+    let drawn = '';
+    await withStandIn(
+      (method) => {
+        if (method !== 'POST') return { status: 200, body: contactsServedBy(serving) };
+        serving = 'v5_b';
+        return { status: 202, body: { type: 'projection.rebuild', name: 'contacts' } };
+      },
+      async (url) => {
+        const output = new PassThrough();
+        output.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
+        const build = await rebuildProjection({
+          url,
+          token: ADMIN_TOKEN,
+          name: 'contacts',
+          output,
+          pollMs: 20,
+        });
+        expect(build).toBe('v5_b');
+      },
+    );
+    const lines = drawn.split('\n').filter((line) => line.trim() !== '');
+    // Nothing is measured yet at the start: no rate rather than 0 events/s.
+    expect(lines[0]).toContain('| 0/60 events | ETA');
+    expect(lines.at(-1)).toMatch(/\| 60\/60 events \| [1-9]\d* events\/s \| ETA/);
   });
 
   it('says which URL it could not reach, and why, when the service is down', async () => {
@@ -183,6 +200,33 @@ describe('the rebuild CLI', () => {
       proxy.close();
     }
   });
+});
+
+/**
+ * Stands in for the service's `/admin/projections` routes: `answer` gives each request's status
+ * and JSON body by its method. Resolves with what `use` resolves with, once the server is closed.
+ */
+async function withStandIn<T>(
+  answer: (method: string) => { readonly status: number; readonly body: unknown },
+  use: (url: string) => Promise<T>,
+): Promise<T> {
+  const server = createServer((request, response) => {
+    const { status, body } = answer(request.method ?? 'GET');
+    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+/** `GET /admin/projections` of a service whose `contacts` is live on `build`, with 60 events. */
+const contactsServedBy = (build: string) => ({
+  type: 'projection.list',
+  data: [{ name: 'contacts', build, state: 'live', head_position: '60', rebuild: null }],
 });
 
 /** The CLI run from its sources (`src/cli/main.ts` through ts-node), as `npm run cli` runs it built. */
