@@ -1372,10 +1372,10 @@ describe('POST /messenger/events', () => {
       const { results } = (await response.json()) as { results: Result[] };
       expect(results.map((result) => [result.status, result.errors?.[0]?.field])).toEqual([
         ['accepted', undefined],
-        ['rejected', 'events[1]'],
-        ['rejected', 'events[2]'],
+        ['rejected', 'metadata'],
+        ['rejected', 'metadata'],
       ]);
-      expect(results[1]!.errors![0]!.message).toMatch(/more than 30 levels deep/);
+      expect(results[1]!.errors![0]!.message).toMatch(/more than 30 levels deep, in metadata$/);
       expect(await countEvents()).toBeGreaterThan(before);
       // The envelope itself is still held to the body's limit.
       const deepEnvelope = await service.request('/messenger/events', {

@@ -115,6 +115,31 @@ describe('parseMessengerItem', () => {
     ]);
   });
 
+  it('names the field of an item that nests too deep, as a body names its own, not the item', () => {
+    const nested = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let level = 0; level < depth; level += 1) value = { a: value };
+      return value;
+    };
+    const tracked = { id: 'k', type: 'event.tracked', occurred_at: now, visitor_id: 'v' };
+    // The item is one level: metadata's 29 more are within the 30 an item may nest, and are
+    // refused only for what metadata holds.
+    expect(fieldsOf({ ...tracked, event_name: 'e', metadata: nested(29) })).toEqual(['metadata.a']);
+    expect(parse({ ...tracked, event_name: 'e', metadata: nested(30) })).toEqual({
+      ok: false,
+      id: 'k',
+      problems: [
+        {
+          code: 'parameter_invalid',
+          message: 'The item nests objects or arrays more than 30 levels deep, in metadata',
+          field: 'metadata',
+        },
+      ],
+    });
+    expect(fieldsOf({ ...tracked, context: { location: nested(40) } })).toEqual(['context']);
+    expect(fieldsOf({ ...tracked, '': [nested(30)] })).toEqual(['""']);
+  });
+
   it('names an empty key as JSON spells it, wherever it is', () => {
     const seen = { id: 'k', type: 'visitor.seen', occurred_at: now, visitor_id: 'v' };
     const parsed = parse({ ...seen, '': 1 });

@@ -4,8 +4,8 @@ import { fieldPath } from '../../shared/json-path';
 import {
   crowdedObjectMessage,
   crowdedObjectPath,
-  depthExceeds,
   MAX_BODY_DEPTH,
+  tooDeepMemberPath,
 } from '../../shared/json-limits';
 import { prototypeKeyMessage, prototypeKeyPath } from '../../shared/prototype-keys';
 import { unstorableTextMessage, unstorableTextPath } from '../../shared/storable-text';
@@ -95,9 +95,12 @@ export function parseMessengerItem(
   });
   if (!isPlainObject(raw)) return refusedWhole('Each item must be a JSON object');
   // The body's envelope nests two levels (`events`, the item); nothing below walks a deeper item.
-  if (depthExceeds(raw, MAX_BODY_DEPTH - 2))
+  // Named by the item's field that nests so deep, as a body's is, rather than a path 30 keys long.
+  const tooDeep = tooDeepMemberPath(raw, MAX_BODY_DEPTH - 2);
+  if (tooDeep !== undefined)
     return refusedWhole(
-      `The item nests objects or arrays more than ${MAX_BODY_DEPTH - 2} levels deep`,
+      `The item nests objects or arrays more than ${MAX_BODY_DEPTH - 2} levels deep, in ${tooDeep}`,
+      tooDeep,
     );
   // One problem for the object, rather than one for each of its members.
   const crowdedObject = crowdedObjectPath(raw);
