@@ -129,7 +129,10 @@ export class ListDataEventsQueryDto extends PageQuery {
   @IsString()
   filter?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: "true answers the contact's summary of its events (event.summary) instead",
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   summary?: 'true' | 'false';

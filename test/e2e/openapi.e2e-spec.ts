@@ -163,11 +163,64 @@ describe('OpenAPI at /docs', () => {
     }
     // No parameter is a fraction anywhere.
     expect(parameters.filter((parameter) => parameter.schema?.type === 'number')).toEqual([]);
-    for (const [at, schema] of schemaOf('include_count'))
-      expect([at, schema]).toEqual([at, expect.objectContaining({ enum: ['true', 'false'] })]);
+    for (const name of ['include_count', 'include_merge_history', 'summary']) {
+      expect([name, schemaOf(name)]).toEqual([name, expect.arrayContaining([expect.anything()])]);
+      for (const [at, schema] of schemaOf(name))
+        expect([at, schema]).toEqual([at, expect.objectContaining({ enum: ['true', 'false'] })]);
+    }
     // The version a request without Intercom-Version is answered as.
     expect(document.info.version).toBe('2.14');
     expect(document.info.description).toContain('2.16');
+  });
+
+  it('bounds what the service bounds: the page GET /contacts starts at', async () => {
+    type Parameter = { name: string; in: string; schema?: Record<string, unknown> };
+    const document = (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: Parameter[] }>>;
+    };
+    const page = document.paths['/contacts']!.get!.parameters!.find(({ name }) => name === 'page');
+    expect(page?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000 });
+    // As documented: the last page it names is taken, the next refused by name.
+    const last = await service.request('/contacts?page=1000000');
+    expect(last.status).toBe(200);
+    const past = await service.request('/contacts?page=1000001');
+    expect([past.status, await past.text()]).toEqual([
+      400,
+      expect.stringContaining('"field":"page"'),
+    ]);
+  });
+
+  it('takes in the search body the nulls the service takes as left out (README: a null order is the default)', async () => {
+    const document = (await (
+      await fetch(`${service.baseUrl}/docs/json`)
+    ).json()) as OpenApiDocument & {
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>
+      >;
+    };
+    const validate = validatorOf(
+      document.paths['/contacts/search']!.post!.requestBody.content['application/json']!.schema,
+      document,
+    );
+    const query = { field: 'role', operator: '=', value: 'user' };
+    for (const body of [
+      { query, sort: { field: 'created_at', order: null } },
+      { query, sort: null, pagination: null },
+      { query, pagination: { per_page: null, starting_after: null } },
+    ]) {
+      const searched = await service.request('/contacts/search', { method: 'POST', json: body });
+      expect([body, searched.status, validate(body)]).toEqual([body, 200, true]);
+    }
+    // What the service refuses, the document refuses too.
+    for (const body of [
+      { query, sort: { order: 'sideways' } },
+      { query, sort: { field: null } },
+      { query, pagination: { per_page: 151 } },
+    ]) {
+      const searched = await service.request('/contacts/search', { method: 'POST', json: body });
+      expect([body, searched.status, validate(body)]).toEqual([body, 400, false]);
+    }
   });
 
   it('lets null through where the service answers null', async () => {

@@ -52,7 +52,8 @@ export function jsonSchemaOf(
     }
     if (record.nullable === true && typeof record.type === 'string') {
       converted.type = [record.type, 'null'];
-      if (Array.isArray(record.enum)) converted.enum = [...(record.enum as unknown[]), null];
+      if (Array.isArray(record.enum) && !record.enum.includes(null))
+        converted.enum = [...(record.enum as unknown[]), null];
     }
     if (
       options.closed === true &&

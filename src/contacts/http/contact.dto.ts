@@ -153,17 +153,21 @@ export class MergeContactsDto {
   skip_duplicate_validation?: boolean;
 }
 
+/** The last page `GET /contacts` starts at: the SDK's `page`, bounded. */
+const MAX_PAGE = 1_000_000;
+
 export class ListContactsQueryDto extends PageQuery {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 1,
+    maximum: MAX_PAGE,
     description: 'The page of per_page contacts to start at, without a cursor',
   })
   @IsOptional()
   @DecimalInteger()
   @IsInt()
   @Min(1)
-  @Max(1_000_000)
+  @Max(MAX_PAGE)
   page?: number;
 
   // Validated here; read by `@IncludeMergeHistory()`, as on the other contact routes.
