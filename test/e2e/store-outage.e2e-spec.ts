@@ -1,4 +1,8 @@
-import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
+import {
+  standInConnectionString,
+  startEsdbStandIn,
+  type EsdbStandIn,
+} from '../support/esdb-stand-in/esdb-stand-in';
 import { eventually } from '../support/eventually';
 import { describeOnReadStores } from '../support/read-store-targets';
 import { freePort } from '../support/service-process';
@@ -54,7 +58,7 @@ describeOnReadStores('reads before the read models could first start', (dialect)
   beforeAll(async () => {
     // The stand-in starts on this port once the outage is over.
     port = await freePort();
-    const environment = { EVENTSTORE_CONNECTION_STRING: `esdb://127.0.0.1:${port}?tls=false` };
+    const environment = { EVENTSTORE_CONNECTION_STRING: standInConnectionString(port) };
     service =
       dialect === 'postgres'
         ? await startTestAppOnPostgres(environment)

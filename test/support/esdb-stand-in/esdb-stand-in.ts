@@ -1,11 +1,36 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { SqliteEventStore } from '../../../src/infrastructure/event-store/sqlite/sqlite-event-store';
 import type { EventStore } from '../../../src/shared/event-store/event-store.port';
 import { createStreamsService } from './streams-service';
 
+/**
+ * Calls one HTTP/2 connection serves before the stand-in retires it. Node's HTTP/2 server
+ * (nghttp2) ends a connection with GOAWAY INTERNAL_ERROR, failing every call on it, once its client
+ * has reset about 1,000 streams, plus ~33 a second: its guard against rapid-reset attacks. The
+ * service resets a stream whenever it leaves a read early or closes a subscription, dozens a
+ * second under load, and a real EventStoreDB keeps no such budget. Retiring the connection well
+ * before that (a graceful GOAWAY: its calls finish there, the client opens a new one for the next)
+ * keeps the guard out of the tests.
+ */
+const CALLS_PER_CONNECTION = 500;
+
+/** A retired connection's calls may take as long as they need (Node's longest timer). */
+const RETIRED_CALLS_GRACE_MS = 2 ** 31 - 1;
+
+/**
+ * The stand-in's address for the db-client, keepalive off: Node fails a ping on a connection that
+ * received GOAWAY at once, and grpc-js takes that failure for a dead connection and drops every
+ * call still on it, so a retired connection's long calls (subscriptions) would end within one
+ * keepalive interval instead of running to their end.
+ */
+export function standInConnectionString(port: number): string {
+  return `esdb://127.0.0.1:${port}?tls=false&keepAliveInterval=-1`;
+}
+
 export interface EsdbStandIn {
-  /** `esdb://127.0.0.1:<port>?tls=false` */
+  /** `standInConnectionString(port)` */
   readonly connectionString: string;
   readonly port: number;
   /** The embedded store behind the protocol (shared across restarts when passed in). */
@@ -32,23 +57,45 @@ export interface EsdbStandInOptions {
  * `@eventstore/db-client` talks to it over a real HTTP/2 connection, and it stores events in the
  * embedded SQLite store. Only the Streams service is served: the client's ServerFeatures probe
  * gets UNIMPLEMENTED and it then uses the plain Append call, and a single-node connection string
- * needs no gossip.
+ * needs no gossip. Each connection is retired after `CALLS_PER_CONNECTION` calls.
  */
 export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promise<EsdbStandIn> {
   const ownsStore = options.store === undefined;
   const store = options.store ?? SqliteEventStore.open({ file: ':memory:', synchronous: 'OFF' });
   const { service, live, allReads } = createStreamsService(store);
-  const server = new grpc.Server();
+  const connections = new Map<string, { injector: grpc.ConnectionInjector; calls: number }>();
+  const sockets = new Set<Socket>();
+  const retireWhenBusy: grpc.ServerInterceptor = (_method, call) => {
+    const connection = connections.get(call.getPeer());
+    if (connection && ++connection.calls === CALLS_PER_CONNECTION) {
+      connection.injector.drain(RETIRED_CALLS_GRACE_MS);
+    }
+    return new grpc.ServerInterceptingCall(call);
+  };
+  const server = new grpc.Server({ interceptors: [retireWhenBusy] });
   server.addService(StreamsService, service);
+  // One injector per connection: draining it retires that connection alone.
+  const listener = createServer((socket) => {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    connections.set(peer, { injector, calls: 0 });
+    sockets.add(socket);
+    socket.once('close', () => {
+      connections.delete(peer);
+      sockets.delete(socket);
+      injector.destroy();
+    });
+    injector.injectConnection(socket);
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `127.0.0.1:${options.port ?? 0}`,
-      grpc.ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
-    );
+    listener.once('error', reject);
+    listener.listen(options.port ?? 0, '127.0.0.1', () => {
+      listener.off('error', reject);
+      resolve((listener.address() as AddressInfo).port);
+    });
   });
   return {
-    connectionString: `esdb://127.0.0.1:${port}?tls=false`,
+    connectionString: standInConnectionString(port),
     port,
     store,
     dropSubscriptions: () => live.dropAll(),
@@ -57,6 +104,8 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
     close: async () => {
       live.dropAll();
       server.forceShutdown();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
       if (ownsStore) await store.close();
     },
   };
