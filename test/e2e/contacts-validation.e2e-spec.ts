@@ -146,6 +146,13 @@ describe('Contacts API refusals change nothing', () => {
         'parameter_invalid',
         'avatar',
       ],
+      [
+        'an avatar URL without a host, which the URL parser would give one',
+        { role: 'lead', avatar: 'http:x.com' },
+        400,
+        'parameter_invalid',
+        'avatar',
+      ],
       ['an empty external_id', { external_id: '' }, 400, 'parameter_invalid', 'external_id'],
       [
         'a custom attribute named like a prototype key',
@@ -900,6 +907,20 @@ describe('Contacts API refusals change nothing', () => {
       [
         'an avatar URL of another scheme than http(s)',
         { avatar: 'javascript:alert(1)' },
+        400,
+        'parameter_invalid',
+        'avatar',
+      ],
+      [
+        'an avatar URL with an empty host',
+        { avatar: 'https:///path' },
+        400,
+        'parameter_invalid',
+        'avatar',
+      ],
+      [
+        'an avatar URL with one slash before its host',
+        { avatar: 'http:/x.com' },
         400,
         'parameter_invalid',
         'avatar',

@@ -438,8 +438,20 @@ export const MAX_AVATAR_URL = 2048;
  */
 const URI_CHARACTERS = /^[!#-[\]-~]+$/;
 
+/**
+ * `http(s)://` and a non-empty host, after any `user@` (the last `@` of the authority ends it), as
+ * written: the parser reads `http:x.com`, `http:/x.com` and `http:///x.com` alike as
+ * `http://x.com/`, but the URL is stored and answered as sent, where it names no host.
+ */
+const WRITTEN_HOST = /^https?:\/\/(?:[^/?#]*@)?(?![^/?#]*@)[^/?#:]/i;
+
 export function isImageUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || value.length > MAX_AVATAR_URL || !URI_CHARACTERS.test(value))
+  if (
+    typeof value !== 'string' ||
+    value.length > MAX_AVATAR_URL ||
+    !URI_CHARACTERS.test(value) ||
+    !WRITTEN_HOST.test(value)
+  )
     return false;
   try {
     const url = new URL(value);

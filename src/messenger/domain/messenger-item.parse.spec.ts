@@ -73,8 +73,14 @@ describe('parseMessengerItem', () => {
       visitor_id: 'v',
       attributes: { avatar },
     });
-    expect(fieldsOf(update('https://example.com/a.png'))).toEqual([]);
-    expect(fieldsOf(update(null))).toEqual([]);
+    for (const avatar of [
+      'https://example.com/a.png',
+      'HTTPS://Example.com/a.png',
+      'http://user@example.com:8080/a.png',
+      'http://[::1]/a.png',
+      null,
+    ])
+      expect(fieldsOf(update(avatar))).toEqual([]);
     for (const avatar of [
       '::::',
       'not a url',
@@ -88,6 +94,14 @@ describe('parseMessengerItem', () => {
       'http:\\\\example.com\\a.png',
       'https://.',
       'https://example.com/\u200b',
+      // No host as written, though the parser would read one: 'http:x.com' as http://x.com/.
+      'http:x.com',
+      'http:/x.com',
+      'https:///path',
+      'HTTP:x.com',
+      'http://',
+      'http://:80/a',
+      'http://user@/a',
     ])
       expect(fieldsOf(update(avatar))).toEqual(['attributes.avatar']);
   });
