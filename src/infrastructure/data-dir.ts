@@ -5,10 +5,11 @@ import { isDamagedStorage } from '../shared/storage-errors';
 /** A store that cannot be opened in `DATA_DIR`, said with the directory and the reason. */
 export class DataDirectoryUnusable extends StartFailure {
   override readonly name = 'DataDirectoryUnusable';
-  constructor(dataDir: string, what: string, cause: unknown, whenDamaged: string) {
+  /** `whenDamaged`: what to do about a file that is no database, for a store that is one. */
+  constructor(dataDir: string, what: string, cause: unknown, whenDamaged?: string) {
     super(
       `DATA_DIR ${dataDir}: cannot open ${what} there (${cause instanceof Error ? cause.message : String(cause)}); ` +
-        (isDamagedStorage(cause)
+        (whenDamaged !== undefined && isDamagedStorage(cause)
           ? whenDamaged
           : 'it must be a directory this process can create and write files in'),
       { cause },

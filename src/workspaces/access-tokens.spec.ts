@@ -1,6 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataDirectoryUnusable } from '../infrastructure/data-dir';
+import { StartFailure } from '../shared/start-failure';
 import { AccessTokens, DEFAULT_WORKSPACE_ID } from './access-tokens';
 
 describe('AccessTokens', () => {
@@ -35,8 +37,23 @@ describe('AccessTokens', () => {
     ['a token with a space', 'two words here\n'],
   ])('refuses to start on %s, naming the file', (_label, content) => {
     writeFileSync(join(dataDir, 'access-token'), content);
-    expect(() => AccessTokens.defaultWorkspace(dataDir, () => undefined)).toThrow(
-      join(dataDir, 'access-token'),
-    );
+    const loading = () => AccessTokens.defaultWorkspace(dataDir, () => undefined);
+    expect(loading).toThrow(join(dataDir, 'access-token'));
+    // Said by main in one line, without a stack trace.
+    expect(loading).toThrow(StartFailure);
+  });
+
+  it('names DATA_DIR and the reason when the token cannot be kept there', () => {
+    // A file where the directory should be: it can be neither created nor written in.
+    const file = join(dataDir, 'a-file');
+    writeFileSync(file, '');
+    const underFile = join(file, 'data');
+    const generated: string[] = [];
+    const loading = () =>
+      AccessTokens.defaultWorkspace(underFile, (token) => generated.push(token));
+    expect(loading).toThrow(DataDirectoryUnusable);
+    expect(loading).toThrow(`DATA_DIR ${underFile}: cannot open the access-token file there (`);
+    expect(loading).toThrow('ENOTDIR');
+    expect(generated).toEqual([]);
   });
 });

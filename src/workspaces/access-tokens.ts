@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DataDirectoryUnusable } from '../infrastructure/data-dir';
+import { StartFailure } from '../shared/start-failure';
 
 export const DEFAULT_WORKSPACE_ID = 'default';
 
@@ -50,26 +52,27 @@ export class AccessTokens {
   /**
    * Without `ACCESS_TOKENS`: one `default` workspace whose token is generated on first start and
    * kept in `DATA_DIR`, so restarts keep working with the same token. `onGenerated` sees it once.
+   * A `DATA_DIR` the token cannot be kept in, or a file holding no usable token, is a
+   * `StartFailure` saying so.
    */
   static defaultWorkspace(dataDir: string, onGenerated: (token: string) => void): AccessTokens {
     const file = join(dataDir, 'access-token');
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      const token = randomBytes(24).toString('base64url');
-      // Written whole or not at all: a crash mid-write must not leave an empty token behind.
-      const partial = `${file}.${process.pid}.tmp`;
-      writeFileSync(partial, `${token}\n`, { mode: 0o600 });
-      renameSync(partial, file);
-      onGenerated(token);
+    let kept: { readonly token: string; readonly generated: boolean };
+    try {
+      kept = existsSync(file)
+        ? { token: readFileSync(file, 'utf8').trim(), generated: false }
+        : { token: generateInto(dataDir, file), generated: true };
+    } catch (error) {
+      throw new DataDirectoryUnusable(dataDir, 'the access-token file', error);
     }
-    const token = readFileSync(file, 'utf8').trim();
-    if (!/^[^,:\s]{8,}$/.test(token)) {
-      throw new Error(
+    if (kept.generated) onGenerated(kept.token);
+    if (!/^[^,:\s]{8,}$/.test(kept.token)) {
+      throw new StartFailure(
         `${file} holds no usable token (at least 8 characters, no spaces, commas or colons): ` +
           'fix it, delete it to have a new one generated, or set ACCESS_TOKENS',
       );
     }
-    return new AccessTokens(new Map([[token, DEFAULT_WORKSPACE_ID]]));
+    return new AccessTokens(new Map([[kept.token, DEFAULT_WORKSPACE_ID]]));
   }
 
   /** The workspace of `token`, or undefined. Compares in constant time per candidate. */
@@ -81,4 +84,14 @@ export class AccessTokens {
   get workspaceCount(): number {
     return new Set(this.table.values).size;
   }
+}
+
+/** A new token, written to `file` whole or not at all: a crash mid-write leaves no empty token. */
+function generateInto(dataDir: string, file: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${token}\n`, { mode: 0o600 });
+  renameSync(partial, file);
+  return token;
 }

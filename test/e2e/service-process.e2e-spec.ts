@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +14,12 @@ import {
   TEST_POSTGRES_URL,
   uniqueSchemaName,
 } from '../support/postgres';
-import { freePort, spawnService, waitUntilReady } from '../support/service-process';
+import {
+  freePort,
+  type SpawnOptions,
+  spawnService,
+  waitUntilReady,
+} from '../support/service-process';
 
 // Every test here starts the service from its sources (ts-node), some twice: on a loaded machine a
 // start alone can take longer than jest's default.
@@ -157,13 +163,19 @@ describe('a start that fails for a bad setting', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const failedStart = async (environment: Readonly<Record<string, string>>): Promise<string> => {
-    const service = await spawnService({
-      DATA_DIR: dataDir,
-      ACCESS_TOKENS: 'acme:token-of-acme',
-      LOG_LEVEL: 'warn',
-      ...environment,
-    });
+  const failedStart = async (
+    environment: Readonly<Record<string, string>>,
+    options?: SpawnOptions,
+  ): Promise<string> => {
+    const service = await spawnService(
+      {
+        DATA_DIR: dataDir,
+        ACCESS_TOKENS: 'acme:token-of-acme',
+        LOG_LEVEL: 'warn',
+        ...environment,
+      },
+      options,
+    );
     expect({ exited: await service.exited, output: service.output() }).toMatchObject({
       exited: 1,
     });
@@ -222,6 +234,50 @@ describe('a start that fails for a bad setting', () => {
     writeFileSync(file, 'not a directory');
     const output = await failedStart({ DATA_DIR: file });
     expectOneLineNaming(output, 'DATA_DIR');
+  });
+
+  describe('without ACCESS_TOKENS, where it would generate the token and keep it in DATA_DIR', () => {
+    // An empty variable counts as unset.
+    const withoutTokens = { ACCESS_TOKENS: '' };
+
+    /** Permissions bind root in no way: as root, the service runs as nobody to meet them. */
+    const unprivileged: SpawnOptions =
+      process.getuid?.() === 0
+        ? {
+            user: {
+              uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })),
+              gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })),
+            },
+          }
+        : {};
+
+    it.each([
+      ['a directory it may not write in', (): string => dataDir],
+      ['a directory it may not create', (): string => join(dataDir, 'data')],
+    ])('says DATA_DIR is %s, once', async (_label, dataDirOf) => {
+      chmodSync(dataDir, 0o555);
+      try {
+        const output = await failedStart({ ...withoutTokens, DATA_DIR: dataDirOf() }, unprivileged);
+        expectOneLineNaming(output, 'DATA_DIR');
+        expect(output).toContain(`Failed to start: DATA_DIR ${dataDirOf()}: cannot`);
+      } finally {
+        chmodSync(dataDir, 0o700);
+      }
+    });
+
+    it('says DATA_DIR is not a directory, once', async () => {
+      const file = join(dataDir, 'a-file');
+      writeFileSync(file, 'not a directory');
+      const output = await failedStart({ ...withoutTokens, DATA_DIR: join(file, 'data') });
+      expectOneLineNaming(output, 'DATA_DIR');
+      expect(output).toContain(`Failed to start: DATA_DIR ${join(file, 'data')}: cannot`);
+    });
+
+    it('says the access-token file holds no usable token, once', async () => {
+      writeFileSync(join(dataDir, 'access-token'), 'two words\n');
+      const output = await failedStart(withoutTokens);
+      expectOneLineNaming(output, 'access-token holds no usable token');
+    });
   });
 });
 

@@ -10,6 +10,8 @@ export interface SpawnOptions {
   readonly nodeOptions?: readonly string[];
   /** Run the built service (`npm start`'s `dist/src/main.js`, built beforehand) instead of the sources through ts-node. */
   readonly built?: boolean;
+  /** Run as this user and group instead of the test's (to meet file permissions as root). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 export interface ServiceProcess {
@@ -54,6 +56,7 @@ export async function spawnService(
       ...environment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.user,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
