@@ -3,6 +3,7 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { type Environment, InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
+import { describeListeningAddresses } from './listening-addresses';
 import { UnfinishedRequests } from './shared/http/unfinished-requests';
 import { StartFailure } from './shared/start-failure';
 
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   }
   app.flushLogs();
   // With PORT=0 this line is the only way to learn the port.
-  new Logger('HTTP').log(`Listening on ${await app.getUrl()}`);
+  new Logger('HTTP').log(
+    `Listening on ${describeListeningAddresses(app.getHttpAdapter().getInstance().addresses())}`,
+  );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutDown(app, signal));
   }

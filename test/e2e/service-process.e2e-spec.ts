@@ -5,6 +5,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
+import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import {
   createDataOnlyRole,
   createSchema,
@@ -62,6 +63,29 @@ describe('the service process (embedded default)', () => {
     // The store was closed and its lock released: another process can open the directory now.
     const reopened = SqliteEventStore.open({ dataDir });
     await reopened.close();
+  });
+
+  it('says at start the address it listens on as bound, and the stores it uses', async () => {
+    // An empty HOST counts as unset: 0.0.0.0, every interface.
+    const service = await spawnService({
+      DATA_DIR: dataDir,
+      ACCESS_TOKENS: 'acme:token-of-acme',
+      HOST: '',
+    });
+    try {
+      await waitUntilReady(service);
+    } finally {
+      service.child.kill('SIGTERM');
+    }
+    expect(await service.exited).toBe(0);
+    const { port } = new URL(service.baseUrl);
+    expect(service.output()).toContain(
+      `"msg":"Listening on http://0.0.0.0:${port} (every IPv4 interface)"`,
+    );
+    expect(service.output()).toContain(`"msg":"Using the embedded event store in ${dataDir}"`);
+    expect(service.output()).toContain(
+      `"msg":"Using the SQLite read models in ${join(dataDir, 'read-models.sqlite')}"`,
+    );
   });
 
   it('on SIGTERM answers the requests in flight before it exits', async () => {
@@ -141,6 +165,49 @@ describe('the service process (embedded default)', () => {
     }
   });
 });
+
+if (postgresAvailability().reachable) {
+  describe('the service process on EventStoreDB and PostgreSQL', () => {
+    let dataDir: string;
+    let schema: string;
+    let standIn: EsdbStandIn;
+    beforeEach(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'service-'));
+      schema = uniqueSchemaName('svc');
+      await createSchema(schema);
+      standIn = await startEsdbStandIn();
+    });
+    afterEach(async () => {
+      await standIn.close();
+      await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('says at start which servers it uses, without their credentials', async () => {
+      const databaseUrl = new URL(TEST_POSTGRES_URL);
+      databaseUrl.password = 'secret-postgres-password';
+      databaseUrl.searchParams.set('options', `-c search_path=${schema}`);
+      const service = await spawnService({
+        DATA_DIR: dataDir,
+        ACCESS_TOKENS: 'acme:token-of-acme',
+        EVENTSTORE_CONNECTION_STRING: `esdb://admin:secret-esdb-password@127.0.0.1:${standIn.port}?tls=false`,
+        DATABASE_URL: databaseUrl.toString(),
+      });
+      try {
+        await waitUntilReady(service);
+      } finally {
+        service.child.kill('SIGTERM');
+      }
+      expect(await service.exited).toBe(0);
+      const output = service.output();
+      expect(output).toContain(`"msg":"Using EventStoreDB at esdb://127.0.0.1:${standIn.port}"`);
+      expect(output).toContain(
+        `"msg":"Using the PostgreSQL read models at ${databaseUrl.host}${databaseUrl.pathname}"`,
+      );
+      expect(output).not.toContain('secret-');
+    });
+  });
+}
 
 /**
  * What a start that fails for a reason outside the service prints: the variable at fault, once,

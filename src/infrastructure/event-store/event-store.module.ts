@@ -2,6 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { Environment } from '../../config/environment';
 import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
 import { openInDataDir } from '../data-dir';
+import { describeEsdbServers } from './esdb/esdb-servers';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
@@ -9,7 +10,9 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store';
 async function openEventStore(environment: Environment): Promise<EventStore> {
   const logger = new Logger('EventStore');
   if (environment.EVENTSTORE_CONNECTION_STRING) {
-    logger.log('Using EventStoreDB');
+    logger.log(
+      `Using EventStoreDB at ${describeEsdbServers(environment.EVENTSTORE_CONNECTION_STRING)}`,
+    );
     return EsdbEventStore.connect(environment.EVENTSTORE_CONNECTION_STRING);
   }
   logger.log(`Using the embedded event store in ${environment.DATA_DIR}`);

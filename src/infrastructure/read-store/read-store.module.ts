@@ -13,8 +13,11 @@ export const READ_STORE = Symbol('READ_STORE');
 
 /** SQLite in `DATA_DIR` by default; PostgreSQL when `DATABASE_URL` is set. */
 export async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
+  const logger = new Logger('ReadStore');
   if (environment.DATABASE_URL) {
-    const logger = new Logger('ReadStore');
+    logger.log(
+      `Using the PostgreSQL read models at ${withoutCredentials(environment.DATABASE_URL)}`,
+    );
     const store = await openReadStore({
       kind: 'postgres',
       url: environment.DATABASE_URL,
@@ -40,15 +43,14 @@ export async function openConfiguredReadStore(environment: Environment): Promise
     }
     return store;
   }
+  const file = join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME);
+  logger.log(`Using the SQLite read models in ${file}`);
   return openInDataDir(
     environment.DATA_DIR,
     'the read models',
     () => {
       mkdirSync(environment.DATA_DIR, { recursive: true });
-      return openReadStore({
-        kind: 'sqlite',
-        file: join(environment.DATA_DIR, SQLITE_READ_STORE_FILE_NAME),
-      });
+      return openReadStore({ kind: 'sqlite', file });
     },
     `the file is damaged: delete ${SQLITE_READ_STORE_FILE_NAME} (and its -wal and -shm files), ` +
       'and the read models are rebuilt from the event log at the next start',
