@@ -60,4 +60,24 @@ describe('loadEnvironment', () => {
     expect((error as InvalidEnvironment).problems).toHaveLength(1);
     expect((error as InvalidEnvironment).problems[0]).toMatch(new RegExp(`^${name}: `));
   });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '1.5'],
+    ['READ_YOUR_WRITES_TIMEOUT_MS', 'soon'],
+    ['REQUEST_TIMEOUT_MS', '10s'],
+    ['SEEN_THROTTLE', '1e2'],
+    ['INGESTION_MAX_LAG_EVENTS', 'many'],
+    ['INGESTION_MAX_LAG_MS', '0x10'],
+  ])('says a %s of %p is no integer, not also that it is out of range', (name, value) => {
+    expect(() => loadEnvironment({ [name]: value })).toThrow(
+      new InvalidEnvironment([`${name}: ${name} must be an integer number`]),
+    );
+  });
+
+  it('says which bound a number out of range passes', () => {
+    expect(() => loadEnvironment({ PORT: '-1' })).toThrow(
+      new InvalidEnvironment(['PORT: PORT must not be less than 0']),
+    );
+  });
 });

@@ -14,6 +14,7 @@ import {
   type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
+import { applicableConstraints } from '../shared/applicable-constraints';
 import { DecimalInteger } from '../shared/decimal-integer';
 import { StartFailure } from '../shared/start-failure';
 
@@ -233,9 +234,10 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
   const errors = validateSync(environment, { whitelist: false, forbidUnknownValues: true });
   if (errors.length > 0) {
     throw new InvalidEnvironment(
-      errors.map(
-        (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
-      ),
+      errors.map((error) => {
+        const messages = applicableConstraints(error.constraints).map(([, message]) => message);
+        return `${error.property}: ${messages.join('; ')}`;
+      }),
     );
   }
   return environment;

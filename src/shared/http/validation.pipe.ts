@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { applicableConstraints } from '../applicable-constraints';
 import { fieldPath } from '../json-path';
 import { prototypeKeyMessage, prototypeKeyPath } from '../prototype-keys';
 import { acceptsPlainly, plainAcceptanceOf } from './plain-body-acceptance';
@@ -81,15 +82,6 @@ function refusePrototypeKeys(value: unknown): void {
     throw HttpProblem.of(400, 'parameter_invalid', prototypeKeyMessage(path), path);
 }
 
-const TYPE_CONSTRAINTS: ReadonlySet<string> = new Set([
-  'isInt',
-  'isNumber',
-  'isString',
-  'isBoolean',
-  'isObject',
-  'isArray',
-]);
-
 function flatten(errors: readonly ValidationError[], parent = ''): IntercomErrorItem[] {
   return errors.flatMap((error) => {
     const field = fieldPath(parent, error.property);
@@ -98,11 +90,7 @@ function flatten(errors: readonly ValidationError[], parent = ''): IntercomError
     if (error.value === undefined && error.constraints !== undefined) {
       return [{ code: 'parameter_not_found', message: `${field} is required`, field }];
     }
-    const failed = Object.entries(error.constraints ?? {});
-    // A value of the wrong type breaks its range rules too ("abc" is not at most 150): say what
-    // is wrong with it, not what its range is.
-    const ofType = failed.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
-    const own = (ofType.length > 0 ? ofType : failed).map(([constraint, message]) =>
+    const own = applicableConstraints(error.constraints).map(([constraint, message]) =>
       constraint === 'whitelistValidation'
         ? { code: 'parameter_invalid', message: unknownFieldMessage(field), field }
         : { code: 'parameter_invalid', message, field },
