@@ -63,6 +63,23 @@ interface ContactEntry {
 
 interface WorkspaceEntry {
   readonly workspaceId: string;
+  /**
+   * Its segments, indexed: loaded when a contact event or a due deadline needs them. A segment
+   * event's batch mostly only moves the clock, and a workspace of S segments would otherwise be
+   * read and indexed whole once per segment event (S² over a log of segment creations).
+   */
+  indexed: IndexedSegments | undefined;
+  /** By segment and stretch of the log, the positions of the first and last change recorded. */
+  readonly spans: Map<string, SegmentSpansTable>;
+  now: number;
+  readonly initialNow: number | undefined;
+  /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
+  storedNext: number | undefined;
+  readonly queue: DeadlineQueue;
+}
+
+/** A workspace's segments as the batch evaluates them, and what the batch recorded of each. */
+interface IndexedSegments {
   readonly segments: readonly SegmentRuleSnapshot[];
   /** Which of `segments` read each field of a contact. */
   readonly byInput: SegmentsByInput;
@@ -77,13 +94,6 @@ interface WorkspaceEntry {
   readonly countDeltas: number[];
   /** By index: entries and exits this batch recorded. */
   readonly historyDeltas: number[];
-  /** By segment and stretch of the log, the positions of the first and last change recorded. */
-  readonly spans: Map<string, SegmentSpansTable>;
-  now: number;
-  readonly initialNow: number | undefined;
-  /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
-  storedNext: number | undefined;
-  readonly queue: DeadlineQueue;
 }
 
 export const contactKey = (workspaceId: string, contactId: string): string =>
@@ -176,15 +186,31 @@ export class MembershipBatch {
       );
       workspace.storedNext = await this.storedNextAfter(workspaceId, now);
     }
+    // Only contacts loaded (with the workspace's segments) put deadlines in the queue.
+    const indexed = workspace.indexed;
     for (let next = workspace.queue.peek(); next && next.at <= now; next = workspace.queue.peek()) {
       workspace.queue.pop();
       const contact = this.contacts.get(next.contactKey);
-      const index = workspace.indexById.get(next.segmentId);
-      if (!contact || index === undefined || contact.deadlines.get(next.segmentId) !== next.at) {
+      const index = indexed?.indexById.get(next.segmentId);
+      if (
+        !contact ||
+        !indexed ||
+        index === undefined ||
+        contact.deadlines.get(next.segmentId) !== next.at
+      ) {
         continue;
       }
       const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
-      this.evaluate(contact, workspace, index, next.at, event.position, undefined, lastDataEventAt);
+      this.evaluate(
+        contact,
+        workspace,
+        indexed,
+        index,
+        next.at,
+        event.position,
+        undefined,
+        lastDataEventAt,
+      );
     }
     return now;
   }
@@ -211,21 +237,31 @@ export class MembershipBatch {
     }
     this.foldDataEvents(event);
     const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
+    const indexed = workspace.indexed ?? (await this.indexedSegments(workspace));
     // Most events change a few fields: only the segments that read them can change.
-    const affected = workspace.byInput.affectedBetween(before, contact.searchable);
+    const affected = indexed.byInput.affectedBetween(before, contact.searchable);
     // A segment impossible for the contact's values is false now: evaluating it changes nothing
     // unless the contact is a member or holds a deadline of it.
-    const candidates = workspace.byValue.possibleFor(contact.searchable);
+    const candidates = indexed.byValue.possibleFor(contact.searchable);
     for (const held of [contact.members, contact.deadlines.keys()]) {
       for (const segmentId of held) {
-        const index = workspace.indexById.get(segmentId);
+        const index = indexed.indexById.get(segmentId);
         if (index !== undefined) candidates[index] = 1;
       }
     }
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
-    for (let index = 0; index < workspace.segments.length; index += 1) {
+    for (let index = 0; index < indexed.segments.length; index += 1) {
       if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
-      this.evaluate(contact, workspace, index, now, event.position, event, lastDataEventAt);
+      this.evaluate(
+        contact,
+        workspace,
+        indexed,
+        index,
+        now,
+        event.position,
+        event,
+        lastDataEventAt,
+      );
     }
   }
 
@@ -282,6 +318,7 @@ export class MembershipBatch {
   private evaluate(
     contact: ContactEntry,
     workspace: WorkspaceEntry,
+    indexed: IndexedSegments,
     index: number,
     now: number,
     position: bigint,
@@ -289,19 +326,19 @@ export class MembershipBatch {
     // Looked up once per event by the caller, not once per segment.
     lastDataEventAt: LastDataEventAt | undefined,
   ): void {
-    const segment = workspace.segments[index]!;
+    const segment = indexed.segments[index]!;
     const member = isMemberAt(contact.searchable, segment, now, lastDataEventAt);
     if (member !== contact.members.has(segment.id)) {
       if (member) contact.members.add(segment.id);
       else contact.members.delete(segment.id);
-      workspace.countDeltas[index]! += member ? 1 : -1;
-      workspace.historyDeltas[index]! += 1;
+      indexed.countDeltas[index]! += member ? 1 : -1;
+      indexed.historyDeltas[index]! += 1;
       this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
       this.widenSpan(workspace, segment.id);
     }
     // Only a segment with a relative filter has deadlines (`nextCheckAfter` is undefined for the
     // others, and none of theirs is ever stored).
-    if (!workspace.timed[index]) return;
+    if (!indexed.timed[index]) return;
     const next = nextCheckAfter(contact.searchable, segment, now, lastDataEventAt);
     const current = contact.deadlines.get(segment.id);
     if (next === current) return;
@@ -387,11 +424,33 @@ export class MembershipBatch {
   private async workspace(workspaceId: string): Promise<WorkspaceEntry> {
     const known = this.workspaces.get(workspaceId);
     if (known) return known;
+    const clock = await this.db
+      .selectFrom('segment_membership_clocks')
+      .select('now')
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    const initialNow = clock === undefined ? undefined : Number(clock.now);
+    const entry: WorkspaceEntry = {
+      workspaceId,
+      indexed: undefined,
+      spans: new Map(),
+      now: initialNow ?? Number.MIN_SAFE_INTEGER,
+      initialNow,
+      storedNext: await this.storedNextAfter(workspaceId, undefined),
+      queue: new DeadlineQueue(),
+    };
+    this.workspaces.set(workspaceId, entry);
+    return entry;
+  }
+
+  /** The workspace's segments, read and indexed the first time the batch needs them. */
+  private async indexedSegments(workspace: WorkspaceEntry): Promise<IndexedSegments> {
+    if (workspace.indexed) return workspace.indexed;
     const definitions = await this.db
       .selectFrom('segment_membership_segments')
       // What a rule snapshot needs: every batch reads these, and a row has more (name, counts).
       .select(['segment_id', 'person_type', 'rule', 'attribute_types', 'rule_version', 'time_zone'])
-      .where('workspace_id', '=', workspaceId)
+      .where('workspace_id', '=', workspace.workspaceId)
       .orderBy('segment_id')
       .execute();
     const segments = definitions.map((definition) =>
@@ -403,15 +462,8 @@ export class MembershipBatch {
         definition.time_zone,
       ),
     );
-    const clock = await this.db
-      .selectFrom('segment_membership_clocks')
-      .select('now')
-      .where('workspace_id', '=', workspaceId)
-      .executeTakeFirst();
-    const initialNow = clock === undefined ? undefined : Number(clock.now);
     const timed = segments.map(isTimeBased);
-    const entry: WorkspaceEntry = {
-      workspaceId,
+    workspace.indexed = {
       segments,
       byInput: new SegmentsByInput(segments.map(inputsOf)),
       byValue: new SegmentsByRequiredValue(segments),
@@ -420,14 +472,8 @@ export class MembershipBatch {
       indexById: new Map(segments.map((segment, index) => [segment.id, index])),
       countDeltas: segments.map(() => 0),
       historyDeltas: segments.map(() => 0),
-      spans: new Map(),
-      now: initialNow ?? Number.MIN_SAFE_INTEGER,
-      initialNow,
-      storedNext: await this.storedNextAfter(workspaceId, undefined),
-      queue: new DeadlineQueue(),
     };
-    this.workspaces.set(workspaceId, entry);
-    return entry;
+    return workspace.indexed;
   }
 
   private async storedNextAfter(
@@ -457,6 +503,7 @@ export class MembershipBatch {
     const missing = ids.filter((id) => !this.contacts.has(contactKey(workspaceId, id)));
     if (missing.length === 0) return;
     const workspace = await this.workspace(workspaceId);
+    const { segments, timedSegments } = await this.indexedSegments(workspace);
     for (let index = 0; index < missing.length; index += 500) {
       const chunk = missing.slice(index, index + 500);
       const [rows, lists, deadlines] = await Promise.all([
@@ -472,7 +519,7 @@ export class MembershipBatch {
           .where('workspace_id', '=', workspaceId)
           .where('contact_id', 'in', chunk)
           .execute(),
-        workspace.segments.length === 0
+        segments.length === 0
           ? Promise.resolve([])
           : this.db
               .selectFrom('segment_membership_deadlines')
@@ -481,7 +528,7 @@ export class MembershipBatch {
               .where('contact_id', 'in', chunk)
               .execute(),
       ]);
-      if (workspace.segments.some((segment) => segment.dataEventFilters.length > 0)) {
+      if (segments.some((segment) => segment.dataEventFilters.length > 0)) {
         await this.dataEvents.load(workspaceId, chunk);
       }
       const rowById = new Map(rows.map((row) => [row.id, row]));
@@ -508,7 +555,7 @@ export class MembershipBatch {
         };
         this.contacts.set(key, entry);
         const lastDataEventAt = this.dataEvents.of(workspaceId, id);
-        for (const segment of workspace.timedSegments) {
+        for (const segment of timedSegments) {
           const at = nextCheckAfter(entry.searchable, segment, clock, lastDataEventAt);
           if (at === undefined) continue;
           entry.deadlines.set(segment.id, at);
@@ -568,10 +615,11 @@ export class MembershipBatch {
       workspaceId: string,
       changes: ReadonlyArray<{ readonly segmentId: string }>,
     ): void => {
-      const workspace = this.workspaces.get(workspaceId);
+      // Loaded: the workspace's contact events recorded the erasures.
+      const indexed = this.workspaces.get(workspaceId)?.indexed;
       for (const { segmentId } of changes) {
-        const index = workspace?.indexById.get(segmentId);
-        if (index !== undefined) workspace!.historyDeltas[index]! -= 1;
+        const index = indexed?.indexById.get(segmentId);
+        if (index !== undefined) indexed!.historyDeltas[index]! -= 1;
       }
     };
     const kept = this.changes.filter((pending) => {
@@ -698,15 +746,18 @@ export class MembershipBatch {
         ? 'member_count = member_count + $1, history_count = history_count + $2 WHERE workspace_id = $3 AND segment_id = $4'
         : 'member_count = member_count + ?, history_count = history_count + ? WHERE workspace_id = ? AND segment_id = ?');
     for (const workspace of this.workspaces.values()) {
-      for (let index = 0; index < workspace.segments.length; index += 1) {
-        const changes = workspace.historyDeltas[index]!;
+      // Not loaded: the batch recorded no change of the workspace's segments.
+      const indexed = workspace.indexed;
+      if (!indexed) continue;
+      for (let index = 0; index < indexed.segments.length; index += 1) {
+        const changes = indexed.historyDeltas[index]!;
         // An erasure (`flushErasures`) can cancel a batch's history out while members did change.
-        if (changes === 0 && workspace.countDeltas[index] === 0) continue;
+        if (changes === 0 && indexed.countDeltas[index] === 0) continue;
         const parameters = [
-          workspace.countDeltas[index]!,
+          indexed.countDeltas[index]!,
           changes,
           workspace.workspaceId,
-          workspace.segments[index]!.id,
+          indexed.segments[index]!.id,
         ];
         await this.db.executeQuery(CompiledQuery.raw(text, parameters));
       }
