@@ -437,21 +437,40 @@ describeOnReadStores('segment membership projection', (dialect) => {
       fc.asyncProperty(
         fc.array(ruleSpec, { minLength: 2, maxLength: 2 }),
         initialContacts,
+        // Right after the creations, before any contact event: rule changes (one of a segment
+        // just created) and clock ticks (deadlines firing), as often one as the other.
+        fc.array(
+          fc.oneof(
+            step.filter((next) => next.kind === 'changeRule'),
+            step.filter((next) => next.kind === 'advance'),
+          ),
+          { maxLength: 3 },
+        ),
         fc.array(step, { minLength: 1, maxLength: 30 }),
         fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 10 }),
-        async (specs, creations, later, cuts) => {
+        // The first segment deleted right after the creations (the second one's rule changes
+        // only, then), or at the end.
+        fc.boolean(),
+        async (specs, creations, afterCreation, later, cuts, deleteFirst) => {
           const store = SqliteEventStore.open({ file: ':memory:' });
           const clock = new ManualClock(T0 * 1000);
-          try {
-            // Segments created over existing contacts, changed, and one deleted: the bulk paths.
-            for (const creation of creations) await runStep(store, clock, new Map(), creation);
-            const rules = await createSegments(store, clock, specs);
-            for (const current of later) await runStep(store, clock, rules, current);
-            await handleSegmentCommand(store, clock, WORKSPACE, SEGMENT_IDS[0]!, (now) => ({
+          const deleteSegment = () =>
+            handleSegmentCommand(store, clock, WORKSPACE, SEGMENT_IDS[0]!, (now) => ({
               type: 'DeleteSegment',
               data: { segmentId: SEGMENT_IDS[0]!, workspaceId: WORKSPACE },
               now,
             }));
+          try {
+            // Segments created over existing contacts, changed, and one deleted: the bulk paths.
+            for (const creation of creations) await runStep(store, clock, new Map(), creation);
+            const rules = await createSegments(store, clock, specs);
+            if (deleteFirst) await deleteSegment();
+            for (const current of [...afterCreation, ...later]) {
+              const kept =
+                deleteFirst && current.kind === 'changeRule' ? { ...current, segment: 1 } : current;
+              await runStep(store, clock, rules, kept);
+            }
+            if (!deleteFirst) await deleteSegment();
             const logged: RecordedEvent[] = [];
             for await (const event of store.readAll({
               filter: { eventTypes: projection.eventTypes },
