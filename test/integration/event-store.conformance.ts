@@ -121,6 +121,15 @@ export function describeEventStoreConformance(
           [...events, ...next].map((event) => event.id),
         );
       });
+
+      it('a retry answered with the earlier position leaves the head where it was', async () => {
+        const events = [anEvent()];
+        const first = await store.append(stream('h'), events, { expectedRevision: 'no_stream' });
+        const later = await store.append(stream('i'), [anEvent()], { expectedRevision: 'any' });
+        const retry = await store.append(stream('h'), events, { expectedRevision: 'no_stream' });
+        expect(retry.position).toBe(first.position);
+        expect(await store.headPosition()).toBeGreaterThanOrEqual(later.position);
+      });
     });
 
     describe('readStream', () => {

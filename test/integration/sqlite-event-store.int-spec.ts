@@ -62,6 +62,23 @@ describe('embedded SQLite event store', () => {
     await store.close();
   });
 
+  it('shows the new events of a group commit that also answered a retry with its earlier position', async () => {
+    const store = SqliteEventStore.open({ dataDir });
+    const retried = [anEvent()];
+    await store.append('retried-0', retried, { expectedRevision: 'no_stream' });
+    const headBefore = await store.headPosition();
+    // One group commit: a new event, then a retry answered from the log without writing.
+    const [appended] = await Promise.all([
+      store.append('fresh-0', [anEvent()], { expectedRevision: 'no_stream' }),
+      store.append('retried-0', retried, { expectedRevision: 'no_stream' }),
+    ]);
+    expect(await store.headPosition()).toBe(appended.position);
+    expect(
+      (await collect(store.readAll({ fromPosition: headBefore }))).map((e) => e.streamId),
+    ).toEqual(['fresh-0']);
+    await store.close();
+  });
+
   it('keeps acknowledged events across a reopen', async () => {
     const first = SqliteEventStore.open({ dataDir });
     const event = anEvent();

@@ -138,7 +138,6 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    let lastPosition: number | undefined;
     const written: EventRow[] = [];
     try {
       this.db
@@ -147,7 +146,6 @@ export class SqliteEventStore implements EventStore {
             try {
               const result = this.appendInTransaction(pending, written);
               outcomes.push({ ok: true, result });
-              lastPosition = Number(result.position);
             } catch (error) {
               outcomes.push({ ok: false, error });
             }
@@ -170,6 +168,9 @@ export class SqliteEventStore implements EventStore {
         if (outcome.ok) pending.resolve(outcome.result);
         else pending.reject(outcome.error);
       });
+      // The last row written, not the last append answered: a retry (or an append of no
+      // events) is answered with a position already in the log, and the head never moves back.
+      const lastPosition = written[written.length - 1]?.position;
       if (lastPosition !== undefined) {
         this.durablePosition = lastPosition;
         this.committed.emit('commit', lastPosition);
