@@ -449,6 +449,14 @@ export class ProjectionRunner {
     ) as unknown as Kysely<TDb>;
   }
 
+  /**
+   * Whether the build queries read has `logical`: a table a later version adds is not there
+   * while an earlier version's build serves (until that version's rebuild switches over).
+   */
+  readsTable(name: string, logical: string): boolean {
+    return this.readableBuild(this.slot(name)).tables[logical] !== undefined;
+  }
+
   private readableBuild(slot: Slot): ProjectionBuild {
     const active = slot.entry?.active;
     if (active === undefined || active.id !== slot.readableBuild)

@@ -499,6 +499,7 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     const building = gate();
     const v2 = streamCounterProjection({
       version: 2,
+      withNotes: true,
       hooks: {
         beforeApply: () => {
           building.open();
@@ -533,6 +534,9 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
       build: 'v1',
       rebuild: { version: 2, build: 'v2' },
     });
+    // A table only the new version has is not there to read until it serves.
+    expect(runner.readsTable('stream_counter', 'stream_counter_notes')).toBe(false);
+    expect(runner.readsTable('stream_counter', 'stream_counter')).toBe(true);
     const during = await append(events, 'thing-a', 1);
     expect(await runner.waitFor(during, 5000)).toBe(true);
     expect(await counts(runner)).toEqual({ 'thing-a': 4 });
@@ -546,6 +550,7 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(runner.tables<StreamCounterTables>('stream_counter')('stream_counter')).toBe(
       'stream_counter_v2',
     );
+    expect(runner.readsTable('stream_counter', 'stream_counter_notes')).toBe(true);
     // A reader that resolved v1 just before the switch still finds its tables, for a while.
     expect(await readStore.tableNames()).toEqual(expect.arrayContaining(BOTH_BUILDS));
     const dropped = await eventually(async () => {

@@ -18,6 +18,8 @@ export interface StreamCounterTables {
     position: string;
     applications: number;
   };
+  /** Only in builds of a definition made `withNotes` (a table a later version adds). */
+  stream_counter_notes: { stream_id: string; note: string };
 }
 
 export const COUNTED_EVENT_TYPES = ['ThingHappened', 'ThingChanged'] as const;
@@ -33,13 +35,21 @@ export interface StreamCounterHooks {
 
 /** Test projection: counts events per stream. */
 export function streamCounterProjection(
-  options: { readonly version?: number; readonly hooks?: StreamCounterHooks } = {},
+  options: {
+    readonly version?: number;
+    readonly hooks?: StreamCounterHooks;
+    readonly withNotes?: boolean;
+  } = {},
 ): ProjectionDefinition<StreamCounterTables> & AnyProjection {
   return defineProjection<StreamCounterTables>({
     name: 'stream_counter',
     version: options.version ?? 1,
     eventTypes: COUNTED_EVENT_TYPES,
-    tables: ['stream_counter', 'stream_counter_applied'],
+    tables: [
+      'stream_counter',
+      'stream_counter_applied',
+      ...(options.withNotes ? (['stream_counter_notes'] as const) : []),
+    ],
     migrations: [
       {
         name: '001_tables',
@@ -71,6 +81,20 @@ export function streamCounterProjection(
           await options.hooks?.afterMigration?.('002_index', db as Kysely<unknown>);
         },
       },
+      ...(options.withNotes
+        ? [
+            {
+              name: '003_notes',
+              async up(db: Kysely<StreamCounterTables>) {
+                await db.schema
+                  .createTable('stream_counter_notes')
+                  .addColumn('stream_id', 'text', (c) => c.primaryKey())
+                  .addColumn('note', 'text', (c) => c.notNull())
+                  .execute();
+              },
+            },
+          ]
+        : []),
     ],
     async apply(events, tx) {
       await options.hooks?.beforeApply?.(events);

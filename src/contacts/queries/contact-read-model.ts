@@ -185,18 +185,9 @@ export class ContactReadModel {
     const row = await this.findByExternalId(workspaceId, externalId);
     if (row?.role === 'user') return row;
     if (row === undefined) {
-      const merged = await this.db
-        .selectFrom('contacts_external_id_holders as holder')
-        .innerJoin('contacts', (join) =>
-          join
-            .onRef('contacts.workspace_id', '=', 'holder.workspace_id')
-            .onRef('contacts.id', '=', 'holder.contact_id'),
-        )
-        .select(['contacts.id', 'contacts.merged_into'])
-        .where('holder.workspace_id', '=', workspaceId)
-        .where('holder.external_id', '=', externalId)
-        .where('contacts.status', '=', 'merged')
-        .executeTakeFirst();
+      const merged = this.runner.readsTable('contacts', 'contacts_external_id_holders')
+        ? await this.mergedLatestHolder(workspaceId, externalId)
+        : await this.mergedLeadWritten(workspaceId, externalId);
       const into = merged?.merged_into
         ? await this.findRow(workspaceId, merged.merged_into)
         : undefined;
@@ -204,6 +195,44 @@ export class ContactReadModel {
         throw new ContactMerged(merged.id, into.id, 'external_id');
     }
     throw new ContactNotFound(externalId, 'external_id');
+  }
+
+  /** The latest holder of `externalId`, when it is a merged lead. */
+  private mergedLatestHolder(
+    workspaceId: string,
+    externalId: string,
+  ): Promise<Pick<ContactsTable, 'id' | 'merged_into'> | undefined> {
+    return this.db
+      .selectFrom('contacts_external_id_holders as holder')
+      .innerJoin('contacts', (join) =>
+        join
+          .onRef('contacts.workspace_id', '=', 'holder.workspace_id')
+          .onRef('contacts.id', '=', 'holder.contact_id'),
+      )
+      .select(['contacts.id', 'contacts.merged_into'])
+      .where('holder.workspace_id', '=', workspaceId)
+      .where('holder.external_id', '=', externalId)
+      .where('contacts.status', '=', 'merged')
+      .executeTakeFirst();
+  }
+
+  /**
+   * A merged lead that had `externalId`, the one written to last: the answer of a contacts build
+   * from before the holders table (version 5), while the rebuild that adds it is under way.
+   */
+  private mergedLeadWritten(
+    workspaceId: string,
+    externalId: string,
+  ): Promise<Pick<ContactsTable, 'id' | 'merged_into'> | undefined> {
+    return this.db
+      .selectFrom('contacts')
+      .select(['id', 'merged_into'])
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', '=', externalId)
+      .where('status', '=', 'merged')
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
   }
 
   /** The lead or user holding `externalId` (unique in the workspace, whatever the role). */
