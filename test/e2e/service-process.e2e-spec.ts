@@ -202,7 +202,7 @@ if (postgresAvailability().reachable) {
       const output = service.output();
       expect(output).toContain(`"msg":"Using EventStoreDB at esdb://127.0.0.1:${standIn.port}"`);
       expect(output).toContain(
-        `"msg":"Using the PostgreSQL read models at ${databaseUrl.host}${databaseUrl.pathname}"`,
+        `"msg":"Using the PostgreSQL read models at ${databaseUrl.hostname}:${databaseUrl.port || 5432}${databaseUrl.pathname}"`,
       );
       expect(output).not.toContain('secret-');
     });

@@ -11,6 +11,8 @@ import { SQLITE_READ_STORE_FILE_NAME, type ReadStore } from './read-store';
 
 export const READ_STORE = Symbol('READ_STORE');
 
+const DEFAULT_POSTGRES_PORT = '5432';
+
 /** SQLite in `DATA_DIR` by default; PostgreSQL when `DATABASE_URL` is set. */
 export async function openConfiguredReadStore(environment: Environment): Promise<ReadStore> {
   const logger = new Logger('ReadStore');
@@ -57,11 +59,12 @@ export async function openConfiguredReadStore(environment: Environment): Promise
   );
 }
 
-/** The server and database of a connection URL, without its user and password. */
+/** The server, port and database of a connection URL, without its user and password. */
 export function withoutCredentials(url: string): string {
   try {
-    const { host, pathname } = new URL(url);
-    return `${host}${pathname}`;
+    const { hostname, port, pathname } = new URL(url);
+    // pg connects to PostgreSQL's default port when the URL names none.
+    return `${hostname}:${port || DEFAULT_POSTGRES_PORT}${pathname}`;
   } catch {
     return 'the URL given';
   }
