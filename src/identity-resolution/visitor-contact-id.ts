@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The contact id of the messenger visitor `visitorUserId` (the messenger's anonymous id). It is
@@ -16,8 +16,5 @@ export function visitorContactId(
   generation = 0,
 ): string {
   const session = generation === 0 ? visitorUserId : `${visitorUserId}\u0000${generation}`;
-  return createHash('sha256')
-    .update(`${workspaceId}\u0000visitor\u0000${session}`)
-    .digest('hex')
-    .slice(0, 24);
+  return hash('sha256', `${workspaceId}\u0000visitor\u0000${session}`, 'hex').slice(0, 24);
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Environment } from '../config/environment';
 import { UpdateContactCommand } from '../contacts/commands/update-contact/update-contact.command';
 import {
@@ -493,8 +493,6 @@ const addressingField = (item: MessengerItem): string =>
  */
 function newUserIdOf(workspaceId: string, item: MessengerItem): string {
   const seconds = item.occurredAt.toString(16).padStart(8, '0').slice(-8);
-  const hash = createHash('sha256')
-    .update(`${workspaceId}\u0000user\u0000${item.id}`)
-    .digest('hex');
-  return `${seconds}${hash.slice(0, 16)}`;
+  const digest = hash('sha256', `${workspaceId}\u0000user\u0000${item.id}`, 'hex');
+  return `${seconds}${digest.slice(0, 16)}`;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Every stream name of the service, in one place. Names are `{category}-{workspaceId}.{rest}`;
@@ -49,8 +49,7 @@ export const ingestionRecordStreamId = (workspaceId: string, completionId: strin
 export const normalizeIdentity = (kind: IdentityKind, value: string): string =>
   kind === 'email' ? value.trim().toLowerCase() : value;
 
-const sha256 = (value: string): string =>
-  createHash('sha256').update(value).digest('hex').slice(0, 40);
+const sha256 = (value: string): string => hash('sha256', value, 'hex').slice(0, 40);
 
 /** The `{workspaceId}` and `{rest}` of a stream name of `category`, or undefined. */
 export function parseStreamId(
