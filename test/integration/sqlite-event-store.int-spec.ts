@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite/sqlite-event-store';
-import { DataDirectoryLocked } from '../../src/shared/event-store/event-store.errors';
+import {
+  DataDirectoryLocked,
+  WrongExpectedRevision,
+} from '../../src/shared/event-store/event-store.errors';
 import { anEvent, collect, describeEventStoreConformance } from './event-store.conformance';
 
 describeEventStoreConformance('embedded SQLite', async () => {
@@ -76,6 +79,32 @@ describe('embedded SQLite event store', () => {
     expect(
       (await collect(store.readAll({ fromPosition: headBefore }))).map((e) => e.streamId),
     ).toEqual(['fresh-0']);
+    await store.close();
+  });
+
+  it('writes nothing of an append whose event cannot be stored, and the stream goes on from its head', async () => {
+    const store = SqliteEventStore.open({ dataDir });
+    await store.append('partial-0', [anEvent()], { expectedRevision: 'no_stream' });
+    const unstorable = anEvent('Unstorable', { amount: 1n });
+    await expect(
+      store.append('partial-0', [anEvent(), unstorable], { expectedRevision: 0n }),
+    ).rejects.toThrow(TypeError);
+    expect(await collect(store.readStream('partial-0'))).toHaveLength(1);
+    await store.append('partial-0', [anEvent()], { expectedRevision: 0n });
+    expect((await collect(store.readStream('partial-0'))).map((e) => e.revision)).toEqual([0n, 1n]);
+    await store.close();
+  });
+
+  it('appends to a stream deleted after its last append as to a new stream', async () => {
+    const store = SqliteEventStore.open({ dataDir });
+    await store.append('deleted-0', [anEvent()], { expectedRevision: 'no_stream' });
+    await store.deleteStream('deleted-0');
+    await expect(store.append('deleted-0', [anEvent()], { expectedRevision: 0n })).rejects.toThrow(
+      WrongExpectedRevision,
+    );
+    await store.append('deleted-0', [anEvent()], { expectedRevision: 'no_stream' });
+    await store.append('deleted-0', [anEvent()], { expectedRevision: 1n });
+    expect((await collect(store.readStream('deleted-0'))).map((e) => e.revision)).toEqual([1n, 2n]);
     await store.close();
   });
 

@@ -49,10 +49,20 @@ interface StreamRow {
   deleted: number;
 }
 
+/** Where a stream ends: its last revision and event id, and whether it is soft-deleted. */
+interface StreamHead {
+  readonly lastRevision: number | undefined;
+  readonly lastId: string | undefined;
+  readonly deleted: boolean;
+}
+
 const READ_PAGE_SIZE = 1000;
 
 /** Committed events kept parsed for the subscriptions that follow the head (see RecentEvents). */
 const RECENT_EVENTS = 8192;
+
+/** Heads of the streams appended to most recently (see `heads`). */
+const HEADS_KEPT = 50_000;
 
 /**
  * The embedded event store: one SQLite file, WAL, durable commits, and **group commit** — appends
@@ -74,6 +84,13 @@ export class SqliteEventStore implements EventStore {
   private readonly recent: RecentEvents;
   /** The last position whose commit is durable: what subscriptions and `headPosition` see. */
   private durablePosition: number;
+  /**
+   * Stream heads known without a query: the connection holds the file's exclusive lock, so no
+   * other writer can move them. Entries are set by appends (inside the transaction, dropped again
+   * if it fails) and dropped by anything else that changes a stream; least recently used first
+   * out (a `Map` keeps insertion order).
+   */
+  private readonly heads = new Map<string, StreamHead>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -147,6 +164,8 @@ export class SqliteEventStore implements EventStore {
               const result = this.appendInTransaction(pending, written);
               outcomes.push({ ok: true, result });
             } catch (error) {
+              // Rows it inserted before failing stay in the transaction: read the head again.
+              this.heads.delete(pending.streamId);
               outcomes.push({ ok: false, error });
             }
           }
@@ -154,6 +173,7 @@ export class SqliteEventStore implements EventStore {
         .immediate();
     } catch (error) {
       // The commit itself failed: nothing of this batch is durable.
+      this.heads.clear();
       for (const pending of batch) pending.reject(error);
       return;
     }
@@ -202,14 +222,19 @@ export class SqliteEventStore implements EventStore {
       ? this.findIdempotentRetry(streamId, events, expected, lastRevision)
       : undefined;
     if (retried) return retried;
+    // Serialized before the first insert: an event that cannot be fails the append with nothing
+    // of it written (the transaction goes on for the other appends of the group).
+    const serialized = events.map((event) => ({
+      event,
+      data: JSON.stringify(event.data),
+      metadata: JSON.stringify(event.metadata),
+    }));
     if (deleted) this.statements.undelete.run(streamId);
     let revision = lastRevision ?? -1;
     let position = 0;
     const recordedAt = Date.now();
-    for (const event of events) {
+    for (const { event, data, metadata } of serialized) {
       revision += 1;
-      const data = JSON.stringify(event.data);
-      const metadata = JSON.stringify(event.metadata);
       const info = this.statements.insert.run(
         streamId,
         revision,
@@ -231,6 +256,11 @@ export class SqliteEventStore implements EventStore {
         recorded_at: recordedAt,
       });
     }
+    this.rememberHead(streamId, {
+      lastRevision: revision,
+      lastId: events[events.length - 1]!.id,
+      deleted: false,
+    });
     return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
   }
 
@@ -261,15 +291,24 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) };
   }
 
-  private streamHead(streamId: string): {
-    lastRevision: number | undefined;
-    lastId: string | undefined;
-    deleted: boolean;
-  } {
-    const head = this.statements.lastRevision.get(streamId) as
+  private streamHead(streamId: string): StreamHead {
+    const known = this.heads.get(streamId);
+    if (known !== undefined) {
+      this.rememberHead(streamId, known);
+      return known;
+    }
+    const last = this.statements.lastRevision.get(streamId) as
       Pick<EventRow, 'revision' | 'id'> | undefined;
     const stream = this.statements.stream.get(streamId) as StreamRow | undefined;
-    return { lastRevision: head?.revision, lastId: head?.id, deleted: stream?.deleted === 1 };
+    const head = { lastRevision: last?.revision, lastId: last?.id, deleted: stream?.deleted === 1 };
+    this.rememberHead(streamId, head);
+    return head;
+  }
+
+  private rememberHead(streamId: string, head: StreamHead): void {
+    this.heads.delete(streamId);
+    this.heads.set(streamId, head);
+    if (this.heads.size > HEADS_KEPT) this.heads.delete(this.heads.keys().next().value!);
   }
 
   private headPositionSync(): number {
@@ -450,6 +489,7 @@ export class SqliteEventStore implements EventStore {
     if (!matchesExpectation(expected, actual))
       throw new WrongExpectedRevision(streamId, expected, actual);
     this.statements.markDeleted.run(streamId);
+    this.heads.delete(streamId);
   }
 
   async setStreamMetadata(streamId: string, metadata: StreamMetadata): Promise<void> {
