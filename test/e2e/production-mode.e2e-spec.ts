@@ -104,6 +104,32 @@ describeOnReadStores('production mode: EventStoreDB positions', (dialect) => {
     expect(cursorPositions.some((position) => position > 10n ** 20n)).toBe(true);
   });
 
+  it('answers a messenger key sent again duplicate, also for another visitor (its record on EventStoreDB)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const item = (visitorId: string) => ({
+      id: 'esdb-key-reused',
+      type: 'conversation.started',
+      occurred_at: now,
+      visitor_id: visitorId,
+    });
+    const ingest = async (items: object[]) => {
+      const response = await app.request('/messenger/events', {
+        method: 'POST',
+        json: { events: items },
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { results: Array<{ status: string; contact_id: string }> })
+        .results;
+    };
+    const [first] = await ingest([item('esdb-visitor-first')]);
+    expect(first!.status).toBe('accepted');
+    const [again, other] = await ingest([item('esdb-visitor-first'), item('esdb-visitor-other')]);
+    expect(again).toEqual({ ...first, status: 'duplicate' });
+    expect(other).toEqual({ ...first, status: 'duplicate' });
+    const visitor = await app.request('/visitors?user_id=esdb-visitor-other');
+    expect(visitor.status).toBe(404);
+  });
+
   it('admits back-to-back ingestion batches far below the lag bound', async () => {
     const now = Math.floor(Date.now() / 1000);
     const statuses: number[] = [];
