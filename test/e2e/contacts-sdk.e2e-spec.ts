@@ -4,12 +4,12 @@ import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event
 import { contactStreamId } from '../../src/shared/stream-names';
 import { contactDecider } from '../../src/contacts/domain/contact.decider';
 import { postgresAvailability, postgresRequired } from '../support/postgres';
-import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import {
   ACME_TOKEN,
   GLOBEX_TOKEN,
   startTestApp,
   startTestAppOnPostgres,
+  startTestAppOnStandIn,
   type TestApp,
 } from '../support/test-app';
 
@@ -577,17 +577,12 @@ function postgresSuite(): void {
  * client over gRPC to the in-process stand-in of EventStoreDB's protocol.
  */
 describe('the SDK against the service on the EventStoreDB adapter', () => {
-  let standIn: EsdbStandIn;
   let service: TestApp;
 
   beforeAll(async () => {
-    standIn = await startEsdbStandIn();
-    service = await startTestApp({ EVENTSTORE_CONNECTION_STRING: standIn.connectionString });
+    service = await startTestAppOnStandIn();
   });
-  afterAll(async () => {
-    await service.close();
-    await standIn.close();
-  });
+  afterAll(() => service.close());
 
   it('creates, finds, searches and merges contacts, and refuses a duplicate external_id', async () => {
     const client = new IntercomClient({ token: ACME_TOKEN, baseUrl: service.baseUrl });

@@ -1,6 +1,10 @@
-import { startEsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import { postgresAvailability, postgresRequired } from '../support/postgres';
-import { startTestApp, startTestAppOnPostgres, type TestApp } from '../support/test-app';
+import {
+  startTestApp,
+  startTestAppOnPostgres,
+  startTestAppOnStandIn,
+  type TestApp,
+} from '../support/test-app';
 
 interface Contact {
   id: string;
@@ -11,20 +15,7 @@ interface Contact {
 /** The stores a merge runs on: the embedded ones, PostgreSQL read models, EventStoreDB. */
 const setups: Array<[string, () => Promise<TestApp>]> = [
   ['embedded stores', () => startTestApp()],
-  [
-    'EventStoreDB',
-    async () => {
-      const standIn = await startEsdbStandIn();
-      const app = await startTestApp({ EVENTSTORE_CONNECTION_STRING: standIn.connectionString });
-      return {
-        ...app,
-        close: async () => {
-          await app.close();
-          await standIn.close();
-        },
-      };
-    },
-  ],
+  ['EventStoreDB', () => startTestAppOnStandIn()],
 ];
 if (postgresAvailability().reachable || postgresRequired())
   setups.push(['PostgreSQL read models', () => startTestAppOnPostgres()]);

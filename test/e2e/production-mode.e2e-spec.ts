@@ -1,6 +1,5 @@
 import { describeOnReadStores } from '../support/read-store-targets';
-import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
-import { startTestApp, startTestAppOnPostgres, type TestApp } from '../support/test-app';
+import { startTestAppOnStandIn, type TestApp } from '../support/test-app';
 
 /**
  * The service on EventStoreDB (through the stand-in), whose log positions pack two 64-bit
@@ -10,20 +9,11 @@ import { startTestApp, startTestAppOnPostgres, type TestApp } from '../support/t
  * the service gave out).
  */
 describeOnReadStores('production mode: EventStoreDB positions', (dialect) => {
-  let standIn: EsdbStandIn;
   let app: TestApp;
   beforeAll(async () => {
-    standIn = await startEsdbStandIn();
-    const environment = { EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
-    app =
-      dialect === 'postgres'
-        ? await startTestAppOnPostgres(environment)
-        : await startTestApp(environment);
+    app = await startTestAppOnStandIn(dialect);
   });
-  afterAll(async () => {
-    await app.close();
-    await standIn.close();
-  });
+  afterAll(() => app.close());
 
   const json = async <T>(response: Response): Promise<T> => {
     const body = (await response.json()) as T;

@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { rebuildProjection } from '../../src/cli/rebuild';
-import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, startTestAppOnStandIn, type TestApp } from '../support/test-app';
 
 interface Write {
   readonly externalId: string;
@@ -18,16 +17,11 @@ interface Write {
  * and the writes among them answered 503.
  */
 describe('writes while projections rebuild, on EventStoreDB', () => {
-  let standIn: EsdbStandIn;
   let service: TestApp;
   beforeAll(async () => {
-    standIn = await startEsdbStandIn();
-    service = await startTestApp({ EVENTSTORE_CONNECTION_STRING: standIn.connectionString });
+    service = await startTestAppOnStandIn();
   });
-  afterAll(async () => {
-    await service.close();
-    await standIn.close();
-  });
+  afterAll(() => service.close());
 
   it('answers every write 2xx and keeps every write it accepted', async () => {
     let rebuilding = true;

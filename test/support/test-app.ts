@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/bootstrap';
 import { Environment, loadEnvironment } from '../../src/config/environment';
+import type { ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import { startEsdbStandIn, type EsdbStandIn } from './esdb-stand-in/esdb-stand-in';
 import { createSchema, dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
 
 export const ACME_TOKEN = 'token-of-acme-0001';
@@ -98,6 +100,42 @@ export async function startTestAppOnPostgres(
     close: async () => {
       await app.close();
       await dropSchema(schema);
+    },
+  };
+}
+
+/** A `TestApp` on EventStoreDB; its `close` stops the stand-in too, once the app is closed. */
+export interface TestAppOnStandIn extends TestApp {
+  /** The stand-in of EventStoreDB's protocol the app's event store talks to. */
+  readonly standIn: EsdbStandIn;
+}
+
+/**
+ * The production event store path: `startTestApp` on the EventStoreDB adapter, through the real
+ * client to a fresh in-process stand-in (`startEsdbStandIn`); its read models on PostgreSQL, as
+ * `startTestAppOnPostgres`, when `readModels` is `'postgres'`.
+ */
+export async function startTestAppOnStandIn(
+  readModels: ReadStoreDialect = 'sqlite',
+): Promise<TestAppOnStandIn> {
+  const standIn = await startEsdbStandIn();
+  const environment = { EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
+  let app: TestApp;
+  try {
+    app =
+      readModels === 'postgres'
+        ? await startTestAppOnPostgres(environment)
+        : await startTestApp(environment);
+  } catch (error) {
+    await standIn.close();
+    throw error;
+  }
+  return {
+    ...app,
+    standIn,
+    close: async () => {
+      await app.close();
+      await standIn.close();
     },
   };
 }
