@@ -19,22 +19,44 @@ describe('the operations route’s projection status', () => {
     state: 'rebuilding',
     checkpoint: 7n,
     headPosition: 9n,
+    headEvents: 9n,
     lagPositions: 2n,
     lagEvents: 2n,
     lagSeconds: 0,
     failure: undefined,
     error: undefined,
-    rebuild: { version: 1, build: 'b2', state: 'failed', checkpoint: 3n, failure: poison },
+    rebuild: {
+      version: 1,
+      build: 'b2',
+      state: 'failed',
+      checkpoint: 3n,
+      lagEvents: 6n,
+      failure: poison,
+    },
   };
 
   it('shows why a rebuild failed, as it shows a live build’s failure', () => {
     const json = projectionJson(status);
     const failure = { event_id: 'e-1', position: String(2n ** 70n), error: poison.error };
-    expect(json.rebuild).toEqual({ version: 1, state: 'failed', checkpoint: '3', failure });
+    expect(json.rebuild).toEqual({
+      version: 1,
+      state: 'failed',
+      checkpoint: '3',
+      lag_events: '6',
+      failure,
+    });
     expect(json.failure).toBeNull();
     expect(projectionJson({ ...status, failure: poison, rebuild: undefined })).toMatchObject({
       failure,
       rebuild: null,
+    });
+  });
+
+  it('counts the events in the log and those the rebuild has yet to pass, for a progress bar', () => {
+    expect(projectionJson(status)).toMatchObject({
+      head_position: '9',
+      head_events: '9',
+      rebuild: { checkpoint: '3', lag_events: '6' },
     });
   });
 });
@@ -47,6 +69,7 @@ describe('POST /admin/projections/{name}/retry and /rebuild', () => {
     state,
     checkpoint: 1n,
     headPosition: 2n,
+    headEvents: 2n,
     lagPositions: 1n,
     lagEvents: 1n,
     lagSeconds: 0,

@@ -11,6 +11,11 @@ import { NoFieldsBody, TakesNoBody } from '../shared/http/no-fields-body';
 import { DocumentedResponse, nullable } from '../shared/http/documented-route-schema';
 
 const POSITION = { type: 'string', description: 'A log position, decimal' };
+const EVENT_COUNT = {
+  type: 'string',
+  description:
+    'A number of events, decimal: exact on the embedded store, estimated on EventStoreDB',
+};
 const FAILURE_SCHEMA = {
   type: ['object', 'null'],
   properties: { event_id: nullable('string'), position: POSITION, error: { type: 'string' } },
@@ -36,8 +41,9 @@ const PROJECTION_LIST_SCHEMA = {
           },
           checkpoint: POSITION,
           head_position: POSITION,
+          head_events: EVENT_COUNT,
           lag_positions: { type: 'string' },
-          lag_events: { type: 'string' },
+          lag_events: EVENT_COUNT,
           lag_seconds: { type: 'number' },
           failure: FAILURE_SCHEMA,
           error: nullable('string'),
@@ -47,6 +53,7 @@ const PROJECTION_LIST_SCHEMA = {
               version: { type: 'integer' },
               state: { type: 'string', enum: ['rebuilding', 'failed', 'stopped'] },
               checkpoint: POSITION,
+              lag_events: EVENT_COUNT,
               failure: FAILURE_SCHEMA,
             },
           },
@@ -154,6 +161,7 @@ export function projectionJson(status: ProjectionStatus) {
     state: status.state,
     checkpoint: status.checkpoint.toString(),
     head_position: status.headPosition.toString(),
+    head_events: status.headEvents.toString(),
     lag_positions: status.lagPositions.toString(),
     lag_events: status.lagEvents.toString(),
     lag_seconds: status.lagSeconds,
@@ -164,6 +172,7 @@ export function projectionJson(status: ProjectionStatus) {
           version: status.rebuild.version,
           state: status.rebuild.state,
           checkpoint: status.rebuild.checkpoint.toString(),
+          lag_events: status.rebuild.lagEvents.toString(),
           // Why a rebuild stopped: the poison event, as for the live build.
           failure: failureJson(status.rebuild.failure),
         }

@@ -42,6 +42,11 @@ export interface ProjectionStatus {
   readonly state: ProjectionState;
   readonly checkpoint: bigint;
   readonly headPosition: bigint;
+  /**
+   * About how many events the log holds up to `headPosition`: exact on the embedded store; on
+   * EventStoreDB, whose positions are byte offsets, estimated from the log's bytes.
+   */
+  readonly headEvents: bigint;
   /** Head minus checkpoint; 0 when no event this projection handles is waiting. */
   readonly lagPositions: bigint;
   /** About how many events lie between the checkpoint and the head while one of its types waits. */
@@ -57,6 +62,8 @@ export interface ProjectionStatus {
         readonly build: string;
         readonly state: 'rebuilding' | 'failed' | 'stopped';
         readonly checkpoint: bigint;
+        /** About how many log events lie after its checkpoint up to the head: what it has yet to pass. */
+        readonly lagEvents: bigint;
         readonly failure: ProjectionFailure | undefined;
       }
     | undefined;
@@ -388,6 +395,7 @@ export class ProjectionRunner {
         state,
         checkpoint,
         headPosition: head,
+        headEvents: this.eventStore.eventsBetween(0n, head),
         lagPositions: pendingEvent === undefined || head < checkpoint ? 0n : head - checkpoint,
         lagEvents:
           pendingEvent === undefined ? 0n : this.eventStore.eventsBetween(checkpoint, head),
@@ -411,6 +419,7 @@ export class ProjectionRunner {
                     ? 'stopped'
                     : 'rebuilding',
               checkpoint: pending.checkpoint,
+              lagEvents: this.eventStore.eventsBetween(pending.checkpoint, head),
               failure: pending.failure,
             }
           : unstartedRebuild && {
@@ -418,6 +427,7 @@ export class ProjectionRunner {
               build: unstartedRebuild.build.id,
               state: 'failed',
               checkpoint: 0n,
+              lagEvents: this.eventStore.eventsBetween(0n, head),
               failure: unstartedRebuild.failure,
             },
       });
