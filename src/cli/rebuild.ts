@@ -2,14 +2,18 @@ import { SingleBar } from 'cli-progress';
 import type { Writable } from 'node:stream';
 
 /** The fields of `GET /admin/projections` the rebuild follows. */
-interface ProjectionJson {
+export interface ProjectionJson {
   readonly name: string;
   readonly build: string | null;
   readonly state: string;
   readonly head_position: string;
+  /** Absent from a service older than the field. */
+  readonly head_events?: string;
   readonly rebuild: {
     readonly state: string;
     readonly checkpoint: string;
+    /** Absent from a service older than the field. */
+    readonly lag_events?: string;
     readonly failure: { readonly error: string } | null;
   } | null;
 }
@@ -27,10 +31,10 @@ export interface RebuildOptions {
 
 /**
  * Starts a blue/green rebuild of a projection on a running service and follows it to the switch
- * (architecture.md: a CLI with a progress bar and an ETA): the bar is the new build's checkpoint
- * against the log's head (from the head when it was asked), with events/s since it started and
- * the time left. Resolves with the build now serving; rejects when the service refuses the
- * rebuild or the rebuild fails.
+ * (architecture.md: a CLI with a progress bar and an ETA): the bar is the events the new build
+ * has passed out of those in the log (from the head when it was asked), with events/s since it
+ * started and the time left. Resolves with the build now serving; rejects when the service
+ * refuses the rebuild or the rebuild fails.
  */
 export async function rebuildProjection(options: RebuildOptions): Promise<string> {
   const before = await projectionOf(options);
@@ -41,20 +45,21 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
   );
   if (started.status !== 202)
     throw await refusal(options, started, `the rebuild of ${options.name}`);
+  const unit = progressUnitOf(before);
   const bar = new SingleBar({
     stream: options.output,
     noTTYOutput: true,
     notTTYSchedule: 1000,
-    format: `${options.name} [{bar}] {percentage}% | {value}/{total} events{rate} | ETA {eta_formatted}`,
+    format: `${options.name} [{bar}] {percentage}% | {value}/{total} ${unit}{rate} | ETA {eta_formatted}`,
   });
-  // The new build applies the log from its start: the head when the rebuild was asked is its
-  // total until a poll finds more. No rate yet: nothing is measured.
-  bar.start(Number(before.head_position), 0, { rate: '' });
+  // The new build applies the log from its start: the log as it was when the rebuild was asked
+  // is its total until a poll finds more. No rate yet: nothing is measured.
+  bar.start(rebuildProgress(unit, before).total, 0, { rate: '' });
   const startedAt = performance.now();
-  /** Positions as the service writes them: decimal strings. */
-  const progress = (applied: string, head: string) => {
-    bar.setTotal(Number(head));
-    bar.update(Number(applied), { rate: rateOf(Number(applied), performance.now() - startedAt) });
+  const progress = (now: ProjectionJson) => {
+    const { done, total } = rebuildProgress(unit, now);
+    bar.setTotal(total);
+    bar.update(done, { rate: rateOf(unit, done, performance.now() - startedAt) });
   };
   try {
     for (;;) {
@@ -68,29 +73,57 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
       if (now.rebuild === null) {
         // Not begun yet (a switch's grace period), or done: the serving build tells which.
         if (now.build !== before.build && now.state !== 'failed') {
-          progress(now.head_position, now.head_position);
+          progress(now);
           return now.build ?? '';
         }
         continue;
       }
-      progress(now.rebuild.checkpoint, now.head_position);
+      progress(now);
     }
   } finally {
     bar.stop();
   }
 }
 
+/**
+ * What the bar counts: events where the service says how many (`head_events`, and a rebuild's
+ * `lag_events`: exact on the embedded store, whose positions number the events one by one;
+ * estimated from log bytes on EventStoreDB, whose positions are byte offsets); log positions,
+ * named so, from a service that does not.
+ */
+export type ProgressUnit = 'events' | 'positions';
+
+export function progressUnitOf(status: ProjectionJson): ProgressUnit {
+  return status.head_events === undefined ? 'positions' : 'events';
+}
+
+/** How far a rebuild is, in `unit`s: all of the log once no rebuild is under way (it switched). */
+export interface RebuildProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export function rebuildProgress(unit: ProgressUnit, status: ProjectionJson): RebuildProgress {
+  if (unit === 'positions') {
+    const head = Number(status.head_position);
+    return { done: status.rebuild ? Number(status.rebuild.checkpoint) : head, total: head };
+  }
+  const total = Number(status.head_events ?? 0);
+  const left = status.rebuild ? Number(status.rebuild.lag_events ?? total) : 0;
+  return { done: Math.max(0, total - left), total };
+}
+
 /** Shorter than this, the time since the rebuild started is no measure of its rate. */
 const MIN_TIMED_MS = 1;
 
 /**
- * The rate of a rebuild that applied `applied` events in `elapsedMs` since it started, for the
- * bar: all of them over all that time, so a rebuild done by the first poll shows the rate it had
- * at least, rather than none measured.
+ * The rate of a rebuild that passed `done` `unit`s in `elapsedMs` since it started, for the bar:
+ * all of them over all that time, so a rebuild done by the first poll shows the rate it had at
+ * least, rather than none measured.
  */
-function rateOf(applied: number, elapsedMs: number): string {
+function rateOf(unit: ProgressUnit, done: number, elapsedMs: number): string {
   if (elapsedMs < MIN_TIMED_MS) return '';
-  return ` | ${Math.round((applied * 1000) / elapsedMs)} events/s`;
+  return ` | ${Math.round((done * 1000) / elapsedMs)} ${unit}/s`;
 }
 
 async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { rebuildProjection } from '../../src/cli/rebuild';
 import { freePort } from '../support/service-process';
-import { ACME_TOKEN, ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import {
+  ACME_TOKEN,
+  ADMIN_TOKEN,
+  startTestApp,
+  startTestAppOnStandIn,
+  type TestApp,
+} from '../support/test-app';
 
 /** The rebuild command of the CLI (`npm run cli -- rebuild <name>`), against a running service. */
 describe('the rebuild CLI', () => {
@@ -46,6 +52,16 @@ describe('the rebuild CLI', () => {
     expect(await buildOf('contacts')).toBe(serving);
     expect(drawn).toContain('contacts [');
     expect(drawn).toMatch(/ETA/);
+    // The embedded store's positions number the events: its head is how many the log holds.
+    const response = await service.request('/admin/projections', { token: ADMIN_TOKEN });
+    const { data } = (await response.json()) as {
+      data: Array<{ name: string; head_position: string; head_events: string }>;
+    };
+    const { head_position: head, head_events: events } = data.find(
+      (projection) => projection.name === 'contacts',
+    )!;
+    expect(events).toBe(head);
+    expect(drawn).toContain(`| ${events}/${events} events |`);
     const listed = await service.request('/contacts?per_page=150');
     expect(((await listed.json()) as { data: unknown[] }).data).toHaveLength(50);
   });
@@ -115,32 +131,29 @@ describe('the rebuild CLI', () => {
   });
 
   it('starts its bar at the events the log holds, and ends a rebuild done between two polls with its rate', async () => {
-    // A rebuild of 60 events that is done by the first poll: build v5 serves, then v5_b.
-    let serving = 'v5';
-    let drawn = '';
-    await withStandIn(
-      (method) => {
-        if (method !== 'POST') return { status: 200, body: contactsServedBy(serving) };
-        serving = 'v5_b';
-        return { status: 202, body: { type: 'projection.rebuild', name: 'contacts' } };
-      },
-      async (url) => {
-        const output = new PassThrough();
-        output.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
-        const build = await rebuildProjection({
-          url,
-          token: ADMIN_TOKEN,
-          name: 'contacts',
-          output,
-          pollMs: 20,
-        });
-        expect(build).toBe('v5_b');
-      },
-    );
-    const lines = drawn.split('\n').filter((line) => line.trim() !== '');
+    const lines = await barOfARebuildDoneByTheFirstPoll(contactsServedBy);
     // Nothing is measured yet at the start: no rate rather than 0 events/s.
     expect(lines[0]).toContain('| 0/60 events | ETA');
     expect(lines.at(-1)).toMatch(/\| 60\/60 events \| [1-9]\d* events\/s \| ETA/);
+  });
+
+  it('counts events on EventStoreDB, whose positions are byte offsets, not events', async () => {
+    // 60 events of about 1 KiB: commit and prepare positions 61,440, packed in one number.
+    const headPosition = ((61_440n << 64n) | 61_440n).toString();
+    const lines = await barOfARebuildDoneByTheFirstPoll((build) =>
+      contactsServedBy(build, { head_position: headPosition }),
+    );
+    expect(lines[0]).toContain('| 0/60 events |');
+    expect(lines.at(-1)).toMatch(/\| 60\/60 events \| [1-9]\d* events\/s \|/);
+    expect(lines.join('\n')).not.toMatch(/\d{7}/);
+  });
+
+  it('counts log positions, and says so, for a service that does not count events', async () => {
+    const lines = await barOfARebuildDoneByTheFirstPoll((build) =>
+      contactsServedBy(build, { head_events: undefined }),
+    );
+    expect(lines[0]).toContain('| 0/60 positions |');
+    expect(lines.at(-1)).toMatch(/\| 60\/60 positions \| [1-9]\d* positions\/s \|/);
   });
 
   it('says which URL it could not reach, and why, when the service is down', async () => {
@@ -203,6 +216,51 @@ describe('the rebuild CLI', () => {
 });
 
 /**
+ * On EventStoreDB (the stand-in of its protocol), whose positions are byte offsets: the bar counts
+ * the events the service estimates from them, as it does for its lag, not the offsets.
+ */
+describe('the rebuild CLI on EventStoreDB', () => {
+  let service: TestApp;
+  beforeAll(async () => {
+    service = await startTestAppOnStandIn();
+  });
+  afterAll(() => service.close());
+
+  it('draws its progress in events', async () => {
+    const contacts = 20;
+    for (let n = 0; n < contacts; n += 1) {
+      const created = await service.request('/contacts', {
+        method: 'POST',
+        json: { external_id: `cli-esdb-${n}` },
+      });
+      expect(created.status).toBe(200);
+    }
+    const output = new PassThrough();
+    let drawn = '';
+    output.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
+    await rebuildProjection({
+      url: service.baseUrl,
+      token: ADMIN_TOKEN,
+      name: 'contacts',
+      output,
+      pollMs: 20,
+    });
+    const counts = [...drawn.matchAll(/\| (\d+)\/(\d+) events/g)].map(([, done, total]) => ({
+      done: Number(done),
+      total: Number(total),
+    }));
+    expect(counts.length).toBeGreaterThan(0);
+    // Estimates, from about 1 KiB an event; the stand-in's positions step by 1 an event.
+    for (const { done, total } of counts) {
+      expect(total).toBeGreaterThan(0);
+      expect(total).toBeLessThanOrEqual(contacts);
+      expect(done).toBeLessThanOrEqual(total);
+    }
+    expect(counts.at(-1)?.done).toBe(counts.at(-1)?.total);
+  });
+});
+
+/**
  * Stands in for the service's `/admin/projections` routes: `answer` gives each request's status
  * and JSON body by its method. Resolves with what `use` resolves with, once the server is closed.
  */
@@ -223,11 +281,58 @@ async function withStandIn<T>(
   }
 }
 
-/** `GET /admin/projections` of a service whose `contacts` is live on `build`, with 60 events. */
-const contactsServedBy = (build: string) => ({
+/**
+ * `GET /admin/projections` of a service whose `contacts` is live on `build`, with 60 events (on
+ * the embedded store, unless `fields` say otherwise).
+ */
+const contactsServedBy = (build: string, fields: Readonly<Record<string, unknown>> = {}) => ({
   type: 'projection.list',
-  data: [{ name: 'contacts', build, state: 'live', head_position: '60', rebuild: null }],
+  data: [
+    {
+      name: 'contacts',
+      build,
+      state: 'live',
+      head_position: '60',
+      head_events: '60',
+      rebuild: null,
+      ...fields,
+    },
+  ],
 });
+
+/**
+ * The lines the CLI draws for a rebuild of `contacts` that is done by its first poll: the service
+ * (`status` of its serving build) serves v5, then v5_b.
+ */
+async function barOfARebuildDoneByTheFirstPoll(
+  status: (build: string) => unknown,
+): Promise<string[]> {
+  let serving = 'v5';
+  let drawn = '';
+  await withStandIn(
+    (method) => {
+      if (method !== 'POST') return { status: 200, body: status(serving) };
+      serving = 'v5_b';
+      return { status: 202, body: { type: 'projection.rebuild', name: 'contacts' } };
+    },
+    async (url) => {
+      const output = new PassThrough();
+      output.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
+      const build = await rebuildProjection({
+        url,
+        token: ADMIN_TOKEN,
+        name: 'contacts',
+        output,
+        pollMs: 20,
+      });
+      expect(build).toBe('v5_b');
+    },
+  );
+  return drawn
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '');
+}
 
 /** The CLI run from its sources (`src/cli/main.ts` through ts-node), as `npm run cli` runs it built. */
 function runCli(

@@ -1,0 +1,39 @@
+import { progressUnitOf, rebuildProgress, type ProjectionJson } from './rebuild';
+
+/** `contacts` on EventStoreDB: 60 events (about 1 KiB each) up to a head at byte 61,440. */
+const onEventStoreDb: ProjectionJson = {
+  name: 'contacts',
+  build: 'v5',
+  state: 'live',
+  head_position: ((61_440n << 64n) | 61_440n).toString(),
+  head_events: '60',
+  rebuild: {
+    state: 'rebuilding',
+    checkpoint: ((20_480n << 64n) | 20_480n).toString(),
+    lag_events: '40',
+    failure: null,
+  },
+};
+
+describe("the rebuild's progress bar", () => {
+  it('counts the events the new build has passed, out of those in the log', () => {
+    expect(progressUnitOf(onEventStoreDb)).toBe('events');
+    expect(rebuildProgress('events', onEventStoreDb)).toEqual({ done: 20, total: 60 });
+    // Switched: the new build has passed the whole log.
+    expect(rebuildProgress('events', { ...onEventStoreDb, rebuild: null })).toEqual({
+      done: 60,
+      total: 60,
+    });
+  });
+
+  it('counts log positions from a service that does not count events', () => {
+    const { head_events: _, ...older } = onEventStoreDb;
+    const embedded = {
+      ...older,
+      head_position: '60',
+      rebuild: { ...older.rebuild!, checkpoint: '20' },
+    };
+    expect(progressUnitOf(embedded)).toBe('positions');
+    expect(rebuildProgress('positions', embedded)).toEqual({ done: 20, total: 60 });
+  });
+});
