@@ -1,4 +1,4 @@
-import { progressUnitOf, rebuildProgress, type ProjectionJson } from './rebuild';
+import { progressText, progressUnitOf, rebuildProgress, type ProjectionJson } from './rebuild';
 
 /** `contacts` on EventStoreDB: 60 events (about 1 KiB each) up to a head at byte 61,440. */
 const onEventStoreDb: ProjectionJson = {
@@ -35,5 +35,22 @@ describe("the rebuild's progress bar", () => {
     };
     expect(progressUnitOf(embedded)).toBe('positions');
     expect(rebuildProgress('positions', embedded)).toEqual({ done: 20, total: 60 });
+  });
+
+  it('tells the time left only once it has a rate', () => {
+    const progress = { done: 0, total: 60 };
+    expect(progressText('events', progress, 0)).toEqual({ rate: '', time_left: '' });
+    expect(progressText('events', progress, 1000)).toEqual({
+      rate: ' | 0 events/s',
+      time_left: '',
+    });
+    expect(progressText('events', { done: 20, total: 60 }, 1000)).toEqual({
+      rate: ' | 20 events/s',
+      time_left: ' | ETA 2s',
+    });
+    expect(progressText('positions', { done: 60, total: 60 }, 20)).toEqual({
+      rate: ' | 3000 positions/s',
+      time_left: ' | ETA 0s',
+    });
   });
 });

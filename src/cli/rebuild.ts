@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { Format, SingleBar } from 'cli-progress';
 import type { Writable } from 'node:stream';
 
 /** The fields of `GET /admin/projections` the rebuild follows. */
@@ -50,16 +50,16 @@ export async function rebuildProjection(options: RebuildOptions): Promise<string
     stream: options.output,
     noTTYOutput: true,
     notTTYSchedule: 1000,
-    format: `${options.name} [{bar}] {percentage}% | {value}/{total} ${unit}{rate} | ETA {eta_formatted}`,
+    format: `${options.name} [{bar}] {percentage}% | {value}/{total} ${unit}{rate}{time_left}`,
   });
   // The new build applies the log from its start: the log as it was when the rebuild was asked
-  // is its total until a poll finds more. No rate yet: nothing is measured.
-  bar.start(rebuildProgress(unit, before).total, 0, { rate: '' });
+  // is its total until a poll finds more. No rate, so no time left, yet: nothing is measured.
+  bar.start(rebuildProgress(unit, before).total, 0, { rate: '', time_left: '' });
   const startedAt = performance.now();
   const progress = (now: ProjectionJson) => {
     const { done, total } = rebuildProgress(unit, now);
     bar.setTotal(total);
-    bar.update(done, { rate: rateOf(unit, done, performance.now() - startedAt) });
+    bar.update(done, progressText(unit, { done, total }, performance.now() - startedAt));
   };
   try {
     for (;;) {
@@ -117,13 +117,23 @@ export function rebuildProgress(unit: ProgressUnit, status: ProjectionJson): Reb
 const MIN_TIMED_MS = 1;
 
 /**
- * The rate of a rebuild that passed `done` `unit`s in `elapsedMs` since it started, for the bar:
- * all of them over all that time, so a rebuild done by the first poll shows the rate it had at
- * least, rather than none measured.
+ * The bar's rate and time left, for a rebuild `progress` along `elapsedMs` after it started: the
+ * rate is all it passed over all that time, so a rebuild done by the first poll shows the rate it
+ * had at least, rather than none measured. Without a rate above 0 there is no time left to tell:
+ * none is shown rather than a guess.
  */
-function rateOf(unit: ProgressUnit, done: number, elapsedMs: number): string {
-  if (elapsedMs < MIN_TIMED_MS) return '';
-  return ` | ${Math.round((done * 1000) / elapsedMs)} ${unit}/s`;
+export function progressText(
+  unit: ProgressUnit,
+  progress: RebuildProgress,
+  elapsedMs: number,
+): { readonly rate: string; readonly time_left: string } {
+  if (elapsedMs < MIN_TIMED_MS) return { rate: '', time_left: '' };
+  const perSecond = (progress.done * 1000) / elapsedMs;
+  const rate = ` | ${Math.round(perSecond)} ${unit}/s`;
+  if (perSecond <= 0) return { rate, time_left: '' };
+  const seconds = Math.ceil(Math.max(0, progress.total - progress.done) / perSecond);
+  // As cli-progress draws its own ETA (which says 0s before any progress is known).
+  return { rate, time_left: ` | ETA ${Format.TimeFormat(seconds, { autopaddingChar: '' }, 5)}` };
 }
 
 async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {
