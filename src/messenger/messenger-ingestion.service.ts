@@ -18,6 +18,7 @@ import { isLive } from '../contacts/domain/contact.state';
 import { appendDecisions } from '../identity-resolution/contact-decisions';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { ContactLocator } from '../identity-resolution/contact-locator';
+import { IdentitiesHeldByDifferentContacts } from '../identity-resolution/identity-resolution.errors';
 import { IdentityResolution } from '../identity-resolution/identity-resolution.service';
 import type { LocatedContact } from '../identity-resolution/located-contact';
 import { visitorContactId } from '../identity-resolution/visitor-contact-id';
@@ -287,6 +288,7 @@ export class MessengerIngestion {
     if (sessionId !== undefined) {
       session = await this.locateSession(run, { eventId: run.completionId });
       if (session.containsEvent) return duplicate(item.id, session.contactId);
+      await this.refuseVisitorOfAnother(run, session);
     } else {
       const named = await this.contactNamedBy(run, identity);
       if (named?.containsEvent) return duplicate(item.id, named.contactId);
@@ -357,6 +359,25 @@ export class MessengerIngestion {
       : this.locator.locateSession(workspaceId, item.visitorId!, options);
   }
 
+  /**
+   * Refuses (conflict naming visitor_id) an item whose visitor_id leads, merge links followed, to
+   * a live contact other than the one its contact_id names: one browser's activity is not
+   * credited to another person. A visitor_id that leads to nobody yet (a browser not seen before,
+   * or whose contact was deleted) names no second contact; a contact_id naming no live contact is
+   * refused as not found, whoever the visitor_id leads to.
+   */
+  private async refuseVisitorOfAnother(run: ItemRun, session: LocatedContact): Promise<void> {
+    const { workspaceId, item } = run;
+    if (item.contactId === undefined || item.visitorId === undefined || !isLive(session.state))
+      return;
+    const visitor = await this.locator.locateSession(workspaceId, item.visitorId);
+    if (isLive(visitor.state) && visitor.contactId !== session.contactId)
+      throw new IdentitiesHeldByDifferentContacts(
+        [session.contactId, visitor.contactId],
+        'visitor_id',
+      );
+  }
+
   /** The contact an item names: by contact id, visitor id (registered if new), or identity. */
   private async address(run: ItemRun): Promise<LocatedContact> {
     const { workspaceId, item } = run;
@@ -369,8 +390,10 @@ export class MessengerIngestion {
       const session = await this.locateSession(run, options);
       // A contact_id names a contact as an identity does (a visitor_id is a device's session,
       // which may carry the identity of whoever uses it).
-      if (item.contactId !== undefined)
+      if (item.contactId !== undefined) {
         await this.identity.refuseIdentityOfAnother(workspaceId, session, identity, 'contact_id');
+        await this.refuseVisitorOfAnother(run, session);
+      }
       return session;
     }
     const holder = await this.identity.findHolder(workspaceId, identity, options);

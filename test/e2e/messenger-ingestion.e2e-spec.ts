@@ -541,6 +541,109 @@ describe('POST /messenger/events', () => {
       expect([target.name, target.phone]).toEqual([null, null]);
     });
 
+    it("refuses an item whose visitor_id leads to a contact other than its contact_id's, applying nothing", async () => {
+      const visitorId = key('v-other');
+      const [talked] = await ingest([
+        {
+          id: key('talk'),
+          type: 'conversation.started',
+          occurred_at: now - 20,
+          visitor_id: visitorId,
+          conversation_id: 'c-other',
+        },
+      ]);
+      const visitorLead = talked!.contact_id!;
+      const other = (await (
+        await service.request('/contacts', { method: 'POST', json: { role: 'lead' } })
+      ).json()) as { id: string };
+      const before = await countEvents();
+      const results = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 5,
+          visitor_id: visitorId,
+          contact_id: other.id,
+        },
+        {
+          id: key('attrs'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 5,
+          visitor_id: visitorId,
+          contact_id: other.id,
+          attributes: { name: 'Whose browser?' },
+        },
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 5,
+          visitor_id: visitorId,
+          contact_id: other.id,
+          external_id: key('ext-other'),
+        },
+      ]);
+      expect(results.map((result) => [result.status, result.errors])).toEqual(
+        Array.from({ length: 3 }, () => [
+          'rejected',
+          [
+            {
+              code: 'conflict',
+              message: `The identity given belongs to several contacts: ${other.id}, ${visitorLead}`,
+              field: 'visitor_id',
+            },
+          ],
+        ]),
+      );
+      expect(await countEvents()).toBe(before);
+
+      // The visitor's own contact, a visitor_id that leads to nobody yet, or one merged into the
+      // contact named: all one contact.
+      const [own, fresh] = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 4,
+          visitor_id: visitorId,
+          contact_id: visitorLead,
+        },
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 4,
+          visitor_id: key('v-unknown'),
+          contact_id: other.id,
+        },
+      ]);
+      expect(own).toMatchObject({ status: 'accepted', contact_id: visitorLead });
+      expect(fresh).toMatchObject({ status: 'accepted', contact_id: other.id });
+      const user = (await (
+        await service.request('/contacts', {
+          method: 'POST',
+          json: { external_id: key('ext-user') },
+        })
+      ).json()) as { id: string; external_id: string };
+      const [login] = await ingest([
+        {
+          id: key('login'),
+          type: 'contact.logged_in',
+          occurred_at: now - 3,
+          visitor_id: visitorId,
+          external_id: user.external_id,
+        },
+      ]);
+      expect(login).toMatchObject({ status: 'accepted', contact_id: user.id });
+      const [afterMerge] = await ingest([
+        {
+          id: key('seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 2,
+          visitor_id: visitorId,
+          contact_id: user.id,
+        },
+      ]);
+      expect(afterMerge).toMatchObject({ status: 'accepted', contact_id: user.id });
+    });
+
     it('items naming only an identity address its holder; an unknown one is not_found, except a sign-up', async () => {
       await service.request('/contacts', { method: 'POST', json: { external_id: 'ext-server-1' } });
       const [known, unknown, signup, login] = await ingest([
