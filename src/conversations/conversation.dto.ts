@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsNotBlank } from '../contacts/http/contact.dto';
 import { LAST_SECOND_OF_YEAR_9999 } from '../shared/unix-time';
 
 export class ConversationSenderDto {
@@ -36,8 +37,12 @@ export class CreateConversationDto {
   @Type(() => ConversationSenderDto)
   from!: ConversationSenderDto;
 
-  @ApiProperty()
+  @ApiProperty({
+    description: 'The message; not stored, but required and not blank, as Intercom has it',
+  })
+  @IsDefined()
   @IsString()
+  @IsNotBlank()
   body!: string;
 
   @ApiPropertyOptional({ description: 'Unix seconds; defaults to now' })

@@ -715,6 +715,22 @@ describe('Visitors, conversations and data events through the official intercom-
     }
   });
 
+  it('refuses a conversation without a body, or with a blank one, naming body and recording nothing', async () => {
+    const id = await seeVisitor('sdk-visitor-blank-body');
+    for (const [json, code] of [
+      [{ from: { type: 'contact', id } }, 'parameter_not_found'],
+      [{ from: { type: 'contact', id }, body: '' }, 'parameter_invalid'],
+      [{ from: { type: 'contact', id }, body: ' \n\t ' }, 'parameter_invalid'],
+    ] as const) {
+      const response = await service.request('/conversations', { method: 'POST', json });
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors).toEqual([expect.objectContaining({ code, field: 'body' })]);
+    }
+    // Still a visitor: no conversation was started.
+    expect(await client.visitors.find({ user_id: 'sdk-visitor-blank-body' })).toMatchObject({ id });
+  });
+
   it('refuses a blank event name and attachments that are no web URLs, naming the field and recording nothing', async () => {
     const user = await client.contacts.create({ external_id: 'sdk-blank-1' });
     for (const [path, json, field] of [
