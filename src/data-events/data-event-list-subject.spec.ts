@@ -35,11 +35,17 @@ describe('dataEventListSubjectOf', () => {
     });
     expect(refusal({})).toEqual({
       status: 400,
-      errors: [expect.objectContaining({ field: 'intercom_user_id' })],
+      errors: [
+        {
+          code: 'parameter_not_found',
+          message: 'One of intercom_user_id, user_id, email is required',
+          field: 'intercom_user_id',
+        },
+      ],
     });
     expect(refusal({ user_id: 'u-1', email: 'a@example.com' })).toEqual({
       status: 400,
-      errors: [expect.objectContaining({ field: 'email' })],
+      errors: [expect.objectContaining({ code: 'parameter_invalid', field: 'email' })],
     });
   });
 

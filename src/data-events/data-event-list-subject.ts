@@ -39,12 +39,20 @@ export function dataEventListSubjectOf(query: SubjectQuery): DataEventListSubjec
   }
   const [by] = given;
   const value = by === undefined ? undefined : query[by];
-  if (given.length !== 1 || by === undefined || value === undefined)
+  // None given is a required parameter left out, as `POST /events` answers its own.
+  if (by === undefined || value === undefined)
+    throw HttpProblem.of(
+      400,
+      'parameter_not_found',
+      'One of intercom_user_id, user_id, email is required',
+      'intercom_user_id',
+    );
+  if (given[1] !== undefined)
     throw HttpProblem.of(
       400,
       'parameter_invalid',
       'Exactly one of intercom_user_id, user_id, email is required',
-      given[1] ?? 'intercom_user_id',
+      given[1],
     );
   return { by, value, field: by };
 }

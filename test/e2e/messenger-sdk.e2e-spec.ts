@@ -999,6 +999,19 @@ describe('Visitors, conversations and data events through the official intercom-
     ).toBe(404);
   });
 
+  it('refuses a data event list naming no contact as a missing parameter, and one naming two as invalid', async () => {
+    for (const [query, code, field] of [
+      ['type=user', 'parameter_not_found', 'intercom_user_id'],
+      ['type=user&summary=true', 'parameter_not_found', 'intercom_user_id'],
+      ['type=user&user_id=u-1&email=a%40example.com', 'parameter_invalid', 'email'],
+    ] as const) {
+      const response = await service.request(`/events?${query}`);
+      expect(response.status).toBe(400);
+      const { errors } = (await response.json()) as { errors: Array<Record<string, string>> };
+      expect(errors).toEqual([expect.objectContaining({ code, field })]);
+    }
+  });
+
   it("lists a contact's data events through the unstable SDK's filter as through events.list", async () => {
     const lead = await client.contacts.create({
       role: 'lead',
