@@ -49,7 +49,14 @@ interface ContactEntry {
   readonly workspaceId: string;
   readonly contactId: string;
   state: ContactState;
+  /** Its row as loaded, or as last built from the fold (see `rowStale`). */
   row: ContactsTable | undefined;
+  /**
+   * The fold is live and `row` predates it: the row is `liveRow` of the fold, built when read
+   * (`currentRow`), since a workspace without segments reads it only when the batch is written.
+   */
+  rowStale: boolean;
+  /** The row as the evaluator reads it; kept only while the workspace has segments to evaluate. */
   searchable: SearchableContact | undefined;
   revision: number;
   rowChanged: boolean;
@@ -224,20 +231,24 @@ export class MembershipBatch {
     if (revision <= contact.revision) return;
     const previous = contact.state;
     const before = contact.searchable;
-    contact.state = evolve(previous, toContactEvent(event));
+    const state = evolve(previous, toContactEvent(event));
+    if (!isLive(state)) contact.row = rowOf(state, previous, currentRow(contact), revision);
+    contact.rowStale = isLive(state);
+    contact.state = state;
     contact.revision = revision;
     contact.rowChanged = true;
-    contact.row = rowOf(contact.state, previous, contact.row, revision);
-    contact.searchable = searchableOf(contact.state, contact.row);
-    if (contact.state.status === 'deleted' && isLive(previous)) {
+    const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
+    const indexed = workspace.indexed ?? (await this.indexedSegments(workspace));
+    const evaluated = indexed.segments.length > 0;
+    if (evaluated) contact.searchable = searchableOf(state, currentRow(contact));
+    if (state.status === 'deleted' && isLive(previous)) {
       const erased = this.erased.get(workspaceId) ?? new Set<string>();
       erased.add(contactId);
       for (const merged of previous.merge_history) erased.add(merged.source_contact_id);
       this.erased.set(workspaceId, erased);
     }
     this.foldDataEvents(event);
-    const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
-    const indexed = workspace.indexed ?? (await this.indexedSegments(workspace));
+    if (!evaluated) return;
     // Most events change a few fields: only the segments that read them can change.
     const affected = indexed.byInput.affectedBetween(before, contact.searchable);
     // A segment impossible for the contact's values is false now: evaluating it changes nothing
@@ -545,7 +556,8 @@ export class MembershipBatch {
           contactId: id,
           state,
           row,
-          searchable: row ? searchableOf(state, row) : undefined,
+          rowStale: false,
+          searchable: row && segments.length > 0 ? searchableOf(state, row) : undefined,
           revision: row ? Number(row.revision) : -1,
           rowChanged: false,
           initialMembers: new Set(initialMembers),
@@ -572,7 +584,8 @@ export class MembershipBatch {
       if (!contact.rowChanged) continue;
       // Gone with a deletion (`flushErasures`), even if merged in this batch.
       if (this.erased.get(contact.workspaceId)?.has(contact.contactId)) continue;
-      if (contact.row) upserts.push(withJsonText(contact.row));
+      const row = currentRow(contact);
+      if (row) upserts.push(withJsonText(row));
       else if (contact.state.status === 'deleted') {
         const ids = deletions.get(contact.workspaceId) ?? [];
         ids.push(contact.contactId);
@@ -840,6 +853,15 @@ function rowOf(
   }
 }
 
+/** The contact's row after the events folded so far. */
+function currentRow(contact: ContactEntry): ContactsTable | undefined {
+  if (contact.rowStale && isLive(contact.state)) {
+    contact.row = liveRow(contact.state, contact.revision);
+    contact.rowStale = false;
+  }
+  return contact.row;
+}
+
 /** The row as the evaluator reads it, with the parsed custom attributes of the fold. */
 function searchableOf(
   state: ContactState,
@@ -852,9 +874,15 @@ function searchableOf(
 const toJsonText = (value: unknown): string =>
   typeof value === 'string' ? value : JSON.stringify(value);
 
-/** JSON columns read back parsed from PostgreSQL; both dialects accept JSON text on write. */
-const withJsonText = (row: ContactsTable): ContactsTable => ({
-  ...row,
-  custom_attributes: toJsonText(row.custom_attributes),
-  merge_history: toJsonText(row.merge_history),
-});
+/**
+ * JSON columns read back parsed from PostgreSQL; both dialects accept JSON text on write. A row
+ * the fold built (`liveRow`) has text already: most rows, written as they are.
+ */
+const withJsonText = (row: ContactsTable): ContactsTable =>
+  typeof row.custom_attributes === 'string' && typeof row.merge_history === 'string'
+    ? row
+    : {
+        ...row,
+        custom_attributes: toJsonText(row.custom_attributes),
+        merge_history: toJsonText(row.merge_history),
+      };
