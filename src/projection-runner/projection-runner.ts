@@ -21,6 +21,7 @@ import { TableRenamePlugin } from './table-rename.plugin';
 import { KeyedSequencer } from '../shared/keyed-sequencer';
 import { ReadModelNotStarted } from '../shared/read-model.errors';
 import { outlastingDroppedConnections } from '../shared/dropped-connection-retry';
+import { EventLogBehindCheckpoint } from '../shared/event-store/event-store.errors';
 
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 
@@ -142,6 +143,8 @@ interface Slot {
   /** The scan under way: checks at the same time wait for it rather than read the same events. */
   scanning: Promise<void> | undefined;
   configurationError: string | undefined;
+  /** Why it does not run when that is the log's head below a build's checkpoint. */
+  logBehind: EventLogBehindCheckpoint | undefined;
   rebuildWaiters: Array<{ readonly resolve: () => void; readonly reject: (error: Error) => void }>;
   /** When the next retired build's tables are due to be dropped. */
   retiredDrop: NodeJS.Timeout | undefined;
@@ -233,6 +236,7 @@ export class ProjectionRunner {
         quietSpan: undefined,
         scanning: undefined,
         configurationError: undefined,
+        logBehind: undefined,
         rebuildWaiters: [],
         retiredDrop: undefined,
         rebuildStarting: false,
@@ -377,7 +381,7 @@ export class ProjectionRunner {
   }
 
   async status(): Promise<ProjectionStatus[]> {
-    const head = await this.eventStore.headPosition();
+    const head = await this.headStoppingFeedsPastIt();
     const statuses: ProjectionStatus[] = [];
     for (const slot of this.slots.values()) {
       // One snapshot before any await: a feed may reach the head, or a switch complete, during
@@ -586,8 +590,10 @@ export class ProjectionRunner {
       await this.dropRetiredBuilds(slot);
       await this.startSlot(slot);
       slot.configurationError = undefined;
+      slot.logBehind = undefined;
     } catch (error) {
       if (atStart && error instanceof ReadStorePrivilegeMissing) throw error;
+      if (error instanceof EventLogBehindCheckpoint) slot.logBehind = error;
       const reason = error instanceof Error ? error.message : String(error);
       if (reason !== slot.configurationError)
         this.settings.logger.error(`Projection ${slot.name} could not start`, { error: reason });
@@ -596,6 +602,13 @@ export class ProjectionRunner {
   }
 
   private async pollStandby(): Promise<void> {
+    // A store replaced during an outage is noticed once it answers again (the feeds' subscriptions
+    // resubscribe past its end and wait there silently).
+    try {
+      await this.headStoppingFeedsPastIt();
+    } catch {
+      // Unreachable: the feeds and the readiness check report the outage.
+    }
     for (const slot of this.slots.values()) {
       // A poll of a projection still at it (stopping waits for the batch in flight) is not joined
       // by another; the others' polls go on.
@@ -649,6 +662,7 @@ export class ProjectionRunner {
     }
     await this.follow(slot, entry);
     await this.refuseBuildPastTheLog(slot, entry.active);
+    if (entry.pending) await this.refuseBuildPastTheLog(slot, entry.pending);
     if (entry.active.version > slot.latest.version) {
       throw new Error(
         `The registry serves ${slot.name} v${entry.active.version}, newer than any definition (v${slot.latest.version})`,
@@ -682,12 +696,47 @@ export class ProjectionRunner {
   private async refuseBuildPastTheLog(slot: Slot, build: ProjectionBuild): Promise<void> {
     const checkpoint = await this.registry.readCheckpoint(slot.name, build.id);
     const head = await this.eventStore.headPosition();
-    if (checkpoint <= head) return;
-    throw new Error(
-      `${slot.name} holds the log up to position ${checkpoint}, past its end (${head}): the event ` +
-        `store was replaced or restored from an older copy since. Rebuild it from the log: ` +
-        `POST /admin/projections/${slot.name}/rebuild`,
+    if (checkpoint > head) throw new EventLogBehindCheckpoint(slot.name, checkpoint, head);
+  }
+
+  /**
+   * The log's head, once every feed whose checkpoint is past it has stopped, showing failed as a
+   * build refused at start does (see `refuseBuildPastTheLog`): the store was replaced under the
+   * running service. Checkpoints are taken before the head is read, so events committed
+   * meanwhile cannot make a feed look past it.
+   */
+  private async headStoppingFeedsPastIt(): Promise<bigint> {
+    const fed = [...this.slots.values()].flatMap((slot) =>
+      [slot.active, slot.pending].flatMap((feed) =>
+        feed === undefined ? [] : [{ slot, feed, checkpoint: feed.checkpoint }],
+      ),
     );
+    const head = await this.eventStore.headPosition();
+    for (const { slot, feed, checkpoint } of fed) {
+      if (checkpoint > head)
+        await this.serially(slot, () =>
+          this.stopFeedPastTheLog(
+            slot,
+            feed,
+            new EventLogBehindCheckpoint(slot.name, checkpoint, head),
+          ),
+        );
+    }
+    return head;
+  }
+
+  private async stopFeedPastTheLog(
+    slot: Slot,
+    feed: ProjectionFeed,
+    behind: EventLogBehindCheckpoint,
+  ): Promise<void> {
+    if (slot.active !== feed && slot.pending !== feed) return;
+    this.settings.logger.error(`Projection ${slot.name} stopped`, { error: behind.message });
+    await this.stopFeeds(slot);
+    this.rejectRebuild(slot, behind);
+    slot.configurationError = behind.message;
+    slot.logBehind = behind;
+    this.notifyProgress();
   }
 
   private async beginRebuild(slot: Slot): Promise<void> {
@@ -807,6 +856,7 @@ export class ProjectionRunner {
     slot.pending = undefined;
     // A build refused at start (see `refuseBuildPastTheLog`) is replaced: nothing is wrong now.
     slot.configurationError = undefined;
+    slot.logBehind = undefined;
     this.settings.logger.info(`Projection ${slot.name}: now serving ${entry.pending.id}`);
     for (const waiter of slot.rebuildWaiters.splice(0)) waiter.resolve();
     this.notifyProgress();

@@ -5,6 +5,7 @@ import type { EventStore, NewEvent } from '../../src/shared/event-store/event-st
 import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import { openTestReadStore, type TestReadStore } from '../support/read-store-targets';
 import { streamCounterProjection } from '../support/stream-counter.projection';
+import { eventually } from '../support/eventually';
 
 function events(count: number, type: string): NewEvent[] {
   return Array.from({ length: count }, () => ({
@@ -87,5 +88,86 @@ describe('ProjectionRunner on EventStoreDB (gRPC stand-in)', () => {
     ]);
     expect(checks.slice(0, 8)).toEqual(Array.from({ length: 8 }, () => true));
     expect(standIn.allReadEventsSent() - sentBefore).toBeLessThan(2 * TAIL);
+  });
+});
+
+/**
+ * EventStoreDB replaced by an empty one under a running service (same connection string): the
+ * projection's checkpoint is far past the new log's head, so it would wait for positions that
+ * never come, while writes went on being acknowledged.
+ */
+describe('ProjectionRunner on an EventStoreDB replaced while it runs', () => {
+  let standIn: EsdbStandIn;
+  let esdb: EsdbEventStore;
+  let readStore: TestReadStore;
+  let runner: ProjectionRunner;
+  const errors: string[] = [];
+
+  beforeEach(async () => {
+    standIn = await startEsdbStandIn();
+    esdb = await EsdbEventStore.connect(standIn.connectionString, {
+      retryBackoff: { initialMs: 20, maxMs: 200 },
+    });
+    readStore = await openTestReadStore('sqlite');
+    errors.length = 0;
+    runner = new ProjectionRunner(esdb, readStore.store, [streamCounterProjection()], {
+      standbyPollMs: 50,
+      logger: {
+        info: () => undefined,
+        warn: () => undefined,
+        error: (message, context) => errors.push(`${message} ${String(context?.error)}`),
+      },
+    });
+    for (let round = 0; round < 5; round += 1) await append(esdb, 20, 'ThingHappened');
+    await runner.start();
+    expect(await runner.waitFor(await esdb.headPosition(), 5000)).toBe(true);
+  });
+
+  afterEach(async () => {
+    await runner.stop();
+    await readStore.dispose();
+    await esdb.close();
+    await standIn.close();
+  });
+
+  /** The stand-in restarted empty on the same port; `count` events written to it since. */
+  async function replaceTheStore(count: number): Promise<bigint> {
+    const { port } = standIn;
+    await standIn.close();
+    standIn = await startEsdbStandIn({ port });
+    await append(standIn.store, count, 'ThingHappened');
+    // The client finds its channel closed once before it reconnects.
+    return eventually(
+      () => esdb.headPosition().catch(() => undefined),
+      5000,
+      'the new store to answer',
+    );
+  }
+
+  it('shows the projection failed at the next status check, naming its checkpoint and the head', async () => {
+    const [before] = await runner.status();
+    const head = await replaceTheStore(3);
+
+    const [status] = await runner.status();
+    expect(status).toMatchObject({ state: 'failed', checkpoint: before!.checkpoint });
+    expect(status!.error).toContain(`position ${before!.checkpoint}`);
+    expect(status!.error).toContain(`(${head})`);
+    expect(status!.error).toContain('/admin/projections/stream_counter/rebuild');
+    expect(await runner.waitFor(head, 200)).toBe(false);
+
+    // The way out: a rebuild from the new log.
+    await runner.rebuild('stream_counter');
+    const [rebuilt] = await runner.status();
+    expect(rebuilt).toMatchObject({ state: 'live', error: undefined });
+    expect(await runner.waitFor(await esdb.headPosition(), 5000)).toBe(true);
+  });
+
+  it('notices it without a status check once the connection is back', async () => {
+    const head = await replaceTheStore(1);
+    await eventually(
+      () => (errors.some((error) => error.includes(`past its end (${head})`)) ? true : undefined),
+      5000,
+      'the runner to report the log behind its checkpoint',
+    );
   });
 });

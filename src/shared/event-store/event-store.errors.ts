@@ -35,3 +35,24 @@ export class DataDirectoryLocked extends StartFailure {
     );
   }
 }
+
+/**
+ * The log's head is below a read model's checkpoint: positions never move back in a real log, so
+ * the event store was replaced or restored from an older copy since the read model was built.
+ * Run on, the read model would wait for positions that never come and skip the events written
+ * below its checkpoint; writes are refused meanwhile, as nobody would project them.
+ */
+export class EventLogBehindCheckpoint extends Error {
+  override readonly name = 'EventLogBehindCheckpoint';
+  constructor(
+    readonly projection: string,
+    readonly checkpoint: bigint,
+    readonly head: bigint,
+  ) {
+    super(
+      `${projection} holds the log up to position ${checkpoint}, past its end (${head}): the event ` +
+        `store was replaced or restored from an older copy since. Point the service at the store ` +
+        `it was built from, or rebuild it from this log: POST /admin/projections/${projection}/rebuild`,
+    );
+  }
+}
