@@ -192,6 +192,14 @@ export class Environment {
   @Validate(UniquePairKeys, ['first'])
   WORKSPACE_TIME_ZONES?: string;
 
+  /**
+   * `true`: start although the event log ends before a read model's checkpoint (the event store
+   * replaced or restored from an older copy): those read models show failed, and writes are
+   * refused, until they are rebuilt from this log. Otherwise such a start fails, naming both.
+   */
+  @IsIn(['true', 'false'])
+  ALLOW_REPLACED_EVENT_LOG: 'true' | 'false' = 'false';
+
   /** Crash tests only: the point at which the process kills itself (see `FaultInjection`). */
   @IsOptional()
   @IsIn(['merge.after_source_closed'])
@@ -214,6 +222,7 @@ const ENVIRONMENT_VARIABLES: readonly (keyof Environment)[] = [
   'INGESTION_MAX_LAG_EVENTS',
   'INGESTION_MAX_LAG_MS',
   'WORKSPACE_TIME_ZONES',
+  'ALLOW_REPLACED_EVENT_LOG',
   'FAULT_INJECTION',
 ];
 

@@ -15,6 +15,7 @@ import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { StartFailure } from '../shared/start-failure';
+import { EventLogBehindCheckpoint } from '../shared/event-store/event-store.errors';
 import { isConnectionError } from '../shared/storage-errors';
 import { ProjectionAdminController } from './projection-admin.controller';
 import { ReadStorePrivilegeMissing } from './projection-registry';
@@ -25,11 +26,13 @@ function createRunner(
   readStore: ReadStore,
   clock: Clock,
   deadlineAlarm: DeadlineAlarm,
+  environment: Environment,
 ): ProjectionRunner {
   const logger = new Logger('Projections');
   const projections = allProjections({ eventStore, clock, deadlineAlarm });
   return new ProjectionRunner(eventStore, readStore, projections, {
     now: () => new Date(clock.now()),
+    startPastTheLog: environment.ALLOW_REPLACED_EVENT_LOG === 'true',
     logger: {
       info: (message, context) => logger.log(context ? { ...context, msg: message } : message),
       warn: (message, context) => logger.warn(context ? { ...context, msg: message } : message),
@@ -55,6 +58,18 @@ export class ProjectionRunnerLifecycle implements OnApplicationBootstrap {
         throw new StartFailure(
           `DATABASE_URL: its ${error.message}: grant it, or start once with a role that has it`,
         );
+      if (error instanceof EventLogBehindCheckpoint) {
+        const store = this.environment.EVENTSTORE_CONNECTION_STRING
+          ? 'EVENTSTORE_CONNECTION_STRING'
+          : 'DATA_DIR';
+        throw new StartFailure(
+          `${store}: the event log there ends at position ${error.head}, before the checkpoint ` +
+            `(${error.checkpoint}) of read model ${error.projection}: the store was replaced or ` +
+            `restored from an older copy since the read models were built. Point ${store} at the ` +
+            `store they were built from, or start with ALLOW_REPLACED_EVENT_LOG=true and rebuild ` +
+            `them from this log (npm run cli -- rebuild <name>, for each failed in GET /admin/projections)`,
+        );
+      }
       // The runner retried it: the database keeps dropping the service's connections.
       if (this.environment.DATABASE_URL && isConnectionError(error))
         throw new StartFailure(
@@ -131,7 +146,7 @@ export class ReadYourWrites {
     {
       provide: PROJECTION_RUNNER,
       useFactory: createRunner,
-      inject: [EVENT_STORE, READ_STORE, CLOCK, DeadlineAlarm],
+      inject: [EVENT_STORE, READ_STORE, CLOCK, DeadlineAlarm, Environment],
     },
     DeadlineAlarm,
     ProjectionRunnerLifecycle,

@@ -106,6 +106,11 @@ export interface ProjectionRunnerOptions {
    * just before (standby instances until their next poll). Default twice `standbyPollMs` + 1 s.
    */
   readonly retiredBuildGraceMs?: number;
+  /**
+   * Start although a build's checkpoint is past the log's head (it shows failed until a rebuild
+   * replaces it). Default false: `start` rejects with `EventLogBehindCheckpoint`.
+   */
+  readonly startPastTheLog?: boolean;
   readonly now?: () => Date;
   readonly logger?: RunnerLogger;
 }
@@ -189,6 +194,7 @@ export class ProjectionRunner {
   private standbyTimer: NodeJS.Timeout | undefined;
   private readonly statisticsIntervalMs: number;
   private readonly retiredBuildGraceMs: number;
+  private readonly startPastTheLog: boolean;
   private statisticsTimer: NodeJS.Timeout | undefined;
   private started = false;
 
@@ -212,6 +218,7 @@ export class ProjectionRunner {
     this.waitPollMs = options.waitPollMs ?? 50;
     this.statisticsIntervalMs = options.statisticsIntervalMs ?? 15_000;
     this.retiredBuildGraceMs = options.retiredBuildGraceMs ?? 2 * this.standbyPollMs + 1000;
+    this.startPastTheLog = options.startPastTheLog ?? false;
     const byName = new Map<string, Map<number, AnyProjection>>();
     for (const projection of projections) {
       validateProjection(projection);
@@ -250,7 +257,8 @@ export class ProjectionRunner {
   /**
    * Migrates the runner's tables, then claims and starts every projection it can lock. Rejects
    * (stopped again) when the read store's role may not create tables a build needs: no poll
-   * would start that projection.
+   * would start that projection; and, unless `startPastTheLog`, when a build's checkpoint is past
+   * the log's head: the store is not the one the read models were built from.
    */
   async start(): Promise<void> {
     if (this.started) return;
@@ -582,7 +590,7 @@ export class ProjectionRunner {
    * shows failed with the reason, and is started again at every poll until it does: a dropped
    * connection passes, a build past the log's end stays refused until a rebuild replaces it.
    * At start, a read store role that may not create a build's tables fails the start instead:
-   * no poll makes it able to.
+   * no poll makes it able to; so does a build past the log's end, unless `startPastTheLog`.
    */
   private async startClaimed(slot: Slot, { atStart = false } = {}): Promise<void> {
     try {
@@ -593,7 +601,10 @@ export class ProjectionRunner {
       slot.logBehind = undefined;
     } catch (error) {
       if (atStart && error instanceof ReadStorePrivilegeMissing) throw error;
-      if (error instanceof EventLogBehindCheckpoint) slot.logBehind = error;
+      if (error instanceof EventLogBehindCheckpoint) {
+        if (atStart && !this.startPastTheLog) throw error;
+        slot.logBehind = error;
+      }
       const reason = error instanceof Error ? error.message : String(error);
       if (reason !== slot.configurationError)
         this.settings.logger.error(`Projection ${slot.name} could not start`, { error: reason });

@@ -180,7 +180,12 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     await events.close();
     events = SqliteEventStore.open({ file: ':memory:' });
     await append(events, 'thing-new', 2);
-    const restarted = runnerWith();
+    await expect(runnerWith().start()).rejects.toMatchObject({
+      name: 'EventLogBehindCheckpoint',
+      checkpoint: 6n,
+      head: 2n,
+    });
+    const restarted = runnerWith({}, { startPastTheLog: true });
     await restarted.start();
     const refused = await statusOf(restarted);
     expect(refused.state).toBe('failed');
