@@ -15,6 +15,7 @@ import type { ReadStore } from '../infrastructure/read-store/read-store';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { HttpProblem } from '../shared/http/intercom-error';
 import { StartFailure } from '../shared/start-failure';
+import { ContinuityGuardedEventStore } from '../infrastructure/event-store/continuity-guarded-event-store';
 import { EventLogBehindCheckpoint } from '../shared/event-store/event-store.errors';
 import { isConnectionError } from '../shared/storage-errors';
 import { ProjectionAdminController } from './projection-admin.controller';
@@ -22,15 +23,16 @@ import { ReadStorePrivilegeMissing } from './projection-registry';
 import { PROJECTION_RUNNER, ProjectionRunner } from './projection-runner';
 
 function createRunner(
-  eventStore: EventStore,
+  guarded: ContinuityGuardedEventStore,
   readStore: ReadStore,
   clock: Clock,
   deadlineAlarm: DeadlineAlarm,
   environment: Environment,
 ): ProjectionRunner {
   const logger = new Logger('Projections');
+  const eventStore = guarded.log;
   const projections = allProjections({ eventStore, clock, deadlineAlarm });
-  return new ProjectionRunner(eventStore, readStore, projections, {
+  const runner = new ProjectionRunner(eventStore, readStore, projections, {
     now: () => new Date(clock.now()),
     startPastTheLog: environment.ALLOW_REPLACED_EVENT_LOG === 'true',
     logger: {
@@ -39,6 +41,8 @@ function createRunner(
       error: (message, context) => logger.error(context ? { ...context, msg: message } : message),
     },
   });
+  guarded.consult(runner);
+  return runner;
 }
 
 /** Starts the runner once the app is up (`GracefulShutdown` stops it). */
@@ -146,7 +150,7 @@ export class ReadYourWrites {
     {
       provide: PROJECTION_RUNNER,
       useFactory: createRunner,
-      inject: [EVENT_STORE, READ_STORE, CLOCK, DeadlineAlarm, Environment],
+      inject: [ContinuityGuardedEventStore, READ_STORE, CLOCK, DeadlineAlarm, Environment],
     },
     DeadlineAlarm,
     ProjectionRunnerLifecycle,

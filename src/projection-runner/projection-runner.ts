@@ -365,6 +365,20 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Why writes are refused: a build this instance runs is past the log's head (see
+   * `EventLogBehindCheckpoint`); undefined while none is.
+   */
+  logBehind(): EventLogBehindCheckpoint | undefined {
+    for (const slot of this.slots.values()) if (slot.logBehind) return slot.logBehind;
+    return undefined;
+  }
+
+  /** Compares the log's head with the running builds' checkpoints now, stopping those past it. */
+  async checkLogHead(): Promise<void> {
+    await this.headStoppingFeedsPastIt();
+  }
+
   /** Where each named projection stands against `head` (the log's, read by the caller), and its recent pace. */
   async catchUp(names: readonly string[], head: bigint): Promise<ProjectionCatchUp[]> {
     return Promise.all(

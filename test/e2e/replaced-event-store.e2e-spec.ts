@@ -1,9 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import { eventually } from '../support/eventually';
+import { describeOnReadStores } from '../support/read-store-targets';
 import { spawnService } from '../support/service-process';
-import { ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import {
+  ADMIN_TOKEN,
+  startTestApp,
+  startTestAppOnPostgres,
+  type TestApp,
+} from '../support/test-app';
 
 jest.setTimeout(90_000);
 
@@ -24,6 +31,23 @@ async function projections(app: TestApp): Promise<ProjectionJson[]> {
   const response = await app.request('/admin/projections', { token: ADMIN_TOKEN });
   expect(response.status).toBe(200);
   return ((await response.json()) as { data: ProjectionJson[] }).data;
+}
+
+/** The operator's way out: every failed read model rebuilt from the log, until the service is ready. */
+async function rebuildEachFailed(app: TestApp): Promise<void> {
+  for (const { name, state } of await projections(app)) {
+    if (state !== 'failed') continue;
+    const rebuild = await app.request(`/admin/projections/${name}/rebuild`, {
+      method: 'POST',
+      token: ADMIN_TOKEN,
+    });
+    expect({ name, status: rebuild.status }).toEqual({ name, status: 202 });
+  }
+  await eventually(
+    async () => ((await app.request('/health/ready')).status === 200 ? true : undefined),
+    30_000,
+    'readiness once the read models are rebuilt',
+  );
 }
 
 /**
@@ -87,19 +111,13 @@ describe('a start on an event store replaced since the read models were built', 
       expect(contacts).toMatchObject({ state: 'failed', checkpoint });
       expect(contacts.error).toContain(`position ${checkpoint}, past its end (0)`);
 
-      for (const { name, state } of await projections(app)) {
-        if (state !== 'failed') continue;
-        const rebuild = await app.request(`/admin/projections/${name}/rebuild`, {
-          method: 'POST',
-          token: ADMIN_TOKEN,
-        });
-        expect({ name, status: rebuild.status }).toEqual({ name, status: 202 });
-      }
-      await eventually(
-        async () => ((await app.request('/health/ready')).status === 200 ? true : undefined),
-        30_000,
-        'readiness once the read models are rebuilt',
-      );
+      const refused = await app.request('/contacts', {
+        method: 'POST',
+        json: { external_id: 'replaced-refused' },
+      });
+      expect(refused.status).toBe(503);
+
+      await rebuildEachFailed(app);
       const created = await app.request('/contacts', {
         method: 'POST',
         json: { external_id: 'replaced-after' },
@@ -114,3 +132,89 @@ describe('a start on an event store replaced since the read models were built', 
     }
   });
 });
+
+/**
+ * The black-box probe's case: EventStoreDB swapped for an empty one (same connection string)
+ * under the running service, the read models on PostgreSQL (SQLite too). Writes answered 200,
+ * never reached the read models, and nothing showed a failure.
+ */
+describeOnReadStores(
+  'an EventStoreDB replaced by an empty one under the running service',
+  (dialect) => {
+    let standIn: EsdbStandIn;
+    let app: TestApp;
+
+    beforeEach(async () => {
+      standIn = await startEsdbStandIn();
+      const environment = { EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
+      app =
+        dialect === 'postgres'
+          ? await startTestAppOnPostgres(environment)
+          : await startTestApp(environment);
+      for (const name of ['one', 'two', 'three']) {
+        const created = await app.request('/contacts', {
+          method: 'POST',
+          json: { external_id: `swapped-${name}` },
+        });
+        expect(created.status).toBe(200);
+      }
+      const { port } = standIn;
+      await standIn.close();
+      standIn = await startEsdbStandIn({ port });
+    });
+    afterEach(async () => {
+      await app.close();
+      await standIn.close();
+    });
+
+    /** A write, once the client has reconnected to the new store. */
+    async function write(externalId: string): Promise<Response> {
+      return eventually(async () => {
+        const response = await app.request('/contacts', {
+          method: 'POST',
+          json: { external_id: externalId },
+        });
+        const body = (await response.clone().json()) as { errors?: Array<{ message: string }> };
+        // The first call on the closed channel fails as an outage would.
+        return body.errors?.[0]?.message.includes('unreachable') ? undefined : response;
+      }, 10_000);
+    }
+
+    it('refuses the first write and every one after with 503, shows the read models failed and is not ready, until they are rebuilt', async () => {
+      const first = await write('swapped-after');
+      expect(first.status).toBe(503);
+      expect(await first.json()).toMatchObject({
+        type: 'error.list',
+        errors: [
+          {
+            code: 'service_unavailable',
+            message: expect.stringContaining('past its end') as unknown,
+          },
+        ],
+      });
+      const head = await standIn.store.headPosition();
+      const second = await write('swapped-later');
+      expect(second.status).toBe(503);
+      const body = (await second.json()) as { errors: Array<{ message: string }> };
+      expect(body.errors[0]!.message).toMatch(/^Writes are refused/);
+      expect(await standIn.store.headPosition()).toBe(head);
+
+      const failed = (await projections(app)).filter((status) => status.state === 'failed');
+      expect(failed.map((status) => status.name)).toContain('contacts');
+      expect((await app.request('/health/ready')).status).toBe(503);
+
+      // The way out: rebuild each from the new log; writes are taken again.
+      await rebuildEachFailed(app);
+      expect((await write('swapped-rebuilt')).status).toBe(200);
+      const listed = (await (await app.request('/contacts')).json()) as {
+        data: Array<{ external_id: string }>;
+      };
+      // The first write may have been stored (when it found the swap out itself): the new log
+      // holds it, and so do the rebuilt read models.
+      const listedIds = listed.data.map((contact) => contact.external_id);
+      expect(listedIds).toContain('swapped-rebuilt');
+      expect(listedIds).not.toContain('swapped-later');
+      expect(listedIds).not.toContain('swapped-one');
+    });
+  },
+);

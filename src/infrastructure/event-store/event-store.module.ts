@@ -2,11 +2,15 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { Environment } from '../../config/environment';
 import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
 import { openInDataDir } from '../data-dir';
+import { ContinuityGuardedEventStore } from './continuity-guarded-event-store';
 import { describeEsdbServers } from './esdb/esdb-servers';
 import { EsdbEventStore } from './esdb/esdb-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
-/** Embedded SQLite by default; EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set. */
+/**
+ * Embedded SQLite by default; EventStoreDB when `EVENTSTORE_CONNECTION_STRING` is set. Writers
+ * get it guarded (`ContinuityGuardedEventStore`); the projection runner reads its `log`.
+ */
 async function openEventStore(environment: Environment): Promise<EventStore> {
   const logger = new Logger('EventStore');
   if (environment.EVENTSTORE_CONNECTION_STRING) {
@@ -30,7 +34,15 @@ async function openEventStore(environment: Environment): Promise<EventStore> {
 
 @Global()
 @Module({
-  providers: [{ provide: EVENT_STORE, useFactory: openEventStore, inject: [Environment] }],
-  exports: [EVENT_STORE],
+  providers: [
+    {
+      provide: ContinuityGuardedEventStore,
+      useFactory: async (environment: Environment) =>
+        new ContinuityGuardedEventStore(await openEventStore(environment)),
+      inject: [Environment],
+    },
+    { provide: EVENT_STORE, useExisting: ContinuityGuardedEventStore },
+  ],
+  exports: [EVENT_STORE, ContinuityGuardedEventStore],
 })
 export class EventStoreModule {}

@@ -48,11 +48,18 @@ export class EventLogBehindCheckpoint extends Error {
     readonly projection: string,
     readonly checkpoint: bigint,
     readonly head: bigint,
+    /** Raised by the append that found it out: that write is stored, in the log found behind. */
+    readonly writeStored = false,
   ) {
     super(
       `${projection} holds the log up to position ${checkpoint}, past its end (${head}): the event ` +
         `store was replaced or restored from an older copy since. Point the service at the store ` +
         `it was built from, or rebuild it from this log: POST /admin/projections/${projection}/rebuild`,
     );
+  }
+
+  /** The same, raised by a write that was stored before it found it out. */
+  afterStoring(): EventLogBehindCheckpoint {
+    return new EventLogBehindCheckpoint(this.projection, this.checkpoint, this.head, true);
   }
 }

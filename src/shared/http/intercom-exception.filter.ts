@@ -6,7 +6,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
+import {
+  EventLogBehindCheckpoint,
+  EventStoreUnavailable,
+  WrongExpectedRevision,
+} from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
 import { isConnectionError, isStorageFull } from '../storage-errors';
 import { ReadModelNotStarted } from '../read-model.errors';
@@ -117,6 +121,22 @@ function describe(
         },
       ],
       headers: { 'Retry-After': '5' },
+    };
+  }
+  // The store is not the one the read models were built from: an operator points the service at
+  // the right one or rebuilds them; until then a write would go where no read model follows it.
+  if (exception instanceof EventLogBehindCheckpoint) {
+    return {
+      status: 503,
+      errors: [
+        {
+          code: 'service_unavailable',
+          message: exception.writeStored
+            ? `This write was stored, in an event log found behind the read models, and writes are refused from now on: ${exception.message}`
+            : `Writes are refused, the event log being behind the read models: ${exception.message}`,
+        },
+      ],
+      headers: { 'Retry-After': '60' },
     };
   }
   // The read model was never built yet (its projection could not start: the event store is
