@@ -721,7 +721,8 @@ export class ProjectionRunner {
   private async refuseBuildPastTheLog(slot: Slot, build: ProjectionBuild): Promise<void> {
     const checkpoint = await this.registry.readCheckpoint(slot.name, build.id);
     const head = await this.eventStore.headPosition();
-    if (checkpoint > head) throw new EventLogBehindCheckpoint(slot.name, checkpoint, head);
+    if (this.eventStore.commitsAfter(checkpoint, head))
+      throw new EventLogBehindCheckpoint(slot.name, checkpoint, head);
   }
 
   /**
@@ -738,7 +739,7 @@ export class ProjectionRunner {
     );
     const head = await this.eventStore.headPosition();
     for (const { slot, feed, checkpoint } of fed) {
-      if (checkpoint > head)
+      if (this.eventStore.commitsAfter(checkpoint, head))
         await this.serially(slot, () =>
           this.stopFeedPastTheLog(
             slot,

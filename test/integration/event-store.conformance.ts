@@ -215,6 +215,20 @@ export function describeEventStoreConformance(
         expect(await store.headPosition()).toBeGreaterThanOrEqual(a3.position);
       });
 
+      it('tells a position committed after the head (a replaced log) from one at or before it', async () => {
+        const first = await store.append(stream('c'), [anEvent()], {
+          expectedRevision: 'no_stream',
+        });
+        const last = await store.append(stream('c'), [anEvent(), anEvent()], {
+          expectedRevision: 0n,
+        });
+        const head = await store.headPosition();
+        expect(store.commitsAfter(head, head)).toBe(false);
+        expect(store.commitsAfter(first.position, head)).toBe(false);
+        expect(store.commitsAfter(last.position, head)).toBe(false);
+        expect(store.commitsAfter(last.position, first.position)).toBe(true);
+      });
+
       it('filters by event type', async () => {
         const start = await store.headPosition();
         await store.append(stream('t'), [anEvent('Kept'), anEvent('Dropped'), anEvent('Kept')], {

@@ -99,6 +99,10 @@ export class ContinuityGuardedEventStore implements EventStore {
     return this.log.eventsBetween(from, to);
   }
 
+  commitsAfter(position: bigint, head: bigint): boolean {
+    return this.log.commitsAfter(position, head);
+  }
+
   deleteStream(
     streamId: string,
     options?: { readonly expectedRevision?: ExpectedRevision },

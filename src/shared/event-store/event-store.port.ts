@@ -145,6 +145,13 @@ export interface EventStore {
    */
   eventsBetween(from: bigint, to: bigint): bigint;
   /**
+   * Whether `position` (a checkpoint) was committed after `head` (a head read after it): never, in
+   * a log that was not replaced. Compares commits: on EventStoreDB, the commit position alone, as
+   * a checkpoint the server reports at a commit may pair it with another prepare position than
+   * the commit's last event has.
+   */
+  commitsAfter(position: bigint, head: bigint): boolean;
+  /**
    * Soft delete (EventStoreDB semantics): the stream reads as empty from now on; appending to it
    * again continues after its last revision. Events already in `$all` stay there (erasure of
    * payloads is a separate concern).

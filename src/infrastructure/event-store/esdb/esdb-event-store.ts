@@ -198,6 +198,10 @@ export class EsdbEventStore implements EventStore {
     return commit > back ? encodePosition({ commit: commit - back, prepare: commit - back }) : 0n;
   }
 
+  commitsAfter(position: bigint, head: bigint): boolean {
+    return decodePosition(position).commit > decodePosition(head).commit;
+  }
+
   eventsBetween(from: bigint, to: bigint): bigint {
     if (to <= from) return 0n;
     const bytes = decodePosition(to).commit - decodePosition(from).commit;

@@ -475,6 +475,10 @@ export class SqliteEventStore implements EventStore {
     return before > 0n ? before : 0n;
   }
 
+  commitsAfter(position: bigint, head: bigint): boolean {
+    return position > head;
+  }
+
   eventsBetween(from: bigint, to: bigint): bigint {
     return to > from ? to - from : 0n;
   }
