@@ -375,8 +375,8 @@ export class ProjectionRunner {
   }
 
   /** Compares the log's head with the running builds' checkpoints now, stopping those past it. */
-  async checkLogHead(): Promise<void> {
-    await this.headStoppingFeedsPastIt();
+  checkLogHead(): Promise<bigint> {
+    return this.headStoppingFeedsPastIt();
   }
 
   /** Where each named projection stands against `head` (the log's, read by the caller), and its recent pace. */

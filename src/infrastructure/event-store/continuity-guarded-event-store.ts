@@ -17,23 +17,24 @@ import type {
 export interface LogContinuityCheck {
   /** Why writes are refused now: a read model's checkpoint is past the log's head; else undefined. */
   logBehind(): EventLogBehindCheckpoint | undefined;
-  /** Compares the log's head with the read models' checkpoints now, stopping those past it. */
-  checkLogHead(): Promise<void>;
+  /** Compares the log's head with the read models' checkpoints now, stopping those past it; answers the head. */
+  checkLogHead(): Promise<bigint>;
 }
 
 /**
  * The event store as writers use it: appends are refused while the log is behind a read model's
  * checkpoint (the store replaced, or restored from an older copy), rather than accepted into a
  * log no read model follows. Positions never move back in a real log: an append answered at or
- * below a position this process was answered before has the log checked (an idempotent retry,
- * answered at its first position, passes the check).
+ * below a position this process was answered before it was asked has the log checked (an
+ * idempotent retry, answered at its first position, passes the check; appends answered out of
+ * order, each after the last answer known when it was asked, do not trigger it).
  *
  * The projection runner reads through `log`, unguarded: a rebuild from the log is the way out, and
  * its process managers append as it goes.
  */
 export class ContinuityGuardedEventStore implements EventStore {
   private check: LogContinuityCheck | undefined;
-  /** The highest position an append was answered since the log was last found whole. */
+  /** The highest position an append was answered (since the log was last found moved back). */
   private highest = 0n;
 
   constructor(readonly log: EventStore) {}
@@ -54,20 +55,21 @@ export class ContinuityGuardedEventStore implements EventStore {
   ): Promise<AppendResult> {
     const behind = this.check?.logBehind();
     if (behind) throw behind;
+    const committedBefore = this.highest;
     const result = await this.log.append(streamId, events, options);
-    if (result.position > this.highest) {
-      this.highest = result.position;
-    } else if (this.check) {
-      try {
-        await this.check.checkLogHead();
-      } catch {
-        // The store stopped answering just after it stored this: the next check tells.
-        return result;
-      }
-      const found = this.check.logBehind();
-      if (found) throw found.afterStoring();
-      this.highest = result.position;
+    if (result.position > this.highest) this.highest = result.position;
+    if (result.position > committedBefore || this.check === undefined) return result;
+    let head: bigint;
+    try {
+      head = await this.check.checkLogHead();
+    } catch {
+      // The store stopped answering just after it stored this: the next check tells.
+      return result;
     }
+    const found = this.check.logBehind();
+    if (found) throw found.afterStoring();
+    // Moved back, but past no read model's checkpoint: this is the log from now on.
+    if (this.log.commitsAfter(committedBefore, head)) this.highest = head;
     return result;
   }
 
