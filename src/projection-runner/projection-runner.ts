@@ -720,9 +720,24 @@ export class ProjectionRunner {
    */
   private async refuseBuildPastTheLog(slot: Slot, build: ProjectionBuild): Promise<void> {
     const checkpoint = await this.registry.readCheckpoint(slot.name, build.id);
-    const head = await this.eventStore.headPosition();
-    if (this.eventStore.commitsAfter(checkpoint, head))
-      throw new EventLogBehindCheckpoint(slot.name, checkpoint, head);
+    const behind = await this.logEndsBefore(slot, checkpoint, await this.eventStore.headPosition());
+    if (behind) throw behind;
+  }
+
+  /**
+   * Whether the log ends before `checkpoint` (read before `head`): past the head, it is confirmed
+   * against the log's end, since a checkpoint may lie on a record the head does not show.
+   */
+  private async logEndsBefore(
+    slot: Slot,
+    checkpoint: bigint,
+    head: bigint,
+  ): Promise<EventLogBehindCheckpoint | undefined> {
+    if (!this.eventStore.commitsAfter(checkpoint, head)) return undefined;
+    const end = await this.eventStore.logEnd();
+    return this.eventStore.commitsAfter(checkpoint, end)
+      ? new EventLogBehindCheckpoint(slot.name, checkpoint, end)
+      : undefined;
   }
 
   /**
@@ -739,14 +754,8 @@ export class ProjectionRunner {
     );
     const head = await this.eventStore.headPosition();
     for (const { slot, feed, checkpoint } of fed) {
-      if (this.eventStore.commitsAfter(checkpoint, head))
-        await this.serially(slot, () =>
-          this.stopFeedPastTheLog(
-            slot,
-            feed,
-            new EventLogBehindCheckpoint(slot.name, checkpoint, head),
-          ),
-        );
+      const behind = await this.logEndsBefore(slot, checkpoint, head);
+      if (behind) await this.serially(slot, () => this.stopFeedPastTheLog(slot, feed, behind));
     }
     return head;
   }

@@ -227,6 +227,11 @@ export function describeEventStoreConformance(
         expect(store.commitsAfter(first.position, head)).toBe(false);
         expect(store.commitsAfter(last.position, head)).toBe(false);
         expect(store.commitsAfter(last.position, first.position)).toBe(true);
+        // The log's end counts the records the port does not show (EventStoreDB's own): at or
+        // past the head, never before it.
+        const end = await store.logEnd();
+        expect(store.commitsAfter(head, end)).toBe(false);
+        expect(store.commitsAfter(last.position, end)).toBe(false);
       });
 
       it('filters by event type', async () => {

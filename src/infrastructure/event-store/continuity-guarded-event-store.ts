@@ -93,6 +93,10 @@ export class ContinuityGuardedEventStore implements EventStore {
     return this.log.headPosition();
   }
 
+  logEnd(): Promise<bigint> {
+    return this.log.logEnd();
+  }
+
   positionEventsBefore(position: bigint, events: number): bigint {
     return this.log.positionEventsBefore(position, events);
   }

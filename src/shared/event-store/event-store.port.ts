@@ -133,6 +133,12 @@ export interface EventStore {
   /** Position of the last event in `$all` (0n when the log is empty). */
   headPosition(): Promise<bigint>;
   /**
+   * Position of the log's last record, those this port never shows included (EventStoreDB's
+   * system records, which it writes by itself): a subscription's checkpoint may lie past
+   * `headPosition` but never past this, unless the store was replaced. 0n when empty.
+   */
+  logEnd(): Promise<bigint>;
+  /**
    * A position about `events` events before `position`, found without reading (for lag bounds):
    * exact where positions count events (the embedded store); where they are byte offsets
    * (EventStoreDB), `events` events of `ESTIMATED_EVENT_BYTES` each.

@@ -234,6 +234,18 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  async logEnd(): Promise<bigint> {
+    const last = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    try {
+      for await (const resolved of readItems<AllStreamResolvedEvent>(last, this.readIdleMs)) {
+        if (resolved.event) return encodePosition(resolved.event.position);
+      }
+    } catch (error) {
+      throw toPortError(error);
+    }
+    return 0n;
+  }
+
   async deleteStream(
     streamId: string,
     options: { readonly expectedRevision?: ExpectedRevision } = {},

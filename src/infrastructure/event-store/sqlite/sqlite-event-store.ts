@@ -470,6 +470,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Positions number the events one by one. */
+  logEnd(): Promise<bigint> {
+    return this.headPosition();
+  }
+
   positionEventsBefore(position: bigint, events: number): bigint {
     const before = position - BigInt(events);
     return before > 0n ? before : 0n;
