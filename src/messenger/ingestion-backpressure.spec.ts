@@ -27,6 +27,7 @@ function backpressure(
   const runner = {
     waitFor: (position: bigint) => Promise.resolve(position <= passedThrough),
     catchUp: () => Promise.resolve(figures),
+    logBehind: () => undefined,
   } as unknown as ProjectionRunner;
   const store = {
     headPosition: () => Promise.resolve(HEAD),

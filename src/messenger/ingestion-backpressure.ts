@@ -33,6 +33,9 @@ export class IngestionBackpressure {
   ) {}
 
   async admit(): Promise<void> {
+    // The log is not the one the read models follow: refused whole (503), as writes are.
+    const logBehind = this.runner.logBehind();
+    if (logBehind) throw logBehind;
     const now = this.clock.now();
     if (this.verdict === undefined || now - this.verdict.at >= CHECK_INTERVAL_MS) {
       this.verdict = { at: now, behind: await this.projectionsBehind() };

@@ -116,6 +116,25 @@ describe('a start on an event store replaced since the read models were built', 
         json: { external_id: 'replaced-refused' },
       });
       expect(refused.status).toBe(503);
+      // A messenger batch is refused whole, as when the store is unreachable: no item is tried.
+      const batch = await app.request('/messenger/events', {
+        method: 'POST',
+        json: {
+          events: [
+            {
+              id: 'replaced-item',
+              type: 'visitor.seen',
+              occurred_at: 1_700_000_000,
+              visitor_id: 'v',
+            },
+          ],
+        },
+      });
+      expect(batch.status).toBe(503);
+      expect(batch.headers.get('retry-after')).toBe('60');
+      expect(((await batch.json()) as { errors: Array<{ code: string }> }).errors).toEqual([
+        expect.objectContaining({ code: 'service_unavailable' }),
+      ]);
 
       await rebuildEachFailed(app);
       const created = await app.request('/contacts', {
