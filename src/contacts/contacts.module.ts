@@ -36,6 +36,6 @@ const services = [
   imports: [DataAttributesModule],
   controllers: [ContactsController, ContactRelationsController],
   providers: [...commandHandlers, ...services],
-  exports: [ContactStreamWriter, IdentityReservations, ContactReadModel],
+  exports: [ContactStreamWriter, IdentityReservations, ContactReadModel, ContactAsOf],
 })
 export class ContactsModule {}

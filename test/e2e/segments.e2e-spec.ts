@@ -474,6 +474,48 @@ describe('segments API (e2e)', () => {
     }
   });
 
+  it('shows the members of a past instant as they were then, as GET /contacts/{id}?as_of does', async () => {
+    const token = GLOBEX_TOKEN;
+    const name = `AnnR ${Date.now()}`;
+    const lead = await json<{ id: string }>(
+      await app.request('/contacts', { method: 'POST', token, json: { role: 'lead', name } }),
+    );
+    const segment = await json<Segment>(
+      await app.request('/segments', {
+        method: 'POST',
+        token,
+        json: { name, person_type: 'contact', rule: { field: 'name', operator: '=', value: name } },
+      }),
+    );
+    const entries = await json<History>(
+      await app.request(`/segments/${segment.id}/history`, { token }),
+    );
+    const entered = entries.data[0]!.effective_at;
+    await eventually(async () => (Math.floor(Date.now() / 1000) > entered ? true : undefined));
+    await json(
+      await app.request(`/contacts/${lead.id}`, {
+        method: 'PUT',
+        token,
+        json: { role: 'user', email: `ann-${lead.id}@x.com`, name: 'BethR' },
+      }),
+    );
+
+    const then = await json<Record<string, unknown>>(
+      await app.request(`/contacts/${lead.id}?as_of=${entered}`, { token }),
+    );
+    expect(then).toMatchObject({ role: 'lead', name, email: null, signed_up_at: null });
+    const listed = await json<ContactList>(
+      await app.request(`/segments/${segment.id}/contacts?as_of=${entered}`, { token }),
+    );
+    expect(listed).toMatchObject({ total_count: 1 });
+    expect(listed.data).toEqual([then]);
+    // Now she is in it no more.
+    expect(
+      (await json<ContactList>(await app.request(`/segments/${segment.id}/contacts`, { token })))
+        .data,
+    ).toEqual([]);
+  });
+
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {
     const pro = await createContact({ role: 'user', email: 'pro@acme.test', name: 'Pro' });
     const lead = await createContact({ role: 'lead', name: 'Lead' });

@@ -9,17 +9,44 @@ import { contactDecider } from '../domain/contact.decider';
 import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
 
 /**
+ * What a contact was at an instant, as the Contacts API shows it: a lead or user (its row then),
+ * merged (into the contact it went to then, with the row it was closed as), or nothing to show:
+ * not yet a lead or user by then (`none`), or deleted since, it or the user a lead was merged
+ * into (`deleted`).
+ */
+export type ContactThen =
+  | { readonly status: 'live'; readonly row: ContactsTable }
+  | { readonly status: 'merged'; readonly into: string; readonly closedAs: ContactsTable }
+  | { readonly status: 'none' | 'deleted' };
+
+/**
  * A contact as it was at an instant (history.md, as-of): its stream's events whose event time is
  * at or before the end of that second, folded in the stream's order. It answers as the Contacts
  * API does now: a lead or user, a merged id as merged (into the contact it went to then), and
  * nothing for a contact that did not exist yet or was a visitor by then, nor for one deleted since
  * (or a lead merged into a user deleted since).
+ *
+ * Cost: one read of the contact's stream, whole; and for a contact merged since, one of the
+ * stream of the contact it went to (through the stream-state cache commands use).
  */
 @Injectable()
 export class ContactAsOf {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async rowOrThrow(workspaceId: string, contactId: string, at: number): Promise<ContactsTable> {
+    const then = await this.contactThen(workspaceId, contactId, at);
+    switch (then.status) {
+      case 'live':
+        return then.row;
+      case 'merged':
+        throw new ContactMerged(contactId, then.into);
+      case 'none':
+      case 'deleted':
+        throw new ContactNotFound(contactId);
+    }
+  }
+
+  async contactThen(workspaceId: string, contactId: string, at: number): Promise<ContactThen> {
     const { then, revision, now } = await this.fold(workspaceId, contactId, (at + 1) * 1000);
     // A deleted contact's personal data is readable from no API (domain.md), its past included;
     // a lead's lives on in the user it was merged into, and goes when that user is deleted.
@@ -30,11 +57,12 @@ export class ContactAsOf {
         (await loadState(this.store, contactStreamId(workspaceId, mergedInto), contactDecider))
           .state.status === 'deleted')
     ) {
-      throw new ContactNotFound(contactId);
+      return { status: 'deleted' };
     }
-    if (then.status === 'merged') throw new ContactMerged(contactId, then.into);
-    if (then.status !== 'lead' && then.status !== 'user') throw new ContactNotFound(contactId);
-    return liveRow(then, revision);
+    if (then.status === 'merged')
+      return { status: 'merged', into: then.into, closedAs: liveRow(then.closedAs, revision) };
+    if (then.status !== 'lead' && then.status !== 'user') return { status: 'none' };
+    return { status: 'live', row: liveRow(then, revision) };
   }
 
   /** The contact's state from its events before `until` (ms of event time), and now. */

@@ -22,12 +22,14 @@ import {
   type CustomAttributesPolicy,
 } from '../../contacts/custom-attributes-policy';
 import { toContactResponse } from '../../contacts/http/contact.response';
+import { ContactAsOf } from '../../contacts/queries/contact-as-of';
 import {
   DEFAULT_PER_PAGE,
   parseContactSearchRequest,
   parseSearchQuery,
 } from '../../contacts/search/contact-search.parse';
 import type { ContactSearchRequest, SearchNode } from '../../contacts/search/contact-search.query';
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
 import type { SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
 import { searchContacts, searchListResponse } from '../../contacts/search/search-contacts';
 import { pagedByQueryParameters } from '../../contacts/search/contact-search.errors';
@@ -96,6 +98,7 @@ export class SegmentsController {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
     private readonly timeZones: WorkspaceTimeZones,
+    private readonly contactsAsOf: ContactAsOf,
   ) {}
 
   @Get()
@@ -254,7 +257,34 @@ export class SegmentsController {
         ),
       ),
     );
-    return searchListResponse(page, (row) => toContactResponse(row, version));
+    const shown =
+      asOf === undefined
+        ? page
+        : { ...page, rows: await this.membersThen(workspaceId, page.rows, asOf) };
+    return searchListResponse(shown, (row) => toContactResponse(row, version));
+  }
+
+  /**
+   * A page of the members at `at` (the set from the membership history), each as
+   * `GET /contacts/{id}?as_of` shows it: the same fold of its events, a read of its stream (and,
+   * for a lead merged since, of its target's) per member, all at once for a page of at most
+   * `MAX_PER_PAGE`. A member that was merged by its own events by then, which the membership
+   * recorded as leaving later (a late merge, README), is shown as it was when merged, as the
+   * leads merged since are. One with nothing to show is left out: deleted since the page was read
+   * (no data of it is readable any more), or, by its own events, no lead or user yet then (which
+   * the membership's clock, never behind event time, does not record).
+   */
+  private async membersThen(
+    workspaceId: string,
+    rows: readonly ContactsTable[],
+    at: number,
+  ): Promise<ContactsTable[]> {
+    const members = await Promise.all(
+      rows.map((row) => this.contactsAsOf.contactThen(workspaceId, row.id, at)),
+    );
+    return members.flatMap((then) =>
+      then.status === 'live' ? [then.row] : then.status === 'merged' ? [then.closedAs] : [],
+    );
   }
 
   @Get(':id/history')
