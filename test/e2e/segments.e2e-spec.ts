@@ -516,6 +516,43 @@ describe('segments API (e2e)', () => {
     ).toEqual([]);
   });
 
+  it('refuses an as_of that is no past instant in unix seconds as GET /contacts/{id} refuses it', async () => {
+    // In the other workspace: the one most tests share counts its contacts.
+    const token = GLOBEX_TOKEN;
+    const contact = await json<{ id: string }>(
+      await app.request('/contacts', {
+        method: 'POST',
+        token,
+        json: { role: 'lead', name: 'As of refused' },
+      }),
+    );
+    const segment = await json<Segment>(
+      await app.request('/segments', {
+        method: 'POST',
+        token,
+        json: {
+          name: 'As of refused',
+          person_type: 'contact',
+          rule: { field: 'name', operator: '=', value: 'As of refused' },
+        },
+      }),
+    );
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    for (const asOf of ['abc', '1.5', '', '1e3', '-1', ' 5', '0x10', `${future}`, '1&as_of=2']) {
+      const refusal = async (path: string) => {
+        const response = await app.request(`${path}?as_of=${asOf}`, { token });
+        const { errors } = (await response.json()) as { errors: unknown };
+        return { asOf, status: response.status, errors };
+      };
+      const contacts = await refusal(`/contacts/${contact.id}`);
+      expect(contacts).toMatchObject({
+        status: 400,
+        errors: [{ code: 'parameter_invalid', field: 'as_of' }],
+      });
+      expect(await refusal(`/segments/${segment.id}/contacts`)).toEqual(contacts);
+    }
+  });
+
   it('defines, lists, counts, searches, changes and deletes a segment', async () => {
     const pro = await createContact({ role: 'user', email: 'pro@acme.test', name: 'Pro' });
     const lead = await createContact({ role: 'lead', name: 'Lead' });

@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Allow, IsIn, IsOptional, IsString } from 'class-validator';
 import { DEFAULT_PER_PAGE } from '../../contacts/search/contact-search.parse';
-import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
-import { DecimalInteger } from '../../shared/decimal-integer';
 import { PageQuery } from '../../contacts/http/page-query';
 
 /*
@@ -64,18 +62,14 @@ export class ListSegmentsQuery {
 }
 
 export class SegmentContactsQuery extends PageQuery {
+  /** Taken as it came: `asOfInstant` reads it, as it does for `GET /contacts/{id}`. */
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 0,
-    maximum: LAST_SECOND_OF_YEAR_9999,
-    description: 'Unix seconds: the members at that instant',
+    description: 'Unix seconds: the members at that instant, each as it was then',
   })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(0)
-  @Max(LAST_SECOND_OF_YEAR_9999)
-  readonly as_of?: number;
+  @Allow()
+  readonly as_of?: string | readonly string[];
 }
 
 export class SegmentHistoryQuery extends PageQuery {
