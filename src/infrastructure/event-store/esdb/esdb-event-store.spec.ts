@@ -23,4 +23,13 @@ describe('EsdbEventStore.commitsAfter', () => {
     expect(store.commitsAfter(at(8192n, 8192n), at(4096n, 4200n))).toBe(true);
     expect(store.commitsAfter(at(128n, 128n), 0n)).toBe(true);
   });
+
+  it("takes a catch-up checkpoint (prepare 0) just past the head's commit for the end of its record", () => {
+    // EventStoreDB ends a catch-up at the post position of the last record it read, prepare 0.
+    expect(store.commitsAfter(at(4096n + 512n, 0n), at(4096n, 4096n))).toBe(false);
+    expect(store.commitsAfter(at(4096n + 16n * 1024n * 1024n, 0n), at(4096n, 4096n))).toBe(false);
+    // Past it by more than any record: the log ends before it, replaced or cut.
+    expect(store.commitsAfter(at(4096n + 64n * 1024n * 1024n, 0n), at(4096n, 4096n))).toBe(true);
+    expect(store.commitsAfter(at(64n * 1024n * 1024n, 0n), 0n)).toBe(true);
+  });
 });

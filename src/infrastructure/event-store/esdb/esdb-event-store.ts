@@ -55,6 +55,12 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
+ * More than one record of the log can take: EventStoreDB refuses an event over 16 MiB (its chunk
+ * limit); its headers and metadata fit in the next MiB.
+ */
+const LONGEST_RECORD_BYTES = 17n * 1024n * 1024n;
+
+/**
  * The `EventStore` port on EventStoreDB (gRPC, `@eventstore/db-client`). Positions are ESDB's
  * `{commit, prepare}` packed into one bigint (see `encodePosition`). A missing or soft-deleted
  * stream reads as empty.
@@ -198,8 +204,19 @@ export class EsdbEventStore implements EventStore {
     return commit > back ? encodePosition({ commit: commit - back, prepare: commit - back }) : 0n;
   }
 
+  /**
+   * A position of prepare 0 is a boundary the server reports where a read ended (a subscription's
+   * catch-up checkpoint): just after the record read last, its post position, where no record
+   * begins if the log ends there. It is past the head's commit only by more than a record can
+   * span: closer, it may be the end of the head's own record. (A log replaced by one ending less
+   * than that before such a checkpoint goes unnoticed.)
+   */
   commitsAfter(position: bigint, head: bigint): boolean {
-    return decodePosition(position).commit > decodePosition(head).commit;
+    const checkpoint = decodePosition(position);
+    const { commit } = decodePosition(head);
+    if (checkpoint.prepare === 0n && checkpoint.commit > 0n)
+      return checkpoint.commit - commit > LONGEST_RECORD_BYTES;
+    return checkpoint.commit > commit;
   }
 
   eventsBetween(from: bigint, to: bigint): bigint {
