@@ -132,7 +132,7 @@ function describe(
         {
           code: 'service_unavailable',
           message: exception.writeStored
-            ? `This write was stored, in an event log found behind the read models, and writes are refused from now on: ${exception.message}`
+            ? `This write may be stored, whole or in part, in an event log found behind the read models; send it again once they are rebuilt. Writes are refused from now on: ${exception.message}`
             : `Writes are refused, the event log being behind the read models: ${exception.message}`,
         },
       ],
