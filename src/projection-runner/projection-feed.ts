@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isDamagedStorage } from '../shared/storage-errors';
+import { isDamagedStorage, isStoreUnreachable } from '../shared/storage-errors';
 import type {
   AllSubscription,
   EventStore,
@@ -196,14 +196,16 @@ export class ProjectionFeed {
 
   /**
    * The whole batch in one transaction; if it fails, each event alone, retried with backoff, so
-   * the event that cannot be applied is identified and everything before it still lands.
+   * the event that cannot be applied is identified and everything before it still lands. A store
+   * that cannot be reached fails no event: the feed waits it out (see `commitOutlastingOutages`).
    */
   private async commit(events: readonly RecordedEvent[]): Promise<void> {
     if (events.length > 1) {
       try {
-        await this.commitInTransaction(events);
+        await this.commitOutlastingOutages(events);
         return;
       } catch (error) {
+        if (error instanceof FeedStopped) throw error;
         this.warn(
           `batch of ${events.length} failed and was rolled back; applying its events one by one`,
           error,
@@ -213,9 +215,10 @@ export class ProjectionFeed {
     for (const event of events) {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          await this.commitInTransaction([event]);
+          await this.commitOutlastingOutages([event]);
           break;
         } catch (error) {
+          if (error instanceof FeedStopped) throw error;
           if (attempt >= this.settings.maxAttempts) {
             throw new PoisonEvent({
               eventId: event.id,
@@ -232,6 +235,27 @@ export class ProjectionFeed {
           );
           if (!(await this.pause(this.backoff(attempt)))) throw new FeedStopped();
         }
+      }
+    }
+  }
+
+  /**
+   * Commits the events, again and again with backoff for as long as a store is unreachable (an
+   * event store a process manager appends to, or the read store): an outage is no fault of the
+   * event, and counting it among a poison event's attempts would fail the projection for good
+   * over a store restarting. Meanwhile the projection keeps its state and its lag grows, as when
+   * its subscription drops; each attempt is logged. Any other error is the caller's to retry.
+   */
+  private async commitOutlastingOutages(events: readonly RecordedEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.commitInTransaction(events);
+        return;
+      } catch (error) {
+        if (!isStoreUnreachable(error)) throw error;
+        const delayMs = this.backoff(attempt);
+        this.warn(`a store is unreachable; applying again in ${delayMs} ms`, error);
+        if (!(await this.pause(delayMs))) throw new FeedStopped();
       }
     }
   }

@@ -1,3 +1,5 @@
+import { EventStoreUnavailable } from './event-store/event-store.errors';
+
 /** What a store's error says about the storage under it, whatever layer meets it. */
 const codeOf = (error: unknown): unknown => (error as { code?: unknown } | undefined)?.code;
 
@@ -45,3 +47,11 @@ export const isConnectionError = (error: unknown): boolean => {
 };
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', '53300']);
+
+/**
+ * A store the service depends on cannot be reached: EventStoreDB (`EventStoreUnavailable`), or
+ * PostgreSQL or another store over TCP (`isConnectionError`). An outage to wait out: the same
+ * request or event may succeed once it answers again.
+ */
+export const isStoreUnreachable = (error: unknown): boolean =>
+  error instanceof EventStoreUnavailable || isConnectionError(error);

@@ -15,6 +15,7 @@ import type {
   ReadAllOptions,
   RecordedEvent,
 } from '../../src/shared/event-store/event-store.port';
+import { EventStoreUnavailable } from '../../src/shared/event-store/event-store.errors';
 import { eventually, gate } from '../support/eventually';
 import {
   describeOnReadStores,
@@ -410,6 +411,55 @@ describeOnReadStores('ProjectionRunner', (dialect: ReadStoreDialect) => {
     expect(await counts(runner)).toEqual({ 'thing-a': 1 });
     expect(await runner.waitFor(head, 2000)).toBe(false);
   });
+
+  it.each([
+    [
+      'the event store',
+      () => new EventStoreUnavailable('EventStoreDB unavailable: 14 UNAVAILABLE'),
+    ],
+    [
+      'PostgreSQL',
+      () =>
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
+  ])(
+    'waits out %s unreachable under an event it applies, however long, instead of failing the projection on it',
+    async (_store, unreachable) => {
+      await append(events, 'thing-a', 1);
+      // A process manager's apply appends to the log: here through a store that is down a while.
+      let down = true;
+      let refused = 0;
+      const completions = new Proxy(events, {
+        get(target, property) {
+          if (property === 'append' && down)
+            return () => {
+              refused += 1;
+              return Promise.reject(unreachable());
+            };
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        },
+      });
+      const runner = runnerWith({
+        afterEvent: async (event) => {
+          await completions.append(`completion-${event.id}`, [thing('NotCounted')], {
+            expectedRevision: 'any',
+          });
+        },
+      });
+      await runner.start();
+
+      // Far more refusals than a poison event's attempts (3).
+      await eventually(() => (refused >= 12 ? true : undefined), 5000, 'appends to be refused');
+      expect(await statusOf(runner)).toMatchObject({ state: 'catching_up', failure: undefined });
+
+      down = false;
+      expect(await runner.waitFor(await events.headPosition(), 5000)).toBe(true);
+      expect(await statusOf(runner)).toMatchObject({ state: 'live', failure: undefined });
+      expect(await counts(runner)).toEqual({ 'thing-a': 1 });
+      expect(await applications(runner)).toEqual([1]);
+    },
+  );
 
   it('waitFor resolves once an appended event is applied, and returns false on timeout', async () => {
     const runner = runnerWith();

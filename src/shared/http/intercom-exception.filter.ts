@@ -6,13 +6,9 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  EventLogBehindCheckpoint,
-  EventStoreUnavailable,
-  WrongExpectedRevision,
-} from '../event-store/event-store.errors';
+import { EventLogBehindCheckpoint, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { HttpProblem, type IntercomErrorItem, type IntercomErrorList } from './intercom-error';
-import { isConnectionError, isStorageFull } from '../storage-errors';
+import { isStorageFull, isStoreUnreachable } from '../storage-errors';
 import { ReadModelNotStarted } from '../read-model.errors';
 import type { ApiRouteConfig } from './route-config';
 
@@ -108,7 +104,7 @@ function describe(
     };
   }
   // A store that cannot be reached is an outage to wait out, not a failure of the request.
-  if (exception instanceof EventStoreUnavailable || isConnectionError(exception)) {
+  if (isStoreUnreachable(exception)) {
     return {
       status: 503,
       errors: [
