@@ -29,7 +29,8 @@ export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
  * - `catching_up` / `live`: the serving build is behind the head / has reached it;
  * - `rebuilding`: a new build is filling fresh tables while the previous one keeps serving;
  * - `failed`: stopped on a poison event (see `failure`);
- * - `standby`: another instance holds this projection's lock; this one only serves queries;
+ * - `standby`: another instance holds this projection's lock; this one only serves queries (and,
+ *   while its build is past the log's head, shows why as `error` and refuses writes);
  * - `stopped`: not running.
  */
 export type ProjectionState =
@@ -159,6 +160,8 @@ interface Slot {
   rebuildStart: Promise<void> | undefined;
   /** A standby poll of this projection is queued or running. */
   polling: boolean;
+  /** The latest log head check (see `headStoppingFeedsPastIt`) that judged it standing by. */
+  standbyCheck: number;
   /**
    * A rebuild that could not start and whose registration could not be undone either (the read
    * store down): the registry holds it pending, so a start resumes it; the status shows it failed.
@@ -191,6 +194,8 @@ export class ProjectionRunner {
   private readonly waitPollMs: number;
   private readonly progressWaiters = new Set<() => void>();
   private progressCount = 0;
+  /** Log head checks begun (see `headStoppingFeedsPastIt`). */
+  private headChecks = 0;
   private standbyTimer: NodeJS.Timeout | undefined;
   private readonly statisticsIntervalMs: number;
   private readonly retiredBuildGraceMs: number;
@@ -249,6 +254,7 @@ export class ProjectionRunner {
         rebuildStarting: false,
         rebuildStart: undefined,
         polling: false,
+        standbyCheck: 0,
         unstartedRebuild: undefined,
       });
     }
@@ -358,7 +364,8 @@ export class ProjectionRunner {
       const seen = this.progressCount;
       const passed = await Promise.all(slots.map((slot) => this.hasPassed(slot, position)));
       if (passed.every(Boolean)) return true;
-      if (slots.some((slot) => this.stateOf(slot) === 'failed')) return false;
+      // A build past the log's head waits for positions that never come (on any instance).
+      if (slots.some((slot) => this.stateOf(slot) === 'failed' || slot.logBehind)) return false;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
       await this.progressOrTimeout(Math.min(remaining, this.waitPollMs), seen);
@@ -366,15 +373,19 @@ export class ProjectionRunner {
   }
 
   /**
-   * Why writes are refused: a build this instance runs is past the log's head (see
-   * `EventLogBehindCheckpoint`); undefined while none is.
+   * Why writes are refused: a build is past the log's head (see `EventLogBehindCheckpoint`),
+   * whether this instance runs it or another does; undefined while none is. Answered from the
+   * last check (`checkLogHead`, a status check or a standby poll), without reading anything.
    */
   logBehind(): EventLogBehindCheckpoint | undefined {
     for (const slot of this.slots.values()) if (slot.logBehind) return slot.logBehind;
     return undefined;
   }
 
-  /** Compares the log's head with the running builds' checkpoints now, stopping those past it. */
+  /**
+   * Compares the log's head with every build's checkpoint now (the read store's, for those
+   * another instance runs), stopping the running builds past it.
+   */
   checkLogHead(): Promise<bigint> {
     return this.headStoppingFeedsPastIt();
   }
@@ -726,15 +737,17 @@ export class ProjectionRunner {
 
   /**
    * Whether the log ends before `checkpoint` (read before `head`): past the head, it is confirmed
-   * against the log's end, since a checkpoint may lie on a record the head does not show.
+   * against the log's end (`logEnd`, read once however many checkpoints ask), since a checkpoint
+   * may lie on a record the head does not show.
    */
   private async logEndsBefore(
     slot: Slot,
     checkpoint: bigint,
     head: bigint,
+    logEnd: () => Promise<bigint> = () => this.eventStore.logEnd(),
   ): Promise<EventLogBehindCheckpoint | undefined> {
     if (!this.eventStore.commitsAfter(checkpoint, head)) return undefined;
-    const end = await this.eventStore.logEnd();
+    const end = await logEnd();
     return this.eventStore.commitsAfter(checkpoint, end)
       ? new EventLogBehindCheckpoint(slot.name, checkpoint, end)
       : undefined;
@@ -743,21 +756,84 @@ export class ProjectionRunner {
   /**
    * The log's head, once every feed whose checkpoint is past it has stopped, showing failed as a
    * build refused at start does (see `refuseBuildPastTheLog`): the store was replaced under the
-   * running service. Checkpoints are taken before the head is read, so events committed
-   * meanwhile cannot make a feed look past it.
+   * running service. The projections another instance runs are judged by the checkpoints their
+   * builds hold in the read store: one past the head makes this instance refuse writes too (see
+   * `noteLogBehindStandingBy`). Checkpoints are taken before the head is read, so events committed
+   * meanwhile cannot make a build look past it.
    */
   private async headStoppingFeedsPastIt(): Promise<bigint> {
+    const check = ++this.headChecks;
     const fed = [...this.slots.values()].flatMap((slot) =>
       [slot.active, slot.pending].flatMap((feed) =>
         feed === undefined ? [] : [{ slot, feed, checkpoint: feed.checkpoint }],
       ),
     );
+    const standingBy = await Promise.all(
+      [...this.slots.values()]
+        .filter((slot) => slot.standby)
+        .map(async (slot) => ({
+          slot,
+          // Unknown while the read store does not answer: the last finding stands (readiness
+          // reports the outage), and the running feeds are checked all the same.
+          checkpoints: await this.standbyCheckpoints(slot).catch(() => undefined),
+        })),
+    );
     const head = await this.eventStore.headPosition();
+    let end: Promise<bigint> | undefined;
+    const logEnd = (): Promise<bigint> => (end ??= this.eventStore.logEnd());
     for (const { slot, feed, checkpoint } of fed) {
-      const behind = await this.logEndsBefore(slot, checkpoint, head);
+      const behind = await this.logEndsBefore(slot, checkpoint, head, logEnd);
       if (behind) await this.serially(slot, () => this.stopFeedPastTheLog(slot, feed, behind));
     }
+    for (const { slot, checkpoints } of standingBy) {
+      if (checkpoints === undefined) continue;
+      let behind: EventLogBehindCheckpoint | undefined;
+      for (const checkpoint of checkpoints)
+        behind ??= await this.logEndsBefore(slot, checkpoint, head, logEnd);
+      this.noteLogBehindStandingBy(slot, check, behind);
+    }
     return head;
+  }
+
+  /**
+   * The checkpoints of the builds the registry names for a projection another instance runs
+   * (its entry followed on the way, as a read-your-writes check does).
+   */
+  private async standbyCheckpoints(slot: Slot): Promise<bigint[]> {
+    await this.follow(slot, await this.registry.find(slot.name));
+    const builds = slot.entry ? [slot.entry.active, slot.entry.pending] : [];
+    return Promise.all(
+      builds.flatMap((build) =>
+        build === undefined ? [] : [this.registry.readCheckpoint(slot.name, build.id)],
+      ),
+    );
+  }
+
+  /**
+   * Records what check number `check` found of a projection another instance runs: its build
+   * past the log's head refuses this instance's writes and shows as its error (it stays
+   * `standby`), until a check finds it rebuilt. A check overtaken by a later one, or made before
+   * this instance claimed the projection (its start judges its builds then), changes nothing.
+   */
+  private noteLogBehindStandingBy(
+    slot: Slot,
+    check: number,
+    behind: EventLogBehindCheckpoint | undefined,
+  ): void {
+    if (!slot.standby || check <= slot.standbyCheck) return;
+    slot.standbyCheck = check;
+    if (behind) {
+      if (slot.configurationError !== behind.message)
+        this.settings.logger.error(
+          `Projection ${slot.name}, run by another instance, is past the log's head; refusing writes`,
+          { error: behind.message },
+        );
+      slot.logBehind = behind;
+      slot.configurationError = behind.message;
+    } else if (slot.logBehind) {
+      if (slot.configurationError === slot.logBehind.message) slot.configurationError = undefined;
+      slot.logBehind = undefined;
+    }
   }
 
   private async stopFeedPastTheLog(

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EsdbEventStore } from '../../src/infrastructure/event-store/esdb/esdb-event-store';
+import { ContinuityGuardedEventStore } from '../../src/infrastructure/event-store/continuity-guarded-event-store';
 import { ProjectionRunner } from '../../src/projection-runner/projection-runner';
+import { EventLogBehindCheckpoint } from '../../src/shared/event-store/event-store.errors';
 import type { EventStore, NewEvent } from '../../src/shared/event-store/event-store.port';
 import { startEsdbStandIn, type EsdbStandIn } from '../support/esdb-stand-in/esdb-stand-in';
 import { openTestReadStore, type TestReadStore } from '../support/read-store-targets';
 import { streamCounterProjection } from '../support/stream-counter.projection';
 import { eventually } from '../support/eventually';
+import { postgresAvailability, postgresRequired } from '../support/postgres';
 
 function events(count: number, type: string): NewEvent[] {
   return Array.from({ length: count }, () => ({
@@ -171,3 +174,102 @@ describe('ProjectionRunner on an EventStoreDB replaced while it runs', () => {
     );
   });
 });
+
+/**
+ * Two instances on one EventStoreDB and one PostgreSQL read store, the store replaced by an empty
+ * one: the instance standing by must refuse writes too, as nothing would project them.
+ */
+if (postgresAvailability().reachable || postgresRequired())
+  describe('ProjectionRunner standing by on an EventStoreDB replaced while it runs', () => {
+    let standIn: EsdbStandIn;
+    let esdb: EsdbEventStore;
+    /** The standby instance's own client. */
+    let standbyLog: EsdbEventStore;
+    let readStore: TestReadStore;
+    const runners: ProjectionRunner[] = [];
+
+    beforeEach(async () => {
+      standIn = await startEsdbStandIn();
+      const connect = (): Promise<EsdbEventStore> =>
+        EsdbEventStore.connect(standIn.connectionString, {
+          retryBackoff: { initialMs: 20, maxMs: 200 },
+        });
+      esdb = await connect();
+      standbyLog = await connect();
+      readStore = await openTestReadStore('postgres');
+    });
+
+    afterEach(async () => {
+      for (const runner of runners.splice(0)) await runner.stop();
+      await readStore.dispose();
+      await esdb.close();
+      await standbyLog.close();
+      await standIn.close();
+    });
+
+    async function replaceTheStore(): Promise<bigint> {
+      const { port } = standIn;
+      await standIn.close();
+      standIn = await startEsdbStandIn({ port });
+      await append(standIn.store, 1, 'ThingHappened');
+      return eventually(
+        () => esdb.headPosition().catch(() => undefined),
+        5000,
+        'the new store to answer',
+      );
+    }
+
+    it('refuses writes and shows the error on the standby from its next poll, until the running instance rebuilds', async () => {
+      for (let round = 0; round < 5; round += 1) await append(esdb, 20, 'ThingHappened');
+      const running = new ProjectionRunner(esdb, readStore.store, [streamCounterProjection()], {
+        standbyPollMs: 50,
+      });
+      runners.push(running);
+      await running.start();
+      const standing = new ProjectionRunner(
+        standbyLog,
+        await readStore.openAnother(),
+        [streamCounterProjection()],
+        // Polls far enough apart that none runs during the status check measured below.
+        { standbyPollMs: 200 },
+      );
+      runners.push(standing);
+      await standing.start();
+      const writes = new ContinuityGuardedEventStore(standbyLog);
+      writes.consult(standing);
+      expect(await standing.waitFor(await esdb.headPosition(), 5000)).toBe(true);
+      const [before] = await standing.status();
+      expect(before).toMatchObject({ state: 'standby', error: undefined });
+
+      const head = await replaceTheStore();
+      const behind = await eventually(
+        () => standing.logBehind(),
+        5000,
+        'the standby to find the log behind the checkpoint',
+      );
+      expect(behind).toMatchObject({ checkpoint: before!.checkpoint, head });
+      await expect(append(writes, 1, 'ThingHappened')).rejects.toBeInstanceOf(
+        EventLogBehindCheckpoint,
+      );
+      // One head read per check; the log's end confirms it once.
+      const headReads = jest.spyOn(standbyLog, 'headPosition');
+      const endReads = jest.spyOn(standbyLog, 'logEnd');
+      const [status] = await standing.status();
+      expect(headReads.mock.calls.length).toBe(1);
+      expect(endReads.mock.calls.length).toBeLessThanOrEqual(1);
+      headReads.mockRestore();
+      endReads.mockRestore();
+      expect(status).toMatchObject({ state: 'standby', checkpoint: before!.checkpoint });
+      expect(status!.error).toContain(`position ${before!.checkpoint}, past its end (${head})`);
+      expect(await standing.waitFor(head, 5000)).toBe(false);
+
+      // The way out, on the instance running it, once it shows it failed too.
+      expect((await running.status())[0]?.state).toBe('failed');
+      await running.rebuild('stream_counter');
+      const [rebuilt] = await standing.status();
+      expect(rebuilt).toMatchObject({ state: 'standby', error: undefined });
+      expect(standing.logBehind()).toBeUndefined();
+      const position = await append(writes, 1, 'ThingHappened');
+      expect(await standing.waitFor(position, 5000)).toBe(true);
+    });
+  });

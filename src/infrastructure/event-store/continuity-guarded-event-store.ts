@@ -15,9 +15,15 @@ import type {
 
 /** What the guard asks about the log (the projection runner answers). */
 export interface LogContinuityCheck {
-  /** Why writes are refused now: a read model's checkpoint is past the log's head; else undefined. */
+  /**
+   * Why writes are refused now: a read model's checkpoint is past the log's head (found by the
+   * last check, whichever instance runs it); else undefined. Reads nothing.
+   */
   logBehind(): EventLogBehindCheckpoint | undefined;
-  /** Compares the log's head with the read models' checkpoints now, stopping those past it; answers the head. */
+  /**
+   * Compares the log's head with every read model's checkpoint now, stopping the running ones
+   * past it; answers the head.
+   */
   checkLogHead(): Promise<bigint>;
 }
 
