@@ -28,6 +28,25 @@ async function append(store: EventStore, count: number, type: string): Promise<b
 
 const TAIL = 2000;
 
+/** A client of the stand-in that retries quickly, as the tests wait on its reconnections. */
+const connectTo = (standIn: EsdbStandIn): Promise<EsdbEventStore> =>
+  EsdbEventStore.connect(standIn.connectionString, {
+    retryBackoff: { initialMs: 20, maxMs: 200 },
+  });
+
+/** The stand-in restarted empty on the same port, with `count` events written to it since. */
+async function restartedEmpty(standIn: EsdbStandIn, count: number): Promise<EsdbStandIn> {
+  const { port } = standIn;
+  await standIn.close();
+  const replaced = await startEsdbStandIn({ port });
+  await append(replaced.store, count, 'ThingHappened');
+  return replaced;
+}
+
+/** The log's head as `log` reads it once it answers: its client finds its channel closed once. */
+const headOnceAnswering = (log: EsdbEventStore): Promise<bigint> =>
+  eventually(() => log.headPosition().catch(() => undefined), 5000, 'the new store to answer');
+
 describe('ProjectionRunner on EventStoreDB (gRPC stand-in)', () => {
   let standIn: EsdbStandIn;
   let esdb: EsdbEventStore;
@@ -36,9 +55,7 @@ describe('ProjectionRunner on EventStoreDB (gRPC stand-in)', () => {
 
   beforeEach(async () => {
     standIn = await startEsdbStandIn();
-    esdb = await EsdbEventStore.connect(standIn.connectionString, {
-      retryBackoff: { initialMs: 20, maxMs: 200 },
-    });
+    esdb = await connectTo(standIn);
     readStore = await openTestReadStore('sqlite');
   });
 
@@ -108,9 +125,7 @@ describe('ProjectionRunner on an EventStoreDB replaced while it runs', () => {
 
   beforeEach(async () => {
     standIn = await startEsdbStandIn();
-    esdb = await EsdbEventStore.connect(standIn.connectionString, {
-      retryBackoff: { initialMs: 20, maxMs: 200 },
-    });
+    esdb = await connectTo(standIn);
     readStore = await openTestReadStore('sqlite');
     errors.length = 0;
     runner = new ProjectionRunner(esdb, readStore.store, [streamCounterProjection()], {
@@ -133,18 +148,9 @@ describe('ProjectionRunner on an EventStoreDB replaced while it runs', () => {
     await standIn.close();
   });
 
-  /** The stand-in restarted empty on the same port; `count` events written to it since. */
   async function replaceTheStore(count: number): Promise<bigint> {
-    const { port } = standIn;
-    await standIn.close();
-    standIn = await startEsdbStandIn({ port });
-    await append(standIn.store, count, 'ThingHappened');
-    // The client finds its channel closed once before it reconnects.
-    return eventually(
-      () => esdb.headPosition().catch(() => undefined),
-      5000,
-      'the new store to answer',
-    );
+    standIn = await restartedEmpty(standIn, count);
+    return headOnceAnswering(esdb);
   }
 
   it('shows the projection failed at the next status check, naming its checkpoint and the head', async () => {
@@ -190,12 +196,8 @@ if (postgresAvailability().reachable || postgresRequired())
 
     beforeEach(async () => {
       standIn = await startEsdbStandIn();
-      const connect = (): Promise<EsdbEventStore> =>
-        EsdbEventStore.connect(standIn.connectionString, {
-          retryBackoff: { initialMs: 20, maxMs: 200 },
-        });
-      esdb = await connect();
-      standbyLog = await connect();
+      esdb = await connectTo(standIn);
+      standbyLog = await connectTo(standIn);
       readStore = await openTestReadStore('postgres');
     });
 
@@ -208,15 +210,8 @@ if (postgresAvailability().reachable || postgresRequired())
     });
 
     async function replaceTheStore(): Promise<bigint> {
-      const { port } = standIn;
-      await standIn.close();
-      standIn = await startEsdbStandIn({ port });
-      await append(standIn.store, 1, 'ThingHappened');
-      return eventually(
-        () => esdb.headPosition().catch(() => undefined),
-        5000,
-        'the new store to answer',
-      );
+      standIn = await restartedEmpty(standIn, 1);
+      return headOnceAnswering(esdb);
     }
 
     it('refuses writes and shows the error on the standby from its next poll, until the running instance rebuilds', async () => {
