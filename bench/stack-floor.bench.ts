@@ -16,7 +16,7 @@ import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContactRequests, measureRounds, rowOf, type Route } from './api.bench';
-import { median, printTable } from './bench-table';
+import { median, printTable, type Row } from './bench-table';
 import { firstSightings, mixedTraffic, runPhase } from './ingest.bench';
 import { benchDir, rawAppends } from './raw-append-ceiling';
 import { cpuProfileOptions } from './service-measures';
@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   const dir = benchDir('bench-floor-');
   const server = fork(join(__dirname, 'stack-floor.server.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only', ...cpuProfileOptions()],
-    env: { ...process.env, PORT: String(PORT), FLOOR_DB_FILE: join(dir, 'events.sqlite') },
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      FLOOR_DB_FILE: join(dir, 'events.sqlite'),
+      FLOOR_DIR: dir,
+    },
   });
   try {
     await new Promise((ready, failed) => {
@@ -107,18 +112,63 @@ async function main(): Promise<void> {
         };
       }),
     ]);
+    const withReadModels = await readModelFloors(baseUrl, start, ceiling);
     const ratio = (name: string) => summaries.find((summary) => summary.route.name === name)!.ratio;
     const ingestRatio = Math.min(first.itemsPerSecond, mixed.itemsPerSecond) / ceiling;
     console.log(
       `floors against the targets: POST /contacts >= ${CREATE_TARGET}x constant: unstored ${ratio('unstored').toFixed(2)}x ` +
         `(by JSON schema ${ratio('unstored-schema').toFixed(2)}x), ` +
-        `stored ${ratio('stored').toFixed(2)}x; ingestion >= ${INGEST_TARGET}x raw batched: ${ingestRatio.toFixed(2)}x`,
+        `stored ${ratio('stored').toFixed(2)}x; ingestion >= ${INGEST_TARGET}x raw batched: ${ingestRatio.toFixed(2)}x, ` +
+        `with its read models kept up ${withReadModels.here.toFixed(2)}x on one thread, ${withReadModels.inWorker.toFixed(2)}x with a worker`,
     );
   } finally {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     if (server.exitCode === null && server.kill('SIGTERM')) await exited;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same batches with the least read-model writes they cause (`stack-floor.read-models.ts`),
+ * applied on the server's thread or on a worker thread. Sustained ingestion cannot outrun its read
+ * models (backpressure), so each phase counts until they caught up as well as until answered.
+ * Each variant has its own log and read store, so the phases run on fresh files as bench:ingest's.
+ */
+async function readModelFloors(
+  baseUrl: string,
+  start: number,
+  ceiling: number,
+): Promise<{ here: number; inWorker: number }> {
+  const sustained = { here: Infinity, inWorker: Infinity };
+  const rows: Row[] = [];
+  for (const variant of ['here', 'inWorker'] as const) {
+    const prefix = variant === 'here' ? 'read-models-here' : 'read-models-in-worker';
+    for (const [name, batches] of [
+      ['first sightings', firstSightings(start)],
+      ['mixed traffic', mixedTraffic(start + 60)],
+    ] as const) {
+      const started = performance.now();
+      const phase = await runPhase(`${baseUrl}/${prefix}`, batches);
+      if (variant === 'inWorker') await fetch(`${baseUrl}/${prefix}/caught-up`);
+      const keptUp = phase.items / ((performance.now() - started) / 1000);
+      sustained[variant] = Math.min(sustained[variant], keptUp / ceiling);
+      rows.push({
+        measure: `ingest + read models ${variant === 'here' ? 'on its thread' : 'in a worker'}, ${name}`,
+        value: keptUp,
+        unit: 'items/s',
+        ratios: [
+          `${(keptUp / ceiling).toFixed(2)}x raw batched (read models caught up)`,
+          `answered ${(phase.itemsPerSecond / ceiling).toFixed(2)}x`,
+          `p99 ${phase.p99Ms.toFixed(0)} ms per batch`,
+        ],
+      });
+    }
+  }
+  console.log(
+    'ingestion floor with its read models (the same batches; one event per item; the least read-model writes, raw statements):',
+  );
+  printTable(rows);
+  return sustained;
 }
 
 void main();

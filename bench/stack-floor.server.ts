@@ -23,6 +23,12 @@ import { toContactResponse } from '../src/contacts/http/contact.response';
 import { SQLITE_EVENT_STORE_SCHEMA } from '../src/infrastructure/event-store/sqlite/sqlite-event-store.schema';
 import { MESSENGER_BATCH_SCHEMA } from '../src/messenger/messenger-batch.schema';
 import { IntercomVersion } from '../src/shared/http/intercom-version';
+import {
+  createReadModelTables,
+  readModelWriter,
+  startReadModelWorker,
+  type ReadModelWrite,
+} from './stack-floor.read-models';
 
 const db = new Database(process.env.FLOOR_DB_FILE);
 db.pragma('journal_mode = WAL');
@@ -50,6 +56,116 @@ function appendDurably(row: Row): Promise<void> {
       });
     waiting.push({ row, done });
   });
+}
+
+interface FloorItem {
+  readonly id: string;
+  readonly type: string;
+  readonly occurred_at: number;
+  readonly visitor_id: string;
+  readonly event_name?: string;
+  readonly metadata?: object;
+  readonly attributes?: { readonly name?: string };
+}
+
+/**
+ * Ingestion with its read models at their least (`stack-floor.read-models.ts`): the contact a
+ * visitor id leads to, its stream's revision and its last sighting are kept in memory (no reads),
+ * every item appends one event (the least that proves it accepted) in one durable transaction per
+ * batch, and the read-model writes it causes are applied on this thread or on a worker.
+ */
+class FloorIngestion {
+  private readonly contacts = new Map<string, { id: string; revision: number; seenAt: number }>();
+  private readonly append: (
+    rows: ReadonlyArray<readonly [string, number, string, string, string]>,
+  ) => void;
+
+  constructor(
+    eventsFile: string,
+    private readonly applyReadModels: (writes: readonly ReadModelWrite[]) => void,
+  ) {
+    const events = new Database(eventsFile);
+    events.pragma('journal_mode = WAL');
+    events.pragma('synchronous = FULL');
+    events.exec(SQLITE_EVENT_STORE_SCHEMA);
+    const insertEvent = events.prepare(
+      'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.append = events.transaction((rows) => {
+      for (const [streamId, revision, id, type, data] of rows)
+        insertEvent.run(streamId, revision, id, type, data, '{"workspaceId":"bench"}', Date.now());
+    });
+  }
+
+  ingest(items: readonly FloorItem[]) {
+    const rows: Array<readonly [string, number, string, string, string]> = [];
+    const writes: ReadModelWrite[] = [];
+    const results = items.map((item) => {
+      const at = item.occurred_at;
+      let contact = this.contacts.get(item.visitor_id);
+      let type: string = item.type;
+      if (contact === undefined) {
+        contact = {
+          id: `v${this.contacts.size.toString(16).padStart(23, '0')}`,
+          revision: -1,
+          seenAt: at,
+        };
+        this.contacts.set(item.visitor_id, contact);
+        writes.push(['visitor', contact.id, item.visitor_id, at]);
+        type = 'VisitorRegistered';
+      }
+      if (item.type === 'visitor.seen' && at - contact.seenAt >= 300) {
+        contact.seenAt = at;
+        writes.push(['seen', contact.id, at]);
+      } else if (item.type === 'event.tracked') {
+        writes.push([
+          'data_event',
+          contact.id,
+          item.id,
+          item.event_name!,
+          at,
+          JSON.stringify(item.metadata ?? {}),
+        ]);
+      } else if (
+        item.type === 'contact.attributes_updated' &&
+        item.attributes?.name !== undefined
+      ) {
+        writes.push(['name', contact.id, item.attributes.name, at]);
+      } else if (item.type === 'conversation.started') {
+        writes.push(['lead', contact.id, at]);
+      }
+      contact.revision += 1;
+      rows.push([
+        `contact-bench.${contact.id}`,
+        contact.revision,
+        randomUUID(),
+        type,
+        JSON.stringify(item),
+      ]);
+      return { id: item.id, status: 'accepted', contact_id: contact.id };
+    });
+    this.append(rows);
+    this.applyReadModels(writes);
+    return { type: 'ingestion.result', results };
+  }
+}
+
+const floorDir = process.env.FLOOR_DIR!;
+const readModelsHere = `${floorDir}/read-here.sqlite`;
+const readModelsInWorker = `${floorDir}/read-worker.sqlite`;
+let onThisThread: FloorIngestion;
+let inWorker: FloorIngestion;
+let worker: ReturnType<typeof startReadModelWorker>;
+
+async function openFloorIngestion(): Promise<void> {
+  await createReadModelTables(readModelsHere);
+  await createReadModelTables(readModelsInWorker);
+  onThisThread = new FloorIngestion(
+    `${floorDir}/events-here.sqlite`,
+    readModelWriter(readModelsHere),
+  );
+  worker = startReadModelWorker(readModelsInWorker);
+  inWorker = new FloorIngestion(`${floorDir}/events-worker.sqlite`, worker.post);
 }
 
 class CreateContactBody {
@@ -121,12 +237,32 @@ class FloorController {
     );
     return { results: body.events.map((item) => ({ id: item.id, status: 'accepted' })) };
   }
+
+  @Post('read-models-here/messenger/events')
+  @HttpCode(200)
+  ingestWithReadModels(@Body() body: { events: FloorItem[] }) {
+    return onThisThread.ingest(body.events);
+  }
+
+  @Post('read-models-in-worker/messenger/events')
+  @HttpCode(200)
+  ingestWithReadModelsInWorker(@Body() body: { events: FloorItem[] }) {
+    return inWorker.ingest(body.events);
+  }
+
+  /** Answers once the worker has applied every batch answered so far. */
+  @Get('read-models-in-worker/caught-up')
+  async caughtUp() {
+    await worker.caughtUp();
+    return { caught_up: true };
+  }
 }
 
 @Module({ controllers: [FloorController] })
 class FloorModule {}
 
 async function main(): Promise<void> {
+  await openFloorIngestion();
   const app = await NestFactory.create<NestFastifyApplication>(
     FloorModule,
     new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
@@ -137,7 +273,7 @@ async function main(): Promise<void> {
     .getHttpAdapter()
     .getInstance()
     .addHook('onRoute', (route) => {
-      if (route.url === '/messenger/events') route.schema = { body: MESSENGER_BATCH_SCHEMA };
+      if (route.url.endsWith('/messenger/events')) route.schema = { body: MESSENGER_BATCH_SCHEMA };
       if (route.url === '/contacts/unstored-schema') route.schema = { body: CREATE_CONTACT_SCHEMA };
     });
   // Exiting normally on SIGTERM lets --cpu-prof write its profile.

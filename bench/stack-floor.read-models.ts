@@ -1,0 +1,159 @@
+/**
+ * The least any implementation of `POST /messenger/events` must write to its read models for
+ * bench:ingest's traffic, as raw better-sqlite3 statements on the service's own read-model schemas
+ * (the contacts table with the indexes search needs, and the data events table): a visitor's row
+ * when it is first seen, `last_seen_at` when a sighting is not throttled, a data event's row, a
+ * renamed contact's `name`, a visitor turned lead's `role`. No attribute value counts, no segment
+ * membership, no summaries, no history: a floor, generous to the implementation it bounds.
+ *
+ * Used by `stack-floor.server.ts` on its own thread, and in a worker thread started by
+ * `startReadModelWorker` (the second core the machine has).
+ */
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createContactsTable } from '../projections/contacts/contacts.schema';
+import { createDataEventsTable } from '../projections/data-events/data-events.schema';
+import type { ContactsReadModel } from '../projections/contacts/contacts.table';
+import type { DataEventsReadModel } from '../projections/data-events/data-events.table';
+
+/** One read-model write, as plain data that can cross to a worker. */
+export type ReadModelWrite =
+  | readonly ['visitor', contactId: string, visitorId: string, at: number]
+  | readonly ['seen', contactId: string, at: number]
+  | readonly [
+      'data_event',
+      contactId: string,
+      eventId: string,
+      name: string,
+      at: number,
+      metadata: string,
+    ]
+  | readonly ['name', contactId: string, name: string, at: number]
+  | readonly ['lead', contactId: string, at: number];
+
+const WORKSPACE = 'bench';
+
+/** Creates the read-model tables with the service's own migrations' code. */
+export async function createReadModelTables(file: string): Promise<void> {
+  const database = openReadDatabase(file);
+  const dialect = new SqliteDialect({ database });
+  // The floor's tables carry their plain names.
+  const plain = (name: string) => name;
+  await createContactsTable(new Kysely<ContactsReadModel>({ dialect }), plain);
+  await createDataEventsTable(new Kysely<DataEventsReadModel>({ dialect }), plain);
+  database.close();
+}
+
+function openReadDatabase(file: string): Database.Database {
+  const database = new Database(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  return database;
+}
+
+/** Applies a batch's writes in one transaction, as the service's read store does. */
+export function readModelWriter(file: string): (writes: readonly ReadModelWrite[]) => void {
+  const db = openReadDatabase(file);
+  const columns = (
+    db.prepare("SELECT name FROM pragma_table_info('contacts')").all() as Array<{ name: string }>
+  ).map((column) => column.name);
+  const insertVisitor = db.prepare(
+    `INSERT INTO contacts (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`,
+  );
+  const seen = db.prepare('UPDATE contacts SET last_seen_at = ? WHERE workspace_id = ? AND id = ?');
+  const named = db.prepare('UPDATE contacts SET name = ? WHERE workspace_id = ? AND id = ?');
+  const lead = db.prepare(
+    "UPDATE contacts SET role = 'lead' WHERE workspace_id = ? AND id = ? AND role = 'visitor'",
+  );
+  const dataEvent = db.prepare(
+    'INSERT INTO data_events (workspace_id, event_id, contact_id, source_contact_id, name, created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const emptyRow = Object.fromEntries(columns.map((column) => [column, null]));
+  return db.transaction((writes: readonly ReadModelWrite[]) => {
+    for (const write of writes) {
+      switch (write[0]) {
+        case 'visitor': {
+          const [, contactId, visitorId, at] = write;
+          insertVisitor.run({
+            ...emptyRow,
+            workspace_id: WORKSPACE,
+            id: contactId,
+            role: 'visitor',
+            status: 'active',
+            archived: 0,
+            visitor_user_id: visitorId,
+            created_at: at,
+            updated_at: at,
+            last_seen_at: at,
+            unsubscribed_from_emails: 0,
+            has_hard_bounced: 0,
+            marked_email_as_spam: 0,
+            custom_attributes: '{}',
+            tags: '[]',
+            merge_history: '[]',
+            field_written_at: '{}',
+            revision: 0,
+          });
+          break;
+        }
+        case 'seen':
+          seen.run(write[2], WORKSPACE, write[1]);
+          break;
+        case 'data_event': {
+          const [, contactId, eventId, name, at, metadata] = write;
+          dataEvent.run(WORKSPACE, eventId, contactId, contactId, name, at, metadata);
+          break;
+        }
+        case 'name':
+          named.run(write[2], WORKSPACE, write[1]);
+          break;
+        case 'lead':
+          lead.run(WORKSPACE, write[1]);
+          break;
+      }
+    }
+  });
+}
+
+/**
+ * A worker thread that applies posted batches with `readModelWriter`; `caughtUp` resolves once it
+ * has applied every batch posted so far.
+ */
+export function startReadModelWorker(file: string): {
+  readonly post: (writes: readonly ReadModelWrite[]) => void;
+  readonly caughtUp: () => Promise<void>;
+} {
+  const worker = new Worker(
+    `require('ts-node/register/transpile-only'); require(${JSON.stringify(__filename)});`,
+    { eval: true, workerData: { file } },
+  );
+  worker.unref();
+  let posted = 0;
+  let applied = 0;
+  let waiting: Array<() => void> = [];
+  worker.on('message', () => {
+    applied += 1;
+    if (applied === posted) {
+      for (const resolve of waiting) resolve();
+      waiting = [];
+    }
+  });
+  return {
+    post: (writes) => {
+      posted += 1;
+      worker.postMessage(writes);
+    },
+    caughtUp: () =>
+      applied === posted ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve)),
+  };
+}
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  const write = readModelWriter((workerData as { file: string }).file);
+  port.on('message', (writes: ReadModelWrite[]) => {
+    write(writes);
+    port.postMessage('applied');
+  });
+}
