@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { rebuildProjection } from './rebuild';
+import { projectionStatus } from './status';
 
 /** The service's default `DATA_DIR` (environment.ts), which the CLI reads from its own directory. */
 const DEFAULT_DATA_DIR = './data';
@@ -41,12 +42,19 @@ const program = new Command('contacts-cli').description(
   'Operations on a running contact lifecycle service (through its /admin routes)',
 );
 
-program
-  .command('rebuild')
+/** A command on the service: where it runs and the token it takes. */
+const serviceCommand = (name: string) =>
+  program
+    .command(name)
+    .option('--url <url>', 'the service', `http://localhost:${process.env.PORT ?? '3000'}`)
+    .option(
+      '--token <token>',
+      'an operations token (default: ADMIN_TOKEN, or DATA_DIR/access-token)',
+    );
+
+serviceCommand('rebuild')
   .description('Rebuild a projection blue/green and follow it to the switch, with a progress bar')
   .argument('<name>', 'the projection (GET /admin/projections lists them)')
-  .option('--url <url>', 'the service', `http://localhost:${process.env.PORT ?? '3000'}`)
-  .option('--token <token>', 'an operations token (default: ADMIN_TOKEN, or DATA_DIR/access-token)')
   .action(async (name: string, options: { url: string; token?: string }) => {
     const build = await rebuildProjection({
       url: options.url,
@@ -55,6 +63,16 @@ program
       output: process.stderr,
     });
     process.stdout.write(`${name} now serves ${build}\n`);
+  });
+
+serviceCommand('status')
+  .description(
+    "The projections' states, how far each is behind the log, and any rebuild; exits 1 when one failed",
+  )
+  .action(async (options: { url: string; token?: string }) => {
+    const report = await projectionStatus({ url: options.url, token: tokenFrom(options.token) });
+    process.stdout.write(`${report.text}\n`);
+    if (!report.healthy) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

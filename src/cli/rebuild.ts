@@ -1,28 +1,16 @@
 import { Format, SingleBar } from 'cli-progress';
 import type { Writable } from 'node:stream';
+import {
+  call,
+  listProjections,
+  refusal,
+  type ProjectionJson,
+  type ServiceOptions,
+} from './service-api';
 
-/** The fields of `GET /admin/projections` the rebuild follows. */
-export interface ProjectionJson {
-  readonly name: string;
-  readonly build: string | null;
-  readonly state: string;
-  readonly head_position: string;
-  /** Absent from a service older than the field. */
-  readonly head_events?: string;
-  readonly rebuild: {
-    readonly state: string;
-    readonly checkpoint: string;
-    /** Absent from a service older than the field. */
-    readonly lag_events?: string;
-    readonly failure: { readonly error: string } | null;
-  } | null;
-}
+export type { ProjectionJson } from './service-api';
 
-export interface RebuildOptions {
-  /** The service's base URL. */
-  readonly url: string;
-  /** An operations token (ADMIN_TOKENS, or a one-workspace service's token). */
-  readonly token: string;
+export interface RebuildOptions extends ServiceOptions {
   readonly name: string;
   /** Where the progress bar is drawn. */
   readonly output: Writable & { readonly isTTY?: boolean };
@@ -137,10 +125,7 @@ export function progressText(
 }
 
 async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {
-  const response = await call(options, '/admin/projections', 'GET');
-  if (response.status !== 200)
-    throw await refusal(options, response, 'the status of its projections');
-  const { data } = (await response.json()) as { data: ProjectionJson[] };
+  const data = await listProjections(options);
   const projection = data.find((candidate) => candidate.name === options.name);
   if (!projection) {
     throw new Error(
@@ -148,82 +133,4 @@ async function projectionOf(options: RebuildOptions): Promise<ProjectionJson> {
     );
   }
   return projection;
-}
-
-async function call(options: RebuildOptions, path: string, method: string): Promise<Response> {
-  const url = endpoint(options.url, path);
-  try {
-    return await fetch(url, { method, headers: { authorization: `Bearer ${options.token}` } });
-  } catch (error) {
-    throw new Error(`Cannot reach the service at ${url}: ${unreachableBecause(error)}`);
-  }
-}
-
-/** `path` under the service's URL, whose own path (a reverse proxy's prefix) is kept. */
-function endpoint(base: string, path: string): string {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new Error(`--url ${base} is not a URL (e.g. http://localhost:3000)`);
-  }
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
-  return url.toString();
-}
-
-const UNREACHABLE_BECAUSE: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused (is the service running, on that port?)',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'the host name could not be resolved now',
-  ETIMEDOUT: 'the connection timed out',
-  ECONNRESET: 'the connection was reset',
-  EHOSTUNREACH: 'the host is unreachable',
-};
-
-/** fetch says only "fetch failed": the socket's error is its cause. */
-function unreachableBecause(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  const code = (cause as { code?: unknown }).code;
-  if (typeof code === 'string' && UNREACHABLE_BECAUSE[code]) return UNREACHABLE_BECAUSE[code];
-  const message = cause instanceof Error ? cause.message : '';
-  return message || (typeof code === 'string' ? code : String(cause));
-}
-
-/** The part of a refusal's body shown whole, at most: a proxy's error page is not worth more. */
-const MAX_REFUSAL_TEXT = 300;
-
-/**
- * A refusal said plainly: what was refused (the token, on 401 and 403), its status with the error
- * envelope's code, and the envelope's messages; a body of another shape (a proxy's page) as it came.
- */
-async function refusal(options: RebuildOptions, response: Response, what: string): Promise<Error> {
-  const { code, message } = reasonOf(response, await response.text());
-  const refused = response.status === 401 || response.status === 403 ? 'the token' : what;
-  return new Error(
-    `The service at ${options.url} refused ${refused} (${response.status} ${code})${message ? `: ${message}` : ''}`,
-  );
-}
-
-function reasonOf(response: Response, text: string): { code: string; message: string } {
-  const fallback = { code: response.statusText || 'refused', message: text.trim() };
-  let errors: unknown;
-  try {
-    errors = (JSON.parse(text) as { errors?: unknown } | null)?.errors;
-  } catch {
-    errors = undefined;
-  }
-  if (!Array.isArray(errors) || errors.length === 0) {
-    return fallback.message.length > MAX_REFUSAL_TEXT
-      ? { ...fallback, message: `${fallback.message.slice(0, MAX_REFUSAL_TEXT)}…` }
-      : fallback;
-  }
-  const items = errors as ReadonlyArray<{ readonly code?: unknown; readonly message?: unknown }>;
-  const code = items[0]?.code;
-  return {
-    code: typeof code === 'string' ? code : fallback.code,
-    message: items
-      .map((item) => (typeof item.message === 'string' ? item.message : ''))
-      .filter((itemMessage) => itemMessage !== '')
-      .join('; '),
-  };
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,6 +64,21 @@ describe('the rebuild CLI', () => {
     expect(drawn).toContain(`| ${events}/${events} events |`);
     const listed = await service.request('/contacts?per_page=150');
     expect(((await listed.json()) as { data: unknown[] }).data).toHaveLength(50);
+  });
+
+  it('shows every projection live and caught up through the status command, which exits 0', async () => {
+    const run = await runCli(['status', '--url', service.baseUrl], {
+      env: { ADMIN_TOKEN },
+      cwd: tmpdir(),
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^projection +state +build +behind +rebuild$/);
+    expect(lines.find((line) => line.startsWith('contacts '))).toMatch(
+      /^contacts +live +\S+ +0 events +-$/,
+    );
+    expect(lines).toHaveLength(1 + 4);
   });
 
   it('says why when the service refuses: an unknown projection, a token that may not operate', async () => {
@@ -334,25 +349,35 @@ async function barOfARebuildDoneByTheFirstPoll(
     .filter((line) => line !== '');
 }
 
-/** The CLI run from its sources (`src/cli/main.ts` through ts-node), as `npm run cli` runs it built. */
+/**
+ * The CLI run from its sources (`src/cli/main.ts` through ts-node), as `npm run cli` runs it built;
+ * asynchronously, so that a service in this process goes on answering it.
+ */
 function runCli(
   args: readonly string[],
   options: { readonly env: Readonly<Record<string, string>>; readonly cwd: string },
-) {
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const name of ['ADMIN_TOKEN', 'DATA_DIR']) if (!(name in options.env)) delete env[name];
-  return spawnSync(
-    process.execPath,
-    [
-      require.resolve('ts-node/dist/bin'),
-      '--transpile-only',
-      '--project',
-      join(__dirname, '../../tsconfig.json'),
-      join(__dirname, '../../src/cli/main.ts'),
-      ...args,
-    ],
-    { cwd: options.cwd, env, encoding: 'utf8' },
-  );
+  const command = [
+    require.resolve('ts-node/dist/bin'),
+    '--transpile-only',
+    '--project',
+    join(__dirname, '../../tsconfig.json'),
+    join(__dirname, '../../src/cli/main.ts'),
+    ...args,
+  ];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      command,
+      { cwd: options.cwd, env, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        resolve({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
+      },
+    );
+  });
 }
 
 describe('the CLI without a token', () => {
@@ -372,7 +397,10 @@ describe('the CLI without a token', () => {
 
   it('names the DATA_DIR/access-token it looked for, besides --token and ADMIN_TOKEN', async () => {
     const dataDir = join(workDir, 'service-data');
-    const run = runCli(await rebuildAtNoService(), { env: { DATA_DIR: dataDir }, cwd: workDir });
+    const run = await runCli(await rebuildAtNoService(), {
+      env: { DATA_DIR: dataDir },
+      cwd: workDir,
+    });
     expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 1, stdout: '' });
     expect(run.stderr).toContain('--token');
     expect(run.stderr).toContain('ADMIN_TOKEN is unset');
@@ -380,7 +408,7 @@ describe('the CLI without a token', () => {
   });
 
   it("names the default DATA_DIR's access-token, resolved where the CLI runs, when DATA_DIR is unset", async () => {
-    const run = runCli(await rebuildAtNoService(), { env: {}, cwd: workDir });
+    const run = await runCli(await rebuildAtNoService(), { env: {}, cwd: workDir });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
       `no ${join(workDir, 'data', 'access-token')} (DATA_DIR is unset: its default ./data)`,
@@ -391,7 +419,7 @@ describe('the CLI without a token', () => {
     const dataDir = join(workDir, 'empty-token');
     mkdirSync(dataDir);
     writeFileSync(join(dataDir, 'access-token'), '\n');
-    const run = runCli(await rebuildAtNoService(), {
+    const run = await runCli(await rebuildAtNoService(), {
       env: { DATA_DIR: dataDir, ADMIN_TOKEN: '' },
       cwd: workDir,
     });
