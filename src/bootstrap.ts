@@ -16,7 +16,6 @@ import {
   refuseUnusableInput,
 } from './shared/http/unusable-input';
 import { parseJsonBodiesStrictly } from './shared/http/json-body';
-import { keepRequestIds } from './shared/http/request-context';
 import { UnfinishedRequests } from './shared/http/unfinished-requests';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 import { IntercomVersion } from './shared/http/intercom-version';
@@ -48,7 +47,6 @@ export function createFastifyAdapter(
   parseJsonBodiesStrictly(adapter.getInstance());
   refuseUnusableInput(adapter.getInstance());
   answerRequestsWhileDraining(adapter.getInstance());
-  keepRequestIds(adapter.getInstance());
   UnfinishedRequests.track(adapter.getInstance());
   return adapter;
 }

@@ -19,7 +19,6 @@ import type { ContactEvent } from './domain/contact.events';
 import { ContactMerged, ContactNotFound } from './domain/contact.errors';
 import { isLive, type ContactState, type LiveContact } from './domain/contact.state';
 import { requireLeadOrUser } from './commands/lead-or-user';
-import { apiCause } from '../shared/http/request-context';
 
 /** Runs the API's contact commands through the decider against the contact's stream. */
 @Injectable()
@@ -67,13 +66,13 @@ export class ContactStreamWriter {
       readonly eventId?: (event: ContactEvent, index: number) => string;
       /** When it happened, in unix ms, if before now (a late report); never later than now. */
       readonly occurredAt?: number;
-      /** What caused it, when not the API request at hand. */
-      readonly cause?: EventCause;
+      /** What caused it: the API request (`RequestCause`), or a messenger item. */
+      readonly cause: EventCause;
       /** A freshly generated contact id: decide without reading its (empty) stream. */
       readonly newStream?: boolean;
       /** See `HandleCommandOptions.prepare`: identity claims of the state decided on. */
       readonly prepare?: (decidedOn: ContactState) => Promise<PreparedAppend | undefined>;
-    } = {},
+    },
   ): Promise<CommandOutcome<ContactEvent, ContactState>> {
     return this.withMergeTargetChecked(workspaceId, () =>
       handleCommand(this.store, contactStreamId(workspaceId, contactId), contactDecider, command, {
@@ -81,7 +80,7 @@ export class ContactStreamWriter {
           workspaceId,
           occurredAt: Math.min(options.occurredAt ?? Infinity, this.clock.now()),
           schemaVersion: 1,
-          ...(options.cause ?? apiCause()),
+          ...options.cause,
         },
         ...(options.eventId ? { eventId: options.eventId } : {}),
         newStream: options.newStream ?? false,

@@ -9,6 +9,8 @@ import { WriteRoute } from '../shared/http/route-config';
 import { CreateConversationCommand } from './commands/create-conversation/create-conversation.command';
 import { CreateConversationDto } from './conversation.dto';
 import { DocumentedResponse } from '../shared/http/documented-route-schema';
+import { RequestCause } from '../shared/http/request-context';
+import type { EventCause } from '../shared/event-store/event-store.port';
 
 /** Intercom's `user_message`, as `create` answers it. */
 const USER_MESSAGE_SCHEMA = {
@@ -39,9 +41,19 @@ export class ConversationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'A contact starts a conversation (a visitor sender becomes a lead)' })
   @DocumentedResponse(USER_MESSAGE_SCHEMA)
-  async create(@WorkspaceId() workspaceId: string, @Body() body: CreateConversationDto) {
+  async create(
+    @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
+    @Body() body: CreateConversationDto,
+  ) {
     const created = await this.commands.execute(
-      new CreateConversationCommand(workspaceId, body.from.id, body.created_at, body.from.type),
+      new CreateConversationCommand(
+        workspaceId,
+        body.from.id,
+        body.created_at,
+        body.from.type,
+        cause,
+      ),
     );
     // The sender may have become a lead: a read right after this answer sees it as one.
     await this.readYourWrites.waitFor(created.position, CONTACT_READ_MODELS);

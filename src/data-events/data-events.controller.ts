@@ -26,6 +26,8 @@ import { DataEventReadModel } from './queries/data-event-read-model';
 import { dataEventListSubjectOf } from './data-event-list-subject';
 import { DocumentedResponse } from '../shared/http/documented-route-schema';
 import { DATA_EVENT_LIST_SCHEMA, DATA_EVENT_SUMMARY_SCHEMA } from './data-event.response-schema';
+import { RequestCause } from '../shared/http/request-context';
+import type { EventCause } from '../shared/event-store/event-store.port';
 
 const DEFAULT_PER_PAGE = 50;
 
@@ -52,6 +54,7 @@ export class DataEventsController {
   @ApiResponse({ status: 202, description: 'Accepted, with an empty body, as Intercom answers' })
   async create(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Body() body: CreateDataEventDto,
   ): Promise<void> {
     const subject = givenFields(body, ['id', 'user_id', 'email']);
@@ -70,7 +73,14 @@ export class DataEventsController {
       ) ?? {};
     if (problems.length > 0) throw new HttpProblem(400, problems);
     const { position } = await this.commands.execute(
-      new TrackDataEventCommand(workspaceId, subject, body.event_name, body.created_at, metadata),
+      new TrackDataEventCommand(
+        workspaceId,
+        subject,
+        body.event_name,
+        body.created_at,
+        metadata,
+        cause,
+      ),
     );
     // Read-your-writes: a list right after the submit shows the event.
     await this.readYourWrites.waitFor(position, DATA_EVENT_READ_MODELS);
@@ -87,16 +97,22 @@ export class DataEventsController {
   @ApiResponse({ status: 200, description: 'Reported, with an empty body' })
   async createSummaries(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Body() body: CreateEventSummariesDto,
   ): Promise<void> {
     const { event_name, count, first, last } = body.event_summaries;
     const { position } = await this.commands.execute(
-      new ReportEventSummaryCommand(workspaceId, body.user_id, {
-        name: event_name,
-        count,
-        first,
-        last,
-      }),
+      new ReportEventSummaryCommand(
+        workspaceId,
+        body.user_id,
+        {
+          name: event_name,
+          count,
+          first,
+          last,
+        },
+        cause,
+      ),
     );
     await this.readYourWrites.waitFor(position, DATA_EVENT_READ_MODELS);
   }

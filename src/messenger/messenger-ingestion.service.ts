@@ -417,10 +417,13 @@ export class MessengerIngestion {
     target: { readonly workspaceId: string; readonly contactId: string },
   ): Promise<IngestionResult> {
     await this.commands.execute(
-      new UpdateContactCommand(target.workspaceId, target.contactId, undefined, {
-        ...run.item.attributes,
-        email: run.item.email ?? null,
-      }),
+      new UpdateContactCommand(
+        target.workspaceId,
+        target.contactId,
+        undefined,
+        { ...run.item.attributes, email: run.item.email ?? null },
+        { actor: 'messenger', causationId: run.item.id },
+      ),
     );
     await this.recordCompletion(run, target.contactId, false);
     return accepted(run.item.id, target.contactId);

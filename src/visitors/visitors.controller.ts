@@ -21,6 +21,8 @@ import { toVisitorResponse } from './visitor.response';
 import { VISITOR_SCHEMA } from './visitor.response-schema';
 import { DocumentedResponse } from '../shared/http/documented-route-schema';
 import { CONTACT_RESPONSE_SCHEMA } from '../contacts/http/contact.response-schema';
+import { RequestCause } from '../shared/http/request-context';
+import type { EventCause } from '../shared/event-store/event-store.port';
 
 @ApiTags('Visitors')
 @ApiBearerAuth()
@@ -52,19 +54,28 @@ export class VisitorsController {
   @WriteRoute()
   @ApiOperation({ summary: 'Update a visitor (by id or user_id)' })
   @DocumentedResponse(VISITOR_SCHEMA)
-  async update(@WorkspaceId() workspaceId: string, @Body() body: UpdateVisitorDto) {
+  async update(
+    @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
+    @Body() body: UpdateVisitorDto,
+  ) {
     const { name, custom_attributes } = body;
     const visitor = givenFields(body, ['id', 'user_id']);
     if (Object.keys(visitor).length === 0) {
       throw HttpProblem.of(400, 'parameter_not_found', 'One of id or user_id is required', 'id');
     }
     const { contactId, position } = await this.commands.execute(
-      new UpdateVisitorCommand(workspaceId, visitor, {
-        ...(name !== undefined ? { name } : {}),
-        ...(custom_attributes !== undefined
-          ? { custom_attributes: custom_attributes as CustomAttributes }
-          : {}),
-      }),
+      new UpdateVisitorCommand(
+        workspaceId,
+        visitor,
+        {
+          ...(name !== undefined ? { name } : {}),
+          ...(custom_attributes !== undefined
+            ? { custom_attributes: custom_attributes as CustomAttributes }
+            : {}),
+        },
+        cause,
+      ),
     );
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
     const row = await this.visitors.findById(workspaceId, contactId);
@@ -79,6 +90,7 @@ export class VisitorsController {
   @DocumentedResponse(CONTACT_RESPONSE_SCHEMA)
   async convert(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Body() body: ConvertVisitorDto,
     @RequestedVersion() version: IntercomVersion,
   ) {
@@ -102,11 +114,17 @@ export class VisitorsController {
     }
     const { contactId, position } = await this.commands
       .execute(
-        new ConvertVisitorCommand(workspaceId, body.type, visitor, {
-          ...(user.id !== undefined ? { id: user.id } : {}),
-          ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
-          ...(user.email !== undefined ? { email: user.email } : {}),
-        }),
+        new ConvertVisitorCommand(
+          workspaceId,
+          body.type,
+          visitor,
+          {
+            ...(user.id !== undefined ? { id: user.id } : {}),
+            ...(user.user_id !== undefined ? { external_id: user.user_id } : {}),
+            ...(user.email !== undefined ? { email: user.email } : {}),
+          },
+          cause,
+        ),
       )
       .catch((error: unknown) => {
         throw underConvertedUser(contactProblemOf(error, version));

@@ -140,6 +140,32 @@ describe('GET /contacts/{id}/timeline', () => {
     expect((await pageOf(`/contacts/${user.id}/timeline`, GLOBEX_TOKEN)).status).toBe(404);
   });
 
+  it("names the messenger item, not its request, as the cause of a user's email it supplied", async () => {
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-email' } })
+    ).json()) as { id: string };
+    const ingested = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'tl-email-supplied',
+            type: 'email.supplied',
+            occurred_at: now - 5,
+            contact_id: user.id,
+            email: 'tl-email@example.com',
+          },
+        ],
+      },
+    });
+    expect(await ingested.json()).toMatchObject({ results: [{ status: 'accepted' }] });
+    const { body } = await pageOf(`/contacts/${user.id}/timeline`);
+    expect(body.data.map((entry) => entry.cause)).toEqual([
+      { actor: 'api', causation_id: expect.stringMatching(UUID) },
+      { actor: 'messenger', causation_id: 'tl-email-supplied' },
+    ]);
+  });
+
   it('orders the events of one second as they were recorded, whether their time had milliseconds or not', async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-second' } })

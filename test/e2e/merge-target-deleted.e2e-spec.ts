@@ -76,7 +76,9 @@ describe('a merge whose target is deleted after the source was closed', () => {
           deleted = true;
           if (absorbFirst)
             await completeMerge(store, service.app.get(CLOCK), WORKSPACE, sourceId, targetId);
-          await service.app.get(CommandBus).execute(new DeleteContactCommand(WORKSPACE, targetId));
+          await service.app
+            .get(CommandBus)
+            .execute(new DeleteContactCommand(WORKSPACE, targetId, { actor: 'test' }));
         }
         return result;
       });
@@ -173,7 +175,9 @@ describe('a merge whose target is deleted after the source was closed', () => {
           streamId === contactStreamId(WORKSPACE, userId) &&
           events.some((event) => event.type === 'ContactLoggedIn')
         )
-          await service.app.get(CommandBus).execute(new DeleteContactCommand(WORKSPACE, userId));
+          await service.app
+            .get(CommandBus)
+            .execute(new DeleteContactCommand(WORKSPACE, userId, { actor: 'test' }));
         return append(streamId, events, options);
       });
   };

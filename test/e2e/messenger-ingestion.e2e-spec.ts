@@ -1090,7 +1090,9 @@ describe('POST /messenger/events', () => {
         const located = await locate(workspaceId, contactId, options);
         if (contactId === erased && !deleted) {
           deleted = true;
-          await service.app.get(CommandBus).execute(new DeleteContactCommand('acme', erased));
+          await service.app
+            .get(CommandBus)
+            .execute(new DeleteContactCommand('acme', erased, { actor: 'test' }));
         }
         return located;
       });

@@ -95,6 +95,8 @@ import {
   MergeContactsDto,
   UpdateContactDto,
 } from './contact.dto';
+import { RequestCause } from '../../shared/http/request-context';
+import type { EventCause } from '../../shared/event-store/event-store.port';
 
 type RetrieveRequest = FastifyRequest<{
   Params: { id: string };
@@ -139,11 +141,12 @@ export class ContactsController {
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async create(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Body() body: CreateContactDto,
     @RequestedVersion() version: IntercomVersion,
   ) {
     const { contactId, position, contact } = await this.commands.execute(
-      new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body)),
+      new CreateContactCommand(workspaceId, body.role, attributeChangesOf(body), cause),
     );
     // A contact just created has merged nothing: there is no merge history to include.
     return this.respondWith(
@@ -200,6 +203,7 @@ export class ContactsController {
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async merge(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Body() body: MergeContactsDto,
     @RequestedVersion() version: IntercomVersion,
     @IncludeMergeHistory() includeMergeHistory: boolean,
@@ -208,6 +212,7 @@ export class ContactsController {
       .execute(
         new MergeContactsCommand(workspaceId, body.from, body.into, {
           duplicatesOnly: version.atLeast(2, 16) && body.skip_duplicate_validation !== true,
+          cause,
         }),
       )
       .catch(async (error: unknown) => {
@@ -394,6 +399,7 @@ export class ContactsController {
   @DocumentedRouteSchema(CONTACT_ROUTE_SCHEMA)
   async update(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Param('id') id: string,
     @Body() body: UpdateContactDto,
     @RequestedVersion() version: IntercomVersion,
@@ -405,6 +411,7 @@ export class ContactsController {
         id,
         body.role,
         attributeChangesOf(body),
+        cause,
         'leads_and_users',
       ),
     );
@@ -418,11 +425,12 @@ export class ContactsController {
   @DocumentedResponse(CONTACT_DELETED_SCHEMA)
   async remove(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Param('id') id: string,
     @Body() _body: NoFieldsBody,
   ) {
     const { position, externalId } = await this.commands.execute(
-      new DeleteContactCommand(workspaceId, id),
+      new DeleteContactCommand(workspaceId, id, cause),
     );
     await this.readYourWrites.waitFor(position, CONTACT_READ_MODELS);
     return { type: 'contact' as const, id, external_id: externalId, deleted: true };
@@ -436,10 +444,11 @@ export class ContactsController {
   @DocumentedResponse(CONTACT_ARCHIVED_SCHEMA)
   archive(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Param('id') id: string,
     @Body() _body: NoFieldsBody,
   ) {
-    return this.setArchived(workspaceId, id, true);
+    return this.setArchived(workspaceId, id, true, cause);
   }
 
   @Post(':id/unarchive')
@@ -450,10 +459,11 @@ export class ContactsController {
   @DocumentedResponse(CONTACT_ARCHIVED_SCHEMA)
   unarchive(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Param('id') id: string,
     @Body() _body: NoFieldsBody,
   ) {
-    return this.setArchived(workspaceId, id, false);
+    return this.setArchived(workspaceId, id, false, cause);
   }
 
   /** Intercom's `contact_blocked`; the contact starts no conversation and replies to nothing after. */
@@ -465,17 +475,18 @@ export class ContactsController {
   @DocumentedResponse(CONTACT_BLOCKED_SCHEMA)
   async block(
     @WorkspaceId() workspaceId: string,
+    @RequestCause() cause: EventCause,
     @Param('id') id: string,
     @Body() _body: NoFieldsBody,
   ) {
-    const row = await this.rowAfter(workspaceId, new BlockContactCommand(workspaceId, id));
+    const row = await this.rowAfter(workspaceId, new BlockContactCommand(workspaceId, id, cause));
     return { ...referenceTo(row), blocked: true };
   }
 
-  private async setArchived(workspaceId: string, id: string, archived: boolean) {
+  private async setArchived(workspaceId: string, id: string, archived: boolean, cause: EventCause) {
     const row = await this.rowAfter(
       workspaceId,
-      new ArchiveContactCommand(workspaceId, id, archived),
+      new ArchiveContactCommand(workspaceId, id, archived, cause),
     );
     return { ...referenceTo(row), archived: row.archived === 1 };
   }

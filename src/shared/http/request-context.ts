@@ -1,20 +1,15 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { FastifyInstance } from 'fastify';
-
-const requestIds = new AsyncLocalStorage<string>();
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { EventCause } from '../event-store/event-store.port';
 
 /**
- * Handles every request with its id at hand, so that the events a request causes can name it.
- * Entered once the body is parsed: a body's stream is read outside the request's async context.
+ * What the events of an API write name as their cause: the API, and the request that made them.
+ * Passed along with the command, rather than kept in an AsyncLocalStorage, whose promise hooks
+ * cost every promise of the process (ingestion and projections included) a share of its time.
  */
-export function keepRequestIds(fastify: FastifyInstance): void {
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    requestIds.run(request.id, done);
-  });
-}
-
-/** What the events of an API write name as their cause: the API, and the request when known. */
-export function apiCause(): { readonly actor: string; readonly causationId?: string } {
-  const requestId = requestIds.getStore();
-  return requestId === undefined ? { actor: 'api' } : { actor: 'api', causationId: requestId };
-}
+export const RequestCause = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): EventCause => ({
+    actor: 'api',
+    causationId: context.switchToHttp().getRequest<FastifyRequest>().id,
+  }),
+);

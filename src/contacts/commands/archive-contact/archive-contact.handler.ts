@@ -14,14 +14,20 @@ export class ArchiveContactHandler implements ICommandHandler<
     workspaceId,
     contactId,
     archived,
+    cause,
   }: ArchiveContactCommand): Promise<ContactWriteResult> {
     // The read fills the stream state cache, so the command below does not read again.
     await this.writer.loadLeadOrUser(workspaceId, contactId);
-    const outcome = await this.writer.execute(workspaceId, contactId, {
-      type: archived ? 'ArchiveContact' : 'UnarchiveContact',
-      data: { contactId, workspaceId },
-      now: this.writer.nowSeconds(),
-    });
+    const outcome = await this.writer.execute(
+      workspaceId,
+      contactId,
+      {
+        type: archived ? 'ArchiveContact' : 'UnarchiveContact',
+        data: { contactId, workspaceId },
+        now: this.writer.nowSeconds(),
+      },
+      { cause },
+    );
     return { contactId, position: outcome.position };
   }
 }

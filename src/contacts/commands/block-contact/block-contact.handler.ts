@@ -10,14 +10,23 @@ export class BlockContactHandler implements ICommandHandler<
 > {
   constructor(private readonly writer: ContactStreamWriter) {}
 
-  async execute({ workspaceId, contactId }: BlockContactCommand): Promise<ContactWriteResult> {
+  async execute({
+    workspaceId,
+    contactId,
+    cause,
+  }: BlockContactCommand): Promise<ContactWriteResult> {
     // Visitors are not contacts of this API: they answer 404 as on every other contacts route.
     await this.writer.loadLeadOrUser(workspaceId, contactId);
-    const outcome = await this.writer.execute(workspaceId, contactId, {
-      type: 'BlockContact',
-      data: { contactId, workspaceId },
-      now: this.writer.nowSeconds(),
-    });
+    const outcome = await this.writer.execute(
+      workspaceId,
+      contactId,
+      {
+        type: 'BlockContact',
+        data: { contactId, workspaceId },
+        now: this.writer.nowSeconds(),
+      },
+      { cause },
+    );
     return { contactId, position: outcome.position };
   }
 }

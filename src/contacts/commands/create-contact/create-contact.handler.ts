@@ -32,6 +32,7 @@ export class CreateContactHandler implements ICommandHandler<
     workspaceId,
     role,
     attributes,
+    cause,
   }: CreateContactCommand): Promise<ContactWriteResult> {
     if (attributes.custom_attributes)
       await this.customAttributes.validate(workspaceId, attributes.custom_attributes);
@@ -46,6 +47,7 @@ export class CreateContactHandler implements ICommandHandler<
         now: this.writer.nowSeconds(),
       },
       {
+        cause,
         newStream: true,
         prepare: () =>
           this.reservations.claimForAppend(workspaceId, contactId, claims, 'create_failed'),

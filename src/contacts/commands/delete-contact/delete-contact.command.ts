@@ -1,5 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import type { ContactWriteResult } from '../contact-write-result';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 
 export class DeleteContactCommand extends Command<
   ContactWriteResult & { readonly externalId: string | null }
@@ -7,6 +8,7 @@ export class DeleteContactCommand extends Command<
   constructor(
     readonly workspaceId: string,
     readonly contactId: string,
+    readonly cause: EventCause,
   ) {
     super();
   }

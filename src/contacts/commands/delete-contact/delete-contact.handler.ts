@@ -16,6 +16,7 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
   async execute({
     workspaceId,
     contactId,
+    cause,
   }: DeleteContactCommand): Promise<ContactWriteResult & { externalId: string | null }> {
     // The decider refuses what is not a live contact (visitors included: the Visitors API has no
     // delete, and a visitor's data must be erasable as a lead's is).
@@ -25,6 +26,7 @@ export class DeleteContactHandler implements ICommandHandler<DeleteContactComman
       contactId,
       { type: 'DeleteContact', data: { contactId, workspaceId }, now: this.writer.nowSeconds() },
       {
+        cause,
         // What the contact holds when it is deleted (a decided delete is of a live contact).
         prepare: (decidedOn) => {
           if (!isLive(decidedOn)) return Promise.resolve(undefined);

@@ -7,8 +7,8 @@ export interface MergeOptions {
   readonly duplicatesOnly?: boolean;
   /** When the merge happened (unix seconds): a messenger item's event time; default now. */
   readonly mergedAt?: number;
-  /** What caused it, when not the API request at hand (a messenger log-in). */
-  readonly cause?: EventCause;
+  /** What caused it: the API request (`RequestCause`), or a messenger log-in. */
+  readonly cause: EventCause;
   /**
    * A visitor's conversion (the Visitors API): `from` must still be a visitor when it is closed;
    * one that became a lead or was merged since is refused not found (see `MergeInto`).
@@ -27,7 +27,7 @@ export class MergeContactsCommand extends Command<ContactWriteResult> {
     readonly workspaceId: string,
     readonly from: string,
     readonly into: string,
-    readonly options: MergeOptions = {},
+    readonly options: MergeOptions,
   ) {
     super();
   }

@@ -108,7 +108,7 @@ export class MergeContactsHandler implements ICommandHandler<
         },
         now: at,
       },
-      { occurredAt: at * 1000, ...(cause ? { cause } : {}) },
+      { occurredAt: at * 1000, cause },
     );
     this.faults.at('merge.after_source_closed');
     const completion = await completeMerge(this.store, this.clock, workspaceId, from, into);

@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { AttributeChanges } from '../../domain/contact.attributes';
 import type { ContactWriteResult } from '../contact-write-result';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 
 export class UpdateContactCommand extends Command<ContactWriteResult> {
   constructor(
@@ -8,6 +9,7 @@ export class UpdateContactCommand extends Command<ContactWriteResult> {
     readonly contactId: string,
     readonly role: 'lead' | 'user' | undefined,
     readonly attributes: AttributeChanges,
+    readonly cause: EventCause,
     /**
      * Through the Contacts API, leads and users only: visitors, unknown and merged ids are refused
      * (see `requireLeadOrUser`). Through the Visitors API, visitors only, refused in the decision

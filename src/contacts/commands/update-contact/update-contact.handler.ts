@@ -32,6 +32,7 @@ export class UpdateContactHandler implements ICommandHandler<
     contactId,
     role,
     attributes,
+    cause,
     only,
   }: UpdateContactCommand): Promise<ContactWriteResult> {
     const state =
@@ -55,6 +56,7 @@ export class UpdateContactHandler implements ICommandHandler<
         now: this.writer.nowSeconds(),
       },
       {
+        cause,
         // The claims follow from the state the update is decided on, not the one read above: a
         // concurrent write (a role change, another email) re-decides it, and claims again.
         prepare: async (decidedOn) => {

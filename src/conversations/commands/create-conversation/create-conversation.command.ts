@@ -1,5 +1,6 @@
 import { Command } from '@nestjs/cqrs';
 import type { UnixSeconds } from '../../../contacts/domain/contact.attributes';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 
 export interface ConversationCreated {
   readonly contactId: string;
@@ -16,7 +17,8 @@ export class CreateConversationCommand extends Command<ConversationCreated> {
     readonly senderId: string,
     readonly createdAt: UnixSeconds | undefined,
     /** What the request says the sender is: a user, a lead (a visitor counts), or any contact. */
-    readonly senderType: 'user' | 'lead' | 'contact' = 'contact',
+    readonly senderType: 'user' | 'lead' | 'contact',
+    readonly cause: EventCause,
   ) {
     super();
   }

@@ -40,6 +40,7 @@ export class CreateConversationHandler implements ICommandHandler<
     senderId,
     createdAt,
     senderType,
+    cause,
   }: CreateConversationCommand): Promise<ConversationCreated> {
     let sender = await this.locator.locate(workspaceId, senderId);
     if (sender.state.status === 'none') {
@@ -69,7 +70,7 @@ export class CreateConversationHandler implements ICommandHandler<
           },
           now,
         },
-        { occurredAt: Math.min(createdAt ?? now, now) * 1000 },
+        { occurredAt: Math.min(createdAt ?? now, now) * 1000, cause },
       )
       .catch((error: unknown) => {
         throw refusalNamedBy(error, sender.contactId, 'from.id');

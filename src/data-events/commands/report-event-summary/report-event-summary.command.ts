@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { UnixSeconds } from '../../../contacts/domain/contact.attributes';
 import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 
 /** `count` occurrences of the event `name` between `first` and `last`, without the events. */
 export interface EventSummary {
@@ -16,6 +17,7 @@ export class ReportEventSummaryCommand extends Command<ContactWriteResult> {
     readonly workspaceId: string,
     readonly userId: string,
     readonly summary: EventSummary,
+    readonly cause: EventCause,
   ) {
     super();
   }

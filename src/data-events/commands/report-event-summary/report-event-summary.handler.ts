@@ -26,6 +26,7 @@ export class ReportEventSummaryHandler implements ICommandHandler<
     workspaceId,
     userId,
     summary,
+    cause,
   }: ReportEventSummaryCommand): Promise<ContactWriteResult> {
     const user = await this.identity.findHolder(workspaceId, { external_id: userId });
     if (!user || !isLive(user.state)) throw new ContactNotFound(userId, 'user_id');
@@ -39,7 +40,7 @@ export class ReportEventSummaryHandler implements ICommandHandler<
         data: { contactId, workspaceId, ...summary },
         now: this.writer.nowSeconds(),
       },
-      { occurredAt: summary.last * 1000 },
+      { occurredAt: summary.last * 1000, cause },
     );
     return { contactId, position: outcome.position };
   }

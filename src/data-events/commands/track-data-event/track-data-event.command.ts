@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { JsonValue, UnixSeconds } from '../../../contacts/domain/contact.attributes';
 import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 
 /** Who a data event is about, as `POST /events` names it. */
 export interface DataEventSubject {
@@ -18,6 +19,7 @@ export class TrackDataEventCommand extends Command<ContactWriteResult> {
     readonly name: string,
     readonly createdAt: UnixSeconds,
     readonly metadata: Readonly<Record<string, JsonValue>>,
+    readonly cause: EventCause,
   ) {
     super();
   }

@@ -33,6 +33,7 @@ export class TrackDataEventHandler implements ICommandHandler<
     name,
     createdAt,
     metadata,
+    cause,
   }: TrackDataEventCommand): Promise<ContactWriteResult> {
     const contact = await this.subjectOf(workspaceId, subject);
     const field =
@@ -49,7 +50,7 @@ export class TrackDataEventHandler implements ICommandHandler<
           data: { contactId: contact.contactId, workspaceId, name, createdAt, metadata },
           now: this.writer.nowSeconds(),
         },
-        { occurredAt: createdAt * 1000 },
+        { occurredAt: createdAt * 1000, cause },
       )
       .catch((error: unknown) => {
         throw refusalNamedBy(error, contact.contactId, field);

@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { ContactWriteResult } from '../../../contacts/commands/contact-write-result';
 import type { VisitorReference } from '../../visitor-reference';
+import type { EventCause } from '../../../shared/event-store/event-store.port';
 
 /**
  * `POST /visitors/convert`: the visitor becomes a lead or a user, or is merged into the user
@@ -16,6 +17,7 @@ export class ConvertVisitorCommand extends Command<ContactWriteResult> {
       readonly external_id?: string;
       readonly email?: string;
     },
+    readonly cause: EventCause,
   ) {
     super();
   }

@@ -10,7 +10,6 @@ import type { LocatedContact } from '../../../identity-resolution/located-contac
 import { rerunIfMergedMeanwhile } from '../../../identity-resolution/merged-meanwhile';
 import { VisitorReferences, visitorRefusalNamedBy } from '../../visitor-reference';
 import { ConvertVisitorCommand } from './convert-visitor.command';
-import { apiCause } from '../../../shared/http/request-context';
 
 /**
  * Intercom's convert: into an existing user the visitor is merged (merge workflow); otherwise it
@@ -43,7 +42,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
   }
 
   private async convert(
-    { workspaceId, role, target }: ConvertVisitorCommand,
+    { workspaceId, role, target, cause }: ConvertVisitorCommand,
     session: LocatedContact,
   ): Promise<ContactWriteResult> {
     if (target.id !== undefined) {
@@ -59,6 +58,7 @@ export class ConvertVisitorHandler implements ICommandHandler<
       return this.commands.execute(
         new MergeContactsCommand(workspaceId, session.contactId, into.contactId, {
           fromVisitorOnly: true,
+          cause,
         }),
       );
     }
@@ -76,13 +76,13 @@ export class ConvertVisitorHandler implements ICommandHandler<
         visitorOnly: true,
         occurredAt: now,
         now,
-        metadata: { workspaceId, occurredAt: now * 1000, schemaVersion: 1, ...apiCause() },
+        metadata: { workspaceId, occurredAt: now * 1000, schemaVersion: 1, ...cause },
       });
       return { contactId: outcome.contactId, position: outcome.position };
     }
     // Through the update workflow: an external_id given to the lead is claimed there.
     return this.commands.execute(
-      new UpdateContactCommand(workspaceId, session.contactId, 'lead', identity, 'visitors'),
+      new UpdateContactCommand(workspaceId, session.contactId, 'lead', identity, cause, 'visitors'),
     );
   }
 }

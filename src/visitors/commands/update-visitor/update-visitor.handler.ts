@@ -29,16 +29,22 @@ export class UpdateVisitorHandler implements ICommandHandler<
     workspaceId,
     visitor,
     changes,
+    cause,
   }: UpdateVisitorCommand): Promise<ContactWriteResult> {
     const { contactId } = await this.references.locateOrThrow(workspaceId, visitor);
     if (changes.custom_attributes)
       await this.customAttributes.validate(workspaceId, changes.custom_attributes);
     const outcome = await this.writer
-      .execute(workspaceId, contactId, {
-        type: 'UpdateContact',
-        data: { contactId, workspaceId, attributes: changes, visitorsOnly: true },
-        now: this.writer.nowSeconds(),
-      })
+      .execute(
+        workspaceId,
+        contactId,
+        {
+          type: 'UpdateContact',
+          data: { contactId, workspaceId, attributes: changes, visitorsOnly: true },
+          now: this.writer.nowSeconds(),
+        },
+        { cause },
+      )
       .catch((error: unknown) => {
         throw visitorRefusalNamedBy(error, contactId, visitor);
       });
