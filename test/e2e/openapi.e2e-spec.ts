@@ -180,6 +180,11 @@ describe('OpenAPI at /docs', () => {
     };
     const page = document.paths['/contacts']!.get!.parameters!.find(({ name }) => name === 'page');
     expect(page?.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1_000_000 });
+    // The lists whose pages.next offers it as GET /contacts's does take it as that route does.
+    for (const path of ['/segments/{id}/contacts', '/segments/{id}/history']) {
+      const documented = document.paths[path]!.get!.parameters!.find(({ name }) => name === 'page');
+      expect([path, documented]).toEqual([path, page]);
+    }
     // As documented: the last page it names is taken, the next refused by name.
     const last = await service.request('/contacts?page=1000000');
     expect(last.status).toBe(200);

@@ -293,6 +293,81 @@ describe('segments API (e2e)', () => {
     });
   });
 
+  it('takes back every field of its pages.next, and a numbered page, as GET /contacts does (members and history)', async () => {
+    const token = GLOBEX_TOKEN;
+    for (const name of ['Numbered A', 'Numbered B', 'Numbered C'])
+      await json(
+        await app.request('/contacts', { method: 'POST', token, json: { role: 'user', name } }),
+      );
+    const segment = await json<Segment>(
+      await app.request('/segments', {
+        method: 'POST',
+        token,
+        json: { name: 'Numbered', rule: { field: 'name', operator: '^', value: 'Numbered' } },
+      }),
+    );
+    type Listed = {
+      data: Array<{ id?: string; contact_id?: string; change?: string }>;
+      pages: { page: number; next?: { page: number; starting_after: string } };
+    };
+    const listed = async (route: string, query: string) =>
+      json<Listed>(await app.request(`/segments/${segment.id}/${route}?${query}`, { token }));
+    const rowsOf = (page: Listed) => page.data.map((row) => row.id ?? row.contact_id);
+    const errorsOf = (body: unknown) => (body as { errors?: unknown }).errors;
+    for (const route of ['contacts', 'history']) {
+      const first = await listed(route, 'per_page=1');
+      const next = first.pages.next!;
+      expect([route, next.page]).toEqual([route, 2]);
+      const cursor = encodeURIComponent(next.starting_after);
+      const byCursor = await listed(route, `per_page=1&starting_after=${cursor}`);
+      // Every field of pages.next sent back: the page the cursor opens.
+      const everyField = await listed(
+        route,
+        `per_page=1&page=${next.page}&starting_after=${cursor}`,
+      );
+      expect([route, everyField]).toEqual([route, byCursor]);
+      // A cursor carries its own page, and wins over a page that disagrees, as on GET /contacts.
+      expect([route, await listed(route, `per_page=1&page=7&starting_after=${cursor}`)]).toEqual([
+        route,
+        byCursor,
+      ]);
+      // A numbered page alone starts there, and goes on from there.
+      const second = await listed(route, 'per_page=1&page=2');
+      expect([route, second.pages.page, rowsOf(second)]).toEqual([route, 2, rowsOf(byCursor)]);
+      const third = await listed(
+        route,
+        `per_page=1&page=${second.pages.next!.page}&starting_after=${encodeURIComponent(second.pages.next!.starting_after)}`,
+      );
+      expect([route, third.pages.page, rowsOf(third)]).toEqual([
+        route,
+        3,
+        rowsOf(await listed(route, 'per_page=1&page=3')),
+      ]);
+      expect(rowsOf(third)).toHaveLength(1);
+      expect(new Set([...rowsOf(first), ...rowsOf(second), ...rowsOf(third)]).size).toBe(3);
+      // Past the last page: none, as on GET /contacts.
+      expect((await listed(route, 'per_page=1&page=1000000')).data).toEqual([]);
+      // Refused as GET /contacts refuses it: the same answer, naming `page`.
+      for (const page of ['0', '1000001', 'two', '1.5', '2&page=3']) {
+        const refused = await app.request(`/segments/${segment.id}/${route}?page=${page}`, {
+          token,
+        });
+        const contacts = await app.request(`/contacts?page=${page}`, { token });
+        const answer = { status: refused.status, body: (await refused.json()) as object };
+        expect({ route, page, status: answer.status, errors: errorsOf(answer.body) }).toEqual({
+          route,
+          page,
+          status: contacts.status,
+          errors: errorsOf(await contacts.json()),
+        });
+        expect(answer).toMatchObject({
+          status: 400,
+          body: { errors: [{ code: 'parameter_invalid', field: 'page' }] },
+        });
+      }
+    }
+  });
+
   it('takes a history cursor only in the listing that made it, and only with values its columns hold', async () => {
     const token = GLOBEX_TOKEN;
     const members = [];

@@ -77,6 +77,45 @@ async function unsortedMemberLists(db: Kysely<SegmentMembershipReadModel>) {
     .filter((list) => memberList(parseMemberList(list)) !== list);
 }
 
+/**
+ * A segment's history as the API pages it, `perPage` a page: by the cursor each page ends with,
+ * and by numbered pages (each skipping the pages before it).
+ */
+async function historyPagedBothWays(
+  reads: SegmentReadModel,
+  segmentId: string,
+  perPage: number,
+): Promise<{ byCursor: SegmentHistoryEntry[][]; byNumber: SegmentHistoryEntry[][] }> {
+  const byCursor: SegmentHistoryEntry[][] = [];
+  let after: HistoryCursor | undefined;
+  for (;;) {
+    const page = await reads.history(WORKSPACE, segmentId, {
+      limit: perPage,
+      ...(after ? { after } : {}),
+    });
+    if (page.length > 0) byCursor.push(page);
+    const last = page[page.length - 1];
+    if (page.length < perPage || !last) break;
+    after = {
+      position: last.position,
+      seq: Number(last.seq),
+      contactId: last.contact_id,
+      change: last.change,
+      page: byCursor.length + 1,
+    };
+  }
+  // One numbered page past the cursor's last: it is empty.
+  const byNumber: SegmentHistoryEntry[][] = [];
+  for (let skipped = 0; skipped <= byCursor.length; skipped += 1) {
+    const page = await reads.history(WORKSPACE, segmentId, {
+      limit: perPage,
+      skip: skipped * perPage,
+    });
+    if (page.length > 0) byNumber.push(page);
+  }
+  return { byCursor, byNumber };
+}
+
 /** Every history entry, in a total order, with numbers normalised across dialects. */
 async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
   return (await historyEntriesOf(db)).map(normalised);
@@ -496,6 +535,19 @@ describeOnReadStores('segment membership projection', (dialect) => {
                 name,
                 tables: oneByOne,
               });
+              // A numbered page reads what the cursor of the page before reads, spans skipped
+              // whole or in part.
+              const reads = new SegmentReadModel({
+                queryDb: () => db,
+              } as unknown as ProjectionRunner);
+              for (const segmentId of rules.keys()) {
+                const { byCursor, byNumber } = await historyPagedBothWays(reads, segmentId, 2);
+                expect({ name, segmentId, pages: byNumber }).toEqual({
+                  name,
+                  segmentId,
+                  pages: byCursor,
+                });
+              }
             }
           } finally {
             await store.close();
@@ -560,27 +612,11 @@ describeOnReadStores('segment membership projection', (dialect) => {
       const reads = new SegmentReadModel(runner);
       const entries = await historyEntriesOf(db);
       for (const segmentId of rules.keys()) {
-        const paged: SegmentHistoryEntry[] = [];
-        let after: HistoryCursor | undefined;
-        for (;;) {
-          const page = await reads.history(WORKSPACE, segmentId, {
-            limit: 3,
-            ...(after ? { after } : {}),
-          });
-          paged.push(...page);
-          const last = page[page.length - 1];
-          if (page.length < 3 || !last) break;
-          after = {
-            position: last.position,
-            seq: Number(last.seq),
-            contactId: last.contact_id,
-            change: last.change,
-            page: 2,
-          };
-        }
+        const { byCursor, byNumber } = await historyPagedBothWays(reads, segmentId, 3);
         const expected = entries.filter((entry) => entry.segment_id === segmentId);
         expect(expected.length).toBeGreaterThan(3);
-        expect(paged.map(normalised)).toEqual(expected.map(normalised));
+        expect(byCursor.flat().map(normalised)).toEqual(expected.map(normalised));
+        expect(byNumber).toEqual(byCursor);
         expect(await reads.historyCount(WORKSPACE, segmentId, undefined)).toBe(expected.length);
       }
     } finally {

@@ -20,8 +20,7 @@ import {
   type CustomAttributes,
 } from '../domain/contact.attributes';
 import { LAST_SECOND_OF_YEAR_9999 } from '../../shared/unix-time';
-import { DecimalInteger } from '../../shared/decimal-integer';
-import { PageQuery } from './page-query';
+import { NumberedPageQuery } from './page-query';
 
 export const IsEmailAddress = () =>
   PlainRule('isEmailAddress', isEmailAddress, '$property must be an email address');
@@ -153,23 +152,7 @@ export class MergeContactsDto {
   skip_duplicate_validation?: boolean;
 }
 
-/** The last page `GET /contacts` starts at: the SDK's `page`, bounded. */
-const MAX_PAGE = 1_000_000;
-
-export class ListContactsQueryDto extends PageQuery {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_PAGE,
-    description: 'The page of per_page contacts to start at, without a cursor',
-  })
-  @IsOptional()
-  @DecimalInteger()
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  page?: number;
-
+export class ListContactsQueryDto extends NumberedPageQuery {
   // Validated here; read by `@IncludeMergeHistory()`, as on the other contact routes.
   @ApiPropertyOptional({ enum: ['true', 'false'], description: "Users' merge_history" })
   @IsOptional()

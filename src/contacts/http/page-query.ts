@@ -26,3 +26,26 @@ export class PageQuery extends PerPageQuery {
   @IsString()
   readonly starting_after?: string;
 }
+
+/** The last page a numbered list starts at: the SDK's `page`, bounded. */
+const MAX_PAGE = 1_000_000;
+
+/**
+ * The query of a list whose `pages.next` offers both `page` and `starting_after`: either is taken,
+ * and both together (a client sending back all of `next`) mean the cursor's page.
+ */
+export class NumberedPageQuery extends PageQuery {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE,
+    description:
+      'The page of per_page rows to start at, without a cursor (a starting_after cursor carries its own page)',
+  })
+  @IsOptional()
+  @DecimalInteger()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  readonly page?: number;
+}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsIn, IsOptional, IsString } from 'class-validator';
 import { DEFAULT_PER_PAGE } from '../../contacts/search/contact-search.parse';
-import { PageQuery } from '../../contacts/http/page-query';
+import { NumberedPageQuery } from '../../contacts/http/page-query';
 
 /*
  * Names, person types and rules are validated by the segment decider (with the search
@@ -61,7 +61,7 @@ export class ListSegmentsQuery {
   readonly include_count?: 'true' | 'false';
 }
 
-export class SegmentContactsQuery extends PageQuery {
+export class SegmentContactsQuery extends NumberedPageQuery {
   /** Taken as it came: `asOfInstant` reads it, as it does for `GET /contacts/{id}`. */
   @ApiPropertyOptional({
     type: 'integer',
@@ -72,7 +72,7 @@ export class SegmentContactsQuery extends PageQuery {
   readonly as_of?: string | readonly string[];
 }
 
-export class SegmentHistoryQuery extends PageQuery {
+export class SegmentHistoryQuery extends NumberedPageQuery {
   @ApiPropertyOptional({ description: 'Only this contact’s entries and exits' })
   @IsOptional()
   @IsString()

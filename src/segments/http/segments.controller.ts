@@ -254,6 +254,7 @@ export class SegmentsController {
           { per_page: query.per_page, starting_after: query.starting_after },
           undefined,
           { field: 'segment_id', operator: '=', value: id },
+          query.page,
         ),
       ),
     );
@@ -305,19 +306,20 @@ export class SegmentsController {
       query.starting_after === undefined
         ? undefined
         : decodeHistoryCursor(query.starting_after, scope);
+    // A cursor carries its own page and wins, as on `GET /contacts`.
+    const page = after?.page ?? query.page ?? 1;
     // A deleted segment's history is gone with it, as its members are.
     const [, rows, totalCount] = await Promise.all([
       this.segments.getSegmentOrThrow(workspaceId, id),
       this.segments.history(workspaceId, id, {
         ...(query.contact_id !== undefined ? { contactId: query.contact_id } : {}),
-        ...(after ? { after } : {}),
+        ...(after ? { after } : { skip: (page - 1) * perPage }),
         limit: perPage + 1,
       }),
       this.segments.historyCount(workspaceId, id, query.contact_id),
     ]);
     const changes = rows.slice(0, perPage);
     const last = changes[changes.length - 1];
-    const page = after?.page ?? 1;
     return {
       type: 'segment.history' as const,
       segment_id: id,
@@ -364,6 +366,7 @@ export class SegmentsController {
     pagination: unknown,
     node: SearchNode | undefined,
     query: unknown = { field: 'role', operator: 'IN', value: ['lead', 'user'] },
+    page?: number,
   ): ContactSearchRequest {
     // An array is no pagination: left to the parser, which refuses it as search does.
     const cleaned =
@@ -374,7 +377,10 @@ export class SegmentsController {
       { query, ...(cleaned !== undefined ? { pagination: cleaned } : {}) },
       { customAttributeType: () => undefined },
     );
-    return node ? { ...request, query: node } : request;
+    // A numbered page is a query parameter's (`?page=`), never a body's: added once validated.
+    const numbered =
+      page === undefined ? request : { ...request, pagination: { ...request.pagination, page } };
+    return node ? { ...numbered, query: node } : numbered;
   }
 
   private searchTarget() {

@@ -14,6 +14,7 @@ import {
   type SegmentDefinitionsTable,
   type SegmentHistoryEntry,
   type SegmentMembershipReadModel,
+  type SegmentSpansTable,
 } from '../../../projections/segment-membership/segment-membership.tables';
 import type { DataEventSql, SegmentMembershipSql } from '../../contacts/search/contact-search.sql';
 import {
@@ -38,6 +39,13 @@ const changesOfSegment = (prefix: string, segmentId: string) =>
 
 /** Spans of a segment's history read at a time (see `SegmentSpansTable`). */
 const SPANS_PER_READ = 100;
+
+/** The stretch of the log a `SegmentSpansTable` row covers. */
+type HistorySpan = Pick<SegmentSpansTable, 'first_position' | 'last_position'>;
+
+/** Whether a changes row lies within a span. */
+const withinSpan = (span: HistorySpan) =>
+  sql<SqlBool>`(position >= ${span.first_position} AND position <= ${span.last_position})`;
 
 /** Reads of the segment membership projection. Rows of other workspaces are never visible. */
 @Injectable()
@@ -94,22 +102,28 @@ export class SegmentReadModel {
       .execute();
   }
 
-  /** Entries and exits of a segment (optionally of one contact), oldest first. */
+  /**
+   * Entries and exits of a segment (optionally of one contact), oldest first: after the cursor, or
+   * past the first `skip` of them (a numbered page without a cursor).
+   */
   async history(
     workspaceId: string,
     segmentId: string,
     options: {
       readonly contactId?: string;
       readonly after?: HistoryCursor;
+      readonly skip?: number;
       readonly limit: number;
     },
   ): Promise<SegmentHistoryEntry[]> {
     if (!isSegmentId(segmentId)) return [];
     const { contactId, after, limit } = options;
+    let skip = options.skip ?? 0;
     if (contactId !== undefined) {
-      return this.historyRows(workspaceId, segmentId, { contactId, after, limit });
+      return this.historyRows(workspaceId, segmentId, { contactId, after, skip, limit });
     }
-    // The segment's spans in log order, each read for the page's rest until the page is full.
+    // The segment's spans in log order, each read for the page's rest until the page is full; a
+    // span wholly before the page is only counted.
     const entries: SegmentHistoryEntry[] = [];
     let spansAfter: string | undefined;
     for (;;) {
@@ -124,13 +138,22 @@ export class SegmentReadModel {
       if (spansAfter !== undefined) spans = spans.where('first_position', '>', spansAfter);
       const page = await spans.execute();
       for (const span of page) {
+        if (skip > 0) {
+          const inSpan = await this.spanCount(workspaceId, segmentId, span);
+          if (inSpan <= skip) {
+            skip -= inSpan;
+            continue;
+          }
+        }
         entries.push(
           ...(await this.historyRows(workspaceId, segmentId, {
             span,
             after,
+            skip,
             limit: limit - entries.length,
           })),
         );
+        skip = 0;
         if (entries.length >= limit) return entries;
       }
       if (page.length < SPANS_PER_READ) return entries;
@@ -144,19 +167,16 @@ export class SegmentReadModel {
     segmentId: string,
     options: {
       readonly contactId?: string;
-      readonly span?: { readonly first_position: string; readonly last_position: string };
+      readonly span?: HistorySpan;
       readonly after: HistoryCursor | undefined;
+      readonly skip: number;
       readonly limit: number;
     },
   ): Promise<SegmentHistoryEntry[]> {
     // A changes row holds at most one change of a segment: rows and entries page alike.
     let query = this.changesOf(workspaceId, segmentId, options.contactId).selectAll();
-    const { span, after } = options;
-    if (span) {
-      query = query
-        .where('position', '>=', span.first_position)
-        .where('position', '<=', span.last_position);
-    }
+    const { span, after, skip } = options;
+    if (span) query = query.where(withinSpan(span));
     if (after) {
       query = query.where(
         sql<SqlBool>`(position, seq, contact_id) > (${after.position}, ${after.seq}, ${after.contactId})`,
@@ -167,8 +187,22 @@ export class SegmentReadModel {
       .orderBy('seq')
       .orderBy('contact_id')
       .limit(options.limit)
+      .$if(skip > 0, (rows) => rows.offset(skip))
       .execute();
     return rows.flatMap((row) => historyEntries(row, segmentId));
+  }
+
+  /** How many entries and exits of a segment one span holds. */
+  private async spanCount(
+    workspaceId: string,
+    segmentId: string,
+    span: HistorySpan,
+  ): Promise<number> {
+    const { n } = await this.changesOf(workspaceId, segmentId, undefined)
+      .where(withinSpan(span))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(n);
   }
 
   /** How many entries and exits `history` lists in all (over its pages). */
