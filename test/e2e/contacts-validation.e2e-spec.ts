@@ -720,7 +720,8 @@ describe('Contacts API refusals change nothing', () => {
               : { headers: { 'content-type': 'application/json' }, body }),
           }),
           400,
-          'parameter_invalid',
+          // The query a search requires, left out: not found, as a filter's operator is.
+          'parameter_not_found',
           'query',
         );
       }

@@ -182,6 +182,70 @@ describe('segments API (e2e)', () => {
     expect((await app.request('/health/ready')).status).toBe(200);
   });
 
+  it("answers a search's query, a filter's value or a group's list left out as not found, on every route taking one", async () => {
+    const valid = { field: 'email', operator: '=', value: 'a' };
+    const { id } = await createSegment({ name: 'Left out', rule: valid });
+    const notFound = async (
+      answer: Promise<Response>,
+      field: string,
+      message: string | RegExp = new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')} is required`),
+    ) => {
+      const response = await answer;
+      expect({ field, status: response.status, body: await response.json() }).toEqual({
+        field,
+        status: 400,
+        body: expect.objectContaining({
+          errors: [{ code: 'parameter_not_found', field, message: expect.stringMatching(message) }],
+        }),
+      });
+    };
+    await notFound(
+      app.request('/contacts/search', { method: 'POST', json: {} }),
+      'query',
+      /^'query' is required$/,
+    );
+    await notFound(
+      app.request('/contacts/search', { method: 'POST' }),
+      'query',
+      /^'query' is required$/,
+    );
+    const routes = [
+      ['POST', '/contacts/search', 'query', {}],
+      ['POST', '/segments', 'rule', { name: 'left out' }],
+      ['PUT', `/segments/${id}`, 'rule', {}],
+      ['POST', '/segments/preview', 'rule', {}],
+    ] as const;
+    for (const [shape, path] of [
+      [{ field: 'email', operator: '=' }, 'value'],
+      [{ field: 'role', operator: 'IN' }, 'value'],
+      [
+        { operator: 'AND', value: [valid, { field: 'created_at', operator: '>' }] },
+        'value[1].value',
+      ],
+      [{ operator: 'AND', value: [valid, { operator: 'OR' }] }, 'value[1].value'],
+    ] as const) {
+      for (const [method, route, root, rest] of routes)
+        await notFound(
+          app.request(route, { method, json: { ...rest, [root]: shape } }),
+          `${root}.${path}`,
+        );
+    }
+    // A value sent as null where none is taken is invalid, not missing.
+    for (const [method, route, root, rest] of routes) {
+      const answer = await app.request(route, {
+        method,
+        json: { ...rest, [root]: { field: 'role', operator: 'IN', value: null } },
+      });
+      expect({ route, status: answer.status, body: await answer.json() }).toEqual({
+        route,
+        status: 400,
+        body: expect.objectContaining({
+          errors: [expect.objectContaining({ code: 'parameter_invalid', field: `${root}.value` })],
+        }),
+      });
+    }
+  });
+
   it("names a refusal of a rule's or a query's shape by the path its message names, on every route taking one", async () => {
     const valid = { field: 'email', operator: '=', value: 'a' };
     const { id } = await createSegment({ name: 'Shape check', rule: valid });

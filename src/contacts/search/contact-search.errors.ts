@@ -66,6 +66,18 @@ export class FilterOperatorRequired extends ContactSearchError {
   }
 }
 
+/**
+ * A part of the request the language requires, left out: the query, a filter's value, a group's
+ * list. Sent as null or of the wrong type, it is invalid instead.
+ */
+export class SearchParameterRequired extends ContactSearchError {
+  override readonly name = 'SearchParameterRequired';
+  readonly code = 'parameter_not_found';
+  constructor(path: string, message: string) {
+    super(path, path, message);
+  }
+}
+
 export class InvalidSearchValue extends ContactSearchError {
   override readonly name = 'InvalidSearchValue';
   readonly code = 'parameter_invalid';

@@ -186,7 +186,7 @@ describe('parseContactSearchRequest', () => {
         'parameter_invalid',
         'page',
       ],
-      ['a missing query', {}, 'parameter_invalid', 'query'],
+      ['a missing query', {}, 'parameter_not_found', 'query'],
       ['a query that is not an object', query('email = a'), 'parameter_invalid', 'query'],
       ['an unknown field', query(filter('nickname', '=', 'x')), 'parameter_invalid', 'query.field'],
       [
@@ -345,7 +345,7 @@ describe('parseContactSearchRequest', () => {
         'parameter_invalid',
         'query.value',
       ],
-      ['a missing value', query(filter('name', '=')), 'parameter_invalid', 'query.value'],
+      ['a missing value', query(filter('name', '=')), 'parameter_not_found', 'query.value'],
       [
         'IN without an array',
         query(filter('role', 'IN', 'user')),
@@ -610,6 +610,77 @@ describe('parseContactSearchRequest', () => {
     expect(() => parseSearchQuery({ field: 'email' }, { ...ruleOptions, root: 'rule' })).toThrow(
       expect.objectContaining({ code: 'parameter_not_found', field: 'rule.operator' }),
     );
+  });
+
+  it('refuses a search without its query, a filter without its value and a group without its list as parameters not found, by their paths', () => {
+    expect(refusal({})).toEqual({
+      code: 'parameter_not_found',
+      field: 'query',
+      message: "'query' is required",
+    });
+    // Every operator that compares with a value lacks it, in a search and in a rule.
+    for (const [withoutValue, parseOptions] of [
+      [{ field: 'email', operator: '=' }, options],
+      [{ field: 'email', operator: '!=' }, options],
+      [{ field: 'role', operator: 'IN' }, options],
+      [{ field: 'role', operator: 'NIN' }, options],
+      [{ field: 'created_at', operator: '>' }, options],
+      [{ field: 'custom_attributes.seats', operator: '<=' }, options],
+      [{ field: 'name', operator: '~' }, options],
+      [{ field: 'name', operator: '^' }, options],
+      [{ field: 'segment_id', operator: '=' }, options],
+      [{ field: 'signed_up_at', operator: 'less_than_days_ago' }, ruleOptions],
+      [{ field: 'event', operator: 'has_done' }, ruleOptions],
+      [{ field: 'event', operator: 'has_not_done', within_days: 3 }, ruleOptions],
+    ] as const) {
+      expect({ withoutValue, refused: refusal(query(withoutValue), parseOptions) }).toEqual({
+        withoutValue,
+        refused: {
+          code: 'parameter_not_found',
+          field: 'query.value',
+          message: expect.stringMatching(/^query\.value is required/),
+        },
+      });
+      const nested = query(group('AND', [filter('name', '=', 'x'), group('OR', [withoutValue])]));
+      expect(refusal(nested, parseOptions)).toMatchObject({
+        code: 'parameter_not_found',
+        field: 'query.value[1].value[0].value',
+      });
+      expect(() => parseSearchQuery(withoutValue, { ...parseOptions, root: 'rule' })).toThrow(
+        expect.objectContaining({ code: 'parameter_not_found', field: 'rule.value' }),
+      );
+    }
+    // A group's list of filters, left out, is not found either.
+    expect(refusal(query({ operator: 'AND' }))).toEqual({
+      code: 'parameter_not_found',
+      field: 'query.value',
+      message: expect.stringMatching(/^query\.value is required/),
+    });
+    expect(
+      refusal(query(group('OR', [filter('name', '=', 'x'), { operator: 'AND' }]))),
+    ).toMatchObject({ code: 'parameter_not_found', field: 'query.value[1].value' });
+    // Present but null or of the wrong type: invalid, not missing.
+    for (const invalid of [
+      { query: null },
+      query(filter('role', 'IN', null)),
+      query(filter('created_at', '>', null)),
+      query(filter('name', '~', null)),
+      query(filter('segment_id', '=', null)),
+      query(filter('email', '=', false)),
+      query({ operator: 'AND', value: null }),
+    ]) {
+      expect({ invalid, code: refusal(invalid).code }).toEqual({
+        invalid,
+        code: 'parameter_invalid',
+      });
+    }
+    // What needs no value needs none; a null one on = is a search for no value.
+    expect(() =>
+      parseContactSearchRequest(query(filter('email', 'exists')), ruleOptions),
+    ).not.toThrow();
+    expect(() =>
+      parseContactSearchRequest(query(filter('email', '=', null)), options),
+    ).not.toThrow();
   });
 
   it('refuses a query holding more values in all than the limit, naming query', () => {

@@ -4,6 +4,7 @@ import {
   InvalidSortOrder,
   MalformedSearchRequest,
   OperatorNotAllowed,
+  SearchParameterRequired,
   SearchQueryTooDeep,
   TooManySearchFilters,
   TooManySearchValues,
@@ -102,8 +103,7 @@ export function parseContactSearchRequest(
   if (!isObject(body))
     throw new MalformedSearchRequest('body', 'body', 'The request body must be a JSON object');
   refuseUnknownKeys(body, ['query', 'pagination', 'sort'], '');
-  if (body.query === undefined)
-    throw new MalformedSearchRequest('query', 'query', "'query' is required");
+  if (body.query === undefined) throw new SearchParameterRequired('query', "'query' is required");
   return {
     query: parseSearchQuery(body.query, options),
     sort: parseSort(body.sort, options.customAttributeType),
@@ -147,6 +147,12 @@ function parseNode(
   if (groupDepth > MAX_GROUP_DEPTH) throw new SearchQueryTooDeep(path, MAX_GROUP_DEPTH);
   const children = node.value;
   const childrenPath = `${path}.value`;
+  if (children === undefined) {
+    throw new SearchParameterRequired(
+      childrenPath,
+      `${childrenPath} is required: a non-empty array of filters or groups`,
+    );
+  }
   if (!Array.isArray(children) || children.length === 0) {
     throw new MalformedSearchRequest(
       childrenPath,
@@ -199,6 +205,12 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   if (node.within_days !== undefined && operator !== 'has_done' && operator !== 'has_not_done') {
     const at = `${path}.within_days`;
     throw new MalformedSearchRequest(at, at, `Unknown parameter '${at}'`);
+  }
+  if (raw === undefined && operator !== 'exists' && operator !== 'not_exists') {
+    throw new SearchParameterRequired(
+      valuePath,
+      `${valuePath} is required for operator '${operator}' on field '${name}'`,
+    );
   }
   switch (operator) {
     case 'has_done':
