@@ -16,6 +16,7 @@ import {
   refuseUnusableInput,
 } from './shared/http/unusable-input';
 import { parseJsonBodiesStrictly } from './shared/http/json-body';
+import { answerContinueWithinLimit } from './shared/http/body-over-limit';
 import { UnfinishedRequests } from './shared/http/unfinished-requests';
 import { intercomValidationPipe } from './shared/http/validation.pipe';
 import { IntercomVersion } from './shared/http/intercom-version';
@@ -45,6 +46,7 @@ export function createFastifyAdapter(
     return503OnClosing: false,
   });
   parseJsonBodiesStrictly(adapter.getInstance());
+  answerContinueWithinLimit(adapter.getInstance());
   refuseUnusableInput(adapter.getInstance());
   answerRequestsWhileDraining(adapter.getInstance());
   UnfinishedRequests.track(adapter.getInstance());

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect, createServer } from 'node:net';
@@ -18,6 +19,7 @@ import {
 import {
   freePort,
   type SpawnOptions,
+  type ServiceProcess,
   spawnService,
   waitUntilReady,
 } from '../support/service-process';
@@ -25,6 +27,139 @@ import {
 // Every test here starts the service from its sources (ts-node), some twice: on a loaded machine a
 // start alone can take longer than jest's default.
 jest.setTimeout(90_000);
+
+// A client in another process than the server's, as the reset of an unread body shows only there.
+describe('the service process, sent a body over the 1 MiB limit', () => {
+  const token = 'token-of-acme-oversized';
+  let dataDir: string;
+  let service: ServiceProcess;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'service-'));
+    service = await spawnService({ DATA_DIR: dataDir, ACCESS_TOKENS: `acme:${token}` });
+    await waitUntilReady(service);
+  });
+  afterAll(async () => {
+    service.child.kill('SIGTERM');
+    await service.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const oversized = [
+    ['/contacts', Buffer.from(`{"name":"${'z'.repeat(2 * 1024 * 1024)}"}`)],
+    ['/messenger/events', Buffer.from(`{"events":[{"id":"${'e'.repeat(8_000_000)}"}]}`)],
+  ] as const;
+
+  it('answers 413 in the envelope, which the client, still sending, gets every time', async () => {
+    for (const [path, body] of oversized) {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const answer = await upload(service.baseUrl, path, body, { token }).catch(
+          (error: NodeJS.ErrnoException) => ({ failedWith: error.code }),
+        );
+        expect({ path, attempt, answer }).toEqual({
+          path,
+          attempt,
+          answer: expect.objectContaining({ status: 413 }) as unknown,
+        });
+        if ('failedWith' in answer) continue;
+        expect(answer.headers.connection).toBe('close');
+        expect(JSON.parse(answer.body)).toMatchObject({
+          type: 'error.list',
+          errors: [{ code: 'request_entity_too_large' }],
+        });
+      }
+    }
+  });
+
+  it('declared with Expect: 100-continue, answers 413 without asking for the body', async () => {
+    for (const [path, body] of oversized) {
+      const answer = await upload(service.baseUrl, path, body, { token, expectContinue: true });
+      expect({ path, status: answer.status, continued: answer.continued }).toEqual({
+        path,
+        status: 413,
+        continued: false,
+      });
+      expect(JSON.parse(answer.body)).toMatchObject({
+        errors: [{ code: 'request_entity_too_large' }],
+      });
+    }
+    // A body within the limit is asked for, and read.
+    const small = await upload(service.baseUrl, '/contacts', Buffer.from('{"role":"lead"}'), {
+      token,
+      expectContinue: true,
+    });
+    expect({ status: small.status, continued: small.continued }).toEqual({
+      status: 200,
+      continued: true,
+    });
+  });
+
+  it("is a stranger's to be refused 401 before it is read, with the connection closed", async () => {
+    const [[path, body]] = oversized;
+    const asked = await upload(service.baseUrl, path, body, {
+      token: 'not-a-token',
+      expectContinue: true,
+    });
+    expect({ status: asked.status, continued: asked.continued }).toEqual({
+      status: 401,
+      continued: false,
+    });
+    expect(asked.headers.connection).toBe('close');
+    // Sent unasked, the body is not read: the 401 may be lost to the reset (see README).
+    const sent = await upload(service.baseUrl, path, body, { token: 'not-a-token' }).catch(
+      (error: NodeJS.ErrnoException) => ({ failedWith: error.code }),
+    );
+    if (!('failedWith' in sent)) {
+      expect(sent.status).toBe(401);
+      expect(sent.headers.connection).toBe('close');
+    }
+  });
+});
+
+/**
+ * Posts `body` as JSON on a connection of its own, as a client that sends it whole before reading
+ * the answer does (or, with `expectContinue`, only once the server asks for it); rejects when the
+ * connection fails before the answer is read.
+ */
+function upload(
+  baseUrl: string,
+  path: string,
+  body: Buffer,
+  options: { token: string; expectContinue?: boolean },
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  continued: boolean;
+}> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const sent = httpRequest(new URL(path, baseUrl), {
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+        ...(options.expectContinue ? { expect: '100-continue' } : {}),
+      },
+    });
+    sent.on('continue', () => {
+      continued = true;
+      sent.end(body);
+    });
+    sent.on('response', (answer) => {
+      let text = '';
+      answer.setEncoding('utf8');
+      answer.on('data', (chunk: string) => (text += chunk));
+      answer.on('end', () =>
+        resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: text, continued }),
+      );
+      answer.on('error', reject);
+    });
+    sent.on('error', reject);
+    if (!options.expectContinue) sent.end(body);
+  });
+}
 
 describe('the service process (embedded default)', () => {
   let dataDir: string;
