@@ -36,7 +36,7 @@ export class VisitorReferences {
     if (reference.user_id !== undefined) {
       located = await this.locator.locateSession(workspaceId, reference.user_id);
       if (reference.id !== undefined && located.path[0] !== reference.id)
-        throw new VisitorReferencesDisagree(`${fieldsUnder}user_id`);
+        throw new VisitorReferencesDisagree('id', 'user_id', `${fieldsUnder}user_id`);
     } else {
       const contactId =
         reference.id ??
@@ -48,6 +48,13 @@ export class VisitorReferences {
     }
     if (located.path.length > 1 || located.state.status !== 'visitor') {
       throw new VisitorNotFound(label, field);
+    }
+    // An email beside the id or user_id must be the visitor's own, as it would find it alone: one
+    // naming another contact (or no one) leaves the request unclear about whom it converts.
+    const namedBefore = reference.id !== undefined || reference.user_id !== undefined;
+    if (namedBefore && reference.email !== undefined && located.state.email !== reference.email) {
+      const first = reference.id !== undefined ? 'id' : 'user_id';
+      throw new VisitorReferencesDisagree(first, 'email', `${fieldsUnder}email`);
     }
     return located;
   }

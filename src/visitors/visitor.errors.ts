@@ -1,11 +1,19 @@
 import { ContactDomainError } from '../contacts/domain/contact.errors';
 
-/** A request naming a visitor by id and by user_id, which name two different visitors. */
+/**
+ * A request naming a visitor twice (by id or user_id, and by user_id or email) where the second
+ * does not name the visitor the first does: another contact, or no one.
+ */
 export class VisitorReferencesDisagree extends ContactDomainError {
   override readonly name = 'VisitorReferencesDisagree';
   readonly code = 'conflict';
-  constructor(override readonly field: string) {
-    super('id and user_id name different visitors');
+  constructor(
+    first: 'id' | 'user_id',
+    second: 'user_id' | 'email',
+    /** The request field of the second (`visitor.email`, …). */
+    override readonly field: string,
+  ) {
+    super(`${first} and ${second} do not name the same visitor`);
   }
 }
 

@@ -262,6 +262,54 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(((await search.json()) as { total_count: number }).total_count).toBe(0);
   });
 
+  it('refuses a conversion whose visitor fields name different contacts, converting nothing', async () => {
+    const visitorId = await seeVisitor('sdk-visitor-disagree');
+    const owner = (await (
+      await service.request('/contacts', {
+        method: 'POST',
+        json: { email: 'sdk-owner-disagree@example.com' },
+      })
+    ).json()) as { id: string };
+    for (const [visitor, field, message] of [
+      [
+        { user_id: 'sdk-visitor-disagree', email: 'sdk-owner-disagree@example.com' },
+        'visitor.email',
+        'user_id and email do not name the same visitor',
+      ],
+      [
+        { id: visitorId, email: 'sdk-owner-disagree@example.com' },
+        'visitor.email',
+        'id and email do not name the same visitor',
+      ],
+      [
+        { user_id: 'sdk-visitor-disagree', email: 'sdk-nobody-disagree@example.com' },
+        'visitor.email',
+        'user_id and email do not name the same visitor',
+      ],
+      [
+        { id: owner.id, user_id: 'sdk-visitor-disagree' },
+        'visitor.user_id',
+        'id and user_id do not name the same visitor',
+      ],
+    ] as const) {
+      const response = await service.request('/visitors/convert', {
+        method: 'POST',
+        json: { type: 'user', user: { email: 'sdk-new-disagree@example.com' }, visitor },
+      });
+      expect({ visitor, status: response.status, body: await response.json() }).toEqual({
+        visitor,
+        status: 409,
+        body: expect.objectContaining({ errors: [{ code: 'conflict', field, message }] }),
+      });
+    }
+    expect((await service.request('/visitors?user_id=sdk-visitor-disagree')).status).toBe(200);
+    const search = await service.request('/contacts/search', {
+      method: 'POST',
+      json: { query: { field: 'email', operator: '=', value: 'sdk-new-disagree@example.com' } },
+    });
+    expect(((await search.json()) as { total_count: number }).total_count).toBe(0);
+  });
+
   it('takes a null identifier as one left out, as it takes any null optional field', async () => {
     const visitorId = await seeVisitor('sdk-visitor-null');
     const refusal = async (response: Response) => {
