@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule, type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
@@ -474,6 +475,22 @@ describe('data attributes API (e2e)', () => {
       });
     });
 
+    it('refuses a description over 1,000 characters', async () => {
+      await expectRefusal(post({ name: 'bigdesc_x', description: 'd'.repeat(1_040_000) }), {
+        status: 400,
+        code: 'parameter_invalid',
+        field: 'description',
+      });
+      await expectRefusal(post({ name: 'bigdesc_y', description: 'd'.repeat(1001) }), {
+        status: 400,
+        code: 'parameter_invalid',
+        field: 'description',
+      });
+      expect((await create({ name: 'bigdesc_z', description: 'd'.repeat(1000) })).description).toBe(
+        'd'.repeat(1000),
+      );
+    });
+
     it('refuses options on a non-string type', async () => {
       await expectRefusal(post({ name: 'numbers', data_type: 'integer', options: ['1', '2'] }), {
         status: 400,
@@ -598,6 +615,39 @@ describe('data attributes API (e2e)', () => {
         code: 'parameter_invalid',
         field: 'options',
       });
+    });
+
+    it('refuses a description over 1,000 characters, and lists one stored before the bound', async () => {
+      await expectRefusal(put(nickname.id ?? 0, { description: 'd'.repeat(100_000) }), {
+        status: 400,
+        code: 'parameter_invalid',
+        field: 'description',
+      });
+      const storedBefore = 'd'.repeat(5000);
+      await store.append(
+        dataAttributesStream('main'),
+        [
+          {
+            id: randomUUID(),
+            type: 'DataAttributeUpdated',
+            data: {
+              workspaceId: 'main',
+              id: nickname.id,
+              changes: { description: storedBefore },
+              updated_at: T0,
+            },
+            metadata: { workspaceId: 'main', occurredAt: T0 * 1000, schemaVersion: 1 },
+          },
+        ],
+        { expectedRevision: 'any' },
+      );
+      const listed = (await list()).data.find((attribute) => attribute.id === nickname.id);
+      expect(listed?.description).toBe(storedBefore);
+      const { status } = await call('PUT', `/data_attributes/${nickname.id}`, {
+        description: storedBefore,
+        messenger_writable: true,
+      });
+      expect(status).toBe(200);
     });
 
     it('refuses options on an attribute that is not a list', async () => {

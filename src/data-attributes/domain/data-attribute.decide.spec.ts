@@ -5,6 +5,7 @@ import {
   DataTypeUnchangeable,
   InvalidAttributeName,
   InvalidDataType,
+  InvalidDescription,
   InvalidModel,
   InvalidOptions,
   TooManyDataAttributes,
@@ -12,7 +13,7 @@ import {
 } from './data-attribute.errors';
 import type { CreateDataAttribute, UpdateDataAttribute } from './data-attribute.commands';
 import type { DataAttributeEvent } from './data-attribute.events';
-import { MAX_OPTIONS } from './data-attribute.types';
+import { MAX_DESCRIPTION_CHARACTERS, MAX_OPTIONS } from './data-attribute.types';
 import {
   T0,
   archived,
@@ -262,6 +263,16 @@ describe('data attribute decider', () => {
         .thenThrows(InvalidOptions, { field: 'options', reason: 'too_many' });
     });
 
+    it(`takes a description of up to ${MAX_DESCRIPTION_CHARACTERS} characters (an emoji counting as one), and refuses a longer one`, () => {
+      const longest = '😀'.repeat(MAX_DESCRIPTION_CHARACTERS);
+      given([])
+        .when(create({ description: longest }))
+        .then([created(1, 'plan', { description: longest, created_at: now })]);
+      given([])
+        .when(create({ description: `${longest}.` }))
+        .thenThrows(InvalidDescription, { code: 'parameter_invalid', field: 'description' });
+    });
+
     it('refuses options on a type other than string', () => {
       given([])
         .when(create({ data_type: 'integer', options: ['1', '2'] }))
@@ -431,6 +442,29 @@ describe('data attribute decider', () => {
           }),
         )
         .thenThrows(InvalidOptions, { field: 'options', reason: 'too_many' });
+    });
+
+    it(`refuses a new description over ${MAX_DESCRIPTION_CHARACTERS} characters, and keeps taking one stored before the bound`, () => {
+      const stored = created(1, 'plan', { description: 'd'.repeat(5000) });
+      given([stored])
+        .when(update(1, { description: 'd'.repeat(MAX_DESCRIPTION_CHARACTERS + 1) }))
+        .thenThrows(InvalidDescription, { code: 'parameter_invalid', field: 'description' });
+      given([stored])
+        .when(update(1, { description: 'd'.repeat(5000), messenger_writable: true }))
+        .then([
+          {
+            type: 'DataAttributeUpdated',
+            data: { workspaceId, id: 1, changes: { messenger_writable: true }, updated_at: now },
+          },
+        ]);
+      given([stored])
+        .when(update(1, { description: 'short now' }))
+        .then([
+          {
+            type: 'DataAttributeUpdated',
+            data: { workspaceId, id: 1, changes: { description: 'short now' }, updated_at: now },
+          },
+        ]);
     });
 
     it('refuses options on an attribute that is not a list', () => {

@@ -14,6 +14,7 @@ import {
   type InvalidAttributeNameReason,
   MAX_NAME_CHARACTERS,
   InvalidDataType,
+  InvalidDescription,
   InvalidModel,
   InvalidOptions,
   TooManyDataAttributes,
@@ -27,6 +28,7 @@ import {
 } from './data-attribute.state';
 import {
   DATA_ATTRIBUTE_MODELS,
+  MAX_DESCRIPTION_CHARACTERS,
   MAX_LIVE_CUSTOM_ATTRIBUTES,
   MAX_OPTIONS,
   MAX_STRING_VALUE_LENGTH,
@@ -96,6 +98,11 @@ const requireValidOptions = (options: readonly string[]): readonly string[] => {
   return [...options];
 };
 
+const requireValidDescription = (description: string | undefined): void => {
+  if (description !== undefined && !fitsCharacters(description, MAX_DESCRIPTION_CHARACTERS))
+    throw new InvalidDescription();
+};
+
 /** Options of a new attribute: required for `options`, allowed for `string`, refused otherwise. */
 const optionsOfNew = (
   dataType: DataType,
@@ -122,6 +129,7 @@ export const createDataAttribute = (
   }
   const { dataType, list } = storedDataType(command.data.data_type);
   const options = optionsOfNew(dataType, list, command.data.options);
+  requireValidDescription(command.data.description);
   if (liveCustomAttributeCount(state) >= MAX_LIVE_CUSTOM_ATTRIBUTES)
     throw new TooManyDataAttributes('name');
   return [
@@ -187,6 +195,9 @@ export const updateDataAttribute = (
     if (attribute.options === null) throw new InvalidOptions('not_a_list_attribute');
     requireValidOptions(command.data.options);
   }
+  // A description stored before the bound may be sent back as it is, with other changes.
+  if (command.data.description !== attribute.description)
+    requireValidDescription(command.data.description);
   const events: DataAttributeEvent[] = [];
   const changes = changesOf(attribute, command);
   if (Object.keys(changes).length > 0) {

@@ -1,5 +1,6 @@
 import { fieldPath } from '../../shared/json-path';
 import {
+  MAX_DESCRIPTION_CHARACTERS,
   MAX_LIVE_CUSTOM_ATTRIBUTES,
   MAX_OPTIONS,
   MAX_STRING_VALUE_LENGTH,
@@ -155,6 +156,16 @@ export class InvalidOptions extends DataAttributeError {
   override readonly field = 'options';
   constructor(readonly reason: InvalidOptionsReason) {
     super(OPTION_MESSAGES[reason]);
+  }
+}
+
+/** A description longer than `MAX_DESCRIPTION_CHARACTERS`. */
+export class InvalidDescription extends DataAttributeError {
+  override readonly name = 'InvalidDescription';
+  readonly code = 'parameter_invalid';
+  override readonly field = 'description';
+  constructor() {
+    super(`A description cannot be longer than ${MAX_DESCRIPTION_CHARACTERS} characters`);
   }
 }
 

@@ -31,6 +31,13 @@ export const MIN_OPTIONS = 2;
  */
 export const MAX_OPTIONS = 500;
 
+/**
+ * A description is at most this many characters long. Intercom documents no bound; a description
+ * is the line or paragraph its UI shows beside the attribute, and this keeps a definition, and
+ * the list of a workspace's definitions, of bounded size (as `MAX_OPTIONS` does).
+ */
+export const MAX_DESCRIPTION_CHARACTERS = 1000;
+
 /** A custom data attribute as its events define it; fields keep Intercom's names. */
 export interface CustomDataAttribute {
   readonly id: number;

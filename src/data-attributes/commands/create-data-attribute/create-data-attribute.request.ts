@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import {
+  MAX_DESCRIPTION_CHARACTERS,
   MAX_OPTIONS,
   MAX_STRING_VALUE_LENGTH,
   MIN_OPTIONS,
@@ -32,7 +33,10 @@ export class CreateDataAttributeRequest {
   @IsString()
   readonly data_type!: string;
 
-  @ApiPropertyOptional({ example: 'My Data Attribute Description' })
+  @ApiPropertyOptional({
+    example: 'My Data Attribute Description',
+    description: `At most ${MAX_DESCRIPTION_CHARACTERS} characters`,
+  })
   @IsOptional()
   @IsString()
   readonly description?: string;

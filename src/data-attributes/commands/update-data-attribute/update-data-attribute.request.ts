@@ -7,6 +7,7 @@ import {
 } from '../../data-attribute.request-fields';
 import { DecimalInteger } from '../../../shared/decimal-integer';
 import {
+  MAX_DESCRIPTION_CHARACTERS,
   MAX_OPTIONS,
   MAX_STRING_VALUE_LENGTH,
   MIN_OPTIONS,
@@ -27,7 +28,7 @@ export class UpdateDataAttributeRequest {
   @IsBoolean()
   readonly archived?: boolean;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: `At most ${MAX_DESCRIPTION_CHARACTERS} characters` })
   @IsOptional()
   @IsString()
   readonly description?: string;
