@@ -183,6 +183,15 @@ describe('attribute values API (e2e)', () => {
       });
       expect((body as ErrorList).request_id).toEqual(expect.any(String));
     }
+    // An id has one spelling: padded or with a leading zero, it names no attribute.
+    for (const id of [`0${planId}`, `%20${planId}`]) {
+      const { status, body } = await values(id);
+      expect({ id, status, body }).toMatchObject({
+        id,
+        status: 404,
+        body: { errors: [{ code: 'field_not_found', field: 'id' }] },
+      });
+    }
     // Another workspace's attribute id is unknown there.
     const other = await values(planId, '', GLOBEX_TOKEN);
     expect(other.status).toBe(404);

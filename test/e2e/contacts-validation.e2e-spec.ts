@@ -311,6 +311,7 @@ describe('Contacts API refusals change nothing', () => {
         ['/contacts?per_page=1&per_page=2', 'per_page'],
         ['/events?type=user&user_id=a&user_id=b', 'user_id'],
         ['/segments?include_count=true&include_count=false', 'include_count'],
+        ['/contacts?=1&=2', '""'],
       ] as const) {
         const answer = await service.request(path);
         expect(answer.status).toBe(400);
@@ -369,6 +370,9 @@ describe('Contacts API refusals change nothing', () => {
         // Routes with a query DTO name it alike.
         ['GET', '/contacts?per_pag=5', 'per_pag', undefined],
         ['GET', `/contacts/${user.id}/timeline?cursor=x`, 'cursor', undefined],
+        // A name that is empty is spelled as JSON spells it, as an empty key of a body is.
+        ['POST', '/contacts?=1', '""', { role: 'lead' }],
+        ['GET', '/contacts?=1', '""', undefined],
       ] as const)
         await expectQueryRefused(method, path, json, name, `Unknown query parameter ${name}`);
       expect(await current(user.id)).toEqual(before);

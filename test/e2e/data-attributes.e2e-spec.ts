@@ -585,12 +585,14 @@ describe('data attributes API (e2e)', () => {
       expect((await list()).data.find((item) => item.id === mine.id)).toEqual(mine);
     });
 
-    it('refuses an id that is not an integer', async () => {
-      await expectRefusal(put('abc', { description: 'x' }), {
-        status: 400,
-        code: 'parameter_invalid',
-        field: 'data_attribute_id',
-      });
+    it('refuses an id that is not an integer, or not spelled as its digits alone', async () => {
+      for (const id of ['abc', `0${nickname.id}`, `%20${nickname.id}`, `00${nickname.id}`]) {
+        await expectRefusal(put(id, { description: 'x' }), {
+          status: 400,
+          code: 'parameter_invalid',
+          field: 'data_attribute_id',
+        });
+      }
     });
 
     it('refuses a change of data type', async () => {

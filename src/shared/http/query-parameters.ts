@@ -3,6 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { fieldPath } from '../json-path';
 import { HttpProblem } from './intercom-error';
 
 const QUERY_PARAMETERS = Symbol('QUERY_PARAMETERS');
@@ -28,8 +29,9 @@ export const unknownQueryParameterMessage = (name: string): string =>
 export function refuseUnknownQueryParameters(query: unknown, known: ReadonlySet<string>): void {
   if (query === null || typeof query !== 'object') return;
   for (const name in query) {
-    if (!known.has(name))
-      throw HttpProblem.of(400, 'parameter_invalid', unknownQueryParameterMessage(name), name);
+    if (known.has(name)) continue;
+    const field = fieldPath('', name);
+    throw HttpProblem.of(400, 'parameter_invalid', unknownQueryParameterMessage(field), field);
   }
 }
 

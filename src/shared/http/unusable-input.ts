@@ -4,6 +4,7 @@ import { unstorableTextMessage, unstorableTextPath } from '../storable-text';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { fieldPath } from '../json-path';
 import { HttpProblem, type IntercomErrorList } from './intercom-error';
 import { codeFor, replyWithError } from './intercom-exception.filter';
 import {
@@ -62,7 +63,8 @@ function repeatedParameter(request: FastifyRequest): HttpProblem | undefined {
   const query = request.query as Record<string, unknown> | undefined;
   const name = Object.keys(query ?? {}).find((key) => Array.isArray(query?.[key]));
   if (name === undefined) return undefined;
-  return HttpProblem.of(400, 'parameter_invalid', `${name} is given more than once`, name);
+  const field = fieldPath('', name);
+  return HttpProblem.of(400, 'parameter_invalid', `${field} is given more than once`, field);
 }
 
 /**

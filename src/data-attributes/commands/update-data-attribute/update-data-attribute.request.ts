@@ -15,7 +15,7 @@ import {
 
 export class DataAttributeIdParams {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  @DecimalInteger()
+  @DecimalInteger({ oneSpelling: true })
   @IsInt()
   @Min(1)
   readonly data_attribute_id!: number;

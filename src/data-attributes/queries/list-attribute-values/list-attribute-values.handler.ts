@@ -30,6 +30,7 @@ import {
 import { tieOrder } from './attribute-value-order';
 import { AttributeValuesNotFound } from './attribute-values.errors';
 import { ListAttributeValuesQuery } from './list-attribute-values.query';
+import { isCanonicalDecimal } from '../../../shared/decimal-integer';
 
 /** The projections this endpoint reads, for read-your-writes. */
 const READ_MODELS = ['contacts'] as const;
@@ -151,7 +152,7 @@ export class ListAttributeValuesHandler implements IQueryHandler<ListAttributeVa
  * (`location.country` or `country`).
  */
 function resolveAttribute(id: string, state: DataAttributesState): ResolvedAttribute {
-  const custom = /^\d{1,15}$/.test(id)
+  const custom = isCanonicalDecimal(id)
     ? state.attributes.get(Number(id))
     : id.startsWith(CUSTOM_PREFIX)
       ? findCustomAttribute(state, 'contact', id.slice(CUSTOM_PREFIX.length))
