@@ -104,6 +104,22 @@ export async function startTestAppOnPostgres(
   };
 }
 
+const STAND_IN_READ_YOUR_WRITES_TIMEOUT_MS = 15_000;
+const READY_WITHIN_MS = 20_000;
+
+/** Polls `GET /health/ready` until it answers 200, as a client of the service is to. */
+async function untilReady(app: TestApp): Promise<void> {
+  const deadline = Date.now() + READY_WITHIN_MS;
+  for (;;) {
+    const response = await fetch(`${app.baseUrl}/health/ready`);
+    const body = await response.text();
+    if (response.status === 200) return;
+    if (Date.now() > deadline)
+      throw new Error(`not ready within ${READY_WITHIN_MS} ms: ${response.status} ${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A `TestApp` on EventStoreDB; its `close` stops the stand-in too, once the app is closed. */
 export interface TestAppOnStandIn extends TestApp {
   /** The stand-in of EventStoreDB's protocol the app's event store talks to. */
@@ -119,13 +135,19 @@ export async function startTestAppOnStandIn(
   readModels: ReadStoreDialect = 'sqlite',
 ): Promise<TestAppOnStandIn> {
   const standIn = await startEsdbStandIn();
-  const environment = { EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
+  const environment = {
+    EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
+    // The stand-in serves from this process, sharing its event loop with the app and the test: on
+    // a loaded machine its round trips take longer than a server's of its own would.
+    READ_YOUR_WRITES_TIMEOUT_MS: String(STAND_IN_READ_YOUR_WRITES_TIMEOUT_MS),
+  };
   let app: TestApp;
   try {
     app =
       readModels === 'postgres'
         ? await startTestAppOnPostgres(environment)
         : await startTestApp(environment);
+    await untilReady(app);
   } catch (error) {
     await standIn.close();
     throw error;
