@@ -452,6 +452,66 @@ describeOnReadStores('segment membership projection', (dialect) => {
     );
   }, 120_000);
 
+  it('a contact a nested conjunct rules out holds no deadline, whether it is loaded again or not (seed 1967510636)', async () => {
+    // The property below found it: the lead's plan rules segment 0 out under its nested AND, so
+    // its evaluation stored no deadline; a later batch loading the contact derived one (T0 + 1).
+    const lead = (contact: number): Step => ({
+      kind: 'create',
+      contact,
+      role: 'lead',
+      signedUpOffset: null,
+      trialOffset: null,
+      plan: null,
+      email: false,
+    });
+    const free = { field: 'custom_attributes.plan', operator: '=', value: 'free' };
+    const signedUpWithin = (days: number) => ({
+      field: 'signed_up_at',
+      operator: 'less_than_days_ago',
+      value: days,
+    });
+    await withContacts([0, 1, 2, 3, 4].map(lead), async (store, clock) => {
+      const rules = await createSegments(store, clock, [
+        { personType: 'user', rule: free },
+        { personType: 'user', rule: { operator: 'AND', value: [free] } },
+      ]);
+      const steps: Step[] = [
+        {
+          kind: 'changeRule',
+          segment: 0,
+          spec: {
+            personType: 'all',
+            rule: {
+              operator: 'AND',
+              value: [{ operator: 'AND', value: [free, signedUpWithin(0)] }, signedUpWithin(0.7)],
+            },
+          },
+        },
+        {
+          kind: 'update',
+          contact: 0,
+          signedUpOffset: 0,
+          trialOffset: null,
+          plan: null,
+          toUser: false,
+        },
+        { kind: 'track', contact: 0, name: 'purchase', offset: 0 },
+      ];
+      for (const current of steps) await runStep(store, clock, rules, current);
+      await handleSegmentCommand(store, clock, WORKSPACE, SEGMENT_IDS[0]!, (now) => ({
+        type: 'DeleteSegment',
+        data: { segmentId: SEGMENT_IDS[0]!, workspaceId: WORKSPACE },
+        now,
+      }));
+      await projectNewEvents(store, 0n, 1);
+      const oneByOne = await tableContents();
+      expect(oneByOne['segment_membership_deadlines']).toEqual([]);
+      await resetTables();
+      await projectNewEvents(store, 0n, 1_000);
+      expect(await tableContents()).toEqual(oneByOne);
+    });
+  });
+
   it("builds the same tables whatever batches the log is cut into, on either store's positions", async () => {
     // The embedded store's positions as they are (a few stretches of the spans, `spanBucket`, at
     // most), and spread so that every few events start a new stretch, as they are and as

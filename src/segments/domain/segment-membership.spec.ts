@@ -50,6 +50,19 @@ describe('nextCheckAfter: when time alone may flip a membership', () => {
     expect(nextCheckAfter(contact, segment, NOW)).toBeUndefined();
   });
 
+  it('is none while such a conjunct of an AND nested in the rule is false', () => {
+    // The required value `SegmentsByRequiredValue` rules a contact out by, found under the AND.
+    const segment = segmentWith({
+      operator: 'AND',
+      value: [
+        { operator: 'AND', value: [onPro, signedUpRecently] },
+        { ...signedUpRecently, value: 10 },
+      ],
+    });
+    expect(nextCheckAfter(user(2, 'free'), segment, NOW)).toBeUndefined();
+    expect(nextCheckAfter(user(2, 'pro'), segment, NOW)).toBe(NOW + 5 * DAY);
+  });
+
   it('still comes under an OR, where another part may be what decides', () => {
     const segment = segmentWith({ operator: 'OR', value: [signedUpRecently, onPro] });
     expect(nextCheckAfter(user(2, 'free'), segment, NOW)).toBe(NOW + 5 * DAY);

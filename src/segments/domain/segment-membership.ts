@@ -23,8 +23,9 @@ export interface SegmentRuleSnapshot {
   /** The rule's `has_done` / `has_not_done` filters; those with `withinDays` also flip with time. */
   readonly dataEventFilters: readonly DataEventFilter[];
   /**
-   * When the rule is an AND, its conjuncts whose truth time alone does not change: while one of
-   * them is false, so is the rule at every instant. Empty for any other rule.
+   * When the rule is an AND, its conjuncts whose truth time alone does not change, those of the
+   * ANDs among its conjuncts included (`timelessConjunctsOf`): while one of them is false, so is
+   * the rule at every instant. Empty for any other rule.
    */
   readonly timelessConjuncts: readonly SearchNode[];
   /** The days its date comparisons count in (the workspace's when the rule was saved). */
@@ -86,12 +87,23 @@ export function snapshotOf(
     ruleVersion,
     relativeFilters: relativeFiltersOf(rule),
     dataEventFilters: dataEventFiltersOf(rule),
-    timelessConjuncts:
-      rule.kind === 'group' && rule.operator === 'AND'
-        ? rule.value.filter((node) => !changesWithTime(node))
-        : [],
+    timelessConjuncts: timelessConjunctsOf(rule),
     timeZone,
   };
+}
+
+/**
+ * The conjuncts of an AND rule that time does not change, looking into the ANDs among them that
+ * time does change: `a AND (b AND t1) AND t2` has `a` and `b`. They are the parts a contact's
+ * values can rule the segment out by for good (every `field = value` `SegmentsByRequiredValue`
+ * indexes is one), so `nextCheckAfter` gives no deadline where the projection evaluates nothing:
+ * a contact's deadlines are the same whether its last evaluation or a later load derived them.
+ */
+function timelessConjunctsOf(rule: SearchNode): SearchNode[] {
+  if (rule.kind !== 'group' || rule.operator !== 'AND') return [];
+  return rule.value.flatMap((node) =>
+    !changesWithTime(node) ? [node] : timelessConjunctsOf(node),
+  );
 }
 
 /** A live lead or user of the segment's person type, whatever the rule says. */
