@@ -300,20 +300,28 @@ describe('segments API (e2e)', () => {
     }
   });
 
-  it('pages a history as every list pages: total_count, page, total_pages and the next page', async () => {
-    // Another workspace, so that the other tests' counts stay their own.
+  /**
+   * Three users named `<prefix> A`, `B` and `C` and a segment of those whose name starts with the
+   * prefix, in another workspace, so that the other tests' counts stay their own.
+   */
+  async function segmentOfThreeUsers(prefix: string): Promise<Segment> {
     const token = GLOBEX_TOKEN;
-    for (const name of ['Paged A', 'Paged B', 'Paged C'])
+    for (const name of ['A', 'B', 'C'].map((letter) => `${prefix} ${letter}`))
       await json(
         await app.request('/contacts', { method: 'POST', token, json: { role: 'user', name } }),
       );
-    const segment = await json<Segment>(
+    return json<Segment>(
       await app.request('/segments', {
         method: 'POST',
         token,
-        json: { name: 'Paged', rule: { field: 'name', operator: '^', value: 'Paged' } },
+        json: { name: prefix, rule: { field: 'name', operator: '^', value: prefix } },
       }),
     );
+  }
+
+  it('pages a history as every list pages: total_count, page, total_pages and the next page', async () => {
+    const token = GLOBEX_TOKEN;
+    const segment = await segmentOfThreeUsers('Paged');
     type Page = History & {
       total_count: number;
       pages: {
@@ -359,17 +367,7 @@ describe('segments API (e2e)', () => {
 
   it('takes back every field of its pages.next, and a numbered page, as GET /contacts does (members and history)', async () => {
     const token = GLOBEX_TOKEN;
-    for (const name of ['Numbered A', 'Numbered B', 'Numbered C'])
-      await json(
-        await app.request('/contacts', { method: 'POST', token, json: { role: 'user', name } }),
-      );
-    const segment = await json<Segment>(
-      await app.request('/segments', {
-        method: 'POST',
-        token,
-        json: { name: 'Numbered', rule: { field: 'name', operator: '^', value: 'Numbered' } },
-      }),
-    );
+    const segment = await segmentOfThreeUsers('Numbered');
     type Listed = {
       data: Array<{ id?: string; contact_id?: string; change?: string }>;
       pages: { page: number; next?: { page: number; starting_after: string } };
