@@ -69,17 +69,33 @@ export async function spawnService(
 
 /** Polls until `GET /health/ready` answers 200, or the process exits, or the timeout passes. */
 export async function waitUntilReady(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let ended = false;
   void service.exited.then(() => (ended = true));
-  while (Date.now() < deadline && !ended) {
+  const last = await pollUntilReady(service.baseUrl, timeoutMs, () => ended);
+  if (last === 'ready') return;
+  throw new Error(`service not ready (${ended ? 'exited' : 'timed out'}):\n${service.output()}`);
+}
+
+/**
+ * Polls `GET /health/ready` at `baseUrl` until it answers 200 ('ready'), `stopped()` says to give
+ * up, or `timeoutMs` passes; then the last answer it had ('status body'), or 'not listening'.
+ */
+export async function pollUntilReady(
+  baseUrl: string,
+  timeoutMs: number,
+  stopped: () => boolean = () => false,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'not listening';
+  while (Date.now() < deadline && !stopped()) {
     try {
-      const response = await fetch(`${service.baseUrl}/health/ready`);
-      if (response.status === 200) return;
+      const response = await fetch(`${baseUrl}/health/ready`);
+      if (response.status === 200) return 'ready';
+      last = `${response.status} ${await response.text()}`;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`service not ready (${ended ? 'exited' : 'timed out'}):\n${service.output()}`);
+  return last;
 }

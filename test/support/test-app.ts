@@ -10,6 +10,7 @@ import { Environment, loadEnvironment } from '../../src/config/environment';
 import type { ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
 import { startEsdbStandIn, type EsdbStandIn } from './esdb-stand-in/esdb-stand-in';
 import { createSchema, dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
+import { pollUntilReady } from './service-process';
 
 export const ACME_TOKEN = 'token-of-acme-0001';
 export const GLOBEX_TOKEN = 'token-of-globex-0001';
@@ -107,17 +108,10 @@ export async function startTestAppOnPostgres(
 const STAND_IN_READ_YOUR_WRITES_TIMEOUT_MS = 15_000;
 const READY_WITHIN_MS = 20_000;
 
-/** Polls `GET /health/ready` until it answers 200, as a client of the service is to. */
+/** Waits until `GET /health/ready` answers 200, as a client of the service is to. */
 async function untilReady(app: TestApp): Promise<void> {
-  const deadline = Date.now() + READY_WITHIN_MS;
-  for (;;) {
-    const response = await fetch(`${app.baseUrl}/health/ready`);
-    const body = await response.text();
-    if (response.status === 200) return;
-    if (Date.now() > deadline)
-      throw new Error(`not ready within ${READY_WITHIN_MS} ms: ${response.status} ${body}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const last = await pollUntilReady(app.baseUrl, READY_WITHIN_MS);
+  if (last !== 'ready') throw new Error(`not ready within ${READY_WITHIN_MS} ms: ${last}`);
 }
 
 /** A `TestApp` on EventStoreDB; its `close` stops the stand-in too, once the app is closed. */
