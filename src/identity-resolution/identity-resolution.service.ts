@@ -18,6 +18,7 @@ import {
 } from '../contacts/identity/identity-reservations';
 import { WrongExpectedRevision } from '../shared/event-store/event-store.errors';
 import {
+  causeOf,
   EVENT_STORE,
   type EventMetadata,
   type EventStore,
@@ -182,7 +183,7 @@ export class IdentityResolution {
           .execute(
             new MergeContactsCommand(workspaceId, session.contactId, holder.contactId, {
               mergedAt: request.occurredAt,
-              cause: { actor: request.metadata.actor, causationId: request.metadata.causationId },
+              cause: causeOf(request.metadata),
               fromVisitorOnly: request.visitorOnly ?? false,
               // The log-in gives the user the external_id it names, not the session's.
               keepExternalId: request.identity.external_id !== undefined,

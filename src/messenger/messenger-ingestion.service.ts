@@ -25,6 +25,7 @@ import { visitorContactId } from '../identity-resolution/visitor-contact-id';
 import { CLOCK, type Clock } from '../shared/clock';
 import { WrongExpectedRevision } from '../shared/event-store/event-store.errors';
 import {
+  causeOf,
   EVENT_STORE,
   type EventMetadata,
   type EventStore,
@@ -422,7 +423,7 @@ export class MessengerIngestion {
         target.contactId,
         undefined,
         { ...run.item.attributes, email: run.item.email ?? null },
-        { actor: 'messenger', causationId: run.item.id },
+        causeOf(run.metadata),
       ),
     );
     await this.recordCompletion(run, target.contactId, false);

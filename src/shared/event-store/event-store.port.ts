@@ -26,6 +26,12 @@ export interface EventMetadata {
 /** Who or what caused an event (`actor`: `api`, `messenger`, …) and the request or item. */
 export type EventCause = Pick<EventMetadata, 'actor' | 'causationId'>;
 
+/** The cause `metadata` names, for the events a step it causes writes elsewhere. */
+export const causeOf = ({ actor, causationId }: EventMetadata): EventCause => ({
+  ...(actor !== undefined ? { actor } : {}),
+  ...(causationId !== undefined ? { causationId } : {}),
+});
+
 export type EventData = Readonly<Record<string, unknown>>;
 
 /** An event as a command handler proposes it. `id` is a UUID; deterministic ids make retries idempotent. */
