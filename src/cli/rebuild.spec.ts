@@ -1,4 +1,5 @@
-import { progressText, progressUnitOf, rebuildProgress, type ProjectionJson } from './rebuild';
+import { progressText, progressUnitOf, rebuildProgress } from './rebuild';
+import type { ProjectionJson } from './service-api';
 
 /** `contacts` on EventStoreDB: 60 events (about 1 KiB each) up to a head at byte 61,440. */
 const onEventStoreDb: ProjectionJson = {

@@ -8,8 +8,6 @@ import {
   type ServiceOptions,
 } from './service-api';
 
-export type { ProjectionJson } from './service-api';
-
 export interface RebuildOptions extends ServiceOptions {
   readonly name: string;
   /** Where the progress bar is drawn. */
