@@ -7,6 +7,7 @@ import { contactStreamId } from '../../shared/stream-names';
 import { toContactEvent } from '../contact-event-codec';
 import { contactDecider } from '../domain/contact.decider';
 import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
+import type { ContactEvent } from '../domain/contact.events';
 
 /**
  * What a contact was at an instant, as the Contacts API shows it: a lead or user (its row then),
@@ -27,7 +28,8 @@ export type ContactThen =
  * (or a lead merged into a user deleted since).
  *
  * Cost: one read of the contact's stream, whole; and for a contact merged since, one of the
- * stream of the contact it went to (through the stream-state cache commands use).
+ * stream of the contact it went to (through the stream-state cache commands use); when observed,
+ * one of each lead's merged into it by then.
  */
 @Injectable()
 export class ContactAsOf {
@@ -46,8 +48,23 @@ export class ContactAsOf {
     }
   }
 
-  async contactThen(workspaceId: string, contactId: string, at: number): Promise<ContactThen> {
-    const { then, revision, now } = await this.fold(workspaceId, contactId, (at + 1) * 1000);
+  /**
+   * `observe`, when given, is shown every event of the contact's stream and, for a lead or user
+   * then, of the streams of the leads merged into it by then: what it had done by then includes
+   * what they had (a segment rule's `has_done`).
+   */
+  async contactThen(
+    workspaceId: string,
+    contactId: string,
+    at: number,
+    observe?: (event: ContactEvent) => void,
+  ): Promise<ContactThen> {
+    const { then, revision, now } = await this.fold(
+      workspaceId,
+      contactId,
+      (at + 1) * 1000,
+      observe,
+    );
     // A deleted contact's personal data is readable from no API (domain.md), its past included;
     // a lead's lives on in the user it was merged into, and goes when that user is deleted.
     const mergedInto = now.status === 'merged' ? now.into : undefined;
@@ -62,16 +79,28 @@ export class ContactAsOf {
     if (then.status === 'merged')
       return { status: 'merged', into: then.into, closedAs: liveRow(then.closedAs, revision) };
     if (then.status !== 'lead' && then.status !== 'user') return { status: 'none' };
+    if (observe)
+      for (const merge of then.merge_history) {
+        const source = contactStreamId(workspaceId, merge.source_contact_id);
+        for await (const recorded of this.store.readStream(source))
+          observe(toContactEvent(recorded));
+      }
     return { status: 'live', row: liveRow(then, revision) };
   }
 
   /** The contact's state from its events before `until` (ms of event time), and now. */
-  private async fold(workspaceId: string, contactId: string, until: number) {
+  private async fold(
+    workspaceId: string,
+    contactId: string,
+    until: number,
+    observe: ((event: ContactEvent) => void) | undefined,
+  ) {
     let then = contactDecider.initialState();
     let now = then;
     let revision = -1;
     for await (const recorded of this.store.readStream(contactStreamId(workspaceId, contactId))) {
       const event = toContactEvent(recorded);
+      observe?.(event);
       now = contactDecider.evolve(now, event);
       if (recorded.metadata.occurredAt >= until) continue;
       then = contactDecider.evolve(then, event);

@@ -1,6 +1,7 @@
 import type { SearchableContact } from '../../contacts/search/contact-search.evaluate';
 import type { JsonValue } from '../../contacts/domain/contact.attributes';
-import { isMemberAt, nextCheckAfter, snapshotOf } from './segment-membership';
+import type { ContactEvent } from '../../contacts/domain/contact.events';
+import { isMemberAt, nextCheckAfter, noteDataEventBy, snapshotOf } from './segment-membership';
 import { parseStoredRule } from './segment.rule';
 
 const DAY = 86_400;
@@ -66,5 +67,43 @@ describe('nextCheckAfter: when time alone may flip a membership', () => {
   it('still comes under an OR, where another part may be what decides', () => {
     const segment = segmentWith({ operator: 'OR', value: [signedUpRecently, onPro] });
     expect(nextCheckAfter(user(2, 'free'), segment, NOW)).toBe(NOW + 5 * DAY);
+  });
+});
+
+describe('noteDataEventBy: what has_done reads of a contact at a past instant', () => {
+  const tracked = (name: string, createdAt: number): ContactEvent => ({
+    type: 'DataEventTracked',
+    data: { workspaceId: 'w', contactId: 'contact-1', name, createdAt, metadata: {} },
+  });
+  const summary = (name: string, first: number, last: number): ContactEvent => ({
+    type: 'DataEventSummaryReported',
+    data: { workspaceId: 'w', contactId: 'contact-1', name, count: 3, first, last },
+  });
+  const latestBy = (at: number, events: readonly ContactEvent[]) => {
+    const latest = new Map<string, number>();
+    for (const event of events) noteDataEventBy(latest, event, at);
+    return Object.fromEntries(latest);
+  };
+
+  it('keeps the latest event dated by then, whatever order they came in', () => {
+    const events = [tracked('paid', NOW - 10), tracked('paid', NOW - 50), tracked('paid', NOW + 1)];
+    expect(latestBy(NOW, events)).toEqual({ paid: NOW - 10 });
+    expect(latestBy(NOW - 20, events)).toEqual({ paid: NOW - 50 });
+    expect(latestBy(NOW - 60, events)).toEqual({});
+  });
+
+  it('counts a summary at its last occurrence, or at its first when only that was by then', () => {
+    const events = [summary('visited', NOW - 100, NOW - 10)];
+    expect(latestBy(NOW, events)).toEqual({ visited: NOW - 10 });
+    expect(latestBy(NOW - 50, events)).toEqual({ visited: NOW - 100 });
+    expect(latestBy(NOW - 101, events)).toEqual({});
+  });
+
+  it('reads nothing from other events', () => {
+    const archived: ContactEvent = {
+      type: 'ContactArchived',
+      data: { workspaceId: 'w', contactId: 'contact-1', archivedAt: NOW - 10 },
+    };
+    expect(latestBy(NOW, [archived])).toEqual({});
   });
 });

@@ -1,4 +1,5 @@
 import type { UnixSeconds } from '../../contacts/domain/contact.attributes';
+import type { ContactEvent } from '../../contacts/domain/contact.events';
 import {
   matchesSearchQuery,
   searchFieldValue,
@@ -181,4 +182,29 @@ function earlierCandidate(
   const candidate = flip > now ? flip : flip + 1 > now ? flip + 1 : undefined;
   if (candidate === undefined) return next;
   return next === undefined || candidate < next ? candidate : next;
+}
+
+/**
+ * Takes a contact event into the latest `created_at` by `at` of each data event name: what
+ * `has_done` reads of a contact at a past instant, by event time (an event reported later but
+ * dated by then counts). A summary counts at its last occurrence, or at its first when only that
+ * one was by then.
+ */
+export function noteDataEventBy(
+  latest: Map<string, UnixSeconds>,
+  event: ContactEvent,
+  at: UnixSeconds,
+): void {
+  let time: UnixSeconds | undefined;
+  if (event.type === 'DataEventTracked') {
+    time = event.data.createdAt <= at ? event.data.createdAt : undefined;
+  } else if (event.type === 'DataEventSummaryReported') {
+    const { first, last } = event.data;
+    time = last <= at ? last : first <= at ? first : undefined;
+  } else {
+    return;
+  }
+  if (time === undefined) return;
+  const known = latest.get(event.data.name);
+  if (known === undefined || time > known) latest.set(event.data.name, time);
 }

@@ -52,6 +52,15 @@ export class PreviewSegmentRequest {
   @ApiPropertyOptional({ example: { per_page: DEFAULT_PER_PAGE } })
   @Allow()
   readonly pagination?: unknown;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description:
+      'Unix seconds: the members the rule selected at that past instant, each as it was then',
+  })
+  @Allow()
+  readonly as_of?: unknown;
 }
 
 export class ListSegmentsQuery {

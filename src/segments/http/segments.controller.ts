@@ -55,8 +55,9 @@ import { DeleteSegmentCommand } from '../commands/delete-segment/delete-segment.
 import { UpdateSegmentCommand } from '../commands/update-segment/update-segment.command';
 import { personTypeOfNewRule } from '../domain/segment.decide';
 import { SegmentNotFound } from '../domain/segment.errors';
-import { rolesOf } from '../domain/segment-membership';
+import { rolesOf, snapshotOf } from '../domain/segment-membership';
 import { parseStoredRule, validateSegmentRule } from '../domain/segment.rule';
+import { SegmentPreviewAsOf } from '../queries/segment-preview-as-of';
 import { SegmentReadModel, type HistoryCursor } from '../queries/segment-read-model';
 import { SegmentErrorsFilter } from './segment-errors.filter';
 import { DocumentedResponse } from '../../shared/http/documented-route-schema';
@@ -99,6 +100,7 @@ export class SegmentsController {
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
     private readonly timeZones: WorkspaceTimeZones,
     private readonly contactsAsOf: ContactAsOf,
+    private readonly previewAsOf: SegmentPreviewAsOf,
   ) {}
 
   @Get()
@@ -134,7 +136,10 @@ export class SegmentsController {
 
   @Post('preview')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Count and first page of the members an unsaved rule selects now' })
+  @ApiOperation({
+    summary:
+      'Count and first page of the members an unsaved rule selects now, or selected at `as_of`',
+  })
   @DocumentedResponse(SEGMENT_CONTACTS_SCHEMA)
   async preview(
     @WorkspaceId() workspaceId: string,
@@ -144,6 +149,12 @@ export class SegmentsController {
   ) {
     if (body.rule === undefined)
       throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
+    const now = Math.floor(this.clock.now() / 1000);
+    // A body's instant is a JSON number; anything else is refused as no instant.
+    const asOf = asOfInstant(
+      body.as_of === undefined || typeof body.as_of === 'number' ? body.as_of : Number.NaN,
+      now,
+    );
     const personType = personTypeOfNewRule(body.person_type);
     const timeZone = this.timeZones.of(workspaceId);
     const rule = parseStoredRule(
@@ -159,17 +170,25 @@ export class SegmentsController {
       value: [rule, roles],
     });
     await this.readYourWrites.waitForMinPosition(minPosition, ['contacts']);
-    const page = await searchContacts(
-      this.searchTarget(),
-      {
-        workspaceId,
-        timeZone,
-        now: Math.floor(this.clock.now() / 1000),
-        segmentMembership: this.segments.membershipSql(),
-        dataEvents: this.segments.dataEventsSql(),
-      },
-      request,
-    );
+    const page =
+      asOf !== undefined
+        ? await this.previewAsOf.preview(
+            workspaceId,
+            snapshotOf('preview', personType, rule, 0, timeZone),
+            asOf,
+            request,
+          )
+        : await searchContacts(
+            this.searchTarget(),
+            {
+              workspaceId,
+              timeZone,
+              now,
+              segmentMembership: this.segments.membershipSql(),
+              dataEvents: this.segments.dataEventsSql(),
+            },
+            request,
+          );
     return {
       ...searchListResponse(page, (row) => toContactResponse(row, version)),
       type: 'segment.preview' as const,

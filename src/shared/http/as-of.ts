@@ -1,9 +1,9 @@
 import { HttpProblem } from './intercom-error';
 
 /**
- * A request's `as_of`: an instant in unix seconds, up to `now` (unix seconds): the history holds
- * what happened, not what will (deadlines not yet due). Undefined when none is given; refused,
- * naming it, when it is no such instant.
+ * A request's `as_of` (a query parameter's text, or a body's number): an instant in whole unix
+ * seconds, up to `now` (unix seconds): the history holds what happened, not what will (deadlines
+ * not yet due). Undefined when none is given; refused, naming it, when it is no such instant.
  */
 export function asOfInstant(
   value: number | string | readonly string[] | undefined,
@@ -12,7 +12,9 @@ export function asOfInstant(
   if (value === undefined) return undefined;
   const at =
     typeof value === 'number'
-      ? value
+      ? Number.isSafeInteger(value) && value >= 0
+        ? value
+        : undefined
       : typeof value === 'string' && /^\d{1,12}$/.test(value)
         ? Number(value)
         : undefined;

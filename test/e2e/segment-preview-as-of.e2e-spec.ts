@@ -1,0 +1,246 @@
+import { describeOnReadStores } from '../support/read-store-targets';
+import { startTestApp, startTestAppOnPostgres, type TestApp } from '../support/test-app';
+
+const DAY = 86_400;
+
+interface Preview {
+  type: string;
+  data: Array<{ id: string; role: string; name: string | null }>;
+  total_count: number;
+  pages: { page: number; total_pages: number; next?: { page: number; starting_after: string } };
+}
+interface Problems {
+  errors: Array<{ code: string; field?: string; message: string }>;
+}
+
+/**
+ * segments.md: "What would this rule have selected at T?" before saving it. Each contact is taken
+ * as `GET /contacts/{id}?as_of=T` shows it, and the rule is evaluated at T.
+ */
+describeOnReadStores('POST /segments/preview with as_of (e2e)', (dialect) => {
+  let service: TestApp;
+  beforeAll(async () => {
+    service = dialect === 'postgres' ? await startTestAppOnPostgres() : await startTestApp();
+  });
+  afterAll(() => service.close());
+
+  const now = Math.floor(Date.now() / 1000);
+  const t0 = now - 3 * DAY;
+  /** Each test's own names and keys, so tests share the workspace without seeing each other. */
+  let run = 0;
+  let position = '0';
+
+  /** Messenger items, all accepted; the contact of each item in order. */
+  async function ingest(events: Array<Record<string, unknown>>): Promise<string[]> {
+    const answer = await service.request('/messenger/events', { method: 'POST', json: { events } });
+    const { results } = (await answer.json()) as {
+      results: Array<{ status: string; contact_id: string }>;
+    };
+    expect(results.map((result) => result.status)).toEqual(events.map(() => 'accepted'));
+    position = answer.headers.get('x-position') ?? position;
+    return results.map((result) => result.contact_id);
+  }
+
+  /** A lead from a visitor's conversation at `at`, named `name` then. */
+  async function lead(key: string, at: number, name: string): Promise<string> {
+    const visitor = `preview-as-of-${run}-${key}`;
+    const [id] = await ingest([
+      {
+        id: `${visitor}-talked`,
+        type: 'conversation.started',
+        occurred_at: at,
+        visitor_id: visitor,
+      },
+      {
+        id: `${visitor}-named`,
+        type: 'contact.attributes_updated',
+        occurred_at: at,
+        visitor_id: visitor,
+        attributes: { name },
+      },
+    ]);
+    return id!;
+  }
+
+  async function rename(key: string, at: number, name: string): Promise<void> {
+    const visitor = `preview-as-of-${run}-${key}`;
+    await ingest([
+      {
+        id: `${visitor}-renamed-${at}`,
+        type: 'contact.attributes_updated',
+        occurred_at: at,
+        visitor_id: visitor,
+        attributes: { name },
+      },
+    ]);
+  }
+
+  async function preview(body: Record<string, unknown>, status = 200) {
+    const answer = await service.request('/segments/preview', {
+      method: 'POST',
+      json: body,
+      headers: { 'X-Min-Position': position },
+    });
+    const parsed: unknown = await answer.json();
+    expect({ status: answer.status, body: parsed }).toMatchObject({ status });
+    return parsed;
+  }
+  const membersAt = async (rule: unknown, asOf?: number, personType = 'contact') => {
+    const body = (await preview({
+      person_type: personType,
+      rule,
+      ...(asOf !== undefined ? { as_of: asOf } : {}),
+    })) as Preview;
+    expect(body.type).toBe('segment.preview');
+    expect(body.total_count).toBe(body.data.length);
+    return body.data.map((contact) => contact.id);
+  };
+
+  beforeEach(() => {
+    run += 1;
+  });
+
+  it('selects the contacts whose values then matched the rule, each as it was then', async () => {
+    const pro = `Pro ${run}`;
+    const first = await lead('first', t0 + 100, pro);
+    await rename('first', t0 + 300, `Free ${run}`);
+    const second = await lead('second', t0 + 100, `Free ${run}`);
+    await rename('second', t0 + 200, pro);
+    const rule = { field: 'name', operator: '=', value: pro };
+
+    expect(await membersAt(rule, t0 + 50)).toEqual([]);
+    expect(await membersAt(rule, t0 + 150)).toEqual([first]);
+    expect(new Set(await membersAt(rule, t0 + 250))).toEqual(new Set([first, second]));
+    expect(await membersAt(rule, t0 + 350)).toEqual([second]);
+    // At the present instant, the same as the preview of now.
+    expect(await membersAt(rule, Math.floor(Date.now() / 1000))).toEqual(await membersAt(rule));
+
+    const shown = (await preview({ person_type: 'contact', rule, as_of: t0 + 150 })) as Preview;
+    expect(shown.data).toEqual([expect.objectContaining({ id: first, role: 'lead', name: pro })]);
+  });
+
+  it('evaluates relative dates at that instant, not now', async () => {
+    const name = `Seen ${run}`;
+    const seenAt = t0;
+    const id = await lead('seen', seenAt, name);
+    await ingest([
+      {
+        id: `preview-as-of-${run}-seen-sighting`,
+        type: 'visitor.seen',
+        occurred_at: seenAt,
+        visitor_id: `preview-as-of-${run}-seen`,
+        context: { browser: 'firefox' },
+      },
+    ]);
+    const rule = {
+      operator: 'AND',
+      value: [
+        { field: 'name', operator: '=', value: name },
+        { field: 'last_seen_at', operator: 'less_than_days_ago', value: 1 },
+      ],
+    };
+    expect(await membersAt(rule, seenAt + 3_600)).toEqual([id]);
+    expect(await membersAt(rule, seenAt + DAY + 1)).toEqual([]);
+    expect(await membersAt(rule)).toEqual([]);
+  });
+
+  it('counts the data events dated by then, those of a lead merged in by then included', async () => {
+    const name = `Tracker ${run}`;
+    const eventName = `signed-contract-${run}`;
+    const tracker = await lead('tracker', t0, name);
+    const tracked = await service.request('/events', {
+      method: 'POST',
+      json: { event_name: eventName, created_at: t0 + 500, id: tracker },
+    });
+    expect(tracked.status).toBe(202);
+    position = tracked.headers.get('x-position') ?? position;
+    const rule = {
+      operator: 'AND',
+      value: [
+        { field: 'name', operator: '=', value: name },
+        { field: 'event', operator: 'has_done', value: eventName },
+      ],
+    };
+    expect(await membersAt(rule, t0 + 499, 'all')).toEqual([]);
+    expect(await membersAt(rule, t0 + 500, 'all')).toEqual([tracker]);
+
+    // Merged now into a user who took its name: the user has done it from the merge on.
+    const user = (await (
+      await service.request('/contacts', {
+        method: 'POST',
+        json: { role: 'user', external_id: `preview-as-of-user-${run}`, name },
+      })
+    ).json()) as { id: string };
+    const merged = await service.request('/contacts/merge', {
+      method: 'POST',
+      json: { from: tracker, into: user.id },
+    });
+    expect(merged.status).toBe(200);
+    position = merged.headers.get('x-position') ?? position;
+    const afterMerge = Math.floor(Date.now() / 1000);
+    // Before the merge the lead was the one; now the user is (its own fold knows the merge).
+    expect(await membersAt(rule, t0 + 500, 'all')).toEqual([tracker]);
+    expect(await membersAt(rule, afterMerge, 'all')).toEqual([user.id]);
+    expect(await membersAt(rule, afterMerge, 'contact')).toEqual([]);
+  });
+
+  it('leaves out a contact deleted since, whose past is readable no more', async () => {
+    const name = `Deleted ${run}`;
+    const id = await lead('deleted', t0 + 100, name);
+    const rule = { field: 'name', operator: '=', value: name };
+    expect(await membersAt(rule, t0 + 200)).toEqual([id]);
+    const deleted = await service.request(`/contacts/${id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    position = deleted.headers.get('x-position') ?? position;
+    expect(await membersAt(rule, t0 + 200)).toEqual([]);
+  });
+
+  it('pages by cursor, and refuses the cursor of another instant', async () => {
+    const name = `Paged ${run}`;
+    const ids = [
+      await lead('paged-a', t0 + 100, name),
+      await lead('paged-b', t0 + 110, name),
+      await lead('paged-c', t0 + 120, name),
+    ];
+    const rule = { field: 'name', operator: '=', value: name };
+    const request = { person_type: 'contact', rule, as_of: t0 + 200 };
+    const first = (await preview({ ...request, pagination: { per_page: 2 } })) as Preview;
+    expect(first.data.map((contact) => contact.id)).toEqual(ids.slice(0, 2));
+    expect(first).toMatchObject({ total_count: 3, pages: { page: 1, total_pages: 2 } });
+    const cursor = first.pages.next!.starting_after;
+    const second = (await preview({
+      ...request,
+      pagination: { per_page: 2, starting_after: cursor },
+    })) as Preview;
+    expect(second.data.map((contact) => contact.id)).toEqual(ids.slice(2));
+    expect(second).toMatchObject({ total_count: 3, pages: { page: 2, total_pages: 2 } });
+    expect(second.pages.next).toBeUndefined();
+
+    for (const other of [
+      { ...request, as_of: t0 + 201 },
+      { person_type: 'contact', rule },
+    ]) {
+      const refused = (await preview(
+        { ...other, pagination: { per_page: 2, starting_after: cursor } },
+        400,
+      )) as Problems;
+      expect(refused.errors).toEqual([
+        expect.objectContaining({ code: 'parameter_invalid', field: 'pagination.starting_after' }),
+      ]);
+    }
+  });
+
+  it('refuses an as_of that is no past instant in whole unix seconds, naming it', async () => {
+    const rule = { field: 'name', operator: '=', value: 'anyone' };
+    for (const asOf of ['1700000000', -1, 1.5, true, null, now + 3_600]) {
+      const refused = (await preview({ rule, as_of: asOf }, 400)) as Problems;
+      expect(refused.errors).toEqual([
+        {
+          code: 'parameter_invalid',
+          field: 'as_of',
+          message: 'as_of must be an instant in unix seconds, not in the future',
+        },
+      ]);
+    }
+  });
+});
