@@ -7,12 +7,12 @@ import { UpdateSegmentHandler } from './commands/update-segment/update-segment.h
 import { ContactSegmentsController } from './http/contact-segments.controller';
 import { SegmentsController } from './http/segments.controller';
 import { AttributeDependantsHandler } from './queries/attribute-dependants.handler';
-import { SegmentPreviewAsOf } from './queries/segment-preview-as-of';
+import { SegmentWhatIf } from './queries/segment-what-if';
 import { SegmentReadModel } from './queries/segment-read-model';
 import { SegmentDeadlineScheduler } from './segment-deadline-scheduler';
 
 const commandHandlers = [CreateSegmentHandler, UpdateSegmentHandler, DeleteSegmentHandler];
-const services = [SegmentReadModel, SegmentPreviewAsOf, SegmentDeadlineScheduler];
+const services = [SegmentReadModel, SegmentWhatIf, SegmentDeadlineScheduler];
 
 /**
  * Segments: definitions as events, the Intercom segment endpoints and ours, and the scheduler

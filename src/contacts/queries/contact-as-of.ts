@@ -8,6 +8,7 @@ import { toContactEvent } from '../contact-event-codec';
 import { contactDecider } from '../domain/contact.decider';
 import { ContactMerged, ContactNotFound } from '../domain/contact.errors';
 import type { ContactEvent } from '../domain/contact.events';
+import type { ContactState } from '../domain/contact.state';
 
 /**
  * What a contact was at an instant, as the Contacts API shows it: a lead or user (its row then),
@@ -65,17 +66,7 @@ export class ContactAsOf {
       (at + 1) * 1000,
       observe,
     );
-    // A deleted contact's personal data is readable from no API (domain.md), its past included;
-    // a lead's lives on in the user it was merged into, and goes when that user is deleted.
-    const mergedInto = now.status === 'merged' ? now.into : undefined;
-    if (
-      now.status === 'deleted' ||
-      (mergedInto !== undefined &&
-        (await loadState(this.store, contactStreamId(workspaceId, mergedInto), contactDecider))
-          .state.status === 'deleted')
-    ) {
-      return { status: 'deleted' };
-    }
+    if (await this.erasedSince(workspaceId, now)) return { status: 'deleted' };
     if (then.status === 'merged')
       return { status: 'merged', into: then.into, closedAs: liveRow(then.closedAs, revision) };
     if (then.status !== 'lead' && then.status !== 'user') return { status: 'none' };
@@ -86,6 +77,18 @@ export class ContactAsOf {
           observe(toContactEvent(recorded));
       }
     return { status: 'live', row: liveRow(then, revision) };
+  }
+
+  /**
+   * Whether a contact, as it is `now`, has no past readable any more: a deleted contact's personal
+   * data is readable from no API (domain.md), its past included; a lead's lives on in the user it
+   * was merged into, and goes when that user is deleted.
+   */
+  async erasedSince(workspaceId: string, now: ContactState): Promise<boolean> {
+    if (now.status === 'deleted') return true;
+    if (now.status !== 'merged') return false;
+    const into = await loadState(this.store, contactStreamId(workspaceId, now.into), contactDecider);
+    return into.state.status === 'deleted';
   }
 
   /** The contact's state from its events before `until` (ms of event time), and now. */

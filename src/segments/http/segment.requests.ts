@@ -63,6 +63,36 @@ export class PreviewSegmentRequest {
   readonly as_of?: unknown;
 }
 
+export class PreviewSegmentHistoryRequest {
+  @ApiPropertyOptional({ type: String, enum: ['user', 'contact', 'all'], default: 'user' })
+  @Allow()
+  readonly person_type?: unknown;
+
+  @ApiProperty()
+  @Allow()
+  readonly rule!: unknown;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Unix seconds: where the stretch starts (excluded)',
+  })
+  @Allow()
+  readonly from!: unknown;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    description: 'Unix seconds, up to now: where it ends (included)',
+  })
+  @Allow()
+  readonly to!: unknown;
+
+  @ApiPropertyOptional({ example: { per_page: DEFAULT_PER_PAGE } })
+  @Allow()
+  readonly pagination?: unknown;
+}
+
 export class ListSegmentsQuery {
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Each segment with its count' })
   @IsOptional()

@@ -57,6 +57,32 @@ export const SEGMENT_DELETED_SCHEMA = {
 /** Members (and a preview's): the contact list of `POST /contacts/search`. */
 export const SEGMENT_CONTACTS_SCHEMA = CONTACT_LIST_ROUTE_SCHEMA.response[200];
 
+const MEMBERSHIP_CHANGE_PROPERTIES = {
+  type: { type: 'string', enum: ['segment.membership_change'] },
+  contact_id: { type: 'string' },
+  change: { type: 'string', enum: ['entered', 'exited'] },
+  effective_at: { type: 'integer' },
+  cause: {
+    oneOf: [
+      {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: ['event'] },
+          event_id: { type: 'string' },
+          event_type: { type: 'string' },
+        },
+      },
+      {
+        type: 'object',
+        properties: {
+          type: { type: 'string', enum: ['deadline'] },
+          deadline: { type: 'integer' },
+        },
+      },
+    ],
+  },
+};
+
 export const SEGMENT_HISTORY_SCHEMA = {
   type: 'object',
   properties: {
@@ -66,34 +92,20 @@ export const SEGMENT_HISTORY_SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
-        properties: {
-          type: { type: 'string', enum: ['segment.membership_change'] },
-          contact_id: { type: 'string' },
-          change: { type: 'string', enum: ['entered', 'exited'] },
-          effective_at: { type: 'integer' },
-          cause: {
-            oneOf: [
-              {
-                type: 'object',
-                properties: {
-                  type: { type: 'string', enum: ['event'] },
-                  event_id: { type: 'string' },
-                  event_type: { type: 'string' },
-                },
-              },
-              {
-                type: 'object',
-                properties: {
-                  type: { type: 'string', enum: ['deadline'] },
-                  deadline: { type: 'integer' },
-                },
-              },
-            ],
-          },
-          rule_version: { type: 'integer' },
-        },
+        properties: { ...MEMBERSHIP_CHANGE_PROPERTIES, rule_version: { type: 'integer' } },
       },
     },
+    total_count: { type: 'integer' },
+    pages: LIST_PAGES_SCHEMA,
+  },
+};
+
+/** What an unsaved rule would have changed: the history's changes, without a rule version. */
+export const SEGMENT_PREVIEW_HISTORY_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['segment.preview_history'] },
+    data: { type: 'array', items: { type: 'object', properties: MEMBERSHIP_CHANGE_PROPERTIES } },
     total_count: { type: 'integer' },
     pages: LIST_PAGES_SCHEMA,
   },

@@ -1,3 +1,4 @@
+import type { WhatIfChange } from '../domain/what-if-history';
 import type {
   SegmentDefinitionsTable,
   SegmentHistoryEntry,
@@ -76,5 +77,21 @@ export function toMembershipChange(row: SegmentHistoryEntry): MembershipChangeRe
             event_type: row.cause_event_type ?? '',
           },
     rule_version: Number(row.rule_version),
+  };
+}
+
+/** One entry or exit an unsaved rule would have made (`POST /segments/preview/history`). */
+export function toWhatIfChange(
+  change: WhatIfChange & { readonly contactId: string },
+): Omit<MembershipChangeResponse, 'rule_version'> {
+  return {
+    type: 'segment.membership_change',
+    contact_id: change.contactId,
+    change: change.change,
+    effective_at: change.effectiveAt,
+    cause:
+      change.cause.type === 'deadline'
+        ? { type: 'deadline', deadline: change.effectiveAt }
+        : { type: 'event', event_id: change.cause.eventId, event_type: change.cause.eventType },
   };
 }

@@ -44,7 +44,7 @@ import { CLOCK, type Clock } from '../../shared/clock';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import { fitsIntegerColumn } from '../../shared/integer-column';
 import { isStorableText } from '../../shared/storable-text';
-import { asOfInstant } from '../../shared/http/as-of';
+import { asOfInstant, pastInstant } from '../../shared/http/as-of';
 import { IntercomVersion, MinPosition, RequestedVersion } from '../../shared/http/intercom-version';
 import { WriteRoute } from '../../shared/http/route-config';
 import { NoFieldsBody, TakesNoBody } from '../../shared/http/no-fields-body';
@@ -55,9 +55,9 @@ import { DeleteSegmentCommand } from '../commands/delete-segment/delete-segment.
 import { UpdateSegmentCommand } from '../commands/update-segment/update-segment.command';
 import { personTypeOfNewRule } from '../domain/segment.decide';
 import { SegmentNotFound } from '../domain/segment.errors';
-import { rolesOf, snapshotOf } from '../domain/segment-membership';
+import { rolesOf, snapshotOf, type SegmentRuleSnapshot } from '../domain/segment-membership';
 import { parseStoredRule, validateSegmentRule } from '../domain/segment.rule';
-import { SegmentPreviewAsOf } from '../queries/segment-preview-as-of';
+import { SegmentWhatIf } from '../queries/segment-what-if';
 import { SegmentReadModel, type HistoryCursor } from '../queries/segment-read-model';
 import { SegmentErrorsFilter } from './segment-errors.filter';
 import { DocumentedResponse } from '../../shared/http/documented-route-schema';
@@ -66,12 +66,14 @@ import {
   SEGMENT_DEFINITION_SCHEMA,
   SEGMENT_DELETED_SCHEMA,
   SEGMENT_HISTORY_SCHEMA,
+  SEGMENT_PREVIEW_HISTORY_SCHEMA,
   SEGMENT_LIST_SCHEMA,
   SEGMENT_SCHEMA,
 } from './segment.response-schema';
 import {
   CreateSegmentRequest,
   ListSegmentsQuery,
+  PreviewSegmentHistoryRequest,
   PreviewSegmentRequest,
   SegmentContactsQuery,
   SegmentHistoryQuery,
@@ -81,6 +83,7 @@ import {
   toMembershipChange,
   toSegmentDefinitionResponse,
   toSegmentResponse,
+  toWhatIfChange,
 } from './segment.response';
 
 const SEGMENT_READ_MODELS = [SEGMENT_MEMBERSHIP_PROJECTION] as const;
@@ -100,7 +103,7 @@ export class SegmentsController {
     @Inject(CUSTOM_ATTRIBUTES_POLICY) private readonly attributes: CustomAttributesPolicy,
     private readonly timeZones: WorkspaceTimeZones,
     private readonly contactsAsOf: ContactAsOf,
-    private readonly previewAsOf: SegmentPreviewAsOf,
+    private readonly whatIf: SegmentWhatIf,
   ) {}
 
   @Get()
@@ -147,14 +150,73 @@ export class SegmentsController {
     @RequestedVersion() version: IntercomVersion,
     @MinPosition() minPosition: bigint | undefined,
   ) {
+    const now = Math.floor(this.clock.now() / 1000);
+    const { snapshot, request } = await this.previewedRule(workspaceId, body);
+    const asOf = pastInstant(bodyInstant(body.as_of), now, 'as_of');
+    await this.readYourWrites.waitForMinPosition(minPosition, ['contacts']);
+    const page =
+      asOf !== undefined
+        ? await this.whatIf.membersAt(workspaceId, snapshot, asOf, request)
+        : await searchContacts(
+            this.searchTarget(),
+            {
+              workspaceId,
+              timeZone: snapshot.timeZone,
+              now,
+              segmentMembership: this.segments.membershipSql(),
+              dataEvents: this.segments.dataEventsSql(),
+            },
+            request,
+          );
+    return {
+      ...searchListResponse(page, (row) => toContactResponse(row, version)),
+      type: 'segment.preview' as const,
+    };
+  }
+
+  @Post('preview/history')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'The entries and exits an unsaved rule would have made over a past stretch',
+  })
+  @DocumentedResponse(SEGMENT_PREVIEW_HISTORY_SCHEMA)
+  async previewHistory(
+    @WorkspaceId() workspaceId: string,
+    @Body() body: PreviewSegmentHistoryRequest,
+    @MinPosition() minPosition: bigint | undefined,
+  ) {
+    const now = Math.floor(this.clock.now() / 1000);
+    const { snapshot, request } = await this.previewedRule(workspaceId, body);
+    const stretch = {
+      from: requiredInstant(body.from, now, 'from'),
+      to: requiredInstant(body.to, now, 'to'),
+    };
+    if (stretch.to <= stretch.from)
+      throw HttpProblem.of(400, 'parameter_invalid', 'to must be later than from', 'to');
+    await this.readYourWrites.waitForMinPosition(minPosition, ['contacts']);
+    const page = await this.whatIf.changesOver(workspaceId, snapshot, stretch, request);
+    return {
+      type: 'segment.preview_history' as const,
+      data: page.changes.map(toWhatIfChange),
+      total_count: page.total_count,
+      pages: page.pages,
+    };
+  }
+
+  /**
+   * A previewed rule as a segment would hold it, refused as saving it would be, and the search
+   * request that pages its answer.
+   */
+  private async previewedRule(
+    workspaceId: string,
+    body: {
+      readonly rule?: unknown;
+      readonly person_type?: unknown;
+      readonly pagination?: unknown;
+    },
+  ): Promise<{ snapshot: SegmentRuleSnapshot; request: ContactSearchRequest }> {
     if (body.rule === undefined)
       throw HttpProblem.of(400, 'parameter_not_found', "'rule' is required", 'rule');
-    const now = Math.floor(this.clock.now() / 1000);
-    // A body's instant is a JSON number; anything else is refused as no instant.
-    const asOf = asOfInstant(
-      body.as_of === undefined || typeof body.as_of === 'number' ? body.as_of : Number.NaN,
-      now,
-    );
     const personType = personTypeOfNewRule(body.person_type);
     const timeZone = this.timeZones.of(workspaceId);
     const rule = parseStoredRule(
@@ -169,30 +231,7 @@ export class SegmentsController {
       operator: 'AND',
       value: [rule, roles],
     });
-    await this.readYourWrites.waitForMinPosition(minPosition, ['contacts']);
-    const page =
-      asOf !== undefined
-        ? await this.previewAsOf.preview(
-            workspaceId,
-            snapshotOf('preview', personType, rule, 0, timeZone),
-            asOf,
-            request,
-          )
-        : await searchContacts(
-            this.searchTarget(),
-            {
-              workspaceId,
-              timeZone,
-              now,
-              segmentMembership: this.segments.membershipSql(),
-              dataEvents: this.segments.dataEventsSql(),
-            },
-            request,
-          );
-    return {
-      ...searchListResponse(page, (row) => toContactResponse(row, version)),
-      type: 'segment.preview' as const,
-    };
+    return { snapshot: snapshotOf('preview', personType, rule, 0, timeZone), request };
   }
 
   @Get(':id')
@@ -489,4 +528,15 @@ function parsedHistoryCursor(text: string): (HistoryCursor & Partial<HistoryScop
     ...(value.segment !== undefined ? { segment: value.segment } : {}),
     ...(value.contact !== undefined ? { contact: value.contact } : {}),
   };
+}
+
+/** A body's instant is a JSON number; anything else is refused as no instant. */
+const bodyInstant = (value: unknown): number | undefined =>
+  value === undefined || typeof value === 'number' ? value : Number.NaN;
+
+function requiredInstant(value: unknown, now: number, field: string): number {
+  const at = pastInstant(bodyInstant(value), now, field);
+  if (at === undefined)
+    throw HttpProblem.of(400, 'parameter_not_found', `'${field}' is required`, field);
+  return at;
 }

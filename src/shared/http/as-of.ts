@@ -9,6 +9,15 @@ export function asOfInstant(
   value: number | string | readonly string[] | undefined,
   now: number,
 ): number | undefined {
+  return pastInstant(value, now, 'as_of');
+}
+
+/** `asOfInstant` for a request field of another name (a stretch's `from` and `to`). */
+export function pastInstant(
+  value: number | string | readonly string[] | undefined,
+  now: number,
+  field: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const at =
     typeof value === 'number'
@@ -22,8 +31,8 @@ export function asOfInstant(
     throw HttpProblem.of(
       400,
       'parameter_invalid',
-      'as_of must be an instant in unix seconds, not in the future',
-      'as_of',
+      `${field} must be an instant in unix seconds, not in the future`,
+      field,
     );
   }
   return at;

@@ -9,15 +9,27 @@ interface Preview {
   total_count: number;
   pages: { page: number; total_pages: number; next?: { page: number; starting_after: string } };
 }
+interface Changes {
+  type: string;
+  data: Array<{
+    type: string;
+    contact_id: string;
+    change: string;
+    effective_at: number;
+    cause: { type: string; event_id?: string; event_type?: string; deadline?: number };
+  }>;
+  total_count: number;
+  pages: { page: number; total_pages: number; next?: { page: number; starting_after: string } };
+}
 interface Problems {
   errors: Array<{ code: string; field?: string; message: string }>;
 }
 
 /**
- * segments.md: "What would this rule have selected at T?" before saving it. Each contact is taken
- * as `GET /contacts/{id}?as_of=T` shows it, and the rule is evaluated at T.
+ * segments.md: "What would this rule have selected at T / over [T1, T2]?" before saving it. Each
+ * contact is taken as `GET /contacts/{id}?as_of=T` shows it, and the rule is evaluated at T.
  */
-describeOnReadStores('POST /segments/preview with as_of (e2e)', (dialect) => {
+describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)', (dialect) => {
   let service: TestApp;
   beforeAll(async () => {
     service = dialect === 'postgres' ? await startTestAppOnPostgres() : await startTestApp();
@@ -242,5 +254,154 @@ describeOnReadStores('POST /segments/preview with as_of (e2e)', (dialect) => {
         },
       ]);
     }
+  });
+
+  async function changesOver(body: Record<string, unknown>, status = 200) {
+    const answer = await service.request('/segments/preview/history', {
+      method: 'POST',
+      json: body,
+      headers: { 'X-Min-Position': position },
+    });
+    const parsed: unknown = await answer.json();
+    expect({ status: answer.status, body: parsed }).toMatchObject({ status });
+    return parsed;
+  }
+
+  it('lists the entries and exits the rule would have made over a stretch, with their causes', async () => {
+    const pro = `Pro ${run}`;
+    const first = await lead('first', t0 + 100, pro);
+    await rename('first', t0 + 300, `Free ${run}`);
+    const second = await lead('second', t0 + 100, `Free ${run}`);
+    await rename('second', t0 + 200, pro);
+    const rule = { field: 'name', operator: '=', value: pro };
+
+    const history = (await changesOver({
+      person_type: 'contact',
+      rule,
+      from: t0,
+      to: t0 + 1_000,
+    })) as Changes;
+    expect(history.type).toBe('segment.preview_history');
+    expect(
+      history.data.map(({ contact_id, change, effective_at, cause }) => [
+        contact_id,
+        change,
+        effective_at,
+        cause.type,
+        cause.event_type,
+      ]),
+    ).toEqual([
+      [first, 'entered', t0 + 100, 'event', 'ContactUpdated'],
+      [second, 'entered', t0 + 200, 'event', 'ContactUpdated'],
+      [first, 'exited', t0 + 300, 'event', 'ContactUpdated'],
+    ]);
+    expect(history.total_count).toBe(3);
+    // Each change agrees with the members a preview as of its instant lists.
+    expect(await membersAt(rule, t0 + 200)).toHaveLength(2);
+    expect(await membersAt(rule, t0 + 300)).toEqual([second]);
+
+    // Paged by cursor, which continues only the same stretch.
+    const request = { person_type: 'contact', rule, from: t0, to: t0 + 1_000 };
+    const page = (await changesOver({ ...request, pagination: { per_page: 2 } })) as Changes;
+    expect(page.data).toEqual(history.data.slice(0, 2));
+    const cursor = page.pages.next!.starting_after;
+    const rest = (await changesOver({
+      ...request,
+      pagination: { per_page: 2, starting_after: cursor },
+    })) as Changes;
+    expect(rest.data).toEqual(history.data.slice(2));
+    expect(rest.pages).toMatchObject({ page: 2, total_pages: 2 });
+    const elsewhere = (await changesOver(
+      { ...request, to: t0 + 999, pagination: { starting_after: cursor } },
+      400,
+    )) as Problems;
+    expect(elsewhere.errors).toEqual([
+      expect.objectContaining({ field: 'pagination.starting_after' }),
+    ]);
+  });
+
+  it('exits at the deadline of a relative rule, and enters when a data event is dated', async () => {
+    const name = `Timed ${run}`;
+    const id = await lead('timed', t0, name);
+    await ingest([
+      {
+        id: `preview-as-of-${run}-timed-seen`,
+        type: 'visitor.seen',
+        occurred_at: t0,
+        visitor_id: `preview-as-of-${run}-timed`,
+        context: { browser: 'firefox' },
+      },
+    ]);
+    const seenRecently = {
+      operator: 'AND',
+      value: [
+        { field: 'name', operator: '=', value: name },
+        { field: 'last_seen_at', operator: 'less_than_days_ago', value: 1 },
+      ],
+    };
+    const seen = (await changesOver({
+      person_type: 'contact',
+      rule: seenRecently,
+      from: t0 - 1,
+      to: now,
+    })) as Changes;
+    expect(seen.data).toEqual([
+      expect.objectContaining({ contact_id: id, change: 'entered', effective_at: t0 }),
+      {
+        type: 'segment.membership_change',
+        contact_id: id,
+        change: 'exited',
+        effective_at: t0 + DAY,
+        cause: { type: 'deadline', deadline: t0 + DAY },
+      },
+    ]);
+
+    const eventName = `renewed-${run}`;
+    const tracked = await service.request('/events', {
+      method: 'POST',
+      json: { event_name: eventName, created_at: t0 + 2 * DAY, id },
+    });
+    expect(tracked.status).toBe(202);
+    position = tracked.headers.get('x-position') ?? position;
+    const renewed = (await changesOver({
+      person_type: 'contact',
+      rule: {
+        operator: 'AND',
+        value: [
+          { field: 'name', operator: '=', value: name },
+          { field: 'event', operator: 'has_done', value: eventName },
+        ],
+      },
+      from: t0,
+      to: now,
+    })) as Changes;
+    expect(renewed.data).toEqual([
+      expect.objectContaining({
+        contact_id: id,
+        change: 'entered',
+        effective_at: t0 + 2 * DAY,
+        cause: expect.objectContaining({ type: 'event', event_type: 'DataEventTracked' }),
+      }),
+    ]);
+  });
+
+  it('refuses a stretch that is no past one in whole unix seconds, naming its end', async () => {
+    const rule = { field: 'name', operator: '=', value: 'anyone' };
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ to: now }, 'from', 'parameter_not_found'],
+      [{ from: t0 }, 'to', 'parameter_not_found'],
+      [{ from: 'yesterday', to: now }, 'from', 'parameter_invalid'],
+      [{ from: t0, to: now + 3_600 }, 'to', 'parameter_invalid'],
+      [{ from: t0, to: t0 }, 'to', 'parameter_invalid'],
+      [{ from: t0 + 10, to: t0 }, 'to', 'parameter_invalid'],
+    ];
+    for (const [stretch, field, code] of cases) {
+      const refused = (await changesOver({ rule, ...stretch }, 400)) as Problems;
+      expect(refused.errors).toEqual([expect.objectContaining({ code, field })]);
+    }
+    const noRule = (await changesOver({ from: t0, to: now }, 400)) as Problems;
+    expect(noRule.errors).toEqual([
+      expect.objectContaining({ code: 'parameter_not_found', field: 'rule' }),
+    ]);
   });
 });

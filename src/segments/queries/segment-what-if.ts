@@ -1,0 +1,269 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { ContactsTable } from '../../../projections/contacts/contacts.table';
+import { ContactAsOf } from '../../contacts/queries/contact-as-of';
+import {
+  decodeSearchCursor,
+  encodeSearchCursor,
+  type SearchCursor,
+} from '../../contacts/search/contact-search.cursor';
+import type { ContactSearchRequest } from '../../contacts/search/contact-search.query';
+import type { ContactSearchPage } from '../../contacts/search/search-contacts';
+import type { ReadStore } from '../../infrastructure/read-store/read-store';
+import { READ_STORE } from '../../infrastructure/read-store/read-store.module';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../projection-runner/projection-runner';
+import { totalPagesOf } from '../../shared/http/total-pages';
+import { toContactEvent } from '../../contacts/contact-event-codec';
+import { contactDecider } from '../../contacts/domain/contact.decider';
+import { EVENT_STORE, type EventStore } from '../../shared/event-store/event-store.port';
+import { contactStreamId } from '../../shared/stream-names';
+import {
+  isMemberAt,
+  noteDataEventBy,
+  type SegmentRuleSnapshot,
+} from '../domain/segment-membership';
+import { membershipChangesOver, type WhatIfChange } from '../domain/what-if-history';
+import { FoldedContactPast, type PastEvent } from './folded-contact-past';
+
+/** Contacts folded at once, each a read of its stream. */
+const CONCURRENT_FOLDS = 64;
+
+/**
+ * What an unsaved rule would have selected at a past instant, or changed over a past stretch
+ * (segments.md, "preview over history"): every lead or user the contacts read model has (merged
+ * since included, deleted ones gone with their data) that existed by then is folded as
+ * `GET /contacts/{id}?as_of` folds it, and the rule is evaluated on it as membership evaluates a
+ * saved one at that instant: relative dates against that instant, `has_done` against the data
+ * events dated by then (its own and those of the leads merged into it by then).
+ *
+ * Cost: one read of the stream of every contact created by then, for each page. No read model
+ * holds a contact's past values, so nothing narrows the reads down first.
+ */
+@Injectable()
+export class SegmentWhatIf {
+  constructor(
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly contactsAsOf: ContactAsOf,
+  ) {}
+
+  /**
+   * A page of the members at `at`, each as it was then, in search's default order (`created_at`,
+   * then id); `request` brings the page size and the cursor, which continues only the preview of
+   * the same rule, person type and instant.
+   */
+  async membersAt(
+    workspaceId: string,
+    segment: SegmentRuleSnapshot,
+    at: number,
+    request: ContactSearchRequest,
+  ): Promise<ContactSearchPage> {
+    const { query, sort, pagination } = request;
+    const scope = JSON.stringify([workspaceId, `preview as_of=${at}`]);
+    const cursor =
+      pagination.startingAfter === undefined
+        ? undefined
+        : decodeSearchCursor(pagination.startingAfter, query, sort, scope);
+    const members = await this.allMembersAt(workspaceId, segment, at);
+    const rest = cursor === undefined ? members : members.filter((row) => isAfter(row, cursor));
+    const page = cursor?.page ?? 1;
+    const rows = rest.slice(0, pagination.perPage);
+    const last = rows[rows.length - 1];
+    const next =
+      rest.length > rows.length && last
+        ? {
+            page: page + 1,
+            starting_after: encodeSearchCursor(
+              { page: page + 1, value: last.created_at, id: last.id },
+              query,
+              sort,
+              scope,
+            ),
+          }
+        : undefined;
+    return {
+      rows,
+      total_count: members.length,
+      pages: {
+        type: 'pages',
+        page,
+        per_page: pagination.perPage,
+        total_pages: totalPagesOf(page, pagination.perPage, members.length),
+        ...(next ? { next } : {}),
+      },
+    };
+  }
+
+  /**
+   * A page of the entries and exits the rule would have made over `(from, to]`, ordered by time,
+   * then contact id (a contact enters or exits at most once a second); the cursor continues only
+   * the same rule, person type and stretch. Each contact's past is folded from its stream (see
+   * `membershipChangesOver`); those deleted since are left out.
+   */
+  async changesOver(
+    workspaceId: string,
+    segment: SegmentRuleSnapshot,
+    stretch: { readonly from: number; readonly to: number },
+    request: ContactSearchRequest,
+  ): Promise<WhatIfChangesPage> {
+    const { query, sort, pagination } = request;
+    const scope = JSON.stringify([workspaceId, `preview from=${stretch.from} to=${stretch.to}`]);
+    const cursor =
+      pagination.startingAfter === undefined
+        ? undefined
+        : decodeSearchCursor(pagination.startingAfter, query, sort, scope);
+    const perContact = await this.forEachLeadOrUserBy(workspaceId, stretch.to, async (id) => {
+      const past = await this.pastOf(workspaceId, id);
+      const changes = past ? membershipChangesOver(past, segment, stretch.from, stretch.to) : [];
+      return changes.map((change) => ({ ...change, contactId: id }));
+    });
+    const changes = perContact.flat().sort(inTimeOrder);
+    const rest =
+      cursor === undefined
+        ? changes
+        : changes.filter(
+            (change) =>
+              change.effectiveAt > Number(cursor.value) ||
+              (change.effectiveAt === Number(cursor.value) && change.contactId > cursor.id),
+          );
+    const page = cursor?.page ?? 1;
+    const shown = rest.slice(0, pagination.perPage);
+    const last = shown[shown.length - 1];
+    const next =
+      rest.length > shown.length && last
+        ? {
+            page: page + 1,
+            starting_after: encodeSearchCursor(
+              { page: page + 1, value: last.effectiveAt, id: last.contactId },
+              query,
+              sort,
+              scope,
+            ),
+          }
+        : undefined;
+    return {
+      changes: shown,
+      total_count: changes.length,
+      pages: {
+        type: 'pages',
+        page,
+        per_page: pagination.perPage,
+        total_pages: totalPagesOf(page, pagination.perPage, changes.length),
+        ...(next ? { next } : {}),
+      },
+    };
+  }
+
+  /** The contact's past, and the events of the leads merged into it; none once erased. */
+  private async pastOf(
+    workspaceId: string,
+    contactId: string,
+  ): Promise<FoldedContactPast | undefined> {
+    const events = await this.pastEvents(workspaceId, contactId);
+    const now = events.reduce(
+      (state, past) => contactDecider.evolve(state, past.event),
+      contactDecider.initialState(),
+    );
+    if (await this.contactsAsOf.erasedSince(workspaceId, now)) return undefined;
+    const sources = new Map<string, readonly PastEvent[]>();
+    if (now.status === 'lead' || now.status === 'user')
+      for (const merge of now.merge_history)
+        sources.set(
+          merge.source_contact_id,
+          await this.pastEvents(workspaceId, merge.source_contact_id),
+        );
+    return new FoldedContactPast(events, sources);
+  }
+
+  private async pastEvents(workspaceId: string, contactId: string): Promise<PastEvent[]> {
+    const events: PastEvent[] = [];
+    for await (const recorded of this.store.readStream(contactStreamId(workspaceId, contactId)))
+      events.push({
+        id: recorded.id,
+        event: toContactEvent(recorded),
+        occurredAt: recorded.metadata.occurredAt,
+        revision: Number(recorded.revision),
+      });
+    return events;
+  }
+
+  private async allMembersAt(
+    workspaceId: string,
+    segment: SegmentRuleSnapshot,
+    at: number,
+  ): Promise<ContactsTable[]> {
+    const members = await this.forEachLeadOrUserBy(workspaceId, at, (id) =>
+      this.memberAt(workspaceId, id, segment, at),
+    );
+    return members.flatMap((row) => (row ? [row] : [])).sort(inSearchOrder);
+  }
+
+  /**
+   * `evaluate` of every lead or user the contacts read model has (merged since included) that
+   * was created by `at`, a few at once.
+   */
+  private async forEachLeadOrUserBy<T>(
+    workspaceId: string,
+    at: number,
+    evaluate: (contactId: string) => Promise<T>,
+  ): Promise<T[]> {
+    const contacts = sql.table(this.runner.tables<{ contacts: unknown }>('contacts')('contacts'));
+    // A visitor then was no lead or user; one now never was (roles only move forwards).
+    const { rows: candidates } = await sql<{ id: string }>`
+      SELECT id FROM ${contacts}
+      WHERE workspace_id = ${workspaceId} AND created_at <= ${at} AND role IN ('lead', 'user')
+    `.execute(this.readStore.queryDb);
+    const results: T[] = [];
+    for (let index = 0; index < candidates.length; index += CONCURRENT_FOLDS) {
+      const chunk = candidates.slice(index, index + CONCURRENT_FOLDS);
+      results.push(...(await Promise.all(chunk.map(({ id }) => evaluate(id)))));
+    }
+    return results;
+  }
+
+  /** The contact as it was at `at`, when the rule selected it then. */
+  private async memberAt(
+    workspaceId: string,
+    contactId: string,
+    segment: SegmentRuleSnapshot,
+    at: number,
+  ): Promise<ContactsTable | undefined> {
+    const lastDataEventAt = new Map<string, number>();
+    const then = await this.contactsAsOf.contactThen(
+      workspaceId,
+      contactId,
+      at,
+      segment.dataEventFilters.length > 0
+        ? (event) => noteDataEventBy(lastDataEventAt, event, at)
+        : undefined,
+    );
+    return then.status === 'live' && isMemberAt(then.row, segment, at, lastDataEventAt)
+      ? then.row
+      : undefined;
+  }
+}
+
+/** A page of a what-if's changes, each naming its contact. */
+export interface WhatIfChangesPage {
+  readonly changes: readonly (WhatIfChange & { readonly contactId: string })[];
+  readonly total_count: number;
+  readonly pages: ContactSearchPage['pages'];
+}
+
+const inTimeOrder = (
+  a: { readonly effectiveAt: number; readonly contactId: string },
+  b: { readonly effectiveAt: number; readonly contactId: string },
+): number =>
+  a.effectiveAt - b.effectiveAt ||
+  (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0);
+
+const inSearchOrder = (a: ContactsTable, b: ContactsTable): number =>
+  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+const isAfter = (row: ContactsTable, cursor: SearchCursor): boolean =>
+  row.created_at > Number(cursor.value) ||
+  (row.created_at === Number(cursor.value) && row.id > cursor.id);
