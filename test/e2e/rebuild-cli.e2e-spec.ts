@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { rebuildProjection } from '../../src/cli/rebuild';
+import { runCli } from '../support/run-cli';
 import { freePort } from '../support/service-process';
 import {
   ACME_TOKEN,
@@ -347,37 +348,6 @@ async function barOfARebuildDoneByTheFirstPoll(
     .split('\n')
     .map((line) => line.trimEnd())
     .filter((line) => line !== '');
-}
-
-/**
- * The CLI run from its sources (`src/cli/main.ts` through ts-node), as `npm run cli` runs it built;
- * asynchronously, so that a service in this process goes on answering it.
- */
-function runCli(
-  args: readonly string[],
-  options: { readonly env: Readonly<Record<string, string>>; readonly cwd: string },
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
-  for (const name of ['ADMIN_TOKEN', 'DATA_DIR']) if (!(name in options.env)) delete env[name];
-  const command = [
-    require.resolve('ts-node/dist/bin'),
-    '--transpile-only',
-    '--project',
-    join(__dirname, '../../tsconfig.json'),
-    join(__dirname, '../../src/cli/main.ts'),
-    ...args,
-  ];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      command,
-      { cwd: options.cwd, env, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        resolve({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
-      },
-    );
-  });
 }
 
 describe('the CLI without a token', () => {
