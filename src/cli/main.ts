@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { rebuildProjection } from './rebuild';
 import { projectionStatus } from './status';
+import { verifyProjection } from './verify';
 
 /** The service's default `DATA_DIR` (environment.ts), which the CLI reads from its own directory. */
 const DEFAULT_DATA_DIR = './data';
@@ -73,6 +74,22 @@ serviceCommand('status')
     const report = await projectionStatus({ url: options.url, token: tokenFrom(options.token) });
     process.stdout.write(`${report.text}\n`);
     if (!report.healthy) process.exitCode = 1;
+  });
+
+serviceCommand('verify')
+  .description(
+    'Rebuild a projection from position 0 into scratch tables and compare it with the live one; exits 1 on a difference',
+  )
+  .argument('<name>', 'the projection (GET /admin/projections lists them)')
+  .action(async (name: string, options: { url: string; token?: string }) => {
+    const report = await verifyProjection({
+      url: options.url,
+      token: tokenFrom(options.token),
+      name,
+      output: process.stderr,
+    });
+    process.stdout.write(`${report.text}\n`);
+    if (!report.identical) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

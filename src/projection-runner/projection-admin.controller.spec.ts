@@ -1,7 +1,11 @@
 import { HttpProblem } from '../shared/http/intercom-error';
 import { ProjectionAdminController, projectionJson } from './projection-admin.controller';
-import type { ProjectionRunner } from './projection-runner';
-import type { ProjectionStatus } from './projection-runner';
+import { ProjectionBusy } from './projection-runner';
+import type {
+  ProjectionRunner,
+  ProjectionStatus,
+  ProjectionVerification,
+} from './projection-runner';
 
 describe('the operations route’s projection status', () => {
   const poison = {
@@ -136,5 +140,95 @@ describe('POST /admin/projections/{name}/retry and /rebuild', () => {
     await expect(controller.retry('contacts', {})).rejects.toMatchObject({ status: 409 });
     await expect(controller.retry('nope', {})).rejects.toBeInstanceOf(HttpProblem);
     expect(retried).toEqual([]);
+  });
+});
+
+describe('POST /admin/projections/{name}/verify', () => {
+  const live: ProjectionStatus = {
+    name: 'contacts',
+    version: 6,
+    build: 'v6',
+    state: 'live',
+    checkpoint: 9n,
+    headPosition: 9n,
+    headEvents: 9n,
+    lagPositions: 0n,
+    lagEvents: 0n,
+    lagSeconds: 0,
+    failure: undefined,
+    error: undefined,
+    rebuild: undefined,
+  };
+  const verification: ProjectionVerification = {
+    name: 'contacts',
+    version: 6,
+    build: 'v6',
+    state: 'different',
+    target: 9n,
+    targetEvents: 9n,
+    checkpoint: 9n,
+    lagEvents: 0n,
+    comparedAt: 2n ** 70n,
+    comparison: {
+      identical: false,
+      difference: {
+        table: 'contacts',
+        key: { workspace_id: 'acme', id: 'c-1' },
+        column: undefined,
+        live: { id: 'c-1', revision: 2n ** 60n, created_at: 17n },
+        rebuilt: undefined,
+      },
+    },
+    error: undefined,
+  };
+  const controllerOver = (
+    state: ProjectionStatus['state'],
+    verify: () => Promise<ProjectionVerification>,
+  ) =>
+    new ProjectionAdminController({
+      status: () => Promise.resolve([{ ...live, state }]),
+      verify,
+      requestRebuild: () => Promise.reject(new ProjectionBusy('A verify of contacts is under way')),
+    } as unknown as ProjectionRunner);
+
+  it('answers the verify as it starts, a row only one build has as that row, integers beyond 2^53 as text', async () => {
+    const answer = await controllerOver('live', () => Promise.resolve(verification)).verify(
+      'contacts',
+      {},
+    );
+    expect(answer).toMatchObject({
+      type: 'projection.verification',
+      state: 'different',
+      compared_at: String(2n ** 70n),
+      rows: null,
+      difference: {
+        table: 'contacts',
+        key: { workspace_id: 'acme', id: 'c-1' },
+        column: null,
+        live: { id: 'c-1', revision: String(2n ** 60n), created_at: 17 },
+        rebuilt: null,
+      },
+    });
+  });
+
+  it('refuses (409) on an instance standing by, and while a rebuild or another verify is under way', async () => {
+    let asked = 0;
+    const verify = () => {
+      asked += 1;
+      return Promise.resolve(verification);
+    };
+    await expect(controllerOver('standby', verify).verify('contacts', {})).rejects.toMatchObject({
+      status: 409,
+    });
+    expect(asked).toBe(0);
+    const busy = controllerOver('live', () =>
+      Promise.reject(new ProjectionBusy('Projection contacts is rebuilding')),
+    );
+    await expect(busy.verify('contacts', {})).rejects.toMatchObject({
+      status: 409,
+      errors: [{ code: 'conflict', message: 'Projection contacts is rebuilding' }],
+    });
+    // And a rebuild asked during a verify.
+    await expect(busy.rebuild('contacts', {})).rejects.toMatchObject({ status: 409 });
   });
 });

@@ -4,8 +4,10 @@ import { HttpProblem } from '../shared/http/intercom-error';
 import { AdminRoute } from '../workspaces/workspace-auth.guard';
 import {
   PROJECTION_RUNNER,
+  ProjectionBusy,
   type ProjectionRunner,
   type ProjectionStatus,
+  type ProjectionVerification,
 } from './projection-runner';
 import { NoFieldsBody, TakesNoBody } from '../shared/http/no-fields-body';
 import { DocumentedResponse, nullable } from '../shared/http/documented-route-schema';
@@ -63,6 +65,43 @@ const PROJECTION_LIST_SCHEMA = {
   },
 };
 
+/** Any JSON value a read-model column holds (a row, for a row only one build has). */
+const COLUMN_VALUE = { description: 'A column value as JSON (an integer beyond 2^53 as text)' };
+
+const VERIFICATION_SCHEMA = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['projection.verification'] },
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    build: { type: 'string', description: 'The live build compared' },
+    state: { type: 'string', enum: ['verifying', 'identical', 'different', 'failed'] },
+    target_position: { ...POSITION, description: "The live build's checkpoint when asked" },
+    target_events: EVENT_COUNT,
+    checkpoint: { ...POSITION, description: "The scratch build's checkpoint" },
+    lag_events: EVENT_COUNT,
+    compared_at: {
+      ...nullable('string'),
+      description: 'The position both builds were compared at',
+    },
+    rows: { ...nullable('integer'), description: 'Rows compared, once identical' },
+    tables: { ...nullable('integer'), description: 'Tables compared, once identical' },
+    difference: {
+      type: ['object', 'null'],
+      description:
+        "The first difference in primary-key order; `column` null: a row only one build has (that build's row; null for the other)",
+      properties: {
+        table: { type: 'string' },
+        key: { type: 'object', additionalProperties: true },
+        column: nullable('string'),
+        live: COLUMN_VALUE,
+        rebuilt: COLUMN_VALUE,
+      },
+    },
+    error: nullable('string'),
+  },
+};
+
 const projectionStartedSchema = (type: string, state: string) => ({
   type: 'object',
   properties: {
@@ -110,6 +149,7 @@ export class ProjectionAdminController {
     try {
       await this.runner.requestRebuild(name);
     } catch (error) {
+      if (error instanceof ProjectionBusy) throw HttpProblem.of(409, 'conflict', error.message);
       const reason = error instanceof Error ? error.message : String(error);
       throw new HttpProblem(
         503,
@@ -123,6 +163,51 @@ export class ProjectionAdminController {
       );
     }
     return { type: 'projection.rebuild', name, state: 'started' };
+  }
+
+  @Post(':name/verify')
+  @HttpCode(202)
+  @TakesNoBody()
+  @ApiOperation({
+    summary:
+      'Rebuild from position 0 into scratch tables and compare with the live build row for row; follow it at GET',
+  })
+  @DocumentedResponse(VERIFICATION_SCHEMA, 202)
+  async verify(@Param('name') name: string, @Body() _body: NoFieldsBody) {
+    const status = await this.statusOf(name);
+    if (status.state === 'standby')
+      throw HttpProblem.of(
+        409,
+        'conflict',
+        `Projection ${name} is run by another instance: send the verify to that one`,
+      );
+    try {
+      return verificationJson(await this.runner.verify(name));
+    } catch (error) {
+      if (error instanceof ProjectionBusy) throw HttpProblem.of(409, 'conflict', error.message);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new HttpProblem(
+        503,
+        [
+          {
+            code: 'service_unavailable',
+            message: `The verify of ${name} could not start: ${reason}`,
+          },
+        ],
+        { 'Retry-After': '5' },
+      );
+    }
+  }
+
+  @Get(':name/verify')
+  @ApiOperation({ summary: 'The last verify asked of this instance: its progress, or its result' })
+  @DocumentedResponse(VERIFICATION_SCHEMA)
+  async verification(@Param('name') name: string) {
+    await this.statusOf(name);
+    const verification = this.runner.verification(name);
+    if (verification === undefined)
+      throw HttpProblem.of(404, 'not_found', `No verify of ${name} was asked of this instance`);
+    return verificationJson(verification);
   }
 
   @Post(':name/retry')
@@ -188,3 +273,46 @@ const failureJson = (failure: ProjectionStatus['failure']) =>
         error: failure.error,
       }
     : null;
+
+/** A verify as the operations routes answer it (positions as decimal text, values as JSON). */
+export function verificationJson(verification: ProjectionVerification) {
+  const { comparison } = verification;
+  const difference = comparison?.identical === false ? comparison.difference : undefined;
+  return {
+    type: 'projection.verification' as const,
+    name: verification.name,
+    version: verification.version,
+    build: verification.build,
+    state: verification.state,
+    target_position: verification.target.toString(),
+    target_events: verification.targetEvents.toString(),
+    checkpoint: verification.checkpoint.toString(),
+    lag_events: verification.lagEvents.toString(),
+    compared_at: verification.comparedAt?.toString() ?? null,
+    rows: comparison?.identical ? comparison.rows : null,
+    tables: comparison?.identical ? comparison.tables : null,
+    difference: difference
+      ? {
+          table: difference.table,
+          key: columnJson(difference.key),
+          column: difference.column ?? null,
+          live: columnJson(difference.live),
+          rebuilt: columnJson(difference.rebuilt),
+        }
+      : null,
+    error: verification.error ?? null,
+  };
+}
+
+/** A read-model value as JSON: what the driver gives, but for what JSON has no form of; no row as null. */
+function columnJson(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (Array.isArray(value)) return value.map(columnJson);
+  if (typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, columnJson(item)]));
+  return value;
+}

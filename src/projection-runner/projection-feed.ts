@@ -116,6 +116,28 @@ export class ProjectionFeed {
     if (this.phase !== 'failed') this.setPhase('stopped');
   }
 
+  /**
+   * Applies, to a feed that is not running, the events it handles after its checkpoint up to
+   * `position` and none past it, in batches committed as a running feed commits them; rejects on
+   * an event it cannot apply. Brings a build to exactly the point another one has reached.
+   */
+  async applyThrough(position: bigint): Promise<void> {
+    if (this.running) throw new Error(`Feed of ${this.projection.name} is running`);
+    let batch: RecordedEvent[] = [];
+    for await (const event of this.eventStore.readAll({
+      fromPosition: this.checkpoint,
+      filter: { eventTypes: this.projection.eventTypes },
+    })) {
+      if (event.position > position) break;
+      batch.push(event);
+      if (batch.length >= this.settings.batchSize) {
+        await this.commit(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await this.commit(batch);
+  }
+
   private async run(): Promise<void> {
     let resubscribes = 0;
     while (!this.stopping) {

@@ -543,6 +543,17 @@ export function nextBuild(
   return { version: projection.version, id, tables };
 }
 
+/**
+ * The scratch build a verify rebuilds the active version into: tables of their own, never
+ * registered, so never read by queries nor switched to.
+ */
+export function verificationBuild(projection: AnyProjection): ProjectionBuild {
+  const id = `v${projection.version}_verify`;
+  const tables: Record<string, string> = {};
+  for (const logical of projection.tables) tables[logical] = `${logical}_${id}`;
+  return { version: projection.version, id, tables };
+}
+
 export function validateProjection(projection: AnyProjection): void {
   if (!NAME_PATTERN.test(projection.name))
     throw new Error(`Projection name ${projection.name} must match ${NAME_PATTERN}`);

@@ -14,10 +14,12 @@ import {
   ReadStorePrivilegeMissing,
   resolverFor,
   validateProjection,
+  verificationBuild,
   type ProjectionBuild,
   type RegistryEntry,
 } from './projection-registry';
 import { TableRenamePlugin } from './table-rename.plugin';
+import { compareBuilds, type BuildComparison } from './build-comparison';
 import { KeyedSequencer } from '../shared/keyed-sequencer';
 import { ReadModelNotStarted } from '../shared/read-model.errors';
 import { outlastingDroppedConnections } from '../shared/dropped-connection-retry';
@@ -69,6 +71,57 @@ export interface ProjectionStatus {
         readonly failure: ProjectionFailure | undefined;
       }
     | undefined;
+}
+
+/**
+ * A projection cannot take an operation now, beside another one under way (a rebuild, a verify)
+ * or in its state (standby, failed): asking again later may succeed.
+ */
+export class ProjectionBusy extends Error {
+  override readonly name = 'ProjectionBusy';
+}
+
+/**
+ * A verify of a projection (history.md): its active version rebuilt from position 0 into scratch
+ * tables, brought with the live build to one point of the log, and compared with it row for row.
+ */
+export interface ProjectionVerification {
+  readonly name: string;
+  readonly version: number;
+  /** The live build compared. */
+  readonly build: string;
+  /**
+   * - `verifying`: the scratch build is catching up, or the two are being compared;
+   * - `identical` / `different`: compared (see `comparison`);
+   * - `failed`: it could not be carried out (see `error`); says nothing of the read model.
+   */
+  readonly state: 'verifying' | 'identical' | 'different' | 'failed';
+  /** The live build's checkpoint when the verify was asked: what the scratch build catches up to. */
+  readonly target: bigint;
+  /** About how many log events lie up to `target`. */
+  readonly targetEvents: bigint;
+  /** The scratch build's checkpoint. */
+  readonly checkpoint: bigint;
+  /** About how many log events the scratch build has yet to pass to reach `target`. */
+  readonly lagEvents: bigint;
+  /** The point both builds were compared at: every event up to it applied, none after. */
+  readonly comparedAt: bigint | undefined;
+  readonly comparison: BuildComparison | undefined;
+  readonly error: string | undefined;
+}
+
+interface VerificationRun {
+  readonly live: ProjectionBuild;
+  readonly scratch: ProjectionFeed;
+  readonly target: bigint;
+  state: ProjectionVerification['state'];
+  /** Settles once it has ended and its tables are dropped. */
+  ended: Promise<void>;
+  /** The live build is held (stopped) for the comparison. */
+  holding: boolean;
+  comparedAt: bigint | undefined;
+  comparison: BuildComparison | undefined;
+  error: string | undefined;
 }
 
 /** How far a projection is from the head of the log, and how fast it has been closing in. */
@@ -168,7 +221,12 @@ interface Slot {
    */
   unstartedRebuild:
     { readonly build: ProjectionBuild; readonly failure: ProjectionFailure } | undefined;
+  /** The last verify asked of this instance (its result kept until the next one). */
+  verification: VerificationRun | undefined;
 }
+
+const verifyUnderWay = (name: string) =>
+  new ProjectionBusy(`A verify of ${name} is under way: try again once it has ended`);
 
 const SILENT: RunnerLogger = {
   info: () => undefined,
@@ -256,6 +314,7 @@ export class ProjectionRunner {
         polling: false,
         standbyCheck: 0,
         unstartedRebuild: undefined,
+        verification: undefined,
       });
     }
   }
@@ -307,6 +366,8 @@ export class ProjectionRunner {
     for (const slot of this.slots.values())
       await this.serially(slot, () => this.stopSlot(slot, 'The projection runner stopped'));
     this.notifyProgress();
+    // Before the stores close under them: a verify's end drops its tables.
+    for (const slot of this.slots.values()) await slot.verification?.ended;
   }
 
   /**
@@ -328,6 +389,8 @@ export class ProjectionRunner {
   }
 
   private async stopFeeds(slot: Slot): Promise<void> {
+    // A verify under way ends failed: its scratch build is fed no more.
+    await slot.verification?.scratch.stop();
     await slot.pending?.stop();
     await slot.active?.stop();
     slot.pending = undefined;
@@ -535,6 +598,7 @@ export class ProjectionRunner {
         new Error(`Projection ${name} is not run by this instance (${this.stateOf(slot)})`),
       );
     }
+    if (slot.verification?.state === 'verifying') return Promise.reject(verifyUnderWay(name));
     const done = new Promise<void>((resolve, reject) =>
       slot.rebuildWaiters.push({ resolve, reject }),
     );
@@ -571,7 +635,176 @@ export class ProjectionRunner {
         `Projection ${slot.name} is not run by this instance (${this.stateOf(slot)})`,
       );
     }
+    if (slot.verification?.state === 'verifying') throw verifyUnderWay(slot.name);
     await this.beginRebuild(slot);
+  }
+
+  /**
+   * Starts a verify of the projection (see `ProjectionVerification`) and answers it as it
+   * starts; `verification` follows it. The scratch build is fed from position 0 up to the live
+   * build's checkpoint as it is now, while the live build goes on; then the live build is held
+   * (it applies nothing; writes waiting for it wait) while both are brought to one point and
+   * compared, and fed again after. The scratch tables are dropped at the end; nothing switches.
+   * `ProjectionBusy` while the projection is rebuilding or being verified, has failed, or is not
+   * run by this instance.
+   */
+  async verify(name: string): Promise<ProjectionVerification> {
+    const slot = this.slot(name);
+    const run = await this.serially(slot, () => this.startVerification(slot));
+    run.ended = this.completeVerification(slot, run);
+    return this.verificationOf(slot.name, run);
+  }
+
+  /** The last verify asked of this instance, under way or done; undefined when none was. */
+  verification(name: string): ProjectionVerification | undefined {
+    const run = this.slot(name).verification;
+    return run && this.verificationOf(name, run);
+  }
+
+  private verificationOf(name: string, run: VerificationRun): ProjectionVerification {
+    const checkpoint = run.scratch.checkpoint;
+    return {
+      name,
+      version: run.live.version,
+      build: run.live.id,
+      state: run.state,
+      target: run.target,
+      targetEvents: this.eventStore.eventsBetween(0n, run.target),
+      checkpoint,
+      lagEvents:
+        checkpoint >= run.target ? 0n : this.eventStore.eventsBetween(checkpoint, run.target),
+      comparedAt: run.comparedAt,
+      comparison: run.comparison,
+      error: run.error,
+    };
+  }
+
+  private async startVerification(slot: Slot): Promise<VerificationRun> {
+    const { active, entry } = slot;
+    if (!slot.lock || !this.started)
+      throw new ProjectionBusy(
+        `Projection ${slot.name} is not run by this instance (${this.stateOf(slot)})`,
+      );
+    if (slot.verification?.state === 'verifying') throw verifyUnderWay(slot.name);
+    if (slot.pending || slot.rebuildStarting || slot.unstartedRebuild)
+      throw new ProjectionBusy(
+        `Projection ${slot.name} is rebuilding: verify it once the new build serves`,
+      );
+    if (
+      active === undefined ||
+      entry === undefined ||
+      slot.configurationError !== undefined ||
+      (active.phase !== 'live' && active.phase !== 'catching_up')
+    )
+      throw new ProjectionBusy(
+        `Projection ${slot.name} is ${this.stateOf(slot)}: only a running build can be verified`,
+      );
+    const build = verificationBuild(active.projection);
+    // A verify a crash cut short left its tables: start from empty ones.
+    await this.registry.dropBuild(slot.name, build);
+    await this.registry.migrateBuild(active.projection, build);
+    const scratch = new ProjectionFeed(
+      this.eventStore,
+      this.registry,
+      active.projection,
+      build,
+      this.settings,
+      { onProgress: () => this.notifyProgress() },
+    );
+    const run: VerificationRun = {
+      live: entry.active,
+      scratch,
+      target: active.checkpoint,
+      state: 'verifying',
+      ended: Promise.resolve(),
+      holding: false,
+      comparedAt: undefined,
+      comparison: undefined,
+      error: undefined,
+    };
+    try {
+      await scratch.start();
+    } catch (error) {
+      await scratch.stop();
+      await this.registry.dropBuild(slot.name, build);
+      throw error;
+    }
+    slot.verification = run;
+    this.settings.logger.info(
+      `Projection ${slot.name}: verifying build ${entry.active.id} against a rebuild from position 0`,
+    );
+    return run;
+  }
+
+  private async completeVerification(slot: Slot, run: VerificationRun): Promise<void> {
+    let outcome: Pick<VerificationRun, 'state' | 'comparison' | 'error'>;
+    try {
+      while (!(await this.buildReached(run.scratch, run.target))) {
+        const { phase, failure } = run.scratch;
+        if (phase === 'failed')
+          throw new Error(
+            `the rebuild failed at position ${failure?.position ?? '?'}: ${failure?.error ?? 'unknown error'}`,
+          );
+        if (!this.started || phase === 'stopped')
+          throw new Error(`the rebuild was stopped (${this.stateOf(slot)})`);
+        await this.progressOrTimeout(this.waitPollMs);
+      }
+      const comparison = await this.serially(slot, () => this.compareHeld(slot, run));
+      outcome = {
+        state: comparison.identical ? 'identical' : 'different',
+        comparison,
+        error: undefined,
+      };
+    } catch (error) {
+      outcome = {
+        state: 'failed',
+        comparison: undefined,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+    await run.scratch.stop();
+    try {
+      await this.registry.dropBuild(slot.name, run.scratch.build);
+    } catch (error) {
+      // The next verify drops them before it starts.
+      this.settings.logger.warn(`Projection ${slot.name}: dropping the verify's tables failed`, {
+        error: String(error),
+      });
+    }
+    // Only now: a verify asked next must not find its tables being dropped.
+    Object.assign(run, outcome);
+    this.settings.logger.info(`Projection ${slot.name}: verify ${run.state}`, {
+      ...(run.error !== undefined ? { error: run.error } : {}),
+    });
+    this.notifyProgress();
+  }
+
+  /**
+   * Holds the live build (stopped, so its rows stay still) while it and the scratch build are
+   * brought to the same point of the log, the later of their checkpoints, and compared; then
+   * feeds it again.
+   */
+  private async compareHeld(slot: Slot, run: VerificationRun): Promise<BuildComparison> {
+    const live = slot.active;
+    if (!this.started || live === undefined || live.build.id !== run.live.id)
+      throw new Error(`the live build of ${slot.name} stopped or was replaced meanwhile`);
+    if (live.phase === 'failed') throw new Error(`the live build of ${slot.name} failed meanwhile`);
+    run.holding = true;
+    await live.stop();
+    try {
+      await run.scratch.stop();
+      const at =
+        live.checkpoint > run.scratch.checkpoint ? live.checkpoint : run.scratch.checkpoint;
+      await live.applyThrough(at);
+      await run.scratch.applyThrough(at);
+      run.comparedAt = at;
+      return await compareBuilds(this.store, live.projection.tables, run.live, run.scratch.build, {
+        cancelled: () => !this.started,
+      });
+    } finally {
+      if (this.started && slot.active === live) await live.start();
+      run.holding = false;
+    }
   }
 
   /**
@@ -1149,7 +1382,8 @@ export class ProjectionRunner {
       case undefined:
       case 'idle':
       case 'stopped':
-        return 'stopped';
+        // Held for a verify's comparison: behind the head for a while, not stopped.
+        return slot.verification?.holding ? 'catching_up' : 'stopped';
     }
   }
 

@@ -43,6 +43,8 @@ describe('OpenAPI at /docs', () => {
         'GET /health/ready',
         'GET /admin/projections',
         'POST /admin/projections/{name}/rebuild',
+        'POST /admin/projections/{name}/verify',
+        'GET /admin/projections/{name}/verify',
       ]),
     );
   });
@@ -126,6 +128,7 @@ describe('OpenAPI at /docs', () => {
       ['/segments/{id}', 'delete'],
       ['/admin/projections/{name}/rebuild', 'post'],
       ['/admin/projections/{name}/retry', 'post'],
+      ['/admin/projections/{name}/verify', 'post'],
     ] as const) {
       expect([path, document.paths[path]![method]!.requestBody?.required ?? false]).toEqual([
         path,
@@ -436,6 +439,9 @@ describe('OpenAPI at /docs', () => {
       for (const path of ['/health/live', '/health/ready', '/metrics'])
         await call('GET', path, path);
       await call('GET', '/admin/projections', '/admin/projections', { token: ADMIN_TOKEN });
+      const verifying = '/admin/projections/data_events/verify';
+      await call('POST', '/admin/projections/{name}/verify', verifying, { token: ADMIN_TOKEN });
+      await call('GET', '/admin/projections/{name}/verify', verifying, { token: ADMIN_TOKEN });
       await call(
         'POST',
         '/admin/projections/{name}/rebuild',
