@@ -3,6 +3,7 @@ import type { Clock } from '../src/shared/clock';
 import type { EventStore } from '../src/shared/event-store/event-store.port';
 import { contactsProjection } from './contacts/contacts.projection';
 import { dataEventsProjection } from './data-events/data-events.projection';
+import { lifecycleProjection } from './lifecycle/lifecycle.projection';
 import { mergeCompletionProcess } from './merge-completion/merge-completion.process';
 import type { DeadlineAlarm } from './segment-membership/deadline-alarm';
 import { segmentMembershipProjection } from './segment-membership/segment-membership.projection';
@@ -20,6 +21,7 @@ export function allProjections(dependencies: ProjectionDependencies): readonly A
   return [
     contactsProjection,
     dataEventsProjection,
+    lifecycleProjection,
     mergeCompletionProcess(dependencies),
     segmentMembershipProjection(dependencies),
   ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
 import { AttributeValuesModule } from './data-attributes/attribute-values.module';
@@ -36,6 +37,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     VisitorsModule,
     ConversationsModule,
     DataEventsModule,
+    AnalyticsModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: IntercomExceptionFilter },

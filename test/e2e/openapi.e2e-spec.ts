@@ -45,6 +45,7 @@ describe('OpenAPI at /docs', () => {
         'POST /admin/projections/{name}/rebuild',
         'POST /admin/projections/{name}/verify',
         'GET /admin/projections/{name}/verify',
+        'GET /analytics/lifecycle',
       ]),
     );
   });
@@ -435,6 +436,11 @@ describe('OpenAPI at /docs', () => {
       const list = await call('GET', '/events', `${events}&per_page=1`);
       const summary = await call('GET', '/events', `${events}&summary=true`);
       await call('GET', '/data_attributes', '/data_attributes');
+      await call(
+        'GET',
+        '/analytics/lifecycle',
+        `/analytics/lifecycle?from=${now - 86_400}&to=${now}`,
+      );
 
       for (const path of ['/health/live', '/health/ready', '/metrics'])
         await call('GET', path, path);

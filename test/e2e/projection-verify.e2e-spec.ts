@@ -78,7 +78,7 @@ describeOnReadStores('verifying read models against a rebuild', (dialect) => {
     });
     expect(none.status).toBe(404);
   });
-  it.each(['contacts', 'segment_membership', 'data_events', 'merge_completion'])(
+  it.each(['contacts', 'segment_membership', 'data_events', 'merge_completion', 'lifecycle'])(
     'finds %s identical to its rebuild after ordinary traffic',
     async (name) => {
       const report = await verifyOver(name);

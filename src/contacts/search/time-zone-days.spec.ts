@@ -1,5 +1,5 @@
 import { UnknownTimeZone } from './contact-search.errors';
-import { dayContaining } from './time-zone-days';
+import { dayContaining, weekContaining } from './time-zone-days';
 
 const at = (iso: string): number => Date.parse(iso) / 1000;
 
@@ -33,5 +33,27 @@ describe('dayContaining', () => {
 
   it('refuses a time zone Intl does not know', () => {
     expect(() => dayContaining(0, 'Mars/Olympus_Mons')).toThrow(UnknownTimeZone);
+  });
+});
+
+describe('weekContaining', () => {
+  it('runs from Monday to Monday in the zone, whatever day the instant falls on', () => {
+    // Wednesday 2024-01-03; Sunday 2024-01-07 late in New York is Monday in UTC.
+    expect(weekContaining(at('2024-01-03T12:00:00Z'), 'UTC')).toEqual({
+      start: at('2024-01-01T00:00:00Z'),
+      end: at('2024-01-08T00:00:00Z'),
+    });
+    expect(weekContaining(at('2024-01-08T03:00:00Z'), 'America/New_York')).toEqual({
+      start: at('2024-01-01T05:00:00Z'),
+      end: at('2024-01-08T05:00:00Z'),
+    });
+    expect(weekContaining(at('2024-01-01T00:00:00Z'), 'UTC').start).toBe(
+      at('2024-01-01T00:00:00Z'),
+    );
+  });
+
+  it('is a week of 167 hours over a spring-forward Sunday', () => {
+    const week = weekContaining(at('2024-03-06T12:00:00Z'), 'America/New_York');
+    expect((week.end - week.start) / 3600).toBe(167);
   });
 });

@@ -80,3 +80,21 @@ export function dayContaining(seconds: number, timeZone: string): DayBounds {
   const end = firstSecondOfDate(formatter, date + 1, instant + 1, start + SEARCH_WINDOW_SECONDS);
   return { start, end };
 }
+
+/**
+ * The calendar week, Monday to Sunday (ISO 8601), in `timeZone`, that contains the instant
+ * `seconds`: from the first second of its Monday to the first of the next Monday.
+ */
+export function weekContaining(seconds: number, timeZone: string): DayBounds {
+  const day = dayContaining(seconds, timeZone);
+  const date = localDate(formatterFor(timeZone), day.start);
+  const weekday = new Date(
+    Date.UTC(Math.floor(date / 10_000), (Math.floor(date / 100) % 100) - 1, date % 100),
+  ).getUTCDay();
+  const daysSinceMonday = (weekday + 6) % 7;
+  let first = day;
+  for (let n = 0; n < daysSinceMonday; n += 1) first = dayContaining(first.start - 1, timeZone);
+  let last = day;
+  for (let n = daysSinceMonday; n < 6; n += 1) last = dayContaining(last.end, timeZone);
+  return { start: first.start, end: last.end };
+}
