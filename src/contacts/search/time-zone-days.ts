@@ -81,20 +81,36 @@ export function dayContaining(seconds: number, timeZone: string): DayBounds {
   return { start, end };
 }
 
+/** `date` (`yyyymmdd`) moved by `days` calendar days, and its weekday (0: Sunday). */
+function calendarDay(date: number, days = 0): { readonly date: number; readonly weekday: number } {
+  const day = new Date(
+    Date.UTC(Math.floor(date / 10_000), (Math.floor(date / 100) % 100) - 1, (date % 100) + days),
+  );
+  return {
+    date: day.getUTCFullYear() * 10_000 + (day.getUTCMonth() + 1) * 100 + day.getUTCDate(),
+    weekday: day.getUTCDay(),
+  };
+}
+
+const WEEK_SEARCH_WINDOW_SECONDS = 7 * 86_400 + SEARCH_WINDOW_SECONDS;
+
 /**
  * The calendar week, Monday to Sunday (ISO 8601), in `timeZone`, that contains the instant
  * `seconds`: from the first second of its Monday to the first of the next Monday.
  */
 export function weekContaining(seconds: number, timeZone: string): DayBounds {
-  const day = dayContaining(seconds, timeZone);
-  const date = localDate(formatterFor(timeZone), day.start);
-  const weekday = new Date(
-    Date.UTC(Math.floor(date / 10_000), (Math.floor(date / 100) % 100) - 1, date % 100),
-  ).getUTCDay();
-  const daysSinceMonday = (weekday + 6) % 7;
-  let first = day;
-  for (let n = 0; n < daysSinceMonday; n += 1) first = dayContaining(first.start - 1, timeZone);
-  let last = day;
-  for (let n = daysSinceMonday; n < 6; n += 1) last = dayContaining(last.end, timeZone);
-  return { start: first.start, end: last.end };
+  const formatter = formatterFor(timeZone);
+  const instant = Math.floor(seconds);
+  const today = localDate(formatter, instant);
+  const sinceMonday = (calendarDay(today).weekday + 6) % 7;
+  const monday = calendarDay(today, -sinceMonday).date;
+  const nextMonday = calendarDay(today, 7 - sinceMonday).date;
+  const start = firstSecondOfDate(formatter, monday, instant - WEEK_SEARCH_WINDOW_SECONDS, instant);
+  const end = firstSecondOfDate(
+    formatter,
+    nextMonday,
+    instant + 1,
+    start + WEEK_SEARCH_WINDOW_SECONDS,
+  );
+  return { start, end };
 }
