@@ -8,6 +8,7 @@ import { AttributeValuesModule } from './data-attributes/attribute-values.module
 import { DataAttributesModule } from './data-attributes/data-attributes.module';
 import { GracefulShutdown } from './graceful-shutdown';
 import { HealthModule } from './health/health.module';
+import { HistoryModule } from './history/history.module';
 import { MessengerModule } from './messenger/messenger.module';
 import { VisitorsModule } from './visitors/visitors.module';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -38,6 +39,7 @@ import { WorkspacesModule } from './workspaces/workspaces.module';
     ConversationsModule,
     DataEventsModule,
     AnalyticsModule,
+    HistoryModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: IntercomExceptionFilter },

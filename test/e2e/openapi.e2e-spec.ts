@@ -441,6 +441,7 @@ describe('OpenAPI at /docs', () => {
         '/analytics/lifecycle',
         `/analytics/lifecycle?from=${now - 86_400}&to=${now}`,
       );
+      await call('GET', '/export/events', '/export/events?type=UserCreated');
 
       for (const path of ['/health/live', '/health/ready', '/metrics'])
         await call('GET', path, path);

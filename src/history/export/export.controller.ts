@@ -1,0 +1,81 @@
+import { Controller, Get, Req, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { RecordedEvent } from '../../shared/event-store/event-store.port';
+import { DocumentedResponse } from '../../shared/http/documented-route-schema';
+import { TakesQueryParameters } from '../../shared/http/query-parameters';
+import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
+import { EXPORT_QUERY_PARAMETERS, exportSelectionOf } from './export-query';
+import { EXPORTED_EVENT_TYPES, toExportedEvent } from './exported-event';
+import { WorkspaceEventExport } from './workspace-event-export';
+
+export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
+
+@ApiTags('History')
+@ApiBearerAuth()
+@Controller('export')
+export class ExportController {
+  constructor(private readonly exports: WorkspaceEventExport) {}
+
+  /**
+   * history.md's export: the workspace's events, one JSON object a line, in log order, streamed
+   * as the client reads them (a slow reader slows the reading of the log, never fills memory).
+   */
+  @Get('events')
+  @ApiOperation({
+    summary:
+      "The workspace's events as NDJSON, in log order: contacts', segments' and data attributes' (ours)",
+  })
+  @ApiProduces(NDJSON_CONTENT_TYPE)
+  @DocumentedResponse({
+    type: 'string',
+    description:
+      'One event a line: position, id, stream_id, contact_id, revision, type, occurred_at, recorded_at (unix seconds), data, metadata',
+  })
+  @TakesQueryParameters(...EXPORT_QUERY_PARAMETERS)
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    schema: { type: 'integer', minimum: 0 },
+    description: 'Event time, unix seconds, inclusive',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    schema: { type: 'integer', minimum: 0 },
+    description: 'Event time, unix seconds, inclusive',
+  })
+  @ApiQuery({
+    name: 'after_position',
+    required: false,
+    schema: { type: 'string', pattern: '^\\d+$' },
+    description: 'Log position, exclusive',
+  })
+  @ApiQuery({
+    name: 'to_position',
+    required: false,
+    schema: { type: 'string', pattern: '^\\d+$' },
+    description: 'Log position, inclusive',
+  })
+  @ApiQuery({
+    name: 'type',
+    required: false,
+    schema: { type: 'string' },
+    description: `Event types, comma-separated: ${EXPORTED_EVENT_TYPES.join(', ')}`,
+  })
+  async events(
+    @WorkspaceId() workspaceId: string,
+    @Req() request: FastifyRequest<{ Querystring: Record<string, string | string[]> }>,
+  ): Promise<StreamableFile> {
+    const selection = exportSelectionOf(request.query);
+    const events = await this.exports.open(workspaceId, selection);
+    return new StreamableFile(Readable.from(ndjsonLines(events), { objectMode: false }), {
+      type: NDJSON_CONTENT_TYPE,
+    });
+  }
+}
+
+async function* ndjsonLines(events: AsyncIterable<RecordedEvent>): AsyncGenerator<string> {
+  for await (const event of events) yield `${JSON.stringify(toExportedEvent(event))}\n`;
+}

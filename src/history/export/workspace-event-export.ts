@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONTACTS_PROJECTION } from '../../../projections/contacts/contacts.projection';
+import type { ContactsReadModel } from '../../../projections/contacts/contacts.table';
+import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
+import {
+  PROJECTION_RUNNER,
+  type ProjectionRunner,
+} from '../../projection-runner/projection-runner';
+import {
+  EVENT_STORE,
+  type EventStore,
+  type RecordedEvent,
+} from '../../shared/event-store/event-store.port';
+import { isSelected, type ExportSelection } from './export-query';
+import { contactIdOf, exportedStreamPrefixes, isExportedFrom } from './exported-event';
+
+/** Events read from the store at a time: what the export holds in memory, at most. */
+const PAGE_SIZE = 500;
+
+/**
+ * A workspace's events as `GET /export/events` streams them, in log order: read page by page
+ * (a position cursor), so memory holds one page whatever the log's length, and only as fast as
+ * the reader takes them (each page is read when the one before has been consumed).
+ *
+ * The export is of the log up to its head when it was asked (a cut: later events are not in it).
+ * A deleted contact's events are left out, with those of the leads merged into it: its personal
+ * data is readable from no route (domain.md). Which contacts are deleted is read from the
+ * contacts read model, once it has caught up with the cut, page by page.
+ */
+@Injectable()
+export class WorkspaceEventExport {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
+
+  /**
+   * Waits for the contacts read model to reach the log's head (503 after the read-your-writes
+   * timeout, before anything is sent), then gives the events, lazily.
+   */
+  async open(
+    workspaceId: string,
+    selection: ExportSelection,
+  ): Promise<AsyncGenerator<RecordedEvent, void, undefined>> {
+    const head = await this.store.headPosition();
+    const end =
+      selection.toPosition !== undefined && selection.toPosition < head
+        ? selection.toPosition
+        : head;
+    await this.readYourWrites.waitFor(end, [CONTACTS_PROJECTION]);
+    return this.events(workspaceId, selection, end);
+  }
+
+  private async *events(
+    workspaceId: string,
+    selection: ExportSelection,
+    end: bigint,
+  ): AsyncGenerator<RecordedEvent, void, undefined> {
+    const filter = {
+      streamPrefixes: exportedStreamPrefixes(workspaceId),
+      ...(selection.types !== undefined ? { eventTypes: selection.types } : {}),
+    };
+    let cursor = selection.afterPosition;
+    for (;;) {
+      const page: RecordedEvent[] = [];
+      for await (const event of this.store.readAll({
+        ...(cursor !== undefined ? { fromPosition: cursor } : {}),
+        maxCount: PAGE_SIZE,
+        filter,
+      })) {
+        page.push(event);
+      }
+      const last = page[page.length - 1];
+      if (last === undefined) return;
+      cursor = last.position;
+      const chosen = page.filter(
+        (event) =>
+          event.position <= end &&
+          isExportedFrom(workspaceId, event) &&
+          isSelected(selection, {
+            type: event.type,
+            position: event.position,
+            occurredAt: event.metadata.occurredAt,
+          }),
+      );
+      const erased = await this.erasedContacts(workspaceId, chosen);
+      for (const event of chosen) {
+        const contactId = contactIdOf(event.streamId);
+        if (contactId === undefined || !erased.has(contactId)) yield event;
+      }
+      if (last.position >= end || page.length < PAGE_SIZE) return;
+    }
+  }
+
+  /**
+   * Those of the contacts of `events` that the contacts read model no longer holds: every contact
+   * with an event in the log has a row (visitor, lead, user, merged) until it is deleted, when
+   * its row goes with those of the leads merged into it.
+   */
+  private async erasedContacts(
+    workspaceId: string,
+    events: readonly RecordedEvent[],
+  ): Promise<ReadonlySet<string>> {
+    const ids = [
+      ...new Set(
+        events.map((event) => contactIdOf(event.streamId)).filter((id) => id !== undefined),
+      ),
+    ];
+    if (ids.length === 0) return new Set();
+    const rows = await this.runner
+      .queryDb<ContactsReadModel>(CONTACTS_PROJECTION)
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', ids)
+      .execute();
+    const held = new Set(rows.map((row) => row.id));
+    return new Set(ids.filter((id) => !held.has(id)));
+  }
+}
