@@ -1,6 +1,8 @@
-import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { join, resolve } from 'node:path';
+import { exportEvents, type ExportFormat } from './event-export';
 import { rebuildProjection } from './rebuild';
 import { projectionStatus } from './status';
 import { verifyProjection } from './verify';
@@ -9,13 +11,15 @@ import { verifyProjection } from './verify';
 const DEFAULT_DATA_DIR = './data';
 
 /**
- * The operations token: the option, ADMIN_TOKEN, or the embedded default workspace's token in
- * DATA_DIR/access-token. Without one, the error says every place looked and what it found there.
+ * The token of a command: the option, the variable (ADMIN_TOKEN for the operations commands,
+ * ACCESS_TOKEN for a workspace's), or the embedded default workspace's token in
+ * DATA_DIR/access-token (which serves both). Without one, the error says every place looked and
+ * what it found there.
  */
-function tokenFrom(given: string | undefined): string {
+function tokenFrom(given: string | undefined, variable: 'ADMIN_TOKEN' | 'ACCESS_TOKEN'): string {
   if (given) return given;
-  const adminToken = process.env.ADMIN_TOKEN;
-  if (adminToken) return adminToken;
+  const fromVariable = process.env[variable];
+  if (fromVariable) return fromVariable;
   const dataDir = process.env.DATA_DIR;
   const file = resolve(join(dataDir ?? DEFAULT_DATA_DIR, 'access-token'));
   const where =
@@ -34,23 +38,25 @@ function tokenFrom(given: string | undefined): string {
         : `${file} cannot be read ${where}: ${error instanceof Error ? error.message : String(error)}`;
   }
   throw new Error(
-    `No token: no --token, ADMIN_TOKEN is ${adminToken === undefined ? 'unset' : 'empty'}, and ${found}. ` +
-      "Pass --token, set ADMIN_TOKEN, or set DATA_DIR to the service's data directory.",
+    `No token: no --token, ${variable} is ${fromVariable === undefined ? 'unset' : 'empty'}, and ${found}. ` +
+      `Pass --token, set ${variable}, or set DATA_DIR to the service's data directory.`,
   );
 }
 
 const program = new Command('contacts-cli').description(
-  'Operations on a running contact lifecycle service (through its /admin routes)',
+  'Operations on a running contact lifecycle service (through its /admin routes), and its history for analysts (through a workspace token)',
 );
 
 /** A command on the service: where it runs and the token it takes. */
-const serviceCommand = (name: string) =>
+const serviceCommand = (name: string, token: 'operations' | 'workspace' = 'operations') =>
   program
     .command(name)
     .option('--url <url>', 'the service', `http://localhost:${process.env.PORT ?? '3000'}`)
     .option(
       '--token <token>',
-      'an operations token (default: ADMIN_TOKEN, or DATA_DIR/access-token)',
+      token === 'operations'
+        ? 'an operations token (default: ADMIN_TOKEN, or DATA_DIR/access-token)'
+        : "the workspace's access token (default: ACCESS_TOKEN, or DATA_DIR/access-token)",
     );
 
 serviceCommand('rebuild')
@@ -59,7 +65,7 @@ serviceCommand('rebuild')
   .action(async (name: string, options: { url: string; token?: string }) => {
     const build = await rebuildProjection({
       url: options.url,
-      token: tokenFrom(options.token),
+      token: tokenFrom(options.token, 'ADMIN_TOKEN'),
       name,
       output: process.stderr,
     });
@@ -71,7 +77,10 @@ serviceCommand('status')
     "The projections' states, how far each is behind the log, and any rebuild; exits 1 when one failed",
   )
   .action(async (options: { url: string; token?: string }) => {
-    const report = await projectionStatus({ url: options.url, token: tokenFrom(options.token) });
+    const report = await projectionStatus({
+      url: options.url,
+      token: tokenFrom(options.token, 'ADMIN_TOKEN'),
+    });
     process.stdout.write(`${report.text}\n`);
     if (!report.healthy) process.exitCode = 1;
   });
@@ -84,13 +93,80 @@ serviceCommand('verify')
   .action(async (name: string, options: { url: string; token?: string }) => {
     const report = await verifyProjection({
       url: options.url,
-      token: tokenFrom(options.token),
+      token: tokenFrom(options.token, 'ADMIN_TOKEN'),
       name,
       output: process.stderr,
     });
     process.stdout.write(`${report.text}\n`);
     if (!report.identical) process.exitCode = 1;
   });
+
+interface ExportCommandOptions {
+  readonly url: string;
+  readonly token?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly type?: string;
+  readonly afterPosition?: string;
+  readonly toPosition?: string;
+  readonly format: ExportFormat;
+  readonly out?: string;
+}
+
+serviceCommand('export', 'workspace')
+  .description(
+    "Stream the workspace's events (GET /export/events) to stdout or a file, as NDJSON or CSV",
+  )
+  .option('--from <unix seconds>', 'events at or after this event time')
+  .option('--to <unix seconds>', 'events at or before this event time')
+  .option('--type <types>', 'event types, comma-separated')
+  .option('--after-position <position>', 'events after this log position')
+  .option('--to-position <position>', 'events up to this log position')
+  .addOption(
+    new Option('--format <format>', 'ndjson, or csv (data and metadata as JSON text)')
+      .choices(['ndjson', 'csv'])
+      .default('ndjson'),
+  )
+  .option('--out <file>', 'the file to write (written whole, or not at all), instead of stdout')
+  .action(async (options: ExportCommandOptions) => {
+    const query = {
+      from: options.from,
+      to: options.to,
+      type: options.type,
+      after_position: options.afterPosition,
+      to_position: options.toPosition,
+    };
+    const service = { url: options.url, token: tokenFrom(options.token, 'ACCESS_TOKEN') };
+    if (options.out === undefined) {
+      await exportEvents({ ...service, query, format: options.format, output: process.stdout });
+      return;
+    }
+    const count = await writtenWhole(options.out, (output) =>
+      exportEvents({ ...service, query, format: options.format, output }),
+    );
+    process.stderr.write(`${count} events written to ${options.out}\n`);
+  });
+
+/**
+ * Runs `write` into a file beside `path`, renamed to it once complete: an export cut short leaves
+ * no file that looks whole.
+ */
+async function writtenWhole<T>(path: string, write: (output: Writable) => Promise<T>): Promise<T> {
+  const partial = `${path}.partial`;
+  const output = createWriteStream(partial);
+  try {
+    const result = await write(output);
+    await new Promise<void>((resolve, reject) =>
+      output.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    renameSync(partial, path);
+    return result;
+  } catch (error) {
+    output.destroy();
+    rmSync(partial, { force: true });
+    throw error;
+  }
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,9 +1,9 @@
-/** The running service's operations routes, as the CLI's commands call them. */
+/** The running service's routes, as the CLI's commands call them. */
 
 export interface ServiceOptions {
   /** The service's base URL. */
   readonly url: string;
-  /** An operations token (ADMIN_TOKENS, or a one-workspace service's token). */
+  /** An operations token (ADMIN_TOKENS, or a one-workspace service's token), or a workspace's. */
   readonly token: string;
 }
 
@@ -44,8 +44,9 @@ export async function call(
   options: ServiceOptions,
   path: string,
   method: string,
+  query: Readonly<Record<string, string>> = {},
 ): Promise<Response> {
-  const url = endpoint(options.url, path);
+  const url = endpoint(options.url, path, query);
   try {
     return await fetch(url, { method, headers: { authorization: `Bearer ${options.token}` } });
   } catch (error) {
@@ -54,7 +55,7 @@ export async function call(
 }
 
 /** `path` under the service's URL, whose own path (a reverse proxy's prefix) is kept. */
-function endpoint(base: string, path: string): string {
+function endpoint(base: string, path: string, query: Readonly<Record<string, string>>): string {
   let url: URL;
   try {
     url = new URL(base);
@@ -62,6 +63,7 @@ function endpoint(base: string, path: string): string {
     throw new Error(`--url ${base} is not a URL (e.g. http://localhost:3000)`);
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url.toString();
 }
 

@@ -93,6 +93,10 @@ describe('GET /export/events', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     expect(response.headers.get('content-length')).toBeNull();
+    // The log's head when asked: at or past the last event exported, the next export's start.
+    expect(BigInt(response.headers.get('x-position')!)).toBeGreaterThanOrEqual(
+      BigInt(lines[lines.length - 1]!.position),
+    );
     expect(text.endsWith('\n')).toBe(true);
     const positions = lines.map((line) => BigInt(line.position));
     expect(positions).toEqual([...positions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -10,7 +10,9 @@ export function runCli(
   options: { readonly env: Readonly<Record<string, string>>; readonly cwd: string },
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
-  for (const name of ['ADMIN_TOKEN', 'DATA_DIR']) if (!(name in options.env)) delete env[name];
+  // The caller's own tokens and data directory are not the test's.
+  for (const name of ['ADMIN_TOKEN', 'ACCESS_TOKEN', 'DATA_DIR'])
+    if (!(name in options.env)) delete env[name];
   const command = [
     require.resolve('ts-node/dist/bin'),
     '--transpile-only',

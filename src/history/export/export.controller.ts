@@ -1,9 +1,15 @@
-import { Controller, Get, Req, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Get, Req, Res, StreamableFile } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { RecordedEvent } from '../../shared/event-store/event-store.port';
-import { DocumentedResponse } from '../../shared/http/documented-route-schema';
 import { TakesQueryParameters } from '../../shared/http/query-parameters';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { EXPORT_QUERY_PARAMETERS, exportSelectionOf } from './export-query';
@@ -28,10 +34,18 @@ export class ExportController {
       "The workspace's events as NDJSON, in log order: contacts', segments' and data attributes' (ours)",
   })
   @ApiProduces(NDJSON_CONTENT_TYPE)
-  @DocumentedResponse({
-    type: 'string',
+  @ApiResponse({
+    status: 200,
     description:
       'One event a line: position, id, stream_id, contact_id, revision, type, occurred_at, recorded_at (unix seconds), data, metadata',
+    schema: { type: 'string' },
+    headers: {
+      'X-Position': {
+        description:
+          'The last log position the export reaches (the head when asked, or to_position): the after_position of the next one',
+        schema: { type: 'string' },
+      },
+    },
   })
   @TakesQueryParameters(...EXPORT_QUERY_PARAMETERS)
   @ApiQuery({
@@ -67,9 +81,11 @@ export class ExportController {
   async events(
     @WorkspaceId() workspaceId: string,
     @Req() request: FastifyRequest<{ Querystring: Record<string, string | string[]> }>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
     const selection = exportSelectionOf(request.query);
-    const events = await this.exports.open(workspaceId, selection);
+    const { end, events } = await this.exports.open(workspaceId, selection);
+    void reply.header('X-Position', end.toString());
     return new StreamableFile(Readable.from(ndjsonLines(events), { objectMode: false }), {
       type: NDJSON_CONTENT_TYPE,
     });

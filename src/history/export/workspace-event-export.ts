@@ -42,14 +42,18 @@ export class WorkspaceEventExport {
   async open(
     workspaceId: string,
     selection: ExportSelection,
-  ): Promise<AsyncGenerator<RecordedEvent, void, undefined>> {
+  ): Promise<{
+    /** The last position the export may reach: the head when asked, or `to_position` before it. */
+    readonly end: bigint;
+    readonly events: AsyncGenerator<RecordedEvent, void, undefined>;
+  }> {
     const head = await this.store.headPosition();
     const end =
       selection.toPosition !== undefined && selection.toPosition < head
         ? selection.toPosition
         : head;
     await this.readYourWrites.waitFor(end, [CONTACTS_PROJECTION]);
-    return this.events(workspaceId, selection, end);
+    return { end, events: this.events(workspaceId, selection, end) };
   }
 
   private async *events(
