@@ -26,3 +26,11 @@ export function allProjections(dependencies: ProjectionDependencies): readonly A
     segmentMembershipProjection(dependencies),
   ];
 }
+
+/**
+ * The read models alone, which write nothing but their tables: what a replay of the log builds
+ * (the process managers' commands are in the log it replays already).
+ */
+export function readModelProjections(): readonly AnyProjection[] {
+  return [contactsProjection, dataEventsProjection, segmentMembershipProjection()];
+}

@@ -147,6 +147,41 @@ serviceCommand('export', 'workspace')
     process.stderr.write(`${count} events written to ${options.out}\n`);
   });
 
+interface ReplayCommandOptions {
+  readonly url: string;
+  readonly token?: string;
+  readonly until: string;
+  readonly out: string;
+  readonly force?: boolean;
+}
+
+serviceCommand('replay', 'workspace')
+  .description(
+    "Build every read model, as of a point of the workspace's history, into a fresh SQLite file (from GET /export/events)",
+  )
+  .requiredOption(
+    '--until <point>',
+    'unix seconds (events up to that event time), or position:<log position>',
+  )
+  .requiredOption('--out <file>', 'the SQLite file to create')
+  .option('--force', 'replace --out if it exists')
+  .action(async (options: ReplayCommandOptions) => {
+    // Loaded when asked: the projections and their stores are no part of the other commands.
+    const { replayInto, replayPointOf } = await import('./replay');
+    const replayed = await replayInto({
+      url: options.url,
+      token: tokenFrom(options.token, 'ACCESS_TOKEN'),
+      until: replayPointOf(options.until, Math.floor(Date.now() / 1000)),
+      out: options.out,
+      force: options.force === true,
+      progress: process.stderr,
+    });
+    process.stderr.write(
+      `${replayed.events} events replayed into ${options.out}` +
+        (replayed.position === undefined ? '\n' : ` (up to position ${replayed.position})\n`),
+    );
+  });
+
 /**
  * Runs `write` into a file beside `path`, renamed to it once complete: an export cut short leaves
  * no file that looks whole.
