@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONTACTS_PROJECTION } from '../../../projections/contacts/contacts.projection';
 import type { ContactsReadModel } from '../../../projections/contacts/contacts.table';
-import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
+import { Environment } from '../../config/environment';
 import {
   PROJECTION_RUNNER,
   type ProjectionRunner,
@@ -11,6 +11,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../../shared/event-store/event-store.port';
+import { HttpProblem } from '../../shared/http/intercom-error';
 import { isSelected, type ExportSelection } from './export-query';
 import { contactIdOf, exportedStreamPrefixes, isExportedFrom } from './exported-event';
 
@@ -32,7 +33,7 @@ export class WorkspaceEventExport {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
-    private readonly readYourWrites: ReadYourWrites,
+    private readonly environment: Environment,
   ) {}
 
   /**
@@ -52,7 +53,22 @@ export class WorkspaceEventExport {
       selection.toPosition !== undefined && selection.toPosition < head
         ? selection.toPosition
         : head;
-    await this.readYourWrites.waitFor(end, [CONTACTS_PROJECTION]);
+    const caughtUp = await this.runner.waitFor(end, this.environment.READ_YOUR_WRITES_TIMEOUT_MS, [
+      CONTACTS_PROJECTION,
+    ]);
+    if (!caughtUp) {
+      throw new HttpProblem(
+        503,
+        [
+          {
+            code: 'service_unavailable',
+            message:
+              'The contacts read model, which tells the deleted contacts, has not caught up with the log yet; retry the export',
+          },
+        ],
+        { 'Retry-After': '1' },
+      );
+    }
     return { end, events: this.events(workspaceId, selection, end) };
   }
 
