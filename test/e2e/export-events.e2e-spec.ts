@@ -210,3 +210,43 @@ describe('GET /export/events on EventStoreDB', () => {
     ).toEqual([globex]);
   });
 });
+
+describe('GET /export/events during a shutdown', () => {
+  it('is cut, rather than holding the shutdown, when its client has stopped reading', async () => {
+    const service = await startTestApp();
+    // More than the socket's buffers hold, so the export waits for its reader.
+    for (let batch = 0; batch < 8; batch += 1) {
+      const ingested = await service.request('/messenger/events', {
+        method: 'POST',
+        json: {
+          events: Array.from({ length: 500 }, (_, n) => ({
+            id: `stalled-${batch}-${n}`,
+            type: 'visitor.seen',
+            occurred_at: 1_600_000_000,
+            visitor_id: `stalled-${batch}-${n}`,
+            context: { browser: 'x'.repeat(200) },
+          })),
+        },
+      });
+      expect(ingested.status).toBe(200);
+    }
+    const response = await service.request('/export/events');
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      service.close().then(() => 'closed'),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still closing'), 10_000))),
+    ]);
+    clearTimeout(timer);
+    expect(closed).toBe('closed');
+    // The reader sees the answer end early: an error, never a clean end.
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      })(),
+    ).rejects.toThrow();
+  });
+});

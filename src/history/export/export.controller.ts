@@ -8,12 +8,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Readable } from 'node:stream';
-import type { RecordedEvent } from '../../shared/event-store/event-store.port';
 import { TakesQueryParameters } from '../../shared/http/query-parameters';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { EXPORT_QUERY_PARAMETERS, exportSelectionOf } from './export-query';
-import { EXPORTED_EVENT_TYPES, toExportedEvent } from './exported-event';
+import { EXPORTED_EVENT_TYPES } from './exported-event';
 import { WorkspaceEventExport } from './workspace-event-export';
 
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
@@ -86,12 +84,6 @@ export class ExportController {
     const selection = exportSelectionOf(request.query);
     const { end, events } = await this.exports.open(workspaceId, selection);
     void reply.header('X-Position', end.toString());
-    return new StreamableFile(Readable.from(ndjsonLines(events), { objectMode: false }), {
-      type: NDJSON_CONTENT_TYPE,
-    });
+    return new StreamableFile(this.exports.ndjson(events), { type: NDJSON_CONTENT_TYPE });
   }
-}
-
-async function* ndjsonLines(events: AsyncIterable<RecordedEvent>): AsyncGenerator<string> {
-  for await (const event of events) yield `${JSON.stringify(toExportedEvent(event))}\n`;
 }

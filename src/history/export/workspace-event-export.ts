@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { CONTACTS_PROJECTION } from '../../../projections/contacts/contacts.projection';
 import type { ContactsReadModel } from '../../../projections/contacts/contacts.table';
 import { Environment } from '../../config/environment';
@@ -13,7 +14,12 @@ import {
 } from '../../shared/event-store/event-store.port';
 import { HttpProblem } from '../../shared/http/intercom-error';
 import { isSelected, type ExportSelection } from './export-query';
-import { contactIdOf, exportedStreamPrefixes, isExportedFrom } from './exported-event';
+import {
+  contactIdOf,
+  exportedStreamPrefixes,
+  isExportedFrom,
+  toExportedEvent,
+} from './exported-event';
 
 /** Events read from the store at a time: what the export holds in memory, at most. */
 const PAGE_SIZE = 500;
@@ -29,7 +35,11 @@ const PAGE_SIZE = 500;
  * contacts read model, once it has caught up with the cut, page by page.
  */
 @Injectable()
-export class WorkspaceEventExport {
+export class WorkspaceEventExport implements BeforeApplicationShutdown {
+  /** The exports being sent: a shutdown cuts them (a reader that stalls would hold it forever). */
+  private readonly sending = new Set<Readable>();
+  private closing = false;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
@@ -70,6 +80,23 @@ export class WorkspaceEventExport {
       );
     }
     return { end, events: this.events(workspaceId, selection, end) };
+  }
+
+  /**
+   * `events` as the route sends them, one JSON object a line, pulled only as fast as the client
+   * reads. Cut (destroyed, so the client sees the answer end early) when the service shuts down.
+   */
+  ndjson(events: AsyncIterable<RecordedEvent>): Readable {
+    const stream = Readable.from(ndjsonLines(events), { objectMode: false });
+    this.sending.add(stream);
+    stream.once('close', () => this.sending.delete(stream));
+    if (this.closing) stream.destroy(SHUTTING_DOWN);
+    return stream;
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    for (const stream of this.sending) stream.destroy(SHUTTING_DOWN);
   }
 
   private async *events(
@@ -138,4 +165,10 @@ export class WorkspaceEventExport {
     const held = new Set(rows.map((row) => row.id));
     return new Set(ids.filter((id) => !held.has(id)));
   }
+}
+
+const SHUTTING_DOWN = new Error('The service is shutting down: the export was cut');
+
+async function* ndjsonLines(events: AsyncIterable<RecordedEvent>): AsyncGenerator<string> {
+  for await (const event of events) yield `${JSON.stringify(toExportedEvent(event))}\n`;
 }
