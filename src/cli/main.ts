@@ -138,6 +138,11 @@ serviceCommand('export', 'workspace')
     };
     const service = { url: options.url, token: tokenFrom(options.token, 'ACCESS_TOKEN') };
     if (options.out === undefined) {
+      // A reader that has had enough (`| head`) closes the pipe: that ends the export, quietly.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        process.exit(0);
+      });
       await exportEvents({ ...service, query, format: options.format, output: process.stdout });
       return;
     }
