@@ -1,26 +1,13 @@
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import type { Writable } from 'node:stream';
+import type { ExportedEvent } from '../history/export/exported-event';
 import { call, refusal, type ServiceOptions } from './service-api';
 
 /** `GET /export/events`'s query parameters, as the service takes them (it checks them). */
 export type ExportQuery = Readonly<
   Partial<Record<'from' | 'to' | 'after_position' | 'to_position' | 'type', string>>
 >;
-
-/** One NDJSON line of the export, as `src/history/export/exported-event.ts` writes it. */
-export interface ExportedLine {
-  readonly position: string;
-  readonly id: string;
-  readonly stream_id: string;
-  readonly contact_id: string | null;
-  readonly revision: number;
-  readonly type: string;
-  readonly occurred_at: number;
-  readonly recorded_at: number;
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly metadata: Readonly<Record<string, unknown>>;
-}
 
 export interface OpenedExport {
   /** The last log position the export may reach (its `X-Position`). */
@@ -90,7 +77,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** One export line as a CSV record (RFC 4180: a field with a comma, quote or line break quoted). */
-export function csvRecordOf(line: ExportedLine): string {
+export function csvRecordOf(line: ExportedEvent): string {
   return CSV_COLUMNS.map((column) => {
     const value = line[column];
     return csvField(
@@ -122,7 +109,7 @@ export async function exportEvents(
   for await (const line of lines) {
     await write(
       options.format === 'csv'
-        ? `${csvRecordOf(JSON.parse(line) as ExportedLine)}\r\n`
+        ? `${csvRecordOf(JSON.parse(line) as ExportedEvent)}\r\n`
         : `${line}\n`,
     );
     count += 1;
