@@ -32,5 +32,10 @@ export function allProjections(dependencies: ProjectionDependencies): readonly A
  * (the process managers' commands are in the log it replays already).
  */
 export function readModelProjections(): readonly AnyProjection[] {
-  return [contactsProjection, dataEventsProjection, segmentMembershipProjection()];
+  return [
+    contactsProjection,
+    dataEventsProjection,
+    lifecycleProjection,
+    segmentMembershipProjection(),
+  ];
 }

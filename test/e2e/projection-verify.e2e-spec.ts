@@ -132,10 +132,11 @@ describeOnReadStores('verifying read models against a rebuild', (dialect) => {
       env: { ADMIN_TOKEN },
       cwd: tmpdir(),
     });
-    expect(run.stdout).toBe(
-      `first difference: table contacts, key {"workspace_id":"acme","id":"${id}"}, column name: live "Mallory" vs rebuilt "Grace"\n`,
-    );
-    expect(run.status).toBe(1);
+    // The whole run, so that a failure shows what the CLI said on stderr.
+    expect(run).toMatchObject({
+      stdout: `first difference: table contacts, key {"workspace_id":"acme","id":"${id}"}, column name: live "Mallory" vs rebuilt "Grace"\n`,
+      status: 1,
+    });
     expect(run.stderr).toContain('verify contacts [');
 
     const answered = await service.request('/admin/projections/contacts/verify', {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../support/cli-process';
+import { runCli } from '../support/run-cli';
 import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 interface ContactJson {
