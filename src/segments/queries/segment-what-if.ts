@@ -5,7 +5,6 @@ import { ContactAsOf } from '../../contacts/queries/contact-as-of';
 import {
   decodeSearchCursor,
   encodeSearchCursor,
-  type SearchCursor,
 } from '../../contacts/search/contact-search.cursor';
 import type { ContactSearchRequest } from '../../contacts/search/contact-search.query';
 import type { ContactSearchPage } from '../../contacts/search/search-contacts';
@@ -62,40 +61,14 @@ export class SegmentWhatIf {
     at: number,
     request: ContactSearchRequest,
   ): Promise<ContactSearchPage> {
-    const { query, sort, pagination } = request;
-    const scope = JSON.stringify([workspaceId, `preview as_of=${at}`]);
-    const cursor =
-      pagination.startingAfter === undefined
-        ? undefined
-        : decodeSearchCursor(pagination.startingAfter, query, sort, scope);
     const members = await this.allMembersAt(workspaceId, segment, at);
-    const rest = cursor === undefined ? members : members.filter((row) => isAfter(row, cursor));
-    const page = cursor?.page ?? 1;
-    const rows = rest.slice(0, pagination.perPage);
-    const last = rows[rows.length - 1];
-    const next =
-      rest.length > rows.length && last
-        ? {
-            page: page + 1,
-            starting_after: encodeSearchCursor(
-              { page: page + 1, value: last.created_at, id: last.id },
-              query,
-              sort,
-              scope,
-            ),
-          }
-        : undefined;
-    return {
-      rows,
-      total_count: members.length,
-      pages: {
-        type: 'pages',
-        page,
-        per_page: pagination.perPage,
-        total_pages: totalPagesOf(page, pagination.perPage, members.length),
-        ...(next ? { next } : {}),
-      },
-    };
+    const { items, total_count, pages } = pageOf(
+      members,
+      (row) => ({ value: row.created_at, id: row.id }),
+      request,
+      JSON.stringify([workspaceId, `preview as_of=${at}`]),
+    );
+    return { rows: items, total_count, pages };
   }
 
   /**
@@ -110,52 +83,18 @@ export class SegmentWhatIf {
     stretch: { readonly from: number; readonly to: number },
     request: ContactSearchRequest,
   ): Promise<WhatIfChangesPage> {
-    const { query, sort, pagination } = request;
-    const scope = JSON.stringify([workspaceId, `preview from=${stretch.from} to=${stretch.to}`]);
-    const cursor =
-      pagination.startingAfter === undefined
-        ? undefined
-        : decodeSearchCursor(pagination.startingAfter, query, sort, scope);
     const perContact = await this.forEachLeadOrUserBy(workspaceId, stretch.to, async (id) => {
       const past = await this.pastOf(workspaceId, id);
       const changes = past ? membershipChangesOver(past, segment, stretch.from, stretch.to) : [];
       return changes.map((change) => ({ ...change, contactId: id }));
     });
-    const changes = perContact.flat().sort(inTimeOrder);
-    const rest =
-      cursor === undefined
-        ? changes
-        : changes.filter(
-            (change) =>
-              change.effectiveAt > Number(cursor.value) ||
-              (change.effectiveAt === Number(cursor.value) && change.contactId > cursor.id),
-          );
-    const page = cursor?.page ?? 1;
-    const shown = rest.slice(0, pagination.perPage);
-    const last = shown[shown.length - 1];
-    const next =
-      rest.length > shown.length && last
-        ? {
-            page: page + 1,
-            starting_after: encodeSearchCursor(
-              { page: page + 1, value: last.effectiveAt, id: last.contactId },
-              query,
-              sort,
-              scope,
-            ),
-          }
-        : undefined;
-    return {
-      changes: shown,
-      total_count: changes.length,
-      pages: {
-        type: 'pages',
-        page,
-        per_page: pagination.perPage,
-        total_pages: totalPagesOf(page, pagination.perPage, changes.length),
-        ...(next ? { next } : {}),
-      },
-    };
+    const { items, total_count, pages } = pageOf(
+      perContact.flat(),
+      (change) => ({ value: change.effectiveAt, id: change.contactId }),
+      request,
+      JSON.stringify([workspaceId, `preview from=${stretch.from} to=${stretch.to}`]),
+    );
+    return { changes: items, total_count, pages };
   }
 
   /** The contact's past, and the events of the leads merged into it; none once erased. */
@@ -199,7 +138,7 @@ export class SegmentWhatIf {
     const members = await this.forEachLeadOrUserBy(workspaceId, at, (id) =>
       this.memberAt(workspaceId, id, segment, at),
     );
-    return members.flatMap((row) => (row ? [row] : [])).sort(inSearchOrder);
+    return members.flatMap((row) => (row ? [row] : []));
   }
 
   /**
@@ -254,16 +193,56 @@ export interface WhatIfChangesPage {
   readonly pages: ContactSearchPage['pages'];
 }
 
-const inTimeOrder = (
-  a: { readonly effectiveAt: number; readonly contactId: string },
-  b: { readonly effectiveAt: number; readonly contactId: string },
-): number =>
-  a.effectiveAt - b.effectiveAt ||
-  (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0);
+/** Where an item stands in a what-if's answer: a time, then an id. */
+interface PlaceInOrder {
+  readonly value: number;
+  readonly id: string;
+}
 
-const inSearchOrder = (a: ContactsTable, b: ContactsTable): number =>
-  a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const inOrder = (a: PlaceInOrder, b: PlaceInOrder): number =>
+  a.value - b.value || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-const isAfter = (row: ContactsTable, cursor: SearchCursor): boolean =>
-  row.created_at > Number(cursor.value) ||
-  (row.created_at === Number(cursor.value) && row.id > cursor.id);
+/**
+ * The page of `items` (in the order `placeOf` gives) that the request's cursor opens, with the
+ * count of them all; a cursor continues only a listing of the same query, sort and `scope`.
+ */
+function pageOf<T>(
+  items: readonly T[],
+  placeOf: (item: T) => PlaceInOrder,
+  { query, sort, pagination }: ContactSearchRequest,
+  scope: string,
+): { items: T[]; total_count: number; pages: ContactSearchPage['pages'] } {
+  const cursor =
+    pagination.startingAfter === undefined
+      ? undefined
+      : decodeSearchCursor(pagination.startingAfter, query, sort, scope);
+  const ordered = [...items].sort((a, b) => inOrder(placeOf(a), placeOf(b)));
+  const after = cursor && { value: Number(cursor.value), id: cursor.id };
+  const rest = after ? ordered.filter((item) => inOrder(placeOf(item), after) > 0) : ordered;
+  const page = cursor?.page ?? 1;
+  const shown = rest.slice(0, pagination.perPage);
+  const last = shown[shown.length - 1];
+  const next =
+    rest.length > shown.length && last !== undefined
+      ? {
+          page: page + 1,
+          starting_after: encodeSearchCursor(
+            { page: page + 1, ...placeOf(last) },
+            query,
+            sort,
+            scope,
+          ),
+        }
+      : undefined;
+  return {
+    items: shown,
+    total_count: items.length,
+    pages: {
+      type: 'pages',
+      page,
+      per_page: pagination.perPage,
+      total_pages: totalPagesOf(page, pagination.perPage, items.length),
+      ...(next ? { next } : {}),
+    },
+  };
+}
