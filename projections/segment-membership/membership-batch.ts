@@ -1,9 +1,16 @@
 import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
-import { isLive, type ContactState } from '../../src/contacts/domain/contact.state';
+import {
+  initialContactState,
+  isLive,
+  type ContactState,
+  type LiveContact,
+} from '../../src/contacts/domain/contact.state';
+import type { ContactEvent } from '../../src/contacts/domain/contact.events';
+import { contactStreamId } from '../../src/shared/stream-names';
 import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
-import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import type { EventStore, RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import {
   isMemberAt,
@@ -138,9 +145,14 @@ export class MembershipBatch {
 
   private readonly dataEvents: ContactDataEvents;
 
+  /** By workspace, the rules its segments have had (loaded by the first late event). */
+  private readonly ruleVersions = new Map<string, ReadonlyMap<string, RuleVersion[]>>();
+
   constructor(
     private readonly db: Db,
     private readonly tables: TableResolver<SegmentMembershipReadModel>,
+    /** Where a late event's contact stream is read from (absent: its changes are dated now). */
+    private readonly streams?: Pick<EventStore, 'readStream'>,
   ) {
     this.dataEvents = new ContactDataEvents(db, contactKey);
   }
@@ -248,6 +260,15 @@ export class MembershipBatch {
       this.erased.set(workspaceId, erased);
     }
     this.foldDataEvents(event);
+    if (
+      this.streams !== undefined &&
+      eventSeconds(event) < now &&
+      state.status !== 'deleted' &&
+      !this.erased.get(workspaceId)?.has(contactId)
+    ) {
+      await this.replayLate(contact, workspace, indexed, event, now);
+      return;
+    }
     if (!evaluated) return;
     // Most events change a few fields: only the segments that read them can change.
     const affected = indexed.byInput.affectedBetween(before, contact.searchable);
@@ -347,9 +368,22 @@ export class MembershipBatch {
       this.record(contact, segment, member ? 'entered' : 'exited', now, position, cause);
       this.widenSpan(workspace, segment.id);
     }
+    this.scheduleNextCheck(contact, workspace, indexed, index, now, lastDataEventAt);
+  }
+
+  /** The contact's next instant the segment may flip at by time alone, after `now`. */
+  private scheduleNextCheck(
+    contact: ContactEntry,
+    workspace: WorkspaceEntry,
+    indexed: IndexedSegments,
+    index: number,
+    now: number,
+    lastDataEventAt: LastDataEventAt | undefined,
+  ): void {
     // Only a segment with a relative filter has deadlines (`nextCheckAfter` is undefined for the
     // others, and none of theirs is ever stored).
     if (!indexed.timed[index]) return;
+    const segment = indexed.segments[index]!;
     const next = nextCheckAfter(contact.searchable, segment, now, lastDataEventAt);
     const current = contact.deadlines.get(segment.id);
     if (next === current) return;
@@ -383,11 +417,11 @@ export class MembershipBatch {
 
   private record(
     contact: ContactEntry,
-    segment: SegmentRuleSnapshot,
+    segment: Pick<SegmentRuleSnapshot, 'id' | 'ruleVersion'>,
     change: 'entered' | 'exited',
     at: number,
     position: bigint,
-    cause: RecordedEvent | undefined,
+    cause: ChangeCause | undefined,
   ): void {
     if (this.seqPosition !== position) {
       this.seqPosition = position;
@@ -430,6 +464,259 @@ export class MembershipBatch {
       }
     }
     pending[change].push({ segmentId: segment.id, ruleVersion: segment.ruleVersion });
+  }
+
+  /**
+   * A late event (dated before its workspace's clock): the contact's memberships over the time
+   * since that event are evaluated again, as the contact's own as-of fold has it at each instant
+   * (`ContactAsOf`: its stream's events up to that second, in stream order) against the rule in
+   * force then, and its changes from the event's second on are replaced by those. The instants
+   * are those of its events since, of rule changes and deletions, and the deadlines the fold gives.
+   * The new changes are recorded at the late event's position, in the order they happened.
+   */
+  private async replayLate(
+    contact: ContactEntry,
+    workspace: WorkspaceEntry,
+    indexed: IndexedSegments,
+    event: RecordedEvent,
+    now: number,
+  ): Promise<void> {
+    const versions = await this.ruleVersionsOf(workspace.workspaceId, indexed);
+    // A workspace that never had a segment has no membership to date.
+    if (versions.size === 0) return;
+    const from = eventSeconds(event);
+    const replay = await this.contactTimeline(contact, event, from);
+    const membersBefore = await this.membersBefore(contact, indexed, from);
+    const members = new Map(membersBefore);
+    const instants = new Set<number>([from, ...replay.instantsAfter]);
+    for (const list of versions.values()) {
+      for (const version of list) {
+        for (const at of [version.from, version.until]) {
+          if (at !== null && at > from && at <= now) instants.add(at);
+        }
+      }
+    }
+    const pending = [...instants].sort((a, b) => a - b);
+    for (let at: number | undefined = from; at !== undefined;) {
+      const { searchable, lastDataEventAt, cause } = replay.at(at);
+      for (const [segmentId, list] of versions) {
+        const inForce = list.find(
+          (version) => version.from <= at! && (version.until === null || at! < version.until),
+        );
+        const member =
+          inForce !== undefined && isMemberAt(searchable, inForce.snapshot, at, lastDataEventAt);
+        if (member !== (members.get(segmentId) ?? false)) {
+          members.set(segmentId, member);
+          // An exit when no rule is in force any more: that of the rule that was.
+          const recordedAs = inForce ?? list.filter((version) => version.from <= at!).pop()!;
+          const boundary =
+            recordedAs.from === at
+              ? recordedAs.startedBy
+              : recordedAs.until === at
+                ? recordedAs.endedBy
+                : undefined;
+          this.record(
+            contact,
+            recordedAs.snapshot,
+            member ? 'entered' : 'exited',
+            at,
+            event.position,
+            boundary ?? cause,
+          );
+          this.widenSpan(workspace, segmentId);
+          const index = indexed.indexById.get(segmentId);
+          if (index !== undefined) indexed.historyDeltas[index]! += 1;
+        }
+        if (inForce?.timed) {
+          const next = nextCheckAfter(searchable, inForce.snapshot, at, lastDataEventAt);
+          if (next !== undefined && next <= now) insertSorted(pending, next);
+        }
+      }
+      const current: number = at;
+      at = pending.find((instant) => instant > current);
+    }
+    const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
+    for (let index = 0; index < indexed.segments.length; index += 1) {
+      const segmentId = indexed.segments[index]!.id;
+      const member = members.get(segmentId) ?? false;
+      if (member !== contact.members.has(segmentId)) {
+        if (member) contact.members.add(segmentId);
+        else contact.members.delete(segmentId);
+        indexed.countDeltas[index]! += member ? 1 : -1;
+      }
+      this.scheduleNextCheck(contact, workspace, indexed, index, now, lastDataEventAt);
+    }
+  }
+
+  /**
+   * The contact's memberships just before `from` as its history has them (its last change before
+   * then, in log order, per segment); its changes from `from` on go, stored and pending alike.
+   */
+  private async membersBefore(
+    contact: ContactEntry,
+    indexed: IndexedSegments,
+    from: number,
+  ): Promise<Map<string, boolean>> {
+    const stored = await this.db
+      .selectFrom('segment_membership_changes')
+      .select(['position', 'seq', 'effective_at', 'entered', 'exited'])
+      .where('workspace_id', '=', contact.workspaceId)
+      .where('contact_id', '=', contact.contactId)
+      .execute();
+    const ofContact = (pending: PendingChanges) =>
+      pending.workspace_id === contact.workspaceId && pending.contact_id === contact.contactId;
+    const rows = [
+      ...stored.map((row) => ({
+        position: row.position,
+        seq: Number(row.seq),
+        effectiveAt: Number(row.effective_at),
+        entered: parseChangeList(row.entered),
+        exited: parseChangeList(row.exited),
+      })),
+      ...this.changes.filter(ofContact).map((pending) => ({
+        position: pending.position,
+        seq: pending.seq,
+        effectiveAt: pending.effective_at,
+        entered: pending.entered,
+        exited: pending.exited,
+      })),
+    ].sort((a, b) =>
+      a.position !== b.position ? (a.position < b.position ? -1 : 1) : a.seq - b.seq,
+    );
+    const members = new Map<string, boolean>();
+    for (const row of rows) {
+      if (row.effectiveAt < from) {
+        for (const { segmentId } of row.entered) members.set(segmentId, true);
+        for (const { segmentId } of row.exited) members.set(segmentId, false);
+        continue;
+      }
+      for (const { segmentId } of [...row.entered, ...row.exited]) {
+        const index = indexed.indexById.get(segmentId);
+        if (index !== undefined) indexed.historyDeltas[index]! -= 1;
+      }
+    }
+    await this.db
+      .deleteFrom('segment_membership_changes')
+      .where('workspace_id', '=', contact.workspaceId)
+      .where('contact_id', '=', contact.contactId)
+      .where('effective_at', '>=', from)
+      .execute();
+    const replaced = new Set(
+      this.changes.filter((pending) => ofContact(pending) && pending.effective_at >= from),
+    );
+    if (replaced.size > 0) {
+      this.changes.splice(
+        0,
+        this.changes.length,
+        ...this.changes.filter((pending) => !replaced.has(pending)),
+      );
+      for (const [key, pending] of this.changesAtPosition) {
+        if (replaced.has(pending)) this.changesAtPosition.delete(key);
+      }
+    }
+    return members;
+  }
+
+  /**
+   * The contact as its as-of fold has it at each second from `from` on: its stream up to `event`
+   * (the events this projection has applied), those dated by each second folded in stream order.
+   */
+  private async contactTimeline(contact: ContactEntry, event: RecordedEvent, from: number) {
+    const events: Array<{
+      readonly second: number;
+      readonly recorded: RecordedEvent;
+      readonly event: ContactEvent;
+    }> = [];
+    for await (const recorded of this.streams!.readStream(
+      contactStreamId(contact.workspaceId, contact.contactId),
+      {
+        maxCount: Number(event.revision) + 1,
+      },
+    )) {
+      if (recorded.revision > event.revision) break;
+      events.push({ second: eventSeconds(recorded), recorded, event: toContactEvent(recorded) });
+    }
+    // Up to the first event dated after `from`, every instant's fold takes them all.
+    let split = events.findIndex((item) => item.second > from);
+    if (split < 0) split = events.length;
+    let base: ContactState = initialContactState();
+    for (const item of events.slice(0, split)) base = evolve(base, item.event);
+    const later = events.slice(split);
+    return {
+      instantsAfter: later.map((item) => item.second),
+      at: (at: number) => {
+        let state = base;
+        let cause: ChangeCause | undefined;
+        for (const item of later) {
+          if (item.second <= at) state = evolve(state, item.event);
+        }
+        for (const item of events) {
+          if (item.second === at) cause = item.recorded;
+        }
+        if (!isLive(state)) return { searchable: undefined, lastDataEventAt: undefined, cause };
+        return {
+          searchable: searchableOf(state, liveRow(state, 0)),
+          lastDataEventAt: lastDataEventsOf(state),
+          cause,
+        };
+      },
+    };
+  }
+
+  /** Every rule each segment of the workspace has had, in order; read once a batch. */
+  private async ruleVersionsOf(
+    workspaceId: string,
+    indexed: IndexedSegments,
+  ): Promise<ReadonlyMap<string, RuleVersion[]>> {
+    const known = this.ruleVersions.get(workspaceId);
+    if (known) return known;
+    const rows = await this.db
+      .selectFrom('segment_membership_rule_versions')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('segment_id')
+      .orderBy('rule_version')
+      .execute();
+    const versions = new Map<string, RuleVersion[]>();
+    for (const row of rows) {
+      const snapshot = snapshotOf(
+        row.segment_id,
+        row.person_type as SegmentPersonType,
+        parsedRule(row.rule, row.attribute_types),
+        Number(row.rule_version),
+        row.time_zone,
+      );
+      const list = versions.get(row.segment_id) ?? [];
+      list.push({
+        snapshot,
+        timed: isTimeBased(snapshot),
+        from: Number(row.in_force_from),
+        until: row.in_force_until === null ? null : Number(row.in_force_until),
+        startedBy: { id: row.started_by_event_id, type: row.started_by_event_type },
+        endedBy:
+          row.ended_by_event_id === null
+            ? undefined
+            : { id: row.ended_by_event_id, type: row.ended_by_event_type ?? '' },
+      });
+      versions.set(row.segment_id, list);
+    }
+    // A segment of a build that kept no rules (none here: the version that added them rebuilt).
+    for (const segment of indexed.segments) {
+      if (!versions.has(segment.id)) {
+        versions.set(segment.id, [
+          {
+            snapshot: segment,
+            timed: isTimeBased(segment),
+            from: Number.MIN_SAFE_INTEGER,
+            until: null,
+            startedBy: undefined,
+            endedBy: undefined,
+          },
+        ]);
+      }
+    }
+    this.ruleVersions.set(workspaceId, versions);
+    return versions;
   }
 
   private async workspace(workspaceId: string): Promise<WorkspaceEntry> {
@@ -783,6 +1070,43 @@ export class MembershipBatch {
     for (const workspace of this.workspaces.values()) spans.push(...workspace.spans.values());
     await recordSpans(this.db, spans);
   }
+}
+
+/** What a change is attributed to: an event (by id and type), or a deadline (none). */
+type ChangeCause = Pick<RecordedEvent, 'id' | 'type'>;
+
+/** A rule a segment had, and the stretch of the membership clock it was in force over. */
+interface RuleVersion {
+  readonly snapshot: SegmentRuleSnapshot;
+  readonly timed: boolean;
+  readonly from: number;
+  readonly until: number | null;
+  readonly startedBy: ChangeCause | undefined;
+  readonly endedBy: ChangeCause | undefined;
+}
+
+/** Adds `value` to the ascending `values` unless it is there. */
+function insertSorted(values: number[], value: number): void {
+  let index = 0;
+  while (index < values.length && values[index]! < value) index += 1;
+  if (values[index] !== value) values.splice(index, 0, value);
+}
+
+/**
+ * The latest `created_at` of each data event name the contact's fold has recorded (its keys,
+ * `dataEventKey` and `eventSummaryKey`, those of the leads it absorbed included), as
+ * `ContactDataEvents` keeps them.
+ */
+function lastDataEventsOf(contact: LiveContact): LastDataEventAt {
+  const latest = new Map<string, number>();
+  for (const key of contact.dataEventKeys) {
+    const parts = JSON.parse(key) as unknown[];
+    const [name, at] =
+      parts.length === 5 && parts[0] === 'summary' ? [parts[1], parts[4]] : [parts[0], parts[1]];
+    if (typeof name !== 'string' || typeof at !== 'number') continue;
+    latest.set(name, Math.max(latest.get(name) ?? at, at));
+  }
+  return latest;
 }
 
 /** Changes as recorded, before their lists are written out. */

@@ -1,7 +1,7 @@
 import { PostgresAdapter, type Transaction } from 'kysely';
 import { CONTACTS_PROJECTION_EVENT_TYPES, DATA_EVENT_TYPES } from '../contacts/contacts.projection';
 import { defineProjection, type TableResolver } from '../../src/projection-runner/projection';
-import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import type { EventStore, RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import {
   SEGMENT_EVENT_TYPES,
   type SegmentClockTicked,
@@ -12,7 +12,10 @@ import { parseStoredRule, timeZoneOf } from '../../src/segments/domain/segment.r
 import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds, MembershipBatch } from './membership-batch';
-import { createSegmentMembershipTables } from './segment-membership.schema';
+import {
+  createRuleVersionsTable,
+  createSegmentMembershipTables,
+} from './segment-membership.schema';
 import { evaluateSegmentInWorkspace, removeSegment } from './segment-membership.sql';
 import {
   SEGMENT_MEMBERSHIP_TABLES,
@@ -43,14 +46,19 @@ type Tx = Transaction<SegmentMembershipReadModel>;
 export function segmentMembershipProjection(
   deps: {
     readonly deadlineAlarm?: DeadlineAlarm;
+    /**
+     * Where a late event's contact stream is read from, to date the changes it causes at event
+     * time (`MembershipBatch.replayLate`). Absent (benchmarks), they are dated at the clock.
+     */
+    readonly eventStore?: Pick<EventStore, 'readStream'>;
     /** Contacts per pass of a whole-workspace change (tests make it small). */
     readonly bulkChunkSize?: number;
   } = {},
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    // 11: a span per segment and stretch of the log (`spanBucket`), whatever the batches were.
-    version: 11,
+    // 12: a late event's changes dated at event time, against the rule of each instant.
+    version: 12,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
@@ -62,11 +70,12 @@ export function segmentMembershipProjection(
     migrations: [
       { name: '001_segment_membership', up: createSegmentMembershipTables },
       { name: '002_segment_membership_data_events', up: createDataEventsTable },
+      { name: '003_segment_membership_rule_versions', up: createRuleVersionsTable },
     ],
     async apply(events, tx, tables) {
       let earliest: number | undefined;
       for (const run of runsOf(events)) {
-        const batch = new MembershipBatch(tx, tables);
+        const batch = new MembershipBatch(tx, tables, deps.eventStore);
         if (run.kind === 'segment') {
           const { workspaceId } = run.event.data as { workspaceId: string };
           const now = await batch.advance(workspaceId, eventSeconds(run.event), run.event);
@@ -151,6 +160,25 @@ async function applySegmentEvent(
         rule_version: event.data.ruleVersion,
         updated_at: event.type === 'SegmentCreated' ? event.data.createdAt : event.data.changedAt,
       };
+      await endRuleVersion(tx, existing, { workspaceId, segmentId, now });
+      await tx
+        .insertInto('segment_membership_rule_versions')
+        .values({
+          workspace_id: workspaceId,
+          segment_id: segmentId,
+          rule_version: row.rule_version,
+          person_type: row.person_type,
+          rule: row.rule,
+          attribute_types: row.attribute_types,
+          time_zone: row.time_zone,
+          in_force_from: now,
+          in_force_until: null,
+          started_by_event_id: recorded.id,
+          started_by_event_type: recorded.type,
+          ended_by_event_id: null,
+          ended_by_event_type: null,
+        })
+        .execute();
       if (event.type === 'SegmentCreated') {
         await tx
           .insertInto('segment_membership_segments')
@@ -198,6 +226,7 @@ async function applySegmentEvent(
       return undefined;
     case 'SegmentDeleted':
       if (!existing) return undefined;
+      await endRuleVersion(tx, existing, { workspaceId, segmentId, now, endedBy: recorded });
       await removeSegment(tx, dialect, {
         workspaceId,
         segmentId,
@@ -208,4 +237,29 @@ async function applySegmentEvent(
       });
       return undefined;
   }
+}
+
+/** The segment's rule in force (if any) stops being so at `now`; `endedBy`: its deletion. */
+async function endRuleVersion(
+  tx: Tx,
+  existing: { readonly rule_version: number } | undefined,
+  change: {
+    readonly workspaceId: string;
+    readonly segmentId: string;
+    readonly now: number;
+    readonly endedBy?: RecordedEvent;
+  },
+): Promise<void> {
+  if (!existing) return;
+  await tx
+    .updateTable('segment_membership_rule_versions')
+    .set({
+      in_force_until: change.now,
+      ended_by_event_id: change.endedBy?.id ?? null,
+      ended_by_event_type: change.endedBy?.type ?? null,
+    })
+    .where('workspace_id', '=', change.workspaceId)
+    .where('segment_id', '=', change.segmentId)
+    .where('rule_version', '=', Number(existing.rule_version))
+    .execute();
 }

@@ -131,3 +131,31 @@ export async function createSegmentMembershipTables(
     .addPrimaryKeyConstraint(pk('segment_membership_contacts'), ['workspace_id', 'id'])
     .execute();
 }
+
+/** The rules each segment has had (`SegmentRuleVersionsTable`): its own migration. */
+export async function createRuleVersionsTable(
+  db: Db,
+  tables: TableResolver<SegmentMembershipReadModel>,
+): Promise<void> {
+  await db.schema
+    .createTable('segment_membership_rule_versions')
+    .addColumn('workspace_id', 'text', (column) => column.notNull())
+    .addColumn('segment_id', 'text', (column) => column.notNull())
+    .addColumn('rule_version', 'integer', (column) => column.notNull())
+    .addColumn('person_type', 'text', (column) => column.notNull())
+    .addColumn('rule', 'text', (column) => column.notNull())
+    .addColumn('attribute_types', 'text', (column) => column.notNull())
+    .addColumn('time_zone', 'text', (column) => column.notNull())
+    .addColumn('in_force_from', 'bigint', (column) => column.notNull())
+    .addColumn('in_force_until', 'bigint')
+    .addColumn('started_by_event_id', 'text', (column) => column.notNull())
+    .addColumn('started_by_event_type', 'text', (column) => column.notNull())
+    .addColumn('ended_by_event_id', 'text')
+    .addColumn('ended_by_event_type', 'text')
+    .addPrimaryKeyConstraint(`${tables('segment_membership_rule_versions')}_pk`, [
+      'workspace_id',
+      'segment_id',
+      'rule_version',
+    ])
+    .execute();
+}

@@ -132,8 +132,33 @@ export interface SegmentDataEventsTable {
   last_at: number;
 }
 
+/**
+ * Every rule a segment has had, with the stretch of the membership clock it was in force over:
+ * a late event's contact is evaluated again, over the time since that event, against the rule of
+ * each instant (`MembershipBatch`), a deleted segment's included.
+ */
+export interface SegmentRuleVersionsTable {
+  workspace_id: string;
+  segment_id: string;
+  rule_version: number;
+  person_type: string;
+  rule: string;
+  attribute_types: string;
+  time_zone: string;
+  /** The clock when the segment event that brought it in was applied. */
+  in_force_from: number;
+  /** The clock when the next rule or the deletion replaced it; null while it is in force. */
+  in_force_until: number | null;
+  started_by_event_id: string;
+  started_by_event_type: string;
+  /** The segment's deletion, when that ended it. */
+  ended_by_event_id: string | null;
+  ended_by_event_type: string | null;
+}
+
 export interface SegmentMembershipReadModel {
   segment_membership_segments: SegmentDefinitionsTable;
+  segment_membership_rule_versions: SegmentRuleVersionsTable;
   segment_membership_changes: SegmentChangesTable;
   segment_membership_spans: SegmentSpansTable;
   segment_membership_deadlines: SegmentDeadlinesTable;
@@ -146,6 +171,7 @@ export interface SegmentMembershipReadModel {
 
 export const SEGMENT_MEMBERSHIP_TABLES: readonly (keyof SegmentMembershipReadModel)[] = [
   'segment_membership_segments',
+  'segment_membership_rule_versions',
   'segment_membership_changes',
   'segment_membership_spans',
   'segment_membership_deadlines',

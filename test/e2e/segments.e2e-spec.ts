@@ -1030,10 +1030,12 @@ describe('segments API (e2e)', () => {
     expect(reported.status).toBe(200);
     // Read-your-writes: the report answers once the membership reflects it.
     expect((await members(segment.id)).data.map((c) => c.id)).toContain(user.id);
+    // The report is dated at its last occurrence, before the segment: a late event, so the user
+    // entered when the segment's rule came into force, as its own as_of has it then.
     expect((await history(segment.id)).data.filter((row) => row.contact_id === user.id)).toEqual([
       expect.objectContaining({
         change: 'entered',
-        cause: expect.objectContaining({ type: 'event', event_type: 'DataEventSummaryReported' }),
+        cause: expect.objectContaining({ type: 'event', event_type: 'SegmentCreated' }),
       }),
     ]);
   });
@@ -1074,10 +1076,12 @@ describe('segments API (e2e)', () => {
     const leftAt = await whenLeft(segment.id, user.id);
     expect(leftAt).toBeGreaterThanOrEqual(deadline * 1000);
     expect(leftAt - deadline * 1000).toBeLessThan(1000);
+    // The event is dated at its `created_at`, before the segment: a late event, so the user
+    // entered when the segment's rule came into force, as its own as_of has it then.
     expect((await history(segment.id)).data.filter((row) => row.contact_id === user.id)).toEqual([
       expect.objectContaining({
         change: 'entered',
-        cause: expect.objectContaining({ type: 'event', event_type: 'DataEventTracked' }),
+        cause: expect.objectContaining({ type: 'event', event_type: 'SegmentCreated' }),
       }),
       expect.objectContaining({
         change: 'exited',

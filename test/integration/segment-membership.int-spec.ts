@@ -19,6 +19,9 @@ import { ManualClock } from '../../src/shared/clock';
 import { handleSegmentCommand } from '../../src/segments/segment.command-handling';
 import { nextCheckAfter, snapshotOf } from '../../src/segments/domain/segment-membership';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
+import { ContactAsOf } from '../../src/contacts/queries/contact-as-of';
+import type { CustomAttributes } from '../../src/contacts/domain/contact.attributes';
+import { matchesSearchQuery } from '../../src/contacts/search/contact-search.evaluate';
 import {
   describeOnReadStores,
   openTestReadStore,
@@ -36,6 +39,7 @@ import {
   membersFromHistory,
   ruleSpec,
   runStep,
+  type Rules,
   type RuleSpec,
   SEGMENT_IDS,
   step,
@@ -44,9 +48,19 @@ import {
   WORKSPACE,
 } from '../support/segment-membership-fixtures';
 
+/** The log of the test running: the projection reads a contact's stream from it on a late event. */
+let log: SqliteEventStore | undefined;
+const openLog = (): SqliteEventStore => {
+  log = SqliteEventStore.open({ file: ':memory:' });
+  return log;
+};
+
 // Two contacts per pass of a whole-workspace change: the property tests' workspaces (a handful of
 // contacts) are then evaluated in several passes, boundaries included.
-const projection = segmentMembershipProjection({ bulkChunkSize: 2 });
+const projection = segmentMembershipProjection({
+  bulkChunkSize: 2,
+  eventStore: { readStream: (streamId, options) => log!.readStream(streamId, options) },
+});
 
 /** An entry with numbers normalised across dialects. */
 const normalised = (entry: SegmentHistoryEntry) => ({
@@ -121,6 +135,49 @@ async function historyRows(db: Kysely<SegmentMembershipReadModel>) {
   return (await historyEntriesOf(db)).map(normalised);
 }
 
+/**
+ * The members at `at` as the history answers (`membershipAsOfSql`): per pair, its last change in
+ * log order among those effective by then is an entry.
+ */
+async function membersAsOfHistory(db: Kysely<SegmentMembershipReadModel>, at: number) {
+  const last = new Map<string, string>();
+  for (const entry of await historyEntriesOf(db)) {
+    if (Number(entry.effective_at) <= at) {
+      last.set(`${entry.segment_id}/${entry.contact_id}`, entry.change);
+    }
+  }
+  return [...last]
+    .filter(([, change]) => change === 'entered')
+    .map(([pair]) => pair)
+    .sort();
+}
+
+/** The members at `at` by each contact's own as-of fold (`GET /contacts/{id}?as_of`). */
+async function membersAsOfContacts(store: SqliteEventStore, rules: Rules, at: number) {
+  const asOf = new ContactAsOf(store);
+  const members: string[] = [];
+  for (const contactId of CONTACT_IDS) {
+    const then = await asOf.contactThen(WORKSPACE, contactId, at);
+    if (then.status !== 'live') continue;
+    const row = {
+      ...then.row,
+      custom_attributes: JSON.parse(then.row.custom_attributes) as CustomAttributes,
+    };
+    for (const [segmentId, { spec, node }] of rules) {
+      const roles: Record<string, readonly string[]> = {
+        user: ['user'],
+        contact: ['lead'],
+        all: ['lead', 'user'],
+      };
+      if (!roles[spec.personType]!.includes(row.role)) continue;
+      if (matchesSearchQuery(row, node, { timeZone: 'UTC', now: at })) {
+        members.push(`${segmentId}/${contactId}`);
+      }
+    }
+  }
+  return members.sort();
+}
+
 describeOnReadStores('segment membership projection', (dialect) => {
   let target: TestReadStore;
   let db: Kysely<SegmentMembershipReadModel>;
@@ -180,7 +237,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
     creations: readonly Step[],
     test: (store: SqliteEventStore, clock: ManualClock) => Promise<void>,
   ): Promise<void> => {
-    const store = SqliteEventStore.open({ file: ':memory:' });
+    const store = openLog();
     const clock = new ManualClock(T0 * 1000);
     try {
       await resetTables();
@@ -200,7 +257,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
         fc.integer({ min: 1, max: 6 }),
         async (specs, creations, later, batchSize) => {
           const steps = [...creations, ...later];
-          const store = SqliteEventStore.open({ file: ':memory:' });
+          const store = openLog();
           const clock = new ManualClock(T0 * 1000);
           let position = 0n;
           const applyNewEvents = async () => {
@@ -343,6 +400,168 @@ describeOnReadStores('segment membership projection', (dialect) => {
       }));
       await projectNewEvents(store, position, 1);
       expect(await lists()).toEqual([]);
+    });
+  });
+
+  describe('a late event (dated before the newest event of its workspace)', () => {
+    const user = (contact: number): Step => ({
+      kind: 'create',
+      contact,
+      role: 'user',
+      signedUpOffset: null,
+      trialOffset: null,
+      plan: null,
+      email: true,
+    });
+    const update = (contact: number, fields: Partial<Step & { kind: 'update' }>): Step => ({
+      kind: 'update',
+      contact,
+      signedUpOffset: null,
+      trialOffset: null,
+      plan: null,
+      toUser: false,
+      ...fields,
+    });
+
+    /** Runs `steps`, each at its own event time (seconds after T0), in the order given. */
+    const runAt = async (
+      store: SqliteEventStore,
+      clock: ManualClock,
+      rules: Rules,
+      steps: ReadonlyArray<readonly [number, Step]>,
+    ) => {
+      for (const [offset, current] of steps) {
+        clock.set((T0 + offset) * 1000);
+        await runStep(store, clock, rules, current);
+      }
+    };
+
+    /** Contact 0's entries and exits of the segment, as `change@seconds after T0`. */
+    const historyOfFirstContact = async () =>
+      (await historyEntriesOf(db))
+        .filter((entry) => entry.contact_id === CONTACT_IDS[0])
+        .map((entry) => `${entry.change}@${Number(entry.effective_at) - T0}`);
+
+    /**
+     * Applies the log one event a batch, then all of it in one, and checks both give the same
+     * tables, whose history has a member at each of `instants` exactly when its rule selects the
+     * contact as its own as-of fold has it then.
+     */
+    const expectAsOfAgreement = async (
+      store: SqliteEventStore,
+      rules: Rules,
+      instants: readonly number[],
+    ) => {
+      await resetTables();
+      await projectNewEvents(store, 0n, 1);
+      const oneByOne = await tableContents();
+      for (const offset of instants) {
+        expect({ at: offset, members: await membersAsOfHistory(db, T0 + offset) }).toEqual({
+          at: offset,
+          members: await membersAsOfContacts(store, rules, T0 + offset),
+        });
+      }
+      await resetTables();
+      await projectNewEvents(store, 0n, 1_000);
+      expect(await tableContents()).toEqual(oneByOne);
+    };
+
+    it("after any log with late updates, history's as_of is the rule over each contact's own as_of", async () => {
+      // Rules of attributes and relative dates only (the contacts' as_of shows no data event),
+      // kept as created (no rule changes): the oracle evaluates each contact as it was at T.
+      const readsAttributesOnly = (node: unknown): boolean =>
+        typeof node !== 'object' || node === null
+          ? true
+          : (node as { field?: unknown }).field !== 'event' &&
+            Object.values(node).every(readsAttributesOnly);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            ruleSpec.filter((spec) => readsAttributesOnly(spec.rule)),
+            {
+              minLength: 2,
+              maxLength: 2,
+            },
+          ),
+          initialContacts,
+          fc.array(
+            step.filter((next) => next.kind !== 'track' && next.kind !== 'changeRule'),
+            { minLength: 1, maxLength: 25 },
+          ),
+          fc.integer({ min: 1, max: 6 }),
+          (specs, creations, later, batchSize) =>
+            withContacts(creations, async (store, clock) => {
+              const rules = await createSegments(store, clock, specs);
+              for (const current of later) await runStep(store, clock, rules, current);
+              await projectNewEvents(store, 0n, batchSize);
+              const seconds = new Set<number>();
+              for await (const event of store.readAll()) {
+                const at = Math.floor(event.metadata.occurredAt / 1000);
+                for (const near of [at - 1, at, at + 1]) seconds.add(near);
+              }
+              const { now } = await db
+                .selectFrom('segment_membership_clocks')
+                .select('now')
+                .executeTakeFirstOrThrow();
+              // The instants the history changes at, and a grid between (deadlines it may miss).
+              for (const entry of await historyEntriesOf(db)) {
+                const at = Number(entry.effective_at);
+                for (const near of [at - 1, at, at + 1]) seconds.add(near);
+              }
+              for (let at = T0; at <= Number(now); at += 5 * 3_600) seconds.add(at);
+              for (const at of [...seconds].filter((at) => at >= T0 && at <= Number(now)).sort()) {
+                expect({ at, members: await membersAsOfHistory(db, at) }).toEqual({
+                  at,
+                  members: await membersAsOfContacts(store, rules, at),
+                });
+              }
+            }),
+        ),
+        { numRuns: dialect === 'postgres' ? 10 : 40 },
+      );
+    }, 240_000);
+
+    it('enters and exits at the event times of the writes, as the contact was then', async () => {
+      await withContacts([], async (store, clock) => {
+        const rules = await createSegments(store, clock, [
+          {
+            personType: 'all',
+            rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+          },
+        ]);
+        await runAt(store, clock, rules, [
+          [1, user(0)],
+          [100, update(0, { plan: 'free' })],
+          // The workspace's clock moves on; then the late write.
+          [200, user(1)],
+          [50, update(0, { plan: 'pro' })],
+        ]);
+        await resetTables();
+        await projectNewEvents(store, 0n, 1);
+        expect(await historyOfFirstContact()).toEqual(['entered@50', 'exited@100']);
+        await expectAsOfAgreement(store, rules, [1, 49, 50, 99, 100, 200]);
+      });
+    });
+
+    it('a late signed_up_at enters a relative rule at its time and exits at its deadline', async () => {
+      const DAY = 86_400;
+      await withContacts([], async (store, clock) => {
+        const rules = await createSegments(store, clock, [
+          {
+            personType: 'user',
+            rule: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 1 },
+          },
+        ]);
+        await runAt(store, clock, rules, [
+          [1, user(0)],
+          [3 * DAY, user(1)],
+          [100, update(0, { signedUpOffset: 0 })],
+        ]);
+        await resetTables();
+        await projectNewEvents(store, 0n, 1);
+        expect(await historyOfFirstContact()).toEqual(['entered@100', `exited@${100 + DAY}`]);
+        await expectAsOfAgreement(store, rules, [99, 100, 100 + DAY - 1, 100 + DAY, 3 * DAY]);
+      });
     });
   });
 
@@ -551,7 +770,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
         // only, then), or at the end.
         fc.boolean(),
         async (specs, creations, afterCreation, later, cuts, deleteFirst) => {
-          const store = SqliteEventStore.open({ file: ':memory:' });
+          const store = openLog();
           const clock = new ManualClock(T0 * 1000);
           const deleteSegment = () =>
             handleSegmentCommand(store, clock, WORKSPACE, SEGMENT_IDS[0]!, (now) => ({
@@ -620,11 +839,16 @@ describeOnReadStores('segment membership projection', (dialect) => {
 
   it('a rebuild from position 0 records the same history, row for row, time-based exits included', async () => {
     const own = await openTestReadStore(dialect);
-    const store = SqliteEventStore.open({ file: ':memory:' });
+    const store = openLog();
     const clock = new ManualClock(T0 * 1000);
-    const runner = new ProjectionRunner(store, own.store, [segmentMembershipProjection()], {
-      batchSize: 4,
-    });
+    const runner = new ProjectionRunner(
+      store,
+      own.store,
+      [segmentMembershipProjection({ eventStore: store })],
+      {
+        batchSize: 4,
+      },
+    );
     try {
       await runner.start();
       const settle = async () =>

@@ -59,6 +59,16 @@ export type Step =
       plan: 'free' | 'pro' | null;
       toUser: boolean;
     }
+  /** An update dated `secondsBack` before the clock (a late event), the clock left where it is. */
+  | {
+      kind: 'lateUpdate';
+      contact: number;
+      secondsBack: number;
+      signedUpOffset: number | null;
+      trialOffset: number | null;
+      plan: 'free' | 'pro' | null;
+      toUser: boolean;
+    }
   | { kind: 'merge'; from: number; into: number }
   /**
    * A merge whose target is deleted between its check and its absorption (before or after the
@@ -177,6 +187,21 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('update' as const),
       contact: contactIndex,
+      signedUpOffset: offset,
+      trialOffset: offset,
+      plan,
+      toUser: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('lateUpdate' as const),
+      contact: contactIndex,
+      // Up to two days back, on the hour grid or a second off it.
+      secondsBack: fc
+        .tuple(fc.integer({ min: 0, max: 48 }), fc.constantFrom(-1, 0, 1))
+        .map(([hours, delta]) => Math.max(1, hours * HOUR + delta)),
       signedUpOffset: offset,
       trialOffset: offset,
       plan,
@@ -321,6 +346,16 @@ export async function runStep(
         },
         now,
       });
+    case 'lateUpdate': {
+      const clockNow = clock.now();
+      clock.set(Math.max(T0, now - current.secondsBack) * 1000);
+      try {
+        await runStep(store, clock, rules, { ...current, kind: 'update' });
+      } finally {
+        clock.set(clockNow);
+      }
+      return;
+    }
     case 'merge':
     case 'mergeIntoDeleted': {
       // The merge workflow only closes a source into a live user (it refuses anything else
