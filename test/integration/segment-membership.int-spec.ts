@@ -36,11 +36,13 @@ import {
   expectedMembers,
   historyEntriesOf,
   initialContacts,
+  inTimeStep,
   membersFromHistory,
   ruleSpec,
   runStep,
   type Rules,
   type RuleSpec,
+  type SegmentRule,
   SEGMENT_IDS,
   step,
   type Step,
@@ -466,9 +468,10 @@ describeOnReadStores('segment membership projection', (dialect) => {
       expect(await tableContents()).toEqual(oneByOne);
     };
 
-    it("after any log with late updates, history's as_of is the rule over each contact's own as_of", async () => {
-      // Rules of attributes and relative dates only (the contacts' as_of shows no data event),
-      // kept as created (no rule changes): the oracle evaluates each contact as it was at T.
+    it("after any log with late events, history's as_of is the rule over each contact's own as_of", async () => {
+      // Rules of attributes and relative dates only (the contacts' as_of shows no data event). A
+      // rule change or deletion takes effect at the clock it is applied at: the clock of its step
+      // (a late step leaves the clock where it was).
       const readsAttributesOnly = (node: unknown): boolean =>
         typeof node !== 'object' || node === null
           ? true
@@ -478,21 +481,63 @@ describeOnReadStores('segment membership projection', (dialect) => {
         fc.asyncProperty(
           fc.array(
             ruleSpec.filter((spec) => readsAttributesOnly(spec.rule)),
-            {
-              minLength: 2,
-              maxLength: 2,
-            },
+            { minLength: 2, maxLength: 2 },
           ),
           initialContacts,
           fc.array(
-            step.filter((next) => next.kind !== 'track' && next.kind !== 'changeRule'),
+            step.filter((next) =>
+              next.kind === 'changeRule'
+                ? readsAttributesOnly(next.spec.rule)
+                : (next.kind === 'late' ? next.step : next).kind !== 'track',
+            ),
             { minLength: 1, maxLength: 25 },
           ),
+          // Where among the steps the first segment is deleted, if it is.
+          fc.option(fc.nat({ max: 25 }), { nil: undefined }),
           fc.integer({ min: 1, max: 6 }),
-          (specs, creations, later, batchSize) =>
+          (specs, creations, later, deletedAfter, batchSize) =>
             withContacts(creations, async (store, clock) => {
               const rules = await createSegments(store, clock, specs);
-              for (const current of later) await runStep(store, clock, rules, current);
+              // Each segment's rules from the instant each came into force (undefined: deleted).
+              const timeline: Array<{
+                at: number;
+                segmentId: string;
+                rule: SegmentRule | undefined;
+              }> = [...rules].map(([segmentId, rule]) => ({ at: T0, segmentId, rule }));
+              const clockSeconds = () => Math.floor(clock.now() / 1000);
+              for (const [index, current] of later.entries()) {
+                if (index === deletedAfter) {
+                  await handleSegmentCommand(store, clock, WORKSPACE, SEGMENT_IDS[0]!, (now) => ({
+                    type: 'DeleteSegment',
+                    data: { segmentId: SEGMENT_IDS[0]!, workspaceId: WORKSPACE },
+                    now,
+                  }));
+                  rules.delete(SEGMENT_IDS[0]!);
+                  timeline.push({
+                    at: clockSeconds(),
+                    segmentId: SEGMENT_IDS[0]!,
+                    rule: undefined,
+                  });
+                }
+                // A deleted segment's rule changes no more.
+                if (current.kind === 'changeRule' && !rules.has(SEGMENT_IDS[current.segment]!)) {
+                  continue;
+                }
+                await runStep(store, clock, rules, current);
+                if (current.kind === 'changeRule') {
+                  const segmentId = SEGMENT_IDS[current.segment]!;
+                  timeline.push({ at: clockSeconds(), segmentId, rule: rules.get(segmentId) });
+                }
+              }
+              const rulesAt = (at: number): Rules => {
+                const inForce: Rules = new Map();
+                for (const change of timeline) {
+                  if (change.at > at) continue;
+                  if (change.rule) inForce.set(change.segmentId, change.rule);
+                  else inForce.delete(change.segmentId);
+                }
+                return inForce;
+              };
               await projectNewEvents(store, 0n, batchSize);
               const seconds = new Set<number>();
               for await (const event of store.readAll()) {
@@ -509,10 +554,13 @@ describeOnReadStores('segment membership projection', (dialect) => {
                 for (const near of [at - 1, at, at + 1]) seconds.add(near);
               }
               for (let at = T0; at <= Number(now); at += 5 * 3_600) seconds.add(at);
-              for (const at of [...seconds].filter((at) => at >= T0 && at <= Number(now)).sort()) {
+              const instants = [...seconds]
+                .filter((at) => at >= T0 && at <= Number(now))
+                .sort((a, b) => a - b);
+              for (const at of instants) {
                 expect({ at, members: await membersAsOfHistory(db, at) }).toEqual({
                   at,
-                  members: await membersAsOfContacts(store, rules, at),
+                  members: await membersAsOfContacts(store, rulesAt(at), at),
                 });
               }
             }),
@@ -561,6 +609,30 @@ describeOnReadStores('segment membership projection', (dialect) => {
         await projectNewEvents(store, 0n, 1);
         expect(await historyOfFirstContact()).toEqual(['entered@100', `exited@${100 + DAY}`]);
         await expectAsOfAgreement(store, rules, [99, 100, 100 + DAY - 1, 100 + DAY, 3 * DAY]);
+      });
+    });
+
+    it('a late data event enters "has done within a day" at its time and exits a day after', async () => {
+      const DAY = 86_400;
+      await withContacts([], async (store, clock) => {
+        const rules = await createSegments(store, clock, [
+          {
+            personType: 'user',
+            rule: { field: 'event', operator: 'has_done', value: 'purchase', within_days: 1 },
+          },
+        ]);
+        await runAt(store, clock, rules, [
+          [1, user(0)],
+          [3 * DAY, user(1)],
+          [100, { kind: 'track', contact: 0, name: 'purchase', offset: 0 }],
+        ]);
+        await resetTables();
+        await projectNewEvents(store, 0n, 1);
+        expect(await historyOfFirstContact()).toEqual(['entered@100', `exited@${100 + DAY}`]);
+        const oneByOne = await tableContents();
+        await resetTables();
+        await projectNewEvents(store, 0n, 1_000);
+        expect(await tableContents()).toEqual(oneByOne);
       });
     });
   });
@@ -873,8 +945,11 @@ describeOnReadStores('segment membership projection', (dialect) => {
       const rules = await createSegments(store, clock, specs);
       const steps = [
         ...fc.sample(initialContacts, { seed: 7, numRuns: 1 })[0]!,
-        ...fc.sample(step, { seed: 13, numRuns: 60 }),
+        ...fc.sample(inTimeStep, { seed: 13, numRuns: 60 }),
+        // Late events among them: a rebuild dates their changes back as the live build did.
+        ...fc.sample(step, { seed: 17, numRuns: 30 }),
       ];
+      expect(steps.filter((current) => current.kind === 'late').length).toBeGreaterThan(1);
       for (const current of steps) {
         await runStep(store, clock, rules, current);
         await settle();
