@@ -1,13 +1,7 @@
 import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
-import {
-  initialContactState,
-  isLive,
-  type ContactState,
-  type LiveContact,
-} from '../../src/contacts/domain/contact.state';
-import type { ContactEvent } from '../../src/contacts/domain/contact.events';
+import { isLive, type ContactState } from '../../src/contacts/domain/contact.state';
 import { contactStreamId } from '../../src/shared/stream-names';
 import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
 import type { EventStore, RecordedEvent } from '../../src/shared/event-store/event-store.port';
@@ -30,6 +24,7 @@ import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
+import { ContactTimeline, eventSeconds } from './contact-timeline';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { positionText } from '../shared/log-position';
@@ -112,10 +107,6 @@ interface IndexedSegments {
 
 export const contactKey = (workspaceId: string, contactId: string): string =>
   `${workspaceId}\u0000${contactId}`;
-
-/** Event time in whole unix seconds: the membership clock's unit. */
-export const eventSeconds = (event: RecordedEvent): number =>
-  Math.floor(event.metadata.occurredAt / 1000);
 
 /**
  * The membership projection's working set for a run of contact events and clock ticks: the rows
@@ -468,11 +459,12 @@ export class MembershipBatch {
 
   /**
    * A late event (dated before its workspace's clock): the contact's memberships over the time
-   * since that event are evaluated again, as the contact's own as-of fold has it at each instant
-   * (`ContactAsOf`: its stream's events up to that second, in stream order) against the rule in
-   * force then, and its changes from the event's second on are replaced by those. The instants
-   * are those of its events since, of rule changes and deletions, and the deadlines the fold gives.
-   * The new changes are recorded at the late event's position, in the order they happened.
+   * since that event are evaluated again, as the contact's own as-of fold has it at each second
+   * (`ContactTimeline`) against the rule in force then, and its changes from the event's second on
+   * are replaced by those, recorded at the late event's position in the order they happened. The
+   * seconds evaluated are the event's own, those its contact's fold changes at (each segment, or
+   * only those reading the data events dated then), those rules change or segments go at, and the
+   * deadlines the fold gives (that segment only).
    */
   private async replayLate(
     contact: ContactEntry,
@@ -485,30 +477,49 @@ export class MembershipBatch {
     // A workspace that never had a segment has no membership to date.
     if (versions.size === 0) return;
     const from = eventSeconds(event);
-    const replay = await this.contactTimeline(contact, event, from);
-    const membersBefore = await this.membersBefore(contact, indexed, from);
-    const members = new Map(membersBefore);
-    const instants = new Set<number>([from, ...replay.instantsAfter]);
+    const timeline = new ContactTimeline(await this.streamUpTo(contact, event), from);
+    const members = await this.membersBefore(contact, indexed, from);
+    /** Per second to evaluate: every segment (`all`), or those named. */
+    const due = new Map<number, { all: boolean; segments: Set<string> }>();
+    const dueAt = (at: number) => {
+      const known = due.get(at) ?? { all: false, segments: new Set<string>() };
+      due.set(at, known);
+      return known;
+    };
+    dueAt(from).all = true;
+    for (const [at, change] of timeline.changes) {
+      if (at > now) continue;
+      if (change.fold) dueAt(at).all = true;
+      for (const [segmentId, list] of versions) {
+        const reads = list.some((version) =>
+          version.snapshot.dataEventFilters.some((filter) => change.dataEvents.has(filter.value)),
+        );
+        if (reads) dueAt(at).segments.add(segmentId);
+      }
+    }
     for (const list of versions.values()) {
       for (const version of list) {
         for (const at of [version.from, version.until]) {
-          if (at !== null && at > from && at <= now) instants.add(at);
+          if (at !== null && at > from && at <= now) dueAt(at).all = true;
         }
       }
     }
-    const pending = [...instants].sort((a, b) => a - b);
-    for (let at: number | undefined = from; at !== undefined;) {
-      const { searchable, lastDataEventAt, cause } = replay.at(at);
+    const seconds = [...due.keys()].sort((a, b) => a - b);
+    for (let next = 0; next < seconds.length; next += 1) {
+      const at = seconds[next]!;
+      const { all, segments } = due.get(at)!;
+      const { searchable, lastDataEventAt, cause } = timeline.at(at);
       for (const [segmentId, list] of versions) {
+        if (!all && !segments.has(segmentId)) continue;
         const inForce = list.find(
-          (version) => version.from <= at! && (version.until === null || at! < version.until),
+          (version) => version.from <= at && (version.until === null || at < version.until),
         );
         const member =
           inForce !== undefined && isMemberAt(searchable, inForce.snapshot, at, lastDataEventAt);
         if (member !== (members.get(segmentId) ?? false)) {
           members.set(segmentId, member);
           // An exit when no rule is in force any more: that of the rule that was.
-          const recordedAs = inForce ?? list.filter((version) => version.from <= at!).pop()!;
+          const recordedAs = inForce ?? list.filter((version) => version.from <= at).pop()!;
           const boundary =
             recordedAs.from === at
               ? recordedAs.startedBy
@@ -527,13 +538,12 @@ export class MembershipBatch {
           const index = indexed.indexById.get(segmentId);
           if (index !== undefined) indexed.historyDeltas[index]! += 1;
         }
-        if (inForce?.timed) {
-          const next = nextCheckAfter(searchable, inForce.snapshot, at, lastDataEventAt);
-          if (next !== undefined && next <= now) insertSorted(pending, next);
-        }
+        if (!inForce?.timed) continue;
+        const deadline = nextCheckAfter(searchable, inForce.snapshot, at, lastDataEventAt);
+        if (deadline === undefined || deadline > now) continue;
+        if (!due.has(deadline)) insertSorted(seconds, deadline);
+        dueAt(deadline).segments.add(segmentId);
       }
-      const current: number = at;
-      at = pending.find((instant) => instant > current);
     }
     const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
     for (let index = 0; index < indexed.segments.length; index += 1) {
@@ -617,50 +627,17 @@ export class MembershipBatch {
     return members;
   }
 
-  /**
-   * The contact as its as-of fold has it at each second from `from` on: its stream up to `event`
-   * (the events this projection has applied), those dated by each second folded in stream order.
-   */
-  private async contactTimeline(contact: ContactEntry, event: RecordedEvent, from: number) {
-    const events: Array<{
-      readonly second: number;
-      readonly recorded: RecordedEvent;
-      readonly event: ContactEvent;
-    }> = [];
-    for await (const recorded of this.streams!.readStream(
-      contactStreamId(contact.workspaceId, contact.contactId),
-      {
-        maxCount: Number(event.revision) + 1,
-      },
-    )) {
+  /** The contact's stream up to `event`: the events of it this projection has applied. */
+  private async streamUpTo(contact: ContactEntry, event: RecordedEvent): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    const stream = contactStreamId(contact.workspaceId, contact.contactId);
+    for await (const recorded of this.streams!.readStream(stream, {
+      maxCount: Number(event.revision) + 1,
+    })) {
       if (recorded.revision > event.revision) break;
-      events.push({ second: eventSeconds(recorded), recorded, event: toContactEvent(recorded) });
+      events.push(recorded);
     }
-    // Up to the first event dated after `from`, every instant's fold takes them all.
-    let split = events.findIndex((item) => item.second > from);
-    if (split < 0) split = events.length;
-    let base: ContactState = initialContactState();
-    for (const item of events.slice(0, split)) base = evolve(base, item.event);
-    const later = events.slice(split);
-    return {
-      instantsAfter: later.map((item) => item.second),
-      at: (at: number) => {
-        let state = base;
-        let cause: ChangeCause | undefined;
-        for (const item of later) {
-          if (item.second <= at) state = evolve(state, item.event);
-        }
-        for (const item of events) {
-          if (item.second === at) cause = item.recorded;
-        }
-        if (!isLive(state)) return { searchable: undefined, lastDataEventAt: undefined, cause };
-        return {
-          searchable: searchableOf(state, liveRow(state, 0)),
-          lastDataEventAt: lastDataEventsOf(state),
-          cause,
-        };
-      },
-    };
+    return events;
   }
 
   /** Every rule each segment of the workspace has had, in order; read once a batch. */
@@ -1090,23 +1067,6 @@ function insertSorted(values: number[], value: number): void {
   let index = 0;
   while (index < values.length && values[index]! < value) index += 1;
   if (values[index] !== value) values.splice(index, 0, value);
-}
-
-/**
- * The latest `created_at` of each data event name the contact's fold has recorded (its keys,
- * `dataEventKey` and `eventSummaryKey`, those of the leads it absorbed included), as
- * `ContactDataEvents` keeps them.
- */
-function lastDataEventsOf(contact: LiveContact): LastDataEventAt {
-  const latest = new Map<string, number>();
-  for (const key of contact.dataEventKeys) {
-    const parts = JSON.parse(key) as unknown[];
-    const [name, at] =
-      parts.length === 5 && parts[0] === 'summary' ? [parts[1], parts[4]] : [parts[0], parts[1]];
-    if (typeof name !== 'string' || typeof at !== 'number') continue;
-    latest.set(name, Math.max(latest.get(name) ?? at, at));
-  }
-  return latest;
 }
 
 /** Changes as recorded, before their lists are written out. */

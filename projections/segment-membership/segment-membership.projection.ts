@@ -11,7 +11,8 @@ import { snapshotOf } from '../../src/segments/domain/segment-membership';
 import { parseStoredRule, timeZoneOf } from '../../src/segments/domain/segment.rule';
 import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
-import { eventSeconds, MembershipBatch } from './membership-batch';
+import { eventSeconds } from './contact-timeline';
+import { MembershipBatch } from './membership-batch';
 import {
   createRuleVersionsTable,
   createSegmentMembershipTables,
