@@ -653,6 +653,70 @@ describe('segments API (e2e)', () => {
     ).toEqual([]);
   });
 
+  it("dates what a late messenger item changes at the item's time, as the contact's own as_of has it", async () => {
+    const token = GLOBEX_TOKEN;
+    const name = `Late ${Date.now()}`;
+    const post = async <T>(path: string, body: unknown) =>
+      json<T>(await app.request(path, { method: 'POST', token, json: body }));
+    const segment = await post<Segment>('/segments', {
+      name,
+      person_type: 'all',
+      rule: { field: 'name', operator: '=', value: `${name} pro` },
+    });
+    const user = await post<{ id: string; created_at: number }>('/contacts', {
+      role: 'user',
+      name: `${name} new`,
+    });
+    const created = user.created_at;
+    await eventually(async () => (Math.floor(Date.now() / 1000) > created + 2 ? true : undefined));
+    const ingest = async (occurredAt: number, plan: string) => {
+      const results = await post<{ results: Array<{ status: string }> }>('/messenger/events', {
+        events: [
+          {
+            id: `${name}-${plan}`,
+            type: 'contact.attributes_updated',
+            occurred_at: occurredAt,
+            contact_id: user.id,
+            attributes: { name: `${name} ${plan}` },
+          },
+        ],
+      });
+      expect(results.results).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    };
+    // Free from created + 2; then, late, pro from created + 1: the newer write keeps the name.
+    await ingest(created + 2, 'free');
+    await ingest(created + 1, 'pro');
+    const changes = await eventually(
+      async () => {
+        const rows = (
+          await json<History>(await app.request(`/segments/${segment.id}/history`, { token }))
+        ).data.filter((row) => row.contact_id === user.id);
+        return rows.length === 2 ? rows : undefined;
+      },
+      5_000,
+      "the late write's entry and exit",
+    );
+    expect(changes.map((row) => [row.change, row.effective_at - created])).toEqual([
+      ['entered', 1],
+      ['exited', 2],
+    ]);
+    expect(changes[0]!.cause).toMatchObject({ type: 'event', event_type: 'ContactUpdated' });
+    for (const offset of [0, 1, 2]) {
+      const then = await app.request(`/contacts/${user.id}?as_of=${created + offset}`, { token });
+      const listed = await json<ContactList>(
+        await app.request(`/segments/${segment.id}/contacts?as_of=${created + offset}`, { token }),
+      );
+      const contact = await json<{ name: string }>(then);
+      expect({ offset, listed: listed.data }).toEqual({
+        offset,
+        listed: contact.name === `${name} pro` ? [contact] : [],
+      });
+    }
+    expect(
+      (await json<{ name: string }>(await app.request(`/contacts/${user.id}`, { token }))).name,
+    ).toBe(`${name} free`);
+  });
+
   it('refuses an as_of that is no past instant in unix seconds as GET /contacts/{id} refuses it', async () => {
     // In the other workspace: the one most tests share counts its contacts.
     const token = GLOBEX_TOKEN;
