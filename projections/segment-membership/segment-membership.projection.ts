@@ -41,6 +41,10 @@ type Tx = Transaction<SegmentMembershipReadModel>;
  *   it when the workspace's clock reaches it: before any later event of the workspace, or on a
  *   `SegmentClockTicked` the scheduler appends when it is due. Which segments are due is derived
  *   again from the fold when the contact is loaded.
+ * - on a late contact event (dated before its workspace's clock), evaluates that contact again
+ *   over the time since, as its own as-of fold has it at each second (its stream read up to that
+ *   event: the events the log has delivered of it) against the rule in force then, and replaces
+ *   its changes from the event's second on (`MembershipBatch.replayLate`).
  * The clock is event time, so a rebuild from position 0 records the same entries and exits at
  * the same instants. Every change is recorded with its time, cause and rule version.
  */
