@@ -24,7 +24,7 @@ import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
-import { ContactTimeline, eventSeconds } from './contact-timeline';
+import { ContactTimeline, eventSeconds, steadyTimeline } from './contact-timeline';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { positionText } from '../shared/log-position';
@@ -39,6 +39,7 @@ import {
   spanBucket,
   type SegmentChangesTable,
   type SegmentContactSegmentsTable,
+  type SegmentMembershipContactsTable,
   type SegmentSpansTable,
   type SegmentMembershipReadModel,
 } from './segment-membership.tables';
@@ -68,6 +69,12 @@ interface ContactEntry {
   readonly deadlines: Map<string, number>;
   /** The contact's row in the deadlines table as loaded: the earliest of `deadlines`, or less. */
   readonly storedDeadline: number | undefined;
+  /**
+   * The latest event time (seconds) among its events applied (-Infinity: none yet; undefined: not
+   * known, a row written without it): a late event dated after all of them changes its fold alike
+   * at every instant since, so its stream need not be read (`replayLate`).
+   */
+  latestEventAt: number | undefined;
 }
 
 interface WorkspaceEntry {
@@ -250,28 +257,34 @@ export class MembershipBatch {
       for (const merged of previous.merge_history) erased.add(merged.source_contact_id);
       this.erased.set(workspaceId, erased);
     }
-    this.foldDataEvents(event);
-    if (
+    const at = eventSeconds(event);
+    const latestBefore = contact.latestEventAt;
+    if (latestBefore !== undefined) contact.latestEventAt = Math.max(latestBefore, at);
+    const late =
       this.streams !== undefined &&
-      eventSeconds(event) < now &&
+      at < now &&
       state.status !== 'deleted' &&
-      !this.erased.get(workspaceId)?.has(contactId)
-    ) {
-      await this.replayLate(contact, workspace, indexed, event, now);
+      !this.erased.get(workspaceId)?.has(contactId);
+    // Asked before the event's data events are folded: of the contact as it was.
+    const steady =
+      late &&
+      latestBefore !== undefined &&
+      latestBefore <= at &&
+      (await this.steadyAfter(contact, workspace, indexed, before, at, now));
+    this.foldDataEvents(event);
+    if (late) {
+      await this.replayLate(
+        contact,
+        workspace,
+        indexed,
+        event,
+        now,
+        steady ? { before } : undefined,
+      );
       return;
     }
     if (!evaluated) return;
-    // Most events change a few fields: only the segments that read them can change.
-    const affected = indexed.byInput.affectedBetween(before, contact.searchable);
-    // A segment impossible for the contact's values is false now: evaluating it changes nothing
-    // unless the contact is a member or holds a deadline of it.
-    const candidates = indexed.byValue.possibleFor(contact.searchable);
-    for (const held of [contact.members, contact.deadlines.keys()]) {
-      for (const segmentId of held) {
-        const index = indexed.indexById.get(segmentId);
-        if (index !== undefined) candidates[index] = 1;
-      }
-    }
+    const { affected, candidates } = this.mayHaveChanged(contact, indexed, before);
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
     for (let index = 0; index < indexed.segments.length; index += 1) {
       if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
@@ -286,6 +299,31 @@ export class MembershipBatch {
         lastDataEventAt,
       );
     }
+  }
+
+  /**
+   * By segment index, those an event that turned `before` into the contact's row may have changed
+   * (both arrays must mark it): `affected`, those reading a field that changed (undefined: all);
+   * `candidates`, those the contact's values leave possible, or it is a member of or holds a
+   * deadline of. The arrays are reused: read them before the next call.
+   */
+  private mayHaveChanged(
+    contact: ContactEntry,
+    indexed: IndexedSegments,
+    before: SearchableContact | undefined,
+  ): { affected: Uint8Array | undefined; candidates: Uint8Array } {
+    // Most events change a few fields: only the segments that read them can change.
+    const affected = indexed.byInput.affectedBetween(before, contact.searchable);
+    // A segment impossible for the contact's values is false now: evaluating it changes nothing
+    // unless the contact is a member or holds a deadline of it.
+    const candidates = indexed.byValue.possibleFor(contact.searchable);
+    for (const held of [contact.members, contact.deadlines.keys()]) {
+      for (const segmentId of held) {
+        const index = indexed.indexById.get(segmentId);
+        if (index !== undefined) candidates[index] = 1;
+      }
+    }
+    return { affected, candidates };
   }
 
   private foldDataEvents(recorded: RecordedEvent): void {
@@ -472,13 +510,25 @@ export class MembershipBatch {
     indexed: IndexedSegments,
     event: RecordedEvent,
     now: number,
+    /** Given when `steadyAfter`: the contact's row before the event. */
+    steady: { readonly before: SearchableContact | undefined } | undefined,
   ): Promise<void> {
     const versions = await this.ruleVersionsOf(workspace.workspaceId, indexed);
     // A workspace that never had a segment has no membership to date.
     if (versions.size === 0) return;
     const from = eventSeconds(event);
-    const timeline = new ContactTimeline(await this.streamUpTo(contact, event), from);
-    const members = await this.membersBefore(contact, indexed, from);
+    // Steady (`steadyAfter`): its fold now is its fold at every second since, and its changes
+    // since are those at `from` at most (kept: these are recorded after them).
+    const timeline = steady
+      ? steadyTimeline(
+          contact.searchable,
+          this.dataEvents.of(contact.workspaceId, contact.contactId),
+          event,
+        )
+      : new ContactTimeline(await this.streamUpTo(contact, event), from);
+    const members = steady
+      ? new Map([...contact.members].map((segmentId) => [segmentId, true]))
+      : await this.membersBefore(contact, indexed, from);
     /** Per second to evaluate: every segment (`all`), or those named. */
     const due = new Map<number, { all: boolean; segments: Set<string> }>();
     const dueAt = (at: number) => {
@@ -486,7 +536,16 @@ export class MembershipBatch {
       due.set(at, known);
       return known;
     };
-    dueAt(from).all = true;
+    if (steady) {
+      // As an event in time order at `from`: only the segments it may have changed.
+      const { affected, candidates } = this.mayHaveChanged(contact, indexed, steady.before);
+      for (let index = 0; index < indexed.segments.length; index += 1) {
+        if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
+        dueAt(from).segments.add(indexed.segments[index]!.id);
+      }
+    } else {
+      dueAt(from).all = true;
+    }
     for (const [at, change] of timeline.changes) {
       if (at > now) continue;
       if (change.fold) dueAt(at).all = true;
@@ -556,6 +615,36 @@ export class MembershipBatch {
       }
       this.scheduleNextCheck(contact, workspace, indexed, index, now, lastDataEventAt);
     }
+  }
+
+  /**
+   * Whether nothing but the contact's own events changed its memberships after `from` up to `now`
+   * (given its events are all dated by `from`): no rule came or went, and none of its deadlines as
+   * it was (`searchable`, and its data events before the event) fell due. Its history then holds
+   * no change after `from`, and a late event needs neither its stream nor its history.
+   */
+  private async steadyAfter(
+    contact: ContactEntry,
+    workspace: WorkspaceEntry,
+    indexed: IndexedSegments,
+    searchable: SearchableContact | undefined,
+    from: number,
+    now: number,
+  ): Promise<boolean> {
+    const versions = await this.ruleVersionsOf(workspace.workspaceId, indexed);
+    for (const list of versions.values()) {
+      for (const version of list) {
+        for (const at of [version.from, version.until]) {
+          if (at !== null && at > from && at <= now) return false;
+        }
+      }
+    }
+    if (indexed.segments.length === 0) return true;
+    const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
+    return indexed.timedSegments.every((segment) => {
+      const next = nextCheckAfter(searchable, segment, from, lastDataEventAt);
+      return next === undefined || next > now;
+    });
   }
 
   /**
@@ -828,6 +917,11 @@ export class MembershipBatch {
           members: new Set(initialMembers),
           deadlines: new Map(),
           storedDeadline: storedDeadlines.get(id),
+          latestEventAt: !row
+            ? Number.NEGATIVE_INFINITY
+            : row.latest_event_at === null
+              ? undefined
+              : Number(row.latest_event_at),
         };
         this.contacts.set(key, entry);
         const lastDataEventAt = this.dataEvents.of(workspaceId, id);
@@ -842,15 +936,20 @@ export class MembershipBatch {
   }
 
   private async flushContacts(): Promise<void> {
-    const upserts: ContactsTable[] = [];
+    const upserts: SegmentMembershipContactsTable[] = [];
     const deletions = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {
       if (!contact.rowChanged) continue;
       // Gone with a deletion (`flushErasures`), even if merged in this batch.
       if (this.erased.get(contact.workspaceId)?.has(contact.contactId)) continue;
       const row = currentRow(contact);
-      if (row) upserts.push(withJsonText(row));
-      else if (contact.state.status === 'deleted') {
+      const latest = contact.latestEventAt;
+      if (row) {
+        upserts.push({
+          ...withJsonText(row),
+          latest_event_at: latest === undefined || !Number.isFinite(latest) ? null : latest,
+        });
+      } else if (contact.state.status === 'deleted') {
         const ids = deletions.get(contact.workspaceId) ?? [];
         ids.push(contact.contactId);
         deletions.set(contact.workspaceId, ids);
@@ -858,7 +957,7 @@ export class MembershipBatch {
     }
     if (upserts.length > 0) {
       // Every row has every column (`liveRow`, or a row read back whole).
-      const columns = Object.keys(upserts[0]!) as (keyof ContactsTable)[];
+      const columns = Object.keys(upserts[0]!) as (keyof SegmentMembershipContactsTable)[];
       const updates = columns
         .filter((column) => column !== 'workspace_id' && column !== 'id')
         .map((column) => `"${column}" = excluded."${column}"`);

@@ -13,10 +13,7 @@ import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds } from './contact-timeline';
 import { MembershipBatch } from './membership-batch';
-import {
-  createRuleVersionsTable,
-  createSegmentMembershipTables,
-} from './segment-membership.schema';
+import { createLateEventTables, createSegmentMembershipTables } from './segment-membership.schema';
 import { evaluateSegmentInWorkspace, removeSegment } from './segment-membership.sql';
 import {
   SEGMENT_MEMBERSHIP_TABLES,
@@ -75,7 +72,7 @@ export function segmentMembershipProjection(
     migrations: [
       { name: '001_segment_membership', up: createSegmentMembershipTables },
       { name: '002_segment_membership_data_events', up: createDataEventsTable },
-      { name: '003_segment_membership_rule_versions', up: createRuleVersionsTable },
+      { name: '003_segment_membership_late_events', up: createLateEventTables },
     ],
     async apply(events, tx, tables) {
       let earliest: number | undefined;

@@ -132,8 +132,11 @@ export async function createSegmentMembershipTables(
     .execute();
 }
 
-/** The rules each segment has had (`SegmentRuleVersionsTable`): its own migration. */
-export async function createRuleVersionsTable(
+/**
+ * What dating a late event's changes at event time reads: the rules each segment has had
+ * (`SegmentRuleVersionsTable`) and each contact's latest event time.
+ */
+export async function createLateEventTables(
   db: Db,
   tables: TableResolver<SegmentMembershipReadModel>,
 ): Promise<void> {
@@ -157,5 +160,9 @@ export async function createRuleVersionsTable(
       'segment_id',
       'rule_version',
     ])
+    .execute();
+  await db.schema
+    .alterTable('segment_membership_contacts')
+    .addColumn('latest_event_at', 'bigint')
     .execute();
 }

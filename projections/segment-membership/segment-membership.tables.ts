@@ -124,6 +124,15 @@ export interface SegmentClocksTable {
   now: number;
 }
 
+/** A contact's fold as the contacts read model has it, and when its latest event happened. */
+export interface SegmentMembershipContactsTable extends ContactsTable {
+  /**
+   * The latest event time (unix seconds) among its events; null where not known (a row written
+   * otherwise than by the projection).
+   */
+  latest_event_at: number | null;
+}
+
 /** Per contact and data event name, the latest `created_at` (see `contact-data-events.ts`). */
 export interface SegmentDataEventsTable {
   workspace_id: string;
@@ -163,8 +172,8 @@ export interface SegmentMembershipReadModel {
   segment_membership_spans: SegmentSpansTable;
   segment_membership_deadlines: SegmentDeadlinesTable;
   segment_membership_clocks: SegmentClocksTable;
-  /** The projection's own fold of every contact (same columns as the contacts read model). */
-  segment_membership_contacts: ContactsTable;
+  /** The projection's own fold of every contact (the contacts read model's columns, and one). */
+  segment_membership_contacts: SegmentMembershipContactsTable;
   segment_membership_contact_segments: SegmentContactSegmentsTable;
   segment_membership_data_events: SegmentDataEventsTable;
 }

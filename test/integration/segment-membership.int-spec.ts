@@ -406,11 +406,11 @@ describeOnReadStores('segment membership projection', (dialect) => {
   });
 
   describe('a late event (dated before the newest event of its workspace)', () => {
-    const user = (contact: number): Step => ({
+    const user = (contact: number, signedUpOffset: number | null = null): Step => ({
       kind: 'create',
       contact,
       role: 'user',
-      signedUpOffset: null,
+      signedUpOffset,
       trialOffset: null,
       plan: null,
       email: true,
@@ -557,6 +557,21 @@ describeOnReadStores('segment membership projection', (dialect) => {
               const instants = [...seconds]
                 .filter((at) => at >= T0 && at <= Number(now))
                 .sort((a, b) => a - b);
+              // Each pair's changes, in log order, alternate from an entry, in time order: none
+              // of them stale.
+              const pairs = new Map<string, SegmentHistoryEntry[]>();
+              for (const entry of await historyEntriesOf(db)) {
+                const pair = `${entry.segment_id}/${entry.contact_id}`;
+                pairs.set(pair, [...(pairs.get(pair) ?? []), entry]);
+              }
+              for (const [pair, entries] of pairs) {
+                const changes = entries.map((entry) => [entry.change, Number(entry.effective_at)]);
+                const inOrder = entries.map((entry, index) => [
+                  index % 2 === 0 ? 'entered' : 'exited',
+                  Math.max(...entries.slice(0, index + 1).map((e) => Number(e.effective_at))),
+                ]);
+                expect({ pair, changes }).toEqual({ pair, changes: inOrder });
+              }
               for (const at of instants) {
                 expect({ at, members: await membersAsOfHistory(db, at) }).toEqual({
                   at,
@@ -609,6 +624,60 @@ describeOnReadStores('segment membership projection', (dialect) => {
         await projectNewEvents(store, 0n, 1);
         expect(await historyOfFirstContact()).toEqual(['entered@100', `exited@${100 + DAY}`]);
         await expectAsOfAgreement(store, rules, [99, 100, 100 + DAY - 1, 100 + DAY, 3 * DAY]);
+      });
+    });
+
+    it('a late write after a deadline that fired moves that exit to its new deadline', async () => {
+      const DAY = 86_400;
+      await withContacts([], async (store, clock) => {
+        const rules = await createSegments(store, clock, [
+          {
+            personType: 'user',
+            rule: { field: 'signed_up_at', operator: 'less_than_days_ago', value: 1 },
+          },
+        ]);
+        await runAt(store, clock, rules, [
+          // Signed up at 1: a member until 1 + DAY, when its deadline fires.
+          [1, user(0, 0)],
+          [3 * DAY, user(1)],
+          // Late, from 100: signed up at 100 (the newer write), a member until 100 + DAY.
+          [100, update(0, { signedUpOffset: 0 })],
+        ]);
+        await resetTables();
+        await projectNewEvents(store, 0n, 1);
+        expect(await historyOfFirstContact()).toEqual(['entered@1', `exited@${100 + DAY}`]);
+        await expectAsOfAgreement(store, rules, [1, 99, 100, 1 + DAY, 100 + DAY - 1, 100 + DAY]);
+      });
+    });
+
+    it('a late write dated before a segment existed undoes the entry its creation recorded', async () => {
+      await withContacts([], async (store, clock) => {
+        const pro = {
+          personType: 'all' as const,
+          rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+        };
+        const proUser: Step = {
+          kind: 'create',
+          contact: 0,
+          role: 'user',
+          signedUpOffset: null,
+          trialOffset: null,
+          plan: 'pro',
+          email: true,
+        };
+        await runAt(store, clock, new Map(), [[1, proUser]]);
+        clock.set((T0 + 50) * 1000);
+        // Created at 50 over the contact, a member then; the workspace's clock moves on.
+        const rules = await createSegments(store, clock, [pro]);
+        await runAt(store, clock, rules, [
+          [200, user(1)],
+          // Late, from 10: free (the newer write), so never a member of the segment.
+          [10, update(0, { plan: 'free' })],
+        ]);
+        await resetTables();
+        await projectNewEvents(store, 0n, 1);
+        expect(await historyOfFirstContact()).toEqual([]);
+        await expectAsOfAgreement(store, rules, [10, 49, 50, 200]);
       });
     });
 
