@@ -715,6 +715,14 @@ describe('segments API (e2e)', () => {
     expect(
       (await json<{ name: string }>(await app.request(`/contacts/${user.id}`, { token }))).name,
     ).toBe(`${name} free`);
+    // The same rule tried unsaved over the same stretch makes the same changes.
+    const whatIf = await post<History>('/segments/preview/history', {
+      person_type: 'all',
+      rule: { field: 'name', operator: '=', value: `${name} pro` },
+      from: created - 1,
+      to: Math.floor(Date.now() / 1000),
+    });
+    expect(whatIf.data).toEqual(changes.map(({ rule_version: _version, ...change }) => change));
   });
 
   it('refuses an as_of that is no past instant in unix seconds as GET /contacts/{id} refuses it', async () => {
