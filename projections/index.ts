@@ -29,13 +29,16 @@ export function allProjections(dependencies: ProjectionDependencies): readonly A
 
 /**
  * The read models alone, which write nothing but their tables: what a replay of the log builds
- * (the process managers' commands are in the log it replays already).
+ * (the process managers' commands are in the log it replays already). `streams` are what the
+ * membership reads of a contact's past when a late event re-dates its changes.
  */
-export function readModelProjections(): readonly AnyProjection[] {
+export function readModelProjections(
+  streams: Pick<EventStore, 'readStream'>,
+): readonly AnyProjection[] {
   return [
     contactsProjection,
     dataEventsProjection,
     lifecycleProjection,
-    segmentMembershipProjection(),
+    segmentMembershipProjection({ eventStore: streams }),
   ];
 }

@@ -3,6 +3,7 @@ import { Format, SingleBar } from 'cli-progress';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { readModelProjections } from '../../projections';
+import { ReplayedStreams } from './replayed-streams';
 import type { SegmentClockTicked } from '../segments/domain/segment.events';
 import { fromExportedEvent, type ExportedEvent } from '../history/export/exported-event';
 import { openSqliteReadStore } from '../infrastructure/read-store/sqlite-read-store';
@@ -168,7 +169,8 @@ export async function replayEvents(
   onProgress: (progress: ReplayProgress) => void = () => undefined,
 ): Promise<ReplaySummary> {
   const store = openSqliteReadStore(file);
-  const projections = readModelProjections().map((projection) => ({
+  const streams = new ReplayedStreams(`${file}.streams`);
+  const projections = readModelProjections(streams).map((projection) => ({
     projection,
     handles: new Set(projection.eventTypes),
   }));
@@ -177,13 +179,15 @@ export async function replayEvents(
   try {
     for (const { projection } of projections)
       for (const migration of projection.migrations) await migration.up(store.db, logicalNames);
-    const apply = (batch: readonly RecordedEvent[]) =>
-      store.db.transaction().execute(async (tx) => {
+    const apply = (batch: readonly RecordedEvent[]) => {
+      streams.record(batch);
+      return store.db.transaction().execute(async (tx) => {
         for (const { projection, handles } of projections) {
           const handled = batch.filter((event) => handles.has(event.type));
           if (handled.length > 0) await projection.apply(handled, tx, logicalNames);
         }
       });
+    };
     let batch: RecordedEvent[] = [];
     let events = 0;
     let last: RecordedEvent | undefined;
@@ -203,6 +207,7 @@ export async function replayEvents(
       onProgress({ events, position: last.position, elapsedMs: performance.now() - startedAt });
     return { events, position: last?.position, workspaceId: last?.metadata.workspaceId };
   } finally {
+    streams.dispose();
     await store.close();
   }
 }

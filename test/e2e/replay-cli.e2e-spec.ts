@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/eventually';
 import { runCli } from '../support/run-cli';
 import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
@@ -160,6 +161,78 @@ describe('the replay CLI', () => {
     ]);
     expect(rowsOf(out, 'SELECT workspace_id, events FROM replay')).toEqual([
       { workspace_id: 'acme', events: expect.any(Number) as unknown },
+    ]);
+  });
+
+  it("dates a late write's entry and exit at its own time, as the service's membership does", async () => {
+    const name = `Late ${Date.now()}`;
+    const lateSegment = (
+      await json<{ id: string }>(
+        await service.request('/segments', {
+          method: 'POST',
+          json: {
+            name,
+            person_type: 'all',
+            rule: { field: 'name', operator: '=', value: `${name} pro` },
+          },
+        }),
+      )
+    ).id;
+    const user = await json<{ id: string; created_at: number }>(
+      await service.request('/contacts', { method: 'POST', json: { role: 'user', name } }),
+    );
+    const created = user.created_at;
+    // The workspace's clock has to be past the late write's time for it to be late.
+    await eventually(async () => (Math.floor(Date.now() / 1000) > created + 2 ? true : undefined));
+    for (const [occurredAt, value] of [
+      [created + 2, 'free'],
+      [created + 1, 'pro'],
+    ] as const)
+      await json(
+        await service.request('/messenger/events', {
+          method: 'POST',
+          json: {
+            events: [
+              {
+                id: `${name}-${value}`,
+                type: 'contact.attributes_updated',
+                occurred_at: occurredAt,
+                contact_id: user.id,
+                attributes: { name: `${name} ${value}` },
+              },
+            ],
+          },
+        }),
+      );
+    const history = await eventually(async () => {
+      const { data } = await json<{ data: Array<{ change: string; effective_at: number }> }>(
+        await service.request(`/segments/${lateSegment}/history`),
+      );
+      return data.length === 2 ? data : undefined;
+    });
+    expect(history.map((row) => [row.change, row.effective_at - created])).toEqual([
+      ['entered', 1],
+      ['exited', 2],
+    ]);
+
+    const out = join(workDir, 'late.sqlite');
+    expect((await replay(String(Math.floor(Date.now() / 1000)), out)).status).toBe(0);
+    expect(
+      rowsOf<{ effective_at: number; entered: string; exited: string }>(
+        out,
+        'SELECT effective_at, entered, exited FROM segment_membership_changes WHERE contact_id = ? ORDER BY effective_at',
+        user.id,
+      ).map((row) => [
+        row.entered.includes(lateSegment)
+          ? 'entered'
+          : row.exited.includes(lateSegment)
+            ? 'exited'
+            : '',
+        row.effective_at - created,
+      ]),
+    ).toEqual([
+      ['entered', 1],
+      ['exited', 2],
     ]);
   });
 
