@@ -87,6 +87,29 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
     ]);
   }
 
+  /** A lead seen at `at`, and the rule "that lead, seen less than a day ago". */
+  async function seenLead(key: string, at: number) {
+    const name = `Seen ${key} ${run}`;
+    const id = await lead(key, at, name);
+    await ingest([
+      {
+        id: `preview-as-of-${run}-${key}-sighting`,
+        type: 'visitor.seen',
+        occurred_at: at,
+        visitor_id: `preview-as-of-${run}-${key}`,
+        context: { browser: 'firefox' },
+      },
+    ]);
+    const rule = {
+      operator: 'AND',
+      value: [
+        { field: 'name', operator: '=', value: name },
+        { field: 'last_seen_at', operator: 'less_than_days_ago', value: 1 },
+      ],
+    };
+    return { id, name, rule };
+  }
+
   async function preview(body: Record<string, unknown>, status = 200) {
     const answer = await service.request('/segments/preview', {
       method: 'POST',
@@ -132,25 +155,8 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
   });
 
   it('evaluates relative dates at that instant, not now', async () => {
-    const name = `Seen ${run}`;
     const seenAt = t0;
-    const id = await lead('seen', seenAt, name);
-    await ingest([
-      {
-        id: `preview-as-of-${run}-seen-sighting`,
-        type: 'visitor.seen',
-        occurred_at: seenAt,
-        visitor_id: `preview-as-of-${run}-seen`,
-        context: { browser: 'firefox' },
-      },
-    ]);
-    const rule = {
-      operator: 'AND',
-      value: [
-        { field: 'name', operator: '=', value: name },
-        { field: 'last_seen_at', operator: 'less_than_days_ago', value: 1 },
-      ],
-    };
+    const { id, rule } = await seenLead('seen', seenAt);
     expect(await membersAt(rule, seenAt + 3_600)).toEqual([id]);
     expect(await membersAt(rule, seenAt + DAY + 1)).toEqual([]);
     expect(await membersAt(rule)).toEqual([]);
@@ -321,24 +327,7 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
   });
 
   it('exits at the deadline of a relative rule, and enters when a data event is dated', async () => {
-    const name = `Timed ${run}`;
-    const id = await lead('timed', t0, name);
-    await ingest([
-      {
-        id: `preview-as-of-${run}-timed-seen`,
-        type: 'visitor.seen',
-        occurred_at: t0,
-        visitor_id: `preview-as-of-${run}-timed`,
-        context: { browser: 'firefox' },
-      },
-    ]);
-    const seenRecently = {
-      operator: 'AND',
-      value: [
-        { field: 'name', operator: '=', value: name },
-        { field: 'last_seen_at', operator: 'less_than_days_ago', value: 1 },
-      ],
-    };
+    const { id, name, rule: seenRecently } = await seenLead('timed', t0);
     const seen = (await changesOver({
       person_type: 'contact',
       rule: seenRecently,

@@ -40,7 +40,8 @@ export class UpdateSegmentRequest {
   readonly rule?: unknown;
 }
 
-export class PreviewSegmentRequest {
+/** A rule tried before it is saved, and the page of its answer. */
+class PreviewedRuleRequest {
   @ApiPropertyOptional({ type: String, enum: ['user', 'contact', 'all'], default: 'user' })
   @Allow()
   readonly person_type?: unknown;
@@ -52,7 +53,9 @@ export class PreviewSegmentRequest {
   @ApiPropertyOptional({ example: { per_page: DEFAULT_PER_PAGE } })
   @Allow()
   readonly pagination?: unknown;
+}
 
+export class PreviewSegmentRequest extends PreviewedRuleRequest {
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 0,
@@ -63,15 +66,7 @@ export class PreviewSegmentRequest {
   readonly as_of?: unknown;
 }
 
-export class PreviewSegmentHistoryRequest {
-  @ApiPropertyOptional({ type: String, enum: ['user', 'contact', 'all'], default: 'user' })
-  @Allow()
-  readonly person_type?: unknown;
-
-  @ApiProperty()
-  @Allow()
-  readonly rule!: unknown;
-
+export class PreviewSegmentHistoryRequest extends PreviewedRuleRequest {
   @ApiProperty({
     type: 'integer',
     minimum: 0,
@@ -87,10 +82,6 @@ export class PreviewSegmentHistoryRequest {
   })
   @Allow()
   readonly to!: unknown;
-
-  @ApiPropertyOptional({ example: { per_page: DEFAULT_PER_PAGE } })
-  @Allow()
-  readonly pagination?: unknown;
 }
 
 export class ListSegmentsQuery {
