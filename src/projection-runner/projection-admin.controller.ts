@@ -136,32 +136,9 @@ export class ProjectionAdminController {
     @Param('name') name: string,
     @Body() _body: NoFieldsBody,
   ): Promise<{ type: 'projection.rebuild'; name: string; state: 'started' }> {
-    const status = await this.statusOf(name);
-    // Only the instance holding the projection's lock builds it; here the request would be lost.
-    if (status.state === 'standby')
-      throw HttpProblem.of(
-        409,
-        'conflict',
-        `Projection ${name} is run by another instance: send the rebuild to that one`,
-      );
     // Answered once the new build is under way; it goes on in the background, its progress in
-    // the status. One that cannot start (its tables not made: the read store down) is refused.
-    try {
-      await this.runner.requestRebuild(name);
-    } catch (error) {
-      if (error instanceof ProjectionBusy) throw HttpProblem.of(409, 'conflict', error.message);
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new HttpProblem(
-        503,
-        [
-          {
-            code: 'service_unavailable',
-            message: `The rebuild of ${name} could not start: ${reason}`,
-          },
-        ],
-        { 'Retry-After': '5' },
-      );
-    }
+    // the status.
+    await this.started(name, 'rebuild', () => this.runner.requestRebuild(name));
     return { type: 'projection.rebuild', name, state: 'started' };
   }
 
@@ -174,15 +151,28 @@ export class ProjectionAdminController {
   })
   @DocumentedResponse(VERIFICATION_SCHEMA, 202)
   async verify(@Param('name') name: string, @Body() _body: NoFieldsBody) {
+    return verificationJson(await this.started(name, 'verify', () => this.runner.verify(name)));
+  }
+
+  /**
+   * Starts an operation on a projection this instance runs: only the instance holding the
+   * projection's lock builds it (elsewhere the request would be lost), one operation at a time
+   * (409), and one that cannot start (its tables not made: the read store down) is refused 503.
+   */
+  private async started<T>(
+    name: string,
+    operation: 'rebuild' | 'verify',
+    start: () => Promise<T>,
+  ): Promise<T> {
     const status = await this.statusOf(name);
     if (status.state === 'standby')
       throw HttpProblem.of(
         409,
         'conflict',
-        `Projection ${name} is run by another instance: send the verify to that one`,
+        `Projection ${name} is run by another instance: send the ${operation} to that one`,
       );
     try {
-      return verificationJson(await this.runner.verify(name));
+      return await start();
     } catch (error) {
       if (error instanceof ProjectionBusy) throw HttpProblem.of(409, 'conflict', error.message);
       const reason = error instanceof Error ? error.message : String(error);
@@ -191,7 +181,7 @@ export class ProjectionAdminController {
         [
           {
             code: 'service_unavailable',
-            message: `The verify of ${name} could not start: ${reason}`,
+            message: `The ${operation} of ${name} could not start: ${reason}`,
           },
         ],
         { 'Retry-After': '5' },
