@@ -87,7 +87,11 @@ export class ContactAsOf {
   async erasedSince(workspaceId: string, now: ContactState): Promise<boolean> {
     if (now.status === 'deleted') return true;
     if (now.status !== 'merged') return false;
-    const into = await loadState(this.store, contactStreamId(workspaceId, now.into), contactDecider);
+    const into = await loadState(
+      this.store,
+      contactStreamId(workspaceId, now.into),
+      contactDecider,
+    );
     return into.state.status === 'deleted';
   }
 
