@@ -223,14 +223,18 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
     const rule = { field: 'name', operator: '=', value: name };
     const request = { person_type: 'contact', rule, as_of: t0 + 200 };
     const first = (await preview({ ...request, pagination: { per_page: 2 } })) as Preview;
-    expect(first.data.map((contact) => contact.id)).toEqual(ids.slice(0, 2));
+    // Newest first, search's default order, as the preview of now answers.
+    const newestFirst = [...ids].reverse();
+    expect(first.data.map((contact) => contact.id)).toEqual(newestFirst.slice(0, 2));
+    const { data: now } = (await preview({ person_type: 'contact', rule })) as Preview;
+    expect(now.map((contact) => contact.id)).toEqual(newestFirst);
     expect(first).toMatchObject({ total_count: 3, pages: { page: 1, total_pages: 2 } });
     const cursor = first.pages.next!.starting_after;
     const second = (await preview({
       ...request,
       pagination: { per_page: 2, starting_after: cursor },
     })) as Preview;
-    expect(second.data.map((contact) => contact.id)).toEqual(ids.slice(2));
+    expect(second.data.map((contact) => contact.id)).toEqual(newestFirst.slice(2));
     expect(second).toMatchObject({ total_count: 3, pages: { page: 2, total_pages: 2 } });
     expect(second.pages.next).toBeUndefined();
 

@@ -51,8 +51,8 @@ export class SegmentWhatIf {
   ) {}
 
   /**
-   * A page of the members at `at`, each as it was then, in search's default order (`created_at`,
-   * then id); `request` brings the page size and the cursor, which continues only the preview of
+   * A page of the members at `at`, each as it was then, in the request's order of `created_at`,
+   * then id (search's default: newest first); `request` brings the page size and the cursor, which continues only the preview of
    * the same rule, person type and instant.
    */
   async membersAt(
@@ -66,6 +66,7 @@ export class SegmentWhatIf {
       members,
       (row) => ({ value: row.created_at, id: row.id }),
       request,
+      request.sort.order,
       JSON.stringify([workspaceId, `preview as_of=${at}`]),
     );
     return { rows: items, total_count, pages };
@@ -92,6 +93,7 @@ export class SegmentWhatIf {
       perContact.flat(),
       (change) => ({ value: change.effectiveAt, id: change.contactId }),
       request,
+      'ascending',
       JSON.stringify([workspaceId, `preview from=${stretch.from} to=${stretch.to}`]),
     );
     return { changes: items, total_count, pages };
@@ -160,6 +162,9 @@ export class SegmentWhatIf {
     for (let index = 0; index < candidates.length; index += CONCURRENT_FOLDS) {
       const chunk = candidates.slice(index, index + CONCURRENT_FOLDS);
       results.push(...(await Promise.all(chunk.map(({ id }) => evaluate(id)))));
+      // The embedded store reads synchronously: without a turn of the event loop between
+      // chunks, one workspace's preview would hold every other request (health included).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return results;
   }
@@ -203,22 +208,26 @@ const inOrder = (a: PlaceInOrder, b: PlaceInOrder): number =>
   a.value - b.value || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * The page of `items` (in the order `placeOf` gives) that the request's cursor opens, with the
- * count of them all; a cursor continues only a listing of the same query, sort and `scope`.
+ * The page of `items` (in the order `placeOf` gives, that way round) that the request's cursor
+ * opens, with the count of them all; a cursor continues only a listing of the same query, sort
+ * and `scope`.
  */
 function pageOf<T>(
   items: readonly T[],
   placeOf: (item: T) => PlaceInOrder,
   { query, sort, pagination }: ContactSearchRequest,
+  order: 'ascending' | 'descending',
   scope: string,
 ): { items: T[]; total_count: number; pages: ContactSearchPage['pages'] } {
   const cursor =
     pagination.startingAfter === undefined
       ? undefined
       : decodeSearchCursor(pagination.startingAfter, query, sort, scope);
-  const ordered = [...items].sort((a, b) => inOrder(placeOf(a), placeOf(b)));
+  const sign = order === 'ascending' ? 1 : -1;
+  const compare = (a: PlaceInOrder, b: PlaceInOrder) => sign * inOrder(a, b);
+  const ordered = [...items].sort((a, b) => compare(placeOf(a), placeOf(b)));
   const after = cursor && { value: Number(cursor.value), id: cursor.id };
-  const rest = after ? ordered.filter((item) => inOrder(placeOf(item), after) > 0) : ordered;
+  const rest = after ? ordered.filter((item) => compare(placeOf(item), after) > 0) : ordered;
   const page = cursor?.page ?? 1;
   const shown = rest.slice(0, pagination.perPage);
   const last = shown[shown.length - 1];
