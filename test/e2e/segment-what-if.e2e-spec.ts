@@ -110,8 +110,9 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
     return { id, name, rule };
   }
 
-  async function preview(body: Record<string, unknown>, status = 200) {
-    const answer = await service.request('/segments/preview', {
+  /** A preview's answer, read after every write so far, with the status expected. */
+  async function previewAt(path: string, body: Record<string, unknown>, status: number) {
+    const answer = await service.request(path, {
       method: 'POST',
       json: body,
       headers: { 'X-Min-Position': position },
@@ -120,6 +121,10 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
     expect({ status: answer.status, body: parsed }).toMatchObject({ status });
     return parsed;
   }
+  const preview = (body: Record<string, unknown>, status = 200) =>
+    previewAt('/segments/preview', body, status);
+  const changesOver = (body: Record<string, unknown>, status = 200) =>
+    previewAt('/segments/preview/history', body, status);
   const membersAt = async (rule: unknown, asOf?: number, personType = 'contact') => {
     const body = (await preview({
       person_type: personType,
@@ -265,17 +270,6 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
       ]);
     }
   });
-
-  async function changesOver(body: Record<string, unknown>, status = 200) {
-    const answer = await service.request('/segments/preview/history', {
-      method: 'POST',
-      json: body,
-      headers: { 'X-Min-Position': position },
-    });
-    const parsed: unknown = await answer.json();
-    expect({ status: answer.status, body: parsed }).toMatchObject({ status });
-    return parsed;
-  }
 
   it('lists the entries and exits the rule would have made over a stretch, with their causes', async () => {
     const pro = `Pro ${run}`;
