@@ -272,7 +272,11 @@ export class MembershipBatch {
       latestBefore <= at &&
       (await this.steadyAfter(contact, workspace, indexed, before, at, now));
     this.foldDataEvents(event);
-    if (late) {
+    const mayChange = evaluated ? this.mayHaveChanged(contact, indexed, before) : undefined;
+    if (
+      late &&
+      !(steady && mayChange && this.noDeadlineBetween(contact, indexed, mayChange, at, now))
+    ) {
       await this.replayLate(
         contact,
         workspace,
@@ -283,8 +287,11 @@ export class MembershipBatch {
       );
       return;
     }
-    if (!evaluated) return;
-    const { affected, candidates } = this.mayHaveChanged(contact, indexed, before);
+    if (!mayChange) return;
+    // A steady late event whose segments have no deadline up to now is an event in time order at
+    // its own second: nothing else happened to its contact since (`steadyAfter`).
+    const evaluatedAt = late ? at : now;
+    const { affected, candidates } = mayChange;
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
     for (let index = 0; index < indexed.segments.length; index += 1) {
       if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
@@ -293,12 +300,39 @@ export class MembershipBatch {
         workspace,
         indexed,
         index,
-        now,
+        evaluatedAt,
         event.position,
         event,
         lastDataEventAt,
       );
     }
+  }
+
+  /**
+   * Whether none of the segments an event may have changed (`mayHaveChanged`) has a deadline for
+   * the contact in `(from, now]`: evaluated at `from`, each then needs nothing more until after
+   * `now`.
+   */
+  private noDeadlineBetween(
+    contact: ContactEntry,
+    indexed: IndexedSegments,
+    { affected, candidates }: SegmentsToEvaluate,
+    from: number,
+    now: number,
+  ): boolean {
+    const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
+    for (let index = 0; index < indexed.segments.length; index += 1) {
+      if (!indexed.timed[index]) continue;
+      if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
+      const next = nextCheckAfter(
+        contact.searchable,
+        indexed.segments[index]!,
+        from,
+        lastDataEventAt,
+      );
+      if (next !== undefined && next <= now) return false;
+    }
+    return true;
   }
 
   /**
@@ -311,7 +345,7 @@ export class MembershipBatch {
     contact: ContactEntry,
     indexed: IndexedSegments,
     before: SearchableContact | undefined,
-  ): { affected: Uint8Array | undefined; candidates: Uint8Array } {
+  ): SegmentsToEvaluate {
     // Most events change a few fields: only the segments that read them can change.
     const affected = indexed.byInput.affectedBetween(before, contact.searchable);
     // A segment impossible for the contact's values is false now: evaluating it changes nothing
@@ -1159,6 +1193,12 @@ interface RuleVersion {
   readonly until: number | null;
   readonly startedBy: ChangeCause | undefined;
   readonly endedBy: ChangeCause | undefined;
+}
+
+/** See `mayHaveChanged`. */
+interface SegmentsToEvaluate {
+  readonly affected: Uint8Array | undefined;
+  readonly candidates: Uint8Array;
 }
 
 /** Adds `value` to the ascending `values` unless it is there. */
