@@ -87,6 +87,19 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
     ]);
   }
 
+  /**
+   * Two leads named `Pro` in turn: the first from 100 to 300 seconds after t0, the second from
+   * 200 on; and the rule selecting that name.
+   */
+  async function crossingLeads() {
+    const pro = `Pro ${run}`;
+    const first = await lead('first', t0 + 100, pro);
+    await rename('first', t0 + 300, `Free ${run}`);
+    const second = await lead('second', t0 + 100, `Free ${run}`);
+    await rename('second', t0 + 200, pro);
+    return { pro, first, second, rule: { field: 'name', operator: '=', value: pro } };
+  }
+
   /** A lead seen at `at`, and the rule "that lead, seen less than a day ago". */
   async function seenLead(key: string, at: number) {
     const name = `Seen ${key} ${run}`;
@@ -141,12 +154,7 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
   });
 
   it('selects the contacts whose values then matched the rule, each as it was then', async () => {
-    const pro = `Pro ${run}`;
-    const first = await lead('first', t0 + 100, pro);
-    await rename('first', t0 + 300, `Free ${run}`);
-    const second = await lead('second', t0 + 100, `Free ${run}`);
-    await rename('second', t0 + 200, pro);
-    const rule = { field: 'name', operator: '=', value: pro };
+    const { pro, first, second, rule } = await crossingLeads();
 
     expect(await membersAt(rule, t0 + 50)).toEqual([]);
     expect(await membersAt(rule, t0 + 150)).toEqual([first]);
@@ -272,12 +280,7 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
   });
 
   it('lists the entries and exits the rule would have made over a stretch, with their causes', async () => {
-    const pro = `Pro ${run}`;
-    const first = await lead('first', t0 + 100, pro);
-    await rename('first', t0 + 300, `Free ${run}`);
-    const second = await lead('second', t0 + 100, `Free ${run}`);
-    await rename('second', t0 + 200, pro);
-    const rule = { field: 'name', operator: '=', value: pro };
+    const { first, second, rule } = await crossingLeads();
 
     const history = (await changesOver({
       person_type: 'contact',

@@ -64,6 +64,23 @@ const projection = segmentMembershipProjection({
   eventStore: { readStream: (streamId, options) => log!.readStream(streamId, options) },
 });
 
+/** A segment of the leads and users on plan `pro`. */
+const ON_PRO = {
+  personType: 'all' as const,
+  rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
+};
+
+/** A user on plan `pro` created. */
+const proUser = (contact: number): Step => ({
+  kind: 'create',
+  contact,
+  role: 'user',
+  signedUpOffset: null,
+  trialOffset: null,
+  plan: 'pro',
+  email: true,
+});
+
 /** An entry with numbers normalised across dialects. */
 const normalised = (entry: SegmentHistoryEntry) => ({
   ...entry,
@@ -345,21 +362,8 @@ describeOnReadStores('segment membership projection', (dialect) => {
   });
 
   it('a contact in no segment has no member list, whichever way it left the last one', async () => {
-    const pro = {
-      personType: 'all' as const,
-      rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
-    };
-    const create = (contact: number): Step => ({
-      kind: 'create',
-      contact,
-      role: 'user',
-      signedUpOffset: null,
-      trialOffset: null,
-      plan: 'pro',
-      email: true,
-    });
     await withContacts([], async (store, clock) => {
-      const rules = await createSegments(store, clock, [pro]);
+      const rules = await createSegments(store, clock, [ON_PRO]);
       const [segmentId] = [...rules.keys()];
       const lists = () =>
         db
@@ -368,8 +372,8 @@ describeOnReadStores('segment membership projection', (dialect) => {
           .where('workspace_id', '=', WORKSPACE)
           .orderBy('contact_id')
           .execute();
-      await runStep(store, clock, rules, create(0));
-      await runStep(store, clock, rules, create(1));
+      await runStep(store, clock, rules, proUser(0));
+      await runStep(store, clock, rules, proUser(1));
       let position = await projectNewEvents(store, 0n, 1);
       // Contact 0 leaves by an event of its own.
       await runStep(store, clock, rules, {
@@ -388,7 +392,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
       await runStep(store, clock, rules, {
         kind: 'changeRule',
         segment: 0,
-        spec: { ...pro, rule: { ...pro.rule, value: 'free' } },
+        spec: { ...ON_PRO, rule: { ...ON_PRO.rule, value: 'free' } },
       });
       position = await projectNewEvents(store, position, 1);
       expect(await lists()).toEqual([
@@ -586,12 +590,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
 
     it('enters and exits at the event times of the writes, as the contact was then', async () => {
       await withContacts([], async (store, clock) => {
-        const rules = await createSegments(store, clock, [
-          {
-            personType: 'all',
-            rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
-          },
-        ]);
+        const rules = await createSegments(store, clock, [ON_PRO]);
         await runAt(store, clock, rules, [
           [1, user(0)],
           [100, update(0, { plan: 'free' })],
@@ -652,23 +651,10 @@ describeOnReadStores('segment membership projection', (dialect) => {
 
     it('a late write dated before a segment existed undoes the entry its creation recorded', async () => {
       await withContacts([], async (store, clock) => {
-        const pro = {
-          personType: 'all' as const,
-          rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
-        };
-        const proUser: Step = {
-          kind: 'create',
-          contact: 0,
-          role: 'user',
-          signedUpOffset: null,
-          trialOffset: null,
-          plan: 'pro',
-          email: true,
-        };
-        await runAt(store, clock, new Map(), [[1, proUser]]);
+        await runAt(store, clock, new Map(), [[1, proUser(0)]]);
         clock.set((T0 + 50) * 1000);
         // Created at 50 over the contact, a member then; the workspace's clock moves on.
-        const rules = await createSegments(store, clock, [pro]);
+        const rules = await createSegments(store, clock, [ON_PRO]);
         await runAt(store, clock, rules, [
           [200, user(1)],
           // Late, from 10: free (the newer write), so never a member of the segment.
@@ -707,21 +693,9 @@ describeOnReadStores('segment membership projection', (dialect) => {
   });
 
   it("a rule change's entries keep each member list in id order", async () => {
-    const pro = {
-      personType: 'all' as const,
-      rule: { field: 'custom_attributes.plan', operator: '=', value: 'pro' },
-    };
-    const creation: Step = {
-      kind: 'create',
-      contact: 0,
-      role: 'user',
-      signedUpOffset: null,
-      trialOffset: null,
-      plan: 'pro',
-      email: true,
-    };
+    const creation = proUser(0);
     await withContacts([creation], async (store, clock) => {
-      const rules = await createSegments(store, clock, [pro, pro]);
+      const rules = await createSegments(store, clock, [ON_PRO, ON_PRO]);
       let position = await projectNewEvents(store, 0n, 1);
       expect(await actualMembers(db)).toHaveLength(2);
       // Each segment's rule drops the contact, then takes it back: it enters in bulk into a list
@@ -731,7 +705,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
           await runStep(store, clock, rules, {
             kind: 'changeRule',
             segment,
-            spec: { ...pro, rule: { ...pro.rule, value: plan } },
+            spec: { ...ON_PRO, rule: { ...ON_PRO.rule, value: plan } },
           });
           position = await projectNewEvents(store, position, 1);
         }
