@@ -272,7 +272,9 @@ export class MembershipBatch {
       latestBefore <= at &&
       (await this.steadyAfter(contact, workspace, indexed, before, at, now));
     this.foldDataEvents(event);
-    const mayChange = evaluated ? this.mayHaveChanged(contact, indexed, before) : undefined;
+    // Not for a late event the late path takes whole: it asks for its own.
+    const mayChange =
+      evaluated && (!late || steady) ? this.mayHaveChanged(contact, indexed, before) : undefined;
     if (
       late &&
       !(steady && mayChange && this.noDeadlineBetween(contact, indexed, mayChange, at, now))
