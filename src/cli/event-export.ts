@@ -34,9 +34,26 @@ export async function openExport(
 const definedOf = (query: ExportQuery): Record<string, string> =>
   Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined));
 
+/** The export stopped before its end; `lastPosition` is that of the last whole line read. */
+export class ExportBrokeOff extends Error {
+  constructor(
+    url: string,
+    readonly lastPosition: string | undefined,
+  ) {
+    super(
+      `The export from ${url} broke off ` +
+        (lastPosition === undefined ? 'before its first event' : `after position ${lastPosition}`) +
+        ': the connection closed before its end (the service stopped, or the network failed)',
+    );
+  }
+}
+
+/** Every line of the export begins with its event's position (see `ExportedEvent`). */
+const positionOf = (line: string): string | undefined => /^\{"position":"(\d+)"/.exec(line)?.[1];
+
 /**
  * The body's lines, without their line feeds. Every line of the export ends with one: a body that
- * stops mid-line (the service or the connection gone) is an error, not a short export.
+ * stops mid-line, or whose connection breaks, is an export broken off, not a short one.
  */
 async function* linesOf(
   body: AsyncIterable<Uint8Array>,
@@ -44,20 +61,24 @@ async function* linesOf(
 ): AsyncGenerator<string, void, undefined> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  let lastPosition: string | undefined;
   try {
     for await (const chunk of body) {
       const text = rest + decoder.write(Buffer.from(chunk));
       let start = 0;
       for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-        yield text.slice(start, end);
+        const line = text.slice(start, end);
+        lastPosition = positionOf(line) ?? lastPosition;
+        yield line;
         start = end + 1;
       }
       rest = text.slice(start);
     }
-  } catch (error) {
-    throw new Error(`The export from ${url} broke off: ${String(error)}`);
+  } catch {
+    // undici says only "terminated": what happened is said here.
+    throw new ExportBrokeOff(url, lastPosition);
   }
-  if (rest + decoder.end() !== '') throw new Error(`The export from ${url} broke off mid-line`);
+  if (rest + decoder.end() !== '') throw new ExportBrokeOff(url, lastPosition);
 }
 
 export type ExportFormat = 'ndjson' | 'csv';
@@ -106,13 +127,19 @@ export async function exportEvents(
   };
   if (options.format === 'csv') await write(`${CSV_COLUMNS.join(',')}\r\n`);
   let count = 0;
-  for await (const line of lines) {
-    await write(
-      options.format === 'csv'
-        ? `${csvRecordOf(JSON.parse(line) as ExportedEvent)}\r\n`
-        : `${line}\n`,
-    );
-    count += 1;
+  try {
+    for await (const line of lines) {
+      await write(
+        options.format === 'csv'
+          ? `${csvRecordOf(JSON.parse(line) as ExportedEvent)}\r\n`
+          : `${line}\n`,
+      );
+      count += 1;
+    }
+  } catch (error) {
+    if (error instanceof ExportBrokeOff && error.lastPosition !== undefined)
+      error.message += `. \`--after-position ${error.lastPosition}\` goes on from there`;
+    throw error;
   }
   return count;
 }
