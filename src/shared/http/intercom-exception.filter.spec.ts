@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventStoreUnavailable, WrongExpectedRevision } from '../event-store/event-store.errors';
 import { ReadModelNotStarted } from '../read-model.errors';
+import { HttpProblem } from './intercom-error';
 import { replyWithError } from './intercom-exception.filter';
 
 const fakeReply = () => {
@@ -123,6 +125,33 @@ describe('replyWithError', () => {
         request_id: 'req-1',
         errors: [{ code: 'conflict', message: expect.stringContaining('retry') as unknown }],
       },
+    });
+  });
+
+  describe('the log of a server-side answer', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('is a warning without a stack for a 503 the service answers on purpose (retry later)', () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const problem = new HttpProblem(
+        503,
+        [{ code: 'service_unavailable', message: 'not caught up yet; retry' }],
+        { 'Retry-After': '1' },
+      );
+      replyWithError(problem, { id: 'req-5' } as FastifyRequest, fakeReply().reply);
+      expect(error).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledWith(
+        { requestId: 'req-5', status: 503, errors: problem.errors },
+        'Request answered 503',
+      );
+    });
+
+    it('is an error with the exception for a failure nobody answered on purpose', () => {
+      const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const failure = new Error('boom');
+      replyWithError(failure, { id: 'req-6' } as FastifyRequest, fakeReply().reply);
+      expect(error).toHaveBeenCalledWith({ err: failure, requestId: 'req-6' }, 'Request failed');
     });
   });
 });

@@ -50,7 +50,11 @@ export function replyWithError(
   reply: FastifyReply,
 ): void {
   const { status, errors, headers } = describe(exception, isWrite(request));
-  if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'Request failed');
+  // A 5xx the service answers on purpose (not caught up yet, shutting down: retry later) is a
+  // state, not a fault: its stack says nothing.
+  if (status >= 500 && exception instanceof HttpProblem)
+    logger.warn({ requestId: request.id, status, errors }, `Request answered ${status}`);
+  else if (status >= 500) logger.error({ err: exception, requestId: request.id }, 'Request failed');
   const body: IntercomErrorList = { type: 'error.list', request_id: String(request.id), errors };
   // RFC 9110: a 401 names the scheme that would be accepted.
   if (status === 401) void reply.header('WWW-Authenticate', 'Bearer');
