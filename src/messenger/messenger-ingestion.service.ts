@@ -410,8 +410,10 @@ export class MessengerIngestion {
 
   /**
    * A user's email is an identity: the update goes through the contacts update workflow, which
-   * claims the new value and releases the old one. Its events carry no id of the item, so the
-   * record proves completion (a retry in between repeats an update that changes nothing).
+   * claims the new value and releases the old one, dated at the item's time as any item's write
+   * is. The item's context follows as its sighting. Neither carries an id of the item, so the
+   * record proves completion (a retry in between repeats an update that changes nothing, and a
+   * sighting the throttle lets by no more).
    */
   private async supplyUserEmail(
     run: ItemRun,
@@ -424,8 +426,27 @@ export class MessengerIngestion {
         undefined,
         { ...run.item.attributes, email: run.item.email ?? null },
         causeOf(run.metadata),
+        undefined,
+        run.item.occurredAt,
       ),
     );
+    const sighting = contextCommands(run.item, target, run.settings);
+    if (sighting.length > 0) {
+      await inStreamQueue(
+        this.store,
+        contactStreamId(target.workspaceId, target.contactId),
+        async () =>
+          appendDecisions(
+            this.store,
+            await this.locator.locate(target.workspaceId, target.contactId),
+            sighting,
+            {
+              metadata: run.metadata,
+              eventId: (index) => stepEventIdOf(target.workspaceId, run.item.id, 'sighting', index),
+            },
+          ),
+      );
+    }
     await this.recordCompletion(run, target.contactId, false);
     return accepted(run.item.id, target.contactId);
   }

@@ -192,6 +192,57 @@ describe('POST /messenger/events', () => {
       expect(taken.status).toBe(409);
     });
 
+    it('a late email.supplied for a user is dated at its own time: its context is a sighting, and newer writes stand', async () => {
+      const visitorId = key('v-late-email');
+      const externalId = key('late-email-user');
+      const [signedUp] = await ingest([
+        {
+          id: key('signup'),
+          type: 'contact.signed_up',
+          occurred_at: now - 600,
+          visitor_id: visitorId,
+          external_id: externalId,
+          email: `${externalId}-a@example.com`,
+        },
+        {
+          id: key('attributes'),
+          type: 'contact.attributes_updated',
+          occurred_at: now - 100,
+          visitor_id: visitorId,
+          attributes: { name: 'Newer' },
+        },
+      ]);
+      const id = signedUp!.contact_id!;
+      const [supplied] = await ingest([
+        {
+          id: key('email-late'),
+          type: 'email.supplied',
+          occurred_at: now - 400,
+          visitor_id: visitorId,
+          email: `${externalId}-b@example.com`,
+          attributes: { name: 'Older' },
+          context: { browser: 'firefox' },
+        },
+      ]);
+      expect(supplied).toMatchObject({ status: 'accepted', contact_id: id });
+      expect(
+        await contact(id, (body) => body.email === `${externalId}-b@example.com`),
+      ).toMatchObject({ name: 'Newer', browser: 'firefox', last_seen_at: now - 400 });
+      const written: Array<{ type: string; occurredAt: number }> = [];
+      for await (const event of store.readStream(contactStreamId('acme', id)))
+        if (event.metadata.causationId === supplied!.id)
+          written.push({ type: event.type, occurredAt: event.metadata.occurredAt });
+      expect(written).toEqual([
+        { type: 'ContactUpdated', occurredAt: (now - 400) * 1000 },
+        { type: 'ContactSeen', occurredAt: (now - 400) * 1000 },
+      ]);
+      // The new email is the user's identity, and the one it replaced is free again.
+      const create = (email: string) =>
+        service.request('/contacts', { method: 'POST', json: { email } });
+      expect((await create(`${externalId}-b@example.com`)).status).toBe(409);
+      expect((await create(`${externalId}-a@example.com`)).status).toBe(200);
+    });
+
     it('a sign-up with an identity nobody holds makes the visitor that user', async () => {
       const visitorId = key('v-signs-up');
       const [signedUp] = await ingest([

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { AttributeChanges } from '../../domain/contact.attributes';
+import type { AttributeChanges, UnixSeconds } from '../../domain/contact.attributes';
 import type { ContactWriteResult } from '../contact-write-result';
 import type { EventCause } from '../../../shared/event-store/event-store.port';
 
@@ -16,6 +16,11 @@ export class UpdateContactCommand extends Command<ContactWriteResult> {
      * since a visitor becomes a lead or user at any time (see `UpdateContact.visitorsOnly`).
      */
     readonly only?: 'leads_and_users' | 'visitors',
+    /**
+     * When it happened, if reported late (a messenger item): each field keeps its newest write by
+     * event time. Unset: now.
+     */
+    readonly occurredAt?: UnixSeconds,
   ) {
     super();
   }

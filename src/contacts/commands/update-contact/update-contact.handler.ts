@@ -34,6 +34,7 @@ export class UpdateContactHandler implements ICommandHandler<
     attributes,
     cause,
     only,
+    occurredAt,
   }: UpdateContactCommand): Promise<ContactWriteResult> {
     const state =
       only === 'leads_and_users'
@@ -52,11 +53,13 @@ export class UpdateContactHandler implements ICommandHandler<
           ...(role ? { role } : {}),
           attributes,
           ...(only === 'visitors' ? { visitorsOnly: true } : {}),
+          ...(occurredAt !== undefined ? { occurredAt } : {}),
         },
         now: this.writer.nowSeconds(),
       },
       {
         cause,
+        ...(occurredAt !== undefined ? { occurredAt: occurredAt * 1000 } : {}),
         // The claims follow from the state the update is decided on, not the one read above: a
         // concurrent write (a role change, another email) re-decides it, and claims again.
         prepare: async (decidedOn) => {
