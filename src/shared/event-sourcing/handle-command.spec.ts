@@ -175,6 +175,25 @@ describe('handleCommand', () => {
     expect(ids).toEqual(['00000000-0000-4000-8000-000000000000']);
   });
 
+  it("records an event with the metadata metadataOf gives it, the command's otherwise", async () => {
+    const datedByItsAmount = {
+      metadata,
+      metadataOf: (event: CounterEvent, given: typeof metadata) =>
+        event.data.by > 1 ? { ...given, occurredAt: event.data.by * 1000 } : given,
+    };
+    for (const by of [1, 3])
+      await handleCommand(
+        store,
+        'counter-6',
+        counter,
+        { type: 'Increment', by, limit: 10 },
+        datedByItsAmount,
+      );
+    const times = [];
+    for await (const event of store.readStream('counter-6')) times.push(event.metadata.occurredAt);
+    expect(times).toEqual([0, 3000]);
+  });
+
   /** Adds `by` to the counter on `streamId` (limit 10) through `target`. */
   const increment = (
     target: EventStore,

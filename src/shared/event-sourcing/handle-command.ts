@@ -29,6 +29,8 @@ export interface PreparedAppend {
 
 export interface HandleCommandOptions<Event, State = unknown> {
   readonly metadata: EventMetadata;
+  /** An event's own metadata, when it is not the command's `metadata` (dated otherwise, say). */
+  readonly metadataOf?: (event: Event, metadata: EventMetadata) => EventMetadata;
   /**
    * Deterministic event ids make a retried command idempotent in the store (e.g. UUIDv5 of an
    * idempotency key). Defaults to random UUIDs.
@@ -208,7 +210,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       id: options.eventId?.(event, index) ?? randomUUID(),
       type: event.type,
       data: event.data as EventData,
-      metadata: options.metadata,
+      metadata: options.metadataOf?.(event, options.metadata) ?? options.metadata,
     }));
     const prepared = await options.prepare?.(state);
     let result: AppendResult;
