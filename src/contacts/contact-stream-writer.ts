@@ -12,6 +12,7 @@ import {
   type EventStore,
 } from '../shared/event-store/event-store.port';
 import { contactStreamId } from '../shared/stream-names';
+import { contactEventMetadata } from './contact-event-metadata';
 import type { UnixSeconds } from './domain/contact.attributes';
 import type { ContactCommand } from './domain/contact.commands';
 import { contactDecider } from './domain/contact.decider';
@@ -82,6 +83,7 @@ export class ContactStreamWriter {
           schemaVersion: 1,
           ...options.cause,
         },
+        metadataOf: contactEventMetadata,
         ...(options.eventId ? { eventId: options.eventId } : {}),
         newStream: options.newStream ?? false,
         ...(options.prepare ? { prepare: options.prepare } : {}),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactCommand } from '../contacts/domain/contact.commands';
+import { contactEventMetadata } from '../contacts/contact-event-metadata';
 import { contactDecider } from '../contacts/domain/contact.decider';
 import type { ContactEvent } from '../contacts/domain/contact.events';
 import type { ContactState } from '../contacts/domain/contact.state';
@@ -56,7 +57,7 @@ export async function appendDecisions(
     id: options.eventId?.(index) ?? randomUUID(),
     type: event.type,
     data: asEventData(event.data),
-    metadata: options.metadata,
+    metadata: contactEventMetadata(event, options.metadata),
   }));
   const streamId = contactStreamId(contact.workspaceId, contact.contactId);
   const cache = streamStateCacheOf(store);

@@ -1,5 +1,5 @@
 import { eventually } from '../support/eventually';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 /** history.md: `GET /contacts/{id}?as_of=T` folds the contact's events up to T. */
 describe('GET /contacts/{id}?as_of', () => {
@@ -247,6 +247,134 @@ describe('GET /contacts/{id}?as_of', () => {
         .filter((entry) => entry.summary.startsWith('Became a lead'))
         .map((entry) => [entry.event_type, entry.occurred_at]),
     ).toEqual([['ContactUpdated', t0 + 200]]);
+  });
+
+  it('dates a conversion by a conversation or reply reported late, from before the contact was registered, at its registration: as of, timeline and funnel agree', async () => {
+    // In a workspace of its own, so that the funnel counts these contacts alone.
+    const token = GLOBEX_TOKEN;
+    const at = t0 + 600;
+    const stillVisitorAt = at + 10;
+    const send = async (item: Record<string, unknown>) => {
+      const answer = await service.request('/messenger/events', {
+        method: 'POST',
+        token,
+        json: { events: [item] },
+      });
+      const { results } = (await answer.json()) as {
+        results: Array<{ status: string; contact_id: string }>;
+      };
+      expect(results.map((result) => result.status)).toEqual(['accepted']);
+      return { id: results[0]!.contact_id, position: answer.headers.get('x-position')! };
+    };
+    const asOf = async (id: string, instant: number) => {
+      const answer = await service.request(`/contacts/${id}?as_of=${instant}`, {
+        token,
+        headers: { 'Intercom-Version': '2.16' },
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    const timelineOf = async (id: string) => {
+      const answer = await service.request(`/contacts/${id}/timeline`, { token });
+      const { data } = (await answer.json()) as {
+        data: Array<{ event_type: string; occurred_at: number }>;
+      };
+      return data.map((entry) => [entry.event_type, entry.occurred_at]);
+    };
+
+    // The probe's: a lead at `at` by a conversation; a reply from before it existed comes late.
+    const { id: talked } = await send({
+      id: 'pre-registration-talk',
+      type: 'conversation.started',
+      occurred_at: at,
+      visitor_id: 'v-pre-registration-talk',
+    });
+    await send({
+      id: 'pre-registration-talk-reply',
+      type: 'outbound.replied',
+      occurred_at: at - 500,
+      visitor_id: 'v-pre-registration-talk',
+    });
+    // A visitor still when a reply from before it was seen first comes late.
+    const { id: seen } = await send({
+      id: 'pre-registration-seen',
+      type: 'visitor.seen',
+      occurred_at: stillVisitorAt,
+      visitor_id: 'v-pre-registration-seen',
+    });
+    const { position } = await send({
+      id: 'pre-registration-seen-reply',
+      type: 'outbound.replied',
+      occurred_at: stillVisitorAt - 500,
+      visitor_id: 'v-pre-registration-seen',
+    });
+
+    expect(await timelineOf(talked)).toEqual([
+      ['OutboundReplied', at - 500],
+      ['VisitorRegistered', at],
+      ['ConversationStarted', at],
+      ['VisitorBecameLead', at],
+    ]);
+    expect(await timelineOf(seen)).toEqual([
+      ['OutboundReplied', stillVisitorAt - 500],
+      ['VisitorRegistered', stillVisitorAt],
+      ['ContactSeen', stillVisitorAt],
+      ['VisitorBecameLead', stillVisitorAt],
+    ]);
+    for (const [id, registeredAt] of [
+      [talked, at],
+      [seen, stillVisitorAt],
+    ] as const) {
+      for (const before of [registeredAt - 400, registeredAt - 1])
+        expect((await asOf(id, before)).status).toBe(404);
+      expect((await asOf(id, registeredAt)).body).toMatchObject({
+        id,
+        role: 'lead',
+        created_at: registeredAt,
+      });
+    }
+
+    const funnel = async (from: number, to: number) => {
+      const answer = await service.request(`/analytics/lifecycle?from=${from}&to=${to}`, {
+        token,
+        headers: { 'X-Min-Position': position },
+      });
+      expect(answer.status).toBe(200);
+      const { data } = (await answer.json()) as {
+        data: Array<{ leads: number; visitors: number; conversions: object }>;
+      };
+      return data.map(({ leads, visitors, conversions }) => ({ leads, visitors, conversions }));
+    };
+    const none = { visitor_to_lead: 0, lead_to_user: 0 };
+    // No lead before the contacts were registered, not even on the day of the late replies.
+    expect(new Set((await funnel(at - 500, at)).map(({ leads }) => leads))).toEqual(new Set([0]));
+    for (const registeredAt of [at, stillVisitorAt])
+      expect(await funnel(registeredAt, registeredAt + 1)).toEqual([
+        { leads: 1, visitors: 1, conversions: { ...none, visitor_to_lead: 1 } },
+      ]);
+  });
+
+  it('dates the conversion by a conversation the API reports from before the visitor was registered at its registration', async () => {
+    const at = t0 + 700;
+    const { id } = await ingest([
+      { id: 'as-of-api-pre-seen', type: 'visitor.seen', occurred_at: at, visitor_id: 'v-api-pre' },
+    ]);
+    const started = await service.request('/conversations', {
+      method: 'POST',
+      json: { from: { type: 'lead', id }, body: 'Hello', created_at: at - 500 },
+    });
+    expect(started.status).toBe(200);
+
+    const timeline = (await read(`/contacts/${id}/timeline`)).body as {
+      data: Array<{ event_type: string; occurred_at: number }>;
+    };
+    expect(timeline.data.map((entry) => [entry.event_type, entry.occurred_at])).toEqual([
+      ['ConversationStarted', at - 500],
+      ['VisitorRegistered', at],
+      ['ContactSeen', at],
+      ['VisitorBecameLead', at],
+    ]);
+    expect((await read(`/contacts/${id}?as_of=${at - 1}`)).status).toBe(404);
+    expect((await read(`/contacts/${id}?as_of=${at}`)).body).toMatchObject({ id, role: 'lead' });
   });
 
   it("keeps a merged lead's attribute write times: a late write older than them leaves the merged value be", async () => {

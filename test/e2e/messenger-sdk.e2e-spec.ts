@@ -530,7 +530,8 @@ describe('Visitors, conversations and data events through the official intercom-
         .map((entry) => [entry.event_type, entry.occurred_at]),
     ).toEqual([
       ['ConversationStarted', now - 1000],
-      ['VisitorBecameLead', now - 1000],
+      // From before the visitor was first seen (registered, at now - 60): a lead from then on.
+      ['VisitorBecameLead', now - 60],
     ]);
   });
 

@@ -172,6 +172,58 @@ describe('contact decider', () => {
             },
           ]);
       });
+
+      describe('from before the contact was registered', () => {
+        const conversation = (at: number) => talkedAt(at, 'conversation_started')[0]!;
+        const reply = (at: number) => talkedAt(at, 'outbound_replied')[0]!;
+        const replyToOutbound = (at: number): ContactCommand => ({
+          type: 'ReplyToOutbound',
+          data: { ...ids, occurredAt: at },
+          now,
+        });
+
+        it('records it alone for a contact that became a lead when it was registered', () => {
+          // Registered and a lead at T0 by a conversation: there was no such contact at T0 - 50.
+          given([visitorRegistered(T0), ...talkedAt(T0, 'conversation_started')])
+            .when(replyToOutbound(T0 - 50))
+            .then([reply(T0 - 50)]);
+          given([visitorRegistered(T0), ...talkedAt(T0, 'outbound_replied')])
+            .when(start(T0 - 50))
+            .then([conversation(T0 - 50)]);
+        });
+
+        it('makes a visitor a lead from its registration, not before', () => {
+          given([visitorRegistered(T0)])
+            .when(start(T0 - 50))
+            .then([conversation(T0 - 50), talkedAt(T0, 'conversation_started')[1]!]);
+          given([visitorRegistered(T0)])
+            .when(replyToOutbound(T0 - 50))
+            .then([reply(T0 - 50), talkedAt(T0, 'outbound_replied')[1]!]);
+        });
+
+        it('makes a visitor that became a lead or user after its registration a lead from its registration', () => {
+          const signedUp: ContactEvent = {
+            type: 'LeadSignedUp',
+            data: {
+              ...ids,
+              fromRole: 'visitor',
+              signedUpAt: T0 + 50,
+              identity: { email: 'a@b.c' },
+            },
+          };
+          for (const converted of [signedUp, ...talkedAt(T0 + 50, 'conversation_started')]) {
+            given([visitorRegistered(T0), converted])
+              .when(start(T0 - 50))
+              .then([conversation(T0 - 50), talkedAt(T0, 'conversation_started')[1]!]);
+          }
+        });
+
+        it('still moves the conversion back to a time the contact was registered by', () => {
+          given([visitorRegistered(T0 - 100), ...talkedAt(T0, 'conversation_started')])
+            .when(replyToOutbound(T0 - 50))
+            .then(talkedAt(T0 - 50, 'outbound_replied'));
+        });
+      });
     });
 
     it('only records the conversation for a lead', () => {

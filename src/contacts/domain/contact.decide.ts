@@ -160,26 +160,33 @@ const wasVisitorAt = (contact: LiveContact, at: UnixSeconds): boolean =>
 /**
  * Talking to the workspace is what turns an anonymous visitor into a lead: a visitor now, or one
  * that became a lead or user only after `at` (the conversation was reported late), from `at` on.
+ * The service knew no such contact before it registered it (`as_of` finds none): a conversation
+ * from before then, reported late, converts it when it was registered.
  */
 const becomeLeadIfVisitor = (
   contact: LiveContact,
   command: { readonly data: { readonly contactId: string; readonly workspaceId: string } },
   at: UnixSeconds,
   cause: 'conversation_started' | 'outbound_replied',
-): Decision =>
-  wasVisitorAt(contact, at)
+): Decision => {
+  const becameLeadAt = Math.max(at, registeredAt(contact));
+  return wasVisitorAt(contact, becameLeadAt)
     ? [
         {
           type: 'VisitorBecameLead',
           data: {
             contactId: command.data.contactId,
             workspaceId: command.data.workspaceId,
-            becameLeadAt: at,
+            becameLeadAt,
             cause,
           },
         },
       ]
     : [];
+};
+
+/** A contact that was a visitor was created by its registration (`VisitorRegistered`). */
+const registeredAt = (contact: LiveContact): UnixSeconds => contact.created_at;
 
 /**
  * A contact blocked by `at` talks to the workspace no more; a conversation it had before the

@@ -43,8 +43,8 @@ export interface LiveContact extends StandardAttributes {
   readonly blockedAt: UnixSeconds | null;
   /**
    * When the visitor it was became a lead or user, by event time (the earliest known: a
-   * conversation reported late moves it back); null while it is a visitor, and for a contact
-   * created as a lead or user.
+   * conversation reported late moves it back, no further than its registration); null while it
+   * is a visitor, and for a contact created as a lead or user.
    */
   readonly visitorUntil: UnixSeconds | null;
   /** The visitor's anonymous messenger id; kept after the visitor became a lead or user. */
