@@ -33,6 +33,19 @@ describe('summaryOf', () => {
     ],
     [
       {
+        type: 'LeadSignedUp',
+        data: {
+          ...ids,
+          fromRole: 'lead',
+          signedUpAt: 1,
+          identity: { external_id: 'x' },
+          dropsEmail: true,
+        },
+      },
+      'Signed up: the lead became a user with external_id, leaving its email (another user holds it)',
+    ],
+    [
+      {
         type: 'ContactUpdated',
         data: { ...ids, updatedAt: 1, changes: { role: 'user', name: 'N', phone: 'P' } },
       },

@@ -51,7 +51,9 @@ function describe(event: ContactEvent): string {
     case 'UserCreated':
       return `Created as a user${withFields(event.data.attributes)}`;
     case 'LeadSignedUp':
-      return `Signed up: the ${event.data.fromRole} became a user${withFields(event.data.identity)}`;
+      return `Signed up: the ${event.data.fromRole} became a user${withFields(event.data.identity)}${
+        event.data.dropsEmail ? ', leaving its email (another user holds it)' : ''
+      }`;
     case 'ContactLoggedIn':
       return `Logged in${withFields(event.data.identity)}`;
     case 'ContactUpdated': {

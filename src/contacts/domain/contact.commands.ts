@@ -48,6 +48,10 @@ export type CreateContact = ContactCommandOf<
   }
 >;
 
+/**
+ * `dropEmail`: a visitor or lead becoming a user leaves its email behind (the shell found another
+ * user holding it) rather than keeping it, unless the command gives an email of its own.
+ */
 export type SignUp = ContactCommandOf<
   'SignUp',
   Occurred & {
@@ -55,12 +59,18 @@ export type SignUp = ContactCommandOf<
     readonly email?: string;
     /** Defaults to the event time. */
     readonly signedUpAt?: UnixSeconds;
+    readonly dropEmail?: boolean;
   }
 >;
 
+/** `dropEmail` as for `SignUp`. */
 export type LogIn = ContactCommandOf<
   'LogIn',
-  Occurred & { readonly external_id?: string; readonly email?: string }
+  Occurred & {
+    readonly external_id?: string;
+    readonly email?: string;
+    readonly dropEmail?: boolean;
+  }
 >;
 
 export type UpdateContact = ContactCommandOf<

@@ -469,6 +469,50 @@ describe('contact decider', () => {
         .then([{ type: 'ContactLoggedIn', data: { ...ids, loggedInAt: T0 + 95, identity: {} } }]);
     });
 
+    it('makes a lead a user without its email when it is to leave it (another user holds it)', () => {
+      given([leadCreated({ email: 'lead@example.com' })])
+        .when({
+          type: 'SignUp',
+          data: { ...ids, external_id: 'ext-1', dropEmail: true, occurredAt: T0 + 3 },
+          now,
+        })
+        .then([
+          {
+            type: 'LeadSignedUp',
+            data: {
+              ...ids,
+              fromRole: 'lead',
+              signedUpAt: T0 + 3,
+              identity: { external_id: 'ext-1' },
+              dropsEmail: true,
+            },
+          },
+        ]);
+    });
+
+    it('drops no email that a lead lacks, or that the sign-up gives', () => {
+      const signedUp = (identity: { external_id?: string; email?: string }): ContactEvent => ({
+        type: 'LeadSignedUp',
+        data: { ...ids, fromRole: 'lead', signedUpAt: now, identity },
+      });
+      given([leadCreated()])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1', dropEmail: true }, now })
+        .then([signedUp({ external_id: 'ext-1' })]);
+      given([leadCreated({ email: 'lead@example.com' })])
+        .when({
+          type: 'SignUp',
+          data: { ...ids, email: 'given@example.com', dropEmail: true },
+          now,
+        })
+        .then([signedUp({ email: 'given@example.com' })]);
+    });
+
+    it("leaves a user's own email with it", () => {
+      given([userCreated()])
+        .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-1', dropEmail: true }, now })
+        .then([{ type: 'ContactLoggedIn', data: { ...ids, loggedInAt: now, identity: {} } }]);
+    });
+
     it('refuses a user naming another external_id', () => {
       given([userCreated()])
         .when({ type: 'SignUp', data: { ...ids, external_id: 'ext-2' }, now })
@@ -500,6 +544,24 @@ describe('contact decider', () => {
               fromRole: 'visitor',
               signedUpAt: now,
               identity: { external_id: 'ext-5' },
+            },
+          },
+          { type: 'ContactLoggedIn', data: { ...ids, loggedInAt: now, identity: {} } },
+        ]);
+    });
+
+    it('makes a lead a user without its email when it is to leave it, and logs it in', () => {
+      given([leadCreated({ email: 'lead@example.com' })])
+        .when({ type: 'LogIn', data: { ...ids, external_id: 'ext-5', dropEmail: true }, now })
+        .then([
+          {
+            type: 'LeadSignedUp',
+            data: {
+              ...ids,
+              fromRole: 'lead',
+              signedUpAt: now,
+              identity: { external_id: 'ext-5' },
+              dropsEmail: true,
             },
           },
           { type: 'ContactLoggedIn', data: { ...ids, loggedInAt: now, identity: {} } },

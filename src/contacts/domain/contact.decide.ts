@@ -307,6 +307,9 @@ const signedUp = (
     fromRole: contact.status,
     signedUpAt,
     identity,
+    ...(command.data.dropEmail && command.data.email === undefined && contact.email !== null
+      ? { dropsEmail: true as const }
+      : {}),
   },
 });
 

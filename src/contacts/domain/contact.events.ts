@@ -99,6 +99,12 @@ export type LeadSignedUp = ContactEventOf<
     readonly fromRole: MergeSourceRole;
     readonly signedUpAt: UnixSeconds;
     readonly identity: GivenIdentity;
+    /**
+     * The user is without the email the visitor or lead had: another user held it, and an
+     * address the visitor typed in does not make it that user. Its events before keep it. Absent,
+     * the user keeps the email (unless `identity` gives another).
+     */
+    readonly dropsEmail?: true;
   }
 >;
 

@@ -77,6 +77,29 @@ describe('contact evolve', () => {
     });
   });
 
+  it('makes a lead that signs up leaving its email a user without one, its history keeping it', () => {
+    const lead = [leadCreated({ email: 'lead@example.com', email_verified: true })];
+    const signedUp: ContactEvent = {
+      type: 'LeadSignedUp',
+      data: {
+        ...ids,
+        fromRole: 'lead',
+        signedUpAt: T0 + 5,
+        identity: { external_id: 'ext-1' },
+        dropsEmail: true,
+      },
+    };
+    expect(live(lead)).toMatchObject({ email: 'lead@example.com', email_verified: true });
+    expect(live([...lead, signedUp])).toMatchObject({
+      status: 'user',
+      external_id: 'ext-1',
+      email: null,
+      email_verified: null,
+      signed_up_at: T0 + 5,
+      updated_at: T0 + 5,
+    });
+  });
+
   it('makes a lead from an earlier time of a visitor that supplied its email late, never turning a user back', () => {
     const becameLead: ContactEvent = {
       type: 'VisitorBecameLead',

@@ -72,6 +72,12 @@ const withIdentity = (contact: LiveContact, identity: GivenIdentity): LiveContac
   email_verified: emailVerifiedAfter(contact, identity),
 });
 
+const withoutEmail = (contact: LiveContact): LiveContact => ({
+  ...contact,
+  email: null,
+  email_verified: emailVerifiedAfter(contact, { email: null }),
+});
+
 /** A visitor becoming a lead or user at `at` stops being one then. */
 const leftVisitor = (contact: LiveContact, at: UnixSeconds): LiveContact =>
   contact.status === 'visitor' ? { ...contact, visitorUntil: at } : contact;
@@ -106,18 +112,17 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       const lead = becameLead(contact, at);
       return lead.status === contact.status ? lead : touched(lead, at);
     }
-    case 'LeadSignedUp':
-      return touched(
-        withIdentity(
-          {
-            ...leftVisitor(contact, event.data.signedUpAt),
-            status: 'user',
-            signed_up_at: contact.signed_up_at ?? event.data.signedUpAt,
-          },
-          event.data.identity,
-        ),
-        event.data.signedUpAt,
+    case 'LeadSignedUp': {
+      const user = withIdentity(
+        {
+          ...leftVisitor(contact, event.data.signedUpAt),
+          status: 'user',
+          signed_up_at: contact.signed_up_at ?? event.data.signedUpAt,
+        },
+        event.data.identity,
       );
+      return touched(event.data.dropsEmail ? withoutEmail(user) : user, event.data.signedUpAt);
+    }
     case 'ContactLoggedIn':
       return Object.keys(event.data.identity).length === 0
         ? contact
