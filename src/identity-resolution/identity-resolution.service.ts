@@ -103,7 +103,7 @@ export interface IdentifyOutcome {
  * - a visitor or lead giving an identity a user already holds is merged into that user through
  *   the merge workflow, and the user records the log-in;
  * - a visitor or lead giving an identity nobody holds claims it (reservation streams) and becomes
- *   that user;
+ *   that user, keeping its email unless another user holds it (`keptEmailOf`);
  * - a user session giving another user's identity is that other user from now on (a different
  *   person logged in on the same device); users are never merged;
  * - without a session, the holder is addressed, or a sign-up creates the user;
@@ -308,13 +308,37 @@ export class IdentityResolution {
   }
 
   /** Claims what the contact does not hold yet, then appends; a refusal gives the claims back. */
-  private claimAndFinish(
+  private async claimAndFinish(
     request: IdentifyRequest,
     contact: LocatedContact,
     claims: readonly IdentityClaim[],
   ): Promise<IdentifyOutcome> {
     decideInSequence(contact.state, this.commandsFor(request, contact));
-    return this.claimedFor(request, contact, claims, () => this.finish(request, contact));
+    const kept = await this.keptEmailOf(request, contact);
+    // The kept email first: when a user holds it, nothing has been claimed to give back.
+    return this.claimedFor(request, contact, [...kept.claims, ...claims], () =>
+      this.finish(request, contact, { dropEmail: kept.dropped }),
+    );
+  }
+
+  /**
+   * The email a visitor or lead keeps on becoming a user (unless the identity gives another): as
+   * a user's email it is claimed like one given. Held by another user, it is left behind instead
+   * (`dropped`): an address the visitor typed in does not make it that user, and is not worth
+   * losing the sign-up or log-in over; the identity the request names, which the app vouches for,
+   * decides whom the session is. A user taking the email between this look-up and the claim
+   * refuses the claim: `identify` then starts again, and finds it held.
+   */
+  private async keptEmailOf(
+    request: IdentifyRequest,
+    contact: LocatedContact,
+  ): Promise<{ readonly claims: readonly IdentityClaim[]; readonly dropped: boolean }> {
+    const kept = emailKeptAsUser(contact.state, request.identity);
+    if (kept.length === 0) return { claims: [], dropped: false };
+    const holder = await this.holderOf(request.workspaceId, kept);
+    return holder !== undefined && holder.contactId !== contact.contactId
+      ? { claims: [], dropped: true }
+      : { claims: kept, dropped: false };
   }
 
   /**
@@ -329,10 +353,7 @@ export class IdentityResolution {
     claims: readonly IdentityClaim[],
     write: () => Promise<IdentifyOutcome>,
   ): Promise<IdentifyOutcome> {
-    // The kept email first: when a user holds it, nothing has been claimed to give back.
-    const fresh = [...emailKeptAsUser(contact.state, request.identity), ...claims].filter(
-      (claim) => !carries(contact.state, claim),
-    );
+    const fresh = claims.filter((claim) => !carries(contact.state, claim));
     const pending = await this.reservations.claimAll(request.workspaceId, contact.contactId, fresh);
     try {
       return await write();
@@ -355,8 +376,10 @@ export class IdentityResolution {
   private async finish(
     request: IdentifyRequest,
     contact: LocatedContact,
+    options: { readonly dropEmail?: boolean } = {},
   ): Promise<IdentifyOutcome> {
-    const outcome = await appendDecisions(this.store, contact, this.commandsFor(request, contact), {
+    const commands = this.commandsFor(request, contact, options);
+    const outcome = await appendDecisions(this.store, contact, commands, {
       metadata: request.metadata,
       ...(request.eventId ? { eventId: request.eventId } : {}),
     });
@@ -368,7 +391,11 @@ export class IdentityResolution {
     };
   }
 
-  private commandsFor(request: IdentifyRequest, contact: LocatedContact): ContactCommand[] {
+  private commandsFor(
+    request: IdentifyRequest,
+    contact: LocatedContact,
+    { dropEmail = false }: { readonly dropEmail?: boolean } = {},
+  ): ContactCommand[] {
     const { workspaceId, occurredAt, now } = request;
     const contactId = contact.contactId;
     const identity = asStoredBy(contact.state, request.identity);
@@ -388,7 +415,13 @@ export class IdentityResolution {
         ...followUp,
       ];
     }
-    const data = { contactId, workspaceId, occurredAt, ...identity };
+    const data = {
+      contactId,
+      workspaceId,
+      occurredAt,
+      ...identity,
+      ...(dropEmail ? { dropEmail: true } : {}),
+    };
     const identify: ContactCommand =
       request.kind === 'sign_up' ? { type: 'SignUp', data, now } : { type: 'LogIn', data, now };
     return [identify, ...followUp];
@@ -406,10 +439,7 @@ function claimsOf(request: Pick<IdentifyRequest, 'identity'>): IdentityClaim[] {
   return claims;
 }
 
-/**
- * A visitor or lead becoming a user keeps its email unless the identity gives another: as a
- * user's email it must be claimed like one given (a user holding it refuses the sign-up).
- */
+/** The email a visitor or lead becoming a user keeps, unless the identity gives another. */
 function emailKeptAsUser(state: ContactState, identity: GivenIdentity): IdentityClaim[] {
   if (!isLive(state) || state.status === 'user' || identity.email !== undefined) return [];
   return identityClaimsOf({ role: 'user', email: state.email });
