@@ -434,38 +434,96 @@ describe('POST /messenger/events', () => {
       ]);
     });
 
-    it('refuses a sign-up of a lead whose email a user holds, as the Contacts API refuses its update to a user', async () => {
-      const holder = (await (
-        await service.request('/contacts', {
-          method: 'POST',
-          json: { email: 'kept-mail@example.com' },
-        })
-      ).json()) as { id: string };
-      const lead = (await (
-        await service.request('/contacts', {
-          method: 'POST',
-          json: { role: 'lead', email: 'Kept-Mail@example.com' },
-        })
-      ).json()) as { id: string };
-      const before = await countEvents();
-      const [result] = await ingest([
-        {
-          id: key('signup'),
-          type: 'contact.signed_up',
-          occurred_at: now - 5,
-          contact_id: lead.id,
-          external_id: key('ext-kept-mail'),
-        },
-      ]);
-      expect(result).toMatchObject({
-        status: 'rejected',
-        errors: [expect.objectContaining({ code: 'conflict', field: 'email' })],
+    describe("a lead whose email a user holds, signing up or logging in with an external_id nobody holds, becomes that user without the email (the lead's history keeps it)", () => {
+      const userHolding = async (email: string) =>
+        (await (
+          await service.request('/contacts', { method: 'POST', json: { email } })
+        ).json()) as {
+          id: string;
+          email: string;
+          updated_at: number;
+        };
+
+      it.each([
+        ['contact.signed_up', 'LeadSignedUp'],
+        ['contact.logged_in', 'ContactLoggedIn'],
+      ])("%s from the lead's visitor_id", async (type, lastEvent) => {
+        const email = `${key('held')}@kept-mail.test`;
+        const holder = await userHolding(email);
+        const visitorId = key('v-kept-mail');
+        const [supplied] = await ingest([
+          {
+            id: key('supplied'),
+            type: 'email.supplied',
+            occurred_at: now - 20,
+            visitor_id: visitorId,
+            email: email.toUpperCase(),
+          },
+        ]);
+        expect(supplied).toMatchObject({ status: 'accepted' });
+        const lead = supplied!.contact_id!;
+        expect(lead).not.toBe(holder.id);
+        expect(await contact(lead)).toMatchObject({ role: 'lead', email: email.toUpperCase() });
+
+        const externalId = key('lx-new');
+        const item = {
+          id: key('identify'),
+          type,
+          occurred_at: now - 10,
+          visitor_id: visitorId,
+          external_id: externalId,
+        };
+        const [result] = await ingest([item]);
+        expect(result).toMatchObject({ status: 'accepted', contact_id: lead });
+        expect((await streamTypes(lead)).at(-1)).toBe(lastEvent);
+        expect(await contact(lead, (body) => body.role === 'user')).toMatchObject({
+          role: 'user',
+          external_id: externalId,
+          email: null,
+        });
+        expect(await contact(holder.id)).toMatchObject({
+          role: 'user',
+          email,
+          external_id: null,
+          updated_at: holder.updated_at,
+        });
+
+        const before = await countEvents();
+        const [again] = await ingest([item]);
+        expect(again).toMatchObject({ status: 'duplicate', contact_id: lead });
+        expect(await countEvents()).toBe(before);
       });
-      expect(result!.errors![0]!.message).toContain(holder.id);
-      expect(await countEvents()).toBe(before);
-      expect(await contact(lead.id)).toMatchObject({
-        role: 'lead',
-        email: 'Kept-Mail@example.com',
+
+      it('contact.signed_up naming the lead by contact_id', async () => {
+        const holder = await userHolding('kept-mail@example.com');
+        const lead = (await (
+          await service.request('/contacts', {
+            method: 'POST',
+            json: { role: 'lead', email: 'Kept-Mail@example.com' },
+          })
+        ).json()) as { id: string };
+        const externalId = key('ext-kept-mail');
+        const [result] = await ingest([
+          {
+            id: key('signup'),
+            type: 'contact.signed_up',
+            occurred_at: now - 5,
+            contact_id: lead.id,
+            external_id: externalId,
+          },
+        ]);
+        expect(result).toMatchObject({ status: 'accepted', contact_id: lead.id });
+        expect(await contact(lead.id, (body) => body.role === 'user')).toMatchObject({
+          external_id: externalId,
+          email: null,
+        });
+        expect(await contact(holder.id)).toMatchObject({ email: 'kept-mail@example.com' });
+        // The email is still the holder's alone.
+        const taken = await service.request('/contacts', {
+          method: 'POST',
+          json: { email: 'KEPT-MAIL@example.com' },
+        });
+        expect(taken.status).toBe(409);
       });
     });
 
