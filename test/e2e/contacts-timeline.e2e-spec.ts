@@ -143,7 +143,7 @@ describe('GET /contacts/{id}/timeline', () => {
   it("names the messenger item, not its request, as the cause of a user's email it supplied", async () => {
     const user = (await (
       await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-email' } })
-    ).json()) as { id: string };
+    ).json()) as { id: string; created_at: number };
     const ingested = await service.request('/messenger/events', {
       method: 'POST',
       json: {
@@ -151,7 +151,8 @@ describe('GET /contacts/{id}/timeline', () => {
           {
             id: 'tl-email-supplied',
             type: 'email.supplied',
-            occurred_at: now - 5,
+            // Dated as any item's write is: by the user's creation, so it comes after it.
+            occurred_at: user.created_at,
             contact_id: user.id,
             email: 'tl-email@example.com',
           },
