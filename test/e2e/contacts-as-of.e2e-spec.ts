@@ -377,6 +377,44 @@ describe('GET /contacts/{id}?as_of', () => {
     expect((await read(`/contacts/${id}?as_of=${at}`)).body).toMatchObject({ id, role: 'lead' });
   });
 
+  it('dates the conversion by an email supplied late, from before the visitor was registered, at its registration: as of and timeline agree', async () => {
+    const at = t0 + 750;
+    const { id } = await ingest([
+      {
+        id: 'as-of-email-pre-seen',
+        type: 'visitor.seen',
+        occurred_at: at,
+        visitor_id: 'v-email-pre',
+      },
+    ]);
+    await ingest([
+      {
+        id: 'as-of-email-pre-supplied',
+        type: 'email.supplied',
+        occurred_at: at - 500,
+        visitor_id: 'v-email-pre',
+        email: 'pre-registration@example.com',
+      },
+    ]);
+
+    const timeline = (await read(`/contacts/${id}/timeline`)).body as {
+      data: Array<{ event_type: string; occurred_at: number }>;
+    };
+    expect(timeline.data.map((entry) => [entry.event_type, entry.occurred_at])).toEqual([
+      ['ContactUpdated', at - 500],
+      ['VisitorRegistered', at],
+      ['ContactSeen', at],
+      ['ContactUpdated', at],
+    ]);
+    expect((await read(`/contacts/${id}?as_of=${at - 1}`)).status).toBe(404);
+    expect((await read(`/contacts/${id}?as_of=${at}`)).body).toMatchObject({
+      id,
+      role: 'lead',
+      email: 'pre-registration@example.com',
+      created_at: at,
+    });
+  });
+
   it("keeps a merged lead's attribute write times: a late write older than them leaves the merged value be", async () => {
     const item = (id: string, at: number, fields: Record<string, unknown>) => ({
       id: `as-of-merge-times-${id}`,

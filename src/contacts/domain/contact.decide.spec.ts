@@ -218,6 +218,41 @@ describe('contact decider', () => {
           }
         });
 
+        it('records an email supplied from before the registration at its time, and the conversion at the registration', () => {
+          const supplyEmail: ContactCommand = {
+            type: 'UpdateContact',
+            data: { ...ids, role: 'lead', attributes: { email: 'a@b.c' }, occurredAt: T0 - 50 },
+            now,
+          };
+          const emailAt = (at: number): ContactEvent => ({
+            type: 'ContactUpdated',
+            data: { ...ids, updatedAt: at, changes: { email: 'a@b.c' } },
+          });
+          given([visitorRegistered(T0)])
+            .when(supplyEmail)
+            .then([
+              emailAt(T0 - 50),
+              {
+                type: 'ContactUpdated',
+                data: { ...ids, updatedAt: T0, changes: { role: 'lead' } },
+              },
+            ]);
+          // A lead since its registration already: the email alone.
+          given([visitorRegistered(T0), ...talkedAt(T0, 'conversation_started')])
+            .when(supplyEmail)
+            .then([emailAt(T0 - 50)]);
+          // A visitor until after its registration: a lead from its registration.
+          given([visitorRegistered(T0), ...talkedAt(T0 + 50, 'conversation_started')])
+            .when(supplyEmail)
+            .then([
+              emailAt(T0 - 50),
+              {
+                type: 'ContactUpdated',
+                data: { ...ids, updatedAt: T0, changes: { role: 'lead' } },
+              },
+            ]);
+        });
+
         it('still moves the conversion back to a time the contact was registered by', () => {
           given([visitorRegistered(T0 - 100), ...talkedAt(T0, 'conversation_started')])
             .when(replyToOutbound(T0 - 50))

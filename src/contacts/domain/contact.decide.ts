@@ -381,12 +381,23 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     supersededWrites(contact.fieldWrittenAt, repeats, updatedAt),
   );
   // Becoming a lead, reported late from before the visitor became a lead or user, records the
-  // conversion again at its own time, as a conversation reported late does.
+  // conversion again at its own time, as a conversation reported late does; from before the
+  // visitor was registered, at its registration, after the write (see `becomeLeadIfVisitor`).
+  const convertedAt = role === 'lead' ? Math.max(updatedAt, registeredAt(contact)) : updatedAt;
   const becomes =
     role !== undefined &&
-    (role !== contact.status || (role === 'lead' && wasVisitorAt(contact, updatedAt)));
+    (role !== contact.status || (role === 'lead' && wasVisitorAt(contact, convertedAt)));
+  const conversion: ContactUpdated[] =
+    becomes && convertedAt !== updatedAt
+      ? [
+          {
+            type: 'ContactUpdated',
+            data: { contactId, workspaceId, updatedAt: convertedAt, changes: { role } },
+          },
+        ]
+      : [];
   const changes: ContactUpdated['data']['changes'] = {
-    ...(becomes ? { role } : {}),
+    ...(becomes && conversion.length === 0 ? { role } : {}),
     ...changedFields,
     // last_seen_at never moves backwards, not even by an explicit write.
     ...(last_seen_at != null &&
@@ -398,7 +409,7 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
   // A repeated value newer than its field's last write is still that field's newest write: its
   // time is recorded, or a late write older than it would overwrite the value.
   const reaffirmed = reaffirmedFields(contact.fieldWrittenAt, repeats, updatedAt);
-  if (Object.keys(changes).length === 0 && reaffirmed.length === 0) return [];
+  if (Object.keys(changes).length === 0 && reaffirmed.length === 0) return conversion;
   const updated: ContactUpdated = {
     type: 'ContactUpdated',
     data: {
@@ -409,7 +420,7 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
       ...(reaffirmed.length > 0 ? { reaffirmed } : {}),
     },
   };
-  return [updated];
+  return [updated, ...conversion];
 };
 
 /**
