@@ -784,9 +784,12 @@ describe('segments API (e2e)', () => {
     expect(list.segments.find((s) => s.id === segment.id)).toMatchObject({ count: 1 });
     const plain = await json<{ segments: Segment[] }>(await app.request('/segments'));
     expect(plain.segments.find((s) => s.id === segment.id)?.count).toBeUndefined();
+    // Intercom's segment, with the rule it holds and its version (ours), as its writes answer.
     expect(await json<Segment>(await app.request(`/segments/${segment.id}`))).toMatchObject({
       type: 'segment',
       id: segment.id,
+      rule: { field: 'name', operator: 'exists' },
+      rule_version: 1,
     });
     expect(
       await json<{ type: string; data: Segment[] }>(
@@ -809,6 +812,11 @@ describe('segments API (e2e)', () => {
       }),
     );
     expect(changed).toMatchObject({ name: 'Everyone named', rule_version: 2, count: 2 });
+    expect(await json<Segment>(await app.request(`/segments/${segment.id}`))).toMatchObject({
+      rule: { field: 'name', operator: 'exists' },
+      rule_version: 2,
+      person_type: 'all',
+    });
     const entries = await history(segment.id);
     expect(entries.type).toBe('segment.history');
     expect(entries.data).toEqual([

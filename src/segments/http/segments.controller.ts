@@ -68,7 +68,6 @@ import {
   SEGMENT_HISTORY_SCHEMA,
   SEGMENT_PREVIEW_HISTORY_SCHEMA,
   SEGMENT_LIST_SCHEMA,
-  SEGMENT_SCHEMA,
 } from './segment.response-schema';
 import {
   CreateSegmentRequest,
@@ -235,15 +234,19 @@ export class SegmentsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Retrieve a segment' })
-  @DocumentedResponse(SEGMENT_SCHEMA)
+  @ApiOperation({
+    summary: 'Retrieve a segment',
+    description:
+      "Intercom's segment, with its member count, the rule it holds and that rule's version (ours), as its writes answer",
+  })
+  @DocumentedResponse(SEGMENT_DEFINITION_SCHEMA)
   async retrieve(
     @WorkspaceId() workspaceId: string,
     @Param('id') id: string,
     @MinPosition() minPosition: bigint | undefined,
   ) {
     await this.readYourWrites.waitForMinPosition(minPosition, SEGMENT_READ_MODELS);
-    return toSegmentResponse(await this.segments.getSegmentOrThrow(workspaceId, id));
+    return toSegmentDefinitionResponse(await this.segments.getSegmentOrThrow(workspaceId, id));
   }
 
   @Put(':id')
