@@ -49,31 +49,7 @@ const isDataEvent = (event: ContactEvent): boolean =>
  * second asked. Data events only add to the fold's data event keys, so they are kept apart, as the
  * latest `created_at` per name, which only grows as seconds pass.
  */
-/** A contact's fold at each second from a start on, asked in ascending order. */
-export interface Timeline {
-  /** Seconds after the start and what changes at each. */
-  readonly changes: ReadonlyMap<number, TimelineChange>;
-  at(at: number): ContactThen;
-}
-
-/**
- * A contact whose fold is the same at every second from `event`'s on (all its other events are
- * dated by then): `event` is the cause of what changes at its own second.
- */
-export const steadyTimeline = (
-  searchable: SearchableContact | undefined,
-  lastDataEventAt: LastDataEventAt | undefined,
-  event: RecordedEvent,
-): Timeline => ({
-  changes: new Map(),
-  at: (at) => ({
-    searchable,
-    lastDataEventAt,
-    cause: at === eventSeconds(event) ? event : undefined,
-  }),
-});
-
-export class ContactTimeline implements Timeline {
+export class ContactTimeline {
   private readonly later: readonly Folded[];
   private readonly dataLater: readonly Folded[];
   /** `states[i]`: the fold of `later[0..i)` as of `foldedAt`. */

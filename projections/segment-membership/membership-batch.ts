@@ -24,7 +24,7 @@ import { parseStoredRule } from '../../src/segments/domain/segment.rule';
 import { liveRow, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
-import { ContactTimeline, eventSeconds, steadyTimeline } from './contact-timeline';
+import { ContactTimeline, eventSeconds } from './contact-timeline';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { positionText } from '../shared/log-position';
@@ -203,6 +203,12 @@ export class MembershipBatch {
       );
       workspace.storedNext = await this.storedNextAfter(workspaceId, now);
     }
+    this.fireDue(workspace, now, event.position);
+    return now;
+  }
+
+  /** Fires the workspace's deadlines due by `now`, in order, attributed to `position`. */
+  private fireDue(workspace: WorkspaceEntry, now: number, position: bigint): void {
     // Only contacts loaded (with the workspace's segments) put deadlines in the queue.
     const indexed = workspace.indexed;
     for (let next = workspace.queue.peek(); next && next.at <= now; next = workspace.queue.peek()) {
@@ -224,12 +230,11 @@ export class MembershipBatch {
         indexed,
         index,
         next.at,
-        event.position,
+        position,
         undefined,
         lastDataEventAt,
       );
     }
-    return now;
   }
 
   /** Folds a contact event into its contact and re-evaluates it against the workspace's segments. */
@@ -272,28 +277,15 @@ export class MembershipBatch {
       latestBefore <= at &&
       (await this.steadyAfter(contact, workspace, indexed, before, at, now));
     this.foldDataEvents(event);
-    // Not for a late event the late path takes whole: it asks for its own.
-    const mayChange =
-      evaluated && (!late || steady) ? this.mayHaveChanged(contact, indexed, before) : undefined;
-    if (
-      late &&
-      !(steady && mayChange && this.noDeadlineBetween(contact, indexed, mayChange, at, now))
-    ) {
-      await this.replayLate(
-        contact,
-        workspace,
-        indexed,
-        event,
-        now,
-        steady ? { before } : undefined,
-      );
+    if (late && !steady) {
+      await this.replayLate(contact, workspace, indexed, event, now);
       return;
     }
-    if (!mayChange) return;
-    // A steady late event whose segments have no deadline up to now is an event in time order at
-    // its own second: nothing else happened to its contact since (`steadyAfter`).
+    if (!evaluated) return;
+    // A steady late event is an event in time order at its own second: nothing else happened to
+    // its contact since (`steadyAfter`).
     const evaluatedAt = late ? at : now;
-    const { affected, candidates } = mayChange;
+    const { affected, candidates } = this.mayHaveChanged(contact, indexed, before);
     const lastDataEventAt = this.dataEvents.of(workspaceId, contactId);
     for (let index = 0; index < indexed.segments.length; index += 1) {
       if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
@@ -308,33 +300,9 @@ export class MembershipBatch {
         lastDataEventAt,
       );
     }
-  }
-
-  /**
-   * Whether none of the segments an event may have changed (`mayHaveChanged`) has a deadline for
-   * the contact in `(from, now]`: evaluated at `from`, each then needs nothing more until after
-   * `now`.
-   */
-  private noDeadlineBetween(
-    contact: ContactEntry,
-    indexed: IndexedSegments,
-    { affected, candidates }: SegmentsToEvaluate,
-    from: number,
-    now: number,
-  ): boolean {
-    const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
-    for (let index = 0; index < indexed.segments.length; index += 1) {
-      if (!indexed.timed[index]) continue;
-      if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
-      const next = nextCheckAfter(
-        contact.searchable,
-        indexed.segments[index]!,
-        from,
-        lastDataEventAt,
-      );
-      if (next !== undefined && next <= now) return false;
-    }
-    return true;
+    // Then, as in time order, the deadlines those evaluations gave up to the clock (every other
+    // deadline up to it has fired: the queue holds only these), at the event's position.
+    if (late) this.fireDue(workspace, now, event.position);
   }
 
   /**
@@ -546,25 +514,13 @@ export class MembershipBatch {
     indexed: IndexedSegments,
     event: RecordedEvent,
     now: number,
-    /** Given when `steadyAfter`: the contact's row before the event. */
-    steady: { readonly before: SearchableContact | undefined } | undefined,
   ): Promise<void> {
     const versions = await this.ruleVersionsOf(workspace.workspaceId, indexed);
     // A workspace that never had a segment has no membership to date.
     if (versions.size === 0) return;
     const from = eventSeconds(event);
-    // Steady (`steadyAfter`): its fold now is its fold at every second since, and its changes
-    // since are those at `from` at most (kept: these are recorded after them).
-    const timeline = steady
-      ? steadyTimeline(
-          contact.searchable,
-          this.dataEvents.of(contact.workspaceId, contact.contactId),
-          event,
-        )
-      : new ContactTimeline(await this.streamUpTo(contact, event), from);
-    const members = steady
-      ? new Map([...contact.members].map((segmentId) => [segmentId, true]))
-      : await this.membersBefore(contact, indexed, from);
+    const timeline = new ContactTimeline(await this.streamUpTo(contact, event), from);
+    const members = await this.membersBefore(contact, indexed, from);
     /** Per second to evaluate: every segment (`all`), or those named. */
     const due = new Map<number, { all: boolean; segments: Set<string> }>();
     const dueAt = (at: number) => {
@@ -572,16 +528,7 @@ export class MembershipBatch {
       due.set(at, known);
       return known;
     };
-    if (steady) {
-      // As an event in time order at `from`: only the segments it may have changed.
-      const { affected, candidates } = this.mayHaveChanged(contact, indexed, steady.before);
-      for (let index = 0; index < indexed.segments.length; index += 1) {
-        if (candidates[index] === 0 || (affected !== undefined && affected[index] === 0)) continue;
-        dueAt(from).segments.add(indexed.segments[index]!.id);
-      }
-    } else {
-      dueAt(from).all = true;
-    }
+    dueAt(from).all = true;
     for (const [at, change] of timeline.changes) {
       if (at > now) continue;
       if (change.fold) dueAt(at).all = true;
