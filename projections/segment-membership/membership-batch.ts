@@ -85,8 +85,11 @@ interface WorkspaceEntry {
    * read and indexed whole once per segment event (S² over a log of segment creations).
    */
   indexed: IndexedSegments | undefined;
-  /** By segment and stretch of the log, the positions of the first and last change recorded. */
-  readonly spans: Map<string, SegmentSpansTable>;
+  /**
+   * By stretch of the log and segment, the positions of the first and last change recorded (by
+   * stretch first: a change looks its span up without building a key).
+   */
+  readonly spans: Map<string, Map<string, SegmentSpansTable>>;
   now: number;
   readonly initialNow: number | undefined;
   /** Earliest deadline in the database not yet pulled into the batch (undefined: none). */
@@ -433,10 +436,14 @@ export class MembershipBatch {
 
   /** The segment's span of the stretch of the change just recorded now reaches its position. */
   private widenSpan(workspace: WorkspaceEntry, segmentId: string): void {
-    const key = `${segmentId}\u0000${this.seqBucket}`;
-    const span = workspace.spans.get(key);
+    let inStretch = workspace.spans.get(this.seqBucket);
+    if (!inStretch) {
+      inStretch = new Map();
+      workspace.spans.set(this.seqBucket, inStretch);
+    }
+    const span = inStretch.get(segmentId);
     if (!span) {
-      workspace.spans.set(key, {
+      inStretch.set(segmentId, {
         workspace_id: workspace.workspaceId,
         segment_id: segmentId,
         bucket: this.seqBucket,
@@ -1126,8 +1133,10 @@ export class MembershipBatch {
   /** Where on the log each segment the batch changed has changes. */
   private async flushSpans(): Promise<void> {
     const spans: SegmentSpansTable[] = [];
-    for (const workspace of this.workspaces.values()) spans.push(...workspace.spans.values());
-    await recordSpans(this.db, spans);
+    for (const workspace of this.workspaces.values()) {
+      for (const inStretch of workspace.spans.values()) spans.push(...inStretch.values());
+    }
+    await recordSpans(this.db, this.tables('segment_membership_spans'), spans);
   }
 }
 

@@ -229,7 +229,7 @@ async function applySegmentEvent(
     case 'SegmentDeleted':
       if (!existing) return undefined;
       await endRuleVersion(tx, existing, { workspaceId, segmentId, now, endedBy: recorded });
-      await removeSegment(tx, dialect, {
+      await removeSegment(tx, tables, dialect, {
         workspaceId,
         segmentId,
         ruleVersion: Number(existing.rule_version),

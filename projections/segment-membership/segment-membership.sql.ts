@@ -25,6 +25,7 @@ import {
 } from './segment-membership.tables';
 import { dataEventsSql, lastDataEventSql } from './contact-data-events';
 import { positionText } from '../shared/log-position';
+import { insertRows, quoted } from '../shared/raw-insert';
 import type { SearchNode } from '../../src/contacts/search/contact-search.query';
 
 type Db = Kysely<SegmentMembershipReadModel>;
@@ -284,7 +285,7 @@ export async function evaluateSegmentInWorkspace(
     ),
   );
   await refreshCounts(db, workspaceId, segment.id, members, cause.position);
-  await recordSpan(db, workspaceId, segment.id, cause.position);
+  await recordSpan(db, tables, workspaceId, segment.id, cause.position);
   if (!timed) return undefined;
   const earliest = await db
     .selectFrom('segment_membership_deadlines')
@@ -322,6 +323,7 @@ function timedDeadlineSql(
 /** A deleted segment: every member exits (caused by the deletion) and its rows go. */
 export async function removeSegment(
   db: Db,
+  tables: Tables,
   dialect: SearchDialect,
   input: {
     readonly workspaceId: string;
@@ -350,7 +352,7 @@ export async function removeSegment(
       },
     ),
   );
-  await recordSpan(db, workspaceId, segmentId, input.cause.position);
+  await recordSpan(db, tables, workspaceId, segmentId, input.cause.position);
   // Deadline rows are per contact and may run early (see `evaluateSegmentInWorkspace`): kept.
   await db
     .deleteFrom('segment_membership_segments')
@@ -554,12 +556,13 @@ async function nthIdAfter(
 /** A bulk change's changes are all at its segment event's position. */
 async function recordSpan(
   db: Db,
+  tables: Tables,
   workspaceId: string,
   segmentId: string,
   position: bigint,
 ): Promise<void> {
   const at = positionText(position);
-  await recordSpans(db, [
+  await recordSpans(db, tables('segment_membership_spans'), [
     {
       workspace_id: workspaceId,
       segment_id: segmentId,
@@ -570,27 +573,36 @@ async function recordSpan(
   ]);
 }
 
+const SPAN_COLUMNS = [
+  'workspace_id',
+  'segment_id',
+  'bucket',
+  'first_position',
+  'last_position',
+] as const satisfies readonly (keyof SegmentSpansTable)[];
+
 /**
  * Widens each segment's span of a stretch to cover the given one (at most one row per segment and
  * stretch), creating it if needed: the order and grouping of the calls does not change the rows.
+ * `table` is the physical name (`insertRows`): a batch writes a row per segment it changed, and
+ * Kysely's `values()` cost as much as the statement.
  */
-export async function recordSpans(db: Db, spans: readonly SegmentSpansTable[]): Promise<void> {
-  const stored = (column: 'first_position' | 'last_position') =>
-    sql.ref<string>(`segment_membership_spans.${column}`);
-  const given = (column: 'first_position' | 'last_position') =>
-    sql.ref<string>(`excluded.${column}`);
-  for (let index = 0; index < spans.length; index += 1_000) {
-    await db
-      .insertInto('segment_membership_spans')
-      .values(spans.slice(index, index + 1_000))
-      .onConflict((conflict) =>
-        conflict.columns(['workspace_id', 'segment_id', 'bucket']).doUpdateSet({
-          first_position: sql<string>`CASE WHEN ${given('first_position')} < ${stored('first_position')} THEN ${given('first_position')} ELSE ${stored('first_position')} END`,
-          last_position: sql<string>`CASE WHEN ${given('last_position')} > ${stored('last_position')} THEN ${given('last_position')} ELSE ${stored('last_position')} END`,
-        }),
-      )
-      .execute();
-  }
+export async function recordSpans(
+  db: Db,
+  table: string,
+  spans: readonly SegmentSpansTable[],
+): Promise<void> {
+  const widened = (column: 'first_position' | 'last_position', wider: '<' | '>') =>
+    `${quoted(column)} = CASE WHEN excluded.${quoted(column)} ${wider} ${quoted(table)}.${quoted(column)}` +
+    ` THEN excluded.${quoted(column)} ELSE ${quoted(table)}.${quoted(column)} END`;
+  await insertRows(
+    db as Kysely<unknown>,
+    table,
+    SPAN_COLUMNS,
+    spans,
+    `ON CONFLICT ("workspace_id", "segment_id", "bucket") DO UPDATE SET ` +
+      `${widened('first_position', '<')}, ${widened('last_position', '>')}`,
+  );
 }
 
 /**
