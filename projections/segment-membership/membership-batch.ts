@@ -15,7 +15,6 @@ import {
   type SegmentRuleSnapshot,
 } from '../../src/segments/domain/segment-membership';
 import type { JsonValue } from '../../src/contacts/domain/contact.attributes';
-import type { SearchNode } from '../../src/contacts/search/contact-search.query';
 import type {
   SegmentPersonType,
   StoredSegmentRule,
@@ -146,8 +145,10 @@ export class MembershipBatch {
 
   private readonly dataEvents: ContactDataEvents;
 
-  /** By workspace, the rules its segments have had (loaded by the first late event). */
+  /** By workspace, the rules its segments have had (loaded by the first late event replayed). */
   private readonly ruleVersions = new Map<string, ReadonlyMap<string, RuleVersion[]>>();
+  /** By workspace, the instants one of its rules came or went at (read by the first late event). */
+  private readonly ruleChanges = new Map<string, readonly number[]>();
 
   constructor(
     private readonly db: Db,
@@ -546,12 +547,8 @@ export class MembershipBatch {
         if (reads) dueAt(at).segments.add(segmentId);
       }
     }
-    for (const list of versions.values()) {
-      for (const version of list) {
-        for (const at of [version.from, version.until]) {
-          if (at !== null && at > from && at <= now) dueAt(at).all = true;
-        }
-      }
+    for (const at of await this.ruleChangesOf(workspace.workspaceId)) {
+      if (at > from && at <= now) dueAt(at).all = true;
     }
     const seconds = [...due.keys()].sort((a, b) => a - b);
     for (let next = 0; next < seconds.length; next += 1) {
@@ -621,14 +618,8 @@ export class MembershipBatch {
     from: number,
     now: number,
   ): Promise<boolean> {
-    const versions = await this.ruleVersionsOf(workspace.workspaceId, indexed);
-    for (const list of versions.values()) {
-      for (const version of list) {
-        for (const at of [version.from, version.until]) {
-          if (at !== null && at > from && at <= now) return false;
-        }
-      }
-    }
+    const ruleChanges = await this.ruleChangesOf(workspace.workspaceId);
+    if (ruleChanges.some((at) => at > from && at <= now)) return false;
     if (indexed.segments.length === 0) return true;
     const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
     return indexed.timedSegments.every((segment) => {
@@ -735,13 +726,7 @@ export class MembershipBatch {
       .execute();
     const versions = new Map<string, RuleVersion[]>();
     for (const row of rows) {
-      const snapshot = snapshotOf(
-        row.segment_id,
-        row.person_type as SegmentPersonType,
-        parsedRule(row.rule, row.attribute_types),
-        Number(row.rule_version),
-        row.time_zone,
-      );
+      const snapshot = storedSnapshot(row);
       const list = versions.get(row.segment_id) ?? [];
       list.push({
         snapshot,
@@ -773,6 +758,29 @@ export class MembershipBatch {
     }
     this.ruleVersions.set(workspaceId, versions);
     return versions;
+  }
+
+  /**
+   * The instants the workspace's rules came or went at (those `ruleVersionsOf` has): all a late
+   * event in time order asks of them, read without the rules.
+   */
+  private async ruleChangesOf(workspaceId: string): Promise<readonly number[]> {
+    const known = this.ruleChanges.get(workspaceId);
+    if (known) return known;
+    const rows = await this.db
+      .selectFrom('segment_membership_rule_versions')
+      .select(['in_force_from', 'in_force_until'])
+      .distinct()
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+    const instants = new Set<number>();
+    for (const row of rows) {
+      instants.add(Number(row.in_force_from));
+      if (row.in_force_until !== null) instants.add(Number(row.in_force_until));
+    }
+    const changes = [...instants];
+    this.ruleChanges.set(workspaceId, changes);
+    return changes;
   }
 
   private async workspace(workspaceId: string): Promise<WorkspaceEntry> {
@@ -807,15 +815,7 @@ export class MembershipBatch {
       .where('workspace_id', '=', workspace.workspaceId)
       .orderBy('segment_id')
       .execute();
-    const segments = definitions.map((definition) =>
-      snapshotOf(
-        definition.segment_id,
-        definition.person_type as SegmentPersonType,
-        parsedRule(definition.rule, definition.attribute_types),
-        Number(definition.rule_version),
-        definition.time_zone,
-      ),
-    );
+    const segments = definitions.map(storedSnapshot);
     const timed = segments.map(isTimeBased);
     workspace.indexed = {
       segments,
@@ -1191,21 +1191,37 @@ const byContactThenOrder = (a: PendingChanges, b: PendingChanges): number =>
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean =>
   a.size === b.size && [...a].every((item) => b.has(item));
 
-const PARSED_RULES = new Map<string, SearchNode>();
-const MAX_PARSED_RULES = 10_000;
+const SNAPSHOTS = new Map<string, SegmentRuleSnapshot>();
+const MAX_SNAPSHOTS = 10_000;
 
-/** Rules parse the same every time (a pure function of the stored text): parse each once. */
-function parsedRule(rule: string, attributeTypes: string): SearchNode {
-  const key = `${attributeTypes}\u0000${rule}`;
-  const known = PARSED_RULES.get(key);
+/**
+ * A segment's rule as stored (its definition, or one of its rule versions) is a pure function of
+ * these columns: each is parsed and analysed once, not once per batch.
+ */
+function storedSnapshot(row: {
+  readonly segment_id: string;
+  readonly person_type: string;
+  readonly rule: string;
+  readonly attribute_types: string;
+  readonly rule_version: number;
+  readonly time_zone: string;
+}): SegmentRuleSnapshot {
+  const key = `${row.segment_id}\u0000${row.rule_version}\u0000${row.person_type}\u0000${row.time_zone}\u0000${row.attribute_types}\u0000${row.rule}`;
+  const known = SNAPSHOTS.get(key);
   if (known) return known;
-  if (PARSED_RULES.size >= MAX_PARSED_RULES) PARSED_RULES.clear();
-  const parsed = parseStoredRule({
-    rule: JSON.parse(rule) as JsonValue,
-    attributeTypes: JSON.parse(attributeTypes) as StoredSegmentRule['attributeTypes'],
-  });
-  PARSED_RULES.set(key, parsed);
-  return parsed;
+  if (SNAPSHOTS.size >= MAX_SNAPSHOTS) SNAPSHOTS.clear();
+  const snapshot = snapshotOf(
+    row.segment_id,
+    row.person_type as SegmentPersonType,
+    parseStoredRule({
+      rule: JSON.parse(row.rule) as JsonValue,
+      attributeTypes: JSON.parse(row.attribute_types) as StoredSegmentRule['attributeTypes'],
+    }),
+    Number(row.rule_version),
+    row.time_zone,
+  );
+  SNAPSHOTS.set(key, snapshot);
+  return snapshot;
 }
 
 /**
