@@ -40,12 +40,13 @@ export function matchesSearchQuery(
   query: SearchNode,
   context: EvaluationContext,
 ): boolean {
-  if (query.kind === 'group') {
-    return query.operator === 'AND'
-      ? query.value.every((node) => matchesSearchQuery(contact, node, context))
-      : query.value.some((node) => matchesSearchQuery(contact, node, context));
+  if (query.kind !== 'group') return matchesFilter(contact, query, context);
+  // Loops, not every/some with a closure: membership evaluates millions of (contact, rule) pairs.
+  const all = query.operator === 'AND';
+  for (const node of query.value) {
+    if (matchesSearchQuery(contact, node, context) !== all) return !all;
   }
-  return matchesFilter(contact, query, context);
+  return all;
 }
 
 /** The value a field has on a contact, normalised: booleans as booleans, dates and numbers as numbers. */
@@ -133,22 +134,20 @@ function matchesFilter(
     }
   }
   const value = searchFieldValue(contact, field);
-  const same = (a: FieldValue, b: SearchScalar): boolean =>
-    a === b || (typeof a === 'string' && typeof b === 'string' && sameText(field, a, b));
   switch (filter.operator) {
     case '=':
       if (filter.value === null) return value === null;
       if (value === null) return false;
       return field.type === 'date'
         ? withinDay(value, filter.value, context)
-        : same(value, filter.value);
+        : same(field, value, filter.value);
     case '!=':
       if (filter.value === null) return value !== null;
-      return value === null || !same(value, filter.value);
+      return value === null || !same(field, value, filter.value);
     case 'IN':
-      return value !== null && filter.value.some((candidate) => same(value, candidate));
+      return value !== null && filter.value.some((candidate) => same(field, value, candidate));
     case 'NIN':
-      return value === null || !filter.value.some((candidate) => same(value, candidate));
+      return value === null || !filter.value.some((candidate) => same(field, value, candidate));
     case '<':
     case '>':
     case '<=':
@@ -194,6 +193,10 @@ export function matchesDataEventFilter(
       last > relativeThreshold(requireNow(context), filter.withinDays));
   return filter.operator === 'has_done' ? done : !done;
 }
+
+/** `=` between a contact's value on `field` and a rule's. */
+const same = (field: SearchField, a: FieldValue, b: SearchScalar): boolean =>
+  a === b || (typeof a === 'string' && typeof b === 'string' && sameText(field, a, b));
 
 function compare(value: number, operator: '<' | '>' | '<=' | '>=', bound: number): boolean {
   switch (operator) {

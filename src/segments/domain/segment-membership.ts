@@ -153,8 +153,8 @@ export function nextCheckAfter(
   if (!isTimeBased(segment) || !isEligible(contact, segment)) return undefined;
   if (segment.timelessConjuncts.length > 0) {
     const context = { timeZone: segment.timeZone, now, lastDataEventAt };
-    if (segment.timelessConjuncts.some((node) => !matchesSearchQuery(contact, node, context))) {
-      return undefined;
+    for (const node of segment.timelessConjuncts) {
+      if (!matchesSearchQuery(contact, node, context)) return undefined;
     }
   }
   let next: number | undefined;
