@@ -186,7 +186,8 @@ export class MembershipBatch {
    * clock where it is) and fires every deadline due by then, attributed to `event`'s position.
    */
   async advance(workspaceId: string, at: number, event: RecordedEvent): Promise<number> {
-    const workspace = await this.workspace(workspaceId);
+    // Awaited only when not loaded: every event comes here, and an await costs its frame.
+    const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
     const before = workspace.now;
     workspace.now = Math.max(workspace.now, at);
     const now = workspace.now;
@@ -274,12 +275,15 @@ export class MembershipBatch {
       at < now &&
       state.status !== 'deleted' &&
       !this.erased.get(workspaceId)?.has(contactId);
+    const ruleChanges = late
+      ? (this.ruleChanges.get(workspaceId) ?? (await this.ruleChangesOf(workspaceId)))
+      : undefined;
     // Asked before the event's data events are folded: of the contact as it was.
     const steady =
-      late &&
+      ruleChanges !== undefined &&
       latestBefore !== undefined &&
       latestBefore <= at &&
-      (await this.steadyAfter(contact, workspace, indexed, before, at, now));
+      this.steadyAfter(contact, indexed, ruleChanges, before, at, now);
     this.foldDataEvents(event);
     if (late && !steady) {
       await this.replayLate(contact, workspace, indexed, event, now);
@@ -613,15 +617,15 @@ export class MembershipBatch {
    * it was (`searchable`, and its data events before the event) fell due. Its history then holds
    * no change after `from`, and a late event needs neither its stream nor its history.
    */
-  private async steadyAfter(
+  private steadyAfter(
     contact: ContactEntry,
-    workspace: WorkspaceEntry,
     indexed: IndexedSegments,
+    /** `ruleChangesOf` the contact's workspace. */
+    ruleChanges: readonly number[],
     searchable: SearchableContact | undefined,
     from: number,
     now: number,
-  ): Promise<boolean> {
-    const ruleChanges = await this.ruleChangesOf(workspace.workspaceId);
+  ): boolean {
     if (ruleChanges.some((at) => at > from && at <= now)) return false;
     if (indexed.segments.length === 0) return true;
     const lastDataEventAt = this.dataEvents.of(contact.workspaceId, contact.contactId);
