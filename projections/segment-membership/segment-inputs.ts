@@ -49,20 +49,31 @@ export function inputsOf(segment: SegmentRuleSnapshot): SegmentInputs {
  * forty columns; a workspace's rules read a few) instead of checking every segment.
  */
 export class SegmentsByInput {
-  private readonly byColumn = new Map<keyof SearchableContact, number[]>();
-  private readonly byAttribute = new Map<string, number[]>();
+  // Arrays of entries, not maps: every event walks them, and a map's entries allocate as they go.
+  private readonly byColumn: ReadonlyArray<{
+    readonly column: keyof SearchableContact;
+    readonly indexes: readonly number[];
+  }>;
+  private readonly byAttribute: ReadonlyArray<{
+    readonly name: string;
+    readonly indexes: readonly number[];
+  }>;
   private readonly always: number[] = [];
   private readonly marks: Uint8Array;
 
   constructor(inputs: readonly SegmentInputs[]) {
     this.marks = new Uint8Array(inputs.length);
+    const byColumn = new Map<keyof SearchableContact, number[]>();
+    const byAttribute = new Map<string, number[]>();
     inputs.forEach((input, index) => {
       if (input.always) this.always.push(index);
       for (const column of input.columns) {
-        listOf(this.byColumn, column as keyof SearchableContact).push(index);
+        listOf(byColumn, column as keyof SearchableContact).push(index);
       }
-      for (const name of input.customAttributes) listOf(this.byAttribute, name).push(index);
+      for (const name of input.customAttributes) listOf(byAttribute, name).push(index);
     });
+    this.byColumn = [...byColumn].map(([column, indexes]) => ({ column, indexes }));
+    this.byAttribute = [...byAttribute].map(([name, indexes]) => ({ name, indexes }));
   }
 
   /**
@@ -83,11 +94,11 @@ export class SegmentsByInput {
     const marks = this.marks;
     marks.fill(0);
     for (const index of this.always) marks[index] = 1;
-    for (const [column, indexes] of this.byColumn) {
+    for (const { column, indexes } of this.byColumn) {
       if (before[column] === after[column]) continue;
       for (const index of indexes) marks[index] = 1;
     }
-    for (const [name, indexes] of this.byAttribute) {
+    for (const { name, indexes } of this.byAttribute) {
       if (sameValue(beforeAttributes[name], afterAttributes[name])) continue;
       for (const index of indexes) marks[index] = 1;
     }
@@ -151,11 +162,13 @@ export class SegmentsByRequiredValue {
     for (const { field, byKey } of this.fields) {
       const value = searchFieldValue(contact, field);
       if (value === null) continue;
-      for (const index of byKey.get(equalityKey(field, value)) ?? []) marks[index] = 1;
+      for (const index of byKey.get(equalityKey(field, value)) ?? NONE) marks[index] = 1;
     }
     return marks;
   }
 }
+
+const NONE: readonly number[] = [];
 
 /** A `field = value` the rule cannot be true without (a date's `=` is a day: not indexed). */
 function requiredEquality(
