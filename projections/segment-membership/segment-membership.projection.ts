@@ -59,8 +59,8 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    // 12: a late event's changes dated at event time, against the rule of each instant.
-    version: 12,
+    // 13: spans keyed by stretch, then segment (a batch's spans are written next to each other).
+    version: 13,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.

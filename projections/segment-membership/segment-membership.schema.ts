@@ -81,18 +81,21 @@ export async function createSegmentMembershipTables(
       .addColumn('bucket', 'text', (column) => column.notNull())
       .addColumn('first_position', 'text', (column) => column.notNull())
       .addColumn('last_position', 'text', (column) => column.notNull())
-      // A segment's spans in log order: how a history page reads them.
+      // The row a change widens, one per stretch and segment: a batch's rows are next to each
+      // other (by segment, each segment's last row sat on a page of its own, all rewritten by
+      // every batch).
       .addPrimaryKeyConstraint(pk('segment_membership_spans'), [
         'workspace_id',
+        'bucket',
         'segment_id',
-        'first_position',
       ]),
   ).execute();
-  // The row a change widens: one per segment and stretch.
+  // A segment's spans in log order: how a history page reads them. A batch only moves the last
+  // positions of the spans it widens, which this does not hold.
   await db.schema
-    .createIndex(`${tables('segment_membership_spans')}_bucket`)
+    .createIndex(`${tables('segment_membership_spans')}_segment`)
     .on('segment_membership_spans')
-    .columns(['workspace_id', 'segment_id', 'bucket'])
+    .columns(['workspace_id', 'segment_id', 'first_position'])
     .unique()
     .execute();
 

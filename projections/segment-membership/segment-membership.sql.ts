@@ -592,18 +592,39 @@ export async function recordSpans(
   table: string,
   spans: readonly SegmentSpansTable[],
 ): Promise<void> {
+  const stored = (column: 'first_position' | 'last_position') =>
+    `${quoted(table)}.${quoted(column)}`;
   const widened = (column: 'first_position' | 'last_position', wider: '<' | '>') =>
-    `${quoted(column)} = CASE WHEN excluded.${quoted(column)} ${wider} ${quoted(table)}.${quoted(column)}` +
-    ` THEN excluded.${quoted(column)} ELSE ${quoted(table)}.${quoted(column)} END`;
-  await insertRows(
+    `${quoted(column)} = CASE WHEN excluded.${quoted(column)} ${wider} ${stored(column)}` +
+    ` THEN excluded.${quoted(column)} ELSE ${stored(column)} END`;
+  const onSpan = 'ON CONFLICT ("workspace_id", "bucket", "segment_id") DO UPDATE SET';
+  // The log is applied in order: a span widens at its end, and its first position (which the
+  // segment's index of spans holds) is left as it is.
+  const atEnd = await insertRows<SegmentSpansTable, SpanKey>(
     db as Kysely<unknown>,
     table,
     SPAN_COLUMNS,
     spans,
-    `ON CONFLICT ("workspace_id", "segment_id", "bucket") DO UPDATE SET ` +
-      `${widened('first_position', '<')}, ${widened('last_position', '>')}`,
+    `${onSpan} ${widened('last_position', '>')} ` +
+      `WHERE excluded."first_position" >= ${stored('first_position')}`,
+    'RETURNING "workspace_id", "bucket", "segment_id"',
+  );
+  if (atEnd.length === spans.length) return;
+  // Any other (a span given from before its stored start) widens both ways.
+  const widenedAtEnd = new Set(atEnd.map(spanKey));
+  await insertRows(
+    db as Kysely<unknown>,
+    table,
+    SPAN_COLUMNS,
+    spans.filter((span) => !widenedAtEnd.has(spanKey(span))),
+    `${onSpan} ${widened('first_position', '<')}, ${widened('last_position', '>')}`,
   );
 }
+
+type SpanKey = Pick<SegmentSpansTable, 'workspace_id' | 'bucket' | 'segment_id'>;
+
+const spanKey = (span: SpanKey): string =>
+  `${span.workspace_id}\u0000${span.bucket}\u0000${span.segment_id}`;
 
 /**
  * A segment's counts after a bulk change: its members as counted by the change (the contacts its

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { segmentMembershipProjection } from '../../projections/segment-membership/segment-membership.projection';
+import { recordSpans } from '../../projections/segment-membership/segment-membership.sql';
+import { positionText } from '../../projections/shared/log-position';
 import {
   memberList,
   parseMemberList,
@@ -8,6 +10,7 @@ import {
   spanBucket,
   type SegmentHistoryEntry,
   type SegmentMembershipReadModel,
+  type SegmentSpansTable,
 } from '../../projections/segment-membership/segment-membership.tables';
 import {
   type HistoryCursor,
@@ -359,6 +362,59 @@ describeOnReadStores('segment membership projection', (dialect) => {
       expect(Number(segment!.member_count)).toBe((await actualMembers(db)).length);
       expect(Number(segment!.history_count)).toBe((await historyEntriesOf(db)).length);
     });
+  });
+
+  it('a span covers every position written of its segment and stretch, whatever the order and grouping of the writes', async () => {
+    // The projection writes positions in log order; a span written from before its stored start
+    // widens it as well.
+    const write = fc.record({
+      segment: fc.constantFrom(...SEGMENT_IDS.slice(0, 2)),
+      position: fc.bigInt({ min: 1n, max: 3_000n }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(write, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+        async (calls) => {
+          await resetTables();
+          const widen = (spans: Map<string, SegmentSpansTable>, segment: string, at: bigint) => {
+            const bucket = spanBucket(at);
+            const key = `${segment}/${bucket}`;
+            const span = spans.get(key);
+            const text = positionText(at);
+            spans.set(key, {
+              workspace_id: WORKSPACE,
+              segment_id: segment,
+              bucket,
+              first_position: span && span.first_position < text ? span.first_position : text,
+              last_position: span && span.last_position > text ? span.last_position : text,
+            });
+          };
+          const expected = new Map<string, SegmentSpansTable>();
+          for (const call of calls) {
+            const spans = new Map<string, SegmentSpansTable>();
+            for (const { segment, position } of call) {
+              widen(spans, segment, position);
+              widen(expected, segment, position);
+            }
+            await recordSpans(db, 'segment_membership_spans', [...spans.values()]);
+          }
+          const stored = await db
+            .selectFrom('segment_membership_spans')
+            .selectAll()
+            .orderBy('segment_id')
+            .orderBy('first_position')
+            .execute();
+          expect(stored).toEqual(
+            [...expected.values()].sort((a, b) =>
+              a.segment_id !== b.segment_id
+                ? a.segment_id.localeCompare(b.segment_id)
+                : a.first_position.localeCompare(b.first_position),
+            ),
+          );
+        },
+      ),
+      { numRuns: dialect === 'postgres' ? 20 : 50 },
+    );
   });
 
   it('a contact in no segment has no member list, whichever way it left the last one', async () => {
