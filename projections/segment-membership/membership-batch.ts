@@ -3,11 +3,15 @@ import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import { evolve } from '../../src/contacts/domain/contact.evolve';
 import { isLive, type ContactState } from '../../src/contacts/domain/contact.state';
 import { contactStreamId } from '../../src/shared/stream-names';
-import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
+import type {
+  EvaluationContext,
+  SearchableContact,
+} from '../../src/contacts/search/contact-search.evaluate';
 import type { EventStore, RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import {
   isMemberAt,
+  isMemberIn,
   isTimeBased,
   type LastDataEventAt,
   nextCheckAfter,
@@ -144,6 +148,7 @@ export class MembershipBatch {
   private readonly erased = new Map<string, Set<string>>();
 
   private readonly dataEvents: ContactDataEvents;
+  private lastContext: EvaluationContext | undefined;
 
   /** By workspace, the rules its segments have had (loaded by the first late event replayed). */
   private readonly ruleVersions = new Map<string, ReadonlyMap<string, RuleVersion[]>>();
@@ -403,7 +408,11 @@ export class MembershipBatch {
     lastDataEventAt: LastDataEventAt | undefined,
   ): void {
     const segment = indexed.segments[index]!;
-    const member = isMemberAt(contact.searchable, segment, now, lastDataEventAt);
+    const member = isMemberIn(
+      contact.searchable,
+      segment,
+      this.contextAt(segment.timeZone, now, lastDataEventAt),
+    );
     if (member !== contact.members.has(segment.id)) {
       if (member) contact.members.add(segment.id);
       else contact.members.delete(segment.id);
@@ -413,6 +422,25 @@ export class MembershipBatch {
       this.widenSpan(workspace, segment.id);
     }
     this.scheduleNextCheck(contact, workspace, indexed, index, now, lastDataEventAt);
+  }
+
+  /** The context of the last evaluation, if it is that one (an event's segments share it). */
+  private contextAt(
+    timeZone: string,
+    now: number,
+    lastDataEventAt: LastDataEventAt | undefined,
+  ): EvaluationContext {
+    const last = this.lastContext;
+    if (
+      last !== undefined &&
+      last.timeZone === timeZone &&
+      last.now === now &&
+      last.lastDataEventAt === lastDataEventAt
+    ) {
+      return last;
+    }
+    this.lastContext = { timeZone, now, lastDataEventAt };
+    return this.lastContext;
   }
 
   /** The contact's next instant the segment may flip at by time alone, after `now`. */

@@ -3,6 +3,7 @@ import type { ContactEvent } from '../../contacts/domain/contact.events';
 import {
   matchesSearchQuery,
   searchFieldValue,
+  type EvaluationContext,
   type SearchableContact,
 } from '../../contacts/search/contact-search.evaluate';
 import type {
@@ -127,10 +128,19 @@ export function isMemberAt(
   lastDataEventAt?: LastDataEventAt,
 ): boolean {
   // A literal, not a conditional spread: membership evaluates millions of (contact, segment) pairs.
-  return (
-    isEligible(contact, segment) &&
-    matchesSearchQuery(contact, segment.rule, { timeZone: segment.timeZone, now, lastDataEventAt })
-  );
+  return isMemberIn(contact, segment, { timeZone: segment.timeZone, now, lastDataEventAt });
+}
+
+/**
+ * `isMemberAt` in a context given whole (the segment's time zone, the instant, the contact's data
+ * events): the projection evaluates an event's segments at one instant, in one context.
+ */
+export function isMemberIn(
+  contact: SearchableContact | undefined,
+  segment: SegmentRuleSnapshot,
+  context: EvaluationContext,
+): boolean {
+  return isEligible(contact, segment) && matchesSearchQuery(contact, segment.rule, context);
 }
 
 /**
