@@ -20,6 +20,7 @@ import type { ContactEvent } from './domain/contact.events';
 import { ContactMerged, ContactNotFound } from './domain/contact.errors';
 import { isLive, type ContactState, type LiveContact } from './domain/contact.state';
 import { requireLeadOrUser } from './commands/lead-or-user';
+import { reopenedAfterRefusedMerge } from './commands/merge-contacts/complete-merge';
 
 /** Runs the API's contact commands through the decider against the contact's stream. */
 @Injectable()
@@ -47,15 +48,33 @@ export class ContactStreamWriter {
 
   /**
    * A merged contact is refused with a link to its target (410) while that target is live: a
-   * lead merged into a user deleted since is gone with it (404), as its read model row is.
+   * lead merged into a user deleted since is gone with it (404), as its read model row is. One
+   * whose user was deleted before absorbing it is met before the refused merge reopened it: the
+   * merge is settled first, and `work` runs again on the lead open again.
    */
-  private async withMergeTargetChecked<T>(workspaceId: string, work: () => Promise<T>): Promise<T> {
+  private async withMergeTargetChecked<T>(
+    workspaceId: string,
+    work: () => Promise<T>,
+    settled = false,
+  ): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ContactMerged && !isLive(await this.load(workspaceId, error.into)))
-        throw new ContactNotFound(error.contactId);
-      throw error;
+      if (!(error instanceof ContactMerged)) throw error;
+      const target = await this.load(workspaceId, error.into);
+      if (isLive(target)) throw error;
+      if (
+        !settled &&
+        (await reopenedAfterRefusedMerge(
+          this.store,
+          this.clock,
+          workspaceId,
+          error.contactId,
+          target,
+        ))
+      )
+        return this.withMergeTargetChecked(workspaceId, work, true);
+      throw new ContactNotFound(error.contactId);
     }
   }
 

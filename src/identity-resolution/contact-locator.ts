@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { reopenedAfterRefusedMerge } from '../contacts/commands/merge-contacts/complete-merge';
 import { toContactEvent } from '../contacts/contact-event-codec';
 import { contactDecider } from '../contacts/domain/contact.decider';
 import type { ContactState } from '../contacts/domain/contact.state';
+import { CLOCK, type Clock } from '../shared/clock';
 import { EVENT_STORE, type EventStore } from '../shared/event-store/event-store.port';
 import { streamStateCacheOf } from '../shared/event-sourcing/stream-state-cache';
 import { contactStreamId } from '../shared/stream-names';
@@ -18,19 +20,44 @@ const MAX_MERGE_LINKS = 8;
  */
 @Injectable()
 export class ContactLocator {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
+  /**
+   * A walk that ends on a user deleted before absorbing the contact closed for it meets a refused
+   * merge before its reopening: it settles the merge (`reopenedAfterRefusedMerge`) and walks
+   * again, as it would just after. Not for a caller in the stream queue of `contactId`
+   * (`inQueueOfContact`): the reopening would wait for that queue; it gets the deleted user.
+   */
   async locate(
     workspaceId: string,
     contactId: string,
-    options: { readonly eventId?: string } = {},
+    options: { readonly eventId?: string; readonly inQueueOfContact?: boolean } = {},
+  ): Promise<LocatedContact> {
+    const located = await this.followLinks(workspaceId, contactId, options.eventId);
+    const closed = located.path.at(-2);
+    if (
+      options.inQueueOfContact ||
+      closed === undefined ||
+      !(await reopenedAfterRefusedMerge(this.store, this.clock, workspaceId, closed, located.state))
+    )
+      return located;
+    return this.followLinks(workspaceId, contactId, options.eventId);
+  }
+
+  private async followLinks(
+    workspaceId: string,
+    contactId: string,
+    eventId: string | undefined,
   ): Promise<LocatedContact> {
     const path: string[] = [];
     let containsEvent = false;
     let current = contactId;
     for (;;) {
       path.push(current);
-      const loaded = await this.load(workspaceId, current, options.eventId);
+      const loaded = await this.load(workspaceId, current, eventId);
       containsEvent ||= loaded.containsEvent;
       const { state } = loaded;
       if (state.status !== 'merged' || path.length >= MAX_MERGE_LINKS || path.includes(state.into))

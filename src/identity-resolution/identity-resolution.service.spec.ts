@@ -22,7 +22,7 @@ describe('IdentityResolution: a visitor or lead keeping its email as a user', ()
   beforeEach(() => {
     store = SqliteEventStore.open({ file: ':memory:' });
     reservations = new IdentityReservations(store, systemClock);
-    locator = new ContactLocator(store);
+    locator = new ContactLocator(store, systemClock);
     // No merge happens in these cases: the identity given is held by nobody.
     const noMerges = {
       execute: () => Promise.reject(new Error('no merge expected')),

@@ -225,6 +225,7 @@ export class MessengerIngestion {
         // Again, in the queue: a command ahead of this item may have changed the contact.
         const contact = await this.locator.locate(workspaceId, addressed.contactId, {
           eventId: run.completionId,
+          inQueueOfContact: true,
         });
         if (contact.containsEvent) return duplicate(item.id, contact.contactId);
         return this.applyTo(run, contact);
@@ -438,7 +439,9 @@ export class MessengerIngestion {
         async () =>
           appendDecisions(
             this.store,
-            await this.locator.locate(target.workspaceId, target.contactId),
+            await this.locator.locate(target.workspaceId, target.contactId, {
+              inQueueOfContact: true,
+            }),
             sighting,
             {
               metadata: run.metadata,

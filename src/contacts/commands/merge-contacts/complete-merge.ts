@@ -9,6 +9,7 @@ import {
   type EventMetadata,
   type EventStore,
 } from '../../../shared/event-store/event-store.port';
+import { streamStateCacheOf } from '../../../shared/event-sourcing/stream-state-cache';
 import { contactStreamId } from '../../../shared/stream-names';
 import { contactDecider } from '../../domain/contact.decider';
 import { ContactAlreadyExists } from '../../domain/contact.errors';
@@ -146,6 +147,27 @@ export async function completeMerge(
     if (now.status !== 'deleted') throw error;
     return afterTargetDeleted(store, clock, source, now);
   }
+}
+
+/**
+ * A request that finds `sourceId` closed for `target` (as it read it) when the target is deleted
+ * meets the merge between its two steps: it settles the merge first, as its completion would (the
+ * reopening is written once, whoever runs first), so that it ends as the same request sent just
+ * after. True when the merge was refused and the source is open again: the caller reads it again
+ * (its cached fold dropped) and goes on; false when the target absorbed it before its deletion
+ * (the source went along) or is not deleted.
+ */
+export async function reopenedAfterRefusedMerge(
+  store: EventStore,
+  clock: Clock,
+  workspaceId: string,
+  sourceId: string,
+  target: ContactState,
+): Promise<boolean> {
+  if (target.status !== 'deleted') return false;
+  const { outcome } = await completeMerge(store, clock, workspaceId, sourceId, target.id);
+  streamStateCacheOf(store).delete(contactStreamId(workspaceId, sourceId));
+  return outcome === 'reverted';
 }
 
 /**

@@ -10,12 +10,17 @@ import {
 import { ContactStreamWriter } from '../../contact-stream-writer';
 import { absorbMergedLead } from '../../domain/contact.decide';
 import { ContactNotFound, InvalidMerge } from '../../domain/contact.errors';
-import { isLive, mergeSourceOf, type LiveContact } from '../../domain/contact.state';
+import {
+  isLive,
+  mergeSourceOf,
+  type ContactState,
+  type LiveContact,
+} from '../../domain/contact.state';
 import { contactDecider } from '../../domain/contact.decider';
 import { toContactEvent } from '../../contact-event-codec';
 import { contactStreamId } from '../../../shared/stream-names';
 import type { ContactWriteResult } from '../contact-write-result';
-import { completeMerge } from './complete-merge';
+import { completeMerge, reopenedAfterRefusedMerge } from './complete-merge';
 import { MergeContactsCommand } from './merge-contacts.command';
 import { MergeRefusedTargetDeleted } from './merge-refused';
 
@@ -50,6 +55,28 @@ export class MergeContactsHandler implements ICommandHandler<
     return state;
   }
 
+  /**
+   * The source, a merge that closed it for a user deleted since settled first (see
+   * `reopenedAfterRefusedMerge`): open again when that merge was refused; gone with the user, not
+   * found, when it absorbed the source first (unless that user is this merge's target, refused
+   * as deleted).
+   */
+  private async settled(
+    workspaceId: string,
+    source: ContactState,
+    into: string,
+    target: ContactState,
+  ): Promise<ContactState> {
+    if (source.status !== 'merged') return source;
+    const closedFor =
+      source.into === into ? target : await this.writer.load(workspaceId, source.into);
+    if (isLive(closedFor)) return source;
+    if (await reopenedAfterRefusedMerge(this.store, this.clock, workspaceId, source.id, closedFor))
+      return this.writer.load(workspaceId, source.id);
+    if (source.into !== into) throw new ContactNotFound(source.id, 'from');
+    return source;
+  }
+
   async execute({
     workspaceId,
     from,
@@ -63,10 +90,11 @@ export class MergeContactsHandler implements ICommandHandler<
     },
   }: MergeContactsCommand): Promise<ContactWriteResult> {
     if (from === into) throw new InvalidMerge('A contact cannot be merged into itself', 'target');
-    const [source, target] = await Promise.all([
+    const [found, target] = await Promise.all([
       this.writer.load(workspaceId, from),
       this.writer.load(workspaceId, into),
     ]);
+    const source = await this.settled(workspaceId, found, into, target);
     if (fromVisitorOnly && source.status !== 'visitor') throw new ContactNotFound(from);
     // Named by the body's field: the merge has no `id`.
     if (source.status === 'none' || source.status === 'deleted') {
