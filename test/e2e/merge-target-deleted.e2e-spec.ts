@@ -214,6 +214,72 @@ describe('a merge whose target is deleted after the source was closed', () => {
     },
   );
 
+  it.each([
+    ['an update', (lead: string) => call(`/contacts/${lead}`, 'PUT', { name: 'x' }), 200],
+    [
+      'a data event',
+      (lead: string) =>
+        call('/events', 'POST', {
+          event_name: 'e',
+          created_at: Math.floor(Date.now() / 1000) - 60,
+          id: lead,
+        }),
+      202,
+    ],
+    [
+      'a conversation',
+      (lead: string) =>
+        call('/conversations', 'POST', { from: { type: 'lead', id: lead }, body: 'Hello' }),
+      200,
+    ],
+    [
+      'a merge into another user',
+      async (lead: string) => {
+        const other = (
+          await call<Contact>('/contacts', 'POST', { email: `${unique('other')}@merge.test` })
+        ).body;
+        return call('/contacts/merge', 'POST', {
+          from: lead,
+          into: other.id,
+          skip_duplicate_validation: true,
+        });
+      },
+      200,
+    ],
+  ])(
+    'takes %s on the lead before the refused merge reopened it, as just after',
+    async (_what, request, status) => {
+      const user = (
+        await call<Contact>('/contacts', 'POST', { email: `${unique('gone')}@merge.test` })
+      ).body;
+      const lead = (await call<Contact>('/contacts', 'POST', { role: 'lead', name: 'Di' })).body;
+      // Left as a crash between the merge's two steps leaves it, the user deleted as the lead
+      // closes: the request may meet the lead closed before the process manager reopens it (or
+      // after: either way it ends as the same request sent just after the refusal).
+      deleteTargetOnceSourceCloses(lead.id, user.id);
+      await handleCommand(
+        store,
+        contactStreamId(WORKSPACE, lead.id),
+        contactDecider,
+        {
+          type: 'MergeInto',
+          data: { contactId: lead.id, workspaceId: WORKSPACE, into: user.id },
+          now: Math.floor(Date.now() / 1000),
+        },
+        { metadata: { workspaceId: WORKSPACE, occurredAt: Date.now(), schemaVersion: 1 } },
+      );
+      jest.restoreAllMocks();
+
+      const response = await request(lead.id);
+
+      expect(response.status).toBe(status);
+      const types: string[] = [];
+      for await (const event of store.readStream(contactStreamId(WORKSPACE, lead.id)))
+        types.push(event.type);
+      expect(types.filter((type) => type === 'ContactMergeReverted')).toHaveLength(1);
+    },
+  );
+
   it('is completed by the process manager as a refusal: the lead is reopened', async () => {
     const email = `${unique('crash')}@merge.test`;
     const user = (await call<Contact>('/contacts', 'POST', { email })).body;
