@@ -210,17 +210,30 @@ export const freshContext = (
   writtenAt: FieldWrittenAt,
   context: SeenContext,
   seenAt: UnixSeconds,
-): SeenContext =>
-  freshChanges(
-    writtenAt,
-    Object.fromEntries(
-      Object.entries(context).filter(
-        ([key, value]) =>
-          value != null && !(key === 'location' && isEmptyLocation(value as ContactLocation)),
-      ),
-    ),
-    seenAt,
-  );
+): SeenContext => {
+  // A context never carries custom attributes; one that did would take `freshChanges`' way.
+  if (Object.hasOwn(context, 'custom_attributes'))
+    return freshChanges(writtenAt, reportedOnly(context), seenAt);
+  const fresh: Record<string, unknown> = {};
+  for (const key of Object.keys(context)) {
+    const value = (context as Record<string, unknown>)[key];
+    if (value == null || (key === 'location' && isEmptyLocation(value as ContactLocation)))
+      continue;
+    if (UNTIMED.has(key) || isNewest(writtenAt, key, seenAt)) defineOwn(fresh, key, value);
+  }
+  return fresh;
+};
+
+/** The fields of a context that report something: no nulls, no empty location. */
+const reportedOnly = (context: SeenContext): SeenContext => {
+  const reported: Record<string, unknown> = {};
+  for (const key of Object.keys(context)) {
+    const value = (context as Record<string, unknown>)[key];
+    if (value != null && !(key === 'location' && isEmptyLocation(value as ContactLocation)))
+      defineOwn(reported, key, value);
+  }
+  return reported;
+};
 
 /**
  * The part of a write at `at` that is the newest write of its field (see `freshContext`):
@@ -231,28 +244,37 @@ export const freshChanges = (
   changes: AttributeChanges,
   at: UnixSeconds,
 ): AttributeChanges => {
-  const { custom_attributes, ...standard } = changes;
-  const fresh: Record<string, unknown> = Object.fromEntries(
-    Object.entries(standard).filter(([key]) => UNTIMED.has(key) || isNewest(writtenAt, key, at)),
-  );
+  const fresh: Record<string, unknown> = {};
+  for (const key of Object.keys(changes)) {
+    if (key === 'custom_attributes') continue;
+    if (UNTIMED.has(key) || isNewest(writtenAt, key, at))
+      defineOwn(fresh, key, (changes as Record<string, unknown>)[key]);
+  }
+  const { custom_attributes } = changes;
   if (custom_attributes !== undefined) {
-    const custom = Object.fromEntries(
-      Object.entries(custom_attributes).filter(([name]) =>
-        isNewest(writtenAt, customKey(name), at),
-      ),
-    );
-    if (Object.keys(custom).length > 0) fresh.custom_attributes = custom;
+    const custom: Record<string, unknown> = {};
+    let written = false;
+    for (const name of Object.keys(custom_attributes)) {
+      if (!isNewest(writtenAt, customKey(name), at)) continue;
+      defineOwn(custom, name, custom_attributes[name]);
+      written = true;
+    }
+    if (written) fresh.custom_attributes = custom;
   }
   return fresh;
 };
 
 /** The `FieldWrittenAt` keys of the timed fields `changes` (a write or a context) writes. */
 const timedKeysOf = (changes: AttributeChanges | SeenContext): string[] => {
-  const { custom_attributes, ...standard } = changes as AttributeChanges;
-  return [
-    ...Object.keys(standard).filter((key) => !UNTIMED.has(key)),
-    ...Object.keys(custom_attributes ?? {}).map(customKey),
-  ];
+  const keys: string[] = [];
+  for (const key of Object.keys(changes)) {
+    if (key !== 'custom_attributes' && !UNTIMED.has(key)) keys.push(key);
+  }
+  const { custom_attributes } = changes as AttributeChanges;
+  if (custom_attributes != null) {
+    for (const name of Object.keys(custom_attributes)) keys.push(customKey(name));
+  }
+  return keys;
 };
 
 /** `writtenAt` with the fields `keys` names written at `at`. */
@@ -366,8 +388,30 @@ export const sameAttributeValue = <K extends StandardAttributeName>(
 };
 
 /** Drops the keys of `changes` whose value is `undefined`, so payloads stay plain JSON. */
-export const definedOnly = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+export const definedOnly = <T extends object>(value: T): T => {
+  const defined: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined) defineOwn(defined, key, field);
+  }
+  return defined as T;
+};
+
+/**
+ * Sets `key` on `target` as an own property, as a spread or `Object.fromEntries` does (plain
+ * assignment of `__proto__` would set the prototype instead). The folds build their objects with
+ * it in loops rather than through `Object.entries`' arrays: every projection folds every event.
+ */
+export const defineOwn = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  else target[key] = value;
+};
 
 /** Applies custom attribute writes; `null` removes the attribute. */
 export const applyCustomAttributes = (

@@ -313,6 +313,26 @@ describe('contact evolve', () => {
     }
   });
 
+  it('takes from a sighting no null and no empty location, and leaves the state it folded from as it was', () => {
+    const before = live([leadCreated(), seen(T0 + 10, 'Chrome')]);
+    const snapshot = structuredClone(before);
+    const after = contactDecider.evolve(before, {
+      type: 'ContactSeen',
+      data: {
+        ...ids,
+        seenAt: T0 + 20,
+        context: {
+          browser: null,
+          os: 'Linux',
+          location: { country: null, region: null, city: null },
+        },
+      },
+    });
+    expect(after).toMatchObject({ browser: 'Chrome', os: 'Linux', last_seen_at: T0 + 20 });
+    expect(after).toHaveProperty('location', before.location);
+    expect(before).toEqual(snapshot);
+  });
+
   it('moves last_replied_at and last_contacted_at forwards only', () => {
     const user = live([
       userCreated(),
