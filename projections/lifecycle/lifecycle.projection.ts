@@ -1,6 +1,7 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import { defineProjection } from '../../src/projection-runner/projection';
+import { insertRows, upsertClause } from '../shared/raw-insert';
 import {
   convertedFromLead,
   convertedFromVisitor,
@@ -55,7 +56,7 @@ export const lifecycleProjection = defineProjection<LifecycleReadModel>({
       },
     },
   ],
-  async apply(events, tx) {
+  async apply(events, tx, tables) {
     const byContact = new Map<
       string,
       { workspaceId: string; contactId: string; events: ReturnType<typeof toContactEvent>[] }
@@ -87,48 +88,56 @@ export const lifecycleProjection = defineProjection<LifecycleReadModel>({
           ),
         ),
       );
-      await tx
-        .insertInto('lifecycle_contacts')
-        .values(rows)
-        .onConflict((conflict) =>
-          conflict.columns(['workspace_id', 'contact_id']).doUpdateSet((eb) => ({
-            visitor_at: eb.ref('excluded.visitor_at'),
-            lead_at: eb.ref('excluded.lead_at'),
-            user_at: eb.ref('excluded.user_at'),
-            from_visitor: eb.ref('excluded.from_visitor'),
-            from_lead: eb.ref('excluded.from_lead'),
-          })),
-        )
-        .execute();
+      // As SQL text (see `insertRows`): Kysely built and compiled every row of every chunk.
+      await insertRows(
+        tx as unknown as Kysely<unknown>,
+        tables('lifecycle_contacts'),
+        LIFECYCLE_COLUMNS,
+        rows,
+        upsertClause(LIFECYCLE_KEY, LIFECYCLE_UPDATED),
+      );
     }
   },
 });
 
+const LIFECYCLE_KEY = ['workspace_id', 'contact_id'] as const;
+const LIFECYCLE_UPDATED = [
+  'visitor_at',
+  'lead_at',
+  'user_at',
+  'from_visitor',
+  'from_lead',
+] as const;
+const LIFECYCLE_COLUMNS = [...LIFECYCLE_KEY, ...LIFECYCLE_UPDATED] as const;
+
+/** The stored lifecycles of `contacts`, looked up by primary key, workspace by workspace. */
 async function lifecyclesOf(
   tx: Transaction<LifecycleReadModel>,
   contacts: readonly { readonly workspaceId: string; readonly contactId: string }[],
 ): Promise<Map<string, ContactLifecycle>> {
-  const rows = await tx
-    .selectFrom('lifecycle_contacts')
-    .select(['workspace_id', 'contact_id', 'visitor_at', 'lead_at', 'user_at'])
-    .where((eb) =>
-      eb.or(
-        contacts.map(({ workspaceId, contactId }) =>
-          eb.and([eb('workspace_id', '=', workspaceId), eb('contact_id', '=', contactId)]),
-        ),
-      ),
-    )
-    .execute();
-  return new Map(
-    rows.map((row) => [
-      JSON.stringify([row.workspace_id, row.contact_id]),
-      {
+  const idsByWorkspace = new Map<string, string[]>();
+  for (const { workspaceId, contactId } of contacts) {
+    const ids = idsByWorkspace.get(workspaceId);
+    if (ids) ids.push(contactId);
+    else idsByWorkspace.set(workspaceId, [contactId]);
+  }
+  const known = new Map<string, ContactLifecycle>();
+  for (const [workspaceId, ids] of idsByWorkspace) {
+    const rows = await tx
+      .selectFrom('lifecycle_contacts')
+      .select(['workspace_id', 'contact_id', 'visitor_at', 'lead_at', 'user_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', 'in', ids)
+      .execute();
+    for (const row of rows) {
+      known.set(JSON.stringify([row.workspace_id, row.contact_id]), {
         visitorAt: secondsOrNull(row.visitor_at),
         leadAt: secondsOrNull(row.lead_at),
         userAt: secondsOrNull(row.user_at),
-      },
-    ]),
-  );
+      });
+    }
+  }
+  return known;
 }
 
 /** PostgreSQL answers a bigint as text. */
