@@ -84,6 +84,26 @@ describe('a merge whose target is deleted after the source was closed', () => {
       });
   };
 
+  /**
+   * The lead closed for the user, the user deleted as it closes, and nobody absorbing or
+   * reopening it yet: as a crash between the merge's two steps leaves it.
+   */
+  const closeForUserDeletedMeanwhile = async (leadId: string, userId: string) => {
+    deleteTargetOnceSourceCloses(leadId, userId);
+    await handleCommand(
+      store,
+      contactStreamId(WORKSPACE, leadId),
+      contactDecider,
+      {
+        type: 'MergeInto',
+        data: { contactId: leadId, workspaceId: WORKSPACE, into: userId },
+        now: Math.floor(Date.now() / 1000),
+      },
+      { metadata: { workspaceId: WORKSPACE, occurredAt: Date.now(), schemaVersion: 1 } },
+    );
+    jest.restoreAllMocks();
+  };
+
   it('refuses the API merge and leaves the lead live and usable', async () => {
     const email = `${unique('lead')}@merge.test`;
     const user = (await call<Contact>('/contacts', 'POST', { email })).body;
@@ -256,19 +276,7 @@ describe('a merge whose target is deleted after the source was closed', () => {
       // Left as a crash between the merge's two steps leaves it, the user deleted as the lead
       // closes: the request may meet the lead closed before the process manager reopens it (or
       // after: either way it ends as the same request sent just after the refusal).
-      deleteTargetOnceSourceCloses(lead.id, user.id);
-      await handleCommand(
-        store,
-        contactStreamId(WORKSPACE, lead.id),
-        contactDecider,
-        {
-          type: 'MergeInto',
-          data: { contactId: lead.id, workspaceId: WORKSPACE, into: user.id },
-          now: Math.floor(Date.now() / 1000),
-        },
-        { metadata: { workspaceId: WORKSPACE, occurredAt: Date.now(), schemaVersion: 1 } },
-      );
-      jest.restoreAllMocks();
+      await closeForUserDeletedMeanwhile(lead.id, user.id);
 
       const response = await request(lead.id);
 
@@ -287,19 +295,7 @@ describe('a merge whose target is deleted after the source was closed', () => {
       .body;
     // As a crash between the two steps leaves it: the lead closed, nobody absorbing it; the
     // target is deleted before the process manager gets to it.
-    deleteTargetOnceSourceCloses(lead.id, user.id);
-    await handleCommand(
-      store,
-      contactStreamId(WORKSPACE, lead.id),
-      contactDecider,
-      {
-        type: 'MergeInto',
-        data: { contactId: lead.id, workspaceId: WORKSPACE, into: user.id },
-        now: Math.floor(Date.now() / 1000),
-      },
-      { metadata: { workspaceId: WORKSPACE, occurredAt: Date.now(), schemaVersion: 1 } },
-    );
-    jest.restoreAllMocks();
+    await closeForUserDeletedMeanwhile(lead.id, user.id);
 
     const reopened = await eventually(async () => {
       const response = await call<Contact>(`/contacts/${lead.id}`);
