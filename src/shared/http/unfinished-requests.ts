@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 const trackers = new WeakMap<Server, UnfinishedRequests>();
@@ -11,24 +11,23 @@ const trackers = new WeakMap<Server, UnfinishedRequests>();
  */
 export class UnfinishedRequests {
   private readonly connections = new Set<Socket>();
-  private readonly handling = new Set<Socket>();
+  /**
+   * The requests being handled, by connection. Requests, not connections: under load a client's
+   * next request on a keep-alive connection can reach its handler before the hook that sees the
+   * previous answer out has run, and that hook must not take the connection for idle.
+   */
+  private readonly handling = new Map<Socket, Set<IncomingMessage>>();
 
   static track(fastify: FastifyInstance): void {
     const tracker = new UnfinishedRequests();
-    fastify.server.on('connection', (socket: Socket) => {
-      tracker.connections.add(socket);
-      socket.once('close', () => {
-        tracker.connections.delete(socket);
-        tracker.handling.delete(socket);
-      });
-    });
+    fastify.server.on('connection', (socket: Socket) => tracker.connected(socket));
     // From the handler's start (the request arrived whole) until its answer has gone out.
     fastify.addHook('preHandler', (request, _reply, done) => {
-      tracker.handling.add(request.raw.socket);
+      tracker.handlingStarted(request.raw);
       done();
     });
     fastify.addHook('onResponse', (request, _reply, done) => {
-      tracker.handling.delete(request.raw.socket);
+      tracker.handlingEnded(request.raw);
       done();
     });
     trackers.set(fastify.server, tracker);
@@ -36,8 +35,30 @@ export class UnfinishedRequests {
 
   /** Ends every connection of `server` whose request is not being handled. */
   static end(server: Server): void {
-    const tracker = trackers.get(server);
-    if (tracker === undefined) return;
-    for (const socket of tracker.connections) if (!tracker.handling.has(socket)) socket.destroy();
+    trackers.get(server)?.endUnhandled();
+  }
+
+  connected(socket: Socket): void {
+    this.connections.add(socket);
+    socket.once('close', () => {
+      this.connections.delete(socket);
+      this.handling.delete(socket);
+    });
+  }
+
+  handlingStarted(request: IncomingMessage): void {
+    const requests = this.handling.get(request.socket);
+    if (requests) requests.add(request);
+    else this.handling.set(request.socket, new Set([request]));
+  }
+
+  handlingEnded(request: IncomingMessage): void {
+    const requests = this.handling.get(request.socket);
+    requests?.delete(request);
+    if (requests?.size === 0) this.handling.delete(request.socket);
+  }
+
+  endUnhandled(): void {
+    for (const socket of this.connections) if (!this.handling.has(socket)) socket.destroy();
   }
 }
