@@ -24,6 +24,7 @@ export class MetricsController {
   private readonly registry = new Registry();
   private readonly head: Gauge;
   private readonly reachable: Gauge;
+  private readonly statusAvailable: Gauge;
   private readonly projections: ReadonlyArray<{
     readonly gauge: Gauge;
     readonly value: (status: ProjectionStatus) => number;
@@ -40,7 +41,11 @@ export class MetricsController {
     this.head = gauge('event_log_head_position', 'Position of the last event in the log');
     this.reachable = gauge(
       'event_log_reachable',
-      'Whether the event store answered this scrape (1) or not (0: the head keeps its last value, no projection is listed)',
+      'Whether the event store answered this scrape (1) or not (0: the head keeps its last value)',
+    );
+    this.statusAvailable = gauge(
+      'projections_status_available',
+      "Whether the projections' status could be read this scrape (1) or not (0: it needs the read store and the event store; no projection is listed)",
     );
     this.projections = [
       {
@@ -77,19 +82,21 @@ export class MetricsController {
     content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
   })
   async metrics(): Promise<string> {
-    // An unreachable store is what an operator scrapes for: the process figures still answer.
+    // An unreachable store is what an operator scrapes for: the process figures still answer,
+    // and each store is told apart (the read store down leaves the log's head answering).
     const [head, statuses] = await Promise.all([
-      this.eventStore.headPosition(),
-      this.runner.status(),
-    ]).catch(() => [undefined, []] as const);
+      this.eventStore.headPosition().catch(() => undefined),
+      this.runner.status().catch(() => undefined),
+    ]);
     this.reachable.set(head === undefined ? 0 : 1);
+    this.statusAvailable.set(statuses === undefined ? 0 : 1);
     if (head !== undefined) this.head.set(Number(head));
     for (const { gauge, value } of this.projections) {
       gauge.reset();
-      for (const status of statuses) gauge.set({ projection: status.name }, value(status));
+      for (const status of statuses ?? []) gauge.set({ projection: status.name }, value(status));
     }
     this.states.reset();
-    for (const status of statuses) {
+    for (const status of statuses ?? []) {
       for (const state of PROJECTION_STATES)
         this.states.set({ projection: status.name, state }, status.state === state ? 1 : 0);
     }

@@ -1,0 +1,58 @@
+import type { ProjectionRunner, ProjectionStatus } from '../projection-runner/projection-runner';
+import type { EventStore } from '../shared/event-store/event-store.port';
+import { MetricsController } from './metrics.controller';
+
+const live: ProjectionStatus = {
+  name: 'contacts',
+  version: 6,
+  build: 'contacts_v6',
+  state: 'live',
+  checkpoint: 40n,
+  headPosition: 42n,
+  headEvents: 42n,
+  lagPositions: 0n,
+  lagEvents: 0n,
+  lagSeconds: 0,
+  failure: undefined,
+  error: undefined,
+  rebuild: undefined,
+};
+
+const scrape = (head: () => Promise<bigint>, status: () => Promise<ProjectionStatus[]>) =>
+  new MetricsController(
+    { status } as unknown as ProjectionRunner,
+    { headPosition: head } as unknown as EventStore,
+  ).metrics();
+
+describe('GET /metrics', () => {
+  it('lists the log head and every projection while both stores answer', async () => {
+    const text = await scrape(
+      () => Promise.resolve(42n),
+      () => Promise.resolve([live]),
+    );
+    expect(text).toMatch(/^event_log_reachable 1$/m);
+    expect(text).toMatch(/^projections_status_available 1$/m);
+    expect(text).toMatch(/^event_log_head_position 42$/m);
+    expect(text).toMatch(/^projection_state\{projection="contacts",state="live"\} 1$/m);
+  });
+
+  it('blames the projections, not the event log, when only their status cannot be read (the read store down)', async () => {
+    const text = await scrape(
+      () => Promise.resolve(42n),
+      () => Promise.reject(new Error('connect ECONNREFUSED')),
+    );
+    expect(text).toMatch(/^event_log_reachable 1$/m);
+    expect(text).toMatch(/^event_log_head_position 42$/m);
+    expect(text).toMatch(/^projections_status_available 0$/m);
+    expect(text).not.toContain('projection_state{');
+  });
+
+  it('says the event log is unreachable when it is', async () => {
+    const text = await scrape(
+      () => Promise.reject(new Error('EventStoreDB unavailable')),
+      () => Promise.reject(new Error('EventStoreDB unavailable')),
+    );
+    expect(text).toMatch(/^event_log_reachable 0$/m);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});
