@@ -1,14 +1,12 @@
 import 'reflect-metadata';
 import { type INestApplication, Logger } from '@nestjs/common';
-import type { Server } from 'node:http';
 import { type Environment, InvalidEnvironment, loadEnvironment } from './config/environment';
 import { createApp } from './bootstrap';
 import { describeListeningAddresses } from './listening-addresses';
-import { UnfinishedRequests } from './shared/http/unfinished-requests';
+import { drainAndClose } from './shared/http/drain';
 import { StartFailure } from './shared/start-failure';
 
 const SHUTDOWN_GRACE_MS = 15_000;
-const UNFINISHED_REQUEST_GRACE_MS = 1000;
 
 async function main(): Promise<void> {
   let environment;
@@ -73,18 +71,8 @@ async function shutDown(app: INestApplication, signal: NodeJS.Signals): Promise<
     process.exit(1);
   }, SHUTDOWN_GRACE_MS);
   forced.unref();
-  // A keep-alive connection whose request finishes during the drain turns idle after the server
-  // stopped accepting; close such connections as they appear so the drain can end. A request
-  // still arriving a second into the drain is not waited for (nor is a silent connection).
-  const server = app.getHttpServer() as Server;
-  const drainStarted = Date.now();
-  const sweeper = setInterval(() => {
-    server.closeIdleConnections();
-    if (Date.now() - drainStarted >= UNFINISHED_REQUEST_GRACE_MS) UnfinishedRequests.end(server);
-  }, 100);
-  sweeper.unref();
   try {
-    await app.close();
+    await drainAndClose(app);
     process.exit(0);
   } catch (error) {
     process.stderr.write(

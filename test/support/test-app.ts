@@ -8,6 +8,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp, createFastifyAdapter, NEST_APPLICATION_OPTIONS } from '../../src/bootstrap';
 import { Environment, loadEnvironment } from '../../src/config/environment';
 import type { ReadStoreDialect } from '../../src/infrastructure/read-store/read-store';
+import { drainAndClose } from '../../src/shared/http/drain';
 import { startEsdbStandIn, type EsdbStandIn } from './esdb-stand-in/esdb-stand-in';
 import { createSchema, dropSchema, TEST_POSTGRES_URL, uniqueSchemaName } from './postgres';
 import { pollUntilReady } from './service-process';
@@ -81,7 +82,8 @@ export async function startTestApp(
       });
     },
     close: async () => {
-      await app.close();
+      // As the service's own shutdown drains (src/main.ts).
+      await drainAndClose(app);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
