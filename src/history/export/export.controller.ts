@@ -84,6 +84,8 @@ export class ExportController {
     const selection = exportSelectionOf(request.query);
     const { end, events } = await this.exports.open(workspaceId, selection);
     void reply.header('X-Position', end.toString());
-    return new StreamableFile(this.exports.ndjson(events), { type: NDJSON_CONTENT_TYPE });
+    return new StreamableFile(this.exports.ndjson(events, request.raw.socket), {
+      type: NDJSON_CONTENT_TYPE,
+    });
   }
 }

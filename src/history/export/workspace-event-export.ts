@@ -1,4 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { CONTACTS_PROJECTION } from '../../../projections/contacts/contacts.projection';
 import type { ContactsReadModel } from '../../../projections/contacts/contacts.table';
@@ -37,7 +38,8 @@ const PAGE_SIZE = 500;
 @Injectable()
 export class WorkspaceEventExport implements BeforeApplicationShutdown {
   /** The exports being sent: a shutdown cuts them (a reader that stalls would hold it forever). */
-  private readonly sending = new Set<Readable>();
+  /** The exports being sent, and how each is cut. */
+  private readonly sending = new Map<Readable, () => void>();
   private closing = false;
 
   constructor(
@@ -84,19 +86,26 @@ export class WorkspaceEventExport implements BeforeApplicationShutdown {
 
   /**
    * `events` as the route sends them, one JSON object a line, pulled only as fast as the client
-   * reads. Cut (destroyed, so the client sees the answer end early) when the service shuts down.
+   * reads. Cut when the service shuts down: the stream is destroyed, and so is `connection`, the
+   * answer's, so the client sees the answer end early, and a client that has stopped reading
+   * holds neither the answer's end nor the shutdown (ending the answer gracefully would wait for
+   * that client to read what is buffered).
    */
-  ndjson(events: AsyncIterable<RecordedEvent>): Readable {
+  ndjson(events: AsyncIterable<RecordedEvent>, connection?: Socket): Readable {
     const stream = Readable.from(ndjsonLines(events), { objectMode: false });
-    this.sending.add(stream);
+    const cut = () => {
+      stream.destroy(SHUTTING_DOWN);
+      connection?.destroy();
+    };
+    this.sending.set(stream, cut);
     stream.once('close', () => this.sending.delete(stream));
-    if (this.closing) stream.destroy(SHUTTING_DOWN);
+    if (this.closing) cut();
     return stream;
   }
 
   beforeApplicationShutdown(): void {
     this.closing = true;
-    for (const stream of this.sending) stream.destroy(SHUTTING_DOWN);
+    for (const cut of this.sending.values()) cut();
   }
 
   private async *events(
