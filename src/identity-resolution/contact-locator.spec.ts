@@ -171,4 +171,15 @@ describe('ContactLocator on a contact closed for a user deleted before absorbing
     expect(located).toMatchObject({ contactId: 'user', state: { status: 'deleted' } });
     expect(await typesOf('lead')).toEqual(['LeadCreated', 'ContactMergedInto']);
   });
+
+  it('reads nothing more for a lead the user absorbed before its deletion: the walk tells it', async () => {
+    await closedForDeletedUser(lead, { absorbedFirst: true });
+    await locator.locate(workspaceId, 'lead');
+    const reads = jest.spyOn(store, 'readStream');
+
+    const located = await locator.locate(workspaceId, 'lead');
+
+    expect(located.state.status).toBe('deleted');
+    expect(reads).not.toHaveBeenCalled();
+  });
 });

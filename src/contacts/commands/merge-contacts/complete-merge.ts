@@ -164,7 +164,9 @@ export async function reopenedAfterRefusedMerge(
   sourceId: string,
   target: ContactState,
 ): Promise<boolean> {
-  if (target.status !== 'deleted') return false;
+  // A deletion is final, and the deleted target lists what it had absorbed: a source it took
+  // along is told without reading anything again (requests naming it keep coming).
+  if (target.status !== 'deleted' || !refusesMergeOf(target, sourceId)) return false;
   const { outcome } = await completeMerge(store, clock, workspaceId, sourceId, target.id);
   streamStateCacheOf(store).delete(contactStreamId(workspaceId, sourceId));
   return outcome === 'reverted';
