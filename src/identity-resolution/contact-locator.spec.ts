@@ -24,13 +24,16 @@ const startConversation: ContactCommand = {
   now: 1_700_000_100,
 };
 
+/** A locator over a fresh in-memory store. */
+const inMemoryLocator = () => {
+  const store = SqliteEventStore.open({ file: ':memory:' });
+  return { store, locator: new ContactLocator(store, systemClock) };
+};
+
 describe('ContactLocator with the stream state cache', () => {
   let store: SqliteEventStore;
   let locator: ContactLocator;
-  beforeEach(() => {
-    store = SqliteEventStore.open({ file: ':memory:' });
-    locator = new ContactLocator(store, systemClock);
-  });
+  beforeEach(() => ({ store, locator } = inMemoryLocator()));
   afterEach(() => store.close());
 
   it('answers from the fold an append left behind, including which event ids it holds', async () => {
@@ -71,10 +74,7 @@ describe('ContactLocator with the stream state cache', () => {
 describe('ContactLocator on a contact closed for a user deleted before absorbing it', () => {
   let store: SqliteEventStore;
   let locator: ContactLocator;
-  beforeEach(() => {
-    store = SqliteEventStore.open({ file: ':memory:' });
-    locator = new ContactLocator(store, systemClock);
-  });
+  beforeEach(() => ({ store, locator } = inMemoryLocator()));
   afterEach(() => store.close());
 
   const now = 1_700_000_000;
