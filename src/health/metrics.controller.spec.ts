@@ -1,22 +1,9 @@
 import type { ProjectionRunner, ProjectionStatus } from '../projection-runner/projection-runner';
 import type { EventStore } from '../shared/event-store/event-store.port';
+import { liveContactsStatus } from '../projection-runner/projection-status.test-fixtures';
 import { MetricsController } from './metrics.controller';
 
-const live: ProjectionStatus = {
-  name: 'contacts',
-  version: 6,
-  build: 'contacts_v6',
-  state: 'live',
-  checkpoint: 40n,
-  headPosition: 42n,
-  headEvents: 42n,
-  lagPositions: 0n,
-  lagEvents: 0n,
-  lagSeconds: 0,
-  failure: undefined,
-  error: undefined,
-  rebuild: undefined,
-};
+const live = liveContactsStatus();
 
 const scrape = (head: () => Promise<bigint>, status: () => Promise<ProjectionStatus[]>) =>
   new MetricsController(

@@ -1,6 +1,7 @@
 import { HttpProblem } from '../shared/http/intercom-error';
 import { ProjectionAdminController, projectionJson } from './projection-admin.controller';
 import { ProjectionBusy } from './projection-runner';
+import { liveContactsStatus } from './projection-status.test-fixtures';
 import type {
   ProjectionRunner,
   ProjectionStatus,
@@ -16,19 +17,14 @@ describe('the operations route’s projection status', () => {
     attempts: 5,
     at: new Date(0),
   };
-  const status: ProjectionStatus = {
+  const status = liveContactsStatus({
     name: 'merge_completion',
     version: 1,
     build: 'b1',
     state: 'rebuilding',
     checkpoint: 7n,
-    headPosition: 9n,
-    headEvents: 9n,
     lagPositions: 2n,
     lagEvents: 2n,
-    lagSeconds: 0,
-    failure: undefined,
-    error: undefined,
     rebuild: {
       version: 1,
       build: 'b2',
@@ -37,7 +33,7 @@ describe('the operations route’s projection status', () => {
       lagEvents: 6n,
       failure: poison,
     },
-  };
+  });
 
   it('shows why a rebuild failed, as it shows a live build’s failure', () => {
     const json = projectionJson(status);
@@ -66,21 +62,17 @@ describe('the operations route’s projection status', () => {
 });
 
 describe('POST /admin/projections/{name}/retry and /rebuild', () => {
-  const statusOf = (state: ProjectionStatus['state']): ProjectionStatus => ({
-    name: 'contacts',
-    version: 4,
-    build: 'v4_a',
-    state,
-    checkpoint: 1n,
-    headPosition: 2n,
-    headEvents: 2n,
-    lagPositions: 1n,
-    lagEvents: 1n,
-    lagSeconds: 0,
-    failure: undefined,
-    error: undefined,
-    rebuild: undefined,
-  });
+  const statusOf = (state: ProjectionStatus['state']): ProjectionStatus =>
+    liveContactsStatus({
+      version: 4,
+      build: 'v4_a',
+      state,
+      checkpoint: 1n,
+      headPosition: 2n,
+      headEvents: 2n,
+      lagPositions: 1n,
+      lagEvents: 1n,
+    });
   const controllerOver = (state: ProjectionStatus['state']) => {
     const retried: string[] = [];
     const runner = {
@@ -144,21 +136,7 @@ describe('POST /admin/projections/{name}/retry and /rebuild', () => {
 });
 
 describe('POST /admin/projections/{name}/verify', () => {
-  const live: ProjectionStatus = {
-    name: 'contacts',
-    version: 6,
-    build: 'v6',
-    state: 'live',
-    checkpoint: 9n,
-    headPosition: 9n,
-    headEvents: 9n,
-    lagPositions: 0n,
-    lagEvents: 0n,
-    lagSeconds: 0,
-    failure: undefined,
-    error: undefined,
-    rebuild: undefined,
-  };
+  const live = liveContactsStatus();
   const verification: ProjectionVerification = {
     name: 'contacts',
     version: 6,
