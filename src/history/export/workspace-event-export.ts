@@ -37,8 +37,10 @@ const PAGE_SIZE = 500;
  */
 @Injectable()
 export class WorkspaceEventExport implements BeforeApplicationShutdown {
-  /** The exports being sent: a shutdown cuts them (a reader that stalls would hold it forever). */
-  /** The exports being sent, and how each is cut. */
+  /**
+   * The exports being sent, and how each is cut: a shutdown cuts them (a reader that stalls would
+   * hold it forever).
+   */
   private readonly sending = new Map<Readable, () => void>();
   private closing = false;
 
