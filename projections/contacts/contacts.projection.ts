@@ -35,6 +35,7 @@ import {
   createExternalIdHoldersTable,
   dropLookupByIdAlone,
 } from './contacts.schema';
+import { contactIdsByWorkspace } from '../shared/by-workspace';
 
 /** Data events and their reported summaries change no column of this read model. */
 export const DATA_EVENT_TYPES: readonly ContactEventType[] = [
@@ -188,14 +189,8 @@ async function loadRows(
   tx: Transaction<ContactsReadModel>,
   contacts: readonly ContactEventKey[],
 ): Promise<Map<string, ContactsTable>> {
-  const idsByWorkspace = new Map<string, string[]>();
-  for (const { workspaceId, contactId } of contacts) {
-    const ids = idsByWorkspace.get(workspaceId);
-    if (ids) ids.push(contactId);
-    else idsByWorkspace.set(workspaceId, [contactId]);
-  }
   const rows = new Map<string, ContactsTable>();
-  for (const [workspaceId, ids] of idsByWorkspace) {
+  for (const [workspaceId, ids] of contactIdsByWorkspace(contacts)) {
     for (let index = 0; index < ids.length; index += 500) {
       const found = await tx
         .selectFrom('contacts')

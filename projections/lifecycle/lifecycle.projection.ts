@@ -11,6 +11,7 @@ import {
   type ContactLifecycle,
 } from './contact-lifecycle';
 import type { LifecycleContactsTable, LifecycleReadModel } from './lifecycle.table';
+import { contactIdsByWorkspace } from '../shared/by-workspace';
 
 export const LIFECYCLE_PROJECTION = 'lifecycle';
 
@@ -115,14 +116,8 @@ async function lifecyclesOf(
   tx: Transaction<LifecycleReadModel>,
   contacts: readonly { readonly workspaceId: string; readonly contactId: string }[],
 ): Promise<Map<string, ContactLifecycle>> {
-  const idsByWorkspace = new Map<string, string[]>();
-  for (const { workspaceId, contactId } of contacts) {
-    const ids = idsByWorkspace.get(workspaceId);
-    if (ids) ids.push(contactId);
-    else idsByWorkspace.set(workspaceId, [contactId]);
-  }
   const known = new Map<string, ContactLifecycle>();
-  for (const [workspaceId, ids] of idsByWorkspace) {
+  for (const [workspaceId, ids] of contactIdsByWorkspace(contacts)) {
     const rows = await tx
       .selectFrom('lifecycle_contacts')
       .select(['workspace_id', 'contact_id', 'visitor_at', 'lead_at', 'user_at'])
