@@ -374,6 +374,7 @@ describeOnReadStores('contact search', (dialect: SearchDialect) => {
       ['custom_attributes.score', 'ascending'],
       ['signed_up_at', 'descending'],
       ['custom_attributes.vip', 'descending'],
+      ['owner_id', 'ascending'],
     ] as const) {
       it(`sorts by ${field} ${order} with NULLs last and ties by id`, async () => {
         const { ids } = await walk({

@@ -27,7 +27,21 @@ export interface StandardSearchField {
   readonly nullable: boolean;
   /** Intercom matches email addresses case-insensitively; see `contact-search.sql.ts`. */
   readonly caseInsensitive: boolean;
+  /**
+   * An integer kept as its decimal text (`owner_id`): its value is that text read as a number
+   * when it is 1 to `MAX_DIGITS_VALUE` digits (a leading zero stored before owner_ids were
+   * checked included), and none otherwise.
+   */
+  readonly storedAsDigits?: boolean;
 }
+
+/** Digits that read as a number exactly in JavaScript, SQLite and PostgreSQL alike. */
+export const MAX_DIGITS_VALUE = 15;
+const DIGITS_VALUE = new RegExp(`^[0-9]{1,${MAX_DIGITS_VALUE}}$`);
+
+/** The number a `storedAsDigits` column's text stands for, or null. */
+export const digitsValue = (text: string): number | null =>
+  DIGITS_VALUE.test(text) ? Number(text) : null;
 
 export interface CustomAttributeSearchField {
   readonly kind: 'custom';
@@ -62,6 +76,12 @@ const standard = (
   caseInsensitive = false,
 ): StandardSearchField => ({ kind: 'standard', name, type, column, nullable, caseInsensitive });
 
+/**
+ * The fields as searches parsed them before `owner_id` was an integer field (it was text): a
+ * segment rule saved then keeps the meaning it was saved with (see `parseStoredRule`).
+ */
+const OWNER_ID_AS_TEXT = standard('owner_id', 'string', 'owner_id', true);
+
 /** Every standard searchable field, by the name a query uses. */
 export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = new Map(
   [
@@ -72,7 +92,8 @@ export const STANDARD_SEARCH_FIELDS: ReadonlyMap<string, StandardSearchField> = 
     standard('email_domain', 'string', 'email_domain', true, true),
     standard('phone', 'string', 'phone', true),
     standard('external_id', 'string', 'external_id', true),
-    standard('owner_id', 'string', 'owner_id', true),
+    // An admin id, an integer (as data attributes list it and Intercom searches it).
+    { ...standard('owner_id', 'integer', 'owner_id', true), storedAsDigits: true },
     standard('created_at', 'date', 'created_at', false),
     standard('updated_at', 'date', 'updated_at', false),
     standard('signed_up_at', 'date', 'signed_up_at', true),
@@ -118,8 +139,10 @@ export function resolveSearchField(
   name: string,
   customAttributeType: CustomAttributeTypeLookup,
   at: string,
+  ownerIdAsText = false,
 ): SearchField | undefined {
   if (name === SEGMENT_SEARCH_FIELD.name) return SEGMENT_SEARCH_FIELD;
+  if (ownerIdAsText && name === OWNER_ID_AS_TEXT.name) return OWNER_ID_AS_TEXT;
   const builtIn = STANDARD_SEARCH_FIELDS.get(name);
   if (builtIn) return builtIn;
   if (!name.startsWith(CUSTOM_ATTRIBUTE_PREFIX)) return undefined;

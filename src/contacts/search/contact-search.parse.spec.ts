@@ -120,9 +120,10 @@ describe('parseContactSearchRequest', () => {
     expect(parsed(filter('location.city', '$', 'don'))).toMatchObject({
       field: { column: 'location_city' },
     });
-    // API 2.14 answers owner_id as an integer: searching with it means its digits. Intercom's
-    // filter value is a string or an integer on any text field alike.
-    expect(parsed(filter('owner_id', 'IN', [123, '456']))).toMatchObject({ value: ['123', '456'] });
+    // owner_id is an integer field (2.16 answers it as its digits, which search takes too).
+    expect(parsed(filter('owner_id', 'IN', [123, '456']))).toMatchObject({ value: [123, 456] });
+    expect(parsed(filter('owner_id', '>', '100'))).toMatchObject({ operator: '>', value: 100 });
+    // Intercom's filter value is a string or an integer on any text field alike.
     expect(parsed(filter('external_id', '=', 123))).toMatchObject({ value: '123' });
     expect(parsed(filter('name', 'IN', ['Alice', -5]))).toMatchObject({ value: ['Alice', '-5'] });
     expect(parsed(filter('custom_attributes.plan', '~', 12))).toMatchObject({ value: '12' });
@@ -189,6 +190,12 @@ describe('parseContactSearchRequest', () => {
       ['a missing query', {}, 'parameter_not_found', 'query'],
       ['a query that is not an object', query('email = a'), 'parameter_invalid', 'query'],
       ['an unknown field', query(filter('nickname', '=', 'x')), 'parameter_invalid', 'query.field'],
+      [
+        'a text operator on owner_id, an integer field',
+        query(filter('owner_id', '~', '1')),
+        'parameter_invalid',
+        'query.operator',
+      ],
       [
         'a field name that is not a string',
         query(filter(7 as unknown as string, '=', 'x')),

@@ -50,6 +50,8 @@ export interface SearchParseOptions {
   readonly allowRuleOperators?: boolean;
   /** The body field holding the query, which errors name: `query` (a search) or `rule`. */
   readonly root?: string;
+  /** `owner_id` as the text field it was before it was an integer one (`parseStoredRule`). */
+  readonly ownerIdAsText?: boolean;
 }
 
 const OPERATORS_BY_TYPE: Readonly<Record<SearchFieldType, readonly FilterOperator[]>> = {
@@ -190,7 +192,12 @@ function parseFilter(node: JsonObject, path: string, options: SearchParseOptions
   const field =
     ruleOperators && name === EVENT_SEARCH_FIELD.name
       ? EVENT_SEARCH_FIELD
-      : resolveSearchField(name, options.customAttributeType, `${path}.field`);
+      : resolveSearchField(
+          name,
+          options.customAttributeType,
+          `${path}.field`,
+          options.ownerIdAsText,
+        );
   if (!field) throw new UnknownSearchField(name, `${path}.field`);
   const allowed = operatorsFor(field, options);
   if (node.operator === undefined)

@@ -7,7 +7,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
-import type { SearchField } from './contact-search.fields';
+import { MAX_DIGITS_VALUE, type SearchField } from './contact-search.fields';
 import type {
   DataEventFilter,
   SearchFilter,
@@ -115,12 +115,22 @@ export function searchFieldSql(field: SearchField, dialect: SearchDialect): RawB
     case 'event':
       return sql`NULL`;
     case 'standard':
-      return sql.ref(`c.${field.column}`);
+      return field.storedAsDigits === true
+        ? digitsSql(sql.ref(`c.${field.column}`), dialect)
+        : sql.ref(`c.${field.column}`);
     case 'custom':
       return dialect === 'sqlite'
         ? sqliteCustomValue(field.attribute, field.type)
         : postgresCustomValue(field.attribute, field.type);
   }
+}
+
+/** `digitsValue` in SQL: the column's digits as a number, or NULL. */
+function digitsSql(column: RawBuilder<unknown>, dialect: SearchDialect): RawBuilder<unknown> {
+  const digits = sql.lit(MAX_DIGITS_VALUE);
+  return dialect === 'sqlite'
+    ? sql`(CASE WHEN length(${column}) BETWEEN 1 AND ${digits} AND ${column} NOT GLOB '*[^0-9]*' THEN CAST(${column} AS INTEGER) END)`
+    : sql`(CASE WHEN ${column} ~ ${sql.lit(`^[0-9]{1,${MAX_DIGITS_VALUE}}$`)} THEN CAST(${column} AS BIGINT) END)`;
 }
 
 function sqliteCustomValue(attribute: string, type: SearchField['type']): RawBuilder<unknown> {

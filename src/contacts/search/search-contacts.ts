@@ -106,8 +106,12 @@ export async function searchContacts<DB>(
   // cost more than SQLite takes to answer an indexed search.
   const from = sql`${sql.table(target.table)} AS c`;
   const matching = sql<SqlBool>`${searchableCondition(scope.workspaceId, scope.includeMerged)} AND (${condition})`;
-  // A standard sort field is a column of the row itself; any other is selected beside it.
-  const sortColumn = sort.field.kind === 'standard' ? sort.field.column : undefined;
+  // A standard sort field is a column of the row itself, unless it sorts as a number read from
+  // its text; any other is selected beside it.
+  const sortColumn =
+    sort.field.kind === 'standard' && sort.field.storedAsDigits !== true
+      ? sort.field.column
+      : undefined;
   const selection =
     sortColumn === undefined ? sql`c.*, ${sortValue} AS ${sql.ref(SORT_VALUE)}` : sql`c.*`;
   const order = nullable

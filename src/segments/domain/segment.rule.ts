@@ -32,12 +32,22 @@ export function validateSegmentRule(
 /** The days a stored rule's date comparisons count in. */
 export const timeZoneOf = (stored: StoredSegmentRule): string => stored.timeZone ?? 'UTC';
 
-/** The rule a stored one stands for; it was valid when stored, so this does not throw. */
+/**
+ * The rule a stored one stands for; it was valid when stored, so this does not throw. A rule that
+ * searched `owner_id` as text, as rules could before it was an integer field (`~`, a value that
+ * is no number), keeps that meaning.
+ */
 export function parseStoredRule(stored: StoredSegmentRule): SearchNode {
-  return parseSearchQuery(stored.rule, {
-    customAttributeType: (name) => stored.attributeTypes[name],
+  const options = {
+    customAttributeType: (name: string) => stored.attributeTypes[name],
     allowRuleOperators: true,
-  });
+  };
+  try {
+    return parseSearchQuery(stored.rule, options);
+  } catch (error) {
+    if (!JSON.stringify(stored.rule).includes('"owner_id"')) throw error;
+    return parseSearchQuery(stored.rule, { ...options, ownerIdAsText: true });
+  }
 }
 
 export const sameStoredRule = (a: StoredSegmentRule, b: StoredSegmentRule): boolean =>
