@@ -32,6 +32,30 @@ async function serviceThatBreaksOff(lines: readonly string[]): Promise<Server> {
 
 const discarded = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() });
 
+/** An output that keeps each write it is handed. */
+function collecting(): { output: Writable; writes: string[] } {
+  const writes: string[] = [];
+  const output = new Writable({
+    highWaterMark: 1024,
+    write: (chunk: Buffer, _encoding, done) => {
+      writes.push(chunk.toString());
+      setImmediate(done);
+    },
+  });
+  return { output, writes };
+}
+
+/** A service whose export sends `count` lines, then ends. */
+async function serviceSending(count: number): Promise<Server> {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-position': `${count}` });
+    for (let position = 1; position <= count; position += 1) response.write(`${line(position)}\n`);
+    response.end();
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return server;
+}
+
 describe('an export the connection cuts short', () => {
   let server: Server | undefined;
   afterEach(
@@ -54,6 +78,16 @@ describe('an export the connection cuts short', () => {
     );
   });
 
+  it('has written every line it read before the break', async () => {
+    server = await serviceThatBreaksOff([line(7), line(12)]);
+    const { output, writes } = collecting();
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await expect(
+      exportEvents({ url, token: 'token', query: {}, format: 'ndjson', output }),
+    ).rejects.toThrow('broke off after position 12');
+    expect(writes.join('')).toBe(`${line(7)}\n${line(12)}\n`);
+  });
+
   it('says the same before any event was written, without a position to go on from', async () => {
     server = await serviceThatBreaksOff([]);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,5 +102,24 @@ describe('an export the connection cuts short', () => {
       `The export from ${url} broke off before its first event: the connection closed before ` +
         'its end (the service stopped, or the network failed)',
     );
+  });
+});
+
+describe('an export to an output slower than the service', () => {
+  let server: Server | undefined;
+  afterEach(
+    () => new Promise<void>((closed) => (server ? server.close(() => closed()) : closed())),
+  );
+
+  it('hands it pieces of many lines, not a write (and a wait for drain) per line', async () => {
+    server = await serviceSending(3000);
+    const { output, writes } = collecting();
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const count = await exportEvents({ url, token: 'token', query: {}, format: 'ndjson', output });
+    expect(count).toBe(3000);
+    expect(writes.join('')).toBe(
+      Array.from({ length: 3000 }, (_, index) => `${line(index + 1)}\n`).join(''),
+    );
+    expect(writes.length).toBeLessThan(100);
   });
 });

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
-import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exportEvents, type ExportFormat } from './event-export';
+import { writtenWhole } from './written-whole';
 import { rebuildProjection } from './rebuild';
 import { projectionStatus } from './status';
 import { verifyProjection } from './verify';
@@ -186,27 +186,6 @@ serviceCommand('replay', 'workspace')
         (replayed.position === undefined ? '\n' : ` (up to position ${replayed.position})\n`),
     );
   });
-
-/**
- * Runs `write` into a file beside `path`, renamed to it once complete: an export cut short leaves
- * no file that looks whole.
- */
-async function writtenWhole<T>(path: string, write: (output: Writable) => Promise<T>): Promise<T> {
-  const partial = `${path}.partial`;
-  const output = createWriteStream(partial);
-  try {
-    const result = await write(output);
-    await new Promise<void>((resolve, reject) =>
-      output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    );
-    renameSync(partial, path);
-    return result;
-  } catch (error) {
-    output.destroy();
-    rmSync(partial, { force: true });
-    throw error;
-  }
-}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
