@@ -56,12 +56,10 @@ export async function call(
 
 /** `path` under the service's URL, whose own path (a reverse proxy's prefix) is kept. */
 function endpoint(base: string, path: string, query: Readonly<Record<string, string>>): string {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
+  // `localhost:3000` parses, as a URL of scheme `localhost:`: only http and https reach a service.
+  const url = URL.canParse(base) ? new URL(base) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
     throw new Error(`--url ${base} is not a URL (e.g. http://localhost:3000)`);
-  }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url.toString();
