@@ -176,6 +176,22 @@ describe('GET /export/events', () => {
     });
   });
 
+  it('takes an X-Min-Position the log has reached, and refuses one past its head as any read does', async () => {
+    const head = BigInt((await exportOf(service)).response.headers.get('x-position')!);
+    const reached = await service.request('/export/events', {
+      headers: { 'x-min-position': String(head) },
+    });
+    expect(reached.status).toBe(200);
+    await reached.text();
+    const beyond = await service.request('/export/events', {
+      headers: { 'x-min-position': String(head + 1000n) },
+    });
+    expect(beyond.status).toBe(400);
+    expect(await beyond.json()).toMatchObject({
+      errors: [{ code: 'parameter_invalid', field: 'X-Min-Position' }],
+    });
+  });
+
   it('answers 401 without a workspace token', async () => {
     const { response, text } = await exportOf(service, '', 'not-a-token');
     expect(response.status).toBe(401);

@@ -8,6 +8,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CONTACTS_PROJECTION } from '../../../projections/contacts/contacts.projection';
+import { ReadYourWrites } from '../../projection-runner/projection-runner.module';
+import { MinPosition } from '../../shared/http/intercom-version';
 import { TakesQueryParameters } from '../../shared/http/query-parameters';
 import { WorkspaceId } from '../../workspaces/workspace-auth.guard';
 import { EXPORT_QUERY_PARAMETERS, exportSelectionOf } from './export-query';
@@ -20,7 +23,10 @@ export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 @ApiBearerAuth()
 @Controller('export')
 export class ExportController {
-  constructor(private readonly exports: WorkspaceEventExport) {}
+  constructor(
+    private readonly exports: WorkspaceEventExport,
+    private readonly readYourWrites: ReadYourWrites,
+  ) {}
 
   /**
    * history.md's export: the workspace's events, one JSON object a line, in log order, streamed
@@ -80,8 +86,11 @@ export class ExportController {
     @WorkspaceId() workspaceId: string,
     @Req() request: FastifyRequest<{ Querystring: Record<string, string | string[]> }>,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @MinPosition() minPosition: bigint | undefined,
   ): Promise<StreamableFile> {
     const selection = exportSelectionOf(request.query);
+    // The log holds every position up to its head: only one past it is refused (as on any read).
+    await this.readYourWrites.waitForMinPosition(minPosition, [CONTACTS_PROJECTION]);
     const { end, events } = await this.exports.open(workspaceId, selection);
     void reply.header('X-Position', end.toString());
     return new StreamableFile(this.exports.ndjson(events, request.raw.socket), {
