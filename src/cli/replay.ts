@@ -95,6 +95,9 @@ export async function replayInto(options: ReplayOptions): Promise<ReplaySummary>
         ...replayRateText(progress, Number(exported.end ?? progress.position)),
       });
     });
+    // The export has reached its end, whether or not its last event is there (another
+    // workspace's, or a deleted contact's, may be).
+    bar.update(bar.getTotal(), { events: replayed.events });
     bar.stop();
     recordReplay(partial, options.until, replayed);
     if (options.force) removeDatabase(options.out);

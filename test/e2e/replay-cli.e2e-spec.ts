@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../support/eventually';
 import { runCli } from '../support/run-cli';
-import { ACME_TOKEN, startTestApp, type TestApp } from '../support/test-app';
+import { ACME_TOKEN, GLOBEX_TOKEN, startTestApp, type TestApp } from '../support/test-app';
 
 interface ContactJson {
   id: string;
@@ -264,7 +264,8 @@ describe('the replay CLI', () => {
     ]);
   });
 
-  it('refuses a file that exists unless --force, and a point it cannot read', async () => {
+  // Each CLI run starts ts-node (seconds on a loaded machine): a few per test at most.
+  it('refuses a file that exists unless --force', async () => {
     const out = join(workDir, 'taken.sqlite');
     writeFileSync(out, 'not mine');
     const refused = await replay(String(now), out);
@@ -274,10 +275,26 @@ describe('the replay CLI', () => {
     const forced = await replay(String(now), out, '--force');
     expect(forced.status).toBe(0);
     expect(contactsIn(out).length).toBeGreaterThan(0);
-    for (const until of ['yesterday', String(now + 3600)]) {
-      const unreadable = await replay(until, join(workDir, 'never.sqlite'));
-      expect(unreadable.status).toBe(1);
-      expect(unreadable.stderr).toMatch(new RegExp(`^--until ${until} is `));
-    }
+  });
+
+  it.each(['yesterday', 'an hour ahead'])('refuses a point it cannot read: %s', async (point) => {
+    const until = point === 'yesterday' ? point : String(now + 3600);
+    const unreadable = await replay(until, join(workDir, 'never.sqlite'));
+    expect(unreadable.status).toBe(1);
+    expect(unreadable.stderr).toMatch(new RegExp(`^--until ${until} is `));
+  });
+
+  it("ends its progress at 100% when the log's last events are not the workspace's", async () => {
+    const other = await service.request('/contacts', {
+      method: 'POST',
+      json: { email: 'elsewhere@example.com' },
+      token: GLOBEX_TOKEN,
+    });
+    expect(other.status).toBe(200);
+    const run = await replay(String(Math.floor(Date.now() / 1000)), join(workDir, 'last.sqlite'));
+    expect(run.status).toBe(0);
+    const [, done, total] = /100% \| (\d+)\/(\d+) positions/.exec(run.stderr) ?? [];
+    expect(done).toBeDefined();
+    expect(done).toBe(total);
   });
 });
