@@ -601,19 +601,13 @@ export class MembershipBatch {
           members.set(segmentId, member);
           // An exit when no rule is in force any more: that of the rule that was.
           const recordedAs = inForce ?? list.filter((version) => version.from <= at).pop()!;
-          const boundary =
-            recordedAs.from === at
-              ? recordedAs.startedBy
-              : recordedAs.until === at
-                ? recordedAs.endedBy
-                : undefined;
           this.record(
             contact,
             recordedAs.snapshot,
             member ? 'entered' : 'exited',
             at,
             event.position,
-            boundary ?? cause,
+            causeAt(recordedAs, at, cause),
           );
           this.widenSpan(workspace, segmentId);
           const index = indexed.indexById.get(segmentId);
@@ -768,7 +762,11 @@ export class MembershipBatch {
         timed: isTimeBased(snapshot),
         from: Number(row.in_force_from),
         until: row.in_force_until === null ? null : Number(row.in_force_until),
-        startedBy: { id: row.started_by_event_id, type: row.started_by_event_type },
+        startedBy: {
+          id: row.started_by_event_id,
+          type: row.started_by_event_type,
+          position: row.started_by_position,
+        },
         endedBy:
           row.ended_by_event_id === null
             ? undefined
@@ -1184,8 +1182,32 @@ interface RuleVersion {
   readonly timed: boolean;
   readonly from: number;
   readonly until: number | null;
-  readonly startedBy: ChangeCause | undefined;
+  /** The segment event that brought it in, with its `positionText`. */
+  readonly startedBy: (ChangeCause & { readonly position: string }) | undefined;
   readonly endedBy: ChangeCause | undefined;
+}
+
+/**
+ * What a late replay's change at `at` is attributed to, `version` being the rule it is recorded
+ * under and `contactEvent` the contact's last event dated `at` (if any). A second is one
+ * evaluation, caused by the last, in log order, of what happened then, as a contact's several
+ * events of one second are: at the second the segment was deleted, the deletion (no rule is
+ * evaluated then, whatever the contact did); at the second the rule came into force, the later of
+ * its segment event and the contact's (a contact created after the segment, in that second,
+ * enters by its creation, as it does in time; one the segment was created over enters by the
+ * segment's creation); otherwise the contact's event, or none (a deadline).
+ */
+function causeAt(
+  version: RuleVersion,
+  at: number,
+  contactEvent: RecordedEvent | undefined,
+): ChangeCause | undefined {
+  if (version.until === at && version.endedBy) return version.endedBy;
+  const { startedBy } = version;
+  if (version.from !== at || !startedBy) return contactEvent;
+  return contactEvent && positionText(contactEvent.position) > startedBy.position
+    ? contactEvent
+    : startedBy;
 }
 
 /** See `mayHaveChanged`. */

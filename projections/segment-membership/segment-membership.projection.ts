@@ -9,6 +9,7 @@ import {
 import { toSegmentEvent } from '../../src/segments/segment-event-codec';
 import { snapshotOf } from '../../src/segments/domain/segment-membership';
 import { parseStoredRule, timeZoneOf } from '../../src/segments/domain/segment.rule';
+import { positionText } from '../shared/log-position';
 import { createDataEventsTable } from './contact-data-events';
 import type { DeadlineAlarm } from './deadline-alarm';
 import { eventSeconds } from './contact-timeline';
@@ -59,8 +60,9 @@ export function segmentMembershipProjection(
 ) {
   return defineProjection<SegmentMembershipReadModel>({
     name: SEGMENT_MEMBERSHIP_PROJECTION,
-    // 13: spans keyed by stretch, then segment (a batch's spans are written next to each other).
-    version: 13,
+    // 14: a late event's change at a second a rule came into force at is caused by the later, in
+    // log order, of the rule's event and the contact's (the rule's start position is kept).
+    version: 14,
     eventTypes: [
       ...CONTACTS_PROJECTION_EVENT_TYPES,
       // Not in the contacts read model's types: the rules' `has_done` / `has_not_done` read them.
@@ -177,6 +179,7 @@ async function applySegmentEvent(
           in_force_until: null,
           started_by_event_id: recorded.id,
           started_by_event_type: recorded.type,
+          started_by_position: positionText(recorded.position),
           ended_by_event_id: null,
           ended_by_event_type: null,
         })

@@ -156,6 +156,7 @@ export async function createLateEventTables(
     .addColumn('in_force_until', 'bigint')
     .addColumn('started_by_event_id', 'text', (column) => column.notNull())
     .addColumn('started_by_event_type', 'text', (column) => column.notNull())
+    .addColumn('started_by_position', 'text', (column) => column.notNull())
     .addColumn('ended_by_event_id', 'text')
     .addColumn('ended_by_event_type', 'text')
     .addPrimaryKeyConstraint(`${tables('segment_membership_rule_versions')}_pk`, [

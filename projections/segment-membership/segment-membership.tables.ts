@@ -160,6 +160,11 @@ export interface SegmentRuleVersionsTable {
   in_force_until: number | null;
   started_by_event_id: string;
   started_by_event_type: string;
+  /**
+   * `positionText` of that event: a change at `in_force_from` is caused by the later, in log
+   * order, of it and the contact's event of that second (`MembershipBatch.replayLate`).
+   */
+  started_by_position: string;
   /** The segment's deletion, when that ended it. */
   ended_by_event_id: string | null;
   ended_by_event_type: string | null;

@@ -746,6 +746,77 @@ describeOnReadStores('segment membership projection', (dialect) => {
         expect(await tableContents()).toEqual(oneByOne);
       });
     });
+
+    describe('an entry at a second a rule came into force and the contact changed at', () => {
+      const DAY = 86_400;
+      const HAS_PURCHASED = {
+        personType: 'user' as const,
+        rule: { field: 'event', operator: 'has_done', value: 'purchase' },
+      };
+      /** The event ids of contact 0's stream and of the segment's creation, by type. */
+      const eventIdsByType = async (store: SqliteEventStore) => {
+        const ids = new Map<string, string>();
+        for await (const event of store.readAll()) ids.set(event.type, event.id);
+        return ids;
+      };
+      const causesOfFirstContact = async () =>
+        (await historyEntriesOf(db))
+          .filter((entry) => entry.contact_id === CONTACT_IDS[0])
+          .map((entry) => ({
+            change: entry.change,
+            at: Number(entry.effective_at) - T0,
+            cause: entry.cause_event_type,
+            causeId: entry.cause_event_id,
+          }));
+
+      it('is caused by the contact event when it came after the rule, as it is in time', async () => {
+        await withContacts([], async (store, clock) => {
+          // The segment first, then the user, in the same second; then, late, a purchase dated
+          // a day before both.
+          const rules = await createSegments(store, clock, [HAS_PURCHASED]);
+          await runAt(store, clock, rules, [
+            [0, user(0)],
+            [-DAY, { kind: 'track', contact: 0, name: 'purchase', offset: 0 }],
+          ]);
+          const ids = await eventIdsByType(store);
+          const expected = [
+            { change: 'entered', at: 0, cause: 'UserCreated', causeId: ids.get('UserCreated') },
+          ];
+          await resetTables();
+          await projectNewEvents(store, 0n, 1);
+          expect(await causesOfFirstContact()).toEqual(expected);
+          await resetTables();
+          await projectNewEvents(store, 0n, 1_000);
+          expect(await causesOfFirstContact()).toEqual(expected);
+        });
+      });
+
+      it('is caused by the rule when it came after the contact event, as it is in time', async () => {
+        await withContacts([], async (store, clock) => {
+          // The user first, then the segment, in the same second; then the late purchase.
+          await runAt(store, clock, new Map(), [[0, user(0)]]);
+          const rules = await createSegments(store, clock, [HAS_PURCHASED]);
+          await runAt(store, clock, rules, [
+            [-DAY, { kind: 'track', contact: 0, name: 'purchase', offset: 0 }],
+          ]);
+          const ids = await eventIdsByType(store);
+          const expected = [
+            {
+              change: 'entered',
+              at: 0,
+              cause: 'SegmentCreated',
+              causeId: ids.get('SegmentCreated'),
+            },
+          ];
+          await resetTables();
+          await projectNewEvents(store, 0n, 1);
+          expect(await causesOfFirstContact()).toEqual(expected);
+          await resetTables();
+          await projectNewEvents(store, 0n, 1_000);
+          expect(await causesOfFirstContact()).toEqual(expected);
+        });
+      });
+    });
   });
 
   it("a rule change's entries keep each member list in id order", async () => {
