@@ -77,8 +77,8 @@ const standard = (
 ): StandardSearchField => ({ kind: 'standard', name, type, column, nullable, caseInsensitive });
 
 /**
- * The fields as searches parsed them before `owner_id` was an integer field (it was text): a
- * segment rule saved then keeps the meaning it was saved with (see `parseStoredRule`).
+ * `owner_id` as searches took it before it was an integer field, as text: a segment rule saved
+ * then keeps the meaning it was saved with (see `parseStoredRule`).
  */
 const OWNER_ID_AS_TEXT = standard('owner_id', 'string', 'owner_id', true);
 
