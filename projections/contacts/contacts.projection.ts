@@ -36,6 +36,7 @@ import {
   dropLookupByIdAlone,
 } from './contacts.schema';
 import { contactIdsByWorkspace } from '../shared/by-workspace';
+import { RowWrites } from '../shared/row-writes';
 
 /** Data events and their reported summaries change no column of this read model. */
 export const DATA_EVENT_TYPES: readonly ContactEventType[] = [
@@ -90,7 +91,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       tx,
       [...byContact.values()].map((list) => list[0]!.data as ContactEventKey),
     );
-    const writes = new ContactWrites();
+    const writes = new RowWrites<ContactsTable>(CONTACT_COLUMNS, CONTACT_KEY);
     const counts = new CountDeltas();
     const holders = new ExternalIdHolders();
     const deletions: Array<{ workspace_id: string; id: string }> = [];
@@ -149,7 +150,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
           break;
       }
     }
-    await writes.flush(tx, tables('contacts'));
+    await writes.flush(tx as unknown as Kysely<unknown>, tables('contacts'));
     await applyCountDeltas(tx, tables, counts);
     await holders.flush(tx, tables('contacts_external_id_holders'));
     for (const deletion of absorbedDeletions) {
@@ -202,52 +203,6 @@ async function loadRows(
     }
   }
   return rows;
-}
-
-/** Every column but the key, in `ContactsTable` order (the order `liveRow` builds rows in). */
-const UPDATABLE_COLUMNS = CONTACT_COLUMNS.filter(
-  (column) => column !== 'workspace_id' && column !== 'id',
-);
-
-/**
- * The batch's row writes. A new row is inserted whole; an existing row is upserted setting only
- * the columns that changed. Rewriting every column made SQLite rewrite the row's entry in every
- * index of the table (it updates an index when its columns are assigned, equal or not): ten
- * scattered index pages per event instead of the two or three whose columns an event changes,
- * which was most of the projection's time. Rows with the same changed columns share a statement.
- */
-class ContactWrites {
-  private readonly inserts: ContactsTable[] = [];
-  private readonly updates = new Map<string, { columns: string[]; rows: ContactsTable[] }>();
-
-  add(stored: ContactsTable | undefined, next: ContactsTable): void {
-    if (stored === undefined) {
-      this.inserts.push(next);
-      return;
-    }
-    const columns = UPDATABLE_COLUMNS.filter(
-      (column) => !sameValue(column, stored[column], next[column]),
-    );
-    const key = columns.join(',');
-    const group = this.updates.get(key);
-    if (group) group.rows.push(next);
-    else this.updates.set(key, { columns, rows: [next] });
-  }
-
-  async flush(tx: Transaction<ContactsReadModel>, table: string): Promise<void> {
-    const db = tx as unknown as Kysely<unknown>;
-    // The conflict clause only guards a row another writer inserted since it was loaded.
-    await insertRows(
-      db,
-      table,
-      CONTACT_COLUMNS,
-      this.inserts,
-      upsertClause(CONTACT_KEY, UPDATABLE_COLUMNS),
-    );
-    for (const { columns, rows } of this.updates.values()) {
-      await insertRows(db, table, CONTACT_COLUMNS, rows, upsertClause(CONTACT_KEY, columns));
-    }
-  }
 }
 
 const CONTACT_KEY = ['workspace_id', 'id'] as const;
@@ -327,18 +282,6 @@ class ExternalIdHolders {
 const HOLDER_KEY = ['workspace_id', 'external_id'] as const;
 const HOLDER_UPDATED = ['contact_id', 'position'] as const;
 const HOLDER_COLUMNS = [...HOLDER_KEY, ...HOLDER_UPDATED] as const;
-
-/**
- * Whether a stored value and the folded one are the same. PostgreSQL reads `bigint` back as text
- * and `jsonb` back parsed, so those compare by text; a mismatch only costs a redundant assignment.
- */
-function sameValue(column: keyof ContactsTable, stored: unknown, next: unknown): boolean {
-  if (stored === next) return true;
-  if (column === 'custom_attributes' || column === 'merge_history') {
-    return toJsonText(stored) === next;
-  }
-  return typeof stored === 'string' && typeof next === 'number' && stored === String(next);
-}
 
 /** JSON columns are text in SQLite and jsonb in PostgreSQL (read back parsed); both accept JSON text. */
 const withJsonText = (row: ContactsTable): ContactsTable => ({

@@ -30,6 +30,7 @@ import { ContactDataEvents } from './contact-data-events';
 import { ContactTimeline, eventSeconds } from './contact-timeline';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
+import { RowWrites } from '../shared/row-writes';
 import { positionText } from '../shared/log-position';
 import { inputsOf, SegmentsByInput, SegmentsByRequiredValue } from './segment-inputs';
 import { recordSpans } from './segment-membership.sql';
@@ -38,6 +39,8 @@ import {
   memberList,
   parseChangeList,
   parseMemberList,
+  MEMBERSHIP_CONTACT_COLUMNS,
+  MEMBERSHIP_CONTACT_KEY,
   SEGMENT_CHANGES_COLUMNS,
   spanBucket,
   type SegmentChangesTable,
@@ -55,6 +58,8 @@ interface ContactEntry {
   readonly workspaceId: string;
   readonly contactId: string;
   state: ContactState;
+  /** Its row as loaded: the batch writes the columns the fold changed. */
+  readonly stored: SegmentMembershipContactsTable | undefined;
   /** Its row as loaded, or as last built from the fold (see `rowStale`). */
   row: ContactsTable | undefined;
   /**
@@ -931,6 +936,7 @@ export class MembershipBatch {
           workspaceId,
           contactId: id,
           state,
+          stored: row,
           row,
           rowStale: false,
           searchable: row && segments.length > 0 ? searchableOf(state, row) : undefined,
@@ -959,7 +965,10 @@ export class MembershipBatch {
   }
 
   private async flushContacts(): Promise<void> {
-    const upserts: SegmentMembershipContactsTable[] = [];
+    const writes = new RowWrites<SegmentMembershipContactsTable>(
+      MEMBERSHIP_CONTACT_COLUMNS,
+      MEMBERSHIP_CONTACT_KEY,
+    );
     const deletions = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {
       if (!contact.rowChanged) continue;
@@ -968,7 +977,7 @@ export class MembershipBatch {
       const row = currentRow(contact);
       const latest = contact.latestEventAt;
       if (row) {
-        upserts.push({
+        writes.add(contact.stored, {
           ...withJsonText(row),
           latest_event_at: latest === undefined || !Number.isFinite(latest) ? null : latest,
         });
@@ -978,20 +987,7 @@ export class MembershipBatch {
         deletions.set(contact.workspaceId, ids);
       }
     }
-    if (upserts.length > 0) {
-      // Every row has every column (`liveRow`, or a row read back whole).
-      const columns = Object.keys(upserts[0]!) as (keyof SegmentMembershipContactsTable)[];
-      const updates = columns
-        .filter((column) => column !== 'workspace_id' && column !== 'id')
-        .map((column) => `"${column}" = excluded."${column}"`);
-      await insertRows(
-        this.db as Kysely<unknown>,
-        this.tables('segment_membership_contacts'),
-        columns,
-        upserts,
-        `ON CONFLICT ("workspace_id", "id") DO UPDATE SET ${updates.join(', ')}`,
-      );
-    }
+    await writes.flush(this.db as Kysely<unknown>, this.tables('segment_membership_contacts'));
     for (const [workspaceId, ids] of deletions) {
       for (let index = 0; index < ids.length; index += 500) {
         await this.db

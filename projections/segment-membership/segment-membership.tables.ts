@@ -1,4 +1,4 @@
-import type { ContactsTable } from '../contacts/contacts.table';
+import { CONTACT_COLUMNS, type ContactsTable } from '../contacts/contacts.table';
 import { positionText } from '../shared/log-position';
 
 /** The live segments of each workspace, with their rule as stored on the log. */
@@ -132,6 +132,14 @@ export interface SegmentMembershipContactsTable extends ContactsTable {
    */
   latest_event_at: number | null;
 }
+
+/** Every column of `SegmentMembershipContactsTable` (raw writes name their columns). */
+export const MEMBERSHIP_CONTACT_COLUMNS: readonly (keyof SegmentMembershipContactsTable)[] = [
+  ...CONTACT_COLUMNS,
+  'latest_event_at',
+];
+
+export const MEMBERSHIP_CONTACT_KEY = ['workspace_id', 'id'] as const;
 
 /** Per contact and data event name, the latest `created_at` (see `contact-data-events.ts`). */
 export interface SegmentDataEventsTable {

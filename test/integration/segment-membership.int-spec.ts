@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely } from 'kysely';
 import { segmentMembershipProjection } from '../../projections/segment-membership/segment-membership.projection';
 import { recordSpans } from '../../projections/segment-membership/segment-membership.sql';
@@ -52,6 +53,7 @@ import {
   T0,
   WORKSPACE,
 } from '../support/segment-membership-fixtures';
+import { recordAssignedColumns } from '../support/assigned-columns';
 
 /** The log of the test running: the projection reads a contact's stream from it on a late event. */
 let log: SqliteEventStore | undefined;
@@ -415,6 +417,49 @@ describeOnReadStores('segment membership projection', (dialect) => {
       ),
       { numRuns: dialect === 'postgres' ? 20 : 50 },
     );
+  });
+
+  it("a contact event assigns only the columns it changes in the projection's copy of the contact", async () => {
+    await withContacts([], async (store, clock) => {
+      const rules = await createSegments(store, clock, [ON_PRO]);
+      await runStep(store, clock, rules, proUser(0));
+      await runStep(store, clock, rules, proUser(1));
+      const position = await projectNewEvents(store, 0n, 100);
+      const rows = async () =>
+        (await db
+          .selectFrom('segment_membership_contacts')
+          .selectAll()
+          .orderBy('id')
+          .execute()) as unknown as Array<Record<string, unknown>>;
+      const before = await rows();
+      const columns = Object.keys(before[0]!);
+      const assigned = await recordAssignedColumns(
+        db as Kysely<unknown>,
+        dialect,
+        'segment_membership_contacts',
+        columns,
+      );
+      // Contact 0 leaves the segment by an update (its plan, and the times it was written at);
+      // contact 1 has no event.
+      await runStep(store, clock, rules, {
+        kind: 'update',
+        contact: 0,
+        signedUpOffset: null,
+        trialOffset: null,
+        plan: 'free',
+        toUser: false,
+      });
+      await projectNewEvents(store, position, 100);
+      const after = await rows();
+      const changed = after.flatMap((row, index) =>
+        columns
+          .filter((column) => !isDeepStrictEqual(row[column], before[index]![column]))
+          .map((column) => `${String(row.id)}:${column}`),
+      );
+      expect(changed.length).toBeGreaterThan(0);
+      expect(await assigned.since()).toEqual(changed.sort());
+      await assigned.dispose();
+    });
   });
 
   it('a contact in no segment has no member list, whichever way it left the last one', async () => {

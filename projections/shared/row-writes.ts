@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import { insertRows, upsertClause } from './raw-insert';
+
+/**
+ * A batch's writes to a table of rows it loaded before folding its events into them: a new row is
+ * inserted whole, a loaded row gets only the columns whose values changed, and an unchanged row
+ * is not written.
+ *
+ * Setting a column makes SQLite rewrite the row's entry in every index on it, equal value or not
+ * (it decides which indexes an UPDATE maintains from the SET list, when compiling), so setting
+ * every column rewrote every index entry of the row. Rows with the same changed columns share a
+ * statement: an upsert that sets those columns.
+ *
+ * `columns` are all of a row's columns, `key` the primary key; rows must have every column.
+ */
+export class RowWrites<Row extends object> {
+  private readonly inserts: Row[] = [];
+  private readonly updates = new Map<string, { columns: (keyof Row & string)[]; rows: Row[] }>();
+  private readonly updatable: readonly (keyof Row & string)[];
+
+  constructor(
+    private readonly columns: readonly (keyof Row & string)[],
+    private readonly key: readonly (keyof Row & string)[],
+  ) {
+    this.updatable = columns.filter((column) => !key.includes(column));
+  }
+
+  /** `next` is the row after the batch; `stored` the row as loaded, if there was one. */
+  add(stored: Row | undefined, next: Row): void {
+    if (stored === undefined) {
+      this.inserts.push(next);
+      return;
+    }
+    const changed = this.updatable.filter((column) => !sameValue(stored[column], next[column]));
+    if (changed.length === 0) return;
+    const shape = changed.join(',');
+    const group = this.updates.get(shape);
+    if (group) group.rows.push(next);
+    else this.updates.set(shape, { columns: changed, rows: [next] });
+  }
+
+  /** `table` is the physical name (see `insertRows`). */
+  async flush(db: Kysely<unknown>, table: string): Promise<void> {
+    // The conflict clauses guard a row written (or gone) since the batch loaded its rows.
+    await insertRows(db, table, this.columns, this.inserts, upsertClause(this.key, this.updatable));
+    for (const { columns, rows } of this.updates.values()) {
+      await insertRows(db, table, this.columns, rows, upsertClause(this.key, columns));
+    }
+  }
+}
+
+/**
+ * Whether a loaded value and the one the fold computed are the same. PostgreSQL reads `bigint`
+ * back as text and `jsonb` back parsed, which the fold writes as numbers and JSON text; a
+ * mismatch (jsonb orders an object's keys its own way) only costs a redundant assignment.
+ */
+export function sameValue(stored: unknown, next: unknown): boolean {
+  if (stored === next) return true;
+  if (typeof stored === 'string') return typeof next === 'number' && stored === String(next);
+  if (stored !== null && typeof stored === 'object') {
+    return typeof next === 'string' && JSON.stringify(stored) === next;
+  }
+  return false;
+}
