@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { insertRows, upsertClause } from './raw-insert';
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import { insertRows, quoted, upsertClause } from './raw-insert';
 
 /**
  * A batch's writes to a table of rows it loaded before folding its events into them: a new row is
@@ -8,8 +8,11 @@ import { insertRows, upsertClause } from './raw-insert';
  *
  * Setting a column makes SQLite rewrite the row's entry in every index on it, equal value or not
  * (it decides which indexes an UPDATE maintains from the SET list, when compiling), so setting
- * every column rewrote every index entry of the row. Rows with the same changed columns share a
- * statement: an upsert that sets those columns.
+ * every column rewrote every index entry of the row. In SQLite a loaded row is updated by a
+ * statement of its own: on a wide table a multi-row upsert cost about half as much again per row
+ * as single-row UPDATEs (measured on the contacts table and its indexes, through Kysely), and a
+ * row loaded in the same transaction exists. PostgreSQL gets one multi-row upsert per set of
+ * changed columns instead: a statement per row would be a round trip per row.
  *
  * `columns` are all of a row's columns, `key` the primary key; rows must have every column.
  */
@@ -42,11 +45,43 @@ export class RowWrites<Row extends object> {
   /** `table` is the physical name (see `insertRows`). */
   async flush(db: Kysely<unknown>, table: string): Promise<void> {
     // The conflict clauses guard a row written (or gone) since the batch loaded its rows.
-    await insertRows(db, table, this.columns, this.inserts, upsertClause(this.key, this.updatable));
+    const everything = upsertClause(this.key, this.updatable);
+    await insertRows(db, table, this.columns, this.inserts, everything);
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     for (const { columns, rows } of this.updates.values()) {
-      await insertRows(db, table, this.columns, rows, upsertClause(this.key, columns));
+      if (postgres) {
+        await insertRows(db, table, this.columns, rows, upsertClause(this.key, columns));
+        continue;
+      }
+      const text = updateText(table, this.key, columns);
+      const missing: Row[] = [];
+      for (const row of rows) {
+        const parameters: unknown[] = [];
+        for (const column of columns) parameters.push(row[column] ?? null);
+        for (const column of this.key) parameters.push(row[column]);
+        const result = await db.executeQuery(CompiledQuery.raw(text, parameters));
+        if (result.numAffectedRows === 0n) missing.push(row);
+      }
+      // As the upsert would have: a row gone since it was loaded is written whole.
+      await insertRows(db, table, this.columns, missing, everything);
     }
   }
+}
+
+const updateTexts = new Map<string, string>();
+
+/** `UPDATE <table> SET c = ?, ... WHERE k = ? AND ...`, built once per table and column set. */
+function updateText(table: string, key: readonly string[], columns: readonly string[]): string {
+  const cacheKey = `${table}\u0000${key.join(',')}\u0000${columns.join(',')}`;
+  const known = updateTexts.get(cacheKey);
+  if (known !== undefined) return known;
+  const text =
+    `UPDATE ${quoted(table)} SET ${columns.map((column) => `${quoted(column)} = ?`).join(', ')}` +
+    ` WHERE ${key.map((column) => `${quoted(column)} = ?`).join(' AND ')}`;
+  // Physical table names change with every rebuild: keep the cache from growing without bound.
+  if (updateTexts.size >= 1_000) updateTexts.clear();
+  updateTexts.set(cacheKey, text);
+  return text;
 }
 
 /**
