@@ -34,9 +34,10 @@ export class ContactLocator {
   async locate(
     workspaceId: string,
     contactId: string,
-    options: { readonly eventId?: string; readonly inQueueOfContact?: boolean } = {},
+    options: LookFor & { readonly inQueueOfContact?: boolean } = {},
   ): Promise<LocatedContact> {
-    const located = await this.followLinks(workspaceId, contactId, options.eventId);
+    const eventIds = lookedFor(options);
+    const located = await this.followLinks(workspaceId, contactId, eventIds);
     const closed = located.path.at(-2);
     if (
       options.inQueueOfContact ||
@@ -44,24 +45,31 @@ export class ContactLocator {
       !(await reopenedAfterRefusedMerge(this.store, this.clock, workspaceId, closed, located.state))
     )
       return located;
-    return this.followLinks(workspaceId, contactId, options.eventId);
+    return this.followLinks(workspaceId, contactId, eventIds);
   }
 
   private async followLinks(
     workspaceId: string,
     contactId: string,
-    eventId: string | undefined,
+    eventIds: readonly string[],
   ): Promise<LocatedContact> {
     const path: string[] = [];
-    let containsEvent = false;
+    const foundEventIds = new Set<string>();
     let current = contactId;
     for (;;) {
       path.push(current);
-      const loaded = await this.load(workspaceId, current, eventId);
-      containsEvent ||= loaded.containsEvent;
-      const { state } = loaded;
+      const { state, revision, streamEventIds } = await this.load(workspaceId, current);
+      for (const eventId of eventIds) if (streamEventIds.has(eventId)) foundEventIds.add(eventId);
       if (state.status !== 'merged' || path.length >= MAX_MERGE_LINKS || path.includes(state.into))
-        return { workspaceId, contactId: current, ...loaded, path, containsEvent };
+        return {
+          workspaceId,
+          contactId: current,
+          state,
+          revision,
+          path,
+          containsEvent: foundEventIds.size > 0,
+          foundEventIds,
+        };
       current = state.into;
     }
   }
@@ -74,7 +82,7 @@ export class ContactLocator {
   async locateSession(
     workspaceId: string,
     visitorUserId: string,
-    options: { readonly eventId?: string } = {},
+    options: LookFor = {},
   ): Promise<LocatedContact> {
     for (let generation = 0; ; generation += 1) {
       const located = await this.locate(
@@ -89,17 +97,18 @@ export class ContactLocator {
   private async load(
     workspaceId: string,
     contactId: string,
-    eventId: string | undefined,
-  ): Promise<{ state: ContactState; revision: bigint | undefined; containsEvent: boolean }> {
+  ): Promise<{
+    state: ContactState;
+    revision: bigint | undefined;
+    streamEventIds: ReadonlySet<string>;
+  }> {
     const streamId = contactStreamId(workspaceId, contactId);
     // A cached fold is as good as a read for every append made from it (it carries the cached
     // revision as its expectation, see StreamStateCache), and its event ids answer `containsEvent`.
     const cache = streamStateCacheOf(this.store);
     const cached = cache.get<ContactState>(streamId, contactDecider);
-    if (cached !== undefined) {
-      const containsEvent = eventId !== undefined && cached.eventIds.has(eventId);
-      return { state: cached.state, revision: cached.revision, containsEvent };
-    }
+    if (cached !== undefined)
+      return { state: cached.state, revision: cached.revision, streamEventIds: cached.eventIds };
     let state = contactDecider.initialState();
     let revision: bigint | undefined;
     const eventIds = new Set<string>();
@@ -109,6 +118,16 @@ export class ContactLocator {
       eventIds.add(recorded.id);
     }
     if (revision !== undefined) cache.set(streamId, contactDecider, { state, revision, eventIds });
-    return { state, revision, containsEvent: eventId !== undefined && eventIds.has(eventId) };
+    return { state, revision, streamEventIds: eventIds };
   }
 }
+
+/** The ids of events a caller looks for on the streams it locates (see `LocatedContact`). */
+interface LookFor {
+  readonly eventId?: string;
+  /** Several at once (the items of a batch addressing one contact). */
+  readonly eventIds?: readonly string[];
+}
+
+const lookedFor = ({ eventId, eventIds = [] }: LookFor): readonly string[] =>
+  eventId === undefined ? eventIds : [eventId, ...eventIds];

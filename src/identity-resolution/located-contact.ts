@@ -10,6 +10,8 @@ export interface LocatedContact {
   readonly revision: bigint | undefined;
   /** Every contact whose stream was read, the id asked for first. */
   readonly path: readonly string[];
-  /** Whether an event with the id the caller looked for is on any stream of `path`. */
+  /** Whether an event with an id the caller looked for is on any stream of `path`. */
   readonly containsEvent: boolean;
+  /** Which of the ids the caller looked for are on a stream of `path`. */
+  readonly foundEventIds: ReadonlySet<string>;
 }
