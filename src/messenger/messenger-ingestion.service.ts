@@ -14,8 +14,13 @@ import {
   EmailOfSeveralLeads,
 } from '../contacts/domain/contact.errors';
 import type { GivenIdentity, LiveRole } from '../contacts/domain/contact.events';
-import { isLive } from '../contacts/domain/contact.state';
-import { appendDecisions } from '../identity-resolution/contact-decisions';
+import { isLive, type ContactState } from '../contacts/domain/contact.state';
+import {
+  appendDecided,
+  appendDecisions,
+  decideEachInSequence,
+  type DecidedStep,
+} from '../identity-resolution/contact-decisions';
 import { ContactReadModel } from '../contacts/queries/contact-read-model';
 import { ContactLocator } from '../identity-resolution/contact-locator';
 import { IdentitiesHeldByDifferentContacts } from '../identity-resolution/identity-resolution.errors';
@@ -88,6 +93,10 @@ interface ItemRun {
  * - Throughput and order: items run concurrently, except that items sharing a contact, identity
  *   or key are queued one after another in batch order (and across concurrent batches), so the
  *   appends of a batch meet in the event store's group commit.
+ * - One visitor's burst: the items of a batch that `apply` takes on one visitor session without
+ *   identity work (see `sessionGroups`) run as one task, queued where the first of them stands:
+ *   decided one after another on the contact, written in one append (each item's events with
+ *   its own ids, the completion id first), then recorded together (see `applyGroup`).
  */
 @Injectable()
 export class MessengerIngestion {
@@ -115,13 +124,28 @@ export class MessengerIngestion {
    */
   ingest(workspaceId: string, items: readonly unknown[]): Promise<IngestionResult[]> {
     const now = Math.floor(this.clock.now() / 1000);
+    const prepared = items.map((raw, index) => this.prepare(workspaceId, raw, index, now));
+    const runs = prepared.filter((run): run is ItemRun => 'keys' in run);
     const lookedUpEarly: ItemRun[] = [];
-    const results = items.map((raw, index) => {
-      const run = this.prepare(workspaceId, raw, index, now);
-      if (!('keys' in run)) return Promise.resolve(run);
-      if (!this.sequencer.isBusy(run.keys[0]!)) lookedUpEarly.push(run);
-      return this.sequencer.run(run.keys, () => this.runWithRetries(run));
-    });
+    const running = new Map<ItemRun, Promise<IngestionResult>>();
+    for (const task of sessionGroups(runs, (key) => this.sequencer.isBusy(key))) {
+      if (task.length === 1) {
+        const run = task[0]!;
+        if (!this.sequencer.isBusy(run.keys[0]!)) lookedUpEarly.push(run);
+        const result = this.sequencer.run(run.keys, () => this.runWithRetries(run));
+        running.set(run, result);
+        continue;
+      }
+      // Every member's key was free (see `sessionGroups`); the contact's key is theirs alike.
+      lookedUpEarly.push(...task);
+      const keys = [...task.map((run) => run.keys[0]!), task[0]!.keys[1]!];
+      const group = this.sequencer.run(keys, () => this.runGroupWithRetries(task));
+      const answerOf = (index: number) => group.then((answers) => answers[index]!);
+      task.forEach((run, index) => running.set(run, answerOf(index)));
+    }
+    const results = prepared.map((run) =>
+      'keys' in run ? running.get(run)! : Promise.resolve(run),
+    );
     if (lookedUpEarly.length > 0) {
       const found = this.records.findMany(
         workspaceId,
@@ -176,15 +200,8 @@ export class MessengerIngestion {
   private async runWithRetries(run: ItemRun): Promise<IngestionResult> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const record = run.recordsFoundEarlier
-          ? (await run.recordsFoundEarlier).get(run.completionId)
-          : await this.records.find(run.workspaceId, run.completionId);
-        // Named as the contact lives on now (merge links followed), as for an effect found.
-        if (record)
-          return duplicate(
-            run.item.id,
-            (await this.locator.locate(run.workspaceId, record.contactId)).contactId,
-          );
+        const recorded = await this.recordedEarlier(run);
+        if (recorded) return recorded;
         return IDENTIFYING_TYPES.has(run.item.type)
           ? await this.identify(run)
           : await this.apply(run);
@@ -195,6 +212,136 @@ export class MessengerIngestion {
         return this.rejection(run.item, error);
       }
     }
+  }
+
+  /** A `duplicate` answer when the item's completion is recorded. */
+  private async recordedEarlier(run: ItemRun): Promise<IngestionResult | undefined> {
+    const record = run.recordsFoundEarlier
+      ? (await run.recordsFoundEarlier).get(run.completionId)
+      : await this.records.find(run.workspaceId, run.completionId);
+    // Named as the contact lives on now (merge links followed), as for an effect found.
+    if (record === undefined) return undefined;
+    return duplicate(
+      run.item.id,
+      (await this.locator.locate(run.workspaceId, record.contactId)).contactId,
+    );
+  }
+
+  /**
+   * The items of one visitor's burst (see `sessionGroups`), answered in their order: each found
+   * recorded is a duplicate, and the others are applied together (`applyGroup`), again whole
+   * after a concurrent write to the contact, as one item is (`runWithRetries`).
+   */
+  private async runGroupWithRetries(runs: readonly ItemRun[]): Promise<IngestionResult[]> {
+    const answered = new Map<ItemRun, IngestionResult>();
+    await Promise.all(
+      runs.map(async (run) => {
+        const recorded = await this.recordedEarlier(run).catch((error: unknown) =>
+          this.rejection(run.item, error),
+        );
+        if (recorded) answered.set(run, recorded);
+      }),
+    );
+    const open = runs.filter((run) => !answered.has(run));
+    for (let attempt = 1; open.length > 0; attempt += 1) {
+      try {
+        for (const [run, result] of await this.applyGroup(open)) answered.set(run, result);
+        break;
+      } catch (error) {
+        const retried =
+          error instanceof WrongExpectedRevision ||
+          (await this.sessionEndedMeanwhile(open[0]!, error));
+        if (retried && attempt < MAX_ATTEMPTS) continue;
+        for (const run of open) answered.set(run, this.rejection(run.item, error));
+        break;
+      }
+    }
+    return runs.map((run) => answered.get(run)!);
+  }
+
+  /**
+   * `apply` for several items of one visitor session at once: the contact located once (again in
+   * its stream queue), each item decided against the state the ones before it left (one whose
+   * completion id the contact holds is a duplicate, one refused leaves the state as it was), all
+   * their events in one append expecting the revision located, then every completed item's
+   * record, concurrently so that they meet in the store's group commit. Throws, for the caller
+   * to run the group again, what concerns them all (a concurrent write, the contact deleted).
+   */
+  private async applyGroup(runs: readonly ItemRun[]): Promise<Map<ItemRun, IngestionResult>> {
+    const { workspaceId, item } = runs[0]!;
+    const eventIds = runs.map((run) => run.completionId);
+    const session = await this.locator.locateSession(workspaceId, item.visitorId!, { eventIds });
+    return inStreamQueue(this.store, contactStreamId(workspaceId, session.contactId), async () => {
+      const answers = new Map<ItemRun, IngestionResult>();
+      // Again, in the queue: a command ahead of these items may have changed the contact.
+      const contact = await this.locator.locate(workspaceId, session.contactId, {
+        eventIds,
+        inQueueOfContact: true,
+      });
+      for (const run of runs) {
+        const found = [session, contact].find((at) => at.foundEventIds.has(run.completionId));
+        if (found) answers.set(run, duplicate(run.item.id, found.contactId));
+      }
+      const pending = runs.filter((run) => !answers.has(run));
+      if (pending.length === 0) return answers;
+      if (contact.state.status !== 'none' && !isLive(contact.state))
+        throw new ContactNotFound(contact.contactId);
+      // Each item's custom attributes checked, as `applyTo` does: one refused is rejected alone.
+      const refusals = await Promise.all(
+        pending.map((run) =>
+          this.validateCustomAttributes(run).then(
+            () => undefined,
+            (error: unknown) => this.rejection(run.item, error),
+          ),
+        ),
+      );
+      pending.forEach((run, index) => {
+        const refusal = refusals[index];
+        if (refusal) answers.set(run, refusal);
+      });
+      const toDecide = pending.filter((run) => !answers.has(run));
+      const decided = decideEachInSequence(contact.state, toDecide, (run, state) =>
+        this.sessionCommands(run, contact.contactId, state),
+      );
+      const steps: Array<DecidedStep & { readonly run: ItemRun }> = [];
+      toDecide.forEach((run, index) => {
+        const outcome = decided.outcomes[index]!;
+        if ('refusal' in outcome) answers.set(run, this.rejection(run.item, outcome.refusal));
+        else
+          steps.push({ run, events: outcome.events, metadata: run.metadata, eventId: run.eventId });
+      });
+      await appendDecided(this.store, contact, steps, decided.state);
+      const recorded = await Promise.allSettled(
+        steps.map((step) =>
+          this.recordCompletion(step.run, contact.contactId, step.events.length > 0),
+        ),
+      );
+      steps.forEach((step, index) => {
+        const record = recorded[index]!;
+        answers.set(
+          step.run,
+          record.status === 'fulfilled'
+            ? accepted(step.run.item.id, contact.contactId)
+            : this.rejection(step.run.item, record.reason),
+        );
+      });
+      return answers;
+    });
+  }
+
+  /**
+   * What `applyTo` asks of the contact a visitor session leads to, in the state the group's
+   * items before this one left: its registration first while it has none.
+   */
+  private sessionCommands(run: ItemRun, contactId: string, state: ContactState): ContactCommand[] {
+    const { workspaceId, item, settings } = run;
+    const target = { workspaceId, contactId };
+    if (isLive(state)) return contactCommandsFor(item, { ...target, role: state.status }, settings);
+    if (state.status !== 'none') throw new ContactNotFound(contactId);
+    return [
+      registerVisitorCommand({ ...item, visitorId: item.visitorId! }, target, settings),
+      ...contactCommandsFor(item, { ...target, role: 'visitor' }, settings),
+    ];
   }
 
   /**
@@ -509,6 +656,55 @@ export class MessengerIngestion {
     ]);
   }
 }
+
+/**
+ * The batch's items as the tasks they run in, in the order of their first item: alone, or, for
+ * items that `apply` takes on a visitor session without identity work (`inSessionAlone`), with
+ * the batch's other such items of that session, up to the next item that shares a queue with
+ * them (which then runs after all of them, as it comes after them). An item whose id the batch
+ * repeats, or whose key an earlier batch's item still holds, runs alone: it waits for that item,
+ * then finds itself done.
+ */
+function sessionGroups(runs: readonly ItemRun[], isBusy: (key: string) => boolean): ItemRun[][] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { item } of runs) (seen.has(item.id) ? repeated : seen).add(item.id);
+  const tasks: ItemRun[][] = [];
+  const openGroups = new Map<string, ItemRun[]>();
+  for (const run of runs) {
+    const [itemKey, sessionKey] = run.keys;
+    if (
+      inSessionAlone(run.item) &&
+      sessionKey !== undefined &&
+      !repeated.has(run.item.id) &&
+      !isBusy(itemKey!)
+    ) {
+      const group = openGroups.get(sessionKey);
+      if (group !== undefined) group.push(run);
+      else {
+        const created = [run];
+        openGroups.set(sessionKey, created);
+        tasks.push(created);
+      }
+      continue;
+    }
+    for (const key of run.keys) openGroups.delete(key);
+    tasks.push([run]);
+  }
+  return tasks;
+}
+
+/**
+ * An item that `apply` takes on the contact its visitor_id leads to, without identity work: no
+ * contact_id, external_id or email, and neither a sign-up, a log-in nor an email supplied.
+ */
+const inSessionAlone = (item: MessengerItem): boolean =>
+  item.visitorId !== undefined &&
+  item.contactId === undefined &&
+  item.externalId === undefined &&
+  item.email === undefined &&
+  !IDENTIFYING_TYPES.has(item.type) &&
+  item.type !== 'email.supplied';
 
 /**
  * The queues an item waits in: its own key (a repeated key waits for the first and then finds it
