@@ -3,7 +3,9 @@
  * child process (embedded store, `synchronous=FULL`: every accepted item is on disk before its
  * response), batches of 500 items over 10,000 visitors, a few batches in flight. Printed beside
  * the raw batched append ceiling (better-sqlite3 directly, 1000 events per durable transaction)
- * measured in the same run. Options: BENCH_BATCHES (mixed-traffic batches, default 60),
+ * measured in the same run. Then one visitor's burst: batches of 500 data events all for one
+ * visitor_id (one session sending many events in one batch). Options: BENCH_BATCHES
+ * (mixed-traffic batches, default 60), BENCH_BURST_BATCHES (burst batches, default 4),
  * BENCH_IN_FLIGHT (concurrent requests, default 2), BENCH_CPU_PROF=<dir> (a CPU profile of the service).
  */
 import Database from 'better-sqlite3';
@@ -17,6 +19,7 @@ import { cpuProfileOptions, cpuSecondsOf, projectionsCaughtUp } from './service-
 const CONTACTS = 10_000;
 const BATCH_SIZE = 500;
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 60);
+const BURST_BATCHES = Number(process.env.BENCH_BURST_BATCHES ?? 4);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
 const TOKEN = 'bench-token-0001';
 const TARGET_RATIO = 0.3;
@@ -85,6 +88,20 @@ export function mixedTraffic(start: number): Item[][] {
         };
       return { ...base, type: 'conversation.started', conversation_id: `c-${sequence}` };
     }),
+  );
+}
+
+/** One visitor's session sending many data events in each batch (a visitor seen before). */
+export function oneVisitorsBurst(start: number): Item[][] {
+  return Array.from({ length: BURST_BATCHES }, (_, batch) =>
+    Array.from({ length: BATCH_SIZE }, (_, index) => ({
+      id: `burst-${batch}-${index}`,
+      type: 'event.tracked',
+      occurred_at: start + batch,
+      visitor_id: visitorId(0),
+      event_name: 'scrolled',
+      metadata: { step: index },
+    })),
   );
 }
 
@@ -187,6 +204,7 @@ async function main(): Promise<void> {
     const first = await measurePhase(service, firstSightings(start));
     ceilings.push(rawAppends(40_000, 1000));
     const mixed = await measurePhase(service, mixedTraffic(start + 60));
+    const burst = await measurePhase(service, oneVisitorsBurst(start + 60 + BATCHES * 30));
     service.child.kill('SIGTERM');
     await service.exited;
     ceilings.push(rawAppends(40_000, 1000));
@@ -228,12 +246,24 @@ async function main(): Promise<void> {
           `service CPU ${mixed.cpuMicrosPerItem.toFixed(0)} µs/item`,
         ],
       },
+      {
+        measure: `ingest, one visitor's burst (${burst.items} data events, one visitor_id)`,
+        value: burst.itemsPerSecond,
+        unit: 'items/s',
+        ratios: [
+          ratio(burst.itemsPerSecond),
+          `p50 ${burst.p50Ms.toFixed(0)} ms`,
+          `p99 ${burst.p99Ms.toFixed(0)} ms per batch`,
+          `service CPU ${burst.cpuMicrosPerItem.toFixed(0)} µs/item`,
+        ],
+      },
     ];
     printTable(rows);
     console.log(
-      `statuses: first ${JSON.stringify(first.statuses)}, mixed ${JSON.stringify(mixed.statuses)}; ` +
-        `429 answers: ${first.throttled + mixed.throttled}; events in the store: ${events} ` +
-        `(${(events / (first.items + mixed.items)).toFixed(2)} per item)`,
+      `statuses: first ${JSON.stringify(first.statuses)}, mixed ${JSON.stringify(mixed.statuses)}, ` +
+        `burst ${JSON.stringify(burst.statuses)}; ` +
+        `429 answers: ${first.throttled + mixed.throttled + burst.throttled}; events in the store: ${events} ` +
+        `(${(events / (first.items + mixed.items + burst.items)).toFixed(2)} per item)`,
     );
     const worst = Math.min(first.itemsPerSecond, mixed.itemsPerSecond) / ceiling;
     console.log(
