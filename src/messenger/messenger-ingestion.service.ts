@@ -51,9 +51,14 @@ import { completionIdOf, IngestionRecords, stepEventIdOf } from './ingestion-rec
 import { accepted, duplicate, rejected, type IngestionResult } from './ingestion-result';
 import { KeyedSequencer } from '../shared/keyed-sequencer';
 import { inStreamQueue } from '../shared/event-sourcing/handle-command';
+import { pauseBeforeRetry } from '../shared/event-sourcing/retry-pause';
 
-/** Re-runs of an item after a concurrent write to one of its streams. */
-const MAX_ATTEMPTS = 5;
+/**
+ * Runs of an item, the first included, after concurrent writes to one of its streams: by other
+ * instances on one EventStoreDB (this process's writers queue), each after a pause
+ * (`pauseBeforeRetry`).
+ */
+const MAX_ATTEMPTS = 8;
 
 interface ItemRun {
   readonly workspaceId: string;
@@ -208,7 +213,10 @@ export class MessengerIngestion {
       } catch (error) {
         const retried =
           error instanceof WrongExpectedRevision || (await this.sessionEndedMeanwhile(run, error));
-        if (retried && attempt < MAX_ATTEMPTS) continue;
+        if (retried && attempt < MAX_ATTEMPTS) {
+          await pauseBeforeRetry(attempt);
+          continue;
+        }
         return this.rejection(run.item, error);
       }
     }
@@ -251,7 +259,10 @@ export class MessengerIngestion {
         const retried =
           error instanceof WrongExpectedRevision ||
           (await this.sessionEndedMeanwhile(open[0]!, error));
-        if (retried && attempt < MAX_ATTEMPTS) continue;
+        if (retried && attempt < MAX_ATTEMPTS) {
+          await pauseBeforeRetry(attempt);
+          continue;
+        }
         for (const run of open) answered.set(run, this.rejection(run.item, error));
         break;
       }

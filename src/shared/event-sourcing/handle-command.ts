@@ -10,6 +10,7 @@ import type {
   NewEvent,
 } from '../event-store/event-store.port';
 import { KeyedSequencer } from '../keyed-sequencer';
+import { pauseBeforeRetry } from './retry-pause';
 import { streamStateCacheOf, withEventIds, type CachedStreamState } from './stream-state-cache';
 
 /** A domain event as deciders produce and fold them. */
@@ -220,7 +221,10 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       // Whatever the cache held may be what lost the race: the next attempt reads the store.
       cache.delete(streamId);
       await prepared?.undo?.();
-      if (error instanceof WrongExpectedRevision && attempt < maxAttempts) continue;
+      if (error instanceof WrongExpectedRevision && attempt < maxAttempts) {
+        await pauseBeforeRetry(attempt);
+        continue;
+      }
       throw error;
     }
     const next = events.reduce(decider.evolve, state);
