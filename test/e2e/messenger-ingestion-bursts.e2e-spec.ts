@@ -6,14 +6,8 @@ import {
   type RecordedEvent,
 } from '../../src/shared/event-store/event-store.port';
 import { contactStreamId } from '../../src/shared/stream-names';
+import type { IngestionResultJson } from '../support/ingestion-result-json';
 import { startTestApp, type TestApp } from '../support/test-app';
-
-interface Result {
-  id: string | null;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  contact_id?: string;
-  errors?: Array<{ code: string; message: string; field?: string }>;
-}
 
 /**
  * One visitor's burst: the items of a batch that one visitor session sends, and that need no
@@ -34,10 +28,10 @@ describe('POST /messenger/events, one visitor session sending many items in one 
   afterAll(() => service.close());
   afterEach(() => jest.restoreAllMocks());
 
-  async function ingest(app: TestApp, events: unknown[]): Promise<Result[]> {
+  async function ingest(app: TestApp, events: unknown[]): Promise<IngestionResultJson[]> {
     const response = await app.request('/messenger/events', { method: 'POST', json: { events } });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { results: Result[] };
+    const body = (await response.json()) as { results: IngestionResultJson[] };
     expect(body.results).toHaveLength(events.length);
     return body.results;
   }
@@ -114,7 +108,7 @@ describe('POST /messenger/events, one visitor session sending many items in one 
     const oneByOne = await startTestApp({ SEEN_THROTTLE: '300' });
     try {
       const items = burst('v-burst', 'burst');
-      const sentAlone: Result[] = [];
+      const sentAlone: IngestionResultJson[] = [];
       for (const item of items) sentAlone.push(...(await ingest(oneByOne, [item])));
       // The same visitor_id leads to the same contact id in both services.
       const contactId = sentAlone[0]!.contact_id!;

@@ -11,14 +11,8 @@ import {
 import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
+import type { IngestionResultJson } from '../support/ingestion-result-json';
 import { startTestApp, type TestApp } from '../support/test-app';
-
-interface Result {
-  id: string | null;
-  status: 'accepted' | 'duplicate' | 'rejected';
-  contact_id?: string;
-  errors?: Array<{ code: string; message: string; field?: string }>;
-}
 
 describe('POST /messenger/events', () => {
   let service: TestApp;
@@ -33,13 +27,13 @@ describe('POST /messenger/events', () => {
   });
   afterAll(() => service.close());
 
-  async function ingest(events: unknown[]): Promise<Result[]> {
+  async function ingest(events: unknown[]): Promise<IngestionResultJson[]> {
     const response = await service.request('/messenger/events', {
       method: 'POST',
       json: { events },
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { type: string; results: Result[] };
+    const body = (await response.json()) as { type: string; results: IngestionResultJson[] };
     expect(body.type).toBe('ingestion.result');
     expect(body.results).toHaveLength(events.length);
     return body.results;
@@ -1479,7 +1473,7 @@ describe('POST /messenger/events', () => {
       });
       const position = response.headers.get('x-position');
       expect(position).toMatch(/^\d+$/);
-      const { results } = (await response.json()) as { results: Result[] };
+      const { results } = (await response.json()) as { results: IngestionResultJson[] };
       const read = await service.request(`/contacts/${results[0]!.contact_id}`, {
         headers: { 'x-min-position': position! },
       });
@@ -1530,7 +1524,7 @@ describe('POST /messenger/events', () => {
         body: `{"events": [{"id": "${key('big')}", "type": "event.tracked", "occurred_at": ${now}, "visitor_id": "${visitorId}", "event_name": "e", "metadata": {"big": 9007199254740993}}]}`,
       });
       expect(response.status).toBe(200);
-      const { results } = (await response.json()) as { results: Result[] };
+      const { results } = (await response.json()) as { results: IngestionResultJson[] };
       expect(results).toMatchObject([
         { status: 'rejected', errors: [{ code: 'parameter_invalid', field: 'metadata.big' }] },
       ]);
@@ -1563,7 +1557,7 @@ describe('POST /messenger/events', () => {
           {"id": "${key('proto-3')}", "type": "visitor.seen", "occurred_at": ${now}, "visitor_id": "${key('pv')}", "__proto__": {}}]}`,
       });
       expect(response.status).toBe(200);
-      const { results } = (await response.json()) as { results: Result[] };
+      const { results } = (await response.json()) as { results: IngestionResultJson[] };
       expect(results.map((result) => [result.status, result.errors?.[0]?.field])).toEqual([
         ['accepted', undefined],
         ['rejected', 'metadata.__proto__'],
@@ -1583,7 +1577,7 @@ describe('POST /messenger/events', () => {
         body: `{"events": [${item('deep-ok', '{"plan": "pro"}')}, ${item('deep-32', nested(30))}, ${item('deep-20000', nested(20_000))}]}`,
       });
       expect(response.status).toBe(200);
-      const { results } = (await response.json()) as { results: Result[] };
+      const { results } = (await response.json()) as { results: IngestionResultJson[] };
       expect(results.map((result) => [result.status, result.errors?.[0]?.field])).toEqual([
         ['accepted', undefined],
         ['rejected', 'metadata'],
