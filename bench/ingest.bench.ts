@@ -215,6 +215,20 @@ async function main(): Promise<void> {
     db.close();
 
     const ratio = (rate: number) => `${(rate / ceiling).toFixed(2)}x raw batched`;
+    const phaseRow = (
+      measure: string,
+      phase: PhaseResult & { readonly cpuMicrosPerItem: number },
+    ): Row => ({
+      measure,
+      value: phase.itemsPerSecond,
+      unit: 'items/s',
+      ratios: [
+        ratio(phase.itemsPerSecond),
+        `p50 ${phase.p50Ms.toFixed(0)} ms`,
+        `p99 ${phase.p99Ms.toFixed(0)} ms per batch`,
+        `service CPU ${phase.cpuMicrosPerItem.toFixed(0)} µs/item`,
+      ],
+    });
     const rows: Row[] = [
       {
         measure: 'raw better-sqlite3, 1000 events per transaction (FULL)',
@@ -224,39 +238,9 @@ async function main(): Promise<void> {
           `median of before, between and after the phases: ${ceilings.map((rate) => Math.round(rate).toLocaleString('en-US')).join(' / ')}`,
         ],
       },
-      {
-        measure: `ingest, first sightings (registers ${CONTACTS} visitors)`,
-        value: first.itemsPerSecond,
-        unit: 'items/s',
-        ratios: [
-          ratio(first.itemsPerSecond),
-          `p50 ${first.p50Ms.toFixed(0)} ms`,
-          `p99 ${first.p99Ms.toFixed(0)} ms per batch`,
-          `service CPU ${first.cpuMicrosPerItem.toFixed(0)} µs/item`,
-        ],
-      },
-      {
-        measure: `ingest, mixed traffic (${mixed.items} items)`,
-        value: mixed.itemsPerSecond,
-        unit: 'items/s',
-        ratios: [
-          ratio(mixed.itemsPerSecond),
-          `p50 ${mixed.p50Ms.toFixed(0)} ms`,
-          `p99 ${mixed.p99Ms.toFixed(0)} ms per batch`,
-          `service CPU ${mixed.cpuMicrosPerItem.toFixed(0)} µs/item`,
-        ],
-      },
-      {
-        measure: `ingest, one visitor's burst (${burst.items} data events, one visitor_id)`,
-        value: burst.itemsPerSecond,
-        unit: 'items/s',
-        ratios: [
-          ratio(burst.itemsPerSecond),
-          `p50 ${burst.p50Ms.toFixed(0)} ms`,
-          `p99 ${burst.p99Ms.toFixed(0)} ms per batch`,
-          `service CPU ${burst.cpuMicrosPerItem.toFixed(0)} µs/item`,
-        ],
-      },
+      phaseRow(`ingest, first sightings (registers ${CONTACTS} visitors)`, first),
+      phaseRow(`ingest, mixed traffic (${mixed.items} items)`, mixed),
+      phaseRow(`ingest, one visitor's burst (${burst.items} data events, one visitor_id)`, burst),
     ];
     printTable(rows);
     console.log(
