@@ -55,7 +55,11 @@ const parseOptions: SearchParseOptions = {
 };
 
 const generator = contactGenerator(SEED, WORKSPACE);
-const contacts: ContactsTable[] = Array.from({ length: 400 }, () => generator.next());
+const contacts: ContactsTable[] = [
+  ...Array.from({ length: 400 }, () => generator.next()),
+  // An owner_id of more digits than read as a number exactly, stored before owner_id was checked.
+  { ...generator.next(), status: 'live', role: 'user', archived: 0, owner_id: '9'.repeat(16) },
+];
 const strangers = contactGenerator(SEED + 1, OTHER_WORKSPACE);
 const otherWorkspace: ContactsTable[] = Array.from({ length: 60 }, () => strangers.next());
 const searchable = contacts.filter(

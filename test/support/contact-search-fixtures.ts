@@ -188,8 +188,8 @@ export function contactGenerator(seed: number, workspaceId: string): ContactGene
           () => pick(['https://img.example/a.png', 'https://cdn.example/Ada.JPG']),
           0.4,
         ),
-        // Digits of admin ids; '0123' and 16 digits as values stored before owner_id was checked.
-        owner_id: maybe(() => pick(['1', '2', '5', '17', '1000', '0123', '9'.repeat(16)]), 0.5),
+        // Digits of admin ids; '0123' as a value stored before owner_id was checked.
+        owner_id: maybe(() => pick(['1', '2', '5', '17', '1000', '0123']), 0.5),
         visitor_user_id: null,
         created_at: createdAt,
         updated_at: createdAt + pick([0, 1, 3_600, 86_400]),
