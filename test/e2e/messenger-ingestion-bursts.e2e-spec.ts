@@ -6,7 +6,7 @@ import {
   type RecordedEvent,
 } from '../../src/shared/event-store/event-store.port';
 import { contactStreamId } from '../../src/shared/stream-names';
-import type { IngestionResultJson } from '../support/ingestion-result-json';
+import { eventCountOf, ingestBatch, type IngestionResultJson } from '../support/messenger-batches';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -28,19 +28,9 @@ describe('POST /messenger/events, one visitor session sending many items in one 
   afterAll(() => service.close());
   afterEach(() => jest.restoreAllMocks());
 
-  async function ingest(app: TestApp, events: unknown[]): Promise<IngestionResultJson[]> {
-    const response = await app.request('/messenger/events', { method: 'POST', json: { events } });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { results: IngestionResultJson[] };
-    expect(body.results).toHaveLength(events.length);
-    return body.results;
-  }
+  const ingest = ingestBatch;
 
-  async function countEvents(): Promise<number> {
-    let count = 0;
-    for await (const _event of store.readAll()) count += 1;
-    return count;
-  }
+  const countEvents = () => eventCountOf(store);
 
   async function streamOf(eventStore: EventStore, contactId: string): Promise<RecordedEvent[]> {
     const events: RecordedEvent[] = [];

@@ -11,7 +11,7 @@ import {
 import { EVENT_STORE, type EventStore } from '../../src/shared/event-store/event-store.port';
 import { contactStreamId } from '../../src/shared/stream-names';
 import { eventually } from '../support/eventually';
-import type { IngestionResultJson } from '../support/ingestion-result-json';
+import { eventCountOf, ingestBatch, type IngestionResultJson } from '../support/messenger-batches';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('POST /messenger/events', () => {
@@ -27,23 +27,9 @@ describe('POST /messenger/events', () => {
   });
   afterAll(() => service.close());
 
-  async function ingest(events: unknown[]): Promise<IngestionResultJson[]> {
-    const response = await service.request('/messenger/events', {
-      method: 'POST',
-      json: { events },
-    });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { type: string; results: IngestionResultJson[] };
-    expect(body.type).toBe('ingestion.result');
-    expect(body.results).toHaveLength(events.length);
-    return body.results;
-  }
+  const ingest = (events: unknown[]) => ingestBatch(service, events);
 
-  async function countEvents(): Promise<number> {
-    let count = 0;
-    for await (const _event of store.readAll()) count += 1;
-    return count;
-  }
+  const countEvents = () => eventCountOf(store);
 
   async function streamTypes(contactId: string): Promise<string[]> {
     const types: string[] = [];
