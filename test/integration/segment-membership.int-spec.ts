@@ -86,6 +86,16 @@ const proUser = (contact: number): Step => ({
   email: true,
 });
 
+/** An update that moves `contact` to the free plan (out of `ON_PRO`), and nothing else. */
+const toFreePlan = (contact: number): Step => ({
+  kind: 'update',
+  contact,
+  signedUpOffset: null,
+  trialOffset: null,
+  plan: 'free',
+  toUser: false,
+});
+
 /** An entry with numbers normalised across dialects. */
 const normalised = (entry: SegmentHistoryEntry) => ({
   ...entry,
@@ -441,14 +451,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
       );
       // Contact 0 leaves the segment by an update (its plan, and the times it was written at);
       // contact 1 has no event.
-      await runStep(store, clock, rules, {
-        kind: 'update',
-        contact: 0,
-        signedUpOffset: null,
-        trialOffset: null,
-        plan: 'free',
-        toUser: false,
-      });
+      await runStep(store, clock, rules, toFreePlan(0));
       await projectNewEvents(store, position, 100);
       const after = await rows();
       const changed = after.flatMap((row, index) =>
@@ -477,14 +480,7 @@ describeOnReadStores('segment membership projection', (dialect) => {
       await runStep(store, clock, rules, proUser(1));
       let position = await projectNewEvents(store, 0n, 1);
       // Contact 0 leaves by an event of its own.
-      await runStep(store, clock, rules, {
-        kind: 'update',
-        contact: 0,
-        signedUpOffset: null,
-        trialOffset: null,
-        plan: 'free',
-        toUser: false,
-      });
+      await runStep(store, clock, rules, toFreePlan(0));
       position = await projectNewEvents(store, position, 1);
       expect(await lists()).toEqual([
         { contact_id: CONTACT_IDS[1], segment_ids: ` ${segmentId} ` },
