@@ -3,10 +3,8 @@ import { sql } from 'kysely';
 import type { ContactsTable } from '../../projections/contacts/contacts.table';
 import { toContactResponse } from '../../src/contacts/http/contact.response';
 import { CONTACT_ROUTE_SCHEMA } from '../../src/contacts/http/contact.response-schema';
-import {
-  OWNER_ID_NUMBER_DIGITS,
-  sqliteContactResponseJson,
-} from '../../src/contacts/http/contact.response-sql';
+import { OWNER_ID_MAX_DIGITS } from '../../src/contacts/domain/contact.attributes';
+import { sqliteContactResponseJson } from '../../src/contacts/http/contact.response-sql';
 import { IntercomVersion } from '../../src/shared/http/intercom-version';
 import {
   contactGenerator,
@@ -114,7 +112,7 @@ describe('the contact JSON built by SQLite', () => {
         // The read model leaves these to the general mapping (`getContactJsonOrThrow`).
         const longDigits =
           row.owner_id !== null &&
-          row.owner_id.length > OWNER_ID_NUMBER_DIGITS &&
+          row.owner_id.length > OWNER_ID_MAX_DIGITS &&
           /^\d+$/.test(row.owner_id);
         if (ownerIdAsNumber && longDigits) continue;
         const expected = await serializer.inject({

@@ -506,10 +506,25 @@ export function isImageUrl(value: unknown): boolean {
 }
 
 /**
+ * The most digits an owner_id has: it reads as a number exactly in JavaScript, SQLite and
+ * PostgreSQL.
+ */
+export const OWNER_ID_MAX_DIGITS = 15;
+const OWNER_ID_DIGITS = new RegExp(`^(?:0|[1-9]\\d{0,${OWNER_ID_MAX_DIGITS - 1}})$`);
+const DIGITS_OF_A_NUMBER = new RegExp(`^[0-9]{1,${OWNER_ID_MAX_DIGITS}}$`);
+
+/**
+ * The number an owner_id kept as text stands for (a leading zero stored before owner_ids were
+ * checked included), or null for text that reads as no such number.
+ */
+export const ownerIdNumber = (text: string): number | null =>
+  DIGITS_OF_A_NUMBER.test(text) ? Number(text) : null;
+
+/**
  * An admin id: a non-negative integer, or its digits as a string (API 2.16 answers strings, 2.14
  * integers, so it must read as a number either way), without leading zeros: "0123" would read as
  * admin 123 in 2.14 yet be another value to search and count.
  */
 export const isOwnerId = (value: unknown): boolean =>
   (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
-  (typeof value === 'string' && /^(?:0|[1-9]\d{0,14})$/.test(value));
+  (typeof value === 'string' && OWNER_ID_DIGITS.test(value));

@@ -1,10 +1,5 @@
+import { OWNER_ID_MAX_DIGITS } from '../domain/contact.attributes';
 import { sql, type RawBuilder } from 'kysely';
-
-/**
- * Owner ids of at most this many digits convert to a JSON number exactly in both SQLite and
- * JavaScript (`toContactResponse` uses `Number`); longer ones take the general mapping.
- */
-export const OWNER_ID_NUMBER_DIGITS = 15;
 
 /** A JSON value: a constant (`[]` the empty array), SQL whose value is JSON text, or an object as its entries. */
 type JsonValue =
@@ -33,7 +28,7 @@ const emptyList = (kind: string): JsonValue => [
  */
 function contactJson(ownerIdAsNumber: boolean): JsonValue {
   const ownerId = ownerIdAsNumber
-    ? `CASE WHEN owner_id GLOB '[0-9]*' AND owner_id NOT GLOB '*[^0-9]*' AND length(owner_id) <= ${OWNER_ID_NUMBER_DIGITS} THEN CAST(owner_id AS INTEGER) ELSE owner_id END`
+    ? `CASE WHEN owner_id GLOB '[0-9]*' AND owner_id NOT GLOB '*[^0-9]*' AND length(owner_id) <= ${OWNER_ID_MAX_DIGITS} THEN CAST(owner_id AS INTEGER) ELSE owner_id END`
     : 'owner_id';
   const columns = (...names: string[]) =>
     names.map((name) => [name, quoted(name)] as [string, JsonValue]);

@@ -14,7 +14,8 @@ import {
 import { ContactMerged, ContactNotFound, EmailOfSeveralLeads } from '../domain/contact.errors';
 import { STANDARD_SEARCH_FIELDS } from '../search/contact-search.fields';
 import { compileSearchQuery, searchableCondition } from '../search/contact-search.sql';
-import { OWNER_ID_NUMBER_DIGITS, sqliteContactResponseJson } from '../http/contact.response-sql';
+import { OWNER_ID_MAX_DIGITS } from '../domain/contact.attributes';
+import { sqliteContactResponseJson } from '../http/contact.response-sql';
 
 /** What a point read of the API's JSON text needs to refuse as `getContactOrThrow` does. */
 type ContactJsonRow = Pick<ContactsTable, 'role' | 'status' | 'merged_into' | 'owner_id'> & {
@@ -133,7 +134,7 @@ export class ContactReadModel {
     if (
       ownerIdAsNumber &&
       ownerId !== null &&
-      ownerId.length > OWNER_ID_NUMBER_DIGITS &&
+      ownerId.length > OWNER_ID_MAX_DIGITS &&
       /^\d+$/.test(ownerId)
     )
       return undefined;

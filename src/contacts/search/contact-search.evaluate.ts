@@ -1,5 +1,6 @@
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
-import { digitsValue, type SearchField } from './contact-search.fields';
+import { ownerIdNumber } from '../domain/contact.attributes';
+import type { SearchField } from './contact-search.fields';
 import type {
   DataEventFilter,
   SearchFilter,
@@ -60,7 +61,7 @@ export function searchFieldValue(contact: SearchableContact, field: SearchField)
       if (value === null || value === undefined) return null;
       if (field.type === 'boolean') return Number(value) === 1;
       if (field.type === 'string') return String(value);
-      if (field.storedAsDigits === true) return digitsValue(String(value));
+      if (field.storedAsDigits === true) return ownerIdNumber(String(value));
       return Number(value);
     }
     case 'custom': {

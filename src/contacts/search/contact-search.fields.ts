@@ -27,21 +27,9 @@ export interface StandardSearchField {
   readonly nullable: boolean;
   /** Intercom matches email addresses case-insensitively; see `contact-search.sql.ts`. */
   readonly caseInsensitive: boolean;
-  /**
-   * An integer kept as its decimal text (`owner_id`): its value is that text read as a number
-   * when it is 1 to `MAX_DIGITS_VALUE` digits (a leading zero stored before owner_ids were
-   * checked included), and none otherwise.
-   */
+  /** An integer kept as its digits (`owner_id`): its value is what `ownerIdNumber` reads. */
   readonly storedAsDigits?: boolean;
 }
-
-/** Digits that read as a number exactly in JavaScript, SQLite and PostgreSQL alike. */
-export const MAX_DIGITS_VALUE = 15;
-const DIGITS_VALUE = new RegExp(`^[0-9]{1,${MAX_DIGITS_VALUE}}$`);
-
-/** The number a `storedAsDigits` column's text stands for, or null. */
-export const digitsValue = (text: string): number | null =>
-  DIGITS_VALUE.test(text) ? Number(text) : null;
 
 export interface CustomAttributeSearchField {
   readonly kind: 'custom';

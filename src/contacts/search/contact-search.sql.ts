@@ -7,7 +7,8 @@ import {
   type SqlBool,
 } from 'kysely';
 import type { ContactsTable } from '../../../projections/contacts/contacts.table';
-import { MAX_DIGITS_VALUE, type SearchField } from './contact-search.fields';
+import { OWNER_ID_MAX_DIGITS } from '../domain/contact.attributes';
+import type { SearchField } from './contact-search.fields';
 import type {
   DataEventFilter,
   SearchFilter,
@@ -125,12 +126,12 @@ export function searchFieldSql(field: SearchField, dialect: SearchDialect): RawB
   }
 }
 
-/** `digitsValue` in SQL: the column's digits as a number, or NULL. */
+/** `ownerIdNumber` in SQL: the column's digits as a number, or NULL. */
 function digitsSql(column: RawBuilder<unknown>, dialect: SearchDialect): RawBuilder<unknown> {
-  const digits = sql.lit(MAX_DIGITS_VALUE);
+  const digits = sql.lit(OWNER_ID_MAX_DIGITS);
   return dialect === 'sqlite'
     ? sql`(CASE WHEN length(${column}) BETWEEN 1 AND ${digits} AND ${column} NOT GLOB '*[^0-9]*' THEN CAST(${column} AS INTEGER) END)`
-    : sql`(CASE WHEN ${column} ~ ${sql.lit(`^[0-9]{1,${MAX_DIGITS_VALUE}}$`)} THEN CAST(${column} AS BIGINT) END)`;
+    : sql`(CASE WHEN ${column} ~ ${sql.lit(`^[0-9]{1,${OWNER_ID_MAX_DIGITS}}$`)} THEN CAST(${column} AS BIGINT) END)`;
 }
 
 function sqliteCustomValue(attribute: string, type: SearchField['type']): RawBuilder<unknown> {

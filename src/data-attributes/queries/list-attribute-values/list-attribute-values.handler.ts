@@ -7,6 +7,7 @@ import {
   decodeValue,
   STANDARD_VALUE_ATTRIBUTES,
 } from '../../../../projections/attribute-values/held-attribute-values';
+import { ownerIdNumber } from '../../../contacts/domain/contact.attributes';
 import { READ_STORE } from '../../../infrastructure/read-store/read-store.module';
 import type { ReadStore } from '../../../infrastructure/read-store/read-store';
 import { ReadYourWrites } from '../../../projection-runner/projection-runner.module';
@@ -50,9 +51,7 @@ interface ResolvedAttribute {
  * values are answered as integers here, whatever the version.
  */
 const asDataType = (value: string | number | boolean, dataType: DataType) =>
-  dataType === 'integer' && typeof value === 'string' && /^\d{1,15}$/.test(value)
-    ? Number(value)
-    : value;
+  dataType === 'integer' && typeof value === 'string' ? (ownerIdNumber(value) ?? value) : value;
 
 /**
  * Top values of a data attribute. Keyset pagination on (count descending, then `tieOrder`, which
