@@ -663,8 +663,13 @@ export class MessengerIngestion {
       );
     }
     this.logger.error({ err: error, itemId: item.id }, 'Ingestion item failed');
+    // The store may have committed the item before its answer was lost: a resend finds it.
     return rejected(item.id, [
-      { code: 'server_error', message: 'The item could not be processed; send it again' },
+      {
+        code: 'server_error',
+        message:
+          'The item could not be processed, and may have been stored before the failure: send it again (a stored item is answered duplicate)',
+      },
     ]);
   }
 }

@@ -1341,6 +1341,66 @@ describe('POST /messenger/events', () => {
       }
     });
 
+    it('answers an item whose append was stored but not acknowledged server_error, alone, and its resend duplicate', async () => {
+      const visitorId = key('v-lost-ack');
+      const [registered] = await ingest([
+        {
+          id: key('lost-ack-seen'),
+          type: 'visitor.seen',
+          occurred_at: now - 20,
+          visitor_id: visitorId,
+        },
+      ]);
+      const stream = contactStreamId('acme', registered!.contact_id!);
+      const append = store.append.bind(store);
+      const appendSpy = jest
+        .spyOn(store, 'append')
+        .mockImplementation(async (streamId, events, options) => {
+          const written = await append(streamId, events, options);
+          // The store went away after the commit, before its answer reached the service.
+          if (streamId === stream) throw new Error('connection reset');
+          return written;
+        });
+      const lost = {
+        id: key('lost-ack'),
+        type: 'conversation.started',
+        occurred_at: now - 10,
+        visitor_id: visitorId,
+      };
+      const other = {
+        id: key('lost-ack-other'),
+        type: 'visitor.seen',
+        occurred_at: now - 10,
+        visitor_id: key('v-bystander'),
+      };
+      let results: IngestionResultJson[];
+      try {
+        results = await ingest([lost, other]);
+      } finally {
+        appendSpy.mockRestore();
+      }
+      expect(results[0]).toEqual({
+        id: lost.id,
+        status: 'rejected',
+        errors: [
+          {
+            code: 'server_error',
+            message:
+              'The item could not be processed, and may have been stored before the failure: send it again (a stored item is answered duplicate)',
+          },
+        ],
+      });
+      expect(results[1]).toMatchObject({ id: other.id, status: 'accepted' });
+      const count = await countEvents();
+      const [again] = await ingest([lost]);
+      expect(again).toEqual({
+        id: lost.id,
+        status: 'duplicate',
+        contact_id: registered!.contact_id,
+      });
+      expect(await countEvents()).toBe(count);
+    });
+
     it('the same key in two concurrent batches takes effect once', async () => {
       const item = {
         id: key('idem-race'),
