@@ -24,8 +24,10 @@ import {
 import { createAttributeValuesTables } from '../attribute-values/attribute-values.schema';
 import { positionText } from '../shared/log-position';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
+import { selectByIds } from '../shared/raw-select';
 import {
   CONTACT_COLUMNS,
+  contactRowOf,
   type ContactsReadModel,
   type ContactsTable,
   type ExternalIdHoldersTable,
@@ -89,6 +91,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
     }
     const existing = await loadRows(
       tx,
+      tables('contacts'),
       [...byContact.values()].map((list) => list[0]!.data as ContactEventKey),
     );
     const writes = new RowWrites<ContactsTable>(CONTACT_COLUMNS, CONTACT_KEY);
@@ -188,19 +191,14 @@ const rowKey = (workspaceId: string, id: string): string => `${workspaceId}\u000
 /** The batch's existing rows by `rowKey`, looked up by primary key, workspace by workspace. */
 async function loadRows(
   tx: Transaction<ContactsReadModel>,
+  table: string,
   contacts: readonly ContactEventKey[],
 ): Promise<Map<string, ContactsTable>> {
   const rows = new Map<string, ContactsTable>();
   for (const [workspaceId, ids] of contactIdsByWorkspace(contacts)) {
-    for (let index = 0; index < ids.length; index += 500) {
-      const found = await tx
-        .selectFrom('contacts')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', ids.slice(index, index + 500))
-        .execute();
-      for (const row of found) rows.set(rowKey(row.workspace_id, row.id), row);
-    }
+    const db = tx as unknown as Kysely<unknown>;
+    const found = await selectByIds(db, table, CONTACT_COLUMNS, contactRowOf, workspaceId, ids);
+    for (const row of found) rows.set(rowKey(row.workspace_id, row.id), row);
   }
   return rows;
 }

@@ -129,3 +129,53 @@ const COLUMN_SET: Record<keyof ContactsTable, true> = {
 };
 
 export const CONTACT_COLUMNS = Object.keys(COLUMN_SET) as readonly (keyof ContactsTable)[];
+
+/**
+ * The row whose values are `values`, in `CONTACT_COLUMNS` order (`selectByIds`): one literal, so
+ * every decoded row has one shape.
+ */
+export function contactRowOf(values: readonly unknown[]): ContactsTable {
+  return {
+    workspace_id: values[0] as ContactsTable['workspace_id'],
+    id: values[1] as ContactsTable['id'],
+    role: values[2] as ContactsTable['role'],
+    status: values[3] as ContactsTable['status'],
+    merged_into: values[4] as ContactsTable['merged_into'],
+    archived: values[5] as ContactsTable['archived'],
+    external_id: values[6] as ContactsTable['external_id'],
+    email: values[7] as ContactsTable['email'],
+    email_domain: values[8] as ContactsTable['email_domain'],
+    phone: values[9] as ContactsTable['phone'],
+    name: values[10] as ContactsTable['name'],
+    avatar: values[11] as ContactsTable['avatar'],
+    owner_id: values[12] as ContactsTable['owner_id'],
+    visitor_user_id: values[13] as ContactsTable['visitor_user_id'],
+    created_at: values[14] as ContactsTable['created_at'],
+    updated_at: values[15] as ContactsTable['updated_at'],
+    signed_up_at: values[16] as ContactsTable['signed_up_at'],
+    last_seen_at: values[17] as ContactsTable['last_seen_at'],
+    last_replied_at: values[18] as ContactsTable['last_replied_at'],
+    last_contacted_at: values[19] as ContactsTable['last_contacted_at'],
+    unsubscribed_from_emails: values[20] as ContactsTable['unsubscribed_from_emails'],
+    has_hard_bounced: values[21] as ContactsTable['has_hard_bounced'],
+    marked_email_as_spam: values[22] as ContactsTable['marked_email_as_spam'],
+    language_override: values[23] as ContactsTable['language_override'],
+    browser: values[24] as ContactsTable['browser'],
+    browser_version: values[25] as ContactsTable['browser_version'],
+    browser_language: values[26] as ContactsTable['browser_language'],
+    os: values[27] as ContactsTable['os'],
+    location_country: values[28] as ContactsTable['location_country'],
+    location_region: values[29] as ContactsTable['location_region'],
+    location_city: values[30] as ContactsTable['location_city'],
+    referrer: values[31] as ContactsTable['referrer'],
+    utm_campaign: values[32] as ContactsTable['utm_campaign'],
+    utm_content: values[33] as ContactsTable['utm_content'],
+    utm_medium: values[34] as ContactsTable['utm_medium'],
+    utm_source: values[35] as ContactsTable['utm_source'],
+    utm_term: values[36] as ContactsTable['utm_term'],
+    custom_attributes: values[37] as ContactsTable['custom_attributes'],
+    merge_history: values[38] as ContactsTable['merge_history'],
+    field_written_at: values[39] as ContactsTable['field_written_at'],
+    revision: values[40] as ContactsTable['revision'],
+  };
+}

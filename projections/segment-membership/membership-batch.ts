@@ -31,6 +31,7 @@ import { ContactTimeline, eventSeconds } from './contact-timeline';
 import { DeadlineQueue } from './deadline-queue';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { RowWrites } from '../shared/row-writes';
+import { selectByIds } from '../shared/raw-select';
 import { positionText } from '../shared/log-position';
 import { inputsOf, SegmentsByInput, SegmentsByRequiredValue } from './segment-inputs';
 import { recordSpans } from './segment-membership.sql';
@@ -41,6 +42,7 @@ import {
   parseMemberList,
   MEMBERSHIP_CONTACT_COLUMNS,
   MEMBERSHIP_CONTACT_KEY,
+  membershipContactRowOf,
   SEGMENT_CHANGES_COLUMNS,
   spanBucket,
   type SegmentChangesTable,
@@ -899,12 +901,14 @@ export class MembershipBatch {
     for (let index = 0; index < missing.length; index += 500) {
       const chunk = missing.slice(index, index + 500);
       const [rows, lists, deadlines] = await Promise.all([
-        this.db
-          .selectFrom('segment_membership_contacts')
-          .selectAll()
-          .where('workspace_id', '=', workspaceId)
-          .where('id', 'in', chunk)
-          .execute(),
+        selectByIds(
+          this.db as Kysely<unknown>,
+          this.tables('segment_membership_contacts'),
+          MEMBERSHIP_CONTACT_COLUMNS,
+          membershipContactRowOf,
+          workspaceId,
+          chunk,
+        ),
         this.db
           .selectFrom('segment_membership_contact_segments')
           .select(['contact_id', 'segment_ids'])

@@ -1,4 +1,4 @@
-import { CONTACT_COLUMNS, type ContactsTable } from '../contacts/contacts.table';
+import { CONTACT_COLUMNS, contactRowOf, type ContactsTable } from '../contacts/contacts.table';
 import { positionText } from '../shared/log-position';
 
 /** The live segments of each workspace, with their rule as stored on the log. */
@@ -140,6 +140,14 @@ export const MEMBERSHIP_CONTACT_COLUMNS: readonly (keyof SegmentMembershipContac
 ];
 
 export const MEMBERSHIP_CONTACT_KEY = ['workspace_id', 'id'] as const;
+
+/** The row whose values are `values`, in `MEMBERSHIP_CONTACT_COLUMNS` order (`selectByIds`). */
+export const membershipContactRowOf = (
+  values: readonly unknown[],
+): SegmentMembershipContactsTable =>
+  Object.assign(contactRowOf(values), {
+    latest_event_at: values[CONTACT_COLUMNS.length] as number | null,
+  });
 
 /** Per contact and data event name, the latest `created_at` (see `contact-data-events.ts`). */
 export interface SegmentDataEventsTable {
