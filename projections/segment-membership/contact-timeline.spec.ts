@@ -94,8 +94,10 @@ function naive(stream: readonly RecordedEvent[], at: number) {
     if (event.type !== 'DataEventTracked' && event.type !== 'DataEventSummaryReported') continue;
     latest.set(data.name, Math.max(latest.get(data.name) ?? createdAt, createdAt));
   }
+  // The row as rules read it: no JSON text but the custom attributes, parsed.
+  const { merge_history: _history, field_written_at: _written, ...row } = liveRow(state, 0);
   return {
-    searchable: { ...liveRow(state, 0), custom_attributes: state.custom_attributes },
+    searchable: { ...row, custom_attributes: state.custom_attributes },
     lastDataEventAt: latest,
   };
 }

@@ -10,7 +10,7 @@ import {
 import type { SearchableContact } from '../../src/contacts/search/contact-search.evaluate';
 import type { RecordedEvent } from '../../src/shared/event-store/event-store.port';
 import type { LastDataEventAt } from '../../src/segments/domain/segment-membership';
-import { liveRow } from '../contacts/contacts.projection';
+import { liveSearchable } from '../contacts/contacts.projection';
 
 /** Event time in whole unix seconds: the membership clock's unit. */
 export const eventSeconds = (event: RecordedEvent): number =>
@@ -108,7 +108,7 @@ export class ContactTimeline {
     const cause = this.causes.get(at);
     if (!isLive(state)) return { searchable: undefined, lastDataEventAt: undefined, cause };
     return {
-      searchable: { ...liveRow(state, 0), custom_attributes: state.custom_attributes },
+      searchable: liveSearchable(state, 0),
       lastDataEventAt: this.latestWith(state.dataEventKeys),
       cause,
     };

@@ -24,7 +24,7 @@ import type {
   StoredSegmentRule,
 } from '../../src/segments/domain/segment.events';
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
-import { liveRow, rowToState } from '../contacts/contacts.projection';
+import { liveRow, liveSearchable, rowToState } from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { ContactTimeline, eventSeconds } from './contact-timeline';
@@ -272,7 +272,10 @@ export class MembershipBatch {
     const workspace = this.workspaces.get(workspaceId) ?? (await this.workspace(workspaceId));
     const indexed = workspace.indexed ?? (await this.indexedSegments(workspace));
     const evaluated = indexed.segments.length > 0;
-    if (evaluated) contact.searchable = searchableOf(state, currentRow(contact));
+    // Not `currentRow`: the row's JSON text is built once, when the batch writes it.
+    if (evaluated) {
+      contact.searchable = isLive(state) ? liveSearchable(state, revision) : contact.row;
+    }
     if (state.status === 'deleted' && isLive(previous)) {
       const erased = this.erased.get(workspaceId) ?? new Set<string>();
       erased.add(contactId);

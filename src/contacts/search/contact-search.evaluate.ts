@@ -10,8 +10,13 @@ import type {
 import { foldCase, relativeThreshold } from './contact-search.semantics';
 import { dayContaining } from './time-zone-days';
 
-/** A contact row as the read model holds it; `custom_attributes` as JSON text or already parsed. */
-export type SearchableContact = Readonly<Omit<ContactsTable, 'custom_attributes'>> & {
+/**
+ * A contact row as the read model holds it; `custom_attributes` as JSON text or already parsed.
+ * No search field reads the other JSON columns (merge history, write times).
+ */
+export type SearchableContact = Readonly<
+  Omit<ContactsTable, 'custom_attributes' | 'merge_history' | 'field_written_at'>
+> & {
   readonly custom_attributes: string | Readonly<Record<string, unknown>>;
 };
 

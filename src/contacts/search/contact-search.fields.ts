@@ -21,7 +21,7 @@ export interface StandardSearchField {
   readonly type: SearchFieldType;
   readonly column: Exclude<
     ColumnOfType<string | number | null>,
-    'custom_attributes' | 'merge_history'
+    'custom_attributes' | 'merge_history' | 'field_written_at'
   >;
   /** Nullable columns make `!=`, `NIN`, `!~` and `not_exists` include "no value". */
   readonly nullable: boolean;
