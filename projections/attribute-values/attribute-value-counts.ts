@@ -4,7 +4,7 @@ import type { TableResolver } from '../../src/projection-runner/projection';
 import { insertRows, quoted } from '../shared/raw-insert';
 import type { ContactsReadModel } from '../contacts/contacts.table';
 import type { AttributeValuesTable, AttributeValueTotalsTable } from './attribute-values.table';
-import { heldValues } from './held-attribute-values';
+import { forEachHeldValueChange } from './held-attribute-values';
 
 const CHUNK = 200;
 
@@ -18,15 +18,10 @@ export function addHeldValueChanges(
   before: ContactState,
   after: ContactState,
 ): void {
-  const left = heldValues(before);
-  const arrived = heldValues(after);
-  if (left.length === 0 && arrived.length === 0) return;
-  const previous = new Map(left.map((held) => [held.attribute, held.value]));
-  for (const held of arrived) {
-    if (previous.get(held.attribute) === held.value) previous.delete(held.attribute);
-    else deltas.add(workspaceId, held, +1);
-  }
-  for (const [attribute, value] of previous) deltas.add(workspaceId, { attribute, value }, -1);
+  forEachHeldValueChange(before, after, (attribute, left, arrived) => {
+    if (left !== null) deltas.add(workspaceId, { attribute, value: left }, -1);
+    if (arrived !== null) deltas.add(workspaceId, { attribute, value: arrived }, +1);
+  });
 }
 
 /** Net count changes of a batch, by workspace, attribute and value. */

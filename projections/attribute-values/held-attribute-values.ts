@@ -85,3 +85,55 @@ export function heldValues(state: ContactState): HeldValue[] {
   }
   return held;
 }
+
+/**
+ * Calls `changed` for each attribute whose held value (encoded; null: none) differs between
+ * `before` and `after`: what `heldValues` of the two states differ by. A value kept as it was is
+ * not encoded: most of a contact's values, on most events.
+ */
+export function forEachHeldValueChange(
+  before: ContactState,
+  after: ContactState,
+  changed: (attribute: string, left: string | null, arrived: string | null) => void,
+): void {
+  const was = holdsValues(before) ? before : undefined;
+  const is = holdsValues(after) ? after : undefined;
+  if (was === undefined && is === undefined) return;
+  for (const attribute of STANDARD_ATTRIBUTES) {
+    const read = STANDARD_VALUES[attribute] as (contact: LiveContact) => StandardValue;
+    compare(attribute, was && read(was), is && read(is), changed);
+  }
+  const wasCustom = was?.custom_attributes ?? NO_CUSTOM_ATTRIBUTES;
+  const isCustom = is?.custom_attributes ?? NO_CUSTOM_ATTRIBUTES;
+  for (const name of Object.keys(isCustom)) {
+    compare(customAttributeKey(name), own(wasCustom, name), isCustom[name], changed);
+  }
+  for (const name of Object.keys(wasCustom)) {
+    if (!Object.hasOwn(isCustom, name)) {
+      compare(customAttributeKey(name), wasCustom[name], undefined, changed);
+    }
+  }
+}
+
+const STANDARD_ATTRIBUTES = Object.keys(STANDARD_VALUES) as (keyof typeof STANDARD_VALUES)[];
+
+const NO_CUSTOM_ATTRIBUTES: Readonly<Record<string, CustomAttributeValue>> = {};
+
+/** Not `record[name]`: a custom attribute may be named like a property of every object. */
+const own = <T>(record: Readonly<Record<string, T>>, name: string): T | undefined =>
+  Object.hasOwn(record, name) ? record[name] : undefined;
+
+const holdsValues = (state: ContactState): state is LiveContact =>
+  state.status === 'lead' || state.status === 'user';
+
+function compare(
+  attribute: string,
+  was: StandardValue | CustomAttributeValue | undefined,
+  is: StandardValue | CustomAttributeValue | undefined,
+  changed: (attribute: string, left: string | null, arrived: string | null) => void,
+): void {
+  if (was === is) return;
+  const left = was === null || was === undefined ? null : encodeValue(was);
+  const arrived = is === null || is === undefined ? null : encodeValue(is);
+  if (left !== arrived) changed(attribute, left, arrived);
+}
