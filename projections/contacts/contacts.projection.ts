@@ -198,7 +198,15 @@ async function loadRows(
   const rows = new Map<string, ContactsTable>();
   for (const [workspaceId, ids] of contactIdsByWorkspace(contacts)) {
     const db = tx as unknown as Kysely<unknown>;
-    const found = await selectByIds(db, table, CONTACT_COLUMNS, contactRowOf, workspaceId, ids);
+    const found = await selectByIds(
+      db,
+      table,
+      'id',
+      CONTACT_COLUMNS,
+      contactRowOf,
+      workspaceId,
+      ids,
+    );
     for (const row of found) rows.set(rowKey(row.workspace_id, row.id), row);
   }
   return rows;

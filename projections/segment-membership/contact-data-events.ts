@@ -2,6 +2,7 @@ import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from
 import type { DataEventSql } from '../../src/contacts/search/contact-search.sql';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import type { LastDataEventAt } from '../../src/segments/domain/segment-membership';
+import { selectByIds } from '../shared/raw-select';
 import type { SegmentMembershipReadModel } from './segment-membership.tables';
 
 type Db = Kysely<SegmentMembershipReadModel>;
@@ -38,18 +39,27 @@ export class ContactDataEvents {
   constructor(
     private readonly db: Db,
     private readonly keyOf: (workspaceId: string, contactId: string) => string,
+    /** The table's physical name (`selectByIds` bypasses the runner's table renaming). */
+    private readonly table: string,
   ) {}
 
   async load(workspaceId: string, contactIds: readonly string[]): Promise<void> {
     const missing = contactIds.filter((id) => !this.latest.has(this.keyOf(workspaceId, id)));
     for (let index = 0; index < missing.length; index += CHUNK) {
       const chunk = missing.slice(index, index + CHUNK);
-      const rows = await this.db
-        .selectFrom('segment_membership_data_events')
-        .select(['contact_id', 'name', 'last_at'])
-        .where('workspace_id', '=', workspaceId)
-        .where('contact_id', 'in', chunk)
-        .execute();
+      const rows = await selectByIds(
+        this.db as Kysely<unknown>,
+        this.table,
+        'contact_id',
+        ['contact_id', 'name', 'last_at'],
+        (values) => ({
+          contact_id: values[0] as string,
+          name: values[1] as string,
+          last_at: values[2] as number,
+        }),
+        workspaceId,
+        chunk,
+      );
       for (const id of chunk) this.latest.set(this.keyOf(workspaceId, id), new Map());
       for (const row of rows) {
         this.latest

@@ -168,7 +168,11 @@ export class MembershipBatch {
     /** Where a late event's contact stream is read from (absent: its changes are dated now). */
     private readonly streams?: Pick<EventStore, 'readStream'>,
   ) {
-    this.dataEvents = new ContactDataEvents(db, contactKey);
+    this.dataEvents = new ContactDataEvents(
+      db,
+      contactKey,
+      tables('segment_membership_data_events'),
+    );
   }
 
   /** Loads the batch's contacts (by workspace) and workspaces before any event is applied. */
@@ -903,30 +907,37 @@ export class MembershipBatch {
     const { segments, timedSegments } = await this.indexedSegments(workspace);
     for (let index = 0; index < missing.length; index += 500) {
       const chunk = missing.slice(index, index + 500);
-      const [rows, lists, deadlines] = await Promise.all([
-        selectByIds(
-          this.db as Kysely<unknown>,
-          this.tables('segment_membership_contacts'),
-          MEMBERSHIP_CONTACT_COLUMNS,
-          membershipContactRowOf,
-          workspaceId,
-          chunk,
-        ),
-        this.db
-          .selectFrom('segment_membership_contact_segments')
-          .select(['contact_id', 'segment_ids'])
-          .where('workspace_id', '=', workspaceId)
-          .where('contact_id', 'in', chunk)
-          .execute(),
+      const db = this.db as Kysely<unknown>;
+      const rows = await selectByIds(
+        db,
+        this.tables('segment_membership_contacts'),
+        'id',
+        MEMBERSHIP_CONTACT_COLUMNS,
+        membershipContactRowOf,
+        workspaceId,
+        chunk,
+      );
+      const lists = await selectByIds(
+        db,
+        this.tables('segment_membership_contact_segments'),
+        'contact_id',
+        ['contact_id', 'segment_ids'],
+        (values) => ({ contact_id: values[0] as string, segment_ids: values[1] as string }),
+        workspaceId,
+        chunk,
+      );
+      const deadlines =
         segments.length === 0
-          ? Promise.resolve([])
-          : this.db
-              .selectFrom('segment_membership_deadlines')
-              .select(['contact_id', 'at'])
-              .where('workspace_id', '=', workspaceId)
-              .where('contact_id', 'in', chunk)
-              .execute(),
-      ]);
+          ? []
+          : await selectByIds(
+              db,
+              this.tables('segment_membership_deadlines'),
+              'contact_id',
+              ['contact_id', 'at'],
+              (values) => ({ contact_id: values[0] as string, at: values[1] as number }),
+              workspaceId,
+              chunk,
+            );
       if (segments.some((segment) => segment.dataEventFilters.length > 0)) {
         await this.dataEvents.load(workspaceId, chunk);
       }

@@ -7,8 +7,8 @@ const MAX_IDS = 512;
 const texts = new Map<string, string>();
 
 /**
- * The rows of a workspace's `ids` (the key being `workspace_id` and `id`), each read back as the
- * JSON array of its `columns` and decoded by `decode` (`values[i]` is `columns[i]`).
+ * The rows of a workspace's `ids` (the key being `workspace_id` and `idColumn`), each read back
+ * as the JSON array of its `columns` and decoded by `decode` (`values[i]` is `columns[i]`).
  *
  * Both drivers build a row object column by column: for the contact tables' ~40 columns that was
  * most of a batch's load (better-sqlite3 at ~18 µs a row over 500 rows, where the lookups
@@ -24,6 +24,7 @@ const texts = new Map<string, string>();
 export async function selectByIds<Row>(
   db: Kysely<unknown>,
   table: string,
+  idColumn: string,
   columns: readonly string[],
   decode: (values: readonly unknown[]) => Row,
   workspaceId: string,
@@ -37,7 +38,7 @@ export async function selectByIds<Row>(
     const last = chunk[chunk.length - 1]!;
     const parameters: unknown[] = [workspaceId, ...chunk];
     while (parameters.length < size + 1) parameters.push(last);
-    const text = selectText(postgres, table, columns, size);
+    const text = selectText(postgres, table, idColumn, columns, size);
     const result = await db.executeQuery<{ v: unknown }>(CompiledQuery.raw(text, parameters));
     for (const { v } of result.rows) {
       // PostgreSQL's driver parses `json` itself; SQLite returns the text.
@@ -56,10 +57,11 @@ function paddedSize(count: number): number {
 function selectText(
   postgres: boolean,
   table: string,
+  idColumn: string,
   columns: readonly string[],
   ids: number,
 ): string {
-  const key = `${postgres ? 'pg' : 'sqlite'}\u0000${table}\u0000${columns.join(',')}\u0000${ids}`;
+  const key = `${postgres ? 'pg' : 'sqlite'}\u0000${table}\u0000${idColumn}\u0000${columns.join(',')}\u0000${ids}`;
   const known = texts.get(key);
   if (known !== undefined) return known;
   const placeholders: string[] = [];
@@ -67,7 +69,7 @@ function selectText(
   const text =
     `SELECT ${postgres ? 'json_build_array' : 'json_array'}(${columns.map(quoted).join(', ')}) AS v` +
     ` FROM ${quoted(table)} WHERE "workspace_id" = ${postgres ? '$1' : '?'}` +
-    ` AND "id" IN (${placeholders.join(', ')})`;
+    ` AND ${quoted(idColumn)} IN (${placeholders.join(', ')})`;
   // Physical table names change with every rebuild: keep the cache from growing without bound.
   if (texts.size >= 1_000) texts.clear();
   texts.set(key, text);

@@ -145,6 +145,7 @@ describeOnReadStores('rows selected by id as JSON arrays', (dialect) => {
           const selected = await selectByIds(
             db as unknown as Kysely<unknown>,
             'contacts',
+            'id',
             CONTACT_COLUMNS,
             contactRowOf,
             'ws',
@@ -167,6 +168,7 @@ describeOnReadStores('rows selected by id as JSON arrays', (dialect) => {
       selectByIds(
         db as unknown as Kysely<unknown>,
         'contacts',
+        'id',
         CONTACT_COLUMNS,
         contactRowOf,
         'ws',
