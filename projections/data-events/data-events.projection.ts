@@ -1,7 +1,8 @@
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { toContactEvent } from '../../src/contacts/contact-event-codec';
 import type { ContactEventType } from '../../src/contacts/domain/contact.events';
 import { defineProjection } from '../../src/projection-runner/projection';
+import { insertRows } from '../shared/raw-insert';
 import type { DataEventsReadModel, DataEventsTable } from './data-events.table';
 import { createDataEventSummariesTable, createDataEventsTable } from './data-events.schema';
 
@@ -12,7 +13,16 @@ export const DATA_EVENTS_PROJECTION_EVENT_TYPES: readonly ContactEventType[] = [
   'ContactDeleted',
 ];
 
-const INSERT_CHUNK = 200;
+/** Every column, in table order (`insertRows` names them). */
+const DATA_EVENT_COLUMNS = [
+  'workspace_id',
+  'event_id',
+  'contact_id',
+  'source_contact_id',
+  'name',
+  'created_at',
+  'metadata',
+] as const satisfies readonly (keyof DataEventsTable)[];
 
 /**
  * Data events per contact. Events are applied in log order; runs of `DataEventTracked` are
@@ -32,12 +42,17 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
     { name: '001_data_events', up: createDataEventsTable },
     { name: '002_data_events_summaries', up: createDataEventSummariesTable },
   ],
-  async apply(events, tx) {
+  async apply(events, tx, tables) {
     let pending: DataEventsTable[] = [];
     const flush = async () => {
-      for (let index = 0; index < pending.length; index += INSERT_CHUNK) {
-        await insertRows(tx, pending.slice(index, index + INSERT_CHUNK));
-      }
+      // As SQL text (see `insertRows`): Kysely built and compiled every row of every chunk.
+      await insertRows(
+        tx as unknown as Kysely<unknown>,
+        tables('data_events'),
+        DATA_EVENT_COLUMNS,
+        pending,
+        'ON CONFLICT ("workspace_id", "event_id") DO NOTHING',
+      );
       pending = [];
     };
     for (const recorded of events) {
@@ -130,15 +145,3 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
     await flush();
   },
 });
-
-async function insertRows(
-  tx: Transaction<DataEventsReadModel>,
-  rows: readonly DataEventsTable[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await tx
-    .insertInto('data_events')
-    .values(rows)
-    .onConflict((conflict) => conflict.columns(['workspace_id', 'event_id']).doNothing())
-    .execute();
-}
