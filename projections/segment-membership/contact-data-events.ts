@@ -2,6 +2,7 @@ import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from
 import type { DataEventSql } from '../../src/contacts/search/contact-search.sql';
 import type { TableResolver } from '../../src/projection-runner/projection';
 import type { LastDataEventAt } from '../../src/segments/domain/segment-membership';
+import { insertRows, quoted } from '../shared/raw-insert';
 import { selectByIds } from '../shared/raw-select';
 import type { SegmentMembershipReadModel } from './segment-membership.tables';
 
@@ -9,13 +10,15 @@ type Db = Kysely<SegmentMembershipReadModel>;
 
 const CHUNK = 500;
 
-/** Both dialects' two-argument maximum (SQLite's scalar `max`, PostgreSQL's `GREATEST`). */
+/** Both dialects' two-argument maximum: SQLite's scalar `max`, PostgreSQL's `GREATEST`. */
+const greatest = (db: Db): string =>
+  db.getExecutor().adapter instanceof PostgresAdapter ? 'GREATEST' : 'max';
+
+/** The later of a row's stored `last_at` and the one an upsert brings. */
 const keepLatest = (db: Db): RawBuilder<number> => {
   const stored = sql.ref('segment_membership_data_events.last_at');
   const incoming = sql.ref('excluded.last_at');
-  return db.getExecutor().adapter instanceof PostgresAdapter
-    ? sql<number>`GREATEST(${stored}, ${incoming})`
-    : sql<number>`max(${stored}, ${incoming})`;
+  return sql<number>`${sql.raw(greatest(db))}(${stored}, ${incoming})`;
 };
 
 /**
@@ -112,17 +115,15 @@ export class ContactDataEvents {
         last_at: at,
       })),
     );
-    for (let index = 0; index < rows.length; index += CHUNK) {
-      await this.db
-        .insertInto('segment_membership_data_events')
-        .values(rows.slice(index, index + CHUNK))
-        .onConflict((conflict) =>
-          conflict.columns(['workspace_id', 'contact_id', 'name']).doUpdateSet({
-            last_at: keepLatest(this.db),
-          }),
-        )
-        .execute();
-    }
+    // As SQL text (see `insertRows`): Kysely built and compiled every row of every chunk.
+    await insertRows(
+      this.db as Kysely<unknown>,
+      this.table,
+      ['workspace_id', 'contact_id', 'name', 'last_at'],
+      rows,
+      `ON CONFLICT ("workspace_id", "contact_id", "name") DO UPDATE SET "last_at" = ` +
+        `${greatest(this.db)}(${quoted(this.table)}."last_at", excluded."last_at")`,
+    );
     for (const { workspaceId, into, from } of this.absorbed) {
       await this.db
         .insertInto('segment_membership_data_events')
