@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { newLiveContact, type LiveContact } from '../../src/contacts/domain/contact.state';
-import { liveRow, liveSearchable } from './contacts.projection';
+import { liveRow, liveSearchable, searchableOfRow } from './contacts.projection';
+import { CONTACT_COLUMNS, contactRowOf } from './contacts.table';
 
 const text = fc.option(fc.string({ maxLength: 6 }), { nil: null });
 const seconds = fc.option(fc.integer({ min: 0, max: 2_000_000_000 }), { nil: null });
@@ -60,5 +61,21 @@ describe('liveSearchable', () => {
         });
       }),
     );
+  });
+});
+
+describe('searchableOfRow', () => {
+  it('copies every column of the row but its JSON text, with the custom attributes given', () => {
+    // Each column holds its own name, so a column copied from another shows.
+    const {
+      merge_history: _history,
+      field_written_at: _written,
+      ...row
+    } = contactRowOf(CONTACT_COLUMNS);
+    const customAttributes = { plan: 'pro' };
+    expect(searchableOfRow(contactRowOf(CONTACT_COLUMNS), customAttributes)).toStrictEqual({
+      ...row,
+      custom_attributes: customAttributes,
+    });
   });
 });

@@ -24,7 +24,12 @@ import type {
   StoredSegmentRule,
 } from '../../src/segments/domain/segment.events';
 import { parseStoredRule } from '../../src/segments/domain/segment.rule';
-import { liveRow, liveSearchable, rowToState } from '../contacts/contacts.projection';
+import {
+  liveRow,
+  liveSearchable,
+  rowToState,
+  searchableOfRow,
+} from '../contacts/contacts.projection';
 import type { ContactsTable } from '../contacts/contacts.table';
 import { ContactDataEvents } from './contact-data-events';
 import { ContactTimeline, eventSeconds } from './contact-timeline';
@@ -42,6 +47,7 @@ import {
   parseMemberList,
   MEMBERSHIP_CONTACT_COLUMNS,
   MEMBERSHIP_CONTACT_KEY,
+  membershipContactRow,
   membershipContactRowOf,
   SEGMENT_CHANGES_COLUMNS,
   spanBucket,
@@ -995,10 +1001,13 @@ export class MembershipBatch {
       const row = currentRow(contact);
       const latest = contact.latestEventAt;
       if (row) {
-        writes.add(contact.stored, {
-          ...withJsonText(row),
-          latest_event_at: latest === undefined || !Number.isFinite(latest) ? null : latest,
-        });
+        writes.add(
+          contact.stored,
+          membershipContactRow(
+            withJsonText(row),
+            latest === undefined || !Number.isFinite(latest) ? null : latest,
+          ),
+        );
       } else if (contact.state.status === 'deleted') {
         const ids = deletions.get(contact.workspaceId) ?? [];
         ids.push(contact.contactId);
@@ -1336,7 +1345,7 @@ function searchableOf(
   row: ContactsTable | undefined,
 ): SearchableContact | undefined {
   if (!row) return undefined;
-  return isLive(state) ? { ...row, custom_attributes: state.custom_attributes } : row;
+  return isLive(state) ? searchableOfRow(row, state.custom_attributes) : row;
 }
 
 const toJsonText = (value: unknown): string =>

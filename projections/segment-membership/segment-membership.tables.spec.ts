@@ -1,5 +1,6 @@
 import { positionText } from '../shared/log-position';
-import { spanBucket } from './segment-membership.tables';
+import { CONTACT_COLUMNS, contactRowOf } from '../contacts/contacts.table';
+import { membershipContactRow, spanBucket } from './segment-membership.tables';
 
 /** An EventStoreDB position as `esdb-mapping.ts` packs it. */
 const packed = (commit: bigint, prepare = commit): bigint => (commit << 64n) | prepare;
@@ -37,5 +38,14 @@ describe('spanBucket', () => {
     positions.forEach((position, index) => {
       expect(buckets[index]! <= positionText(position)).toBe(true);
     });
+  });
+});
+
+describe('membershipContactRow', () => {
+  it('copies every column of the contact row and adds latest_event_at', () => {
+    // Each column holds its own name, so a column copied from another shows.
+    const row = contactRowOf(CONTACT_COLUMNS);
+    expect(membershipContactRow(row, 7)).toStrictEqual({ ...row, latest_event_at: 7 });
+    expect(membershipContactRow(row, null)).toStrictEqual({ ...row, latest_event_at: null });
   });
 });

@@ -141,6 +141,60 @@ export const MEMBERSHIP_CONTACT_COLUMNS: readonly (keyof SegmentMembershipContac
 
 export const MEMBERSHIP_CONTACT_KEY = ['workspace_id', 'id'] as const;
 
+/**
+ * `row` with its `latest_event_at`, copied column by column (one literal: a spread of a row
+ * followed by a column cost ~5 µs, once per contact a batch writes).
+ */
+export function membershipContactRow(
+  row: ContactsTable,
+  latestEventAt: number | null,
+): SegmentMembershipContactsTable {
+  return {
+    workspace_id: row.workspace_id,
+    id: row.id,
+    role: row.role,
+    status: row.status,
+    merged_into: row.merged_into,
+    archived: row.archived,
+    external_id: row.external_id,
+    email: row.email,
+    email_domain: row.email_domain,
+    phone: row.phone,
+    name: row.name,
+    avatar: row.avatar,
+    owner_id: row.owner_id,
+    visitor_user_id: row.visitor_user_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    signed_up_at: row.signed_up_at,
+    last_seen_at: row.last_seen_at,
+    last_replied_at: row.last_replied_at,
+    last_contacted_at: row.last_contacted_at,
+    unsubscribed_from_emails: row.unsubscribed_from_emails,
+    has_hard_bounced: row.has_hard_bounced,
+    marked_email_as_spam: row.marked_email_as_spam,
+    language_override: row.language_override,
+    browser: row.browser,
+    browser_version: row.browser_version,
+    browser_language: row.browser_language,
+    os: row.os,
+    location_country: row.location_country,
+    location_region: row.location_region,
+    location_city: row.location_city,
+    referrer: row.referrer,
+    utm_campaign: row.utm_campaign,
+    utm_content: row.utm_content,
+    utm_medium: row.utm_medium,
+    utm_source: row.utm_source,
+    utm_term: row.utm_term,
+    custom_attributes: row.custom_attributes,
+    merge_history: row.merge_history,
+    field_written_at: row.field_written_at,
+    revision: row.revision,
+    latest_event_at: latestEventAt,
+  };
+}
+
 /** The row whose values are `values`, in `MEMBERSHIP_CONTACT_COLUMNS` order (`selectByIds`). */
 export const membershipContactRowOf = (
   values: readonly unknown[],
