@@ -65,15 +65,16 @@ export interface HeldValue {
 }
 
 /**
- * The values a contact contributes to the counts. Only leads and users count (the contacts that
- * `GET /contacts` lists and search finds, archived ones included): visitors are not contacts in
- * the Contacts API, and merged or deleted contacts hold nothing. An attribute without a value
+ * The values a contact contributes to the counts, as a list: the definition the projection's
+ * `forEachHeldValueChange` keeps to (its spec compares the two). Only leads and users count (the
+ * contacts that `GET /contacts` lists and search finds, archived ones included): visitors are not
+ * contacts in the Contacts API, and merged or deleted contacts hold nothing. An attribute without a value
  * (`null`) contributes nothing. Custom values are kept exactly, dates included: the projection
  * does not read attribute definitions (whose `data_type` may even change), so it cannot tell a
  * date from a number.
  */
 export function heldValues(state: ContactState): HeldValue[] {
-  if (state.status !== 'lead' && state.status !== 'user') return [];
+  if (!holdsValues(state)) return [];
   const held: HeldValue[] = [];
   for (const [attribute, read] of Object.entries(STANDARD_VALUES)) {
     const value = (read as (contact: LiveContact) => StandardValue)(state);
