@@ -126,6 +126,13 @@ describeOnReadStores('rows selected by id as JSON arrays', (dialect) => {
     });
   };
 
+  const raw = () => db as unknown as Kysely<unknown>;
+  const insertContacts = (rows: readonly ContactsTable[]) =>
+    insertRows(raw(), 'contacts', CONTACT_COLUMNS, rows);
+  /** The workspace `ws` rows of `ids`, through `selectByIds`. */
+  const selectedByIds = (ids: readonly string[]) =>
+    selectByIds(raw(), 'contacts', 'id', CONTACT_COLUMNS, contactRowOf, 'ws', ids);
+
   const byId = (rows: readonly ContactsTable[]) =>
     [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
@@ -141,19 +148,10 @@ describeOnReadStores('rows selected by id as JSON arrays', (dialect) => {
           const rows = ids.map(
             (id, index) => fc.sample(contactRow(id), { numRuns: 1, seed: seed + index })[0]!,
           );
-          await insertRows(db as unknown as Kysely<unknown>, 'contacts', CONTACT_COLUMNS, rows);
+          await insertContacts(rows);
           // Ids present and absent, more than one statement's worth at times.
           const wanted = Array.from({ length: asked }, (_, n) => `c${n}`);
-          const selected = await selectByIds(
-            db as unknown as Kysely<unknown>,
-            'contacts',
-            'id',
-            CONTACT_COLUMNS,
-            contactRowOf,
-            'ws',
-            wanted,
-          );
-          expect(byId(selected)).toEqual(byId(await selectedAll(wanted)));
+          expect(byId(await selectedByIds(wanted))).toEqual(byId(await selectedAll(wanted)));
         },
       ),
       { numRuns: dialect === 'postgres' ? 15 : 40 },
@@ -163,19 +161,7 @@ describeOnReadStores('rows selected by id as JSON arrays', (dialect) => {
   it('finds nothing of another workspace', async () => {
     await db.deleteFrom('contacts').execute();
     const [row] = fc.sample(contactRow('c1'), { numRuns: 1, seed: 1 });
-    await insertRows(db as unknown as Kysely<unknown>, 'contacts', CONTACT_COLUMNS, [
-      { ...row!, workspace_id: 'other' },
-    ]);
-    await expect(
-      selectByIds(
-        db as unknown as Kysely<unknown>,
-        'contacts',
-        'id',
-        CONTACT_COLUMNS,
-        contactRowOf,
-        'ws',
-        ['c1'],
-      ),
-    ).resolves.toEqual([]);
+    await insertContacts([{ ...row!, workspace_id: 'other' }]);
+    await expect(selectedByIds(['c1'])).resolves.toEqual([]);
   });
 });
