@@ -61,17 +61,18 @@ export function firstSightings(start: number): Item[][] {
 
 /**
  * Messenger-like traffic on random visitors: sightings (some throttled: no event, a completion
- * record instead), data events, attribute updates, conversations.
+ * record instead), data events, attribute updates, conversations. `random` in [0, 1): a seeded
+ * one (`seededRandom`) gives the same batches on every run.
  */
-export function mixedTraffic(start: number): Item[][] {
+export function mixedTraffic(start: number, random: () => number = Math.random): Item[][] {
   let sequence = 0;
   return Array.from({ length: BATCHES }, (_, batch) =>
     Array.from({ length: BATCH_SIZE }, () => {
       sequence += 1;
-      const who = visitorId(Math.floor(Math.random() * CONTACTS));
-      const occurredAt = start + batch * 30 + Math.floor(Math.random() * 30);
+      const who = visitorId(Math.floor(random() * CONTACTS));
+      const occurredAt = start + batch * 30 + Math.floor(random() * 30);
       const base = { id: `mixed-${sequence}`, occurred_at: occurredAt, visitor_id: who };
-      const dice = Math.random();
+      const dice = random();
       if (dice < 0.5) return { ...base, type: 'visitor.seen', context };
       if (dice < 0.8)
         return {
@@ -89,6 +90,18 @@ export function mixedTraffic(start: number): Item[][] {
       return { ...base, type: 'conversation.started', conversation_id: `c-${sequence}` };
     }),
   );
+}
+
+/** Numbers in [0, 1) that repeat for a seed (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** One visitor's session sending many data events in each batch (a visitor seen before). */
