@@ -1,15 +1,15 @@
 /**
  * The ingestion write path alone (`npx ts-node --transpile-only bench/ingest-write-path.bench.ts`):
- * the app's Nest module compiled in-process but not started (no projections, no HTTP), and
- * `MessengerIngestion.ingest` called with `bench:ingest`'s batches (first sightings, mixed traffic
- * from a fixed seed, one visitor's burst), two batches in flight, on the embedded store
- * (`synchronous=FULL` unless BENCH_SYNCHRONOUS says otherwise) with a clock that stands still.
- * Prints this process's CPU µs per item for each phase. Options: BENCH_BATCHES (mixed-traffic
- * batches) and BENCH_BURST_BATCHES as `bench:ingest` takes them, BENCH_HEAP=1 (also the bytes allocated
- * per item, sampled by V8's heap profiler, which itself costs CPU: read the CPU figures from a run
- * without it), BENCH_DUMP=<file> (the event log, ordered by stream and revision, and every
- * answer, as JSON lines: two builds given the same batches must write the same file).
- */
+ * the app's Nest module started in-process without its projections and segment deadlines (and
+ * without HTTP), and `MessengerIngestion.ingest` called with `bench:ingest`'s batches (first
+ * sightings, mixed traffic from a fixed seed, one visitor's burst), two batches in flight, on the
+ * embedded store (`synchronous=FULL` unless BENCH_SYNCHRONOUS says otherwise) with a clock that
+ * stands still. Prints this process's CPU µs per item for each phase. Options: BENCH_BATCHES
+ * (mixed-traffic batches) and BENCH_BURST_BATCHES as `bench:ingest` takes them, BENCH_HEAP=1 (also
+ * the bytes allocated per item, sampled by V8's heap profiler, which itself costs CPU: read the CPU
+ * figures from a run without it), BENCH_DUMP=<file> (a further phase of resends and identifying
+ * items, then the event log, ordered by stream and revision, and every answer, as JSON lines: two
+ * builds given the same batches must write the same file). */
 import Database from 'better-sqlite3';
 import { Test } from '@nestjs/testing';
 import { rmSync, writeFileSync } from 'node:fs';
