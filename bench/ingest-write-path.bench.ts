@@ -9,7 +9,8 @@
  * the bytes allocated per item, sampled by V8's heap profiler, which itself costs CPU: read the CPU
  * figures from a run without it), BENCH_DUMP=<file> (a further phase of resends and identifying
  * items, then the event log, ordered by stream and revision, and every answer, as JSON lines: two
- * builds given the same batches must write the same file). */
+ * builds given the same batches must write the same file).
+ */
 import Database from 'better-sqlite3';
 import { Test } from '@nestjs/testing';
 import { rmSync, writeFileSync } from 'node:fs';
