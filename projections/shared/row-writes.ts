@@ -55,13 +55,25 @@ export class RowWrites<Row extends object> {
       }
       const text = updateText(table, this.key, columns);
       const missing: Row[] = [];
-      for (const row of rows) {
-        const parameters: unknown[] = [];
-        for (const column of columns) parameters.push(row[column] ?? null);
-        for (const column of this.key) parameters.push(row[column]);
-        const result = await db.executeQuery(CompiledQuery.raw(text, parameters));
-        if (result.numAffectedRows === 0n) missing.push(row);
-      }
+      // On the transaction's connection itself, taken once for the run, with the query built
+      // once: through `executeQuery` each UPDATE went through Kysely's connection hand-over and
+      // result plugins and froze a query of its own (~1.5 µs and several promises apiece), and
+      // a batch runs one per contact it changed.
+      const statement = CompiledQuery.raw(text);
+      await db.getExecutor().provideConnection(async (connection) => {
+        for (const row of rows) {
+          const parameters: unknown[] = [];
+          for (const column of columns) parameters.push(row[column] ?? null);
+          for (const column of this.key) parameters.push(row[column]);
+          const result = await connection.executeQuery({
+            sql: statement.sql,
+            query: statement.query,
+            queryId: statement.queryId,
+            parameters,
+          });
+          if (result.numAffectedRows === 0n) missing.push(row);
+        }
+      });
       // As the upsert would have: a row gone since it was loaded is written whole.
       await insertRows(db, table, this.columns, missing, everything);
     }
