@@ -29,6 +29,7 @@ import { selectByIds } from '../shared/raw-select';
 import {
   CONTACT_COLUMNS,
   contactRowOf,
+  contactValuesOf,
   type ContactsReadModel,
   type ContactsTable,
   type ExternalIdHoldersTable,
@@ -95,7 +96,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
       tables('contacts'),
       [...byContact.values()].map((list) => list[0]!.data as ContactEventKey),
     );
-    const writes = new RowWrites<ContactsTable>(CONTACT_COLUMNS, CONTACT_KEY);
+    const writes = new RowWrites<ContactsTable>(CONTACT_COLUMNS, CONTACT_KEY, contactValuesOf);
     const counts = new CountDeltas();
     const holders = new ExternalIdHolders();
     const deletions: Array<{ workspace_id: string; id: string }> = [];

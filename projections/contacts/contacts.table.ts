@@ -179,3 +179,53 @@ export function contactRowOf(values: readonly unknown[]): ContactsTable {
     revision: values[40] as ContactsTable['revision'],
   };
 }
+
+/**
+ * The row's values in `CONTACT_COLUMNS` order, `contactRowOf` undone: one literal of named reads,
+ * for `RowWrites` to compare a loaded row with the folded one.
+ */
+export function contactValuesOf(row: ContactsTable): unknown[] {
+  return [
+    row.workspace_id,
+    row.id,
+    row.role,
+    row.status,
+    row.merged_into,
+    row.archived,
+    row.external_id,
+    row.email,
+    row.email_domain,
+    row.phone,
+    row.name,
+    row.avatar,
+    row.owner_id,
+    row.visitor_user_id,
+    row.created_at,
+    row.updated_at,
+    row.signed_up_at,
+    row.last_seen_at,
+    row.last_replied_at,
+    row.last_contacted_at,
+    row.unsubscribed_from_emails,
+    row.has_hard_bounced,
+    row.marked_email_as_spam,
+    row.language_override,
+    row.browser,
+    row.browser_version,
+    row.browser_language,
+    row.os,
+    row.location_country,
+    row.location_region,
+    row.location_city,
+    row.referrer,
+    row.utm_campaign,
+    row.utm_content,
+    row.utm_medium,
+    row.utm_source,
+    row.utm_term,
+    row.custom_attributes,
+    row.merge_history,
+    row.field_written_at,
+    row.revision,
+  ];
+}

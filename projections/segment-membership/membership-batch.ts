@@ -49,6 +49,7 @@ import {
   MEMBERSHIP_CONTACT_KEY,
   membershipContactRow,
   membershipContactRowOf,
+  membershipContactValuesOf,
   SEGMENT_CHANGES_COLUMNS,
   spanBucket,
   type SegmentChangesTable,
@@ -992,6 +993,7 @@ export class MembershipBatch {
     const writes = new RowWrites<SegmentMembershipContactsTable>(
       MEMBERSHIP_CONTACT_COLUMNS,
       MEMBERSHIP_CONTACT_KEY,
+      membershipContactValuesOf,
     );
     const deletions = new Map<string, string[]>();
     for (const contact of this.contacts.values()) {

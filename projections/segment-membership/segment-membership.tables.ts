@@ -1,4 +1,9 @@
-import { CONTACT_COLUMNS, contactRowOf, type ContactsTable } from '../contacts/contacts.table';
+import {
+  CONTACT_COLUMNS,
+  contactRowOf,
+  contactValuesOf,
+  type ContactsTable,
+} from '../contacts/contacts.table';
 import { positionText } from '../shared/log-position';
 
 /** The live segments of each workspace, with their rule as stored on the log. */
@@ -193,6 +198,13 @@ export function membershipContactRow(
     revision: row.revision,
     latest_event_at: latestEventAt,
   };
+}
+
+/** The row's values in `MEMBERSHIP_CONTACT_COLUMNS` order (see `contactValuesOf`). */
+export function membershipContactValuesOf(row: SegmentMembershipContactsTable): unknown[] {
+  const values = contactValuesOf(row);
+  values.push(row.latest_event_at);
+  return values;
 }
 
 /** The row whose values are `values`, in `MEMBERSHIP_CONTACT_COLUMNS` order (`selectByIds`). */

@@ -15,17 +15,24 @@ import { insertRows, quoted, upsertClause } from './raw-insert';
  * changed columns instead: a statement per row would be a round trip per row.
  *
  * `columns` are all of a row's columns, `key` the primary key; rows must have every column.
+ * `valuesOf` gives a row's values in `columns` order: compared through `row[column]` (one
+ * property read for every column name) a loaded contact row cost ~1.4 µs, through a function of
+ * named reads (`contactValuesOf`) ~0.45 µs, and every contact a batch changes is compared.
  */
 export class RowWrites<Row extends object> {
   private readonly inserts: Row[] = [];
   private readonly updates = new Map<string, { columns: (keyof Row & string)[]; rows: Row[] }>();
   private readonly updatable: readonly (keyof Row & string)[];
+  private readonly updatableIndexes: readonly number[];
 
   constructor(
     private readonly columns: readonly (keyof Row & string)[],
     private readonly key: readonly (keyof Row & string)[],
+    private readonly valuesOf: (row: Row) => readonly unknown[] = (row) =>
+      columns.map((column) => row[column]),
   ) {
     this.updatable = columns.filter((column) => !key.includes(column));
+    this.updatableIndexes = this.updatable.map((column) => columns.indexOf(column));
   }
 
   /** `next` is the row after the batch; `stored` the row as loaded, if there was one. */
@@ -34,8 +41,14 @@ export class RowWrites<Row extends object> {
       this.inserts.push(next);
       return;
     }
-    const changed = this.updatable.filter((column) => !sameValue(stored[column], next[column]));
-    if (changed.length === 0) return;
+    const before = this.valuesOf(stored);
+    const after = this.valuesOf(next);
+    let changed: (keyof Row & string)[] | undefined;
+    for (const index of this.updatableIndexes) {
+      if (before[index] === after[index] || sameValue(before[index], after[index])) continue;
+      (changed ??= []).push(this.columns[index]!);
+    }
+    if (changed === undefined) return;
     const shape = changed.join(',');
     const group = this.updates.get(shape);
     if (group) group.rows.push(next);
