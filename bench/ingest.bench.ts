@@ -6,7 +6,8 @@
  * measured in the same run. Then one visitor's burst: batches of 500 data events all for one
  * visitor_id (one session sending many events in one batch). Options: BENCH_BATCHES
  * (mixed-traffic batches, default 60), BENCH_BURST_BATCHES (burst batches, default 4),
- * BENCH_IN_FLIGHT (concurrent requests, default 2), BENCH_CPU_PROF=<dir> (a CPU profile of the service).
+ * BENCH_IN_FLIGHT (concurrent requests, default 2), BENCH_CPU_PROF=<dir> (a CPU profile of the
+ * service), BENCH_NODE_OPTIONS (options for the service's node).
  */
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
@@ -23,6 +24,13 @@ const BURST_BATCHES = Number(process.env.BENCH_BURST_BATCHES ?? 4);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
 const TOKEN = 'bench-token-0001';
 const TARGET_RATIO = 0.3;
+
+/**
+ * BENCH_NODE_OPTIONS: options for the service's node (space-separated), to measure the runtime's
+ * settings, e.g. `--max-semi-space-size=64` (a larger young generation, scavenged less often).
+ */
+const serviceNodeOptions = (): string[] =>
+  (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter((option) => option !== '');
 
 type Item = Record<string, unknown>;
 
@@ -209,7 +217,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       SQLITE_SYNCHRONOUS: 'FULL',
     },
-    { nodeOptions: cpuProfileOptions(), built: true },
+    { nodeOptions: [...cpuProfileOptions(), ...serviceNodeOptions()], built: true },
   );
   try {
     await waitUntilReady(service);
