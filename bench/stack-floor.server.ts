@@ -21,6 +21,7 @@ import { contactDecider } from '../src/contacts/domain/contact.decider';
 import type { LiveContact } from '../src/contacts/domain/contact.state';
 import { toContactResponse } from '../src/contacts/http/contact.response';
 import { SQLITE_EVENT_STORE_SCHEMA } from '../src/infrastructure/event-store/sqlite/sqlite-event-store.schema';
+import { completionIdOf } from '../src/messenger/ingestion-records';
 import { MESSENGER_BATCH_SCHEMA } from '../src/messenger/messenger-batch.schema';
 import { IntercomVersion } from '../src/shared/http/intercom-version';
 import {
@@ -72,10 +73,14 @@ interface FloorItem {
  * Ingestion with its read models at their least (`stack-floor.read-models.ts`): the contact a
  * visitor id leads to, its stream's revision and its last sighting are kept in memory (no reads),
  * every item appends one event (the least that proves it accepted) in one durable transaction per
- * batch, and the read-model writes it causes are applied on this thread or on a worker.
+ * batch, and the read-model writes it causes are applied on this thread or on a worker. Exactly
+ * once at its least: the event's id is derived from the item's key as the service derives its
+ * completion id, the log has a unique index on event ids, and one lookup per batch finds the keys
+ * stored before (a key repeated in the batch is found in memory); those are answered duplicate.
  */
 class FloorIngestion {
   private readonly contacts = new Map<string, { id: string; revision: number; seenAt: number }>();
+  private readonly storedAmong: (ids: readonly string[]) => Set<string>;
   private readonly append: (
     rows: ReadonlyArray<readonly [string, number, string, string, string]>,
   ) => void;
@@ -88,6 +93,12 @@ class FloorIngestion {
     events.pragma('journal_mode = WAL');
     events.pragma('synchronous = FULL');
     events.exec(SQLITE_EVENT_STORE_SCHEMA);
+    events.exec('CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id)');
+    const storedIds = events.prepare(
+      'SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    this.storedAmong = (ids) =>
+      new Set((storedIds.all(JSON.stringify(ids)) as Array<{ id: string }>).map((row) => row.id));
     const insertEvent = events.prepare(
       'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -100,7 +111,12 @@ class FloorIngestion {
   ingest(items: readonly FloorItem[]) {
     const rows: Array<readonly [string, number, string, string, string]> = [];
     const writes: ReadModelWrite[] = [];
-    const results = items.map((item) => {
+    const eventIds = items.map((item) => completionIdOf('bench', item.id));
+    const done = this.storedAmong(eventIds);
+    const results = items.map((item, index) => {
+      const eventId = eventIds[index]!;
+      if (done.has(eventId)) return { id: item.id, status: 'duplicate' };
+      done.add(eventId);
       const at = item.occurred_at;
       let contact = this.contacts.get(item.visitor_id);
       let type: string = item.type;
@@ -138,7 +154,7 @@ class FloorIngestion {
       rows.push([
         `contact-bench.${contact.id}`,
         contact.revision,
-        randomUUID(),
+        eventId,
         type,
         JSON.stringify(item),
       ]);
