@@ -116,7 +116,10 @@ export async function applyCountDeltas(
     }
   }
   const totalsTable = tables('contacts_attribute_values_totals');
-  await insertRows(
+  const totalsAfter = await insertRows<
+    AttributeValueTotalsTable,
+    { workspace_id: string; attribute: string; contact_count: number | string }
+  >(
     db,
     totalsTable,
     ['workspace_id', 'attribute', 'contact_count', 'value_count'],
@@ -124,5 +127,16 @@ export async function applyCountDeltas(
     `ON CONFLICT ("workspace_id", "attribute") DO UPDATE SET ` +
       `"contact_count" = ${quoted(totalsTable)}."contact_count" + excluded."contact_count", ` +
       `"value_count" = ${quoted(totalsTable)}."value_count" + excluded."value_count"`,
+    'RETURNING "workspace_id", "attribute", "contact_count"',
   );
+  // An attribute nobody holds any more loses its totals as its values lose theirs: a rebuild
+  // whose batch nets the same changes to nothing writes no row, and verify compares the two.
+  for (const row of totalsAfter) {
+    if (Number(row.contact_count) > 0) continue;
+    await tx
+      .deleteFrom('contacts_attribute_values_totals')
+      .where('workspace_id', '=', row.workspace_id)
+      .where('attribute', '=', row.attribute)
+      .execute();
+  }
 }

@@ -22,7 +22,10 @@ import {
   applyCountDeltas,
   CountDeltas,
 } from '../attribute-values/attribute-value-counts';
-import { createAttributeValuesTables } from '../attribute-values/attribute-values.schema';
+import {
+  createAttributeValuesTables,
+  dropTotalsOfUnheldAttributes,
+} from '../attribute-values/attribute-values.schema';
 import { positionText } from '../shared/log-position';
 import { insertRows, quoted, upsertClause } from '../shared/raw-insert';
 import { selectByIds } from '../shared/raw-select';
@@ -82,6 +85,7 @@ export const contactsProjection = defineProjection<ContactsReadModel>({
     { name: '002_attribute_values', up: createAttributeValuesTables },
     { name: '003_no_lookup_by_id_alone', up: dropLookupByIdAlone },
     { name: '004_external_id_holders', up: createExternalIdHoldersTable },
+    { name: '005_no_totals_of_unheld_attributes', up: dropTotalsOfUnheldAttributes },
   ],
   async apply(events, tx, tables) {
     const byContact = new Map<string, RecordedEvent[]>();
