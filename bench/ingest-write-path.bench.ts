@@ -23,7 +23,8 @@ import type { IngestionResult } from '../src/messenger/ingestion-result';
 import { ProjectionRunnerLifecycle } from '../src/projection-runner/projection-runner.module';
 import { SegmentDeadlineScheduler } from '../src/segments/segment-deadline-scheduler';
 import { CLOCK } from '../src/shared/clock';
-import { firstSightings, mixedTraffic, oneVisitorsBurst, seededRandom } from './ingest.bench';
+import { seededRandom } from '../test/support/contact-search-fixtures';
+import { firstSightings, mixedTraffic, oneVisitorsBurst } from './ingest.bench';
 import { benchDir } from './raw-append-ceiling';
 
 const WORKSPACE = 'bench';

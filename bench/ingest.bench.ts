@@ -100,18 +100,6 @@ export function mixedTraffic(start: number, random: () => number = Math.random):
   );
 }
 
-/** Numbers in [0, 1) that repeat for a seed (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One visitor's session sending many data events in each batch (a visitor seen before). */
 export function oneVisitorsBurst(start: number): Item[][] {
   return Array.from({ length: BURST_BATCHES }, (_, batch) =>
