@@ -375,6 +375,107 @@ describeOnReadStores('segment preview over history: as_of and (from, to] (e2e)',
     ]);
   });
 
+  /**
+   * A data event sent dated a little ahead (`POST /events`' `created_at`, a summary's `last`) is
+   * recorded now: the saved membership counts it from then, so must the what-if.
+   */
+  it.each([
+    ['POST /events', 'DataEventTracked'],
+    ['POST /events/summaries', 'DataEventSummaryReported'],
+  ])(
+    'counts a data event sent dated ahead (%s) from the moment it was recorded, as the saved segment does',
+    async (route, eventType) => {
+      const name = `Ahead ${run}`;
+      const eventName = `ahead-${run}`;
+      const externalId = `preview-ahead-${run}`;
+      const user = (await (
+        await service.request('/contacts', {
+          method: 'POST',
+          json: { role: 'user', external_id: externalId, name },
+        })
+      ).json()) as { id: string };
+      const rule = {
+        operator: 'AND',
+        value: [
+          { field: 'name', operator: '=', value: name },
+          { field: 'event', operator: 'has_done', value: eventName },
+        ],
+      };
+      const segment = await service.request('/segments', {
+        method: 'POST',
+        json: { name: `ahead ${run}`, person_type: 'user', rule },
+      });
+      expect(segment.status).toBeLessThan(300);
+      const { id: segmentId } = (await segment.json()) as { id: string };
+
+      const ahead = Math.floor(Date.now() / 1000) + 120;
+      const sent =
+        route === 'POST /events'
+          ? await service.request('/events', {
+              method: 'POST',
+              json: { event_name: eventName, created_at: ahead, id: user.id },
+            })
+          : await service.request('/events/summaries', {
+              method: 'POST',
+              json: {
+                user_id: externalId,
+                event_summaries: {
+                  event_name: eventName,
+                  count: 1,
+                  first: ahead - 20,
+                  last: ahead,
+                },
+              },
+            });
+      expect(sent.status).toBeLessThan(300);
+      position = sent.headers.get('x-position') ?? position;
+
+      const read = async <T>(path: string): Promise<T> => {
+        const answer = await service.request(path, { headers: { 'X-Min-Position': position } });
+        expect(answer.status).toBe(200);
+        return (await answer.json()) as T;
+      };
+      const saved = await read<Changes>(`/segments/${segmentId}/history`);
+      expect(saved.data).toEqual([
+        expect.objectContaining({
+          contact_id: user.id,
+          change: 'entered',
+          cause: expect.objectContaining({ event_type: eventType }),
+        }),
+      ]);
+      const recordedAt = saved.data[0]!.effective_at;
+      expect(recordedAt).toBeLessThan(ahead);
+
+      const savedThen = await read<Preview>(`/segments/${segmentId}/contacts?as_of=${recordedAt}`);
+      expect(savedThen.data.map((contact) => contact.id)).toEqual([user.id]);
+      expect(await membersAt(rule, recordedAt, 'user')).toEqual([user.id]);
+
+      const previewed = (await changesOver({
+        person_type: 'user',
+        rule,
+        from: recordedAt - 1,
+        to: recordedAt,
+      })) as Changes;
+      expect(previewed.data).toEqual([
+        expect.objectContaining({
+          contact_id: user.id,
+          change: 'entered',
+          effective_at: recordedAt,
+          cause: expect.objectContaining({ event_type: eventType }),
+        }),
+      ]);
+      if (route === 'POST /events') {
+        // Its created_at stays as sent.
+        const listed = await read<{ events: Array<{ event_name: string; created_at: number }> }>(
+          `/events?type=user&intercom_user_id=${user.id}`,
+        );
+        expect(listed.events).toEqual([
+          expect.objectContaining({ event_name: eventName, created_at: ahead }),
+        ]);
+      }
+    },
+  );
+
   it('refuses a stretch that is no past one in whole unix seconds, naming its end', async () => {
     const rule = { field: 'name', operator: '=', value: 'anyone' };
     const cases: Array<[Record<string, unknown>, string, string]> = [

@@ -51,14 +51,14 @@ export class ContactAsOf {
 
   /**
    * `observe`, when given, is shown every event of the contact's stream and, for a lead or user
-   * then, of the streams of the leads merged into it by then: what it had done by then includes
-   * what they had (a segment rule's `has_done`).
+   * then, of the streams of the leads merged into it by then, with its event time (unix
+   * milliseconds): what it had done by then includes what they had (a segment rule's `has_done`).
    */
   async contactThen(
     workspaceId: string,
     contactId: string,
     at: number,
-    observe?: (event: ContactEvent) => void,
+    observe?: (event: ContactEvent, occurredAt: number) => void,
   ): Promise<ContactThen> {
     const { then, revision, now } = await this.fold(
       workspaceId,
@@ -74,7 +74,7 @@ export class ContactAsOf {
       for (const merge of then.merge_history) {
         const source = contactStreamId(workspaceId, merge.source_contact_id);
         for await (const recorded of this.store.readStream(source))
-          observe(toContactEvent(recorded));
+          observe(toContactEvent(recorded), recorded.metadata.occurredAt);
       }
     return { status: 'live', row: liveRow(then, revision) };
   }
@@ -100,14 +100,14 @@ export class ContactAsOf {
     workspaceId: string,
     contactId: string,
     until: number,
-    observe: ((event: ContactEvent) => void) | undefined,
+    observe: ((event: ContactEvent, occurredAt: number) => void) | undefined,
   ) {
     let then = contactDecider.initialState();
     let now = then;
     let revision = -1;
     for await (const recorded of this.store.readStream(contactStreamId(workspaceId, contactId))) {
       const event = toContactEvent(recorded);
-      observe?.(event);
+      observe?.(event, recorded.metadata.occurredAt);
       now = contactDecider.evolve(now, event);
       if (recorded.metadata.occurredAt >= until) continue;
       then = contactDecider.evolve(then, event);

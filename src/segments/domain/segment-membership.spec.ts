@@ -79,11 +79,24 @@ describe('noteDataEventBy: what has_done reads of a contact at a past instant', 
     type: 'DataEventSummaryReported',
     data: { workspaceId: 'w', contactId: 'contact-1', name, count: 3, first, last },
   });
-  const latestBy = (at: number, events: readonly ContactEvent[]) => {
+  /** Each event with the second its log event is dated: its own date unless given. */
+  const latestBy = (
+    at: number,
+    events: ReadonlyArray<ContactEvent | readonly [ContactEvent, number]>,
+  ) => {
     const latest = new Map<string, number>();
-    for (const event of events) noteDataEventBy(latest, event, at);
+    for (const item of events) {
+      const [event, recordedAt] = 'type' in item ? [item, dateOf(item)] : item;
+      noteDataEventBy(latest, event, recordedAt, at);
+    }
     return Object.fromEntries(latest);
   };
+  const dateOf = (event: ContactEvent): number =>
+    event.type === 'DataEventTracked'
+      ? event.data.createdAt
+      : event.type === 'DataEventSummaryReported'
+        ? event.data.last
+        : NOW;
 
   it('keeps the latest event dated by then, whatever order they came in', () => {
     const events = [tracked('paid', NOW - 10), tracked('paid', NOW - 50), tracked('paid', NOW + 1)];
@@ -97,6 +110,19 @@ describe('noteDataEventBy: what has_done reads of a contact at a past instant', 
     expect(latestBy(NOW, events)).toEqual({ visited: NOW - 10 });
     expect(latestBy(NOW - 50, events)).toEqual({ visited: NOW - 100 });
     expect(latestBy(NOW - 101, events)).toEqual({});
+  });
+
+  it('counts an event dated ahead of its recording from its recording, with its date as sent', () => {
+    const events = [[tracked('paid', NOW + 120), NOW] as const];
+    expect(latestBy(NOW - 1, events)).toEqual({});
+    // "Within N days" ages it from its created_at, as the saved membership's last_at does.
+    expect(latestBy(NOW, events)).toEqual({ paid: NOW + 120 });
+    const summaries = [[summary('visited', NOW - 100, NOW + 120), NOW] as const];
+    expect(latestBy(NOW - 1, summaries)).toEqual({ visited: NOW - 100 });
+    expect(latestBy(NOW, summaries)).toEqual({ visited: NOW + 120 });
+    const allAhead = [[summary('visited', NOW + 100, NOW + 120), NOW] as const];
+    expect(latestBy(NOW - 1, allAhead)).toEqual({});
+    expect(latestBy(NOW, allAhead)).toEqual({ visited: NOW + 120 });
   });
 
   it('reads nothing from other events', () => {

@@ -198,19 +198,24 @@ function earlierCandidate(
  * Takes a contact event into the latest `created_at` by `at` of each data event name: what
  * `has_done` reads of a contact at a past instant, by event time (an event reported later but
  * dated by then counts). A summary counts at its last occurrence, or at its first when only that
- * one was by then.
+ * one was by then. `recordedAt` is the second its log event is dated (metadata `occurredAt`,
+ * which the writer never puts after the moment it records it): an event sent dated ahead of that
+ * counts from then, with its `created_at` (`last`) as sent, as the membership projection keeps it
+ * (`ContactDataEvents`, `ContactTimeline`); so "within N days" ages it from its `created_at`.
  */
 export function noteDataEventBy(
   latest: Map<string, UnixSeconds>,
   event: ContactEvent,
+  recordedAt: UnixSeconds,
   at: UnixSeconds,
 ): void {
   let time: UnixSeconds | undefined;
   if (event.type === 'DataEventTracked') {
-    time = event.data.createdAt <= at ? event.data.createdAt : undefined;
+    const { createdAt } = event.data;
+    time = Math.min(createdAt, recordedAt) <= at ? createdAt : undefined;
   } else if (event.type === 'DataEventSummaryReported') {
     const { first, last } = event.data;
-    time = last <= at ? last : first <= at ? first : undefined;
+    time = Math.min(last, recordedAt) <= at ? last : first <= at ? first : undefined;
   } else {
     return;
   }

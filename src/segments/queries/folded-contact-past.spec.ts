@@ -1,6 +1,11 @@
 import type { ContactEvent } from '../../contacts/domain/contact.events';
 import { ids, leadCreated, T0 } from '../../contacts/domain/contact.test-fixtures';
+import { snapshotOf } from '../domain/segment-membership';
+import { parseStoredRule } from '../domain/segment.rule';
+import { membershipChangesOver } from '../domain/what-if-history';
 import { FoldedContactPast, type PastEvent } from './folded-contact-past';
+
+const DAY = 86_400;
 
 const renamed = (name: string, at: number): ContactEvent => ({
   type: 'ContactUpdated',
@@ -76,5 +81,36 @@ describe('FoldedContactPast: a contact at the instants of a what-if', () => {
       paid: T0 + 100,
     });
     expect(past.instants.map((instant) => instant.at)).toContain(T0 + 100);
+  });
+
+  it('counts a data event dated ahead of its recording from then, aging it from its created_at', () => {
+    // Recorded at T0 + 100 with created_at T0 + 220: the log dates it at its recording.
+    const past = new FoldedContactPast(
+      stream([
+        [leadCreated({}, T0), T0],
+        [tracked('paid', T0 + 220), T0 + 100],
+      ]),
+      new Map(),
+    );
+    expect(Object.fromEntries(past.lastDataEventAt(T0 + 99))).toEqual({});
+    expect(Object.fromEntries(past.lastDataEventAt(T0 + 100))).toEqual({ paid: T0 + 220 });
+    const rule = { field: 'event', operator: 'has_done', value: 'paid', within_days: 1 };
+    const segment = snapshotOf(
+      'preview',
+      'all',
+      parseStoredRule({ rule, attributeTypes: {} }),
+      0,
+      'UTC',
+    );
+    // As the saved membership: in from the recording, out when its created_at is a day old.
+    expect(
+      membershipChangesOver(past, segment, T0, T0 + 2 * DAY).map(({ change, effectiveAt }) => [
+        change,
+        effectiveAt,
+      ]),
+    ).toEqual([
+      ['entered', T0 + 100],
+      ['exited', T0 + 220 + DAY],
+    ]);
   });
 });

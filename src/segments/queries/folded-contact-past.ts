@@ -45,7 +45,7 @@ export class FoldedContactPast implements ContactPast {
     );
     // A merged lead's events change the contact only by the data events it takes over.
     this.instants = [
-      ...events.flatMap((past) => [instantOf(past, Math.floor(past.occurredAt / 1000))]),
+      ...events.flatMap((past) => [instantOf(past, secondOf(past))]),
       ...[...events, ...[...sources.values()].flat()].flatMap(dataEventDates),
     ].sort((a, b) => a.at - b.at);
   }
@@ -61,12 +61,12 @@ export class FoldedContactPast implements ContactPast {
 
   lastDataEventAt(at: UnixSeconds): LastDataEventAt {
     const latest = new Map<string, UnixSeconds>();
-    for (const { event } of this.events) noteDataEventBy(latest, event, at);
+    for (const past of this.events) noteDataEventBy(latest, past.event, secondOf(past), at);
     const { state } = this.foldTo(at);
     if (state.status === 'lead' || state.status === 'user')
       for (const merge of state.merge_history)
-        for (const { event } of this.sources.get(merge.source_contact_id) ?? [])
-          noteDataEventBy(latest, event, at);
+        for (const past of this.sources.get(merge.source_contact_id) ?? [])
+          noteDataEventBy(latest, past.event, secondOf(past), at);
     return latest;
   }
 
@@ -99,11 +99,22 @@ const instantOf = ({ id, event }: PastEvent, at: UnixSeconds): PastInstant => ({
   eventType: event.type,
 });
 
-/** The dates of a data event, at which `has_done` (within N days) may change. */
+/** Its event time in whole seconds: when its log event is dated, never after it was recorded. */
+const secondOf = (past: PastEvent): UnixSeconds => Math.floor(past.occurredAt / 1000);
+
+/**
+ * The dates of a data event, at which `has_done` may change: each no later than the second its
+ * log event is dated (one dated ahead counts from its recording, `noteDataEventBy`).
+ */
 function dataEventDates(past: PastEvent): PastInstant[] {
   const { event } = past;
-  if (event.type === 'DataEventTracked') return [instantOf(past, event.data.createdAt)];
+  const recorded = secondOf(past);
+  if (event.type === 'DataEventTracked')
+    return [instantOf(past, Math.min(event.data.createdAt, recorded))];
   if (event.type === 'DataEventSummaryReported')
-    return [instantOf(past, event.data.first), instantOf(past, event.data.last)];
+    return [
+      instantOf(past, Math.min(event.data.first, recorded)),
+      instantOf(past, Math.min(event.data.last, recorded)),
+    ];
   return [];
 }

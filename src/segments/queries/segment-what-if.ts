@@ -182,7 +182,8 @@ export class SegmentWhatIf {
       contactId,
       at,
       segment.dataEventFilters.length > 0
-        ? (event) => noteDataEventBy(lastDataEventAt, event, at)
+        ? (event, occurredAt) =>
+            noteDataEventBy(lastDataEventAt, event, Math.floor(occurredAt / 1000), at)
         : undefined,
     );
     return then.status === 'live' && isMemberAt(then.row, segment, at, lastDataEventAt)
