@@ -274,6 +274,56 @@ describe('GET /contacts/{id}/timeline', () => {
     expect(await beyond.json()).toMatchObject({ errors: [{ field: 'X-Min-Position' }] });
   });
 
+  it('says a lead signed up when a conversation reported late made the visitor a lead before its sign-up', async () => {
+    const item = (id: string, type: string, at: number, extra: object = {}) => ({
+      id,
+      type,
+      occurred_at: at,
+      visitor_id: 'v-tl-late-lead',
+      ...extra,
+    });
+    await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          item('tl-late-lead-seen', 'visitor.seen', now - 100),
+          item('tl-late-lead-signup', 'contact.signed_up', now - 60, {
+            external_id: 'tl-late-lead',
+          }),
+        ],
+      },
+    });
+    const late = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          item('tl-late-lead-talk', 'conversation.started', now - 80, {
+            conversation_id: 'c-tl-late-lead',
+          }),
+        ],
+      },
+    });
+    const position = late.headers.get('x-position')!;
+    const user = ((await late.json()) as { results: Array<{ contact_id: string }> }).results[0]!
+      .contact_id;
+    const read = await service.request(`/contacts/${user}/timeline`, {
+      headers: { 'Intercom-Version': '2.16', 'X-Min-Position': position },
+    });
+    const { data } = (await read.json()) as Page;
+    expect(data.map((entry) => [entry.occurred_at - now, entry.summary])).toEqual([
+      [-100, expect.stringMatching(/^Registered as a visitor/)],
+      [-100, 'Seen'],
+      [-80, 'Started a conversation (c-tl-late-lead)'],
+      [-80, 'Became a lead by starting a conversation'],
+      [-60, 'Signed up: the lead became a user with external_id'],
+    ]);
+    // As the contact's past says: a lead at the sign-up.
+    const then = await service.request(`/contacts/${user}?as_of=${now - 70}`, {
+      headers: { 'X-Min-Position': position },
+    });
+    expect(((await then.json()) as { role: string }).role).toBe('lead');
+  });
+
   it('summarizes each event in one line, an event name holding line breaks included', async () => {
     const created = await service.request('/contacts', {
       method: 'POST',

@@ -60,12 +60,13 @@ export class ContactTimeline {
         ? undefined
         : decodeCursor(contactId, options.startingAfter);
     const events = (await this.eventsOf(workspaceId, contactId)).sort(byTimeThenPosition);
+    const signUpsOfLeads = signUpsOfLeadsIn(events);
     const start = after === undefined ? 0 : firstAfter(events, after);
     const page = events.slice(start, start + options.perPage);
     const last = page[page.length - 1];
     const pageNumber = Math.floor(start / options.perPage) + 1;
     return {
-      entries: page.map(toEntry),
+      entries: page.map((recorded) => toEntry(recorded, signUpsOfLeads.has(recorded))),
       totalCount: events.length,
       page: pageNumber,
       totalPages: totalPagesOf(pageNumber, options.perPage, events.length),
@@ -129,6 +130,26 @@ function withFirstConversionOnly(stream: readonly RecordedEvent[]): RecordedEven
   });
 }
 
+/**
+ * The sign-ups recorded from a visitor that, by event time, was a lead by then: a conversion
+ * reported late from before the sign-up (as `as_of` and the lifecycle funnel tell its past).
+ */
+function signUpsOfLeadsIn(events: readonly RecordedEvent[]): Set<RecordedEvent> {
+  const leads = new Set<string>();
+  const signUps = new Set<RecordedEvent>();
+  for (const recorded of events) {
+    const event = toContactEvent(recorded);
+    if (becameLeadAt(event) !== undefined) leads.add(event.data.contactId);
+    else if (
+      event.type === 'LeadSignedUp' &&
+      event.data.fromRole === 'visitor' &&
+      leads.has(event.data.contactId)
+    )
+      signUps.add(recorded);
+  }
+  return signUps;
+}
+
 type Ordered = Pick<RecordedEvent, 'position'> & {
   readonly metadata: { readonly occurredAt: number };
 };
@@ -144,7 +165,7 @@ const seconds = (event: Ordered): number => Math.floor(event.metadata.occurredAt
 const byTimeThenPosition = (a: Ordered, b: Ordered): number =>
   seconds(a) - seconds(b) || (a.position < b.position ? -1 : a.position > b.position ? 1 : 0);
 
-function toEntry(recorded: RecordedEvent): TimelineEntry {
+function toEntry(recorded: RecordedEvent, signUpOfLead: boolean): TimelineEntry {
   const event = toContactEvent(recorded);
   const { actor, causationId } = recorded.metadata;
   return {
@@ -159,7 +180,11 @@ function toEntry(recorded: RecordedEvent): TimelineEntry {
       ...(typeof actor === 'string' ? { actor } : {}),
       ...(typeof causationId === 'string' ? { causation_id: causationId } : {}),
     },
-    summary: summaryOf(event),
+    summary: summaryOf(
+      signUpOfLead && event.type === 'LeadSignedUp'
+        ? { ...event, data: { ...event.data, fromRole: 'lead' } }
+        : event,
+    ),
   };
 }
 
