@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { spawnService, waitUntilReady } from '../test/support/service-process';
 import { median, printTable, type Row } from './bench-table';
 import { benchDir, rawAppends } from './raw-append-ceiling';
+import { phasesOfLog, sameLogCeiling } from './same-log-ceiling';
 import { cpuProfileOptions, cpuSecondsOf, projectionsCaughtUp } from './service-measures';
 
 const CONTACTS = 10_000;
@@ -218,7 +219,11 @@ async function main(): Promise<void> {
     await service.exited;
     ceilings.push(rawAppends(40_000, 1000));
     const ceiling = median(ceilings);
-    const db = new Database(join(dataDir, 'events.sqlite'), { readonly: true });
+    const logFile = join(dataDir, 'events.sqlite');
+    const phases = phasesOfLog(logFile, ['first-', 'mixed-', 'burst-']);
+    const sameLogRounds = [0, 1, 2].map(() => sameLogCeiling(logFile, phases));
+    const sameLog = phases.map((_, index) => median(sameLogRounds.map((round) => round[index]!)));
+    const db = new Database(logFile, { readonly: true });
     const events = (db.prepare('SELECT COUNT(*) AS count FROM events').get() as { count: number })
       .count;
     db.close();
@@ -227,12 +232,14 @@ async function main(): Promise<void> {
     const phaseRow = (
       measure: string,
       phase: PhaseResult & { readonly cpuMicrosPerItem: number },
+      phaseIndex: number,
     ): Row => ({
       measure,
       value: phase.itemsPerSecond,
       unit: 'items/s',
       ratios: [
         ratio(phase.itemsPerSecond),
+        `${(phase.itemsPerSecond / sameLog[phaseIndex]!).toFixed(2)}x same log raw`,
         `p50 ${phase.p50Ms.toFixed(0)} ms`,
         `p99 ${phase.p99Ms.toFixed(0)} ms per batch`,
         `service CPU ${phase.cpuMicrosPerItem.toFixed(0)} µs/item`,
@@ -247,9 +254,21 @@ async function main(): Promise<void> {
           `median of before, between and after the phases: ${ceilings.map((rate) => Math.round(rate).toLocaleString('en-US')).join(' / ')}`,
         ],
       },
-      phaseRow(`ingest, first sightings (registers ${CONTACTS} visitors)`, first),
-      phaseRow(`ingest, mixed traffic (${mixed.items} items)`, mixed),
-      phaseRow(`ingest, one visitor's burst (${burst.items} data events, one visitor_id)`, burst),
+      ...phases.map((phase, index) => ({
+        measure: `raw, the same log's ${['first sightings', 'mixed traffic', 'burst'][index]} events (${phase.through - phase.after})`,
+        value: sameLog[index]!,
+        unit: 'events/s',
+        ratios: [
+          `median of 3: ${sameLogRounds.map((round) => Math.round(round[index]!).toLocaleString('en-US')).join(' / ')}; on a store of the ${phase.after} events before them`,
+        ],
+      })),
+      phaseRow(`ingest, first sightings (registers ${CONTACTS} visitors)`, first, 0),
+      phaseRow(`ingest, mixed traffic (${mixed.items} items)`, mixed, 1),
+      phaseRow(
+        `ingest, one visitor's burst (${burst.items} data events, one visitor_id)`,
+        burst,
+        2,
+      ),
     ];
     printTable(rows);
     console.log(
