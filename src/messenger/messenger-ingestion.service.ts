@@ -10,6 +10,7 @@ import {
 import type { ContactCommand } from '../contacts/domain/contact.commands';
 import {
   ContactDomainError,
+  ContactIsBlocked,
   ContactNotFound,
   EmailOfSeveralLeads,
 } from '../contacts/domain/contact.errors';
@@ -642,12 +643,11 @@ export class MessengerIngestion {
       ]);
     }
     if (error instanceof ContactDomainError) {
+      // The decider refuses the contact the item addressed without knowing how the item named it.
+      const field =
+        error.field ?? (error instanceof ContactIsBlocked ? addressingField(item) : undefined);
       return rejected(item.id, [
-        {
-          code: error.code,
-          message: error.message,
-          ...(error.field !== undefined ? { field: error.field } : {}),
-        },
+        { code: error.code, message: error.message, ...(field !== undefined ? { field } : {}) },
       ]);
     }
     if (error instanceof HttpProblem && error.status < 500) {

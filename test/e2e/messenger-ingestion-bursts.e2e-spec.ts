@@ -176,7 +176,7 @@ describe('POST /messenger/events, one visitor session sending many items in one 
       {
         id: batch[3]!.id,
         status: 'rejected',
-        errors: [expect.objectContaining({ code: 'contact_blocked' })],
+        errors: [expect.objectContaining({ code: 'contact_blocked', field: 'visitor_id' })],
       },
       { id: batch[4]!.id, status: 'accepted', contact_id: contactId },
       {

@@ -586,7 +586,10 @@ describe('Visitors, conversations and data events through the official intercom-
       },
     });
     const { results } = (await ingested.json()) as { results: Array<Record<string, unknown>> };
-    expect(results[0]).toMatchObject({ status: 'rejected', errors: [{ code: 'contact_blocked' }] });
+    expect(results[0]).toMatchObject({
+      status: 'rejected',
+      errors: [{ code: 'contact_blocked', field: 'visitor_id' }],
+    });
     // Blocked from talking, not from being seen; what it said before the block, reported late,
     // stands.
     expect(results[1]).toMatchObject({ status: 'accepted', contact_id: id });
@@ -641,7 +644,10 @@ describe('Visitors, conversations and data events through the official intercom-
     expect(loggedIn).toMatchObject({ status: 'accepted', contact_id: user.id });
 
     const [again] = await ingest(item('blocked-merged-again', { type: 'conversation.started' }));
-    expect(again).toMatchObject({ status: 'rejected', errors: [{ code: 'contact_blocked' }] });
+    expect(again).toMatchObject({
+      status: 'rejected',
+      errors: [{ code: 'contact_blocked', field: 'visitor_id' }],
+    });
     for (const from of [
       { type: 'lead', id: lead },
       { type: 'user', id: user.id },
