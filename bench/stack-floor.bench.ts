@@ -119,7 +119,9 @@ async function main(): Promise<void> {
       `floors against the targets: POST /contacts >= ${CREATE_TARGET}x constant: unstored ${ratio('unstored').toFixed(2)}x ` +
         `(by JSON schema ${ratio('unstored-schema').toFixed(2)}x), ` +
         `stored ${ratio('stored').toFixed(2)}x; ingestion >= ${INGEST_TARGET}x raw batched: ${ingestRatio.toFixed(2)}x, ` +
-        `with its read models kept up ${withReadModels.here.toFixed(2)}x on one thread, ${withReadModels.inWorker.toFixed(2)}x with a worker`,
+        `with its read models kept up ${withReadModels['read-models-here'].toFixed(2)}x on one thread, ${withReadModels['read-models-in-worker'].toFixed(2)}x with a worker; ` +
+        `with the service's read models at their least ${withReadModels['service-read-models-here'].toFixed(2)}x on one thread, ` +
+        `${withReadModels['service-read-models-in-worker'].toFixed(2)}x with a worker`,
     );
   } finally {
     const exited = new Promise((resolve) => server.once('exit', resolve));
@@ -128,48 +130,85 @@ async function main(): Promise<void> {
   }
 }
 
+/** The ingestion variants with read models, by the server's route prefix. */
+const READ_MODEL_VARIANTS = [
+  { prefix: 'read-models-here', label: 'read models on its thread' },
+  { prefix: 'read-models-in-worker', label: 'read models in a worker', inWorker: true },
+  { prefix: 'service-read-models-here', label: "the service's read models on its thread" },
+  {
+    prefix: 'service-read-models-in-worker',
+    label: "the service's read models in a worker",
+    inWorker: true,
+  },
+] as const;
+
+type Variant = (typeof READ_MODEL_VARIANTS)[number]['prefix'];
+
+interface CpuMicros {
+  readonly main: number;
+  readonly workers: Readonly<Record<string, number>>;
+  readonly process: number;
+}
+
+const cpuOf = async (baseUrl: string) =>
+  (await (await fetch(`${baseUrl}/cpu`)).json()) as CpuMicros;
+
 /**
  * The same batches with the least read-model writes they cause (`stack-floor.read-models.ts`),
- * applied on the server's thread or on a worker thread. Sustained ingestion cannot outrun its read
- * models (backpressure), so each phase counts until they caught up as well as until answered.
- * Each variant has its own log and read store, so the phases run on fresh files as bench:ingest's.
+ * and with the service's other read models at their least besides
+ * (`stack-floor.service-read-models.ts`), applied on the server's thread or on a worker thread.
+ * Sustained ingestion cannot outrun its read models (backpressure), so each phase counts until
+ * they caught up as well as until answered. Each variant has its own log and read store, so the
+ * phases run on fresh files as bench:ingest's. CPU per item is the server thread's, the worker's
+ * and the whole process's (its other threads: the collector's helpers) from a phase's start until
+ * its read models caught up: which thread bounds the figure.
  */
 async function readModelFloors(
   baseUrl: string,
   start: number,
   ceiling: number,
-): Promise<{ here: number; inWorker: number }> {
-  const sustained = { here: Infinity, inWorker: Infinity };
+): Promise<Record<Variant, number>> {
+  const sustained = Object.fromEntries(
+    READ_MODEL_VARIANTS.map(({ prefix }) => [prefix, Infinity]),
+  ) as Record<Variant, number>;
   const rows: Row[] = [];
   const resent: string[] = [];
-  for (const variant of ['here', 'inWorker'] as const) {
-    const prefix = variant === 'here' ? 'read-models-here' : 'read-models-in-worker';
+  for (const variant of READ_MODEL_VARIANTS) {
+    const { prefix, label } = variant;
+    const inWorker = 'inWorker' in variant;
     const sightings = firstSightings(start);
     for (const [name, batches] of [
       ['first sightings', sightings],
       ['mixed traffic', mixedTraffic(start + 60)],
     ] as const) {
+      const cpuBefore = await cpuOf(baseUrl);
       const started = performance.now();
       const phase = await runPhase(`${baseUrl}/${prefix}`, batches);
-      if (variant === 'inWorker') await fetch(`${baseUrl}/${prefix}/caught-up`);
+      if (inWorker) await fetch(`${baseUrl}/${prefix}/caught-up`);
       const keptUp = phase.items / ((performance.now() - started) / 1000);
-      sustained[variant] = Math.min(sustained[variant], keptUp / ceiling);
+      const cpuAfter = await cpuOf(baseUrl);
+      const perItem = (before: number, after: number) =>
+        `${((after - before) / phase.items).toFixed(1)}`;
+      sustained[prefix] = Math.min(sustained[prefix], keptUp / ceiling);
       rows.push({
-        measure: `ingest + read models ${variant === 'here' ? 'on its thread' : 'in a worker'}, ${name}`,
+        measure: `ingest + ${label}, ${name}`,
         value: keptUp,
         unit: 'items/s',
         ratios: [
           `${(keptUp / ceiling).toFixed(2)}x raw batched (read models caught up)`,
           `answered ${(phase.itemsPerSecond / ceiling).toFixed(2)}x`,
           `p99 ${phase.p99Ms.toFixed(0)} ms per batch`,
+          `CPU µs/item: main ${perItem(cpuBefore.main, cpuAfter.main)}` +
+            (inWorker
+              ? `, worker ${perItem(cpuBefore.workers[prefix]!, cpuAfter.workers[prefix]!)}`
+              : '') +
+            `, process ${perItem(cpuBefore.process, cpuAfter.process)}`,
         ],
       });
     }
     // Its exactly-once at work: a batch sent again is answered duplicate, item by item.
     const again = await runPhase(`${baseUrl}/${prefix}`, [sightings[0]!]);
-    resent.push(
-      `${variant === 'here' ? 'on its thread' : 'in a worker'} ${JSON.stringify(again.statuses)}`,
-    );
+    resent.push(`${label} ${JSON.stringify(again.statuses)}`);
   }
   console.log(
     'ingestion floor with its read models (the same batches; one event per item, its id derived from the key; the least read-model writes, raw statements):',

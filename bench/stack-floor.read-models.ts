@@ -4,22 +4,36 @@
  * (the contacts table with the indexes search needs, and the data events table): a visitor's row
  * when it is first seen, `last_seen_at` when a sighting is not throttled, a data event's row, a
  * renamed contact's `name`, a visitor turned lead's `role`. No attribute value counts, no segment
- * membership, no summaries, no history: a floor, generous to the implementation it bounds.
+ * membership, no summaries, no history: a floor, generous to the implementation it bounds. The
+ * `service` scope adds the service's other read models at their least
+ * (`stack-floor.service-read-models.ts`), on the tables of all its projections.
  *
  * Used by `stack-floor.server.ts` on its own thread, and in a worker thread started by
  * `startReadModelWorker` (the second core the machine has).
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createContactsTable } from '../projections/contacts/contacts.schema';
 import { createDataEventsTable } from '../projections/data-events/data-events.schema';
 import type { ContactsReadModel } from '../projections/contacts/contacts.table';
 import type { DataEventsReadModel } from '../projections/data-events/data-events.table';
+import {
+  createServiceReadModelTables,
+  ServiceReadModels,
+  type SightingContext,
+} from './stack-floor.service-read-models';
 
 /** One read-model write, as plain data that can cross to a worker. */
 export type ReadModelWrite =
-  | readonly ['visitor', contactId: string, visitorId: string, at: number]
+  | readonly [
+      'visitor',
+      contactId: string,
+      visitorId: string,
+      at: number,
+      context?: SightingContext,
+    ]
   | readonly ['seen', contactId: string, at: number]
   | readonly [
       'data_event',
@@ -34,9 +48,23 @@ export type ReadModelWrite =
 
 const WORKSPACE = 'bench';
 
+/**
+ * Which read models a writer keeps: `least`, the contacts row and data events row alone;
+ * `service`, also the service's other read models at their least (`stack-floor.service-read-models.ts`).
+ */
+export type ReadModelScope = 'least' | 'service';
+
 /** Creates the read-model tables with the service's own migrations' code. */
-export async function createReadModelTables(file: string): Promise<void> {
+export async function createReadModelTables(
+  file: string,
+  scope: ReadModelScope = 'least',
+): Promise<void> {
   const database = openReadDatabase(file);
+  if (scope === 'service') {
+    await createServiceReadModelTables(database);
+    database.close();
+    return;
+  }
   const dialect = new SqliteDialect({ database });
   // The floor's tables carry their plain names.
   const plain = (name: string) => name;
@@ -53,8 +81,12 @@ function openReadDatabase(file: string): Database.Database {
 }
 
 /** Applies a batch's writes in one transaction, as the service's read store does. */
-export function readModelWriter(file: string): (writes: readonly ReadModelWrite[]) => void {
+export function readModelWriter(
+  file: string,
+  scope: ReadModelScope = 'least',
+): (writes: readonly ReadModelWrite[]) => void {
   const db = openReadDatabase(file);
+  const others = scope === 'service' ? new ServiceReadModels(db, WORKSPACE) : undefined;
   const columns = (
     db.prepare("SELECT name FROM pragma_table_info('contacts')").all() as Array<{ name: string }>
   ).map((column) => column.name);
@@ -74,7 +106,8 @@ export function readModelWriter(file: string): (writes: readonly ReadModelWrite[
     for (const write of writes) {
       switch (write[0]) {
         case 'visitor': {
-          const [, contactId, visitorId, at] = write;
+          const [, contactId, visitorId, at, context] = write;
+          others?.registered(contactId, at, context);
           insertVisitor.run({
             ...emptyRow,
             workspace_id: WORKSPACE,
@@ -99,6 +132,7 @@ export function readModelWriter(file: string): (writes: readonly ReadModelWrite[
         }
         case 'seen':
           seen.run(write[2], WORKSPACE, write[1]);
+          others?.seen(write[1], write[2]);
           break;
         case 'data_event': {
           const [, contactId, eventId, name, at, metadata] = write;
@@ -107,32 +141,54 @@ export function readModelWriter(file: string): (writes: readonly ReadModelWrite[
         }
         case 'name':
           named.run(write[2], WORKSPACE, write[1]);
+          others?.renamed(write[1], write[2], write[3]);
           break;
         case 'lead':
           lead.run(WORKSPACE, write[1]);
+          others?.conversationStarted(write[1], write[2]);
           break;
       }
     }
+    others?.flush();
   });
 }
 
 /**
- * A worker thread that applies posted batches with `readModelWriter`; `caughtUp` resolves once it
- * has applied every batch posted so far.
+ * CPU time this thread has run, in microseconds (Linux: the scheduler's count for the calling
+ * thread, which a synchronous read from a worker is made on).
  */
-export function startReadModelWorker(file: string): {
+export function threadCpuMicros(): number {
+  const [nanoseconds] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+  return Number(nanoseconds) / 1000;
+}
+
+/**
+ * A worker thread that applies posted batches with `readModelWriter`; `caughtUp` resolves once it
+ * has applied every batch posted so far, `cpuMicros` with the CPU time the worker has run.
+ */
+export function startReadModelWorker(
+  file: string,
+  scope: ReadModelScope = 'least',
+): {
   readonly post: (writes: readonly ReadModelWrite[]) => void;
   readonly caughtUp: () => Promise<void>;
+  readonly cpuMicros: () => Promise<number>;
 } {
   const worker = new Worker(
     `require('ts-node/register/transpile-only'); require(${JSON.stringify(__filename)});`,
-    { eval: true, workerData: { file } },
+    { eval: true, workerData: { file, scope } },
   );
   worker.unref();
   let posted = 0;
   let applied = 0;
   let waiting: Array<() => void> = [];
-  worker.on('message', () => {
+  let cpuAsked: Array<(micros: number) => void> = [];
+  worker.on('message', (message: 'applied' | { readonly cpuMicros: number }) => {
+    if (message !== 'applied') {
+      for (const resolve of cpuAsked) resolve(message.cpuMicros);
+      cpuAsked = [];
+      return;
+    }
     applied += 1;
     if (applied === posted) {
       for (const resolve of waiting) resolve();
@@ -146,14 +202,24 @@ export function startReadModelWorker(file: string): {
     },
     caughtUp: () =>
       applied === posted ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve)),
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        cpuAsked.push(resolve);
+        worker.postMessage('cpu');
+      }),
   };
 }
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  const write = readModelWriter((workerData as { file: string }).file);
-  port.on('message', (writes: ReadModelWrite[]) => {
-    write(writes);
+  const { file, scope } = workerData as { file: string; scope: ReadModelScope };
+  const write = readModelWriter(file, scope);
+  port.on('message', (message: ReadModelWrite[] | 'cpu') => {
+    if (message === 'cpu') {
+      port.postMessage({ cpuMicros: threadCpuMicros() });
+      return;
+    }
+    write(message);
     port.postMessage('applied');
   });
 }

@@ -28,8 +28,10 @@ import {
   createReadModelTables,
   readModelWriter,
   startReadModelWorker,
+  threadCpuMicros,
   type ReadModelWrite,
 } from './stack-floor.read-models';
+import type { SightingContext } from './stack-floor.service-read-models';
 
 const db = new Database(process.env.FLOOR_DB_FILE);
 db.pragma('journal_mode = WAL');
@@ -67,6 +69,7 @@ interface FloorItem {
   readonly event_name?: string;
   readonly metadata?: object;
   readonly attributes?: { readonly name?: string };
+  readonly context?: SightingContext;
 }
 
 /**
@@ -88,6 +91,8 @@ class FloorIngestion {
   constructor(
     eventsFile: string,
     private readonly applyReadModels: (writes: readonly ReadModelWrite[]) => void,
+    /** Registrations carry the item's context (the service's read models hold it). */
+    private readonly sendsContext = false,
   ) {
     const events = new Database(eventsFile);
     events.pragma('journal_mode = WAL');
@@ -127,7 +132,11 @@ class FloorIngestion {
           seenAt: at,
         };
         this.contacts.set(item.visitor_id, contact);
-        writes.push(['visitor', contact.id, item.visitor_id, at]);
+        writes.push(
+          this.sendsContext
+            ? ['visitor', contact.id, item.visitor_id, at, item.context]
+            : ['visitor', contact.id, item.visitor_id, at],
+        );
         type = 'VisitorRegistered';
       }
       if (item.type === 'visitor.seen' && at - contact.seenAt >= 300) {
@@ -169,9 +178,14 @@ class FloorIngestion {
 const floorDir = process.env.FLOOR_DIR!;
 const readModelsHere = `${floorDir}/read-here.sqlite`;
 const readModelsInWorker = `${floorDir}/read-worker.sqlite`;
+const serviceReadModelsHere = `${floorDir}/service-read-here.sqlite`;
+const serviceReadModelsInWorker = `${floorDir}/service-read-worker.sqlite`;
 let onThisThread: FloorIngestion;
 let inWorker: FloorIngestion;
 let worker: ReturnType<typeof startReadModelWorker>;
+let serviceOnThisThread: FloorIngestion;
+let serviceInWorker: FloorIngestion;
+let serviceWorker: ReturnType<typeof startReadModelWorker>;
 
 async function openFloorIngestion(): Promise<void> {
   await createReadModelTables(readModelsHere);
@@ -182,6 +196,19 @@ async function openFloorIngestion(): Promise<void> {
   );
   worker = startReadModelWorker(readModelsInWorker);
   inWorker = new FloorIngestion(`${floorDir}/events-worker.sqlite`, worker.post);
+  await createReadModelTables(serviceReadModelsHere, 'service');
+  await createReadModelTables(serviceReadModelsInWorker, 'service');
+  serviceOnThisThread = new FloorIngestion(
+    `${floorDir}/events-service-here.sqlite`,
+    readModelWriter(serviceReadModelsHere, 'service'),
+    true,
+  );
+  serviceWorker = startReadModelWorker(serviceReadModelsInWorker, 'service');
+  serviceInWorker = new FloorIngestion(
+    `${floorDir}/events-service-worker.sqlite`,
+    serviceWorker.post,
+    true,
+  );
 }
 
 class CreateContactBody {
@@ -271,6 +298,41 @@ class FloorController {
   async caughtUp() {
     await worker.caughtUp();
     return { caught_up: true };
+  }
+
+  @Post('service-read-models-here/messenger/events')
+  @HttpCode(200)
+  ingestWithServiceReadModels(@Body() body: { events: FloorItem[] }) {
+    return serviceOnThisThread.ingest(body.events);
+  }
+
+  @Post('service-read-models-in-worker/messenger/events')
+  @HttpCode(200)
+  ingestWithServiceReadModelsInWorker(@Body() body: { events: FloorItem[] }) {
+    return serviceInWorker.ingest(body.events);
+  }
+
+  @Get('service-read-models-in-worker/caught-up')
+  async serviceCaughtUp() {
+    await serviceWorker.caughtUp();
+    return { caught_up: true };
+  }
+
+  /**
+   * CPU time run so far, in microseconds: by this (the server's) thread, by each read-model
+   * worker, and by the whole process (its other threads too: the collector's helpers, libuv's).
+   */
+  @Get('cpu')
+  async cpu() {
+    const { user, system } = process.cpuUsage();
+    return {
+      main: threadCpuMicros(),
+      workers: {
+        'read-models-in-worker': await worker.cpuMicros(),
+        'service-read-models-in-worker': await serviceWorker.cpuMicros(),
+      },
+      process: user + system,
+    };
   }
 }
 
