@@ -121,7 +121,9 @@ async function main(): Promise<void> {
         `stored ${ratio('stored').toFixed(2)}x; ingestion >= ${INGEST_TARGET}x raw batched: ${ingestRatio.toFixed(2)}x, ` +
         `with its read models kept up ${withReadModels['read-models-here'].toFixed(2)}x on one thread, ${withReadModels['read-models-in-worker'].toFixed(2)}x with a worker; ` +
         `with the service's read models at their least ${withReadModels['service-read-models-here'].toFixed(2)}x on one thread, ` +
-        `${withReadModels['service-read-models-in-worker'].toFixed(2)}x with a worker`,
+        `${withReadModels['service-read-models-in-worker'].toFixed(2)}x with a worker; ` +
+        `and with segment membership's own copy ${withReadModels['membership-read-models-here'].toFixed(2)}x on one thread, ` +
+        `${withReadModels['membership-read-models-in-worker'].toFixed(2)}x with a worker`,
     );
   } finally {
     const exited = new Promise((resolve) => server.once('exit', resolve));
@@ -140,6 +142,15 @@ const READ_MODEL_VARIANTS = [
     label: "the service's read models in a worker",
     inWorker: true,
   },
+  {
+    prefix: 'membership-read-models-here',
+    label: "the service's read models + membership's copy on its thread",
+  },
+  {
+    prefix: 'membership-read-models-in-worker',
+    label: "the service's read models + membership's copy in a worker",
+    inWorker: true,
+  },
 ] as const;
 
 type Variant = (typeof READ_MODEL_VARIANTS)[number]['prefix'];
@@ -155,8 +166,9 @@ const cpuOf = async (baseUrl: string) =>
 
 /**
  * The same batches with the least read-model writes they cause (`stack-floor.read-models.ts`),
- * and with the service's other read models at their least besides
- * (`stack-floor.service-read-models.ts`), applied on the server's thread or on a worker thread.
+ * with the service's other read models at their least besides
+ * (`stack-floor.service-read-models.ts`), and with the copy segment membership keeps of them
+ * too (`MembershipCopy`), applied on the server's thread or on a worker thread.
  * Sustained ingestion cannot outrun its read models (backpressure), so each phase counts until
  * they caught up as well as until answered. Each variant has its own log and read store, so the
  * phases run on fresh files as bench:ingest's. CPU per item is the server thread's, the worker's

@@ -1,11 +1,12 @@
 /**
- * Checks bench:floor's "service read models" variant against the service itself
+ * Checks bench:floor's "service read models" variants against the service itself
  * (`npx ts-node --transpile-only bench/stack-floor.check.ts`): the same batches (bench:ingest's
  * first sightings, then its mixed traffic from a fixed seed) are sent to the floor server's
- * route and to the service (from its sources, in a child process), and the tables the variant
- * writes are compared with the service's read store once its projections caught up: row counts of
- * every table the variant creates, and the contents of the attribute value counts, their totals
- * and the lifecycle rows (contacts matched by visitor id, as their ids differ). Exits 1 on a
+ * routes (without and with segment membership's copy) and to the service (from its sources, in a
+ * child process), and the tables each variant writes are compared with the service's read store
+ * once its projections caught up: row counts of every table, and the contents of the attribute
+ * value counts, their totals, the lifecycle rows and membership's copy (the columns the floor
+ * keeps as the service does; contacts matched by visitor id, as their ids differ). Exits 1 on a
  * difference. Set BENCH_IN_FLIGHT=1 so that both receive the batches in one order.
  */
 import Database from 'better-sqlite3';
@@ -20,7 +21,11 @@ import { projectionsCaughtUp } from './service-measures';
 
 const PORT = Number(process.env.BENCH_FLOOR_PORT ?? 3997);
 const TOKEN = 'bench-token-0001';
-const ROUTE = 'service-read-models-here';
+/** Each variant's route and read store file (in the floor server's directory). */
+const VARIANTS = [
+  { route: 'service-read-models-here', file: 'service-read-here.sqlite', membership: false },
+  { route: 'membership-read-models-here', file: 'membership-read-here.sqlite', membership: true },
+] as const;
 
 /** The variant's tables, by their logical names (the service's carry a build suffix). */
 const COMPARED = {
@@ -32,6 +37,17 @@ const COMPARED = {
     'SELECT c.visitor_user_id, l.visitor_at, l.lead_at, l.user_at, l.from_visitor, l.from_lead ' +
     'FROM {} l JOIN {contacts} c ON c.workspace_id = l.workspace_id AND c.id = l.contact_id ' +
     'ORDER BY c.visitor_user_id',
+} as const;
+
+/** What only the variant with membership's copy writes. */
+const MEMBERSHIP_COMPARED = {
+  segment_membership_contacts:
+    'SELECT visitor_user_id, role, latest_event_at FROM {} ORDER BY visitor_user_id',
+  segment_membership_data_events:
+    'SELECT c.visitor_user_id, d.name, d.last_at FROM {} d ' +
+    'JOIN {contacts} c ON c.workspace_id = d.workspace_id AND c.id = d.contact_id ' +
+    'ORDER BY c.visitor_user_id, d.name',
+  segment_membership_clocks: 'SELECT workspace_id, now FROM {}',
 } as const;
 
 async function main(): Promise<void> {
@@ -61,48 +77,51 @@ async function main(): Promise<void> {
       firstSightings(start),
       mixedTraffic(start + 60, seededRandom(Number(process.env.BENCH_SEED ?? 1))),
     ]) {
-      const [onFloor, onService] = [
-        await runPhase(`http://127.0.0.1:${PORT}/${ROUTE}`, batches),
-        await runPhase(service.baseUrl, batches),
-      ];
-      console.log(
-        `statuses: floor ${JSON.stringify(onFloor.statuses)}, service ${JSON.stringify(onService.statuses)}`,
-      );
+      for (const { route } of VARIANTS) {
+        const onFloor = await runPhase(`http://127.0.0.1:${PORT}/${route}`, batches);
+        console.log(`statuses: ${route} ${JSON.stringify(onFloor.statuses)}`);
+      }
+      const onService = await runPhase(service.baseUrl, batches);
+      console.log(`statuses: service ${JSON.stringify(onService.statuses)}`);
     }
     await projectionsCaughtUp(service.baseUrl, TOKEN);
-    const floorDb = new Database(join(dir, 'floor', 'service-read-here.sqlite'), {
-      readonly: true,
-    });
     const serviceDb = new Database(join(dir, 'service', 'read-models.sqlite'), { readonly: true });
-    const floorTables = tablesOf(floorDb);
-    const physical = physicalNames(serviceDb, floorTables);
-    console.log('rows per table (floor variant / service):');
-    for (const table of floorTables) {
-      const floorRows = countOf(floorDb, table);
-      const serviceRows = countOf(serviceDb, physical.get(table)!);
-      console.log(
-        `  ${table.padEnd(40)} ${String(floorRows).padStart(7)} / ${String(serviceRows).padStart(7)}`,
-      );
-    }
-    for (const [table, query] of Object.entries(COMPARED)) {
-      const read = (db: Database.Database, name: (logical: string) => string) =>
-        db
-          .prepare(query.replace('{}', name(table)).replace('{contacts}', name('contacts')))
-          .raw()
-          .all()
-          .map((row) => JSON.stringify(row));
-      const onFloor = read(floorDb, (logical) => logical);
-      const onService = read(serviceDb, (logical) => physical.get(logical)!);
-      const missing = onService.filter((row) => !onFloor.includes(row));
-      const extra = onFloor.filter((row) => !onService.includes(row));
-      const same = missing.length === 0 && extra.length === 0;
-      failed ||= !same;
-      console.log(
-        `${table}: ${same ? 'equal' : 'DIFFERENT'} (${onFloor.length} rows)` +
-          (same
-            ? ''
-            : `\n  only the service's: ${missing.slice(0, 10).join(' ')}\n  only the floor's: ${extra.slice(0, 10).join(' ')}`),
-      );
+    for (const variant of VARIANTS) {
+      const floorDb = new Database(join(dir, 'floor', variant.file), { readonly: true });
+      const floorTables = tablesOf(floorDb);
+      const physical = physicalNames(serviceDb, floorTables);
+      console.log(`${variant.route}: rows per table (floor variant / service):`);
+      for (const table of floorTables) {
+        const floorRows = countOf(floorDb, table);
+        const serviceRows = countOf(serviceDb, physical.get(table)!);
+        console.log(
+          `  ${table.padEnd(40)} ${String(floorRows).padStart(7)} / ${String(serviceRows).padStart(7)}`,
+        );
+      }
+      const compared = variant.membership ? { ...COMPARED, ...MEMBERSHIP_COMPARED } : COMPARED;
+      for (const [table, query] of Object.entries(compared)) {
+        const read = (db: Database.Database, name: (logical: string) => string) =>
+          db
+            .prepare(query.replace('{}', name(table)).replace('{contacts}', name('contacts')))
+            .raw()
+            .all()
+            .map((row) => JSON.stringify(row));
+        const onFloor = read(floorDb, (logical) => logical);
+        const onService = read(serviceDb, (logical) => physical.get(logical)!);
+        const floorRows = new Set(onFloor);
+        const serviceRows = new Set(onService);
+        const missing = onService.filter((row) => !floorRows.has(row));
+        const extra = onFloor.filter((row) => !serviceRows.has(row));
+        const same = missing.length === 0 && extra.length === 0;
+        failed ||= !same;
+        console.log(
+          `  ${table}: ${same ? 'equal' : 'DIFFERENT'} (${onFloor.length} rows)` +
+            (same
+              ? ''
+              : `\n    only the service's: ${missing.slice(0, 10).join(' ')}\n    only the floor's: ${extra.slice(0, 10).join(' ')}`),
+        );
+      }
+      floorDb.close();
     }
   } finally {
     service.child.kill('SIGTERM');

@@ -21,6 +21,7 @@ import type { ContactsReadModel } from '../projections/contacts/contacts.table';
 import type { DataEventsReadModel } from '../projections/data-events/data-events.table';
 import {
   createServiceReadModelTables,
+  MembershipCopy,
   ServiceReadModels,
   type SightingContext,
 } from './stack-floor.service-read-models';
@@ -50,9 +51,10 @@ const WORKSPACE = 'bench';
 
 /**
  * Which read models a writer keeps: `least`, the contacts row and data events row alone;
- * `service`, also the service's other read models at their least (`stack-floor.service-read-models.ts`).
+ * `service`, also the service's other read models at their least (`stack-floor.service-read-models.ts`);
+ * `service-membership`, also the copy segment membership keeps with no segments (`MembershipCopy`).
  */
-export type ReadModelScope = 'least' | 'service';
+export type ReadModelScope = 'least' | 'service' | 'service-membership';
 
 /** Creates the read-model tables with the service's own migrations' code. */
 export async function createReadModelTables(
@@ -60,7 +62,7 @@ export async function createReadModelTables(
   scope: ReadModelScope = 'least',
 ): Promise<void> {
   const database = openReadDatabase(file);
-  if (scope === 'service') {
+  if (scope !== 'least') {
     await createServiceReadModelTables(database);
     database.close();
     return;
@@ -86,7 +88,8 @@ export function readModelWriter(
   scope: ReadModelScope = 'least',
 ): (writes: readonly ReadModelWrite[]) => void {
   const db = openReadDatabase(file);
-  const others = scope === 'service' ? new ServiceReadModels(db, WORKSPACE) : undefined;
+  const others = scope === 'least' ? undefined : new ServiceReadModels(db, WORKSPACE);
+  const membership = scope === 'service-membership' ? new MembershipCopy(db, WORKSPACE) : undefined;
   const columns = (
     db.prepare("SELECT name FROM pragma_table_info('contacts')").all() as Array<{ name: string }>
   ).map((column) => column.name);
@@ -108,7 +111,7 @@ export function readModelWriter(
         case 'visitor': {
           const [, contactId, visitorId, at, context] = write;
           others?.registered(contactId, at, context);
-          insertVisitor.run({
+          const row = {
             ...emptyRow,
             workspace_id: WORKSPACE,
             id: contactId,
@@ -127,29 +130,36 @@ export function readModelWriter(
             merge_history: '[]',
             field_written_at: '{}',
             revision: 0,
-          });
+          };
+          insertVisitor.run(row);
+          membership?.registered(row, at);
           break;
         }
         case 'seen':
           seen.run(write[2], WORKSPACE, write[1]);
           others?.seen(write[1], write[2]);
+          membership?.seen(write[1], write[2]);
           break;
         case 'data_event': {
           const [, contactId, eventId, name, at, metadata] = write;
           dataEvent.run(WORKSPACE, eventId, contactId, contactId, name, at, metadata);
+          membership?.tracked(contactId, name, at);
           break;
         }
         case 'name':
           named.run(write[2], WORKSPACE, write[1]);
           others?.renamed(write[1], write[2], write[3]);
+          membership?.renamed(write[1], write[2], write[3]);
           break;
         case 'lead':
           lead.run(WORKSPACE, write[1]);
           others?.conversationStarted(write[1], write[2]);
+          membership?.becameLead(write[1], write[2]);
           break;
       }
     }
     others?.flush();
+    membership?.flush();
   });
 }
 

@@ -186,6 +186,11 @@ let worker: ReturnType<typeof startReadModelWorker>;
 let serviceOnThisThread: FloorIngestion;
 let serviceInWorker: FloorIngestion;
 let serviceWorker: ReturnType<typeof startReadModelWorker>;
+const membershipHere = `${floorDir}/membership-read-here.sqlite`;
+const membershipInWorker = `${floorDir}/membership-read-worker.sqlite`;
+let membershipOnThisThread: FloorIngestion;
+let membershipInItsWorker: FloorIngestion;
+let membershipWorker: ReturnType<typeof startReadModelWorker>;
 
 async function openFloorIngestion(): Promise<void> {
   await createReadModelTables(readModelsHere);
@@ -207,6 +212,19 @@ async function openFloorIngestion(): Promise<void> {
   serviceInWorker = new FloorIngestion(
     `${floorDir}/events-service-worker.sqlite`,
     serviceWorker.post,
+    true,
+  );
+  await createReadModelTables(membershipHere, 'service-membership');
+  await createReadModelTables(membershipInWorker, 'service-membership');
+  membershipOnThisThread = new FloorIngestion(
+    `${floorDir}/events-membership-here.sqlite`,
+    readModelWriter(membershipHere, 'service-membership'),
+    true,
+  );
+  membershipWorker = startReadModelWorker(membershipInWorker, 'service-membership');
+  membershipInItsWorker = new FloorIngestion(
+    `${floorDir}/events-membership-worker.sqlite`,
+    membershipWorker.post,
     true,
   );
 }
@@ -318,6 +336,24 @@ class FloorController {
     return { caught_up: true };
   }
 
+  @Post('membership-read-models-here/messenger/events')
+  @HttpCode(200)
+  ingestWithMembershipCopy(@Body() body: { events: FloorItem[] }) {
+    return membershipOnThisThread.ingest(body.events);
+  }
+
+  @Post('membership-read-models-in-worker/messenger/events')
+  @HttpCode(200)
+  ingestWithMembershipCopyInWorker(@Body() body: { events: FloorItem[] }) {
+    return membershipInItsWorker.ingest(body.events);
+  }
+
+  @Get('membership-read-models-in-worker/caught-up')
+  async membershipCaughtUp() {
+    await membershipWorker.caughtUp();
+    return { caught_up: true };
+  }
+
   /**
    * CPU time run so far, in microseconds: by this (the server's) thread, by each read-model
    * worker, and by the whole process (its other threads too: the collector's helpers, libuv's).
@@ -330,6 +366,7 @@ class FloorController {
       workers: {
         'read-models-in-worker': await worker.cpuMicros(),
         'service-read-models-in-worker': await serviceWorker.cpuMicros(),
+        'membership-read-models-in-worker': await membershipWorker.cpuMicros(),
       },
       process: user + system,
     };

@@ -16,9 +16,10 @@
  *   one earlier), each contact's row written once per batch.
  * - Segment membership: with no segments (bench:ingest defines none) nothing it must store per
  *   contact that the contacts and data events read models do not hold already; its tables are
- *   created and left empty (the service keeps its own copy of every contact row, of each
- *   contact's latest data event per name and of the workspace's clock, which is its design's cost:
- *   a projection that does not depend on the others' progress).
+ *   created and left empty. The service keeps its own copy of every contact's row, of each
+ *   contact's latest data event per name and of the workspace's clock, the cost of a projection
+ *   that does not depend on the others' progress: `MembershipCopy` writes that copy at its least,
+ *   for a variant of its own.
  * - Data event summaries: `GET /events?summary=true` aggregates `data_events`; the summaries
  *   table holds `POST /events/summaries` reports alone, which bench:ingest sends none of: created,
  *   left empty.
@@ -285,5 +286,138 @@ export class ServiceReadModels {
   private note(attribute: string, value: string, delta: number): void {
     const key = `${attribute}\u0000${value}`;
     this.deltas.set(key, (this.deltas.get(key) ?? 0) + delta);
+  }
+}
+
+/**
+ * What the service's segment membership keeps of bench:ingest's traffic with no segments, at its
+ * least: its own copy of each contact's row (the floor's contacts row, with `latest_event_at`, the
+ * latest event time of its events), inserted at registration and updated once per batch for each
+ * contact with an event in it; per contact and data event name, the latest `created_at` (one
+ * upsert per pair a batch tracked); the workspace's clock (the latest event time), one upsert per
+ * batch that moved it.
+ */
+export class MembershipCopy {
+  private readonly contacts = new Map<
+    string,
+    { role: string; lastSeenAt: number; name: string | null; latestEventAt: number }
+  >();
+  private clock = -Infinity;
+  private inserted = new Set<string>();
+  private updated = new Set<string>();
+  private dataEvents = new Map<string, { contactId: string; name: string; at: number }>();
+  private clockMoved = false;
+  /** New rows of this batch, as the floor's contacts table has them. */
+  private pending = new Map<string, Record<string, unknown>>();
+  private readonly emptyRow: Record<string, null>;
+  private readonly insertContact: Database.Statement;
+  private readonly updateContact: Database.Statement;
+  private readonly upsertDataEvent: Database.Statement;
+  private readonly upsertClock: Database.Statement;
+
+  constructor(
+    db: Database.Database,
+    private readonly workspaceId: string,
+  ) {
+    const columns = (
+      db
+        .prepare("SELECT name FROM pragma_table_info('segment_membership_contacts')")
+        .all() as Array<{ name: string }>
+    ).map((column) => column.name);
+    this.insertContact = db.prepare(
+      `INSERT INTO segment_membership_contacts (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`,
+    );
+    this.emptyRow = Object.fromEntries(columns.map((column) => [column, null]));
+    this.updateContact = db.prepare(
+      'UPDATE segment_membership_contacts SET role = ?, last_seen_at = ?, name = ?, latest_event_at = ? WHERE workspace_id = ? AND id = ?',
+    );
+    this.upsertDataEvent = db.prepare(
+      'INSERT INTO segment_membership_data_events (workspace_id, contact_id, name, last_at) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (workspace_id, contact_id, name) DO UPDATE SET last_at = max(last_at, excluded.last_at)',
+    );
+    this.upsertClock = db.prepare(
+      'INSERT INTO segment_membership_clocks (workspace_id, now) VALUES (?, ?) ON CONFLICT (workspace_id) DO UPDATE SET now = excluded.now',
+    );
+  }
+
+  /** The floor's contacts row of a new visitor, which the copy holds too. */
+  registered(row: Readonly<Record<string, unknown>>, at: number): void {
+    const contactId = row.id as string;
+    this.contacts.set(contactId, {
+      role: row.role as string,
+      lastSeenAt: at,
+      name: null,
+      latestEventAt: at,
+    });
+    this.inserted.add(contactId);
+    this.pending.set(contactId, { ...this.emptyRow, ...row });
+    this.tick(at);
+  }
+
+  seen(contactId: string, at: number): void {
+    this.event(contactId, at).lastSeenAt = at;
+  }
+
+  renamed(contactId: string, name: string, at: number): void {
+    this.event(contactId, at).name = name;
+  }
+
+  becameLead(contactId: string, at: number): void {
+    this.event(contactId, at).role = 'lead';
+  }
+
+  tracked(contactId: string, name: string, at: number): void {
+    this.event(contactId, at);
+    const key = `${contactId}\u0000${name}`;
+    const known = this.dataEvents.get(key);
+    if (known === undefined) this.dataEvents.set(key, { contactId, name, at });
+    else known.at = Math.max(known.at, at);
+  }
+
+  flush(): void {
+    for (const contactId of this.inserted) {
+      const contact = this.contacts.get(contactId)!;
+      this.insertContact.run({
+        ...this.pending.get(contactId),
+        role: contact.role,
+        last_seen_at: contact.lastSeenAt,
+        name: contact.name,
+        latest_event_at: contact.latestEventAt,
+      });
+    }
+    for (const contactId of this.updated) {
+      if (this.inserted.has(contactId)) continue;
+      const contact = this.contacts.get(contactId)!;
+      this.updateContact.run(
+        contact.role,
+        contact.lastSeenAt,
+        contact.name,
+        contact.latestEventAt,
+        this.workspaceId,
+        contactId,
+      );
+    }
+    for (const { contactId, name, at } of this.dataEvents.values())
+      this.upsertDataEvent.run(this.workspaceId, contactId, name, at);
+    if (this.clockMoved) this.upsertClock.run(this.workspaceId, this.clock);
+    this.inserted = new Set();
+    this.updated = new Set();
+    this.pending = new Map();
+    this.dataEvents = new Map();
+    this.clockMoved = false;
+  }
+
+  private event(contactId: string, at: number) {
+    const contact = this.contacts.get(contactId)!;
+    contact.latestEventAt = Math.max(contact.latestEventAt, at);
+    this.updated.add(contactId);
+    this.tick(at);
+    return contact;
+  }
+
+  private tick(at: number): void {
+    if (at <= this.clock) return;
+    this.clock = at;
+    this.clockMoved = true;
   }
 }
