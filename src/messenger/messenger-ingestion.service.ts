@@ -39,6 +39,7 @@ import {
 import { HttpProblem } from '../shared/http/intercom-error';
 import { contactStreamId, normalizeIdentity } from '../shared/stream-names';
 import { IDENTIFYING_TYPES, type MessengerItem } from './domain/messenger-item';
+import { addressingField, addressingOf } from './domain/messenger-item.addressing';
 import {
   attributeCommands,
   contactCommandsFor,
@@ -363,8 +364,8 @@ export class MessengerIngestion {
    * as if it had come after the deletion.
    */
   private async sessionEndedMeanwhile(run: ItemRun, error: unknown): Promise<boolean> {
-    if (!(error instanceof ContactNotFound) || run.item.contactId !== undefined) return false;
-    if (run.item.visitorId === undefined) return false;
+    if (!(error instanceof ContactNotFound) || addressingOf(run.item).by !== 'visitor_id')
+      return false;
     const named = await this.locator.locate(run.workspaceId, error.contactId);
     return named.state.status === 'deleted';
   }
@@ -404,9 +405,10 @@ export class MessengerIngestion {
     const commands: ContactCommand[] = [];
     let role: LiveRole;
     const target = { workspaceId, contactId: contact.contactId };
-    if (contact.state.status === 'none' && item.visitorId !== undefined && !item.contactId) {
+    const addressing = addressingOf(item);
+    if (contact.state.status === 'none' && addressing.by === 'visitor_id') {
       commands.push(
-        registerVisitorCommand({ ...item, visitorId: item.visitorId }, target, settings),
+        registerVisitorCommand({ ...item, visitorId: addressing.visitorId }, target, settings),
       );
       role = 'visitor';
     } else if (isLive(contact.state)) {
@@ -523,50 +525,68 @@ export class MessengerIngestion {
 
   /**
    * Refuses (conflict naming visitor_id) an item whose visitor_id leads, merge links followed, to
-   * a live contact other than the one its contact_id names: one browser's activity is not
+   * a live contact other than the one it names (by contact_id): one browser's activity is not
    * credited to another person. A visitor_id that leads to nobody yet (a browser not seen before,
-   * or whose contact was deleted) names no second contact; a contact_id naming no live contact is
+   * or whose contact was deleted) names no second contact; a named contact that is not live is
    * refused as not found, whoever the visitor_id leads to.
    */
-  private async refuseVisitorOfAnother(run: ItemRun, session: LocatedContact): Promise<void> {
+  private async refuseVisitorOfAnother(run: ItemRun, named: LocatedContact): Promise<void> {
     const { workspaceId, item } = run;
-    if (item.contactId === undefined || item.visitorId === undefined || !isLive(session.state))
-      return;
-    const visitor = await this.locator.locateSession(workspaceId, item.visitorId);
-    if (isLive(visitor.state) && visitor.contactId !== session.contactId)
+    const addressing = addressingOf(item);
+    if (addressing.by === 'visitor_id' || addressing.visitorId === undefined) return;
+    if (!isLive(named.state)) return;
+    const visitor = await this.locator.locateSession(workspaceId, addressing.visitorId);
+    if (isLive(visitor.state) && visitor.contactId !== named.contactId)
       throw new IdentitiesHeldByDifferentContacts(
-        [session.contactId, visitor.contactId],
+        [named.contactId, visitor.contactId],
         'visitor_id',
       );
   }
 
-  /** The contact an item names: by contact id, visitor id (registered if new), or identity. */
+  /** The contact an item names (see `addressingOf`); a visitor's is registered by `applyTo`. */
   private async address(run: ItemRun): Promise<LocatedContact> {
     const { workspaceId, item } = run;
     const options = { eventId: run.completionId };
-    const identity = {
-      ...(item.externalId !== undefined ? { external_id: item.externalId } : {}),
-      ...(item.email !== undefined && item.type !== 'email.supplied' ? { email: item.email } : {}),
-    };
-    if (run.sessionContactId !== undefined) {
-      const session = await this.locateSession(run, options);
-      // A contact_id names a contact as an identity does (a visitor_id is a device's session,
-      // which may carry the identity of whoever uses it).
-      if (item.contactId !== undefined) {
-        await this.identity.refuseIdentityOfAnother(workspaceId, session, identity, 'contact_id');
-        await this.refuseVisitorOfAnother(run, session);
+    const addressing = addressingOf(item);
+    switch (addressing.by) {
+      case 'visitor_id':
+        return this.locator.locateSession(workspaceId, addressing.visitorId, options);
+      case 'contact_id': {
+        const named = await this.locator.locate(workspaceId, addressing.contactId, options);
+        await this.identity.refuseIdentityOfAnother(
+          workspaceId,
+          named,
+          addressing.identity,
+          'contact_id',
+        );
+        await this.refuseVisitorOfAnother(run, named);
+        return named;
       }
-      return session;
+      case 'identity': {
+        const named = await this.holderOrOnlyLead(run, addressing.identity, options);
+        if (named === undefined)
+          throw new ContactNotFound(item.externalId ?? item.email ?? '', addressing.field);
+        await this.refuseVisitorOfAnother(run, named);
+        return named;
+      }
     }
+  }
+
+  /**
+   * The holder of the identity; for an email alone, else the only lead with it (a lead's email is
+   * no identity, leads may share one: the read model finds it).
+   */
+  private async holderOrOnlyLead(
+    run: ItemRun,
+    identity: GivenIdentity,
+    options: { readonly eventId?: string },
+  ): Promise<LocatedContact | undefined> {
+    const { workspaceId } = run;
     const holder = await this.identity.findHolder(workspaceId, identity, options);
     if (holder) return holder;
-    // A lead's email is no identity (leads may share one): the read model finds its only lead.
-    const lead =
-      item.externalId === undefined && item.email !== undefined && item.type !== 'email.supplied'
-        ? await this.contacts.findByEmail(workspaceId, item.email)
-        : undefined;
-    if (!lead) throw new ContactNotFound(item.externalId ?? item.email ?? '');
-    return this.locator.locate(workspaceId, lead.id, options);
+    if (identity.external_id !== undefined || identity.email === undefined) return undefined;
+    const lead = await this.contacts.findByEmail(workspaceId, identity.email);
+    return lead ? this.locator.locate(workspaceId, lead.id, options) : undefined;
   }
 
   /**
@@ -676,7 +696,7 @@ export class MessengerIngestion {
 
 /**
  * The queues an item waits in: its own key (a repeated key waits for the first and then finds it
- * done), the contact it names, and the identity values it gives or is addressed by.
+ * done), the contact its session names, and the identity values it gives or is addressed by.
  */
 function sequenceKeys(
   workspaceId: string,
@@ -685,22 +705,13 @@ function sequenceKeys(
 ): string[] {
   const keys = [`item:${workspaceId}:${item.id}`];
   if (contactId !== undefined) keys.push(`contact:${workspaceId}:${contactId}`);
-  const byIdentity = contactId === undefined || IDENTIFYING_TYPES.has(item.type);
+  const byIdentity = addressingOf(item).by === 'identity' || IDENTIFYING_TYPES.has(item.type);
   if (byIdentity && item.externalId !== undefined)
     keys.push(`external_id:${workspaceId}:${item.externalId}`);
   if (byIdentity && item.email !== undefined)
     keys.push(`email:${workspaceId}:${normalizeIdentity('email', item.email)}`);
   return keys;
 }
-
-const addressingField = (item: MessengerItem): string =>
-  item.contactId !== undefined
-    ? 'contact_id'
-    : item.visitorId !== undefined
-      ? 'visitor_id'
-      : item.externalId !== undefined
-        ? 'external_id'
-        : 'email';
 
 /**
  * The id of the user a session-less sign-up creates: derived from the key so that a retry after a
