@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { contactsProjection } from '../../projections/contacts/contacts.projection';
 import { DeleteContactCommand } from '../../src/contacts/commands/delete-contact/delete-contact.command';
 import { ContactLocator } from '../../src/identity-resolution/contact-locator';
+import { visitorContactId } from '../../src/identity-resolution/visitor-contact-id';
 import { completionIdOf } from '../../src/messenger/ingestion-records';
 import {
   PROJECTION_RUNNER,
@@ -731,6 +732,171 @@ describe('POST /messenger/events', () => {
         },
       ]);
       expect(afterMerge).toMatchObject({ status: 'accepted', contact_id: user.id });
+    });
+
+    describe('an item (not a sign-up or log-in) naming an external_id or email beside its visitor_id addresses that contact, as a contact_id does', () => {
+      async function createUser(label: string) {
+        const response = await service.request('/contacts', {
+          method: 'POST',
+          json: { external_id: key(label), email: `${key(label)}@named.test` },
+        });
+        return (await response.json()) as { id: string; external_id: string; email: string };
+      }
+
+      /** The data events GET /events lists for the contact, by name, once they are all there. */
+      async function eventNamesOf(contactId: string, count: number): Promise<string[]> {
+        const names = await eventually(async () => {
+          const response = await service.request(`/events?type=user&intercom_user_id=${contactId}`);
+          if (response.status !== 200) return undefined;
+          const body = (await response.json()) as { events: Array<{ event_name: string }> };
+          return body.events.length >= count ? body.events : undefined;
+        });
+        return names.map((event) => event.event_name).sort();
+      }
+
+      it('a visitor_id that leads to nobody yet: the named user takes the item, and no visitor is registered', async () => {
+        const user = await createUser('named');
+        const [byExternalId, byEmail] = [key('v-fresh'), key('v-fresh')];
+        const results = await ingest([
+          {
+            id: key('tracked'),
+            type: 'event.tracked',
+            occurred_at: now - 5,
+            visitor_id: byExternalId,
+            external_id: user.external_id,
+            event_name: 'by-external-id',
+          },
+          {
+            id: key('attrs'),
+            type: 'contact.attributes_updated',
+            occurred_at: now - 5,
+            visitor_id: byEmail,
+            email: user.email.toUpperCase(),
+            attributes: { name: 'Named by email' },
+          },
+        ]);
+        expect(results.map((result) => [result.status, result.contact_id])).toEqual([
+          ['accepted', user.id],
+          ['accepted', user.id],
+        ]);
+        expect(await eventNamesOf(user.id, 1)).toEqual(['by-external-id']);
+        expect(await contact(user.id, (body) => body.name === 'Named by email')).toBeDefined();
+        for (const visitorId of [byExternalId, byEmail]) {
+          expect(await streamTypes(visitorContactId('acme', visitorId))).toEqual([]);
+          expect((await service.request(`/visitors?user_id=${visitorId}`)).status).toBe(404);
+        }
+      });
+
+      it('a visitor_id leading to another contact is refused conflict naming visitor_id, an identity nobody holds not_found naming it; nothing is written', async () => {
+        const user = await createUser('named-other');
+        const visitorId = key('v-known');
+        const [seen] = await ingest([
+          { id: key('seen'), type: 'visitor.seen', occurred_at: now - 20, visitor_id: visitorId },
+        ]);
+        const visitor = seen!.contact_id!;
+        const before = await countEvents();
+        const unknownVisitorId = key('v-fresh');
+        const results = await ingest([
+          {
+            id: key('tracked'),
+            type: 'event.tracked',
+            occurred_at: now - 5,
+            visitor_id: visitorId,
+            external_id: user.external_id,
+            event_name: 'whose-browser',
+          },
+          {
+            id: key('attrs'),
+            type: 'contact.attributes_updated',
+            occurred_at: now - 5,
+            visitor_id: visitorId,
+            email: user.email,
+            attributes: { name: 'Whose browser?' },
+          },
+          {
+            id: key('tracked'),
+            type: 'event.tracked',
+            occurred_at: now - 5,
+            visitor_id: visitorId,
+            external_id: key('ext-nobody'),
+            event_name: 'nobody',
+          },
+          {
+            id: key('attrs'),
+            type: 'contact.attributes_updated',
+            occurred_at: now - 5,
+            visitor_id: visitorId,
+            email: `${key('nobody')}@named.test`,
+            attributes: { name: 'Nobody' },
+          },
+          {
+            id: key('seen'),
+            type: 'visitor.seen',
+            occurred_at: now - 5,
+            visitor_id: unknownVisitorId,
+            external_id: key('ext-nobody'),
+          },
+        ]);
+        const conflict = {
+          code: 'conflict',
+          message: `The identity given belongs to several contacts: ${user.id}, ${visitor}`,
+          field: 'visitor_id',
+        };
+        const notFound = (field: string) => ({
+          code: 'not_found',
+          message: 'Contact Not Found',
+          field,
+        });
+        expect(results.map((result) => [result.status, result.errors])).toEqual([
+          ['rejected', [conflict]],
+          ['rejected', [conflict]],
+          ['rejected', [notFound('external_id')]],
+          ['rejected', [notFound('email')]],
+          ['rejected', [notFound('external_id')]],
+        ]);
+        expect(await countEvents()).toBe(before);
+        expect(await streamTypes(visitorContactId('acme', unknownVisitorId))).toEqual([]);
+        expect(await contact(user.id)).toMatchObject({ name: null });
+      });
+
+      it("a visitor_id that leads to the named user agrees with it; email.supplied's email is the address typed, addressing nobody", async () => {
+        const user = await createUser('named-own');
+        const visitorId = key('v-own');
+        const [login] = await ingest([
+          {
+            id: key('login'),
+            type: 'contact.logged_in',
+            occurred_at: now - 20,
+            visitor_id: visitorId,
+            external_id: user.external_id,
+          },
+        ]);
+        expect(login).toMatchObject({ status: 'accepted', contact_id: user.id });
+        const typingVisitorId = key('v-typing');
+        const [own, typed] = await ingest([
+          {
+            id: key('tracked'),
+            type: 'event.tracked',
+            occurred_at: now - 5,
+            visitor_id: visitorId,
+            external_id: user.external_id,
+            event_name: 'own-browser',
+          },
+          {
+            id: key('supplied'),
+            type: 'email.supplied',
+            occurred_at: now - 5,
+            visitor_id: typingVisitorId,
+            email: user.email,
+          },
+        ]);
+        expect(own).toMatchObject({ status: 'accepted', contact_id: user.id });
+        expect(await eventNamesOf(user.id, 1)).toEqual(['own-browser']);
+        const typingVisitor = visitorContactId('acme', typingVisitorId);
+        expect(typed).toMatchObject({ status: 'accepted', contact_id: typingVisitor });
+        expect(await contact(typingVisitor)).toMatchObject({ role: 'lead', email: user.email });
+        expect(await contact(user.id)).toMatchObject({ role: 'user', email: user.email });
+      });
     });
 
     it('items naming only an identity address its holder; an unknown one is not_found, except a sign-up', async () => {
