@@ -1,5 +1,5 @@
 import type { GivenIdentity } from '../../contacts/domain/contact.events';
-import type { MessengerItem } from './messenger-item';
+import { IDENTIFYING_TYPES, type MessengerItem } from './messenger-item';
 
 /**
  * Whom a messenger item addresses (ingestion.md), and what else it says that must agree:
@@ -7,8 +7,10 @@ import type { MessengerItem } from './messenger-item';
  * - `contact_id`: that contact; the identity it gives must be that contact's, and its visitor_id
  *   must lead to it or to nobody yet;
  * - `identity`: the holder of the external_id or email it names (`field` names it in a refusal),
- *   its visitor_id checked as a contact_id's is;
- * - `visitor_id`: whom the visitor id leads to (a new visitor when nobody yet).
+ *   its visitor_id checked as a contact_id's is: the identity says who the person is, the
+ *   visitor_id only which browser reported it;
+ * - `visitor_id`: whom the visitor id leads to (a new visitor when nobody yet), for an item
+ *   naming no identity, and for a sign-up or log-in, which gives the session its identity.
  */
 export type ItemAddressing =
   | {
@@ -30,11 +32,14 @@ export function addressingOf(item: MessengerItem): ItemAddressing {
   const visitor = item.visitorId !== undefined ? { visitorId: item.visitorId } : {};
   if (item.contactId !== undefined)
     return { by: 'contact_id', contactId: item.contactId, identity, ...visitor };
-  if (item.visitorId !== undefined) return { by: 'visitor_id', visitorId: item.visitorId };
+  const named = identity.external_id !== undefined || identity.email !== undefined;
+  if (item.visitorId !== undefined && (!named || IDENTIFYING_TYPES.has(item.type)))
+    return { by: 'visitor_id', visitorId: item.visitorId };
   return {
     by: 'identity',
     identity,
     field: identity.external_id !== undefined ? 'external_id' : 'email',
+    ...visitor,
   };
 }
 
