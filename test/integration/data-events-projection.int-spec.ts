@@ -56,15 +56,17 @@ describeOnReadStores('data events projection', (dialect: ReadStoreDialect) => {
         .select(['contact_id', 'source_contact_id', 'name', 'created_at', 'metadata'])
         .where('contact_id', '=', contactId)
         .orderBy('created_at')
+        .orderBy('event_id')
         .execute()
     ).map((row) => ({ ...row, created_at: Number(row.created_at) }));
 
-  it('lists tracked events per contact, moves a merged lead’s events to the user but for those it has, forgets a deleted contact’s, and is safe to apply twice', async () => {
+  it('lists tracked events per contact, moves a merged lead’s events to the user (one of the same name and second as the user’s included), forgets a deleted contact’s, and is safe to apply twice', async () => {
     const events = [
       recorded(tracked('lead-1', 'viewed', T0)),
       recorded(tracked('lead-1', 'clicked', T0 + 1)),
       recorded(tracked('user-1', 'paid', T0 + 2)),
-      // The same event tracked on both: one event of the user's after the merge.
+      // Two events, one tracked on each contact: both the user's after the merge (a retry would
+      // have been refused by the contact's decider, not recorded).
       recorded(tracked('lead-1', 'paid', T0 + 2)),
       recorded({
         type: 'LeadMergeAbsorbed',
@@ -90,6 +92,7 @@ describeOnReadStores('data events projection', (dialect: ReadStoreDialect) => {
       ['viewed', T0, 'lead-1'],
       ['clicked', T0 + 1, 'lead-1'],
       ['paid', T0 + 2, 'user-1'],
+      ['paid', T0 + 2, 'lead-1'],
     ]);
     const metadata = rows[0]!.metadata as unknown;
     expect(typeof metadata === 'string' ? JSON.parse(metadata) : metadata).toEqual({ plan: 'pro' });

@@ -350,6 +350,30 @@ describe('merge, target side (AbsorbMergedLead)', () => {
       .then([expect.objectContaining({ type: 'DataEventTracked' }) as never]);
   });
 
+  it("takes the source's event of the same name and second as one of its own as a second event, and a retry of either after as a repeat", () => {
+    const signedIn = (contactId: string, device: string): ContactEvent => ({
+      type: 'DataEventTracked',
+      data: { ...ids, contactId, name: 'signed-in', createdAt: T0 + 5, metadata: { device } },
+    });
+    const lead = fold([leadCreated(), signedIn(ids.contactId, 'phone')]);
+    const snapshot = { ...mergeSourceOf(lead)!, contactId: 'lead-1' };
+    const history = [user, signedIn(ids.contactId, 'desktop')];
+    const absorbed = contactDecider.decide(
+      { type: 'AbsorbMergedLead', data: { ...ids, source: snapshot }, now },
+      fold(history),
+    );
+    // Each was accepted on its own contact: the absorption names the lead's, the target's alike.
+    expect(absorbed).toEqual([
+      expect.objectContaining({
+        type: 'LeadMergeAbsorbed',
+        data: expect.objectContaining({ dataEventKeys: snapshot.dataEventKeys }) as unknown,
+      }),
+    ]);
+    given([...history, ...absorbed])
+      .when({ type: 'TrackEvent', data: { ...ids, name: 'signed-in', createdAt: T0 + 5 }, now })
+      .thenNothing();
+  });
+
   describe("the email's verification", () => {
     const verifiedLead = (verified: boolean | null) => ({
       ...mergeSourceOf(
