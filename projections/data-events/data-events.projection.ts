@@ -26,16 +26,19 @@ const DATA_EVENT_COLUMNS = [
 
 /**
  * Data events per contact. Events are applied in log order; runs of `DataEventTracked` are
- * inserted together. A merged lead's events become its target's, but for those the target has
- * already (same name and created_at). Safe to apply twice: inserts are keyed by event id and ignore an existing
- * row, and moving or deleting a contact's rows again changes nothing.
+ * inserted together. A merged lead's events become its target's, all of them: one of the same
+ * name and created_at as one of the target's is a second event, accepted on another contact (a
+ * retry is refused by the contact's decider, which takes the lead's keys with the merge, before it
+ * reaches the log). Safe to apply twice: inserts are keyed by event id and ignore an existing row,
+ * and moving or deleting a contact's rows again changes nothing.
  */
 export const DATA_EVENTS_PROJECTION = 'data_events';
 
 export const dataEventsProjection = defineProjection<DataEventsReadModel>({
   name: DATA_EVENTS_PROJECTION,
-  // 2: a merged lead's copies of the target's events are dropped. 3: reported summaries.
-  version: 3,
+  // 2: a merged lead's copies of the target's events are dropped. 3: reported summaries. 4: they
+  // are kept again: two contacts' events, not one event twice (probe Q's finding 5).
+  version: 4,
   eventTypes: DATA_EVENTS_PROJECTION_EVENT_TYPES,
   tables: ['data_events', 'data_events_summaries'],
   migrations: [
@@ -86,24 +89,6 @@ export const dataEventsProjection = defineProjection<DataEventsReadModel>({
           break;
         case 'LeadMergeAbsorbed':
           await flush();
-          // The dedupe key is contact, name and created_at: the lead's copy of an event the
-          // target has too is one event of the target's, not a second one.
-          await tx
-            .deleteFrom('data_events as lead')
-            .where('lead.workspace_id', '=', event.data.workspaceId)
-            .where('lead.contact_id', '=', event.data.from)
-            .where((eb) =>
-              eb.exists(
-                eb
-                  .selectFrom('data_events as target')
-                  .select('target.event_id')
-                  .whereRef('target.workspace_id', '=', 'lead.workspace_id')
-                  .where('target.contact_id', '=', event.data.contactId)
-                  .whereRef('target.name', '=', 'lead.name')
-                  .whereRef('target.created_at', '=', 'lead.created_at'),
-              ),
-            )
-            .execute();
           for (const table of ['data_events', 'data_events_summaries'] as const) {
             await tx
               .updateTable(table)

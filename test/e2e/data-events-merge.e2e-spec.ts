@@ -87,10 +87,10 @@ describeOnReadStores('data events of a lead merged into a user', (dialect) => {
     const first = await json<{ events: ListedEvent[]; pages: { next?: string } }>(
       await app.request(`/events?type=user&intercom_user_id=${user.id}&per_page=1`),
     );
+    // `pages.next` is the next page's URL (Intercom's).
+    const next = new URL(first.pages.next!);
     const second = await json<{ events: ListedEvent[] }>(
-      await app.request(
-        `/events?type=user&intercom_user_id=${user.id}&per_page=1&starting_after=${first.pages.next}`,
-      ),
+      await app.request(`${next.pathname}${next.search}`),
     );
     expect([...first.events, ...second.events].map((e) => e.metadata)).toEqual(
       events.map((e) => e.metadata),
