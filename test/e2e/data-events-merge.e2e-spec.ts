@@ -1,4 +1,3 @@
-import { ingestBatch } from '../support/messenger-batches';
 import { describeOnReadStores } from '../support/read-store-targets';
 import { startTestApp, startTestAppOnPostgres, type TestApp } from '../support/test-app';
 
@@ -26,32 +25,46 @@ describeOnReadStores('data events of a lead merged into a user', (dialect) => {
   const unique = (label: string) => `${label}-${dialect}-${(sequence += 1)}-${Date.now()}`;
   const trackedAt = Math.floor(Date.now() / 1000) - 60;
 
+  /**
+   * The log position of the last write, sent back as `X-Min-Position` on every read: a merge and a
+   * messenger batch answer before the data events read model reflects them (README).
+   */
+  let written = '0';
   const json = async <T>(response: Response, status = 200): Promise<T> => {
-    const body = (await response.json()) as T;
+    written = response.headers.get('x-position') ?? written;
+    const text = await response.text();
+    // POST /events answers 202 without a body.
+    const body = (text === '' ? undefined : JSON.parse(text)) as T;
     expect({ status: response.status, body }).toMatchObject({ status });
     return body;
   };
   const create = async (body: Record<string, unknown>) =>
     json<{ id: string }>(await app.request('/contacts', { method: 'POST', json: body }));
   const track = async (id: string, device: string) =>
-    expect(
-      (
-        await app.request('/events', {
-          method: 'POST',
-          json: { id, event_name: 'signed-in', created_at: trackedAt, metadata: { device } },
-        })
-      ).status,
-    ).toBe(202);
+    json(
+      await app.request('/events', {
+        method: 'POST',
+        json: { id, event_name: 'signed-in', created_at: trackedAt, metadata: { device } },
+      }),
+      202,
+    );
+  const read = (path: string) => app.request(path, { headers: { 'x-min-position': written } });
+  const merge = async (from: string, into: string) =>
+    json(await app.request('/contacts/merge', { method: 'POST', json: { from, into } }));
+  const ingest = async (events: unknown[]) =>
+    (
+      await json<{ results: Array<{ status: string; contact_id?: string }> }>(
+        await app.request('/messenger/events', { method: 'POST', json: { events } }),
+      )
+    ).results;
   const listed = async (id: string) =>
     (
-      await json<{ events: ListedEvent[] }>(
-        await app.request(`/events?type=user&intercom_user_id=${id}`),
-      )
+      await json<{ events: ListedEvent[] }>(await read(`/events?type=user&intercom_user_id=${id}`))
     ).events.map(({ event_name, created_at, metadata }) => ({ event_name, created_at, metadata }));
   const counted = async (id: string) =>
     (
       await json<{ events: Array<{ name: string; count: number }> }>(
-        await app.request(`/events?type=user&intercom_user_id=${id}&summary=true`),
+        await read(`/events?type=user&intercom_user_id=${id}&summary=true`),
       )
     ).events.map(({ name, count }) => ({ name, count }));
   const devices = (events: readonly ListedEvent[]) =>
@@ -69,12 +82,7 @@ describeOnReadStores('data events of a lead merged into a user', (dialect) => {
 
   it("lists and counts for the user both its own event and the lead's of the same name and second", async () => {
     const { user, lead } = await userAndLeadEachTracked();
-    await json(
-      await app.request('/contacts/merge', {
-        method: 'POST',
-        json: { from: lead.id, into: user.id },
-      }),
-    );
+    await merge(lead.id, user.id);
 
     const events = await listed(user.id);
     expect(events).toHaveLength(2);
@@ -85,12 +93,12 @@ describeOnReadStores('data events of a lead merged into a user', (dialect) => {
     // The same order every time, page after page.
     expect(await listed(user.id)).toEqual(events);
     const first = await json<{ events: ListedEvent[]; pages: { next?: string } }>(
-      await app.request(`/events?type=user&intercom_user_id=${user.id}&per_page=1`),
+      await read(`/events?type=user&intercom_user_id=${user.id}&per_page=1`),
     );
     // `pages.next` is the next page's URL (Intercom's).
     const next = new URL(first.pages.next!);
     const second = await json<{ events: ListedEvent[] }>(
-      await app.request(`${next.pathname}${next.search}`),
+      await read(`${next.pathname}${next.search}`),
     );
     expect([...first.events, ...second.events].map((e) => e.metadata)).toEqual(
       events.map((e) => e.metadata),
@@ -100,12 +108,7 @@ describeOnReadStores('data events of a lead merged into a user', (dialect) => {
 
   it('still takes a retry after the merge as the event it repeats, addressed to the lead or to the user', async () => {
     const { user, lead } = await userAndLeadEachTracked();
-    await json(
-      await app.request('/contacts/merge', {
-        method: 'POST',
-        json: { from: lead.id, into: user.id },
-      }),
-    );
+    await merge(lead.id, user.id);
 
     await track(lead.id, 'retried on the lead');
     await track(user.id, 'retried on the user');
@@ -119,7 +122,6 @@ describeOnReadStores('data events of a lead merged into a user', (dialect) => {
     const user = await create({ external_id: externalId });
     await track(user.id, 'desktop');
     const visitorId = unique('visitor');
-    const ingest = (events: unknown[]) => ingestBatch(app, events);
     const [tracked] = await ingest([
       {
         id: unique('tracked'),
