@@ -364,6 +364,7 @@ function liveStateOfRow(row: ContactsTable): LiveContact {
     email_verified: null,
     blockedAt: null,
     visitorUntil: null,
+    userSince: null,
     user_id: row.visitor_user_id,
     created_at: row.created_at,
     updated_at: row.updated_at,

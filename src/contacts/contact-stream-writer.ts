@@ -91,7 +91,10 @@ export class ContactStreamWriter {
       /** A freshly generated contact id: decide without reading its (empty) stream. */
       readonly newStream?: boolean;
       /** See `HandleCommandOptions.prepare`: identity claims of the state decided on. */
-      readonly prepare?: (decidedOn: ContactState) => Promise<PreparedAppend | undefined>;
+      readonly prepare?: (
+        decidedOn: ContactState,
+        events: readonly ContactEvent[],
+      ) => Promise<PreparedAppend | undefined>;
     },
   ): Promise<CommandOutcome<ContactEvent, ContactState>> {
     return this.withMergeTargetChecked(workspaceId, () =>

@@ -393,7 +393,15 @@ export class MessengerIngestion {
       },
     );
     // A user's email goes through the update command, which queues on the stream itself.
-    return applied ?? this.supplyUserEmail(run, { workspaceId, contactId: addressed.contactId });
+    return (
+      applied ??
+      this.supplyUserEmail(run, {
+        workspaceId,
+        contactId: addressed.contactId,
+        // The session's contact, when a merge led from it to the user.
+        ...(addressed.path.length > 1 ? { mergedFrom: addressed.path[0]! } : {}),
+      })
+    );
   }
 
   /** The item's append; undefined for a user's email, which `supplyUserEmail` takes instead. */
@@ -592,13 +600,19 @@ export class MessengerIngestion {
   /**
    * A user's email is an identity: the update goes through the contacts update workflow, which
    * claims the new value and releases the old one, dated at the item's time as any item's write
-   * is. The item's context follows as its sighting. Neither carries an id of the item, so the
+   * is, unless the visitor or lead the user was supplied it (`mergedFrom` being the session's
+   * contact merged into the user): the user then keeps its own (see `UpdateContact.supplied`).
+   * The item's context follows as its sighting. Neither carries an id of the item, so the
    * record proves completion (a retry in between repeats an update that changes nothing, and a
    * sighting the throttle lets by no more).
    */
   private async supplyUserEmail(
     run: ItemRun,
-    target: { readonly workspaceId: string; readonly contactId: string },
+    target: {
+      readonly workspaceId: string;
+      readonly contactId: string;
+      readonly mergedFrom?: string;
+    },
   ): Promise<IngestionResult> {
     await this.commands.execute(
       new UpdateContactCommand(
@@ -609,9 +623,14 @@ export class MessengerIngestion {
         causeOf(run.metadata),
         undefined,
         run.item.occurredAt,
+        target.mergedFrom !== undefined ? { mergedFrom: target.mergedFrom } : {},
       ),
     );
-    const sighting = contextCommands(run.item, target, run.settings);
+    const sighting = contextCommands(
+      run.item,
+      { workspaceId: target.workspaceId, contactId: target.contactId },
+      run.settings,
+    );
     if (sighting.length > 0) {
       await inStreamQueue(
         this.store,

@@ -84,6 +84,13 @@ export type UpdateContact = ContactCommandOf<
      * it starts, a conversion).
      */
     readonly visitorsOnly?: boolean;
+    /**
+     * The email is one a messenger session supplied (typed in, `email.supplied`), not a write of
+     * the user's own: `mergedFrom` is the contact the session was on before it was merged into
+     * this one. Supplied before this contact became a user (or absorbed `mergedFrom`), it was the
+     * visitor's or lead's email, which a user keeps its own over (see `emailOfLeadItWas`).
+     */
+    readonly supplied?: { readonly mergedFrom?: string };
   }
 >;
 

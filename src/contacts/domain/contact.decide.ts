@@ -355,10 +355,12 @@ export const logIn = (command: LogIn, state: ContactState): Decision => {
 };
 
 export const updateContact = (command: UpdateContact, state: ContactState): Decision => {
-  const { contactId, workspaceId, role, attributes, visitorsOnly } = command.data;
+  const { contactId, workspaceId, role, attributes, visitorsOnly, supplied } = command.data;
   const contact = requireLive(state, contactId);
   if (visitorsOnly && contact.status !== 'visitor') throw new ContactNotFound(contactId);
   if (contact.status === 'user' && role === 'lead') throw new InvalidRoleChange('user', 'lead');
+  if (supplied !== undefined && suppliedBeforeUser(contact, eventTime(command), supplied))
+    return emailOfLeadItWas(command, contact, supplied);
   requireEmailOfVerification(attributes);
   seenNotInFuture(attributes, command.now);
   // Each field keeps its newest write (see `freshChanges`): a write dated ahead of the clock counts
@@ -421,6 +423,81 @@ export const updateContact = (command: UpdateContact, state: ContactState): Deci
     },
   };
   return [updated, ...conversion];
+};
+
+/**
+ * Whether an email a messenger session supplied at `at` is the one the visitor or lead this user
+ * was typed in: the contact became a user after `at`, or absorbed the session's contact
+ * (`mergedFrom`) after it. Items of one session arrive in any order: the sign-up, log-in or merge
+ * may have been recorded first.
+ */
+const suppliedBeforeUser = (
+  contact: LiveContact,
+  at: UnixSeconds,
+  supplied: { readonly mergedFrom?: string },
+): boolean => {
+  if (contact.status !== 'user') return false;
+  if (supplied.mergedFrom === undefined)
+    return contact.userSince !== null && at < contact.userSince;
+  const merge = contact.merge_history.find(
+    (item) => item.source_contact_id === supplied.mergedFrom,
+  );
+  return merge !== undefined && at < merge.merged_at;
+};
+
+/**
+ * An email the visitor or lead a user was supplied, reported after it became the user: what the
+ * same items give in event-time order. The user keeps its own email (a typed address never decides
+ * who a user is, and a merge target's values win), taking this one only when it has none, as the
+ * sign-up or merge would have; the write is recorded at its time all the same, so that `as_of`
+ * shows the lead with it then (see `ContactUpdated.emailOfLeadItWas`). A visitor that had not
+ * talked to the workspace by then became a lead by supplying it, as a conversation reported late
+ * makes it one (see `becomeLeadIfVisitor`). The session's visitor merged into the user is closed:
+ * its conversion is not the user's, and its email, when the user keeps its own, changes nothing
+ * here. The other attributes are written as any late write is.
+ */
+const emailOfLeadItWas = (
+  command: UpdateContact,
+  contact: LiveContact,
+  supplied: { readonly mergedFrom?: string },
+): Decision => {
+  const { contactId, workspaceId } = command.data;
+  const { email, email_verified: _verified, ...others } = command.data.attributes;
+  const { supplied: _supplied, ...data } = command.data;
+  const at = eventTime(command);
+  const rest = updateContact({ ...command, data: { ...data, attributes: others } }, contact);
+  const written = rest.find((event): event is ContactUpdated => event.type === 'ContactUpdated');
+  const ofMergedVisitor = supplied.mergedFrom !== undefined;
+  const writesEmail =
+    typeof email === 'string' &&
+    email !== contact.email &&
+    !(ofMergedVisitor && contact.email !== null);
+  const convertedAt = Math.max(at, registeredAt(contact));
+  const converts = !ofMergedVisitor && wasVisitorAt(contact, convertedAt);
+  const changes: ContactUpdated['data']['changes'] = {
+    ...(converts && convertedAt === at ? { role: 'lead' as const } : {}),
+    ...written?.data.changes,
+    ...(writesEmail ? { email } : {}),
+  };
+  const conversion: ContactUpdated[] =
+    converts && convertedAt !== at
+      ? [
+          {
+            type: 'ContactUpdated',
+            data: { contactId, workspaceId, updatedAt: convertedAt, changes: { role: 'lead' } },
+          },
+        ]
+      : [];
+  if (written === undefined && Object.keys(changes).length === 0) return conversion;
+  const update: ContactUpdated = {
+    type: 'ContactUpdated',
+    data: {
+      ...(written?.data ?? { contactId, workspaceId, updatedAt: at }),
+      changes,
+      ...(writesEmail ? { emailOfLeadItWas: true as const } : {}),
+    },
+  };
+  return [update, ...conversion];
 };
 
 /**

@@ -129,6 +129,13 @@ export type ContactUpdated = ContactEventOf<
     readonly updatedAt: UnixSeconds;
     readonly changes: AttributeChanges & { readonly role?: 'lead' | 'user' };
     readonly reaffirmed?: readonly string[];
+    /**
+     * The email in `changes` was supplied by the visitor or lead this user was at `updatedAt`
+     * (a messenger `email.supplied` reported after the sign-up, log-in or merge that made it a
+     * user): it is the lead's email from then on, but a user keeps its own, and takes this one
+     * only when it has none, as the sign-up or merge would have. Absent: an email written as any.
+     */
+    readonly emailOfLeadItWas?: true;
   }
 >;
 

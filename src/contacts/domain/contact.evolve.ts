@@ -98,6 +98,13 @@ const withoutEmail = (contact: LiveContact): LiveContact => ({
   email_verified: emailVerifiedAfter(contact, { email: null }),
 });
 
+/** A write without its email: the user keeps its own (see `ContactUpdated.emailOfLeadItWas`). */
+const withoutEmailWrite = ({
+  email: _email,
+  email_verified: _verified,
+  ...others
+}: AttributeChanges): AttributeChanges => others;
+
 /** A visitor becoming a lead or user at `at` stops being one then. */
 const leftVisitor = (contact: LiveContact, at: UnixSeconds): LiveContact =>
   contact.status === 'visitor' ? { ...contact, visitorUntil: at } : contact;
@@ -137,6 +144,7 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
         {
           ...leftVisitor(contact, event.data.signedUpAt),
           status: 'user',
+          userSince: earlier(contact.userSince, event.data.signedUpAt),
           signed_up_at: contact.signed_up_at ?? event.data.signedUpAt,
         },
         event.data.identity,
@@ -152,13 +160,19 @@ const evolveLive = (contact: LiveContact, event: ContactEvent): ContactState => 
       const at = event.data.updatedAt;
       // Each field keeps its newest write by event time: a late write changes only the fields
       // nothing newer wrote (identities and last_seen_at as they arrive, see `FieldWrittenAt`).
-      const fresh = freshChanges(contact.fieldWrittenAt, changes, at);
       const converted =
         role === undefined
           ? contact
           : role === 'lead'
             ? becameLead(contact, at)
-            : { ...leftVisitor(contact, at), status: role };
+            : { ...leftVisitor(contact, at), status: role, userSince: at };
+      const fresh = freshChanges(
+        contact.fieldWrittenAt,
+        event.data.emailOfLeadItWas && converted.status === 'user' && contact.email !== null
+          ? withoutEmailWrite(changes)
+          : changes,
+        at,
+      );
       // A copy of its own (see `withAttributes`): the rest is written in place.
       const written = withAttributes(converted, fresh) as Writable<LiveContact>;
       const fieldWrittenAt = reaffirmedAt(
@@ -275,6 +289,7 @@ const evolveNew = (event: ContactEvent): ContactState | undefined => {
     const created = newLiveContact({ status, id, workspace_id, created_at: event.data.createdAt });
     return {
       ...withAttributes(created, event.data.attributes),
+      userSince: status === 'user' ? event.data.createdAt : null,
       fieldWrittenAt: writtenFields({}, event.data.attributes, event.data.createdAt),
     };
   }

@@ -47,6 +47,11 @@ export interface LiveContact extends StandardAttributes {
    * is a visitor, and for a contact created as a lead or user.
    */
   readonly visitorUntil: UnixSeconds | null;
+  /**
+   * When it became a user, by event time (created as one, signed up or promoted); null while it
+   * is a visitor or lead, and in a state read back from a row (which the decider never uses).
+   */
+  readonly userSince: UnixSeconds | null;
   /** The visitor's anonymous messenger id; kept after the visitor became a lead or user. */
   readonly user_id: string | null;
   readonly created_at: UnixSeconds;
@@ -172,6 +177,7 @@ export const newLiveContact = (fields: {
   email_verified: null,
   blockedAt: null,
   visitorUntil: null,
+  userSince: null,
   user_id: null,
   created_at: fields.created_at,
   updated_at: fields.created_at,

@@ -47,10 +47,14 @@ export interface HandleCommandOptions<Event, State = unknown> {
   readonly newStream?: boolean;
   /**
    * Work that depends on the state the command is decided on and must be in place before its
-   * events are (identity claims): run after each decision, with that state, before its append.
-   * A retry after a concurrent write undoes it and prepares again on the state it decides on.
+   * events are (identity claims): run after each decision, with that state and the events
+   * decided, before its append. A retry after a concurrent write undoes it and prepares again on
+   * the state it decides on.
    */
-  readonly prepare?: (decidedOn: State) => Promise<PreparedAppend | undefined>;
+  readonly prepare?: (
+    decidedOn: State,
+    events: readonly Event[],
+  ) => Promise<PreparedAppend | undefined>;
 }
 
 export interface CommandOutcome<Event, State> {
@@ -213,7 +217,7 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       data: event.data as EventData,
       metadata: options.metadataOf?.(event, options.metadata) ?? options.metadata,
     }));
-    const prepared = await options.prepare?.(state);
+    const prepared = await options.prepare?.(state, events);
     let result: AppendResult;
     try {
       result = await store.append(streamId, toAppend, { expectedRevision });

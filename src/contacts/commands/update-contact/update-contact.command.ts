@@ -21,6 +21,8 @@ export class UpdateContactCommand extends Command<ContactWriteResult> {
      * event time. Unset: now.
      */
     readonly occurredAt?: UnixSeconds,
+    /** A messenger `email.supplied` (see `UpdateContact.supplied`). */
+    readonly supplied?: { readonly mergedFrom?: string },
   ) {
     super();
   }

@@ -6,6 +6,7 @@ import {
   CUSTOM_ATTRIBUTES_POLICY,
   type CustomAttributesPolicy,
 } from '../../custom-attributes-policy';
+import { evolve } from '../../domain/contact.evolve';
 import { isLive, type LiveContact } from '../../domain/contact.state';
 import {
   IdentityReservations,
@@ -35,6 +36,7 @@ export class UpdateContactHandler implements ICommandHandler<
     cause,
     only,
     occurredAt,
+    supplied,
   }: UpdateContactCommand): Promise<ContactWriteResult> {
     const state =
       only === 'leads_and_users'
@@ -54,17 +56,20 @@ export class UpdateContactHandler implements ICommandHandler<
           attributes,
           ...(only === 'visitors' ? { visitorsOnly: true } : {}),
           ...(occurredAt !== undefined ? { occurredAt } : {}),
+          ...(supplied !== undefined ? { supplied } : {}),
         },
         now: this.writer.nowSeconds(),
       },
       {
         cause,
         ...(occurredAt !== undefined ? { occurredAt: occurredAt * 1000 } : {}),
-        // The claims follow from the state the update is decided on, not the one read above: a
-        // concurrent write (a role change, another email) re-decides it, and claims again.
-        prepare: async (decidedOn) => {
-          if (!isLive(decidedOn)) return undefined;
-          const { added, dropped } = identityChanges(decidedOn, role, attributes);
+        // The claims follow from the state the update is decided on, not the one read above (a
+        // concurrent write, a role change or another email, re-decides it, and claims again),
+        // and from what it decided: not every email sent is written (`emailOfLeadItWas`).
+        prepare: async (decidedOn, events) => {
+          const decided = events.reduce(evolve, decidedOn);
+          if (!isLive(decidedOn) || !isLive(decided)) return undefined;
+          const { added, dropped } = identityChanges(decidedOn, decided);
           const claimed = await this.reservations.claimForAppend(
             workspaceId,
             contactId,
@@ -91,21 +96,17 @@ export class UpdateContactHandler implements ICommandHandler<
 
 /** The identity values an update makes the contact hold, and those it makes it give up. */
 function identityChanges(
-  state: LiveContact,
-  role: UpdateContactCommand['role'],
-  attributes: UpdateContactCommand['attributes'],
+  before: LiveContact,
+  after: LiveContact,
 ): { added: IdentityClaim[]; dropped: IdentityClaim[] } {
-  const before = identityClaimsOf({
-    role: state.status,
-    external_id: state.external_id,
-    email: state.email,
-  });
-  const after = identityClaimsOf({
-    role: role ?? state.status,
-    external_id: attributes.external_id !== undefined ? attributes.external_id : state.external_id,
-    email: attributes.email !== undefined ? attributes.email : state.email,
-  });
-  return { added: difference(after, before), dropped: difference(before, after) };
+  const held = (contact: LiveContact) =>
+    identityClaimsOf({
+      role: contact.status,
+      external_id: contact.external_id,
+      email: contact.email,
+    });
+  const [heldBefore, heldAfter] = [held(before), held(after)];
+  return { added: difference(heldAfter, heldBefore), dropped: difference(heldBefore, heldAfter) };
 }
 
 const sameClaim = (a: IdentityClaim, b: IdentityClaim): boolean =>
