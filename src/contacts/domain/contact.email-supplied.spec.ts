@@ -1,3 +1,4 @@
+import type { AttributeChanges } from './contact.attributes';
 import type { ContactCommand } from './contact.commands';
 import type { ContactEvent } from './contact.events';
 import type { LiveContact } from './contact.state';
@@ -34,6 +35,12 @@ const absorbed = (from: string, at: number): ContactEvent => ({
   data: { ...ids, from, sourceRole: 'visitor', mergedAt: at, copied: {} },
 });
 
+/** The write at T0 + 20 of an email the visitor or lead the user was supplied then. */
+const emailOfLead = (changes: AttributeChanges & { readonly role?: 'lead' }): ContactEvent => ({
+  type: 'ContactUpdated',
+  data: { ...ids, updatedAt: T0 + 20, changes, emailOfLeadItWas: true },
+});
+
 /** The contact as its events up to `at` (event time) made it, folded in the log's order. */
 const asOf = (events: readonly ContactEvent[], at: number) =>
   fold(events.filter((event) => eventTimeOf(event) <= at)) as LiveContact;
@@ -58,15 +65,7 @@ describe('an email supplied, reaching a user', () => {
     const history = [visitorRegistered(T0), signedUp(T0 + 50, { email: 'u@x.com' })];
 
     it("leaves the user's email, and makes the visitor a lead from the time it typed it", () => {
-      const expected: ContactEvent = {
-        type: 'ContactUpdated',
-        data: {
-          ...ids,
-          updatedAt: T0 + 20,
-          changes: { role: 'lead', email: 'typed@x.com' },
-          emailOfLeadItWas: true,
-        },
-      };
+      const expected = emailOfLead({ role: 'lead', email: 'typed@x.com' });
       given(history)
         .when(supplied(T0 + 20, 'typed@x.com'))
         .then([expected]);
@@ -94,30 +93,12 @@ describe('an email supplied, reaching a user', () => {
       ];
       given([visitorRegistered(T0), ...talked, signedUp(T0 + 50, { email: 'u@x.com' })])
         .when(supplied(T0 + 20, 'typed@x.com'))
-        .then([
-          {
-            type: 'ContactUpdated',
-            data: {
-              ...ids,
-              updatedAt: T0 + 20,
-              changes: { email: 'typed@x.com' },
-              emailOfLeadItWas: true,
-            },
-          },
-        ]);
+        .then([emailOfLead({ email: 'typed@x.com' })]);
     });
 
     it('gives a user that signed up without an email the typed one, as the sign-up would have', () => {
       const withoutEmail = [visitorRegistered(T0), signedUp(T0 + 50, { external_id: 'e-1' })];
-      const expected: ContactEvent = {
-        type: 'ContactUpdated',
-        data: {
-          ...ids,
-          updatedAt: T0 + 20,
-          changes: { role: 'lead', email: 'typed@x.com' },
-          emailOfLeadItWas: true,
-        },
-      };
+      const expected = emailOfLead({ role: 'lead', email: 'typed@x.com' });
       given(withoutEmail)
         .when(supplied(T0 + 20, 'typed@x.com'))
         .then([expected]);
@@ -130,17 +111,7 @@ describe('an email supplied, reaching a user', () => {
     it("writes the item's other attributes as any late write", () => {
       given(history)
         .when(supplied(T0 + 20, 'typed@x.com', { name: 'Ada' }))
-        .then([
-          {
-            type: 'ContactUpdated',
-            data: {
-              ...ids,
-              updatedAt: T0 + 20,
-              changes: { role: 'lead', name: 'Ada', email: 'typed@x.com' },
-              emailOfLeadItWas: true,
-            },
-          },
-        ]);
+        .then([emailOfLead({ role: 'lead', name: 'Ada', email: 'typed@x.com' })]);
     });
   });
 
@@ -161,15 +132,7 @@ describe('an email supplied, reaching a user', () => {
         userCreated({ external_id: 'ext-1' }, T0 - 100),
         absorbed('visitor-7', T0 + 50),
       ];
-      const expected: ContactEvent = {
-        type: 'ContactUpdated',
-        data: {
-          ...ids,
-          updatedAt: T0 + 20,
-          changes: { email: 'typo@x.com' },
-          emailOfLeadItWas: true,
-        },
-      };
+      const expected = emailOfLead({ email: 'typo@x.com' });
       given(withoutEmail)
         .when(supplied(T0 + 20, 'typo@x.com', { mergedFrom: 'visitor-7' }))
         .then([expected]);
