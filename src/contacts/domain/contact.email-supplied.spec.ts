@@ -47,7 +47,7 @@ const asOf = (events: readonly ContactEvent[], at: number) =>
 
 /** The event time of the events these specs fold. */
 const eventTimeOf = (event: ContactEvent): number => {
-  const data = event.data as Readonly<Record<string, unknown>>;
+  const data: Readonly<Record<string, unknown>> = { ...event.data };
   const at = ['registeredAt', 'signedUpAt', 'updatedAt', 'createdAt', 'mergedAt']
     .map((key) => data[key])
     .find((value) => typeof value === 'number');
