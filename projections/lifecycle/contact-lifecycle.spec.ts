@@ -71,6 +71,27 @@ describe('a contact’s lifecycle, as the funnel counts it', () => {
     );
   });
 
+  it('counts no lead for a contact that was a user by then, as as_of has it, in any order', () => {
+    // A sign-up reported late, dated before the conversation that had made the visitor a lead.
+    const lateSignUp = fold(registered(100), becameLead(200), signedUp(150, 'lead'));
+    expect(lateSignUp).toEqual({ visitorAt: 100, leadAt: null, userAt: 150 });
+    expect(convertedFromVisitor(lateSignUp)).toBe(false);
+    expect(convertedFromLead(lateSignUp)).toBe(false);
+    expect(fold(registered(100), signedUp(150, 'visitor'), becameLead(200))).toEqual(lateSignUp);
+    expect(fold(registered(100), signedUp(150, 'visitor'), promoted(200, 'lead'))).toEqual(
+      lateSignUp,
+    );
+    // A conversion reported later still, from before the sign-up, made it a lead after all.
+    const leadAfterAll = [becameLead(120)].reduce(lifecycleAfter, lateSignUp);
+    expect(leadAfterAll).toEqual({ visitorAt: 100, leadAt: 120, userAt: 150 });
+    expect(convertedFromVisitor(leadAfterAll)).toBe(true);
+    expect(convertedFromLead(leadAfterAll)).toBe(true);
+    // Of one second, the lead first: it signed up as the lead it had just become.
+    const sameSecond = fold(registered(100), becameLead(150), signedUp(150, 'lead'));
+    expect(sameSecond).toEqual({ visitorAt: 100, leadAt: 150, userAt: 150 });
+    expect(convertedFromLead(sameSecond)).toBe(true);
+  });
+
   it('takes an update only when it promotes; merges and deletions take back nothing', () => {
     const lead = fold(registered(100), promoted(120, 'lead'), promoted(130));
     expect(lead).toEqual({ visitorAt: 100, leadAt: 120, userAt: null });

@@ -1,4 +1,5 @@
 import type { ContactEvent, ContactEventType } from '../../src/contacts/domain/contact.events';
+import { roleReachedBy } from '../../src/contacts/domain/contact-role-by-event-time';
 
 /** The contact events that move a contact along visitor → lead → user. */
 export const LIFECYCLE_EVENT_TYPES: readonly ContactEventType[] = [
@@ -11,10 +12,13 @@ export const LIFECYCLE_EVENT_TYPES: readonly ContactEventType[] = [
 ];
 
 /**
- * When a contact first was a visitor, a lead and a user (event time, unix seconds; null: never).
- * The earliest of each: a becoming reported late (a conversation from before the visitor became
- * a lead, say) moves it back to its own time, so the fold is the same in any order of arrival,
- * and applying an event twice changes nothing.
+ * When a contact first was a visitor, a lead and a user (event time, unix seconds; null: never),
+ * as `as_of` tells its past: a contact holds the highest role its events up to then gave it (see
+ * `roleReachedBy`), so one that was a user before its first conversion was never a lead (a
+ * sign-up reported late, dated before the conversation that made the visitor a lead). Of one
+ * second, the lead counts: it signed up as the lead it had just become. The earliest of each: a
+ * becoming reported late moves it back to its own time, so the fold is the same in any order of
+ * arrival, and applying an event twice changes nothing.
  */
 export interface ContactLifecycle {
   readonly visitorAt: number | null;
@@ -27,46 +31,22 @@ export const NO_LIFECYCLE: ContactLifecycle = { visitorAt: null, leadAt: null, u
 const earliest = (known: number | null, at: number): number =>
   known === null || at < known ? at : known;
 
+const ROLE_AT = { visitor: 'visitorAt', lead: 'leadAt', user: 'userAt' } as const;
+
 /**
  * The lifecycle after `event`. A merge converts no one (the user merged into was counted when it
  * became one; the merged lead stays counted as the lead it was), and a deletion or a reverted
- * merge takes back nothing that happened.
+ * merge takes back nothing that happened. A lead time after the user time is no lead's: the user
+ * time only moves back, so it never will be one (and the fold stays order-free).
  */
 export function lifecycleAfter(lifecycle: ContactLifecycle, event: ContactEvent): ContactLifecycle {
-  switch (event.type) {
-    case 'VisitorRegistered':
-      return { ...lifecycle, visitorAt: earliest(lifecycle.visitorAt, event.data.registeredAt) };
-    case 'VisitorBecameLead':
-      return { ...lifecycle, leadAt: earliest(lifecycle.leadAt, event.data.becameLeadAt) };
-    case 'LeadCreated':
-      return { ...lifecycle, leadAt: earliest(lifecycle.leadAt, event.data.createdAt) };
-    case 'UserCreated':
-      return { ...lifecycle, userAt: earliest(lifecycle.userAt, event.data.createdAt) };
-    case 'LeadSignedUp':
-      return { ...lifecycle, userAt: earliest(lifecycle.userAt, event.data.signedUpAt) };
-    case 'ContactUpdated': {
-      const { role } = event.data.changes;
-      if (role === 'lead')
-        return { ...lifecycle, leadAt: earliest(lifecycle.leadAt, event.data.updatedAt) };
-      if (role === 'user')
-        return { ...lifecycle, userAt: earliest(lifecycle.userAt, event.data.updatedAt) };
-      return lifecycle;
-    }
-    case 'ConversationStarted':
-    case 'OutboundReplied':
-    case 'ContactLoggedIn':
-    case 'ContactSeen':
-    case 'ContactArchived':
-    case 'ContactUnarchived':
-    case 'ContactBlocked':
-    case 'ContactMergedInto':
-    case 'ContactMergeReverted':
-    case 'LeadMergeAbsorbed':
-    case 'ContactDeleted':
-    case 'DataEventTracked':
-    case 'DataEventSummaryReported':
-      return lifecycle;
-  }
+  const reached = roleReachedBy(event);
+  if (reached === undefined) return lifecycle;
+  const field = ROLE_AT[reached.role];
+  const next = { ...lifecycle, [field]: earliest(lifecycle[field], reached.at) };
+  return next.leadAt !== null && next.userAt !== null && next.leadAt > next.userAt
+    ? { ...next, leadAt: null }
+    : next;
 }
 
 /** A visitor→lead conversion, counted when the contact became a lead: a visitor that did. */

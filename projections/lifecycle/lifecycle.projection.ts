@@ -26,7 +26,8 @@ const CHUNK = 200;
  */
 export const lifecycleProjection = defineProjection<LifecycleReadModel>({
   name: LIFECYCLE_PROJECTION,
-  version: 1,
+  // 2: a contact that was a user before its first conversion (by event time) was never a lead.
+  version: 2,
   eventTypes: LIFECYCLE_EVENT_TYPES,
   tables: ['lifecycle_contacts'],
   migrations: [

@@ -324,6 +324,58 @@ describe('GET /contacts/{id}/timeline', () => {
     expect(((await then.json()) as { role: string }).role).toBe('lead');
   });
 
+  it('says the visitor became a user, and no lead after, when a sign-up reported late came before its conversation', async () => {
+    const item = (id: string, type: string, at: number, extra: object = {}) => ({
+      id,
+      type,
+      occurred_at: at,
+      visitor_id: 'v-tl-late-user',
+      ...extra,
+    });
+    await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          item('tl-late-user-seen', 'visitor.seen', now - 100),
+          item('tl-late-user-talk', 'conversation.started', now - 60, {
+            conversation_id: 'c-tl-late-user',
+          }),
+        ],
+      },
+    });
+    const late = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          item('tl-late-user-signup', 'contact.signed_up', now - 80, {
+            external_id: 'tl-late-user',
+          }),
+        ],
+      },
+    });
+    const position = late.headers.get('x-position')!;
+    const user = ((await late.json()) as { results: Array<{ contact_id: string }> }).results[0]!
+      .contact_id;
+    const read = await service.request(`/contacts/${user}/timeline`, {
+      headers: { 'Intercom-Version': '2.16', 'X-Min-Position': position },
+    });
+    const { data, total_count } = (await read.json()) as Page;
+    expect(data.map((entry) => [entry.occurred_at - now, entry.summary])).toEqual([
+      [-100, expect.stringMatching(/^Registered as a visitor/)],
+      [-100, 'Seen'],
+      [-80, 'Signed up: the visitor became a user with external_id'],
+      [-60, 'Started a conversation (c-tl-late-user)'],
+    ]);
+    expect(total_count).toBe(4);
+    // As the contact's past says: a user from the sign-up on, its conversation included.
+    for (const at of [now - 80, now - 60]) {
+      const then = await service.request(`/contacts/${user}?as_of=${at}`, {
+        headers: { 'X-Min-Position': position },
+      });
+      expect(((await then.json()) as { role: string }).role).toBe('user');
+    }
+  });
+
   it('summarizes each event in one line, an event name holding line breaks included', async () => {
     const created = await service.request('/contacts', {
       method: 'POST',

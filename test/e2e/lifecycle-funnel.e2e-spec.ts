@@ -114,6 +114,52 @@ describe('GET /analytics/lifecycle', () => {
     expect(acme.data.every((day) => day.visitors + day.leads + day.users === 0)).toBe(true);
   });
 
+  it('counts no lead for a visitor that a sign-up reported late made a user before its conversation', async () => {
+    // A day of its own, before the other tests' days: seen, talked, and signed up before it talked.
+    const day = first - 5 * DAY;
+    await ingest([
+      { type: 'visitor.seen', occurred_at: day + 100, visitor_id: 'funnel-late-user' },
+      {
+        type: 'conversation.started',
+        occurred_at: day + 300,
+        visitor_id: 'funnel-late-user',
+        conversation_id: 'funnel-late-user-c',
+      },
+    ]);
+    const late = await service.request('/messenger/events', {
+      method: 'POST',
+      token: GLOBEX_TOKEN,
+      json: {
+        events: [
+          {
+            id: randomUUID(),
+            type: 'contact.signed_up',
+            occurred_at: day + 200,
+            visitor_id: 'funnel-late-user',
+            external_id: 'funnel-late-user',
+          },
+        ],
+      },
+    });
+    expect(late.status).toBe(200);
+
+    const response = await service.request(`/analytics/lifecycle?from=${day}&to=${day + DAY}`, {
+      token: GLOBEX_TOKEN,
+      headers: { 'X-Min-Position': late.headers.get('x-position')! },
+    });
+    const funnel = (await response.json()) as Funnel;
+    // As as_of tells it: a visitor, then a user from its sign-up on; never a lead.
+    expect(funnel.data.map(({ start: _s, end: _e, ...counts }) => counts)).toEqual([
+      {
+        type: 'lifecycle.interval',
+        visitors: 1,
+        leads: 0,
+        users: 1,
+        conversions: { visitor_to_lead: 0, lead_to_user: 0 },
+      },
+    ]);
+  });
+
   it("cuts days and weeks in the workspace's time zone", async () => {
     const response = await funnelOf(`from=${first}&to=${first + 20 * DAY}&interval=week`);
     expect(response.status).toBe(200);

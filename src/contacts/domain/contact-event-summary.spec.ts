@@ -1,4 +1,4 @@
-import { summaryOf } from './contact-event-summary';
+import { summariesByEventTime, summaryOf } from './contact-event-summary';
 import type { ContactEvent } from './contact.events';
 
 const ids = { contactId: 'c-1', workspaceId: 'ws' };
@@ -129,5 +129,88 @@ describe('summaryOf', () => {
         data: { ...ids, name: 'a b, "é" 😀', count: 2, first: 1, last: 2 },
       }),
     ).toBe('Reported "a b, "é" 😀" 2 times');
+  });
+});
+
+describe('summariesByEventTime', () => {
+  const registered: ContactEvent = {
+    type: 'VisitorRegistered',
+    data: { ...ids, userId: 'v-1', registeredAt: 100, context: {} },
+  };
+  const talked: ContactEvent = {
+    type: 'ConversationStarted',
+    data: { ...ids, startedAt: 200, conversationId: null },
+  };
+  const becameLead = (at: number): ContactEvent => ({
+    type: 'VisitorBecameLead',
+    data: { ...ids, becameLeadAt: at, cause: 'conversation_started' },
+  });
+  const signedUp = (at: number, fromRole: 'visitor' | 'lead'): ContactEvent => ({
+    type: 'LeadSignedUp',
+    data: { ...ids, fromRole, signedUpAt: at, identity: {} },
+  });
+
+  it('says the visitor became a user, and no lead after, when its sign-up came before its conversion', () => {
+    // Recorded as a lead's sign-up: it was reported after the conversation, dated before it.
+    expect(
+      summariesByEventTime([registered, signedUp(150, 'lead'), talked, becameLead(200)]),
+    ).toEqual([
+      'Registered as a visitor (user_id v-1)',
+      'Signed up: the visitor became a user',
+      'Started a conversation',
+      undefined,
+    ]);
+  });
+
+  it('says the lead became a user when a conversion reported late came before its sign-up', () => {
+    expect(summariesByEventTime([registered, becameLead(120), signedUp(150, 'visitor')])).toEqual([
+      'Registered as a visitor (user_id v-1)',
+      'Became a lead by starting a conversation',
+      'Signed up: the lead became a user',
+    ]);
+  });
+
+  it('shows a visitor becoming a lead once, and an update converting a user only by its other changes', () => {
+    const supplied = (at: number, changes: object): ContactEvent => ({
+      type: 'ContactUpdated',
+      data: { ...ids, updatedAt: at, changes: { role: 'lead', ...changes } },
+    });
+    expect(
+      summariesByEventTime([
+        registered,
+        becameLead(120),
+        becameLead(130),
+        supplied(140, { email: 'a@b.c' }),
+        signedUp(150, 'lead'),
+        supplied(160, {}),
+      ]),
+    ).toEqual([
+      'Registered as a visitor (user_id v-1)',
+      'Became a lead by starting a conversation',
+      undefined,
+      'Updated email',
+      'Signed up: the lead became a user',
+      undefined,
+    ]);
+  });
+
+  it("follows each contact's role apart: a merged lead's events are its own", () => {
+    const lead = { contactId: 'l-1', workspaceId: 'ws' };
+    expect(
+      summariesByEventTime([
+        registered,
+        { type: 'LeadCreated', data: { ...lead, createdAt: 110, attributes: {} } },
+        signedUp(120, 'visitor'),
+        {
+          type: 'LeadSignedUp',
+          data: { ...lead, fromRole: 'lead', signedUpAt: 130, identity: {} },
+        },
+      ]),
+    ).toEqual([
+      'Registered as a visitor (user_id v-1)',
+      'Created as a lead',
+      'Signed up: the visitor became a user',
+      'Signed up: the lead became a user',
+    ]);
   });
 });

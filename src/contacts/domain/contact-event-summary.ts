@@ -1,5 +1,6 @@
 import type { SeenContext } from './contact.attributes';
-import type { ContactEvent } from './contact.events';
+import type { ContactEvent, LiveRole } from './contact.events';
+import { higherRole, isPromotion, roleReachedBy } from './contact-role-by-event-time';
 
 const names = (fields: object): string => Object.keys(fields).join(', ');
 
@@ -33,6 +34,43 @@ const oneLine = (text: string): string =>
 
 /** One line an analyst reads in a contact's timeline (history.md), for every contact event. */
 export const summaryOf = (event: ContactEvent): string => oneLine(describe(event));
+
+/**
+ * The lines of a timeline's events, given in the order it shows them (event time, then
+ * recording): each tells the role its contact held by event time, as `as_of` has that past. A
+ * sign-up names the role held before it; a conversion to a role the contact held already, or a
+ * higher one (a sign-up reported late, dated before its conversation), claims no change: an
+ * update keeps its other changes, and a conversion alone has no line (`undefined`).
+ */
+export function summariesByEventTime(events: readonly ContactEvent[]): (string | undefined)[] {
+  const held = new Map<string, LiveRole>();
+  return events.map((event) => {
+    const reached = roleReachedBy(event);
+    if (reached === undefined) return summaryOf(event);
+    const before = held.get(event.data.contactId);
+    held.set(event.data.contactId, higherRole(before, reached.role));
+    const told = isPromotion(before, reached.role)
+      ? promotedFrom(event, before)
+      : withoutPromotion(event);
+    return told && summaryOf(told);
+  });
+}
+
+/** A promotion, its sign-up from the role the contact held by event time. */
+const promotedFrom = (event: ContactEvent, before: LiveRole | undefined): ContactEvent =>
+  event.type === 'LeadSignedUp' && (before === 'visitor' || before === 'lead')
+    ? { ...event, data: { ...event.data, fromRole: before } }
+    : event;
+
+/** An event that gave a role its contact held already: what else it did, if anything. */
+function withoutPromotion(event: ContactEvent): ContactEvent | undefined {
+  if (event.type === 'VisitorBecameLead') return undefined;
+  if (event.type !== 'ContactUpdated') return event;
+  const { role: _role, ...changes } = event.data.changes;
+  return Object.keys(changes).length === 0
+    ? undefined
+    : { ...event, data: { ...event.data, changes } };
+}
 
 function describe(event: ContactEvent): string {
   switch (event.type) {

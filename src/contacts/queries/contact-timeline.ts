@@ -8,7 +8,7 @@ import {
 import { HttpProblem } from '../../shared/http/intercom-error';
 import { contactStreamId } from '../../shared/stream-names';
 import { toContactEvent } from '../contact-event-codec';
-import { summaryOf } from '../domain/contact-event-summary';
+import { summariesByEventTime } from '../domain/contact-event-summary';
 import { onlyReaffirms, type ContactEvent } from '../domain/contact.events';
 import { totalPagesOf } from '../../shared/http/total-pages';
 
@@ -59,14 +59,15 @@ export class ContactTimeline {
       options.startingAfter === undefined
         ? undefined
         : decodeCursor(contactId, options.startingAfter);
-    const events = (await this.eventsOf(workspaceId, contactId)).sort(byTimeThenPosition);
-    const signUpsOfLeads = signUpsOfLeadsIn(events);
+    const events = toldByEventTime(
+      (await this.eventsOf(workspaceId, contactId)).sort(byTimeThenPosition),
+    );
     const start = after === undefined ? 0 : firstAfter(events, after);
     const page = events.slice(start, start + options.perPage);
     const last = page[page.length - 1];
     const pageNumber = Math.floor(start / options.perPage) + 1;
     return {
-      entries: page.map((recorded) => toEntry(recorded, signUpsOfLeads.has(recorded))),
+      entries: page.map(toEntry),
       totalCount: events.length,
       page: pageNumber,
       totalPages: totalPagesOf(pageNumber, options.perPage, events.length),
@@ -92,7 +93,7 @@ export class ContactTimeline {
         stream.push(event);
         if (event.type === 'LeadMergeAbsorbed') pending.push((event.data as { from: string }).from);
       }
-      events.push(...withFirstConversionOnly(stream));
+      events.push(...stream);
     }
     return events;
   }
@@ -103,52 +104,6 @@ const isOnlyReaffirmation = (recorded: RecordedEvent): boolean => {
   const event = toContactEvent(recorded);
   return event.type === 'ContactUpdated' && onlyReaffirms(event.data);
 };
-
-/** When the event made a visitor a lead, if it is such a conversion. */
-function becameLeadAt(event: ContactEvent): number | undefined {
-  if (event.type === 'VisitorBecameLead') return event.data.becameLeadAt;
-  if (event.type === 'ContactUpdated' && event.data.changes.role === 'lead')
-    return event.data.updatedAt;
-  return undefined;
-}
-
-/**
- * A visitor becomes a lead once, when it first talked to the workspace or supplied its email: one
- * of those reported late, from before the conversion recorded, records the conversion again at
- * its own time, and only the earliest of a contact's conversions is shown (an update that
- * converted it, its other changes, always).
- */
-function withFirstConversionOnly(stream: readonly RecordedEvent[]): RecordedEvent[] {
-  const conversions = stream
-    .map((recorded) => becameLeadAt(toContactEvent(recorded)))
-    .filter((at) => at !== undefined);
-  if (conversions.length < 2) return [...stream];
-  const first = Math.min(...conversions);
-  return stream.filter((recorded) => {
-    const event = toContactEvent(recorded);
-    return event.type !== 'VisitorBecameLead' || event.data.becameLeadAt === first;
-  });
-}
-
-/**
- * The sign-ups recorded from a visitor that, by event time, was a lead by then: a conversion
- * reported late from before the sign-up (as `as_of` and the lifecycle funnel tell its past).
- */
-function signUpsOfLeadsIn(events: readonly RecordedEvent[]): Set<RecordedEvent> {
-  const leads = new Set<string>();
-  const signUps = new Set<RecordedEvent>();
-  for (const recorded of events) {
-    const event = toContactEvent(recorded);
-    if (becameLeadAt(event) !== undefined) leads.add(event.data.contactId);
-    else if (
-      event.type === 'LeadSignedUp' &&
-      event.data.fromRole === 'visitor' &&
-      leads.has(event.data.contactId)
-    )
-      signUps.add(recorded);
-  }
-  return signUps;
-}
 
 type Ordered = Pick<RecordedEvent, 'position'> & {
   readonly metadata: { readonly occurredAt: number };
@@ -165,7 +120,23 @@ const seconds = (event: Ordered): number => Math.floor(event.metadata.occurredAt
 const byTimeThenPosition = (a: Ordered, b: Ordered): number =>
   seconds(a) - seconds(b) || (a.position < b.position ? -1 : a.position > b.position ? 1 : 0);
 
-function toEntry(recorded: RecordedEvent, signUpOfLead: boolean): TimelineEntry {
+/**
+ * The events, in the order shown, with their lines as the contacts' roles by event time tell
+ * them (see `summariesByEventTime`): a visitor becomes a lead once, at the first conversation,
+ * reply or supplied email it had, one reported late included, and only while it was a visitor.
+ */
+function toldByEventTime(events: readonly RecordedEvent[]): Told[] {
+  const summaries = summariesByEventTime(events.map(toContactEvent));
+  return events.flatMap((recorded, index) => {
+    const summary = summaries[index];
+    return summary === undefined ? [] : [{ ...recorded, summary }];
+  });
+}
+
+type Told = RecordedEvent & { readonly summary: string };
+
+function toEntry(told: Told): TimelineEntry {
+  const { summary, ...recorded } = told;
   const event = toContactEvent(recorded);
   const { actor, causationId } = recorded.metadata;
   return {
@@ -180,11 +151,7 @@ function toEntry(recorded: RecordedEvent, signUpOfLead: boolean): TimelineEntry 
       ...(typeof actor === 'string' ? { actor } : {}),
       ...(typeof causationId === 'string' ? { causation_id: causationId } : {}),
     },
-    summary: summaryOf(
-      signUpOfLead && event.type === 'LeadSignedUp'
-        ? { ...event, data: { ...event.data, fromRole: 'lead' } }
-        : event,
-    ),
+    summary,
   };
 }
 
