@@ -376,6 +376,36 @@ describe('GET /contacts/{id}/timeline', () => {
     }
   });
 
+  it('says a merged visitor kept its external_id only when it had one', async () => {
+    const user = (await (
+      await service.request('/contacts', { method: 'POST', json: { external_id: 'tl-kept' } })
+    ).json()) as { id: string };
+    const loggedIn = await service.request('/messenger/events', {
+      method: 'POST',
+      json: {
+        events: [
+          {
+            id: 'tl-kept-login',
+            type: 'contact.logged_in',
+            occurred_at: now - 10,
+            visitor_id: 'v-tl-kept',
+            external_id: 'tl-kept',
+          },
+        ],
+      },
+    });
+    const read = await service.request(`/contacts/${user.id}/timeline`, {
+      headers: {
+        'Intercom-Version': '2.16',
+        'X-Min-Position': loggedIn.headers.get('x-position')!,
+      },
+    });
+    const merged = ((await read.json()) as Page).data.find(
+      (entry) => entry.event_type === 'ContactMergedInto',
+    );
+    expect(merged?.summary).toBe(`Merged into ${user.id}`);
+  });
+
   it('summarizes each event in one line, an event name holding line breaks included', async () => {
     const created = await service.request('/contacts', {
       method: 'POST',

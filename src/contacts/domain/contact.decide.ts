@@ -608,7 +608,8 @@ export const mergeInto = (command: MergeInto, state: ContactState): Decision => 
           into,
           sourceRole: state.status,
           mergedAt: command.now,
-          ...(keepExternalId ? { keepsExternalId: true } : {}),
+          // Only an external_id it has can stay with it.
+          ...(keepExternalId && state.external_id !== null ? { keepsExternalId: true } : {}),
         },
       };
       return [merged];

@@ -179,7 +179,8 @@ export type ContactMergedInto = ContactEventOf<
     readonly mergedAt: UnixSeconds;
     /**
      * The contact's external_id stays with it: the log-in that caused the merge gave `into` one
-     * of its own. Absent, it fills `into`'s when `into` has none (see `LeadMergeAbsorbed`).
+     * of its own (recorded only for a contact that has one). Absent, it fills `into`'s when
+     * `into` has none (see `LeadMergeAbsorbed`).
      */
     readonly keepsExternalId?: true;
   }

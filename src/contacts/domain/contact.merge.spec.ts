@@ -105,6 +105,17 @@ describe('merge, source side (MergeInto)', () => {
     );
   });
 
+  it('says no external_id stays with a visitor that had none', () => {
+    given([visitorRegistered()])
+      .when({ type: 'MergeInto', data: { ...ids, into: target, keepExternalId: true }, now })
+      .then([
+        {
+          type: 'ContactMergedInto',
+          data: { ...ids, into: target, sourceRole: 'visitor', mergedAt: now },
+        },
+      ]);
+  });
+
   it('refuses every later command on the closed source, naming the target', () => {
     given([leadCreated(), mergedInto(target)])
       .when({ type: 'TrackEvent', data: { ...ids, name: 'x', createdAt: T0 }, now })
