@@ -1,7 +1,6 @@
 import { summariesByEventTime, summaryOf } from './contact-event-summary';
 import type { ContactEvent } from './contact.events';
-
-const ids = { contactId: 'c-1', workspaceId: 'ws' };
+import { becameLead, ids, signedUp, visitorRegistered } from './contact.test-fixtures';
 
 describe('summaryOf', () => {
   it.each<[ContactEvent, string]>([
@@ -133,22 +132,11 @@ describe('summaryOf', () => {
 });
 
 describe('summariesByEventTime', () => {
-  const registered: ContactEvent = {
-    type: 'VisitorRegistered',
-    data: { ...ids, userId: 'v-1', registeredAt: 100, context: {} },
-  };
+  const registered = visitorRegistered(100, 'v-1');
   const talked: ContactEvent = {
     type: 'ConversationStarted',
     data: { ...ids, startedAt: 200, conversationId: null },
   };
-  const becameLead = (at: number): ContactEvent => ({
-    type: 'VisitorBecameLead',
-    data: { ...ids, becameLeadAt: at, cause: 'conversation_started' },
-  });
-  const signedUp = (at: number, fromRole: 'visitor' | 'lead'): ContactEvent => ({
-    type: 'LeadSignedUp',
-    data: { ...ids, fromRole, signedUpAt: at, identity: {} },
-  });
 
   it('says the visitor became a user, and no lead after, when its sign-up came before its conversion', () => {
     // Recorded as a lead's sign-up: it was reported after the conversation, dated before it.

@@ -1,24 +1,18 @@
 import { higherRole, roleReachedBy } from './contact-role-by-event-time';
 import type { ContactEvent, LiveRole } from './contact.events';
-import { evolve } from './contact.evolve';
-import { initialContactState } from './contact.state';
+import {
+  becameLead,
+  fold,
+  ids,
+  leadCreated,
+  signedUp,
+  visitorRegistered,
+} from './contact.test-fixtures';
 
-const ids = { contactId: 'c-1', workspaceId: 'ws' };
-const registered: ContactEvent = {
-  type: 'VisitorRegistered',
-  data: { ...ids, userId: 'v-1', registeredAt: 100, context: {} },
-};
+const registered = visitorRegistered(100);
 const talked = (at: number): ContactEvent => ({
   type: 'ConversationStarted',
   data: { ...ids, startedAt: at, conversationId: null },
-});
-const becameLead = (at: number): ContactEvent => ({
-  type: 'VisitorBecameLead',
-  data: { ...ids, becameLeadAt: at, cause: 'conversation_started' },
-});
-const signedUp = (at: number, fromRole: 'visitor' | 'lead'): ContactEvent => ({
-  type: 'LeadSignedUp',
-  data: { ...ids, fromRole, signedUpAt: at, identity: {} },
 });
 const promoted = (at: number, role: 'lead' | 'user'): ContactEvent => ({
   type: 'ContactUpdated',
@@ -30,7 +24,7 @@ const timeOf = (event: ContactEvent): number =>
 
 /** What `as_of` answers at `at`: the stream's events up to then, folded in recorded order. */
 const asOfRole = (stream: readonly ContactEvent[], at: number): string =>
-  stream.filter((event) => timeOf(event) <= at).reduce(evolve, initialContactState()).status;
+  fold(stream.filter((event) => timeOf(event) <= at)).status;
 
 const highestRole = (stream: readonly ContactEvent[], at: number): LiveRole | undefined =>
   stream
@@ -55,13 +49,7 @@ describe('a contact’s role by event time', () => {
       'a conversion and a promotion by updates',
       [registered, promoted(130, 'lead'), promoted(170, 'user'), becameLead(110)],
     ],
-    [
-      'a lead created, then signed up',
-      [
-        { type: 'LeadCreated', data: { ...ids, createdAt: 100, attributes: {} } },
-        signedUp(140, 'lead'),
-      ],
-    ],
+    ['a lead created, then signed up', [leadCreated({}, 100), signedUp(140, 'lead')]],
   ])('is the highest role its events up to then gave, as as_of folds it: %s', (_, stream) => {
     for (const at of [100, 110, 120, 130, 140, 150, 160, 170, 200])
       expect([at, highestRole(stream, at)]).toEqual([at, asOfRole(stream, at)]);

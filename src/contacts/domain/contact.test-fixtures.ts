@@ -1,7 +1,7 @@
 import { deciderSpecification } from '../../shared/testing/decider-specification';
 import type { AttributeChanges } from './contact.attributes';
 import { contactDecider } from './contact.decider';
-import type { ContactEvent } from './contact.events';
+import type { ContactEvent, MergeSourceRole } from './contact.events';
 import type { ContactState } from './contact.state';
 
 export const given = deciderSpecification(contactDecider);
@@ -28,6 +28,16 @@ export const userCreated = (
   attributes: AttributeChanges = { email: 'ada@example.com', external_id: 'ext-1' },
   at = T0,
 ): ContactEvent => ({ type: 'UserCreated', data: { ...ids, createdAt: at, attributes } });
+
+export const becameLead = (at = T0): ContactEvent => ({
+  type: 'VisitorBecameLead',
+  data: { ...ids, becameLeadAt: at, cause: 'conversation_started' },
+});
+
+export const signedUp = (at = T0, fromRole: MergeSourceRole = 'visitor'): ContactEvent => ({
+  type: 'LeadSignedUp',
+  data: { ...ids, fromRole, signedUpAt: at, identity: {} },
+});
 
 export const mergedInto = (into = 'user-9', at = T0 + 10): ContactEvent => ({
   type: 'ContactMergedInto',
