@@ -274,43 +274,57 @@ describe('GET /contacts/{id}/timeline', () => {
     expect(await beyond.json()).toMatchObject({ errors: [{ field: 'X-Min-Position' }] });
   });
 
-  it('says a lead signed up when a conversation reported late made the visitor a lead before its sign-up', async () => {
-    const item = (id: string, type: string, at: number, extra: object = {}) => ({
-      id,
+  /**
+   * One browser's items as two deliveries, the second late (dated among the first's): the
+   * contact they made, the position of the late one and the contact's timeline then.
+   */
+  async function timelineAfterLateItem(
+    name: string,
+    onTime: ReadonlyArray<[type: string, at: number, extra?: object]>,
+    late: [type: string, at: number, extra?: object],
+  ) {
+    const item = ([type, at, extra]: [string, number, object?], n: number) => ({
+      id: `${name}-${n}`,
       type,
       occurred_at: at,
-      visitor_id: 'v-tl-late-lead',
+      visitor_id: `v-${name}`,
       ...extra,
     });
     await service.request('/messenger/events', {
       method: 'POST',
-      json: {
-        events: [
-          item('tl-late-lead-seen', 'visitor.seen', now - 100),
-          item('tl-late-lead-signup', 'contact.signed_up', now - 60, {
-            external_id: 'tl-late-lead',
-          }),
-        ],
-      },
+      json: { events: onTime.map(item) },
     });
-    const late = await service.request('/messenger/events', {
+    const delivered = await service.request('/messenger/events', {
       method: 'POST',
-      json: {
-        events: [
-          item('tl-late-lead-talk', 'conversation.started', now - 80, {
-            conversation_id: 'c-tl-late-lead',
-          }),
-        ],
-      },
+      json: { events: [item(late, onTime.length)] },
     });
-    const position = late.headers.get('x-position')!;
-    const user = ((await late.json()) as { results: Array<{ contact_id: string }> }).results[0]!
-      .contact_id;
-    const read = await service.request(`/contacts/${user}/timeline`, {
+    const position = delivered.headers.get('x-position')!;
+    const contact = ((await delivered.json()) as { results: Array<{ contact_id: string }> })
+      .results[0]!.contact_id;
+    const read = await service.request(`/contacts/${contact}/timeline`, {
       headers: { 'Intercom-Version': '2.16', 'X-Min-Position': position },
     });
-    const { data } = (await read.json()) as Page;
-    expect(data.map((entry) => [entry.occurred_at - now, entry.summary])).toEqual([
+    const roleAt = async (at: number) =>
+      (
+        (await (
+          await service.request(`/contacts/${contact}?as_of=${at}`, {
+            headers: { 'X-Min-Position': position },
+          })
+        ).json()) as { role: string }
+      ).role;
+    return { timeline: (await read.json()) as Page, roleAt };
+  }
+
+  it('says a lead signed up when a conversation reported late made the visitor a lead before its sign-up', async () => {
+    const { timeline, roleAt } = await timelineAfterLateItem(
+      'tl-late-lead',
+      [
+        ['visitor.seen', now - 100],
+        ['contact.signed_up', now - 60, { external_id: 'tl-late-lead' }],
+      ],
+      ['conversation.started', now - 80, { conversation_id: 'c-tl-late-lead' }],
+    );
+    expect(timeline.data.map((entry) => [entry.occurred_at - now, entry.summary])).toEqual([
       [-100, expect.stringMatching(/^Registered as a visitor/)],
       [-100, 'Seen'],
       [-80, 'Started a conversation (c-tl-late-lead)'],
@@ -318,62 +332,27 @@ describe('GET /contacts/{id}/timeline', () => {
       [-60, 'Signed up: the lead became a user with external_id'],
     ]);
     // As the contact's past says: a lead at the sign-up.
-    const then = await service.request(`/contacts/${user}?as_of=${now - 70}`, {
-      headers: { 'X-Min-Position': position },
-    });
-    expect(((await then.json()) as { role: string }).role).toBe('lead');
+    expect(await roleAt(now - 70)).toBe('lead');
   });
 
   it('says the visitor became a user, and no lead after, when a sign-up reported late came before its conversation', async () => {
-    const item = (id: string, type: string, at: number, extra: object = {}) => ({
-      id,
-      type,
-      occurred_at: at,
-      visitor_id: 'v-tl-late-user',
-      ...extra,
-    });
-    await service.request('/messenger/events', {
-      method: 'POST',
-      json: {
-        events: [
-          item('tl-late-user-seen', 'visitor.seen', now - 100),
-          item('tl-late-user-talk', 'conversation.started', now - 60, {
-            conversation_id: 'c-tl-late-user',
-          }),
-        ],
-      },
-    });
-    const late = await service.request('/messenger/events', {
-      method: 'POST',
-      json: {
-        events: [
-          item('tl-late-user-signup', 'contact.signed_up', now - 80, {
-            external_id: 'tl-late-user',
-          }),
-        ],
-      },
-    });
-    const position = late.headers.get('x-position')!;
-    const user = ((await late.json()) as { results: Array<{ contact_id: string }> }).results[0]!
-      .contact_id;
-    const read = await service.request(`/contacts/${user}/timeline`, {
-      headers: { 'Intercom-Version': '2.16', 'X-Min-Position': position },
-    });
-    const { data, total_count } = (await read.json()) as Page;
-    expect(data.map((entry) => [entry.occurred_at - now, entry.summary])).toEqual([
+    const { timeline, roleAt } = await timelineAfterLateItem(
+      'tl-late-user',
+      [
+        ['visitor.seen', now - 100],
+        ['conversation.started', now - 60, { conversation_id: 'c-tl-late-user' }],
+      ],
+      ['contact.signed_up', now - 80, { external_id: 'tl-late-user' }],
+    );
+    expect(timeline.data.map((entry) => [entry.occurred_at - now, entry.summary])).toEqual([
       [-100, expect.stringMatching(/^Registered as a visitor/)],
       [-100, 'Seen'],
       [-80, 'Signed up: the visitor became a user with external_id'],
       [-60, 'Started a conversation (c-tl-late-user)'],
     ]);
-    expect(total_count).toBe(4);
+    expect(timeline.total_count).toBe(4);
     // As the contact's past says: a user from the sign-up on, its conversation included.
-    for (const at of [now - 80, now - 60]) {
-      const then = await service.request(`/contacts/${user}?as_of=${at}`, {
-        headers: { 'X-Min-Position': position },
-      });
-      expect(((await then.json()) as { role: string }).role).toBe('user');
-    }
+    expect([await roleAt(now - 80), await roleAt(now - 60)]).toEqual(['user', 'user']);
   });
 
   it('says a merged visitor kept its external_id only when it had one', async () => {
