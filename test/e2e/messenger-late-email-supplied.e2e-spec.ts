@@ -30,6 +30,14 @@ describe.each(setups)('a late email.supplied from before a sign-up or log-in (%s
   const now = Math.floor(Date.now() / 1000);
   let sequence = 0;
   const unique = (label: string) => `${label}-${now}-${(sequence += 1)}`;
+  /** An item of the visitor session `v-<label>`, dated `at` seconds from `base`. */
+  const sessionItem =
+    (label: string, base: number) => (id: string, at: number, fields: Record<string, unknown>) => ({
+      id: `${label}-${id}`,
+      occurred_at: base + at,
+      visitor_id: `v-${label}`,
+      ...fields,
+    });
 
   /** A messenger batch: every item accepted; the last item's contact and the log position. */
   async function ingest(events: readonly unknown[]) {
@@ -95,12 +103,7 @@ describe.each(setups)('a late email.supplied from before a sign-up or log-in (%s
      */
     async function signedUpVisitor(order: 'late' | 'in order', base: number) {
       const label = unique(order === 'late' ? 'late' : 'inorder');
-      const item = (id: string, at: number, fields: Record<string, unknown>) => ({
-        id: `${label}-${id}`,
-        occurred_at: base + at,
-        visitor_id: `v-${label}`,
-        ...fields,
-      });
+      const item = sessionItem(label, base);
       const seen = item('seen', -30, { type: 'visitor.seen' });
       const typed = item('typed', -20, {
         type: 'email.supplied',
@@ -172,12 +175,7 @@ describe.each(setups)('a late email.supplied from before a sign-up or log-in (%s
       });
       expect(created.status).toBe(200);
       const user = (await created.json()) as { id: string };
-      const item = (id: string, at: number, fields: Record<string, unknown>) => ({
-        id: `${label}-${id}`,
-        occurred_at: base + at,
-        visitor_id: `v-${label}`,
-        ...fields,
-      });
+      const item = sessionItem(label, base);
       const seen = item('seen', -30, { type: 'visitor.seen' });
       const typed = item('typed', -20, {
         type: 'email.supplied',
