@@ -7,6 +7,7 @@ import { describeOnReadStores } from '../support/read-store-targets';
 import { spawnService } from '../support/service-process';
 import {
   ADMIN_TOKEN,
+  standInEnvironment,
   startTestApp,
   startTestAppOnPostgres,
   type TestApp,
@@ -165,7 +166,7 @@ describeOnReadStores(
 
     beforeEach(async () => {
       standIn = await startEsdbStandIn();
-      const environment = { EVENTSTORE_CONNECTION_STRING: standIn.connectionString };
+      const environment = standInEnvironment(standIn.connectionString);
       app =
         dialect === 'postgres'
           ? await startTestAppOnPostgres(environment)

@@ -116,6 +116,14 @@ async function untilReady(app: TestApp): Promise<void> {
   if (last !== 'ready') throw new Error(`not ready within ${READY_WITHIN_MS} ms: ${last}`);
 }
 
+/** The environment of an app whose event store is a stand-in of EventStoreDB at `connectionString`. */
+export const standInEnvironment = (connectionString: string) => ({
+  EVENTSTORE_CONNECTION_STRING: connectionString,
+  // The stand-in serves from this process, sharing its event loop with the app and the test: on
+  // a loaded machine its round trips take longer than a server's of its own would.
+  READ_YOUR_WRITES_TIMEOUT_MS: String(STAND_IN_READ_YOUR_WRITES_TIMEOUT_MS),
+});
+
 /** A `TestApp` on EventStoreDB; its `close` stops the stand-in too, once the app is closed. */
 export interface TestAppOnStandIn extends TestApp {
   /** The stand-in of EventStoreDB's protocol the app's event store talks to. */
@@ -131,12 +139,7 @@ export async function startTestAppOnStandIn(
   readModels: ReadStoreDialect = 'sqlite',
 ): Promise<TestAppOnStandIn> {
   const standIn = await startEsdbStandIn();
-  const environment = {
-    EVENTSTORE_CONNECTION_STRING: standIn.connectionString,
-    // The stand-in serves from this process, sharing its event loop with the app and the test: on
-    // a loaded machine its round trips take longer than a server's of its own would.
-    READ_YOUR_WRITES_TIMEOUT_MS: String(STAND_IN_READ_YOUR_WRITES_TIMEOUT_MS),
-  };
+  const environment = standInEnvironment(standIn.connectionString);
   let app: TestApp;
   try {
     app =
