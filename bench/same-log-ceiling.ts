@@ -9,20 +9,15 @@
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  toRecordedEvent,
+  type EventRow,
+} from '../src/infrastructure/event-store/sqlite/recent-events';
 import { SQLITE_EVENT_STORE_SCHEMA } from '../src/infrastructure/event-store/sqlite/sqlite-event-store.schema';
+import type { RecordedEvent } from '../src/shared/event-store/event-store.port';
 import { benchDir } from './raw-append-ceiling';
 
 const PER_TRANSACTION = 1000;
-
-interface LoggedEvent {
-  readonly position: number;
-  readonly streamId: string;
-  readonly revision: number;
-  readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly metadata: unknown;
-}
 
 /** A phase of the run: the log's positions from `after` (exclusive) to `through` (inclusive). */
 export interface LogPhase {
@@ -49,31 +44,13 @@ export function phasesOfLog(file: string, itemIdPrefixes: readonly string[]): Lo
   }
 }
 
-function readLog(file: string, through: number): LoggedEvent[] {
+function readLog(file: string, through: number): RecordedEvent[] {
   const db = new Database(file, { readonly: true });
   try {
     const rows = db
-      .prepare(
-        'SELECT position, stream_id, revision, id, type, data, metadata FROM events WHERE position <= ? ORDER BY position',
-      )
-      .all(through) as Array<{
-      position: number;
-      stream_id: string;
-      revision: number;
-      id: string;
-      type: string;
-      data: string;
-      metadata: string;
-    }>;
-    return rows.map((row) => ({
-      position: row.position,
-      streamId: row.stream_id,
-      revision: row.revision,
-      id: row.id,
-      type: row.type,
-      data: JSON.parse(row.data) as unknown,
-      metadata: JSON.parse(row.metadata) as unknown,
-    }));
+      .prepare('SELECT * FROM events WHERE position <= ? ORDER BY position')
+      .all(through) as EventRow[];
+    return rows.map(toRecordedEvent);
   } finally {
     db.close();
   }
@@ -93,7 +70,7 @@ export function sameLogCeiling(file: string, phases: readonly LogPhase[]): numbe
         const insert = db.prepare(
           'INSERT INTO events (stream_id, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         );
-        const appendAll = db.transaction((events: readonly LoggedEvent[]) => {
+        const appendAll = db.transaction((events: readonly RecordedEvent[]) => {
           for (const event of events)
             insert.run(
               event.streamId,
@@ -105,13 +82,14 @@ export function sameLogCeiling(file: string, phases: readonly LogPhase[]): numbe
               Date.now(),
             );
         });
-        const appendInTransactions = (events: readonly LoggedEvent[]) => {
+        const appendInTransactions = (events: readonly RecordedEvent[]) => {
           for (let start = 0; start < events.length; start += PER_TRANSACTION)
             appendAll(events.slice(start, start + PER_TRANSACTION));
         };
-        appendInTransactions(log.filter((event) => event.position <= phase.after));
+        appendInTransactions(log.filter((event) => event.position <= BigInt(phase.after)));
         const timed = log.filter(
-          (event) => event.position > phase.after && event.position <= phase.through,
+          (event) =>
+            event.position > BigInt(phase.after) && event.position <= BigInt(phase.through),
         );
         const started = performance.now();
         appendInTransactions(timed);
